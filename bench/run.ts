@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchAppender } from './appender.ts';
+import { benchHttpIngest } from './ingest-http.ts';
+import { benchLargeImport } from './import-large.ts';
+import { machineDescription } from './machine.ts';
+
+/**
+ * `npm run bench`: every figure is measured beside its baseline in the same run, on this
+ * machine, and written to docs/benchmarks.md. BENCH_QUICK=1 shrinks the data for a smoke run.
+ */
+const quick = process.env['BENCH_QUICK'] === '1';
+const work = join(process.cwd(), 'data', 'bench');
+mkdirSync(work, { recursive: true });
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const rows: string[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+log('1/3 DuckDB appender (baseline)…');
+const rawEvents = quick ? 100_000 : 1_000_000;
+const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
+log(`    ${fmt(raw.eventsPerSecond)} events/s`);
+
+log('2/3 HTTP ingestion…');
+const http = await benchHttpIngest(join(work, 'http'), quick ? 1000 : 10_000);
+log(`    ${fmt(http.eventsPerSecond)} events/s`);
+if (http.storedEvents !== http.events)
+  throw new Error(`stored ${http.storedEvents} of ${http.events} events`);
+rows.push(
+  `| Ingestion over HTTP, \`POST /v1/batch\` (batches of 100, 16 keep-alive connections, 200 only after commit) | ${fmt(http.events)} events | **${fmt(http.eventsPerSecond)} events/s** (p50 ${http.p50ms.toFixed(1)} ms, p99 ${http.p99ms.toFixed(1)} ms per batch) | DuckDB appender, same rows, groups of ${raw.groupSize}, in-process: ${fmt(raw.eventsPerSecond)} events/s (${fmt(raw.events)} events) | ${(http.eventsPerSecond / raw.eventsPerSecond).toFixed(2)}× | ≥ 50 000 events/s |`,
+);
+
+log('3/3 bulk import of the large data set…');
+const imp = await benchLargeImport(work, quick ? 'small' : 'large');
+log(`    ${fmt(imp.recordsPerSecond)} records/s`);
+rows.push(
+  `| Bulk import, \`rekindle import\` of a CSV from \`rekindle generate --size ${imp.size}\` (validate, dedup, commit) | ${fmt(imp.records)} records, ${(imp.bytes / 2 ** 20).toFixed(0)} MiB | **${fmt(imp.recordsPerSecond)} records/s** (${imp.seconds.toFixed(1)} s) | DuckDB \`read_csv\` of the same file into a table, no validation: ${fmt(imp.baselineRecordsPerSecond)} records/s (${imp.baselineSeconds.toFixed(1)} s) | ${(imp.recordsPerSecond / imp.baselineRecordsPerSecond).toFixed(2)}× | — |`,
+);
+
+const doc = `# Benchmarks
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' (BENCH_QUICK: reduced sizes)' : ''}.
+Machine: ${machineDescription()}.
+Each figure stands beside a baseline measured in the same run on the same data.
+
+| what | data | Rekindle | baseline (same run) | ratio | target |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+How each is measured: \`bench/\` (one file per benchmark). The HTTP server runs as its own
+process, as deployed; the load generator (undici, this process) shares the same 2 cores.
+`;
+mkdirSync('docs', { recursive: true });
+writeFileSync('docs/benchmarks.md', doc);
+log('wrote docs/benchmarks.md');

@@ -1,0 +1,87 @@
+import { compileAudience, type CompileOptions } from '../core/audience/compiler.ts';
+import { maskEmail, maskPhone } from '../core/audience/mask.ts';
+import type { AudienceError } from '../core/audience/schema.ts';
+import { countQuery, membersQuery, sampleQuery, type CompiledQuery } from '../core/audience/sql.ts';
+import type { Result } from '../core/result.ts';
+import { ok } from '../core/result.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+
+/**
+ * Running audiences against the warehouse: compile (pure, validated), then one parameterised
+ * query. Validation problems come back as values; database failures throw.
+ */
+
+export type AudienceOptions = CompileOptions;
+
+/** One member in a preview; phone and email are masked, never returned in clear. */
+export interface AudienceSampleRow {
+  userId: string;
+  registerTime: number | null;
+  acquisitionChannel: string | null;
+  city: string | null;
+  membership: string | null;
+  balance: number | null;
+  phone: string | null;
+  email: string | null;
+  firstSeen: number;
+  updatedAt: number;
+}
+
+const withQuery = async <T>(
+  node: unknown,
+  options: AudienceOptions,
+  run: (q: CompiledQuery) => Promise<T>,
+): Promise<Result<T, AudienceError[]>> => {
+  const compiled = compileAudience(node, options);
+  if (!compiled.ok) return compiled;
+  return ok(await run(compiled.value));
+};
+
+const ms = (v: unknown): number | null => (v instanceof Date ? v.getTime() : v === null ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** How many users the audience holds now. */
+export const countAudience = (
+  warehouse: Warehouse,
+  node: unknown,
+  options: AudienceOptions,
+): Promise<Result<number, AudienceError[]>> =>
+  withQuery(node, options, async (q) => {
+    const c = countQuery(q);
+    return Number(await warehouse.scalar(c.sql, c.params));
+  });
+
+/** Up to `limit` members (stable pseudo-random order) with their profile fields, contacts masked. */
+export const sampleAudience = (
+  warehouse: Warehouse,
+  node: unknown,
+  options: AudienceOptions & { limit?: number },
+): Promise<Result<AudienceSampleRow[], AudienceError[]>> =>
+  withQuery(node, options, async (q) => {
+    const s = sampleQuery(q, options.limit ?? 20);
+    const rows = await warehouse.query(s.sql, s.params);
+    return rows.map((r) => ({
+      userId: String(r['user_id']),
+      registerTime: ms(r['register_time']),
+      acquisitionChannel: str(r['acquisition_channel']),
+      city: str(r['city']),
+      membership: str(r['membership']),
+      balance: r['balance'] === null ? null : Number(r['balance']),
+      phone: maskPhone(str(r['phone'])),
+      email: maskEmail(str(r['email'])),
+      firstSeen: ms(r['first_seen']) ?? 0,
+      updatedAt: ms(r['updated_at']) ?? 0,
+    }));
+  });
+
+/** Every member id, sorted (for snapshots and exports). */
+export const audienceMembers = (
+  warehouse: Warehouse,
+  node: unknown,
+  options: AudienceOptions,
+): Promise<Result<string[], AudienceError[]>> =>
+  withQuery(node, options, async (q) => {
+    const m = membersQuery(q);
+    const rows = await warehouse.query<{ user_id: string }>(m.sql, m.params);
+    return rows.map((r) => r.user_id);
+  });

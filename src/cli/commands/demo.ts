@@ -1,0 +1,98 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Option, type Command } from 'commander';
+import type { RekindleConfig } from '../../config.ts';
+import { DEMO_SIZES } from '../../core/demo/sizes.ts';
+import { loadDemo } from '../../demo/load-demo.ts';
+import { writeDemoFile } from '../../demo/write-demo-file.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
+import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
+import { serve } from '../serve.ts';
+
+type Size = keyof typeof DEMO_SIZES;
+const sizeOption = () =>
+  new Option('--size <size>', 'data set size').choices(Object.keys(DEMO_SIZES)).default('demo');
+const DAY = 86_400_000;
+
+const progressBar = (label: string) => {
+  if (!process.stderr.isTTY) return null;
+  return new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {value}/{total} users | ETA {eta}s`,
+    stream: process.stderr,
+    hideCursor: true,
+  });
+};
+
+/**
+ * The demo's write key is kept in a file (mode 600) next to the data so the quick start can
+ * show it on every run; production keys are created with `rekindle keys create`.
+ */
+const demoWriteKey = async (rt: Runtime): Promise<string> => {
+  const file = join(rt.config.dataDir, 'demo-write-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = newWriteKey();
+  await addWriteKey(rt.control, key, 'demo');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+};
+
+export const registerDemoCommands = (program: Command, config: () => RekindleConfig): void => {
+  program
+    .command('demo')
+    .description('generate realistic demo data (once), load it and start the server')
+    .addOption(sizeOption())
+    .option('--seed <n>', 'random seed', '42')
+    .option('--no-serve', 'load the data and exit')
+    .addOption(new Option('--port <port>', 'port to listen on').argParser(Number))
+    .action(async (opts: { size: Size; seed: string; serve: boolean; port?: number }) => {
+      const c = config();
+      const rt = await openRuntime({ ...c, port: opts.port ?? c.port });
+      const events = Number(await rt.warehouse.scalar('SELECT count(*) FROM events'));
+      if (events > 0) {
+        process.stdout.write(`Warehouse already holds ${events} events; not generating again.\n`);
+      } else {
+        // Whole days, so re-running on the same day regenerates exactly the same data.
+        const now = Math.floor(Date.now() / DAY) * DAY;
+        const bar = progressBar(`Generating ${opts.size} data`);
+        bar?.start(DEMO_SIZES[opts.size], 0);
+        const r = await loadDemo(rt.warehouse, {
+          size: opts.size,
+          seed: Number(opts.seed),
+          now,
+          onProgress: (done) => bar?.update(done),
+        });
+        bar?.stop();
+        process.stdout.write(
+          `Loaded ${r.users} users and ${r.events} events in ${(r.ms / 1000).toFixed(1)} s.\n`,
+        );
+      }
+      const key = await demoWriteKey(rt);
+      process.stdout.write(`Write key (Basic auth user name for /v1/*): ${key}\n`);
+      if (opts.serve) await serve(rt);
+      else await rt.close();
+    });
+
+  program
+    .command('generate')
+    .description('write demo data to a file (NDJSON or CSV) for `rekindle import` and benchmarks')
+    .addOption(sizeOption())
+    .option('--seed <n>', 'random seed', '42')
+    .addOption(new Option('--format <format>').choices(['ndjson', 'csv']).default('csv'))
+    .requiredOption('--out <file>', 'file to write')
+    .action(async (opts: { size: Size; seed: string; format: 'ndjson' | 'csv'; out: string }) => {
+      const now = Math.floor(Date.now() / DAY) * DAY;
+      const bar = progressBar(`Writing ${opts.out}`);
+      bar?.start(DEMO_SIZES[opts.size], 0);
+      const r = await writeDemoFile({
+        size: opts.size,
+        seed: Number(opts.seed),
+        now,
+        path: opts.out,
+        format: opts.format,
+        onProgress: (done: number) => bar?.update(done),
+      });
+      bar?.stop();
+      process.stdout.write(`Wrote ${r.users} users, ${r.events} events, ${r.bytes} bytes to ${opts.out}\n`);
+    });
+};

@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { loadConfig, type RekindleConfig } from '../config.ts';
+import { openRuntime } from '../runtime.ts';
+import { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { registerDemoCommands } from './commands/demo.ts';
+import { registerImportCommand } from './commands/import.ts';
+import { registerKeysCommand } from './commands/keys.ts';
+import { serve } from './serve.ts';
+
+const program = new Command()
+  .name('rekindle')
+  .description('Rekindle: find drifting users, win them back cheaply, prove what it returned')
+  .option('--data-dir <dir>', 'where the embedded stores live (env REKINDLE_DATA_DIR)');
+
+const config = (): RekindleConfig => {
+  const dataDir = program.opts<{ dataDir?: string }>().dataDir;
+  return loadConfig(process.env, dataDir ? { dataDir } : {});
+};
+
+program
+  .command('serve')
+  .description('start the HTTP server (Segment-spec ingestion at /v1/track, /v1/identify, /v1/batch)')
+  .addOption(new Option('--port <port>', 'port to listen on (env PORT)').argParser(Number))
+  .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
+  .action(async (opts: { port?: number; host?: string }) => {
+    const c = config();
+    const rt = await openRuntime({ ...c, port: opts.port ?? c.port, host: opts.host ?? c.host });
+    await serve(rt);
+  });
+
+registerDemoCommands(program, config);
+registerImportCommand(program, () => Warehouse.open(config().warehousePath));
+registerKeysCommand(program, () => openRuntime(config()));
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`rekindle: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+});

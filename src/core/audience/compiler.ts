@@ -1,0 +1,421 @@
+import { err, ok, type Result } from '../result.ts';
+import {
+  compileComparison,
+  isTotal,
+  numberHolds,
+  type ComparisonContext,
+  type Subject,
+} from './comparison.ts';
+import {
+  eventField,
+  hasHistory,
+  historyTarget,
+  profileField,
+  SCORE_TYPES,
+  SCORE_VALUES,
+  show,
+  type FieldRef,
+} from './fields.ts';
+import { lookupAudience } from './resolve.ts';
+import type {
+  AudienceError,
+  AudienceNode,
+  AudienceResolver,
+  Comparison,
+  NodeKind,
+  NodeOf,
+  PropertyFilter,
+  SequenceStep,
+  Window,
+} from './schema.ts';
+import { Params, type CompiledQuery, type SqlValue } from './sql.ts';
+import { durationMs, resolveTime } from './time.ts';
+import { validateAudience } from './validate.ts';
+
+export interface CompileOptions {
+  /** The evaluation instant (epoch ms); windows such as "last 30 days" end here. */
+  now: number;
+  /** Looks up saved audiences referenced by `audience` nodes. */
+  resolve?: AudienceResolver;
+}
+
+/** Where a node sits while it is compiled. */
+interface Scope {
+  path: string;
+  /** Under a `not`: predicates must be two-valued (NULL turned into false). */
+  negated: boolean;
+  /** Saved audiences being inlined above this node. */
+  audiences: readonly string[];
+}
+
+/** Which events a behaviour node looks at. */
+interface EventSpec {
+  event: string;
+  where?: readonly PropertyFilter[] | undefined;
+  window?: Window | undefined;
+}
+
+type Visitors = { [K in NodeKind]: (node: NodeOf<K>, scope: Scope) => string };
+
+/**
+ * Compiles an audience tree to one DuckDB query returning the member `user_id`s, universe =
+ * `profiles`. Modelled on Kysely's query compiler: one visitor method per node kind, the SQL text
+ * holds only identifiers from whitelists and `$n` placeholders, every value is a parameter.
+ *
+ * Shape: `SELECT p.user_id FROM profiles p [LEFT JOIN user_scores s …] WHERE <predicate>`, where
+ * attributes and scores are column predicates, and behaviour is a semi-join
+ * `p.user_id IN (SELECT user_id FROM events … GROUP BY user_id HAVING …)` or, when users with no
+ * matching event belong (did_not, count = 0, sum < 10), an anti-join `p.user_id NOT IN (…)`.
+ */
+export class AudienceCompiler {
+  private readonly params = new Params();
+  private readonly errors: AudienceError[] = [];
+  private usesScores = false;
+  private readonly visitors: Visitors = {
+    and: (n, s) => this.visitAnd(n, s),
+    or: (n, s) => this.visitOr(n, s),
+    not: (n, s) => this.visitNot(n, s),
+    attribute: (n, s) => this.visitAttribute(n, s),
+    score: (n, s) => this.visitScore(n, s),
+    did: (n, s) => this.visitDid(n, s),
+    did_not: (n, s) => this.visitDidNot(n, s),
+    metric: (n, s) => this.visitMetric(n, s),
+    first_time: (n, s) => this.visitFirstTime(n, s),
+    last_time: (n, s) => this.visitLastTime(n, s),
+    sequence: (n, s) => this.visitSequence(n, s),
+    audience: (n, s) => this.visitAudience(n, s),
+    bucket: (n, s) => this.visitBucket(n, s),
+  };
+
+  private constructor(private readonly options: CompileOptions) {}
+
+  /** Validates (shape, names, types) and compiles; every problem is returned with its path. */
+  static compile(input: unknown, options: CompileOptions): Result<CompiledQuery, AudienceError[]> {
+    if (!Number.isFinite(options.now)) throw new Error('compile: now must be epoch milliseconds');
+    const valid = validateAudience(input);
+    if (!valid.ok) return valid;
+    const c = new AudienceCompiler({ ...options, now: Math.round(options.now) });
+    const where = c.visit(valid.value, { path: 'root', negated: false, audiences: [] });
+    if (c.errors.length > 0) {
+      // A sequence's window is checked once per step: report each problem once.
+      const seen = new Set<string>();
+      return err(
+        c.errors.filter((e) => !seen.has(`${e.path}\n${e.message}`) && seen.add(`${e.path}\n${e.message}`)),
+      );
+    }
+    const scores = c.usesScores ? ' LEFT JOIN user_scores s ON s.user_id = p.user_id' : '';
+    return ok(inTextOrder(`SELECT p.user_id FROM profiles p${scores} WHERE ${where}`, c.params.values));
+  }
+
+  private visit(node: AudienceNode, scope: Scope): string {
+    const visitor = this.visitors[node.kind] as (n: AudienceNode, s: Scope) => string;
+    return visitor(node, scope);
+  }
+
+  private fail(path: string, message: string): string {
+    this.errors.push({ path, message });
+    return 'FALSE';
+  }
+
+  private get comparisonContext(): ComparisonContext {
+    return { params: this.params, now: this.options.now };
+  }
+
+  // ---- groups -------------------------------------------------------------------------------
+
+  private visitAnd(node: NodeOf<'and'>, scope: Scope): string {
+    if (node.children.length === 0) return 'TRUE';
+    const parts = node.children.map((c, i) =>
+      this.visit(c, { ...scope, path: `${scope.path}.children[${i}]` }),
+    );
+    return parts.length === 1 ? (parts[0] ?? 'TRUE') : `(${parts.join(' AND ')})`;
+  }
+
+  private visitOr(node: NodeOf<'or'>, scope: Scope): string {
+    if (node.children.length === 0) return 'FALSE';
+    const parts = node.children.map((c, i) =>
+      this.visit(c, { ...scope, path: `${scope.path}.children[${i}]` }),
+    );
+    return parts.length === 1 ? (parts[0] ?? 'FALSE') : `(${parts.join(' OR ')})`;
+  }
+
+  private visitNot(node: NodeOf<'not'>, scope: Scope): string {
+    return `(NOT ${this.visit(node.child, { ...scope, path: `${scope.path}.child`, negated: true })})`;
+  }
+
+  // ---- profile ------------------------------------------------------------------------------
+
+  /** A predicate that may be NULL on missing values, made two-valued where a `not` would see it. */
+  private predicate(
+    c: Comparison,
+    subject: Subject,
+    path: string,
+    scope: Scope,
+    ctx = this.comparisonContext,
+  ) {
+    const r = compileComparison(c, subject, ctx);
+    if (!r.ok) return this.fail(`${path}.${r.field}`, r.message);
+    return scope.negated && !isTotal(c.op) ? `((${r.sql}) IS TRUE)` : `(${r.sql})`;
+  }
+
+  private field(ref: ReturnType<typeof profileField>, path: string): FieldRef | undefined {
+    if (ref.ok) return ref.value;
+    this.fail(path, ref.error);
+    return undefined;
+  }
+
+  private visitAttribute(node: NodeOf<'attribute'>, scope: Scope): string {
+    const ref = this.field(profileField(node.attribute), `${scope.path}.attribute`);
+    if (ref === undefined) return 'FALSE';
+    const label = show(node.attribute);
+    if (node.at === undefined) {
+      const subject: Subject =
+        ref.kind === 'column'
+          ? { kind: 'typed', label, type: ref.type, sql: `p.${ref.column}` }
+          : { kind: 'json', label, doc: 'p.traits', path: this.params.add(ref.path) };
+      return this.predicate(node, subject, scope.path, scope);
+    }
+    // Value at time T: the latest history row at or before T (see time.ts).
+    if (!hasHistory(ref)) return this.fail(`${scope.path}.at`, `${label} has no history`);
+    const at = resolveTime(node.at, this.options.now);
+    if (at === null) return this.fail(`${scope.path}.at`, 'expected a time');
+    const target = historyTarget(ref);
+    const subject: Subject = {
+      kind: 'json',
+      label,
+      doc: 'h.v',
+      path: this.params.add(target.path),
+      ...(ref.kind === 'column' ? { declared: ref.type } : {}),
+    };
+    const r = compileComparison(
+      node.op === 'not_exists' ? { op: 'exists' } : node,
+      subject,
+      this.comparisonContext,
+    );
+    if (!r.ok) return this.fail(`${scope.path}.${r.field}`, r.message);
+    const history =
+      `SELECT h.user_id FROM (SELECT user_id, arg_max(value, (valid_from, received_at, message_id)) AS v ` +
+      `FROM profile_history WHERE attribute = ${this.params.add(target.attribute)} ` +
+      `AND valid_from <= ${this.params.time(at)} GROUP BY user_id) h WHERE ${r.sql}`;
+    return `(p.user_id ${node.op === 'not_exists' ? 'NOT IN' : 'IN'} (${history}))`;
+  }
+
+  private visitScore(node: NodeOf<'score'>, scope: Scope): string {
+    this.usesScores = true;
+    const allowed = SCORE_VALUES[node.score];
+    const ctx: ComparisonContext = {
+      ...this.comparisonContext,
+      checkValue: (v) =>
+        allowed === undefined || (typeof v === 'string' && allowed.includes(v))
+          ? undefined
+          : `expected one of ${allowed.join(', ')} for ${node.score}`,
+    };
+    const subject: Subject = {
+      kind: 'typed',
+      label: node.score,
+      type: SCORE_TYPES[node.score],
+      sql: `s.${node.score}`,
+    };
+    return this.predicate(node, subject, scope.path, scope, ctx);
+  }
+
+  private visitAudience(node: NodeOf<'audience'>, scope: Scope): string {
+    const found = lookupAudience(node.id, scope.audiences, this.options.resolve, scope.path);
+    if (!found.ok) {
+      this.errors.push(...found.errors);
+      return 'FALSE';
+    }
+    return this.visit(found.node, { ...scope, path: found.path, audiences: [...scope.audiences, node.id] });
+  }
+
+  private visitBucket(node: NodeOf<'bucket'>, scope: Scope): string {
+    if (node.min > node.max) return this.fail(`${scope.path}.max`, 'must not be less than min');
+    const salt = this.params.add(`${node.salt}:`);
+    const bucket = `(CAST('0x' || left(md5(${salt} || p.user_id), 8) AS BIGINT) % 100)`;
+    return `(${bucket} BETWEEN ${this.params.add(node.min)} AND ${this.params.add(node.max)})`;
+  }
+
+  // ---- behaviour ----------------------------------------------------------------------------
+
+  /** The conjunction of an event's filters, over the events table aliased `alias`. */
+  private filters(where: readonly PropertyFilter[] | undefined, alias: string, path: string): string[] {
+    return (where ?? []).map((f, i) => {
+      const at = `${path}[${i}]`;
+      const ref = this.field(eventField(f.property), `${at}.property`);
+      if (ref === undefined) return 'FALSE';
+      const label = show(f.property);
+      const subject: Subject =
+        ref.kind === 'column'
+          ? { kind: 'typed', label, type: ref.type, sql: `${alias}.${ref.column}` }
+          : { kind: 'json', label, doc: `${alias}.properties`, path: this.params.add(ref.path) };
+      // Inside a WHERE over events a NULL is already "not matched"; no wrapping needed.
+      return this.predicate(f, subject, at, { path: at, negated: false, audiences: [] });
+    });
+  }
+
+  /**
+   * `FROM events <alias> … WHERE …` for the events a behaviour node counts: the event name, its
+   * filters, `ts <= now` and the window (a `since` window joins the user's reference time).
+   */
+  private eventSource(spec: EventSpec, alias: string, path: string, windowPath = `${path}.window`): string {
+    const now = this.params.time(this.options.now);
+    const conditions = [`${alias}.event = ${this.params.add(spec.event)}`, `${alias}.ts <= ${now}`];
+    conditions.push(...this.filters(spec.where, alias, `${path}.where`));
+    let join = '';
+    const w = spec.window;
+    if (w?.type === 'last_days') {
+      conditions.push(`${alias}.ts >= ${this.params.time(this.options.now - durationMs(w.days, 'days'))}`);
+    } else if (w?.type === 'between') {
+      const from = resolveTime(w.from, this.options.now);
+      const to = resolveTime(w.to, this.options.now);
+      if (from === null || to === null) this.fail(windowPath, 'expected times');
+      else if (from > to) this.fail(`${windowPath}.to`, 'must not be earlier than from');
+      else conditions.push(`${alias}.ts BETWEEN ${this.params.time(from)} AND ${this.params.time(to)}`);
+    } else if (w?.type === 'since') {
+      const y = `${alias}_since`;
+      const agg = w.occurrence === 'first' ? 'min' : 'max';
+      const inner = this.eventSource({ event: w.event, where: w.where }, `${y}e`, windowPath);
+      join =
+        ` JOIN (SELECT ${y}e.user_id, ${agg}(${y}e.ts) AS since ${inner} GROUP BY ${y}e.user_id) ${y}` +
+        ` ON ${y}.user_id = ${alias}.user_id`;
+      conditions.push(`${alias}.ts > ${y}.since`);
+    }
+    return `FROM events ${alias}${join} WHERE ${conditions.join(' AND ')}`;
+  }
+
+  private visitDid(node: NodeOf<'did'>, scope: Scope): string {
+    return `(p.user_id IN (SELECT e.user_id ${this.eventSource(node, 'e', scope.path)}))`;
+  }
+
+  private visitDidNot(node: NodeOf<'did_not'>, scope: Scope): string {
+    return `(p.user_id NOT IN (SELECT e.user_id ${this.eventSource(node, 'e', scope.path)}))`;
+  }
+
+  private visitMetric(node: NodeOf<'metric'>, scope: Scope): string {
+    let aggregate: string;
+    if (node.fn === 'count') {
+      if (node.property !== undefined) return this.fail(`${scope.path}.property`, 'count takes no property');
+      aggregate = 'count(*)';
+    } else {
+      if (node.property === undefined)
+        return this.fail(`${scope.path}.property`, `is required for ${node.fn}`);
+      const ref = this.field(eventField(node.property), `${scope.path}.property`);
+      if (ref === undefined) return 'FALSE';
+      if (node.fn === 'count_distinct') {
+        aggregate =
+          ref.kind === 'column'
+            ? `count(DISTINCT e.${ref.column})`
+            : `count(DISTINCT json_extract_string(e.properties, ${this.params.add(ref.path)}))`;
+      } else {
+        if (ref.kind === 'column' && ref.type !== 'number') {
+          return this.fail(
+            `${scope.path}.property`,
+            `expected a numeric property for ${node.fn}, and ${show(node.property)} is text`,
+          );
+        }
+        const value =
+          ref.kind === 'column'
+            ? `e.${ref.column}`
+            : `TRY_CAST(json_extract_string(e.properties, ${this.params.add(ref.path)}) AS DOUBLE)`;
+        aggregate = node.fn === 'sum' ? `coalesce(sum(${value}), 0)` : `${node.fn}(${value})`;
+      }
+    }
+    const subject: Subject = { kind: 'typed', label: node.fn, type: 'number', sql: aggregate };
+    const r = compileComparison(node, subject, this.comparisonContext);
+    if (!r.ok) return this.fail(`${scope.path}.${r.field}`, r.message);
+    const source = this.eventSource(node, 'e', scope.path);
+    // Users without any matching event have count 0 and sum 0: when 0 passes, keep everyone
+    // except those whose aggregate fails (an anti-join), otherwise keep those whose passes.
+    const zeroPasses =
+      (node.fn === 'count' || node.fn === 'count_distinct' || node.fn === 'sum') && numberHolds(node, 0);
+    return zeroPasses
+      ? `(p.user_id NOT IN (SELECT e.user_id ${source} GROUP BY e.user_id HAVING NOT (${r.sql})))`
+      : `(p.user_id IN (SELECT e.user_id ${source} GROUP BY e.user_id HAVING ${r.sql}))`;
+  }
+
+  private visitFirstTime(node: NodeOf<'first_time'>, scope: Scope): string {
+    return this.eventTime(node, 'min(e.ts)', scope);
+  }
+
+  private visitLastTime(node: NodeOf<'last_time'>, scope: Scope): string {
+    return this.eventTime(node, 'max(e.ts)', scope);
+  }
+
+  /** The time of the first / last matching event compared in HAVING; users without one never match. */
+  private eventTime(node: NodeOf<'first_time'> | NodeOf<'last_time'>, agg: string, scope: Scope): string {
+    const subject: Subject = { kind: 'typed', label: node.kind, type: 'time', sql: agg };
+    const r = compileComparison(node, subject, this.comparisonContext);
+    if (!r.ok) return this.fail(`${scope.path}.${r.field}`, r.message);
+    const source = this.eventSource(node, 'e', scope.path);
+    return `(p.user_id IN (SELECT e.user_id ${source} GROUP BY e.user_id HAVING ${r.sql}))`;
+  }
+
+  /**
+   * A then B then C: for every A, ASOF joins pick the earliest B after it, then the earliest C
+   * after that B. For a fixed start this greedy completion ends first, so if any completion fits
+   * `within` and has no `without` event in between, this one does; the reference evaluator
+   * checks all completions and the property test holds the two together.
+   */
+  private visitSequence(node: NodeOf<'sequence'>, scope: Scope): string {
+    const stepSource = (step: SequenceStep, i: number, alias: string) =>
+      this.eventSource(
+        { ...step, window: node.window },
+        alias,
+        `${scope.path}.steps[${i}]`,
+        `${scope.path}.window`,
+      );
+    const [first, ...rest] = node.steps;
+    if (first === undefined) return this.fail(`${scope.path}.steps`, 'expected at least two steps');
+    let chain = `SELECT q0.user_id, q0.ts AS t0, q0.ts AS t ${stepSource(first, 0, 'q0')}`;
+    rest.forEach((step, j) => {
+      const i = j + 1;
+      chain =
+        `SELECT c${i}.user_id, c${i}.t0, q${i}.ts AS t FROM (${chain}) c${i} ` +
+        `ASOF JOIN (SELECT q${i}.user_id, q${i}.ts ${stepSource(step, i, `q${i}`)}) q${i} ` +
+        `ON c${i}.user_id = q${i}.user_id AND c${i}.t < q${i}.ts`;
+    });
+    const within =
+      node.within === undefined
+        ? ''
+        : ` WHERE epoch_ms(m.t) - epoch_ms(m.t0) <= ${this.params.add(durationMs(node.within.value, node.within.unit))}`;
+    if (node.without === undefined) return `(p.user_id IN (SELECT m.user_id FROM (${chain}) m${within}))`;
+    // The first `without` event after the start must not come before the end. Candidates are
+    // materialised once so the `without` events are read only for users that have one (on 30 M
+    // events this halves the time of a sequence with `without`).
+    const source = this.eventSource(node.without, 'x', `${scope.path}.without`);
+    return (
+      `(p.user_id IN (WITH m AS MATERIALIZED (SELECT m.* FROM (${chain}) m${within}) ` +
+      `SELECT m.user_id FROM m ASOF LEFT JOIN (SELECT x.user_id, x.ts ${source} ` +
+      `AND x.user_id IN (SELECT user_id FROM m)) x ON m.user_id = x.user_id AND m.t0 < x.ts ` +
+      `WHERE x.ts IS NULL OR x.ts >= m.t))`
+    );
+  }
+}
+
+/**
+ * Renumbers placeholders in the order they appear in the text ($1 first), as a reader expects;
+ * values are bound in visiting order, which is not always the text order. The text holds no
+ * `$` other than placeholders: every literal is a parameter.
+ */
+const inTextOrder = (sql: string, values: readonly SqlValue[]): CompiledQuery => {
+  const renumbered = new Map<string, string>();
+  const params: SqlValue[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    let next = renumbered.get(n);
+    if (next === undefined) {
+      const value = values[Number(n) - 1];
+      if (value === undefined) throw new Error(`placeholder $${n} has no value`);
+      params.push(value);
+      next = `$${params.length}`;
+      renumbered.set(n, next);
+    }
+    return next;
+  });
+  return { sql: text, params };
+};
+
+/** Compiles an audience (validated here) to parameterised SQL returning member `user_id`s. */
+export const compileAudience = (
+  input: unknown,
+  options: CompileOptions,
+): Result<CompiledQuery, AudienceError[]> => AudienceCompiler.compile(input, options);

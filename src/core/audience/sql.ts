@@ -1,0 +1,75 @@
+/** A value bound to a `$n` placeholder; never part of the SQL text. */
+export type SqlValue = string | number | boolean | null;
+
+/** Parameterised SQL: the text holds only `$n` placeholders, `params[n - 1]` their values. */
+export interface CompiledQuery {
+  sql: string;
+  params: SqlValue[];
+}
+
+/**
+ * Collects bound values and hands out their placeholders. Equal values share one placeholder
+ * (a query that names `now` ten times binds it once).
+ */
+export class Params {
+  readonly values: SqlValue[] = [];
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly offset = 0) {}
+
+  add(value: SqlValue): string {
+    const key = `${typeof value}:${String(value)}`;
+    const known = this.seen.get(key);
+    if (known !== undefined) return known;
+    this.values.push(value);
+    const placeholder = `$${this.offset + this.values.length}`;
+    this.seen.set(key, placeholder);
+    return placeholder;
+  }
+
+  /** An instant (epoch ms) as a DuckDB TIMESTAMP expression over a bound integer. */
+  time(ms: number): string {
+    return `epoch_ms(CAST(${this.add(ms)} AS BIGINT))`;
+  }
+}
+
+/** The members as a count: one row, column `n`. */
+export const countQuery = (q: CompiledQuery): CompiledQuery => ({
+  sql: `SELECT count(*) AS n FROM (${q.sql}) AS members`,
+  params: [...q.params],
+});
+
+/** Every member id, sorted. */
+export const membersQuery = (q: CompiledQuery): CompiledQuery => ({
+  sql: `SELECT user_id FROM (${q.sql}) AS members ORDER BY user_id`,
+  params: [...q.params],
+});
+
+/** Profile fields shown in a preview sample (contacts are masked by the caller). */
+export const SAMPLE_COLUMNS = [
+  'user_id',
+  'register_time',
+  'acquisition_channel',
+  'city',
+  'membership',
+  'balance',
+  'phone',
+  'email',
+  'first_seen',
+  'updated_at',
+] as const;
+
+/**
+ * Up to `limit` members with their profile fields, in a stable pseudo-random order (DuckDB's
+ * `hash(user_id)`), so a preview does not show only the oldest ids.
+ */
+export const sampleQuery = (q: CompiledQuery, limit: number): CompiledQuery => {
+  if (!Number.isInteger(limit) || limit < 0) throw new Error(`sample limit must be a non-negative integer`);
+  const params = [...q.params, limit];
+  return {
+    sql:
+      `SELECT ${SAMPLE_COLUMNS.map((c) => `sp.${c}`).join(', ')} FROM profiles sp ` +
+      `WHERE sp.user_id IN (${q.sql}) ORDER BY hash(sp.user_id), sp.user_id LIMIT $${params.length}`,
+    params,
+  };
+};

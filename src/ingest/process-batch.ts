@@ -1,0 +1,31 @@
+import type { FieldError } from '../core/events/field-error.ts';
+import { normaliseMessage, type NormaliseContext } from '../core/events/normalize.ts';
+import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
+import type { Rejection } from '../storage/warehouse/warehouse.ts';
+
+export interface ProcessedBatch {
+  events: EventRow[];
+  identifies: IdentifyRow[];
+  errors: FieldError[];
+  rejections: Rejection[];
+}
+
+const MAX_RAW_KEPT = 4096;
+
+/** Splits a batch into valid rows and precise errors; one bad record never sinks the others. */
+export const processBatch = (messages: readonly unknown[], ctx: NormaliseContext): ProcessedBatch => {
+  const out: ProcessedBatch = { events: [], identifies: [], errors: [], rejections: [] };
+  messages.forEach((raw, index) => {
+    const r = normaliseMessage(raw, index, ctx);
+    if (r.ok) {
+      if (r.value.kind === 'track') out.events.push(r.value.row);
+      else out.identifies.push(r.value.row);
+      return;
+    }
+    out.errors.push(...r.error);
+    const text = JSON.stringify(raw) ?? null;
+    for (const e of r.error)
+      out.rejections.push({ ...e, raw: text === null ? null : text.slice(0, MAX_RAW_KEPT) });
+  });
+  return out;
+};

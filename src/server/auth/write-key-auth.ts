@@ -1,0 +1,38 @@
+import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { workspaceForWriteKey } from '../../storage/control/write-keys.ts';
+
+/**
+ * Segment SDKs send the write key as the Basic-auth user name (password empty); some send it
+ * in the body as `writeKey`. Lookups are cached briefly so a revoked key stops within the TTL.
+ */
+export const writeKeyFromRequest = (authorization: string | undefined, body: unknown): string | null => {
+  if (authorization?.startsWith('Basic ')) {
+    const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+    const user = decoded.split(':')[0];
+    if (user) return user;
+  }
+  if (typeof body === 'object' && body !== null && 'writeKey' in body) {
+    const key = (body as { writeKey: unknown }).writeKey;
+    if (typeof key === 'string' && key.length > 0) return key;
+  }
+  return null;
+};
+
+export class WriteKeyCache {
+  private readonly cache = new Map<string, { workspace: string | null; until: number }>();
+
+  constructor(
+    private readonly db: SqlClient,
+    private readonly ttlMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async workspaceFor(key: string): Promise<string | null> {
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.workspace;
+    const workspace = await workspaceForWriteKey(this.db, key);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { workspace, until: this.now() + this.ttlMs });
+    return workspace;
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** The one interface the control plane talks to, whether PostgreSQL or embedded PGlite. */
+export interface SqlClient {
+  readonly kind: 'postgres' | 'pglite';
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const assertSchemaName = (schema: string): void => {
+  // A schema name is an identifier that cannot be a bound parameter, so only a strict shape is allowed.
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+};
+
+class PostgresClient implements SqlClient {
+  readonly kind = 'postgres';
+  constructor(private readonly pool: pg.Pool) {}
+
+  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const r = await this.pool.query(text, params as unknown[]);
+    return r.rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    const conn = await this.pool.connect();
+    const tx: SqlClient = {
+      kind: 'postgres',
+      query: async <R>(text: string, params: readonly unknown[] = []) =>
+        (await conn.query(text, params as unknown[])).rows as R[],
+      exec: async (sql) => {
+        await conn.query(sql);
+      },
+      transaction: (inner) => inner(tx),
+      close: async () => undefined,
+    };
+    try {
+      await conn.query('BEGIN');
+      const out = await fn(tx);
+      await conn.query('COMMIT');
+      return out;
+    } catch (e) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      conn.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class PgliteClient implements SqlClient {
+  readonly kind = 'pglite';
+  constructor(private readonly db: PGlite) {}
+
+  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(text, params as unknown[])).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (t) => {
+      const tx: SqlClient = {
+        kind: 'pglite',
+        query: async <R>(text: string, params: readonly unknown[] = []) =>
+          (await t.query<R>(text, params as unknown[])).rows,
+        exec: async (sql) => {
+          await t.exec(sql);
+        },
+        transaction: (inner) => inner(tx),
+        close: async () => undefined,
+      };
+      return fn(tx);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+export interface ControlPlaneLocation {
+  /** A `postgres://` URL selects a server; otherwise PGlite keeps its files in `pgliteDir`. */
+  databaseUrl?: string | undefined;
+  /** A directory for PGlite, or `memory://` for a throwaway database. */
+  pgliteDir: string;
+  /** Work inside this schema (created if missing); tests use one schema each. */
+  schema?: string | undefined;
+}
+
+export const openSqlClient = async (loc: ControlPlaneLocation): Promise<SqlClient> => {
+  if (loc.schema !== undefined) assertSchemaName(loc.schema);
+  if (loc.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: loc.databaseUrl,
+      max: 10,
+      ...(loc.schema ? { options: `-c search_path=${loc.schema}` } : {}),
+    });
+    const client = new PostgresClient(pool);
+    if (loc.schema) await client.exec(`CREATE SCHEMA IF NOT EXISTS ${loc.schema}`);
+    return client;
+  }
+  if (!loc.pgliteDir.startsWith('memory://')) mkdirSync(loc.pgliteDir, { recursive: true });
+  const db = await PGlite.create(loc.pgliteDir);
+  if (loc.schema)
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${loc.schema}; SET search_path TO ${loc.schema}`);
+  return new PgliteClient(db);
+};

@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SqlClient } from './sql-client.ts';
+
+export interface WriteKeyInfo {
+  id: number;
+  workspaceId: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** A new random key; `rk_` marks it as Rekindle's so it is recognisable in config files. */
+export const newWriteKey = (): string => `rk_${randomBytes(24).toString('base64url')}`;
+
+const toInfo = (r: Record<string, unknown>): WriteKeyInfo => ({
+  id: Number(r['id']),
+  workspaceId: String(r['workspace_id']),
+  name: String(r['name']),
+  prefix: String(r['key_prefix']),
+  createdAt: new Date(r['created_at'] as string),
+  revokedAt: r['revoked_at'] ? new Date(r['revoked_at'] as string) : null,
+});
+
+/** Stores a key (its hash only). Adding a key that exists already is a no-op. */
+export const addWriteKey = async (
+  db: SqlClient,
+  key: string,
+  name: string,
+  workspaceId = 'default',
+): Promise<WriteKeyInfo> => {
+  const rows = await db.query(
+    `INSERT INTO write_keys (workspace_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (key_hash) DO UPDATE SET key_hash = excluded.key_hash RETURNING *`,
+    [workspaceId, name, hashKey(key), key.slice(0, 6)],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('INSERT ... RETURNING gave no row');
+  return toInfo(row);
+};
+
+export const listWriteKeys = async (db: SqlClient, workspaceId = 'default'): Promise<WriteKeyInfo[]> =>
+  (await db.query('SELECT * FROM write_keys WHERE workspace_id = $1 ORDER BY id', [workspaceId])).map(toInfo);
+
+export const revokeWriteKey = async (db: SqlClient, id: number): Promise<boolean> =>
+  (
+    await db.query(
+      'UPDATE write_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [id],
+    )
+  ).length > 0;
+
+/** The workspace a key writes to, or null for an unknown or revoked key. */
+export const workspaceForWriteKey = async (db: SqlClient, key: string): Promise<string | null> => {
+  const rows = await db.query<{ workspace_id: string }>(
+    'SELECT workspace_id FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+    [hashKey(key)],
+  );
+  return rows[0]?.workspace_id ?? null;
+};

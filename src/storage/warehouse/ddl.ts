@@ -1,0 +1,90 @@
+/**
+ * Warehouse tables. Times are UTC `TIMESTAMP`s; common event fields have typed columns so
+ * audiences and models scan columns, not JSON. Statements are idempotent: opening a warehouse
+ * applies them every time.
+ */
+export const WAREHOUSE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS events (
+     message_id   VARCHAR   NOT NULL,
+     user_id      VARCHAR   NOT NULL,
+     anonymous_id VARCHAR,
+     event        VARCHAR   NOT NULL,
+     ts           TIMESTAMP NOT NULL,
+     received_at  TIMESTAMP NOT NULL,
+     amount       DOUBLE,
+     currency     VARCHAR,
+     product_id   VARCHAR,
+     category     VARCHAR,
+     order_id     VARCHAR,
+     platform     VARCHAR,
+     properties   JSON,
+     source       VARCHAR   NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS profiles (
+     user_id             VARCHAR PRIMARY KEY,
+     register_time       TIMESTAMP,
+     acquisition_channel VARCHAR,
+     city                VARCHAR,
+     timezone            VARCHAR,
+     balance             DOUBLE,
+     membership          VARCHAR,
+     phone               VARCHAR,
+     email               VARCHAR,
+     push_token          VARCHAR,
+     consent_push        BOOLEAN,
+     consent_sms         BOOLEAN,
+     consent_email       BOOLEAN,
+     consent_wecom       BOOLEAN,
+     consent_call        BOOLEAN,
+     traits              JSON,
+     first_seen          TIMESTAMP NOT NULL,
+     updated_at          TIMESTAMP NOT NULL
+   )`,
+  // One row per trait per identify call: "value at time T" is the latest row with valid_from <= T.
+  `CREATE TABLE IF NOT EXISTS profile_history (
+     user_id    VARCHAR   NOT NULL,
+     attribute  VARCHAR   NOT NULL,
+     value      JSON,
+     valid_from  TIMESTAMP NOT NULL,
+     received_at TIMESTAMP NOT NULL,
+     message_id  VARCHAR   NOT NULL,
+     source     VARCHAR   NOT NULL
+   )`,
+  // Filled by delivery and feedback (one row per state change of a sent message).
+  `CREATE TABLE IF NOT EXISTS message_facts (
+     message_id  VARCHAR   NOT NULL,
+     campaign_id VARCHAR,
+     run_id      VARCHAR,
+     step        VARCHAR,
+     variant     VARCHAR,
+     user_id     VARCHAR   NOT NULL,
+     channel     VARCHAR   NOT NULL,
+     status      VARCHAR   NOT NULL,
+     ts          TIMESTAMP NOT NULL,
+     cost        DOUBLE,
+     revenue     DOUBLE,
+     properties  JSON
+   )`,
+  // Bad input is kept with its reason, so a rejected record is visible, never silently gone.
+  `CREATE TABLE IF NOT EXISTS ingest_rejections (
+     received_at  TIMESTAMP NOT NULL,
+     source       VARCHAR   NOT NULL,
+     record_index INTEGER   NOT NULL,
+     field        VARCHAR   NOT NULL,
+     reason       VARCHAR   NOT NULL,
+     raw          VARCHAR
+   )`,
+  // Computed scores, one row per user (filled by the scoring jobs; read by audiences).
+  `CREATE TABLE IF NOT EXISTS user_scores (
+     user_id          VARCHAR PRIMARY KEY,
+     lifecycle_stage  VARCHAR,
+     rfm_tier         VARCHAR,
+     rfm_r            INTEGER,
+     rfm_f            INTEGER,
+     rfm_m            INTEGER,
+     churn_risk_score DOUBLE,
+     churn_risk_level VARCHAR,
+     ltv              DOUBLE,
+     computed_at      TIMESTAMP
+   )`,
+];

@@ -1,0 +1,234 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
+import type { FieldError } from '../../core/events/field-error.ts';
+import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
+import { WAREHOUSE_DDL } from './ddl.ts';
+
+export type SqlParam = string | number | boolean | null | bigint;
+
+export const timestampValue = (ms: number): DuckDBTimestampValue =>
+  new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+
+const appendNullable = <T>(a: DuckDBAppender, v: T | null | undefined, put: (v: T) => void) => {
+  if (v === null || v === undefined) a.appendNull();
+  else put(v);
+};
+
+export interface Rejection extends FieldError {
+  raw: string | null;
+}
+
+/**
+ * The DuckDB warehouse file. One process owns it (DuckDB's lock); writes go through one
+ * connection so a group of records commits together, reads use their own connections.
+ */
+export class Warehouse {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<Warehouse> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // Extensions we use (json, parquet, icu) are built in; never fetch one at run time.
+    const instance = await DuckDBInstance.create(path, {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const writer = await instance.connect();
+    for (const ddl of WAREHOUSE_DDL) await writer.run(ddl);
+    return new Warehouse(instance, writer, path);
+  }
+
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /** Reads rows as plain objects on a fresh connection (parameters always bound, never spliced). */
+  async query<T = Record<string, unknown>>(sql: string, params: SqlParam[] = []): Promise<T[]> {
+    const conn = await this.instance.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
+      return reader.getRowObjectsJS() as T[];
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  async scalar<T = unknown>(sql: string, params: SqlParam[] = []): Promise<T> {
+    const rows = await this.query<Record<string, T>>(sql, params);
+    const first = rows[0];
+    if (first === undefined) throw new Error(`scalar query returned no row: ${sql}`);
+    return Object.values(first)[0] as T;
+  }
+
+  /**
+   * Stores events, identifies and rejections in one transaction; when the promise resolves
+   * the records are committed to the WAL and survive a crash.
+   */
+  async commit(batch: {
+    events: readonly EventRow[];
+    identifies: readonly IdentifyRow[];
+    rejections: readonly Rejection[];
+    rejectedAt?: number;
+    rejectionSource?: string;
+  }): Promise<void> {
+    const w = this.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      if (batch.events.length > 0) await this.appendEvents(batch.events);
+      if (batch.identifies.length > 0) await this.applyIdentifies(batch.identifies);
+      if (batch.rejections.length > 0) {
+        await this.appendRejections(
+          batch.rejections,
+          batch.rejectedAt ?? Date.now(),
+          batch.rejectionSource ?? 'http',
+        );
+      }
+      await w.run('COMMIT');
+    } catch (e) {
+      await w.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async appendEvents(rows: readonly EventRow[]): Promise<void> {
+    const a = await this.writer.createAppender('events');
+    for (const r of rows) {
+      a.appendVarchar(r.messageId);
+      a.appendVarchar(r.userId);
+      appendNullable(a, r.anonymousId, (v) => a.appendVarchar(v));
+      a.appendVarchar(r.event);
+      a.appendTimestamp(timestampValue(r.ts));
+      a.appendTimestamp(timestampValue(r.receivedAt));
+      appendNullable(a, r.amount, (v) => a.appendDouble(v));
+      appendNullable(a, r.currency, (v) => a.appendVarchar(v));
+      appendNullable(a, r.productId, (v) => a.appendVarchar(v));
+      appendNullable(a, r.category, (v) => a.appendVarchar(v));
+      appendNullable(a, r.orderId, (v) => a.appendVarchar(v));
+      appendNullable(a, r.platform, (v) => a.appendVarchar(v));
+      a.appendVarchar(r.properties);
+      a.appendVarchar(r.source);
+      a.endRow();
+    }
+    a.closeSync();
+  }
+
+  private async appendRejections(rows: readonly Rejection[], at: number, source: string): Promise<void> {
+    const a = await this.writer.createAppender('ingest_rejections');
+    for (const r of rows) {
+      a.appendTimestamp(timestampValue(at));
+      a.appendVarchar(source);
+      a.appendInteger(r.index);
+      a.appendVarchar(r.field);
+      a.appendVarchar(r.reason);
+      appendNullable(a, r.raw, (v) => a.appendVarchar(v));
+      a.endRow();
+    }
+    a.closeSync();
+  }
+
+  /**
+   * Appends every trait to the history, then folds the calls into the current profile. A call
+   * older than the stored profile never overwrites newer values; it only fills gaps.
+   */
+  private async applyIdentifies(rows: readonly IdentifyRow[]): Promise<void> {
+    const h = await this.writer.createAppender('profile_history');
+    for (const r of rows) {
+      for (const [attribute, value] of Object.entries(r.traits)) {
+        h.appendVarchar(r.userId);
+        h.appendVarchar(attribute);
+        h.appendVarchar(JSON.stringify(value ?? null));
+        h.appendTimestamp(timestampValue(r.ts));
+        h.appendTimestamp(timestampValue(r.receivedAt));
+        h.appendVarchar(r.messageId);
+        h.appendVarchar(r.source);
+        h.endRow();
+      }
+    }
+    h.closeSync();
+
+    const latest = foldIdentifies(rows);
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE identify_stage AS SELECT * FROM profiles LIMIT 0`);
+    const s = await this.writer.createAppender('identify_stage', 'main', 'temp');
+    for (const p of latest) {
+      s.appendVarchar(p.userId);
+      for (const column of PROFILE_COLUMNS) {
+        const v = p.columns[column.name];
+        if (v === undefined) s.appendNull();
+        else if (column.kind === 'timestamp') s.appendTimestamp(timestampValue(v as number));
+        else if (column.kind === 'number') s.appendDouble(v as number);
+        else if (column.kind === 'boolean') s.appendBoolean(v as boolean);
+        else s.appendVarchar(v as string);
+      }
+      s.appendVarchar(JSON.stringify(p.traits));
+      s.appendTimestamp(timestampValue(p.firstTs));
+      s.appendTimestamp(timestampValue(p.ts));
+      s.endRow();
+    }
+    s.closeSync();
+    const newer = 'excluded.updated_at >= profiles.updated_at';
+    const sets = PROFILE_COLUMNS.map(
+      (c) =>
+        `${c.name} = CASE WHEN ${newer} THEN coalesce(excluded.${c.name}, profiles.${c.name}) ELSE coalesce(profiles.${c.name}, excluded.${c.name}) END`,
+    );
+    await this.writer.run(
+      `INSERT INTO profiles SELECT * FROM temp.identify_stage
+       ON CONFLICT (user_id) DO UPDATE SET ${sets.join(', ')},
+         traits = CASE WHEN ${newer} THEN json_merge_patch(profiles.traits, excluded.traits)
+                       ELSE json_merge_patch(excluded.traits, profiles.traits) END,
+         first_seen = least(profiles.first_seen, excluded.first_seen),
+         updated_at = greatest(profiles.updated_at, excluded.updated_at)`,
+    );
+    await this.writer.run('DROP TABLE temp.identify_stage');
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.writer.run('CHECKPOINT');
+  }
+
+  close(): void {
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+interface FoldedProfile {
+  userId: string;
+  ts: number;
+  firstTs: number;
+  columns: IdentifyRow['columns'];
+  traits: Record<string, unknown>;
+}
+
+/** Several calls for one user in one commit become one upsert row, applied in event-time order. */
+export const foldIdentifies = (rows: readonly IdentifyRow[]): FoldedProfile[] => {
+  const byUser = new Map<string, FoldedProfile>();
+  const ordered = [...rows].sort((x, y) => x.ts - y.ts);
+  for (const r of ordered) {
+    const p = byUser.get(r.userId);
+    if (p === undefined) {
+      byUser.set(r.userId, {
+        userId: r.userId,
+        ts: r.ts,
+        firstTs: r.ts,
+        columns: { ...r.columns },
+        traits: { ...r.traits },
+      });
+    } else {
+      p.ts = r.ts;
+      Object.assign(p.columns, r.columns);
+      Object.assign(p.traits, r.traits);
+    }
+  }
+  return [...byUser.values()];
+};

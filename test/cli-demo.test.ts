@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
+import { startChildServer } from './support/child-server.ts';
+import { basicAuth } from './support/runtime.ts';
+import { tempDir } from './support/tmp.ts';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/rekindle.js', import.meta.url));
+const tmp = tempDir('rekindle-cli-');
+afterAll(() => tmp.cleanup());
+
+describe('rekindle demo (the quick start)', () => {
+  it('loads the small data set once, prints a working write key, and the server accepts it', async () => {
+    const env = { ...process.env, REKINDLE_DATA_DIR: tmp.dir };
+    const first = await run(process.execPath, [BIN, 'demo', '--size', 'small', '--no-serve'], { env });
+    expect(first.stdout).toMatch(/Loaded 10000 users and \d+ events/);
+    const key = readFileSync(`${tmp.dir}/demo-write-key`, 'utf8').trim();
+    expect(first.stdout).toContain(`Write key (Basic auth user name for /v1/*): ${key}`);
+
+    const second = await run(process.execPath, [BIN, 'demo', '--size', 'small', '--no-serve'], { env });
+    expect(second.stdout).toMatch(/already holds \d+ events; not generating again/);
+
+    const server = await startChildServer({ REKINDLE_DATA_DIR: tmp.dir });
+    const res = await fetch(`${server.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(key) },
+      body: JSON.stringify({ userId: 'u0000001', event: 'order', properties: { amount: 99 } }),
+    });
+    expect(res.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const wh = await Warehouse.open(`${tmp.dir}/warehouse.duckdb`);
+    const users = Number(await wh.scalar('SELECT count(*) FROM profiles'));
+    const http = Number(await wh.scalar(`SELECT count(*) FROM events WHERE source = 'http'`));
+    wh.close();
+    expect(users).toBe(10_000);
+    expect(http).toBe(1);
+  });
+});
