@@ -151,3 +151,17 @@ describe('DedupWindow', () => {
     expect(w.size).toBe(1);
   });
 });
+
+describe('timestamps', () => {
+  it('reads a date-time without a zone as UTC, whatever the server zone, and honours offsets', () => {
+    const at = (timestamp: string) => {
+      const r = normaliseTrack({ userId: 'u', event: 'e', timestamp }, 0, ctx);
+      return r.ok ? r.value.ts : r.error;
+    };
+    expect(at('2026-11-01T08:30:00')).toBe(Date.UTC(2026, 10, 1, 8, 30));
+    expect(at('2026-11-01 08:30:00')).toBe(Date.UTC(2026, 10, 1, 8, 30));
+    expect(at('2026-11-01T08:30:00+08:00')).toBe(Date.UTC(2026, 10, 1, 0, 30));
+    expect(at('2026-11-01')).toBe(Date.UTC(2026, 10, 1));
+    expect(at('2026-13-01T00:00:00')).toEqual([expect.objectContaining({ index: 0, field: 'timestamp' })]);
+  });
+});

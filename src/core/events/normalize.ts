@@ -6,6 +6,7 @@ import { normaliseTraits } from '../profile/traits.ts';
 import type { FieldError } from './field-error.ts';
 import type { EventRow, IdentifyRow, IngestSource } from './rows.ts';
 import { IdentifyPayload, TrackPayload } from './segment-schema.ts';
+import { parseTimestamp } from './timestamp.ts';
 
 /** Largest JSON a single record may carry in properties or traits (Segment's per-message limit). */
 export const MAX_RECORD_JSON_BYTES = 32 * 1024;
@@ -70,7 +71,7 @@ const envelope = (
   const who = userId ?? anonymousId;
   if (who === null) return err([{ index, field: 'userId', reason: 'userId or anonymousId is required' }]);
   const when = m.timestamp ?? m.originalTimestamp;
-  const ts = when === undefined ? ctx.receivedAt : Date.parse(when);
+  const ts = when === undefined ? ctx.receivedAt : parseTimestamp(when);
   const timeField = m.timestamp === undefined ? 'originalTimestamp' : 'timestamp';
   if (ts > ctx.receivedAt + MAX_FUTURE_SKEW_MS) {
     return err([{ index, field: timeField, reason: 'is more than 24 hours in the future' }]);

@@ -1,4 +1,5 @@
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { parseTimestamp } from './timestamp.ts';
 
 /**
  * Segment-spec payloads (https://segment.com/docs/connections/spec/). These schemas are the
@@ -7,7 +8,7 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 
 const isoDate = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 if (!FormatRegistry.Has('rekindle-date-time')) {
-  FormatRegistry.Set('rekindle-date-time', (v) => isoDate.test(v) && !Number.isNaN(Date.parse(v)));
+  FormatRegistry.Set('rekindle-date-time', (v) => isoDate.test(v) && !Number.isNaN(parseTimestamp(v)));
 }
 
 export const MAX_ID_LENGTH = 256;

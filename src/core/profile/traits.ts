@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import type { FieldError } from '../events/field-error.ts';
 import type { ProfileColumnValues } from '../events/rows.ts';
+import { parseTimestamp } from '../events/timestamp.ts';
 import { profileColumnForTrait, type ProfileColumnKind } from './columns.ts';
 
 type ColumnValue = ProfileColumnValues[keyof ProfileColumnValues];
@@ -27,7 +28,7 @@ const PHONE = /^\+?[0-9]{6,15}$/;
 const parseColumn = (kind: ProfileColumnKind, v: unknown): Result<ColumnValue, string> => {
   switch (kind) {
     case 'timestamp': {
-      const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+      const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseTimestamp(v) : Number.NaN;
       return Number.isFinite(ms) ? ok(ms) : err('must be an ISO-8601 date-time or epoch milliseconds');
     }
     case 'number':

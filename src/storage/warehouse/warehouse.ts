@@ -31,6 +31,8 @@ export interface Rejection extends FieldError {
  * connection so a group of records commits together, reads use their own connections.
  */
 export class Warehouse {
+  private writeChain: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
@@ -82,6 +84,17 @@ export class Warehouse {
     rejectedAt?: number;
     rejectionSource?: string;
   }): Promise<void> {
+    return this.serialised(() => this.commitNow(batch));
+  }
+
+  /** One transaction at a time on the writer connection: DuckDB rejects a nested BEGIN. */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(work, work);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(batch: Parameters<Warehouse['commit']>[0]): Promise<void> {
     const w = this.writer;
     await w.run('BEGIN TRANSACTION');
     try {
@@ -193,7 +206,7 @@ export class Warehouse {
   }
 
   async checkpoint(): Promise<void> {
-    await this.writer.run('CHECKPOINT');
+    await this.serialised(() => this.writer.run('CHECKPOINT'));
   }
 
   close(): void {
