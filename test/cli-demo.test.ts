@@ -19,10 +19,17 @@ describe('rekindle demo (the quick start)', () => {
     const first = await run(process.execPath, [BIN, 'demo', '--size', 'small', '--no-serve'], { env });
     expect(first.stdout).toMatch(/Loaded 10000 users and \d+ events/);
     const key = readFileSync(`${tmp.dir}/demo-write-key`, 'utf8').trim();
-    expect(first.stdout).toContain(`Write key (Basic auth user name for /v1/*): ${key}`);
+    expect(first.stdout).toContain(
+      `Write key (Basic auth user name for /v1/track, /v1/identify, /v1/batch): ${key}`,
+    );
+    const token = readFileSync(`${tmp.dir}/demo-api-token`, 'utf8').trim();
+    expect(first.stdout).toContain(
+      `API token of user 'demo-admin' (admin; Authorization: Bearer …): ${token}`,
+    );
 
     const second = await run(process.execPath, [BIN, 'demo', '--size', 'small', '--no-serve'], { env });
     expect(second.stdout).toMatch(/already holds \d+ events; not generating again/);
+    expect(second.stdout).toContain(token);
 
     const server = await startChildServer({ REKINDLE_DATA_DIR: tmp.dir });
     const res = await fetch(`${server.url}/v1/track`, {
@@ -31,6 +38,26 @@ describe('rekindle demo (the quick start)', () => {
       body: JSON.stringify({ userId: 'u0000001', event: 'order', properties: { amount: 99 } }),
     });
     expect(res.status).toBe(200);
+
+    // The demo's saved audiences answer with real members from the demo data.
+    const auth = { authorization: `Bearer ${token}` };
+    const list = (await (await fetch(`${server.url}/v1/audiences`, { headers: auth })).json()) as {
+      audiences: { id: string; name: string }[];
+    };
+    expect(list.audiences.map((a) => a.name).sort()).toEqual([
+      'Abandoned carts (7 days)',
+      'Drifting buyers',
+      'New distribution-channel users at risk',
+    ]);
+    for (const a of list.audiences) {
+      const preview = (await (
+        await fetch(`${server.url}/v1/audiences/${a.id}/preview`, { headers: auth })
+      ).json()) as {
+        count: number;
+      };
+      expect(preview.count, a.name).toBeGreaterThan(0);
+      expect(preview.count, a.name).toBeLessThan(10_000);
+    }
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 

@@ -5,6 +5,7 @@ import { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
+import { registerUsersCommand } from './commands/users.ts';
 import { serve } from './serve.ts';
 
 const program = new Command()
@@ -31,6 +32,7 @@ program
 registerDemoCommands(program, config);
 registerImportCommand(program, () => Warehouse.open(config().warehousePath));
 registerKeysCommand(program, () => openRuntime(config()));
+registerUsersCommand(program, () => openRuntime(config()));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`rekindle: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,6 +1,12 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.ts';
+import { requireApiToken } from './auth/api-auth.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
+import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
+
+const VERSION = '0.1.0';
 
 export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): FastifyInstance => {
   const app = Fastify({
@@ -9,7 +15,11 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     logger: { level: options.logLevel ?? rt.config.logLevel, redact: ['req.headers.authorization'] },
     logController: new LogController({ disableRequestLogging: true }),
   });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    if (error instanceof RequestValidationError) {
+      return reply.code(400).send({ error: error.message, errors: error.errors });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) req.log.error({ err: error }, 'request failed');
     const message =
@@ -20,7 +30,13 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
           : 'internal error';
     void reply.code(status).send({ success: false, error: message });
   });
-  app.get('/healthz', async () => ({ ok: true }));
+  registerOpenApi(app, VERSION);
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   registerIngestRoutes(app, rt);
+  // The management API: every route in this scope needs an API token.
+  void app.register(async (api) => {
+    requireApiToken(api, rt.control);
+    registerAudienceRoutes(api, rt);
+  });
   return app;
 };

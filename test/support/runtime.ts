@@ -19,14 +19,17 @@ export interface TestServer {
 
 /** A Rekindle runtime on embedded PGlite and a DuckDB file in a fresh directory, served on a free port. */
 export const startTestServer = async (
-  options: { clock?: Clock; dataDir?: string; config?: Partial<RekindleConfig> } = {},
+  options: { clock?: Clock; dataDir?: string; config?: Partial<RekindleConfig>; controlSchema?: string } = {},
 ): Promise<TestServer> => {
   const tmp = options.dataDir === undefined ? tempDir() : { dir: options.dataDir, cleanup: () => undefined };
   const config = loadConfig(
     {},
     { dataDir: tmp.dir, writeKey: TEST_WRITE_KEY, port: 0, logLevel: 'error', ...options.config },
   );
-  const rt = await openRuntime(config, options.clock ? { clock: options.clock } : {});
+  const rt = await openRuntime(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.controlSchema ? { controlSchema: options.controlSchema } : {}),
+  });
   const app = buildServer(rt);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   let stopped = false;

@@ -7,7 +7,9 @@ import { DEMO_SIZES } from '../../core/demo/sizes.ts';
 import { loadDemo } from '../../demo/load-demo.ts';
 import { writeDemoFile } from '../../demo/write-demo-file.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
+import { createUser, findUserByName, issueApiToken } from '../../storage/control/users.ts';
 import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
+import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { serve } from '../serve.ts';
 
 type Size = keyof typeof DEMO_SIZES;
@@ -36,6 +38,31 @@ const demoWriteKey = async (rt: Runtime): Promise<string> => {
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 };
+
+/**
+ * The demo's admin user and API token, kept like the write key; the demo audiences are saved
+ * under this user on first run.
+ */
+const demoApiToken = async (rt: Runtime): Promise<string> => {
+  const file = join(rt.config.dataDir, 'demo-api-token');
+  let user = await findUserByName(rt.control, DEMO_ADMIN);
+  if (!user) {
+    const created = await createUser(rt.control, { name: DEMO_ADMIN, role: 'admin' });
+    if (!created.ok) throw new Error(`could not create the demo user '${DEMO_ADMIN}'`);
+    user = created.value;
+  }
+  await ensureDemoAudiences(rt, {
+    userId: user.id,
+    workspaceId: user.workspaceId,
+    name: user.name,
+    role: user.role,
+  });
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = await issueApiToken(rt.control, user.id);
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+};
+const DEMO_ADMIN = 'demo-admin';
 
 export const registerDemoCommands = (program: Command, config: () => RekindleConfig): void => {
   program
@@ -68,7 +95,12 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
         );
       }
       const key = await demoWriteKey(rt);
-      process.stdout.write(`Write key (Basic auth user name for /v1/*): ${key}\n`);
+      process.stdout.write(
+        `Write key (Basic auth user name for /v1/track, /v1/identify, /v1/batch): ${key}\n`,
+      );
+      const token = await demoApiToken(rt);
+      process.stdout.write(`API token of user '${DEMO_ADMIN}' (admin; Authorization: Bearer …): ${token}\n`);
+      process.stdout.write(`API docs: http://${rt.config.host}:${opts.port ?? c.port}/docs\n`);
       if (opts.serve) await serve(rt);
       else await rt.close();
     });

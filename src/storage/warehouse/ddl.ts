@@ -87,4 +87,9 @@ export const WAREHOUSE_DDL: readonly string[] = [
      ltv              DOUBLE,
      computed_at      TIMESTAMP
    )`,
+  // Frozen member lists of saved audiences; the control plane's audience_snapshots row names them.
+  `CREATE TABLE IF NOT EXISTS audience_snapshot_members (
+     snapshot_id VARCHAR NOT NULL,
+     user_id     VARCHAR NOT NULL
+   )`,
 ];

@@ -66,6 +66,24 @@ export class Warehouse {
     }
   }
 
+  /** Rows in batches (one DuckDB chunk each) without holding the whole result in memory. */
+  async *stream(sql: string, params: SqlParam[] = []): AsyncGenerator<Record<string, unknown>[]> {
+    const conn = await this.instance.connect();
+    try {
+      const result = await conn.stream(sql, params as DuckDBValue[]);
+      for await (const rows of result.yieldRowObjectJs()) yield rows;
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  /** One writing statement on the writer connection, in turn with commits; returns rows changed. */
+  async write(sql: string, params: SqlParam[] = []): Promise<number> {
+    return this.serialised(async () =>
+      Number((await this.writer.run(sql, params as DuckDBValue[])).rowsChanged),
+    );
+  }
+
   async scalar<T = unknown>(sql: string, params: SqlParam[] = []): Promise<T> {
     const rows = await this.query<Record<string, T>>(sql, params);
     const first = rows[0];

@@ -1,0 +1,436 @@
+import { compileAudience } from '../core/audience/compiler.ts';
+import { maskEmail, maskPhone } from '../core/audience/mask.ts';
+import type { AudienceError, AudienceNode } from '../core/audience/schema.ts';
+import { canOnAudience, type Actor, type AudienceAction } from '../core/auth/roles.ts';
+import type { Clock } from '../core/clock.ts';
+import { csvLine } from '../core/export/csv.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import { appendAudit } from '../storage/control/audit-log.ts';
+import {
+  audienceDefinitions,
+  audienceNameTaken,
+  getAudience,
+  insertAudience,
+  listAudiences,
+  newAudienceId,
+  softDeleteAudience,
+  updateAudienceRow,
+  type SavedAudience,
+} from '../storage/control/audiences.ts';
+import {
+  getSnapshot,
+  insertSnapshot,
+  listSnapshots,
+  newSnapshotId,
+  type AudienceSnapshot,
+} from '../storage/control/audience-snapshots.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import {
+  deleteSnapshotMembers,
+  snapshotMemberPage,
+  streamSnapshotRows,
+  writeSnapshotMembers,
+  type ExportColumn,
+} from '../storage/warehouse/snapshot-members.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
+
+/**
+ * Saved audiences: the rules (who may, what is valid) applied around the two stores. Expected
+ * failures come back as values for the HTTP layer to map to status codes.
+ */
+
+export interface AudienceContext {
+  control: SqlClient;
+  warehouse: Warehouse;
+  clock: Clock;
+}
+
+export type AudienceFailure =
+  | { type: 'invalid'; errors: AudienceError[] }
+  | { type: 'not_found'; what: string }
+  | { type: 'forbidden'; reason: string }
+  | { type: 'conflict'; reason: string }
+  | { type: 'in_use'; reason: string; by: { id: string; name: string }[] };
+
+type Outcome<T> = Promise<Result<T, AudienceFailure>>;
+
+const forbidden = (actor: Actor, action: AudienceAction, ownerId?: number): AudienceFailure | null => {
+  const p = canOnAudience(actor, action, ownerId ?? null);
+  return p.allowed ? null : { type: 'forbidden', reason: p.reason };
+};
+
+const notFound = (id: string): AudienceFailure => ({ type: 'not_found', what: `audience '${id}'` });
+
+/** Compiler paths start at `root`; to an API caller the tree is the `definition` field. */
+const asDefinitionErrors = (errors: AudienceError[]): AudienceFailure => ({
+  type: 'invalid',
+  errors: errors.map((e) => ({ ...e, path: e.path.replace(/^root/, 'definition') })),
+});
+
+/** Compiles a definition against the workspace's saved audiences, optionally with one replaced. */
+const compileIn = async (
+  ctx: AudienceContext,
+  workspaceId: string,
+  definition: unknown,
+  at: number,
+  replacing?: { id: string; definition: unknown },
+) => {
+  const defs = await audienceDefinitions(ctx.control, workspaceId);
+  if (replacing) defs.set(replacing.id, replacing.definition);
+  return compileAudience(definition, { now: at, resolve: (id) => defs.get(id) as AudienceNode | undefined });
+};
+
+/** The ids of `audience` nodes anywhere in a stored definition. */
+const referencedAudiences = (definition: unknown, out = new Set<string>()): Set<string> => {
+  if (Array.isArray(definition)) for (const d of definition) referencedAudiences(d, out);
+  else if (typeof definition === 'object' && definition !== null) {
+    const o = definition as Record<string, unknown>;
+    if (o['kind'] === 'audience' && typeof o['id'] === 'string') out.add(o['id']);
+    for (const v of Object.values(o)) referencedAudiences(v, out);
+  }
+  return out;
+};
+
+export const listSavedAudiences = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  filter: { ownerId?: number | undefined; search?: string | undefined },
+): Outcome<SavedAudience[]> => {
+  const no = forbidden(actor, 'audience.read');
+  if (no) return err(no);
+  return ok(await listAudiences(ctx.control, actor.workspaceId, filter));
+};
+
+export const getSavedAudience = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+): Outcome<SavedAudience> => {
+  const no = forbidden(actor, 'audience.read');
+  if (no) return err(no);
+  const a = await getAudience(ctx.control, actor.workspaceId, id);
+  return a ? ok(a) : err(notFound(id));
+};
+
+export interface AudienceInput {
+  name: string;
+  description?: string | undefined;
+  definition: unknown;
+}
+
+export const createSavedAudience = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  input: AudienceInput,
+): Outcome<SavedAudience> => {
+  const no = forbidden(actor, 'audience.create');
+  if (no) return err(no);
+  const at = ctx.clock();
+  const name = input.name.trim();
+  const compiled = await compileIn(ctx, actor.workspaceId, input.definition, at);
+  if (!compiled.ok) return err(asDefinitionErrors(compiled.error));
+  const id = newAudienceId();
+  const created = await ctx.control.transaction(async (tx) => {
+    if (await audienceNameTaken(tx, actor.workspaceId, name)) return false;
+    await insertAudience(tx, {
+      id,
+      workspaceId: actor.workspaceId,
+      name,
+      description: input.description ?? '',
+      definition: input.definition,
+      ownerId: actor.userId,
+      at,
+    });
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at,
+      actorId: actor.userId,
+      action: 'audience.create',
+      objectType: 'audience',
+      objectId: id,
+      details: { name, definition: input.definition },
+    });
+    return true;
+  });
+  if (!created) return err({ type: 'conflict', reason: `an audience named '${name}' exists already` });
+  const saved = await getAudience(ctx.control, actor.workspaceId, id);
+  if (!saved) throw new Error(`audience ${id} vanished after insert`);
+  return ok(saved);
+};
+
+export const updateSavedAudience = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+  input: Partial<AudienceInput> & { version: number },
+): Outcome<SavedAudience> => {
+  const current = await getAudience(ctx.control, actor.workspaceId, id);
+  if (!current) return err(notFound(id));
+  const no = forbidden(actor, 'audience.update', current.ownerId);
+  if (no) return err(no);
+  if (input.version !== current.version) {
+    return err({
+      type: 'conflict',
+      reason: `audience '${id}' is at version ${current.version}, not ${input.version}; reload and edit again`,
+    });
+  }
+  const at = ctx.clock();
+  const next = {
+    name: input.name?.trim() ?? current.name,
+    description: input.description ?? current.description,
+    definition: input.definition ?? current.definition,
+  };
+  if (input.definition !== undefined) {
+    const compiled = await compileIn(ctx, actor.workspaceId, next.definition, at, {
+      id,
+      definition: next.definition,
+    });
+    if (!compiled.ok) return err(asDefinitionErrors(compiled.error));
+  }
+  const outcome = await ctx.control.transaction(async (tx) => {
+    if (await audienceNameTaken(tx, actor.workspaceId, next.name, id)) return 'name' as const;
+    const written = await updateAudienceRow(tx, {
+      id,
+      workspaceId: actor.workspaceId,
+      ...next,
+      expectedVersion: input.version,
+      at,
+    });
+    if (!written) return 'version' as const;
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at,
+      actorId: actor.userId,
+      action: 'audience.update',
+      objectType: 'audience',
+      objectId: id,
+      details: { fromVersion: input.version, ...next },
+    });
+    return 'ok' as const;
+  });
+  if (outcome === 'name')
+    return err({ type: 'conflict', reason: `an audience named '${next.name}' exists already` });
+  if (outcome === 'version')
+    return err({ type: 'conflict', reason: `audience '${id}' was changed meanwhile; reload` });
+  const saved = await getAudience(ctx.control, actor.workspaceId, id);
+  if (!saved) throw new Error(`audience ${id} vanished after update`);
+  return ok(saved);
+};
+
+export const deleteSavedAudience = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+): Outcome<{ id: string }> => {
+  const current = await getAudience(ctx.control, actor.workspaceId, id);
+  if (!current) return err(notFound(id));
+  const no = forbidden(actor, 'audience.delete', current.ownerId);
+  if (no) return err(no);
+  const users = (await listAudiences(ctx.control, actor.workspaceId)).filter(
+    (a) => a.id !== id && referencedAudiences(a.definition).has(id),
+  );
+  if (users.length > 0) {
+    return err({
+      type: 'in_use',
+      reason: `audience '${id}' is used by ${users.map((u) => `'${u.name}'`).join(', ')}`,
+      by: users.map((u) => ({ id: u.id, name: u.name })),
+    });
+  }
+  const at = ctx.clock();
+  await ctx.control.transaction(async (tx) => {
+    await softDeleteAudience(tx, actor.workspaceId, id, at);
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at,
+      actorId: actor.userId,
+      action: 'audience.delete',
+      objectType: 'audience',
+      objectId: id,
+      details: { name: current.name },
+    });
+  });
+  return ok({ id });
+};
+
+export interface AudiencePreview {
+  count: number;
+  sample: AudienceSampleRow[];
+  asOf: number;
+  elapsedMs: number;
+}
+
+/** Count and a sample (contacts masked) of a saved audience or of a definition not yet saved. */
+export const previewAudience = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  target: { id: string } | { definition: unknown },
+  options: { sampleSize: number; asOf?: number | undefined },
+): Outcome<AudiencePreview> => {
+  const no = forbidden(actor, 'audience.preview');
+  if (no) return err(no);
+  let definition: unknown;
+  if ('id' in target) {
+    const saved = await getAudience(ctx.control, actor.workspaceId, target.id);
+    if (!saved) return err(notFound(target.id));
+    definition = saved.definition;
+  } else definition = target.definition;
+  const asOf = options.asOf ?? ctx.clock();
+  const started = performance.now();
+  const defs = await audienceDefinitions(ctx.control, actor.workspaceId);
+  const opts = { now: asOf, resolve: (id: string) => defs.get(id) as AudienceNode | undefined };
+  const [count, sample] = await Promise.all([
+    countAudience(ctx.warehouse, definition, opts),
+    sampleAudience(ctx.warehouse, definition, { ...opts, limit: options.sampleSize }),
+  ]);
+  if (!count.ok) return err(asDefinitionErrors(count.error));
+  if (!sample.ok) return err(asDefinitionErrors(sample.error));
+  return ok({ count: count.value, sample: sample.value, asOf, elapsedMs: performance.now() - started });
+};
+
+/**
+ * Freezes the member list: members are written to the warehouse first, then the control plane
+ * records the snapshot (with the definition and version it came from) in one transaction with
+ * its audit entry. If that fails, the orphaned members are removed.
+ */
+export const takeSnapshot = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  audienceId: string,
+  options: { asOf?: number | undefined; purpose?: string | undefined } = {},
+): Outcome<AudienceSnapshot> => {
+  const no = forbidden(actor, 'audience.snapshot');
+  if (no) return err(no);
+  const audience = await getAudience(ctx.control, actor.workspaceId, audienceId);
+  if (!audience) return err(notFound(audienceId));
+  const asOf = options.asOf ?? ctx.clock();
+  const compiled = await compileIn(ctx, actor.workspaceId, audience.definition, asOf);
+  if (!compiled.ok) return err(asDefinitionErrors(compiled.error));
+  const snapshot: AudienceSnapshot = {
+    id: newSnapshotId(),
+    workspaceId: actor.workspaceId,
+    audienceId,
+    audienceVersion: audience.version,
+    definition: audience.definition,
+    asOf,
+    takenAt: 0,
+    memberCount: 0,
+    takenBy: actor.userId,
+    purpose: options.purpose ?? 'manual',
+  };
+  snapshot.memberCount = await writeSnapshotMembers(ctx.warehouse, snapshot.id, compiled.value);
+  snapshot.takenAt = ctx.clock();
+  try {
+    await ctx.control.transaction(async (tx) => {
+      await insertSnapshot(tx, snapshot);
+      await appendAudit(tx, {
+        workspaceId: actor.workspaceId,
+        at: snapshot.takenAt,
+        actorId: actor.userId,
+        action: 'audience.snapshot',
+        objectType: 'audience',
+        objectId: audienceId,
+        details: {
+          snapshotId: snapshot.id,
+          memberCount: snapshot.memberCount,
+          asOf,
+          purpose: snapshot.purpose,
+        },
+      });
+    });
+  } catch (e) {
+    await deleteSnapshotMembers(ctx.warehouse, snapshot.id).catch(() => undefined);
+    throw e;
+  }
+  return ok(snapshot);
+};
+
+export const listAudienceSnapshots = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  audienceId: string,
+): Outcome<AudienceSnapshot[]> => {
+  const no = forbidden(actor, 'audience.read');
+  if (no) return err(no);
+  const audience = await getAudience(ctx.control, actor.workspaceId, audienceId);
+  if (!audience) return err(notFound(audienceId));
+  return ok(await listSnapshots(ctx.control, actor.workspaceId, audienceId));
+};
+
+export const getAudienceSnapshot = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+): Outcome<AudienceSnapshot> => {
+  const no = forbidden(actor, 'audience.read');
+  if (no) return err(no);
+  const s = await getSnapshot(ctx.control, actor.workspaceId, id);
+  return s ? ok(s) : err({ type: 'not_found', what: `snapshot '${id}'` });
+};
+
+export const snapshotMembers = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+  page: { after?: string | undefined; limit: number },
+): Outcome<{ snapshot: AudienceSnapshot; userIds: string[] }> => {
+  const s = await getAudienceSnapshot(ctx, actor, id);
+  if (!s.ok) return s;
+  return ok({ snapshot: s.value, userIds: await snapshotMemberPage(ctx.warehouse, id, page) });
+};
+
+export type ContactMode = 'none' | 'masked' | 'clear';
+const CONTACT_COLUMNS: readonly ExportColumn[] = ['phone', 'email'];
+
+/** Why the actor may not export with these contacts, or null if they may. */
+export const exportRefusal = (actor: Actor, contacts: ContactMode): AudienceFailure | null =>
+  forbidden(actor, 'audience.export') ??
+  (contacts === 'clear' ? forbidden(actor, 'audience.export_contacts') : null);
+
+/**
+ * A snapshot as CSV lines (header first). Contacts are masked unless `clear` is asked for, which
+ * only admins may; every export is audited with its columns.
+ */
+export const exportSnapshotCsv = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  id: string,
+  options: { columns: readonly ExportColumn[]; contacts: ContactMode },
+): Outcome<{ snapshot: AudienceSnapshot; lines: AsyncGenerator<string> }> => {
+  const no = exportRefusal(actor, options.contacts);
+  if (no) return err(no);
+  const s = await getSnapshot(ctx.control, actor.workspaceId, id);
+  if (!s) return err({ type: 'not_found', what: `snapshot '${id}'` });
+  const columns = [
+    ...new Set(options.columns.filter((c) => options.contacts !== 'none' || !CONTACT_COLUMNS.includes(c))),
+  ];
+  await appendAudit(ctx.control, {
+    workspaceId: actor.workspaceId,
+    at: ctx.clock(),
+    actorId: actor.userId,
+    action: 'audience.export',
+    objectType: 'audience',
+    objectId: s.audienceId,
+    details: { snapshotId: id, columns, contacts: options.contacts, rows: s.memberCount },
+  });
+  const mask = options.contacts === 'masked';
+  async function* lines(): AsyncGenerator<string> {
+    yield csvLine(['user_id', ...columns]);
+    for await (const rows of streamSnapshotRows(ctx.warehouse, id, columns)) {
+      let chunk = '';
+      for (const r of rows) {
+        chunk += csvLine([
+          r['user_id'],
+          ...columns.map((c) => {
+            const v = r[c];
+            if (mask && c === 'phone') return maskPhone(v as string | null);
+            if (mask && c === 'email') return maskEmail(v as string | null);
+            return v;
+          }),
+        ]);
+      }
+      yield chunk;
+    }
+  }
+  return ok({ snapshot: s, lines: lines() });
+};

@@ -1,0 +1,59 @@
+/**
+ * Who may do what. A pure policy: the server asks it with the actor and, for objects that
+ * have one, the owner; it answers allowed or the reason it is not.
+ */
+export const ROLES = ['admin', 'reviewer', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Actor {
+  userId: number;
+  workspaceId: string;
+  name: string;
+  role: Role;
+}
+
+export type AudienceAction =
+  | 'audience.read'
+  | 'audience.preview'
+  | 'audience.create'
+  | 'audience.update'
+  | 'audience.delete'
+  | 'audience.snapshot'
+  | 'audience.export'
+  | 'audience.export_contacts';
+
+/** For each action: the roles allowed, and whether a non-admin must own the object. */
+const AUDIENCE_RULES: Record<AudienceAction, { roles: readonly Role[]; ownerOnly: boolean }> = {
+  'audience.read': { roles: ROLES, ownerOnly: false },
+  'audience.preview': { roles: ROLES, ownerOnly: false },
+  'audience.create': { roles: ['admin', 'operator'], ownerOnly: false },
+  'audience.update': { roles: ['admin', 'operator'], ownerOnly: true },
+  'audience.delete': { roles: ['admin', 'operator'], ownerOnly: true },
+  'audience.snapshot': { roles: ['admin', 'operator', 'reviewer'], ownerOnly: false },
+  // A member list leaves the system: operators (who run campaigns) and admins only.
+  'audience.export': { roles: ['admin', 'operator'], ownerOnly: false },
+  // Phone numbers and e-mail addresses in clear, for a call centre: admins only.
+  'audience.export_contacts': { roles: ['admin'], ownerOnly: false },
+};
+
+export type Permission = { allowed: true } | { allowed: false; reason: string };
+
+export const canOnAudience = (
+  actor: Actor,
+  action: AudienceAction,
+  ownerId: number | null = null,
+): Permission => {
+  const rule = AUDIENCE_RULES[action];
+  if (!rule.roles.includes(actor.role)) {
+    return { allowed: false, reason: `role '${actor.role}' may not ${action.replace('.', ' ')}` };
+  }
+  if (rule.ownerOnly && actor.role !== 'admin' && ownerId !== null && ownerId !== actor.userId) {
+    return {
+      allowed: false,
+      reason: `only the owner or an admin may ${action.replace('audience.', '')} this audience`,
+    };
+  }
+  return { allowed: true };
+};
+
+export const isRole = (v: string): v is Role => (ROLES as readonly string[]).includes(v);

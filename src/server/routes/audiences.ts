@@ -1,0 +1,426 @@
+import { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  createSavedAudience,
+  deleteSavedAudience,
+  exportRefusal,
+  exportSnapshotCsv,
+  getAudienceSnapshot,
+  getSavedAudience,
+  listAudienceSnapshots,
+  listSavedAudiences,
+  previewAudience,
+  snapshotMembers,
+  takeSnapshot,
+  updateSavedAudience,
+  type AudienceContext,
+  type AudienceFailure,
+  type AudiencePreview,
+  type ContactMode,
+} from '../../audience/saved-audiences.ts';
+import { parseTimestamp } from '../../core/events/timestamp.ts';
+import { err, type Result } from '../../core/result.ts';
+import type { SavedAudience } from '../../storage/control/audiences.ts';
+import type { AudienceSnapshot } from '../../storage/control/audience-snapshots.ts';
+import { EXPORT_COLUMNS, type ExportColumn } from '../../storage/warehouse/snapshot-members.ts';
+import { actorOf } from '../auth/api-auth.ts';
+import {
+  Audience,
+  AudienceIdParams,
+  CreateAudienceBody,
+  ExportQuery,
+  ListAudiencesQuery,
+  Members,
+  MembersQuery,
+  Preview,
+  PreviewBody,
+  PreviewQuery,
+  Snapshot,
+  SnapshotBody,
+  SnapshotIdParams,
+  UpdateAudienceBody,
+  type AudienceDto,
+} from '../schemas/audience-api.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+const audienceDto = (a: SavedAudience): AudienceDto => ({
+  id: a.id,
+  name: a.name,
+  description: a.description,
+  definition: a.definition,
+  owner: { id: a.ownerId, name: a.ownerName },
+  version: a.version,
+  createdAt: iso(a.createdAt),
+  updatedAt: iso(a.updatedAt),
+});
+
+const snapshotDto = (s: AudienceSnapshot) => ({
+  id: s.id,
+  audienceId: s.audienceId,
+  audienceVersion: s.audienceVersion,
+  definition: s.definition,
+  asOf: iso(s.asOf),
+  takenAt: iso(s.takenAt),
+  memberCount: s.memberCount,
+  takenBy: s.takenBy,
+  purpose: s.purpose,
+});
+
+const previewDto = (p: AudiencePreview) => ({
+  count: p.count,
+  asOf: iso(p.asOf),
+  elapsedMs: Math.round(p.elapsedMs * 10) / 10,
+  sample: p.sample.map((r) => ({
+    userId: r.userId,
+    registerTime: isoOrNull(r.registerTime),
+    acquisitionChannel: r.acquisitionChannel,
+    city: r.city,
+    membership: r.membership,
+    balance: r.balance,
+    phone: r.phone,
+    email: r.email,
+  })),
+});
+
+const STATUS: Record<AudienceFailure['type'], number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  in_use: 409,
+};
+
+/** Maps an outcome to a status code and body; the only place that knows the mapping. */
+const send = async <T>(
+  reply: FastifyReply,
+  r: Result<T, AudienceFailure>,
+  dto: (v: T) => unknown,
+  code = 200,
+) => {
+  if (r.ok) return reply.code(code).send(dto(r.value));
+  const f = r.error;
+  const body =
+    f.type === 'invalid'
+      ? { error: 'the audience definition is invalid', errors: f.errors }
+      : f.type === 'not_found'
+        ? { error: `${f.what} not found` }
+        : f.type === 'in_use'
+          ? { error: f.reason, by: f.by }
+          : { error: f.reason };
+  return reply.code(STATUS[f.type]).send(body);
+};
+
+const parseTime = (s: string | undefined) => (s === undefined ? undefined : parseTimestamp(s));
+
+const exportColumns = (text: string | undefined): ExportColumn[] | string => {
+  if (text === undefined || text.trim() === '') return ['acquisition_channel', 'city', 'phone', 'email'];
+  const known = new Set<string>(EXPORT_COLUMNS);
+  const cols = text.split(',').map((c) => c.trim());
+  const bad = cols.find((c) => !known.has(c));
+  return bad === undefined
+    ? (cols as ExportColumn[])
+    : `unknown export column '${bad}'; known: ${EXPORT_COLUMNS.join(', ')}`;
+};
+
+const tags = ['audiences'];
+const security = [{ bearer: [] }];
+
+/** Saved audiences, previews, snapshots and exports. Handlers only translate HTTP ↔ service. */
+export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContext): void => {
+  app.get(
+    '/v1/audiences',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List saved audiences',
+        querystring: ListAudiencesQuery,
+        response: { 200: Type.Object({ audiences: Type.Array(Audience) }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as ListAudiencesQuery;
+      const actor = actorOf(req);
+      const r = await listSavedAudiences(ctx, actor, {
+        ownerId: q.owner === 'me' ? actor.userId : undefined,
+        search: q.search,
+      });
+      return send(reply, r, (list) => ({ audiences: list.map(audienceDto) }));
+    },
+  );
+
+  app.post(
+    '/v1/audiences',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Save a new audience (the tree is validated and compiled first)',
+        body: CreateAudienceBody,
+        response: { 201: Audience, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as CreateAudienceBody;
+      return send(reply, await createSavedAudience(ctx, actorOf(req), body), audienceDto, 201);
+    },
+  );
+
+  app.post(
+    '/v1/audiences/preview',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Count and sample an audience definition that is not saved yet',
+        body: PreviewBody,
+        response: { 200: Preview, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as PreviewBody;
+      const r = await previewAudience(
+        ctx,
+        actorOf(req),
+        { definition: b.definition },
+        { sampleSize: b.sample ?? 20, asOf: parseTime(b.asOf) },
+      );
+      return send(reply, r, previewDto);
+    },
+  );
+
+  app.get(
+    '/v1/audiences/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One saved audience',
+        params: AudienceIdParams,
+        response: { 200: Audience, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await getSavedAudience(ctx, actorOf(req), id), audienceDto);
+    },
+  );
+
+  app.patch(
+    '/v1/audiences/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change name, description or definition (owner or admin; `version` must be current)',
+        params: AudienceIdParams,
+        body: UpdateAudienceBody,
+        response: { 200: Audience, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as UpdateAudienceBody;
+      return send(reply, await updateSavedAudience(ctx, actorOf(req), id, body), audienceDto);
+    },
+  );
+
+  app.delete(
+    '/v1/audiences/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete (owner or admin; refused while another audience uses it). Snapshots are kept.',
+        params: AudienceIdParams,
+        response: { 200: Type.Object({ id: Type.String(), deleted: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await deleteSavedAudience(ctx, actorOf(req), id), (v) => ({
+        id: v.id,
+        deleted: true,
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/audiences/:id/preview',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Count and sample of a saved audience (contacts masked)',
+        params: AudienceIdParams,
+        querystring: PreviewQuery,
+        response: { 200: Preview, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as PreviewQuery;
+      const r = await previewAudience(
+        ctx,
+        actorOf(req),
+        { id },
+        { sampleSize: q.sample ?? 20, asOf: parseTime(q.asOf) },
+      );
+      return send(reply, r, previewDto);
+    },
+  );
+
+  app.post(
+    '/v1/audiences/:id/snapshots',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Freeze the member list now (or as of `asOf`)',
+        params: AudienceIdParams,
+        body: SnapshotBody,
+        response: { 201: Snapshot, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const b = (req.body ?? {}) as SnapshotBody;
+      const r = await takeSnapshot(ctx, actorOf(req), id, { asOf: parseTime(b.asOf), purpose: b.purpose });
+      return send(reply, r, snapshotDto, 201);
+    },
+  );
+
+  app.get(
+    '/v1/audiences/:id/snapshots',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Snapshots of an audience, newest first',
+        params: AudienceIdParams,
+        response: { 200: Type.Object({ snapshots: Type.Array(Snapshot) }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await listAudienceSnapshots(ctx, actorOf(req), id), (l) => ({
+        snapshots: l.map(snapshotDto),
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/snapshots/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One snapshot',
+        params: SnapshotIdParams,
+        response: { 200: Snapshot, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await getAudienceSnapshot(ctx, actorOf(req), id), snapshotDto);
+    },
+  );
+
+  app.get(
+    '/v1/snapshots/:id/members',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Member ids of a snapshot, a page at a time',
+        params: SnapshotIdParams,
+        querystring: MembersQuery,
+        response: { 200: Members, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as MembersQuery;
+      const limit = q.limit ?? 1000;
+      const r = await snapshotMembers(ctx, actorOf(req), id, { after: q.after, limit });
+      return send(reply, r, (v) => ({
+        snapshotId: v.snapshot.id,
+        memberCount: v.snapshot.memberCount,
+        userIds: v.userIds,
+        next: v.userIds.length === limit ? (v.userIds.at(-1) ?? null) : null,
+      }));
+    },
+  );
+
+  const exportSchema = (summary: string, params: typeof SnapshotIdParams) => ({
+    tags,
+    security,
+    summary,
+    params,
+    querystring: ExportQuery,
+    produces: ['text/csv'],
+    response: { 200: Type.String({ description: 'RFC 4180 CSV, header row first' }), ...errorResponses },
+  });
+
+  const streamCsv = async (
+    reply: FastifyReply,
+    r: Awaited<ReturnType<typeof exportSnapshotCsv>>,
+    filename: (s: AudienceSnapshot) => string,
+  ) => {
+    if (!r.ok) return send(reply, r, () => null);
+    const { snapshot, lines } = r.value;
+    return reply
+      .code(200)
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename(snapshot)}"`)
+      .header('x-rekindle-snapshot', snapshot.id)
+      .header('x-rekindle-member-count', String(snapshot.memberCount))
+      .send(Readable.from(lines));
+  };
+
+  app.get(
+    '/v1/snapshots/:id/export.csv',
+    { schema: exportSchema('A snapshot as CSV (for call centres and ad platforms)', SnapshotIdParams) },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as ExportQuery;
+      const columns = exportColumns(q.columns);
+      if (typeof columns === 'string')
+        return reply
+          .code(400)
+          .send({ error: columns, errors: [{ path: 'query.columns', message: columns }] });
+      const r = await exportSnapshotCsv(ctx, actorOf(req), id, {
+        columns,
+        contacts: (q.contacts ?? 'masked') as ContactMode,
+      });
+      return streamCsv(reply, r, (s) => `${s.id}.csv`);
+    },
+  );
+
+  app.get(
+    '/v1/audiences/:id/export.csv',
+    { schema: exportSchema('Snapshot the audience now and download it as CSV', AudienceIdParams) },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as ExportQuery;
+      const columns = exportColumns(q.columns);
+      if (typeof columns === 'string')
+        return reply
+          .code(400)
+          .send({ error: columns, errors: [{ path: 'query.columns', message: columns }] });
+      const actor = actorOf(req);
+      const contacts = (q.contacts ?? 'masked') as ContactMode;
+      // Check the export permission before doing the work of a snapshot.
+      const refusal = exportRefusal(actor, contacts);
+      if (refusal) return send(reply, err(refusal), () => null);
+      const snap = await takeSnapshot(ctx, actor, id, { purpose: 'export' });
+      if (!snap.ok) return send(reply, snap, () => null);
+      const r = await exportSnapshotCsv(ctx, actor, snap.value.id, { columns, contacts });
+      return streamCsv(reply, r, (s) => `${s.audienceId}-${s.id}.csv`);
+    },
+  );
+};
