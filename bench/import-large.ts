@@ -14,17 +14,20 @@ const freshWarehouse = async (path: string) => {
 
 /**
  * Imports the generated data set through `importFile` (the code behind `rekindle import`),
- * beside DuckDB's own CSV reader loading the same file with no validation or dedup.
+ * beside DuckDB's own CSV reader loading the same file with no validation or dedup. The imported
+ * warehouse is kept for the audience benchmark (`warehousePath`); `removeWarehouse` deletes it.
  */
 export const benchLargeImport = async (work: string, size: 'small' | 'demo' | 'large') => {
   const csv = join(work, `${size}.csv`);
   if (!existsSync(csv)) await writeDemoFile({ size, seed: 7, now: NOW, path: csv, format: 'csv' });
   const bytes = statSync(csv).size;
 
-  const wh = await freshWarehouse(join(work, 'import.duckdb'));
+  const warehousePath = join(work, 'import.duckdb');
+  const wh = await freshWarehouse(warehousePath);
   const started = performance.now();
   const report = await importFile(wh, { path: csv, format: 'csv' });
   const seconds = (performance.now() - started) / 1000;
+  await wh.checkpoint();
   wh.close();
   if (report.rejected > 0) throw new Error(`import rejected ${report.rejected} records`);
 
@@ -36,8 +39,8 @@ export const benchLargeImport = async (work: string, size: 'small' | 'demo' | 'l
   const baselineSeconds = (performance.now() - t) / 1000;
   const baselineRows = Number(await base.scalar('SELECT count(*) FROM raw'));
   base.close();
-  rmSync(join(work, 'import.duckdb'), { force: true });
   rmSync(join(work, 'import-baseline.duckdb'), { force: true });
+  rmSync(join(work, 'import-baseline.duckdb.wal'), { force: true });
 
   return {
     size,
@@ -47,5 +50,13 @@ export const benchLargeImport = async (work: string, size: 'small' | 'demo' | 'l
     recordsPerSecond: report.records / seconds,
     baselineSeconds,
     baselineRecordsPerSecond: baselineRows / baselineSeconds,
+    warehousePath,
+    now: NOW,
   };
+};
+
+/** Deletes a warehouse kept by `benchLargeImport` (and its WAL). */
+export const removeWarehouse = (path: string): void => {
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
 };

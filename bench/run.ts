@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
+import { benchAudienceService } from './audience-service.ts';
+import { benchCompaction } from './compaction.ts';
 import { benchHttpIngest } from './ingest-http.ts';
-import { benchLargeImport } from './import-large.ts';
+import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
+import { benchLargeImport, removeWarehouse } from './import-large.ts';
 import { machineDescription } from './machine.ts';
 
 /**
@@ -17,12 +20,12 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const rows: string[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-log('1/3 DuckDB appender (baseline)…');
+log('1/6 DuckDB appender (baseline)…');
 const rawEvents = quick ? 100_000 : 1_000_000;
 const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
 log(`    ${fmt(raw.eventsPerSecond)} events/s`);
 
-log('2/3 HTTP ingestion…');
+log('2/6 HTTP ingestion…');
 const http = await benchHttpIngest(join(work, 'http'), quick ? 1000 : 10_000);
 log(`    ${fmt(http.eventsPerSecond)} events/s`);
 if (http.storedEvents !== http.events)
@@ -31,11 +34,47 @@ rows.push(
   `| Ingestion over HTTP, \`POST /v1/batch\` (batches of 100, 16 keep-alive connections, 200 only after commit) | ${fmt(http.events)} events | **${fmt(http.eventsPerSecond)} events/s** (p50 ${http.p50ms.toFixed(1)} ms, p99 ${http.p99ms.toFixed(1)} ms per batch) | DuckDB appender, same rows, groups of ${raw.groupSize}, in-process: ${fmt(raw.eventsPerSecond)} events/s (${fmt(raw.events)} events) | ${(http.eventsPerSecond / raw.eventsPerSecond).toFixed(2)}× | ≥ 50 000 events/s |`,
 );
 
-log('3/3 bulk import of the large data set…');
+log('3/6 bulk import of the large data set…');
 const imp = await benchLargeImport(work, quick ? 'small' : 'large');
 log(`    ${fmt(imp.recordsPerSecond)} records/s`);
 rows.push(
   `| Bulk import, \`rekindle import\` of a CSV from \`rekindle generate --size ${imp.size}\` (validate, dedup, commit) | ${fmt(imp.records)} records, ${(imp.bytes / 2 ** 20).toFixed(0)} MiB | **${fmt(imp.recordsPerSecond)} records/s** (${imp.seconds.toFixed(1)} s) | DuckDB \`read_csv\` of the same file into a table, no validation: ${fmt(imp.baselineRecordsPerSecond)} records/s (${imp.baselineSeconds.toFixed(1)} s) | ${(imp.recordsPerSecond / imp.baselineRecordsPerSecond).toFixed(2)}× | — |`,
+);
+
+const { aud, compaction, service } = await (async () => {
+  try {
+    log('4/6 compaction (events sorted by event, time)…');
+    const compaction = await benchCompaction(imp.warehousePath);
+    log(`    ${compaction.seconds.toFixed(1)} s`);
+    log('5/6 audiences: compiled vs hand-written DuckDB SQL vs PostgreSQL…');
+    const aud = await benchAudiences({
+      warehousePath: imp.warehousePath,
+      postgresUrl: process.env['BENCH_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL,
+      now: imp.now,
+      log,
+    });
+    log('6/6 saved-audience preview and snapshot…');
+    const service = await benchAudienceService(imp.warehousePath, imp.now);
+    return { aud, compaction, service };
+  } finally {
+    removeWarehouse(imp.warehousePath);
+  }
+})();
+rows.push(
+  `| Compaction, \`rekindle compact\` (rewrite \`events\` sorted by event, time; done after the import, before the audiences) | ${fmt(compaction.rows)} events | **${compaction.seconds.toFixed(1)} s** | unsorted copy of the same table: ${compaction.copySeconds.toFixed(1)} s | ${(compaction.seconds / compaction.copySeconds).toFixed(2)}× | — |`,
+);
+log(`    median ratio ${aud.medianRatio.toFixed(2)}×, slowest ${fmt(aud.maxOursMs)} ms`);
+rows.push(
+  `| Audience counts: ${aud.rows.length} win-back audiences (see below), compiled and run on the warehouse | \`${imp.size}\`: ${fmt(aud.users)} users, ${fmt(aud.events)} events | **slowest ${fmt(aud.maxOursMs)} ms** | hand-written DuckDB SQL for the same questions, same file (PostgreSQL below) | ${aud.medianRatio.toFixed(2)}× (median) | ≤ 1.3× (median), < 1 s each |`,
+);
+
+for (const r of service.rows) {
+  rows.push(
+    `| Saved-audience preview (count + 20 masked sample rows, via the API's service): "${r.name}" | \`${imp.size}\`: ${fmt(service.users)} users, ${fmt(r.members)} members | **${fmt(r.previewMs)} ms** | hand-written DuckDB count of the same question: ${fmt(r.handCountMs)} ms | ${(r.previewMs / r.handCountMs).toFixed(2)}× | well under 1 s |`,
+  );
+}
+rows.push(
+  `| Snapshot (member list frozen in the warehouse + control-plane record): "${service.snapshot.name}" | ${fmt(service.snapshot.members)} members | **${fmt(service.snapshot.ms)} ms** | hand-written \`CREATE TABLE … AS SELECT\` of the same members: ${fmt(service.snapshot.handMs)} ms | ${(service.snapshot.ms / service.snapshot.handMs).toFixed(2)}× | — |`,
 );
 
 const doc = `# Benchmarks
@@ -50,7 +89,8 @@ ${rows.join('\n')}
 
 How each is measured: \`bench/\` (one file per benchmark). The HTTP server runs as its own
 process, as deployed; the load generator (undici, this process) shares the same 2 cores.
-`;
+
+${audiencesMarkdown(aud, imp.size)}`;
 mkdirSync('docs', { recursive: true });
 writeFileSync('docs/benchmarks.md', doc);
 log('wrote docs/benchmarks.md');

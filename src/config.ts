@@ -14,6 +14,8 @@ export interface RekindleConfig {
   maxBatchRecords: number;
   dedupWindowHours: number;
   logLevel: string;
+  /** Minutes between scoring runs while `rekindle serve` runs (lifecycle, RFM, warnings); 0: never. */
+  scoreEveryMinutes: number;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -38,6 +40,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBatchRecords: int(env['REKINDLE_MAX_BATCH_RECORDS'], 2500, 'REKINDLE_MAX_BATCH_RECORDS'),
     dedupWindowHours: int(env['REKINDLE_DEDUP_WINDOW_HOURS'], 24, 'REKINDLE_DEDUP_WINDOW_HOURS'),
     logLevel: env['LOG_LEVEL'] ?? 'info',
+    scoreEveryMinutes: int(env['REKINDLE_SCORE_EVERY_MINUTES'], 60, 'REKINDLE_SCORE_EVERY_MINUTES'),
     ...overrides,
   };
   return config;

@@ -310,6 +310,17 @@ describe.each(Object.entries(backends))(
         id: b['id'],
         deleted: true,
       });
+      // A warning rule that uses it holds it too.
+      const rule = await call('POST', '/v1/warning-rules', tokens.alice, {
+        name: 'Quiet distribution users',
+        level: 'warning',
+        definition: { kind: 'audience', id: a['id'] },
+      });
+      expect(rule.status).toBe(201);
+      const heldByRule = await call('DELETE', `/v1/audiences/${a['id']}`, tokens.alice);
+      expect(heldByRule.status).toBe(409);
+      expect(heldByRule.json['by']).toEqual([{ id: rule.json['id'], name: 'Quiet distribution users' }]);
+      expect((await call('DELETE', `/v1/warning-rules/${rule.json['id']}`, tokens.alice)).status).toBe(200);
       expect((await call('DELETE', `/v1/audiences/${a['id']}`, tokens.alice)).status).toBe(200);
       expect((await call('GET', `/v1/audiences/${a['id']}`, tokens.alice)).status).toBe(404);
       const audit = await auditFor(s.rt.control, 'default', 'audience', a['id']);

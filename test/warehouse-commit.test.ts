@@ -49,3 +49,42 @@ describe('Warehouse.commit', () => {
     }
   });
 });
+
+describe('Warehouse.compactEvents', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  it('sorts events by (event, ts), keeps every row and the constraints, and writes go on after', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const path = join(dir, 'w.duckdb');
+    const w = await Warehouse.open(path);
+    const names = ['pay', 'login', 'order'];
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      ...event(i),
+      event: names[i % 3]!,
+      ts: Date.UTC(2026, 0, 1) + ((i * 7919) % 300) * 1000,
+    }));
+    await w.commit({ events: rows, identifies: [], rejections: [] });
+    const before = await w.query('SELECT * FROM events ORDER BY message_id');
+    expect(await w.compactEvents()).toBe(300);
+    const stored = await w.query<{ event: string; ts: Date }>('SELECT event, ts FROM events');
+    const sorted = [...stored].sort(
+      (a, b) => a.event.localeCompare(b.event) || a.ts.getTime() - b.ts.getTime(),
+    );
+    expect(stored).toEqual(sorted);
+    expect(await w.query('SELECT * FROM events ORDER BY message_id')).toEqual(before);
+    await expect(
+      w.commit({
+        events: [{ ...event(1000), userId: null as unknown as string }],
+        identifies: [],
+        rejections: [],
+      }),
+    ).rejects.toThrow();
+    await w.commit({ events: [event(1001)], identifies: [], rejections: [] });
+    w.close();
+    const reopened = await Warehouse.open(path);
+    expect(Number(await reopened.scalar('SELECT count(*) FROM events'))).toBe(301);
+    reopened.close();
+  });
+});

@@ -25,6 +25,7 @@ import {
   type AudienceSnapshot,
 } from '../storage/control/audience-snapshots.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { listWarningRules } from '../storage/control/warning-rules.ts';
 import {
   deleteSnapshotMembers,
   snapshotMemberPage,
@@ -227,9 +228,11 @@ export const deleteSavedAudience = async (
   if (!current) return err(notFound(id));
   const no = forbidden(actor, 'audience.delete', current.ownerId);
   if (no) return err(no);
-  const users = (await listAudiences(ctx.control, actor.workspaceId)).filter(
-    (a) => a.id !== id && referencedAudiences(a.definition).has(id),
-  );
+  // Saved audiences and warning rules may both refer to this one; neither may be left dangling.
+  const users = [
+    ...(await listAudiences(ctx.control, actor.workspaceId)).filter((a) => a.id !== id),
+    ...(await listWarningRules(ctx.control, actor.workspaceId)),
+  ].filter((a) => referencedAudiences(a.definition).has(id));
   if (users.length > 0) {
     return err({
       type: 'in_use',

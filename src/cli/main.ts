@@ -2,9 +2,12 @@ import { Command, Option } from 'commander';
 import { loadConfig, type RekindleConfig } from '../config.ts';
 import { openRuntime } from '../runtime.ts';
 import { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { registerBtydCommand } from './commands/btyd.ts';
+import { registerChurnCommands } from './commands/churn.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
+import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { serve } from './serve.ts';
 
@@ -29,9 +32,27 @@ program
     await serve(rt);
   });
 
+program
+  .command('compact')
+  .description(
+    'sort the events table by (event, time) so audiences skip what they do not need (stop the server first)',
+  )
+  .action(async () => {
+    const warehouse = await Warehouse.open(config().warehousePath);
+    const started = performance.now();
+    const rows = await warehouse.compactEvents();
+    warehouse.close();
+    process.stdout.write(
+      `Compacted ${rows} events in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
+    );
+  });
+
+registerBtydCommand(program);
+registerChurnCommands(program);
 registerDemoCommands(program, config);
 registerImportCommand(program, () => Warehouse.open(config().warehousePath));
 registerKeysCommand(program, () => openRuntime(config()));
+registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 
 program.parseAsync(process.argv).catch((e: unknown) => {

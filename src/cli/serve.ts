@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server/app.ts';
 import type { Runtime } from '../runtime.ts';
+import { startScoreSchedule } from '../scores/schedule.ts';
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
 export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   const app = buildServer(rt);
   const address = await app.listen({ host: rt.config.host, port: rt.config.port });
   process.stdout.write(`Rekindle listening on ${address}\n`);
+  const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log: app.log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: stopping\n`);
+    await scoring.stop();
     await app.close();
     await rt.close();
     process.exit(0);

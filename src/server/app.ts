@@ -4,6 +4,7 @@ import { requireApiToken } from './auth/api-auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
+import { registerScoreRoutes } from './routes/scores.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
 
 const VERSION = '0.1.0';
@@ -37,6 +38,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   void app.register(async (api) => {
     requireApiToken(api, rt.control);
     registerAudienceRoutes(api, rt);
+    registerScoreRoutes(api, rt);
   });
   return app;
 };

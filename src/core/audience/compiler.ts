@@ -249,7 +249,11 @@ export class AudienceCompiler {
           ? { kind: 'typed', label, type: ref.type, sql: `${alias}.${ref.column}` }
           : { kind: 'json', label, doc: `${alias}.properties`, path: this.params.add(ref.path) };
       // Inside a WHERE over events a NULL is already "not matched"; no wrapping needed.
-      return this.predicate(f, subject, at, { path: at, negated: false, audiences: [] });
+      const sql = this.predicate(f, subject, at, { path: at, negated: false, audiences: [] });
+      // DuckDB pushes a filter on one column into the table scan, where a JSON predicate would
+      // run on every row before the event and time filters cut them down (3× slower measured).
+      // Mentioning a second column keeps it above the scan; `event` is NOT NULL, so same result.
+      return subject.kind === 'json' ? `(CASE WHEN ${alias}.event IS NOT NULL THEN ${sql} END)` : sql;
     });
   }
 

@@ -57,3 +57,35 @@ export const canOnAudience = (
 };
 
 export const isRole = (v: string): v is Role => (ROLES as readonly string[]).includes(v);
+
+/** Scores (B1–B5, B8): the configuration, computations, early-warning rules and churn reasons. */
+export type ScoreAction =
+  | 'scores.read'
+  | 'scores.configure'
+  | 'scores.compute'
+  | 'warning_rule.create'
+  | 'warning_rule.update'
+  | 'warning_rule.delete'
+  | 'churn_reason.record';
+
+const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
+  // Configuration, scores, analyses, rules, warned users and reasons: everyone may read.
+  'scores.read': { roles: ROLES, ownerOnly: false, what: 'read scores' },
+  // The churn definition and lifecycle rules change what every audience and campaign means: admins.
+  'scores.configure': { roles: ['admin'], ownerOnly: false, what: 'change the scoring configuration' },
+  'scores.compute': { roles: ['admin', 'operator'], ownerOnly: false, what: 'compute scores' },
+  'warning_rule.create': { roles: ['admin', 'operator'], ownerOnly: false, what: 'create warning rules' },
+  'warning_rule.update': { roles: ['admin', 'operator'], ownerOnly: true, what: 'change this warning rule' },
+  'warning_rule.delete': { roles: ['admin', 'operator'], ownerOnly: true, what: 'delete this warning rule' },
+  // Call-centre agents record what users said on a call-back: operators and admins.
+  'churn_reason.record': { roles: ['admin', 'operator'], ownerOnly: false, what: 'record churn reasons' },
+};
+
+export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number | null = null): Permission => {
+  const rule = SCORE_RULES[action];
+  if (!rule.roles.includes(actor.role))
+    return { allowed: false, reason: `role '${actor.role}' may not ${rule.what}` };
+  if (rule.ownerOnly && actor.role !== 'admin' && ownerId !== null && ownerId !== actor.userId)
+    return { allowed: false, reason: `only the owner or an admin may ${rule.what}` };
+  return { allowed: true };
+};

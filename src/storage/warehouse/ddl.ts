@@ -1,10 +1,6 @@
-/**
- * Warehouse tables. Times are UTC `TIMESTAMP`s; common event fields have typed columns so
- * audiences and models scan columns, not JSON. Statements are idempotent: opening a warehouse
- * applies them every time.
- */
-export const WAREHOUSE_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS events (
+/** The events table; compaction builds a sorted copy with the same columns and constraints. */
+export const eventsTableDdl = (name: 'events' | 'events_compacted'): string =>
+  `CREATE TABLE IF NOT EXISTS ${name} (
      message_id   VARCHAR   NOT NULL,
      user_id      VARCHAR   NOT NULL,
      anonymous_id VARCHAR,
@@ -19,7 +15,15 @@ export const WAREHOUSE_DDL: readonly string[] = [
      platform     VARCHAR,
      properties   JSON,
      source       VARCHAR   NOT NULL
-   )`,
+   )`;
+
+/**
+ * Warehouse tables. Times are UTC `TIMESTAMP`s; common event fields have typed columns so
+ * audiences and models scan columns, not JSON. Statements are idempotent: opening a warehouse
+ * applies them every time.
+ */
+export const WAREHOUSE_DDL: readonly string[] = [
+  eventsTableDdl('events'),
   `CREATE TABLE IF NOT EXISTS profiles (
      user_id             VARCHAR PRIMARY KEY,
      register_time       TIMESTAMP,
@@ -91,5 +95,24 @@ export const WAREHOUSE_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS audience_snapshot_members (
      snapshot_id VARCHAR NOT NULL,
      user_id     VARCHAR NOT NULL
+   )`,
+  // Early-warning state: who is warned by which rule now, so `warning_raised` is appended once
+  // per spell (see src/scores/warnings.ts).
+  `CREATE TABLE IF NOT EXISTS warning_state (
+     rule_id   VARCHAR   NOT NULL,
+     user_id   VARCHAR   NOT NULL,
+     level     VARCHAR   NOT NULL,
+     raised_at TIMESTAMP NOT NULL
+   )`,
+  // Call-back survey answers (why a user left); the latest is also the trait `churn_reason`.
+  `CREATE TABLE IF NOT EXISTS churn_reasons (
+     id          VARCHAR   NOT NULL,
+     user_id     VARCHAR   NOT NULL,
+     reason      VARCHAR   NOT NULL,
+     note        VARCHAR,
+     answered_at TIMESTAMP NOT NULL,
+     recorded_at TIMESTAMP NOT NULL,
+     recorded_by VARCHAR   NOT NULL,
+     source      VARCHAR   NOT NULL
    )`,
 ];

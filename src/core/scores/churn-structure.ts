@@ -1,0 +1,230 @@
+import { profileField } from '../audience/fields.ts';
+import { Params, type CompiledQuery } from '../audience/sql.ts';
+import { DAY_MS } from '../audience/time.ts';
+import { BASE_STAGES, type BaseStage, type ProfileMetric, type ScoreConfig } from './config.ts';
+import {
+  baseStageSql,
+  churnedSql,
+  eventIn,
+  eventNumber,
+  lifecycleFactsSql,
+  stageSql,
+} from './scoring-sql.ts';
+
+/**
+ * Churn structure analysis (SPEC B4), pure: the SQL that builds one row per user, the SQL of
+ * each breakdown over those rows, and the arithmetic that turns counts into shares and rates.
+ *
+ * Population: users registered at least `churn.days` days before the analysis time (younger ones
+ * cannot be churned yet; they are counted as `tooNew` and left out of every rate). A user is
+ * churned by the workspace's churn definition. Each user has a *stage of record*: for a churned
+ * user the stage (new, growing, mature) they were in at their last churn-relevant activity —
+ * where they churned from —, for the others the stage they are in now. A stage's churn rate is
+ * churned-from-it ÷ users who reached it (their stage of record is it or a later one), the share
+ * of the users entering a stage who churned there.
+ */
+
+export const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+export const CS_TABLE = 'churn_structure_users';
+export const UNKNOWN = '(unknown)';
+
+const metricColumn = (i: number) => `m${i}`;
+
+const metricSql = (p: Params, m: ProfileMetric): { select: string; fromEvents: boolean } => {
+  if (m.kind === 'attribute') {
+    const ref = profileField(m.attribute);
+    if (!ref.ok) throw new Error(`invalid attribute '${m.attribute}': ${ref.error}`);
+    return {
+      select:
+        ref.value.kind === 'column'
+          ? `CAST(p.${ref.value.column} AS DOUBLE)`
+          : `TRY_CAST(json_extract_string(p.traits, ${p.add(ref.value.path)}) AS DOUBLE)`,
+      fromEvents: false,
+    };
+  }
+  const filter = `FILTER (WHERE e.event = ${p.add(m.event)})`;
+  if (m.fn === 'count') return { select: `count(*) ${filter}`, fromEvents: true };
+  const value = eventNumber(p, 'e', m.property ?? 'amount');
+  const agg = m.fn === 'sum' ? `coalesce(sum(${value}) ${filter}, 0)` : `${m.fn}(${value}) ${filter}`;
+  return { select: agg, fromEvents: true };
+};
+
+/**
+ * One row per profile: `user_id, channel, cohort, current_stage, churned, eligible, stage,
+ * m0 … mN` (the profile metrics in config order). Run as `CREATE TEMP TABLE … AS`.
+ */
+export const churnStructureBaseQuery = (config: ScoreConfig, now: number): CompiledQuery => {
+  const p = new Params();
+  const nowSql = p.time(now);
+  const facts = lifecycleFactsSql(p, config, now);
+  const churned = churnedSql(p, config, now, 'f.');
+  const current = stageSql(p, config, now, 'f.');
+  const eligible = `f.reg <= ${p.time(now - config.churn.days * DAY_MS)}`;
+  const order = config.lifecycle.mature.orderEvent;
+  const metrics = config.analysis.profile.map((m) => metricSql(p, m));
+  const eventMetrics = metrics.flatMap((m, i) => (m.fromEvents ? [`${m.select} AS ${metricColumn(i)}`] : []));
+  const metricEvents = [
+    ...new Set(config.analysis.profile.flatMap((m) => (m.kind === 'event' ? [m.event] : []))),
+  ];
+  const agg =
+    eventMetrics.length === 0
+      ? ''
+      : ` LEFT JOIN (SELECT e.user_id, ${eventMetrics.join(', ')} FROM events e WHERE e.ts <= ${nowSql} AND ` +
+        `${eventIn(p, 'e.event', metricEvents)} GROUP BY e.user_id) em ON em.user_id = f.user_id`;
+  const metricSelects = metrics.map((m, i) => {
+    const col = metricColumn(i);
+    const def = config.analysis.profile[i];
+    const zero = def?.kind === 'event' && (def.fn === 'count' || def.fn === 'sum');
+    return m.fromEvents ? (zero ? `coalesce(em.${col}, 0) AS ${col}` : `em.${col}`) : `${m.select} AS ${col}`;
+  });
+  // Orders up to the moment a churned user was last active: the stage they churned from.
+  const churnAt = 'greatest(f.reg, coalesce(f.last_churn, f.reg))';
+  const ordersThen =
+    `SELECT f.user_id, count(e.user_id) AS orders_then FROM f LEFT JOIN events e ON e.user_id = f.user_id ` +
+    `AND e.event = ${p.add(order)} AND e.ts <= ${churnAt} WHERE ${churned} GROUP BY f.user_id`;
+  const stageThen = baseStageSql(p, config, churnAt, 'f.reg', 'coalesce(oc.orders_then, 0)');
+  const stageNow = baseStageSql(p, config, nowSql, 'f.reg', 'f.orders');
+  return {
+    sql:
+      `WITH f AS MATERIALIZED (${facts}), oc AS (${ordersThen}) ` +
+      `SELECT f.user_id, coalesce(p.acquisition_channel, ${p.add(UNKNOWN)}) AS channel, ` +
+      `strftime(f.reg, '%Y-%m') AS cohort, ${current} AS current_stage, ${churned} AS churned, ` +
+      `${eligible} AS eligible, CASE WHEN ${churned} THEN ${stageThen} ELSE ${stageNow} END AS stage` +
+      `${metricSelects.map((s) => `, ${s}`).join('')} ` +
+      `FROM f JOIN profiles p ON p.user_id = f.user_id LEFT JOIN oc ON oc.user_id = f.user_id` +
+      agg,
+    params: p.values,
+  };
+};
+
+/** Breakdowns over the base table (no parameters). */
+export const BREAKDOWN_SQL = {
+  totals:
+    `SELECT count(*) AS users, count(*) FILTER (WHERE eligible) AS eligible, ` +
+    `count(*) FILTER (WHERE churned) AS churned FROM ${CS_TABLE}`,
+  currentStages: `SELECT current_stage AS key, count(*) AS users FROM ${CS_TABLE} GROUP BY 1`,
+  byChannelStage:
+    `SELECT channel, stage, count(*) AS users, count(*) FILTER (WHERE churned) AS churned ` +
+    `FROM ${CS_TABLE} WHERE eligible GROUP BY ALL`,
+  byCohort:
+    `SELECT cohort, count(*) AS users, count(*) FILTER (WHERE churned) AS churned ` +
+    `FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 1`,
+} as const;
+
+/** Quantiles, mean and histogram of one profile metric for churned and retained users. */
+export const metricProfileQuery = (config: ScoreConfig, index: number): CompiledQuery => {
+  const m = config.analysis.profile[index];
+  if (m === undefined) throw new Error(`no profile metric ${index}`);
+  const p = new Params();
+  const col = metricColumn(index);
+  const edges = m.edges ?? [];
+  const bins = edges.length === 0 ? [] : [`count(*) FILTER (WHERE ${col} < ${p.add(edges[0] ?? 0)})`];
+  edges.forEach((e, i) => {
+    const next = edges[i + 1];
+    bins.push(
+      next === undefined
+        ? `count(*) FILTER (WHERE ${col} >= ${p.add(e)})`
+        : `count(*) FILTER (WHERE ${col} >= ${p.add(e)} AND ${col} < ${p.add(next)})`,
+    );
+  });
+  const histogram = bins.length === 0 ? '[]::BIGINT[]' : `[${bins.join(', ')}]`;
+  return {
+    sql:
+      `SELECT churned, count(*) AS users, count(${col}) AS n, avg(${col}) AS mean, ` +
+      `quantile_cont(${col}, [${QUANTILES.join(', ')}]) AS q, ${histogram} AS histogram ` +
+      `FROM ${CS_TABLE} WHERE eligible GROUP BY churned`,
+    params: p.values,
+  };
+};
+
+/** The latest reason per user as of `now`, counted per reason and split by churned or not. */
+export const reasonsQuery = (now: number): CompiledQuery => {
+  const p = new Params();
+  return {
+    sql:
+      `SELECT r.reason, count(*) AS users, count(*) FILTER (WHERE cs.churned) AS churned FROM ` +
+      `(SELECT user_id, arg_max(reason, (answered_at, recorded_at, id)) AS reason FROM churn_reasons ` +
+      `WHERE answered_at <= ${p.time(now)} GROUP BY user_id) r LEFT JOIN ${CS_TABLE} cs ON cs.user_id = r.user_id ` +
+      `GROUP BY 1 ORDER BY 2 DESC, 1`,
+    params: p.values,
+  };
+};
+
+// ---- arithmetic on the counts ----------------------------------------------------------------
+
+const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+export interface StageRow {
+  stage: BaseStage;
+  /** Users whose stage of record is this one or a later one. */
+  reached: number;
+  /** Users who churned while in this stage. */
+  churned: number;
+  /** churned ÷ reached (null when no one reached the stage). */
+  churnRate: number | null;
+  /** This stage's part of all churned users. */
+  shareOfChurned: number | null;
+}
+
+/** Per base stage, from counts of (stage of record, churned) pairs. */
+export const stageRows = (
+  counts: readonly { stage: string; users: number; churned: number }[],
+): StageRow[] => {
+  const users = (s: BaseStage) => counts.filter((c) => c.stage === s).reduce((a, c) => a + c.users, 0);
+  const churned = (s: BaseStage) => counts.filter((c) => c.stage === s).reduce((a, c) => a + c.churned, 0);
+  const allChurned = BASE_STAGES.reduce((a, s) => a + churned(s), 0);
+  return BASE_STAGES.map((stage, i) => {
+    const reached = BASE_STAGES.slice(i).reduce((a, s) => a + users(s), 0);
+    return {
+      stage,
+      reached,
+      churned: churned(stage),
+      churnRate: rate(churned(stage), reached),
+      shareOfChurned: rate(churned(stage), allChurned),
+    };
+  });
+};
+
+export interface GroupRow {
+  key: string;
+  users: number;
+  churned: number;
+  churnRate: number | null;
+  shareOfChurned: number | null;
+}
+
+export const groupRows = (
+  counts: readonly { key: string; users: number; churned: number }[],
+  totalChurned: number,
+): GroupRow[] =>
+  counts.map((c) => ({
+    key: c.key,
+    users: c.users,
+    churned: c.churned,
+    churnRate: rate(c.churned, c.users),
+    shareOfChurned: rate(c.churned, totalChurned),
+  }));
+
+export interface HistogramBin {
+  /** Inclusive lower edge; null for the first bin (everything below the first edge). */
+  from: number | null;
+  /** Exclusive upper edge; null for the last bin. */
+  to: number | null;
+  users: number;
+  share: number | null;
+}
+
+/** Bins with their edges, from the counts in edge order (`edges.length + 1` of them). */
+export const histogramBins = (
+  edges: readonly number[],
+  counts: readonly number[],
+  n: number,
+): HistogramBin[] =>
+  counts.map((users, i) => ({
+    from: i === 0 ? null : (edges[i - 1] ?? null),
+    to: edges[i] ?? null,
+    users,
+    share: rate(users, n),
+  }));
+
+export { rate as shareOf };

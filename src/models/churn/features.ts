@@ -1,0 +1,391 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { DAY_MS, type ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
+import { featureMatrix, type FeatureMatrix } from '../../core/models/churn/matrix.ts';
+import { timestampValue, type Warehouse } from '../../storage/warehouse/warehouse.ts';
+
+/**
+ * SQL pieces a feature expression is written with. Every value — the cutoff, window starts,
+ * event names, channel names — is a bound parameter; expressions only hold SQL text.
+ */
+export interface FeatureSql {
+  /** The cutoff instant (TIMESTAMP): only events strictly before it are seen. */
+  readonly cutoff: string;
+  /** The instant `days` before the cutoff. */
+  since(days: number): string;
+  /** A bound value. */
+  value(v: string | number): string;
+  /** Predicate: event `e` is an order (one of the plan's order events). */
+  readonly isOrder: string;
+}
+
+/**
+ * One feature: a name and an aggregate over one user's events `e` (columns `event`, `ts`,
+ * `amount`) before the cutoff; the user's profile row is `pr` (use `any_value(pr.…)`; NULL when
+ * there is none). NULL results become NaN (missing). Adding a feature is one line here.
+ */
+export interface FeatureDef {
+  readonly name: string;
+  readonly description: string;
+  readonly sql: (q: FeatureSql) => string;
+}
+
+const daysBetween = (later: string, earlier: string): string =>
+  `(epoch_ms(${later}) - epoch_ms(${earlier})) / ${DAY_MS}.0`;
+const countSince = (q: FeatureSql, days: number, where = 'true'): string =>
+  `count(*) FILTER (WHERE e.ts >= ${q.since(days)} AND ${where})`;
+const countBetween = (q: FeatureSql, from: number, to: number, where = 'true'): string =>
+  `count(*) FILTER (WHERE e.ts >= ${q.since(from)} AND e.ts < ${q.since(to)} AND ${where})`;
+/** log((recent + 1) / (previous + 1)): > 0 when activity grows, < 0 when it fades. */
+const trend = (q: FeatureSql, where = 'true'): string =>
+  `ln((1 + ${countSince(q, 30, where)}) / (1 + ${countBetween(q, 60, 30, where)}))`;
+const activeDays = (q: FeatureSql, days: number): string =>
+  `count(DISTINCT CAST(e.ts AS DATE)) FILTER (WHERE e.ts >= ${q.since(days)})`;
+const amount = (q: FeatureSql, fn: 'sum' | 'avg' | 'max', days: number): string => {
+  const agg = `${fn}(e.amount) FILTER (WHERE ${q.isOrder} AND e.ts >= ${q.since(days)})`;
+  return fn === 'sum' ? `coalesce(${agg}, 0)` : agg;
+};
+const lastOrder = (q: FeatureSql) => `max(e.ts) FILTER (WHERE ${q.isOrder})`;
+const firstOrder = (q: FeatureSql) => `min(e.ts) FILTER (WHERE ${q.isOrder})`;
+const orderCount = (q: FeatureSql) => `count(*) FILTER (WHERE ${q.isOrder})`;
+const orderInterval = (q: FeatureSql) =>
+  `${daysBetween(lastOrder(q), firstOrder(q))} / nullif(${orderCount(q)} - 1, 0)`;
+
+/** Activity of any kind. */
+export const ACTIVITY_FEATURES: readonly FeatureDef[] = [
+  { name: 'events_7d', description: 'events in the 7 days before the cutoff', sql: (q) => countSince(q, 7) },
+  {
+    name: 'events_30d',
+    description: 'events in the 30 days before the cutoff',
+    sql: (q) => countSince(q, 30),
+  },
+  {
+    name: 'events_90d',
+    description: 'events in the 90 days before the cutoff',
+    sql: (q) => countSince(q, 90),
+  },
+  { name: 'events_total', description: 'events ever before the cutoff', sql: () => 'count(*)' },
+  {
+    name: 'events_trend_30d',
+    description: 'log((events in the last 30 days + 1) / (events in the 30 days before those + 1))',
+    sql: (q) => trend(q),
+  },
+  {
+    name: 'active_days_30d',
+    description: 'days with an event among the last 30',
+    sql: (q) => activeDays(q, 30),
+  },
+  {
+    name: 'active_days_90d',
+    description: 'days with an event among the last 90',
+    sql: (q) => activeDays(q, 90),
+  },
+  {
+    name: 'days_since_last_event',
+    description: 'days from the last event to the cutoff (recency)',
+    sql: (q) => daysBetween(q.cutoff, 'max(e.ts)'),
+  },
+  {
+    name: 'tenure_days',
+    description: 'days from the first event to the cutoff',
+    sql: (q) => daysBetween(q.cutoff, 'min(e.ts)'),
+  },
+];
+
+/** Orders and money (SPEC B3/B6: order history, monetary value). */
+export const ORDER_FEATURES: readonly FeatureDef[] = [
+  { name: 'orders_total', description: 'orders ever before the cutoff', sql: (q) => orderCount(q) },
+  {
+    name: 'orders_90d',
+    description: 'orders in the 90 days before the cutoff',
+    sql: (q) => countSince(q, 90, q.isOrder),
+  },
+  {
+    name: 'days_since_last_order',
+    description: 'days from the last order to the cutoff (missing: never ordered)',
+    sql: (q) => daysBetween(q.cutoff, lastOrder(q)),
+  },
+  {
+    name: 'order_interval_days',
+    description: 'mean days between orders (missing: fewer than two orders)',
+    sql: (q) => orderInterval(q),
+  },
+  {
+    name: 'order_recency_ratio',
+    description: 'days since the last order divided by the mean interval between orders',
+    sql: (q) => `${daysBetween(q.cutoff, lastOrder(q))} / nullif(${orderInterval(q)}, 0)`,
+  },
+  { name: 'amount_sum_90d', description: 'order amount in 90 days', sql: (q) => amount(q, 'sum', 90) },
+  { name: 'amount_avg_90d', description: 'mean order amount in 90 days', sql: (q) => amount(q, 'avg', 90) },
+  {
+    name: 'amount_max_90d',
+    description: 'largest order amount in 90 days',
+    sql: (q) => amount(q, 'max', 90),
+  },
+  { name: 'amount_sum_365d', description: 'order amount in 365 days', sql: (q) => amount(q, 'sum', 365) },
+  {
+    name: 'amount_avg_365d',
+    description: 'mean order amount in 365 days',
+    sql: (q) => amount(q, 'avg', 365),
+  },
+  {
+    name: 'amount_max_365d',
+    description: 'largest order amount in 365 days',
+    sql: (q) => amount(q, 'max', 365),
+  },
+];
+
+/** Counts of one event type in 7/30/90 days and its 30-day trend. */
+export const eventTypeFeatures = (event: string, slug: string): FeatureDef[] => {
+  const is = (q: FeatureSql) => `e.event = ${q.value(event)}`;
+  return [
+    ...[7, 30, 90].map((days): FeatureDef => ({
+      name: `${slug}_${days}d`,
+      description: `'${event}' events in the ${days} days before the cutoff`,
+      sql: (q) => countSince(q, days, is(q)),
+    })),
+    {
+      name: `${slug}_trend_30d`,
+      description: `log((last 30 days' '${event}' events + 1) / (previous 30 days' + 1))`,
+      sql: (q) => trend(q, is(q)),
+    },
+  ];
+};
+
+/** Profile features: static attributes only (current balances would leak what happened after a past cutoff). */
+export const channelFeature = (channel: string, slug: string): FeatureDef => ({
+  name: `channel_${slug}`,
+  description: `1 when the acquisition channel is '${channel}'`,
+  sql: (q) => `coalesce(any_value(pr.acquisition_channel) = ${q.value(channel)}, false)`,
+});
+
+export const REGISTER_FEATURE: FeatureDef = {
+  name: 'days_since_register',
+  description: 'days from register_time to the cutoff (missing: unknown)',
+  sql: (q) => daysBetween(q.cutoff, 'any_value(pr.register_time)'),
+};
+
+/** The features of one model: fixed before training so training and scoring see the same columns. */
+export interface FeaturePlan {
+  readonly features: readonly FeatureDef[];
+  readonly orderEvents: readonly string[];
+  readonly usesProfiles: boolean;
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const RESERVED = new Set(['user_id', 'churned']);
+
+/** A lower-case identifier for a free-text name, unique among `taken`. */
+export const slugFor = (text: string, taken: Set<string>): string => {
+  const base =
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40) || 'x';
+  const start = /^[a-z]/.test(base) ? base : `e_${base}`;
+  let slug = start;
+  for (let k = 2; taken.has(slug); k++) slug = `${start}_${k}`;
+  taken.add(slug);
+  return slug;
+};
+
+export const makePlan = (features: readonly FeatureDef[], orderEvents: readonly string[]): FeaturePlan => {
+  const seen = new Set<string>();
+  for (const f of features) {
+    if (!NAME.test(f.name) || RESERVED.has(f.name)) throw new Error(`invalid feature name '${f.name}'`);
+    if (seen.has(f.name)) throw new Error(`feature '${f.name}' is defined twice`);
+    seen.add(f.name);
+  }
+  if (orderEvents.length === 0) throw new Error('at least one order event is needed');
+  return { features, orderEvents, usesProfiles: features.some((f) => f.sql(probeSql).includes('pr.')) };
+};
+
+const probeSql: FeatureSql = {
+  cutoff: '$0',
+  since: () => '$0',
+  value: () => '$0',
+  isOrder: 'true',
+};
+
+export interface PlanOptions {
+  /** Event names are read from events before this instant (the latest cutoff the plan will be used at). */
+  cutoff: number;
+  orderEvents?: readonly string[];
+  /** Event types with their own counts (the most frequent ones). */
+  maxEventTypes?: number;
+  maxChannels?: number;
+}
+
+/**
+ * Chooses the features for a warehouse: activity and order features always, per-type counts
+ * for its most frequent event types (when there is more than one type), and acquisition
+ * channel one-hots and time since registration when profiles carry them.
+ */
+export const planFeatures = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlan> => {
+  const orderEvents = options.orderEvents ?? ['order'];
+  const features: FeatureDef[] = [...ACTIVITY_FEATURES, ...ORDER_FEATURES];
+  const taken = new Set(features.map((f) => f.name));
+  const types = await wh.query<{ event: string }>(
+    'SELECT event FROM events WHERE ts < $1 GROUP BY event ORDER BY count(*) DESC, event LIMIT $2',
+    [new Date(options.cutoff).toISOString(), Math.max(0, Math.floor(options.maxEventTypes ?? 12))],
+  );
+  if (types.length > 1) {
+    for (const { event } of types) {
+      const slug = slugFor(event, taken);
+      for (const f of eventTypeFeatures(event, slug)) {
+        if (taken.has(f.name)) continue;
+        taken.add(f.name);
+        features.push(f);
+      }
+    }
+  }
+  const channels = await wh.query<{ c: string }>(
+    `SELECT acquisition_channel AS c FROM profiles WHERE acquisition_channel IS NOT NULL
+     GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1`,
+    [Math.max(0, Math.floor(options.maxChannels ?? 12))],
+  );
+  for (const { c } of channels) {
+    const f = channelFeature(c, slugFor(c, taken));
+    taken.add(f.name);
+    features.push(f);
+  }
+  const registered = Number(await wh.scalar('SELECT count(register_time) FROM profiles'));
+  if (registered > 0) features.push(REGISTER_FEATURE);
+  return makePlan(features, orderEvents);
+};
+
+/** Bound parameters in order; `$n` refers to the n-th. */
+class Binder {
+  readonly values: DuckDBValue[] = [];
+  private readonly memo = new Map<string, string>();
+
+  bind(key: string, v: DuckDBValue): string {
+    const known = this.memo.get(key);
+    if (known) return known;
+    this.values.push(v);
+    const ref = `$${this.values.length}`;
+    this.memo.set(key, ref);
+    return ref;
+  }
+}
+
+const inList = (b: Binder, column: string, events: readonly string[]): string =>
+  `${column} IN (${events.map((e) => b.bind(`s:${e}`, e)).join(', ')})`;
+
+/** The SQL of a feature snapshot at `cutoff` and its parameters (exported for inspection and tests). */
+export const featureQuery = (
+  plan: FeaturePlan,
+  cutoff: number,
+  population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>,
+  label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>,
+): { sql: string; values: DuckDBValue[] } => {
+  const b = new Binder();
+  const cut = b.bind('cutoff', timestampValue(cutoff));
+  const since = (days: number) => b.bind(`since:${days}`, timestampValue(cutoff - days * DAY_MS));
+  const q: FeatureSql = {
+    cutoff: cut,
+    since,
+    value: (v) => b.bind(`${typeof v}:${v}`, v),
+    isOrder: `(${inList(b, 'e.event', plan.orderEvents)})`,
+  };
+  const columns = plan.features.map((f) => `CAST((${f.sql(q)}) AS DOUBLE) AS "${f.name}"`);
+  const active = [
+    `ts < ${cut}`,
+    ...(population.activeDays > 0 ? [`ts >= ${since(population.activeDays)}`] : []),
+    ...(population.activityEvents ? [inList(b, 'event', population.activityEvents)] : []),
+  ];
+  const ctes = [
+    `pop AS (SELECT DISTINCT user_id FROM events WHERE ${active.join(' AND ')})`,
+    `hist AS (SELECT user_id, event, ts, amount FROM events
+              WHERE ts < ${cut} AND user_id IN (SELECT user_id FROM pop))`,
+  ];
+  if (label) {
+    const end = b.bind('labels-until', timestampValue(cutoff + label.horizonDays * DAY_MS));
+    const kept = [
+      `ts >= ${cut}`,
+      `ts < ${end}`,
+      ...(label.retentionEvents ? [inList(b, 'event', label.retentionEvents)] : []),
+    ];
+    ctes.push(`fut AS (SELECT DISTINCT user_id FROM events WHERE ${kept.join(' AND ')})`);
+  }
+  const profileJoin = plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '';
+  const inner = `SELECT e.user_id, ${columns.join(',\n       ')}
+  FROM hist e ${profileJoin}
+  GROUP BY e.user_id`;
+  const sql = label
+    ? `WITH ${ctes.join(',\n')}
+SELECT f.*, fut.user_id IS NULL AS churned FROM (${inner}) f LEFT JOIN fut ON fut.user_id = f.user_id
+ORDER BY f.user_id`
+    : `WITH ${ctes.join(',\n')}
+SELECT f.* FROM (${inner}) f ORDER BY f.user_id`;
+  return { sql, values: b.values };
+};
+
+/** Features (and labels, when asked) of the eligible users at one cutoff, ordered by user id. */
+export interface FeatureSnapshot {
+  cutoff: number;
+  userIds: string[];
+  names: string[];
+  x: FeatureMatrix;
+  /** 1 = churned (no retention event in the horizon after the cutoff). */
+  y?: Uint8Array;
+}
+
+/**
+ * Runs the feature query at `cutoff` and reads it chunk by chunk straight into a row-major
+ * Float64Array (NULL → NaN): no object per row.
+ */
+export const extractFeatures = async (
+  wh: Warehouse,
+  plan: FeaturePlan,
+  options: {
+    cutoff: number;
+    population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>;
+    label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>;
+  },
+): Promise<FeatureSnapshot> => {
+  const { sql, values } = featureQuery(plan, options.cutoff, options.population, options.label);
+  const d = plan.features.length;
+  const conn = await wh.connect();
+  const userIds: string[] = [];
+  const pieces: Float64Array[] = [];
+  const labels: number[] = [];
+  try {
+    const result = await conn.stream(sql, values);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rc = chunk.rowCount;
+      const piece = new Float64Array(rc * d);
+      const ids = chunk.getColumnVector(0);
+      for (let r = 0; r < rc; r++) userIds.push(String(ids.getItem(r)));
+      for (let j = 0; j < d; j++) {
+        const v = chunk.getColumnVector(j + 1);
+        for (let r = 0; r < rc; r++) {
+          const item = v.getItem(r);
+          piece[r * d + j] = typeof item === 'number' ? item : NaN;
+        }
+      }
+      if (options.label) {
+        const v = chunk.getColumnVector(d + 1);
+        for (let r = 0; r < rc; r++) labels.push(v.getItem(r) === true ? 1 : 0);
+      }
+      pieces.push(piece);
+    }
+  } finally {
+    conn.closeSync();
+  }
+  const values64 = new Float64Array(userIds.length * d);
+  let at = 0;
+  for (const p of pieces) {
+    values64.set(p, at);
+    at += p.length;
+  }
+  return {
+    cutoff: options.cutoff,
+    userIds,
+    names: plan.features.map((f) => f.name),
+    x: featureMatrix(userIds.length, d, values64),
+    ...(options.label ? { y: Uint8Array.from(labels) } : {}),
+  };
+};

@@ -1,0 +1,204 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Actor } from '../core/auth/roles.ts';
+import type { CompiledQuery } from '../core/audience/sql.ts';
+import type { ScoreConfig } from '../core/scores/config.ts';
+import {
+  BREAKDOWN_SQL,
+  churnStructureBaseQuery,
+  CS_TABLE,
+  groupRows,
+  histogramBins,
+  metricProfileQuery,
+  QUANTILES,
+  reasonsQuery,
+  shareOf,
+  stageRows,
+  type GroupRow,
+  type HistogramBin,
+  type StageRow,
+} from '../core/scores/churn-structure.ts';
+import { err, ok } from '../core/result.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { loadScoreConfig } from './score-config.ts';
+
+/**
+ * Churn structure analysis (SPEC B4) computed in DuckDB: one temporary table of per-user facts
+ * (see `churnStructureBaseQuery`), then one small query per breakdown. Every number is
+ * reproducible with the SQL of `src/core/scores/churn-structure.ts` as of `asOf`.
+ */
+
+export interface MetricSide {
+  /** Users in the group. */
+  users: number;
+  /** Users with a value (an average or maximum has none without events). */
+  withValue: number;
+  mean: number | null;
+  quantiles: { p: number; value: number | null }[];
+  histogram: HistogramBin[];
+}
+
+export interface MetricProfile {
+  name: string;
+  churned: MetricSide;
+  retained: MetricSide;
+}
+
+export interface ChannelRow extends GroupRow {
+  stages: StageRow[];
+}
+
+export interface ChurnStructure {
+  asOf: number;
+  definition: ScoreConfig['churn'];
+  users: number;
+  /** Registered less than `churn.days` ago: cannot be churned yet, left out of every rate. */
+  tooNew: number;
+  eligible: number;
+  churned: number;
+  churnRate: number | null;
+  /** Everyone's lifecycle stage now (all five stages). */
+  currentStages: { stage: string; users: number; share: number | null }[];
+  /** Where churned users churned from, and each stage's churn rate. */
+  byStage: StageRow[];
+  byChannel: ChannelRow[];
+  /** Registration month (UTC). */
+  byCohort: GroupRow[];
+  profile: MetricProfile[];
+  /** Latest call-back answer per user, with how many of them are churned. */
+  reasons: { reason: string; users: number; churned: number }[];
+  elapsedMs: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+
+const side = (row: Record<string, unknown> | undefined, edges: readonly number[]): MetricSide => {
+  if (row === undefined)
+    return {
+      users: 0,
+      withValue: 0,
+      mean: null,
+      quantiles: QUANTILES.map((p) => ({ p, value: null })),
+      histogram: histogramBins(
+        edges,
+        edges.length === 0 ? [] : Array.from({ length: edges.length + 1 }, () => 0),
+        0,
+      ),
+    };
+  const q = (row['q'] as unknown[] | null) ?? [];
+  const users = num(row['users']);
+  return {
+    users,
+    withValue: num(row['n']),
+    mean: numOrNull(row['mean']),
+    quantiles: QUANTILES.map((p, i) => ({ p, value: numOrNull(q[i]) })),
+    histogram: histogramBins(edges, ((row['histogram'] as unknown[] | null) ?? []).map(num), num(row['n'])),
+  };
+};
+
+/** Runs the analysis as of `asOf` with the given configuration (no permission check). */
+export const churnStructure = async (
+  warehouse: Warehouse,
+  config: ScoreConfig,
+  asOf: number,
+): Promise<ChurnStructure> => {
+  const started = performance.now();
+  const conn = await warehouse.connect();
+  const rows = async (q: CompiledQuery | string) => {
+    const c = typeof q === 'string' ? { sql: q, params: [] } : q;
+    return (await conn.runAndReadAll(c.sql, c.params as DuckDBValue[])).getRowObjectsJS();
+  };
+  try {
+    const base = churnStructureBaseQuery(config, asOf);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${CS_TABLE} AS ${base.sql}`, base.params as DuckDBValue[]);
+    const totals = (await rows(BREAKDOWN_SQL.totals))[0] ?? {};
+    const users = num(totals['users']);
+    const eligible = num(totals['eligible']);
+    const churned = num(totals['churned']);
+    const current = await rows(BREAKDOWN_SQL.currentStages);
+    const order = ['new', 'growing', 'mature', 'silent', 'churned'];
+    const currentStages = current
+      .map((r) => ({ stage: String(r['key']), users: num(r['users']) }))
+      .sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage))
+      .map((r) => ({ ...r, share: shareOf(r.users, users) }));
+    const channelStage = (await rows(BREAKDOWN_SQL.byChannelStage)).map((r) => ({
+      channel: String(r['channel']),
+      stage: String(r['stage']),
+      users: num(r['users']),
+      churned: num(r['churned']),
+    }));
+    const channels = [...new Set(channelStage.map((r) => r.channel))].sort();
+    const byChannel = groupRows(
+      channels.map((key) => {
+        const mine = channelStage.filter((r) => r.channel === key);
+        return {
+          key,
+          users: mine.reduce((a, r) => a + r.users, 0),
+          churned: mine.reduce((a, r) => a + r.churned, 0),
+        };
+      }),
+      churned,
+    ).map((g) => ({ ...g, stages: stageRows(channelStage.filter((r) => r.channel === g.key)) }));
+    const byCohort = groupRows(
+      (await rows(BREAKDOWN_SQL.byCohort)).map((r) => ({
+        key: String(r['cohort']),
+        users: num(r['users']),
+        churned: num(r['churned']),
+      })),
+      churned,
+    );
+    const profile: MetricProfile[] = [];
+    for (const [i, m] of config.analysis.profile.entries()) {
+      const sides = await rows(metricProfileQuery(config, i));
+      const edges = m.edges ?? [];
+      profile.push({
+        name: m.name,
+        churned: side(
+          sides.find((r) => r['churned'] === true),
+          edges,
+        ),
+        retained: side(
+          sides.find((r) => r['churned'] === false),
+          edges,
+        ),
+      });
+    }
+    const reasons = (await rows(reasonsQuery(asOf))).map((r) => ({
+      reason: String(r['reason']),
+      users: num(r['users']),
+      churned: num(r['churned']),
+    }));
+    return {
+      asOf,
+      definition: config.churn,
+      users,
+      tooNew: users - eligible,
+      eligible,
+      churned,
+      churnRate: shareOf(churned, eligible),
+      currentStages,
+      byStage: stageRows(channelStage),
+      byChannel,
+      byCohort,
+      profile,
+      reasons,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${CS_TABLE}`).catch(() => undefined);
+    conn.closeSync();
+  }
+};
+
+/** The analysis for a user of the workspace (everyone may read it). */
+export const analyseChurnStructure = async (
+  ctx: ScoresContext,
+  actor: Actor,
+  options: { asOf?: number | undefined } = {},
+): Outcome<ChurnStructure> => {
+  const no = refusal(actor, 'scores.read');
+  if (no) return err(no);
+  const { config } = await loadScoreConfig(ctx.control, actor.workspaceId);
+  return ok(await churnStructure(ctx.warehouse, config, options.asOf ?? ctx.clock()));
+};

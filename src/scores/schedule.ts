@@ -1,0 +1,59 @@
+import { runScoring, type ScoringRun } from './run-scoring.ts';
+import type { ScoresContext } from './context.ts';
+
+/**
+ * The in-process scoring schedule of `rekindle serve`: one run at start, then one every
+ * `everyMinutes` (REKINDLE_SCORE_EVERY_MINUTES; 0 turns it off). A failed run is logged and the
+ * next one tried on time. Durable, cluster-wide scheduling comes with the campaign work (a job
+ * queue in the control plane); until then each server process scores its own warehouse.
+ */
+
+export interface ScoreScheduleLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ScoreSchedule {
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+export const startScoreSchedule = (
+  ctx: ScoresContext,
+  options: { everyMinutes: number; workspaceId?: string; log: ScoreScheduleLog },
+): ScoreSchedule => {
+  if (!(options.everyMinutes > 0)) return { stop: async () => undefined };
+  let current: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    current = runScoring(ctx, options.workspaceId ?? 'default').then(
+      (run: ScoringRun) =>
+        options.log.info(
+          {
+            runId: run.runId,
+            users: run.scores.users,
+            tierChanged: run.scores.tierChanged,
+            lifecycleChanged: run.scores.lifecycleChanged,
+            warningsRaised: run.warnings.raised,
+            failedRules: run.warnings.failed.length,
+            ms: Math.round(run.ms.total),
+          },
+          'scores computed',
+        ),
+      (e: unknown) => options.log.error({ err: e }, 'scheduled scoring failed'),
+    );
+  };
+  const first = setTimeout(tick, 0);
+  const timer = setInterval(tick, options.everyMinutes * 60_000);
+  first.unref();
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await current;
+    },
+  };
+};

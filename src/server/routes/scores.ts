@@ -1,0 +1,362 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseTimestamp } from '../../core/events/timestamp.ts';
+import type { Result } from '../../core/result.ts';
+import { analyseChurnStructure, type ChurnStructure } from '../../scores/churn-structure.ts';
+import { listReasons, recordReason } from '../../scores/churn-reasons.ts';
+import type { ScoresContext, ScoresFailure } from '../../scores/context.ts';
+import { computeScoresAs, scoreSummary, type ScoringRun } from '../../scores/run-scoring.ts';
+import { getScoreConfig, putScoreConfig, type EffectiveScoreConfig } from '../../scores/score-config.ts';
+import {
+  createRule,
+  deleteRule,
+  getRule,
+  listRules,
+  updateRule,
+  warnedUsers,
+  type WarningRuleView as RuleRecord,
+} from '../../scores/warning-rules.ts';
+import type { StoredReason } from '../../storage/warehouse/churn-reasons.ts';
+import type { ScoreSummary } from '../../storage/warehouse/user-scores.ts';
+import { actorOf } from '../auth/api-auth.ts';
+import { errorResponses } from '../schemas/common.ts';
+import {
+  AnalysisQuery,
+  ChurnStructureView,
+  ComputeBody,
+  CreateRuleBody,
+  PutScoreConfigBody,
+  ReasonBody,
+  ReasonView,
+  RuleIdParams,
+  ScoreConfigView,
+  ScoreSummaryView,
+  ScoringRunView,
+  UpdateRuleBody,
+  UserIdParams,
+  WarnedQuery,
+  WarnedView,
+  WarningRuleView,
+  type WarningRuleDto,
+} from '../schemas/scores-api.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+const configDto = (c: EffectiveScoreConfig) => ({
+  version: c.version,
+  isDefault: c.isDefault,
+  updatedAt: isoOrNull(c.updatedAt),
+  updatedBy: c.updatedBy,
+  config: c.config,
+});
+
+const runDto = (r: ScoringRun) => ({
+  runId: r.runId,
+  asOf: iso(r.asOf),
+  configVersion: r.configVersion,
+  users: r.scores.users,
+  stages: r.scores.stages,
+  tiers: r.scores.tiers,
+  tierChanged: r.scores.tierChanged,
+  lifecycleChanged: r.scores.lifecycleChanged,
+  warnings: {
+    raised: r.warnings.raised,
+    cleared: r.warnings.cleared,
+    rules: r.warnings.rules,
+    failed: r.warnings.failed,
+  },
+  elapsedMs: { scores: round(r.ms.scores), warnings: round(r.ms.warnings), total: round(r.ms.total) },
+});
+
+const summaryDto = (s: ScoreSummary) => ({ ...s, computedAt: isoOrNull(s.computedAt) });
+
+const structureDto = (s: ChurnStructure) => ({ ...s, asOf: iso(s.asOf), elapsedMs: round(s.elapsedMs) });
+
+const ruleDto = (r: RuleRecord): WarningRuleDto => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  level: r.level,
+  definition: r.definition,
+  enabled: r.enabled,
+  owner: { id: r.ownerId, name: r.ownerName },
+  version: r.version,
+  createdAt: iso(r.createdAt),
+  updatedAt: iso(r.updatedAt),
+  warnedNow: r.warnedNow,
+});
+
+const reasonDto = (r: StoredReason) => ({
+  id: r.id,
+  userId: r.userId,
+  reason: r.reason,
+  note: r.note,
+  answeredAt: iso(r.answeredAt),
+  recordedAt: iso(r.recordedAt),
+  recordedBy: r.recordedBy,
+  source: r.source,
+});
+
+const STATUS: Record<ScoresFailure['type'], number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
+
+/** Maps an outcome to a status code and body; the only place that knows the mapping. */
+const send = async <T>(
+  reply: FastifyReply,
+  r: Result<T, ScoresFailure>,
+  dto: (v: T) => unknown,
+  code = 200,
+) => {
+  if (r.ok) return reply.code(code).send(dto(r.value));
+  const f = r.error;
+  const body =
+    f.type === 'invalid'
+      ? { error: f.message, errors: f.errors }
+      : f.type === 'not_found'
+        ? { error: `${f.what} not found` }
+        : { error: f.reason };
+  return reply.code(STATUS[f.type]).send(body);
+};
+
+const parseTime = (s: string | undefined) => (s === undefined ? undefined : parseTimestamp(s));
+
+const security = [{ bearer: [] }];
+
+/**
+ * Scores (lifecycle, RFM), the churn structure analysis, early-warning rules and churn reasons.
+ * Handlers only translate HTTP ↔ service.
+ */
+export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): void => {
+  const scores = ['scores'];
+  app.get(
+    '/v1/scores/config',
+    {
+      schema: {
+        tags: scores,
+        security,
+        summary: 'The scoring configuration: churn definition, lifecycle rules, RFM bins and tiers, …',
+        response: { 200: ScoreConfigView, ...errorResponses },
+      },
+    },
+    async (req, reply) => send(reply, await getScoreConfig(ctx, actorOf(req)), configDto),
+  );
+
+  app.put(
+    '/v1/scores/config',
+    {
+      schema: {
+        tags: scores,
+        security,
+        summary: 'Replace the scoring configuration (admin; `version` must be current)',
+        body: PutScoreConfigBody,
+        response: { 200: ScoreConfigView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as PutScoreConfigBody;
+      return send(reply, await putScoreConfig(ctx, actorOf(req), b), configDto);
+    },
+  );
+
+  app.post(
+    '/v1/scores/compute',
+    {
+      schema: {
+        tags: scores,
+        security,
+        summary: 'Compute stages and RFM tiers now and evaluate the warning rules (operator, admin)',
+        body: ComputeBody,
+        response: { 200: ScoringRunView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = (req.body ?? {}) as ComputeBody;
+      return send(reply, await computeScoresAs(ctx, actorOf(req), { asOf: parseTime(b.asOf) }), runDto);
+    },
+  );
+
+  app.get(
+    '/v1/scores/summary',
+    {
+      schema: {
+        tags: scores,
+        security,
+        summary: 'Users per lifecycle stage and RFM tier, as last computed',
+        response: { 200: ScoreSummaryView, ...errorResponses },
+      },
+    },
+    async (req, reply) => send(reply, await scoreSummary(ctx, actorOf(req)), summaryDto),
+  );
+
+  app.get(
+    '/v1/analysis/churn-structure',
+    {
+      schema: {
+        tags: ['analysis'],
+        security,
+        summary:
+          'Churn share by lifecycle stage, acquisition channel and registration month; churned vs retained profiles',
+        querystring: AnalysisQuery,
+        response: { 200: ChurnStructureView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as AnalysisQuery;
+      return send(
+        reply,
+        await analyseChurnStructure(ctx, actorOf(req), { asOf: parseTime(q.asOf) }),
+        structureDto,
+      );
+    },
+  );
+
+  const warnings = ['warnings'];
+  app.get(
+    '/v1/warning-rules',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Early-warning rules, with how many users each warns now',
+        response: { 200: Type.Object({ rules: Type.Array(WarningRuleView) }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      send(reply, await listRules(ctx, actorOf(req)), (rules) => ({ rules: rules.map(ruleDto) })),
+  );
+
+  app.post(
+    '/v1/warning-rules',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Create an early-warning rule: an audience tree with a level (operator, admin)',
+        body: CreateRuleBody,
+        response: { 201: WarningRuleView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      send(reply, await createRule(ctx, actorOf(req), req.body as CreateRuleBody), ruleDto, 201),
+  );
+
+  app.get(
+    '/v1/warning-rules/:id',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'One early-warning rule',
+        params: RuleIdParams,
+        response: { 200: WarningRuleView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await getRule(ctx, actorOf(req), id), ruleDto);
+    },
+  );
+
+  app.patch(
+    '/v1/warning-rules/:id',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Change a rule (owner or admin; `version` must be current)',
+        params: RuleIdParams,
+        body: UpdateRuleBody,
+        response: { 200: WarningRuleView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await updateRule(ctx, actorOf(req), id, req.body as UpdateRuleBody), ruleDto);
+    },
+  );
+
+  app.delete(
+    '/v1/warning-rules/:id',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Delete a rule (owner or admin); its users stop being warned at the next evaluation',
+        params: RuleIdParams,
+        response: { 200: Type.Object({ id: Type.String(), deleted: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await deleteRule(ctx, actorOf(req), id), (v) => ({ id: v.id, deleted: true }));
+    },
+  );
+
+  app.get(
+    '/v1/warning-rules/:id/warned',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Users the rule warns now, a page at a time',
+        params: RuleIdParams,
+        querystring: WarnedQuery,
+        response: { 200: WarnedView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const q = req.query as WarnedQuery;
+      const limit = q.limit ?? 1000;
+      return send(reply, await warnedUsers(ctx, actorOf(req), id, { after: q.after, limit }), (users) => ({
+        ruleId: id,
+        users: users.map((u) => ({ ...u, raisedAt: iso(u.raisedAt) })),
+        next: users.length === limit ? (users.at(-1)?.userId ?? null) : null,
+      }));
+    },
+  );
+
+  const reasons = ['churn reasons'];
+  app.post(
+    '/v1/users/:id/churn-reasons',
+    {
+      schema: {
+        tags: reasons,
+        security,
+        summary:
+          'Record a call-back survey answer; the latest becomes the trait `churn_reason` (operator, admin)',
+        params: UserIdParams,
+        body: ReasonBody,
+        response: { 201: ReasonView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const b = req.body as ReasonBody;
+      return send(reply, await recordReason(ctx, actorOf(req), id, b), reasonDto, 201);
+    },
+  );
+
+  app.get(
+    '/v1/users/:id/churn-reasons',
+    {
+      schema: {
+        tags: reasons,
+        security,
+        summary: 'A user’s survey answers, newest first',
+        params: UserIdParams,
+        response: { 200: Type.Object({ reasons: Type.Array(ReasonView) }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      return send(reply, await listReasons(ctx, actorOf(req), id), (l) => ({ reasons: l.map(reasonDto) }));
+    },
+  );
+};
