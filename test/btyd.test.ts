@@ -35,7 +35,7 @@ import {
   paretoNbdPAlive,
   type ParetoNbdParams,
 } from '../src/core/models/btyd/pareto-nbd.ts';
-import { gammaSign, hyp2f1, lgamma } from '../src/core/models/btyd/special-functions.ts';
+import { gammaSign, hyp2f1, lgamma, logHyp2f1APlus1 } from '../src/core/models/btyd/special-functions.ts';
 import {
   meanAge,
   summariseTransactions,
@@ -146,6 +146,9 @@ describe('special functions', () => {
     for (const [a, b, c, z, expected] of cases) {
       const got = hyp2f1(a, b, c, z);
       expect(Math.abs(got / expected - 1), `2F1(${a}, ${b}; ${c}; ${z})`).toBeLessThan(1e-9);
+      // The Pareto/NBD's own loop for c = a + 1.
+      if (c === a + 1 && b > 0)
+        expect(Math.abs(Math.exp(logHyp2f1APlus1(a, b, z)) / expected - 1), `a+1: ${z}`).toBeLessThan(1e-12);
     }
   });
 

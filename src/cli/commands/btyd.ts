@@ -207,7 +207,8 @@ const scoreValues = (s: CustomerScore): unknown[] => [
   s.ltv,
 ];
 
-interface Report {
+/** What one run found: printed as the summary or as JSON. */
+export interface BtydReport {
   input: string;
   format: TransactionFormat;
   timeUnit: TimeUnit;
@@ -220,7 +221,7 @@ interface Report {
   ms: { read: number; fit: number };
 }
 
-const toJson = (r: Report): unknown => {
+const toJson = (r: BtydReport): unknown => {
   const { scores: _scores, ltv, ...rest } = r.analysis;
   return {
     input: r.input,
@@ -241,7 +242,7 @@ const toJson = (r: Report): unknown => {
 };
 
 /** The readable summary: cohort, the three fits, the holdout check, the customers most worth keeping. */
-export const formatBtydSummary = (r: Report): string => {
+export const formatBtydSummary = (r: BtydReport): string => {
   const a = r.analysis;
   const u = r.timeUnit;
   const { bgnbd: bg, paretoNbd: pn, gammaGamma: gg, cohort: c } = a;
@@ -316,6 +317,8 @@ export const runBtyd = async (
   for (const t of transactions) if (t.day > lastDay) lastDay = t.day;
   const calibrationEnd = o.calibrationEnd ?? lastDay;
   const holdoutEnd = o.holdoutEnd ?? (lastDay > calibrationEnd ? lastDay : undefined);
+  if (holdoutEnd !== undefined && holdoutEnd <= calibrationEnd)
+    return fail(`--holdout-end must be after the calibration end (${formatDay(calibrationEnd)})`);
   const customers = summariseTransactions(transactions, {
     calibrationEnd,
     ...(holdoutEnd !== undefined ? { holdoutEnd } : {}),
@@ -338,7 +341,7 @@ export const runBtyd = async (
   const fitMs = performance.now() - fitStarted;
 
   const scores = analysis.value.scores;
-  const report: Report = {
+  const report: BtydReport = {
     input: o.input,
     format: o.format,
     timeUnit: o.timeUnit,
