@@ -52,9 +52,10 @@ import {
   parseIsoDate,
 } from '../src/core/models/btyd/transactions.ts';
 import { Rng } from '../src/core/demo/prng.ts';
+import { cdnowDir } from './support/shared-data.ts';
 import { tempDir } from './support/tmp.ts';
 
-const CDNOW = fileURLToPath(new URL('../../shared/data/cdnow/', import.meta.url));
+const CDNOW = cdnowDir();
 const SAMPLE = join(CDNOW, 'CDNOW_sample.txt');
 const MASTER = join(CDNOW, 'CDNOW_master.txt');
 const PUBLISHED_SUMMARY = join(CDNOW, 'cdnow_customers_summary.csv');

@@ -25,11 +25,12 @@ import { expectedMargin, shapContributions } from '../src/core/models/churn/tree
 import { extractFeatures, planFeatures } from '../src/models/churn/features.ts';
 import { ParallelHistograms } from '../src/models/churn/parallel-histograms.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
+import { cdnowDir } from './support/shared-data.ts';
 import { tempDir } from './support/tmp.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/rekindle.js', import.meta.url));
-const CDNOW = new URL('../../shared/data/cdnow/CDNOW_master.txt', import.meta.url);
+const CDNOW = join(cdnowDir(), 'CDNOW_master.txt');
 const tmp = tempDir('rekindle-churn-');
 afterAll(() => tmp.cleanup());
 
