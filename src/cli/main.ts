@@ -48,7 +48,7 @@ program
   });
 
 registerBtydCommand(program);
-registerChurnCommands(program);
+registerChurnCommands(program, () => openRuntime(config()));
 registerDemoCommands(program, config);
 registerImportCommand(program, () => Warehouse.open(config().warehousePath));
 registerKeysCommand(program, () => openRuntime(config()));

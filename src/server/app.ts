@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime.ts';
 import { requireApiToken } from './auth/api-auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
+import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerScoreRoutes } from './routes/scores.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
@@ -39,6 +40,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     requireApiToken(api, rt.control);
     registerAudienceRoutes(api, rt);
     registerScoreRoutes(api, rt);
+    registerChurnModelRoutes(api, rt);
   });
   return app;
 };

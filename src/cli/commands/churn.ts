@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Runtime } from '../../runtime.ts';
 import { defaultChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { serializeGbdt } from '../../core/models/churn/model-json.ts';
 import { parseInstant } from '../../core/models/churn/transactions.ts';
 import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../../models/churn/evaluate.ts';
 import { loadTransactions, TransactionsError } from '../../models/churn/transactions.ts';
+import { registerChurnModelCommands } from './churn-model.ts';
 
 export interface ChurnEvaluateCliOptions {
   transactions?: string;
@@ -32,7 +34,7 @@ const wholeNumber = (text: string | undefined, option: string, min: number): num
 const fmt = (x: number, digits = 4): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 /** The human summary of an evaluation. */
-export const formatChurnEvaluation = (r: ChurnEvaluation): string => {
+export const formatChurnEvaluation = (r: Omit<ChurnEvaluation, 'seconds'>): string => {
   const t = r.threshold;
   const lines = [
     `Churn model evaluated at ${r.cutoff} (horizon ${r.horizonDays} days; users active in the ${r.activeDays} days before)`,
@@ -111,11 +113,15 @@ export const runChurnEvaluate = async (
   }
 };
 
-/** The `churn` command group (B6): `evaluate` now; scoring commands join it. */
-export const registerChurnCommands = (program: Command): Command => {
+/**
+ * The `churn` command group (B6): `evaluate` on a transactions file; with `open` (the stores)
+ * also `train` and `score` on the warehouse (src/cli/commands/churn-model.ts).
+ */
+export const registerChurnCommands = (program: Command, open?: () => Promise<Runtime>): Command => {
   const churn = program
     .command('churn')
-    .description('churn prediction: evaluate a model with a temporal split');
+    .description('churn prediction: evaluate, train and store a model, score churn risk');
+  if (open) registerChurnModelCommands(churn, open);
   churn
     .command('evaluate')
     .description(

@@ -66,7 +66,9 @@ export type ScoreAction =
   | 'warning_rule.create'
   | 'warning_rule.update'
   | 'warning_rule.delete'
-  | 'churn_reason.record';
+  | 'churn_reason.record'
+  | 'churn_model.train'
+  | 'churn_model.score';
 
 const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
   // Configuration, scores, analyses, rules, warned users and reasons: everyone may read.
@@ -79,6 +81,9 @@ const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: bool
   'warning_rule.delete': { roles: ['admin', 'operator'], ownerOnly: true, what: 'delete this warning rule' },
   // Call-centre agents record what users said on a call-back: operators and admins.
   'churn_reason.record': { roles: ['admin', 'operator'], ownerOnly: false, what: 'record churn reasons' },
+  // Training and scoring change what `churn_risk_*` means for every audience: operators and admins.
+  'churn_model.train': { roles: ['admin', 'operator'], ownerOnly: false, what: 'train churn models' },
+  'churn_model.score': { roles: ['admin', 'operator'], ownerOnly: false, what: 'score churn risk' },
 };
 
 export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number | null = null): Permission => {

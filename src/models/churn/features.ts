@@ -217,42 +217,76 @@ export interface PlanOptions {
 }
 
 /**
+ * What a plan was chosen from, as data: a stored model keeps it and rebuilds exactly the same
+ * features (names, order, SQL) when it scores later (`planFromSpec`).
+ */
+export interface FeaturePlanSpec {
+  orderEvents: string[];
+  /** Event types with their own counts, and the slug their feature names start with. */
+  eventTypes: { event: string; slug: string }[];
+  /** Acquisition channels with a one-hot feature (`channel_<slug>`). */
+  channels: { channel: string; slug: string }[];
+  /** Whether `days_since_register` is a feature. */
+  register: boolean;
+}
+
+/** The plan of a spec: the same features, in the same order, as `planFeatures` chose them. */
+export const planFromSpec = (spec: FeaturePlanSpec): FeaturePlan => {
+  const features: FeatureDef[] = [...ACTIVITY_FEATURES, ...ORDER_FEATURES];
+  const taken = new Set(features.map((f) => f.name));
+  for (const { event, slug } of spec.eventTypes) {
+    taken.add(slug);
+    for (const f of eventTypeFeatures(event, slug)) {
+      if (taken.has(f.name)) continue;
+      taken.add(f.name);
+      features.push(f);
+    }
+  }
+  for (const { channel, slug } of spec.channels) {
+    const f = channelFeature(channel, slug);
+    taken.add(f.name);
+    features.push(f);
+  }
+  if (spec.register) features.push(REGISTER_FEATURE);
+  return makePlan(features, spec.orderEvents);
+};
+
+/**
  * Chooses the features for a warehouse: activity and order features always, per-type counts
  * for its most frequent event types (when there is more than one type), and acquisition
  * channel one-hots and time since registration when profiles carry them.
  */
-export const planFeatures = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlan> => {
-  const orderEvents = options.orderEvents ?? ['order'];
-  const features: FeatureDef[] = [...ACTIVITY_FEATURES, ...ORDER_FEATURES];
-  const taken = new Set(features.map((f) => f.name));
+export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlanSpec> => {
+  const orderEvents = [...(options.orderEvents ?? ['order'])];
+  const taken = new Set([...ACTIVITY_FEATURES, ...ORDER_FEATURES].map((f) => f.name));
   const types = await wh.query<{ event: string }>(
     'SELECT event FROM events WHERE ts < $1 GROUP BY event ORDER BY count(*) DESC, event LIMIT $2',
     [new Date(options.cutoff).toISOString(), Math.max(0, Math.floor(options.maxEventTypes ?? 12))],
   );
+  const eventTypes: FeaturePlanSpec['eventTypes'] = [];
   if (types.length > 1) {
     for (const { event } of types) {
       const slug = slugFor(event, taken);
-      for (const f of eventTypeFeatures(event, slug)) {
-        if (taken.has(f.name)) continue;
-        taken.add(f.name);
-        features.push(f);
-      }
+      eventTypes.push({ event, slug });
+      for (const f of eventTypeFeatures(event, slug)) taken.add(f.name);
     }
   }
-  const channels = await wh.query<{ c: string }>(
+  const rows = await wh.query<{ c: string }>(
     `SELECT acquisition_channel AS c FROM profiles WHERE acquisition_channel IS NOT NULL
      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1`,
     [Math.max(0, Math.floor(options.maxChannels ?? 12))],
   );
-  for (const { c } of channels) {
-    const f = channelFeature(c, slugFor(c, taken));
-    taken.add(f.name);
-    features.push(f);
-  }
+  const channels = rows.map(({ c }) => {
+    const slug = slugFor(c, taken);
+    taken.add(`channel_${slug}`);
+    return { channel: c, slug };
+  });
   const registered = Number(await wh.scalar('SELECT count(register_time) FROM profiles'));
-  if (registered > 0) features.push(REGISTER_FEATURE);
-  return makePlan(features, orderEvents);
+  return { orderEvents, eventTypes, channels, register: registered > 0 };
 };
+
+export const planFeatures = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlan> =>
+  planFromSpec(await planFeatureSpec(wh, options));
 
 /** Bound parameters in order; `$n` refers to the n-th. */
 class Binder {

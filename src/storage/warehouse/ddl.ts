@@ -115,4 +115,13 @@ export const WAREHOUSE_DDL: readonly string[] = [
      recorded_by VARCHAR   NOT NULL,
      source      VARCHAR   NOT NULL
    )`,
+  // The top reasons behind each user's churn risk (B6), replaced by every churn scoring run:
+  // rank 1–3, the feature, its contribution to the log-odds (Saabas) and its value (NULL: missing).
+  `CREATE TABLE IF NOT EXISTS churn_risk_reasons (
+     user_id      VARCHAR NOT NULL,
+     rank         INTEGER NOT NULL,
+     feature      VARCHAR NOT NULL,
+     contribution DOUBLE  NOT NULL,
+     value        DOUBLE
+   )`,
 ];

@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { parseInstant } from '../../core/models/churn/transactions.ts';
+import type { Runtime } from '../../runtime.ts';
+import {
+  ChurnDataError,
+  ChurnModelMissing,
+  scoreChurnRisk,
+  trainChurnModel,
+  type ChurnModelRecord,
+  type ChurnScoringRun,
+} from '../../scores/churn-model.ts';
+import { formatChurnEvaluation, type ChurnCliIo } from './churn.ts';
+
+/**
+ * `rekindle churn train` and `rekindle churn score`: the churn model on the warehouse, stored
+ * in the control plane. They open the stores themselves, so run them with the server stopped
+ * (DuckDB lets one process hold the warehouse) or use the API.
+ */
+
+export const formatChurnModel = (m: ChurnModelRecord): string =>
+  `Stored churn model version ${m.version} (${m.id}), now active; trained in ${m.metrics.trainingSeconds.toFixed(1)} s\n` +
+  formatChurnEvaluation(m.metrics);
+
+export const formatChurnScoring = (r: ChurnScoringRun): string =>
+  [
+    `Scored churn risk of ${r.users.toLocaleString('en-US')} users as of ${new Date(r.asOf).toISOString()} ` +
+      `with model version ${r.modelVersion} (${r.modelId}) in ${(r.ms.total / 1000).toFixed(2)} s`,
+    `  levels   high ${r.levels.high} · medium ${r.levels.medium} · low ${r.levels.low} ` +
+      `(score ≥ ${r.thresholds.high} high, ≥ ${r.thresholds.medium} medium)`,
+    `  reasons  ${r.reasons} rows in churn_risk_reasons (top 3 per user, ${r.reasonMethod} contributions)`,
+    ...(r.cleared > 0 ? [`  cleared  ${r.cleared} users no longer eligible`] : []),
+    '',
+  ].join('\n');
+
+const json = (v: unknown) => `${JSON.stringify(v)}\n`;
+
+export const registerChurnModelCommands = (
+  churn: Command,
+  open: () => Promise<Runtime>,
+  io: ChurnCliIo = process,
+): void => {
+  const fail = (command: string, message: string): void => {
+    io.stderr.write(`rekindle churn ${command}: ${message}\n`);
+    process.exitCode = 2;
+  };
+  churn
+    .command('train')
+    .description(
+      'train a churn model on the warehouse with the workspace churn definition (temporal split: ' +
+        'features at cutoff − horizon, evaluated at the cutoff); stores it as the next version and makes it active',
+    )
+    .option('--cutoff <date>', 'evaluation instant, ISO-8601 (default: now − horizon)')
+    .option(
+      '--horizon-days <n>',
+      'days after a cutoff a user must stay active in (default: the churn definition days)',
+    )
+    .option('--json', 'print the stored model record as JSON')
+    .action(async (opts: { cutoff?: string; horizonDays?: string; json?: boolean }) => {
+      let cutoff: number | undefined;
+      if (opts.cutoff !== undefined) {
+        const c = parseInstant(opts.cutoff.trim());
+        if (!c.ok) return fail('train', `--cutoff: ${c.error}`);
+        cutoff = c.value;
+      }
+      let horizonDays: number | undefined;
+      if (opts.horizonDays !== undefined) {
+        if (!/^\d+$/.test(opts.horizonDays.trim()) || Number(opts.horizonDays) < 1)
+          return fail('train', `--horizon-days must be a whole number >= 1, got '${opts.horizonDays}'`);
+        horizonDays = Number(opts.horizonDays);
+      }
+      const rt = await open();
+      try {
+        const { record: m } = await trainChurnModel(rt, {
+          ...(cutoff === undefined ? {} : { cutoff }),
+          ...(horizonDays === undefined ? {} : { horizonDays }),
+        });
+        io.stdout.write(opts.json ? json(m) : formatChurnModel(m));
+      } catch (e) {
+        if (e instanceof ChurnDataError) return fail('train', e.message);
+        throw e;
+      } finally {
+        await rt.close();
+      }
+    });
+  churn
+    .command('score')
+    .description(
+      'score the churn risk of every eligible user with the active model into user_scores ' +
+        '(churn_risk_score, churn_risk_level) and churn_risk_reasons',
+    )
+    .option('--model <id>', 'score with this stored model instead of the active one')
+    .option('--json', 'print the run as JSON')
+    .action(async (opts: { model?: string; json?: boolean }) => {
+      const rt = await open();
+      try {
+        const r = await scoreChurnRisk(rt, opts.model === undefined ? {} : { modelId: opts.model });
+        io.stdout.write(opts.json ? json(r) : formatChurnScoring(r));
+      } catch (e) {
+        if (e instanceof ChurnModelMissing || e instanceof ChurnDataError) return fail('score', e.message);
+        throw e;
+      } finally {
+        await rt.close();
+      }
+    });
+};

@@ -1,0 +1,437 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../core/auth/roles.ts';
+import { DAY_MS, type ChurnDefinition } from '../core/models/churn/churn-definition.ts';
+import type { GbdtModel, GbdtParams } from '../core/models/churn/gbdt.ts';
+import type { FeatureMatrix } from '../core/models/churn/matrix.ts';
+import { deserializeGbdt, serializeGbdt } from '../core/models/churn/model-json.ts';
+import { predictProbability } from '../core/models/churn/predict.ts';
+import { topReasons } from '../core/models/churn/reasons.ts';
+import { saabasContributions } from '../core/models/churn/saabas.ts';
+import type { ScoreConfig } from '../core/scores/config.ts';
+import { err, ok } from '../core/result.ts';
+import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../models/churn/evaluate.ts';
+import {
+  extractFeatures,
+  planFeatureSpec,
+  planFromSpec,
+  type FeaturePlan,
+  type FeaturePlanSpec,
+} from '../models/churn/features.ts';
+import { appendAudit } from '../storage/control/audit-log.ts';
+import {
+  getChurnModelRow,
+  insertChurnModel,
+  listChurnModelRows,
+  type ChurnModelRow,
+} from '../storage/control/churn-models.ts';
+import {
+  readUserChurnRisk,
+  writeChurnRisk,
+  type ChurnReasonRow,
+  type ChurnRiskRow,
+  type UserChurnRisk,
+} from '../storage/warehouse/churn-risk.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { loadScoreConfig } from './score-config.ts';
+
+/**
+ * The churn model on the warehouse (SPEC B6): trained with a temporal split on the workspace's
+ * churn definition, stored versioned in the control plane (`churn_models`), and scored into
+ * `user_scores.churn_risk_score` / `churn_risk_level` with each user's top reasons in
+ * `churn_risk_reasons`. Details in docs/churn-model.md.
+ */
+
+export { ChurnDataError };
+
+/** No model to score with: none trained yet, or the id names none of the workspace's. */
+export class ChurnModelMissing extends Error {}
+
+/** Risk levels on the 0–100 score: `high` from `high`, `medium` from `medium`, else `low`. */
+export interface RiskLevels {
+  high: number;
+  medium: number;
+}
+
+/** Score ≥ 70 (probability ≥ 0.695) is high, ≥ 40 medium. */
+export const DEFAULT_RISK_LEVELS: Readonly<RiskLevels> = { high: 70, medium: 40 };
+
+/** Training snapshots by default (cutoff − horizon, and 30 and 60 days before it). */
+const TRAIN_SNAPSHOTS = 3;
+
+/** Reasons kept per user. */
+export const REASONS_PER_USER = 3;
+
+/** What a stored model was trained with; enough to rebuild its features. */
+export interface ChurnModelParams {
+  cutoff: string;
+  trainCutoff: string;
+  horizonDays: number;
+  definition: ChurnDefinition;
+  /** The scoring configuration version whose churn definition gave the labels (0: the defaults). */
+  configVersion: number;
+  features: FeaturePlanSpec;
+  seed: number;
+  gbdt: Partial<GbdtParams>;
+}
+
+/** The evaluation stored with a model (the `churn evaluate` report without its timings). */
+export type ChurnModelMetrics = Omit<ChurnEvaluation, 'seconds'> & { trainingSeconds: number };
+
+export interface ChurnModelRecord {
+  id: string;
+  workspaceId: string;
+  version: number;
+  createdAt: number;
+  createdBy: number | null;
+  active: boolean;
+  params: ChurnModelParams;
+  metrics: ChurnModelMetrics;
+}
+
+export interface TrainChurnOptions {
+  /** The evaluation instant; default now − horizon (the latest whose labels are complete). */
+  cutoff?: number;
+  /** Default: the churn definition's `days`. */
+  horizonDays?: number;
+  workspaceId?: string;
+  seed?: number;
+  gbdt?: Partial<GbdtParams>;
+  /** Training snapshots, 30 days apart, all labelled before the cutoff (default 3): more rows. */
+  trainSnapshots?: number;
+  /** The control-plane user who trained it (null: the command line). */
+  createdBy?: number | null;
+}
+
+/**
+ * The model's churn question from the workspace's churn definition (`churn.events` in
+ * `churn.days`): among users not churned at a cutoff (one of the events in the `days` before
+ * it), who does none of them in the `horizonDays` after it?
+ */
+export const churnDefinitionFor = (config: ScoreConfig, horizonDays?: number): ChurnDefinition => ({
+  horizonDays: horizonDays ?? config.churn.days,
+  retentionEvents: [...config.churn.events],
+  activeDays: config.churn.days,
+  activityEvents: [...config.churn.events],
+});
+
+/** Order events of the features: the lifecycle's order event and the RFM event. */
+const orderEventsOf = (config: ScoreConfig): string[] => [
+  ...new Set([config.lifecycle.mature.orderEvent, config.rfm.event]),
+];
+
+const newModelId = (): string => `cm_${randomBytes(8).toString('hex')}`;
+
+const trainings = new WeakMap<Warehouse, Promise<unknown>>();
+/** Trainings (CPU-heavy, and each takes the next version number) run one at a time per warehouse. */
+const oneTrainingAtATime = <T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> => {
+  const before = trainings.get(warehouse) ?? Promise.resolve();
+  const next = before.then(work, work);
+  trainings.set(
+    warehouse,
+    next.catch(() => undefined),
+  );
+  return next;
+};
+
+const recordOf = (row: ChurnModelRow): ChurnModelRecord => ({
+  id: row.id,
+  workspaceId: row.workspaceId,
+  version: row.version,
+  createdAt: row.createdAt,
+  createdBy: row.createdBy,
+  active: row.active,
+  params: row.params as ChurnModelParams,
+  metrics: row.metrics as ChurnModelMetrics,
+});
+
+/**
+ * Trains a model on the warehouse as `churn evaluate` does (features at cutoff − horizon,
+ * labelled by the horizon ending at the cutoff; evaluated at the cutoff), stores it as the
+ * workspace's next version and makes it the active one.
+ */
+export const trainChurnModel = (
+  ctx: ScoresContext,
+  o: TrainChurnOptions = {},
+): Promise<{ record: ChurnModelRecord; model: GbdtModel }> =>
+  oneTrainingAtATime(ctx.warehouse, async () => {
+    const workspaceId = o.workspaceId ?? 'default';
+    const { config, version: configVersion } = await loadScoreConfig(ctx.control, workspaceId);
+    const definition = churnDefinitionFor(config, o.horizonDays);
+    const now = ctx.clock();
+    const cutoff = o.cutoff ?? now - definition.horizonDays * DAY_MS;
+    if (cutoff + definition.horizonDays * DAY_MS > now) {
+      throw new ChurnDataError(
+        `the evaluation horizon (${definition.horizonDays} days after the cutoff ${new Date(cutoff).toISOString()}) ` +
+          `ends after now (${new Date(now).toISOString()}); its labels are not known yet`,
+      );
+    }
+    const seed = o.seed ?? 1;
+    const spec = await planFeatureSpec(ctx.warehouse, { cutoff, orderEvents: orderEventsOf(config) });
+    const started = performance.now();
+    const { report, model } = await evaluateChurnModel(ctx.warehouse, {
+      cutoff,
+      definition,
+      plan: planFromSpec(spec),
+      seed,
+      trainSnapshots: o.trainSnapshots ?? TRAIN_SNAPSHOTS,
+      snapshotStepDays: 30,
+      ...(o.gbdt ? { gbdt: o.gbdt } : {}),
+    });
+    const { seconds: _seconds, ...metrics } = report;
+    const params: ChurnModelParams = {
+      cutoff: report.cutoff,
+      trainCutoff: report.trainCutoff,
+      horizonDays: definition.horizonDays,
+      definition,
+      configVersion,
+      features: spec,
+      seed,
+      gbdt: o.gbdt ?? {},
+    };
+    const row = await insertChurnModel(ctx.control, {
+      id: newModelId(),
+      workspaceId,
+      at: now,
+      by: o.createdBy ?? null,
+      params,
+      metrics: { ...metrics, trainingSeconds: (performance.now() - started) / 1000 },
+      model: serializeGbdt(model),
+    });
+    return { record: recordOf(row), model };
+  });
+
+/** A stored model read back: its record, the trees, and the feature plan it was trained on. */
+export interface LoadedChurnModel {
+  record: ChurnModelRecord;
+  model: GbdtModel;
+  plan: FeaturePlan;
+}
+
+/** The active model (or the one with `modelId`); throws ChurnModelMissing when there is none. */
+export const loadChurnModel = async (
+  ctx: Pick<ScoresContext, 'control'>,
+  workspaceId: string,
+  modelId?: string,
+): Promise<LoadedChurnModel> => {
+  const row = await getChurnModelRow(ctx.control, workspaceId, modelId);
+  if (row === null) {
+    throw new ChurnModelMissing(
+      modelId === undefined
+        ? 'no churn model has been trained yet; train one first'
+        : `churn model '${modelId}' does not exist`,
+    );
+  }
+  const record = recordOf(row);
+  const model = deserializeGbdt(row.model);
+  if (!model.ok) throw new Error(`stored churn model ${row.id} is unreadable: ${model.error}`);
+  const plan = planFromSpec(record.params.features);
+  const names = plan.features.map((f) => f.name);
+  if (names.join(',') !== model.value.featureNames.join(',')) {
+    throw new Error(`stored churn model ${row.id}: its features do not match its feature plan`);
+  }
+  return { record, model: model.value, plan };
+};
+
+/** Features at `at` of every eligible user (not churned then) and the model's churn probability. */
+export const predictChurnAt = async (
+  warehouse: Warehouse,
+  loaded: LoadedChurnModel,
+  at: number,
+): Promise<{ userIds: string[]; x: FeatureMatrix; probability: Float64Array }> => {
+  const snap = await extractFeatures(warehouse, loaded.plan, {
+    cutoff: at,
+    population: loaded.record.params.definition,
+  });
+  return { userIds: snap.userIds, x: snap.x, probability: predictProbability(loaded.model, snap.x) };
+};
+
+export const riskLevel = (score: number, levels: RiskLevels): 'high' | 'medium' | 'low' =>
+  score >= levels.high ? 'high' : score >= levels.medium ? 'medium' : 'low';
+
+export interface ChurnScoringRun {
+  modelId: string;
+  modelVersion: number;
+  asOf: number;
+  users: number;
+  /** Users scored before but not eligible now, whose risk was cleared. */
+  cleared: number;
+  levels: Record<'high' | 'medium' | 'low', number>;
+  thresholds: RiskLevels;
+  reasons: number;
+  reasonMethod: 'saabas';
+  ms: { features: number; predict: number; reasons: number; write: number; total: number };
+}
+
+export interface ScoreChurnOptions {
+  modelId?: string;
+  workspaceId?: string;
+  /** Default: the clock. */
+  now?: number;
+  levels?: RiskLevels;
+}
+
+const checkLevels = (l: RiskLevels): string | null =>
+  !(Number.isFinite(l.high) && Number.isFinite(l.medium)) || l.medium < 0 || l.high > 100 || l.medium > l.high
+    ? `risk levels must satisfy 0 <= medium <= high <= 100, got medium ${l.medium}, high ${l.high}`
+    : null;
+
+/**
+ * Scores every eligible user with the active (or given) model: churn_risk_score =
+ * round(probability × 100), churn_risk_level from `levels`, and each user's top three reasons
+ * (features with the largest positive Saabas contributions to the log-odds).
+ */
+export const scoreChurnRisk = async (
+  ctx: ScoresContext,
+  o: ScoreChurnOptions = {},
+): Promise<ChurnScoringRun> => {
+  const levels = o.levels ?? DEFAULT_RISK_LEVELS;
+  const bad = checkLevels(levels);
+  if (bad) throw new RangeError(bad);
+  const t0 = performance.now();
+  const asOf = Math.round(o.now ?? ctx.clock());
+  const loaded = await loadChurnModel(ctx, o.workspaceId ?? 'default', o.modelId);
+  const { userIds, x } = await extractFeatures(ctx.warehouse, loaded.plan, {
+    cutoff: asOf,
+    population: loaded.record.params.definition,
+  });
+  const t1 = performance.now();
+  const p = predictProbability(loaded.model, x);
+  const scores: ChurnRiskRow[] = [];
+  const counts = { high: 0, medium: 0, low: 0 };
+  userIds.forEach((userId, i) => {
+    const score = Math.round((p[i] as number) * 100);
+    const level = riskLevel(score, levels);
+    counts[level]++;
+    scores.push({ userId, score, level });
+  });
+  const t2 = performance.now();
+  const phi = saabasContributions(loaded.model, x);
+  const names = loaded.model.featureNames;
+  const reasons: ChurnReasonRow[] = [];
+  userIds.forEach((userId, i) => {
+    topReasons(phi, x.values, names, i, REASONS_PER_USER).forEach((r, k) =>
+      reasons.push({
+        userId,
+        rank: k + 1,
+        feature: r.feature,
+        contribution: r.contribution,
+        value: Number.isFinite(r.value) ? r.value : null,
+      }),
+    );
+  });
+  const t3 = performance.now();
+  const written = await writeChurnRisk(ctx.warehouse, scores, reasons);
+  const t4 = performance.now();
+  return {
+    modelId: loaded.record.id,
+    modelVersion: loaded.record.version,
+    asOf,
+    users: scores.length,
+    cleared: written.cleared,
+    levels: counts,
+    thresholds: { ...levels },
+    reasons: reasons.length,
+    reasonMethod: 'saabas',
+    ms: { features: t1 - t0, predict: t2 - t1, reasons: t3 - t2, write: t4 - t3, total: t4 - t0 },
+  };
+};
+
+export const listChurnModels = async (
+  ctx: Pick<ScoresContext, 'control'>,
+  workspaceId = 'default',
+): Promise<ChurnModelRecord[]> => (await listChurnModelRows(ctx.control, workspaceId)).map(recordOf);
+
+// ---- As a user (the API): permissions, failures as values, audit. ----
+
+const dataProblem = (e: unknown) => {
+  if (e instanceof ChurnDataError) return { type: 'conflict' as const, reason: e.message };
+  if (e instanceof ChurnModelMissing) return { type: 'conflict' as const, reason: e.message };
+  return null;
+};
+
+export const trainChurnModelAs = async (
+  ctx: ScoresContext,
+  actor: Actor,
+  o: { cutoff?: number; horizonDays?: number },
+): Outcome<ChurnModelRecord> => {
+  const no = refusal(actor, 'churn_model.train');
+  if (no) return err(no);
+  let record: ChurnModelRecord;
+  try {
+    ({ record } = await trainChurnModel(ctx, {
+      ...o,
+      workspaceId: actor.workspaceId,
+      createdBy: actor.userId,
+    }));
+  } catch (e) {
+    const f = dataProblem(e);
+    if (f) return err(f);
+    throw e;
+  }
+  await appendAudit(ctx.control, {
+    workspaceId: actor.workspaceId,
+    at: ctx.clock(),
+    actorId: actor.userId,
+    action: 'churn_model.train',
+    objectType: 'churn_model',
+    objectId: record.id,
+    details: {
+      version: record.version,
+      cutoff: record.params.cutoff,
+      horizonDays: record.params.horizonDays,
+      auc: record.metrics.auc,
+    },
+  });
+  return ok(record);
+};
+
+export const listChurnModelsAs = async (ctx: ScoresContext, actor: Actor): Outcome<ChurnModelRecord[]> => {
+  const no = refusal(actor, 'scores.read');
+  if (no) return err(no);
+  return ok(await listChurnModels(ctx, actor.workspaceId));
+};
+
+export const scoreChurnRiskAs = async (
+  ctx: ScoresContext,
+  actor: Actor,
+  o: { modelId?: string; levels?: RiskLevels },
+): Outcome<ChurnScoringRun> => {
+  const no = refusal(actor, 'churn_model.score');
+  if (no) return err(no);
+  if (o.levels) {
+    const bad = checkLevels(o.levels);
+    if (bad) return err({ type: 'invalid', message: bad, errors: [{ path: 'levels', message: bad }] });
+  }
+  let run: ChurnScoringRun;
+  try {
+    run = await scoreChurnRisk(ctx, { ...o, workspaceId: actor.workspaceId });
+  } catch (e) {
+    if (e instanceof ChurnModelMissing && o.modelId !== undefined)
+      return err({ type: 'not_found', what: `churn model '${o.modelId}'` });
+    const f = dataProblem(e);
+    if (f) return err(f);
+    throw e;
+  }
+  await appendAudit(ctx.control, {
+    workspaceId: actor.workspaceId,
+    at: ctx.clock(),
+    actorId: actor.userId,
+    action: 'churn_model.score',
+    objectType: 'churn_model',
+    objectId: run.modelId,
+    details: { version: run.modelVersion, asOf: run.asOf, users: run.users, levels: run.levels },
+  });
+  return ok(run);
+};
+
+export const userChurnRiskAs = async (
+  ctx: ScoresContext,
+  actor: Actor,
+  userId: string,
+): Outcome<UserChurnRisk> => {
+  const no = refusal(actor, 'scores.read');
+  if (no) return err(no);
+  const risk = await readUserChurnRisk(ctx.warehouse, userId);
+  return risk === null ? err({ type: 'not_found', what: `user '${userId}'` }) : ok(risk);
+};

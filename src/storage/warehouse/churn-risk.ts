@@ -1,0 +1,109 @@
+import type { Warehouse } from './warehouse.ts';
+
+/**
+ * Churn risk in the warehouse: `user_scores.churn_risk_score` / `churn_risk_level` (the other
+ * score columns are left alone) and the top reasons per user in `churn_risk_reasons`, written
+ * in one transaction so scores and reasons always come from the same run.
+ */
+
+export interface ChurnRiskRow {
+  userId: string;
+  /** 0–100. */
+  score: number;
+  level: string;
+}
+
+export interface ChurnReasonRow {
+  userId: string;
+  rank: number;
+  feature: string;
+  contribution: number;
+  /** null: the feature was missing for the user. */
+  value: number | null;
+}
+
+const SCORE_SHAPE = '[{"u":"VARCHAR","s":"DOUBLE","l":"VARCHAR"}]';
+const REASON_SHAPE = '[{"u":"VARCHAR","r":"INTEGER","f":"VARCHAR","c":"DOUBLE","v":"DOUBLE"}]';
+
+/**
+ * Replaces every user's churn risk: the scored users get their score and level, users scored
+ * before but not now (no longer eligible) lose theirs, and `churn_risk_reasons` is replaced.
+ * Rows travel as one JSON parameter each (no SQL text is built from values).
+ */
+export const writeChurnRisk = (
+  warehouse: Warehouse,
+  scores: readonly ChurnRiskRow[],
+  reasons: readonly ChurnReasonRow[],
+): Promise<{ users: number; cleared: number; reasons: number }> =>
+  warehouse.transaction(async (tx) => {
+    const scoreJson = JSON.stringify(scores.map((r) => ({ u: r.userId, s: r.score, l: r.level })));
+    await tx.run(
+      `CREATE OR REPLACE TEMP TABLE churn_risk_next AS
+       SELECT struct_extract(r, 'u') AS user_id, struct_extract(r, 's') AS score, struct_extract(r, 'l') AS level
+       FROM (SELECT unnest(from_json($1, '${SCORE_SHAPE}')) AS r)`,
+      [scoreJson],
+    );
+    const cleared = await tx.run(
+      `UPDATE user_scores SET churn_risk_score = NULL, churn_risk_level = NULL
+       WHERE churn_risk_score IS NOT NULL AND user_id NOT IN (SELECT user_id FROM temp.churn_risk_next)`,
+    );
+    const users = await tx.run(
+      `INSERT INTO user_scores (user_id, churn_risk_score, churn_risk_level)
+       SELECT user_id, score, level FROM temp.churn_risk_next
+       ON CONFLICT (user_id) DO UPDATE SET churn_risk_score = excluded.churn_risk_score,
+         churn_risk_level = excluded.churn_risk_level`,
+    );
+    await tx.run('DROP TABLE temp.churn_risk_next');
+    await tx.run('DELETE FROM churn_risk_reasons');
+    const reasonJson = JSON.stringify(
+      reasons.map((r) => ({ u: r.userId, r: r.rank, f: r.feature, c: r.contribution, v: r.value })),
+    );
+    const written = await tx.run(
+      `INSERT INTO churn_risk_reasons (user_id, rank, feature, contribution, value)
+       SELECT struct_extract(r, 'u'), struct_extract(r, 'r'), struct_extract(r, 'f'), struct_extract(r, 'c'),
+              struct_extract(r, 'v')
+       FROM (SELECT unnest(from_json($1, '${REASON_SHAPE}')) AS r)`,
+      [reasonJson],
+    );
+    return { users, cleared, reasons: written };
+  });
+
+export interface UserChurnRisk {
+  userId: string;
+  score: number | null;
+  level: string | null;
+  reasons: { rank: number; feature: string; contribution: number; value: number | null }[];
+}
+
+/** A user's churn risk and reasons; null when the user has no profile. */
+export const readUserChurnRisk = async (
+  warehouse: Warehouse,
+  userId: string,
+): Promise<UserChurnRisk | null> => {
+  const head = await warehouse.query<{ score: number | null; level: string | null }>(
+    `SELECT s.churn_risk_score AS score, s.churn_risk_level AS level
+     FROM profiles p LEFT JOIN user_scores s ON s.user_id = p.user_id WHERE p.user_id = $1`,
+    [userId],
+  );
+  const first = head[0];
+  if (!first) return null;
+  const reasons = await warehouse.query<{
+    rank: number;
+    feature: string;
+    contribution: number;
+    value: number | null;
+  }>('SELECT rank, feature, contribution, value FROM churn_risk_reasons WHERE user_id = $1 ORDER BY rank', [
+    userId,
+  ]);
+  return {
+    userId,
+    score: first.score === null ? null : Number(first.score),
+    level: first.level,
+    reasons: reasons.map((r) => ({
+      rank: Number(r.rank),
+      feature: r.feature,
+      contribution: Number(r.contribution),
+      value: r.value === null ? null : Number(r.value),
+    })),
+  };
+};
