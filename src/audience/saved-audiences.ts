@@ -48,7 +48,7 @@ export interface AudienceContext {
 }
 
 export type AudienceFailure =
-  | { type: 'invalid'; errors: AudienceError[] }
+  | { type: 'invalid'; message: string; errors: AudienceError[] }
   | { type: 'not_found'; what: string }
   | { type: 'forbidden'; reason: string }
   | { type: 'conflict'; reason: string }
@@ -66,6 +66,7 @@ const notFound = (id: string): AudienceFailure => ({ type: 'not_found', what: `a
 /** Compiler paths start at `root`; to an API caller the tree is the `definition` field. */
 const asDefinitionErrors = (errors: AudienceError[]): AudienceFailure => ({
   type: 'invalid',
+  message: 'the audience definition is invalid',
   errors: errors.map((e) => ({ ...e, path: e.path.replace(/^root/, 'definition') })),
 });
 

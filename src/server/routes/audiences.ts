@@ -15,12 +15,11 @@ import {
   takeSnapshot,
   updateSavedAudience,
   type AudienceContext,
-  type AudienceFailure,
   type AudiencePreview,
   type ContactMode,
 } from '../../audience/saved-audiences.ts';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
-import { err, type Result } from '../../core/result.ts';
+import { err } from '../../core/result.ts';
 import type { SavedAudience } from '../../storage/control/audiences.ts';
 import type { AudienceSnapshot } from '../../storage/control/audience-snapshots.ts';
 import { EXPORT_COLUMNS, type ExportColumn } from '../../storage/warehouse/snapshot-members.ts';
@@ -43,6 +42,7 @@ import {
   type AudienceDto,
 } from '../schemas/audience-api.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -86,33 +86,7 @@ const previewDto = (p: AudiencePreview) => ({
   })),
 });
 
-const STATUS: Record<AudienceFailure['type'], number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  in_use: 409,
-};
-
-/** Maps an outcome to a status code and body; the only place that knows the mapping. */
-const send = async <T>(
-  reply: FastifyReply,
-  r: Result<T, AudienceFailure>,
-  dto: (v: T) => unknown,
-  code = 200,
-) => {
-  if (r.ok) return reply.code(code).send(dto(r.value));
-  const f = r.error;
-  const body =
-    f.type === 'invalid'
-      ? { error: 'the audience definition is invalid', errors: f.errors }
-      : f.type === 'not_found'
-        ? { error: `${f.what} not found` }
-        : f.type === 'in_use'
-          ? { error: f.reason, by: f.by }
-          : { error: f.reason };
-  return reply.code(STATUS[f.type]).send(body);
-};
+const send = sendOutcome;
 
 const parseTime = (s: string | undefined) => (s === undefined ? undefined : parseTimestamp(s));
 

@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
-import type { Result } from '../../core/result.ts';
 import {
   listChurnModelsAs,
   scoreChurnRiskAs,
@@ -9,7 +8,7 @@ import {
   type ChurnModelRecord,
   type ChurnScoringRun,
 } from '../../scores/churn-model.ts';
-import type { ScoresContext, ScoresFailure } from '../../scores/context.ts';
+import type { ScoresContext } from '../../scores/context.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import {
   ChurnModelList,
@@ -21,6 +20,7 @@ import {
 } from '../schemas/churn-model-api.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { UserIdParams } from '../schemas/scores-api.ts';
+import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
@@ -56,29 +56,7 @@ const runDto = ({ ms, ...r }: ChurnScoringRun) => ({
   elapsedMs: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v)])),
 });
 
-const STATUS: Record<ScoresFailure['type'], number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-};
-
-const send = async <T>(
-  reply: FastifyReply,
-  r: Result<T, ScoresFailure>,
-  dto: (v: T) => unknown,
-  code = 200,
-) => {
-  if (r.ok) return reply.code(code).send(dto(r.value));
-  const f = r.error;
-  const body =
-    f.type === 'invalid'
-      ? { error: f.message, errors: f.errors }
-      : f.type === 'not_found'
-        ? { error: `${f.what} not found` }
-        : { error: f.reason };
-  return reply.code(STATUS[f.type]).send(body);
-};
+const send = sendOutcome;
 
 const security = [{ bearer: [] }];
 const tags = ['churn model'];

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
-import type { Result } from '../../core/result.ts';
 import { analyseChurnStructure, type ChurnStructure } from '../../scores/churn-structure.ts';
 import { listReasons, recordReason } from '../../scores/churn-reasons.ts';
-import type { ScoresContext, ScoresFailure } from '../../scores/context.ts';
+import type { ScoresContext } from '../../scores/context.ts';
 import { computeScoresAs, scoreSummary, type ScoringRun } from '../../scores/run-scoring.ts';
 import { getScoreConfig, putScoreConfig, type EffectiveScoreConfig } from '../../scores/score-config.ts';
 import {
@@ -39,6 +38,7 @@ import {
   WarningRuleView,
   type WarningRuleDto,
 } from '../schemas/scores-api.ts';
+import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -99,30 +99,7 @@ const reasonDto = (r: StoredReason) => ({
   source: r.source,
 });
 
-const STATUS: Record<ScoresFailure['type'], number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-};
-
-/** Maps an outcome to a status code and body; the only place that knows the mapping. */
-const send = async <T>(
-  reply: FastifyReply,
-  r: Result<T, ScoresFailure>,
-  dto: (v: T) => unknown,
-  code = 200,
-) => {
-  if (r.ok) return reply.code(code).send(dto(r.value));
-  const f = r.error;
-  const body =
-    f.type === 'invalid'
-      ? { error: f.message, errors: f.errors }
-      : f.type === 'not_found'
-        ? { error: `${f.what} not found` }
-        : { error: f.reason };
-  return reply.code(STATUS[f.type]).send(body);
-};
+const send = sendOutcome;
 
 const parseTime = (s: string | undefined) => (s === undefined ? undefined : parseTimestamp(s));
 
