@@ -151,6 +151,37 @@ describe('Segment-spec ingestion over HTTP', () => {
     expect(await count(s, 'SELECT count(*) FROM events')).toBe(0);
   });
 
+  it('refuses prototype-poisoning bodies, written out or escaped, and parses the rest', async () => {
+    const s = await start();
+    const poisoned = [
+      '{"userId":"a","event":"x","properties":{"__proto__":{"admin":true}}}',
+      '{"userId":"a","event":"x","properties":{"\\u005f_proto__":{"admin":true}}}',
+      '{"userId":"a","event":"x","properties":{"constructor":{"prototype":{"admin":true}}}}',
+    ];
+    for (const body of poisoned) {
+      const r = await postJson(`${s.url}/v1/track`, body);
+      expect(r.status, body).toBe(400);
+    }
+    // Escapes in ordinary text (clients that write ASCII-only JSON) and a word containing
+    // "proto" are fine: they take the secure parser's path and are stored.
+    const escaped = await postJson(
+      `${s.url}/v1/track`,
+      '{"userId":"a","event":"x","messageId":"esc","properties":{"city":"\\u676d\\u5dde","note":"prototype-free"}}',
+    );
+    expect(escaped.status).toBe(200);
+    const plain = await postJson(`${s.url}/v1/track`, '{"userId":"a","event":"x","messageId":"plain"}');
+    expect(plain.status).toBe(200);
+    const broken = await postJson(`${s.url}/v1/track`, '{"userId":"a",');
+    expect(broken.status).toBe(400);
+    expect(String(broken.json['error'])).toMatch(/JSON/);
+    const [row] = await s.rt.warehouse.query<{ city: string }>(
+      `SELECT properties->>'city' AS city FROM events WHERE message_id = 'esc'`,
+    );
+    expect(row?.city).toBe('杭州');
+    expect(await count(s, 'SELECT count(*) FROM events')).toBe(2);
+    expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+  });
+
   it('enforces the write key, the body size limit and the batch length limit', async () => {
     const s = await start();
     expect((await postJson(`${s.url}/v1/track`, { userId: 'a', event: 'x' }, null)).status).toBe(401);

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { requireApiToken } from './auth/api-auth.ts';
+import { registerJsonBodyParser } from './body/json-body-parser.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
@@ -17,6 +18,8 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     logger: { level: options.logLevel ?? rt.config.logLevel, redact: ['req.headers.authorization'] },
     logController: new LogController({ disableRequestLogging: true }),
   });
+  app.removeContentTypeParser('application/json');
+  registerJsonBodyParser(app);
   app.setValidatorCompiler(typeboxValidatorCompiler);
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, req, reply) => {
     if (error instanceof RequestValidationError) {
