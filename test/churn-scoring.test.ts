@@ -18,6 +18,9 @@ import {
   type ChurnModelRecord,
   type ChurnScoringRun,
 } from '../src/scores/churn-model.ts';
+import { Command } from 'commander';
+import { registerChurnModelCommands } from '../src/cli/commands/churn-model.ts';
+import { startScoreSchedule } from '../src/scores/schedule.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -231,5 +234,80 @@ describe('churn model on the small demo data', () => {
         '/v1/users/{id}/churn-risk',
       ]),
     );
+  }, 60_000);
+
+  it('goes back to an earlier version (API and CLI), audited; risks name the model that scored them', async () => {
+    const viewer = await tokenFor('vic', 'viewer');
+    const operator = await tokenFor('olga', 'operator');
+    const [latest] = await listChurnModels(server.rt);
+    expect(latest?.active).toBe(true);
+    expect(latest?.version).toBeGreaterThan(1);
+
+    expect((await call('POST', `/v1/models/churn/${model1.record.id}/activate`, viewer)).status).toBe(403);
+    expect((await call('POST', '/v1/models/churn/cm_nope/activate', operator)).status).toBe(404);
+    const back = await call('POST', `/v1/models/churn/${model1.record.id}/activate`, operator);
+    expect(back.status).toBe(200);
+    expect(back.json).toMatchObject({ id: model1.record.id, version: 1, active: true });
+    const versions = (await listChurnModels(server.rt)).map((m) => [m.version, m.active]);
+    expect(versions.filter(([, active]) => active)).toEqual([[1, true]]);
+    const audit = await server.rt.control.query(
+      `SELECT details FROM audit_log WHERE action = 'churn_model.activate' AND object_id = $1`,
+      [model1.record.id],
+    );
+    expect(audit).toHaveLength(1);
+
+    // The schedule scores with the active model (version 1 again) and says which one did.
+    const logged: { msg: string; obj: Record<string, unknown> }[] = [];
+    const churnLogged = new Promise<void>((resolve) => {
+      const schedule = startScoreSchedule(server.rt, {
+        everyMinutes: 60,
+        log: {
+          info: (obj, msg) => {
+            logged.push({ msg, obj: obj as Record<string, unknown> });
+            if (msg === 'churn risk scored') void schedule.stop().then(resolve);
+          },
+          error: (obj, msg) => logged.push({ msg, obj: obj as Record<string, unknown> }),
+        },
+      });
+    });
+    await churnLogged;
+    expect(logged.map((l) => l.msg)).toEqual(['scores computed', 'churn risk scored']);
+    expect(logged[1]?.obj).toMatchObject({ modelVersion: 1, users: run.users });
+    const runs = await server.rt.warehouse.query<{ model_version: number }>(
+      'SELECT model_version FROM churn_risk_runs ORDER BY scored_at DESC, as_of DESC LIMIT 1',
+    );
+    expect(runs.map((r) => Number(r.model_version))).toEqual([1]);
+
+    const someone = await server.rt.warehouse.query<{ user_id: string }>(
+      'SELECT user_id FROM user_scores WHERE churn_risk_level IS NOT NULL ORDER BY user_id LIMIT 1',
+    );
+    const risk = await call(
+      'GET',
+      `/v1/users/${encodeURIComponent(someone[0]?.user_id ?? '')}/churn-risk`,
+      viewer,
+    );
+    expect(risk.json['model']).toEqual({
+      id: model1.record.id,
+      version: 1,
+      asOf: new Date(NOW).toISOString(),
+    });
+
+    // The CLI: list the versions, then make the newest one active again.
+    const out: string[] = [];
+    const errOut: string[] = [];
+    const program = new Command().exitOverride();
+    registerChurnModelCommands(
+      program.command('churn'),
+      async () => ({ ...server.rt, close: async () => undefined }),
+      { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => errOut.push(s) } },
+    );
+    await program.parseAsync(['node', 'rekindle', 'churn', 'models']);
+    expect(out.join('')).toMatch(new RegExp(`^1 +${model1.record.id} +yes `, 'm'));
+    await program.parseAsync(['node', 'rekindle', 'churn', 'activate', latest?.id ?? '']);
+    expect(out.at(-1)).toBe(`Churn model version ${latest?.version} (${latest?.id}) is now active.\n`);
+    await program.parseAsync(['node', 'rekindle', 'churn', 'activate', 'cm_missing']);
+    expect(errOut.join('')).toMatch(/churn model 'cm_missing' does not exist/);
+    process.exitCode = 0;
+    expect((await listChurnModels(server.rt)).find((m) => m.active)?.id).toBe(latest?.id);
   }, 60_000);
 });

@@ -134,12 +134,15 @@ describe('score permissions', () => {
       canOnScores(actor(role), 'scores.compute').allowed,
       canOnScores(actor(role), 'warning_rule.create').allowed,
       canOnScores(actor(role), 'churn_reason.record').allowed,
+      canOnScores(actor(role), 'churn_model.train').allowed,
+      canOnScores(actor(role), 'churn_model.score').allowed,
+      canOnScores(actor(role), 'churn_model.activate').allowed,
     ]);
     expect(table).toEqual([
-      ['admin', true, true, true, true, true],
-      ['operator', true, false, true, true, true],
-      ['reviewer', true, false, false, false, false],
-      ['viewer', true, false, false, false, false],
+      ['admin', true, true, true, true, true, true, true, true],
+      ['operator', true, false, true, true, true, true, true, true],
+      ['reviewer', true, false, false, false, false, false, false, false],
+      ['viewer', true, false, false, false, false, false, false, false],
     ]);
     expect(canOnScores(actor('operator', 2), 'warning_rule.update', 1)).toEqual({
       allowed: false,

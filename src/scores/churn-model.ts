@@ -19,6 +19,7 @@ import {
 } from '../models/churn/features.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
+  activateChurnModelRow,
   getChurnModelRow,
   insertChurnModel,
   listChurnModelRows,
@@ -153,7 +154,7 @@ const recordOf = (row: ChurnModelRow): ChurnModelRecord => ({
 export const trainChurnModel = (
   ctx: ScoresContext,
   o: TrainChurnOptions = {},
-): Promise<{ record: ChurnModelRecord; model: GbdtModel }> =>
+): Promise<{ record: ChurnModelRecord; model: GbdtModel; seconds: ChurnEvaluation['seconds'] }> =>
   oneTrainingAtATime(ctx.warehouse, async () => {
     const workspaceId = o.workspaceId ?? 'default';
     const { config, version: configVersion } = await loadScoreConfig(ctx.control, workspaceId);
@@ -178,7 +179,7 @@ export const trainChurnModel = (
       snapshotStepDays: 30,
       ...(o.gbdt ? { gbdt: o.gbdt } : {}),
     });
-    const { seconds: _seconds, ...metrics } = report;
+    const { seconds, ...metrics } = report;
     const params: ChurnModelParams = {
       cutoff: report.cutoff,
       trainCutoff: report.trainCutoff,
@@ -198,7 +199,7 @@ export const trainChurnModel = (
       metrics: { ...metrics, trainingSeconds: (performance.now() - started) / 1000 },
       model: serializeGbdt(model),
     });
-    return { record: recordOf(row), model };
+    return { record: recordOf(row), model, seconds };
   });
 
 /** A stored model read back: its record, the trees, and the feature plan it was trained on. */
@@ -321,7 +322,13 @@ export const scoreChurnRisk = async (
     );
   });
   const t3 = performance.now();
-  const written = await writeChurnRisk(ctx.warehouse, scores, reasons);
+  const written = await writeChurnRisk(ctx.warehouse, scores, reasons, {
+    modelId: loaded.record.id,
+    modelVersion: loaded.record.version,
+    asOf,
+    scoredAt: ctx.clock(),
+    levels: counts,
+  });
   const t4 = performance.now();
   return {
     modelId: loaded.record.id,
@@ -335,6 +342,17 @@ export const scoreChurnRisk = async (
     reasonMethod: 'saabas',
     ms: { features: t1 - t0, predict: t2 - t1, reasons: t3 - t2, write: t4 - t3, total: t4 - t0 },
   };
+};
+
+/** Makes a stored model the active one; throws ChurnModelMissing when the workspace has none with that id. */
+export const activateChurnModel = async (
+  ctx: Pick<ScoresContext, 'control'>,
+  modelId: string,
+  workspaceId = 'default',
+): Promise<ChurnModelRecord> => {
+  const row = await activateChurnModelRow(ctx.control, workspaceId, modelId);
+  if (row === null) throw new ChurnModelMissing(`churn model '${modelId}' does not exist`);
+  return recordOf(row);
 };
 
 export const listChurnModels = async (
@@ -423,6 +441,28 @@ export const scoreChurnRiskAs = async (
     details: { version: run.modelVersion, asOf: run.asOf, users: run.users, levels: run.levels },
   });
   return ok(run);
+};
+
+export const activateChurnModelAs = async (
+  ctx: ScoresContext,
+  actor: Actor,
+  modelId: string,
+): Outcome<ChurnModelRecord> => {
+  const no = refusal(actor, 'churn_model.activate');
+  if (no) return err(no);
+  const before = (await listChurnModelRows(ctx.control, actor.workspaceId)).find((m) => m.active);
+  const row = await activateChurnModelRow(ctx.control, actor.workspaceId, modelId);
+  if (row === null) return err({ type: 'not_found', what: `churn model '${modelId}'` });
+  await appendAudit(ctx.control, {
+    workspaceId: actor.workspaceId,
+    at: ctx.clock(),
+    actorId: actor.userId,
+    action: 'churn_model.activate',
+    objectType: 'churn_model',
+    objectId: row.id,
+    details: { version: row.version, previous: before ? { id: before.id, version: before.version } : null },
+  });
+  return ok(recordOf(row));
 };
 
 export const userChurnRiskAs = async (

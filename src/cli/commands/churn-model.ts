@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { parseInstant } from '../../core/models/churn/transactions.ts';
 import type { Runtime } from '../../runtime.ts';
 import {
+  activateChurnModel,
   ChurnDataError,
   ChurnModelMissing,
+  listChurnModels,
   scoreChurnRisk,
   trainChurnModel,
   type ChurnModelRecord,
@@ -31,6 +33,21 @@ export const formatChurnScoring = (r: ChurnScoringRun): string =>
     ...(r.cleared > 0 ? [`  cleared  ${r.cleared} users no longer eligible`] : []),
     '',
   ].join('\n');
+
+export const formatChurnModelList = (models: readonly ChurnModelRecord[]): string =>
+  models.length === 0
+    ? 'No churn model has been trained yet (rekindle churn train).\n'
+    : [
+        'version  id                   active  trained (UTC)     cutoff      AUC    logistic  recency',
+        ...models.map(
+          (m) =>
+            `${String(m.version).padEnd(9)}${m.id.padEnd(21)}${(m.active ? 'yes' : '').padEnd(8)}` +
+            `${new Date(m.createdAt).toISOString().slice(0, 16).replace('T', ' ').padEnd(18)}` +
+            `${m.params.cutoff.slice(0, 10).padEnd(12)}${m.metrics.auc.toFixed(3).padEnd(7)}` +
+            `${m.metrics.logisticAuc.toFixed(3).padEnd(10)}${m.metrics.baselineRecencyAuc.toFixed(3)}`,
+        ),
+        '',
+      ].join('\n');
 
 const json = (v: unknown) => `${JSON.stringify(v)}\n`;
 
@@ -97,6 +114,35 @@ export const registerChurnModelCommands = (
         io.stdout.write(opts.json ? json(r) : formatChurnScoring(r));
       } catch (e) {
         if (e instanceof ChurnModelMissing || e instanceof ChurnDataError) return fail('score', e.message);
+        throw e;
+      } finally {
+        await rt.close();
+      }
+    });
+  churn
+    .command('models')
+    .description('list the stored churn model versions, newest first, with their evaluation')
+    .option('--json', 'print the records as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const rt = await open();
+      try {
+        const models = await listChurnModels(rt);
+        io.stdout.write(opts.json ? json(models) : formatChurnModelList(models));
+      } finally {
+        await rt.close();
+      }
+    });
+  churn
+    .command('activate <id>')
+    .description('make a stored churn model version the active one (the one scoring uses)')
+    .option('--json', 'print the record as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const rt = await open();
+      try {
+        const m = await activateChurnModel(rt, id.trim());
+        io.stdout.write(opts.json ? json(m) : `Churn model version ${m.version} (${m.id}) is now active.\n`);
+      } catch (e) {
+        if (e instanceof ChurnModelMissing) return fail('activate', e.message);
         throw e;
       } finally {
         await rt.close();

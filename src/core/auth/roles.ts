@@ -68,7 +68,8 @@ export type ScoreAction =
   | 'warning_rule.delete'
   | 'churn_reason.record'
   | 'churn_model.train'
-  | 'churn_model.score';
+  | 'churn_model.score'
+  | 'churn_model.activate';
 
 const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
   // Configuration, scores, analyses, rules, warned users and reasons: everyone may read.
@@ -84,6 +85,11 @@ const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: bool
   // Training and scoring change what `churn_risk_*` means for every audience: operators and admins.
   'churn_model.train': { roles: ['admin', 'operator'], ownerOnly: false, what: 'train churn models' },
   'churn_model.score': { roles: ['admin', 'operator'], ownerOnly: false, what: 'score churn risk' },
+  'churn_model.activate': {
+    roles: ['admin', 'operator'],
+    ownerOnly: false,
+    what: 'change the active churn model',
+  },
 };
 
 export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number | null = null): Permission => {

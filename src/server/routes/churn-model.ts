@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import {
+  activateChurnModelAs,
   listChurnModelsAs,
   scoreChurnRiskAs,
   trainChurnModelAs,
@@ -14,6 +15,7 @@ import {
   ChurnModelList,
   ChurnModelView,
   ChurnScoringRunView,
+  ModelIdParams,
   ScoreChurnBody,
   TrainChurnBody,
   UserChurnRiskView,
@@ -100,6 +102,24 @@ export const registerChurnModelRoutes = (app: FastifyInstance, ctx: ScoresContex
   );
 
   app.post(
+    '/v1/models/churn/:id/activate',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Make a stored model version the active one, e.g. back to an earlier version after a worse retrain (operator, admin)',
+        params: ModelIdParams,
+        response: { 200: ChurnModelView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as ModelIdParams;
+      return send(reply, await activateChurnModelAs(ctx, actorOf(req), id), modelDto);
+    },
+  );
+
+  app.post(
     '/v1/models/churn/score',
     {
       schema: {
@@ -134,7 +154,10 @@ export const registerChurnModelRoutes = (app: FastifyInstance, ctx: ScoresContex
     },
     async (req, reply) => {
       const { id } = req.params as { id: string };
-      return send(reply, await userChurnRiskAs(ctx, actorOf(req), id), (v) => v);
+      return send(reply, await userChurnRiskAs(ctx, actorOf(req), id), (v) => ({
+        ...v,
+        model: v.model === null ? null : { ...v.model, asOf: iso(v.model.asOf) },
+      }));
     },
   );
 };

@@ -84,6 +84,17 @@ export const UserChurnRiskView = Type.Object({
   userId: Type.String(),
   score: Type.Union([Type.Number(), Type.Null()], { description: '0–100; null when not scored' }),
   level: Type.Union([Type.String(), Type.Null()]),
+  model: Type.Union(
+    [
+      Type.Object({
+        id: Type.String(),
+        version: Type.Integer(),
+        asOf: Type.String({ format: 'date-time', description: 'the instant the features were taken at' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'the model version of the latest scoring run; null when the user was not scored' },
+  ),
   reasons: Type.Array(
     Type.Object({
       rank: Type.Integer(),
@@ -93,3 +104,6 @@ export const UserChurnRiskView = Type.Object({
     }),
   ),
 });
+
+export const ModelIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export type ModelIdParams = Static<typeof ModelIdParams>;

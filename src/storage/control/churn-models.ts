@@ -99,3 +99,31 @@ export const getChurnModelRow = async (
   const r = rows[0];
   return r ? { ...fromRow(r), model: String(r['model']) } : null;
 };
+
+/**
+ * Makes a stored model the workspace's active one (e.g. back to an earlier version after a
+ * worse retrain), in one transaction; null when the workspace has no model with that id.
+ */
+export const activateChurnModelRow = (
+  db: SqlClient,
+  workspaceId: string,
+  id: string,
+): Promise<ChurnModelRow | null> =>
+  db.transaction(async (tx) => {
+    const exists = await tx.query('SELECT 1 FROM churn_models WHERE workspace_id = $1 AND id = $2', [
+      workspaceId,
+      id,
+    ]);
+    if (exists.length === 0) return null;
+    await tx.query('UPDATE churn_models SET active = false WHERE workspace_id = $1 AND active AND id <> $2', [
+      workspaceId,
+      id,
+    ]);
+    const rows = await tx.query(
+      `UPDATE churn_models SET active = true WHERE workspace_id = $1 AND id = $2 RETURNING ${SUMMARY_COLUMNS}`,
+      [workspaceId, id],
+    );
+    const r = rows[0];
+    if (!r) throw new Error('activating a churn model returned no row');
+    return fromRow(r);
+  });

@@ -22,6 +22,15 @@ export interface ChurnReasonRow {
   value: number | null;
 }
 
+/** Which model scored, as of when; stored in `churn_risk_runs` with the level counts. */
+export interface ChurnRiskRunInfo {
+  modelId: string;
+  modelVersion: number;
+  asOf: number;
+  scoredAt: number;
+  levels: Record<'high' | 'medium' | 'low', number>;
+}
+
 const SCORE_SHAPE = '[{"u":"VARCHAR","s":"DOUBLE","l":"VARCHAR"}]';
 const REASON_SHAPE = '[{"u":"VARCHAR","r":"INTEGER","f":"VARCHAR","c":"DOUBLE","v":"DOUBLE"}]';
 
@@ -34,8 +43,23 @@ export const writeChurnRisk = (
   warehouse: Warehouse,
   scores: readonly ChurnRiskRow[],
   reasons: readonly ChurnReasonRow[],
+  run: ChurnRiskRunInfo,
 ): Promise<{ users: number; cleared: number; reasons: number }> =>
   warehouse.transaction(async (tx) => {
+    await tx.run(
+      `INSERT INTO churn_risk_runs (model_id, model_version, as_of, scored_at, users, high, medium, low)
+       VALUES ($1, $2, $3::TIMESTAMP, $4::TIMESTAMP, $5, $6, $7, $8)`,
+      [
+        run.modelId,
+        run.modelVersion,
+        new Date(run.asOf).toISOString(),
+        new Date(run.scoredAt).toISOString(),
+        scores.length,
+        run.levels.high,
+        run.levels.medium,
+        run.levels.low,
+      ],
+    );
     const scoreJson = JSON.stringify(scores.map((r) => ({ u: r.userId, s: r.score, l: r.level })));
     await tx.run(
       `CREATE OR REPLACE TEMP TABLE churn_risk_next AS
@@ -72,6 +96,8 @@ export interface UserChurnRisk {
   userId: string;
   score: number | null;
   level: string | null;
+  /** The scoring run the score comes from; null when the user was not scored. */
+  model: { id: string; version: number; asOf: number } | null;
   reasons: { rank: number; feature: string; contribution: number; value: number | null }[];
 }
 
@@ -95,10 +121,18 @@ export const readUserChurnRisk = async (
   }>('SELECT rank, feature, contribution, value FROM churn_risk_reasons WHERE user_id = $1 ORDER BY rank', [
     userId,
   ]);
+  const latest =
+    first.score === null
+      ? []
+      : await warehouse.query<{ model_id: string; model_version: number; as_of: Date }>(
+          'SELECT model_id, model_version, as_of FROM churn_risk_runs ORDER BY scored_at DESC, as_of DESC LIMIT 1',
+        );
+  const m = latest[0];
   return {
     userId,
     score: first.score === null ? null : Number(first.score),
     level: first.level,
+    model: m ? { id: m.model_id, version: Number(m.model_version), asOf: m.as_of.getTime() } : null,
     reasons: reasons.map((r) => ({
       rank: Number(r.rank),
       feature: r.feature,

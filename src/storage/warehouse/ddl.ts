@@ -117,6 +117,18 @@ export const WAREHOUSE_DDL: readonly string[] = [
    )`,
   // The top reasons behind each user's churn risk (B6), replaced by every churn scoring run:
   // rank 1–3, the feature, its contribution to the log-odds (Saabas) and its value (NULL: missing).
+  // One row per churn scoring run (the latest is what user_scores and churn_risk_reasons hold):
+  // which model version scored, as of when, and how many users per level.
+  `CREATE TABLE IF NOT EXISTS churn_risk_runs (
+     model_id      VARCHAR   NOT NULL,
+     model_version INTEGER   NOT NULL,
+     as_of         TIMESTAMP NOT NULL,
+     scored_at     TIMESTAMP NOT NULL,
+     users         INTEGER   NOT NULL,
+     high          INTEGER   NOT NULL,
+     medium        INTEGER   NOT NULL,
+     low           INTEGER   NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS churn_risk_reasons (
      user_id      VARCHAR NOT NULL,
      rank         INTEGER NOT NULL,
