@@ -1,12 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
+import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
 import { benchCompaction } from './compaction.ts';
 import { benchHttpIngest } from './ingest-http.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
 import { benchLargeImport, removeWarehouse } from './import-large.ts';
 import { machineDescription } from './machine.ts';
+import { loadDemo } from '../src/demo/load-demo.ts';
+import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 
 /**
  * `npm run bench`: every figure is measured beside its baseline in the same run, on this
@@ -20,12 +23,47 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const rows: string[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-log('1/6 DuckDB appender (baseline)…');
+/** Replaces the rows starting with `prefix` (or inserts them before `beforePrefix`) and notes when. */
+const patchReport = (prefix: string, beforePrefix: string, newRows: string[], what: string) => {
+  const old = readFileSync('docs/benchmarks.md', 'utf8').split('\n');
+  const kept = old.filter((l) => !l.startsWith(prefix));
+  let at = old.findIndex((l) => l.startsWith(prefix));
+  if (at < 0) at = kept.findIndex((l) => l.startsWith(beforePrefix));
+  if (at < 0) throw new Error(`docs/benchmarks.md has no row starting with '${beforePrefix}'`);
+  kept.splice(at, 0, ...newRows);
+  const note = `The ${what} rows were re-measured on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (\`BENCH_ONLY\`), baselines in that same run.`;
+  const noteAt = kept.findIndex((l) => l.startsWith(`The ${what} rows were re-measured`));
+  if (noteAt >= 0) kept[noteAt] = note;
+  else {
+    const tableEnd = kept.findIndex((l, i) => i > at && !l.startsWith('|'));
+    kept.splice(tableEnd < 0 ? kept.length : tableEnd, 0, '', note);
+  }
+  writeFileSync('docs/benchmarks.md', kept.join('\n'));
+};
+
+if (process.env['BENCH_ONLY'] === 'churn') {
+  // The churn model on the `large` data loaded by the generator (kept in data/bench between runs).
+  const path = join(work, 'churn-large.duckdb');
+  const now = Date.UTC(2026, 10, 1);
+  if (!existsSync(path)) {
+    log('generating and loading the large data set (about 10 minutes)…');
+    const wh = await Warehouse.open(path);
+    await loadDemo(wh, { size: quick ? 'small' : 'large', seed: 7, now });
+    wh.close();
+  }
+  log('churn model: train, score…');
+  const r = await benchChurnOnWarehouse(path, now, log);
+  patchReport('| Churn', '| Audience counts', churnBenchRows(r, quick ? 'small' : 'large'), 'churn');
+  log('updated the churn rows of docs/benchmarks.md');
+  process.exit(0);
+}
+
+log('1/7 DuckDB appender (baseline)…');
 const rawEvents = quick ? 100_000 : 1_000_000;
 const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
 log(`    ${fmt(raw.eventsPerSecond)} events/s`);
 
-log('2/6 HTTP ingestion…');
+log('2/7 HTTP ingestion…');
 // Concurrent senders (app servers, SDK flushes); BENCH_HTTP_CONNECTIONS changes it.
 const connections = Number(process.env['BENCH_HTTP_CONNECTIONS'] ?? 32);
 const http = await benchHttpIngest(join(work, 'http'), quick ? 1000 : 10_000, connections);
@@ -39,7 +77,6 @@ rows.push(
 if (process.env['BENCH_ONLY'] === 'ingest') {
   // Re-measures the ingestion pair (appender baseline and HTTP, same run) into an existing
   // report, e.g. when the full run shared the cores with other work; says so in the report.
-  const { readFileSync } = await import('node:fs');
   const old = readFileSync('docs/benchmarks.md', 'utf8').split('\n');
   const at = old.findIndex((l) => l.startsWith('| Ingestion over HTTP'));
   if (at < 0) throw new Error('docs/benchmarks.md has no ingestion row to replace');
@@ -56,28 +93,30 @@ if (process.env['BENCH_ONLY'] === 'ingest') {
   process.exit(0);
 }
 
-log('3/6 bulk import of the large data set…');
+log('3/7 bulk import of the large data set…');
 const imp = await benchLargeImport(work, quick ? 'small' : 'large');
 log(`    ${fmt(imp.recordsPerSecond)} records/s`);
 rows.push(
   `| Bulk import, \`rekindle import\` of a CSV from \`rekindle generate --size ${imp.size}\` (validate, dedup, commit) | ${fmt(imp.records)} records, ${(imp.bytes / 2 ** 20).toFixed(0)} MiB | **${fmt(imp.recordsPerSecond)} records/s** (${imp.seconds.toFixed(1)} s) | DuckDB \`read_csv\` of the same file into a table, no validation: ${fmt(imp.baselineRecordsPerSecond)} records/s (${imp.baselineSeconds.toFixed(1)} s) | ${(imp.recordsPerSecond / imp.baselineRecordsPerSecond).toFixed(2)}× | — |`,
 );
 
-const { aud, compaction, service } = await (async () => {
+const { aud, compaction, service, churn } = await (async () => {
   try {
-    log('4/6 compaction (events sorted by event, time)…');
+    log('4/7 compaction (events sorted by event, time)…');
     const compaction = await benchCompaction(imp.warehousePath);
     log(`    ${compaction.seconds.toFixed(1)} s`);
-    log('5/6 audiences: compiled vs hand-written DuckDB SQL vs PostgreSQL…');
+    log('5/7 audiences: compiled vs hand-written DuckDB SQL vs PostgreSQL…');
     const aud = await benchAudiences({
       warehousePath: imp.warehousePath,
       postgresUrl: process.env['BENCH_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL,
       now: imp.now,
       log,
     });
-    log('6/6 saved-audience preview and snapshot…');
+    log('6/7 saved-audience preview and snapshot…');
     const service = await benchAudienceService(imp.warehousePath, imp.now);
-    return { aud, compaction, service };
+    log('7/7 churn model: train, score…');
+    const churn = await benchChurnOnWarehouse(imp.warehousePath, imp.now, log);
+    return { aud, compaction, service, churn };
   } finally {
     removeWarehouse(imp.warehousePath);
   }
@@ -98,6 +137,8 @@ for (const r of service.rows) {
 rows.push(
   `| Snapshot (member list frozen in the warehouse + control-plane record): "${service.snapshot.name}" | ${fmt(service.snapshot.members)} members | **${fmt(service.snapshot.ms)} ms** | hand-written \`CREATE TABLE … AS SELECT\` of the same members: ${fmt(service.snapshot.handMs)} ms | ${(service.snapshot.ms / service.snapshot.handMs).toFixed(2)}× | — |`,
 );
+
+rows.push(...churnBenchRows(churn, imp.size));
 
 const doc = `# Benchmarks
 

@@ -4,6 +4,7 @@ import { requireApiToken } from './auth/api-auth.ts';
 import { registerJsonBodyParser } from './body/json-body-parser.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
+import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerScoreRoutes } from './routes/scores.ts';
@@ -44,6 +45,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerAudienceRoutes(api, rt);
     registerScoreRoutes(api, rt);
     registerChurnModelRoutes(api, rt);
+    registerCampaignRoutes(api, rt);
   });
   return app;
 };

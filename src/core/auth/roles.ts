@@ -100,3 +100,74 @@ export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number |
     return { allowed: false, reason: `only the owner or an admin may ${rule.what}` };
   return { allowed: true };
 };
+
+/** Campaigns (SPEC D1, D7). */
+export type CampaignAction =
+  | 'campaign.read'
+  | 'campaign.create'
+  | 'campaign.update'
+  | 'campaign.submit'
+  | 'campaign.approve'
+  | 'campaign.reject'
+  | 'campaign.pause'
+  | 'campaign.resume'
+  | 'campaign.cancel'
+  | 'campaign.estimate'
+  | 'planner.configure';
+
+const CAMPAIGN_RULES: Record<CampaignAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
+  'campaign.read': { roles: ROLES, ownerOnly: false, what: 'read campaigns' },
+  'campaign.create': { roles: ['admin', 'operator'], ownerOnly: false, what: 'create campaigns' },
+  'campaign.update': { roles: ['admin', 'operator'], ownerOnly: true, what: 'edit this campaign' },
+  'campaign.submit': {
+    roles: ['admin', 'operator'],
+    ownerOnly: true,
+    what: 'submit this campaign for review',
+  },
+  'campaign.approve': { roles: ['admin', 'reviewer'], ownerOnly: false, what: 'approve campaigns' },
+  'campaign.reject': { roles: ['admin', 'reviewer'], ownerOnly: false, what: 'reject campaigns' },
+  // Stopping sends is always safe: reviewers may pause what they approved.
+  'campaign.pause': {
+    roles: ['admin', 'reviewer', 'operator'],
+    ownerOnly: true,
+    what: 'pause this campaign',
+  },
+  'campaign.resume': { roles: ['admin', 'operator'], ownerOnly: true, what: 'resume this campaign' },
+  'campaign.cancel': { roles: ['admin', 'operator'], ownerOnly: true, what: 'cancel this campaign' },
+  'campaign.estimate': {
+    roles: ['admin', 'operator', 'reviewer'],
+    ownerOnly: false,
+    what: 'estimate campaigns',
+  },
+  // Caps, quiet hours, budgets and quotas bind every campaign: admins.
+  'planner.configure': {
+    roles: ['admin'],
+    ownerOnly: false,
+    what: 'change caps, quiet hours, budgets and quotas',
+  },
+};
+
+/**
+ * `owner`: who created the campaign; `submittedBy`: who sent it to review. Nobody approves or
+ * rejects a campaign they own or submitted, admins included (four eyes).
+ */
+export const canOnCampaign = (
+  actor: Actor,
+  action: CampaignAction,
+  campaign: { ownerId: number; submittedBy: number | null } | null = null,
+): Permission => {
+  const rule = CAMPAIGN_RULES[action];
+  if (!rule.roles.includes(actor.role))
+    return { allowed: false, reason: `role '${actor.role}' may not ${rule.what}` };
+  if (campaign === null) return { allowed: true };
+  if (
+    (action === 'campaign.approve' || action === 'campaign.reject') &&
+    (campaign.ownerId === actor.userId || campaign.submittedBy === actor.userId)
+  )
+    return { allowed: false, reason: 'nobody may review a campaign they created or submitted' };
+  // Reviewers pause any campaign; operators only their own.
+  const ownerBound = rule.ownerOnly && actor.role === 'operator';
+  if (ownerBound && campaign.ownerId !== actor.userId)
+    return { allowed: false, reason: `only the owner or an admin may ${rule.what}` };
+  return { allowed: true };
+};

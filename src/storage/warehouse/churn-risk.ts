@@ -31,13 +31,10 @@ export interface ChurnRiskRunInfo {
   levels: Record<'high' | 'medium' | 'low', number>;
 }
 
-const SCORE_SHAPE = '[{"u":"VARCHAR","s":"DOUBLE","l":"VARCHAR"}]';
-const REASON_SHAPE = '[{"u":"VARCHAR","r":"INTEGER","f":"VARCHAR","c":"DOUBLE","v":"DOUBLE"}]';
-
 /**
  * Replaces every user's churn risk: the scored users get their score and level, users scored
  * before but not now (no longer eligible) lose theirs, and `churn_risk_reasons` is replaced.
- * Rows travel as one JSON parameter each (no SQL text is built from values).
+ * Rows go through the appender (no SQL text is built from values).
  */
 export const writeChurnRisk = (
   warehouse: Warehouse,
@@ -60,12 +57,20 @@ export const writeChurnRisk = (
         run.levels.low,
       ],
     );
-    const scoreJson = JSON.stringify(scores.map((r) => ({ u: r.userId, s: r.score, l: r.level })));
     await tx.run(
-      `CREATE OR REPLACE TEMP TABLE churn_risk_next AS
-       SELECT struct_extract(r, 'u') AS user_id, struct_extract(r, 's') AS score, struct_extract(r, 'l') AS level
-       FROM (SELECT unnest(from_json($1, '${SCORE_SHAPE}')) AS r)`,
-      [scoreJson],
+      'CREATE OR REPLACE TEMP TABLE churn_risk_next (user_id VARCHAR, score DOUBLE, level VARCHAR)',
+    );
+    await tx.append(
+      'churn_risk_next',
+      (row) => {
+        for (const r of scores) {
+          row.varchar(r.userId);
+          row.double(r.score);
+          row.varchar(r.level);
+          row.end();
+        }
+      },
+      { temp: true },
     );
     const cleared = await tx.run(
       `UPDATE user_scores SET churn_risk_score = NULL, churn_risk_level = NULL
@@ -79,16 +84,17 @@ export const writeChurnRisk = (
     );
     await tx.run('DROP TABLE temp.churn_risk_next');
     await tx.run('DELETE FROM churn_risk_reasons');
-    const reasonJson = JSON.stringify(
-      reasons.map((r) => ({ u: r.userId, r: r.rank, f: r.feature, c: r.contribution, v: r.value })),
-    );
-    const written = await tx.run(
-      `INSERT INTO churn_risk_reasons (user_id, rank, feature, contribution, value)
-       SELECT struct_extract(r, 'u'), struct_extract(r, 'r'), struct_extract(r, 'f'), struct_extract(r, 'c'),
-              struct_extract(r, 'v')
-       FROM (SELECT unnest(from_json($1, '${REASON_SHAPE}')) AS r)`,
-      [reasonJson],
-    );
+    await tx.append('churn_risk_reasons', (row) => {
+      for (const r of reasons) {
+        row.varchar(r.userId);
+        row.integer(r.rank);
+        row.varchar(r.feature);
+        row.double(r.contribution);
+        row.double(r.value);
+        row.end();
+      }
+    });
+    const written = reasons.length;
     return { users, cleared, reasons: written };
   });
 

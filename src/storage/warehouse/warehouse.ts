@@ -28,6 +28,21 @@ export interface WarehouseTx {
   run(sql: string, params?: SqlParam[]): Promise<number>;
   /** A reading statement that sees the transaction's own writes. */
   query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  /**
+   * Many rows through DuckDB's appender (an order of magnitude faster than INSERT … VALUES or a
+   * JSON parameter); `fill` appends every row, column by column, in the table's column order.
+   */
+  append(table: string, fill: (row: RowAppender) => void, options?: { temp?: boolean }): Promise<void>;
+}
+
+/** Typed cells of one row at a time, in column order; `end()` closes the row. */
+export interface RowAppender {
+  varchar(v: string | null): void;
+  double(v: number | null): void;
+  integer(v: number | null): void;
+  bigint(v: number | null): void;
+  timestamp(epochMs: number | null): void;
+  end(): void;
 }
 
 export interface Rejection extends FieldError {
@@ -124,6 +139,20 @@ export class Warehouse {
         run: async (sql, params = []) => Number((await w.run(sql, params as DuckDBValue[])).rowsChanged),
         query: async <R>(sql: string, params: SqlParam[] = []) =>
           (await w.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as R[],
+        append: async (table, fill, options = {}) => {
+          const a = options.temp
+            ? await w.createAppender(table, 'main', 'temp')
+            : await w.createAppender(table);
+          fill({
+            varchar: (v) => (v === null ? a.appendNull() : a.appendVarchar(v)),
+            double: (v) => (v === null ? a.appendNull() : a.appendDouble(v)),
+            integer: (v) => (v === null ? a.appendNull() : a.appendInteger(v)),
+            bigint: (v) => (v === null ? a.appendNull() : a.appendBigInt(BigInt(v))),
+            timestamp: (v) => (v === null ? a.appendNull() : a.appendTimestamp(timestampValue(v))),
+            end: () => a.endRow(),
+          });
+          a.closeSync();
+        },
       };
       await w.run('BEGIN TRANSACTION');
       try {

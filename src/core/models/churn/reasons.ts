@@ -16,13 +16,27 @@ export const topReasons = (
   i: number,
   k = 3,
 ): Reason[] => {
+  // A running top-k by insertion into a tiny sorted list: scoring a million users calls this a
+  // million times, so no per-feature objects and no sort of all features.
   const d = names.length;
-  const out: Reason[] = [];
+  const best: number[] = [];
   for (let j = 0; j < d; j++) {
     const c = contributions[i * d + j] as number;
-    if (c > 0) out.push({ feature: names[j] as string, value: values[i * d + j] as number, contribution: c });
+    if (!(c > 0)) continue;
+    if (best.length === k && c <= (contributions[i * d + (best[k - 1] as number)] as number)) continue;
+    let at = best.length < k ? best.length : k - 1;
+    while (at > 0 && (contributions[i * d + (best[at - 1] as number)] as number) < c) {
+      if (at < k) best[at] = best[at - 1] as number;
+      at--;
+    }
+    best[at] = j;
+    if (best.length > k) best.length = k;
   }
-  return out.sort((a, b) => b.contribution - a.contribution).slice(0, k);
+  return best.map((j) => ({
+    feature: names[j] as string,
+    value: values[i * d + j] as number,
+    contribution: contributions[i * d + j] as number,
+  }));
 };
 
 /** Mean absolute contribution of every feature over the rows: a global importance in log-odds. */

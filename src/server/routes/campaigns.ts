@@ -1,0 +1,209 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  cancelCampaignAs,
+  createCampaignAs,
+  getCampaignAs,
+  listCampaignsAs,
+  pauseCampaignAs,
+  resumeCampaignAs,
+  reviewCampaignAs,
+  submitCampaignAs,
+  updateCampaignAs,
+  type CampaignContext,
+} from '../../campaigns/campaigns.ts';
+import type { CampaignRecord, CampaignReview } from '../../storage/control/campaigns.ts';
+import { actorOf } from '../auth/api-auth.ts';
+import {
+  CampaignDetail,
+  CampaignIdParams,
+  CampaignList,
+  CampaignView,
+  CreateCampaignBody,
+  ListCampaignsQuery,
+  ReviewBody,
+  UpdateCampaignBody,
+  VersionBody,
+} from '../schemas/campaigns-api.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { sendOutcome } from './send-outcome.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+const campaignDto = (c: CampaignRecord) => ({
+  id: c.id,
+  name: c.name,
+  status: c.status,
+  version: c.version,
+  definition: c.definition,
+  owner: { id: c.ownerId, name: c.ownerName },
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
+  submittedBy: c.submittedBy,
+  submittedAt: isoOrNull(c.submittedAt),
+  approvedBy: c.approvedBy,
+  approvedAt: isoOrNull(c.approvedAt),
+  approvedVersion: c.approvedVersion,
+  nextSlotAt: isoOrNull(c.nextSlotAt),
+});
+
+const reviewDto = (r: CampaignReview) => ({
+  version: r.version,
+  decision: r.decision,
+  reviewer: { id: r.reviewerId, name: r.reviewerName },
+  at: iso(r.at),
+  note: r.note,
+});
+
+const security = [{ bearer: [] }];
+const tags = ['campaigns'];
+const one = { 200: CampaignView, ...errorResponses };
+
+/** Campaigns (SPEC D1, D7): CRUD, submit, review (four eyes), pause / resume / cancel. */
+export const registerCampaignRoutes = (app: FastifyInstance, ctx: CampaignContext): void => {
+  app.get(
+    '/v1/campaigns',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Campaigns, most recently changed first',
+        querystring: ListCampaignsQuery,
+        response: { 200: CampaignList, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as ListCampaignsQuery;
+      return sendOutcome(reply, await listCampaignsAs(ctx, actorOf(req), { status: q.status }), (cs) => ({
+        campaigns: cs.map(campaignDto),
+      }));
+    },
+  );
+
+  app.post(
+    '/v1/campaigns',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a campaign as a draft (operator, admin)',
+        body: CreateCampaignBody,
+        response: { 201: CampaignView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await createCampaignAs(ctx, actorOf(req), req.body as CreateCampaignBody),
+        campaignDto,
+        201,
+      ),
+  );
+
+  app.get(
+    '/v1/campaigns/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A campaign with its review history',
+        params: CampaignIdParams,
+        response: { 200: CampaignDetail, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      return sendOutcome(reply, await getCampaignAs(ctx, actorOf(req), id), (d) => ({
+        ...campaignDto(d.campaign),
+        reviews: d.reviews.map(reviewDto),
+      }));
+    },
+  );
+
+  app.patch(
+    '/v1/campaigns/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Edit a campaign (owner or admin); an edit after approval sends it back to review',
+        params: CampaignIdParams,
+        body: UpdateCampaignBody,
+        response: one,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      return sendOutcome(
+        reply,
+        await updateCampaignAs(ctx, actorOf(req), id, req.body as UpdateCampaignBody),
+        campaignDto,
+      );
+    },
+  );
+
+  app.post(
+    '/v1/campaigns/:id/submit',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Send a draft to review (owner or admin)',
+        params: CampaignIdParams,
+        body: VersionBody,
+        response: one,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      const { version } = req.body as VersionBody;
+      return sendOutcome(reply, await submitCampaignAs(ctx, actorOf(req), id, version), campaignDto);
+    },
+  );
+
+  app.post(
+    '/v1/campaigns/:id/review',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Approve (schedules it) or reject (back to draft, with a note) the version you reviewed (reviewer, admin; never your own campaign)',
+        params: CampaignIdParams,
+        body: ReviewBody,
+        response: one,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      return sendOutcome(
+        reply,
+        await reviewCampaignAs(ctx, actorOf(req), id, req.body as ReviewBody),
+        campaignDto,
+      );
+    },
+  );
+
+  for (const [verb, run, who] of [
+    ['pause', pauseCampaignAs, 'owner, reviewer or admin'],
+    ['resume', resumeCampaignAs, 'owner or admin; refused if edited since approval'],
+    ['cancel', cancelCampaignAs, 'owner or admin'],
+  ] as const) {
+    app.post(
+      `/v1/campaigns/:id/${verb}`,
+      {
+        schema: {
+          tags,
+          security,
+          summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a campaign (${who})`,
+          params: CampaignIdParams,
+          response: one,
+        },
+      },
+      async (req, reply) => {
+        const { id } = req.params as CampaignIdParams;
+        return sendOutcome(reply, await run(ctx, actorOf(req), id), campaignDto);
+      },
+    );
+  }
+};
