@@ -5,8 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { DemoSize } from '../src/core/demo/sizes.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { predictProbability } from '../src/core/models/churn/predict.ts';
-import { topReasons } from '../src/core/models/churn/reasons.ts';
-import { saabasContributions } from '../src/core/models/churn/saabas.ts';
+import { topSaabasReasons } from '../src/core/models/churn/saabas.ts';
 import { extractFeatures } from '../src/models/churn/features.ts';
 import {
   loadChurnModel,
@@ -87,10 +86,9 @@ export const benchChurnOnWarehouse = async (
     const tb = performance.now();
     predictProbability(loaded.model, all.x);
     const tc = performance.now();
-    const phi = saabasContributions(loaded.model, all.x);
+    const top = topSaabasReasons(loaded.model, all.x, REASONS_PER_USER);
     let reasons = 0;
-    for (let i = 0; i < all.x.rows; i++)
-      reasons += topReasons(phi, all.x.values, loaded.model.featureNames, i, REASONS_PER_USER).length;
+    for (const j of top.feature) if (j >= 0) reasons++;
     const td = performance.now();
     log(
       `    every user: ${all.x.rows} rows, features ${((tb - ta) / 1000).toFixed(1)} s, predict ${((tc - tb) / 1000).toFixed(2)} s, ` +

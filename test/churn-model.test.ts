@@ -19,7 +19,7 @@ import { atThreshold, chooseThreshold } from '../src/core/models/churn/metrics/t
 import { deserializeGbdt, serializeGbdt } from '../src/core/models/churn/model-json.ts';
 import { predictMargin, predictMarginWalk, predictProbability } from '../src/core/models/churn/predict.ts';
 import { topReasons } from '../src/core/models/churn/reasons.ts';
-import { saabasContributions } from '../src/core/models/churn/saabas.ts';
+import { saabasContributions, topSaabasReasons } from '../src/core/models/churn/saabas.ts';
 import type { Tree } from '../src/core/models/churn/tree.ts';
 import { expectedMargin, shapContributions } from '../src/core/models/churn/tree-shap.ts';
 import { extractFeatures, planFeatures } from '../src/models/churn/features.ts';
@@ -346,6 +346,16 @@ describe('TreeSHAP contributions', () => {
       let s = base;
       for (let j = 0; j < 5; j++) s += phi[i * 5 + j] as number;
       expect(s).toBeCloseTo(margin[i] as number, 10);
+    }
+    // The streaming top-k (used to score millions of users) names the same reasons as the matrix.
+    for (const k of [1, 2, 3]) {
+      const top = topSaabasReasons(model, rows, k);
+      for (let i = 0; i < rows.rows; i++) {
+        const expected = topReasons(phi, rows.values, XOR_NAMES, i, k);
+        const got = [...top.feature.subarray(i * k, i * k + k)].filter((j) => j >= 0);
+        expect(got.map((j) => XOR_NAMES[j])).toEqual(expected.map((r) => r.feature));
+        expected.forEach((r, n) => expect(top.contribution[i * k + n]).toBe(r.contribution));
+      }
     }
   });
 

@@ -5,8 +5,7 @@ import type { GbdtModel, GbdtParams } from '../core/models/churn/gbdt.ts';
 import type { FeatureMatrix } from '../core/models/churn/matrix.ts';
 import { deserializeGbdt, serializeGbdt } from '../core/models/churn/model-json.ts';
 import { predictProbability } from '../core/models/churn/predict.ts';
-import { topReasons } from '../core/models/churn/reasons.ts';
-import { saabasContributions } from '../core/models/churn/saabas.ts';
+import { topSaabasReasons } from '../core/models/churn/saabas.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
 import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../models/churn/evaluate.ts';
@@ -307,19 +306,22 @@ export const scoreChurnRisk = async (
     scores.push({ userId, score, level });
   });
   const t2 = performance.now();
-  const phi = saabasContributions(loaded.model, x);
+  const top = topSaabasReasons(loaded.model, x, REASONS_PER_USER);
   const names = loaded.model.featureNames;
   const reasons: ChurnReasonRow[] = [];
   userIds.forEach((userId, i) => {
-    topReasons(phi, x.values, names, i, REASONS_PER_USER).forEach((r, k) =>
+    for (let r = 0; r < REASONS_PER_USER; r++) {
+      const j = top.feature[i * REASONS_PER_USER + r] as number;
+      if (j < 0) break;
+      const value = x.values[i * x.cols + j] as number;
       reasons.push({
         userId,
-        rank: k + 1,
-        feature: r.feature,
-        contribution: r.contribution,
-        value: Number.isFinite(r.value) ? r.value : null,
-      }),
-    );
+        rank: r + 1,
+        feature: names[j] as string,
+        contribution: top.contribution[i * REASONS_PER_USER + r] as number,
+        value: Number.isFinite(value) ? value : null,
+      });
+    }
   });
   const t3 = performance.now();
   const written = await writeChurnRisk(ctx.warehouse, scores, reasons, {

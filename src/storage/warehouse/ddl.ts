@@ -69,6 +69,18 @@ export const WAREHOUSE_DDL: readonly string[] = [
      revenue     DOUBLE,
      properties  JSON
    )`,
+  // The planner's decision for every snapshot member it did not send to (SPEC E1–E5): held out
+  // (the control group) or skipped with the reason. Rows count only if their run_id is in the
+  // control plane's campaign_runs (a run that failed to commit leaves orphans, never read).
+  `CREATE TABLE IF NOT EXISTS plan_decisions (
+     run_id      VARCHAR   NOT NULL,
+     campaign_id VARCHAR   NOT NULL,
+     slot_at     TIMESTAMP NOT NULL,
+     user_id     VARCHAR   NOT NULL,
+     decision    VARCHAR   NOT NULL,
+     reason      VARCHAR,
+     detail      VARCHAR
+   )`,
   // Bad input is kept with its reason, so a rejected record is visible, never silently gone.
   `CREATE TABLE IF NOT EXISTS ingest_rejections (
      received_at  TIMESTAMP NOT NULL,

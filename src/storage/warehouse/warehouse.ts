@@ -89,6 +89,20 @@ export class Warehouse {
     }
   }
 
+  /**
+   * Reads a result column by column (one JS array per column): for large results this skips
+   * building an object per row.
+   */
+  async columns(sql: string, params: SqlParam[] = []): Promise<Record<string, unknown[]>> {
+    const conn = await this.instance.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
+      return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    } finally {
+      conn.closeSync();
+    }
+  }
+
   /** Rows in batches (one DuckDB chunk each) without holding the whole result in memory. */
   async *stream(sql: string, params: SqlParam[] = []): AsyncGenerator<Record<string, unknown>[]> {
     const conn = await this.instance.connect();

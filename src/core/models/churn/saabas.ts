@@ -19,6 +19,76 @@ const nodeExpectations = (t: Tree): Float64Array => {
   return e;
 };
 
+/** Every tree in one set of arrays (global node indices) with each node's expected output. */
+interface SaabasForest {
+  roots: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  expected: Float64Array;
+}
+
+const forests = new WeakMap<GbdtModel, SaabasForest>();
+
+const flatten = (model: GbdtModel): SaabasForest => {
+  const cached = forests.get(model);
+  if (cached) return cached;
+  let total = 0;
+  for (const t of model.trees) total += t.feature.length;
+  const f: SaabasForest = {
+    roots: new Int32Array(model.trees.length),
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    expected: new Float64Array(total),
+  };
+  let at = 0;
+  model.trees.forEach((t, i) => {
+    f.roots[i] = at;
+    f.feature.set(t.feature, at);
+    f.threshold.set(t.threshold, at);
+    f.expected.set(nodeExpectations(t), at);
+    for (let k = 0; k < t.feature.length; k++) {
+      f.left[at + k] = (t.left[k] as number) + at;
+      f.right[at + k] = (t.right[k] as number) + at;
+    }
+    at += t.feature.length;
+  });
+  forests.set(model, f);
+  return f;
+};
+
+/**
+ * Adds row `o`'s contributions over every tree into `out[base … base + d)`. Rows outside,
+ * trees inside: the row and its contributions stay in cache while the trees are walked (the
+ * other way round sweeps the whole output once per tree).
+ */
+const addRow = (f: SaabasForest, v: Float64Array, o: number, out: Float64Array, base: number): void => {
+  const { roots, feature, threshold, left, right, expected } = f;
+  for (let t = 0; t < roots.length; t++) {
+    let node = roots[t] as number;
+    let feat = feature[node] as number;
+    while (feat >= 0) {
+      const next =
+        (v[o + feat] as number) <= (threshold[node] as number)
+          ? (left[node] as number)
+          : (right[node] as number);
+      out[base + feat] =
+        (out[base + feat] as number) + (expected[next] as number) - (expected[node] as number);
+      node = next;
+      feat = feature[node] as number;
+    }
+  }
+};
+
+const checkShape = (model: GbdtModel, x: FeatureMatrix): number => {
+  const d = model.featureNames.length;
+  if (x.cols !== d) throw new Error(`the model expects ${d} features, the matrix has ${x.cols}`);
+  return d;
+};
+
 /**
  * Saabas path attribution: along each tree's path, the change of the expected output from a
  * node to the child the row takes is credited to the node's split feature. Contributions add up
@@ -28,25 +98,47 @@ const nodeExpectations = (t: Tree): Float64Array => {
  * explaining many rows at once.
  */
 export const saabasContributions = (model: GbdtModel, x: FeatureMatrix): Float64Array => {
-  const d = model.featureNames.length;
-  if (x.cols !== d) throw new Error(`the model expects ${d} features, the matrix has ${x.cols}`);
+  const d = checkShape(model, x);
+  const f = flatten(model);
   const phi = new Float64Array(x.rows * d);
-  const v = x.values;
-  for (const t of model.trees) {
-    const e = nodeExpectations(t);
-    for (let i = 0, o = 0; i < x.rows; i++, o += d) {
-      let node = 0;
-      let f = t.feature[0] as number;
-      while (f >= 0) {
-        const next =
-          (v[o + f] as number) <= (t.threshold[node] as number)
-            ? (t.left[node] as number)
-            : (t.right[node] as number);
-        phi[o + f] = (phi[o + f] as number) + (e[next] as number) - (e[node] as number);
-        node = next;
-        f = t.feature[node] as number;
+  for (let i = 0, o = 0; i < x.rows; i++, o += d) addRow(f, x.values, o, phi, o);
+  return phi;
+};
+
+/**
+ * Each row's `k` largest positive Saabas contributions, without the rows × features matrix:
+ * `feature[i * k + r]` is the feature index of row i's reason r (−1: fewer reasons) and
+ * `contribution[i * k + r]` its log-odds. Order: largest first, ties by feature order.
+ */
+export const topSaabasReasons = (
+  model: GbdtModel,
+  x: FeatureMatrix,
+  k: number,
+): { feature: Int32Array; contribution: Float64Array } => {
+  const d = checkShape(model, x);
+  const f = flatten(model);
+  const feature = new Int32Array(x.rows * k).fill(-1);
+  const contribution = new Float64Array(x.rows * k);
+  const row = new Float64Array(d);
+  for (let i = 0, o = 0; i < x.rows; i++, o += d) {
+    row.fill(0);
+    addRow(f, x.values, o, row, 0);
+    const base = i * k;
+    let n = 0;
+    for (let j = 0; j < d; j++) {
+      const c = row[j] as number;
+      if (!(c > 0)) continue;
+      if (n === k && c <= (contribution[base + k - 1] as number)) continue;
+      let at = n < k ? n : k - 1;
+      while (at > 0 && (contribution[base + at - 1] as number) < c) {
+        feature[base + at] = feature[base + at - 1] as number;
+        contribution[base + at] = contribution[base + at - 1] as number;
+        at--;
       }
+      feature[base + at] = j;
+      contribution[base + at] = c;
+      if (n < k) n++;
     }
   }
-  return phi;
+  return { feature, contribution };
 };
