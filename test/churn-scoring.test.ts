@@ -309,5 +309,36 @@ describe('churn model on the small demo data', () => {
     expect(errOut.join('')).toMatch(/churn model 'cm_missing' does not exist/);
     process.exitCode = 0;
     expect((await listChurnModels(server.rt)).find((m) => m.active)?.id).toBe(latest?.id);
+
+    // Lower thresholds move users up a level: each move is an event (campaigns trigger on rises).
+    const before = await server.rt.warehouse.query<{ user_id: string; level: string }>(
+      'SELECT user_id, churn_risk_level AS level FROM user_scores WHERE churn_risk_level IS NOT NULL',
+    );
+    await scoreChurnRisk(server.rt, { levels: { high: 50, medium: 20 } });
+    const after = new Map(
+      (
+        await server.rt.warehouse.query<{ user_id: string; level: string }>(
+          'SELECT user_id, churn_risk_level AS level FROM user_scores WHERE churn_risk_level IS NOT NULL',
+        )
+      ).map((r) => [r.user_id, r.level]),
+    );
+    const moved = before.filter((b) => after.has(b.user_id) && after.get(b.user_id) !== b.level);
+    expect(moved.length).toBeGreaterThan(0);
+    const events = await server.rt.warehouse.query<{
+      user_id: string;
+      from: string;
+      to: string;
+      rise: boolean;
+    }>(
+      `SELECT user_id, properties->>'from' AS "from", properties->>'to' AS "to", (properties->>'rise')::BOOLEAN AS rise
+       FROM events WHERE event = 'churn_risk_changed' ORDER BY user_id`,
+    );
+    const rank = { low: 1, medium: 2, high: 3 } as Record<string, number>;
+    expect(events.map((e) => [e.user_id, e.from, e.to])).toEqual(
+      moved
+        .map((m) => [m.user_id, m.level, after.get(m.user_id)])
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    for (const e of events) expect(e.rise).toBe((rank[e.to] ?? 0) > (rank[e.from] ?? 0));
   }, 60_000);
 });

@@ -42,6 +42,7 @@ export class IngestQueue {
   private flushing = false;
   private draining: Promise<void> = Promise.resolve();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly listeners: ((events: number) => void)[] = [];
 
   private constructor(
     private readonly warehouse: Warehouse,
@@ -138,12 +139,18 @@ export class IngestQueue {
       for (const i of group.identifies) this.dedup.add(i.messageId, now);
       this.dedup.expire(now);
       group.resolve();
+      if (group.events.length > 0) for (const l of this.listeners) l(group.events.length);
     } catch (e) {
       group.reject(e);
     } finally {
       for (const e of group.events) this.inFlight.delete(e.messageId);
       for (const i of group.identifies) this.inFlight.delete(i.messageId);
     }
+  }
+
+  /** Called after each commit that stored events (e.g. to look for triggered campaigns at once). */
+  onCommit(listener: (events: number) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Resolves when everything submitted so far is committed. */

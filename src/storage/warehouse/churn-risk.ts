@@ -1,3 +1,4 @@
+import { EVENT_INSERT_COLUMNS, SCORES_SOURCE, systemEventSelect } from './user-scores.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /**
@@ -71,6 +72,18 @@ export const writeChurnRisk = (
         }
       },
       { temp: true },
+    );
+    // A level change is an event too (SPEC D2: campaigns trigger on a churn-risk rise).
+    const rank = (col: string) => `CASE ${col} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END`;
+    await tx.run(
+      `INSERT INTO events (${EVENT_INSERT_COLUMNS}) SELECT ${systemEventSelect(
+        'n.user_id',
+        `json_object('from', o.churn_risk_level, 'to', n.level, 'score', n.score, 'previousScore', o.churn_risk_score,
+                     'rise', ${rank('n.level')} > ${rank('o.churn_risk_level')}, 'modelVersion', $1)`,
+        { prefix: '$2', event: '$3', time: '$4', source: '$5' },
+      )} FROM temp.churn_risk_next n JOIN user_scores o ON o.user_id = n.user_id
+       WHERE o.churn_risk_level IS NOT NULL AND o.churn_risk_level <> n.level`,
+      [run.modelVersion, `churn:${run.modelId}:${run.asOf}`, 'churn_risk_changed', run.scoredAt, SCORES_SOURCE],
     );
     const cleared = await tx.run(
       `UPDATE user_scores SET churn_risk_score = NULL, churn_risk_level = NULL

@@ -114,3 +114,28 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_user_time ON outbox (workspace_id, user_id, send_at);
 CREATE INDEX outbox_send_at ON outbox (workspace_id, send_at);
 CREATE INDEX outbox_pending ON outbox (status, send_at) WHERE status = 'pending';
+
+-- Triggered campaigns (SPEC D2): one row per (campaign, triggering event), durable from the
+-- moment the trigger matched until it is planned (sent, held out or skipped, with the reason).
+-- `due_at` = the event's arrival + the campaign's delay.
+CREATE TABLE trigger_queue (
+  campaign_id   text NOT NULL REFERENCES campaigns(id),
+  message_id    text NOT NULL,
+  workspace_id  text NOT NULL,
+  user_id       text NOT NULL,
+  event_ts      timestamptz NOT NULL,
+  received_at   timestamptz NOT NULL,
+  due_at        timestamptz NOT NULL,
+  order_id      text,
+  status        text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'sent', 'holdout', 'skipped')),
+  reason        text,
+  planned_at    timestamptz,
+  PRIMARY KEY (campaign_id, message_id)
+);
+CREATE INDEX trigger_queue_due ON trigger_queue (workspace_id, due_at) WHERE status = 'waiting';
+
+-- How far the trigger matcher has read the warehouse's events (by arrival time), per workspace.
+CREATE TABLE trigger_cursors (
+  workspace_id  text PRIMARY KEY REFERENCES workspaces(id),
+  received_at   timestamptz NOT NULL
+);
