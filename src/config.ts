@@ -16,6 +16,16 @@ export interface RekindleConfig {
   logLevel: string;
   /** Minutes between scoring runs while `rekindle serve` runs (lifecycle, RFM, warnings); 0: never. */
   scoreEveryMinutes: number;
+  /** Seconds between the campaign scheduler's looks for due slots while serving; 0: never. */
+  plannerPollSeconds: number;
+  /** Milliseconds between looks for events that trigger campaigns (besides a look after each commit). */
+  triggerPollMs: number;
+  /** Console sessions end after this many hours without a request. */
+  sessionIdleHours: number;
+  /** Console sessions end this many days after login, however busy. */
+  sessionMaxDays: number;
+  /** Mark the session cookie `Secure` even on plain-HTTP requests (behind a TLS-terminating proxy). */
+  cookieSecure: boolean;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -23,6 +33,18 @@ const int = (v: string | undefined, fallback: number, name: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'`);
   return n;
+};
+
+const positive = (v: string | undefined, fallback: number, name: string): number => {
+  const n = int(v, fallback, name);
+  if (n === 0) throw new Error(`${name} must be at least 1, got '${v}'`);
+  return n;
+};
+
+const flag = (v: string | undefined, name: string): boolean => {
+  if (v === undefined || v === '' || v === '0' || v.toLowerCase() === 'false') return false;
+  if (v === '1' || v.toLowerCase() === 'true') return true;
+  throw new Error(`${name} must be 1 or 0 (true or false), got '${v}'`);
 };
 
 /** Reads configuration from the environment; every setting has a default for the quick start. */
@@ -41,6 +63,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     dedupWindowHours: int(env['REKINDLE_DEDUP_WINDOW_HOURS'], 24, 'REKINDLE_DEDUP_WINDOW_HOURS'),
     logLevel: env['LOG_LEVEL'] ?? 'info',
     scoreEveryMinutes: int(env['REKINDLE_SCORE_EVERY_MINUTES'], 60, 'REKINDLE_SCORE_EVERY_MINUTES'),
+    sessionIdleHours: positive(env['REKINDLE_SESSION_IDLE_HOURS'], 12, 'REKINDLE_SESSION_IDLE_HOURS'),
+    sessionMaxDays: positive(env['REKINDLE_SESSION_MAX_DAYS'], 7, 'REKINDLE_SESSION_MAX_DAYS'),
+    cookieSecure: flag(env['REKINDLE_COOKIE_SECURE'], 'REKINDLE_COOKIE_SECURE'),
+    plannerPollSeconds: int(env['REKINDLE_PLANNER_POLL_SECONDS'], 10, 'REKINDLE_PLANNER_POLL_SECONDS'),
+    triggerPollMs: int(env['REKINDLE_TRIGGER_POLL_MS'], 500, 'REKINDLE_TRIGGER_POLL_MS'),
     ...overrides,
   };
   return config;

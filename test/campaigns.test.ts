@@ -88,6 +88,7 @@ describe('campaign permissions, each role × each action', () => {
     'campaign.resume': ['admin'],
     'campaign.cancel': ['admin'],
     'campaign.estimate': ['admin', 'reviewer', 'operator'],
+    'planner.run': ['admin', 'operator'],
     'planner.configure': ['admin'],
   };
   for (const [action, roles] of Object.entries(expected) as [CampaignAction, Role[]][]) {

@@ -1,9 +1,10 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.ts';
-import { requireApiToken } from './auth/api-auth.ts';
+import { requireAuth } from './auth/api-auth.ts';
 import { registerJsonBodyParser } from './body/json-body-parser.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
+import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
@@ -15,8 +16,12 @@ const VERSION = '0.1.0';
 export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): FastifyInstance => {
   const app = Fastify({
     bodyLimit: rt.config.maxBodyBytes,
-    // Request bodies and auth headers are never logged: they carry write keys and personal data.
-    logger: { level: options.logLevel ?? rt.config.logLevel, redact: ['req.headers.authorization'] },
+    // Request bodies and auth headers are never logged: they carry write keys, passwords, tokens,
+    // session cookies and personal data.
+    logger: {
+      level: options.logLevel ?? rt.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.removeContentTypeParser('application/json');
@@ -39,9 +44,12 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   registerOpenApi(app, VERSION);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   registerIngestRoutes(app, rt);
-  // The management API: every route in this scope needs an API token.
+  // Inside a plugin so that the OpenAPI hook (registered asynchronously) sees the route.
+  void app.register(async (open) => registerLoginRoute(open, rt));
+  // The management API: every route in this scope needs an API token or a session.
   void app.register(async (api) => {
-    requireApiToken(api, rt.control);
+    requireAuth(api, rt);
+    registerAuthRoutes(api, rt);
     registerAudienceRoutes(api, rt);
     registerScoreRoutes(api, rt);
     registerChurnModelRoutes(api, rt);

@@ -39,12 +39,23 @@ export const registerOpenApi = (app: FastifyInstance, version: string): void => 
         title: 'Rekindle API',
         version,
         description:
-          'Segment-spec ingestion (write key, Basic auth) and the management API (API token, Bearer auth). ' +
+          'Segment-spec ingestion (write key, Basic auth) and the management API (API token or session: Bearer auth or the rk_session cookie; see docs/auth.md). ' +
           'Errors are `{ error, errors?: [{ path, message }] }`.',
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'an API token: `rekindle users create`' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'an API token (`rkt_…`: `rekindle users create`) or a session token (`rks_…`: POST /v1/auth/login)',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'rk_session',
+            description: 'the console session cookie set by POST /v1/auth/login',
+          },
           writeKey: {
             type: 'http',
             scheme: 'basic',

@@ -1,13 +1,17 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
+import { authContextOf } from '../../auth/context.ts';
+import { setPassword } from '../../auth/passwords.ts';
 import type { RekindleConfig } from '../../config.ts';
+import { checkPasswordPolicy } from '../../core/auth/password.ts';
 import { DEMO_SIZES } from '../../core/demo/sizes.ts';
 import { loadDemo } from '../../demo/load-demo.ts';
 import { writeDemoFile } from '../../demo/write-demo-file.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
-import { createUser, findUserByName, issueApiToken } from '../../storage/control/users.ts';
+import { createUser, findUserByName, findUserForLogin, issueApiToken } from '../../storage/control/users.ts';
 import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
 import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { ensureDemoWarningRules } from '../../demo/demo-warning-rules.ts';
@@ -61,6 +65,37 @@ const demoApiToken = async (rt: Runtime): Promise<string> => {
   return token;
 };
 const DEMO_ADMIN = 'demo-admin';
+const DEMO_CONSOLE_ADMIN = 'admin';
+
+/** 24 random characters; drawn again in the (astronomically rare) case the policy refuses them. */
+const randomPassword = (name: string): string => {
+  for (;;) {
+    const password = randomBytes(18).toString('base64url');
+    if (checkPasswordPolicy(password, name).ok) return password;
+  }
+};
+
+/**
+ * The demo's console login: user `admin` (role admin) with a random password, kept in
+ * `demo-admin-password` (mode 600) like the API token, so the quick start can show it again.
+ * A user without a password (e.g. after the control plane was reset) gets a new one.
+ */
+export const demoAdminPassword = async (rt: Runtime): Promise<string> => {
+  const file = join(rt.config.dataDir, 'demo-admin-password');
+  let user = await findUserForLogin(rt.control, 'default', DEMO_CONSOLE_ADMIN);
+  if (!user) {
+    const created = await createUser(rt.control, { name: DEMO_CONSOLE_ADMIN, role: 'admin' });
+    if (!created.ok) throw new Error(`could not create the demo user '${DEMO_CONSOLE_ADMIN}'`);
+    user = { ...created.value, passwordHash: null };
+  }
+  if (user.passwordHash !== null && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomPassword(DEMO_CONSOLE_ADMIN);
+  const set = await setPassword(authContextOf(rt), null, user, password);
+  if (!set.ok) throw new Error(`could not set the password of the demo user '${DEMO_CONSOLE_ADMIN}'`);
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // `mode` applies only when the file is new
+  return password;
+};
 
 export const registerDemoCommands = (program: Command, config: () => RekindleConfig): void => {
   program
@@ -100,6 +135,10 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
       );
       const token = await demoApiToken(rt);
       process.stdout.write(`API token of user '${DEMO_ADMIN}' (admin; Authorization: Bearer …): ${token}\n`);
+      const password = await demoAdminPassword(rt);
+      process.stdout.write(
+        `Console login: user '${DEMO_CONSOLE_ADMIN}' (admin), password ${password} (also in ${join(rt.config.dataDir, 'demo-admin-password')})\n`,
+      );
       process.stdout.write(`API docs: http://${rt.config.host}:${opts.port ?? c.port}/docs\n`);
       if (opts.serve) await serve(rt);
       else await rt.close();

@@ -113,6 +113,7 @@ export type CampaignAction =
   | 'campaign.resume'
   | 'campaign.cancel'
   | 'campaign.estimate'
+  | 'planner.run'
   | 'planner.configure';
 
 const CAMPAIGN_RULES: Record<CampaignAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
@@ -139,6 +140,8 @@ const CAMPAIGN_RULES: Record<CampaignAction, { roles: readonly Role[]; ownerOnly
     ownerOnly: false,
     what: 'estimate campaigns',
   },
+  // Planning due slots now writes the outbox, as the scheduler would: operators and admins.
+  'planner.run': { roles: ['admin', 'operator'], ownerOnly: false, what: 'run the planner' },
   // Caps, quiet hours, budgets and quotas bind every campaign: admins.
   'planner.configure': {
     roles: ['admin'],

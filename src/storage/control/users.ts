@@ -17,7 +17,7 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
 /** `rkt_` marks an API token (write keys are `rk_`), so a leaked one is recognisable. */
 export const newApiToken = (): string => `rkt_${randomBytes(24).toString('base64url')}`;
 
-const toUser = (r: Record<string, unknown>): UserInfo => ({
+export const toUser = (r: Record<string, unknown>): UserInfo => ({
   id: Number(r['id']),
   workspaceId: String(r['workspace_id']),
   name: String(r['name']),
@@ -83,3 +83,66 @@ export const revokeApiTokens = async (db: SqlClient, userId: number): Promise<nu
       [userId],
     )
   ).length;
+
+export const findUserById = async (db: SqlClient, id: number): Promise<UserInfo | null> => {
+  const rows = await db.query('SELECT * FROM users WHERE id = $1', [id]);
+  return rows[0] ? toUser(rows[0]) : null;
+};
+
+/** A user with the stored password hash (null: no password set), for checking a login. */
+export const findUserForLogin = async (
+  db: SqlClient,
+  workspaceId: string,
+  name: string,
+): Promise<(UserInfo & { passwordHash: string | null }) | null> => {
+  const rows = await db.query('SELECT * FROM users WHERE workspace_id = $1 AND name = $2', [
+    workspaceId,
+    name,
+  ]);
+  const r = rows[0];
+  if (r === undefined) return null;
+  return { ...toUser(r), passwordHash: typeof r['password_hash'] === 'string' ? r['password_hash'] : null };
+};
+
+export const setPasswordHash = async (
+  db: SqlClient,
+  userId: number,
+  hash: string,
+  at: number,
+): Promise<void> => {
+  await db.query('UPDATE users SET password_hash = $2, password_set_at = $3 WHERE id = $1', [
+    userId,
+    hash,
+    new Date(at),
+  ]);
+};
+
+/**
+ * Replaces a hash by a stronger one of the same password, unless it changed meanwhile (a
+ * rehash must never undo a password change that raced with the login).
+ */
+export const rehashPassword = async (
+  db: SqlClient,
+  userId: number,
+  oldHash: string,
+  newHash: string,
+): Promise<boolean> =>
+  (
+    await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2 RETURNING id', [
+      userId,
+      oldHash,
+      newHash,
+    ])
+  ).length === 1;
+
+/** Disables a user (API tokens and sessions stop working); false if already disabled. */
+export const disableUserRow = async (db: SqlClient, userId: number, at: number): Promise<boolean> =>
+  (
+    await db.query('UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING id', [
+      userId,
+      new Date(at),
+    ])
+  ).length === 1;
+
+export const workspaceExists = async (db: SqlClient, workspaceId: string): Promise<boolean> =>
+  (await db.query('SELECT 1 FROM workspaces WHERE id = $1', [workspaceId])).length === 1;

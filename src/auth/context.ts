@@ -1,0 +1,40 @@
+import type { ScryptParams } from '../core/auth/password.ts';
+import type { SessionLimits } from '../core/auth/session-policy.ts';
+import type { Clock } from '../core/clock.ts';
+import type { RekindleConfig } from '../config.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+
+/** What the password and session services work on: the control plane, the clock and the limits. */
+export interface AuthContext {
+  control: SqlClient;
+  clock: Clock;
+  sessions: SessionLimits;
+  /** Parameters for new password hashes; defaults to `DEFAULT_SCRYPT`. */
+  scrypt?: ScryptParams | undefined;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export const sessionLimitsOf = (config: Pick<RekindleConfig, 'sessionIdleHours' | 'sessionMaxDays'>) => ({
+  idleMs: config.sessionIdleHours * HOUR,
+  maxMs: config.sessionMaxDays * DAY,
+});
+
+export const authContextOf = (rt: {
+  control: SqlClient;
+  clock: Clock;
+  config: RekindleConfig;
+}): AuthContext => ({
+  control: rt.control,
+  clock: rt.clock,
+  sessions: sessionLimitsOf(rt.config),
+});
+
+/** Expected failures of the auth services, as values; the HTTP layer maps each to a status code. */
+export type AuthFailure =
+  | { type: 'invalid'; message: string; errors: { path: string; message: string }[] }
+  | { type: 'forbidden'; reason: string }
+  | { type: 'not_found'; what: string }
+  | { type: 'conflict'; reason: string }
+  | { type: 'throttled'; retryAfterMs: number };
