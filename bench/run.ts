@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
+import { benchPlannerSlot, plannerBenchRows } from './planner-slot.ts';
+import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchCompaction } from './compaction.ts';
 import { benchHttpIngest } from './ingest-http.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
@@ -41,16 +43,39 @@ const patchReport = (prefix: string, beforePrefix: string, newRows: string[], wh
   writeFileSync('docs/benchmarks.md', kept.join('\n'));
 };
 
-if (process.env['BENCH_ONLY'] === 'churn') {
-  // The churn model on the `large` data loaded by the generator (kept in data/bench between runs).
-  const path = join(work, 'churn-large.duckdb');
-  const now = Date.UTC(2026, 10, 1);
+/** The `large` data loaded by the generator, kept in data/bench between BENCH_ONLY runs. */
+const generatedLarge = async (now: number): Promise<string> => {
+  const path = join(work, quick ? 'churn-small.duckdb' : 'churn-large.duckdb');
   if (!existsSync(path)) {
     log('generating and loading the large data set (about 10 minutes)…');
     const wh = await Warehouse.open(path);
     await loadDemo(wh, { size: quick ? 'small' : 'large', seed: 7, now });
     wh.close();
   }
+  return path;
+};
+
+const pgUrl = process.env['BENCH_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL;
+
+if (process.env['BENCH_ONLY'] === 'campaigns') {
+  const now = Date.UTC(2026, 10, 1);
+  const path = await generatedLarge(now);
+  log('planning a slot of three campaigns…');
+  const slot = await benchPlannerSlot(path, now + 2 * 3_600_000, { postgresUrl: pgUrl, log });
+  log(`    ${(slot.ms.total / 1000).toFixed(1)} s`);
+  log('triggered campaign latency…');
+  const trig = await benchTriggerLatency(join(work, 'trigger'), quick ? 200 : 1000);
+  log(`    p99 ${Math.round(trig.p99ms)} ms`);
+  patchReport('| Planning one slot', '| Churn', plannerBenchRows(slot, quick ? 'small' : 'large'), 'planner');
+  patchReport('| Triggered campaign', '| Churn', triggerBenchRows(trig), 'trigger');
+  log('updated the planner and trigger rows of docs/benchmarks.md');
+  process.exit(0);
+}
+
+if (process.env['BENCH_ONLY'] === 'churn') {
+  // The churn model on the `large` data loaded by the generator (kept in data/bench between runs).
+  const now = Date.UTC(2026, 10, 1);
+  const path = await generatedLarge(now);
   log('churn model: train, score…');
   const r = await benchChurnOnWarehouse(path, now, log);
   patchReport('| Churn', '| Audience counts', churnBenchRows(r, quick ? 'small' : 'large'), 'churn');
@@ -58,12 +83,12 @@ if (process.env['BENCH_ONLY'] === 'churn') {
   process.exit(0);
 }
 
-log('1/7 DuckDB appender (baseline)…');
+log('1/9 DuckDB appender (baseline)…');
 const rawEvents = quick ? 100_000 : 1_000_000;
 const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
 log(`    ${fmt(raw.eventsPerSecond)} events/s`);
 
-log('2/7 HTTP ingestion…');
+log('2/9 HTTP ingestion…');
 // Concurrent senders (app servers, SDK flushes); BENCH_HTTP_CONNECTIONS changes it.
 const connections = Number(process.env['BENCH_HTTP_CONNECTIONS'] ?? 32);
 const http = await benchHttpIngest(join(work, 'http'), quick ? 1000 : 10_000, connections);
@@ -93,30 +118,35 @@ if (process.env['BENCH_ONLY'] === 'ingest') {
   process.exit(0);
 }
 
-log('3/7 bulk import of the large data set…');
+log('3/9 bulk import of the large data set…');
 const imp = await benchLargeImport(work, quick ? 'small' : 'large');
 log(`    ${fmt(imp.recordsPerSecond)} records/s`);
 rows.push(
   `| Bulk import, \`rekindle import\` of a CSV from \`rekindle generate --size ${imp.size}\` (validate, dedup, commit) | ${fmt(imp.records)} records, ${(imp.bytes / 2 ** 20).toFixed(0)} MiB | **${fmt(imp.recordsPerSecond)} records/s** (${imp.seconds.toFixed(1)} s) | DuckDB \`read_csv\` of the same file into a table, no validation: ${fmt(imp.baselineRecordsPerSecond)} records/s (${imp.baselineSeconds.toFixed(1)} s) | ${(imp.recordsPerSecond / imp.baselineRecordsPerSecond).toFixed(2)}× | — |`,
 );
 
-const { aud, compaction, service, churn } = await (async () => {
+const { aud, compaction, service, churn, slot } = await (async () => {
   try {
-    log('4/7 compaction (events sorted by event, time)…');
+    log('4/9 compaction (events sorted by event, time)…');
     const compaction = await benchCompaction(imp.warehousePath);
     log(`    ${compaction.seconds.toFixed(1)} s`);
-    log('5/7 audiences: compiled vs hand-written DuckDB SQL vs PostgreSQL…');
+    log('5/9 audiences: compiled vs hand-written DuckDB SQL vs PostgreSQL…');
     const aud = await benchAudiences({
       warehousePath: imp.warehousePath,
-      postgresUrl: process.env['BENCH_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL,
+      postgresUrl: pgUrl,
       now: imp.now,
       log,
     });
-    log('6/7 saved-audience preview and snapshot…');
+    log('6/9 saved-audience preview and snapshot…');
     const service = await benchAudienceService(imp.warehousePath, imp.now);
-    log('7/7 churn model: train, score…');
+    log('7/9 churn model: train, score…');
     const churn = await benchChurnOnWarehouse(imp.warehousePath, imp.now, log);
-    return { aud, compaction, service, churn };
+    log('8/9 planning a slot of three campaigns…');
+    const slot = await benchPlannerSlot(imp.warehousePath, imp.now + 2 * 3_600_000, {
+      postgresUrl: pgUrl,
+      log,
+    });
+    return { aud, compaction, service, churn, slot };
   } finally {
     removeWarehouse(imp.warehousePath);
   }
@@ -139,6 +169,9 @@ rows.push(
 );
 
 rows.push(...churnBenchRows(churn, imp.size));
+rows.push(...plannerBenchRows(slot, imp.size));
+log('9/9 triggered campaign latency…');
+rows.push(...triggerBenchRows(await benchTriggerLatency(join(work, 'trigger'), quick ? 200 : 1000)));
 
 const doc = `# Benchmarks
 

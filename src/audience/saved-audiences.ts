@@ -33,7 +33,7 @@ import {
   writeSnapshotMembers,
   type ExportColumn,
 } from '../storage/warehouse/snapshot-members.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
 import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
 
 /**
@@ -437,4 +437,26 @@ export const exportSnapshotCsv = async (
     }
   }
   return ok({ snapshot: s, lines: lines() });
+};
+
+/**
+ * The members of a saved audience as of `at`, computed but not frozen (estimates and previews;
+ * a campaign run takes a snapshot instead). Null when the audience does not exist.
+ */
+export const audienceMemberIds = async (
+  ctx: AudienceContext,
+  workspaceId: string,
+  audienceId: string,
+  at: number,
+): Promise<string[] | null> => {
+  const audience = await getAudience(ctx.control, workspaceId, audienceId);
+  if (!audience) return null;
+  const compiled = await compileIn(ctx, workspaceId, audience.definition, at);
+  if (!compiled.ok)
+    throw new Error(`saved audience ${audienceId} no longer compiles: ${compiled.error[0]?.message}`);
+  const cols = await ctx.warehouse.columns(
+    `SELECT user_id FROM (${compiled.value.sql}) AS m ORDER BY user_id`,
+    compiled.value.params as SqlParam[],
+  );
+  return (cols['user_id'] ?? []) as string[];
 };

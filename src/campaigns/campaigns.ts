@@ -21,6 +21,7 @@ import {
   type CampaignReview,
 } from '../storage/control/campaigns.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { CAMPAIGN_PART_CHECKS } from './part-checks.ts';
 
 /**
  * Campaigns (SPEC D1, D2, D7): who may do what (src/core/auth/roles.ts), which lifecycle step is
@@ -31,7 +32,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 export interface CampaignContext {
   control: SqlClient;
   clock: Clock;
-  /** Checks of content and offers (their schemas live in their own modules). */
+  /** Checks of content and offers; default CAMPAIGN_PART_CHECKS. */
   partChecks?: readonly PartCheck[];
 }
 
@@ -62,7 +63,7 @@ const invalid = (errors: FieldProblem[]): CampaignFailure => ({
 
 /** Validates a definition, including that its audience exists in the workspace. */
 const checkDefinition = async (ctx: CampaignContext, workspaceId: string, input: unknown) => {
-  const v = validateCampaign(input, ctx.partChecks ?? []);
+  const v = validateCampaign(input, ctx.partChecks ?? CAMPAIGN_PART_CHECKS);
   if (!v.ok) return err(invalid(v.error.map((e) => ({ ...e, path: `definition.${e.path}` }))));
   if ((await getAudience(ctx.control, workspaceId, v.value.audienceId)) === null) {
     return err(

@@ -7,6 +7,7 @@ import { registerChurnCommands } from './commands/churn.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
+import { registerPlanCommands } from './commands/plan.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { serve } from './serve.ts';
@@ -52,6 +53,7 @@ registerChurnCommands(program, () => openRuntime(config()));
 registerDemoCommands(program, config);
 registerImportCommand(program, () => Warehouse.open(config().warehousePath));
 registerKeysCommand(program, () => openRuntime(config()));
+registerPlanCommands(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 

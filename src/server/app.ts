@@ -6,6 +6,7 @@ import { registerOpenApi } from './openapi.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
+import { registerPlannerRoutes } from './routes/planner.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerScoreRoutes } from './routes/scores.ts';
@@ -54,6 +55,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerScoreRoutes(api, rt);
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
+    registerPlannerRoutes(api, rt);
   });
   return app;
 };

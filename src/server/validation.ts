@@ -1,14 +1,8 @@
-import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
-import { parseTimestamp } from '../core/events/timestamp.ts';
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-if (!FormatRegistry.Has('date-time')) {
-  // Read as `parseTimestamp` reads it: a time without a zone is UTC.
-  FormatRegistry.Set('date-time', (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(parseTimestamp(v)));
-}
+import '../core/formats.ts';
 
 /** `/children/0/days` → `children[0].days` (the path style of every Rekindle error). */
 export const pointerToPath = (pointer: string, prefix: string): string => {

@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHANNELS, MESSAGE_CLASSES } from '../channels/channels.ts';
+import '../formats.ts';
+import { Ladder } from '../strategies/ladder.ts';
 
 /**
  * A campaign (reach task, SPEC D1–D6) as the API takes it. These TypeBox schemas are the
@@ -123,6 +125,8 @@ export const CampaignDefinition = Type.Object(
     variants: Type.Array(Variant, { maxItems: 10, default: [] }),
     holdoutShare: Type.Number({ minimum: 0, maximum: 0.5, default: 0.1 }),
     reEligibilityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+    // A recall strategy: the first step, then non-responders worth the next channel (SPEC D6).
+    ladder: Type.Optional(Ladder),
     outsideWindow: Type.Union([Type.Literal('hold'), Type.Literal('drop')], {
       default: 'hold',
       description:

@@ -2,6 +2,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { err, ok, type Result } from '../result.ts';
 import { checkTiming } from './next-slot.ts';
+import { checkLadder } from '../strategies/ladder.ts';
 import { CampaignDefinition } from './schema.ts';
 
 export interface FieldProblem {
@@ -63,6 +64,18 @@ export const validateCampaign = (
   });
   if (def.variants.length === 1)
     problems.push({ path: 'variants', message: 'an A/B test needs at least two variants (or none)' });
+  if (def.ladder) {
+    problems.push(...checkLadder(def.ladder, 'ladder'));
+    def.ladder.steps.forEach((s, i) => {
+      if (!(def.channels as readonly string[]).includes(s.channel))
+        problems.push({
+          path: `ladder.steps[${i}].channel`,
+          message: `'${s.channel}' is not one of the campaign's channels`,
+        });
+    });
+    if (def.timing.kind === 'triggered')
+      problems.push({ path: 'ladder', message: 'a ladder runs on scheduled slots, not on triggers' });
+  }
   if (def.class === 'transactional' && def.holdoutShare > 0)
     problems.push({ path: 'holdoutShare', message: 'transactional messages have no holdout; set it to 0' });
   for (const check of extraChecks) problems.push(...check(def));

@@ -14,7 +14,12 @@ import { err, ok, type Result } from '../result.ts';
  */
 
 /** Events Rekindle appends itself (source `scores`); they never count as a user's activity. */
-export const SYSTEM_EVENTS = ['tier_changed', 'lifecycle_changed', 'warning_raised', 'churn_risk_changed'] as const;
+export const SYSTEM_EVENTS = [
+  'tier_changed',
+  'lifecycle_changed',
+  'warning_raised',
+  'churn_risk_changed',
+] as const;
 
 export const LIFECYCLE_STAGES = ['new', 'growing', 'mature', 'silent', 'churned'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];

@@ -11,6 +11,7 @@ import {
   updateCampaignAs,
   type CampaignContext,
 } from '../../campaigns/campaigns.ts';
+import { estimateCampaignAs, previewCampaignAs, type EstimateContext } from '../../campaigns/estimate.ts';
 import type { CampaignRecord, CampaignReview } from '../../storage/control/campaigns.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import {
@@ -19,6 +20,10 @@ import {
   CampaignList,
   CampaignView,
   CreateCampaignBody,
+  EstimateBody,
+  EstimateView,
+  PreviewBody,
+  PreviewView,
   ListCampaignsQuery,
   ReviewBody,
   UpdateCampaignBody,
@@ -60,7 +65,53 @@ const tags = ['campaigns'];
 const one = { 200: CampaignView, ...errorResponses };
 
 /** Campaigns (SPEC D1, D7): CRUD, submit, review (four eyes), pause / resume / cancel. */
-export const registerCampaignRoutes = (app: FastifyInstance, ctx: CampaignContext): void => {
+export const registerCampaignRoutes = (
+  app: FastifyInstance,
+  ctx: CampaignContext & EstimateContext,
+): void => {
+  app.post(
+    '/v1/campaigns/:id/preview',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'The content rendered for a sample user (contacts masked), with SMS segments, links and content issues',
+        params: CampaignIdParams,
+        body: PreviewBody,
+        response: { 200: PreviewView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      const { userId } = req.body as PreviewBody;
+      return sendOutcome(reply, await previewCampaignAs(ctx, actorOf(req), id, { userId }), (v) => v);
+    },
+  );
+
+  app.post(
+    '/v1/campaigns/:id/estimate',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Cost calculator before launch: a dry run of the planner over today’s audience, then direct, opportunity and hidden costs and the expected ROI (operator, reviewer, admin)',
+        params: CampaignIdParams,
+        body: EstimateBody,
+        response: { 200: EstimateView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as CampaignIdParams;
+      return sendOutcome(
+        reply,
+        await estimateCampaignAs(ctx, actorOf(req), id, req.body as EstimateBody),
+        (v) => v,
+      );
+    },
+  );
+
   app.get(
     '/v1/campaigns',
     {

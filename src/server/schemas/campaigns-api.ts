@@ -76,3 +76,64 @@ export const CampaignDetail = Type.Composite([
 ]);
 
 export const CampaignList = Type.Object({ campaigns: Type.Array(CampaignView) });
+
+export const PreviewBody = Type.Object(
+  {
+    userId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'default: the first audience member' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PreviewBody = Static<typeof PreviewBody>;
+
+export const PreviewView = Type.Object({
+  userId: Type.String(),
+  offer: Type.Unknown({
+    description: 'the offer as it would be issued to this user (the code is not a real one)',
+  }),
+  preview: Type.Unknown({
+    description: 'per channel: the rendered content, SMS encoding and segments, links, issues',
+  }),
+});
+
+const share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+export const EstimateBody = Type.Object(
+  {
+    conversionRate: share('expected share of recipients who convert with the campaign'),
+    baselineConversionRate: share('share who would convert anyway (the holdout’s rate)'),
+    averageOrderCents: Type.Number({
+      minimum: 0,
+      description: 'average order value of a conversion, in cents',
+    }),
+    marginRate: share('gross margin as a share of order value'),
+    unsubscribeRate: Type.Optional(share('share of messages that make the recipient unsubscribe')),
+    hidden: Type.Optional(
+      Type.Object(
+        {
+          reachableUserValueCents: Type.Optional(Type.Number({ minimum: 0 })),
+          complaintCostCents: Type.Optional(Type.Number({ minimum: 0 })),
+          otherCents: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EstimateBody = Static<typeof EstimateBody>;
+
+export const EstimateView = Type.Object({
+  members: Type.Integer(),
+  messages: Type.Integer(),
+  holdout: Type.Integer(),
+  skipped: Type.Integer(),
+  skipReasons: Type.Record(Type.String(), Type.Integer()),
+  byChannel: Type.Array(
+    Type.Object({ channel: Type.String(), messages: Type.Integer(), priceCents: Type.Number() }),
+  ),
+  offer: Type.Union([Type.Object({ issued: Type.Integer(), averageValueCents: Type.Number() }), Type.Null()]),
+  cost: Type.Unknown({
+    description: 'direct (messages, offers), opportunity, hidden, total, expected revenue and ROI',
+  }),
+});

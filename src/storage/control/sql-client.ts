@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 /** The one interface the control plane talks to, whether PostgreSQL or embedded PGlite. */
 export interface SqlClient {
@@ -8,11 +11,34 @@ export interface SqlClient {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Many rows at once with `COPY … FROM STDIN (FORMAT csv)`: several times faster than INSERT for
+   * hundreds of thousands of rows. `csv` is RFC 4180 text (see `csvRow`); table and column names
+   * are code constants, checked.
+   */
+  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const copyStatement = (table: string, columns: readonly string[], source: string): string => {
+  for (const name of [table, ...columns])
+    if (!SCHEMA_NAME.test(name)) throw new Error(`invalid identifier for COPY: ${name}`);
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT csv)`;
+};
+
+/** One CSV line (with its newline) for `copyCsv`: null is an empty unquoted field, text is quoted. */
+export const csvRow = (values: readonly (string | number | null)[]): string =>
+  `${values
+    .map((v) => (v === null ? '' : typeof v === 'number' ? String(v) : `"${v.replaceAll('"', '""')}"`))
+    .join(',')}\n`;
+
+const pgCopy = async (conn: pg.PoolClient, table: string, columns: readonly string[], csv: string) => {
+  const stream = conn.query(copyFrom(copyStatement(table, columns, 'STDIN')));
+  await pipeline(Readable.from([csv]), stream);
+};
 
 const assertSchemaName = (schema: string): void => {
   // A schema name is an identifier that cannot be a bound parameter, so only a strict shape is allowed.
@@ -32,6 +58,15 @@ class PostgresClient implements SqlClient {
     await this.pool.query(sql);
   }
 
+  async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+    const conn = await this.pool.connect();
+    try {
+      await pgCopy(conn, table, columns, csv);
+    } finally {
+      conn.release();
+    }
+  }
+
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
     const conn = await this.pool.connect();
     const tx: SqlClient = {
@@ -41,6 +76,7 @@ class PostgresClient implements SqlClient {
       exec: async (sql) => {
         await conn.query(sql);
       },
+      copyCsv: (table, columns, csv) => pgCopy(conn, table, columns, csv),
       transaction: (inner) => inner(tx),
       close: async () => undefined,
     };
@@ -74,6 +110,10 @@ class PgliteClient implements SqlClient {
     await this.db.exec(sql);
   }
 
+  async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+    await this.db.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([csv]) });
+  }
+
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
     return this.db.transaction(async (t) => {
       const tx: SqlClient = {
@@ -82,6 +122,9 @@ class PgliteClient implements SqlClient {
           (await t.query<R>(text, params as unknown[])).rows,
         exec: async (sql) => {
           await t.exec(sql);
+        },
+        copyCsv: async (table, columns, csv) => {
+          await t.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([csv]) });
         },
         transaction: (inner) => inner(tx),
         close: async () => undefined,

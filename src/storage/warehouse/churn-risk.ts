@@ -83,7 +83,13 @@ export const writeChurnRisk = (
         { prefix: '$2', event: '$3', time: '$4', source: '$5' },
       )} FROM temp.churn_risk_next n JOIN user_scores o ON o.user_id = n.user_id
        WHERE o.churn_risk_level IS NOT NULL AND o.churn_risk_level <> n.level`,
-      [run.modelVersion, `churn:${run.modelId}:${run.asOf}`, 'churn_risk_changed', run.scoredAt, SCORES_SOURCE],
+      [
+        run.modelVersion,
+        `churn:${run.modelId}:${run.asOf}`,
+        'churn_risk_changed',
+        run.scoredAt,
+        SCORES_SOURCE,
+      ],
     );
     const cleared = await tx.run(
       `UPDATE user_scores SET churn_risk_score = NULL, churn_risk_level = NULL

@@ -1,47 +1,7 @@
 import type { GbdtModel } from './gbdt.ts';
 import type { FeatureMatrix } from './matrix.ts';
+import { flattenForest } from './forest.ts';
 import { sigmoid } from './sigmoid.ts';
-
-/** All trees of a model in one set of arrays (global node indices), for a tight scoring loop. */
-interface Forest {
-  roots: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
-}
-
-const forests = new WeakMap<GbdtModel, Forest>();
-
-const flatten = (model: GbdtModel): Forest => {
-  const cached = forests.get(model);
-  if (cached) return cached;
-  let total = 0;
-  for (const t of model.trees) total += t.feature.length;
-  const f: Forest = {
-    roots: new Int32Array(model.trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    value: new Float64Array(total),
-  };
-  let at = 0;
-  model.trees.forEach((t, i) => {
-    f.roots[i] = at;
-    f.feature.set(t.feature, at);
-    f.threshold.set(t.threshold, at);
-    f.value.set(t.value, at);
-    for (let k = 0; k < t.feature.length; k++) {
-      f.left[at + k] = (t.left[k] as number) + at;
-      f.right[at + k] = (t.right[k] as number) + at;
-    }
-    at += t.feature.length;
-  });
-  forests.set(model, f);
-  return f;
-};
 
 const checkShape = (model: GbdtModel, x: FeatureMatrix): void => {
   if (x.cols !== model.featureNames.length) {
@@ -95,7 +55,7 @@ const compile = (model: GbdtModel): readonly TreeBlock[] | null => {
 /** The reference scorer: walks the node arrays. Same additions in the same order as the compiled one. */
 export const predictMarginWalk = (model: GbdtModel, x: FeatureMatrix): Float64Array => {
   checkShape(model, x);
-  const { roots, feature, threshold, left, right, value } = flatten(model);
+  const { roots, feature, threshold, left, right, value } = flattenForest(model);
   const d = x.cols;
   const v = x.values;
   const out = new Float64Array(x.rows);

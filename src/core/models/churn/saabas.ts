@@ -1,3 +1,4 @@
+import { flattenForest, type Forest } from './forest.ts';
 import type { GbdtModel } from './gbdt.ts';
 import type { FeatureMatrix } from './matrix.ts';
 import type { Tree } from './tree.ts';
@@ -20,12 +21,7 @@ const nodeExpectations = (t: Tree): Float64Array => {
 };
 
 /** Every tree in one set of arrays (global node indices) with each node's expected output. */
-interface SaabasForest {
-  roots: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
+interface SaabasForest extends Forest {
   expected: Float64Array;
 }
 
@@ -34,28 +30,10 @@ const forests = new WeakMap<GbdtModel, SaabasForest>();
 const flatten = (model: GbdtModel): SaabasForest => {
   const cached = forests.get(model);
   if (cached) return cached;
-  let total = 0;
-  for (const t of model.trees) total += t.feature.length;
-  const f: SaabasForest = {
-    roots: new Int32Array(model.trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    expected: new Float64Array(total),
-  };
-  let at = 0;
-  model.trees.forEach((t, i) => {
-    f.roots[i] = at;
-    f.feature.set(t.feature, at);
-    f.threshold.set(t.threshold, at);
-    f.expected.set(nodeExpectations(t), at);
-    for (let k = 0; k < t.feature.length; k++) {
-      f.left[at + k] = (t.left[k] as number) + at;
-      f.right[at + k] = (t.right[k] as number) + at;
-    }
-    at += t.feature.length;
-  });
+  const base = flattenForest(model);
+  const expected = new Float64Array(base.feature.length);
+  model.trees.forEach((t, i) => expected.set(nodeExpectations(t), base.roots[i] as number));
+  const f = { ...base, expected };
   forests.set(model, f);
   return f;
 };

@@ -1,0 +1,231 @@
+import { matchesTrigger, triggerDueAt, type TriggerSpec } from '../core/campaigns/trigger-match.ts';
+import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
+import { planUsersByIds } from '../planner/plan-inputs.ts';
+import type { SlotContext } from '../planner/run-slot.ts';
+import { getCampaign, listCampaigns, type CampaignRecord } from '../storage/control/campaigns.ts';
+import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
+
+/**
+ * Triggered campaigns (SPEC D2): every event that arrives in the warehouse — from the SDKs, or
+ * a state change the scoring writes (tier_changed, warning_raised, …) — is matched against the
+ * running triggered campaigns. A match is queued durably (`trigger_queue`, one row per campaign
+ * and event) with its due time (arrival + delay); due rows are planned through the same planner
+ * as scheduled slots, so caps, quiet hours, opt-outs and budgets hold for triggers too.
+ *
+ * The matcher reads events by arrival time behind a cursor that lags `LAG_MS`, so a group that
+ * committed a little after its arrival time is still seen; the queue's primary key makes the
+ * overlap harmless.
+ */
+
+const LAG_MS = 30_000;
+const DUE_BATCH = 5_000;
+
+export interface TriggerTick {
+  matched: number;
+  planned: { sent: number; holdout: number; skipped: number };
+}
+
+const triggerOf = (c: CampaignRecord): TriggerSpec | null =>
+  c.definition.timing.kind === 'triggered' ? c.definition.timing : null;
+
+const running = async (ctx: SlotContext, workspaceId: string) =>
+  (await listCampaigns(ctx.control, workspaceId, { status: 'running' })).filter((c) => triggerOf(c) !== null);
+
+/** Matches newly arrived events and queues them; returns how many rows were queued. */
+export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Promise<number> => {
+  const now = ctx.clock();
+  const cursorRows = await ctx.control.query<{ received_at: Date }>(
+    'SELECT received_at FROM trigger_cursors WHERE workspace_id = $1',
+    [workspaceId],
+  );
+  // A first start does not replay history: triggers react to what arrives from now on.
+  const cursor = cursorRows[0] ? new Date(cursorRows[0].received_at).getTime() : now;
+  const campaigns = await running(ctx, workspaceId);
+  let queued = 0;
+  if (campaigns.length > 0) {
+    const names = [...new Set(campaigns.map((c) => triggerOf(c)?.event ?? ''))];
+    const events = await ctx.warehouse.query<{
+      message_id: string;
+      user_id: string;
+      event: string;
+      ts: Date;
+      received_at: Date;
+      order_id: string | null;
+      properties: string | null;
+    }>(
+      `SELECT message_id, user_id, event, ts, received_at, order_id, properties FROM events
+       WHERE received_at >= $1::TIMESTAMP AND received_at <= $2::TIMESTAMP AND event IN (${names.map((_, i) => `$${i + 3}`).join(', ')})`,
+      [new Date(cursor - LAG_MS).toISOString(), new Date(now).toISOString(), ...names],
+    );
+    const rows: unknown[][] = [];
+    for (const e of events) {
+      const props = e.properties ? (JSON.parse(e.properties) as Record<string, unknown>) : {};
+      const received = e.received_at.getTime();
+      for (const c of campaigns) {
+        const t = triggerOf(c);
+        // Only events that arrived after the campaign was approved start it.
+        if (!t || received < (c.approvedAt ?? Infinity) || !matchesTrigger(t, e.event, props)) continue;
+        rows.push([
+          c.id,
+          e.message_id,
+          e.user_id,
+          e.ts,
+          e.received_at,
+          new Date(triggerDueAt(t, received)),
+          e.order_id,
+        ]);
+      }
+    }
+    if (rows.length > 0) {
+      const col = (i: number) => rows.map((r) => r[i]);
+      const inserted = await ctx.control.query(
+        `INSERT INTO trigger_queue (campaign_id, message_id, workspace_id, user_id, event_ts, received_at, due_at, order_id)
+         SELECT c, m, $1, u, ts, r, d, o FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+                                                    $7::timestamptz[], $8::text[]) AS x(c, m, u, ts, r, d, o)
+         ON CONFLICT (campaign_id, message_id) DO NOTHING RETURNING 1`,
+        [workspaceId, col(0), col(1), col(2), col(3), col(4), col(5), col(6)],
+      );
+      queued = inserted.length;
+    }
+  }
+  await ctx.control.query(
+    `INSERT INTO trigger_cursors (workspace_id, received_at) VALUES ($1, $2)
+     ON CONFLICT (workspace_id) DO UPDATE SET received_at = greatest(trigger_cursors.received_at, excluded.received_at)`,
+    [workspaceId, new Date(now)],
+  );
+  return queued;
+};
+
+interface QueueRow {
+  campaign_id: string;
+  message_id: string;
+  user_id: string;
+  event_ts: Date;
+  order_id: string | null;
+}
+
+/**
+ * Plans the queued triggers that are due: rows whose `unlessEvent` happened meanwhile are
+ * skipped ('condition_met'); the rest go through the planner together, one message per user and
+ * campaign, and every row ends as sent, holdout or skipped with the planner's reason.
+ */
+export const planDueTriggers = async (
+  ctx: SlotContext,
+  workspaceId: string,
+): Promise<TriggerTick['planned']> => {
+  const now = ctx.clock();
+  const out = { sent: 0, holdout: 0, skipped: 0 };
+  const due = await ctx.control.query<QueueRow>(
+    `SELECT campaign_id, message_id, user_id, event_ts, order_id FROM trigger_queue
+     WHERE workspace_id = $1 AND status = 'waiting' AND due_at <= $2 ORDER BY due_at, campaign_id, message_id LIMIT ${DUE_BATCH}`,
+    [workspaceId, new Date(now)],
+  );
+  if (due.length === 0) return out;
+  const byCampaign = new Map<string, QueueRow[]>();
+  for (const r of due) byCampaign.set(r.campaign_id, [...(byCampaign.get(r.campaign_id) ?? []), r]);
+
+  const outcome = new Map<string, { status: 'sent' | 'holdout' | 'skipped'; reason: string | null }>();
+  const key = (campaignId: string, messageId: string) => `${campaignId}\u0000${messageId}`;
+  const batches: { campaign: CampaignRecord; rows: QueueRow[] }[] = [];
+  for (const [campaignId, rows] of byCampaign) {
+    const c = await getCampaign(ctx.control, workspaceId, campaignId);
+    const t = c && c.status === 'running' ? triggerOf(c) : null;
+    if (!c || !t) {
+      for (const r of rows)
+        outcome.set(key(campaignId, r.message_id), { status: 'skipped', reason: 'campaign_stopped' });
+      continue;
+    }
+    let live = rows;
+    if (t.unlessEvent) {
+      const happened = await ctx.warehouse.query<{ user_id: string; ts: Date; order_id: string | null }>(
+        `SELECT user_id, ts, order_id FROM events WHERE event = $1 AND ts <= $2::TIMESTAMP
+           AND user_id IN (SELECT unnest(from_json($3, '["VARCHAR"]')))`,
+        [t.unlessEvent, new Date(now).toISOString(), JSON.stringify(rows.map((r) => r.user_id))],
+      );
+      live = rows.filter((r) => {
+        // "Not dispatched": a later unlessEvent of the same user (and the same order, if the trigger named one).
+        const met = happened.some(
+          (h) =>
+            h.user_id === r.user_id &&
+            h.ts >= r.event_ts &&
+            (r.order_id === null || h.order_id === r.order_id),
+        );
+        if (met) outcome.set(key(campaignId, r.message_id), { status: 'skipped', reason: 'condition_met' });
+        return !met;
+      });
+    }
+    if (live.length > 0) batches.push({ campaign: c, rows: live });
+  }
+
+  const unsubscribed = await unsubscribesByUser(ctx.control, workspaceId);
+  const users = await planUsersByIds(
+    ctx.warehouse,
+    [...new Set(batches.flatMap((b) => b.rows.map((r) => r.user_id)))],
+    unsubscribed,
+  );
+  await ctx.control.transaction(async (tx) => {
+    if (batches.length > 0) {
+      await lockPlanner(tx, workspaceId);
+      const firstRow = new Map<string, QueueRow>();
+      const plan = await planAndWrite(tx, {
+        workspaceId,
+        slotAt: now,
+        batches: batches.map((b) => {
+          const members: string[] = [];
+          for (const r of b.rows) {
+            const k = `${b.campaign.id}\u0000${r.user_id}`;
+            if (firstRow.has(k)) {
+              // A second trigger of the same user in one batch: one message is enough.
+              outcome.set(key(b.campaign.id, r.message_id), {
+                status: 'skipped',
+                reason: 'duplicate_trigger',
+              });
+              continue;
+            }
+            firstRow.set(k, r);
+            members.push(r.user_id);
+          }
+          return { campaign: b.campaign, runId: `trg-${now}`, members };
+        }),
+        users,
+        at: now,
+      });
+      const rowOf = (campaignId: string, userId: string) => firstRow.get(`${campaignId}\u0000${userId}`);
+      for (const m of plan.result.messages) {
+        const r = rowOf(m.campaignId, m.userId);
+        if (r) outcome.set(key(m.campaignId, r.message_id), { status: 'sent', reason: null });
+      }
+      for (const h of plan.result.holdout) {
+        const r = rowOf(h.campaignId, h.userId);
+        if (r) outcome.set(key(h.campaignId, r.message_id), { status: 'holdout', reason: null });
+      }
+      for (const s of plan.result.skipped) {
+        const r = rowOf(s.campaignId, s.userId);
+        if (r) outcome.set(key(s.campaignId, r.message_id), { status: 'skipped', reason: s.reason });
+      }
+    }
+    const rows = due.map((r) => ({ r, o: outcome.get(key(r.campaign_id, r.message_id)) }));
+    await tx.query(
+      `UPDATE trigger_queue q SET status = x.s, reason = x.why, planned_at = $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS x(c, m, s, why)
+       WHERE q.workspace_id = $1 AND q.campaign_id = x.c AND q.message_id = x.m AND q.status = 'waiting'`,
+      [
+        workspaceId,
+        new Date(now),
+        rows.map((x) => x.r.campaign_id),
+        rows.map((x) => x.r.message_id),
+        rows.map((x) => x.o?.status ?? 'skipped'),
+        rows.map((x) => (x.o ? x.o.reason : 'not_planned')),
+      ],
+    );
+    for (const { o } of rows) out[o?.status ?? 'skipped']++;
+  });
+  return out;
+};
+
+/** One look: match what arrived, then plan what is due. */
+export const triggerTick = async (ctx: SlotContext, workspaceId = 'default'): Promise<TriggerTick> => {
+  const matched = await matchNewEvents(ctx, workspaceId);
+  const planned = await planDueTriggers(ctx, workspaceId);
+  return { matched, planned };
+};

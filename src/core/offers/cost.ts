@@ -1,0 +1,37 @@
+import type { Cents } from '../channels/channels.ts';
+import type { IssuedOffer } from './issue.ts';
+
+/** The cost of one issued offer, split by when it is booked. */
+export interface OfferCost {
+  /** Booked when the offer is issued (`costRecognition: issue`). */
+  atIssue: Cents;
+  /** Booked when the offer is redeemed (`costRecognition: redemption`), 0 until then. */
+  atRedemption: Cents;
+  total: Cents;
+}
+
+/**
+ * What an issued offer costs: its whole value at issue when the offer books its cost then
+ * (redeemed or not — a cash red packet is gone once sent), otherwise its value at redemption
+ * and nothing if it is never redeemed.
+ */
+export const offerCost = (
+  issued: Pick<IssuedOffer, 'valueCents' | 'costRecognition'>,
+  { redeemed }: { redeemed: boolean },
+): OfferCost => {
+  if (issued.costRecognition === 'issue')
+    return { atIssue: issued.valueCents, atRedemption: 0, total: issued.valueCents };
+  const atRedemption = redeemed ? issued.valueCents : 0;
+  return { atIssue: 0, atRedemption, total: atRedemption };
+};
+
+/**
+ * The cost to reserve for an offer before anyone redeems it (budgets): the whole value when
+ * booked at issue, else value × expected redemption rate, in whole cents.
+ */
+export const expectedOfferCost = (
+  issued: Pick<IssuedOffer, 'valueCents' | 'costRecognition' | 'expectedRedemptionRate'>,
+): Cents =>
+  issued.costRecognition === 'issue'
+    ? issued.valueCents
+    : Math.round(issued.valueCents * issued.expectedRedemptionRate);

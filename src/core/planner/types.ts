@@ -1,0 +1,152 @@
+import type { Cents, Channel, MessageClass } from '../channels/channels.ts';
+
+/**
+ * The planner's inputs and output (SPEC E1–E5, DESIGN principle 3). The shell (src/planner/)
+ * reads them from the stores; `planSlot` decides; the shell writes the outbox. Instants are
+ * epoch milliseconds (UTC); money is integer cents. See docs/planner.md for the rules.
+ */
+
+export interface PlanCampaign {
+  id: string;
+  runId: string;
+  step: string;
+  /** Transactional messages bypass caps, re-eligibility, quiet hours, send windows, conflicts and opt-outs. */
+  class: MessageClass;
+  /** Higher wins a same-slot conflict. */
+  priority: number;
+  /** e.g. 'recall', 'promotion'; matched against the user's preferred category in a conflict. */
+  category: string;
+  /** Allowed channels, the campaign's order of preference. */
+  channels: Channel[];
+  /** At most one message of this campaign per user in any N days (E2); null: no limit. */
+  reEligibilityDays: number | null;
+  /** 0 ≤ share ≤ 0.5 of eligible users held out (recorded, not sent). */
+  holdoutShare: number;
+  /** A/B variants with positive weights; [] = no test. */
+  variants: { id: string; weight: number }[];
+  /** Cost of one message per channel; a channel not listed costs nothing. */
+  costPerMessage: Partial<Record<Channel, Cents>>;
+  /** Cents the campaign may still spend; null = no budget. */
+  budgetRemaining: Cents | null;
+  department: string | null;
+  /** Outside quiet hours / send windows: hold to the next allowed local time, or drop. */
+  outsideWindow: 'hold' | 'drop';
+}
+
+export interface PlanUser {
+  userId: string;
+  /** IANA time zone; null (or a name Intl does not know) → policy.defaultTimezone. */
+  timezone: string | null;
+  /** Has a contact or token AND consent on the channel. */
+  reachable: Partial<Record<Channel, boolean>>;
+  /** Opt-outs (marketing): some channels, or all of them. */
+  unsubscribed: ReadonlySet<Channel> | 'all';
+  preferredChannel: Channel | null;
+  preferredCategory: string | null;
+}
+
+/** A message already sent or planned (the outbox), counted by the caps and re-eligibility. */
+export interface SentBefore {
+  userId: string;
+  campaignId: string;
+  channel: Channel;
+  class: MessageClass;
+  /** Its send instant (sendAt for a planned one). */
+  at: number;
+}
+
+export type CapWindow =
+  { kind: 'rolling'; hours: number } | { kind: 'calendar'; unit: 'day' | 'week' | 'month' };
+
+export interface CapRule {
+  /** Every message, or those of one channel. */
+  scope: 'total' | Channel;
+  max: number;
+  /** Calendar windows are in the user's time zone; weeks start on Monday. */
+  window: CapWindow;
+}
+
+/** A local time range 'HH:MM'–'HH:MM', start inclusive, end exclusive; may wrap midnight. */
+export interface LocalRange {
+  start: string;
+  end: string;
+}
+
+export interface PlannerPolicy {
+  caps: CapRule[];
+  /** No marketing sends in this local range; null: none. */
+  quietHours: LocalRange | null;
+  /** Per channel, the local times it may send in; a channel not listed may send at any time. */
+  sendWindows: Partial<Record<Channel, LocalRange[]>>;
+  defaultTimezone: string;
+  /** Marketing messages one user may get from one slot (usually 1, E3). */
+  maxMarketingPerSlot: number;
+  /** Messages left per channel (SMS packages); a channel not listed has no quota. */
+  channelQuota: Partial<Record<Channel, number>>;
+  /** Cents left per department; a department not listed has no budget. */
+  departmentBudget: Record<string, Cents>;
+}
+
+export interface PlanInput {
+  /** The slot's instant (the injected clock). */
+  slotAt: number;
+  campaigns: PlanCampaign[];
+  /** Campaign id → its snapshot's members (user ids; a repeated id counts once). */
+  members: ReadonlyMap<string, readonly string[]>;
+  /** A member without a profile is skipped 'no_profile'. */
+  users: ReadonlyMap<string, PlanUser>;
+  /** User id → messages already sent or planned (any class, any campaign). */
+  history: ReadonlyMap<string, readonly SentBefore[]>;
+  policy: PlannerPolicy;
+}
+
+export interface PlannedMessage {
+  campaignId: string;
+  runId: string;
+  step: string;
+  userId: string;
+  channel: Channel;
+  variant: string | null;
+  sendAt: number;
+  costCents: Cents;
+  /** `${campaignId}:${runId}:${step}:${userId}` */
+  idempotencyKey: string;
+}
+
+/** Why a member gets no message, in the order the rules apply. */
+export const SKIP_REASONS = [
+  'no_profile',
+  'unreachable',
+  'unsubscribed',
+  'cap_total',
+  'cap_channel',
+  're_eligibility',
+  'quiet_hours',
+  'send_window',
+  'conflict',
+  'campaign_budget',
+  'department_budget',
+  'channel_quota',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface Skipped {
+  campaignId: string;
+  userId: string;
+  reason: SkipReason;
+  /** Which rule and channel, in words; null where the reason says it all. */
+  detail: string | null;
+}
+
+export interface PlanResult {
+  messages: PlannedMessage[];
+  /** Eligible members held out: recorded, not sent, no budget, no cap. */
+  holdout: { campaignId: string; userId: string }[];
+  skipped: Skipped[];
+  /** Campaign id → cents planned (every campaign of the input). */
+  spend: Record<string, Cents>;
+  /** Department → cents planned (every department of the input's campaigns). */
+  departmentSpend: Record<string, Cents>;
+  /** Channel → messages planned on it, for the channels that have a quota. */
+  quotaUse: Partial<Record<Channel, number>>;
+}

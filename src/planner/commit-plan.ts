@@ -1,0 +1,121 @@
+import type { Channel } from '../core/channels/channels.ts';
+import { planSlot } from '../core/planner/plan-slot.ts';
+import type { PlanResult, PlanUser, SentBefore } from '../core/planner/types.ts';
+import type { CampaignRecord } from '../storage/control/campaigns.ts';
+import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import { writeOutbox } from './outbox.ts';
+import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
+
+/**
+ * The planner's critical section, shared by scheduled slots and triggers: inside the caller's
+ * control-plane transaction, take the workspace's planner lock, read the send history, budgets
+ * and quotas as they are now, plan, and write the outbox and the reservations. Two planner runs
+ * (two processes, a slot and a trigger) are serialised by the lock, so the second sees the
+ * first's messages in its history and its spend in the budgets.
+ */
+
+const PLANNER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('rekindle-planner:' || $1))";
+
+export const lockPlanner = async (tx: SqlClient, workspaceId: string): Promise<void> => {
+  await tx.query(PLANNER_LOCK, [workspaceId]);
+};
+
+export interface PlanBatch {
+  campaign: CampaignRecord;
+  runId: string;
+  members: readonly string[];
+  /** A ladder step other than the campaign's plain send: that step's number and channel. */
+  ladderStep?: { step: number; channel: Channel };
+}
+
+export interface CommittedPlan {
+  result: PlanResult;
+  planMs: number;
+  /** `beforeWrite` (e.g. the decisions into the warehouse) and the outbox rows. */
+  decisionsMs: number;
+  outboxMs: number;
+}
+
+export interface PlanRequest {
+  workspaceId: string;
+  slotAt: number;
+  batches: readonly PlanBatch[];
+  users: ReadonlyMap<string, PlanUser>;
+}
+
+/** Reads the history, budgets and quotas as they are in `tx` and plans; writes nothing. */
+export const computePlan = async (
+  tx: SqlClient,
+  o: PlanRequest,
+): Promise<{ result: PlanResult; planMs: number }> => {
+  const campaigns = o.batches.map((b) => b.campaign);
+  const { policy: settings } = await getPolicy(tx, o.workspaceId);
+  const quotas = await listChannelQuotas(tx, o.workspaceId);
+  const budgets = await listDepartmentBudgets(tx, o.workspaceId);
+  const prices = new Map<Channel, number>(quotas.map((q) => [q.channel, q.costCents]));
+  const history: Map<string, SentBefore[]> = await outboxHistory(
+    tx,
+    o.workspaceId,
+    o.slotAt - historyWindowMs(settings, campaigns),
+  );
+  const spentRows = await tx.query<{ campaign_id: string; spent: string | number }>(
+    `SELECT campaign_id, sum(cost_cents) AS spent FROM outbox WHERE workspace_id = $1 AND campaign_id = ANY($2::text[])
+     GROUP BY campaign_id`,
+    [o.workspaceId, campaigns.map((c) => c.id)],
+  );
+  const spent = new Map(spentRows.map((r) => [r.campaign_id, Number(r.spent)]));
+  const t = performance.now();
+  const result = planSlot({
+    slotAt: o.slotAt,
+    campaigns: o.batches.map((b) =>
+      planCampaignOf(b.campaign, b.runId, spent.get(b.campaign.id) ?? 0, prices, b.ladderStep),
+    ),
+    members: new Map(o.batches.map((b) => [b.campaign.id, b.members])),
+    users: o.users,
+    history,
+    policy: plannerPolicyOf(settings, quotas, budgets),
+  });
+  return { result, planMs: performance.now() - t };
+};
+
+/**
+ * Call with the lock held (`lockPlanner`) in the same transaction. At most one batch per
+ * campaign (the planner keys members by campaign); plan several steps of one campaign with
+ * several calls in the same transaction: each sees the previous one's messages.
+ */
+export const planAndWrite = async (
+  tx: SqlClient,
+  o: PlanRequest & {
+    at: number;
+    /** Runs before the outbox is written (e.g. decisions into the warehouse). */
+    beforeWrite?: (result: PlanResult) => Promise<void>;
+  },
+): Promise<CommittedPlan> => {
+  const { result, planMs } = await computePlan(tx, o);
+  const t = performance.now();
+  await o.beforeWrite?.(result);
+  const t2 = performance.now();
+  await writeOutbox(
+    tx,
+    o.workspaceId,
+    result,
+    o.batches.map((b) => b.campaign),
+    o.at,
+  );
+  const t3 = performance.now();
+  for (const [dept, cents] of Object.entries(result.departmentSpend)) {
+    await tx.query(
+      'UPDATE department_budgets SET reserved_cents = reserved_cents + $3 WHERE workspace_id = $1 AND department = $2',
+      [o.workspaceId, dept, cents],
+    );
+  }
+  for (const [channel, n] of Object.entries(result.quotaUse)) {
+    await tx.query('UPDATE channel_quotas SET used = used + $3 WHERE workspace_id = $1 AND channel = $2', [
+      o.workspaceId,
+      channel,
+      n,
+    ]);
+  }
+  return { result, planMs, decisionsMs: t2 - t, outboxMs: t3 - t2 };
+};

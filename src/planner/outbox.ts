@@ -1,0 +1,60 @@
+import type { PlanResult } from '../core/planner/types.ts';
+import type { CampaignRecord } from '../storage/control/campaigns.ts';
+import { csvRow, type SqlClient } from '../storage/control/sql-client.ts';
+
+/** The outbox columns the planner writes, in COPY order. */
+export const OUTBOX_COLUMNS = [
+  'idempotency_key',
+  'workspace_id',
+  'campaign_id',
+  'run_id',
+  'step',
+  'user_id',
+  'channel',
+  'class',
+  'variant',
+  'send_at',
+  'cost_cents',
+  'created_at',
+] as const;
+
+/** Rows per COPY: bounds the text held in memory at once. */
+const CHUNK = 100_000;
+
+/**
+ * The planned messages into the outbox, inside the planner's transaction, with COPY (a 1 M slot
+ * writes hundreds of thousands of rows). The idempotency key is the primary key: the planner's
+ * lock and its re-check make a key new here, so a duplicate is a bug and aborts the whole plan
+ * rather than being silently dropped.
+ */
+export const writeOutbox = async (
+  tx: SqlClient,
+  workspaceId: string,
+  result: PlanResult,
+  campaigns: readonly CampaignRecord[],
+  at: number,
+): Promise<number> => {
+  const classOf = new Map(campaigns.map((c) => [c.id, c.definition.class]));
+  const created = new Date(at).toISOString();
+  for (let i = 0; i < result.messages.length; i += CHUNK) {
+    let csv = '';
+    for (const m of result.messages.slice(i, i + CHUNK)) {
+      csv += csvRow([
+        m.idempotencyKey,
+        workspaceId,
+        m.campaignId,
+        m.runId,
+        m.step,
+        m.userId,
+        m.channel,
+        classOf.get(m.campaignId) ?? 'marketing',
+        m.variant,
+        new Date(m.sendAt).toISOString(),
+        m.costCents,
+        created,
+      ]);
+    }
+    await tx.copyCsv('outbox', OUTBOX_COLUMNS, csv);
+  }
+  return result.messages.length;
+};

@@ -1,0 +1,240 @@
+import type { PolicySettings } from '../core/campaigns/policy-schema.ts';
+import type { CampaignDefinition } from '../core/campaigns/schema.ts';
+import { isChannel, type Channel, type MessageClass } from '../core/channels/channels.ts';
+import type { PlanCampaign, PlannerPolicy, PlanUser, SentBefore } from '../core/planner/types.ts';
+import type { ChannelQuota, DepartmentBudget } from '../storage/control/planner-settings.ts';
+import type { CampaignRecord } from '../storage/control/campaigns.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
+
+/**
+ * Reading what the planner needs from the two stores and shaping it into the pure planner's
+ * inputs (src/core/planner). Nothing here decides anything.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** The planner's campaign: the definition plus what the run and the stores say. */
+export const planCampaignOf = (
+  c: CampaignRecord,
+  runId: string,
+  spentCents: number,
+  prices: ReadonlyMap<Channel, number>,
+  ladderStep?: { step: number; channel: Channel },
+): PlanCampaign => {
+  const d: CampaignDefinition = c.definition;
+  const channels = ladderStep ? [ladderStep.channel] : [...d.channels];
+  return {
+    id: c.id,
+    runId,
+    step: String(ladderStep?.step ?? 0),
+    class: d.class as MessageClass,
+    priority: d.priority,
+    category: d.category,
+    channels,
+    reEligibilityDays: d.reEligibilityDays ?? null,
+    holdoutShare: d.holdoutShare,
+    variants: d.variants.map((v) => ({ id: v.id, weight: v.weight })),
+    costPerMessage: Object.fromEntries(channels.map((ch) => [ch, prices.get(ch) ?? 0])),
+    budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),
+    department: d.department ?? null,
+    outsideWindow: d.outsideWindow,
+  };
+};
+
+export const plannerPolicyOf = (
+  settings: PolicySettings,
+  quotas: readonly ChannelQuota[],
+  budgets: readonly DepartmentBudget[],
+): PlannerPolicy => ({
+  caps: settings.caps.map((c) => ({ scope: c.scope as 'total' | Channel, max: c.max, window: c.window })),
+  quietHours: settings.quietHours,
+  sendWindows: settings.sendWindows as PlannerPolicy['sendWindows'],
+  defaultTimezone: settings.defaultTimezone,
+  maxMarketingPerSlot: settings.maxMarketingPerSlot,
+  channelQuota: Object.fromEntries(quotas.map((q) => [q.channel, Math.max(0, q.quota - q.used)])),
+  departmentBudget: Object.fromEntries(
+    budgets.map((b) => [b.department, Math.max(0, b.limitCents - b.reservedCents)]),
+  ),
+});
+
+/** How far back the caps and re-eligibility look: the history the planner must see. */
+export const historyWindowMs = (settings: PolicySettings, campaigns: readonly CampaignRecord[]): number => {
+  let days = 1;
+  for (const cap of settings.caps) {
+    const d =
+      cap.window.kind === 'rolling'
+        ? cap.window.hours / 24
+        : cap.window.unit === 'day'
+          ? 2
+          : cap.window.unit === 'week'
+            ? 8
+            : 32;
+    days = Math.max(days, d);
+  }
+  for (const c of campaigns) days = Math.max(days, c.definition.reEligibilityDays ?? 0);
+  return Math.ceil(days) * DAY_MS;
+};
+
+/** Members of a snapshot, in id order. */
+export const snapshotMemberIds = async (warehouse: Warehouse, snapshotId: string): Promise<string[]> =>
+  (
+    await warehouse.columns(
+      'SELECT user_id FROM audience_snapshot_members WHERE snapshot_id = $1 ORDER BY user_id',
+      [snapshotId],
+    )
+  )['user_id'] as string[];
+
+/**
+ * Profiles of the given users: time zone, which channels can reach them (a contact or token AND
+ * consent; in-app and webhook need neither), preferences from traits, opt-outs.
+ */
+const planUsersWhere = async (
+  warehouse: Warehouse,
+  who: string,
+  params: SqlParam[],
+  unsubscribed: ReadonlyMap<string, ReadonlySet<Channel> | 'all'>,
+): Promise<Map<string, PlanUser>> => {
+  const users = new Map<string, PlanUser>();
+  const c = await warehouse.columns(
+    `SELECT p.user_id, p.timezone,
+            p.push_token IS NOT NULL AND coalesce(p.consent_push, true) AS push,
+            p.email IS NOT NULL AND coalesce(p.consent_email, false) AS email,
+            p.phone IS NOT NULL AND coalesce(p.consent_sms, false) AS sms,
+            p.phone IS NOT NULL AND coalesce(p.consent_call, false) AS call,
+            coalesce(p.consent_wecom, false) AS wecom,
+            p.traits->>'preferred_channel' AS preferred_channel,
+            p.traits->>'preferred_category' AS preferred_category
+     FROM profiles p WHERE p.user_id IN (${who})`,
+    params,
+  );
+  const ids = (c['user_id'] ?? []) as string[];
+  const tz = (c['timezone'] ?? []) as (string | null)[];
+  const flag = (name: string) => (c[name] ?? []) as boolean[];
+  const push = flag('push');
+  const email = flag('email');
+  const sms = flag('sms');
+  const call = flag('call');
+  const wecom = flag('wecom');
+  const prefChannel = (c['preferred_channel'] ?? []) as (string | null)[];
+  const prefCategory = (c['preferred_category'] ?? []) as (string | null)[];
+  const none: ReadonlySet<Channel> = new Set();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    const preferred = prefChannel[i] ?? null;
+    users.set(id, {
+      userId: id,
+      timezone: tz[i] ?? null,
+      reachable: {
+        push: push[i] === true,
+        in_app: true,
+        email: email[i] === true,
+        sms: sms[i] === true,
+        call: call[i] === true,
+        wecom: wecom[i] === true,
+        webhook: true,
+      },
+      unsubscribed: unsubscribed.get(id) ?? none,
+      preferredChannel: preferred !== null && isChannel(preferred) ? preferred : null,
+      preferredCategory: prefCategory[i] ?? null,
+    });
+  }
+  return users;
+};
+
+/** Everyone in the snapshots. */
+export const planUsers = async (
+  warehouse: Warehouse,
+  snapshotIds: readonly string[],
+  unsubscribed: ReadonlyMap<string, ReadonlySet<Channel> | 'all'>,
+): Promise<Map<string, PlanUser>> =>
+  snapshotIds.length === 0
+    ? new Map()
+    : planUsersWhere(
+        warehouse,
+        `SELECT DISTINCT user_id FROM audience_snapshot_members WHERE snapshot_id IN (${snapshotIds.map((_, i) => `$${i + 1}`).join(', ')})`,
+        [...snapshotIds],
+        unsubscribed,
+      );
+
+/** The given users (a trigger batch). Ids travel as one JSON parameter. */
+export const planUsersByIds = async (
+  warehouse: Warehouse,
+  userIds: readonly string[],
+  unsubscribed: ReadonlyMap<string, ReadonlySet<Channel> | 'all'>,
+): Promise<Map<string, PlanUser>> =>
+  userIds.length === 0
+    ? new Map()
+    : planUsersWhere(
+        warehouse,
+        `SELECT unnest(from_json($1, '["VARCHAR"]'))`,
+        [JSON.stringify(userIds)],
+        unsubscribed,
+      );
+
+/** Messages already in the outbox since `since` (planned or sent), by user: the caps' history. */
+export const outboxHistory = async (
+  tx: SqlClient,
+  workspaceId: string,
+  since: number,
+): Promise<Map<string, SentBefore[]>> => {
+  const rows = await tx.query<{
+    user_id: string;
+    campaign_id: string;
+    channel: string;
+    class: string;
+    send_at: Date;
+  }>(
+    `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
+     WHERE workspace_id = $1 AND send_at >= $2 AND status <> 'cancelled'`,
+    [workspaceId, new Date(since)],
+  );
+  const out = new Map<string, SentBefore[]>();
+  for (const r of rows) {
+    const list = out.get(r.user_id) ?? [];
+    list.push({
+      userId: r.user_id,
+      campaignId: r.campaign_id,
+      channel: r.channel as Channel,
+      class: r.class as MessageClass,
+      at: new Date(r.send_at).getTime(),
+    });
+    out.set(r.user_id, list);
+  }
+  return out;
+};
+
+/**
+ * What each user is worth to a recall ladder, in cents: the LTV score when one was computed,
+ * else what they spent in the 365 days before `at`. `who` selects the users (SQL with `params`).
+ */
+export const userValuesCents = async (
+  warehouse: Warehouse,
+  who: string,
+  params: SqlParam[],
+  at: number,
+): Promise<Map<string, number>> => {
+  const n = params.length;
+  const c = await warehouse.columns(
+    `WITH ids AS (SELECT DISTINCT user_id FROM (${who}) AS w(user_id)),
+          spend AS (SELECT user_id, sum(amount) AS s FROM events
+                    WHERE amount IS NOT NULL AND ts >= $${n + 1}::TIMESTAMP AND ts < $${n + 2}::TIMESTAMP
+                      AND user_id IN (SELECT user_id FROM ids) GROUP BY user_id)
+     SELECT ids.user_id, CAST(round(100 * coalesce(us.ltv, spend.s, 0)) AS BIGINT) AS cents
+     FROM ids LEFT JOIN user_scores us ON us.user_id = ids.user_id LEFT JOIN spend ON spend.user_id = ids.user_id`,
+    [...params, new Date(at - 365 * DAY_MS).toISOString(), new Date(at).toISOString()],
+  );
+  const ids = (c['user_id'] ?? []) as string[];
+  const cents = (c['cents'] ?? []) as (bigint | number)[];
+  return new Map(ids.map((id, i) => [id, Number(cents[i] ?? 0)]));
+};
+
+export const snapshotWho = (snapshotId: string): { who: string; params: SqlParam[] } => ({
+  who: 'SELECT user_id FROM audience_snapshot_members WHERE snapshot_id = $1',
+  params: [snapshotId],
+});
+
+export const idsWho = (userIds: readonly string[]): { who: string; params: SqlParam[] } => ({
+  who: `SELECT unnest(from_json($1, '["VARCHAR"]'))`,
+  params: [JSON.stringify(userIds)],
+});

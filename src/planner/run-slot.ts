@@ -1,0 +1,303 @@
+import { takeSnapshot } from '../audience/saved-audiences.ts';
+import type { Actor } from '../core/auth/roles.ts';
+import { nextSlot } from '../core/campaigns/next-slot.ts';
+import type { Clock } from '../core/clock.ts';
+import type { PlanResult } from '../core/planner/types.ts';
+import { appendAudit } from '../storage/control/audit-log.ts';
+import {
+  dueCampaigns,
+  getCampaign,
+  updateCampaignRow,
+  type CampaignRecord,
+} from '../storage/control/campaigns.ts';
+import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { nextLadderStep } from '../core/strategies/ladder.ts';
+import { lockPlanner, planAndWrite } from './commit-plan.ts';
+import { planUsers, snapshotMemberIds, snapshotWho, userValuesCents } from './plan-inputs.ts';
+
+/**
+ * One planner run: every campaign due at `slotAt` planned together (SPEC E1–E5, DESIGN
+ * principle 3). The imperative shell around `planSlot`:
+ *
+ * 1. snapshot each due campaign's audience (members frozen in the warehouse);
+ * 2. read profiles, consents, opt-outs;
+ * 3. under a per-workspace advisory lock, in one control-plane transaction: re-check that each
+ *    campaign is still due, read the send history, budgets and quotas, plan, and write the
+ *    outbox, the reservations, the run records and the campaigns' next slots — so two planner
+ *    runs can never both spend the same budget or cap;
+ * 4. the holdout and skip decisions go to the warehouse (`plan_decisions`) before that commit,
+ *    keyed by run id.
+ */
+
+export interface SlotContext {
+  control: SqlClient;
+  warehouse: Warehouse;
+  clock: Clock;
+}
+
+export interface CampaignRunReport {
+  campaignId: string;
+  runId: string;
+  snapshotId: string;
+  members: number;
+  messages: number;
+  holdout: number;
+  skipped: number;
+  spendCents: number;
+  skipReasons: Record<string, number>;
+}
+
+export interface SlotReport {
+  slotAt: number;
+  campaigns: CampaignRunReport[];
+  ms: {
+    snapshots: number;
+    inputs: number;
+    plan: number;
+    /** Decisions into the warehouse, outbox rows, run records and next slots. */
+    write: number;
+    decisions: number;
+    outbox: number;
+    total: number;
+  };
+}
+
+/**
+ * The run id of a campaign's owed slot (its next_slot_at, which may be a little before the
+ * instant the planner runs): deterministic, so a re-planned slot has the same keys.
+ */
+export const runIdOf = (campaignId: string, owedSlotAt: number): string => `${campaignId}@${owedSlotAt}`;
+
+const systemActor = (c: CampaignRecord): Actor => ({
+  userId: c.approvedBy ?? c.ownerId,
+  workspaceId: c.workspaceId,
+  name: 'planner',
+  role: 'admin',
+});
+
+export const runSlot = async (
+  ctx: SlotContext,
+  workspaceId: string,
+  slotAt: number,
+  options: { campaigns?: readonly CampaignRecord[] } = {},
+): Promise<SlotReport> => {
+  const t0 = performance.now();
+  const due = (options.campaigns ?? (await dueCampaigns(ctx.control, workspaceId, slotAt))).filter(
+    (c) => c.definition.timing.kind !== 'triggered',
+  );
+  const empty: SlotReport = {
+    slotAt,
+    campaigns: [],
+    ms: { snapshots: 0, inputs: 0, plan: 0, write: 0, decisions: 0, outbox: 0, total: 0 },
+  };
+  if (due.length === 0) return empty;
+
+  const snapshots = new Map<string, { id: string; members: string[] }>();
+  for (const c of due) {
+    const snap = await takeSnapshot(
+      { control: ctx.control, warehouse: ctx.warehouse, clock: ctx.clock },
+      systemActor(c),
+      c.definition.audienceId,
+      { asOf: slotAt, purpose: `campaign:${c.id}` },
+    );
+    if (!snap.ok)
+      throw new Error(`campaign ${c.id}: snapshot of audience failed: ${JSON.stringify(snap.error)}`);
+    snapshots.set(c.id, {
+      id: snap.value.id,
+      members: await snapshotMemberIds(ctx.warehouse, snap.value.id),
+    });
+  }
+  // Recall ladders (SPEC D6): the first step only for users worth disturbing and worth its channel.
+  const ladderSkips: { campaignId: string; userId: string; reason: string }[] = [];
+  const snapshotSizes = new Map([...snapshots].map(([id, s]) => [id, s.members.length]));
+  for (const c of due) {
+    const ladder = c.definition.ladder;
+    const snap = snapshots.get(c.id);
+    if (!ladder || !snap) continue;
+    const { who, params } = snapshotWho(snap.id);
+    const values = await userValuesCents(ctx.warehouse, who, params, slotAt);
+    const keep: string[] = [];
+    for (const u of snap.members) {
+      const d = nextLadderStep(
+        ladder,
+        { valueCents: values.get(u) ?? 0, lastStep: -1, lastSentAt: null, respondedAt: null },
+        slotAt,
+      );
+      if (d.kind === 'send') keep.push(u);
+      else
+        ladderSkips.push({ campaignId: c.id, userId: u, reason: d.kind === 'done' ? d.reason : 'waiting' });
+    }
+    snapshots.set(c.id, { ...snap, members: keep });
+  }
+  const t1 = performance.now();
+  const unsubscribed = await unsubscribesByUser(ctx.control, workspaceId);
+  const users = await planUsers(
+    ctx.warehouse,
+    [...snapshots.values()].map((s) => s.id),
+    unsubscribed,
+  );
+  const t2 = performance.now();
+  let tPlan = 0;
+  let tWrite = 0;
+  let tDecisions = 0;
+  let tOutbox = 0;
+
+  const reports = await ctx.control.transaction(async (tx) => {
+    await lockPlanner(tx, workspaceId);
+    // Another planner may have run this slot while we took snapshots: only what is still due.
+    const still: CampaignRecord[] = [];
+    for (const c of due) {
+      const now = await getCampaign(tx, workspaceId, c.id, true);
+      if (
+        now &&
+        (now.status === 'scheduled' || now.status === 'running') &&
+        now.nextSlotAt !== null &&
+        now.nextSlotAt <= slotAt
+      )
+        still.push(now);
+    }
+    if (still.length === 0) return [];
+    const owed = new Map(still.map((c) => [c.id, c.nextSlotAt ?? slotAt]));
+    const runIds = new Map(still.map((c) => [c.id, runIdOf(c.id, owed.get(c.id) ?? slotAt)]));
+    const at = ctx.clock();
+    const tw0 = performance.now();
+    const { result, planMs, decisionsMs, outboxMs } = await planAndWrite(tx, {
+      workspaceId,
+      slotAt,
+      batches: still.map((c) => {
+        const first = c.definition.ladder?.steps[0];
+        return {
+          campaign: c,
+          runId: runIds.get(c.id) ?? '',
+          members: snapshots.get(c.id)?.members ?? [],
+          ...(first ? { ladderStep: { step: 0, channel: first.channel } } : {}),
+        };
+      }),
+      users,
+      at,
+      beforeWrite: (r) => writeDecisions(ctx.warehouse, r, runIds, slotAt, ladderSkips),
+    });
+    tPlan = planMs;
+    tDecisions = decisionsMs;
+    tOutbox = outboxMs;
+    const tw = tw0 + planMs;
+    const out: CampaignRunReport[] = [];
+    for (const c of still) {
+      const runId = runIds.get(c.id) ?? '';
+      const snap = snapshots.get(c.id);
+      const skipReasons: Record<string, number> = {};
+      let skipped = 0;
+      for (const s of [...result.skipped, ...ladderSkips])
+        if (s.campaignId === c.id) {
+          skipped++;
+          skipReasons[s.reason] = (skipReasons[s.reason] ?? 0) + 1;
+        }
+      const report: CampaignRunReport = {
+        campaignId: c.id,
+        runId,
+        snapshotId: snap?.id ?? '',
+        members: snapshotSizes.get(c.id) ?? 0,
+        messages: result.messages.filter((m) => m.campaignId === c.id).length,
+        holdout: result.holdout.filter((h) => h.campaignId === c.id).length,
+        skipped,
+        spendCents: result.spend[c.id] ?? 0,
+        skipReasons,
+      };
+      await tx.query(
+        `INSERT INTO campaign_runs (id, campaign_id, slot_at, snapshot_id, planned_at, members, messages, holdout, skipped,
+                                    spend_cents, skip_reasons)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb)`,
+        [
+          runId,
+          c.id,
+          new Date(owed.get(c.id) ?? slotAt),
+          report.snapshotId,
+          new Date(at),
+          report.members,
+          report.messages,
+          report.holdout,
+          report.skipped,
+          report.spendCents,
+          JSON.stringify(skipReasons),
+        ],
+      );
+      // Slots missed while no planner ran are not sent in a burst: the next one after now.
+      const next = nextSlot(c.definition.timing, Math.max(slotAt, owed.get(c.id) ?? slotAt), true);
+      const nextAt = next.ok ? next.value : null;
+      await updateCampaignRow(
+        tx,
+        workspaceId,
+        c.id,
+        // A ladder keeps running after its last slot: its follow-up steps are still owed.
+        { status: nextAt === null && !c.definition.ladder ? 'finished' : 'running', nextSlotAt: nextAt },
+        at,
+      );
+      await appendAudit(tx, {
+        workspaceId,
+        at,
+        actorId: null,
+        action: 'campaign.run',
+        objectType: 'campaign',
+        objectId: c.id,
+        details: {
+          ...report,
+          slotAt: new Date(slotAt).toISOString(),
+          nextSlotAt: nextAt && new Date(nextAt).toISOString(),
+        },
+      });
+      out.push(report);
+    }
+    tWrite = performance.now() - tw;
+    return out;
+  });
+  const t3 = performance.now();
+  return {
+    slotAt,
+    campaigns: reports,
+    ms: {
+      snapshots: t1 - t0,
+      inputs: t2 - t1 + (t3 - t2 - tPlan - tWrite),
+      plan: tPlan,
+      write: tWrite,
+      decisions: tDecisions,
+      outbox: tOutbox,
+      total: t3 - t0,
+    },
+  };
+};
+
+/** Holdout and skipped members of the runs, written to the warehouse (see plan_decisions). */
+const writeDecisions = async (
+  warehouse: Warehouse,
+  result: PlanResult,
+  runIds: ReadonlyMap<string, string>,
+  slotAt: number,
+  extraSkips: readonly { campaignId: string; userId: string; reason: string }[] = [],
+): Promise<void> => {
+  await warehouse.transaction(async (tx) => {
+    await tx.append('plan_decisions', (row) => {
+      for (const h of result.holdout) {
+        row.varchar(runIds.get(h.campaignId) ?? '');
+        row.varchar(h.campaignId);
+        row.timestamp(slotAt);
+        row.varchar(h.userId);
+        row.varchar('holdout');
+        row.varchar(null);
+        row.varchar(null);
+        row.end();
+      }
+      for (const s of [...result.skipped, ...extraSkips.map((x) => ({ ...x, detail: null }))]) {
+        row.varchar(runIds.get(s.campaignId) ?? '');
+        row.varchar(s.campaignId);
+        row.timestamp(slotAt);
+        row.varchar(s.userId);
+        row.varchar('skipped');
+        row.varchar(s.reason);
+        row.varchar(s.detail);
+        row.end();
+      }
+    });
+  });
+};
