@@ -89,6 +89,7 @@ describe('campaign permissions, each role × each action', () => {
     'campaign.cancel': ['admin'],
     'campaign.estimate': ['admin', 'reviewer', 'operator'],
     'planner.run': ['admin', 'operator'],
+    'offer.redeem': ['admin', 'operator'],
     'planner.configure': ['admin'],
   };
   for (const [action, roles] of Object.entries(expected) as [CampaignAction, Role[]][]) {

@@ -4,6 +4,7 @@ import { createSavedAudience } from '../src/audience/saved-audiences.ts';
 import { createCampaignAs, reviewCampaignAs, submitCampaignAs } from '../src/campaigns/campaigns.ts';
 import { estimateCampaignAs, previewCampaignAs } from '../src/campaigns/estimate.ts';
 import { planLadderFollowUps } from '../src/campaigns/ladder-follow-ups.ts';
+import { redeemOfferAs } from '../src/campaigns/offers.ts';
 import { triggerTick } from '../src/campaigns/triggers.ts';
 import type { Actor } from '../src/core/auth/roles.ts';
 import type { EventRow } from '../src/core/events/rows.ts';
@@ -431,5 +432,52 @@ describe('planner shell', () => {
         })
       ).ok,
     ).toBe(false);
+  });
+
+  it('issues an offer with each message, reserves its most in the budget, and books its cost at redemption once', async () => {
+    const { s, a, audienceId } = await setup();
+    const c = await approved(s, a, 'Coupon', {
+      audienceId,
+      timing: { kind: 'one_off', at: new Date(NOW).toISOString() },
+      channels: ['push'],
+      content: [{ ...content[0], body: '{{ offer.code }}' }],
+      holdoutShare: 0,
+      budgetCents: 1000,
+      offer: {
+        kind: 'coupon',
+        amount: { type: 'fixed', amount: 500 },
+        validityDays: 7,
+        expectedRedemptionRate: 0.3,
+        costRecognition: 'redemption',
+      },
+    });
+    const report = await runSlot(s, 'default', NOW);
+    // Each message reserves the coupon's 500 cents: the 1 000-cent budget pays for two.
+    expect(report.campaigns[0]).toMatchObject({ messages: 2, spendCents: 1000 });
+    expect(report.campaigns[0]?.skipReasons).toMatchObject({ campaign_budget: 2 });
+    const sent = await outbox(s);
+    const offers = await s.control.query<{
+      code: string;
+      user_id: string;
+      idempotency_key: string;
+      cost_at_issue: string;
+    }>('SELECT code, user_id, idempotency_key, cost_at_issue FROM offers_issued ORDER BY user_id');
+    expect(offers.map((o) => o.user_id)).toEqual(sent.map((m) => m.user_id));
+    expect(offers.map((o) => o.idempotency_key)).toEqual(sent.map((m) => m.idempotency_key));
+    expect(new Set(offers.map((o) => o.code)).size).toBe(2);
+    expect(offers.every((o) => Number(o.cost_at_issue) === 0)).toBe(true);
+
+    const code = offers[0]?.code ?? '';
+    const first = await redeemOfferAs(s, a.op, code.toLowerCase());
+    expect(first).toMatchObject({
+      ok: true,
+      value: { campaignId: c.id, costAtRedemption: 500, alreadyRedeemed: false },
+    });
+    expect(await redeemOfferAs(s, a.op, code)).toMatchObject({ ok: true, value: { alreadyRedeemed: true } });
+    expect(await redeemOfferAs(s, a.op, 'NOPE-NOPE')).toMatchObject({
+      ok: false,
+      error: { type: 'not_found' },
+    });
+    expect((await redeemOfferAs(s, { ...a.op, role: 'viewer' }, code)).ok).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { averageValueCents, offerPlan } from '../core/cost/offer-plan.ts';
 import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { computePlan } from '../planner/commit-plan.ts';
-import { planUsersByIds } from '../planner/plan-inputs.ts';
+import { orderHistories, planUsersByIds } from '../planner/plan-inputs.ts';
 import { runIdOf } from '../planner/run-slot.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planner-settings.ts';
@@ -35,23 +35,6 @@ const PREVIEW_SECRET = 'preview-not-a-real-code';
 const forbidden = (actor: Actor, action: 'campaign.read' | 'campaign.estimate'): CampaignFailure | null => {
   const p = canOnCampaign(actor, action);
   return p.allowed ? null : { type: 'forbidden', reason: p.reason };
-};
-
-/** Last order and average order value per user, for offers that depend on history. */
-const orderHistory = async (warehouse: Warehouse, userIds: readonly string[], at: number) => {
-  const c = await warehouse.columns(
-    `SELECT user_id, epoch_ms(max(ts)) AS last_order, CAST(round(100 * avg(amount)) AS BIGINT) AS aov FROM events
-     WHERE event = 'order' AND ts <= $2::TIMESTAMP AND user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))
-     GROUP BY user_id`,
-    [JSON.stringify(userIds), new Date(at).toISOString()],
-  );
-  const ids = (c['user_id'] ?? []) as string[];
-  return new Map(
-    ids.map((id, i) => [
-      id,
-      { lapsedSince: Number((c['last_order'] ?? [])[i]), averageOrderCents: Number((c['aov'] ?? [])[i]) },
-    ]),
-  );
 };
 
 const issueFor = (
@@ -103,7 +86,13 @@ export const previewCampaignAs = async (
     traits: typeof p['traits'] === 'string' ? (JSON.parse(p['traits']) as Record<string, unknown>) : null,
   };
   const offer = c.definition.offer
-    ? issueFor(c, c.definition.offer as Offer, userId, await orderHistory(ctx.warehouse, [userId], now), now)
+    ? issueFor(
+        c,
+        c.definition.offer as Offer,
+        userId,
+        await orderHistories(ctx.warehouse, [userId], now),
+        now,
+      )
     : null;
   const preview = previewContent(
     c.definition.content as ChannelContent[],
@@ -187,7 +176,7 @@ export const estimateCampaignAs = async (
   if (c.definition.offer) {
     // Amounts may depend on history: the average over (up to) 2 000 recipients.
     const sample = result.messages.slice(0, 2000).map((m) => m.userId);
-    const history = await orderHistory(ctx.warehouse, sample, now);
+    const history = await orderHistories(ctx.warehouse, sample, now);
     const issued = sample.flatMap((u) => issueFor(c, c.definition.offer as Offer, u, history, now) ?? []);
     const share = sample.length === 0 ? 0 : issued.length / sample.length;
     offer = {

@@ -133,6 +133,7 @@ const followUp = async (
             ],
             users,
             at: now,
+            warehouse: ctx.warehouse,
           });
           report.sent += result.messages.length;
           report.skipped += result.skipped.length;

@@ -189,6 +189,7 @@ export const planDueTriggers = async (
         }),
         users,
         at: now,
+        warehouse: ctx.warehouse,
       });
       const rowOf = (campaignId: string, userId: string) => firstRow.get(`${campaignId}\u0000${userId}`);
       for (const m of plan.result.messages) {

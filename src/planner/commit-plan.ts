@@ -4,8 +4,18 @@ import type { PlanResult, PlanUser, SentBefore } from '../core/planner/types.ts'
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
+import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
+import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { writeOutbox } from './outbox.ts';
-import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
+import {
+  historyWindowMs,
+  orderHistories,
+  outboxHistory,
+  planCampaignOf,
+  plannerPolicyOf,
+} from './plan-inputs.ts';
 
 /**
  * The planner's critical section, shared by scheduled slots and triggers: inside the caller's
@@ -88,6 +98,8 @@ export const planAndWrite = async (
   tx: SqlClient,
   o: PlanRequest & {
     at: number;
+    /** Where user histories are read for offers whose amount depends on them. */
+    warehouse: Warehouse;
     /** Runs before the outbox is written (e.g. decisions into the warehouse). */
     beforeWrite?: (result: PlanResult) => Promise<void>;
   },
@@ -103,6 +115,7 @@ export const planAndWrite = async (
     o.batches.map((b) => b.campaign),
     o.at,
   );
+  await issueOffers(tx, o, result);
   const t3 = performance.now();
   for (const [dept, cents] of Object.entries(result.departmentSpend)) {
     await tx.query(
@@ -118,4 +131,38 @@ export const planAndWrite = async (
     ]);
   }
   return { result, planMs, decisionsMs: t2 - t, outboxMs: t3 - t2 };
+};
+
+/**
+ * One offer per planned message of a campaign that has one (SPEC D4), issued with the message in
+ * the same transaction: a code derived from the workspace's secret, the amount from the user's
+ * history, the cost at issue booked now (`offers_issued`). A user the offer's rule does not cover
+ * (e.g. not lapsed long enough) gets the message without an offer.
+ */
+const issueOffers = async (
+  tx: SqlClient,
+  o: { workspaceId: string; batches: readonly PlanBatch[]; warehouse: Warehouse; at: number },
+  result: PlanResult,
+): Promise<void> => {
+  const withOffer = new Map(
+    o.batches.filter((b) => b.campaign.definition.offer).map((b) => [b.campaign.id, b.campaign]),
+  );
+  if (withOffer.size === 0) return;
+  const messages = result.messages.filter((m) => withOffer.has(m.campaignId));
+  if (messages.length === 0) return;
+  const secret = await workspaceSecret(tx, o.workspaceId, 'offer-codes');
+  const history = await orderHistories(o.warehouse, [...new Set(messages.map((m) => m.userId))], o.at);
+  const issued: { idempotencyKey: string; offer: IssuedOffer }[] = [];
+  for (const m of messages) {
+    const offer = withOffer.get(m.campaignId)?.definition.offer as Offer | undefined;
+    if (!offer) continue;
+    const r = issueOffer(offer, history.get(m.userId) ?? {}, {
+      campaignId: m.campaignId,
+      userId: m.userId,
+      now: o.at,
+      secret,
+    });
+    if (r.ok) issued.push({ idempotencyKey: m.idempotencyKey, offer: r.value });
+  }
+  await insertIssuedOffers(tx, o.workspaceId, issued);
 };

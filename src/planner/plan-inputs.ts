@@ -1,6 +1,7 @@
 import type { PolicySettings } from '../core/campaigns/policy-schema.ts';
 import type { CampaignDefinition } from '../core/campaigns/schema.ts';
 import { isChannel, type Channel, type MessageClass } from '../core/channels/channels.ts';
+import { maxOfferValueCents, type Offer } from '../core/offers/index.ts';
 import type { PlanCampaign, PlannerPolicy, PlanUser, SentBefore } from '../core/planner/types.ts';
 import type { ChannelQuota, DepartmentBudget } from '../storage/control/planner-settings.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
@@ -24,6 +25,7 @@ export const planCampaignOf = (
 ): PlanCampaign => {
   const d: CampaignDefinition = c.definition;
   const channels = ladderStep ? [ladderStep.channel] : [...d.channels];
+  const offerReserve = d.offer ? maxOfferValueCents(d.offer as Offer) : 0;
   return {
     id: c.id,
     runId,
@@ -35,7 +37,8 @@ export const planCampaignOf = (
     reEligibilityDays: d.reEligibilityDays ?? null,
     holdoutShare: d.holdoutShare,
     variants: d.variants.map((v) => ({ id: v.id, weight: v.weight })),
-    costPerMessage: Object.fromEntries(channels.map((ch) => [ch, prices.get(ch) ?? 0])),
+    // An offer's most it can cost is reserved with each message: the budget holds even if all redeem.
+    costPerMessage: Object.fromEntries(channels.map((ch) => [ch, (prices.get(ch) ?? 0) + offerReserve])),
     budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),
     department: d.department ?? null,
     outsideWindow: d.outsideWindow,
@@ -238,3 +241,20 @@ export const idsWho = (userIds: readonly string[]): { who: string; params: SqlPa
   who: `SELECT unnest(from_json($1, '["VARCHAR"]'))`,
   params: [JSON.stringify(userIds)],
 });
+
+/** Last order and average order value per user, for offers that depend on history. */
+export const orderHistories = async (warehouse: Warehouse, userIds: readonly string[], at: number) => {
+  const c = await warehouse.columns(
+    `SELECT user_id, epoch_ms(max(ts)) AS last_order, CAST(round(100 * avg(amount)) AS BIGINT) AS aov FROM events
+     WHERE event = 'order' AND ts <= $2::TIMESTAMP AND user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))
+     GROUP BY user_id`,
+    [JSON.stringify(userIds), new Date(at).toISOString()],
+  );
+  const ids = (c['user_id'] ?? []) as string[];
+  return new Map(
+    ids.map((id, i) => [
+      id,
+      { lapsedSince: Number((c['last_order'] ?? [])[i]), averageOrderCents: Number((c['aov'] ?? [])[i]) },
+    ]),
+  );
+};

@@ -177,6 +177,7 @@ export const runSlot = async (
       }),
       users,
       at,
+      warehouse: ctx.warehouse,
       beforeWrite: (r) => writeDecisions(ctx.warehouse, r, runIds, slotAt, ladderSkips),
     });
     tPlan = planMs;

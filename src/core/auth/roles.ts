@@ -114,6 +114,7 @@ export type CampaignAction =
   | 'campaign.cancel'
   | 'campaign.estimate'
   | 'planner.run'
+  | 'offer.redeem'
   | 'planner.configure';
 
 const CAMPAIGN_RULES: Record<CampaignAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
@@ -140,6 +141,8 @@ const CAMPAIGN_RULES: Record<CampaignAction, { roles: readonly Role[]; ownerOnly
     ownerOnly: false,
     what: 'estimate campaigns',
   },
+  // The shop's backend (an operator token) reports a redeemed coupon; admins may too.
+  'offer.redeem': { roles: ['admin', 'operator'], ownerOnly: false, what: 'redeem offers' },
   // Planning due slots now writes the outbox, as the scheduler would: operators and admins.
   'planner.run': { roles: ['admin', 'operator'], ownerOnly: false, what: 'run the planner' },
   // Caps, quiet hours, budgets and quotas bind every campaign: admins.

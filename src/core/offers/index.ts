@@ -11,3 +11,4 @@ export { CODE_ALPHABET, CODE_LENGTH, normaliseOfferCode, offerCode } from './cod
 export { conditionText, formatNumber, formatYuan, type ConditionText } from './condition-text.ts';
 export { issueOffer, type IssueContext, type IssuedOffer } from './issue.ts';
 export { expectedOfferCost, offerCost, type OfferCost } from './cost.ts';
+export { maxOfferValueCents } from './max-value.ts';

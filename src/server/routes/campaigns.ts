@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   cancelCampaignAs,
@@ -12,6 +13,7 @@ import {
   type CampaignContext,
 } from '../../campaigns/campaigns.ts';
 import { estimateCampaignAs, previewCampaignAs, type EstimateContext } from '../../campaigns/estimate.ts';
+import { redeemOfferAs } from '../../campaigns/offers.ts';
 import type { CampaignRecord, CampaignReview } from '../../storage/control/campaigns.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import {
@@ -86,6 +88,39 @@ export const registerCampaignRoutes = (
       const { id } = req.params as CampaignIdParams;
       const { userId } = req.body as PreviewBody;
       return sendOutcome(reply, await previewCampaignAs(ctx, actorOf(req), id, { userId }), (v) => v);
+    },
+  );
+
+  app.post(
+    '/v1/offers/:code/redeem',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Report that a user redeemed an issued offer (coupon, red packet, points); books its cost at redemption; idempotent (operator, admin)',
+        params: Type.Object({ code: Type.String({ minLength: 4, maxLength: 64 }) }),
+        response: {
+          200: Type.Object({
+            code: Type.String(),
+            campaignId: Type.String(),
+            userId: Type.String(),
+            valueCents: Type.Integer(),
+            costAtIssue: Type.Integer(),
+            costAtRedemption: Type.Integer(),
+            redeemedAt: Type.String({ format: 'date-time' }),
+            alreadyRedeemed: Type.Boolean(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { code } = req.params as { code: string };
+      return sendOutcome(reply, await redeemOfferAs(ctx, actorOf(req), code), (v) => ({
+        ...v,
+        redeemedAt: new Date(v.redeemedAt).toISOString(),
+      }));
     },
   );
 

@@ -139,3 +139,33 @@ CREATE TABLE trigger_cursors (
   workspace_id  text PRIMARY KEY REFERENCES workspaces(id),
   received_at   timestamptz NOT NULL
 );
+
+-- Offers issued per recipient (SPEC D4) with the planner's message, and their cost: booked at
+-- issue or at redemption, as the offer says. The code is derived from a workspace secret.
+CREATE TABLE offers_issued (
+  code               text NOT NULL,
+  workspace_id       text NOT NULL,
+  campaign_id        text NOT NULL,
+  user_id            text NOT NULL,
+  idempotency_key    text NOT NULL,
+  kind               text NOT NULL,
+  amount             bigint NOT NULL,
+  value_cents        bigint NOT NULL,
+  cost_recognition   text NOT NULL,
+  issued_at          timestamptz NOT NULL,
+  expires_at         timestamptz NOT NULL,
+  details            jsonb NOT NULL,
+  cost_at_issue      bigint NOT NULL,
+  redeemed_at        timestamptz,
+  cost_at_redemption bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (workspace_id, code)
+);
+CREATE INDEX offers_issued_campaign ON offers_issued (campaign_id);
+
+-- Per-workspace secrets (offer codes; later signed links), generated on first use, never logged.
+CREATE TABLE workspace_secrets (
+  workspace_id  text NOT NULL REFERENCES workspaces(id),
+  name          text NOT NULL,
+  secret        text NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+);
