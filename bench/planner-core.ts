@@ -4,6 +4,7 @@ import { Rng } from '../src/core/demo/prng.ts';
 import { planSlot } from '../src/core/planner/plan-slot.ts';
 import type { PlanCampaign, PlanInput, PlanUser, SentBefore } from '../src/core/planner/types.ts';
 import { machineDescription } from './machine.ts';
+import { DEFAULT_POLICY } from '../src/core/campaigns/policy-schema.ts';
 
 /**
  * The pure planner on a large slot: N synthetic users (default 1 M) in eight time zones (DST and
@@ -146,21 +147,7 @@ export const plannerCoreInput = (n: number, slotAt: number): PlanInput => {
     users,
     history,
     policy: {
-      caps: [
-        { scope: 'total', max: 1, window: { kind: 'calendar', unit: 'day' } },
-        { scope: 'total', max: 3, window: { kind: 'calendar', unit: 'week' } },
-        { scope: 'sms', max: 2, window: { kind: 'rolling', hours: 168 } },
-        { scope: 'call', max: 1, window: { kind: 'rolling', hours: 720 } },
-      ],
-      quietHours: { start: '22:00', end: '08:00' },
-      sendWindows: {
-        call: [
-          { start: '09:30', end: '11:30' },
-          { start: '14:00', end: '18:00' },
-        ],
-      },
-      defaultTimezone: 'Asia/Shanghai',
-      maxMarketingPerSlot: 1,
+      ...DEFAULT_POLICY,
       channelQuota: { sms: Math.round(n * 0.25) },
       departmentBudget: { growth: 5 * Math.round(n * 0.22), merch: Math.round(n * 0.1) },
     },

@@ -5,6 +5,7 @@ import {
   WEEKDAY_ACTIVITY,
   WEEKDAY_BUYING,
 } from './model.ts';
+import { wallClockFormatter } from '../time/wall-clock-format.ts';
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -47,16 +48,7 @@ const zoneOffset = (format: Intl.DateTimeFormat, utc: number): number => {
 };
 
 const zoneOffsets = (timezone: string, firstDay: number, days: number): Float64Array => {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
+  const format = wallClockFormatter(timezone);
   const out = new Float64Array(days);
   // Probed at noon UTC: DST switches happen at night, so the offset holds for the local day.
   for (let i = 0; i < days; i++) out[i] = zoneOffset(format, (firstDay + i) * DAY_MS + 12 * HOUR_MS);

@@ -1,3 +1,5 @@
+import { wallClockFormatter } from '../time/wall-clock-format.ts';
+
 /**
  * Local time in the users' time zones without an `Intl` call per user: each zone's UTC offsets
  * are read once per slot for a range around it (`zoneAround`), as a short list of pieces with a
@@ -23,17 +25,7 @@ export interface Zone {
   offsets: number[];
 }
 
-const formatterOf = (zone: string): Intl.DateTimeFormat =>
-  new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
+const formatterOf = wallClockFormatter;
 
 /** The offset at instant `t` (a whole second) as Intl reports it. */
 const intlOffset = (format: Intl.DateTimeFormat, t: number): number => {
