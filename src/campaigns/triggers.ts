@@ -34,13 +34,16 @@ const running = async (ctx: SlotContext, workspaceId: string) =>
 /** Matches newly arrived events and queues them; returns how many rows were queued. */
 export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Promise<number> => {
   const now = ctx.clock();
+  const campaigns = await running(ctx, workspaceId);
+  // Nothing listens: no read of the events and no write of the cursor (a later campaign only
+  // takes events that arrived after its approval, so an old cursor costs one wider scan).
+  if (campaigns.length === 0) return 0;
   const cursorRows = await ctx.control.query<{ received_at: Date }>(
     'SELECT received_at FROM trigger_cursors WHERE workspace_id = $1',
     [workspaceId],
   );
   // A first start does not replay history: triggers react to what arrives from now on.
   const cursor = cursorRows[0] ? new Date(cursorRows[0].received_at).getTime() : now;
-  const campaigns = await running(ctx, workspaceId);
   let queued = 0;
   if (campaigns.length > 0) {
     const names = [...new Set(campaigns.map((c) => triggerOf(c)?.event ?? ''))];
