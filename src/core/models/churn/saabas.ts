@@ -53,7 +53,6 @@ const addRow = (f: SaabasForest, v: Float64Array, o: number, out: Float64Array, 
         (v[o + feat] as number) <= (threshold[node] as number)
           ? (left[node] as number)
           : (right[node] as number);
-      // The delta first, as the compiled code adds it: both give identical results.
       out[base + feat] =
         (out[base + feat] as number) + ((expected[next] as number) - (expected[node] as number));
       node = next;
@@ -84,50 +83,6 @@ export const saabasContributions = (model: GbdtModel, x: FeatureMatrix): Float64
   return phi;
 };
 
-type RowBlock = (v: Float64Array, o: number, p: Float64Array) => void;
-
-const numeral = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
-
-/**
- * A tree's Saabas walk as straight-line code: each split adds its constant left or right delta
- * to its feature. Text from typed arrays only (indices, thresholds, deltas as numerals), as in
- * predict.ts; the same additions as `addRow`, so the results are identical.
- */
-const treeStatement = (t: Tree, e: Float64Array, node: number): string => {
-  const f = t.feature[node] as number;
-  if (f < 0) return '';
-  const l = t.left[node] as number;
-  const r = t.right[node] as number;
-  const dl = numeral((e[l] as number) - (e[node] as number));
-  const dr = numeral((e[r] as number) - (e[node] as number));
-  return (
-    `if (v[o + ${f}] <= ${numeral(t.threshold[node] as number)}) { p[${f}] += ${dl}; ${treeStatement(t, e, l)} } ` +
-    `else { p[${f}] += ${dr}; ${treeStatement(t, e, r)} }`
-  );
-};
-
-const compiledRows = new WeakMap<GbdtModel, readonly RowBlock[] | null>();
-
-/** Blocks of 50 trees as functions; null where the runtime forbids code generation. */
-const compileRows = (model: GbdtModel): readonly RowBlock[] | null => {
-  const known = compiledRows.get(model);
-  if (known !== undefined) return known;
-  let blocks: RowBlock[] | null = [];
-  try {
-    for (let i = 0; i < model.trees.length; i += 50) {
-      const body = model.trees
-        .slice(i, i + 50)
-        .map((t) => treeStatement(t, nodeExpectations(t), 0))
-        .join('\n');
-      blocks.push(new Function('v', 'o', 'p', `'use strict';\n${body}`) as RowBlock);
-    }
-  } catch {
-    blocks = null;
-  }
-  compiledRows.set(model, blocks);
-  return blocks;
-};
-
 /**
  * Each row's `k` largest positive Saabas contributions, without the rows × features matrix:
  * `feature[i * k + r]` is the feature index of row i's reason r (−1: fewer reasons) and
@@ -143,12 +98,9 @@ export const topSaabasReasons = (
   const feature = new Int32Array(x.rows * k).fill(-1);
   const contribution = new Float64Array(x.rows * k);
   const row = new Float64Array(d);
-  const blocks = compileRows(model);
-  const v = x.values;
   for (let i = 0, o = 0; i < x.rows; i++, o += d) {
     row.fill(0);
-    if (blocks) for (const b of blocks) b(v, o, row);
-    else addRow(f, v, o, row, 0);
+    addRow(f, x.values, o, row, 0);
     const base = i * k;
     let n = 0;
     for (let j = 0; j < d; j++) {
