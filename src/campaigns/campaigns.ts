@@ -46,7 +46,8 @@ type Outcome<T> = Promise<Result<T, CampaignFailure>>;
 
 const notFound = (id: string): CampaignFailure => ({ type: 'not_found', what: `campaign '${id}'` });
 
-const refused = (
+/** The permission answer as a failure value, or null when allowed. */
+export const refused = (
   actor: Actor,
   action: CampaignAction,
   c: CampaignRecord | null = null,

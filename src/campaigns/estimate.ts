@@ -1,6 +1,6 @@
 import { audienceMemberIds } from '../audience/saved-audiences.ts';
 import { maskEmail, maskPhone } from '../core/audience/mask.ts';
-import { canOnCampaign, type Actor } from '../core/auth/roles.ts';
+import type { Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import { previewContent, type ChannelContent, type ContentPreview } from '../core/content/index.ts';
 import { estimateCost, type CostEstimate } from '../core/cost/index.ts';
@@ -14,7 +14,7 @@ import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.t
 import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import type { CampaignContext, CampaignFailure } from './campaigns.ts';
+import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
 
 /**
  * Before launch (SPEC D3, G6): a campaign's content rendered for a sample user, and the cost
@@ -31,11 +31,6 @@ type Outcome<T> = Promise<Result<T, CampaignFailure>>;
 
 /** Codes shown in previews and estimates are not real: they are derived with this secret. */
 const PREVIEW_SECRET = 'preview-not-a-real-code';
-
-const forbidden = (actor: Actor, action: 'campaign.read' | 'campaign.estimate'): CampaignFailure | null => {
-  const p = canOnCampaign(actor, action);
-  return p.allowed ? null : { type: 'forbidden', reason: p.reason };
-};
 
 const issueFor = (
   c: CampaignRecord,
@@ -59,7 +54,7 @@ export const previewCampaignAs = async (
   id: string,
   input: { userId?: string | undefined },
 ): Outcome<{ userId: string; offer: IssuedOffer | null; preview: ContentPreview }> => {
-  const no = forbidden(actor, 'campaign.read');
+  const no = refused(actor, 'campaign.read');
   if (no) return err(no);
   const c = await getCampaign(ctx.control, actor.workspaceId, id);
   if (!c) return err({ type: 'not_found', what: `campaign '${id}'` });
@@ -132,7 +127,7 @@ export const estimateCampaignAs = async (
   id: string,
   input: EstimateInput,
 ): Outcome<CampaignEstimate> => {
-  const no = forbidden(actor, 'campaign.estimate');
+  const no = refused(actor, 'campaign.estimate');
   if (no) return err(no);
   const c = await getCampaign(ctx.control, actor.workspaceId, id);
   if (!c) return err({ type: 'not_found', what: `campaign '${id}'` });

@@ -1,9 +1,9 @@
-import { canOnCampaign, type Actor } from '../core/auth/roles.ts';
+import type { Actor } from '../core/auth/roles.ts';
 import { normaliseOfferCode } from '../core/offers/index.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { redeemOffer, type RedeemedOffer } from '../storage/control/offers-issued.ts';
-import type { CampaignContext, CampaignFailure } from './campaigns.ts';
+import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
 
 /**
  * Redemption of an issued offer (SPEC D4): the shop's backend reports the code when the user
@@ -15,8 +15,8 @@ export const redeemOfferAs = async (
   actor: Actor,
   code: string,
 ): Promise<Result<RedeemedOffer & { alreadyRedeemed: boolean }, CampaignFailure>> => {
-  const p = canOnCampaign(actor, 'offer.redeem');
-  if (!p.allowed) return err({ type: 'forbidden', reason: p.reason });
+  const no = refused(actor, 'offer.redeem');
+  if (no) return err(no);
   const normal = normaliseOfferCode(code);
   const at = ctx.clock();
   const r = await redeemOffer(ctx.control, actor.workspaceId, normal, at);

@@ -1,7 +1,7 @@
 import { runSlot, type SlotContext, type SlotReport } from '../planner/run-slot.ts';
 import { dueCampaigns } from '../storage/control/campaigns.ts';
 import { planLadderFollowUps } from './ladder-follow-ups.ts';
-import { triggerTick, type TriggerTick } from './triggers.ts';
+import { hasRunningTriggers, triggerTick, type TriggerTick } from './triggers.ts';
 
 /**
  * The campaign scheduler of `rekindle serve` (SPEC D2). The schedule's single source of truth
@@ -22,6 +22,11 @@ export interface CampaignScheduler {
   tick(): Promise<SlotReport | null>;
   /** Matches newly arrived events to triggered campaigns and plans the due ones (also polled). */
   triggers(): Promise<TriggerTick | null>;
+  /**
+   * For the ingest queue's commit listener: a look at once, but only while a triggered campaign
+   * runs (as of the last poll), so ingestion does not pay for triggers nobody set up.
+   */
+  afterCommit(): void;
   stop(): Promise<void>;
 }
 
@@ -74,9 +79,18 @@ export const startCampaignScheduler = (
       });
     return triggering;
   };
+  let listening = false;
+  const poll = async () => {
+    try {
+      listening = await hasRunningTriggers(ctx, workspaceId);
+    } catch (e) {
+      options.log.error({ err: e }, 'looking for triggered campaigns failed');
+    }
+    return triggers();
+  };
   const triggerTimer =
     (options.triggerPollMs ?? 0) > 0
-      ? setInterval(() => void (stopped || triggers()), options.triggerPollMs)
+      ? setInterval(() => void (stopped || poll()), options.triggerPollMs)
       : null;
   triggerTimer?.unref();
   const timer =
@@ -85,6 +99,9 @@ export const startCampaignScheduler = (
   return {
     tick,
     triggers,
+    afterCommit: () => {
+      if (listening && !stopped) void triggers();
+    },
     stop: async () => {
       stopped = true;
       if (timer) clearInterval(timer);

@@ -31,6 +31,10 @@ const triggerOf = (c: CampaignRecord): TriggerSpec | null =>
 const running = async (ctx: SlotContext, workspaceId: string) =>
   (await listCampaigns(ctx.control, workspaceId, { status: 'running' })).filter((c) => triggerOf(c) !== null);
 
+/** Whether any triggered campaign is running (then new events are worth a look). */
+export const hasRunningTriggers = async (ctx: SlotContext, workspaceId: string): Promise<boolean> =>
+  (await running(ctx, workspaceId)).length > 0;
+
 /** Matches newly arrived events and queues them; returns how many rows were queued. */
 export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Promise<number> => {
   const now = ctx.clock();
@@ -125,7 +129,11 @@ export const planDueTriggers = async (
   );
   if (due.length === 0) return out;
   const byCampaign = new Map<string, QueueRow[]>();
-  for (const r of due) byCampaign.set(r.campaign_id, [...(byCampaign.get(r.campaign_id) ?? []), r]);
+  for (const r of due) {
+    const rows = byCampaign.get(r.campaign_id);
+    if (rows) rows.push(r);
+    else byCampaign.set(r.campaign_id, [r]);
+  }
 
   const outcome = new Map<string, { status: 'sent' | 'holdout' | 'skipped'; reason: string | null }>();
   const key = (campaignId: string, messageId: string) => `${campaignId}\u0000${messageId}`;

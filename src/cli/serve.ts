@@ -16,7 +16,7 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     log: app.log,
   });
   // Triggered campaigns look at new events as soon as a commit stores them, not only on the poll.
-  rt.ingest.onCommit(() => void planner.triggers());
+  rt.ingest.onCommit(() => planner.afterCommit());
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -47,6 +47,9 @@ export interface CommittedPlan {
   outboxMs: number;
 }
 
+/** Up to this many members, the send history is read for them only, not the whole window. */
+const HISTORY_BY_USER_LIMIT = 20_000;
+
 export interface PlanRequest {
   workspaceId: string;
   slotAt: number;
@@ -60,6 +63,7 @@ export const computePlan = async (
   o: PlanRequest,
 ): Promise<{ result: PlanResult; planMs: number }> => {
   const campaigns = o.batches.map((b) => b.campaign);
+  const memberCount = o.batches.reduce((n, b) => n + b.members.length, 0);
   const { policy: settings } = await getPolicy(tx, o.workspaceId);
   const quotas = await listChannelQuotas(tx, o.workspaceId);
   const budgets = await listDepartmentBudgets(tx, o.workspaceId);
@@ -68,6 +72,7 @@ export const computePlan = async (
     tx,
     o.workspaceId,
     o.slotAt - historyWindowMs(settings, campaigns),
+    memberCount <= HISTORY_BY_USER_LIMIT ? [...new Set(o.batches.flatMap((b) => b.members))] : null,
   );
   const spentRows = await tx.query<{ campaign_id: string; spent: string | number }>(
     `SELECT campaign_id, sum(cost_cents) AS spent FROM outbox WHERE workspace_id = $1 AND campaign_id = ANY($2::text[])

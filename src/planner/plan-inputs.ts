@@ -175,11 +175,16 @@ export const planUsersByIds = async (
         unsubscribed,
       );
 
-/** Messages already in the outbox since `since` (planned or sent), by user: the caps' history. */
+/**
+ * Messages already in the outbox since `since` (planned or sent), by user: the caps' history.
+ * `users`: only these users' rows (a trigger, a ladder step: the per-user index); null: the
+ * whole window (a slot, where most users are in it anyway).
+ */
 export const outboxHistory = async (
   tx: SqlClient,
   workspaceId: string,
   since: number,
+  users: readonly string[] | null,
 ): Promise<Map<string, SentBefore[]>> => {
   const rows = await tx.query<{
     user_id: string;
@@ -189,8 +194,8 @@ export const outboxHistory = async (
     send_at: Date;
   }>(
     `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
-     WHERE workspace_id = $1 AND send_at >= $2 AND status <> 'cancelled'`,
-    [workspaceId, new Date(since)],
+     WHERE workspace_id = $1 AND send_at >= $2 AND status <> 'cancelled'${users ? ' AND user_id = ANY($3::text[])' : ''}`,
+    users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
   );
   const out = new Map<string, SentBefore[]>();
   for (const r of rows) {
