@@ -26,6 +26,11 @@ export interface RekindleConfig {
   sessionMaxDays: number;
   /** Mark the session cookie `Secure` even on plain-HTTP requests (behind a TLS-terminating proxy). */
   cookieSecure: boolean;
+  /**
+   * The address recipients reach Rekindle at, for short links (`/l/<code>`) and one-click
+   * unsubscribe links in messages, e.g. `https://r.example.com`; default `http://host:port`.
+   */
+  publicUrl: string;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -45,6 +50,19 @@ const flag = (v: string | undefined, name: string): boolean => {
   if (v === undefined || v === '' || v === '0' || v.toLowerCase() === 'false') return false;
   if (v === '1' || v.toLowerCase() === 'true') return true;
   throw new Error(`${name} must be 1 or 0 (true or false), got '${v}'`);
+};
+
+const publicUrl = (v: string | undefined, host: string, port: number): string => {
+  if (v === undefined || v === '') return `http://${host}:${port}`;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`REKINDLE_PUBLIC_URL must be an absolute http(s) URL, got '${v}'`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new Error(`REKINDLE_PUBLIC_URL must be an absolute http(s) URL, got '${v}'`);
+  return v.replace(/\/+$/, '');
 };
 
 /** Reads configuration from the environment; every setting has a default for the quick start. */
@@ -68,7 +86,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     cookieSecure: flag(env['REKINDLE_COOKIE_SECURE'], 'REKINDLE_COOKIE_SECURE'),
     plannerPollSeconds: int(env['REKINDLE_PLANNER_POLL_SECONDS'], 10, 'REKINDLE_PLANNER_POLL_SECONDS'),
     triggerPollMs: int(env['REKINDLE_TRIGGER_POLL_MS'], 500, 'REKINDLE_TRIGGER_POLL_MS'),
+    publicUrl: '',
     ...overrides,
   };
+  if (config.publicUrl === '')
+    config.publicUrl = publicUrl(env['REKINDLE_PUBLIC_URL'], config.host, config.port);
   return config;
 };
