@@ -13,6 +13,29 @@ export default tseslint.config(
     },
   },
   {
+    // Console features are independent: a feature imports only itself and console/src/lib
+    // (shared code), never another feature or the app shell (bulletproof-react). Feature
+    // folders are flat, so `../x` from a feature file always means another feature.
+    files: ['console/src/features/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./lib/)',
+              message: 'a console feature may import only its own files and console/src/lib',
+            },
+            {
+              regex: '(^|/)(features|app)/',
+              message: 'a console feature may not import another feature or the app shell',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

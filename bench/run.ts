@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
 import { benchPlannerSlot, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
+import { benchClicks, clickBenchRows } from './clicks.ts';
 import { benchCompaction } from './compaction.ts';
+import { benchDelivery, deliveryBenchRows } from './delivery.ts';
 import { benchHttpIngest } from './ingest-http.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
 import { benchLargeImport, removeWarehouse } from './import-large.ts';
@@ -57,6 +59,19 @@ const generatedLarge = async (now: number): Promise<string> => {
 
 const pgUrl = process.env['BENCH_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL;
 
+if (process.env['BENCH_ONLY'] === 'delivery') {
+  const dir = join(work, 'delivery');
+  rmSync(dir, { recursive: true, force: true });
+  log('delivery: 100 000 messages through the workers…');
+  const n = quick ? 10_000 : 100_000;
+  const lite = await benchDelivery(dir, n, log);
+  rmSync(dir, { recursive: true, force: true });
+  const pg = await benchDelivery(dir, n, log, { postgresUrl: pgUrl });
+  patchReport('| Delivery', '| Churn', [...deliveryBenchRows(lite), ...deliveryBenchRows(pg)], 'delivery');
+  log('updated the delivery row of docs/benchmarks.md');
+  process.exit(0);
+}
+
 if (process.env['BENCH_ONLY'] === 'campaigns') {
   const now = Date.UTC(2026, 10, 1);
   const path = await generatedLarge(now);
@@ -69,6 +84,17 @@ if (process.env['BENCH_ONLY'] === 'campaigns') {
   patchReport('| Planning one slot', '| Churn', plannerBenchRows(slot, quick ? 'small' : 'large'), 'planner');
   patchReport('| Triggered campaign', '| Churn', triggerBenchRows(trig), 'trigger');
   log('updated the planner and trigger rows of docs/benchmarks.md');
+  process.exit(0);
+}
+
+if (process.env['BENCH_ONLY'] === 'clicks') {
+  log('short-link click latency (and a bare Fastify 302 beside it)…');
+  const r = await benchClicks(join(work, 'clicks'), { messages: quick ? 1000 : 10_000 });
+  log(
+    `    p50 ${r.p50ms.toFixed(1)} ms, p99 ${r.p99ms.toFixed(1)} ms (bare: p50 ${r.bareP50ms.toFixed(1)} ms)`,
+  );
+  patchReport('| Short-link click', '| Churn', clickBenchRows(r), 'click');
+  log('updated the click rows of docs/benchmarks.md');
   process.exit(0);
 }
 

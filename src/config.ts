@@ -18,8 +18,14 @@ export interface RekindleConfig {
   scoreEveryMinutes: number;
   /** Seconds between the campaign scheduler's looks for due slots while serving; 0: never. */
   plannerPollSeconds: number;
+  /** Milliseconds between fact-shipper passes (message_log → warehouse message_facts); 0: never. */
+  factShipMs: number;
   /** Milliseconds between looks for events that trigger campaigns (besides a look after each commit). */
   triggerPollMs: number;
+  /** Seconds between evaluations of the operator alert rules while serving; 0: never. */
+  alertEverySeconds: number;
+  /** Minutes between conversion attribution runs while serving (goal events → last touch); 0: never. */
+  attributeEveryMinutes: number;
   /** Console sessions end after this many hours without a request. */
   sessionIdleHours: number;
   /** Console sessions end this many days after login, however busy. */
@@ -31,6 +37,10 @@ export interface RekindleConfig {
    * unsubscribe links in messages, e.g. `https://r.example.com`; default `http://host:port`.
    */
   publicUrl: string;
+  /** Delivery loops sending the outbox while serving (`REKINDLE_DELIVERY`: 0/false = off, default 2). */
+  deliveryWorkers: number;
+  /** Seconds a delivery batch holds its messages; after a crash they are sent again after this. */
+  deliveryLeaseSeconds: number;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -65,6 +75,12 @@ const publicUrl = (v: string | undefined, host: string, port: number): string =>
   return v.replace(/\/+$/, '');
 };
 
+const deliveryWorkers = (v: string | undefined): number => {
+  if (v === undefined || v === '' || v.toLowerCase() === 'true') return 2;
+  if (v.toLowerCase() === 'false') return 0;
+  return int(v, 2, 'REKINDLE_DELIVERY');
+};
+
 /** Reads configuration from the environment; every setting has a default for the quick start. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Partial<RekindleConfig> = {}) => {
   const dataDir = resolve(overrides.dataDir ?? env['REKINDLE_DATA_DIR'] ?? './data');
@@ -86,7 +102,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     cookieSecure: flag(env['REKINDLE_COOKIE_SECURE'], 'REKINDLE_COOKIE_SECURE'),
     plannerPollSeconds: int(env['REKINDLE_PLANNER_POLL_SECONDS'], 10, 'REKINDLE_PLANNER_POLL_SECONDS'),
     triggerPollMs: int(env['REKINDLE_TRIGGER_POLL_MS'], 500, 'REKINDLE_TRIGGER_POLL_MS'),
+    alertEverySeconds: int(env['REKINDLE_ALERT_EVERY_SECONDS'], 60, 'REKINDLE_ALERT_EVERY_SECONDS'),
+    factShipMs: int(env['REKINDLE_FACT_SHIP_MS'], 2000, 'REKINDLE_FACT_SHIP_MS'),
+    attributeEveryMinutes: int(
+      env['REKINDLE_ATTRIBUTE_EVERY_MINUTES'],
+      10,
+      'REKINDLE_ATTRIBUTE_EVERY_MINUTES',
+    ),
     publicUrl: '',
+    deliveryWorkers: deliveryWorkers(env['REKINDLE_DELIVERY']),
+    deliveryLeaseSeconds: positive(
+      env['REKINDLE_DELIVERY_LEASE_SECONDS'],
+      60,
+      'REKINDLE_DELIVERY_LEASE_SECONDS',
+    ),
     ...overrides,
   };
   if (config.publicUrl === '')

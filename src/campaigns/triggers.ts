@@ -209,7 +209,7 @@ export const planDueTriggers = async (
       }
       for (const h of plan.result.holdout) {
         const r = rowOf(h.campaignId, h.userId);
-        if (r) outcome.set(key(h.campaignId, r.message_id), { status: 'holdout', reason: null });
+        if (r) outcome.set(key(h.campaignId, r.message_id), { status: 'holdout', reason: h.reason ?? null });
       }
       for (const s of plan.result.skipped) {
         const r = rowOf(s.campaignId, s.userId);

@@ -2,15 +2,18 @@ import { Command, Option } from 'commander';
 import { loadConfig, type RekindleConfig } from '../config.ts';
 import { openRuntime } from '../runtime.ts';
 import { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { registerAttributeCommand } from './commands/attribute.ts';
 import { registerBtydCommand } from './commands/btyd.ts';
 import { registerChurnCommands } from './commands/churn.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerPlanCommands } from './commands/plan.ts';
+import { registerProvidersCommand } from './commands/providers.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { serve } from './serve.ts';
+import { shipFacts } from '../facts/ship.ts';
 
 const program = new Command()
   .name('rekindle')
@@ -48,12 +51,26 @@ program
     );
   });
 
+registerAttributeCommand(program, () => openRuntime(config()));
+program
+  .command('ship-facts')
+  .description('copy new message_log entries into the warehouse message_facts now (stop the server first)')
+  .action(async () => {
+    const rt = await openRuntime(config());
+    const r = await shipFacts(rt.control, rt.warehouse, { clock: rt.clock });
+    await rt.close();
+    process.stdout.write(
+      `Shipped ${r.shipped} facts; cursor ${r.cursor}${r.waiting ? ' (waiting on a gap)' : ''}.\n`,
+    );
+  });
+
 registerBtydCommand(program);
 registerChurnCommands(program, () => openRuntime(config()));
 registerDemoCommands(program, config);
 registerImportCommand(program, () => Warehouse.open(config().warehousePath));
 registerKeysCommand(program, () => openRuntime(config()));
 registerPlanCommands(program, () => openRuntime(config()));
+registerProvidersCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 

@@ -3,6 +3,14 @@ import { buildServer } from '../server/app.ts';
 import type { Runtime } from '../runtime.ts';
 import { startCampaignScheduler } from '../campaigns/scheduler.ts';
 import { startScoreSchedule } from '../scores/schedule.ts';
+import { startAlerts } from '../alerts/run-alerts.ts';
+import { startFactShipper } from '../facts/ship.ts';
+import { startAttribution } from '../conversions/attribute.ts';
+import { sweepRelapses } from '../reports/relapse-sweep.ts';
+import { startDeliveryWorker } from '../delivery/worker.ts';
+import { providersOf } from '../delivery/providers/provider-runtime.ts';
+import { bestItemExtension } from '../automation/recommend-extension.ts';
+import { withBuiltinWebhook } from '../delivery/webhook-fallback.ts';
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
 export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
@@ -15,6 +23,25 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     triggerPollMs: rt.config.triggerPollMs,
     log: app.log,
   });
+  const facts = startFactShipper(rt, { everyMs: rt.config.factShipMs, log: app.log });
+  const attribution = startAttribution(rt, {
+    everyMinutes: rt.config.attributeEveryMinutes,
+    log: app.log,
+    after: () => sweepRelapses(rt),
+  });
+  const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log: app.log });
+  // The API and the workers share one registry, so a provider change reaches the workers at once.
+  const configured = providersOf(rt).registry;
+  const providers = withBuiltinWebhook(configured, rt.control);
+  const delivery =
+    rt.config.deliveryWorkers > 0
+      ? startDeliveryWorker(rt, providers, {
+          loops: rt.config.deliveryWorkers,
+          leaseMs: rt.config.deliveryLeaseSeconds * 1000,
+          extensions: [bestItemExtension(rt)],
+          log: (msg, e) => app.log.error({ err: e }, msg),
+        })
+      : undefined;
   // Triggered campaigns look at new events as soon as a commit stores them, not only on the poll.
   rt.ingest.onCommit(() => planner.afterCommit());
   let stopping = false;
@@ -23,7 +50,13 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     stopping = true;
     process.stdout.write(`${signal}: stopping\n`);
     await planner.stop();
+    await delivery?.stop();
+    await providers.close();
+    await configured.close();
     await scoring.stop();
+    await facts.stop();
+    await attribution.stop();
+    await alerts.stop();
     await app.close();
     await rt.close();
     process.exit(0);

@@ -55,6 +55,7 @@ export const plannerPolicyOf = (
   sendWindows: settings.sendWindows as PlannerPolicy['sendWindows'],
   defaultTimezone: settings.defaultTimezone,
   maxMarketingPerSlot: settings.maxMarketingPerSlot,
+  globalControlShare: settings.globalControlShare ?? 0,
   channelQuota: Object.fromEntries(quotas.map((q) => [q.channel, Math.max(0, q.quota - q.used)])),
   departmentBudget: Object.fromEntries(
     budgets.map((b) => [b.department, Math.max(0, b.limitCents - b.reservedCents)]),

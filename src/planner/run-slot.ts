@@ -285,7 +285,7 @@ const writeDecisions = async (
         row.timestamp(slotAt);
         row.varchar(h.userId);
         row.varchar('holdout');
-        row.varchar(null);
+        row.varchar(h.reason ?? null);
         row.varchar(null);
         row.end();
       }

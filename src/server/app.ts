@@ -3,6 +3,8 @@ import type { Runtime } from '../runtime.ts';
 import { requireAuth } from './auth/api-auth.ts';
 import { registerJsonBodyParser } from './body/json-body-parser.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerConsole } from './console.ts';
+import { registerConsoleDataRoutes } from './routes/console-data.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
@@ -10,6 +12,15 @@ import { registerPlannerRoutes } from './routes/planner.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerScoreRoutes } from './routes/scores.ts';
+import { registerReportRoutes } from './routes/reports.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
+import { registerAlertRoutes } from './routes/alerts.ts';
+import { registerCatalogRoutes } from './routes/catalog.ts';
+import { registerTrackingRoutes } from './routes/tracking.ts';
+import { registerConversionRoutes } from './routes/conversions.ts';
+import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
+import { registerInboxRoutes } from './routes/inbox.ts';
+import { registerReceiptRoutes } from './routes/receipts.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
 
 const VERSION = '0.1.0';
@@ -45,6 +56,10 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   registerOpenApi(app, VERSION);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   registerIngestRoutes(app, rt);
+  // Public closed-loop links (short links, one-click unsubscribe): no login, the code or token is the key.
+  registerTrackingRoutes(app, rt);
+  registerInboxRoutes(app, rt);
+  registerReceiptRoutes(app, rt);
   // Inside a plugin so that the OpenAPI hook (registered asynchronously) sees the route.
   void app.register(async (open) => registerLoginRoute(open, rt));
   // The management API: every route in this scope needs an API token or a session.
@@ -56,6 +71,15 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
     registerPlannerRoutes(api, rt);
+    registerConsoleDataRoutes(api, rt);
+    registerReportRoutes(api, rt);
+    registerConversionRoutes(api, rt);
+    registerNotificationRoutes(api, rt);
+    registerAlertRoutes(api, rt);
+    registerCatalogRoutes(api, rt);
+    registerProviderRoutes(api, rt);
+    registerCallTaskRoutes(api, rt);
   });
+  registerConsole(app);
   return app;
 };

@@ -16,6 +16,7 @@ import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
 import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { ensureDemoWarningRules } from '../../demo/demo-warning-rules.ts';
 import { serve } from '../serve.ts';
+import { ensureConsoleBuilt } from '../../server/console-build.ts';
 
 type Size = keyof typeof DEMO_SIZES;
 const sizeOption = () =>
@@ -140,7 +141,11 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
         `Console login: user '${DEMO_CONSOLE_ADMIN}' (admin), password ${password} (also in ${join(rt.config.dataDir, 'demo-admin-password')})\n`,
       );
       process.stdout.write(`API docs: http://${rt.config.host}:${opts.port ?? c.port}/docs\n`);
-      if (opts.serve) await serve(rt);
+      if (opts.serve) {
+        // A fresh clone has no console/dist (gitignored); the quick start must open a working console.
+        ensureConsoleBuilt();
+        await serve(rt);
+      }
       else await rt.close();
     });
 

@@ -44,6 +44,12 @@ export const PolicySettings = Type.Object(
     ),
     defaultTimezone: Type.String({ minLength: 1, maxLength: 64 }),
     maxMarketingPerSlot: Type.Integer({ minimum: 1, maximum: 10 }),
+    globalControlShare: Type.Optional(
+      Type.Union([Type.Literal(0), Type.Number({ minimum: 0.01, maximum: 0.15 })], {
+        description:
+          'share of all users kept out of every marketing campaign (the global control group, SPEC G3): 0 or 0.01–0.15',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

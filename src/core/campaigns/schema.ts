@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CHANNELS, MESSAGE_CLASSES } from '../channels/channels.ts';
 import '../formats.ts';
 import { Ladder } from '../strategies/ladder.ts';
+import { BestItemRecommendation } from '../recommend/schema.ts';
 
 /**
  * A campaign (reach task, SPEC D1–D6) as the API takes it. These TypeBox schemas are the
@@ -127,6 +128,8 @@ export const CampaignDefinition = Type.Object(
     reEligibilityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
     // A recall strategy: the first step, then non-responders worth the next channel (SPEC D6).
     ladder: Type.Optional(Ladder),
+    // Each recipient's best catalog item as `item` in the templates (SPEC H2, docs/automation.md).
+    recommendation: Type.Optional(BestItemRecommendation),
     outsideWindow: Type.Union([Type.Literal('hold'), Type.Literal('drop')], {
       default: 'hold',
       description:

@@ -13,6 +13,7 @@ export {
   DELIVERY_PLACEHOLDERS,
   offerView,
   templateScope,
+  type OfferShown,
   type OfferView,
   type TemplateSample,
   type TemplateUser,

@@ -19,6 +19,11 @@ export interface TemplateSample {
   user: TemplateUser;
   offer?: IssuedOffer | null;
   campaign: { name: string };
+  /**
+   * More top-level names for one message (delivery's `data`, the offer as stored, extensions'
+   * values); `user`, `offer` (when set above) and `campaign` cannot be shadowed.
+   */
+  extra?: Record<string, unknown> | undefined;
 }
 
 export type TextLocale = 'zh-CN' | 'en';
@@ -50,7 +55,13 @@ export interface OfferView {
   expires_at: string;
 }
 
-export const offerView = (o: IssuedOffer, locale: TextLocale): OfferView => ({
+/** The fields of an issued offer that templates show (delivery reads them back from `offers_issued`). */
+export type OfferShown = Pick<
+  IssuedOffer,
+  'code' | 'kind' | 'amount' | 'valueCents' | 'minSpendCents' | 'condition' | 'expiresAt'
+>;
+
+export const offerView = (o: OfferShown, locale: TextLocale): OfferView => ({
   code: o.code,
   kind: o.kind,
   amount: o.amount,
@@ -90,6 +101,7 @@ export const templateScope = (
   now: number,
   locale: TextLocale = 'zh-CN',
 ): Record<PropertyKey, unknown> => ({
+  ...(sample.extra ? (templateValue(sample.extra) as Record<string, unknown>) : {}),
   user: templateValue(sample.user),
   ...(sample.offer ? { offer: offerView(sample.offer, locale) } : {}),
   campaign: { name: sample.campaign.name },

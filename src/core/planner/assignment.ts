@@ -44,6 +44,15 @@ export const assignmentOf = (
 export const isHeldOut = (a: Assignment, userHash: number): boolean =>
   a.holdoutShare > 0 && unitInterval(mix(userHash, a.holdoutSalt)) < a.holdoutShare;
 
+export const GLOBAL_CONTROL_SALT = hashString('global-control');
+
+/**
+ * In the global control group (SPEC G3): a draw of the user alone, independent of every
+ * campaign's holdout and variant draws (different salts).
+ */
+export const inGlobalControl = (share: number, userHash: number): boolean =>
+  share > 0 && unitInterval(mix(userHash, GLOBAL_CONTROL_SALT)) < share;
+
 /** The variant whose slice of the cumulative weights holds the user's draw; null without a test. */
 export const variantOf = (a: Assignment, userHash: number): string | null => {
   const n = a.variantIds.length;

@@ -39,4 +39,7 @@ export const checkPlanInput = (input: PlanInput): void => {
   const max = input.policy.maxMarketingPerSlot;
   if (!Number.isInteger(max) || max < 0)
     throw new Error(`policy.maxMarketingPerSlot: expected an integer ≥ 0, got ${max}`);
+  const share = input.policy.globalControlShare ?? 0;
+  if (!(share === 0 || (share >= 0.01 && share <= 0.15)))
+    throw new Error(`policy.globalControlShare: expected 0 or 0.01–0.15, got ${share}`);
 };

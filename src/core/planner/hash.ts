@@ -9,7 +9,9 @@ import { hash32 as fmix32 } from '../demo/prng.ts';
  * Every per-user draw of the pass is derived from the user's hash and a salt for the purpose,
  * `mix(hashString(userId), hashString(salt))` = fmix32 of the two xored: a hash of (salt, user)
  * that costs no second pass over the id's characters. Salts are 'holdout:<campaign id>',
- * 'variant:<campaign id>', 'conflict:<campaign id>' and 'order:<slot>:<campaign ids>'.
+ * 'variant:<campaign id>', 'conflict:<campaign id>', 'order:<slot>:<campaign ids>' and
+ * 'global-control' (the workspace's global control group: no campaign id, so the same users
+ * everywhere).
  * Changing any of this reshuffles every holdout and variant: it is part of the data contract.
  */
 

@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from '../channels/channels.ts';
-import { assignmentOf, isHeldOut, variantOf, type Assignment } from './assignment.ts';
+import { assignmentOf, inGlobalControl, isHeldOut, variantOf, type Assignment } from './assignment.ts';
 import { Ledger } from './budget.ts';
 import {
   capAllows,
@@ -118,11 +118,12 @@ const prepare = (c: PlanCampaign): Prepared => {
 
 class SlotPass {
   readonly messages: PlannedMessage[] = [];
-  readonly holdout: { campaignId: string; userId: string }[] = [];
+  readonly holdout: PlanResult['holdout'] = [];
   readonly skipped: Skipped[] = [];
   readonly ledger: Ledger;
   private readonly slotAt: number;
   private readonly maxMarketing: number;
+  private readonly globalControlShare: number;
   private readonly campaigns: Prepared[];
   private readonly campaignIds: string[];
   private readonly users: Users;
@@ -160,6 +161,7 @@ class SlotPass {
     const { policy } = input;
     this.slotAt = input.slotAt;
     this.maxMarketing = policy.maxMarketingPerSlot;
+    this.globalControlShare = policy.globalControlShare ?? 0;
     this.campaigns = input.campaigns.map(prepare).sort((a, b) => comparePrecedence(a.c, b.c));
     this.campaignIds = this.campaigns.map((p) => p.c.id);
     this.ledger = new Ledger(
@@ -408,6 +410,16 @@ class SlotPass {
     if (n === 0) return this.skip(p, u, worst, worstDetail);
     // Held-out users are eligible ones; they take no budget, no cap and no conflict slot.
     const userHash = this.users.hash[u] as number;
+    // The global control group sees no marketing at all; recorded per campaign like a holdout,
+    // so each campaign can compare its treated users with the same kind of eligible users.
+    if (p.marketing && inGlobalControl(this.globalControlShare, userHash)) {
+      this.holdout.push({
+        campaignId: p.c.id,
+        userId: this.users.ids[u] as string,
+        reason: 'global_control',
+      });
+      return;
+    }
     if (isHeldOut(p.assignment, userHash)) {
       this.holdout.push({ campaignId: p.c.id, userId: this.users.ids[u] as string });
       return;

@@ -85,6 +85,12 @@ export interface PlannerPolicy {
   channelQuota: Partial<Record<Channel, number>>;
   /** Cents left per department; a department not listed has no budget. */
   departmentBudget: Record<string, Cents>;
+  /**
+   * Share of all users kept out of every marketing campaign (SPEC G3, the global control group):
+   * 0, or 0.01–0.15; absent: 0. A stable hash of the user alone decides, so the same users are
+   * out of every campaign and every slot.
+   */
+  globalControlShare?: number;
 }
 
 export interface PlanInput {
@@ -140,8 +146,11 @@ export interface Skipped {
 
 export interface PlanResult {
   messages: PlannedMessage[];
-  /** Eligible members held out: recorded, not sent, no budget, no cap. */
-  holdout: { campaignId: string; userId: string }[];
+  /**
+   * Eligible members held out: recorded, not sent, no budget, no cap. `reason` 'global_control':
+   * in the workspace's global control group; absent: the campaign's own holdout.
+   */
+  holdout: { campaignId: string; userId: string; reason?: 'global_control' }[];
   skipped: Skipped[];
   /** Campaign id → cents planned (every campaign of the input). */
   spend: Record<string, Cents>;

@@ -23,42 +23,39 @@ export interface MessageLogRow extends Required<MessageLogEntry> {
   seq: number;
 }
 
-const COLUMNS = 14;
-
 /**
- * Appends entries, in one statement per 1 000 (call it inside the transaction that changes the
- * message's state, so the log and the state never disagree).
+ * Appends entries in one statement (one array parameter per column, so the statement's text and
+ * parameter count stay fixed however many entries). Call it inside the transaction that changes
+ * the message's state, so the log and the state never disagree.
  */
 export const appendMessageLog = async (tx: SqlClient, entries: readonly MessageLogEntry[]): Promise<void> => {
-  for (let i = 0; i < entries.length; i += 1000) {
-    const chunk = entries.slice(i, i + 1000);
-    const params: unknown[] = [];
-    const rows = chunk.map((e, r) => {
-      params.push(
-        e.workspaceId,
-        e.idempotencyKey,
-        e.campaignId,
-        e.runId,
-        e.step,
-        e.variant,
-        e.userId,
-        e.channel,
-        e.kind,
-        new Date(e.at).toISOString(),
-        e.costCents ?? 0,
-        e.revenueCents ?? 0,
-        JSON.stringify(e.properties ?? {}),
-      );
-      const b = r * (COLUMNS - 1);
-      return `(${Array.from({ length: COLUMNS - 1 }, (_, c) => `$${b + c + 1}`).join(', ')})`;
-    });
-    await tx.query(
-      `INSERT INTO message_log (workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id,
-         channel, kind, at, cost_cents, revenue_cents, properties)
-       VALUES ${rows.join(', ')}`,
-      params,
-    );
+  if (entries.length === 0) return;
+  const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+  for (const e of entries) {
+    const values = [
+      e.workspaceId,
+      e.idempotencyKey,
+      e.campaignId,
+      e.runId,
+      e.step,
+      e.variant,
+      e.userId,
+      e.channel,
+      e.kind,
+      new Date(e.at).toISOString(),
+      e.costCents ?? 0,
+      e.revenueCents ?? 0,
+      JSON.stringify(e.properties ?? {}),
+    ];
+    values.forEach((v, i) => cols[i]?.push(v));
   }
+  await tx.query(
+    `INSERT INTO message_log (workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id,
+       channel, kind, at, cost_cents, revenue_cents, properties)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::timestamptz[], $11::bigint[], $12::bigint[], $13::jsonb[])`,
+    cols,
+  );
 };
 
 interface RawRow {

@@ -1,0 +1,172 @@
+/**
+ * Saves a screenshot of each main console page under docs/screenshots/ (the README shows them):
+ * a fresh data directory with generated demo users, a server on a free port, Debian's chromium
+ * through playwright-core. Run: `npm run screenshots` (builds the console first).
+ *
+ * Options (environment): REKINDLE_SCREENSHOT_USERS (default 5000), REKINDLE_CHROMIUM.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { authContextOf } from '../src/auth/context.ts';
+import { setPassword } from '../src/auth/passwords.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Role } from '../src/core/auth/roles.ts';
+import { loadDemo } from '../src/demo/load-demo.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/server/app.ts';
+import { createUser, issueApiToken } from '../src/storage/control/users.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'docs', 'screenshots');
+const DAY = 86_400_000;
+const PASSWORD = 'screenshots only 1234';
+const USERS = Number(process.env['REKINDLE_SCREENSHOT_USERS'] ?? 5000);
+
+const consoleUser = async (rt: Runtime, name: string, role: Role): Promise<string> => {
+  const u = await createUser(rt.control, { name, role });
+  if (!u.ok) throw new Error(`user ${name} exists`);
+  const set = await setPassword(authContextOf(rt), null, u.value, PASSWORD);
+  if (!set.ok) throw new Error(`password refused for ${name}`);
+  return issueApiToken(rt.control, u.value.id);
+};
+
+const main = async () => {
+  // Without a CJK font chromium draws the zh-CN pages as boxes (Debian: fonts-wqy-microhei).
+  const fonts = spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' });
+  if (fonts.status === 0 && fonts.stdout.trim() === '')
+    process.stderr.write('warning: no Chinese font installed; zh-CN screenshots will show boxes\n');
+  execFileSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
+  mkdirSync(OUT, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'rekindle-shots-'));
+  const rt = await openRuntime(loadConfig({}, { dataDir, port: 0, logLevel: 'error' }));
+  const app = buildServer(rt);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({
+    executablePath: process.env['REKINDLE_CHROMIUM'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  try {
+    process.stdout.write(`Loading ${USERS} demo users…\n`);
+    await loadDemo(rt.warehouse, { size: USERS, seed: 42, now: Math.floor(Date.now() / DAY) * DAY });
+    await rt.warehouse.compactEvents();
+    const admin = await consoleUser(rt, 'admin', 'admin');
+    await consoleUser(rt, 'olivia', 'operator');
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${admin}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!res.ok) process.stdout.write(`  ${method} ${path}: ${res.status} (continuing)\n`);
+      return res.ok ? ((await res.json()) as Record<string, unknown>) : null;
+    };
+    // Scores and a churn model, so the dashboard's risk distribution and the user page have data.
+    await call('POST', '/v1/scores/compute', {});
+    await call('POST', '/v1/models/churn/train', {});
+    await call('POST', '/v1/models/churn/score', {});
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const shot = async (name: string, p: Page = page) => {
+      await p.waitForTimeout(1600); // charts animate in
+      await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
+      process.stdout.write(`  docs/screenshots/${name}.png\n`);
+    };
+    const login = async (name: string) => {
+      await page.goto(url);
+      await page.getByTestId('login-name').fill(name);
+      await page.getByTestId('login-password').fill(PASSWORD);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('current-user').waitFor();
+    };
+    await page.goto(url);
+    await page.getByTestId('login-card').waitFor();
+    await shot('login');
+
+    await login('olivia');
+    await page.getByTestId('chart-activity').locator('canvas').waitFor();
+    await shot('dashboard');
+
+    await page.getByTestId('nav-audiences').click();
+    await page.getByTestId('audience-name').fill('近 30 天登录但未下单');
+    await page.getByTestId('add-behavior-condition').click();
+    await page.getByTestId('behavior-event-0').fill('login');
+    await page.getByTestId('add-behavior-condition').click();
+    await page.getByTestId('behavior-event-1').fill('order');
+    await page.getByTestId('behavior-cond-1').locator('.ant-select').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').nth(1).click();
+    await page.waitForTimeout(1500);
+    await shot('audiences');
+    await page.getByTestId('audience-save').click();
+
+    await page.getByTestId('nav-campaigns').click();
+    await page.getByTestId('campaign-name').fill('沉睡用户召回');
+    await page.getByTestId('campaign-audience').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+    await page.getByTestId('campaign-channels').getByText('sms').click();
+    await page.getByTestId('push-title').fill('好久不见');
+    await page.getByTestId('push-body').fill('{{ user.city }} 的新品上架了，回来看看');
+    await page.getByTestId('sms-text').fill('您有一张专属券待领取 https://example.com/a 回T退订');
+    await page.getByTestId('campaign-save').click();
+    await page.getByTestId('estimate-run').click();
+    await page.getByTestId('estimate-result').waitFor();
+    await shot('campaigns');
+    await page.getByTestId('campaign-submit').click();
+    await page.waitForTimeout(500);
+
+    await page.getByTestId('logout').click();
+    await login('admin');
+    await page.getByTestId('nav-approvals').click();
+    await page.getByTestId('approvals-inbox').waitFor();
+    await shot('approvals');
+
+    const [someone] = await rt.warehouse.query<{ user_id: string }>(
+      `SELECT user_id FROM user_scores WHERE churn_risk_score IS NOT NULL ORDER BY churn_risk_score DESC LIMIT 1`,
+    );
+    await page.getByTestId('nav-users').click();
+    await page
+      .getByTestId('user-search')
+      .locator('input')
+      .fill(someone?.user_id ?? 'u1');
+    await page.getByTestId('user-search').locator('input').press('Enter');
+    await page.waitForTimeout(1500);
+    await shot('users');
+
+    for (const nav of ['reports', 'budgets', 'strategies', 'settings', 'audit']) {
+      await page.getByTestId(`nav-${nav}`).click();
+      await page.locator('.ant-card').first().waitFor();
+      if (nav === 'reports') {
+        await page.getByTestId('report-campaign').click();
+        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+        await page.waitForTimeout(1000);
+      }
+      await shot(nav);
+    }
+    await page.getByTestId('lang-switch').click();
+    await page.getByTestId('nav-dashboard').click();
+    await page.getByTestId('chart-activity').locator('canvas').waitFor();
+    await shot('dashboard-en');
+  } finally {
+    await browser.close();
+    await app.close();
+    await rt.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+await main();

@@ -1,0 +1,145 @@
+import { invalidField, type AutomationFailure } from '../automation/failure.ts';
+import type { Actor } from '../core/auth/roles.ts';
+import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import type { AlertsContext } from './run-alerts.ts';
+import {
+  deleteDestination,
+  deleteRule,
+  insertDestination,
+  insertRule,
+  listAlerts,
+  listDestinations,
+  listRules,
+  updateRule,
+  type AlertRecord,
+  type DestinationKind,
+  type DestinationView,
+} from './store.ts';
+
+/** Alert configuration is admin-only (destinations hold secrets); every role may read the history. */
+
+type Outcome<T> = Promise<Result<T, AutomationFailure>>;
+
+const adminOnly = (actor: Actor, what: string): AutomationFailure | null =>
+  actor.role === 'admin' ? null : { type: 'forbidden', reason: `only an admin may ${what}` };
+
+const checkUrl = (url: string): AutomationFailure | null => {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return invalidField('url', 'must be an absolute URL');
+  }
+  return u.protocol === 'https:' || u.protocol === 'http:'
+    ? null
+    : invalidField('url', 'must be an http or https URL');
+};
+
+export const createDestinationAs = async (
+  ctx: AlertsContext,
+  actor: Actor,
+  d: { name: string; kind: DestinationKind; url: string; secret?: string | undefined },
+): Outcome<DestinationView> => {
+  const refused = adminOnly(actor, 'configure alert destinations') ?? checkUrl(d.url);
+  if (refused) return err(refused);
+  if (d.kind === 'webhook' && d.secret === undefined)
+    return err(
+      invalidField('secret', 'a webhook destination needs a signing secret (at least 16 characters)'),
+    );
+  const made = await insertDestination(ctx.control, actor.workspaceId, {
+    name: d.name,
+    kind: d.kind,
+    url: d.url,
+    secret: d.secret ?? null,
+    at: ctx.clock(),
+  });
+  return made ? ok(made) : err({ type: 'conflict', reason: `a destination named '${d.name}' exists` });
+};
+
+export const listDestinationsAs = async (ctx: AlertsContext, actor: Actor): Outcome<DestinationView[]> => {
+  const refused = adminOnly(actor, 'see alert destinations');
+  return refused ? err(refused) : ok(await listDestinations(ctx.control, actor.workspaceId));
+};
+
+export const deleteDestinationAs = async (ctx: AlertsContext, actor: Actor, id: string): Outcome<null> => {
+  const refused = adminOnly(actor, 'configure alert destinations');
+  if (refused) return err(refused);
+  const using = (await listRules(ctx.control, actor.workspaceId)).filter((r) =>
+    r.destinationIds.includes(id),
+  );
+  if (using.length > 0)
+    return err({
+      type: 'conflict',
+      reason: `destination is used by rules: ${using.map((r) => r.name).join(', ')}`,
+    });
+  return (await deleteDestination(ctx.control, actor.workspaceId, id))
+    ? ok(null)
+    : err({ type: 'not_found', what: `destination '${id}'` });
+};
+
+const checkDestinations = async (ctx: AlertsContext, ws: string, ids: readonly string[]) => {
+  const known = new Set((await listDestinations(ctx.control, ws)).map((d) => d.id));
+  const i = ids.findIndex((id) => !known.has(id));
+  return i < 0 ? null : invalidField(`destinationIds[${i}]`, `no destination '${ids[i] ?? ''}'`);
+};
+
+export const createRuleAs = async (
+  ctx: AlertsContext,
+  actor: Actor,
+  r: {
+    name: string;
+    params: AlertRuleParams;
+    cooldownMinutes: number;
+    destinationIds: string[];
+    enabled: boolean;
+  },
+): Outcome<AlertRule & { createdAt: number }> => {
+  const refused =
+    adminOnly(actor, 'configure alert rules') ??
+    (await checkDestinations(ctx, actor.workspaceId, r.destinationIds));
+  if (refused) return err(refused);
+  const made = await insertRule(ctx.control, actor.workspaceId, { ...r, at: ctx.clock() });
+  return made ? ok(made) : err({ type: 'conflict', reason: `a rule named '${r.name}' exists` });
+};
+
+export const updateRuleAs = async (
+  ctx: AlertsContext,
+  actor: Actor,
+  id: string,
+  change: {
+    params?: AlertRuleParams;
+    cooldownMinutes?: number;
+    destinationIds?: string[];
+    enabled?: boolean;
+  },
+): Outcome<AlertRule & { createdAt: number }> => {
+  const refused =
+    adminOnly(actor, 'configure alert rules') ??
+    (change.destinationIds ? await checkDestinations(ctx, actor.workspaceId, change.destinationIds) : null);
+  if (refused) return err(refused);
+  const r = await updateRule(ctx.control, actor.workspaceId, id, change);
+  return r ? ok(r) : err({ type: 'not_found', what: `rule '${id}'` });
+};
+
+export const listRulesAs = async (
+  ctx: AlertsContext,
+  actor: Actor,
+): Outcome<(AlertRule & { createdAt: number })[]> => {
+  const refused = adminOnly(actor, 'see alert rules');
+  return refused ? err(refused) : ok(await listRules(ctx.control, actor.workspaceId));
+};
+
+export const deleteRuleAs = async (ctx: AlertsContext, actor: Actor, id: string): Outcome<null> => {
+  const refused = adminOnly(actor, 'configure alert rules');
+  if (refused) return err(refused);
+  return (await deleteRule(ctx.control, actor.workspaceId, id))
+    ? ok(null)
+    : err({ type: 'not_found', what: `rule '${id}'` });
+};
+
+export const listAlertsAs = async (
+  ctx: AlertsContext,
+  actor: Actor,
+  q: { limit: number; ruleId?: string | undefined },
+): Outcome<AlertRecord[]> => ok(await listAlerts(ctx.control, actor.workspaceId, q));

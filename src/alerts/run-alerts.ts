@@ -1,0 +1,108 @@
+import { dueAlerts, firedKey, longestCooldownMs, type AlertCondition } from '../core/alerts/rules.ts';
+import type { Clock } from '../core/clock.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { readAlertFacts } from './facts.ts';
+import { sendAlert } from './send-alert.ts';
+import { insertAlert, lastFiredSince, listRules, openDestinations, type AlertDelivery } from './store.ts';
+
+export interface AlertsContext {
+  control: SqlClient;
+  warehouse: Warehouse;
+  clock: Clock;
+}
+
+export interface FiredAlert {
+  condition: AlertCondition;
+  deliveries: AlertDelivery[];
+}
+
+/**
+ * One look at every enabled rule of the workspace: read the facts, evaluate, drop what fired
+ * within its cooldown, send the rest to the rule's destinations and record each in the history
+ * (also when no destination took it: the console shows it, and the cooldown still holds, so a
+ * broken destination does not turn into an alert storm).
+ */
+export const runAlerts = async (ctx: AlertsContext, workspaceId = 'default'): Promise<FiredAlert[]> => {
+  const rules = (await listRules(ctx.control, workspaceId)).filter((r) => r.enabled);
+  if (rules.length === 0) return [];
+  const now = ctx.clock();
+  const facts = await readAlertFacts(ctx, workspaceId, rules, now);
+  const last = await lastFiredSince(ctx.control, workspaceId, now - longestCooldownMs(rules));
+  const lastFired = new Map(last.map((l) => [firedKey(l.ruleId, l.conditionKey), l.at]));
+  const due = dueAlerts(rules, facts, lastFired, now);
+  if (due.length === 0) return [];
+  const destinations = await openDestinations(ctx.control, workspaceId);
+  const ruleById = new Map(rules.map((r) => [r.id, r]));
+  const fired: FiredAlert[] = [];
+  for (const c of due) {
+    const targets = (ruleById.get(c.ruleId)?.destinationIds ?? []).flatMap((id) => {
+      const d = destinations.get(id);
+      return d ? [d] : [];
+    });
+    const deliveries = await Promise.all(targets.map((d) => sendAlert(d, c, { firedAt: now, workspaceId })));
+    await insertAlert(ctx.control, workspaceId, {
+      ruleId: c.ruleId,
+      ruleKind: c.ruleKind,
+      conditionKey: c.key,
+      firedAt: now,
+      title: c.title,
+      text: c.text,
+      details: c.details,
+      deliveries,
+    });
+    fired.push({ condition: c, deliveries });
+  }
+  return fired;
+};
+
+export interface AlertsLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The alert loop of `rekindle serve`: a look every `everySeconds` (0: off). A failed look is
+ * logged (without destinations: their URLs are secrets) and the next one tried on time.
+ */
+export const startAlerts = (
+  ctx: AlertsContext,
+  options: { everySeconds: number; workspaceId?: string; log: AlertsLog },
+): { stop(): Promise<void> } => {
+  if (!(options.everySeconds > 0)) return { stop: async () => undefined };
+  let current: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  let running = false;
+  const look = async () => {
+    running = true;
+    try {
+      const fired = await runAlerts(ctx, options.workspaceId ?? 'default');
+      for (const f of fired)
+        options.log.info(
+          {
+            rule: f.condition.ruleId,
+            condition: f.condition.key,
+            delivered: f.deliveries.filter((d) => d.ok).length,
+            failed: f.deliveries.filter((d) => !d.ok).length,
+          },
+          'alert fired',
+        );
+    } catch (e) {
+      options.log.error({ err: e }, 'alert evaluation failed');
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => {
+    // A slow look (a destination timing out) is not overlapped by the next.
+    if (!stopped && !running) current = look();
+  }, options.everySeconds * 1000);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+};

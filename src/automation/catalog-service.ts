@@ -1,0 +1,68 @@
+import { parseCsv } from '../ingest/import/csv-parser.ts';
+import type { Actor } from '../core/auth/roles.ts';
+import type { Clock } from '../core/clock.ts';
+import { parseCatalogCsvRows, parseCatalogJson, type RowProblem } from '../core/recommend/catalog-input.ts';
+import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { AutomationFailure } from './failure.ts';
+import { deleteItem, listItems, upsertItems } from './catalog-store.ts';
+
+/** The item catalog (SPEC H2): operators and admins upload, everyone reads. */
+
+export interface CatalogContext {
+  control: SqlClient;
+  clock: Clock;
+}
+
+export interface UploadReport {
+  /** Items stored (inserted or replaced). */
+  stored: number;
+  /** Rows refused, each problem with where it is; the valid rows are stored anyway. */
+  errors: RowProblem[];
+}
+
+const MAX_ITEMS = 50_000;
+
+const mayWrite = (actor: Actor): AutomationFailure | null =>
+  actor.role === 'admin' || actor.role === 'operator'
+    ? null
+    : { type: 'forbidden', reason: `role '${actor.role}' may not change the catalog` };
+
+export const uploadCatalogAs = async (
+  ctx: CatalogContext,
+  actor: Actor,
+  input: { format: 'json'; items: readonly unknown[] } | { format: 'csv'; text: string },
+): Promise<Result<UploadReport, AutomationFailure>> => {
+  const refused = mayWrite(actor);
+  if (refused) return err(refused);
+  const parsed =
+    input.format === 'json' ? parseCatalogJson(input.items) : parseCatalogCsvRows(parseCsv(input.text));
+  if (parsed.items.length > MAX_ITEMS)
+    return err({
+      type: 'invalid',
+      message: `at most ${MAX_ITEMS} items per upload`,
+      errors: [{ path: 'items', message: `at most ${MAX_ITEMS} items per upload` }],
+    });
+  const stored = await upsertItems(ctx.control, actor.workspaceId, parsed.items, ctx.clock());
+  return ok({ stored, errors: parsed.errors });
+};
+
+export const listCatalogAs = async (
+  ctx: CatalogContext,
+  actor: Actor,
+  filter: { category?: string | undefined },
+): Promise<Result<CatalogItem[], AutomationFailure>> =>
+  ok(await listItems(ctx.control, actor.workspaceId, filter));
+
+export const deleteCatalogItemAs = async (
+  ctx: CatalogContext,
+  actor: Actor,
+  id: string,
+): Promise<Result<null, AutomationFailure>> => {
+  const refused = mayWrite(actor);
+  if (refused) return err(refused);
+  return (await deleteItem(ctx.control, actor.workspaceId, id))
+    ? ok(null)
+    : err({ type: 'not_found', what: `item '${id}'` });
+};

@@ -1,0 +1,140 @@
+import type { Clock } from '../core/clock.ts';
+import {
+  attributionQuery,
+  defaultSince,
+  goalsOf,
+  type AttributionGoal,
+} from '../core/conversions/attribution.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+
+export interface AttributionContext {
+  control: SqlClient;
+  warehouse: Warehouse;
+  clock: Clock;
+}
+
+export interface AttributionRun {
+  goals: number;
+  /** The goal events recomputed: those in (since, until], epoch ms. */
+  since: number;
+  until: number;
+  /** Conversions written by this run (new, or re-attributed to another message). */
+  added: number;
+  /** Conversions this run took back (their message or goal changed), before re-adding. */
+  removed: number;
+  /** Conversions in the range after the run. */
+  inRange: number;
+  ms: number;
+}
+
+/** Every campaign that has a goal, whatever its status: a finished campaign's messages still convert. */
+export const loadGoals = async (db: SqlClient): Promise<AttributionGoal[]> =>
+  goalsOf(
+    await db.query<{ id: string; definition: unknown }>(
+      `SELECT id, definition FROM campaigns WHERE definition -> 'goal' IS NOT NULL ORDER BY id`,
+    ),
+  );
+
+/**
+ * Recomputes the conversions of goal events in (since, now] from `events` and the `sent` facts
+ * in one warehouse transaction: rows whose attribution still holds stay as they are (with their
+ * first `attributed_at`), changed or vanished ones are replaced or removed, new ones added. So a
+ * run is idempotent and a re-run after late facts corrects earlier answers.
+ */
+export const runAttribution = async (
+  ctx: AttributionContext,
+  options: { since?: number } = {},
+): Promise<AttributionRun> => {
+  const started = performance.now();
+  const now = ctx.clock();
+  const goals = await loadGoals(ctx.control);
+  const since = options.since ?? defaultSince(now, goals);
+  const range = [since, now];
+  const counts = await ctx.warehouse.transaction(async (tx) => {
+    if (goals.length === 0) {
+      await tx.run('CREATE OR REPLACE TEMP TABLE attribution_new AS SELECT * FROM conversions LIMIT 0');
+    } else {
+      const q = attributionQuery(goals, { since, until: now, attributedAt: now });
+      await tx.run(q.sql, q.params);
+    }
+    const removed = await tx.run(
+      `DELETE FROM conversions c
+        WHERE c.ts > epoch_ms(?::BIGINT) AND c.ts <= epoch_ms(?::BIGINT)
+          AND NOT EXISTS (SELECT 1 FROM temp.attribution_new n
+                           WHERE n.event_message_id = c.event_message_id AND n.idempotency_key = c.idempotency_key)`,
+      range,
+    );
+    const added = await tx.run(
+      `INSERT INTO conversions SELECT n.* FROM temp.attribution_new n
+        WHERE NOT EXISTS (SELECT 1 FROM conversions c WHERE c.event_message_id = n.event_message_id)`,
+    );
+    const inRange = await tx.query<{ n: bigint | number }>(
+      `SELECT count(*) AS n FROM conversions WHERE ts > epoch_ms(?::BIGINT) AND ts <= epoch_ms(?::BIGINT)`,
+      range,
+    );
+    await tx.run('DROP TABLE temp.attribution_new');
+    return { removed, added, inRange: Number(inRange[0]?.n ?? 0) };
+  });
+  return { goals: goals.length, since, until: now, ...counts, ms: performance.now() - started };
+};
+
+export interface AttributionLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface AttributionSchedule {
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The periodic attribution of `rekindle serve`: one run shortly after start, then one every
+ * `everyMinutes` (REKINDLE_ATTRIBUTE_EVERY_MINUTES; 0 turns it off). Runs never overlap; a failed
+ * run is logged and the next one tried on time.
+ */
+export const startAttribution = (
+  ctx: AttributionContext,
+  options: {
+    everyMinutes: number;
+    log: AttributionLog;
+    /** Runs after each pass (e.g. the relapse sweep, which reads the conversions just written). */
+    after?: () => Promise<unknown>;
+  },
+): AttributionSchedule => {
+  if (!(options.everyMinutes > 0)) return { stop: async () => undefined };
+  let current: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  let stopped = false;
+  const tick = () => {
+    if (stopped || busy) return;
+    busy = true;
+    current = runAttribution(ctx)
+      .then(
+        (r) =>
+          options.log.info(
+            { goals: r.goals, added: r.added, removed: r.removed, inRange: r.inRange, ms: Math.round(r.ms) },
+            'conversions attributed',
+          ),
+        (e: unknown) => options.log.error({ err: e }, 'conversion attribution failed'),
+      )
+      .then(() => options.after?.())
+      .catch((e: unknown) => options.log.error({ err: e }, 'after attribution failed'))
+      .finally(() => {
+        busy = false;
+      });
+  };
+  const first = setTimeout(tick, 5_000);
+  const timer = setInterval(tick, options.everyMinutes * 60_000);
+  first.unref();
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await current;
+    },
+  };
+};

@@ -1,0 +1,78 @@
+import { backoffMs, type RetryPolicy } from './backoff.ts';
+import type { SendOutcome } from './message.ts';
+
+/** What the worker knows of a message's delivery so far (the outbox row). */
+export interface DeliveryState {
+  idempotencyKey: string;
+  /** Provider calls made before this one. */
+  attempts: number;
+  /** The provider tried last (null: none yet). */
+  providerId: string | null;
+  /** That provider may hold the message: only it may be tried again. */
+  pinned: boolean;
+}
+
+export type Decision =
+  | { kind: 'sent'; providerId: string; providerMessageId: string; attempts: number }
+  | {
+      kind: 'retry';
+      /** The provider of the next attempt (null: the first in failover order). */
+      providerId: string | null;
+      pinned: boolean;
+      /** Epoch ms of the next attempt. */
+      at: number;
+      attempts: number;
+      error: string;
+    }
+  | { kind: 'dead'; reason: string; error: string; attempts: number };
+
+/**
+ * The provider to call for a message: the one it is on, else the first in failover order. A
+ * provider that was removed from the configuration since is skipped (the operator took it away).
+ */
+export const pickProvider = <P extends { id: string }>(
+  state: Pick<DeliveryState, 'providerId'>,
+  providers: readonly P[],
+): P | undefined => providers.find((p) => p.id === state.providerId) ?? providers[0];
+
+/**
+ * The next state of a message after one provider call (`providerId` is who was called, `order`
+ * the channel's providers in failover order):
+ * - accepted → sent;
+ * - `never` → dead with the provider's code;
+ * - the attempts are used up → dead `max_attempts`;
+ * - `same_provider` → the same provider again after the backoff (pinned from now on);
+ * - `next_provider` → the next provider at once; after the last one, the first again after the
+ *   backoff; a pinned message never moves (the first provider may have it: a second would
+ *   deliver it twice), it waits for its provider like `same_provider`.
+ */
+export const decide = (
+  state: DeliveryState,
+  providerId: string,
+  outcome: SendOutcome,
+  order: readonly string[],
+  policy: RetryPolicy,
+  now: number,
+): Decision => {
+  const attempts = state.attempts + 1;
+  if (outcome.kind === 'accepted')
+    return { kind: 'sent', providerId, providerMessageId: outcome.providerMessageId, attempts };
+  const error = `${outcome.code}: ${outcome.reason}`.slice(0, 500);
+  if (outcome.retry === 'never') return { kind: 'dead', reason: outcome.code, error, attempts };
+  if (attempts >= policy.maxAttempts) return { kind: 'dead', reason: 'max_attempts', error, attempts };
+  const later = now + backoffMs(policy, state.idempotencyKey, attempts, outcome.retryAfterMs);
+  const pinned = state.pinned || outcome.retry === 'same_provider';
+  if (pinned) return { kind: 'retry', providerId, pinned: true, at: later, attempts, error };
+  const next = order[order.indexOf(providerId) + 1];
+  if (next !== undefined && order.includes(providerId))
+    return { kind: 'retry', providerId: next, pinned: false, at: now, attempts, error };
+  return { kind: 'retry', providerId: order[0] ?? null, pinned: false, at: later, attempts, error };
+};
+
+/** A message that cannot be sent at all (no address, unsubscribed, content failed): dead now. */
+export const deadBeforeSending = (state: DeliveryState, reason: string, error = reason): Decision => ({
+  kind: 'dead',
+  reason,
+  error: error.slice(0, 500),
+  attempts: state.attempts,
+});

@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import type { TObject } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { Actor } from '../../core/auth/roles.ts';
+import type { Clock } from '../../core/clock.ts';
+import { err, ok, type Result } from '../../core/result.ts';
+import { appendAudit } from '../../storage/control/audit-log.ts';
+import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { pointerToPath } from '../../server/validation.ts';
+import type { ServiceFailure } from '../../server/routes/send-outcome.ts';
+import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from './provider-kinds.ts';
+import {
+  deleteProvider,
+  getProvider,
+  insertProvider,
+  isNameTaken,
+  listProviders,
+  updateProvider,
+  type ProviderRecord,
+} from './provider-store.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from './secret-box.ts';
+
+/**
+ * Provider configuration (admin only). Secrets are write-only: they are sealed before they reach
+ * the database and only their names ever leave this module (API answers, audit entries).
+ */
+
+export interface ProviderContext {
+  control: SqlClient;
+  clock: Clock;
+  masterKeys: MasterKeys;
+  /** Called after every change, so the registry drops the workspace's cached adapters. */
+  onChange?: (workspaceId: string) => void;
+}
+
+/** What the API shows of a provider. */
+export interface ProviderView {
+  id: string;
+  channel: string;
+  kind: string;
+  name: string;
+  priority: number;
+  ratePerSecond: number;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  /** Names of the secrets that are set (values are never returned). */
+  secretsSet: string[];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CreateProvider {
+  kind: string;
+  name: string;
+  priority?: number | undefined;
+  ratePerSecond?: number | undefined;
+  enabled?: boolean | undefined;
+  config: unknown;
+  secrets: unknown;
+}
+
+export interface UpdateProvider {
+  version: number;
+  name?: string | undefined;
+  priority?: number | undefined;
+  ratePerSecond?: number | undefined;
+  enabled?: boolean | undefined;
+  /** Replaces the whole non-secret configuration. */
+  config?: unknown;
+  /** Merged over the stored secrets: a given name is replaced, `null` removes it, others stay. */
+  secrets?: Record<string, unknown> | undefined;
+}
+
+const checks = new Map<TObject, TypeCheck<TObject>>();
+const checkerOf = (schema: TObject) => {
+  let c = checks.get(schema);
+  if (!c) checks.set(schema, (c = TypeCompiler.Compile(schema)));
+  return c;
+};
+
+const validate = (schema: TObject, value: unknown, prefix: string): { path: string; message: string }[] => {
+  const c = checkerOf(schema);
+  return c.Check(value)
+    ? []
+    : [...c.Errors(value)]
+        .slice(0, 20)
+        .map((e) => ({ path: pointerToPath(e.path, prefix), message: e.message }));
+};
+
+const invalid = (errors: { path: string; message: string }[]): ServiceFailure => ({
+  type: 'invalid',
+  message: `invalid provider: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+  errors,
+});
+
+const adminOnly = (actor: Actor): ServiceFailure | null =>
+  actor.role === 'admin'
+    ? null
+    : { type: 'forbidden', reason: 'only admins may view or change delivery providers' };
+
+export const providerView = (p: ProviderRecord, keys: MasterKeys): ProviderView => ({
+  id: p.id,
+  channel: p.channel,
+  kind: p.kind,
+  name: p.name,
+  priority: p.priority,
+  ratePerSecond: p.ratePerSecond,
+  enabled: p.enabled,
+  config: p.config,
+  secretsSet: Object.keys(openSecrets(keys, p.secretsEnc)).sort(),
+  version: p.version,
+  createdAt: p.createdAt,
+  updatedAt: p.updatedAt,
+});
+
+const ownProvider = async (ctx: ProviderContext, actor: Actor, id: string) => {
+  const p = await getProvider(ctx.control, id);
+  return p && p.workspaceId === actor.workspaceId ? p : null;
+};
+
+export const listProvidersAs = async (
+  ctx: ProviderContext,
+  actor: Actor,
+  channel?: string,
+): Promise<Result<ProviderView[], ServiceFailure>> => {
+  const denied = adminOnly(actor);
+  if (denied) return err(denied);
+  const rows = await listProviders(ctx.control, actor.workspaceId, channel === undefined ? {} : { channel });
+  return ok(rows.map((p) => providerView(p, ctx.masterKeys)));
+};
+
+export const getProviderAs = async (
+  ctx: ProviderContext,
+  actor: Actor,
+  id: string,
+): Promise<Result<ProviderView, ServiceFailure>> => {
+  const denied = adminOnly(actor);
+  if (denied) return err(denied);
+  const p = await ownProvider(ctx, actor, id);
+  return p ? ok(providerView(p, ctx.masterKeys)) : err({ type: 'not_found', what: `provider ${id}` });
+};
+
+export const createProviderAs = async (
+  ctx: ProviderContext,
+  actor: Actor,
+  body: CreateProvider,
+): Promise<Result<ProviderView, ServiceFailure>> => {
+  const denied = adminOnly(actor);
+  if (denied) return err(denied);
+  if (!isProviderKind(body.kind))
+    return err(
+      invalid([{ path: 'kind', message: `unknown kind; one of ${Object.keys(PROVIDER_KINDS).join(', ')}` }]),
+    );
+  const kind: ProviderKind = body.kind;
+  const spec = PROVIDER_KINDS[kind];
+  const errors = [
+    ...validate(spec.config, body.config, 'config'),
+    ...validate(spec.secrets, body.secrets, 'secrets'),
+  ];
+  if (errors.length > 0) return err(invalid(errors));
+  const now = ctx.clock();
+  const p: ProviderRecord = {
+    id: `prv_${randomBytes(9).toString('base64url')}`,
+    workspaceId: actor.workspaceId,
+    channel: spec.channel,
+    kind,
+    name: body.name,
+    priority: body.priority ?? 0,
+    ratePerSecond: body.ratePerSecond ?? 10,
+    enabled: body.enabled ?? true,
+    config: body.config as Record<string, unknown>,
+    secretsEnc: sealSecrets(ctx.masterKeys, body.secrets as Record<string, unknown>),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await ctx.control.transaction(async (tx) => {
+      await insertProvider(tx, p);
+      await appendAudit(tx, {
+        workspaceId: actor.workspaceId,
+        at: now,
+        actorId: actor.userId,
+        action: 'provider.create',
+        objectType: 'provider',
+        objectId: p.id,
+        details: {
+          kind,
+          name: p.name,
+          channel: p.channel,
+          secrets: Object.keys(body.secrets as object).sort(),
+        },
+      });
+    });
+  } catch (e) {
+    if (isNameTaken(e))
+      return err({ type: 'conflict', reason: `a provider named '${body.name}' already exists` });
+    throw e;
+  }
+  ctx.onChange?.(actor.workspaceId);
+  return ok(providerView(p, ctx.masterKeys));
+};
+
+export const updateProviderAs = async (
+  ctx: ProviderContext,
+  actor: Actor,
+  id: string,
+  patch: UpdateProvider,
+): Promise<Result<ProviderView, ServiceFailure>> => {
+  const denied = adminOnly(actor);
+  if (denied) return err(denied);
+  const old = await ownProvider(ctx, actor, id);
+  if (!old) return err({ type: 'not_found', what: `provider ${id}` });
+  if (old.version !== patch.version)
+    return err({
+      type: 'conflict',
+      reason: `provider changed since version ${patch.version} (now ${old.version}); reload`,
+    });
+  const spec = PROVIDER_KINDS[old.kind as ProviderKind];
+  const config = patch.config === undefined ? old.config : patch.config;
+  let secrets = openSecrets(ctx.masterKeys, old.secretsEnc);
+  const changedSecrets = Object.keys(patch.secrets ?? {}).sort();
+  if (patch.secrets) {
+    secrets = { ...secrets, ...patch.secrets };
+    for (const [k, v] of Object.entries(patch.secrets)) if (v === null) delete secrets[k];
+  }
+  const errors = [...validate(spec.config, config, 'config'), ...validate(spec.secrets, secrets, 'secrets')];
+  if (errors.length > 0) return err(invalid(errors));
+  const now = ctx.clock();
+  const next: ProviderRecord = {
+    ...old,
+    name: patch.name ?? old.name,
+    priority: patch.priority ?? old.priority,
+    ratePerSecond: patch.ratePerSecond ?? old.ratePerSecond,
+    enabled: patch.enabled ?? old.enabled,
+    config: config as Record<string, unknown>,
+    secretsEnc: patch.secrets ? sealSecrets(ctx.masterKeys, secrets) : old.secretsEnc,
+    version: old.version + 1,
+    updatedAt: now,
+  };
+  const changed = (['name', 'priority', 'ratePerSecond', 'enabled', 'config'] as const).filter(
+    (k) => JSON.stringify(next[k]) !== JSON.stringify(old[k]),
+  );
+  try {
+    const done = await ctx.control.transaction(async (tx) => {
+      if (!(await updateProvider(tx, next, old.version))) return false;
+      await appendAudit(tx, {
+        workspaceId: actor.workspaceId,
+        at: now,
+        actorId: actor.userId,
+        action: 'provider.update',
+        objectType: 'provider',
+        objectId: id,
+        details: { changed, secretsChanged: changedSecrets },
+      });
+      return true;
+    });
+    if (!done) return err({ type: 'conflict', reason: 'provider changed meanwhile; reload' });
+  } catch (e) {
+    if (isNameTaken(e))
+      return err({ type: 'conflict', reason: `a provider named '${next.name}' already exists` });
+    throw e;
+  }
+  ctx.onChange?.(actor.workspaceId);
+  return ok(providerView(next, ctx.masterKeys));
+};
+
+export const deleteProviderAs = async (
+  ctx: ProviderContext,
+  actor: Actor,
+  id: string,
+): Promise<Result<{ id: string }, ServiceFailure>> => {
+  const denied = adminOnly(actor);
+  if (denied) return err(denied);
+  const old = await ownProvider(ctx, actor, id);
+  if (!old) return err({ type: 'not_found', what: `provider ${id}` });
+  await ctx.control.transaction(async (tx) => {
+    await deleteProvider(tx, id);
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at: ctx.clock(),
+      actorId: actor.userId,
+      action: 'provider.delete',
+      objectType: 'provider',
+      objectId: id,
+      details: { kind: old.kind, name: old.name },
+    });
+  });
+  ctx.onChange?.(actor.workspaceId);
+  return ok({ id });
+};
+
+/**
+ * Re-seals every provider's secrets under the current master key (after a rotation, with the old
+ * key in `REKINDLE_MASTER_KEY_PREVIOUS`); returns how many rows were rewritten.
+ */
+export const rotateProviderSecrets = async (db: SqlClient, keys: MasterKeys): Promise<number> => {
+  const rows = await db.query<{ id: string; secrets_enc: string }>('SELECT id, secrets_enc FROM providers');
+  let n = 0;
+  for (const r of rows) {
+    const resealed = sealSecrets(keys, openSecrets(keys, r.secrets_enc));
+    await db.query('UPDATE providers SET secrets_enc = $2 WHERE id = $1', [r.id, resealed]);
+    n++;
+  }
+  return n;
+};

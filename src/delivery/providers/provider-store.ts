@@ -1,0 +1,124 @@
+import type { SqlClient } from '../../storage/control/sql-client.ts';
+
+/** A configured provider as stored: secrets stay sealed until an adapter is built. */
+export interface ProviderRecord {
+  id: string;
+  workspaceId: string;
+  channel: string;
+  kind: string;
+  name: string;
+  priority: number;
+  ratePerSecond: number;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  secretsEnc: string;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Row {
+  id: string;
+  workspace_id: string;
+  channel: string;
+  kind: string;
+  name: string;
+  priority: number;
+  rate_per_second: number;
+  enabled: boolean;
+  config: Record<string, unknown> | string;
+  secrets_enc: string;
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const record = (r: Row): ProviderRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  channel: r.channel,
+  kind: r.kind,
+  name: r.name,
+  priority: Number(r.priority),
+  ratePerSecond: Number(r.rate_per_second),
+  enabled: r.enabled,
+  config: typeof r.config === 'string' ? (JSON.parse(r.config) as Record<string, unknown>) : r.config,
+  secretsEnc: r.secrets_enc,
+  version: Number(r.version),
+  createdAt: new Date(r.created_at).getTime(),
+  updatedAt: new Date(r.updated_at).getTime(),
+});
+
+export const listProviders = async (
+  db: SqlClient,
+  workspaceId: string,
+  filter: { channel?: string; enabledOnly?: boolean } = {},
+): Promise<ProviderRecord[]> =>
+  (
+    await db.query<Row>(
+      `SELECT * FROM providers WHERE workspace_id = $1 AND ($2::text IS NULL OR channel = $2)
+         AND (NOT $3::boolean OR enabled) ORDER BY channel, priority, name`,
+      [workspaceId, filter.channel ?? null, filter.enabledOnly ?? false],
+    )
+  ).map(record);
+
+export const getProvider = async (db: SqlClient, id: string): Promise<ProviderRecord | null> => {
+  const rows = await db.query<Row>('SELECT * FROM providers WHERE id = $1', [id]);
+  return rows[0] ? record(rows[0]) : null;
+};
+
+export const insertProvider = async (db: SqlClient, p: ProviderRecord): Promise<void> => {
+  await db.query(
+    `INSERT INTO providers (id, workspace_id, channel, kind, name, priority, rate_per_second, enabled, config,
+       secrets_enc, version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13)`,
+    [
+      p.id,
+      p.workspaceId,
+      p.channel,
+      p.kind,
+      p.name,
+      p.priority,
+      p.ratePerSecond,
+      p.enabled,
+      JSON.stringify(p.config),
+      p.secretsEnc,
+      p.version,
+      new Date(p.createdAt),
+      new Date(p.updatedAt),
+    ],
+  );
+};
+
+/** Writes the new state if the row is still at `expectedVersion`; false when someone changed it meanwhile. */
+export const updateProvider = async (
+  db: SqlClient,
+  p: ProviderRecord,
+  expectedVersion: number,
+): Promise<boolean> => {
+  const rows = await db.query(
+    `UPDATE providers SET name = $2, priority = $3, rate_per_second = $4, enabled = $5, config = $6::text::jsonb,
+       secrets_enc = $7, version = $8, updated_at = $9
+     WHERE id = $1 AND version = $10 RETURNING id`,
+    [
+      p.id,
+      p.name,
+      p.priority,
+      p.ratePerSecond,
+      p.enabled,
+      JSON.stringify(p.config),
+      p.secretsEnc,
+      p.version,
+      new Date(p.updatedAt),
+      expectedVersion,
+    ],
+  );
+  return rows.length > 0;
+};
+
+export const deleteProvider = async (db: SqlClient, id: string): Promise<boolean> =>
+  (await db.query('DELETE FROM providers WHERE id = $1 RETURNING id', [id])).length > 0;
+
+export const isNameTaken = (e: unknown): boolean =>
+  (e as { code?: unknown }).code === '23505' ||
+  /providers_workspace_id_name_key|unique/i.test(String((e as Error).message));

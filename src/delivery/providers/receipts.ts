@@ -1,0 +1,198 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { appendMessageLog } from '../../storage/control/message-log.ts';
+import type { SqlClient } from '../../storage/control/sql-client.ts';
+import type { ProviderKind } from './provider-kinds.ts';
+
+/**
+ * Delivery receipts (SPEC F1): a provider tells us a message reached the handset / inbox, or
+ * failed. Each vendor's shape is parsed to `Receipt`s; applying them moves the outbox row from
+ * `sent` to `delivered` / `failed` and appends the message-log entry in one transaction.
+ */
+
+export interface Receipt {
+  /** The provider's message id (what the adapter returned as `providerMessageId`). */
+  providerMessageId?: string | undefined;
+  /** Our idempotency key, when the vendor echoes it (Aliyun `out_id`, generic receipts). */
+  idempotencyKey?: string | undefined;
+  status: 'delivered' | 'failed';
+  code: string | null;
+  /** Epoch ms; the receipt's arrival when the vendor gives no time. */
+  at: number;
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/** `2026-11-20 08:03:04` in China time (how Aliyun and Tencent write receipt times) → epoch ms. */
+export const chinaTime = (s: unknown, fallback: number): number => {
+  if (typeof s !== 'string') return fallback;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(s.trim());
+  if (!m) return fallback;
+  const [, y, mo, d, h, mi, se] = m.map(Number) as [number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, se) - CHINA_OFFSET_MS;
+};
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+const list = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body]);
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+
+/** Aliyun SMS report push: `[{biz_id, out_id, success, err_code, report_time, …}]`. */
+const aliyunReceipts = (body: unknown, now: number): Receipt[] =>
+  list(body).map((x) => {
+    const r = obj(x);
+    return {
+      providerMessageId: str(r['biz_id']),
+      idempotencyKey: str(r['out_id']),
+      status: r['success'] === true || r['success'] === 'true' ? 'delivered' : 'failed',
+      code: str(r['err_code']) ?? null,
+      at: chinaTime(r['report_time'], now),
+    };
+  });
+
+/** Tencent SMS status callback: `[{sid, report_status: SUCCESS|FAIL, errmsg, user_receive_time, …}]`. */
+const tencentReceipts = (body: unknown, now: number): Receipt[] =>
+  list(body).map((x) => {
+    const r = obj(x);
+    return {
+      providerMessageId: str(r['sid']),
+      status: r['report_status'] === 'SUCCESS' ? 'delivered' : 'failed',
+      code: str(r['errmsg']) ?? null,
+      at: chinaTime(r['user_receive_time'], now),
+    };
+  });
+
+/** Rekindle's generic shape: `{receipts: [{messageId | idempotencyKey, status, code?, at?}]}` or one such object. */
+const genericReceipts = (body: unknown, now: number): Receipt[] | string => {
+  const b = obj(body);
+  const items = Array.isArray(b['receipts']) ? b['receipts'] : [body];
+  const out: Receipt[] = [];
+  for (const [i, x] of items.entries()) {
+    const r = obj(x);
+    const status = r['status'];
+    if (status !== 'delivered' && status !== 'failed')
+      return `receipts[${i}].status must be 'delivered' or 'failed'`;
+    const at =
+      typeof r['at'] === 'string' ? Date.parse(r['at']) : typeof r['at'] === 'number' ? r['at'] : now;
+    out.push({
+      providerMessageId: str(r['messageId']),
+      idempotencyKey: str(r['idempotencyKey']),
+      status,
+      code: str(r['code']) ?? null,
+      at: Number.isNaN(at) ? now : at,
+    });
+  }
+  return out;
+};
+
+/** Parses a receipt body by the provider's kind; a string says why the body is not a receipt. */
+export const parseReceipts = (kind: ProviderKind, body: unknown, now: number): Receipt[] | string => {
+  if (kind === 'sms_aliyun') return aliyunReceipts(body, now);
+  if (kind === 'sms_tencent') return tencentReceipts(body, now);
+  return genericReceipts(body, now);
+};
+
+/** What the vendor expects back to stop retrying. */
+export const receiptAck = (kind: ProviderKind): Record<string, unknown> =>
+  kind === 'sms_aliyun'
+    ? { code: 0, msg: '成功' }
+    : kind === 'sms_tencent'
+      ? { result: 0, errmsg: 'OK' }
+      : {};
+
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export const receiptSignature = (secret: string, rawBody: string): string =>
+  `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+
+/**
+ * Whether a receipt request proves it comes from the provider: `X-Rekindle-Signature:
+ * sha256=<hex HMAC-SHA256(receiptSecret, raw body)>`, or — for vendors that cannot sign their
+ * callbacks (Aliyun, Tencent SMS reports) — the secret as `?token=` in the callback URL
+ * configured at the vendor (HTTPS only in production).
+ */
+export const receiptVerified = (
+  kind: ProviderKind,
+  secret: string | undefined,
+  rawBody: string,
+  signature: string | undefined,
+  token: string | undefined,
+): boolean => {
+  if (!secret) return false;
+  if (signature !== undefined) return safeEqual(signature, receiptSignature(secret, rawBody));
+  if ((kind === 'sms_aliyun' || kind === 'sms_tencent') && token !== undefined)
+    return safeEqual(token, secret);
+  return false;
+};
+
+export interface ReceiptReport {
+  applied: number;
+  duplicates: number;
+  /** Receipts naming no message of this provider (reported, not an error: the vendor would retry forever). */
+  unknown: string[];
+}
+
+interface OutboxRow {
+  idempotency_key: string;
+  campaign_id: string;
+  run_id: string;
+  step: string;
+  variant: string | null;
+  user_id: string;
+  channel: string;
+  status: string;
+}
+
+/** Applies receipts of one provider in one transaction; a receipt already applied is a no-op. */
+export const applyReceipts = async (
+  db: SqlClient,
+  provider: { id: string; workspaceId: string },
+  receipts: readonly Receipt[],
+): Promise<ReceiptReport> =>
+  db.transaction(async (tx) => {
+    const report: ReceiptReport = { applied: 0, duplicates: 0, unknown: [] };
+    for (const r of receipts) {
+      const rows = await tx.query<OutboxRow>(
+        `SELECT idempotency_key, campaign_id, run_id, step, variant, user_id, channel, status FROM outbox
+         WHERE workspace_id = $1 AND provider_id = $2
+           AND (($3::text IS NOT NULL AND provider_message_id = $3) OR ($4::text IS NOT NULL AND idempotency_key = $4))
+         LIMIT 1 FOR UPDATE`,
+        [provider.workspaceId, provider.id, r.providerMessageId ?? null, r.idempotencyKey ?? null],
+      );
+      const row = rows[0];
+      if (!row) {
+        report.unknown.push(r.providerMessageId ?? r.idempotencyKey ?? '(no id)');
+        continue;
+      }
+      if (row.status !== 'sent') {
+        report.duplicates++;
+        continue;
+      }
+      await tx.query(`UPDATE outbox SET status = $2, final_at = $3 WHERE idempotency_key = $1`, [
+        row.idempotency_key,
+        r.status,
+        new Date(r.at),
+      ]);
+      await appendMessageLog(tx, [
+        {
+          workspaceId: provider.workspaceId,
+          idempotencyKey: row.idempotency_key,
+          campaignId: row.campaign_id,
+          runId: row.run_id,
+          step: row.step,
+          variant: row.variant,
+          userId: row.user_id,
+          channel: row.channel,
+          kind: r.status,
+          at: r.at,
+          properties: { providerId: provider.id, ...(r.code === null ? {} : { code: r.code }) },
+        },
+      ]);
+      report.applied++;
+    }
+    return report;
+  });

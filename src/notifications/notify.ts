@@ -1,0 +1,229 @@
+import { invalidField, type AutomationFailure } from '../automation/failure.ts';
+import type { Actor } from '../core/auth/roles.ts';
+import type { Channel } from '../core/channels/channels.ts';
+import type { Clock } from '../core/clock.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
+import { planUsersByIds } from '../planner/plan-inputs.ts';
+import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { notificationRunId, requestHash } from './request-hash.ts';
+
+/**
+ * The notification API (SPEC H1): a business system asks for one transactional message (order
+ * shipped, password reset) to one user, through a running transactional campaign whose content
+ * is the template. The request goes through the planner like any trigger — transactional class,
+ * so marketing caps, quiet hours and marketing opt-outs do not hold it back, but reach, consent,
+ * budgets and quotas do — and its outbox rows carry the request's `data` as their payload.
+ * The client's idempotency key makes a retry return the first answer without a second message.
+ */
+
+export interface NotificationContext {
+  control: SqlClient;
+  warehouse: Warehouse;
+  clock: Clock;
+}
+
+export interface NotifyRequest {
+  campaignId: string;
+  userId: string;
+  data: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
+export interface NotificationMessage {
+  key: string;
+  channel: string;
+  sendAt: number;
+  status: string;
+}
+
+export interface NotificationView {
+  idempotencyKey: string;
+  campaignId: string;
+  userId: string;
+  /** queued: a message is in the outbox; skipped: the planner decided not to send (see reason). */
+  status: 'queued' | 'skipped';
+  reason: string | null;
+  detail: string | null;
+  messages: NotificationMessage[];
+  createdAt: number;
+}
+
+/** Serialised `data` above this many bytes is refused: a payload is template scope, not a document. */
+export const MAX_DATA_BYTES = 16_384;
+
+const NOTIFY_ROLES: readonly Actor['role'][] = ['admin', 'operator'];
+
+interface Row {
+  request_key: string;
+  request_hash: string;
+  campaign_id: string;
+  user_id: string;
+  status: 'queued' | 'skipped';
+  reason: string | null;
+  detail: string | null;
+  message_keys: unknown;
+  created_at: Date;
+}
+
+const readRow = async (db: SqlClient, workspaceId: string, key: string): Promise<Row | null> =>
+  (
+    await db.query<Row>(
+      `SELECT request_key, request_hash, campaign_id, user_id, status, reason, detail, message_keys, created_at
+       FROM notifications WHERE workspace_id = $1 AND request_key = $2`,
+      [workspaceId, key],
+    )
+  )[0] ?? null;
+
+const viewOf = async (db: SqlClient, workspaceId: string, r: Row): Promise<NotificationView> => {
+  const keys = (typeof r.message_keys === 'string' ? JSON.parse(r.message_keys) : r.message_keys) as string[];
+  const rows =
+    keys.length === 0
+      ? []
+      : await db.query<{ idempotency_key: string; channel: string; send_at: Date; status: string }>(
+          `SELECT idempotency_key, channel, send_at, status FROM outbox
+           WHERE workspace_id = $1 AND idempotency_key = ANY($2::text[]) ORDER BY idempotency_key`,
+          [workspaceId, keys],
+        );
+  return {
+    idempotencyKey: r.request_key,
+    campaignId: r.campaign_id,
+    userId: r.user_id,
+    status: r.status,
+    reason: r.reason,
+    detail: r.detail,
+    messages: rows.map((m) => ({
+      key: m.idempotency_key,
+      channel: m.channel,
+      sendAt: new Date(m.send_at).getTime(),
+      status: m.status,
+    })),
+    createdAt: new Date(r.created_at).getTime(),
+  };
+};
+
+/** The same key again: the first answer if it was the same request, a conflict otherwise. */
+const replay = async (
+  db: SqlClient,
+  workspaceId: string,
+  row: Row,
+  hash: string,
+): Promise<Result<NotificationView, AutomationFailure>> =>
+  row.request_hash === hash
+    ? ok(await viewOf(db, workspaceId, row))
+    : err({
+        type: 'conflict',
+        reason: `idempotencyKey '${row.request_key}' was already used for a different request (campaign, user or data differ)`,
+      });
+
+const checkCampaign = (c: CampaignRecord | null, id: string): AutomationFailure | null => {
+  if (c === null) return { type: 'not_found', what: `campaign '${id}'` };
+  if (c.definition.class !== 'transactional')
+    return invalidField(
+      'campaignId',
+      `campaign '${id}' is a ${c.definition.class} campaign; notifications go through a transactional one`,
+    );
+  if (c.status !== 'running')
+    return {
+      type: 'conflict',
+      reason: `campaign '${id}' is ${c.status}; notifications need an approved, running campaign`,
+    };
+  return null;
+};
+
+const optOutsOf = async (
+  db: SqlClient,
+  workspaceId: string,
+  userId: string,
+): Promise<Map<string, Set<Channel> | 'all'>> => {
+  const rows = await db.query<{ channel: string }>(
+    'SELECT channel FROM unsubscribes WHERE workspace_id = $1 AND user_id = $2',
+    [workspaceId, userId],
+  );
+  if (rows.length === 0) return new Map();
+  if (rows.some((r) => r.channel === 'all')) return new Map([[userId, 'all']]);
+  return new Map([[userId, new Set(rows.map((r) => r.channel as Channel))]]);
+};
+
+export const notifyAs = async (
+  ctx: NotificationContext,
+  actor: Actor,
+  req: NotifyRequest,
+): Promise<Result<NotificationView, AutomationFailure>> => {
+  if (!NOTIFY_ROLES.includes(actor.role))
+    return err({ type: 'forbidden', reason: `role '${actor.role}' may not send notifications` });
+  const ws = actor.workspaceId;
+  if (Buffer.byteLength(JSON.stringify(req.data)) > MAX_DATA_BYTES)
+    return err(invalidField('data', `must serialise to at most ${MAX_DATA_BYTES} bytes of JSON`));
+  const hash = requestHash(req);
+  const seen = await readRow(ctx.control, ws, req.idempotencyKey);
+  if (seen) return replay(ctx.control, ws, seen, hash);
+
+  const campaign = await getCampaign(ctx.control, ws, req.campaignId);
+  const refused = checkCampaign(campaign, req.campaignId);
+  if (refused || campaign === null) return err(refused ?? { type: 'not_found', what: 'campaign' });
+  const users = await planUsersByIds(
+    ctx.warehouse,
+    [req.userId],
+    await optOutsOf(ctx.control, ws, req.userId),
+  );
+  // Not recorded: the profile may arrive later, and a retry with the same key should then send.
+  if (!users.has(req.userId)) return err({ type: 'not_found', what: `user '${req.userId}'` });
+
+  const now = ctx.clock();
+  return ctx.control.transaction(async (tx) => {
+    await lockPlanner(tx, ws);
+    // A concurrent request with the same key committed while this one waited for the lock.
+    const raced = await readRow(tx, ws, req.idempotencyKey);
+    if (raced) return replay(tx, ws, raced, hash);
+    const plan = await planAndWrite(tx, {
+      workspaceId: ws,
+      slotAt: now,
+      batches: [{ campaign, runId: notificationRunId(req.idempotencyKey), members: [req.userId] }],
+      users,
+      at: now,
+      warehouse: ctx.warehouse,
+    });
+    const keys = plan.result.messages.map((m) => m.idempotencyKey);
+    if (keys.length > 0)
+      await tx.query('UPDATE outbox SET payload = $1 WHERE idempotency_key = ANY($2::text[])', [
+        JSON.stringify(req.data),
+        keys,
+      ]);
+    const skipped = plan.result.skipped[0];
+    await tx.query(
+      `INSERT INTO notifications (workspace_id, request_key, request_hash, campaign_id, user_id, status, reason, detail,
+                                  message_keys, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        ws,
+        req.idempotencyKey,
+        hash,
+        req.campaignId,
+        req.userId,
+        keys.length > 0 ? 'queued' : 'skipped',
+        keys.length > 0 ? null : (skipped?.reason ?? 'not_planned'),
+        keys.length > 0 ? null : (skipped?.detail ?? null),
+        JSON.stringify(keys),
+        new Date(now),
+      ],
+    );
+    const row = await readRow(tx, ws, req.idempotencyKey);
+    if (!row) throw new Error('notification row missing after insert');
+    return ok(await viewOf(tx, ws, row));
+  });
+};
+
+/** A request's outcome and its messages' delivery status, by the client's key (every role may read). */
+export const getNotificationAs = async (
+  ctx: NotificationContext,
+  actor: Actor,
+  key: string,
+): Promise<Result<NotificationView, AutomationFailure>> => {
+  const row = await readRow(ctx.control, actor.workspaceId, key);
+  return row
+    ? ok(await viewOf(ctx.control, actor.workspaceId, row))
+    : err({ type: 'not_found', what: `notification '${key}'` });
+};

@@ -1,0 +1,89 @@
+import type { Actor } from '../core/auth/roles.ts';
+import { ok, type Result } from '../core/result.ts';
+import {
+  abVerdict,
+  DEFAULT_WINNER_RULE,
+  twoProportionTest,
+  wilson,
+  type AbVerdict,
+  type Interval,
+  type WinnerRule,
+} from '../core/stats/index.ts';
+import { readableCampaign, type ReportFailure, type ReportsContext } from './context.ts';
+import { num, ratio } from './sql.ts';
+
+/**
+ * A/B (SPEC G4): per variant, users sent a message and users converted (attributed conversions),
+ * clicks and CTR; each variant tested against the control — the campaign's first variant as
+ * defined — and a winner declared by the rule in src/core/stats/winner.ts.
+ */
+
+export interface AbReport extends AbVerdict {
+  campaignId: string;
+  rule: WinnerRule;
+  ctr: {
+    id: string;
+    sent: number;
+    clicked: number;
+    ctr: number | null;
+    ci: Interval;
+    pValueVsControl: number | null;
+  }[];
+}
+
+export const campaignAb = async (
+  ctx: ReportsContext,
+  actor: Actor,
+  campaignId: string,
+  rule: WinnerRule = DEFAULT_WINNER_RULE,
+): Promise<Result<AbReport, ReportFailure>> => {
+  const c = await readableCampaign(ctx, actor, campaignId);
+  if (!c.ok) return c;
+  const defined = c.value.definition.variants.map((v) => v.id);
+  const rows = await ctx.warehouse.query<{
+    variant: string;
+    users: unknown;
+    sent: unknown;
+    clicked: unknown;
+    converted: unknown;
+  }>(
+    `WITH m AS (SELECT message_id, any_value(variant) AS variant, any_value(user_id) AS user_id,
+                  bool_or(status = 'sent') AS sent, bool_or(status = 'clicked') AS clicked
+                FROM message_facts WHERE campaign_id = $1 AND variant IS NOT NULL GROUP BY message_id)
+     SELECT m.variant, count(DISTINCT m.user_id) FILTER (WHERE m.sent) AS users,
+       count(*) FILTER (WHERE m.sent) AS sent, count(*) FILTER (WHERE m.clicked) AS clicked,
+       (SELECT count(DISTINCT user_id) FROM conversions cv WHERE cv.campaign_id = $1 AND cv.variant = m.variant) AS converted
+     FROM m GROUP BY m.variant`,
+    [campaignId],
+  );
+  const byId = new Map(rows.map((r) => [r.variant, r]));
+  const order = [
+    ...defined,
+    ...rows
+      .map((r) => r.variant)
+      .filter((v) => !defined.includes(v))
+      .sort(),
+  ];
+  const arms = order.map((id) => ({
+    id,
+    users: num(byId.get(id)?.users),
+    conversions: num(byId.get(id)?.converted),
+  }));
+  const verdict = abVerdict(arms, rule);
+  const control = byId.get(order[0] ?? '');
+  const ctr = order.map((id, i) => {
+    const r = byId.get(id);
+    const sent = num(r?.sent);
+    const clicked = num(r?.clicked);
+    return {
+      id,
+      sent,
+      clicked,
+      ctr: ratio(clicked, sent),
+      ci: wilson(clicked, sent),
+      pValueVsControl:
+        i === 0 ? null : twoProportionTest(clicked, sent, num(control?.clicked), num(control?.sent)).pValue,
+    };
+  });
+  return ok({ campaignId, rule, ...verdict, ctr });
+};

@@ -1,0 +1,124 @@
+import type { Actor } from '../core/auth/roles.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import { refused } from '../campaigns/campaigns.ts';
+import {
+  committedRuns,
+  goalOf,
+  readableCampaign,
+  DEFAULT_GOAL,
+  type Goal,
+  type ReportFailure,
+  type ReportsContext,
+} from './context.ts';
+import { compare, groupOutcome, publicOutcome, type Comparison, type GroupOutcome } from './groups.ts';
+import { inList, jsonList } from './sql.ts';
+
+/**
+ * Holdout lift (SPEC G3): the campaign's treated users (a message sent in a committed run; start
+ * = their first send) vs its holdout (plan_decisions 'holdout' without a reason; start = the
+ * run's slot) and vs the global control group (decision 'holdout', reason 'global_control').
+ */
+
+type Outcome = Omit<GroupOutcome, 'spend'>;
+
+export interface LiftReport {
+  campaignId: string;
+  goal: Goal;
+  treatment: Outcome;
+  holdout: Outcome;
+  globalControl: Outcome;
+  vsHoldout: Comparison | null;
+  vsGlobalControl: Comparison | null;
+}
+
+// $3: campaign ids (JSON), $4: committed run ids (JSON), $5: channel ('' = any).
+const TREATED = `SELECT user_id, min(ts) AS start FROM message_facts
+  WHERE status = 'sent' AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')})
+    AND ($5 = '' OR channel = $5)
+  GROUP BY user_id`;
+const HELD = (
+  reason: 'campaign' | 'global' | 'any',
+) => `SELECT user_id, min(slot_at) AS start FROM plan_decisions
+  WHERE decision = 'holdout' AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')})
+    AND ${reason === 'campaign' ? 'reason IS NULL' : reason === 'global' ? "reason = 'global_control'" : 'TRUE'}
+    AND $5 = $5
+  GROUP BY user_id`;
+
+const measure = async (ctx: ReportsContext, campaignIds: string[], goal: Goal, channel: string) => {
+  const runs = await committedRuns(ctx, campaignIds);
+  const p = [jsonList(campaignIds), jsonList(runs), channel];
+  return {
+    treated: await groupOutcome(ctx.warehouse, TREATED, p, goal),
+    holdout: await groupOutcome(ctx.warehouse, HELD('campaign'), p, goal),
+    global: await groupOutcome(ctx.warehouse, HELD('global'), p, goal),
+    anyHeld: await groupOutcome(ctx.warehouse, HELD('any'), p, goal),
+  };
+};
+
+export const campaignLift = async (
+  ctx: ReportsContext,
+  actor: Actor,
+  campaignId: string,
+): Promise<Result<LiftReport, ReportFailure>> => {
+  const c = await readableCampaign(ctx, actor, campaignId);
+  if (!c.ok) return c;
+  const goal = goalOf(c.value);
+  const m = await measure(ctx, [campaignId], goal, '');
+  return ok({
+    campaignId,
+    goal,
+    treatment: publicOutcome(m.treated),
+    holdout: publicOutcome(m.holdout),
+    globalControl: publicOutcome(m.global),
+    vsHoldout: compare(m.treated, m.holdout),
+    vsGlobalControl: compare(m.treated, m.global),
+  });
+};
+
+export interface ReceiversReport {
+  channel: string;
+  campaignIds: string[];
+  goal: Goal;
+  receivers: Outcome;
+  nonReceivers: Outcome;
+  lift: Comparison | null;
+}
+
+/**
+ * "SMS receivers vs non-receivers": users sent a message on the channel by the campaign (or by
+ * every campaign of the workspace using it) vs the eligible users those campaigns held out
+ * (holdout and global control). Without a campaign the goal is the default (an order in 3 days).
+ */
+export const receiversReport = async (
+  ctx: ReportsContext,
+  actor: Actor,
+  channel: string,
+  campaignId: string | null,
+): Promise<Result<ReceiversReport, ReportFailure>> => {
+  let ids: string[];
+  let goal = DEFAULT_GOAL;
+  if (campaignId !== null) {
+    const c = await readableCampaign(ctx, actor, campaignId);
+    if (!c.ok) return c;
+    ids = [campaignId];
+    goal = goalOf(c.value);
+  } else {
+    const no = refused(actor, 'campaign.read');
+    if (no) return err(no as ReportFailure);
+    ids = (
+      await ctx.control.query<{ id: string }>(
+        `SELECT id FROM campaigns WHERE workspace_id = $1 AND definition->'channels' ? $2 ORDER BY id`,
+        [actor.workspaceId, channel],
+      )
+    ).map((r) => r.id);
+  }
+  const m = await measure(ctx, ids, goal, channel);
+  return ok({
+    channel,
+    campaignIds: ids,
+    goal,
+    receivers: publicOutcome(m.treated),
+    nonReceivers: publicOutcome(m.anyHeld),
+    lift: compare(m.treated, m.anyHeld),
+  });
+};

@@ -1,0 +1,220 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import {
+  createProviderAs,
+  deleteProviderAs,
+  getProviderAs,
+  listProvidersAs,
+  updateProviderAs,
+  type ProviderView,
+} from '../../delivery/providers/provider-service.ts';
+import { PROVIDER_KIND_NAMES } from '../../delivery/providers/provider-kinds.ts';
+import { callTasksCsv, listCallTasks } from '../../delivery/providers/call-tasks.ts';
+import { providersOf } from '../../delivery/providers/provider-runtime.ts';
+import type { Runtime } from '../../runtime.ts';
+import { actorOf } from '../auth/api-auth.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { sendOutcome } from './send-outcome.ts';
+
+const Kind = Type.Union(
+  PROVIDER_KIND_NAMES.map((k) => Type.Literal(k)),
+  { description: 'the vendor; its `config` and `secrets` fields are listed in docs/channels.md' },
+);
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+const Priority = Type.Integer({ minimum: 0, maximum: 1000, description: 'failover order, lower first' });
+const Rate = Type.Integer({ minimum: 1, maximum: 100_000, description: 'messages per second' });
+
+const CreateBody = Type.Object(
+  {
+    kind: Kind,
+    name: Name,
+    priority: Type.Optional(Priority),
+    ratePerSecond: Type.Optional(Rate),
+    enabled: Type.Optional(Type.Boolean()),
+    config: Type.Record(Type.String(), Type.Unknown(), { description: 'non-secret settings of the kind' }),
+    secrets: Type.Record(Type.String(), Type.Unknown(), { description: 'write-only: never returned' }),
+  },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, description: 'the version you read (optimistic concurrency)' }),
+    name: Type.Optional(Name),
+    priority: Type.Optional(Priority),
+    ratePerSecond: Type.Optional(Rate),
+    enabled: Type.Optional(Type.Boolean()),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'replaces the configuration' }),
+    ),
+    secrets: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'merged over the stored secrets; null removes one',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const View = Type.Object({
+  id: Type.String(),
+  channel: Type.String(),
+  kind: Type.String(),
+  name: Type.String(),
+  priority: Type.Integer(),
+  ratePerSecond: Type.Integer(),
+  enabled: Type.Boolean(),
+  config: Type.Record(Type.String(), Type.Unknown()),
+  secretsSet: Type.Array(Type.String(), { description: 'names of the secrets that are set' }),
+  version: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const dto = (p: ProviderView) => ({
+  ...p,
+  createdAt: new Date(p.createdAt).toISOString(),
+  updatedAt: new Date(p.updatedAt).toISOString(),
+});
+
+const tags = ['providers'];
+const security = [{ bearer: [] }];
+
+/** Delivery providers (SPEC F2): admin-only CRUD; secrets are write-only. */
+export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void => {
+  const ctx = () => providersOf(rt).context;
+
+  app.get(
+    '/v1/providers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Configured providers, by channel and failover order (admin)',
+        querystring: Type.Object({ channel: Type.Optional(Type.String({ maxLength: 32 })) }),
+        response: { 200: Type.Object({ providers: Type.Array(View) }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { channel } = req.query as { channel?: string };
+      return sendOutcome(reply, await listProvidersAs(ctx(), actorOf(req), channel), (ps) => ({
+        providers: ps.map(dto),
+      }));
+    },
+  );
+
+  app.post(
+    '/v1/providers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Configure a provider (admin); secrets are encrypted and never returned',
+        body: CreateBody,
+        response: { 201: View, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await createProviderAs(ctx(), actorOf(req), req.body as Static<typeof CreateBody>),
+        dto,
+        201,
+      ),
+  );
+
+  app.get(
+    '/v1/providers/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One provider (admin)',
+        params: IdParams,
+        response: { 200: View, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(reply, await getProviderAs(ctx(), actorOf(req), (req.params as { id: string }).id), dto),
+  );
+
+  app.patch(
+    '/v1/providers/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a provider (admin): settings, failover order, rate, enabled; replace single secrets',
+        params: IdParams,
+        body: UpdateBody,
+        response: { 200: View, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await updateProviderAs(
+          ctx(),
+          actorOf(req),
+          (req.params as { id: string }).id,
+          req.body as Static<typeof UpdateBody>,
+        ),
+        dto,
+      ),
+  );
+
+  app.delete(
+    '/v1/providers/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Remove a provider (admin)',
+        params: IdParams,
+        response: { 200: Type.Object({ id: Type.String() }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await deleteProviderAs(ctx(), actorOf(req), (req.params as { id: string }).id),
+        (v) => v,
+      ),
+  );
+};
+
+/** The outbound call list (admin: it carries phone numbers in clear), as JSON or CSV. */
+export const registerCallTaskRoutes = (app: FastifyInstance, rt: Runtime): void => {
+  app.get(
+    '/v1/call-tasks',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Outbound call tasks as JSON or CSV (admin; contains phone numbers)',
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
+          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('pushed')])),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      if (actor.role !== 'admin')
+        return reply
+          .code(403)
+          .send({ error: 'only admins may export the call list (it contains phone numbers)' });
+      const q = req.query as { format?: 'json' | 'csv'; status?: 'open' | 'pushed'; limit?: number };
+      const tasks = await listCallTasks(rt.control, actor.workspaceId, {
+        status: q.status,
+        limit: q.limit ?? 10_000,
+      });
+      if (q.format === 'csv')
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="call-tasks.csv"')
+          .send(callTasksCsv(tasks));
+      return { tasks: tasks.map((t) => ({ ...t, createdAt: new Date(t.createdAt).toISOString() })) };
+    },
+  );
+};

@@ -1,0 +1,273 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { parseTimestamp } from '../../core/events/timestamp.ts';
+import { CHANNELS } from '../../core/channels/channels.ts';
+import { campaignAb } from '../../reports/ab.ts';
+import { campaignStats, type StatsBy } from '../../reports/campaign-stats.ts';
+import type { ReportsContext } from '../../reports/context.ts';
+import { campaignLift, receiversReport } from '../../reports/lift.ts';
+import { northStar } from '../../reports/north-star.ts';
+import { periodReport } from '../../reports/period.ts';
+import { actorOf } from '../auth/api-auth.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { CampaignIdParams } from '../schemas/campaigns-api.ts';
+import { sendOutcome } from './send-outcome.ts';
+
+/**
+ * Reports (SPEC G1–G5, G7): every role may read. The response schemas are the console's
+ * contract; rates are fractions (0.05 = 5 %), money is yuan, days are UTC. See docs/reports.md.
+ */
+
+const security = [{ bearer: [] }];
+const tags = ['reports'];
+const Num = Type.Number();
+const NumOrNull = Type.Union([Type.Number(), Type.Null()]);
+const Interval = Type.Object({ low: Num, high: Num });
+const Goal = Type.Object({ event: Type.String(), withinDays: Num });
+
+const StatsRow = Type.Object({
+  key: Type.String({ description: 'the variant id, channel or UTC day (YYYY-MM-DD); "" = no variant' }),
+  planned: Num,
+  sent: Num,
+  delivered: Num,
+  failed: Num,
+  clicked: Num,
+  ctr: NumOrNull,
+  users: Num,
+  convertedUsers: Num,
+  conversionRate: NumOrNull,
+  unsubscribes: Num,
+  messageCost: Num,
+  offerCost: Num,
+  cost: Num,
+  revenue: Num,
+  roi: NumOrNull,
+});
+export const CampaignStatsView = Type.Object({
+  campaignId: Type.String(),
+  by: Type.String(),
+  rows: Type.Array(StatsRow),
+  total: StatsRow,
+});
+
+const Outcome = Type.Object({
+  users: Num,
+  converted: Num,
+  rate: NumOrNull,
+  ci: Interval,
+  revenue: Num,
+  revenuePerUser: NumOrNull,
+});
+const Comparison = Type.Union([
+  Type.Object({
+    absoluteLift: Num,
+    absoluteCi: Interval,
+    relativeLift: NumOrNull,
+    relativeCi: Type.Union([Interval, Type.Null()]),
+    pValue: Num,
+    revenuePerUserLift: Num,
+    revenuePerUserCi: Interval,
+  }),
+  Type.Null(),
+]);
+export const LiftView = Type.Object({
+  campaignId: Type.String(),
+  goal: Goal,
+  treatment: Outcome,
+  holdout: Outcome,
+  globalControl: Outcome,
+  vsHoldout: Comparison,
+  vsGlobalControl: Comparison,
+});
+export const ReceiversView = Type.Object({
+  channel: Type.String(),
+  campaignIds: Type.Array(Type.String()),
+  goal: Goal,
+  receivers: Outcome,
+  nonReceivers: Outcome,
+  lift: Comparison,
+});
+
+export const AbView = Type.Object({
+  campaignId: Type.String(),
+  rule: Type.Object({ alpha: Num, minSample: Num, minConversions: Num }),
+  control: Type.Union([Type.String(), Type.Null()]),
+  alphaPerComparison: Num,
+  winner: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  arms: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      users: Num,
+      conversions: Num,
+      rate: Num,
+      ci: Interval,
+      vsControl: Type.Union([
+        Type.Object({ difference: Num, ci: Interval, z: Num, pValue: Num, significant: Type.Boolean() }),
+        Type.Null(),
+      ]),
+    }),
+  ),
+  ctr: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      sent: Num,
+      clicked: Num,
+      ctr: NumOrNull,
+      ci: Interval,
+      pValueVsControl: NumOrNull,
+    }),
+  ),
+});
+
+const Trend = Type.Array(
+  Type.Object({ period: Type.String(), sent: Num, unsubscribed: Num, rate: NumOrNull }),
+);
+export const PeriodView = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  campaigns: Type.Array(
+    Type.Object({
+      campaignId: Type.String(),
+      name: Type.String(),
+      sent: Num,
+      reachedUsers: Num,
+      convertedUsers: Num,
+      revenue: Num,
+      messageCost: Num,
+    }),
+  ),
+  sent: Num,
+  reachedUsers: Num,
+  reachedUsersSumOverCampaigns: Num,
+  convertedUsers: Num,
+  convertedUsersSumOverCampaigns: Num,
+  revenue: Num,
+  messageCost: Num,
+  unsubscribeTrend: Type.Object({ day: Trend, week: Trend }),
+});
+
+const Cohort = Type.Object({
+  users: Num,
+  repurchasers: Num,
+  repurchaseRate: NumOrNull,
+  repurchasesPerUser: NumOrNull,
+  averageOrderValue: NumOrNull,
+  retention: Type.Array(Num, { description: 'share active in week 1…12 after conversion' }),
+});
+export const NorthStarView = Type.Object({
+  campaignId: Type.String(),
+  goal: Goal,
+  recalled: Cohort,
+  holdoutConverted: Cohort,
+});
+
+const StatsQuery = Type.Object({
+  by: Type.Optional(Type.Union([Type.Literal('variant'), Type.Literal('channel'), Type.Literal('day')])),
+});
+const PeriodQuery = Type.Object({ from: Type.String({ minLength: 1 }), to: Type.String({ minLength: 1 }) });
+const NorthStarQuery = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
+const ReceiversQuery = Type.Object({
+  channel: Type.Optional(Type.Union(CHANNELS.map((c) => Type.Literal(c)))),
+  campaignId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+
+const same = <T>(v: T) => v;
+
+export const registerReportRoutes = (app: FastifyInstance, ctx: ReportsContext): void => {
+  app.get<{ Params: { id: string }; Querystring: { by?: StatsBy } }>(
+    '/v1/campaigns/:id/stats',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Campaign stats per variant, channel or day (G1)',
+        params: CampaignIdParams,
+        querystring: StatsQuery,
+        response: { 200: CampaignStatsView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await campaignStats(ctx, actorOf(req), req.params.id, req.query.by ?? 'variant'),
+        same,
+      ),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/campaigns/:id/lift',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Treatment vs holdout and vs the global control group (G3)',
+        params: CampaignIdParams,
+        response: { 200: LiftView, ...errorResponses },
+      },
+    },
+    async (req, reply) => sendOutcome(reply, await campaignLift(ctx, actorOf(req), req.params.id), same),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/campaigns/:id/ab',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A/B test: per variant conversion and CTR, tests against the control, winner (G4)',
+        params: CampaignIdParams,
+        response: { 200: AbView, ...errorResponses },
+      },
+    },
+    async (req, reply) => sendOutcome(reply, await campaignAb(ctx, actorOf(req), req.params.id), same),
+  );
+  app.get<{ Querystring: { from: string; to: string } }>(
+    '/v1/reports/period',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'All campaigns in a period, users de-duplicated; unsubscribe trend (G2)',
+        querystring: PeriodQuery,
+        response: { 200: PeriodView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const from = parseTimestamp(req.query.from);
+      const to = parseTimestamp(req.query.to);
+      if (!Number.isFinite(from) || !Number.isFinite(to))
+        return reply.code(400).send({ error: 'from and to must be ISO-8601 instants' });
+      return sendOutcome(reply, await periodReport(ctx, actorOf(req), from, to), same);
+    },
+  );
+  app.get<{ Querystring: { campaignId: string } }>(
+    '/v1/reports/north-star',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Recalled users vs holdout converters: repurchase, order value, retention (G5, G7)',
+        querystring: NorthStarQuery,
+        response: { 200: NorthStarView, ...errorResponses },
+      },
+    },
+    async (req, reply) => sendOutcome(reply, await northStar(ctx, actorOf(req), req.query.campaignId), same),
+  );
+  app.get<{ Querystring: { channel?: string; campaignId?: string } }>(
+    '/v1/reports/receivers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Receivers on a channel vs eligible non-receivers (held out) (G3)',
+        querystring: ReceiversQuery,
+        response: { 200: ReceiversView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await receiversReport(ctx, actorOf(req), req.query.channel ?? 'sms', req.query.campaignId ?? null),
+        same,
+      ),
+  );
+};

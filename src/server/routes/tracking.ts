@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.ts';
+import { LINK_NOT_FOUND_HTML } from '../../core/tracking/click-page.ts';
+import {
+  confirmPage,
+  donePage,
+  invalidPage,
+  isOneClickBody,
+  pageLanguage,
+} from '../../core/tracking/unsubscribe-page.ts';
+import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { ClickTracker } from '../../tracking/clicks.ts';
+import { checkUnsubscribeToken, unsubscribeByToken } from '../../tracking/unsubscribe.ts';
+
+const html = (reply: FastifyReply, status: number, body: string) =>
+  reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .send(body);
+
+const TOKEN_MAX = 2048;
+
+/**
+ * The public closed-loop routes (SPEC F3), no login: `/l/:code` short links and `/u/:token`
+ * one-click unsubscribe. Registered in their own scope: the form-body parsers they need
+ * (RFC 8058 posts `application/x-www-form-urlencoded` or `multipart/form-data`) stay here.
+ */
+export const registerTrackingRoutes = (
+  app: FastifyInstance,
+  rt: { control: SqlClient; clock: Clock },
+): ClickTracker => {
+  const tracker = new ClickTracker(rt);
+  void app.register(async (scope) => {
+    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
+      scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) =>
+        done(null, body),
+      );
+    scope.addHook('onClose', () => tracker.idle());
+
+    scope.get('/l/:code', { schema: { hide: true } }, async (req, reply) => {
+      const { code } = req.params as { code: string };
+      const r = await tracker.click(code, { userAgent: req.headers['user-agent'], ip: req.ip });
+      if (!r.ok) return html(reply, 404, LINK_NOT_FOUND_HTML);
+      return reply
+        .code(302)
+        .header('location', r.value)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send();
+    });
+
+    // A wildcard, not `:token`: tokens are longer than a route parameter may be (100 characters).
+    const token = (req: FastifyRequest): string | null => {
+      const t = (req.params as { '*': string })['*'];
+      return t.length > 0 && t.length <= TOKEN_MAX && !t.includes('/') ? t : null;
+    };
+
+    scope.get('/u/*', { schema: { hide: true } }, async (req, reply) => {
+      const lang = pageLanguage(req.headers['accept-language']);
+      const t = token(req);
+      const checked = t === null ? null : await checkUnsubscribeToken(rt.control, t);
+      if (checked === null || !checked.ok) return html(reply, 400, invalidPage(lang));
+      return html(reply, 200, confirmPage(lang, checked.value.channel));
+    });
+
+    scope.post('/u/*', { schema: { hide: true } }, async (req, reply) => {
+      const lang = pageLanguage(req.headers['accept-language']);
+      const t = token(req);
+      const body = typeof req.body === 'string' ? req.body : '';
+      if (t === null) return html(reply, 400, invalidPage(lang));
+      if (!isOneClickBody(body))
+        return reply.code(400).send({ error: 'the body must be List-Unsubscribe=One-Click (RFC 8058)' });
+      const r = await unsubscribeByToken(rt, t);
+      if (!r.ok) return html(reply, 400, invalidPage(lang));
+      return html(reply, 200, donePage(lang, r.value.claim.channel));
+    });
+  });
+  return tracker;
+};

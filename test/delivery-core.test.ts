@@ -1,0 +1,193 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { backoffMs, DEFAULT_RETRY_POLICY } from '../src/core/delivery/backoff.ts';
+import { decide, pickProvider, type DeliveryState } from '../src/core/delivery/decide.ts';
+import type { SendOutcome } from '../src/core/delivery/message.ts';
+import { RateLimiter } from '../src/delivery/rate-limiter.ts';
+import { take, tokenBucket, type TokenBucket } from '../src/core/delivery/token-bucket.ts';
+
+/** Sends as fast as the bucket allows for `ms` of simulated time (1 ms steps, many callers). */
+const simulate = (rate: number, ms: number, start = 0): number[] => {
+  let b: TokenBucket = tokenBucket(rate, undefined, start);
+  const sent: number[] = [];
+  for (let t = start; t < start + ms; t += 0.5)
+    for (;;) {
+      const r = take(b, t);
+      if (!r.ok) break;
+      b = r.bucket;
+      sent.push(t);
+    }
+  return sent;
+};
+
+const maxInWindow = (times: number[], windowMs: number): number => {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while ((times[hi] as number) - (times[lo] as number) >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+};
+
+describe('token bucket', () => {
+  it('never exceeds the rate by more than 1 % in any one-second window, and keeps up with it', () => {
+    for (const rate of [100, 300, 1000, 5000]) {
+      const sent = simulate(rate, 5000);
+      expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(rate * 1.01);
+      // The whole rate is used: 5 s at the rate, give or take the burst.
+      expect(sent.length).toBeGreaterThanOrEqual(rate * 5 - 1);
+    }
+  });
+
+  it('says how long to wait, and a quiet spell allows only the burst', () => {
+    const b = tokenBucket(300, 3, 0);
+    let s: TokenBucket = b;
+    for (let i = 0; i < 3; i++) {
+      const r = take(s, 0);
+      if (!r.ok) throw new Error('the burst must pass');
+      s = r.bucket;
+    }
+    const denied = take(s, 0);
+    expect(denied.ok).toBe(false);
+    if (!denied.ok) expect(denied.waitMs).toBeCloseTo(1000 / 300, 5);
+    // After ten idle seconds: still only `burst` at once.
+    let q: TokenBucket = s;
+    let n = 0;
+    for (;;) {
+      const r = take(q, 10_000);
+      if (!r.ok) break;
+      q = r.bucket;
+      n++;
+    }
+    expect(n).toBe(3);
+  });
+
+  it('holds the 1 % bound for any rate and any start (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 10_000 }), (rate, start) => {
+        const sent = simulate(rate, 2000, start);
+        expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(Math.max(rate * 1.01, rate + 1));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('the shared rate limiter', () => {
+  it('lets 64 concurrent senders through at the rate, never faster', async () => {
+    const l = new RateLimiter(300, () => Date.now());
+    const times: number[] = [];
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (n < 600) {
+          n++;
+          await l.acquire();
+          times.push(Date.now());
+        }
+      }),
+    );
+    const span = (times.at(-1) as number) - (times[0] as number);
+    // 600 at 300/s: the first `burst` go at once, the rest one interval apart.
+    expect(span).toBeGreaterThanOrEqual(1980);
+    expect(span).toBeLessThan(4000);
+  });
+});
+
+describe('backoff', () => {
+  it('doubles, stays within [half, full] of the step, is deterministic and capped', () => {
+    const p = { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 60_000 };
+    for (let a = 1; a <= 9; a++) {
+      const step = Math.min(60_000, 1000 * 2 ** (a - 1));
+      const d = backoffMs(p, 'k1', a);
+      expect(d).toBeGreaterThanOrEqual(step / 2);
+      expect(d).toBeLessThanOrEqual(step);
+      expect(backoffMs(p, 'k1', a)).toBe(d);
+    }
+    // Jitter spreads messages that failed together.
+    const spread = new Set(Array.from({ length: 50 }, (_, i) => backoffMs(p, `k${i}`, 3)));
+    expect(spread.size).toBeGreaterThan(40);
+    expect(backoffMs(p, 'k1', 1, 30_000)).toBe(30_000);
+  });
+});
+
+const state = (over: Partial<DeliveryState> = {}): DeliveryState => ({
+  idempotencyKey: 'k',
+  attempts: 0,
+  providerId: null,
+  pinned: false,
+  ...over,
+});
+const failed = (retry: 'same_provider' | 'next_provider' | 'never', retryAfterMs?: number): SendOutcome => ({
+  kind: 'failed',
+  retry,
+  code: `c_${retry}`,
+  reason: 'r',
+  ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+});
+const policy = DEFAULT_RETRY_POLICY;
+
+describe('the next state after a send', () => {
+  it('accepted → sent with the provider id', () => {
+    expect(decide(state(), 'p1', { kind: 'accepted', providerMessageId: 'm1' }, ['p1'], policy, 0)).toEqual({
+      kind: 'sent',
+      providerId: 'p1',
+      providerMessageId: 'm1',
+      attempts: 1,
+    });
+  });
+
+  it('same_provider → the same provider later, pinned, honouring Retry-After', () => {
+    const d = decide(state(), 'p1', failed('same_provider', 120_000), ['p1', 'p2'], policy, 1000);
+    expect(d).toMatchObject({ kind: 'retry', providerId: 'p1', pinned: true, at: 121_000, attempts: 1 });
+  });
+
+  it('next_provider → the next provider now; after the last, the first again later', () => {
+    expect(decide(state(), 'p1', failed('next_provider'), ['p1', 'p2'], policy, 5)).toMatchObject({
+      kind: 'retry',
+      providerId: 'p2',
+      pinned: false,
+      at: 5,
+    });
+    const wrap = decide(
+      state({ attempts: 1, providerId: 'p2' }),
+      'p2',
+      failed('next_provider'),
+      ['p1', 'p2'],
+      policy,
+      5,
+    );
+    expect(wrap).toMatchObject({ kind: 'retry', providerId: 'p1', pinned: false });
+    if (wrap.kind === 'retry') expect(wrap.at).toBeGreaterThan(5);
+  });
+
+  it('a pinned message never fails over (the provider may have it)', () => {
+    const d = decide(
+      state({ pinned: true, providerId: 'p1', attempts: 1 }),
+      'p1',
+      failed('next_provider'),
+      ['p1', 'p2'],
+      policy,
+      0,
+    );
+    expect(d).toMatchObject({ kind: 'retry', providerId: 'p1', pinned: true });
+  });
+
+  it('never → dead with the code; the last attempt → dead max_attempts', () => {
+    expect(decide(state(), 'p1', failed('never'), ['p1'], policy, 0)).toMatchObject({
+      kind: 'dead',
+      reason: 'c_never',
+    });
+    expect(
+      decide(state({ attempts: policy.maxAttempts - 1 }), 'p1', failed('same_provider'), ['p1'], policy, 0),
+    ).toMatchObject({ kind: 'dead', reason: 'max_attempts', attempts: policy.maxAttempts });
+  });
+
+  it('picks the current provider, else the first', () => {
+    const ps = [{ id: 'a' }, { id: 'b' }];
+    expect(pickProvider({ providerId: 'b' }, ps)?.id).toBe('b');
+    expect(pickProvider({ providerId: 'gone' }, ps)?.id).toBe('a');
+    expect(pickProvider({ providerId: null }, [])).toBeUndefined();
+  });
+});

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { authContextOf } from '../../src/auth/context.ts';
+import { setPassword } from '../../src/auth/passwords.ts';
+import type { Role } from '../../src/core/auth/roles.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { createUser } from '../../src/storage/control/users.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = process.env['REKINDLE_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/**
+ * Builds the console into console/dist, the directory the server serves. Always rebuilt so a
+ * stale build from an older checkout can never pass the browser tests (it takes seconds).
+ */
+export const buildConsole = (): void => {
+  execFileSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
+};
+
+export const launchBrowser = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+
+export const PASSWORD = 'correct horse battery staple 7';
+
+/** A console user with a password, as `rekindle users create --password-stdin` makes one. */
+export const createConsoleUser = async (rt: Runtime, name: string, role: Role): Promise<void> => {
+  const user = await createUser(rt.control, { name, role });
+  if (!user.ok) throw new Error(`user ${name} exists`);
+  const set = await setPassword(authContextOf(rt), null, user.value, PASSWORD);
+  if (!set.ok) throw new Error(`password of ${name} refused: ${JSON.stringify(set.error)}`);
+};
+
+/** Logs in through the form and waits for the layout (the user's name in the header). */
+export const logIn = async (page: Page, baseUrl: string, name: string): Promise<void> => {
+  await page.goto(baseUrl);
+  await page.getByTestId('login-name').fill(name);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('current-user').filter({ hasText: name }).waitFor();
+};
+
+export const logOut = async (page: Page): Promise<void> => {
+  await page.getByTestId('logout').click();
+  await page.getByTestId('login-card').waitFor();
+};
+
+/** Picks an option of an Ant Design Select by its visible label. */
+export const pickOption = async (page: Page, selectTestId: string, label: string): Promise<void> => {
+  await page.getByTestId(selectTestId).click();
+  await page
+    .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label })
+    .first()
+    .click();
+};
