@@ -84,6 +84,8 @@ const main = async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const shot = async (name: string, p: Page = page) => {
       await p.waitForTimeout(1600); // charts animate in
+      await p.mouse.wheel(0, -100_000); // back to the top of the page
+      await p.waitForTimeout(200);
       await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
       process.stdout.write(`  docs/screenshots/${name}.png\n`);
     };

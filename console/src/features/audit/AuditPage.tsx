@@ -1,0 +1,49 @@
+import { Card, Table, Typography } from 'antd';
+import { getOptional } from '../../lib/api.ts';
+import { formatTime } from '../../lib/format.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { PageState } from '../../lib/PageState.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+
+interface Entry {
+  id: number;
+  at: string | null;
+  actor: string | null;
+  action: string;
+  objectType: string;
+  objectId: string;
+  details: unknown;
+}
+
+export const AuditPage = () => {
+  const { t, locale } = useI18n();
+  const log = useAsync(() => getOptional<{ entries: Entry[] }>('/v1/console/audit?limit=200'), []);
+  return (
+    <Card title={t('audit.title')}>
+      <PageState state={log}>
+        {(l) => (
+          <Table<Entry>
+            size="small"
+            rowKey="id"
+            dataSource={l.entries}
+            data-testid="audit-table"
+            columns={[
+              { title: t('audit.at'), render: (_, e) => formatTime(locale, e.at) },
+              { title: t('audit.actor'), render: (_, e) => e.actor ?? '—' },
+              { title: t('audit.action'), dataIndex: 'action' },
+              { title: t('audit.target'), render: (_, e) => `${e.objectType} ${e.objectId}` },
+              {
+                title: '',
+                render: (_, e) => (
+                  <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
+                    {JSON.stringify(e.details)}
+                  </Typography.Text>
+                ),
+              },
+            ]}
+          />
+        )}
+      </PageState>
+    </Card>
+  );
+};

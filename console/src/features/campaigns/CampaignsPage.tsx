@@ -1,0 +1,50 @@
+import { Card, Space, Table, Tag } from 'antd';
+import { api } from '../../lib/api.ts';
+import { formatTime } from '../../lib/format.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+import type { Campaign } from './campaign-types.ts';
+import { CampaignEditor } from './CampaignEditor.tsx';
+
+const STATUS_COLOR: Record<string, string> = {
+  draft: 'default',
+  pending_review: 'orange',
+  approved: 'blue',
+  scheduled: 'cyan',
+  running: 'green',
+  paused: 'gold',
+  finished: 'purple',
+  cancelled: 'red',
+};
+
+export const CampaignsPage = () => {
+  const { t, locale } = useI18n();
+  const list = useAsync(() => api.get<{ campaigns: Campaign[] }>('/v1/campaigns'), []);
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} size="large">
+      <CampaignEditor onChanged={list.reload} />
+      <Card title={t('camp.list')}>
+        <Table<Campaign>
+          rowKey="id"
+          loading={list.loading}
+          dataSource={list.data?.campaigns ?? []}
+          data-testid="campaign-list"
+          columns={[
+            { title: t('common.name'), dataIndex: 'name' },
+            {
+              title: t('common.status'),
+              render: (_, c) => (
+                <Tag color={STATUS_COLOR[c.status] ?? 'default'} data-testid={`campaign-status-${c.name}`}>
+                  {c.status}
+                </Tag>
+              ),
+            },
+            { title: t('camp.channels'), render: (_, c) => c.definition.channels.join(' · ') },
+            { title: t('common.owner'), render: (_, c) => c.owner.name },
+            { title: t('common.updated'), render: (_, c) => formatTime(locale, c.updatedAt) },
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+};

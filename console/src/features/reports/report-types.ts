@@ -1,0 +1,72 @@
+/** The report API's answers (src/server/routes/reports.ts), the fields this page shows. */
+export interface StatsRow {
+  key: string;
+  planned: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  clicked: number;
+  ctr: number | null;
+  users: number;
+  convertedUsers: number;
+  conversionRate: number | null;
+  unsubscribes: number;
+  cost: number;
+  revenue: number;
+  roi: number | null;
+}
+export interface Stats {
+  rows: StatsRow[];
+  total: StatsRow;
+}
+interface Interval {
+  low: number;
+  high: number;
+}
+interface Outcome {
+  users: number;
+  converted: number;
+  rate: number | null;
+  ci: Interval;
+}
+export interface Lift {
+  treatment: Outcome;
+  holdout: Outcome;
+  vsHoldout: {
+    absoluteLift: number;
+    absoluteCi: Interval;
+    relativeLift: number | null;
+    pValue: number;
+  } | null;
+}
+export interface Ab {
+  winner: string | null;
+  reason: string;
+  alphaPerComparison: number;
+  arms: {
+    id: string;
+    users: number;
+    conversions: number;
+    rate: number;
+    ci: Interval;
+    vsControl: { difference: number; pValue: number; significant: boolean } | null;
+  }[];
+}
+export interface Period {
+  from: string;
+  to: string;
+  campaigns: {
+    campaignId: string;
+    name: string;
+    sent: number;
+    reachedUsers: number;
+    convertedUsers: number;
+    revenue: number;
+    messageCost: number;
+  }[];
+  sent: number;
+  reachedUsers: number;
+  convertedUsers: number;
+  revenue: number;
+  messageCost: number;
+}

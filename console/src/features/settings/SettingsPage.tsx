@@ -1,0 +1,91 @@
+import { Card, Table, Tabs, Tag } from 'antd';
+import { getOptional } from '../../lib/api.ts';
+import { formatTime } from '../../lib/format.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { PageState } from '../../lib/PageState.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+import { LongOperations } from './LongOperations.tsx';
+import { VersionedJson } from './VersionedJson.tsx';
+
+interface Provider {
+  id: string;
+  channel: string;
+  [k: string]: unknown;
+}
+interface Member {
+  id: number;
+  name: string;
+  role: string;
+  createdAt: string | null;
+  disabled: boolean;
+}
+
+const Providers = () => {
+  const providers = useAsync(() => getOptional<{ providers: Provider[] }>('/v1/providers'), []);
+  return (
+    <PageState state={providers}>
+      {(p) => (
+        <Table<Provider>
+          size="small"
+          rowKey="id"
+          pagination={false}
+          dataSource={p.providers}
+          columns={[
+            { title: 'id', dataIndex: 'id' },
+            { title: 'channel', dataIndex: 'channel' },
+            { title: 'kind', render: (_, r) => String(r['kind'] ?? r['type'] ?? '') },
+            { title: 'name', render: (_, r) => String(r['name'] ?? '') },
+          ]}
+        />
+      )}
+    </PageState>
+  );
+};
+
+const Team = () => {
+  const { locale } = useI18n();
+  const team = useAsync(() => getOptional<{ users: Member[] }>('/v1/console/team'), []);
+  return (
+    <PageState state={team}>
+      {(tm) => (
+        <Table<Member>
+          size="small"
+          rowKey="id"
+          pagination={false}
+          dataSource={tm.users}
+          columns={[
+            { title: 'name', dataIndex: 'name' },
+            { title: 'role', render: (_, m) => <Tag>{m.role}</Tag> },
+            { title: 'created', render: (_, m) => formatTime(locale, m.createdAt) },
+            { title: '', render: (_, m) => (m.disabled ? <Tag color="red">disabled</Tag> : null) },
+          ]}
+        />
+      )}
+    </PageState>
+  );
+};
+
+export const SettingsPage = () => {
+  const { t } = useI18n();
+  return (
+    <Card>
+      <Tabs
+        items={[
+          { key: 'providers', label: t('set.channels'), children: <Providers /> },
+          {
+            key: 'policy',
+            label: `${t('set.caps')} · ${t('set.quiet')}`,
+            children: <VersionedJson path="/v1/planner/policy" field="policy" />,
+          },
+          {
+            key: 'churn',
+            label: t('set.churn'),
+            children: <VersionedJson path="/v1/scores/config" field="config" />,
+          },
+          { key: 'team', label: t('set.users'), children: <Team /> },
+          { key: 'jobs', label: t('job.title'), children: <LongOperations /> },
+        ]}
+      />
+    </Card>
+  );
+};

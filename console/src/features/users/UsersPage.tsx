@@ -1,0 +1,143 @@
+import { Card, Col, Descriptions, Empty, Input, Row, Table, Tag, Timeline } from 'antd';
+import { useState } from 'react';
+import { getOptional } from '../../lib/api.ts';
+import { formatNumber, formatTime } from '../../lib/format.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { maskEmail, maskPhone } from '../../lib/mask.ts';
+import { PageState } from '../../lib/PageState.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+
+interface Detail {
+  userId: string;
+  profile: Record<string, string | number | boolean | null>;
+  scores: Record<string, string | number | null> | null;
+  events: { event: string; ts: string | null; amount: number | null; category: string | null }[];
+  messages: { campaignId: string | null; channel: string; status: string; ts: string | null }[];
+}
+interface Risk {
+  score: number | null;
+  level: string | null;
+  reasons: { rank: number; feature: string; contribution: number; value: number | null }[];
+}
+
+type Item = { ts: string; kind: 'event' | 'message'; label: string };
+
+/** Events and messages in one list, newest first: what the user did and what we sent them. */
+const timeline = (d: Detail): Item[] =>
+  [
+    ...d.events.map((e): Item => ({
+      ts: e.ts ?? '',
+      kind: 'event',
+      label: `${e.event}${e.amount === null ? '' : ` · ${e.amount}`}${e.category === null ? '' : ` · ${e.category}`}`,
+    })),
+    ...d.messages.map((m): Item => ({
+      ts: m.ts ?? '',
+      kind: 'message',
+      label: `${m.channel} · ${m.status} · ${m.campaignId ?? ''}`,
+    })),
+  ].sort((a, b) => b.ts.localeCompare(a.ts));
+
+const shown = (k: string, v: string | number | boolean | null): string => {
+  if (v === null) return '—';
+  if (k === 'phone') return maskPhone(String(v));
+  if (k === 'email') return maskEmail(String(v));
+  return String(v);
+};
+
+const UserDetailView = ({ id }: { id: string }) => {
+  const { t, locale } = useI18n();
+  const enc = encodeURIComponent(id);
+  const detail = useAsync(() => getOptional<Detail>(`/v1/console/users/${enc}`), [enc]);
+  const risk = useAsync(() => getOptional<Risk>(`/v1/users/${enc}/churn-risk`), [enc]);
+  return (
+    <PageState state={detail}>
+      {(d) => (
+        <Row gutter={[16, 16]} data-testid="user-detail">
+          <Col xs={24} xl={10}>
+            <Card title={t('users.profile')}>
+              <Descriptions size="small" column={1} bordered>
+                {Object.entries(d.profile).map(([k, v]) => (
+                  <Descriptions.Item key={k} label={k}>
+                    <span data-testid={`profile-${k}`}>{shown(k, v)}</span>
+                  </Descriptions.Item>
+                ))}
+              </Descriptions>
+            </Card>
+            <Card title={t('users.scores')} style={{ marginTop: 16 }}>
+              {d.scores === null ? (
+                <Empty description={t('common.noData')} />
+              ) : (
+                <Descriptions size="small" column={2}>
+                  {Object.entries(d.scores).map(([k, v]) => (
+                    <Descriptions.Item key={k} label={k}>
+                      {v === null ? '—' : typeof v === 'number' ? formatNumber(locale, v, 3) : v}
+                    </Descriptions.Item>
+                  ))}
+                </Descriptions>
+              )}
+            </Card>
+            <Card title={`${t('users.risk')} · ${t('users.reasons')}`} style={{ marginTop: 16 }}>
+              <PageState state={risk}>
+                {(r) => (
+                  <>
+                    <p>
+                      {r.score === null ? '—' : formatNumber(locale, r.score, 1)}{' '}
+                      {r.level !== null && <Tag>{r.level}</Tag>}
+                    </p>
+                    <Table
+                      size="small"
+                      rowKey="rank"
+                      pagination={false}
+                      dataSource={r.reasons}
+                      columns={[
+                        { title: '#', dataIndex: 'rank' },
+                        { title: 'feature', dataIndex: 'feature' },
+                        { title: 'value', dataIndex: 'value' },
+                        {
+                          title: 'contribution',
+                          render: (_, x: Risk['reasons'][number]) => x.contribution.toFixed(3),
+                        },
+                      ]}
+                    />
+                  </>
+                )}
+              </PageState>
+            </Card>
+          </Col>
+          <Col xs={24} xl={14}>
+            <Card title={t('users.timeline')}>
+              <Timeline
+                items={timeline(d).map((i) => ({
+                  color: i.kind === 'message' ? 'blue' : 'gray',
+                  content: (
+                    <span>
+                      <Tag>{i.kind === 'message' ? t('users.messages') : t('users.events')}</Tag>
+                      {formatTime(locale, i.ts)} · {i.label}
+                    </span>
+                  ),
+                }))}
+              />
+            </Card>
+          </Col>
+        </Row>
+      )}
+    </PageState>
+  );
+};
+
+export const UsersPage = () => {
+  const { t } = useI18n();
+  const [id, setId] = useState<string | null>(null);
+  return (
+    <Card>
+      <Input.Search
+        placeholder={t('users.search')}
+        enterButton={t('common.search')}
+        onSearch={(v) => setId(v.trim() === '' ? null : v.trim())}
+        style={{ maxWidth: 420, marginBottom: 16 }}
+        data-testid="user-search"
+      />
+      {id !== null && <UserDetailView key={id} id={id} />}
+    </Card>
+  );
+};
