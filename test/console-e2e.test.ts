@@ -11,12 +11,18 @@ import {
   pickOption,
 } from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
+import { startDeliveryWorker } from '../src/delivery/worker.ts';
+import { shipFacts } from '../src/facts/ship.ts';
+import { runSlot } from '../src/planner/run-slot.ts';
+import { json, startFakeVendor } from './support/fake-vendor.ts';
 
 /**
  * The operators' console in a real browser (Debian's chromium through playwright-core) against a
  * real server with demo data: log in, the language switch, and the journey from a new audience to
- * an approved campaign by two different people (four eyes). Sending and the report extend the
- * journey once delivery lands (see `journey` below).
+ * an approved campaign by two different people (four eyes), planned, sent through fake providers
+ * on loopback, and its numbers in the report.
  */
 
 const DAY = 86_400_000;
@@ -112,7 +118,7 @@ describe('console in a browser', () => {
     await expect(page.getByTestId('current-user').textContent()).resolves.toBe('olivia');
   });
 
-  it('journey: an operator builds an audience and a campaign, a reviewer approves it', async () => {
+  it('journey: an operator builds an audience and a campaign, a reviewer approves it, it runs, the report shows it', async () => {
     await freshPage();
     await logIn(page, server.url, 'olivia');
     await page.getByTestId('lang-switch').click(); // English, for readable selectors below
@@ -189,13 +195,85 @@ describe('console in a browser', () => {
       headers: { authorization: `Bearer ${adminToken}` },
     });
     const campaign = (
-      list.json() as { campaigns: { name: string; status: string; approvedBy: number | null }[] }
+      list.json() as { campaigns: { id: string; name: string; status: string; approvedBy: number | null }[] }
     ).campaigns.find((c) => c.name === 'E2E win-back');
     expect(campaign?.status).toMatch(/^(approved|scheduled)$/);
     expect(campaign?.approvedBy).not.toBeNull();
-    // Next (lead, once delivery lands): run the planner / dispatcher against the fake providers,
-    // open Reports, pick 'E2E win-back' and compare the numbers with /v1/campaigns/:id/stats.
-  });
+
+    // It runs: the planner plans its slot, the delivery workers send through the configured
+    // providers (a generic SMS gateway and FCM, both faked on loopback), the facts reach the
+    // warehouse — then the report in the console shows what the vendor received.
+    const vendor = await startFakeVendor((r, res) => {
+      if (r.url === '/token') return json(res, 200, { access_token: 'ya29.e2e', expires_in: 3600 });
+      if (r.url.includes('messages:send'))
+        return json(res, 200, { name: `projects/e2e/messages/${r.body.length}` });
+      json(res, 200, { id: `sms-${vendor.requests.length}` });
+    });
+    try {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      for (const body of [
+        {
+          kind: 'sms_http',
+          name: 'e2e-sms',
+          ratePerSecond: 1000,
+          config: { url: `${vendor.url}/sms` },
+          secrets: { authValue: 'Bearer e2e' },
+        },
+        {
+          kind: 'fcm',
+          name: 'e2e-push',
+          ratePerSecond: 1000,
+          config: { projectId: 'e2e', tokenUrl: `${vendor.url}/token`, apiBaseUrl: vendor.url },
+          secrets: {
+            clientEmail: 'sa@e2e.iam.gserviceaccount.com',
+            privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          },
+        },
+      ]) {
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/v1/providers',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          payload: body,
+        });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      // Two days on: the campaign's slot (tomorrow 09:00) has come and any quiet hours have passed.
+      const ctx = { ...server.rt, clock: () => Date.now() + 2 * DAY };
+      const slot = await runSlot(ctx, 'default', ctx.clock());
+      const run = slot.campaigns.find((c) => c.campaignId === campaign?.id);
+      expect(run?.messages).toBeGreaterThan(0);
+      const worker = startDeliveryWorker(ctx, providersOf(server.rt).registry, { idleMs: 20 });
+      await worker.drained();
+      await worker.stop();
+      await shipFacts(server.rt.control, server.rt.warehouse, { clock: ctx.clock });
+      const accepted = vendor.requests.filter((r) => r.url === '/sms' || r.url.includes('messages:send'));
+      expect(accepted.length).toBe(worker.stats.sent);
+      expect(worker.stats.sent).toBeGreaterThan(0);
+
+      const stats = await server.app.inject({
+        method: 'GET',
+        url: `/v1/campaigns/${campaign?.id ?? ''}/stats?by=channel`,
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const total = (stats.json() as { total: { sent: number; planned: number } }).total;
+      expect(total.sent).toBe(worker.stats.sent);
+      expect(total.planned).toBe(run?.messages);
+
+      await page.getByTestId('nav-reports').click();
+      await page.getByTestId('report-campaign').click();
+      await page
+        .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'E2E win-back' })
+        .click();
+      await expect
+        .poll(() => page.getByTestId('report-totals').locator('.ant-statistic').first().textContent(), {
+          timeout: 15_000,
+        })
+        .toContain(total.sent.toLocaleString('en-US'));
+    } finally {
+      await vendor.close();
+    }
+  }, 180_000);
 
   it('opens every page without a script error, with charts on the dashboard and a user timeline', async () => {
     await freshPage();

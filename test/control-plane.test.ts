@@ -81,7 +81,7 @@ describe('control plane on a shared PostgreSQL server', () => {
     const b = await backends.postgres(schema);
     opened.push(a, b);
     const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-    expect([...ra, ...rb].sort()).toEqual(loadMigrations().map((m) => m.version));
+    expect([...ra, ...rb].sort((x, y) => x - y)).toEqual(loadMigrations().map((m) => m.version));
     expect(await a.query('SELECT count(*)::int AS n FROM workspaces')).toEqual([{ n: 1 }]);
   });
 

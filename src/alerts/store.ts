@@ -4,7 +4,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import { open, seal, urlHint } from './secret-box.ts';
 
-/** Alert destinations, rules and history in the control plane (migration 012). */
+/** Alert destinations, rules and history in the control plane (migration 011). */
 
 export type DestinationKind = 'webhook' | 'wecom_robot';
 

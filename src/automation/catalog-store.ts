@@ -1,7 +1,7 @@
 import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 
-/** The item catalog in the control plane (migration 012). */
+/** The item catalog in the control plane (migration 011). */
 
 const ms = (v: unknown): number | null =>
   v === null || v === undefined ? null : new Date(v as string).getTime();

@@ -4,6 +4,7 @@ import { openRuntime } from '../runtime.ts';
 import { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { registerAttributeCommand } from './commands/attribute.ts';
 import { registerBtydCommand } from './commands/btyd.ts';
+import { registerExportCommand } from './commands/export.ts';
 import { registerChurnCommands } from './commands/churn.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
@@ -52,6 +53,7 @@ program
   });
 
 registerAttributeCommand(program, () => openRuntime(config()));
+registerExportCommand(program, () => openRuntime(config()));
 program
   .command('ship-facts')
   .description('copy new message_log entries into the warehouse message_facts now (stop the server first)')
