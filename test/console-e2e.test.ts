@@ -275,6 +275,35 @@ describe('console in a browser', () => {
     }
   }, 180_000);
 
+  it('long operations run as server jobs and show their progress: an uploaded file is imported', async () => {
+    await freshPage();
+    await logIn(page, server.url, 'olivia');
+    await page.getByTestId('nav-settings').click();
+    await page.getByRole('tab', { name: /长时间操作|Long operations/ }).click();
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({
+        type: 'track',
+        userId: `console-upload-${i % 30}`,
+        event: 'app_open',
+        messageId: `console-upload-${i}`,
+        timestamp: new Date(Date.now() - i * 60_000).toISOString(),
+      }),
+    ).join('\n');
+    await page
+      .getByTestId('job-import-file')
+      .setInputFiles({ name: 'events.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(lines) });
+    const row = page.getByTestId('job-row-import');
+    await row.getByTestId('job-done').waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('"accepted":300');
+    const [n] = await server.rt.warehouse.query<{ n: bigint }>(
+      "SELECT count(*) AS n FROM events WHERE message_id LIKE 'console-upload-%'",
+    );
+    expect(Number(n?.n)).toBe(300);
+    await page.getByTestId('job-start-score').click();
+    await page.getByTestId('job-row-score').getByTestId('job-done').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('job-row-score').textContent()).resolves.toContain('"users":');
+  });
+
   it('opens every page without a script error, with charts on the dashboard and a user timeline', async () => {
     await freshPage();
     const errors: string[] = [];

@@ -2,6 +2,7 @@ import { takeSnapshot } from '../audience/saved-audiences.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { nextSlot } from '../core/campaigns/next-slot.ts';
 import type { Clock } from '../core/clock.ts';
+import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { PlanResult } from '../core/planner/types.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
@@ -81,8 +82,11 @@ export const runSlot = async (
   ctx: SlotContext,
   workspaceId: string,
   slotAt: number,
-  options: { campaigns?: readonly CampaignRecord[] } = {},
+  options: { campaigns?: readonly CampaignRecord[]; onProgress?: ProgressFn } = {},
 ): Promise<SlotReport> => {
+  // Steps: one per campaign snapshot, then reading inputs, planning and writing.
+  const progress = (phase: string, done: number, of: number) =>
+    options.onProgress?.({ phase, done, total: of + 3 });
   const t0 = performance.now();
   const due = (options.campaigns ?? (await dueCampaigns(ctx.control, workspaceId, slotAt))).filter(
     (c) => c.definition.timing.kind !== 'triggered',
@@ -95,7 +99,8 @@ export const runSlot = async (
   if (due.length === 0) return empty;
 
   const snapshots = new Map<string, { id: string; members: string[] }>();
-  for (const c of due) {
+  for (const [i, c] of due.entries()) {
+    progress('snapshots', i, due.length);
     const snap = await takeSnapshot(
       { control: ctx.control, warehouse: ctx.warehouse, clock: ctx.clock },
       systemActor(c),
@@ -132,6 +137,7 @@ export const runSlot = async (
     snapshots.set(c.id, { ...snap, members: keep });
   }
   const t1 = performance.now();
+  progress('inputs', due.length, due.length);
   const unsubscribed = await unsubscribesByUser(ctx.control, workspaceId);
   const users = await planUsers(
     ctx.warehouse,
@@ -144,6 +150,7 @@ export const runSlot = async (
   let tDecisions = 0;
   let tOutbox = 0;
 
+  progress('planning', due.length + 1, due.length);
   const reports = await ctx.control.transaction(async (tx) => {
     await lockPlanner(tx, workspaceId);
     // Another planner may have run this slot while we took snapshots: only what is still due.
@@ -180,6 +187,7 @@ export const runSlot = async (
       warehouse: ctx.warehouse,
       beforeWrite: (r) => writeDecisions(ctx.warehouse, r, runIds, slotAt, ladderSkips),
     });
+    progress('writing', due.length + 2, due.length);
     tPlan = planMs;
     tDecisions = decisionsMs;
     tOutbox = outboxMs;
@@ -254,6 +262,7 @@ export const runSlot = async (
     return out;
   });
   const t3 = performance.now();
+  progress('done', due.length + 3, due.length);
   return {
     slotAt,
     campaigns: reports,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { DAY_MS, type ChurnDefinition } from '../core/models/churn/churn-definition.ts';
 import type { GbdtModel, GbdtParams } from '../core/models/churn/gbdt.ts';
@@ -101,6 +102,7 @@ export interface TrainChurnOptions {
   trainSnapshots?: number;
   /** The control-plane user who trained it (null: the command line). */
   createdBy?: number | null;
+  onProgress?: ProgressFn;
 }
 
 /**
@@ -177,6 +179,7 @@ export const trainChurnModel = (
       trainSnapshots: o.trainSnapshots ?? TRAIN_SNAPSHOTS,
       snapshotStepDays: 30,
       ...(o.gbdt ? { gbdt: o.gbdt } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     const { seconds, ...metrics } = report;
     const params: ChurnModelParams = {
@@ -373,7 +376,7 @@ const dataProblem = (e: unknown) => {
 export const trainChurnModelAs = async (
   ctx: ScoresContext,
   actor: Actor,
-  o: { cutoff?: number; horizonDays?: number },
+  o: { cutoff?: number; horizonDays?: number; onProgress?: ProgressFn },
 ): Outcome<ChurnModelRecord> => {
   const no = refusal(actor, 'churn_model.train');
   if (no) return err(no);

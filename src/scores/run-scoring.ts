@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { scoresQuery } from '../core/scores/scoring-sql.ts';
 import { err, ok } from '../core/result.ts';
@@ -55,7 +56,7 @@ export const newRunId = (now: number): string =>
 export const runScoring = (
   ctx: ScoresContext,
   workspaceId = 'default',
-  options: { now?: number | undefined } = {},
+  options: { now?: number | undefined; onProgress?: ProgressFn | undefined } = {},
 ): Promise<ScoringRun> =>
   oneAtATime(ctx.warehouse, async () => {
     const started = performance.now();
@@ -67,8 +68,10 @@ export const runScoring = (
       );
     const runId = newRunId(now);
     const { config, version } = await loadScoreConfig(ctx.control, workspaceId);
+    options.onProgress?.({ phase: 'scores', done: 0, total: 2 });
     const scores = await writeScores(ctx.warehouse, scoresQuery(config, now), { id: runId, now });
     const afterScores = performance.now();
+    options.onProgress?.({ phase: 'warnings', done: 1, total: 2 });
     const warnings = await evaluateWarningRules(ctx, workspaceId, { id: runId, now });
     const done = performance.now();
     return {
@@ -85,13 +88,13 @@ export const runScoring = (
 export const computeScoresAs = async (
   ctx: ScoresContext,
   actor: Actor,
-  options: { asOf?: number | undefined } = {},
+  options: { asOf?: number | undefined; onProgress?: ProgressFn } = {},
 ): Outcome<ScoringRun> => {
   const no = refusal(actor, 'scores.compute');
   if (no) return err(no);
   let run: ScoringRun;
   try {
-    run = await runScoring(ctx, actor.workspaceId, { now: options.asOf });
+    run = await runScoring(ctx, actor.workspaceId, { now: options.asOf, onProgress: options.onProgress });
   } catch (e) {
     if (e instanceof ScoringTimeError) return err({ type: 'conflict', reason: e.message });
     throw e;

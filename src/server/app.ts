@@ -9,6 +9,7 @@ import { registerAudienceRoutes } from './routes/audiences.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerPlannerRoutes } from './routes/planner.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerScoreRoutes } from './routes/scores.ts';
@@ -71,6 +72,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
     registerPlannerRoutes(api, rt);
+    registerJobRoutes(api, rt);
     registerConsoleDataRoutes(api, rt);
     registerReportRoutes(api, rt);
     registerConversionRoutes(api, rt);

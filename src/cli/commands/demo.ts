@@ -145,8 +145,7 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
         // A fresh clone has no console/dist (gitignored); the quick start must open a working console.
         ensureConsoleBuilt();
         await serve(rt);
-      }
-      else await rt.close();
+      } else await rt.close();
     });
 
   program

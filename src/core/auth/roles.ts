@@ -69,7 +69,8 @@ export type ScoreAction =
   | 'churn_reason.record'
   | 'churn_model.train'
   | 'churn_model.score'
-  | 'churn_model.activate';
+  | 'churn_model.activate'
+  | 'data.import';
 
 const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
   // Configuration, scores, analyses, rules, warned users and reasons: everyone may read.
@@ -90,6 +91,8 @@ const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: bool
     ownerOnly: false,
     what: 'change the active churn model',
   },
+  // A bulk import adds events and profiles that every score and audience then sees.
+  'data.import': { roles: ['admin', 'operator'], ownerOnly: false, what: 'import data files' },
 };
 
 export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number | null = null): Permission => {

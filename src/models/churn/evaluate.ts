@@ -1,4 +1,5 @@
 import { hash32 } from '../../core/demo/prng.ts';
+import type { ProgressFn } from '../../core/jobs/progress.ts';
 import { DAY_MS, temporalSplit, type ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import {
   trainGbdt,
@@ -31,6 +32,8 @@ export class ChurnDataError extends Error {}
 export interface ChurnEvaluationOptions {
   /** The evaluation instant: the model is trained on what was known at cutoff − horizon. */
   cutoff: number;
+  /** Steps: each training snapshot's features, the evaluation features, training, evaluating. */
+  onProgress?: ProgressFn;
   definition: ChurnDefinition;
   orderEvents?: readonly string[];
   /** A plan fixed by the caller; otherwise chosen from the warehouse. */
@@ -180,12 +183,15 @@ export const evaluateChurnModel = async (
   const snapshots = Math.max(1, Math.floor(o.trainSnapshots ?? 1));
   const step = (o.snapshotStepDays ?? 30) * DAY_MS;
   const parts: FeatureSnapshot[] = [];
+  const total = snapshots + 3;
   for (let k = 0; k < snapshots; k++) {
+    o.onProgress?.({ phase: 'features', done: k, total });
     parts.push(
       await extractFeatures(wh, plan, { cutoff: split.train.cutoff - k * step, population: def, label: def }),
     );
   }
   const train = stackSnapshots(parts);
+  o.onProgress?.({ phase: 'features', done: snapshots, total });
   const test = await extractFeatures(wh, plan, {
     cutoff: split.evaluate.cutoff,
     population: def,
@@ -201,6 +207,7 @@ export const evaluateChurnModel = async (
   if (folds.held.length === 0 || folds.train.length === 0) {
     throw new ChurnDataError(`too few training users (${train.x.rows}) to hold some out for early stopping`);
   }
+  o.onProgress?.({ phase: 'training', done: snapshots + 1, total });
   // A second thread pays off once nodes are big enough to be cut in halves.
   const engine = folds.train.length >= 2 * SPLIT_MIN_ROWS ? await ParallelHistograms.start() : undefined;
   let fit: GbdtTraining;
@@ -215,6 +222,7 @@ export const evaluateChurnModel = async (
     await engine?.close();
   }
   const t2 = performance.now();
+  o.onProgress?.({ phase: 'evaluating', done: snapshots + 2, total });
   const lr = trainLogistic(train.x, trainY, {
     featureNames: train.names,
     ...(o.logistic ? { params: o.logistic } : {}),

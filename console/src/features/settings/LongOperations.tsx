@@ -1,71 +1,134 @@
 import { Button, Card, Progress, Space, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { api } from '../../lib/api.ts';
+import { useEffect, useRef, useState } from 'react';
+import { api, ApiError } from '../../lib/api.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 
-type Job =
-  | { state: 'idle' }
-  | { state: 'running'; startedAt: number }
-  | { state: 'done'; ms: number; result: string }
-  | { state: 'failed'; error: string };
+/** A server job (`/v1/jobs`): the operation runs on the server and reports its own progress. */
+interface Job {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  phase: string;
+  done: number;
+  total: number;
+  startedAt: string;
+  finishedAt: string | null;
+  result: unknown;
+  error: string | null;
+}
 
-const OPERATIONS: { key: MessageKey; path: string; typicalMs: number }[] = [
-  { key: 'job.score', path: '/v1/scores/compute', typicalMs: 20_000 },
-  { key: 'job.train', path: '/v1/models/churn/train', typicalMs: 60_000 },
-  { key: 'job.plan', path: '/v1/planner/run', typicalMs: 30_000 },
+const OPERATIONS: { key: MessageKey; kind: 'score' | 'train' | 'plan' }[] = [
+  { key: 'job.score', kind: 'score' },
+  { key: 'job.train', kind: 'train' },
+  { key: 'job.plan', kind: 'plan' },
 ];
 
-/**
- * These endpoints answer when the work is done, so the bar shows elapsed time against the
- * operation's typical duration (capped at 95 % until the answer comes), not a server count.
- */
-const OperationRow = ({ op }: { op: (typeof OPERATIONS)[number] }) => {
-  const { t } = useI18n();
-  const [job, setJob] = useState<Job>({ state: 'idle' });
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (job.state !== 'running') return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [job.state]);
-  const start = async () => {
-    const startedAt = Date.now();
-    setJob({ state: 'running', startedAt });
-    setNow(startedAt);
-    try {
-      const r = await api.post<unknown>(op.path, {});
-      setJob({ state: 'done', ms: Date.now() - startedAt, result: JSON.stringify(r).slice(0, 300) });
-    } catch (e) {
-      setJob({ state: 'failed', error: e instanceof Error ? e.message : String(e) });
-    }
+const IMPORT_TYPES: Record<string, string> = {
+  csv: 'text/csv',
+  ndjson: 'application/x-ndjson',
+  jsonl: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+/** Polls a job until it ends; the bar is the server's own count (done of total). */
+const useJob = () => {
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const timer = useRef<number | null>(null);
+  useEffect(() => () => void (timer.current !== null && window.clearTimeout(timer.current)), []);
+  const follow = (j: Job) => {
+    setJob(j);
+    if (j.status !== 'running') return;
+    timer.current = window.setTimeout(() => {
+      api.get<Job>(`/v1/jobs/${j.id}`).then(follow, (e: unknown) => setError(String(e)));
+    }, 400);
   };
-  const elapsed = job.state === 'running' ? now - job.startedAt : 0;
+  const start = (p: Promise<Job>) => {
+    setError(null);
+    setJob(null);
+    p.then(follow, (e: unknown) =>
+      setError(e instanceof ApiError || e instanceof Error ? e.message : String(e)),
+    );
+  };
+  return { job, error, start };
+};
+
+const JobState = ({ job, error }: { job: Job | null; error: string | null }) => {
+  const { t } = useI18n();
+  if (error) return <Typography.Text type="danger">{error}</Typography.Text>;
+  if (!job) return null;
+  const percent = job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  const seconds =
+    ((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) / 1000;
   return (
-    <Space orientation="vertical" style={{ width: '100%' }}>
-      <Space>
-        <Button onClick={() => void start()} loading={job.state === 'running'}>
-          {t(op.key)}
-        </Button>
-        {job.state === 'running' && (
-          <Typography.Text>
-            {t('job.running')} {(elapsed / 1000).toFixed(1)} s
-          </Typography.Text>
-        )}
-        {job.state === 'done' && (
-          <Typography.Text type="success">
-            {t('job.done')} ({(job.ms / 1000).toFixed(1)} s)
-          </Typography.Text>
-        )}
-        {job.state === 'failed' && <Typography.Text type="danger">{job.error}</Typography.Text>}
-      </Space>
-      {job.state === 'running' && (
-        <Progress percent={Math.min(95, Math.round((elapsed / op.typicalMs) * 100))} status="active" />
-      )}
-      {job.state === 'done' && (
+    <Space orientation="vertical" style={{ width: '100%' }} data-testid={`job-${job.status}`}>
+      <Typography.Text>
+        {job.status === 'running' ? t('job.running') : job.status === 'done' ? t('job.done') : ''}{' '}
+        {t('job.phase')}: {job.phase} · {seconds.toFixed(1)} s
+      </Typography.Text>
+      <Progress
+        percent={job.status === 'done' ? 100 : percent}
+        status={job.status === 'failed' ? 'exception' : job.status === 'running' ? 'active' : 'success'}
+      />
+      {job.status === 'failed' && <Typography.Text type="danger">{job.error}</Typography.Text>}
+      {job.status === 'done' && (
         <Typography.Text type="secondary" code>
-          {job.result}
+          {JSON.stringify(job.result).slice(0, 300)}
         </Typography.Text>
       )}
+    </Space>
+  );
+};
+
+const OperationRow = ({ op }: { op: (typeof OPERATIONS)[number] }) => {
+  const { t } = useI18n();
+  const { job, error, start } = useJob();
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} data-testid={`job-row-${op.kind}`}>
+      <Button
+        onClick={() => start(api.post<Job>(`/v1/jobs/${op.kind}`))}
+        loading={job?.status === 'running'}
+        data-testid={`job-start-${op.kind}`}
+      >
+        {t(op.key)}
+      </Button>
+      <JobState job={job} error={error} />
+    </Space>
+  );
+};
+
+/** The file goes up as the request body; the server imports it as a job with byte progress. */
+const ImportRow = () => {
+  const { t } = useI18n();
+  const { job, error, start } = useJob();
+  const upload = (file: File) => {
+    const ext = file.name.replace(/\.gz$/, '').split('.').pop()?.toLowerCase() ?? '';
+    const type = IMPORT_TYPES[ext] ?? 'text/csv';
+    start(
+      fetch('/v1/jobs/import', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': type },
+        body: file,
+      }).then(async (res) => {
+        const body = (await res.json()) as Job & { error?: string };
+        if (!res.ok) throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
+        return body;
+      }),
+    );
+  };
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} data-testid="job-row-import">
+      <Typography.Text>{t('job.import')}</Typography.Text>
+      <input
+        type="file"
+        accept=".csv,.ndjson,.jsonl,.parquet"
+        data-testid="job-import-file"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) upload(f);
+        }}
+      />
+      <JobState job={job} error={error} />
     </Space>
   );
 };
@@ -78,6 +141,7 @@ export const LongOperations = () => {
         {OPERATIONS.map((op) => (
           <OperationRow key={op.key} op={op} />
         ))}
+        <ImportRow />
       </Space>
     </Card>
   );
