@@ -236,10 +236,40 @@ describe.each(Object.entries(backends))('receipts, inbox and call list on %s', (
     expect(await a.send(inApp('i1', 'ann', 'First'), s)).toEqual(first);
     await a.send(inApp('i2', 'ann', 'Second'), s);
     await a.send(inApp('i3', 'bob', 'Bob only'), s);
-    const auth = { authorization: basicAuth(TEST_WRITE_KEY) };
+    // The app's server gets each signed-in user's token; the app sends it with the write key.
+    const tokenOf = async (user: string) =>
+      String((await call('POST', `/v1/users/${user}/inbox-token`, {}, asAdmin)).json['token']);
+    const annToken = await tokenOf('ann');
+    const bobToken = await tokenOf('bob');
+    const writeKey = { authorization: basicAuth(TEST_WRITE_KEY) };
+    const auth = { ...writeKey, 'x-rekindle-user-token': annToken };
     expect((await call('GET', '/v1/inbox?userId=ann')).status).toBe(401);
     expect(
-      (await call('GET', '/v1/inbox?userId=ann', undefined, { authorization: basicAuth('wrong') })).status,
+      (
+        await call('GET', '/v1/inbox?userId=ann', undefined, {
+          authorization: basicAuth('wrong'),
+          'x-rekindle-user-token': annToken,
+        })
+      ).status,
+    ).toBe(401);
+    // The write key alone (public inside the app) reads nobody's inbox; nor does another user's token.
+    expect((await call('GET', '/v1/inbox?userId=ann', undefined, writeKey)).status).toBe(401);
+    expect(
+      (
+        await call('GET', '/v1/inbox?userId=ann', undefined, {
+          ...writeKey,
+          'x-rekindle-user-token': bobToken,
+        })
+      ).status,
+    ).toBe(401);
+    const tampered = `${annToken.slice(0, -2)}${annToken.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(
+      (
+        await call('GET', '/v1/inbox?userId=ann', undefined, {
+          ...writeKey,
+          'x-rekindle-user-token': tampered,
+        })
+      ).status,
     ).toBe(401);
     const list = await call('GET', '/v1/inbox?userId=ann', undefined, auth);
     expect(list.json['unread']).toBe(2);
@@ -255,7 +285,17 @@ describe.each(Object.entries(backends))('receipts, inbox and call list on %s', (
     const read = await call('POST', `/v1/inbox/${firstId}/read`, { userId: 'ann' }, auth);
     expect(read.json).toEqual({ id: firstId, read: true, unread: 1 });
     expect((await call('POST', `/v1/inbox/${firstId}/read`, { userId: 'ann' }, auth)).json['unread']).toBe(1);
-    expect((await call('POST', `/v1/inbox/${firstId}/read`, { userId: 'bob' }, auth)).status).toBe(404);
+    expect((await call('POST', `/v1/inbox/${firstId}/read`, { userId: 'bob' }, auth)).status).toBe(401);
+    expect(
+      (
+        await call(
+          'POST',
+          `/v1/inbox/${firstId}/read`,
+          { userId: 'bob' },
+          { ...writeKey, 'x-rekindle-user-token': bobToken },
+        )
+      ).status,
+    ).toBe(404);
     const page = await call('GET', `/v1/inbox?userId=ann&before=${msgs[0]!.id}`, undefined, auth);
     expect(
       (page.json['messages'] as { title: string; readAt: string | null }[]).map((m) => [m.title, m.readAt]),

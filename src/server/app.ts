@@ -20,7 +20,7 @@ import { registerCatalogRoutes } from './routes/catalog.ts';
 import { registerTrackingRoutes } from './routes/tracking.ts';
 import { registerConversionRoutes } from './routes/conversions.ts';
 import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
-import { registerInboxRoutes } from './routes/inbox.ts';
+import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
 
@@ -73,6 +73,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerCampaignRoutes(api, rt);
     registerPlannerRoutes(api, rt);
     registerJobRoutes(api, rt);
+    registerInboxTokenRoute(api, rt);
     registerConsoleDataRoutes(api, rt);
     registerReportRoutes(api, rt);
     registerConversionRoutes(api, rt);

@@ -70,7 +70,8 @@ export type ScoreAction =
   | 'churn_model.train'
   | 'churn_model.score'
   | 'churn_model.activate'
-  | 'data.import';
+  | 'data.import'
+  | 'inbox.token';
 
 const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: boolean; what: string }> = {
   // Configuration, scores, analyses, rules, warned users and reasons: everyone may read.
@@ -93,6 +94,8 @@ const SCORE_RULES: Record<ScoreAction, { roles: readonly Role[]; ownerOnly: bool
   },
   // A bulk import adds events and profiles that every score and audience then sees.
   'data.import': { roles: ['admin', 'operator'], ownerOnly: false, what: 'import data files' },
+  // The app's server reads inboxes for its signed-in users: give it an operator's API token.
+  'inbox.token': { roles: ['admin', 'operator'], ownerOnly: false, what: 'issue inbox tokens' },
 };
 
 export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number | null = null): Permission => {
