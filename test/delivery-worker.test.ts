@@ -4,6 +4,7 @@ import type { Channel } from '../src/core/channels/channels.ts';
 import type { ProviderHandle, ProviderRegistry } from '../src/core/delivery/message.ts';
 import { verifyUnsubscribe } from '../src/core/tracking/unsubscribe-token.ts';
 import { webhookAdapter, webhookSignature } from '../src/delivery/adapters/webhook.ts';
+import { cancelPendingMessages } from '../src/delivery/cancel-pending.ts';
 import { startDeliveryWorker, type DeliveryWorkerOptions } from '../src/delivery/worker.ts';
 import { readMessageLog } from '../src/storage/control/message-log.ts';
 import { findShortLink } from '../src/storage/control/short-links.ts';
@@ -110,6 +111,31 @@ const closedPort = async (): Promise<number> => {
 describe('delivery workers over the outbox', () => {
   let fake: FakeProvider;
   afterAll(async () => fake?.close());
+
+  it("holds a paused campaign's messages until it resumes; cancelling dead-letters what is left", async () => {
+    fake = await startFakeProvider();
+    const paused = await planned(30, 'webhook', fake.url);
+    const cancelled = await planned(20, 'webhook', fake.url);
+    for (const id of [paused.id, cancelled.id])
+      await srv.rt.control.query(`UPDATE campaigns SET status = 'paused' WHERE id = $1`, [id]);
+    const worker = startDeliveryWorker(srv.rt, registryOf([handle('p1', fake.url, 'webhook')]), fastRetry);
+    await worker.drained();
+    expect(fake.delivered.size).toBe(0);
+    expect((await outboxOf(paused.id)).every((r) => r.status === 'pending')).toBe(true);
+    const stopped = await srv.rt.control.transaction((tx) =>
+      cancelPendingMessages(tx, 'default', cancelled.id, Date.now()),
+    );
+    expect(stopped).toBe(20);
+    await srv.rt.control.query(`UPDATE campaigns SET status = 'running' WHERE id = $1`, [paused.id]);
+    await until(allFinal(paused.id));
+    await worker.stop();
+    expect(fake.delivered.size).toBe(30);
+    const dead = await outboxOf(cancelled.id);
+    expect(dead.every((r) => r.status === 'dead' && r.dead_reason === 'campaign_cancelled')).toBe(true);
+    const log = await logOf(cancelled.id);
+    expect(log.map((e) => e.kind)).toEqual(Array(20).fill('dead'));
+    await fake.close();
+  });
 
   it('never exceeds a provider at 300 msgs/s by more than 1 % in any one-second window', async () => {
     fake = await startFakeProvider();

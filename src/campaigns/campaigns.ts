@@ -1,4 +1,5 @@
 import { canOnCampaign, type Actor, type CampaignAction } from '../core/auth/roles.ts';
+import { cancelPendingMessages } from '../delivery/cancel-pending.ts';
 import { nextStatus, type LifecycleAction } from '../core/campaigns/lifecycle.ts';
 import { nextSlot } from '../core/campaigns/next-slot.ts';
 import type { CampaignStatus } from '../core/campaigns/schema.ts';
@@ -303,4 +304,7 @@ export const cancelCampaignAs = (ctx: CampaignContext, actor: Actor, id: string)
     permission: 'campaign.cancel',
     action: 'cancel',
     change: () => ok({ nextSlotAt: null }),
+    after: async (tx, c, at) => {
+      await cancelPendingMessages(tx, actor.workspaceId, c.id, at);
+    },
   });

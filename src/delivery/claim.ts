@@ -46,7 +46,8 @@ const RETURNING = `o.idempotency_key, o.workspace_id, o.campaign_id, o.run_id, o
 /**
  * Claims up to `limit` messages due at `now`: first those whose worker died holding them (lease
  * expired), then pending ones in due order. They become 'sending' under a lease until
- * `leaseUntil`; a worker that dies lets them go when it expires. On PostgreSQL `SKIP LOCKED`
+ * `leaseUntil`; a worker that dies lets them go when it expires. A paused campaign's messages
+ * wait in the outbox until it resumes (cancelling dead-letters them: `cancelPendingMessages`). On PostgreSQL `SKIP LOCKED`
  * lets several workers (and processes) claim side by side without waiting on each other.
  */
 export const claimDue = async (
@@ -72,6 +73,7 @@ export const claimDue = async (
       `UPDATE outbox o SET status = 'sending', lease_until = $2
        FROM (SELECT idempotency_key FROM outbox
              WHERE status = 'pending' AND coalesce(next_attempt_at, send_at) <= $1
+               AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = outbox.campaign_id AND c.status = 'paused')
              ORDER BY coalesce(next_attempt_at, send_at) LIMIT $3${skip}) c
        WHERE o.idempotency_key = c.idempotency_key
        RETURNING ${RETURNING}`,

@@ -4,6 +4,13 @@ import { take, tokenBucket, type TokenBucket } from '../core/delivery/token-buck
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
+ * The provider counts arrivals, not our dispatches: requests sent evenly can arrive bunched after
+ * an event-loop pause or a slow connection. So messages go at 99 % of the provider's rate with no
+ * burst, and that 1 % is the headroom for jitter between our clock and theirs.
+ */
+const HEADROOM = 0.99;
+
+/**
  * One provider's token bucket shared by every sender of this process: `acquire` resolves when a
  * message may go. Callers queue in order (one chain), so the bucket is read and written by one
  * at a time and a burst of waiters cannot overshoot it.
@@ -16,11 +23,15 @@ export class RateLimiter {
     ratePerSecond: number,
     private readonly clock: Clock,
   ) {
-    this.bucket = tokenBucket(ratePerSecond, undefined, clock());
+    this.rate = ratePerSecond;
+    this.bucket = tokenBucket(ratePerSecond * HEADROOM, 1, clock());
   }
 
+  private readonly rate: number;
+
+  /** The provider's rate this limiter was made for. */
   get ratePerSecond(): number {
-    return this.bucket.ratePerSecond;
+    return this.rate;
   }
 
   acquire(): Promise<void> {

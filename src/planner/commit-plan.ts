@@ -111,17 +111,31 @@ export const planAndWrite = async (
 ): Promise<CommittedPlan> => {
   const { result, planMs } = await computePlan(tx, o);
   const t = performance.now();
-  await o.beforeWrite?.(result);
-  const t2 = performance.now();
-  await writeOutbox(
-    tx,
-    o.workspaceId,
-    result,
-    o.batches.map((b) => b.campaign),
-    o.at,
-  );
-  await issueOffers(tx, o, result);
-  const t3 = performance.now();
+  // The decisions go to the warehouse while the outbox goes to the control plane: two stores,
+  // so the writes overlap. Both finish before the control-plane commit, and decisions whose run
+  // never commits are never read (see plan_decisions).
+  let decisionsMs = 0;
+  let outboxMs = 0;
+  // allSettled: a failure in one waits for the other, so the transaction is never rolled back
+  // under a COPY still running on its connection.
+  const settled = await Promise.allSettled([
+    (async () => {
+      await o.beforeWrite?.(result);
+      decisionsMs = performance.now() - t;
+    })(),
+    (async () => {
+      await writeOutbox(
+        tx,
+        o.workspaceId,
+        result,
+        o.batches.map((b) => b.campaign),
+        o.at,
+      );
+      await issueOffers(tx, o, result);
+      outboxMs = performance.now() - t;
+    })(),
+  ]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
   for (const [dept, cents] of Object.entries(result.departmentSpend)) {
     await tx.query(
       'UPDATE department_budgets SET reserved_cents = reserved_cents + $3 WHERE workspace_id = $1 AND department = $2',
@@ -135,7 +149,7 @@ export const planAndWrite = async (
       n,
     ]);
   }
-  return { result, planMs, decisionsMs: t2 - t, outboxMs: t3 - t2 };
+  return { result, planMs, decisionsMs, outboxMs };
 };
 
 /**

@@ -192,25 +192,42 @@ export const runSlot = async (
     tDecisions = decisionsMs;
     tOutbox = outboxMs;
     const tw = tw0 + planMs;
+    // Counts per campaign in one pass over each list (a slot holds millions of decisions).
+    const tally = new Map(
+      still.map((c) => [
+        c.id,
+        { messages: 0, holdout: 0, skipped: 0, reasons: {} as Record<string, number> },
+      ]),
+    );
+    for (const m of result.messages) {
+      const t = tally.get(m.campaignId);
+      if (t) t.messages++;
+    }
+    for (const h of result.holdout) {
+      const t = tally.get(h.campaignId);
+      if (t) t.holdout++;
+    }
+    for (const list of [result.skipped, ladderSkips])
+      for (const s of list) {
+        const t = tally.get(s.campaignId);
+        if (!t) continue;
+        t.skipped++;
+        t.reasons[s.reason] = (t.reasons[s.reason] ?? 0) + 1;
+      }
     const out: CampaignRunReport[] = [];
     for (const c of still) {
       const runId = runIds.get(c.id) ?? '';
       const snap = snapshots.get(c.id);
-      const skipReasons: Record<string, number> = {};
-      let skipped = 0;
-      for (const s of [...result.skipped, ...ladderSkips])
-        if (s.campaignId === c.id) {
-          skipped++;
-          skipReasons[s.reason] = (skipReasons[s.reason] ?? 0) + 1;
-        }
+      const t = tally.get(c.id);
+      const skipReasons = t?.reasons ?? {};
       const report: CampaignRunReport = {
         campaignId: c.id,
         runId,
         snapshotId: snap?.id ?? '',
         members: snapshotSizes.get(c.id) ?? 0,
-        messages: result.messages.filter((m) => m.campaignId === c.id).length,
-        holdout: result.holdout.filter((h) => h.campaignId === c.id).length,
-        skipped,
+        messages: t?.messages ?? 0,
+        holdout: t?.holdout ?? 0,
+        skipped: t?.skipped ?? 0,
         spendCents: result.spend[c.id] ?? 0,
         skipReasons,
       };

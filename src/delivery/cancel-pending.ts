@@ -1,0 +1,32 @@
+import type { SqlClient } from '../storage/control/sql-client.ts';
+
+/**
+ * A cancelled campaign's messages not yet sent become dead letters (`campaign_cancelled`), in the
+ * cancelling transaction, each with its message-log entry, so reports count them and nothing of
+ * the campaign goes out after the operator pressed cancel. Messages a worker holds right now
+ * finish (the provider may already have them). Returns how many were stopped.
+ */
+export const cancelPendingMessages = async (
+  tx: SqlClient,
+  workspaceId: string,
+  campaignId: string,
+  at: number,
+): Promise<number> => {
+  const rows = await tx.query<{ n: string | number }>(
+    `WITH stopped AS (
+       UPDATE outbox SET status = 'dead', dead_reason = 'campaign_cancelled', final_at = $3
+       WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'pending'
+       RETURNING workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id, channel, attempts
+     ), logged AS (
+       INSERT INTO message_log (workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id,
+                                channel, kind, at, properties)
+       SELECT workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id, channel, 'dead', $3,
+              jsonb_build_object('reason', 'campaign_cancelled', 'attempts', attempts)
+       FROM stopped
+       RETURNING 1
+     )
+     SELECT count(*) AS n FROM logged`,
+    [workspaceId, campaignId, new Date(at)],
+  );
+  return Number(rows[0]?.n ?? 0);
+};
