@@ -36,6 +36,13 @@ export const writeOutbox = async (
 ): Promise<number> => {
   const classOf = new Map(campaigns.map((c) => [c.id, c.definition.class]));
   const created = new Date(at).toISOString();
+  // A slot's messages share a handful of send times (the slot, the ends of quiet hours).
+  const iso = new Map<number, string>();
+  const isoOf = (ms: number) => {
+    let s = iso.get(ms);
+    if (s === undefined) iso.set(ms, (s = new Date(ms).toISOString()));
+    return s;
+  };
   for (let i = 0; i < result.messages.length; i += CHUNK) {
     let csv = '';
     for (const m of result.messages.slice(i, i + CHUNK)) {
@@ -49,7 +56,7 @@ export const writeOutbox = async (
         m.channel,
         classOf.get(m.campaignId) ?? 'marketing',
         m.variant,
-        new Date(m.sendAt).toISOString(),
+        isoOf(m.sendAt),
         m.costCents,
         created,
       ]);
