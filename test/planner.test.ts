@@ -620,6 +620,48 @@ describe('planner: holdout and A/B variants', () => {
     expect(new Set(r.messages.map((m) => m.variant))).toEqual(new Set(['a', 'b']));
   });
 
+  it('channel test: each variant reaches its users only on its own channels, same split as without', () => {
+    const both = ids.slice(0, 4000);
+    const r = plan({
+      slotAt: S,
+      campaigns: [
+        campaign('C', {
+          channels: ['push', 'sms'],
+          variants: [
+            { id: 'sms', weight: 1, channels: ['sms'] },
+            { id: 'push', weight: 1, channels: ['push'] },
+          ],
+        }),
+      ],
+      members: { C: both },
+      // A quarter cannot get SMS: the SMS variant skips them rather than falling back to push.
+      users: both.map((id, i) => user(id, i % 4 === 0 ? { reachable: { push: true } } : {})),
+    });
+    const plain = plan({
+      slotAt: S,
+      campaigns: [
+        campaign('C', {
+          channels: ['push', 'sms'],
+          variants: [
+            { id: 'sms', weight: 1 },
+            { id: 'push', weight: 1 },
+          ],
+        }),
+      ],
+      members: { C: both },
+      users: both.map((id) => user(id)),
+    });
+    const variantOf = new Map(plain.messages.map((m) => [m.userId, m.variant]));
+    for (const m of r.messages) {
+      expect(m.channel).toBe(m.variant);
+      expect(variantOf.get(m.userId)).toBe(m.variant);
+    }
+    const smsOnlyUnreachable = r.skipped.filter((k) => k.reason === 'unreachable');
+    expect(smsOnlyUnreachable.length).toBeGreaterThan(300);
+    expect(smsOnlyUnreachable.every((k) => variantOf.get(k.userId) === 'sms')).toBe(true);
+    expect(r.messages.length + r.skipped.length).toBe(both.length);
+  });
+
   it('assigns by campaign and user only: other campaigns, users and slots do not move anyone', () => {
     const a = campaign('A', {
       holdoutShare: 0.3,

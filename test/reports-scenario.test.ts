@@ -261,6 +261,20 @@ describe('campaign reports', () => {
     ]);
   });
 
+  it('audience test: campaigns compared as arms, the first as control; bad lists refused', async () => {
+    const r = await get('/v1/reports/compare?campaigns=c1,c2');
+    expect(r.status).toBe(200);
+    expect(r.json['control']).toBe('c1');
+    expect(r.json['winner']).toBeNull();
+    const arms = r.json['arms'] as { id: string; users: number; conversions: number; rate: number }[];
+    expect(arms.map((x) => [x.id, x.users, x.conversions, x.rate])).toEqual([
+      ['c1', 10, 2, 0.2],
+      ['c2', 2, 0, 0],
+    ]);
+    expect((await get('/v1/reports/compare?campaigns=c1')).status).toBe(400);
+    expect((await get('/v1/reports/compare?campaigns=c1,nope')).status).toBe(404);
+  });
+
   it('north star: repurchase, order value and retention of recalled users vs holdout converters', async () => {
     const r = await get('/v1/reports/north-star?campaignId=c1');
     expect(r.status).toBe(200);

@@ -36,7 +36,7 @@ export const planCampaignOf = (
     channels,
     reEligibilityDays: d.reEligibilityDays ?? null,
     holdoutShare: d.holdoutShare,
-    variants: d.variants.map((v) => ({ id: v.id, weight: v.weight })),
+    variants: d.variants.map((v) => ({ id: v.id, weight: v.weight, channels: v.channels })),
     // An offer's most it can cost is reserved with each message: the budget holds even if all redeem.
     costPerMessage: Object.fromEntries(channels.map((ch) => [ch, (prices.get(ch) ?? 0) + offerReserve])),
     budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),

@@ -76,6 +76,14 @@ export const Variant = Type.Object(
     /** Per-variant content replacing the campaign's for the channels it names. */
     content: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 7 })),
     offerId: Type.Optional(Type.String({ maxLength: 100 })),
+    channels: Type.Optional(
+      Type.Array(ChannelName, {
+        minItems: 1,
+        maxItems: 7,
+        description:
+          'a channel test: users in this variant are reached only on these channels (some of the campaign’s), in this order',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -58,6 +58,12 @@ export const validateCampaign = (
   });
   const ids = new Set<string>();
   def.variants.forEach((v, i) => {
+    for (const [j, ch] of (v.channels ?? []).entries())
+      if (!def.channels.includes(ch))
+        problems.push({
+          path: `variants[${i}].channels[${j}]`,
+          message: `'${ch}' is not one of the campaign's channels (${def.channels.join(', ')})`,
+        });
     if (ids.has(v.id))
       problems.push({ path: `variants[${i}].id`, message: `duplicate variant id '${v.id}'` });
     ids.add(v.id);

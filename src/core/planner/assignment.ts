@@ -53,11 +53,15 @@ export const GLOBAL_CONTROL_SALT = hashString('global-control');
 export const inGlobalControl = (share: number, userHash: number): boolean =>
   share > 0 && unitInterval(mix(userHash, GLOBAL_CONTROL_SALT)) < share;
 
-/** The variant whose slice of the cumulative weights holds the user's draw; null without a test. */
-export const variantOf = (a: Assignment, userHash: number): string | null => {
+/** Index (in `variantIds`) of the variant whose slice holds the user's draw; -1 without a test. */
+export const variantIndexOf = (a: Assignment, userHash: number): number => {
   const n = a.variantIds.length;
-  if (n === 0) return null;
+  if (n === 0) return -1;
   const u = unitInterval(mix(userHash, a.variantSalt)) * (a.cumulative[n - 1] as number);
-  for (let i = 0; i < n - 1; i++) if (u < (a.cumulative[i] as number)) return a.variantIds[i] as string;
-  return a.variantIds[n - 1] as string;
+  for (let i = 0; i < n - 1; i++) if (u < (a.cumulative[i] as number)) return i;
+  return n - 1;
 };
+
+/** The variant whose slice of the cumulative weights holds the user's draw; null without a test. */
+export const variantOf = (a: Assignment, userHash: number): string | null =>
+  a.variantIds[variantIndexOf(a, userHash)] ?? null;

@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from '../channels/channels.ts';
-import { assignmentOf, inGlobalControl, isHeldOut, variantOf, type Assignment } from './assignment.ts';
+import { assignmentOf, inGlobalControl, isHeldOut, variantIndexOf, type Assignment } from './assignment.ts';
 import { Ledger } from './budget.ts';
 import {
   capAllows,
@@ -57,6 +57,8 @@ interface Prepared {
   marketing: boolean;
   /** Channel indices to try, by the user's preferred channel index + 1 (eligibility.ts). */
   orders: number[][];
+  /** Per variant (in `assignment.variantIds` order): its own orders for a channel test, else null. */
+  variantOrders: (number[][] | null)[];
   /** Cost per channel index. */
   cost: number[];
   reEligibilityMs: number;
@@ -105,6 +107,10 @@ const prepare = (c: PlanCampaign): Prepared => {
     c,
     marketing: c.class === 'marketing',
     orders: channelOrders(c.channels),
+    variantOrders: assignmentOf(c.id, c.holdoutShare, c.variants).variantIds.map((id) => {
+      const own = c.variants.find((v) => v.id === id)?.channels;
+      return own && own.length > 0 ? channelOrders(own) : null;
+    }),
     cost: CHANNELS.map((ch) => c.costPerMessage[ch] ?? 0),
     reEligibilityMs: days * DAY_MS,
     assignment: assignmentOf(c.id, c.holdoutShare, c.variants),
@@ -396,7 +402,10 @@ class SlotPass {
     let n = 0;
     let worst = PASS;
     let worstDetail: string | null = null;
-    for (const ch of p.orders[(this.users.preferred[u] as number) + 1] as number[]) {
+    // The variant is drawn before the channels: a channel test tries only its variant's channels.
+    const variant = variantIndexOf(p.assignment, this.users.hash[u] as number);
+    const orders = p.variantOrders[variant] ?? p.orders;
+    for (const ch of orders[(this.users.preferred[u] as number) + 1] as number[]) {
       const reason = this.channelBlock(p, k, u, ch);
       if (reason === PASS) {
         this.optChannel[n] = ch;
@@ -482,7 +491,7 @@ class SlotPass {
       step: p.c.step,
       userId,
       channel: CHANNELS[ch] as Channel,
-      variant: variantOf(p.assignment, userHash),
+      variant: p.assignment.variantIds[variantIndexOf(p.assignment, userHash)] ?? null,
       sendAt,
       costCents: cost,
       idempotencyKey: p.keyPrefix + userId,

@@ -22,8 +22,11 @@ export interface PlanCampaign {
   reEligibilityDays: number | null;
   /** 0 ≤ share ≤ 0.5 of eligible users held out (recorded, not sent). */
   holdoutShare: number;
-  /** A/B variants with positive weights; [] = no test. */
-  variants: { id: string; weight: number }[];
+  /**
+   * A/B variants with positive weights; [] = no test. A variant with `channels` sends only on
+   * those (in that order): a channel test, e.g. SMS against push for the same audience.
+   */
+  variants: { id: string; weight: number; channels?: Channel[] | undefined }[];
   /** Cost of one message per channel; a channel not listed costs nothing. */
   costPerMessage: Partial<Record<Channel, Cents>>;
   /** Cents the campaign may still spend; null = no budget. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { CHANNELS } from '../../core/channels/channels.ts';
 import { campaignAb } from '../../reports/ab.ts';
+import { compareCampaigns } from '../../reports/compare.ts';
 import { campaignStats, type StatsBy } from '../../reports/campaign-stats.ts';
 import type { ReportsContext } from '../../reports/context.ts';
 import { campaignLift, receiversReport } from '../../reports/lift.ts';
@@ -219,6 +220,44 @@ export const registerReportRoutes = (app: FastifyInstance, ctx: ReportsContext):
       },
     },
     async (req, reply) => sendOutcome(reply, await campaignAb(ctx, actorOf(req), req.params.id), same),
+  );
+  app.get<{ Querystring: { campaigns: string } }>(
+    '/v1/reports/compare',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Audience test: campaigns as arms (the first is the control), conversion with tests and a winner (G4)',
+        querystring: Type.Object({
+          campaigns: Type.String({
+            minLength: 3,
+            maxLength: 1000,
+            description: 'campaign ids, comma-separated',
+          }),
+        }),
+        response: {
+          200: Type.Composite([
+            Type.Omit(AbView, ['campaignId', 'ctr']),
+            Type.Object({ campaignIds: Type.Array(Type.String()) }),
+          ]),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await compareCampaigns(
+          ctx,
+          actorOf(req),
+          req.query.campaigns
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        ),
+        same,
+      ),
   );
   app.get<{ Querystring: { from: string; to: string } }>(
     '/v1/reports/period',
