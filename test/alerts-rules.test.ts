@@ -6,7 +6,9 @@ import {
   type AlertFacts,
   type AlertRule,
 } from '../src/core/alerts/rules.ts';
-import { open, seal, urlHint } from '../src/alerts/secret-box.ts';
+import { urlHint } from '../src/alerts/url-hint.ts';
+import { openSecrets, sealSecrets } from '../src/delivery/providers/secret-box.ts';
+import { randomBytes } from 'node:crypto';
 
 /** The pure alert rules (SPEC H3): each fires exactly when its condition holds; the cooldown. */
 
@@ -94,16 +96,17 @@ describe('alert rule evaluation', () => {
 });
 
 describe('destination secrets', () => {
-  it('seals and opens; another workspace secret or a changed byte cannot open', () => {
+  it('are sealed under the master key: another key or a changed byte cannot open them; the API shows the host', () => {
     const url = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123';
-    const sealed = seal('s1', url);
+    const keys = { current: randomBytes(32), previous: [] };
+    const sealed = sealSecrets(keys, { url });
     expect(sealed).not.toContain('abc-123');
-    expect(open('s1', sealed)).toBe(url);
-    expect(() => open('s2', sealed)).toThrow();
+    expect(openSecrets(keys, sealed)['url']).toBe(url);
+    expect(() => openSecrets({ current: randomBytes(32), previous: [] }, sealed)).toThrow();
     const parts = sealed.split('.');
-    const body = Buffer.from(parts[3] ?? '', 'base64url');
+    const body = Buffer.from(parts[4] ?? '', 'base64url');
     body[0] = (body[0] ?? 0) ^ 1;
-    expect(() => open('s1', [parts[0], parts[1], parts[2], body.toString('base64url')].join('.'))).toThrow();
+    expect(() => openSecrets(keys, [...parts.slice(0, 4), body.toString('base64url')].join('.'))).toThrow();
     expect(urlHint(url)).toBe('https://qyapi.weixin.qq.com/…');
   });
 });

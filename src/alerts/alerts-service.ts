@@ -2,7 +2,7 @@ import { invalidField, type AutomationFailure } from '../automation/failure.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
 import { err, ok, type Result } from '../core/result.ts';
-import type { AlertsContext } from './run-alerts.ts';
+import { alertKeys, type AlertsContext } from './run-alerts.ts';
 import {
   deleteDestination,
   deleteRule,
@@ -47,7 +47,7 @@ export const createDestinationAs = async (
     return err(
       invalidField('secret', 'a webhook destination needs a signing secret (at least 16 characters)'),
     );
-  const made = await insertDestination(ctx.control, actor.workspaceId, {
+  const made = await insertDestination(ctx.control, actor.workspaceId, alertKeys(ctx), {
     name: d.name,
     kind: d.kind,
     url: d.url,

@@ -4,13 +4,20 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { readAlertFacts } from './facts.ts';
 import { sendAlert } from './send-alert.ts';
+import { providersOf } from '../delivery/providers/provider-runtime.ts';
+import type { MasterKeys } from '../delivery/providers/secret-box.ts';
 import { insertAlert, lastFiredSince, listRules, openDestinations, type AlertDelivery } from './store.ts';
 
 export interface AlertsContext {
   control: SqlClient;
   warehouse: Warehouse;
   clock: Clock;
+  /** Where the master key lives when it is not in the environment (see secret-box.ts). */
+  config: { dataDir: string };
 }
+
+/** Destination URLs and secrets are sealed under the same master key as provider secrets. */
+export const alertKeys = (ctx: AlertsContext): MasterKeys => providersOf(ctx).context.masterKeys;
 
 export interface FiredAlert {
   condition: AlertCondition;
@@ -32,7 +39,7 @@ export const runAlerts = async (ctx: AlertsContext, workspaceId = 'default'): Pr
   const lastFired = new Map(last.map((l) => [firedKey(l.ruleId, l.conditionKey), l.at]));
   const due = dueAlerts(rules, facts, lastFired, now);
   if (due.length === 0) return [];
-  const destinations = await openDestinations(ctx.control, workspaceId);
+  const destinations = await openDestinations(ctx.control, workspaceId, alertKeys(ctx));
   const ruleById = new Map(rules.map((r) => [r.id, r]));
   const fired: FiredAlert[] = [];
   for (const c of due) {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
-import { open, seal, urlHint } from './secret-box.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from '../delivery/providers/secret-box.ts';
+import { urlHint } from './url-hint.ts';
 
 /** Alert destinations, rules and history in the control plane (migration 011). */
 
@@ -26,7 +26,6 @@ export interface OpenDestination {
   secret: string | null;
 }
 
-const SECRET_NAME = 'alert-destinations';
 const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
@@ -42,9 +41,9 @@ const destinationView = (r: Record<string, unknown>): DestinationView => ({
 export const insertDestination = async (
   db: SqlClient,
   ws: string,
+  keys: MasterKeys,
   d: { name: string; kind: DestinationKind; url: string; secret: string | null; at: number },
 ): Promise<DestinationView | null> => {
-  const key = await workspaceSecret(db, ws, SECRET_NAME);
   const rows = await db.query(
     `INSERT INTO alert_destinations (id, workspace_id, name, kind, url_enc, url_hint, secret_enc, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING *`,
@@ -53,9 +52,9 @@ export const insertDestination = async (
       ws,
       d.name,
       d.kind,
-      seal(key, d.url),
+      sealSecrets(keys, { url: d.url }),
       urlHint(d.url),
-      d.secret === null ? null : seal(key, d.secret),
+      d.secret === null ? null : sealSecrets(keys, { secret: d.secret }),
       new Date(d.at),
     ],
   );
@@ -75,7 +74,11 @@ export const deleteDestination = async (db: SqlClient, ws: string, id: string): 
     ])
   ).length > 0;
 
-export const openDestinations = async (db: SqlClient, ws: string): Promise<Map<string, OpenDestination>> => {
+export const openDestinations = async (
+  db: SqlClient,
+  ws: string,
+  keys: MasterKeys,
+): Promise<Map<string, OpenDestination>> => {
   const rows = await db.query<{
     id: string;
     kind: DestinationKind;
@@ -83,15 +86,14 @@ export const openDestinations = async (db: SqlClient, ws: string): Promise<Map<s
     secret_enc: string | null;
   }>('SELECT id, kind, url_enc, secret_enc FROM alert_destinations WHERE workspace_id = $1', [ws]);
   if (rows.length === 0) return new Map();
-  const key = await workspaceSecret(db, ws, SECRET_NAME);
   return new Map(
     rows.map((r) => [
       r.id,
       {
         id: r.id,
         kind: r.kind,
-        url: open(key, r.url_enc),
-        secret: r.secret_enc === null ? null : open(key, r.secret_enc),
+        url: String(openSecrets(keys, r.url_enc)['url']),
+        secret: r.secret_enc === null ? null : String(openSecrets(keys, r.secret_enc)['secret']),
       },
     ]),
   );
