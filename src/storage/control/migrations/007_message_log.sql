@@ -19,7 +19,8 @@ CREATE TABLE message_log (
   revenue_cents    bigint NOT NULL DEFAULT 0,
   properties       jsonb NOT NULL DEFAULT '{}'::jsonb
 );
-CREATE INDEX message_log_key ON message_log (idempotency_key);
+-- Alert rules read recent entries by time; a BRIN index costs next to nothing per append.
+CREATE INDEX message_log_at ON message_log USING brin (at);
 
 -- Tracked short links (SPEC F3): `/l/<code>` redirects to `url`, which was written in the
 -- message's content at send time (never taken from the request, so there is no open redirect).
