@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRegistry, type JobView } from '../src/jobs/job-registry.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobRegistry, jobsOf, type JobView } from '../src/jobs/job-registry.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { err, ok } from '../src/core/result.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
@@ -83,7 +85,7 @@ describe('jobs over HTTP', () => {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
       ...(body === undefined ? {} : { body }),
     });
-    return { status: res.status, json: (await res.json()) as JobView & { error?: string } };
+    return { status: res.status, json: (await res.json()) as JobView & { error?: string; job?: JobView } };
   };
   const finished = async (id: string, token: string) => {
     const seen: string[] = [];
@@ -138,6 +140,22 @@ describe('jobs over HTTP', () => {
       "SELECT count(*) AS n FROM events WHERE message_id LIKE 'upload-msg-%'",
     );
     expect(Number(row?.n)).toBe(500);
+  });
+
+  it('refuses a second import while one runs (409) and keeps no copy of the refused file', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = jobsOf(s.rt).start('import', { workspaceId: 'default', userId: 1 }, async () => {
+      await gate;
+      return ok(null);
+    });
+    expect(held.ok).toBe(true);
+    const r = await call('POST', '/v1/jobs/import', operator, '{"type":"track"}', 'application/x-ndjson');
+    expect(r.status).toBe(409);
+    expect(r.json.job?.kind).toBe('import');
+    expect(readdirSync(join(s.dataDir, 'uploads'))).toEqual([]);
+    release();
+    await jobsOf(s.rt).idle();
   });
 
   it('plans the due slot as a job (nothing due: no campaigns, still done)', async () => {

@@ -183,25 +183,39 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         const dir = join(rt.config.dataDir, 'uploads');
         await mkdir(dir, { recursive: true, mode: 0o700 });
         const path = join(dir, `${randomBytes(8).toString('hex')}.${format}`);
-        // The whole file is on disk before the job starts: a dropped upload imports nothing.
-        await pipeline(req.body as Readable, createWriteStream(path, { mode: 0o600 }));
+        // The whole file is on disk before the job starts: a dropped upload imports nothing, and
+        // leaves nothing behind.
+        try {
+          await pipeline(req.body as Readable, createWriteStream(path, { mode: 0o600 }));
+        } catch (e) {
+          await rm(path, { force: true });
+          throw e;
+        }
         const size = (await stat(path)).size;
-        return start(reply, actor, 'import', async (progress) => {
-          try {
-            progress({ phase: 'reading', done: 0, total: size });
-            const report = await importFile(rt.warehouse, {
-              path,
-              format,
-              onProgress: (ip) => progress({ phase: 'reading', done: ip.bytesRead, total: ip.totalBytes }),
-            });
-            return ok(report);
-          } catch (e) {
-            if (e instanceof ImportFileError) return err({ message: e.message });
-            throw e;
-          } finally {
-            await rm(path, { force: true });
-          }
-        });
+        const r = jobs.start(
+          'import',
+          { workspaceId: actor.workspaceId, userId: actor.userId },
+          async (progress) => {
+            try {
+              progress({ phase: 'reading', done: 0, total: size });
+              const report = await importFile(rt.warehouse, {
+                path,
+                format,
+                onProgress: (ip) => progress({ phase: 'reading', done: ip.bytesRead, total: ip.totalBytes }),
+              });
+              return ok(report);
+            } catch (e) {
+              if (e instanceof ImportFileError) return err({ message: e.message });
+              throw e;
+            } finally {
+              await rm(path, { force: true });
+            }
+          },
+        );
+        if (r.ok) return reply.code(202).send(dto(r.value));
+        // Refused (another import runs): the job never takes the file.
+        await rm(path, { force: true });
+        return reply.code(409).send({ error: 'an import job is already running', job: dto(r.error.running) });
       },
     );
   });
