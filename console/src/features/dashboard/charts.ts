@@ -8,8 +8,9 @@ export const activityOption = (
   labels: { active: string; silent: string; churned: string },
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
-  legend: {},
-  grid: { left: 50, right: 20, bottom: 30 },
+  // The legend above the plot: below, it sat on the date labels.
+  legend: { top: 0 },
+  grid: { left: 50, right: 20, top: 36, bottom: 30 },
   xAxis: { type: 'category', data: a.points.map((p) => p.at.slice(0, 10)) },
   yAxis: { type: 'value' },
   series: (['active', 'silent', 'churned'] as const).map((k) => ({
