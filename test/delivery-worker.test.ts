@@ -5,6 +5,9 @@ import type { ProviderHandle, ProviderRegistry } from '../src/core/delivery/mess
 import { verifyUnsubscribe } from '../src/core/tracking/unsubscribe-token.ts';
 import { webhookAdapter, webhookSignature } from '../src/delivery/adapters/webhook.ts';
 import { cancelPendingMessages } from '../src/delivery/cancel-pending.ts';
+import { claimDue } from '../src/delivery/claim.ts';
+import { applyReceipts } from '../src/delivery/providers/receipts.ts';
+import { recordOutcomes } from '../src/delivery/record.ts';
 import { startDeliveryWorker, type DeliveryWorkerOptions } from '../src/delivery/worker.ts';
 import { readMessageLog } from '../src/storage/control/message-log.ts';
 import { findShortLink } from '../src/storage/control/short-links.ts';
@@ -111,6 +114,37 @@ const closedPort = async (): Promise<number> => {
 describe('delivery workers over the outbox', () => {
   let fake: FakeProvider;
   afterAll(async () => fake?.close());
+
+  it('a receipt that arrives before the message is recorded is kept and applied when it is', async () => {
+    const { id, keys } = await planned(1);
+    const key = keys[0] as string;
+    const now = Date.now();
+    const [claimed] = await claimDue(srv.rt.control, now, now + 60_000, 10);
+    expect(claimed?.idempotencyKey).toBe(key);
+    // The vendor calls back while the worker still holds the message ('sending', no provider yet).
+    const early = await applyReceipts(
+      srv.rt.control,
+      { id: 'p-fast', workspaceId: 'default' },
+      [{ providerMessageId: 'vendor-1', status: 'delivered', code: null, at: now + 5 }],
+      now + 5,
+    );
+    expect(early).toEqual({ applied: 0, duplicates: 0, unknown: ['vendor-1'] });
+    if (!claimed) throw new Error('nothing claimed');
+    await recordOutcomes(
+      srv.rt.control,
+      [
+        {
+          row: claimed,
+          decision: { kind: 'sent', providerId: 'p-fast', providerMessageId: 'vendor-1', attempts: 1 },
+        },
+      ],
+      now + 10,
+    );
+    const [row] = await outboxOf(id);
+    expect(row?.status).toBe('delivered');
+    expect((await logOf(id)).map((e) => e.kind)).toEqual(['sent', 'delivered']);
+    expect(await srv.rt.control.query('SELECT * FROM early_receipts')).toEqual([]);
+  });
 
   it("holds a paused campaign's messages until it resumes; cancelling dead-letters what is left", async () => {
     fake = await startFakeProvider();

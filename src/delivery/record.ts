@@ -1,5 +1,6 @@
 import type { Decision } from '../core/delivery/decide.ts';
 import { appendMessageLog, type MessageLogEntry } from '../storage/control/message-log.ts';
+import { applyEarlyReceipts } from './providers/receipts.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { ClaimedRow } from './claim.ts';
 
@@ -49,7 +50,13 @@ export const recordOutcomes = async (
     cols.next.push(d.kind === 'retry' ? new Date(d.at).toISOString() : null);
   }
   return db.transaction(async (tx) => {
-    const written = await tx.query<{ idempotency_key: string }>(
+    const written = await tx.query<{
+      idempotency_key: string;
+      workspace_id: string;
+      status: string;
+      provider_id: string | null;
+      provider_message_id: string | null;
+    }>(
       `UPDATE outbox o SET
          status = u.status,
          attempts = u.attempts,
@@ -66,7 +73,7 @@ export const recordOutcomes = async (
                    $7::text[], $8::text[], $9::text[], $10::timestamptz[])
             AS u(key, lease, status, attempts, provider, pinned, provider_message, error, dead, next)
        WHERE o.idempotency_key = u.key AND o.status = 'sending' AND o.lease_until = u.lease
-       RETURNING o.idempotency_key`,
+       RETURNING o.idempotency_key, o.workspace_id, o.status, o.provider_id, o.provider_message_id`,
       [
         cols.key,
         cols.lease,
@@ -105,6 +112,22 @@ export const recordOutcomes = async (
       });
     }
     await appendMessageLog(tx, entries);
+    // A vendor may have called back before this transaction: its receipt waits in early_receipts.
+    await applyEarlyReceipts(
+      tx,
+      written.flatMap((w) =>
+        w.status === 'sent' && w.provider_id !== null
+          ? [
+              {
+                workspaceId: w.workspace_id,
+                key: w.idempotency_key,
+                providerId: w.provider_id,
+                providerMessageId: w.provider_message_id,
+              },
+            ]
+          : [],
+      ),
+    );
     return mine.size;
   });
 };

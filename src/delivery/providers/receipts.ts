@@ -132,7 +132,11 @@ export const receiptVerified = (
 export interface ReceiptReport {
   applied: number;
   duplicates: number;
-  /** Receipts naming no message of this provider (reported, not an error: the vendor would retry forever). */
+  /**
+   * Receipts naming no message of this provider that is recorded as sent yet (reported, not an
+   * error: the vendor would retry forever). They are kept in `early_receipts` and applied when
+   * the message is recorded (a vendor may call back before the worker's transaction commits).
+   */
   unknown: string[];
 }
 
@@ -147,24 +151,77 @@ interface OutboxRow {
   status: string;
 }
 
+/** One receipt on its message's row, if the row has been sent and not already settled. */
+const settle = async (
+  tx: SqlClient,
+  provider: { id: string; workspaceId: string },
+  row: OutboxRow,
+  r: Receipt,
+): Promise<void> => {
+  await tx.query(`UPDATE outbox SET status = $2, final_at = $3 WHERE idempotency_key = $1`, [
+    row.idempotency_key,
+    r.status,
+    new Date(r.at),
+  ]);
+  await appendMessageLog(tx, [
+    {
+      workspaceId: provider.workspaceId,
+      idempotencyKey: row.idempotency_key,
+      campaignId: row.campaign_id,
+      runId: row.run_id,
+      step: row.step,
+      variant: row.variant,
+      userId: row.user_id,
+      channel: row.channel,
+      kind: r.status,
+      at: r.at,
+      properties: { providerId: provider.id, ...(r.code === null ? {} : { code: r.code }) },
+    },
+  ]);
+};
+
+const findRow = async (
+  tx: SqlClient,
+  provider: { id: string; workspaceId: string },
+  r: Pick<Receipt, 'providerMessageId' | 'idempotencyKey'>,
+): Promise<OutboxRow | undefined> =>
+  (
+    await tx.query<OutboxRow>(
+      `SELECT idempotency_key, campaign_id, run_id, step, variant, user_id, channel, status FROM outbox
+       WHERE workspace_id = $1 AND provider_id = $2
+         AND (($3::text IS NOT NULL AND provider_message_id = $3) OR ($4::text IS NOT NULL AND idempotency_key = $4))
+       LIMIT 1 FOR UPDATE`,
+      [provider.workspaceId, provider.id, r.providerMessageId ?? null, r.idempotencyKey ?? null],
+    )
+  )[0];
+
 /** Applies receipts of one provider in one transaction; a receipt already applied is a no-op. */
 export const applyReceipts = async (
   db: SqlClient,
   provider: { id: string; workspaceId: string },
   receipts: readonly Receipt[],
+  receivedAt = Date.now(),
 ): Promise<ReceiptReport> =>
   db.transaction(async (tx) => {
     const report: ReceiptReport = { applied: 0, duplicates: 0, unknown: [] };
     for (const r of receipts) {
-      const rows = await tx.query<OutboxRow>(
-        `SELECT idempotency_key, campaign_id, run_id, step, variant, user_id, channel, status FROM outbox
-         WHERE workspace_id = $1 AND provider_id = $2
-           AND (($3::text IS NOT NULL AND provider_message_id = $3) OR ($4::text IS NOT NULL AND idempotency_key = $4))
-         LIMIT 1 FOR UPDATE`,
-        [provider.workspaceId, provider.id, r.providerMessageId ?? null, r.idempotencyKey ?? null],
-      );
-      const row = rows[0];
-      if (!row) {
+      const row = await findRow(tx, provider, r);
+      if (!row || row.status === 'pending' || row.status === 'sending') {
+        // Not recorded as sent yet (or not at all): kept until the worker records it.
+        await tx.query(
+          `INSERT INTO early_receipts (workspace_id, provider_id, provider_message_id, idempotency_key, status, code, at, received_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            provider.workspaceId,
+            provider.id,
+            r.providerMessageId ?? null,
+            r.idempotencyKey ?? null,
+            r.status,
+            r.code,
+            new Date(r.at),
+            new Date(receivedAt),
+          ],
+        );
         report.unknown.push(r.providerMessageId ?? r.idempotencyKey ?? '(no id)');
         continue;
       }
@@ -172,27 +229,61 @@ export const applyReceipts = async (
         report.duplicates++;
         continue;
       }
-      await tx.query(`UPDATE outbox SET status = $2, final_at = $3 WHERE idempotency_key = $1`, [
-        row.idempotency_key,
-        r.status,
-        new Date(r.at),
-      ]);
-      await appendMessageLog(tx, [
-        {
-          workspaceId: provider.workspaceId,
-          idempotencyKey: row.idempotency_key,
-          campaignId: row.campaign_id,
-          runId: row.run_id,
-          step: row.step,
-          variant: row.variant,
-          userId: row.user_id,
-          channel: row.channel,
-          kind: r.status,
-          at: r.at,
-          properties: { providerId: provider.id, ...(r.code === null ? {} : { code: r.code }) },
-        },
-      ]);
+      await settle(tx, provider, row, r);
       report.applied++;
     }
     return report;
   });
+
+interface EarlyRow {
+  id: string | number;
+  workspace_id: string;
+  provider_id: string;
+  provider_message_id: string | null;
+  idempotency_key: string | null;
+  status: 'delivered' | 'failed';
+  code: string | null;
+  at: Date | string;
+}
+
+/**
+ * Inside the worker's record transaction, after messages became 'sent': the receipts that came
+ * before them are applied now and removed. `sent`: key, provider and provider message id of each.
+ */
+export const applyEarlyReceipts = async (
+  tx: SqlClient,
+  sent: readonly { workspaceId: string; key: string; providerId: string; providerMessageId: string | null }[],
+): Promise<number> => {
+  if (sent.length === 0) return 0;
+  const early = await tx.query<EarlyRow>(
+    `SELECT e.* FROM early_receipts e
+     JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s(ws, key, provider, pmid)
+       ON e.workspace_id = s.ws AND e.provider_id = s.provider
+      AND (e.idempotency_key = s.key OR (s.pmid IS NOT NULL AND e.provider_message_id = s.pmid))
+     ORDER BY e.id`,
+    [
+      sent.map((x) => x.workspaceId),
+      sent.map((x) => x.key),
+      sent.map((x) => x.providerId),
+      sent.map((x) => x.providerMessageId),
+    ],
+  );
+  let applied = 0;
+  for (const e of early) {
+    const provider = { id: e.provider_id, workspaceId: e.workspace_id };
+    const receipt = {
+      providerMessageId: e.provider_message_id ?? undefined,
+      idempotencyKey: e.idempotency_key ?? undefined,
+      status: e.status,
+      code: e.code,
+      at: new Date(e.at).getTime(),
+    };
+    const row = await findRow(tx, provider, receipt);
+    if (row?.status === 'sent') {
+      await settle(tx, provider, row, receipt);
+      applied++;
+    }
+    await tx.query('DELETE FROM early_receipts WHERE id = $1', [e.id]);
+  }
+  return applied;
+};

@@ -63,6 +63,7 @@ export const registerReceiptRoutes = (app: FastifyInstance, rt: Runtime): void =
           rt.control,
           { id: provider.id, workspaceId: provider.workspaceId },
           receipts,
+          rt.clock(),
         );
         return { ...receiptAck(provider.kind), ...report };
       },
