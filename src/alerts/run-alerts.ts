@@ -1,4 +1,5 @@
 import { dueAlerts, firedKey, longestCooldownMs, type AlertCondition } from '../core/alerts/rules.ts';
+import { every, type Loop } from '../scheduling/every.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
@@ -75,14 +76,11 @@ export interface AlertsLog {
 export const startAlerts = (
   ctx: AlertsContext,
   options: { everySeconds: number; workspaceId?: string; log: AlertsLog },
-): { stop(): Promise<void> } => {
+): Loop => {
   if (!(options.everySeconds > 0)) return { stop: async () => undefined };
-  let current: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  let running = false;
-  const look = async () => {
-    running = true;
-    try {
+  return every(
+    options.everySeconds * 1000,
+    async () => {
       const fired = await runAlerts(ctx, options.workspaceId ?? 'default');
       for (const f of fired)
         options.log.info(
@@ -94,22 +92,7 @@ export const startAlerts = (
           },
           'alert fired',
         );
-    } catch (e) {
-      options.log.error({ err: e }, 'alert evaluation failed');
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => {
-    // A slow look (a destination timing out) is not overlapped by the next.
-    if (!stopped && !running) current = look();
-  }, options.everySeconds * 1000);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await current;
     },
-  };
+    { onError: (e) => options.log.error({ err: e }, 'alert evaluation failed') },
+  );
 };

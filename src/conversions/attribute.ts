@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import { every, type Loop } from '../scheduling/every.ts';
 import {
   attributionQuery,
   defaultSince,
@@ -84,11 +85,6 @@ export interface AttributionLog {
   error(obj: object, msg: string): void;
 }
 
-export interface AttributionSchedule {
-  /** Stops the timer and waits for a run in progress. */
-  stop(): Promise<void>;
-}
-
 /**
  * The periodic attribution of `rekindle serve`: one run shortly after start, then one every
  * `everyMinutes` (REKINDLE_ATTRIBUTE_EVERY_MINUTES; 0 turns it off). Runs never overlap; a failed
@@ -102,39 +98,22 @@ export const startAttribution = (
     /** Runs after each pass (e.g. the relapse sweep, which reads the conversions just written). */
     after?: () => Promise<unknown>;
   },
-): AttributionSchedule => {
+): Loop => {
   if (!(options.everyMinutes > 0)) return { stop: async () => undefined };
-  let current: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  let stopped = false;
-  const tick = () => {
-    if (stopped || busy) return;
-    busy = true;
-    current = runAttribution(ctx)
-      .then(
-        (r) =>
-          options.log.info(
-            { goals: r.goals, added: r.added, removed: r.removed, inRange: r.inRange, ms: Math.round(r.ms) },
-            'conversions attributed',
-          ),
-        (e: unknown) => options.log.error({ err: e }, 'conversion attribution failed'),
-      )
-      .then(() => options.after?.())
-      .catch((e: unknown) => options.log.error({ err: e }, 'after attribution failed'))
-      .finally(() => {
-        busy = false;
-      });
-  };
-  const first = setTimeout(tick, 5_000);
-  const timer = setInterval(tick, options.everyMinutes * 60_000);
-  first.unref();
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await current;
+  return every(
+    options.everyMinutes * 60_000,
+    async () => {
+      try {
+        const r = await runAttribution(ctx);
+        options.log.info(
+          { goals: r.goals, added: r.added, removed: r.removed, inRange: r.inRange, ms: Math.round(r.ms) },
+          'conversions attributed',
+        );
+      } catch (e) {
+        options.log.error({ err: e }, 'conversion attribution failed');
+      }
+      await options.after?.();
     },
-  };
+    { firstAfterMs: 5_000, onError: (e) => options.log.error({ err: e }, 'after attribution failed') },
+  );
 };
