@@ -9,6 +9,7 @@ import { claimDue } from '../src/delivery/claim.ts';
 import { applyReceipts } from '../src/delivery/providers/receipts.ts';
 import { recordOutcomes } from '../src/delivery/record.ts';
 import { startDeliveryWorker, type DeliveryWorkerOptions } from '../src/delivery/worker.ts';
+import { writeOutboxBatches } from '../src/planner/outbox-batches.ts';
 import { readMessageLog } from '../src/storage/control/message-log.ts';
 import { findShortLink } from '../src/storage/control/short-links.ts';
 import { workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
@@ -220,6 +221,46 @@ describe('delivery workers over the outbox', () => {
     expect(fake.seen.length).toBe(40);
     expect(fake.delivered.size).toBe(20);
     expect((await logOf(id)).filter((e) => e.kind === 'sent')).toHaveLength(20);
+  });
+
+  it('expands batches committed by a large slot as they come due, and sends each message once', async () => {
+    fake = await startFakeProvider();
+    const id = `cmp_d${++campaignSeq}`;
+    await approvedCampaign(srv.rt.control, id, [webhookContent(fake.url)]);
+    const batch = (from: number, n: number, sendAt: number) => ({
+      campaignId: id,
+      runId: 'run1',
+      step: 'main',
+      channel: 'webhook',
+      class: 'marketing' as const,
+      variant: null,
+      sendAt,
+      costCents: 0,
+      userIds: Array.from({ length: n }, (_, i) => `u${from + i}`),
+    });
+    const now = Date.now();
+    await srv.rt.control.transaction((tx) =>
+      writeOutboxBatches(
+        tx,
+        'default',
+        [batch(0, 30, now - 1000), batch(30, 25, now), batch(55, 10, now + 2 * 3_600_000)],
+        now,
+      ),
+    );
+    const worker = startDeliveryWorker(srv.rt, registryOf([handle('p1', fake.url, 'webhook')]), fastRetry);
+    await until(async () => (await outboxOf(id)).filter((r) => r.status === 'sent').length === 55);
+    await worker.drained();
+    await worker.stop();
+    const want = Array.from({ length: 55 }, (_, i) => `${id}:run1:main:u${i}`).sort();
+    expect([...fake.delivered.keys()].sort()).toEqual(want);
+    expect(fake.seen.length).toBe(55);
+    expect((await outboxOf(id)).map((r) => r.idempotency_key)).toEqual(want);
+    // The batch due in two hours waits as it was.
+    const left = await srv.rt.control.query<{ user_ids: string[] }>(
+      'SELECT user_ids FROM outbox_batches WHERE campaign_id = $1',
+      [id],
+    );
+    expect(left.map((r) => r.user_ids.length)).toEqual([10]);
   });
 
   it('connection refused on provider 1: provider 2 takes over at once', async () => {

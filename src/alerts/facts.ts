@@ -1,4 +1,5 @@
 import type { AlertFacts, AlertRule } from '../core/alerts/rules.ts';
+import { plannedSpendSql } from '../storage/control/planned-spend.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
@@ -41,7 +42,7 @@ export const readAlertFacts = async (
     facts.campaignBudgets = (
       await s.control.query<{ id: string; name: string; budget: string | number; spent: string | number }>(
         `SELECT c.id, c.name, (c.definition->>'budgetCents')::bigint AS budget,
-                coalesce((SELECT sum(o.cost_cents) FROM outbox o WHERE o.workspace_id = c.workspace_id AND o.campaign_id = c.id), 0) AS spent
+                ${plannedSpendSql('c.id', 'c.workspace_id')} AS spent
          FROM campaigns c
          WHERE c.workspace_id = $1 AND c.status IN ('scheduled', 'running', 'paused') AND c.definition ? 'budgetCents'`,
         [ws],

@@ -54,7 +54,7 @@ const followUp = async (
   const report: FollowUpReport = { campaignId: c.id, sent: 0, skipped: 0, waiting: 0, done: {} };
   if (!ladder) return report;
   const latest = await ctx.control.query<Latest>(
-    `SELECT DISTINCT ON (user_id) user_id, run_id, step, send_at FROM outbox
+    `SELECT DISTINCT ON (user_id) user_id, run_id, step, send_at FROM planned_messages
      WHERE workspace_id = $1 AND campaign_id = $2 ORDER BY user_id, send_at DESC, step DESC`,
     [workspaceId, c.id],
   );

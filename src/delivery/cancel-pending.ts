@@ -1,3 +1,4 @@
+import { expandCampaignBatches } from '../planner/outbox-batches.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 
 /**
@@ -12,6 +13,8 @@ export const cancelPendingMessages = async (
   campaignId: string,
   at: number,
 ): Promise<number> => {
+  // Batches not yet expanded become outbox rows first, so each stopped message is logged.
+  await expandCampaignBatches(tx, workspaceId, campaignId);
   const rows = await tx.query<{ n: string | number }>(
     `WITH stopped AS (
        UPDATE outbox SET status = 'dead', dead_reason = 'campaign_cancelled', final_at = $3

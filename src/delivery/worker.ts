@@ -7,6 +7,7 @@ import type { ProviderHandle, ProviderRegistry, SendOutcome } from '../core/deli
 import { saveShortLinks } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { expandDueBatches } from '../planner/outbox-batches.ts';
 import { claimDue, type ClaimedRow } from './claim.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
@@ -47,6 +48,9 @@ export interface DeliveryWorker {
 
 /** A registry with no providers: every channel is unconfigured (messages wait, then die `max_attempts`). */
 export const emptyRegistry: ProviderRegistry = { providersFor: async () => [] };
+
+/** Batches are expanded this long before they are due, so a claim never waits on an expansion. */
+const EXPAND_AHEAD_MS = 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -181,6 +185,11 @@ export const startDeliveryWorker = (
         const now = rt.clock();
         rows = await claimDue(rt.control, now, now + leaseMs, batchSize);
         stats.claimed += rows.length;
+        // A large slot's messages wait as batches: expand the next one when the outbox runs short.
+        if (rows.length < batchSize && (await expandDueBatches(rt.control, now + EXPAND_AHEAD_MS)) > 0) {
+          idle.delete(n);
+          if (rows.length === 0) continue;
+        }
         if (rows.length > 0) {
           idle.delete(n);
           await runBatch(rows);

@@ -1,4 +1,4 @@
-import type { Channel } from '../core/channels/channels.ts';
+import type { Channel, MessageClass } from '../core/channels/channels.ts';
 import { planSlot } from '../core/planner/plan-slot.ts';
 import type { PlanResult, PlanUser, SentBefore } from '../core/planner/types.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
@@ -8,6 +8,8 @@ import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.t
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { plannedSpendSql } from '../storage/control/planned-spend.ts';
+import { batchesOf, writeOutboxBatches } from './outbox-batches.ts';
 import { writeOutbox } from './outbox.ts';
 import {
   historyWindowMs,
@@ -47,6 +49,9 @@ export interface CommittedPlan {
   outboxMs: number;
 }
 
+/** Plans up to this many messages write outbox rows directly (visible at once, e.g. to a trigger's caller). */
+export const INLINE_LIMIT = 20_000;
+
 /** Up to this many members, the send history is read for them only, not the whole window. */
 const HISTORY_BY_USER_LIMIT = 20_000;
 
@@ -75,8 +80,7 @@ export const computePlan = async (
     memberCount <= HISTORY_BY_USER_LIMIT ? [...new Set(o.batches.flatMap((b) => b.members))] : null,
   );
   const spentRows = await tx.query<{ campaign_id: string; spent: string | number }>(
-    `SELECT campaign_id, sum(cost_cents) AS spent FROM outbox WHERE workspace_id = $1 AND campaign_id = ANY($2::text[])
-     GROUP BY campaign_id`,
+    `SELECT c AS campaign_id, ${plannedSpendSql('c', '$1')} AS spent FROM unnest($2::text[]) AS c`,
     [o.workspaceId, campaigns.map((c) => c.id)],
   );
   const spent = new Map(spentRows.map((r) => [r.campaign_id, Number(r.spent)]));
@@ -105,6 +109,11 @@ export const planAndWrite = async (
     at: number;
     /** Where user histories are read for offers whose amount depends on them. */
     warehouse: Warehouse;
+    /**
+     * Up to this many messages go straight into the outbox; a larger plan is committed as
+     * `outbox_batches` that delivery expands (outbox-batches.ts). Default `INLINE_LIMIT`.
+     */
+    inlineLimit?: number;
     /** Runs before the outbox is written (e.g. decisions into the warehouse). */
     beforeWrite?: (result: PlanResult) => Promise<void>;
   },
@@ -124,13 +133,14 @@ export const planAndWrite = async (
       decisionsMs = performance.now() - t;
     })(),
     (async () => {
-      await writeOutbox(
-        tx,
-        o.workspaceId,
-        result,
-        o.batches.map((b) => b.campaign),
-        o.at,
-      );
+      const campaigns = o.batches.map((b) => b.campaign);
+      if (result.messages.length <= (o.inlineLimit ?? INLINE_LIMIT))
+        await writeOutbox(tx, o.workspaceId, result, campaigns, o.at);
+      else {
+        const classOf = new Map(campaigns.map((c) => [c.id, c.definition.class as MessageClass]));
+        const batches = batchesOf(result.messages, (id) => classOf.get(id) ?? 'marketing');
+        await writeOutboxBatches(tx, o.workspaceId, batches, o.at);
+      }
       await issueOffers(tx, o, result);
       outboxMs = performance.now() - t;
     })(),

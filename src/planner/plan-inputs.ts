@@ -194,7 +194,7 @@ export const outboxHistory = async (
     class: string;
     send_at: Date;
   }>(
-    `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
+    `SELECT user_id, campaign_id, channel, class, send_at FROM planned_messages
      WHERE workspace_id = $1 AND send_at >= $2 AND status <> 'cancelled'${users ? ' AND user_id = ANY($3::text[])' : ''}`,
     users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
   );

@@ -82,7 +82,12 @@ export const runSlot = async (
   ctx: SlotContext,
   workspaceId: string,
   slotAt: number,
-  options: { campaigns?: readonly CampaignRecord[]; onProgress?: ProgressFn } = {},
+  options: {
+    campaigns?: readonly CampaignRecord[];
+    onProgress?: ProgressFn;
+    /** More messages than this are committed as outbox batches (commit-plan.ts `INLINE_LIMIT`). */
+    inlineLimit?: number;
+  } = {},
 ): Promise<SlotReport> => {
   // Steps: one per campaign snapshot, then reading inputs, planning and writing.
   const progress = (phase: string, done: number, of: number) =>
@@ -185,6 +190,7 @@ export const runSlot = async (
       users,
       at,
       warehouse: ctx.warehouse,
+      ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
       beforeWrite: (r) => writeDecisions(ctx.warehouse, r, runIds, slotAt, ladderSkips),
     });
     progress('writing', due.length + 2, due.length);

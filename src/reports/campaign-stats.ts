@@ -106,7 +106,7 @@ export const campaignStats = async (
   );
   const planned = await ctx.control.query<{ k: string; planned: string; offer_cents: string | null }>(
     `SELECT ${CONTROL_KEY[by]} AS k, count(*) AS planned, sum(o.cost) AS offer_cents
-     FROM outbox b LEFT JOIN (
+     FROM planned_messages b LEFT JOIN (
        SELECT idempotency_key, sum(cost_at_issue + cost_at_redemption) AS cost FROM offers_issued
        WHERE campaign_id = $1 AND workspace_id = $2 GROUP BY idempotency_key
      ) o ON o.idempotency_key = b.idempotency_key
