@@ -31,11 +31,16 @@ export const batchesOf = (
   classOf: (campaignId: string) => MessageClass,
   size = BATCH_USERS,
 ): OutboxBatch[] => {
-  const open = new Map<string, OutboxBatch>();
   const out: OutboxBatch[] = [];
+  // Nested Maps keyed by the strings the planner already holds (their hashes are cached), not
+  // one key string built per message: a slot plans hundreds of thousands.
+  const open: Nested = new Map();
   for (const m of messages) {
-    const key = `${m.campaignId}\u0000${m.runId}\u0000${m.step}\u0000${m.channel}\u0000${m.variant ?? '\u0001'}\u0000${m.sendAt}\u0000${m.costCents}`;
-    let b = open.get(key);
+    const byCost = level(
+      level(level(level(level(level(open, m.campaignId), m.runId), m.step), m.channel), m.variant),
+      m.sendAt,
+    );
+    let b = byCost.get(m.costCents) as OutboxBatch | undefined;
     if (b === undefined || b.userIds.length >= size) {
       b = {
         campaignId: m.campaignId,
@@ -48,12 +53,19 @@ export const batchesOf = (
         costCents: m.costCents,
         userIds: [],
       };
-      open.set(key, b);
+      byCost.set(m.costCents, b);
       out.push(b);
     }
     b.userIds.push(m.userId);
   }
   return out;
+};
+
+type Nested = Map<string | number | null, Nested | OutboxBatch>;
+const level = (m: Nested, key: string | number | null): Nested => {
+  let next = m.get(key) as Nested | undefined;
+  if (next === undefined) m.set(key, (next = new Map()));
+  return next;
 };
 
 /** The batches into `outbox_batches`, inside the planner's transaction. */

@@ -16,6 +16,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from './commit-plan.ts';
+import { groupDecisions, writeDecisions } from './plan-decisions.ts';
 import { planUsers, snapshotMemberIds, snapshotWho, userValuesCents } from './plan-inputs.ts';
 
 /**
@@ -191,7 +192,7 @@ export const runSlot = async (
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
-      beforeWrite: (r) => writeDecisions(ctx.warehouse, r, runIds, slotAt, ladderSkips),
+      beforeWrite: (r) => writeDecisions(ctx.warehouse, groupDecisions(r, ladderSkips), runIds, slotAt),
     });
     progress('writing', due.length + 2, due.length);
     tPlan = planMs;
@@ -299,38 +300,4 @@ export const runSlot = async (
       total: t3 - t0,
     },
   };
-};
-
-/** Holdout and skipped members of the runs, written to the warehouse (see plan_decisions). */
-const writeDecisions = async (
-  warehouse: Warehouse,
-  result: PlanResult,
-  runIds: ReadonlyMap<string, string>,
-  slotAt: number,
-  extraSkips: readonly { campaignId: string; userId: string; reason: string }[] = [],
-): Promise<void> => {
-  await warehouse.transaction(async (tx) => {
-    await tx.append('plan_decisions', (row) => {
-      for (const h of result.holdout) {
-        row.varchar(runIds.get(h.campaignId) ?? '');
-        row.varchar(h.campaignId);
-        row.timestamp(slotAt);
-        row.varchar(h.userId);
-        row.varchar('holdout');
-        row.varchar(h.reason ?? null);
-        row.varchar(null);
-        row.end();
-      }
-      for (const s of [...result.skipped, ...extraSkips.map((x) => ({ ...x, detail: null }))]) {
-        row.varchar(runIds.get(s.campaignId) ?? '');
-        row.varchar(s.campaignId);
-        row.timestamp(slotAt);
-        row.varchar(s.userId);
-        row.varchar('skipped');
-        row.varchar(s.reason);
-        row.varchar(s.detail);
-        row.end();
-      }
-    });
-  });
 };

@@ -1,0 +1,81 @@
+import type { PlanResult } from '../core/planner/types.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+
+/**
+ * The holdout and skip decisions of a slot into the warehouse (`plan_decisions`), before the
+ * control-plane commit (see run-slot.ts). A 1 M-member slot decides about a million users but
+ * says only a few dozen different things (campaign × decision × reason × detail), so each of
+ * those goes to DuckDB as one statement with its users as one JSON parameter: DuckDB unpacks
+ * and inserts them on its own threads instead of the event loop appending row by row.
+ */
+
+export interface DecisionGroup {
+  campaignId: string;
+  decision: 'holdout' | 'skipped';
+  reason: string | null;
+  detail: string | null;
+  userIds: string[];
+}
+
+/** Holdouts and skips grouped by what is recorded about them, in the order first seen. */
+export const groupDecisions = (
+  result: Pick<PlanResult, 'holdout' | 'skipped'>,
+  extraSkips: readonly { campaignId: string; userId: string; reason: string }[] = [],
+): DecisionGroup[] => {
+  const out: DecisionGroup[] = [];
+  // campaign → decision + reason → detail → group; Map keys, not concatenated strings, per row.
+  const index = new Map<string, Map<string, Map<string | null, DecisionGroup>>>();
+  const add = (
+    campaignId: string,
+    decision: DecisionGroup['decision'],
+    reason: string | null,
+    detail: string | null,
+    userId: string,
+  ) => {
+    let byReason = index.get(campaignId);
+    if (!byReason) index.set(campaignId, (byReason = new Map()));
+    const rk = decision === 'holdout' ? `h:${reason ?? ''}` : (reason ?? '');
+    let byDetail = byReason.get(rk);
+    if (!byDetail) byReason.set(rk, (byDetail = new Map()));
+    let g = byDetail.get(detail);
+    if (!g) {
+      g = { campaignId, decision, reason, detail, userIds: [] };
+      byDetail.set(detail, g);
+      out.push(g);
+    }
+    g.userIds.push(userId);
+  };
+  for (const h of result.holdout) add(h.campaignId, 'holdout', h.reason ?? null, null, h.userId);
+  for (const s of result.skipped) add(s.campaignId, 'skipped', s.reason, s.detail, s.userId);
+  for (const s of extraSkips) add(s.campaignId, 'skipped', s.reason, null, s.userId);
+  return out;
+};
+
+/** Users per statement: bounds the JSON text held at once. */
+const CHUNK = 200_000;
+
+export const writeDecisions = async (
+  warehouse: Warehouse,
+  groups: readonly DecisionGroup[],
+  runIds: ReadonlyMap<string, string>,
+  slotAt: number,
+): Promise<void> => {
+  await warehouse.transaction(async (tx) => {
+    for (const g of groups)
+      for (let i = 0; i < g.userIds.length; i += CHUNK)
+        await tx.run(
+          `INSERT INTO plan_decisions (run_id, campaign_id, slot_at, user_id, decision, reason, detail)
+           SELECT $1, $2, make_timestamp($3::BIGINT * 1000), u, $4, $5, $6
+           FROM (SELECT unnest(from_json($7, '["VARCHAR"]')) AS u)`,
+          [
+            runIds.get(g.campaignId) ?? '',
+            g.campaignId,
+            slotAt,
+            g.decision,
+            g.reason,
+            g.detail,
+            JSON.stringify(g.userIds.slice(i, i + CHUNK)),
+          ],
+        );
+  });
+};
