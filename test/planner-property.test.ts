@@ -243,9 +243,12 @@ const formatOf = (zone: string): Intl.DateTimeFormat | null => {
   return formats.get(zone) ?? null;
 };
 
+/** The generators build profiles as objects. */
+const usersOf = (input: PlanInput) => input.users as ReadonlyMap<string, PlanUser>;
+
 /** The user's zone as the planner must read it: their own if Intl knows it, else the default. */
 const zoneOf = (input: PlanInput, userId: string): string => {
-  const tz = input.users.get(userId)?.timezone ?? null;
+  const tz = usersOf(input).get(userId)?.timezone ?? null;
   return tz !== null && formatOf(tz) !== null ? tz : input.policy.defaultTimezone;
 };
 
@@ -328,7 +331,7 @@ const shuffleInput = (input: PlanInput, seed: number): PlanInput => ({
   ...input,
   campaigns: shuffled(input.campaigns, seed),
   members: new Map(shuffled([...input.members], seed + 1).map(([c, ids]) => [c, shuffled(ids, seed + 2)])),
-  users: new Map(shuffled([...input.users], seed + 3)),
+  users: new Map(shuffled([...usersOf(input)], seed + 3)),
   history: new Map(shuffled([...input.history], seed + 4).map(([u, h]) => [u, shuffled(h, seed + 5)])),
 });
 
@@ -354,7 +357,7 @@ describe('planner properties', () => {
         const perUser = new Map<string, number>();
         for (const m of r.messages) {
           const c = byId.get(m.campaignId) as PlanCampaign;
-          const u = input.users.get(m.userId) as PlanUser;
+          const u = usersOf(input).get(m.userId) as PlanUser;
           expect(c.channels).toContain(m.channel);
           expect(u.reachable[m.channel]).toBe(true);
           expect(m.idempotencyKey).toBe(`${c.id}:${c.runId}:${c.step}:${m.userId}`);

@@ -137,6 +137,7 @@ export const estimateCampaignAs = async (
     ctx.warehouse,
     members,
     await unsubscribesByUser(ctx.control, actor.workspaceId),
+    [c.definition.category],
   );
   const first = c.definition.ladder?.steps[0];
   const { result } = await ctx.control.transaction((tx: SqlClient) =>

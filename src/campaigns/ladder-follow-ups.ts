@@ -114,6 +114,7 @@ const followUp = async (
         ctx.warehouse,
         [...groups.values()].flatMap((g) => g.users),
         unsubscribed,
+        [c.definition.category],
       );
       await ctx.control.transaction(async (tx) => {
         await lockPlanner(tx, workspaceId);

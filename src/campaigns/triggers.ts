@@ -173,6 +173,7 @@ export const planDueTriggers = async (
     ctx.warehouse,
     [...new Set(batches.flatMap((b) => b.rows.map((r) => r.user_id)))],
     unsubscribed,
+    batches.map((b) => b.campaign.definition.category),
   );
   await ctx.control.transaction(async (tx) => {
     if (batches.length > 0) {

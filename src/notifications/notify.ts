@@ -168,9 +168,10 @@ export const notifyAs = async (
     ctx.warehouse,
     [req.userId],
     await optOutsOf(ctx.control, ws, req.userId),
+    [campaign.definition.category],
   );
   // Not recorded: the profile may arrive later, and a retry with the same key should then send.
-  if (!users.has(req.userId)) return err({ type: 'not_found', what: `user '${req.userId}'` });
+  if (!users.ids.includes(req.userId)) return err({ type: 'not_found', what: `user '${req.userId}'` });
 
   const now = ctx.clock();
   return ctx.control.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import type { Channel, MessageClass } from '../core/channels/channels.ts';
 import { planSlot } from '../core/planner/plan-slot.ts';
-import type { PlanResult, PlanUser, SentBefore } from '../core/planner/types.ts';
+import type { PlanInput, PlanResult, SentBefore } from '../core/planner/types.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
@@ -59,7 +59,7 @@ export interface PlanRequest {
   workspaceId: string;
   slotAt: number;
   batches: readonly PlanBatch[];
-  users: ReadonlyMap<string, PlanUser>;
+  users: PlanInput['users'];
 }
 
 /** Reads the history, budgets and quotas as they are in `tx` and plans; writes nothing. */

@@ -60,7 +60,9 @@ export const writeDecisions = async (
   runIds: ReadonlyMap<string, string>,
   slotAt: number,
 ): Promise<void> => {
+  const t0 = performance.now();
   await warehouse.transaction(async (tx) => {
+    console.error('tx start', (performance.now() - t0).toFixed(0), groups.length);
     for (const g of groups)
       for (let i = 0; i < g.userIds.length; i += CHUNK)
         await tx.run(
@@ -77,5 +79,7 @@ export const writeDecisions = async (
             JSON.stringify(g.userIds.slice(i, i + CHUNK)),
           ],
         );
+    console.error('inserted', (performance.now() - t0).toFixed(0));
   });
+  console.error('committed', (performance.now() - t0).toFixed(0));
 };

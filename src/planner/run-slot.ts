@@ -3,7 +3,6 @@ import type { Actor } from '../core/auth/roles.ts';
 import { nextSlot } from '../core/campaigns/next-slot.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ProgressFn } from '../core/jobs/progress.ts';
-import type { PlanResult } from '../core/planner/types.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   dueCampaigns,
@@ -149,6 +148,7 @@ export const runSlot = async (
     ctx.warehouse,
     [...snapshots.values()].map((s) => s.id),
     unsubscribed,
+    due.map((c) => c.definition.category),
   );
   const t2 = performance.now();
   let tPlan = 0;
@@ -192,7 +192,7 @@ export const runSlot = async (
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
-      beforeWrite: (r) => writeDecisions(ctx.warehouse, groupDecisions(r, ladderSkips), runIds, slotAt),
+      beforeWrite: (r) => { const t = performance.now(); const g = groupDecisions(r, ladderSkips); console.error('grouped', (performance.now() - t).toFixed(0)); return writeDecisions(ctx.warehouse, g, runIds, slotAt); },
     });
     progress('writing', due.length + 2, due.length);
     tPlan = planMs;

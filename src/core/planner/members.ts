@@ -1,7 +1,7 @@
-import { CHANNELS, type Channel } from '../channels/channels.ts';
+import { CHANNELS } from '../channels/channels.ts';
 import { hashString, mix } from './hash.ts';
 import { sortByKeys, type KeyOrder } from './order.ts';
-import type { PlanUser, SentBefore } from './types.ts';
+import type { ProfileColumns, SentBefore } from './types.ts';
 
 /**
  * The slot's members, indexed once. Every (campaign, member) pair is a membership. Memberships
@@ -20,10 +20,7 @@ import type { PlanUser, SentBefore } from './types.ts';
  * here than all the rules together.
  */
 
-/** The opt-out mask of 'all'. */
-export const ALL_CHANNELS = (1 << CHANNELS.length) - 1;
-if (CHANNELS.join() !== 'push,in_app,email,sms,wecom,call,webhook')
-  throw new Error('members.ts: reachMask spells out the channels; update it with CHANNELS');
+export { ALL_CHANNELS } from './profile-columns.ts';
 
 export interface Users {
   size: number;
@@ -73,27 +70,11 @@ export interface MemberSource {
   /** Categories the campaigns have (a preferred category outside them cannot win a tie). */
   categories: readonly string[];
   members: ReadonlyMap<string, readonly string[]>;
-  profiles: ReadonlyMap<string, PlanUser>;
+  profiles: ProfileColumns;
   history: ReadonlyMap<string, readonly SentBefore[]>;
   /** The index of a profile's time zone (null: the default zone). */
   zoneOf: (timezone: string | null) => number;
 }
-
-export const channelMask = (channels: Iterable<Channel>): number => {
-  let m = 0;
-  for (const ch of channels) m |= 1 << CHANNELS.indexOf(ch);
-  return m;
-};
-
-/** Bits in CHANNELS order; named reads, as a loop over the names is a slow keyed lookup. */
-const reachMask = ({ reachable: r }: PlanUser): number =>
-  (r.push === true ? 1 : 0) |
-  (r.in_app === true ? 2 : 0) |
-  (r.email === true ? 4 : 0) |
-  (r.sms === true ? 8 : 0) |
-  (r.wecom === true ? 16 : 0) |
-  (r.call === true ? 32 : 0) |
-  (r.webhook === true ? 64 : 0);
 
 // `===` first: a user listed by several campaigns compares equal to itself at once.
 const compareIds = (x: string, y: string): number => (x === y ? 0 : x < y ? -1 : 1);
@@ -199,32 +180,21 @@ const groupMembers = (src: MemberSource, salt: number) => {
 
 /** Copies what the rules read from each profile into the users' arrays. */
 const joinProfiles = (src: MemberSource, users: Users, userKeys: Uint32Array, salt: number): void => {
-  const n = src.profiles.size;
-  const ids: string[] = new Array<string>(n);
-  const reach = new Uint8Array(n);
-  const optOut = new Uint8Array(n);
-  const preferred = new Int8Array(n);
-  const category = new Int16Array(n);
-  const zone = new Uint16Array(n);
+  const p = src.profiles;
+  // The profiles' dictionaries in the pass's terms: category index among the campaigns', zone index.
   const categoryIndex = new Map(src.categories.map((c, i) => [c, i]));
-  let i = 0;
-  for (const [id, p] of src.profiles) {
-    ids[i] = id;
-    reach[i] = reachMask(p);
-    optOut[i] =
-      p.unsubscribed === 'all' ? ALL_CHANNELS : p.unsubscribed.size === 0 ? 0 : channelMask(p.unsubscribed);
-    preferred[i] = p.preferredChannel === null ? -1 : CHANNELS.indexOf(p.preferredChannel);
-    category[i] = p.preferredCategory === null ? -1 : (categoryIndex.get(p.preferredCategory) ?? -1);
-    zone[i] = src.zoneOf(p.timezone);
-    i++;
-  }
-  mergeJoin(users, userKeys, ids, sortIds(ids, salt), (u, j) => {
+  const category = p.categories.map((c) => categoryIndex.get(c) ?? -1);
+  const zone = p.timezones.map((tz) => src.zoneOf(tz));
+  const noZone = src.zoneOf(null);
+  mergeJoin(users, userKeys, p.ids, sortIds(p.ids, salt), (u, j) => {
     users.hasProfile[u] = 1;
-    users.reach[u] = reach[j] as number;
-    users.optOut[u] = optOut[j] as number;
-    users.preferred[u] = preferred[j] as number;
-    users.category[u] = category[j] as number;
-    users.zone[u] = zone[j] as number;
+    users.reach[u] = p.reach[j] as number;
+    users.optOut[u] = p.optOut[j] as number;
+    users.preferred[u] = p.preferred[j] as number;
+    const c = p.category[j] as number;
+    users.category[u] = c < 0 ? -1 : (category[c] as number);
+    const z = p.timezone[j] as number;
+    users.zone[u] = z < 0 ? noZone : (zone[z] as number);
   });
 };
 

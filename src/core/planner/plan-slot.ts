@@ -22,6 +22,7 @@ import {
   type TimingBlock,
 } from './local-windows.ts';
 import { ALL_CHANNELS, indexMembers, type Memberships, type Users } from './members.ts';
+import { isProfileColumns, profileColumnsOf } from './profile-columns.ts';
 import { localMinuteOfDay, ZoneBook, type Zone } from './time-zones.ts';
 import {
   SKIP_REASONS,
@@ -201,7 +202,7 @@ class SlotPass {
       campaignIds: this.campaignIds,
       categories,
       members: input.members,
-      profiles: input.users,
+      profiles: isProfileColumns(input.users) ? input.users : profileColumnsOf(input.users),
       history: input.history,
       zoneOf,
     });

@@ -48,6 +48,26 @@ export interface PlanUser {
   preferredCategory: string | null;
 }
 
+/**
+ * Profiles as columns: what the shell reads for a large slot, without an object per user. Codes
+ * index small dictionaries, so a million users cost a few typed arrays and their ids.
+ */
+export interface ProfileColumns {
+  ids: readonly string[];
+  /** Bit i set: CHANNELS[i] has a contact or token and consent. */
+  reach: Uint8Array;
+  /** Bit i set: opted out of CHANNELS[i] (marketing). */
+  optOut: Uint8Array;
+  /** Index in CHANNELS of the preferred channel; -1: none. */
+  preferred: Int8Array;
+  /** Index in `categories` of the preferred category; -1: none. */
+  category: Int16Array;
+  categories: readonly string[];
+  /** Index in `timezones` of the IANA time zone; -1: none (the policy's default). */
+  timezone: Int16Array;
+  timezones: readonly string[];
+}
+
 /** A message already sent or planned (the outbox), counted by the caps and re-eligibility. */
 export interface SentBefore {
   userId: string;
@@ -103,7 +123,7 @@ export interface PlanInput {
   /** Campaign id → its snapshot's members (user ids; a repeated id counts once). */
   members: ReadonlyMap<string, readonly string[]>;
   /** A member without a profile is skipped 'no_profile'. */
-  users: ReadonlyMap<string, PlanUser>;
+  users: ReadonlyMap<string, PlanUser> | ProfileColumns;
   /** User id → messages already sent or planned (any class, any campaign). */
   history: ReadonlyMap<string, readonly SentBefore[]>;
   policy: PlannerPolicy;
