@@ -8,7 +8,7 @@ import {
 } from '../src/campaigns/campaigns.ts';
 import type { Actor } from '../src/core/auth/roles.ts';
 import type { PlannedMessage } from '../src/core/planner/types.ts';
-import { batchesOf, expandDueBatches } from '../src/planner/outbox-batches.ts';
+import { batchesOf, expandDueBatches, writeOutboxBatches } from '../src/planner/outbox-batches.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { plannedSpendSql } from '../src/storage/control/planned-spend.ts';
@@ -210,6 +210,49 @@ describe('outbox batches', () => {
         )[0]?.n,
       ),
     ).toBe(0);
+  });
+
+  it('keeps any user id intact through the batch and its expansion', async () => {
+    const s = await openScenario();
+    stores.push(s);
+    const ids = [
+      'plain',
+      'with "quotes"',
+      'back\\slash',
+      'a,b',
+      '{braces}',
+      'new\nline',
+      ' space ',
+      'NULL',
+      '中文',
+    ];
+    await s.control.transaction((tx) =>
+      writeOutboxBatches(
+        tx,
+        'default',
+        [
+          {
+            campaignId: 'c',
+            runId: 'c@1',
+            step: '0',
+            channel: 'push',
+            class: 'marketing',
+            variant: null,
+            sendAt: NOW,
+            costCents: 0,
+            userIds: ids,
+          },
+        ],
+        NOW,
+      ),
+    );
+    const read = async (from: string) =>
+      (await s.control.query<{ user_id: string }>(`SELECT user_id FROM ${from}`))
+        .map((r) => r.user_id)
+        .sort();
+    expect(await read('planned_messages')).toEqual([...ids].sort());
+    expect(await expandDueBatches(s.control, NOW)).toBe(ids.length);
+    expect(await read('outbox')).toEqual([...ids].sort());
   });
 
   it('groups messages by what they share, in planning order, at most `size` users a batch', () => {

@@ -149,7 +149,7 @@ describe('planner shell', () => {
       expect(m.idempotency_key).toBe(`${m.campaign_id}:${m.campaign_id}@${NOW}:0:${m.user_id}`);
 
     const decisions = await s.warehouse.query<{ campaign_id: string; user_id: string; reason: string }>(
-      `SELECT campaign_id, user_id, reason FROM plan_decisions WHERE decision = 'skipped' ORDER BY user_id, campaign_id`,
+      `SELECT campaign_id, user_id, reason FROM decided_members WHERE decision = 'skipped' ORDER BY user_id, campaign_id`,
     );
     const reasonOf = (campaignId: string, userId: string) =>
       decisions.find((d) => d.campaign_id === campaignId && d.user_id === userId)?.reason;

@@ -1,6 +1,7 @@
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { idsWho, planUsersByIds, userValuesCents } from '../planner/plan-inputs.ts';
+import { groupDecisions, writeDecisions } from '../planner/plan-decisions.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { listCampaigns, updateCampaignRow, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
@@ -11,7 +12,7 @@ import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
  * warehouse), and what they are worth decide — through `nextLadderStep` — who gets the next,
  * dearer channel now. Those go through the planner like any slot (caps, quiet hours, opt-outs,
  * budgets). A user the planner skips at a follow-up step (a cap, an opt-out, the budget) leaves
- * the ladder: the skip is recorded in `plan_decisions` (detail `ladder step N`) and never retried,
+ * the ladder: the skip is recorded in `decided_members` (detail `ladder step N`) and never retried,
  * so a ladder cannot nag through the caps. When nobody is waiting or owed a step and no slot is
  * left, the campaign finishes.
  */
@@ -73,7 +74,7 @@ const followUp = async (
       ],
     );
     const leftRows = await ctx.warehouse.columns(
-      `SELECT DISTINCT user_id FROM plan_decisions WHERE campaign_id = $1 AND decision = 'skipped' AND detail LIKE 'ladder step %'`,
+      `SELECT DISTINCT user_id FROM decided_members WHERE campaign_id = $1 AND decision = 'skipped' AND detail LIKE 'ladder step %'`,
       [c.id],
     );
     const left = new Set((leftRows['user_id'] ?? []) as string[]);
@@ -138,21 +139,16 @@ const followUp = async (
           });
           report.sent += result.messages.length;
           report.skipped += result.skipped.length;
-          if (result.skipped.length > 0)
-            await ctx.warehouse.transaction((wtx) =>
-              wtx.append('plan_decisions', (row) => {
-                for (const s of result.skipped) {
-                  row.varchar(g.runId);
-                  row.varchar(c.id);
-                  row.timestamp(now);
-                  row.varchar(s.userId);
-                  row.varchar('skipped');
-                  row.varchar(s.reason);
-                  row.varchar(`ladder step ${g.step}`);
-                  row.end();
-                }
-              }),
+          if (result.skipped.length > 0) {
+            const detail = `ladder step ${g.step}`;
+            const skips = result.skipped.map((s) => ({ ...s, detail }));
+            await writeDecisions(
+              ctx.warehouse,
+              groupDecisions({ holdout: [], skipped: skips }),
+              new Map([[c.id, g.runId]]),
+              now,
             );
+          }
         }
       });
     }

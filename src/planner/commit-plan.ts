@@ -122,7 +122,7 @@ export const planAndWrite = async (
   const t = performance.now();
   // The decisions go to the warehouse while the outbox goes to the control plane: two stores,
   // so the writes overlap. Both finish before the control-plane commit, and decisions whose run
-  // never commits are never read (see plan_decisions).
+  // never commits are never read (see plan_decision_groups in the warehouse DDL).
   let decisionsMs = 0;
   let outboxMs = 0;
   // allSettled: a failure in one waits for the other, so the transaction is never rolled back

@@ -1,6 +1,6 @@
 import type { MessageClass } from '../core/channels/channels.ts';
 import type { PlannedMessage } from '../core/planner/types.ts';
-import type { SqlClient } from '../storage/control/sql-client.ts';
+import { csvRow, type SqlClient } from '../storage/control/sql-client.ts';
 
 /**
  * A large slot's messages committed compactly (migration 013): users who get the same message
@@ -68,33 +68,55 @@ const level = (m: Nested, key: string | number | null): Nested => {
   return next;
 };
 
-/** The batches into `outbox_batches`, inside the planner's transaction. */
+const BATCH_COLUMNS = [
+  'workspace_id',
+  'campaign_id',
+  'run_id',
+  'step',
+  'channel',
+  'class',
+  'variant',
+  'send_at',
+  'cost_cents',
+  'created_at',
+  'user_ids',
+] as const;
+
+/** A PostgreSQL array literal of text: every element quoted, `\` and `"` escaped. */
+export const textArrayLiteral = (items: readonly string[]): string => {
+  let s = '{';
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i] as string;
+    s += `${i === 0 ? '' : ','}"${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`;
+  }
+  return `${s}}`;
+};
+
+/** The batches into `outbox_batches` with one COPY, inside the planner's transaction. */
 export const writeOutboxBatches = async (
   tx: SqlClient,
   workspaceId: string,
   batches: readonly OutboxBatch[],
   at: number,
 ): Promise<void> => {
-  const created = new Date(at);
+  if (batches.length === 0) return;
+  const created = new Date(at).toISOString();
+  let csv = '';
   for (const b of batches)
-    await tx.query(
-      `INSERT INTO outbox_batches (workspace_id, campaign_id, run_id, step, channel, class, variant, send_at,
-                                   cost_cents, created_at, user_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text[])`,
-      [
-        workspaceId,
-        b.campaignId,
-        b.runId,
-        b.step,
-        b.channel,
-        b.class,
-        b.variant,
-        new Date(b.sendAt),
-        b.costCents,
-        created,
-        b.userIds,
-      ],
-    );
+    csv += csvRow([
+      workspaceId,
+      b.campaignId,
+      b.runId,
+      b.step,
+      b.channel,
+      b.class,
+      b.variant,
+      new Date(b.sendAt).toISOString(),
+      b.costCents,
+      created,
+      textArrayLiteral(b.userIds),
+    ]);
+  await tx.copyCsv('outbox_batches', BATCH_COLUMNS, csv);
 };
 
 /**

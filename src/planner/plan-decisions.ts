@@ -2,11 +2,12 @@ import type { PlanResult } from '../core/planner/types.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
- * The holdout and skip decisions of a slot into the warehouse (`plan_decisions`), before the
- * control-plane commit (see run-slot.ts). A 1 M-member slot decides about a million users but
- * says only a few dozen different things (campaign × decision × reason × detail), so each of
- * those goes to DuckDB as one statement with its users as one JSON parameter: DuckDB unpacks
- * and inserts them on its own threads instead of the event loop appending row by row.
+ * The holdout and skip decisions of a slot into the warehouse (`plan_decision_groups`; reports
+ * read them one row per member from the view `decided_members`), before the control-plane
+ * commit (see run-slot.ts). A 1 M-member slot decides about a million users but says only a few
+ * dozen different things (campaign × decision × reason × detail), so each of those is one row
+ * whose users travel as one JSON parameter: DuckDB parses and stores them on its own threads
+ * instead of the event loop appending row by row.
  */
 
 export interface DecisionGroup {
@@ -66,9 +67,8 @@ export const writeDecisions = async (
     for (const g of groups)
       for (let i = 0; i < g.userIds.length; i += CHUNK)
         await tx.run(
-          `INSERT INTO plan_decisions (run_id, campaign_id, slot_at, user_id, decision, reason, detail)
-           SELECT $1, $2, make_timestamp($3::BIGINT * 1000), u, $4, $5, $6
-           FROM (SELECT unnest(from_json($7, '["VARCHAR"]')) AS u)`,
+          `INSERT INTO plan_decision_groups (run_id, campaign_id, slot_at, decision, reason, detail, user_ids)
+           SELECT $1, $2, make_timestamp($3::BIGINT * 1000), $4, $5, $6, from_json($7, '["VARCHAR"]')`,
           [
             runIds.get(g.campaignId) ?? '',
             g.campaignId,

@@ -28,7 +28,7 @@ import { planUsers, snapshotMemberIds, snapshotWho, userValuesCents } from './pl
  *    campaign is still due, read the send history, budgets and quotas, plan, and write the
  *    outbox, the reservations, the run records and the campaigns' next slots — so two planner
  *    runs can never both spend the same budget or cap;
- * 4. the holdout and skip decisions go to the warehouse (`plan_decisions`) before that commit,
+ * 4. the holdout and skip decisions go to the warehouse (`plan_decision_groups`) before that commit,
  *    keyed by run id.
  */
 
@@ -192,7 +192,12 @@ export const runSlot = async (
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
-      beforeWrite: (r) => { const t = performance.now(); const g = groupDecisions(r, ladderSkips); console.error('grouped', (performance.now() - t).toFixed(0)); return writeDecisions(ctx.warehouse, g, runIds, slotAt); },
+      beforeWrite: (r) => {
+        const t = performance.now();
+        const g = groupDecisions(r, ladderSkips);
+        console.error('grouped', (performance.now() - t).toFixed(0));
+        return writeDecisions(ctx.warehouse, g, runIds, slotAt);
+      },
     });
     progress('writing', due.length + 2, due.length);
     tPlan = planMs;

@@ -37,7 +37,7 @@ export const readableCampaign = async (
   return c ? ok(c) : err({ type: 'not_found', what: `campaign '${id}'` });
 };
 
-/** Runs of the campaign that committed (plan_decisions rows of other run ids are orphans). */
+/** Runs of the campaign that committed (decisions of other run ids are orphans). */
 export const committedRuns = async (
   ctx: ReportsContext,
   campaignIds: readonly string[],

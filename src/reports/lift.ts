@@ -15,7 +15,7 @@ import { inList, jsonList } from './sql.ts';
 
 /**
  * Holdout lift (SPEC G3): the campaign's treated users (a message sent in a committed run; start
- * = their first send) vs its holdout (plan_decisions 'holdout' without a reason; start = the
+ * = their first send) vs its holdout (decided_members 'holdout' without a reason; start = the
  * run's slot) and vs the global control group (decision 'holdout', reason 'global_control').
  */
 
@@ -38,7 +38,7 @@ const TREATED = `SELECT user_id, min(ts) AS start FROM message_facts
   GROUP BY user_id`;
 const HELD = (
   reason: 'campaign' | 'global' | 'any',
-) => `SELECT user_id, min(slot_at) AS start FROM plan_decisions
+) => `SELECT user_id, min(slot_at) AS start FROM decided_members
   WHERE decision = 'holdout' AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')})
     AND ${reason === 'campaign' ? 'reason IS NULL' : reason === 'global' ? "reason = 'global_control'" : 'TRUE'}
     AND $5 = $5

@@ -45,7 +45,7 @@ const CONVERTED = (group: 'treated' | 'holdout') => `
     group === 'treated'
       ? `SELECT user_id, min(ts) AS start FROM message_facts WHERE status = 'sent'
            AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')}) GROUP BY user_id`
-      : `SELECT user_id, min(slot_at) AS start FROM plan_decisions WHERE decision = 'holdout' AND reason IS NULL
+      : `SELECT user_id, min(slot_at) AS start FROM decided_members WHERE decision = 'holdout' AND reason IS NULL
            AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')}) GROUP BY user_id`
   })
   SELECT g.user_id, min(e.ts) AS converted_at FROM g JOIN events e ON e.user_id = g.user_id AND e.event = $1

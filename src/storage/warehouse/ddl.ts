@@ -89,8 +89,9 @@ export const WAREHOUSE_DDL: readonly string[] = [
      attributed_at    TIMESTAMP NOT NULL
    )`,
   // The planner's decision for every snapshot member it did not send to (SPEC E1–E5): held out
-  // (the control group) or skipped with the reason. Rows count only if their run_id is in the
-  // control plane's campaign_runs (a run that failed to commit leaves orphans, never read).
+  // (the control group) or skipped with the reason, one row per member (as written before
+  // plan_decision_groups; read both through decided_members). Rows count only if their run_id is
+  // in the control plane's campaign_runs (a run that failed to commit leaves orphans, never read).
   `CREATE TABLE IF NOT EXISTS plan_decisions (
      run_id      VARCHAR   NOT NULL,
      campaign_id VARCHAR   NOT NULL,
@@ -100,6 +101,24 @@ export const WAREHOUSE_DDL: readonly string[] = [
      reason      VARCHAR,
      detail      VARCHAR
    )`,
+  // The same decisions as written by a slot: one row per campaign, decision, reason and detail,
+  // its users as a list (a 1 M-member slot decides about a million users but says a few dozen
+  // different things; a list is half the write of the rows).
+  `CREATE TABLE IF NOT EXISTS plan_decision_groups (
+     run_id      VARCHAR   NOT NULL,
+     campaign_id VARCHAR   NOT NULL,
+     slot_at     TIMESTAMP NOT NULL,
+     decision    VARCHAR   NOT NULL,
+     reason      VARCHAR,
+     detail      VARCHAR,
+     user_ids    VARCHAR[] NOT NULL
+   )`,
+  // Every decision, one row per member: what reports read.
+  `CREATE OR REPLACE VIEW decided_members AS
+     SELECT run_id, campaign_id, slot_at, user_id, decision, reason, detail FROM plan_decisions
+     UNION ALL
+     SELECT run_id, campaign_id, slot_at, unnest(user_ids) AS user_id, decision, reason, detail
+     FROM plan_decision_groups`,
   // Bad input is kept with its reason, so a rejected record is visible, never silently gone.
   `CREATE TABLE IF NOT EXISTS ingest_rejections (
      received_at  TIMESTAMP NOT NULL,
