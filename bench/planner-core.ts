@@ -165,7 +165,10 @@ export const benchPlannerCore = (n: number): PlannerCoreBench => {
   for (const s of result.skipped) skipReasons[s.reason] = (skipReasons[s.reason] ?? 0) + 1;
   return {
     users: n,
-    memberships: [...input.members.values()].reduce((s, m) => s + m.length, 0),
+    memberships: [...(input.members as ReadonlyMap<string, readonly string[]>).values()].reduce(
+      (s, m) => s + m.length,
+      0,
+    ),
     planSeconds,
     messages: result.messages.length,
     holdout: result.holdout.length,

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, type Channel } from '../src/core/channels/channels.ts';
 import type { PlanUser, ProfileColumns } from '../src/core/planner/types.ts';
-import { planUsersByIds } from '../src/planner/plan-inputs.ts';
+import { planUsersByIds } from '../src/planner/plan-profiles.ts';
 import { openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
 
 /**
- * The planner's profile reader (plan-inputs.ts): a million profiles come out of DuckDB as ids
+ * The planner's profile reader (plan-profiles.ts): a million profiles come out of DuckDB as ids
  * plus one packed integer each. Here it is decoded back and compared with what each profile
  * says, on the real engine.
  */

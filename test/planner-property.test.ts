@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/core/channels/channels.ts';
 import { planSlot } from '../src/core/planner/plan-slot.ts';
+import { rosterOf } from '../src/core/planner/roster.ts';
 import type {
   CapRule,
   LocalRange,
@@ -245,6 +246,7 @@ const formatOf = (zone: string): Intl.DateTimeFormat | null => {
 
 /** The generators build profiles as objects. */
 const usersOf = (input: PlanInput) => input.users as ReadonlyMap<string, PlanUser>;
+const membersOf = (input: PlanInput) => input.members as ReadonlyMap<string, readonly string[]>;
 
 /** The user's zone as the planner must read it: their own if Intl knows it, else the default. */
 const zoneOf = (input: PlanInput, userId: string): string => {
@@ -314,7 +316,7 @@ const capViolations = (input: PlanInput, r: PlanResult): string[] => {
 };
 
 const memberships = (input: PlanInput): string[] =>
-  [...input.members].flatMap(([c, ids]) => [...new Set(ids)].map((u) => `${c}|${u}`)).sort();
+  [...membersOf(input)].flatMap(([c, ids]) => [...new Set(ids)].map((u) => `${c}|${u}`)).sort();
 
 const shuffled = <T>(xs: readonly T[], seed: number): T[] => {
   const out = [...xs];
@@ -330,7 +332,7 @@ const shuffled = <T>(xs: readonly T[], seed: number): T[] => {
 const shuffleInput = (input: PlanInput, seed: number): PlanInput => ({
   ...input,
   campaigns: shuffled(input.campaigns, seed),
-  members: new Map(shuffled([...input.members], seed + 1).map(([c, ids]) => [c, shuffled(ids, seed + 2)])),
+  members: new Map(shuffled([...membersOf(input)], seed + 1).map(([c, ids]) => [c, shuffled(ids, seed + 2)])),
   users: new Map(shuffled([...usersOf(input)], seed + 3)),
   history: new Map(shuffled([...input.history], seed + 4).map(([u, h]) => [u, shuffled(h, seed + 5)])),
 });
@@ -441,6 +443,26 @@ describe('planner properties', () => {
     );
   });
 
+  it('plans a roster (one row per user, campaigns as bits, profiles aligned) as it plans the lists', () => {
+    fc.assert(
+      fc.property(inputArb, fc.integer({ min: 1, max: 1_000_000 }), (input, seed) => {
+        const shuffledInput = shuffleInput(input, seed);
+        // 33 campaigns the slot does not plan come first: the real ones sit in the second word
+        // and the ghosts' bits are ignored.
+        const ghosts = Array.from(
+          { length: 33 },
+          (_, g) => [`ghost${g}`, [...usersOf(input).keys()]] as const,
+        );
+        const members = new Map<string, readonly string[]>([...ghosts, ...membersOf(shuffledInput)]);
+        const roster = rosterOf(members, usersOf(shuffledInput));
+        expect(roster.words).toHaveLength(Math.ceil(members.size / 31));
+        const viaRoster = planSlot({ ...shuffledInput, members: roster, users: null });
+        expect(JSON.stringify(viaRoster)).toBe(JSON.stringify(planSlot(input)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('keeps holdout and variant assignment when other campaigns or users change', () => {
     fc.assert(
       fc.property(inputArb, fc.integer({ min: 0, max: 3 }), fc.subarray(USER_IDS), (input, drop, gone) => {
@@ -452,7 +474,7 @@ describe('planner properties', () => {
           slotAt: input.slotAt + 3 * DAY,
           campaigns,
           members: new Map(
-            campaigns.map((c) => [c.id, (input.members.get(c.id) ?? []).filter((u) => !gone.includes(u))]),
+            campaigns.map((c) => [c.id, (membersOf(input).get(c.id) ?? []).filter((u) => !gone.includes(u))]),
           ),
         };
         const groups = (r: PlanResult) =>

@@ -1,6 +1,7 @@
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
-import { idsWho, planUsersByIds, userValuesCents } from '../planner/plan-inputs.ts';
+import { idsWho, userValuesCents } from '../planner/plan-inputs.ts';
+import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { groupDecisions, writeDecisions } from '../planner/plan-decisions.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { listCampaigns, updateCampaignRow, type CampaignRecord } from '../storage/control/campaigns.ts';

@@ -1,6 +1,6 @@
 import { matchesTrigger, triggerDueAt, type TriggerSpec } from '../core/campaigns/trigger-match.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
-import { planUsersByIds } from '../planner/plan-inputs.ts';
+import { planUsersByIds } from '../planner/plan-profiles.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { getCampaign, listCampaigns, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';

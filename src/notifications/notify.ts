@@ -4,7 +4,7 @@ import type { Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
-import { planUsersByIds } from '../planner/plan-inputs.ts';
+import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';

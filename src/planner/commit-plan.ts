@@ -1,6 +1,6 @@
 import type { Channel, MessageClass } from '../core/channels/channels.ts';
 import { planSlot } from '../core/planner/plan-slot.ts';
-import type { PlanInput, PlanResult, SentBefore } from '../core/planner/types.ts';
+import type { PlanInput, PlanResult, Roster, SentBefore } from '../core/planner/types.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
@@ -59,7 +59,10 @@ export interface PlanRequest {
   workspaceId: string;
   slotAt: number;
   batches: readonly PlanBatch[];
+  /** Profiles of the batches' members; null with a roster. */
   users: PlanInput['users'];
+  /** Members and profiles of every batch in one (a scheduled slot); the batches' `members` are then unused. */
+  roster?: Roster;
 }
 
 /** Reads the history, budgets and quotas as they are in `tx` and plans; writes nothing. */
@@ -68,7 +71,7 @@ export const computePlan = async (
   o: PlanRequest,
 ): Promise<{ result: PlanResult; planMs: number }> => {
   const campaigns = o.batches.map((b) => b.campaign);
-  const memberCount = o.batches.reduce((n, b) => n + b.members.length, 0);
+  const memberCount = o.roster ? o.roster.ids.length : o.batches.reduce((n, b) => n + b.members.length, 0);
   const { policy: settings } = await getPolicy(tx, o.workspaceId);
   const quotas = await listChannelQuotas(tx, o.workspaceId);
   const budgets = await listDepartmentBudgets(tx, o.workspaceId);
@@ -77,7 +80,11 @@ export const computePlan = async (
     tx,
     o.workspaceId,
     o.slotAt - historyWindowMs(settings, campaigns),
-    memberCount <= HISTORY_BY_USER_LIMIT ? [...new Set(o.batches.flatMap((b) => b.members))] : null,
+    memberCount > HISTORY_BY_USER_LIMIT
+      ? null
+      : o.roster
+        ? o.roster.ids
+        : [...new Set(o.batches.flatMap((b) => b.members))],
   );
   const spentRows = await tx.query<{ campaign_id: string; spent: string | number }>(
     `SELECT c AS campaign_id, ${plannedSpendSql('c', '$1')} AS spent FROM unnest($2::text[]) AS c`,
@@ -90,7 +97,7 @@ export const computePlan = async (
     campaigns: o.batches.map((b) =>
       planCampaignOf(b.campaign, b.runId, spent.get(b.campaign.id) ?? 0, prices, b.ladderStep),
     ),
-    members: new Map(o.batches.map((b) => [b.campaign.id, b.members])),
+    members: o.roster ?? new Map(o.batches.map((b) => [b.campaign.id, b.members])),
     users: o.users,
     history,
     policy: plannerPolicyOf(settings, quotas, budgets),

@@ -16,7 +16,9 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from './commit-plan.ts';
 import { groupDecisions, writeDecisions } from './plan-decisions.ts';
-import { planUsers, snapshotMemberIds, snapshotWho, userValuesCents } from './plan-inputs.ts';
+import { snapshotWho, userValuesCents } from './plan-inputs.ts';
+import { readRoster } from './plan-profiles.ts';
+import { ROSTER_WORD_BITS } from '../core/planner/types.ts';
 
 /**
  * One planner run: every campaign due at `slotAt` planned together (SPEC E1–E5, DESIGN
@@ -103,7 +105,7 @@ export const runSlot = async (
   };
   if (due.length === 0) return empty;
 
-  const snapshots = new Map<string, { id: string; members: string[] }>();
+  const snapshots = new Map<string, { id: string; memberCount: number }>();
   for (const [i, c] of due.entries()) {
     progress('snapshots', i, due.length);
     const snap = await takeSnapshot(
@@ -114,42 +116,39 @@ export const runSlot = async (
     );
     if (!snap.ok)
       throw new Error(`campaign ${c.id}: snapshot of audience failed: ${JSON.stringify(snap.error)}`);
-    snapshots.set(c.id, {
-      id: snap.value.id,
-      members: await snapshotMemberIds(ctx.warehouse, snap.value.id),
-    });
+    snapshots.set(c.id, { id: snap.value.id, memberCount: snap.value.memberCount });
   }
+  const t1 = performance.now();
+  progress('inputs', due.length, due.length);
+  const unsubscribed = await unsubscribesByUser(ctx.control, workspaceId);
+  const roster = await readRoster(
+    ctx.warehouse,
+    due.map((c) => ({ campaignId: c.id, snapshotId: snapshots.get(c.id)?.id ?? '' })),
+    unsubscribed,
+    due.map((c) => c.definition.category),
+  );
   // Recall ladders (SPEC D6): the first step only for users worth disturbing and worth its channel.
   const ladderSkips: { campaignId: string; userId: string; reason: string }[] = [];
-  const snapshotSizes = new Map([...snapshots].map(([id, s]) => [id, s.members.length]));
-  for (const c of due) {
+  for (const [k, c] of due.entries()) {
     const ladder = c.definition.ladder;
     const snap = snapshots.get(c.id);
     if (!ladder || !snap) continue;
     const { who, params } = snapshotWho(snap.id);
     const values = await userValuesCents(ctx.warehouse, who, params, slotAt);
-    const keep: string[] = [];
-    for (const u of snap.members) {
+    const word = roster.words[Math.floor(k / ROSTER_WORD_BITS)] as Int32Array;
+    const bit = 1 << (k % ROSTER_WORD_BITS);
+    roster.ids.forEach((u, i) => {
+      if (((word[i] as number) & bit) === 0) return;
       const d = nextLadderStep(
         ladder,
         { valueCents: values.get(u) ?? 0, lastStep: -1, lastSentAt: null, respondedAt: null },
         slotAt,
       );
-      if (d.kind === 'send') keep.push(u);
-      else
-        ladderSkips.push({ campaignId: c.id, userId: u, reason: d.kind === 'done' ? d.reason : 'waiting' });
-    }
-    snapshots.set(c.id, { ...snap, members: keep });
+      if (d.kind === 'send') return;
+      word[i] = (word[i] as number) & ~bit;
+      ladderSkips.push({ campaignId: c.id, userId: u, reason: d.kind === 'done' ? d.reason : 'waiting' });
+    });
   }
-  const t1 = performance.now();
-  progress('inputs', due.length, due.length);
-  const unsubscribed = await unsubscribesByUser(ctx.control, workspaceId);
-  const users = await planUsers(
-    ctx.warehouse,
-    [...snapshots.values()].map((s) => s.id),
-    unsubscribed,
-    due.map((c) => c.definition.category),
-  );
   const t2 = performance.now();
   let tPlan = 0;
   let tWrite = 0;
@@ -184,11 +183,12 @@ export const runSlot = async (
         return {
           campaign: c,
           runId: runIds.get(c.id) ?? '',
-          members: snapshots.get(c.id)?.members ?? [],
+          members: [], // in the roster
           ...(first ? { ladderStep: { step: 0, channel: first.channel } } : {}),
         };
       }),
-      users,
+      users: null,
+      roster,
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
@@ -236,7 +236,7 @@ export const runSlot = async (
         campaignId: c.id,
         runId,
         snapshotId: snap?.id ?? '',
-        members: snapshotSizes.get(c.id) ?? 0,
+        members: snap?.memberCount ?? 0,
         messages: t?.messages ?? 0,
         holdout: t?.holdout ?? 0,
         skipped: t?.skipped ?? 0,

@@ -1,5 +1,6 @@
 import { isChannel } from '../channels/channels.ts';
-import type { PlanInput } from './types.ts';
+import { isRoster } from './roster.ts';
+import { ROSTER_WORD_BITS, type PlanInput } from './types.ts';
 
 /**
  * The planner's invariants on its input. The shell builds the input from validated campaigns and
@@ -34,8 +35,19 @@ export const checkPlanInput = (input: PlanInput): void => {
         throw new Error(`${where}: variant '${v.id}' weight must be positive, got ${v.weight}`);
     }
   }
-  for (const id of input.members.keys())
-    if (!ids.has(id)) throw new Error(`members: campaign ${id} is not among the campaigns`);
+  if (!isRoster(input.members)) {
+    if (input.users === null) throw new Error('users: required with members as lists');
+    for (const id of input.members.keys())
+      if (!ids.has(id)) throw new Error(`members: campaign ${id} is not among the campaigns`);
+  } else {
+    const r = input.members;
+    if (input.users !== null) throw new Error('users: must be null with a roster (it holds the profiles)');
+    const words = Math.ceil(r.campaignIds.length / ROSTER_WORD_BITS);
+    if (r.words.length !== words) throw new Error(`roster: expected ${words} words, got ${r.words.length}`);
+    const n = r.ids.length;
+    if (r.hasProfile.length !== n || r.profiles.ids.length !== n || r.words.some((w) => w.length !== n))
+      throw new Error(`roster: every column must have ${n} rows`);
+  }
   const max = input.policy.maxMarketingPerSlot;
   if (!Number.isInteger(max) || max < 0)
     throw new Error(`policy.maxMarketingPerSlot: expected an integer ≥ 0, got ${max}`);

@@ -1,7 +1,8 @@
 import { CHANNELS } from '../channels/channels.ts';
 import { hashString, mix } from './hash.ts';
 import { sortByKeys, type KeyOrder } from './order.ts';
-import type { ProfileColumns, SentBefore } from './types.ts';
+import { isRoster } from './roster.ts';
+import { ROSTER_WORD_BITS, type ProfileColumns, type Roster, type SentBefore } from './types.ts';
 
 /**
  * The slot's members, indexed once. Every (campaign, member) pair is a membership. Memberships
@@ -69,8 +70,9 @@ export interface MemberSource {
   campaignIds: readonly string[];
   /** Categories the campaigns have (a preferred category outside them cannot win a tie). */
   categories: readonly string[];
-  members: ReadonlyMap<string, readonly string[]>;
-  profiles: ProfileColumns;
+  /** Lists per campaign with `profiles`; or a Roster, which holds the profiles (then null). */
+  members: ReadonlyMap<string, readonly string[]> | Roster;
+  profiles: ProfileColumns | null;
   history: ReadonlyMap<string, readonly SentBefore[]>;
   /** The index of a profile's time zone (null: the default zone). */
   zoneOf: (timezone: string | null) => number;
@@ -131,8 +133,8 @@ const emptyUsers = (n: number): Users => ({
  * radix sort by key, each run of equal keys — one user listed by several campaigns, or a rare
  * collision of two users — is sorted by id and split where the id changes.
  */
-const groupMembers = (src: MemberSource, salt: number) => {
-  const lists = src.campaignIds.map((id) => src.members.get(id) ?? []);
+const groupMembers = (src: MemberSource, members: ReadonlyMap<string, readonly string[]>, salt: number) => {
+  const lists = src.campaignIds.map((id) => members.get(id) ?? []);
   const size = lists.reduce((s, l) => s + l.length, 0);
   const ids: string[] = new Array<string>(size);
   // idHash and campaign of membership m side by side, so one read fetches both.
@@ -178,15 +180,16 @@ const groupMembers = (src: MemberSource, salt: number) => {
   return { users, userKeys, memberships: { size, user, campaign } };
 };
 
-/** Copies what the rules read from each profile into the users' arrays. */
-const joinProfiles = (src: MemberSource, users: Users, userKeys: Uint32Array, salt: number): void => {
-  const p = src.profiles;
+/** Copies profile row j into user u, its codes translated into the pass's (see `profileCopier`). */
+type CopyProfile = (u: number, j: number) => void;
+
+const profileCopier = (src: MemberSource, p: ProfileColumns, users: Users): CopyProfile => {
   // The profiles' dictionaries in the pass's terms: category index among the campaigns', zone index.
   const categoryIndex = new Map(src.categories.map((c, i) => [c, i]));
   const category = p.categories.map((c) => categoryIndex.get(c) ?? -1);
   const zone = p.timezones.map((tz) => src.zoneOf(tz));
   const noZone = src.zoneOf(null);
-  mergeJoin(users, userKeys, p.ids, sortIds(p.ids, salt), (u, j) => {
+  return (u, j) => {
     users.hasProfile[u] = 1;
     users.reach[u] = p.reach[j] as number;
     users.optOut[u] = p.optOut[j] as number;
@@ -195,7 +198,73 @@ const joinProfiles = (src: MemberSource, users: Users, userKeys: Uint32Array, sa
     users.category[u] = c < 0 ? -1 : (category[c] as number);
     const z = p.timezone[j] as number;
     users.zone[u] = z < 0 ? noZone : (zone[z] as number);
+  };
+};
+
+/** Copies what the rules read from each profile into the users' arrays. */
+const joinProfiles = (
+  src: MemberSource,
+  p: ProfileColumns,
+  users: Users,
+  userKeys: Uint32Array,
+  salt: number,
+): void => {
+  mergeJoin(users, userKeys, p.ids, sortIds(p.ids, salt), profileCopier(src, p, users));
+};
+
+/**
+ * A roster's users in the pass's order, their memberships and profiles: its ids are distinct
+ * and its profiles in the same rows, so one sort of the users does what grouping the lists and
+ * joining the profiles do.
+ */
+const groupRoster = (src: MemberSource, r: Roster, salt: number) => {
+  const n = r.ids.length;
+  const hashes = new Uint32Array(n);
+  const keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = hashString(r.ids[i] as string);
+    hashes[i] = h;
+    keys[i] = mix(h, salt);
+  }
+  const sorted = sortByKeys(keys, (a, b) => compareIds(r.ids[a] as string, r.ids[b] as string));
+  // Each planned campaign's word and bit in the roster, in the pass's campaign order: a user's
+  // memberships come out in that order, as from the lists (a tie without a profile keeps it).
+  const rosterIndex = new Map(r.campaignIds.map((id, i) => [id, i]));
+  const wordOf: number[] = [];
+  const bitOf: number[] = [];
+  const passOf: number[] = [];
+  src.campaignIds.forEach((id, k) => {
+    const i = rosterIndex.get(id);
+    if (i === undefined) return;
+    wordOf.push(Math.floor(i / ROSTER_WORD_BITS));
+    bitOf.push(1 << (i % ROSTER_WORD_BITS));
+    passOf.push(k);
   });
+  let size = 0;
+  for (let j = 0; j < passOf.length; j++) {
+    const word = r.words[wordOf[j] as number] as Int32Array;
+    const bit = bitOf[j] as number;
+    for (let i = 0; i < n; i++) if (((word[i] as number) & bit) !== 0) size++;
+  }
+  const users = emptyUsers(n);
+  const userKeys = sorted.keys;
+  const user = new Int32Array(size);
+  const campaign = new Uint16Array(size);
+  const copy = profileCopier(src, r.profiles, users);
+  let m = 0;
+  for (let u = 0; u < n; u++) {
+    const row = sorted.order[u] as number;
+    users.ids[u] = r.ids[row] as string;
+    users.hash[u] = hashes[row] as number;
+    if (r.hasProfile[row] === 1) copy(u, row);
+    for (let j = 0; j < passOf.length; j++)
+      if ((((r.words[wordOf[j] as number] as Int32Array)[row] as number) & (bitOf[j] as number)) !== 0) {
+        user[m] = u;
+        campaign[m] = passOf[j] as number;
+        m++;
+      }
+  }
+  return { users, userKeys, memberships: { size, user, campaign } };
 };
 
 /** Flattens the histories and points each user at theirs. */
@@ -235,8 +304,14 @@ const joinHistory = (src: MemberSource, users: Users, userKeys: Uint32Array, sal
 
 export const indexMembers = (src: MemberSource): { users: Users; memberships: Memberships } => {
   const salt = hashString(`order:${src.slotAt}`);
-  const { users, userKeys, memberships } = groupMembers(src, salt);
-  joinProfiles(src, users, userKeys, salt);
+  if (isRoster(src.members)) {
+    const grouped = groupRoster(src, src.members, salt);
+    joinHistory(src, grouped.users, grouped.userKeys, salt);
+    return { users: grouped.users, memberships: grouped.memberships };
+  }
+  if (src.profiles === null) throw new Error('indexMembers: member lists need profiles');
+  const { users, userKeys, memberships } = groupMembers(src, src.members, salt);
+  joinProfiles(src, src.profiles, users, userKeys, salt);
   joinHistory(src, users, userKeys, salt);
   return { users, memberships };
 };

@@ -202,7 +202,12 @@ class SlotPass {
       campaignIds: this.campaignIds,
       categories,
       members: input.members,
-      profiles: isProfileColumns(input.users) ? input.users : profileColumnsOf(input.users),
+      profiles:
+        input.users === null
+          ? null
+          : isProfileColumns(input.users)
+            ? input.users
+            : profileColumnsOf(input.users),
       history: input.history,
       zoneOf,
     });

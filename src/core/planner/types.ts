@@ -68,6 +68,29 @@ export interface ProfileColumns {
   timezones: readonly string[];
 }
 
+/**
+ * The slot's members as the shell reads a large slot from the warehouse: each distinct user once,
+ * the campaigns listing them as bits, their profile in the same row. A million members then cost
+ * a million ids, not a list per campaign plus the profiles' ids, and no join of the two.
+ */
+export interface Roster {
+  /**
+   * The campaigns the bits stand for: campaignIds[31 w + b] is bit b of words[w]. Bits of a
+   * campaign the slot does not plan (another run took it meanwhile) are ignored.
+   */
+  campaignIds: readonly string[];
+  /** Distinct user ids. */
+  ids: readonly string[];
+  /** words[w][i], bit b set: user i is a member of campaignIds[31 w + b]. */
+  words: readonly Int32Array[];
+  /** 1 when user i has a profile: row i of `profiles` (whose ids are these ids). */
+  hasProfile: Uint8Array;
+  profiles: ProfileColumns;
+}
+
+/** Bits of a Roster word (31: the words are signed 32-bit integers as DuckDB returns them). */
+export const ROSTER_WORD_BITS = 31;
+
 /** A message already sent or planned (the outbox), counted by the caps and re-eligibility. */
 export interface SentBefore {
   userId: string;
@@ -120,10 +143,13 @@ export interface PlanInput {
   /** The slot's instant (the injected clock). */
   slotAt: number;
   campaigns: PlanCampaign[];
-  /** Campaign id → its snapshot's members (user ids; a repeated id counts once). */
-  members: ReadonlyMap<string, readonly string[]>;
-  /** A member without a profile is skipped 'no_profile'. */
-  users: ReadonlyMap<string, PlanUser> | ProfileColumns;
+  /** Campaign id → its snapshot's members (user ids; a repeated id counts once); or a Roster. */
+  members: ReadonlyMap<string, readonly string[]> | Roster;
+  /**
+   * A member without a profile is skipped 'no_profile'. Null with a Roster, which holds the
+   * profiles itself.
+   */
+  users: ReadonlyMap<string, PlanUser> | ProfileColumns | null;
   /** User id → messages already sent or planned (any class, any campaign). */
   history: ReadonlyMap<string, readonly SentBefore[]>;
   policy: PlannerPolicy;
