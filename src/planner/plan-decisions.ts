@@ -65,10 +65,15 @@ export const writeDecisions = async (
   await warehouse.transaction(async (tx) => {
     console.error('tx start', (performance.now() - t0).toFixed(0), groups.length);
     for (const g of groups)
-      for (let i = 0; i < g.userIds.length; i += CHUNK)
+      for (let i = 0; i < g.userIds.length; i += CHUNK) {
+        const ids = g.userIds.slice(i, i + CHUNK);
+        // Ids joined by newlines split several times faster than JSON parses; an id that holds a
+        // newline itself sends its chunk as JSON.
+        const plain = !ids.some((id) => id.includes('\n'));
         await tx.run(
           `INSERT INTO plan_decision_groups (run_id, campaign_id, slot_at, decision, reason, detail, user_ids)
-           SELECT $1, $2, make_timestamp($3::BIGINT * 1000), $4, $5, $6, from_json($7, '["VARCHAR"]')`,
+           SELECT $1, $2, make_timestamp($3::BIGINT * 1000), $4, $5, $6,
+                  ${plain ? 'string_split($7, chr(10))' : `from_json($7, '["VARCHAR"]')`}`,
           [
             runIds.get(g.campaignId) ?? '',
             g.campaignId,
@@ -76,9 +81,10 @@ export const writeDecisions = async (
             g.decision,
             g.reason,
             g.detail,
-            JSON.stringify(g.userIds.slice(i, i + CHUNK)),
+            plain ? ids.join('\n') : JSON.stringify(ids),
           ],
         );
+      }
     console.error('inserted', (performance.now() - t0).toFixed(0));
   });
   console.error('committed', (performance.now() - t0).toFixed(0));
