@@ -192,12 +192,7 @@ export const runSlot = async (
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
-      beforeWrite: (r) => {
-        const t = performance.now();
-        const g = groupDecisions(r, ladderSkips);
-        console.error('grouped', (performance.now() - t).toFixed(0));
-        return writeDecisions(ctx.warehouse, g, runIds, slotAt);
-      },
+      beforeWrite: (r) => writeDecisions(ctx.warehouse, groupDecisions(r, ladderSkips), runIds, slotAt),
     });
     progress('writing', due.length + 2, due.length);
     tPlan = planMs;

@@ -68,6 +68,11 @@ export class Warehouse {
     const instance = await DuckDBInstance.create(path, {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      // DuckDB folds the WAL into the file when it passes this size, inside whichever commit
+      // crosses it. The default (16 MB) is less than one large slot writes (its snapshots and
+      // decisions), so the planner's commit paid a checkpoint of everything; the scheduler
+      // checkpoints after a slot instead (campaigns/scheduler.ts).
+      checkpoint_threshold: '64MB',
     });
     const writer = await instance.connect();
     for (const ddl of WAREHOUSE_DDL) await writer.run(ddl);
