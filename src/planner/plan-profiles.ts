@@ -45,32 +45,39 @@ const packedProfileSql = (first: number): string => {
      END`;
 };
 
-/**
- * Runs `sql(packed, next)` — a query returning `user_id` and `packed` (the expression given) plus
- * any other columns — and decodes the profiles. `next` is the first parameter number after the
- * dictionaries.
- */
-const readPacked = async (
+interface Dictionaries {
+  timezones: string[];
+  categories: string[];
+}
+
+const dictionaries = async (
   warehouse: Warehouse,
-  sql: (packed: string, next: number) => string,
-  params: readonly SqlParam[],
-  unsubscribed: OptOuts,
   campaignCategories: readonly string[],
-): Promise<{ columns: Record<string, unknown[]>; profiles: ProfileColumns; hasProfile: Uint8Array }> => {
-  const categories = [...new Set(campaignCategories)].slice(0, MAX_CATEGORIES);
+): Promise<Dictionaries> => {
   const tzRows = await warehouse.columns(
     'SELECT DISTINCT timezone FROM profiles WHERE timezone IS NOT NULL ORDER BY timezone',
   );
-  const timezones = [...((tzRows['timezone'] ?? []) as string[])];
-  const first = params.length + 1;
-  const columns = await warehouse.columns(sql(packedProfileSql(first), first + 3), [
-    ...params,
-    JSON.stringify(CHANNELS),
-    JSON.stringify(timezones.slice(0, TZ_OTHER - 1)),
-    JSON.stringify(categories),
-  ]);
-  const ids = (columns['user_id'] ?? []) as string[];
-  const packed = (columns['packed'] ?? []) as number[];
+  return {
+    timezones: [...((tzRows['timezone'] ?? []) as string[])],
+    categories: [...new Set(campaignCategories)].slice(0, MAX_CATEGORIES),
+  };
+};
+
+/** The dictionaries as the parameters `packedProfileSql` reads. */
+const dictionaryParams = (d: Dictionaries): SqlParam[] => [
+  JSON.stringify(CHANNELS),
+  JSON.stringify(d.timezones.slice(0, TZ_OTHER - 1)),
+  JSON.stringify(d.categories),
+];
+
+/** Packed profiles (NO_PROFILE: none) decoded into columns; zones the dictionary lacked read by id. */
+const decodeProfiles = async (
+  warehouse: Warehouse,
+  ids: string[],
+  packed: ArrayLike<number>,
+  d: Dictionaries,
+  unsubscribed: OptOuts,
+): Promise<{ profiles: ProfileColumns; hasProfile: Uint8Array }> => {
   const size = ids.length;
   const profiles: ProfileColumns = {
     ids,
@@ -78,9 +85,9 @@ const readPacked = async (
     optOut: new Uint8Array(size),
     preferred: new Int8Array(size),
     category: new Int16Array(size),
-    categories,
+    categories: d.categories,
     timezone: new Int16Array(size).fill(-1),
-    timezones,
+    timezones: d.timezones,
   };
   const hasProfile = new Uint8Array(size);
   const other: number[] = [];
@@ -101,7 +108,7 @@ const readPacked = async (
       if (u !== undefined) profiles.optOut[i] = u === 'all' ? ALL_CHANNELS : channelMaskOf(u);
     }
   if (other.length > 0) await readOtherZones(warehouse, profiles, other);
-  return { columns, profiles, hasProfile };
+  return { profiles, hasProfile };
 };
 
 const channelMaskOf = (channels: ReadonlySet<Channel>): number => {
@@ -144,22 +151,28 @@ export const planUsersByIds = async (
   userIds: readonly string[],
   unsubscribed: OptOuts,
   categories: readonly string[],
-): Promise<ProfileColumns> =>
-  (
-    await readPacked(
-      warehouse,
-      (packed) =>
-        `SELECT p.user_id, ${packed} AS packed FROM profiles p
-         WHERE p.user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-      [JSON.stringify(userIds)],
-      unsubscribed,
-      categories,
-    )
-  ).profiles;
+): Promise<ProfileColumns> => {
+  const d = await dictionaries(warehouse, categories);
+  const c = await warehouse.columns(
+    `SELECT p.user_id, ${packedProfileSql(2)} AS packed FROM profiles p
+     WHERE p.user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
+    [JSON.stringify(userIds), ...dictionaryParams(d)],
+  );
+  const ids = (c['user_id'] ?? []) as string[];
+  return (await decodeProfiles(warehouse, ids, (c['packed'] ?? []) as number[], d, unsubscribed)).profiles;
+};
+
+/** Text chunks the roster comes back in (DuckDB builds them in parallel). */
+const ROSTER_CHUNKS = 16;
 
 /**
  * A slot's members as a Roster, in one query: each distinct member of the snapshots once, the
  * campaigns whose snapshots list them as bits (31 a word), their packed profile beside them.
+ *
+ * The rows come back as text, a line per member — its words and packed profile as numbers, then
+ * its id — in a few large strings that JavaScript splits: handing over a million strings one by
+ * one cost the event loop several times the query. A member id holding a newline cannot travel
+ * so; then the rows come back as columns.
  */
 export const readRoster = async (
   warehouse: Warehouse,
@@ -167,32 +180,82 @@ export const readRoster = async (
   unsubscribed: OptOuts,
   categories: readonly string[],
 ): Promise<Roster> => {
-  const words = Math.ceil(snapshots.length / ROSTER_WORD_BITS);
-  const { columns, profiles, hasProfile } = await readPacked(
-    warehouse,
-    (packed) => {
-      const wordSql = Array.from({ length: words }, (_, w) => {
-        const cases = snapshots
-          .slice(w * ROSTER_WORD_BITS, (w + 1) * ROSTER_WORD_BITS)
-          .map((_, b) => `WHEN $${w * ROSTER_WORD_BITS + b + 1} THEN ${1 << b}`)
-          .join(' ');
-        return `bit_or(CASE snapshot_id ${cases} ELSE 0 END)::INTEGER AS w${w}`;
-      });
-      return `WITH m AS (
-          SELECT user_id, ${wordSql.join(', ')} FROM audience_snapshot_members
-          WHERE snapshot_id IN (${snapshots.map((_, i) => `$${i + 1}`).join(', ')})
-          GROUP BY user_id)
-        SELECT m.*, ${packed} AS packed FROM m LEFT JOIN profiles p ON p.user_id = m.user_id`;
-    },
-    snapshots.map((s) => s.snapshotId),
-    unsubscribed,
-    categories,
+  const nWords = Math.ceil(snapshots.length / ROSTER_WORD_BITS);
+  const d = await dictionaries(warehouse, categories);
+  const wordNames = Array.from({ length: nWords }, (_, w) => `w${w}`);
+  const wordSql = wordNames.map((name, w) => {
+    const cases = snapshots
+      .slice(w * ROSTER_WORD_BITS, (w + 1) * ROSTER_WORD_BITS)
+      .map((_, b) => `WHEN $${w * ROSTER_WORD_BITS + b + 1} THEN ${1 << b}`)
+      .join(' ');
+    return `bit_or(CASE snapshot_id ${cases} ELSE 0 END)::INTEGER AS ${name}`;
+  });
+  const rows = `WITH m AS (
+      SELECT user_id, ${wordSql.join(', ')} FROM audience_snapshot_members
+      WHERE snapshot_id IN (${snapshots.map((_, i) => `$${i + 1}`).join(', ')})
+      GROUP BY user_id),
+    r AS (SELECT m.*, ${packedProfileSql(snapshots.length + 1)} AS packed
+          FROM m LEFT JOIN profiles p ON p.user_id = m.user_id)`;
+  const params = [...snapshots.map((s) => s.snapshotId), ...dictionaryParams(d)];
+  const text = await warehouse.columns(
+    `${rows}
+     SELECT string_agg(concat_ws(',', ${[...wordNames, 'packed'].join(', ')}, user_id), chr(10)) AS lines,
+            bool_or(contains(user_id, chr(10))) AS unsafe
+     FROM r GROUP BY hash(user_id) % ${ROSTER_CHUNKS}`,
+    params,
   );
-  return {
-    campaignIds: snapshots.map((s) => s.campaignId),
-    ids: profiles.ids,
-    words: Array.from({ length: words }, (_, w) => Int32Array.from((columns[`w${w}`] ?? []) as number[])),
-    hasProfile,
-    profiles,
-  };
+  let ids: string[];
+  let packed: Int32Array;
+  let words: Int32Array[];
+  if (((text['unsafe'] ?? []) as boolean[]).some((u) => u)) {
+    const c = await warehouse.columns(`${rows} SELECT * FROM r`, params);
+    ids = (c['user_id'] ?? []) as string[];
+    packed = Int32Array.from((c['packed'] ?? []) as number[]);
+    words = wordNames.map((name) => Int32Array.from((c[name] ?? []) as number[]));
+  } else ({ ids, packed, words } = parseRosterLines((text['lines'] ?? []) as (string | null)[], nWords));
+  const { profiles, hasProfile } = await decodeProfiles(warehouse, ids, packed, d, unsubscribed);
+  return { campaignIds: snapshots.map((s) => s.campaignId), ids, words, hasProfile, profiles };
+};
+
+/** Lines `w0,…,packed,user id` (the id last: it may hold commas) into columns. */
+export const parseRosterLines = (
+  chunks: readonly (string | null)[],
+  nWords: number,
+): { ids: string[]; packed: Int32Array; words: Int32Array[] } => {
+  let size = 0;
+  for (const c of chunks)
+    if (c)
+      for (let i = c.indexOf('\n'); ; i = c.indexOf('\n', i + 1)) {
+        size++;
+        if (i < 0) break;
+      }
+  const ids = new Array<string>(size);
+  const packed = new Int32Array(size);
+  const words = Array.from({ length: nWords }, () => new Int32Array(size));
+  let row = 0;
+  for (const c of chunks) {
+    if (!c) continue;
+    let at = 0;
+    while (at <= c.length) {
+      let end = c.indexOf('\n', at);
+      if (end < 0) end = c.length;
+      let p = at;
+      for (let f = 0; f <= nWords; f++) {
+        // A decimal integer up to the comma, read digit by digit (no substring per field).
+        let v = 0;
+        let sign = 1;
+        if (c.charCodeAt(p) === 45) {
+          sign = -1;
+          p++;
+        }
+        for (let ch = c.charCodeAt(p); ch !== 44; ch = c.charCodeAt(++p)) v = v * 10 + (ch - 48);
+        p++;
+        if (f < nWords) (words[f] as Int32Array)[row] = sign * v;
+        else packed[row] = sign * v;
+      }
+      ids[row++] = c.slice(p, end);
+      at = end + 1;
+    }
+  }
+  return { ids, packed, words };
 };
