@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, type Channel } from '../src/core/channels/channels.ts';
 import type { PlanUser, ProfileColumns } from '../src/core/planner/types.ts';
-import { planUsersByIds } from '../src/planner/plan-profiles.ts';
+import { parseRosterLines, planUsersByIds, readRoster } from '../src/planner/plan-profiles.ts';
 import { openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
 
 /**
@@ -125,5 +125,63 @@ describe('planner profile reader', () => {
     const users = decode(cols);
     expect(users.size).toBe(2100);
     for (const [i, tz] of zones.entries()) expect(users.get(`u${i}`)?.timezone).toBe(tz);
+  });
+
+  it.each([
+    ['text chunks', ['a', 'b,with,commas', '中文']],
+    ['columns (an id holds a newline)', ['a', 'b,with,commas', 'new\nline']],
+  ])(
+    'reads a roster through %s: each member once, campaign bits, profiles in the same row',
+    async (_, ids) => {
+      const s = await openScenario();
+      store = s;
+      const [a, b, c] = ids as [string, string, string];
+      await seed(s.warehouse, [
+        profile(a, NOW, { timezone: 'Asia/Shanghai', push_token: 't' }),
+        profile(b, NOW, { phone: '13800000002', consent_sms: true }),
+      ]);
+      // 33 snapshots: campaign k lists a when k is even, b when k % 3 == 0, c (no profile) for k = 32.
+      const snapshots = Array.from({ length: 33 }, (_, k) => ({ campaignId: `c${k}`, snapshotId: `s${k}` }));
+      for (const [k, snap] of snapshots.entries()) {
+        const members = [
+          ...(k % 2 === 0 ? [a] : []),
+          ...(k % 3 === 0 ? [b] : []),
+          ...(k === 32 ? [c, c] : []),
+        ];
+        for (const m of members)
+          await s.warehouse.write('INSERT INTO audience_snapshot_members VALUES ($1, $2)', [
+            snap.snapshotId,
+            m,
+          ]);
+      }
+      const r = await readRoster(s.warehouse, snapshots, new Map([[b, 'all']]), []);
+      expect([...r.ids].sort()).toEqual([...ids].sort());
+      expect(r.words).toHaveLength(2);
+      const campaignsOf = (id: string) => {
+        const i = r.ids.indexOf(id);
+        return snapshots
+          .filter(
+            (_, k) => (((r.words[Math.floor(k / 31)] as Int32Array)[i] as number) & (1 << (k % 31))) !== 0,
+          )
+          .map((x) => x.campaignId);
+      };
+      expect(campaignsOf(a)).toEqual(snapshots.filter((_, k) => k % 2 === 0).map((x) => x.campaignId));
+      expect(campaignsOf(b)).toEqual(snapshots.filter((_, k) => k % 3 === 0).map((x) => x.campaignId));
+      expect(campaignsOf(c)).toEqual(['c32']);
+      const users = decode(r.profiles);
+      const row = (id: string) => r.ids.indexOf(id);
+      expect([r.hasProfile[row(a)], r.hasProfile[row(b)], r.hasProfile[row(c)]]).toEqual([1, 1, 0]);
+      expect(users.get(a)).toMatchObject({ timezone: 'Asia/Shanghai', optOut: [] });
+      expect(users.get(a)?.reachable).toMatchObject({ push: true, sms: false });
+      expect(users.get(b)).toMatchObject({ timezone: null, optOut: [...CHANNELS] });
+      expect(users.get(b)?.reachable).toMatchObject({ push: false, sms: true });
+    },
+  );
+
+  it('parses roster lines: numbers first, the id (commas and all) last, negative numbers', () => {
+    const r = parseRosterLines(['5,-1,a,b\n0,130,x', null, '7,12,'], 1);
+    expect(r.ids).toEqual(['a,b', 'x', '']);
+    expect([...(r.words[0] as Int32Array)]).toEqual([5, 0, 7]);
+    expect([...r.packed]).toEqual([-1, 130, 12]);
   });
 });
