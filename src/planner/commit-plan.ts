@@ -136,10 +136,6 @@ export const planAndWrite = async (
   // under a COPY still running on its connection.
   const settled = await Promise.allSettled([
     (async () => {
-      await o.beforeWrite?.(result);
-      decisionsMs = performance.now() - t;
-    })(),
-    (async () => {
       const campaigns = o.batches.map((b) => b.campaign);
       if (result.messages.length <= (o.inlineLimit ?? INLINE_LIMIT))
         await writeOutbox(tx, o.workspaceId, result, campaigns, o.at);
@@ -150,6 +146,12 @@ export const planAndWrite = async (
       }
       await issueOffers(tx, o, result);
       outboxMs = performance.now() - t;
+    })(),
+    // Second: the outbox's rows are shaped (JavaScript) and handed to PostgreSQL first, then the
+    // decisions to DuckDB, so neither engine waits on the other's JavaScript.
+    (async () => {
+      await o.beforeWrite?.(result);
+      decisionsMs = performance.now() - t;
     })(),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
