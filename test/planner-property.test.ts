@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Channel } from '../src/core/channels/channels.ts';
 import { planSlot } from '../src/core/planner/plan-slot.ts';
 import { rosterOf } from '../src/core/planner/roster.ts';
+import { skipGroupsOf } from '../src/core/planner/skip-log.ts';
 import type {
   CapRule,
   LocalRange,
@@ -458,6 +459,24 @@ describe('planner properties', () => {
         expect(roster.words).toHaveLength(Math.ceil(members.size / 31));
         const viaRoster = planSlot({ ...shuffledInput, members: roster, users: null });
         expect(JSON.stringify(viaRoster)).toBe(JSON.stringify(planSlot(input)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('groups its skips (for the warehouse) exactly as it lists them', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const r = planSlot(input);
+        const groups = skipGroupsOf(r) ?? [];
+        const fromGroups = groups.flatMap((g) =>
+          g.userIds.map((u) => `${g.campaignId}|${u}|${g.reason}|${g.detail}`),
+        );
+        const listed = r.skipped.map((x) => `${x.campaignId}|${x.userId}|${x.reason}|${x.detail}`);
+        expect(fromGroups.sort()).toEqual(listed.sort());
+        expect(new Set(groups.map((g) => `${g.campaignId}|${g.reason}|${g.detail}`)).size).toBe(
+          groups.length,
+        );
       }),
       { numRuns: RUNS },
     );

@@ -1,3 +1,4 @@
+import { skipGroupsOf } from '../core/planner/skip-log.ts';
 import type { PlanResult } from '../core/planner/types.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
@@ -26,13 +27,12 @@ export const groupDecisions = (
   const out: DecisionGroup[] = [];
   // campaign → decision + reason → detail → group; Map keys, not concatenated strings, per row.
   const index = new Map<string, Map<string, Map<string | null, DecisionGroup>>>();
-  const add = (
+  const groupOf = (
     campaignId: string,
     decision: DecisionGroup['decision'],
     reason: string | null,
     detail: string | null,
-    userId: string,
-  ) => {
+  ): DecisionGroup => {
     let byReason = index.get(campaignId);
     if (!byReason) index.set(campaignId, (byReason = new Map()));
     const rk = decision === 'holdout' ? `h:${reason ?? ''}` : (reason ?? '');
@@ -44,10 +44,25 @@ export const groupDecisions = (
       byDetail.set(detail, g);
       out.push(g);
     }
-    g.userIds.push(userId);
+    return g;
   };
+  const add = (
+    campaignId: string,
+    decision: DecisionGroup['decision'],
+    reason: string | null,
+    detail: string | null,
+    userId: string,
+  ) => groupOf(campaignId, decision, reason, detail).userIds.push(userId);
   for (const h of result.holdout) add(h.campaignId, 'holdout', h.reason ?? null, null, h.userId);
-  for (const s of result.skipped) add(s.campaignId, 'skipped', s.reason, s.detail, s.userId);
+  // A planner result groups its own skips without making an object per skip (skip-log.ts).
+  const logged = skipGroupsOf(result);
+  if (logged)
+    for (const l of logged) {
+      const g = groupOf(l.campaignId, 'skipped', l.reason, l.detail);
+      if (g.userIds.length === 0) g.userIds = l.userIds;
+      else for (const id of l.userIds) g.userIds.push(id);
+    }
+  else for (const s of result.skipped) add(s.campaignId, 'skipped', s.reason, s.detail, s.userId);
   for (const s of extraSkips) add(s.campaignId, 'skipped', s.reason, null, s.userId);
   return out;
 };

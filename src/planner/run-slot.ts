@@ -15,7 +15,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from './commit-plan.ts';
-import { groupDecisions, writeDecisions } from './plan-decisions.ts';
+import { groupDecisions, writeDecisions, type DecisionGroup } from './plan-decisions.ts';
 import { snapshotWho, userValuesCents } from './plan-inputs.ts';
 import { readRoster } from './plan-profiles.ts';
 import { ROSTER_WORD_BITS } from '../core/planner/types.ts';
@@ -175,6 +175,7 @@ export const runSlot = async (
     const runIds = new Map(still.map((c) => [c.id, runIdOf(c.id, owed.get(c.id) ?? slotAt)]));
     const at = ctx.clock();
     const tw0 = performance.now();
+    let decisions: DecisionGroup[] = [];
     const { result, planMs, decisionsMs, outboxMs } = await planAndWrite(tx, {
       workspaceId,
       slotAt,
@@ -192,7 +193,10 @@ export const runSlot = async (
       at,
       warehouse: ctx.warehouse,
       ...(options.inlineLimit === undefined ? {} : { inlineLimit: options.inlineLimit }),
-      beforeWrite: (r) => writeDecisions(ctx.warehouse, groupDecisions(r, ladderSkips), runIds, slotAt),
+      beforeWrite: (r) => {
+        decisions = groupDecisions(r, ladderSkips);
+        return writeDecisions(ctx.warehouse, decisions, runIds, slotAt);
+      },
     });
     progress('writing', due.length + 2, due.length);
     tPlan = planMs;
@@ -210,17 +214,18 @@ export const runSlot = async (
       const t = tally.get(m.campaignId);
       if (t) t.messages++;
     }
-    for (const h of result.holdout) {
-      const t = tally.get(h.campaignId);
-      if (t) t.holdout++;
-    }
-    for (const list of [result.skipped, ladderSkips])
-      for (const s of list) {
-        const t = tally.get(s.campaignId);
-        if (!t) continue;
-        t.skipped++;
-        t.reasons[s.reason] = (t.reasons[s.reason] ?? 0) + 1;
+    // Holdouts and skips (the ladder's too) as grouped for the warehouse: counted a group at a time.
+    for (const g of decisions) {
+      const t = tally.get(g.campaignId);
+      if (!t) continue;
+      const n = g.userIds.length;
+      if (g.decision === 'holdout') t.holdout += n;
+      else {
+        t.skipped += n;
+        const reason = g.reason ?? '';
+        t.reasons[reason] = (t.reasons[reason] ?? 0) + n;
       }
+    }
     const out: CampaignRunReport[] = [];
     for (const c of still) {
       const runId = runIds.get(c.id) ?? '';

@@ -10,6 +10,7 @@ import {
   type UserMessages,
 } from './caps.ts';
 import { checkPlanInput } from './check-input.ts';
+import { SkipLog, withSkipLog } from './skip-log.ts';
 import { comparePrecedence, orderContenders, preferenceScore, tiersOf } from './conflicts.ts';
 import { channelOrders, DAY_MS, reachBlock, reEligible } from './eligibility.ts';
 import { hashString, mix } from './hash.ts';
@@ -31,7 +32,6 @@ import {
   type PlannedMessage,
   type PlanResult,
   type SkipReason,
-  type Skipped,
 } from './types.ts';
 
 /**
@@ -69,6 +69,8 @@ interface Prepared {
   keyPrefix: string;
   /** Index of the campaign's category in the pass's list. */
   category: number;
+  /** Index of the campaign in the pass's (precedence) order. */
+  index: number;
   unreachable: string;
   reEligibility: string;
 }
@@ -118,6 +120,7 @@ const prepare = (c: PlanCampaign): Prepared => {
     conflictSalt: hashString(`conflict:${c.id}`),
     keyPrefix: `${c.id}:${c.runId}:${c.step}:`,
     category: -1,
+    index: -1,
     unreachable: `no contact or consent on ${c.channels.join(', ')}`,
     reEligibility: `got this campaign less than ${days} days before or after the send time`,
   };
@@ -126,7 +129,7 @@ const prepare = (c: PlanCampaign): Prepared => {
 class SlotPass {
   readonly messages: PlannedMessage[] = [];
   readonly holdout: PlanResult['holdout'] = [];
-  readonly skipped: Skipped[] = [];
+  readonly skips: SkipLog;
   readonly ledger: Ledger;
   private readonly slotAt: number;
   private readonly maxMarketing: number;
@@ -171,6 +174,7 @@ class SlotPass {
     this.globalControlShare = policy.globalControlShare ?? 0;
     this.campaigns = input.campaigns.map(prepare).sort((a, b) => comparePrecedence(a.c, b.c));
     this.campaignIds = this.campaigns.map((p) => p.c.id);
+    this.campaigns.forEach((p, k) => (p.index = k));
     this.ledger = new Ledger(
       this.campaigns.map((p) => p.c),
       policy,
@@ -212,6 +216,7 @@ class SlotPass {
       zoneOf,
     });
     this.users = indexed.users;
+    this.skips = new SkipLog(this.campaignIds, this.users.ids);
     this.memberships = indexed.memberships;
     this.plannedHead = new Int32Array(this.users.size).fill(-1);
     this.marketingCount = new Uint16Array(this.users.size);
@@ -473,12 +478,7 @@ class SlotPass {
   }
 
   private skip(p: Prepared, u: number, reason: number, detail: string | null): void {
-    this.skipped.push({
-      campaignId: p.c.id,
-      userId: this.users.ids[u] as string,
-      reason: SKIP_REASONS[reason] as SkipReason,
-      detail,
-    });
+    this.skips.add(p.index, u, reason, detail);
   }
 
   private plan(
@@ -518,5 +518,6 @@ export const planSlot = (input: PlanInput): PlanResult => {
   checkPlanInput(input);
   const pass = new SlotPass(input);
   pass.run();
-  return { messages: pass.messages, holdout: pass.holdout, skipped: pass.skipped, ...pass.ledger.totals() };
+  const result = { messages: pass.messages, holdout: pass.holdout, ...pass.ledger.totals() };
+  return withSkipLog(result, pass.skips);
 };
