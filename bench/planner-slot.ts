@@ -4,6 +4,7 @@ import { createSavedAudience } from '../src/audience/saved-audiences.ts';
 import { createCampaignAs, reviewCampaignAs, submitCampaignAs } from '../src/campaigns/campaigns.ts';
 import type { Actor } from '../src/core/auth/roles.ts';
 import { OUTBOX_COLUMNS } from '../src/planner/outbox.ts';
+import { expandDueBatches } from '../src/planner/outbox-batches.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
@@ -22,9 +23,35 @@ export interface PlannerSlotBench {
   skipped: number;
   skipReasons: Record<string, number>;
   ms: { snapshots: number; inputs: number; plan: number; write: number; total: number };
+  /** Expanding the slot's batches into outbox rows afterwards (delivery's work, not the plan's). */
+  expandMs: number;
+  /** Totals of every run, when this is the median of several. */
+  runsMs: number[];
   /** Baseline: the same number of outbox rows written with no decisions at all. */
   baselineWriteMs: number;
 }
+
+/**
+ * The slot `runs` times (each with fresh campaigns in a fresh control-plane schema) and the run
+ * with the median total, with every run's total: a 2-core machine's disks and neighbours move a
+ * single run by a second either way.
+ */
+export const benchPlannerSlotMedian = async (
+  warehousePath: string,
+  now: number,
+  o: { postgresUrl?: string; log?: (s: string) => void } = {},
+  runs = 3,
+): Promise<PlannerSlotBench> => {
+  const all: PlannerSlotBench[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await benchPlannerSlot(warehousePath, now, o);
+    o.log?.(`    run ${i + 1}: ${(r.ms.total / 1000).toFixed(2)} s`);
+    all.push(r);
+  }
+  const sorted = [...all].sort((a, b) => a.ms.total - b.ms.total);
+  const median = sorted[Math.floor(sorted.length / 2)] as PlannerSlotBench;
+  return { ...median, runsMs: all.map((r) => r.ms.total) };
+};
 
 const CONTENT = [
   { channel: 'push', title: '好久不见', body: '您的专属福利已到账', landingUrl: 'https://example.com/h5' },
@@ -114,6 +141,15 @@ export const benchPlannerSlot = async (
       for (const [k, n] of Object.entries(c.skipReasons)) skipReasons[k] = (skipReasons[k] ?? 0) + n;
     const messages = sum((c) => c.messages);
 
+    // What the slot left to delivery: its batches expanded into outbox rows, as the workers do
+    // (ahead of sending, a batch at a time); timed here all at once, and checked complete.
+    const te = performance.now();
+    while ((await expandDueBatches(control, now + 365 * 86_400_000, 8)) > 0);
+    const expandMs = performance.now() - te;
+    const [outboxRows] = await control.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
+    if (Number(outboxRows?.n) !== messages)
+      throw new Error(`expanded ${outboxRows?.n} outbox rows for ${messages} planned messages`);
+
     // Baseline: the same number of rows into an outbox-shaped table with COPY, as writeOutbox
     // does, with no decisions at all: the floor the control plane puts under any planner.
     await control.query('CREATE TABLE outbox_baseline (LIKE outbox INCLUDING ALL)');
@@ -150,6 +186,8 @@ export const benchPlannerSlot = async (
       skipped: sum((c) => c.skipped),
       skipReasons,
       ms: report.ms,
+      expandMs,
+      runsMs: [report.ms.total],
       baselineWriteMs,
     };
   } finally {
@@ -162,7 +200,7 @@ export const benchPlannerSlot = async (
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const plannerBenchRows = (r: PlannerSlotBench, size: string): string[] => [
-  `| Planning one slot, \`rekindle plan\` (${r.campaigns} competing campaigns, default caps and quiet hours, 10 % holdout, A/B; control plane on ${r.backend}) | \`${size}\`: ${fmt(r.users)} users, ${fmt(r.recipients)} snapshot members | **${(r.ms.total / 1000).toFixed(1)} s** (snapshots ${(r.ms.snapshots / 1000).toFixed(1)} s, inputs ${(r.ms.inputs / 1000).toFixed(1)} s, planner ${(r.ms.plan / 1000).toFixed(1)} s, outbox + decisions ${(r.ms.write / 1000).toFixed(1)} s) → ${fmt(r.messages)} messages, ${fmt(r.holdout)} held out, ${fmt(r.skipped)} skipped | the same number of outbox rows written with no decisions: ${(r.baselineWriteMs / 1000).toFixed(1)} s | ${(r.ms.total / r.baselineWriteMs).toFixed(1)}× | < 5 s |`,
+  `| Planning one slot, \`rekindle plan\` (${r.campaigns} competing campaigns, default caps and quiet hours, 10 % holdout, A/B; control plane on ${r.backend}) | \`${size}\`: ${fmt(r.users)} users, ${fmt(r.recipients)} snapshot members | **${(r.ms.total / 1000).toFixed(1)} s**${r.runsMs.length > 1 ? ` (median of ${r.runsMs.length} runs: ${r.runsMs.map((t) => (t / 1000).toFixed(1)).join(', ')} s)` : ''}: snapshots ${(r.ms.snapshots / 1000).toFixed(1)} s, inputs ${(r.ms.inputs / 1000).toFixed(1)} s, planner ${(r.ms.plan / 1000).toFixed(1)} s, outbox batches + decisions ${(r.ms.write / 1000).toFixed(1)} s → ${fmt(r.messages)} messages, ${fmt(r.holdout)} held out, ${fmt(r.skipped)} skipped; afterwards delivery expands the batches into outbox rows: ${(r.expandMs / 1000).toFixed(1)} s | the same number of outbox rows written with no decisions: ${(r.baselineWriteMs / 1000).toFixed(1)} s | ${(r.ms.total / r.baselineWriteMs).toFixed(1)}× | < 5 s |`,
 ];
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

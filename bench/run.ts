@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
-import { benchPlannerSlot, plannerBenchRows } from './planner-slot.ts';
+import { benchPlannerSlotMedian, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchClicks, clickBenchRows } from './clicks.ts';
 import { benchCompaction } from './compaction.ts';
@@ -76,7 +76,7 @@ if (process.env['BENCH_ONLY'] === 'campaigns') {
   const now = Date.UTC(2026, 10, 1);
   const path = await generatedLarge(now);
   log('planning a slot of three campaigns…');
-  const slot = await benchPlannerSlot(path, now + 2 * 3_600_000, { postgresUrl: pgUrl, log });
+  const slot = await benchPlannerSlotMedian(path, now + 2 * 3_600_000, { postgresUrl: pgUrl, log });
   log(`    ${(slot.ms.total / 1000).toFixed(1)} s`);
   log('triggered campaign latency…');
   const trig = await benchTriggerLatency(join(work, 'trigger'), quick ? 200 : 1000);
@@ -168,7 +168,7 @@ const { aud, compaction, service, churn, slot } = await (async () => {
     log('7/9 churn model: train, score…');
     const churn = await benchChurnOnWarehouse(imp.warehousePath, imp.now, log);
     log('8/9 planning a slot of three campaigns…');
-    const slot = await benchPlannerSlot(imp.warehousePath, imp.now + 2 * 3_600_000, {
+    const slot = await benchPlannerSlotMedian(imp.warehousePath, imp.now + 2 * 3_600_000, {
       postgresUrl: pgUrl,
       log,
     });

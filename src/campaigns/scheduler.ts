@@ -42,6 +42,10 @@ export const startCampaignScheduler = (
     const due = await dueCampaigns(ctx.control, workspaceId, now);
     const report = due.length === 0 ? null : await runSlot(ctx, workspaceId, now, { campaigns: due });
     for (const c of report?.campaigns ?? []) options.log.info({ ...c }, 'campaign slot planned');
+    // The slot is committed; fold its snapshots and decisions from the warehouse's WAL into the
+    // file now, rather than in the middle of the next writer's commit (warehouse.ts). A running
+    // query makes DuckDB refuse; then its own threshold does it later.
+    if (report && report.campaigns.length > 0) await ctx.warehouse.checkpoint().catch(() => undefined);
     // Recall ladders: escalate the non-responders whose wait is over.
     for (const f of await planLadderFollowUps(ctx, workspaceId))
       if (f.sent + f.skipped > 0) options.log.info({ ...f }, 'ladder follow-ups planned');

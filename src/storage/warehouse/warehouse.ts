@@ -70,7 +70,7 @@ export class Warehouse {
       autoload_known_extensions: 'false',
       // DuckDB folds the WAL into the file when it passes this size, inside whichever commit
       // crosses it. The default (16 MB) is less than one large slot writes (its snapshots and
-      // decisions), so the planner's commit paid a checkpoint of everything; the scheduler
+      // decisions), so the planner's own commit paid a checkpoint of everything; the scheduler
       // checkpoints after a slot instead (campaigns/scheduler.ts).
       checkpoint_threshold: '64MB',
     });
