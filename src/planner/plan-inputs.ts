@@ -98,8 +98,17 @@ export const outboxHistory = async (
     class: string;
     send_at: Date;
   }>(
-    `SELECT user_id, campaign_id, channel, class, send_at FROM planned_messages
-     WHERE workspace_id = $1 AND send_at >= $2 AND status <> 'cancelled'${users ? ' AND user_id = ANY($3::text[])' : ''}`,
+    users
+      ? // A few users (a trigger): the outbox by its user index, and only the batches that hold
+        // one of them (`&&` on the arrays) unpacked, not every batch of a large slot.
+        `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
+         WHERE workspace_id = $1 AND send_at >= $2 AND user_id = ANY($3::text[])
+         UNION ALL
+         SELECT u.user_id, b.campaign_id, b.channel, b.class, b.send_at
+         FROM outbox_batches b CROSS JOIN LATERAL unnest(b.user_ids) AS u(user_id)
+         WHERE b.workspace_id = $1 AND b.send_at >= $2 AND b.user_ids && $3::text[] AND u.user_id = ANY($3::text[])`
+      : `SELECT user_id, campaign_id, channel, class, send_at FROM planned_messages
+         WHERE workspace_id = $1 AND send_at >= $2`,
     users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
   );
   const out = new Map<string, SentBefore[]>();
