@@ -82,8 +82,23 @@ const BATCH_COLUMNS = [
   'user_ids',
 ] as const;
 
-/** A PostgreSQL array literal of text: every element quoted, `\` and `"` escaped. */
+/** Whether a PostgreSQL array element must be quoted: empty, NULL, or a delimiter, quote, backslash or space in it. */
+const needsQuotes = (v: string): boolean => {
+  if (v.length === 0 || (v.length === 4 && v.toLowerCase() === 'null')) return true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // { } , " \ and whitespace (space, tab, newlines, and the rest PostgreSQL trims)
+    if (c === 123 || c === 125 || c === 44 || c === 34 || c === 92 || c <= 32) return true;
+  }
+  return false;
+};
+
+/**
+ * A PostgreSQL array literal of text. Plain ids (the usual case) are joined as they are; if any
+ * id needs it, every element is quoted with `\\` and `"` escaped.
+ */
 export const textArrayLiteral = (items: readonly string[]): string => {
+  if (!items.some(needsQuotes)) return `{${items.join(',')}}`;
   let s = '{';
   for (let i = 0; i < items.length; i++) {
     const v = items[i] as string;
