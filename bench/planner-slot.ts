@@ -44,13 +44,20 @@ export const benchPlannerSlotMedian = async (
 ): Promise<PlannerSlotBench> => {
   const all: PlannerSlotBench[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = await benchPlannerSlot(warehousePath, now, o);
+    // The expansion and the baseline write much; they run once, after the last plan.
+    const r = await benchPlannerSlot(warehousePath, now, { ...o, extras: i === runs - 1 });
     o.log?.(`    run ${i + 1}: ${(r.ms.total / 1000).toFixed(2)} s`);
     all.push(r);
   }
   const sorted = [...all].sort((a, b) => a.ms.total - b.ms.total);
   const median = sorted[Math.floor(sorted.length / 2)] as PlannerSlotBench;
-  return { ...median, runsMs: all.map((r) => r.ms.total) };
+  const last = all[all.length - 1] as PlannerSlotBench;
+  return {
+    ...median,
+    expandMs: last.expandMs,
+    baselineWriteMs: last.baselineWriteMs,
+    runsMs: all.map((r) => r.ms.total),
+  };
 };
 
 const CONTENT = [
@@ -58,6 +65,36 @@ const CONTENT = [
   { channel: 'sms', text: '您的专属券已到账 https://example.com/h5 回T退订', signature: '【Rekindle】' },
   { channel: 'email', subject: '我们想念您', html: '<p>回来看看 {{unsubscribe_url}}</p>' },
 ];
+
+/**
+ * Baseline: the same number of rows into an outbox-shaped table with COPY, as writeOutbox does,
+ * with no decisions at all: the floor the control plane puts under writing every message as a row.
+ */
+const baselineWrite = async (control: SqlClient, messages: number, now: number): Promise<number> => {
+  await control.query('CREATE TABLE outbox_baseline (LIKE outbox INCLUDING ALL)');
+  const tb = performance.now();
+  const stamp = new Date(now).toISOString();
+  for (let i = 0; i < messages; i += 100_000) {
+    let csv = '';
+    for (let k = i; k < Math.min(messages, i + 100_000); k++)
+      csv += csvRow([
+        `c:r:0:u${k}`,
+        'default',
+        'c',
+        'r',
+        '0',
+        `u${k}`,
+        'push',
+        'marketing',
+        null,
+        stamp,
+        0,
+        stamp,
+      ]);
+    await control.copyCsv('outbox_baseline', OUTBOX_COLUMNS, csv);
+  }
+  return performance.now() - tb;
+};
 
 /**
  * A 1 M-recipient slot on the `large` warehouse: three competing campaigns (everyone with a
@@ -68,7 +105,12 @@ const CONTENT = [
 export const benchPlannerSlot = async (
   warehousePath: string,
   now: number,
-  o: { postgresUrl?: string; log?: (s: string) => void } = {},
+  o: {
+    postgresUrl?: string;
+    log?: (s: string) => void;
+    /** Also time the expansion of the batches and the baseline (default true). */
+    extras?: boolean;
+  } = {},
 ): Promise<PlannerSlotBench> => {
   const log = o.log ?? (() => undefined);
   const warehouse = await Warehouse.open(warehousePath);
@@ -143,38 +185,18 @@ export const benchPlannerSlot = async (
 
     // What the slot left to delivery: its batches expanded into outbox rows, as the workers do
     // (ahead of sending, a batch at a time); timed here all at once, and checked complete.
-    const te = performance.now();
-    while ((await expandDueBatches(control, now + 365 * 86_400_000, 8)) > 0);
-    const expandMs = performance.now() - te;
-    const [outboxRows] = await control.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
-    if (Number(outboxRows?.n) !== messages)
-      throw new Error(`expanded ${outboxRows?.n} outbox rows for ${messages} planned messages`);
-
-    // Baseline: the same number of rows into an outbox-shaped table with COPY, as writeOutbox
-    // does, with no decisions at all: the floor the control plane puts under any planner.
-    await control.query('CREATE TABLE outbox_baseline (LIKE outbox INCLUDING ALL)');
-    const tb = performance.now();
-    const stamp = new Date(now).toISOString();
-    for (let i = 0; i < messages; i += 100_000) {
-      let csv = '';
-      for (let k = i; k < Math.min(messages, i + 100_000); k++)
-        csv += csvRow([
-          `c:r:0:u${k}`,
-          'default',
-          'c',
-          'r',
-          '0',
-          `u${k}`,
-          'push',
-          'marketing',
-          null,
-          stamp,
-          0,
-          stamp,
-        ]);
-      await control.copyCsv('outbox_baseline', OUTBOX_COLUMNS, csv);
+    let expandMs = 0;
+    let baselineWriteMs = 0;
+    if (o.extras !== false) {
+      const te = performance.now();
+      while ((await expandDueBatches(control, now + 365 * 86_400_000, 8)) > 0);
+      expandMs = performance.now() - te;
+      const [outboxRows] = await control.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
+      if (Number(outboxRows?.n) !== messages)
+        throw new Error(`expanded ${outboxRows?.n} outbox rows for ${messages} planned messages`);
+      baselineWriteMs = await baselineWrite(control, messages, now);
     }
-    const baselineWriteMs = performance.now() - tb;
+
     const users = Number(await warehouse.scalar('SELECT count(*) FROM profiles'));
     return {
       backend: o.postgresUrl ? 'PostgreSQL' : 'PGlite',
@@ -191,6 +213,16 @@ export const benchPlannerSlot = async (
       baselineWriteMs,
     };
   } finally {
+    // The run's snapshots and decisions leave the warehouse, so every run starts from the same data.
+    const runs = await control
+      .query<{ id: string; snapshot_id: string }>('SELECT id, snapshot_id FROM campaign_runs')
+      .catch(() => []);
+    for (const r of runs) {
+      await warehouse.write('DELETE FROM audience_snapshot_members WHERE snapshot_id = $1', [r.snapshot_id]);
+      await warehouse.write('DELETE FROM plan_decision_groups WHERE run_id = $1', [r.id]);
+    }
+    // As the scheduler does after a slot: the WAL folded into the file, off the clock.
+    await warehouse.checkpoint().catch(() => undefined);
     if (o.postgresUrl) await control.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await control.close();
     warehouse.close();
