@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSavedAudience } from '../src/audience/saved-audiences.ts';
-import {
-  cancelCampaignAs,
-  createCampaignAs,
-  reviewCampaignAs,
-  submitCampaignAs,
-} from '../src/campaigns/campaigns.ts';
-import type { Actor } from '../src/core/auth/roles.ts';
+import { cancelCampaignAs } from '../src/campaigns/campaigns.ts';
 import type { PlannedMessage } from '../src/core/planner/types.ts';
 import { batchesOf, expandDueBatches, writeOutboxBatches } from '../src/planner/outbox-batches.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { plannedSpendSql } from '../src/storage/control/planned-spend.ts';
-import { createUser } from '../src/storage/control/users.ts';
+import { approvedCampaign, distributionUsers, plannerActors } from './support/planner-scenario.ts';
 import { openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
 
 /**
@@ -39,28 +33,16 @@ const setup = async () => {
   const s = await openScenario();
   stores.push(s);
   s.setNow(NOW - HOUR + 60_000);
-  const base = { acquisition_channel: 'distribution', timezone: 'Asia/Shanghai' } as const;
   await seed(s.warehouse, [
-    profile('u1', NOW - 100 * 24 * HOUR, {
-      ...base,
-      phone: '13800000001',
+    ...distributionUsers(NOW),
+    profile('u6', NOW - 100 * 24 * HOUR, {
+      acquisition_channel: 'distribution',
+      timezone: 'Asia/Shanghai',
+      phone: '13800000006',
       consent_sms: true,
-      push_token: 't1',
     }),
-    profile('u2', NOW - 100 * 24 * HOUR, { ...base, push_token: 't2' }),
-    profile('u3', NOW - 100 * 24 * HOUR, { ...base, timezone: 'America/New_York', push_token: 't3' }),
-    profile('u4', NOW - 100 * 24 * HOUR, { ...base, push_token: 't4' }),
-    profile('u5', NOW - 100 * 24 * HOUR, { ...base }),
-    profile('u6', NOW - 100 * 24 * HOUR, { ...base, phone: '13800000006', consent_sms: true }),
   ]);
-  const make = async (name: string, role: Actor['role']): Promise<Actor> => {
-    const u = await createUser(s.control, { name, role });
-    if (!u.ok) throw new Error('user exists');
-    return { userId: u.value.id, workspaceId: 'default', name, role };
-  };
-  const op = await make('olga', 'operator');
-  const rev = await make('rita', 'reviewer');
-  const admin = await make('adam', 'admin');
+  const { op, rev, admin } = await plannerActors(s.control);
   await setChannelQuotaAs(s, admin, { channel: 'sms', quota: 1000, costCents: 5 });
   await recordUnsubscribeAs(s, op, { userId: 'u4', channel: 'all', source: 'reply TD' });
   const aud = await createSavedAudience(s, op, {
@@ -68,17 +50,8 @@ const setup = async () => {
     definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
   });
   if (!aud.ok) throw new Error('audience');
-  const approved = async (name: string, definition: Record<string, unknown>) => {
-    const c = await createCampaignAs(s, op, {
-      name,
-      definition: { audienceId: aud.value.id, holdoutShare: 0, ...definition },
-    });
-    if (!c.ok) throw new Error(JSON.stringify(c.error));
-    await submitCampaignAs(s, op, c.value.id, 1);
-    const r = await reviewCampaignAs(s, rev, c.value.id, { decision: 'approve', version: 1 });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
-    return r.value;
-  };
+  const approved = (name: string, definition: Record<string, unknown>) =>
+    approvedCampaign(s, { op, rev }, name, { audienceId: aud.value.id, holdoutShare: 0, ...definition });
   const hi = await approved('High', {
     timing: { kind: 'one_off', at: new Date(NOW).toISOString() },
     channels: ['sms', 'push'],

@@ -6,15 +6,20 @@ import { estimateCampaignAs, previewCampaignAs } from '../src/campaigns/estimate
 import { planLadderFollowUps } from '../src/campaigns/ladder-follow-ups.ts';
 import { redeemOfferAs } from '../src/campaigns/offers.ts';
 import { triggerTick } from '../src/campaigns/triggers.ts';
-import type { Actor } from '../src/core/auth/roles.ts';
 import type { EventRow } from '../src/core/events/rows.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient } from '../src/storage/control/sql-client.ts';
-import { createUser } from '../src/storage/control/users.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
-import { event, openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
+import {
+  approvedCampaign,
+  distributionUsers,
+  makeActor,
+  plannerActors,
+  type PlannerActors,
+} from './support/planner-scenario.ts';
+import { event, openScenario, seed, type ScenarioStore } from './support/score-scenario.ts';
 
 /**
  * The planner's shell on real stores (DuckDB in memory, PGlite): due campaigns planned together
@@ -32,60 +37,22 @@ afterEach(async () => {
   store = undefined;
 });
 
-const actors = async (s: ScenarioStore) => {
-  const make = async (name: string, role: Actor['role']): Promise<Actor> => {
-    const u = await createUser(s.control, { name, role });
-    if (!u.ok) throw new Error('user exists');
-    return { userId: u.value.id, workspaceId: 'default', name, role };
-  };
-  return {
-    op: await make('olga', 'operator'),
-    rev: await make('rita', 'reviewer'),
-    admin: await make('adam', 'admin'),
-  };
-};
-
-const users = () => {
-  const base = { acquisition_channel: 'distribution', timezone: 'Asia/Shanghai' } as const;
-  return [
-    profile('u1', NOW - 100 * 24 * HOUR, {
-      ...base,
-      phone: '13800000001',
-      consent_sms: true,
-      push_token: 't1',
-    }),
-    profile('u2', NOW - 100 * 24 * HOUR, { ...base, push_token: 't2' }),
-    profile('u3', NOW - 100 * 24 * HOUR, { ...base, timezone: 'America/New_York', push_token: 't3' }),
-    profile('u4', NOW - 100 * 24 * HOUR, { ...base, push_token: 't4' }),
-    profile('u5', NOW - 100 * 24 * HOUR, { ...base }),
-  ];
-};
+const users = () => distributionUsers(NOW);
 
 const content = [
   { channel: 'push', title: '好久不见', body: '回来看看', landingUrl: 'https://example.com/a' },
   { channel: 'sms', text: '您的专属券已到账 https://example.com/a 回T退订', signature: '【Rekindle】' },
 ];
 
-const approved = async (
-  s: ScenarioStore,
-  a: Awaited<ReturnType<typeof actors>>,
-  name: string,
-  definition: Record<string, unknown>,
-) => {
-  const c = await createCampaignAs(s, a.op, { name, definition });
-  if (!c.ok) throw new Error(JSON.stringify(c.error));
-  await submitCampaignAs(s, a.op, c.value.id, 1);
-  const r = await reviewCampaignAs(s, a.rev, c.value.id, { decision: 'approve', version: 1 });
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const approved = (s: ScenarioStore, a: PlannerActors, name: string, definition: Record<string, unknown>) =>
+  approvedCampaign(s, a, name, definition);
 
 const setup = async () => {
   const s = await openScenario();
   store = s;
   s.setNow(NOW);
   await seed(s.warehouse, users());
-  const a = await actors(s);
+  const a = await plannerActors(s.control);
   const aud = await createSavedAudience(s, a.op, {
     name: 'Distribution users',
     definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
@@ -326,13 +293,8 @@ describe('planner shell', () => {
       const clock = () => NOW - HOUR;
       const s1 = { control: c1, warehouse, clock };
       await seed(warehouse, users());
-      const make = async (name: string, role: Actor['role']): Promise<Actor> => {
-        const u = await createUser(c1, { name, role });
-        if (!u.ok) throw new Error('user exists');
-        return { userId: u.value.id, workspaceId: 'default', name, role };
-      };
-      const op = await make('olga', 'operator');
-      const rev = await make('rita', 'reviewer');
+      const op = await makeActor(c1, 'olga', 'operator');
+      const rev = await makeActor(c1, 'rita', 'reviewer');
       const aud = await createSavedAudience(s1, op, {
         name: 'All',
         definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },

@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSavedAudience } from '../src/audience/saved-audiences.ts';
 import { createCampaignAs, reviewCampaignAs, submitCampaignAs } from '../src/campaigns/campaigns.ts';
-import type { Actor } from '../src/core/auth/roles.ts';
 import { signUnsubscribe, type UnsubscribeClaim } from '../src/core/tracking/unsubscribe-token.ts';
 import { pageLanguage } from '../src/core/tracking/unsubscribe-page.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { readMessageLog } from '../src/storage/control/message-log.ts';
 import type { SqlClient } from '../src/storage/control/sql-client.ts';
-import { createUser } from '../src/storage/control/users.ts';
 import { workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
 import { unsubscribeByToken } from '../src/tracking/unsubscribe.ts';
+import { makeActor } from './support/planner-scenario.ts';
 import { openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -171,13 +170,8 @@ describe('the planner after a link unsubscribe', () => {
       profile('u1', NOW - 100 * 86_400_000, { ...base, phone: '13800000001', push_token: 't1' }),
       profile('u2', NOW - 100 * 86_400_000, { ...base, phone: '13800000002', push_token: 't2' }),
     ]);
-    const make = async (name: string, role: Actor['role']): Promise<Actor> => {
-      const u = await createUser(s.control, { name, role });
-      if (!u.ok) throw new Error('user exists');
-      return { userId: u.value.id, workspaceId: 'default', name, role };
-    };
-    const op = await make('olga', 'operator');
-    const rev = await make('rita', 'reviewer');
+    const op = await makeActor(s.control, 'olga', 'operator');
+    const rev = await makeActor(s.control, 'rita', 'reviewer');
     const aud = await createSavedAudience(s, op, {
       name: 'Distribution users',
       definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
