@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from '../core/channels/channels.ts';
-import { ALL_CHANNELS } from '../core/planner/profile-columns.ts';
+import { ALL_CHANNELS, channelMask } from '../core/planner/profile-columns.ts';
 import { ROSTER_WORD_BITS, type ProfileColumns, type Roster } from '../core/planner/types.ts';
 import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
 
@@ -105,16 +105,10 @@ const decodeProfiles = async (
   if (unsubscribed.size > 0)
     for (let i = 0; i < size; i++) {
       const u = unsubscribed.get(ids[i] as string);
-      if (u !== undefined) profiles.optOut[i] = u === 'all' ? ALL_CHANNELS : channelMaskOf(u);
+      if (u !== undefined) profiles.optOut[i] = u === 'all' ? ALL_CHANNELS : channelMask(u);
     }
   if (other.length > 0) await readOtherZones(warehouse, profiles, other);
   return { profiles, hasProfile };
-};
-
-const channelMaskOf = (channels: ReadonlySet<Channel>): number => {
-  let m = 0;
-  for (const ch of channels) m |= 1 << CHANNELS.indexOf(ch);
-  return m;
 };
 
 /** Time zones the dictionary lacked, read by user id and added to it. */

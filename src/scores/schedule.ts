@@ -1,3 +1,4 @@
+import { every, type Loop } from '../scheduling/every.ts';
 import { ChurnModelMissing, scoreChurnRisk } from './churn-model.ts';
 import { runScoring, type ScoringRun } from './run-scoring.ts';
 import type { ScoresContext } from './context.ts';
@@ -15,18 +16,13 @@ export interface ScoreScheduleLog {
   error(obj: object, msg: string): void;
 }
 
-export interface ScoreSchedule {
-  /** Stops the timer and waits for a run in progress. */
-  stop(): Promise<void>;
-}
+export type ScoreSchedule = Loop;
 
 export const startScoreSchedule = (
   ctx: ScoresContext,
   options: { everyMinutes: number; workspaceId?: string; log: ScoreScheduleLog },
 ): ScoreSchedule => {
   if (!(options.everyMinutes > 0)) return { stop: async () => undefined };
-  let current: Promise<unknown> = Promise.resolve();
-  let stopped = false;
   const workspaceId = options.workspaceId ?? 'default';
   const scoreAll = async () => {
     try {
@@ -62,20 +58,9 @@ export const startScoreSchedule = (
       if (!(e instanceof ChurnModelMissing)) options.log.error({ err: e }, 'scheduled churn scoring failed');
     }
   };
-  const tick = () => {
-    if (stopped) return;
-    current = scoreAll();
-  };
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, options.everyMinutes * 60_000);
-  first.unref();
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await current;
-    },
-  };
+  // Each half logs its own failure; `onError` only sees what escapes both.
+  return every(options.everyMinutes * 60_000, scoreAll, {
+    firstAfterMs: 0,
+    onError: (e) => options.log.error({ err: e }, 'scheduled scoring failed'),
+  });
 };

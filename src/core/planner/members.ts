@@ -21,8 +21,6 @@ import { ROSTER_WORD_BITS, type ProfileColumns, type Roster, type SentBefore } f
  * here than all the rules together.
  */
 
-export { ALL_CHANNELS } from './profile-columns.ts';
-
 export interface Users {
   size: number;
   ids: string[];

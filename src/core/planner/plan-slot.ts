@@ -22,8 +22,8 @@ import {
   type LocalWindows,
   type TimingBlock,
 } from './local-windows.ts';
-import { ALL_CHANNELS, indexMembers, type Memberships, type Users } from './members.ts';
-import { isProfileColumns, profileColumnsOf } from './profile-columns.ts';
+import { indexMembers, type Memberships, type Users } from './members.ts';
+import { ALL_CHANNELS, isProfileColumns, profileColumnsOf } from './profile-columns.ts';
 import { localMinuteOfDay, ZoneBook, type Zone } from './time-zones.ts';
 import {
   SKIP_REASONS,

@@ -1,4 +1,4 @@
-import { CHANNELS } from '../channels/channels.ts';
+import { CHANNELS, type Channel } from '../channels/channels.ts';
 import type { PlanUser, ProfileColumns } from './types.ts';
 
 /** The opt-out mask of 'all'. */
@@ -16,9 +16,10 @@ const reachMask = ({ reachable: r }: PlanUser): number =>
   (r.call === true ? 32 : 0) |
   (r.webhook === true ? 64 : 0);
 
-const channelBits = (channels: Iterable<string>): number => {
+/** Bits in CHANNELS order of the given channels (an opt-out mask). */
+export const channelMask = (channels: Iterable<Channel>): number => {
   let m = 0;
-  for (const ch of channels) m |= 1 << CHANNELS.indexOf(ch as (typeof CHANNELS)[number]);
+  for (const ch of channels) m |= 1 << CHANNELS.indexOf(ch);
   return m;
 };
 
@@ -50,7 +51,7 @@ export const profileColumnsOf = (users: ReadonlyMap<string, PlanUser>): ProfileC
     cols.ids[i] = id;
     cols.reach[i] = reachMask(p);
     cols.optOut[i] =
-      p.unsubscribed === 'all' ? ALL_CHANNELS : p.unsubscribed.size === 0 ? 0 : channelBits(p.unsubscribed);
+      p.unsubscribed === 'all' ? ALL_CHANNELS : p.unsubscribed.size === 0 ? 0 : channelMask(p.unsubscribed);
     cols.preferred[i] = p.preferredChannel === null ? -1 : CHANNELS.indexOf(p.preferredChannel);
     cols.category[i] = code(categories, p.preferredCategory);
     cols.timezone[i] = code(timezones, p.timezone);
