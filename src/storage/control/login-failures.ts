@@ -13,6 +13,18 @@ export const recordLoginFailure = async (
   ]);
 };
 
+/**
+ * Serialises login attempts for one (workspace, name) until the surrounding transaction ends, so
+ * "count the failures, then reserve one" cannot interleave with a parallel attempt (PostgreSQL;
+ * PGlite runs one transaction at a time anyway, and takes the lock as cheaply).
+ */
+export const lockLoginName = async (tx: SqlClient, workspaceId: string, name: string): Promise<void> => {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7))', [
+    workspaceId,
+    name,
+  ]);
+};
+
 /** The times of a name's failures after `since`, oldest first. */
 export const loginFailureTimes = async (
   db: SqlClient,
