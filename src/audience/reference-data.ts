@@ -8,6 +8,7 @@ import type {
 } from '../core/audience/reference-evaluator.ts';
 import { SCORE_NAMES } from '../core/audience/schema.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
  * Reads a whole (small) warehouse into the shape the reference evaluator takes. For tests and
@@ -46,7 +47,7 @@ export const loadReferenceData = async (warehouse: Warehouse): Promise<Reference
     return {
       userId: String(r['user_id']),
       columns,
-      traits: traits === null ? {} : (JSON.parse(traits) as Record<string, unknown>),
+      traits: storedJsonObject(traits),
     };
   });
 

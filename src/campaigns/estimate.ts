@@ -16,6 +16,7 @@ import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planne
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
+import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
  * Before launch (SPEC D3, G6): a campaign's content rendered for a sample user, and the cost
@@ -79,7 +80,7 @@ export const previewCampaignAs = async (
     user_id: userId,
     phone: maskPhone(p['phone'] as string | null),
     email: maskEmail(p['email'] as string | null),
-    traits: typeof p['traits'] === 'string' ? (JSON.parse(p['traits']) as Record<string, unknown>) : null,
+    traits: typeof p['traits'] === 'string' ? storedJsonObject(p['traits']) : null,
   };
   const offer = c.definition.offer
     ? issueFor(

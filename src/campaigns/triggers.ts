@@ -4,6 +4,7 @@ import { planUsersByIds } from '../planner/plan-profiles.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { getCampaign, listCampaigns, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
+import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
  * Triggered campaigns (SPEC D2): every event that arrives in the warehouse — from the SDKs, or
@@ -66,7 +67,7 @@ export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Pro
     );
     const rows: unknown[][] = [];
     for (const e of events) {
-      const props = e.properties ? (JSON.parse(e.properties) as Record<string, unknown>) : {};
+      const props = storedJsonObject(e.properties);
       const received = e.received_at.getTime();
       for (const c of campaigns) {
         const t = triggerOf(c);

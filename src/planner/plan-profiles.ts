@@ -27,7 +27,7 @@ const packedProfileSql = (first: number): string => {
   // The preference keys are read only from traits that mention them: parsing every profile's
   // JSON costs more than the rest of the query.
   const trait = (key: string) =>
-    `CASE WHEN contains(p.traits::VARCHAR, 'preferred_') THEN p.traits->>'${key}' END`;
+    `CASE WHEN contains(p.traits::VARCHAR, 'preferred_') THEN TRY(p.traits->>'${key}') END`;
   const dict = (k: number) => `from_json($${first + k}, '["VARCHAR"]')`;
   return `CASE WHEN p.user_id IS NULL THEN ${NO_PROFILE} ELSE
        (p.push_token IS NOT NULL AND coalesce(p.consent_push, true))::INTEGER

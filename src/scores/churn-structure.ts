@@ -21,6 +21,7 @@ import { err, ok } from '../core/result.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refusal, type Outcome, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
+import { safeJsConverter } from '../storage/warehouse/js-values.ts';
 
 /**
  * Churn structure analysis (SPEC B4) computed in DuckDB: one temporary table of per-user facts
@@ -107,7 +108,7 @@ export const churnStructure = async (
   const conn = await warehouse.connect();
   const rows = async (q: CompiledQuery | string) => {
     const c = typeof q === 'string' ? { sql: q, params: [] } : q;
-    return (await conn.runAndReadAll(c.sql, c.params as DuckDBValue[])).getRowObjectsJS();
+    return (await conn.runAndReadAll(c.sql, c.params as DuckDBValue[])).convertRowObjects(safeJsConverter);
   };
   try {
     const base = churnStructureBaseQuery(config, asOf);

@@ -1,6 +1,6 @@
 import type { ValueType } from './fields.ts';
 import type { Comparison, ComparisonOp, TimeSpecValue } from './schema.ts';
-import type { Params } from './sql.ts';
+import { safeJson, type Params } from './sql.ts';
 import { durationMs, resolveTime } from './time.ts';
 
 /**
@@ -23,7 +23,7 @@ const typeOfScalar = (v: Scalar): ValueType =>
   typeof v === 'string' ? 'string' : typeof v === 'number' ? 'number' : 'boolean';
 const a = (t: ValueType) => (t === 'time' ? 'a time' : t === 'number' ? 'a number' : `a ${t}`);
 
-const text = (s: Subject & { kind: 'json' }) => `json_extract_string(${s.doc}, ${s.path})`;
+const text = (s: Subject & { kind: 'json' }) => safeJson('json_extract_string', s.doc, s.path);
 
 /** The subject's value as SQL of the given type (JSON text is cast; a failed cast is NULL). */
 export const valueAs = (s: Subject, type: ValueType): string => {
@@ -94,8 +94,8 @@ const containsCompare =
     if (s.kind === 'json' && s.declared === undefined) {
       // A JSON array (tags) contains an element equal to the value; a text contains it as a substring.
       sql =
-        `CASE WHEN json_type(${s.doc}, ${s.path}) = 'ARRAY' ` +
-        `THEN list_contains(TRY_CAST(json_extract(${s.doc}, ${s.path}) AS VARCHAR[]), ${v}) ` +
+        `CASE WHEN ${safeJson('json_type', s.doc, s.path)} = 'ARRAY' ` +
+        `THEN list_contains(TRY_CAST(${safeJson('json_extract', s.doc, s.path)} AS VARCHAR[]), ${v}) ` +
         `ELSE contains(${text(s)}, ${v}) END`;
     } else sql = `contains(${valueAs(s, 'string')}, ${v})`;
     return done(negate ? `NOT (${sql})` : sql);

@@ -28,7 +28,7 @@ import type {
   SequenceStep,
   Window,
 } from './schema.ts';
-import { Params, type CompiledQuery, type SqlValue } from './sql.ts';
+import { Params, safeJson, type CompiledQuery, type SqlValue } from './sql.ts';
 import { durationMs, resolveTime } from './time.ts';
 import { validateAudience } from './validate.ts';
 
@@ -309,7 +309,7 @@ export class AudienceCompiler {
         aggregate =
           ref.kind === 'column'
             ? `count(DISTINCT e.${ref.column})`
-            : `count(DISTINCT json_extract_string(e.properties, ${this.params.add(ref.path)}))`;
+            : `count(DISTINCT ${safeJson('json_extract_string', 'e.properties', this.params.add(ref.path))})`;
       } else {
         if (ref.kind === 'column' && ref.type !== 'number') {
           return this.fail(
@@ -320,7 +320,7 @@ export class AudienceCompiler {
         const value =
           ref.kind === 'column'
             ? `e.${ref.column}`
-            : `TRY_CAST(json_extract_string(e.properties, ${this.params.add(ref.path)}) AS DOUBLE)`;
+            : `TRY_CAST(${safeJson('json_extract_string', 'e.properties', this.params.add(ref.path))} AS DOUBLE)`;
         aggregate = node.fn === 'sum' ? `coalesce(sum(${value}), 0)` : `${node.fn}(${value})`;
       }
     }

@@ -1,6 +1,18 @@
 /** A value bound to a `$n` placeholder; never part of the SQL text. */
 export type SqlValue = string | number | boolean | null;
 
+/**
+ * JSON read from storage through `TRY`: a stored document DuckDB cannot parse (a lone UTF-16
+ * surrogate escape such as `"\\ud800"`, text imported straight into the table) is "no value" for
+ * that row instead of an error that fails the whole query, i.e. every audience that looks at
+ * the property, for good.
+ */
+export const safeJson = (
+  fn: 'json_extract_string' | 'json_extract' | 'json_type',
+  doc: string,
+  path: string,
+) => `TRY(${fn}(${doc}, ${path}))`;
+
 /** Parameterised SQL: the text holds only `$n` placeholders, `params[n - 1]` their values. */
 export interface CompiledQuery {
   sql: string;

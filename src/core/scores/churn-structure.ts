@@ -1,5 +1,5 @@
 import { profileField } from '../audience/fields.ts';
-import { Params, type CompiledQuery } from '../audience/sql.ts';
+import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
 import { DAY_MS } from '../audience/time.ts';
 import { BASE_STAGES, type BaseStage, type ProfileMetric, type ScoreConfig } from './config.ts';
 import {
@@ -38,7 +38,7 @@ const metricSql = (p: Params, m: ProfileMetric): { select: string; fromEvents: b
       select:
         ref.value.kind === 'column'
           ? `CAST(p.${ref.value.column} AS DOUBLE)`
-          : `TRY_CAST(json_extract_string(p.traits, ${p.add(ref.value.path)}) AS DOUBLE)`,
+          : `TRY_CAST(${safeJson('json_extract_string', 'p.traits', p.add(ref.value.path))} AS DOUBLE)`,
       fromEvents: false,
     };
   }

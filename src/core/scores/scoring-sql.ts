@@ -1,5 +1,5 @@
 import { eventField } from '../audience/fields.ts';
-import { Params, type CompiledQuery } from '../audience/sql.ts';
+import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
 import { DAY_MS } from '../audience/time.ts';
 import type { Bins, ScoreConfig, TierRule } from './config.ts';
 
@@ -38,7 +38,7 @@ export const eventNumber = (p: Params, alias: string, property: string): string 
   if (!ref.ok) throw new Error(`invalid event property '${property}': ${ref.error}`);
   return ref.value.kind === 'column'
     ? `${alias}.${ref.value.column}`
-    : `TRY_CAST(json_extract_string(${alias}.properties, ${p.add(ref.value.path)}) AS DOUBLE)`;
+    : `TRY_CAST(${safeJson('json_extract_string', `${alias}.properties`, p.add(ref.value.path))} AS DOUBLE)`;
 };
 
 /**

@@ -41,11 +41,10 @@ import {
   UpdateAudienceBody,
   type AudienceDto,
 } from '../schemas/audience-api.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses, storedTimeIso } from '../schemas/common.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 const audienceDto = (a: SavedAudience): AudienceDto => ({
   id: a.id,
@@ -76,7 +75,7 @@ const previewDto = (p: AudiencePreview) => ({
   elapsedMs: Math.round(p.elapsedMs * 10) / 10,
   sample: p.sample.map((r) => ({
     userId: r.userId,
-    registerTime: isoOrNull(r.registerTime),
+    registerTime: storedTimeIso(r.registerTime),
     acquisitionChannel: r.acquisitionChannel,
     city: r.city,
     membership: r.membership,

@@ -1,5 +1,6 @@
 import { maskEmail, maskPhone } from '../../core/audience/mask.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { storedTimeIso } from '../schemas/common.ts';
 import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
 
 /**
@@ -13,8 +14,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const iso = (v: unknown): string | null => {
   if (v === null || v === undefined) return null;
-  const d = v instanceof Date ? v : new Date(String(v));
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  return storedTimeIso(v instanceof Date ? v : new Date(String(v)));
 };
 
 export interface ActivityPoint {
@@ -181,7 +181,7 @@ export const userDetail = async (w: Warehouse, userId: string, limit: number): P
     for (const [k, v] of Object.entries(p)) {
       if (k === 'phone') profile[k] = maskPhone(str(v));
       else if (k === 'email') profile[k] = maskEmail(str(v));
-      else if (v instanceof Date) profile[k] = v.toISOString();
+      else if (v instanceof Date) profile[k] = storedTimeIso(v);
       else if (typeof v === 'bigint') profile[k] = Number(v);
       else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
         profile[k] = v;

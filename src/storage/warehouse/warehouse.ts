@@ -11,6 +11,7 @@ import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import type { FieldError } from '../../core/events/field-error.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
+import { safeJsConverter } from './js-values.ts';
 
 export type SqlParam = string | number | boolean | null | bigint;
 
@@ -88,7 +89,7 @@ export class Warehouse {
     const conn = await this.instance.connect();
     try {
       const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
-      return reader.getRowObjectsJS() as T[];
+      return reader.convertRowObjects(safeJsConverter) as T[];
     } finally {
       conn.closeSync();
     }
@@ -102,7 +103,7 @@ export class Warehouse {
     const conn = await this.instance.connect();
     try {
       const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
-      return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+      return reader.convertColumnsObject(safeJsConverter) as Record<string, unknown[]>;
     } finally {
       conn.closeSync();
     }
@@ -113,7 +114,7 @@ export class Warehouse {
     const conn = await this.instance.connect();
     try {
       const result = await conn.stream(sql, params as DuckDBValue[]);
-      for await (const rows of result.yieldRowObjectJs()) yield rows;
+      for await (const rows of result.yieldConvertedRowObjects(safeJsConverter)) yield rows;
     } finally {
       conn.closeSync();
     }
@@ -157,7 +158,7 @@ export class Warehouse {
       const tx: WarehouseTx = {
         run: async (sql, params = []) => Number((await w.run(sql, params as DuckDBValue[])).rowsChanged),
         query: async <R>(sql: string, params: SqlParam[] = []) =>
-          (await w.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as R[],
+          (await w.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(safeJsConverter) as R[],
         append: async (table, fill, options = {}) => {
           const a = options.temp
             ? await w.createAppender(table, 'main', 'temp')
