@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { RekindleConfig } from './config.ts';
 import { IngestQueue } from './ingest/ingest-queue.ts';
+import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.ts';
 import { migrate } from './storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from './storage/control/sql-client.ts';
 import { addWriteKey } from './storage/control/write-keys.ts';
+import { bindMasterKeys, sealPlaintextWorkspaceSecrets } from './storage/control/workspace-secrets.ts';
+import { loadMasterKeys } from './delivery/providers/secret-box.ts';
 import { Warehouse } from './storage/warehouse/warehouse.ts';
 
 /** Everything a running Rekindle holds open: the two stores and the ingest queue. */
@@ -13,6 +17,9 @@ export interface Runtime {
   warehouse: Warehouse;
   ingest: IngestQueue;
   clock: Clock;
+  /** This process's hold on `config.dataDir`; undefined when both stores are in memory. */
+  dataDirLock: DataDirLock | undefined;
+  /** Closes the stores, then releases the data directory. */
   close(): Promise<void>;
 }
 
@@ -21,25 +28,59 @@ export const openRuntime = async (
   options: { clock?: Clock; controlSchema?: string } = {},
 ): Promise<Runtime> => {
   const clock = options.clock ?? systemClock;
-  const control = await openSqlClient({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: config.pgliteDir,
-    schema: options.controlSchema,
-  });
-  await migrate(control);
-  if (config.writeKey) await addWriteKey(control, config.writeKey, 'from REKINDLE_WRITE_KEY');
-  const warehouse = await Warehouse.open(config.warehousePath);
-  const ingest = await IngestQueue.open(warehouse, { clock, windowMs: config.dedupWindowHours * 3600_000 });
-  return {
-    config,
-    control,
-    warehouse,
-    ingest,
-    clock,
-    close: async () => {
-      await ingest.drained();
-      warehouse.close();
-      await control.close();
-    },
-  };
+  // Before any store: a second process opening PGlite's files destroys the control plane
+  // (throws DataDirLockedError, naming the holder). PostgreSQL still leaves the DuckDB file here.
+  const inMemory =
+    config.warehousePath === ':memory:' &&
+    (config.databaseUrl !== undefined || config.pgliteDir.startsWith('memory://'));
+  const dataDirLock = inMemory ? undefined : lockDataDir(config.dataDir);
+  let control: SqlClient | undefined;
+  let warehouse: Warehouse | undefined;
+  try {
+    control = await openSqlClient({
+      databaseUrl: config.databaseUrl,
+      pgliteDir: config.pgliteDir,
+      schema: options.controlSchema,
+    });
+    await migrate(control);
+    // Workspace signing secrets are sealed with the master key; a control plane that lives only
+    // in memory gets a key that lives as long (no master.key file for nothing).
+    const ephemeral = config.databaseUrl === undefined && config.pgliteDir.startsWith('memory://');
+    bindMasterKeys(
+      control,
+      ephemeral && !process.env['REKINDLE_MASTER_KEY']
+        ? { current: randomBytes(32), previous: [] }
+        : loadMasterKeys(process.env, config.dataDir),
+    );
+    await sealPlaintextWorkspaceSecrets(control);
+    if (config.writeKey) await addWriteKey(control, config.writeKey, 'from REKINDLE_WRITE_KEY');
+    warehouse = await Warehouse.open(config.warehousePath);
+    const ingest = await IngestQueue.open(warehouse, {
+      clock,
+      windowMs: config.dedupWindowHours * 3600_000,
+    });
+    const opened = { control, warehouse };
+    return {
+      config,
+      control,
+      warehouse,
+      ingest,
+      clock,
+      dataDirLock,
+      close: async () => {
+        try {
+          await ingest.drained();
+          opened.warehouse.close();
+          await opened.control.close();
+        } finally {
+          dataDirLock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    warehouse?.close();
+    await control?.close().catch(() => undefined);
+    dataDirLock?.release();
+    throw e;
+  }
 };

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, type RekindleConfig } from '../config.ts';
 import { openRuntime } from '../runtime.ts';
 import { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { lockDataDir } from '../storage/data-dir-lock.ts';
 import { registerAttributeCommand } from './commands/attribute.ts';
 import { registerBtydCommand } from './commands/btyd.ts';
 import { registerExportCommand } from './commands/export.ts';
@@ -10,6 +11,7 @@ import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerPlanCommands } from './commands/plan.ts';
+import { registerRetentionCommand } from './commands/retention.ts';
 import { registerProvidersCommand } from './commands/providers.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
@@ -21,9 +23,10 @@ const program = new Command()
   .description('Rekindle: find drifting users, win them back cheaply, prove what it returned')
   .option('--data-dir <dir>', 'where the embedded stores live (env REKINDLE_DATA_DIR)');
 
-const config = (): RekindleConfig => {
+/** `overrides` (e.g. `--port`) go through loadConfig, so what derives from them (the public URL) follows. */
+const config = (overrides: Partial<RekindleConfig> = {}): RekindleConfig => {
   const dataDir = program.opts<{ dataDir?: string }>().dataDir;
-  return loadConfig(process.env, dataDir ? { dataDir } : {});
+  return loadConfig(process.env, { ...(dataDir ? { dataDir } : {}), ...overrides });
 };
 
 program
@@ -32,8 +35,12 @@ program
   .addOption(new Option('--port <port>', 'port to listen on (env PORT)').argParser(Number))
   .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
   .action(async (opts: { port?: number; host?: string }) => {
-    const c = config();
-    const rt = await openRuntime({ ...c, port: opts.port ?? c.port, host: opts.host ?? c.host });
+    const rt = await openRuntime(
+      config({
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+      }),
+    );
     await serve(rt);
   });
 
@@ -43,10 +50,13 @@ program
     'sort the events table by (event, time) so audiences skip what they do not need (stop the server first)',
   )
   .action(async () => {
-    const warehouse = await Warehouse.open(config().warehousePath);
+    const c = config();
+    const lock = lockDataDir(c.dataDir);
+    const warehouse = await Warehouse.open(c.warehousePath);
     const started = performance.now();
     const rows = await warehouse.compactEvents();
     warehouse.close();
+    lock.release();
     process.stdout.write(
       `Compacted ${rows} events in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
     );
@@ -69,10 +79,16 @@ program
 registerBtydCommand(program);
 registerChurnCommands(program, () => openRuntime(config()));
 registerDemoCommands(program, config);
-registerImportCommand(program, () => Warehouse.open(config().warehousePath));
+registerImportCommand(program, () => {
+  const c = config();
+  // Released when the process exits, after the import closed the warehouse.
+  lockDataDir(c.dataDir);
+  return Warehouse.open(c.warehousePath);
+});
 registerKeysCommand(program, () => openRuntime(config()));
 registerPlanCommands(program, () => openRuntime(config()));
 registerProvidersCommand(program, () => openRuntime(config()));
+registerRetentionCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 

@@ -1,9 +1,12 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server/app.ts';
 import type { Runtime } from '../runtime.ts';
 import { startCampaignScheduler } from '../campaigns/scheduler.ts';
 import { startScoreSchedule } from '../scores/schedule.ts';
 import { startAlerts } from '../alerts/run-alerts.ts';
+import { startJobRecovery } from '../jobs/job-kinds.ts';
+import { startRetention } from '../retention/retention.ts';
 import { startFactShipper } from '../facts/ship.ts';
 import { startAttribution } from '../conversions/attribute.ts';
 import { sweepRelapses } from '../reports/relapse-sweep.ts';
@@ -17,6 +20,9 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   const app = buildServer(rt);
   const address = await app.listen({ host: rt.config.host, port: rt.config.port });
   process.stdout.write(`Rekindle listening on ${address}\n`);
+  // `--port 0` takes a free port; links in messages must name the one taken (set before the workers start).
+  if (rt.config.port === 0 && rt.config.publicUrl === `http://${rt.config.host}:0`)
+    rt.config.publicUrl = `http://${rt.config.host}:${(app.server.address() as AddressInfo).port}`;
   const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log: app.log });
   const planner = startCampaignScheduler(rt, {
     pollSeconds: rt.config.plannerPollSeconds,
@@ -30,6 +36,9 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     after: () => sweepRelapses(rt),
   });
   const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log: app.log });
+  // Jobs a stopped process left running are resumed or failed (src/core/jobs/restart.ts).
+  const jobRecovery = startJobRecovery(rt, { everyMs: 10_000, log: app.log });
+  const retention = startRetention(rt, { everyMinutes: rt.config.retentionEveryMinutes, log: app.log });
   // The API and the workers share one registry, so a provider change reaches the workers at once.
   const configured = providersOf(rt).registry;
   const providers = withBuiltinWebhook(configured, rt.control);
@@ -49,6 +58,8 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: stopping\n`);
+    // The directory stays locked through the drain; a process refused meanwhile is told why.
+    rt.dataDirLock?.markStopping();
     await planner.stop();
     await delivery?.stop();
     await providers.close();
@@ -57,6 +68,8 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     await facts.stop();
     await attribution.stop();
     await alerts.stop();
+    await jobRecovery.stop();
+    await retention?.stop();
     await app.close();
     await rt.close();
     process.exit(0);

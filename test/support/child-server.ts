@@ -10,10 +10,13 @@ export interface ChildServer {
 }
 
 /** Runs `rekindle serve` as a real separate process, so it can be killed with SIGKILL. */
-export const startChildServer = async (env: Record<string, string>): Promise<ChildServer> => {
+export const startChildServer = async (
+  env: Record<string, string>,
+  args: readonly string[] = ['--port', '0'],
+): Promise<ChildServer> => {
   const child = spawn(
     process.execPath,
-    [...(process.env['REKINDLE_CHILD_NODE_ARGS']?.split(' ') ?? []), BIN, 'serve', '--port', '0'],
+    [...(process.env['REKINDLE_CHILD_NODE_ARGS']?.split(' ') ?? []), BIN, 'serve', ...args],
     {
       env: { ...process.env, LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

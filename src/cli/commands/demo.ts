@@ -98,7 +98,10 @@ export const demoAdminPassword = async (rt: Runtime): Promise<string> => {
   return password;
 };
 
-export const registerDemoCommands = (program: Command, config: () => RekindleConfig): void => {
+export const registerDemoCommands = (
+  program: Command,
+  config: (overrides?: Partial<RekindleConfig>) => RekindleConfig,
+): void => {
   program
     .command('demo')
     .description('generate realistic demo data (once), load it and start the server')
@@ -107,8 +110,7 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
     .option('--no-serve', 'load the data and exit')
     .addOption(new Option('--port <port>', 'port to listen on').argParser(Number))
     .action(async (opts: { size: Size; seed: string; serve: boolean; port?: number }) => {
-      const c = config();
-      const rt = await openRuntime({ ...c, port: opts.port ?? c.port });
+      const rt = await openRuntime(config(opts.port === undefined ? {} : { port: opts.port }));
       const events = Number(await rt.warehouse.scalar('SELECT count(*) FROM events'));
       if (events > 0) {
         process.stdout.write(`Warehouse already holds ${events} events; not generating again.\n`);
@@ -140,7 +142,7 @@ export const registerDemoCommands = (program: Command, config: () => RekindleCon
       process.stdout.write(
         `Console login: user '${DEMO_CONSOLE_ADMIN}' (admin), password ${password} (also in ${join(rt.config.dataDir, 'demo-admin-password')})\n`,
       );
-      process.stdout.write(`API docs: http://${rt.config.host}:${opts.port ?? c.port}/docs\n`);
+      process.stdout.write(`API docs: http://${rt.config.host}:${rt.config.port}/docs\n`);
       if (opts.serve) {
         // A fresh clone has no console/dist (gitignored); the quick start must open a working console.
         ensureConsoleBuilt();
