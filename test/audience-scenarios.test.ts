@@ -620,7 +620,7 @@ describe('SQL text', () => {
         sql:
           'SELECT p.user_id FROM profiles p WHERE (p.user_id IN (SELECT e.user_id FROM events e ' +
           'WHERE e.event = $1 AND e.ts <= epoch_ms(CAST($2 AS BIGINT)) ' +
-          'AND (CASE WHEN e.event IS NOT NULL THEN (json_extract_string(e.properties, $3) = $4) END) ' +
+          'AND (CASE WHEN e.event IS NOT NULL THEN (TRY(json_extract_string(e.properties, $3)) = $4) END) ' +
           'AND e.ts >= epoch_ms(CAST($5 AS BIGINT)) ' +
           'GROUP BY e.user_id HAVING coalesce(sum(e.amount), 0) >= $6))',
         params: ['order', NOW, '$."coupon"', 'C1', NOW - 30 * DAY_MS, 100],
@@ -643,7 +643,7 @@ describe('SQL text', () => {
       sql:
         'SELECT p.user_id FROM profiles p WHERE ((p.user_id NOT IN (SELECT e.user_id FROM events e ' +
         'WHERE e.event = $1 AND e.ts <= epoch_ms(CAST($2 AS BIGINT)))) AND ' +
-        '(NOT ((json_extract_string(p.traits, $3) = $4) IS TRUE)))',
+        '(NOT ((TRY(json_extract_string(p.traits, $3)) = $4) IS TRUE)))',
       params: ['login', NOW, '$."nickname"', "x' OR 1=1 --"],
     });
   });
