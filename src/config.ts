@@ -1,4 +1,10 @@
 import { join, resolve } from 'node:path';
+import {
+  DEFAULT_RETENTION_DAYS,
+  RETENTION_ENV,
+  retentionProblem,
+  type RetentionDays,
+} from './core/retention/policy.ts';
 
 export interface RekindleConfig {
   dataDir: string;
@@ -41,6 +47,10 @@ export interface RekindleConfig {
   deliveryWorkers: number;
   /** Seconds a delivery batch holds its messages; after a crash they are sent again after this. */
   deliveryLeaseSeconds: number;
+  /** Minutes between retention passes while serving (docs/retention.md); 0: never. */
+  retentionEveryMinutes: number;
+  /** Days each growing table keeps its rows (`REKINDLE_RETENTION_*_DAYS`; 0: for ever). */
+  retention: RetentionDays;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -81,6 +91,16 @@ const deliveryWorkers = (v: string | undefined): number => {
   return int(v, 2, 'REKINDLE_DELIVERY');
 };
 
+const retention = (env: NodeJS.ProcessEnv): RetentionDays => {
+  const out = { ...DEFAULT_RETENTION_DAYS };
+  for (const k of Object.keys(out) as (keyof RetentionDays)[]) {
+    out[k] = int(env[RETENTION_ENV[k]], out[k], RETENTION_ENV[k]);
+    const problem = retentionProblem(k, out[k]);
+    if (problem) throw new Error(problem);
+  }
+  return out;
+};
+
 /** Reads configuration from the environment; every setting has a default for the quick start. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Partial<RekindleConfig> = {}) => {
   const dataDir = resolve(overrides.dataDir ?? env['REKINDLE_DATA_DIR'] ?? './data');
@@ -116,6 +136,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
       60,
       'REKINDLE_DELIVERY_LEASE_SECONDS',
     ),
+    retentionEveryMinutes: int(
+      env['REKINDLE_RETENTION_EVERY_MINUTES'],
+      60,
+      'REKINDLE_RETENTION_EVERY_MINUTES',
+    ),
+    retention: retention(env),
     ...overrides,
   };
   if (config.publicUrl === '')

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobRegistry, jobsOf, type JobView } from '../src/jobs/job-registry.ts';
+import { migrate } from '../src/storage/control/migrate.ts';
+import { openSqlClient } from '../src/storage/control/sql-client.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { err, ok } from '../src/core/result.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
@@ -11,45 +13,50 @@ const DAY = 86_400_000;
 
 describe('JobRegistry', () => {
   it('shows progress while a job runs, one job of a kind at a time, and keeps failures as errors', async () => {
-    const jobs = new JobRegistry(() => 1_000);
+    const db = await openSqlClient({ pgliteDir: 'memory://' });
+    await migrate(db);
+    const jobs = new JobRegistry(db, () => 1_000, { progressMs: 10 });
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const who = { workspaceId: 'default', userId: 1 };
-    const started = jobs.start('plan', who, async (progress) => {
+    const started = await jobs.start('plan', who, async (progress) => {
       progress({ phase: 'snapshots', done: 1, total: 4 });
       await gate;
       return ok({ messages: 3 });
     });
     if (!started.ok) throw new Error('not started');
-    expect(jobs.get('default', started.value.id)).toMatchObject({
+    expect(await jobs.get('default', started.value.id)).toMatchObject({
       status: 'running',
       phase: 'snapshots',
       done: 1,
       total: 4,
     });
-    expect(jobs.get('other', started.value.id)).toBeUndefined();
-    const second = jobs.start('plan', who, async () => ok(null));
+    expect(await jobs.get('other', started.value.id)).toBeUndefined();
+    const second = await jobs.start('plan', who, async () => ok(null));
     expect(second.ok).toBe(false);
     // Another kind, or another workspace, may run meanwhile.
-    expect(jobs.start('plan', { workspaceId: 'w2', userId: 2 }, async () => ok(null)).ok).toBe(true);
-    const failing = jobs.start('score', who, async () => err({ message: 'scores were computed later' }));
+    expect((await jobs.start('plan', { workspaceId: 'w2', userId: 2 }, async () => ok(null))).ok).toBe(true);
+    const failing = await jobs.start('score', who, async () =>
+      err({ message: 'scores were computed later' }),
+    );
     release();
     await jobs.idle();
-    expect(jobs.get('default', started.value.id)).toMatchObject({
+    expect(await jobs.get('default', started.value.id)).toMatchObject({
       status: 'done',
       result: { messages: 3 },
       done: 4,
     });
     if (!failing.ok) throw new Error('not started');
-    expect(jobs.get('default', failing.value.id)).toMatchObject({
+    expect(await jobs.get('default', failing.value.id)).toMatchObject({
       status: 'failed',
       error: 'scores were computed later',
     });
-    const thrown = jobs.start('train', who, async () => {
+    const thrown = await jobs.start('train', who, async () => {
       throw new Error('warehouse gone');
     });
     await jobs.idle();
-    expect(thrown.ok && jobs.get('default', thrown.value.id)?.error).toBe('warehouse gone');
+    expect(thrown.ok && (await jobs.get('default', thrown.value.id))?.error).toBe('warehouse gone');
+    await db.close();
   });
 });
 
@@ -145,7 +152,7 @@ describe('jobs over HTTP', () => {
   it('refuses a second import while one runs (409) and keeps no copy of the refused file', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const held = jobsOf(s.rt).start('import', { workspaceId: 'default', userId: 1 }, async () => {
+    const held = await jobsOf(s.rt).start('import', { workspaceId: 'default', userId: 1 }, async () => {
       await gate;
       return ok(null);
     });

@@ -11,6 +11,7 @@ import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerPlanCommands } from './commands/plan.ts';
+import { registerRetentionCommand } from './commands/retention.ts';
 import { registerProvidersCommand } from './commands/providers.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
@@ -87,6 +88,7 @@ registerImportCommand(program, () => {
 registerKeysCommand(program, () => openRuntime(config()));
 registerPlanCommands(program, () => openRuntime(config()));
 registerProvidersCommand(program, () => openRuntime(config()));
+registerRetentionCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 

@@ -5,6 +5,8 @@ import type { Runtime } from '../runtime.ts';
 import { startCampaignScheduler } from '../campaigns/scheduler.ts';
 import { startScoreSchedule } from '../scores/schedule.ts';
 import { startAlerts } from '../alerts/run-alerts.ts';
+import { startJobRecovery } from '../jobs/job-kinds.ts';
+import { startRetention } from '../retention/retention.ts';
 import { startFactShipper } from '../facts/ship.ts';
 import { startAttribution } from '../conversions/attribute.ts';
 import { sweepRelapses } from '../reports/relapse-sweep.ts';
@@ -34,6 +36,9 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     after: () => sweepRelapses(rt),
   });
   const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log: app.log });
+  // Jobs a stopped process left running are resumed or failed (src/core/jobs/restart.ts).
+  const jobRecovery = startJobRecovery(rt, { everyMs: 10_000, log: app.log });
+  const retention = startRetention(rt, { everyMinutes: rt.config.retentionEveryMinutes, log: app.log });
   // The API and the workers share one registry, so a provider change reaches the workers at once.
   const configured = providersOf(rt).registry;
   const providers = withBuiltinWebhook(configured, rt.control);
@@ -63,6 +68,8 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     await facts.stop();
     await attribution.stop();
     await alerts.stop();
+    await jobRecovery.stop();
+    await retention?.stop();
     await app.close();
     await rt.close();
     process.exit(0);

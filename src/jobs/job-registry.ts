@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import type { Progress, ProgressFn } from '../core/jobs/progress.ts';
+import { afterRestart, RESTART_POLICY } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
 
 export const JOB_KINDS = ['plan', 'score', 'train', 'import'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -17,93 +20,307 @@ export interface JobView extends Progress {
   /** The operation's own answer (what its synchronous endpoint returns). */
   result: unknown;
   error: string | null;
+  /** 1 for the first run; each resume after a restart adds one. */
+  attempts: number;
+}
+
+/** A job as stored, with what a new process needs to run it again. */
+export interface JobRecord extends JobView {
+  params: Record<string, unknown>;
 }
 
 /** What a job's work returns: its result, or an expected failure to show as the job's error. */
 export type JobOutcome = Result<unknown, { message: string }>;
 
-const KEEP = 50;
+export type JobWork = (progress: ProgressFn) => Promise<JobOutcome>;
+
+/** How recovery runs an orphaned job again, or cleans up after one it fails. */
+export interface JobRecoveryHandlers {
+  /** The work that runs the job again, or why it cannot be (the job then fails with it). */
+  resume(job: JobRecord): Promise<Result<JobWork, string>>;
+  /** Called for a job failed by recovery (e.g. remove an uploaded file nobody will import). */
+  discard?(job: JobRecord): Promise<void>;
+}
+
+export interface JobRegistryOptions {
+  /** How often a running job's owner says it is alive. */
+  heartbeatMs?: number;
+  /** A running job whose heartbeat is older than this belongs to a dead process. */
+  staleMs?: number;
+  /** How often reported progress is written (a job may report thousands of steps). */
+  progressMs?: number;
+}
+
+export interface RecoveryReport {
+  resumed: string[];
+  failed: string[];
+}
+
+const LIST_LIMIT = 50;
+
+interface Live {
+  view: JobView;
+  dirty: boolean;
+  lastWrite: number;
+  timer: NodeJS.Timeout;
+  /** Writes of this job, in order (a late progress write must not follow the final one). */
+  writes: Promise<void>;
+  done: Promise<void>;
+}
+
+const toView = (r: Record<string, unknown>): JobRecord => ({
+  id: String(r['id']),
+  kind: r['kind'] as JobKind,
+  workspaceId: String(r['workspace_id']),
+  startedBy: Number(r['started_by']),
+  status: r['status'] as JobView['status'],
+  phase: String(r['phase']),
+  done: Number(r['done']),
+  total: Number(r['total']),
+  startedAt: new Date(r['started_at'] as string).getTime(),
+  finishedAt: r['finished_at'] === null ? null : new Date(r['finished_at'] as string).getTime(),
+  result: typeof r['result'] === 'string' ? JSON.parse(r['result']) : (r['result'] ?? null),
+  error: r['error'] === null ? null : String(r['error']),
+  attempts: Number(r['attempts']),
+  params: (typeof r['params'] === 'string' ? JSON.parse(r['params']) : r['params']) as Record<
+    string,
+    unknown
+  >,
+});
+
+const publicView = (j: JobRecord | JobView): JobView => {
+  const { params: _params, ...view } = j as JobRecord;
+  return view;
+};
 
 /**
  * Long operations run as jobs (SPEC I1: "long operations show progress"): started by a request
- * that answers at once with the job, run in this process, polled for their progress. One job of
- * a kind per workspace at a time (a second plan while one runs would only wait for the planner's
- * lock). Jobs live in memory: a restart forgets them, and the operations themselves are safe to
- * run again (the planner's slots, scoring and training are idempotent or versioned).
+ * that answers at once with the job, run in this process, polled for their progress. Jobs are
+ * rows of the control plane's `jobs` table, so they outlive the process: a restart keeps every
+ * job's status and result, and a job whose process died is resumed or failed by the next one
+ * (`recover`; which, per kind, in src/core/jobs/restart.ts). One job of a kind per workspace at a
+ * time, across processes: a unique index on the running rows (a second plan while one runs would
+ * only wait for the planner's lock).
  */
 export class JobRegistry {
-  private readonly jobs = new Map<string, JobView>();
+  /** This process, as the owner of the jobs it runs. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly live = new Map<string, Live>();
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
+  private readonly progressMs: number;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly db: SqlClient,
+    private readonly clock: Clock,
+    options: JobRegistryOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleMs = options.staleMs ?? 30_000;
+    this.progressMs = options.progressMs ?? 250;
+  }
 
-  start(
+  async start(
     kind: JobKind,
     who: { workspaceId: string; userId: number },
-    work: (progress: ProgressFn) => Promise<JobOutcome>,
-  ): Result<JobView, { running: JobView }> {
-    const running = [...this.jobs.values()].find(
-      (j) => j.kind === kind && j.workspaceId === who.workspaceId && j.status === 'running',
-    );
-    if (running) return err({ running });
-    const job: JobView = {
-      id: `job_${randomBytes(6).toString('hex')}`,
-      kind,
-      workspaceId: who.workspaceId,
-      startedBy: who.userId,
-      status: 'running',
-      phase: 'starting',
-      done: 0,
-      total: 1,
-      startedAt: this.clock(),
-      finishedAt: null,
-      result: null,
-      error: null,
-    };
-    this.jobs.set(job.id, job);
-    this.forgetOld();
-    const finish = (status: JobView['status'], patch: Partial<JobView>) =>
-      Object.assign(job, { status, finishedAt: this.clock(), ...patch });
-    void work((p) => Object.assign(job, { phase: p.phase, done: p.done, total: Math.max(1, p.total) })).then(
-      (r) =>
-        r.ok
-          ? finish('done', { result: r.value, phase: 'done', done: job.total })
-          : finish('failed', { error: r.error.message }),
-      (e: unknown) => finish('failed', { error: e instanceof Error ? e.message : String(e) }),
-    );
-    return ok({ ...job });
+    work: JobWork,
+    params: Record<string, unknown> = {},
+  ): Promise<Result<JobView, { running: JobView }>> {
+    // The running one may finish between the refused insert and the read: then try again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = new Date(this.clock());
+      const [row] = await this.db.query(
+        `INSERT INTO jobs (id, workspace_id, kind, started_by, status, phase, done, total, params,
+                           started_at, owner, heartbeat_at)
+         VALUES ($1, $2, $3, $4, 'running', 'starting', 0, 1, $5::text::jsonb, $6, $7, $6)
+         ON CONFLICT (workspace_id, kind) WHERE status = 'running' DO NOTHING
+         RETURNING *`,
+        [
+          `job_${randomBytes(6).toString('hex')}`,
+          who.workspaceId,
+          kind,
+          who.userId,
+          JSON.stringify(params),
+          now,
+          this.owner,
+        ],
+      );
+      if (row) {
+        const job = toView(row);
+        this.run(job, work);
+        return ok(publicView(job));
+      }
+      const [running] = await this.db.query(
+        `SELECT * FROM jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'running'`,
+        [who.workspaceId, kind],
+      );
+      if (running) return err({ running: this.fresh(toView(running)) });
+    }
+    throw new Error(`could not start a ${kind} job: the running one kept changing`);
   }
 
-  get(workspaceId: string, id: string): JobView | undefined {
-    const j = this.jobs.get(id);
-    return j && j.workspaceId === workspaceId ? { ...j } : undefined;
+  async get(workspaceId: string, id: string): Promise<JobView | undefined> {
+    const [r] = await this.db.query('SELECT * FROM jobs WHERE workspace_id = $1 AND id = $2', [
+      workspaceId,
+      id,
+    ]);
+    return r ? this.fresh(toView(r)) : undefined;
   }
 
-  list(workspaceId: string): JobView[] {
-    return [...this.jobs.values()]
-      .filter((j) => j.workspaceId === workspaceId)
-      .sort((a, b) => b.startedAt - a.startedAt)
-      .map((j) => ({ ...j }));
+  async list(workspaceId: string): Promise<JobView[]> {
+    return (
+      await this.db.query(
+        'SELECT * FROM jobs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2',
+        [workspaceId, LIST_LIMIT],
+      )
+    ).map((r) => this.fresh(toView(r)));
   }
 
-  /** Resolves when no job runs (shutdown, tests). */
+  /**
+   * Takes over the running jobs of dead processes: those whose heartbeat is older than the stale
+   * limit, or (`all`, for a process that knows it is the only one: embedded PGlite) every running
+   * job it does not run itself. Each is claimed by one conditional update, so of several
+   * processes recovering at once exactly one gets it; then it is resumed or failed per its kind.
+   */
+  async recover(handlers: JobRecoveryHandlers, o: { all?: boolean } = {}): Promise<RecoveryReport> {
+    const now = this.clock();
+    const claimed = (
+      await this.db.query(
+        `UPDATE jobs SET owner = $1, heartbeat_at = $2
+         WHERE status = 'running' AND owner <> $1 AND ($3 OR heartbeat_at < $4)
+         RETURNING *`,
+        [this.owner, new Date(now), o.all === true, new Date(now - this.staleMs)],
+      )
+    ).map(toView);
+    const report: RecoveryReport = { resumed: [], failed: [] };
+    for (const job of claimed) {
+      const decision = afterRestart(RESTART_POLICY[job.kind], job.attempts);
+      const work = decision.action === 'resume' ? await handlers.resume(job) : err(decision.error);
+      if (work.ok) {
+        const [row] = await this.db.query(
+          `UPDATE jobs SET attempts = attempts + 1, phase = 'resuming', done = 0, total = 1
+           WHERE id = $1 AND owner = $2 AND status = 'running' RETURNING *`,
+          [job.id, this.owner],
+        );
+        if (!row) continue;
+        this.run(toView(row), work.value);
+        report.resumed.push(job.id);
+      } else {
+        await this.db.query(
+          `UPDATE jobs SET status = 'failed', error = $3, finished_at = $4
+           WHERE id = $1 AND owner = $2 AND status = 'running'`,
+          [job.id, this.owner, work.error, new Date(this.clock())],
+        );
+        await handlers.discard?.(job);
+        report.failed.push(job.id);
+      }
+    }
+    return report;
+  }
+
+  /** Resolves when no job of this process runs (shutdown, tests). */
   async idle(): Promise<void> {
-    while ([...this.jobs.values()].some((j) => j.status === 'running'))
-      await new Promise((r) => setTimeout(r, 20));
+    while (this.live.size > 0) await Promise.all([...this.live.values()].map((l) => l.done));
   }
 
-  private forgetOld(): void {
-    const finished = [...this.jobs.values()]
-      .filter((j) => j.status !== 'running')
-      .sort((a, b) => a.startedAt - b.startedAt);
-    for (const j of finished.slice(0, Math.max(0, this.jobs.size - KEEP))) this.jobs.delete(j.id);
+  /** The stored row with this process's newer progress, if it runs the job. */
+  private fresh(j: JobRecord): JobView {
+    const l = this.live.get(j.id);
+    const v = publicView(j);
+    return l && v.status === 'running'
+      ? { ...v, phase: l.view.phase, done: l.view.done, total: l.view.total }
+      : v;
+  }
+
+  private run(job: JobRecord, work: JobWork): void {
+    const live: Live = {
+      view: publicView(job),
+      dirty: false,
+      lastWrite: performance.now(),
+      timer: setInterval(() => this.flush(live), this.progressMs),
+      writes: Promise.resolve(),
+      done: Promise.resolve(),
+    };
+    live.timer.unref();
+    this.live.set(job.id, live);
+    const finish = (patch: Pick<JobView, 'status' | 'result' | 'error'>) => {
+      clearInterval(live.timer);
+      if (patch.status === 'done') Object.assign(live.view, { phase: 'done', done: live.view.total });
+      return this.write(live, () =>
+        this.db.query(
+          `UPDATE jobs SET status = $3, result = $4::text::jsonb, error = $5, finished_at = $6,
+                           phase = $7, done = $8, total = $9, heartbeat_at = $6
+           WHERE id = $1 AND owner = $2 AND status = 'running'`,
+          [
+            job.id,
+            this.owner,
+            patch.status,
+            patch.result === null || patch.result === undefined ? null : JSON.stringify(patch.result),
+            patch.error,
+            new Date(this.clock()),
+            live.view.phase,
+            live.view.done,
+            live.view.total,
+          ],
+        ),
+      );
+    };
+    const progress: ProgressFn = (p) => {
+      Object.assign(live.view, { phase: p.phase, done: p.done, total: Math.max(1, p.total) });
+      live.dirty = true;
+    };
+    live.done = Promise.resolve()
+      .then(() => work(progress))
+      .then(
+        (r) =>
+          r.ok
+            ? finish({ status: 'done', result: r.value, error: null })
+            : finish({ status: 'failed', result: null, error: r.error.message }),
+        (e: unknown) =>
+          finish({ status: 'failed', result: null, error: e instanceof Error ? e.message : String(e) }),
+      )
+      .finally(() => {
+        this.live.delete(job.id);
+      });
+  }
+
+  /** Writes progress when some was reported, and the heartbeat when it is due. */
+  private flush(live: Live): void {
+    const due = performance.now() - live.lastWrite >= this.heartbeatMs;
+    if (!live.dirty && !due) return;
+    live.dirty = false;
+    live.lastWrite = performance.now();
+    const v = live.view;
+    void this.write(live, () =>
+      this.db.query(
+        `UPDATE jobs SET phase = $3, done = $4, total = $5, heartbeat_at = $6
+         WHERE id = $1 AND owner = $2 AND status = 'running'`,
+        [v.id, this.owner, v.phase, v.done, v.total, new Date(this.clock())],
+      ),
+    );
+  }
+
+  /**
+   * Chains a write after this job's earlier ones. A failed write (the store closing under a
+   * dying process) is dropped: the row keeps its last state and a later process recovers it.
+   */
+  private write(live: Live, q: () => Promise<unknown>): Promise<void> {
+    live.writes = live.writes.then(q).then(
+      () => undefined,
+      () => undefined,
+    );
+    return live.writes;
   }
 }
 
 const registries = new WeakMap<object, JobRegistry>();
 
 /** One registry per runtime. */
-export const jobsOf = (rt: { clock: Clock }): JobRegistry => {
+export const jobsOf = (
+  rt: { clock: Clock; control: SqlClient },
+  options?: JobRegistryOptions,
+): JobRegistry => {
   let r = registries.get(rt);
-  if (!r) registries.set(rt, (r = new JobRegistry(rt.clock)));
+  if (!r) registries.set(rt, (r = new JobRegistry(rt.control, rt.clock, options)));
   return r;
 };

@@ -7,14 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { canOnCampaign, canOnScores, type Actor, type Permission } from '../../core/auth/roles.ts';
-import { err, ok } from '../../core/result.ts';
-import { importFile } from '../../ingest/import/import-file.ts';
-import { ImportFileError } from '../../ingest/import/sources.ts';
-import { JOB_KINDS, jobsOf, type JobKind, type JobOutcome, type JobView } from '../../jobs/job-registry.ts';
-import { runSlot } from '../../planner/run-slot.ts';
+import { importWork, planWork, scoreWork, trainWork, type ImportFormat } from '../../jobs/job-kinds.ts';
+import { JOB_KINDS, jobsOf, type JobKind, type JobView, type JobWork } from '../../jobs/job-registry.ts';
 import type { Runtime } from '../../runtime.ts';
-import { trainChurnModelAs } from '../../scores/churn-model.ts';
-import { computeScoresAs } from '../../scores/run-scoring.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 
@@ -35,6 +30,7 @@ const JobSchema = Type.Object({
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   result: Type.Unknown({ description: "the operation's answer once done" }),
   error: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer({ description: '1, plus one for each resume after a server restart' }),
 });
 
 const dto = (j: JobView): Static<typeof JobSchema> => ({
@@ -49,10 +45,8 @@ const dto = (j: JobView): Static<typeof JobSchema> => ({
   finishedAt: j.finishedAt === null ? null : new Date(j.finishedAt).toISOString(),
   result: j.result,
   error: j.error,
+  attempts: j.attempts,
 });
-
-const failed = (f: { reason?: string; message?: string; type: string }): JobOutcome =>
-  err({ message: f.reason ?? f.message ?? f.type });
 
 /** Who may start each kind (the same rules as the synchronous endpoints). */
 const permission = (actor: Actor, kind: JobKind): Permission => {
@@ -68,7 +62,7 @@ const permission = (actor: Actor, kind: JobKind): Permission => {
   }
 };
 
-const IMPORT_TYPES: Record<string, 'csv' | 'ndjson' | 'parquet'> = {
+const IMPORT_TYPES: Record<string, ImportFormat> = {
   'text/csv': 'csv',
   'application/x-ndjson': 'ndjson',
   'application/jsonl': 'ndjson',
@@ -84,15 +78,10 @@ const MAX_IMPORT_BYTES = 2 * 2 ** 30;
  */
 export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
   const jobs = jobsOf(rt);
-  const start = (
-    reply: FastifyReply,
-    actor: Actor,
-    kind: JobKind,
-    work: Parameters<typeof jobs.start>[2],
-  ) => {
+  const start = async (reply: FastifyReply, actor: Actor, kind: JobKind, work: JobWork) => {
     const p = permission(actor, kind);
     if (!p.allowed) return reply.code(403).send({ error: p.reason });
-    const r = jobs.start(kind, { workspaceId: actor.workspaceId, userId: actor.userId }, work);
+    const r = await jobs.start(kind, { workspaceId: actor.workspaceId, userId: actor.userId }, work);
     if (!r.ok)
       return reply.code(409).send({ error: `a ${kind} job is already running`, job: dto(r.error.running) });
     return reply.code(202).send(dto(r.value));
@@ -113,19 +102,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
     { schema: schema('Plan every campaign due now, as a job with progress (operator, admin)') },
     (req, reply) => {
       const actor = actorOf(req);
-      return start(reply, actor, 'plan', async (progress) => {
-        const r = await runSlot(rt, actor.workspaceId, rt.clock(), { onProgress: progress });
-        return ok({
-          slotAt: new Date(r.slotAt).toISOString(),
-          campaigns: r.campaigns.map((c) => ({
-            campaignId: c.campaignId,
-            messages: c.messages,
-            holdout: c.holdout,
-            skipped: c.skipped,
-          })),
-          ms: Math.round(r.ms.total),
-        });
-      });
+      return start(reply, actor, 'plan', planWork(rt, actor));
     },
   );
   app.post(
@@ -133,12 +110,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
     { schema: schema('Compute stages, RFM and warnings, as a job with progress (operator, admin)') },
     (req, reply) => {
       const actor = actorOf(req);
-      return start(reply, actor, 'score', async (progress) => {
-        const r = await computeScoresAs(rt, actor, { onProgress: progress });
-        return r.ok
-          ? ok({ runId: r.value.runId, users: r.value.scores.users, ms: Math.round(r.value.ms.total) })
-          : failed(r.error);
-      });
+      return start(reply, actor, 'score', scoreWork(rt, actor));
     },
   );
   app.post(
@@ -146,12 +118,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
     { schema: schema('Train the churn model, as a job with progress (operator, admin)') },
     (req, reply) => {
       const actor = actorOf(req);
-      return start(reply, actor, 'train', async (progress) => {
-        const r = await trainChurnModelAs(rt, actor, { onProgress: progress });
-        return r.ok
-          ? ok({ id: r.value.id, version: r.value.version, metrics: r.value.metrics })
-          : failed(r.error);
-      });
+      return start(reply, actor, 'train', trainWork(rt, actor));
     },
   );
 
@@ -192,25 +159,14 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
           throw e;
         }
         const size = (await stat(path)).size;
-        const r = jobs.start(
+        // The job's row keeps the file's path: after a restart the import is failed (see
+        // RESTART_POLICY) and the file removed.
+        const params = { path, format, size };
+        const r = await jobs.start(
           'import',
           { workspaceId: actor.workspaceId, userId: actor.userId },
-          async (progress) => {
-            try {
-              progress({ phase: 'reading', done: 0, total: size });
-              const report = await importFile(rt.warehouse, {
-                path,
-                format,
-                onProgress: (ip) => progress({ phase: 'reading', done: ip.bytesRead, total: ip.totalBytes }),
-              });
-              return ok(report);
-            } catch (e) {
-              if (e instanceof ImportFileError) return err({ message: e.message });
-              throw e;
-            } finally {
-              await rm(path, { force: true });
-            }
-          },
+          importWork(rt, params),
+          { ...params },
         );
         if (r.ok) return reply.code(202).send(dto(r.value));
         // Refused (another import runs): the job never takes the file.
@@ -230,7 +186,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         response: { 200: Type.Object({ jobs: Type.Array(JobSchema) }), ...errorResponses },
       },
     },
-    (req) => ({ jobs: jobs.list(actorOf(req).workspaceId).map(dto) }),
+    async (req) => ({ jobs: (await jobs.list(actorOf(req).workspaceId)).map(dto) }),
   );
   app.get(
     '/v1/jobs/:id',
@@ -243,8 +199,8 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         response: { 200: JobSchema, ...errorResponses },
       },
     },
-    (req, reply) => {
-      const j = jobs.get(actorOf(req).workspaceId, (req.params as { id: string }).id);
+    async (req, reply) => {
+      const j = await jobs.get(actorOf(req).workspaceId, (req.params as { id: string }).id);
       return j ? reply.send(dto(j)) : reply.code(404).send({ error: 'job not found' });
     },
   );
