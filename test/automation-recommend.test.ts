@@ -158,7 +158,8 @@ describe('best item recommendations on DuckDB events', () => {
       providerId: null,
       pinned: false,
       payload: null,
-      leaseUntil: NOW + 60_000,
+      claimToken: 'claim-test',
+      startedAt: null,
     }));
 
   it('picks each user’s item from their history; no pick → no_recommendation', async () => {

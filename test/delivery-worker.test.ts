@@ -120,7 +120,7 @@ describe('delivery workers over the outbox', () => {
     const { id, keys } = await planned(1);
     const key = keys[0] as string;
     const now = Date.now();
-    const [claimed] = await claimDue(srv.rt.control, now, now + 60_000, 10);
+    const [claimed] = await claimDue(srv.rt.control, now, now + 60_000, 10, 'claim-early-receipt');
     expect(claimed?.idempotencyKey).toBe(key);
     // The vendor calls back while the worker still holds the message ('sending', no provider yet).
     const early = await applyReceipts(

@@ -292,7 +292,9 @@ export const resumeCampaignAs = (ctx: CampaignContext, actor: Actor, id: string)
     permission: 'campaign.resume',
     action: 'resume',
     change: (c) => {
-      // A one-off can only be paused before its slot ran (it finishes with it), so it is owed still.
+      // Past its last slot, only messages are owed: back to sending them, no slot to plan.
+      if (c.awaitingDelivery) return ok({ status: 'running', nextSlotAt: null });
+      // A one-off paused before its slot ran is owed that slot still.
       const slot = nextSlot(c.definition.timing, ctx.clock(), false);
       if (!slot.ok) return err(invalid([{ path: 'definition.timing', message: slot.error }]));
       return ok({ nextSlotAt: slot.value });

@@ -1,3 +1,4 @@
+import { lastSlotChange } from './finish-delivered.ts';
 import { nextLadderStep } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { idsWho, userValuesCents } from '../planner/plan-inputs.ts';
@@ -157,7 +158,7 @@ const followUp = async (
   // Nothing left to wait for or send, and no slot owed: the strategy has run its course.
   if (report.waiting === 0 && report.sent === 0 && c.nextSlotAt === null && latest.length > 0) {
     await ctx.control.transaction(async (tx) => {
-      await updateCampaignRow(tx, workspaceId, c.id, { status: 'finished' }, now);
+      await updateCampaignRow(tx, workspaceId, c.id, await lastSlotChange(tx, workspaceId, c.id), now);
     });
   }
   return report;

@@ -4,7 +4,8 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 /**
  * A cancelled campaign's messages not yet sent become dead letters (`campaign_cancelled`), in the
  * cancelling transaction, each with its message-log entry, so reports count them and nothing of
- * the campaign goes out after the operator pressed cancel. Messages a worker holds right now
+ * the campaign goes out after the operator pressed cancel: that includes messages a worker has
+ * claimed but not yet started (its next wave skips them). Messages whose provider call has begun
  * finish (the provider may already have them). Returns how many were stopped.
  */
 export const cancelPendingMessages = async (
@@ -17,8 +18,10 @@ export const cancelPendingMessages = async (
   await expandCampaignBatches(tx, workspaceId, campaignId);
   const rows = await tx.query<{ n: string | number }>(
     `WITH stopped AS (
-       UPDATE outbox SET status = 'dead', dead_reason = 'campaign_cancelled', final_at = $3
-       WHERE workspace_id = $1 AND campaign_id = $2 AND status = 'pending'
+       UPDATE outbox SET status = 'dead', dead_reason = 'campaign_cancelled', final_at = $3,
+                         lease_until = NULL, claim_token = NULL
+       WHERE workspace_id = $1 AND campaign_id = $2
+         AND (status = 'pending' OR (status = 'sending' AND started_at IS NULL))
        RETURNING workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id, channel, attempts
      ), logged AS (
        INSERT INTO message_log (workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id,

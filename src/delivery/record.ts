@@ -12,11 +12,11 @@ export interface Recorded {
 }
 
 /**
- * Writes a batch's outcomes in one transaction: the outbox rows (one UPDATE over arrays) and the
- * message log entries for the rows that reached `sent` or `dead`. Only rows still under this
- * worker's lease are written; a row whose lease expired was taken by another worker, which
- * records it itself (the provider deduplicated the second call by its idempotency key). Returns
- * how many rows were written.
+ * Writes a wave's outcomes in one transaction: the outbox rows (one UPDATE over arrays) and the
+ * message log entries for the rows that reached `sent`, `dead` or `unknown`. Only rows still held
+ * by this worker's claim are written (a claim taken over after its lease expired belongs to its
+ * new holder). A retry clears `started_at`: the provider answered, so nothing is in doubt.
+ * Returns how many rows were written.
  */
 export const recordOutcomes = async (
   db: SqlClient,
@@ -26,7 +26,7 @@ export const recordOutcomes = async (
   if (items.length === 0) return 0;
   const cols = {
     key: [] as string[],
-    lease: [] as string[],
+    token: [] as string[],
     status: [] as string[],
     attempts: [] as number[],
     provider: [] as (string | null)[],
@@ -39,14 +39,14 @@ export const recordOutcomes = async (
   const at = new Date(now).toISOString();
   for (const { row, decision: d } of items) {
     cols.key.push(row.idempotencyKey);
-    cols.lease.push(new Date(row.leaseUntil).toISOString());
+    cols.token.push(row.claimToken);
     cols.status.push(d.kind === 'retry' ? 'pending' : d.kind);
     cols.attempts.push(d.attempts);
-    cols.provider.push(d.kind === 'dead' ? row.providerId : d.providerId);
+    cols.provider.push(d.kind === 'dead' ? row.providerId : (d.providerId ?? row.providerId));
     cols.pinned.push(d.kind === 'retry' ? d.pinned : row.pinned);
     cols.providerMessage.push(d.kind === 'sent' ? d.providerMessageId : null);
     cols.error.push(d.kind === 'sent' ? null : d.error);
-    cols.dead.push(d.kind === 'dead' ? d.reason : null);
+    cols.dead.push(d.kind === 'dead' || d.kind === 'unknown' ? d.reason : null);
     cols.next.push(d.kind === 'retry' ? new Date(d.at).toISOString() : null);
   }
   return db.transaction(async (tx) => {
@@ -67,16 +67,17 @@ export const recordOutcomes = async (
          dead_reason = u.dead,
          next_attempt_at = u.next,
          lease_until = NULL,
+         started_at = CASE WHEN u.status = 'pending' THEN NULL ELSE o.started_at END,
          sent_at = CASE WHEN u.status = 'sent' THEN $11::timestamptz ELSE o.sent_at END,
-         final_at = CASE WHEN u.status = 'dead' THEN $11::timestamptz ELSE o.final_at END
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[], $5::text[], $6::boolean[],
+         final_at = CASE WHEN u.status IN ('dead', 'unknown') THEN $11::timestamptz ELSE o.final_at END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::boolean[],
                    $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-            AS u(key, lease, status, attempts, provider, pinned, provider_message, error, dead, next)
-       WHERE o.idempotency_key = u.key AND o.status = 'sending' AND o.lease_until = u.lease
+            AS u(key, token, status, attempts, provider, pinned, provider_message, error, dead, next)
+       WHERE o.idempotency_key = u.key AND o.status = 'sending' AND o.claim_token = u.token
        RETURNING o.idempotency_key, o.workspace_id, o.status, o.provider_id, o.provider_message_id`,
       [
         cols.key,
-        cols.lease,
+        cols.token,
         cols.status,
         cols.attempts,
         cols.provider,

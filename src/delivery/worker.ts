@@ -1,26 +1,37 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/delivery/backoff.ts';
-import { deadBeforeSending, decide, pickProvider, type Decision } from '../core/delivery/decide.ts';
+import {
+  deadBeforeSending,
+  decide,
+  pickProvider,
+  resolveInterrupted,
+  type Decision,
+} from '../core/delivery/decide.ts';
 import type { ProviderHandle, ProviderRegistry, SendOutcome } from '../core/delivery/message.ts';
 import { saveShortLinks } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { expandDueBatches } from '../planner/outbox-batches.ts';
-import { claimDue, type ClaimedRow } from './claim.ts';
+import { claimDue, releaseClaim, releaseKeys, renewClaim, startWave, type ClaimedRow } from './claim.ts';
+import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
 import { recordOutcomes, type Recorded } from './record.ts';
 
 export interface DeliveryWorkerOptions {
-  /** Messages claimed per batch. */
+  /** Most messages claimed at once (fewer for slow providers: see `claimShare`). */
   batchSize?: number;
-  /** How long a claim holds its rows; a worker that dies releases them when it expires. */
+  /**
+   * How long a claim holds its rows unless renewed; the worker renews it every third of it while
+   * it lives, so a slow provider never lets a claim lapse under a live worker.
+   */
   leaseMs?: number;
   /** Pause when nothing is due. */
   idleMs?: number;
-  /** Provider calls in flight per loop. */
+  /** Provider calls in flight per loop; also the largest wave. */
   concurrency?: number;
   /** Claim → compose → send → record loops in this process (they overlap each other's I/O). */
   loops?: number;
@@ -37,13 +48,21 @@ export interface DeliveryRuntime {
 }
 
 export interface DeliveryWorker {
-  /** Finishes the batches in hand, then stops. */
+  /** Finishes the waves in hand, gives back what it did not start, then stops. */
   stop(): Promise<void>;
   /** Resolves once every loop found nothing due and has nothing in hand. */
   drained(): Promise<void>;
   addExtension(e: ComposeExtension): void;
-  /** Messages recorded (sent, dead or rescheduled) since start. */
-  readonly stats: { claimed: number; sent: number; dead: number; retried: number; batches: number };
+  /** Messages recorded (sent, dead, unknown or rescheduled) since start. */
+  readonly stats: {
+    claimed: number;
+    sent: number;
+    dead: number;
+    unknown: number;
+    retried: number;
+    batches: number;
+    released: number;
+  };
 }
 
 /** A registry with no providers: every channel is unconfigured (messages wait, then die `max_attempts`). */
@@ -51,6 +70,12 @@ export const emptyRegistry: ProviderRegistry = { providersFor: async () => [] };
 
 /** Batches are expanded this long before they are due, so a claim never waits on an expansion. */
 const EXPAND_AHEAD_MS = 60_000;
+/** A wave of a rate-limited provider lasts about this long, so outcomes are written as they come. */
+const WAVE_SECONDS = 0.5;
+/** A claim keeps for one rate-limited provider what it can send in this share of the lease. */
+const CLAIM_SHARE_OF_LEASE = 0.25;
+/** How often a loop looks for campaigns whose last message now has an outcome. */
+const FINISH_EVERY_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -73,13 +98,40 @@ const pool = async <T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 };
 
+const limited = (rate: number) => rate > 0 && Number.isFinite(rate);
+
+/** Messages of one wave for a provider: about half a second of its rate, at most `concurrency`. */
+export const waveSize = (ratePerSecond: number, concurrency: number): number =>
+  limited(ratePerSecond)
+    ? Math.max(1, Math.min(concurrency, Math.ceil(ratePerSecond * WAVE_SECONDS)))
+    : concurrency;
+
+/** Messages one claim keeps for a provider: what it can send in a quarter of the lease. */
+export const claimShare = (ratePerSecond: number, leaseMs: number, concurrency: number): number =>
+  limited(ratePerSecond)
+    ? Math.max(
+        waveSize(ratePerSecond, concurrency),
+        Math.floor((ratePerSecond * leaseMs * CLAIM_SHARE_OF_LEASE) / 1000),
+      )
+    : Infinity;
+
+interface Planned {
+  row: ClaimedRow;
+  provider: ProviderHandle | undefined;
+  providers: readonly ProviderHandle[];
+}
+
 /**
- * Delivery workers over the outbox (SPEC F1/F2). Each loop claims a batch of due messages under a
- * lease, composes them, saves their short links (before anyone can tap them), sends them through
- * the channel's providers — each provider's token bucket honoured, failover in priority order —
- * and records every outcome in one transaction. Internally at least once (a crash between a
- * send and its record sends again after the lease); the idempotency key on every provider call
- * makes the provider drop the repeat, so the user gets the message once.
+ * Delivery workers over the outbox (SPEC F1/F2), built so that a user never gets a message twice
+ * (issue 13), whatever the providers' rates:
+ * - a loop claims due messages under a lease it renews while it lives, and keeps of a slow
+ *   provider's messages only what it can send in a quarter of the lease (the rest goes back);
+ * - messages go in waves of about half a second of the provider's rate; each wave is first
+ *   marked started in one statement that also skips paused or cancelled campaigns (so pause and
+ *   cancel act between waves), then sent, then its outcomes are recorded in one transaction;
+ * - a message found started without an outcome (its worker died mid-wave) goes again only to the
+ *   same provider, with the same idempotency key, if that provider de-duplicates by key; otherwise
+ *   it is recorded `unknown` and reported, never silently re-sent.
  */
 export const startDeliveryWorker = (
   rt: DeliveryRuntime,
@@ -99,31 +151,55 @@ export const startDeliveryWorker = (
     extensions: options.extensions ?? [],
   });
   const limiters = new RateLimiters(rt.clock);
-  const stats = { claimed: 0, sent: 0, dead: 0, retried: 0, batches: 0 };
+  const stats = { claimed: 0, sent: 0, dead: 0, unknown: 0, retried: 0, batches: 0, released: 0 };
   let stopping = false;
   // Sends are never cancelled midway (a half-sent call is worse than a finished one); one signal serves all.
   const never = new AbortController().signal;
   setMaxListeners(0, never);
   const idle = new Set<number>();
   let waiters: (() => void)[] = [];
+  let lastFinishCheck = 0;
+
+  const record = async (results: readonly Recorded[]) => {
+    if (results.length === 0) return;
+    // The outcomes are known: losing them to a passing database error would turn sent messages
+    // into doubtful ones, so the write is tried again before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await recordOutcomes(rt.control, results, rt.clock());
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        log('recording delivery outcomes failed; trying again', e);
+        await sleep(200 * attempt);
+      }
+    }
+    stats.batches++;
+    for (const r of results)
+      if (r.decision.kind === 'sent') stats.sent++;
+      else if (r.decision.kind === 'dead') stats.dead++;
+      else if (r.decision.kind === 'unknown') stats.unknown++;
+      else stats.retried++;
+  };
 
   const sendOne = async (
     c: Composed & { ok: true },
+    first: ProviderHandle | undefined,
     providers: readonly ProviderHandle[],
   ): Promise<Recorded> => {
     const order = providers.map((p) => p.id);
     let state = {
       idempotencyKey: c.row.idempotencyKey,
       attempts: c.row.attempts,
-      providerId: c.row.providerId,
-      pinned: c.row.pinned,
+      providerId: first?.id ?? c.row.providerId,
+      pinned: c.row.pinned || c.row.startedAt !== null,
     };
+    let provider = first;
     for (;;) {
-      const provider = pickProvider(state, providers);
       let outcome: SendOutcome;
       if (provider === undefined) outcome = NO_PROVIDER;
       else {
-        if (provider.ratePerSecond > 0 && Number.isFinite(provider.ratePerSecond))
+        if (limited(provider.ratePerSecond))
           await limiters.for(provider.id, provider.ratePerSecond).acquire();
         try {
           outcome = await provider.adapter.send(c.message, never);
@@ -138,52 +214,142 @@ export const startDeliveryWorker = (
         }
       }
       const d: Decision = decide(state, provider?.id ?? '', outcome, order, policy, rt.clock());
-      // Failover happens now, inside the batch; every other retry waits in the outbox.
+      // Failover happens now, inside the wave, once the next provider is marked as the one that
+      // may hold it; every other retry waits in the outbox.
       if (
         d.kind === 'retry' &&
         d.at <= rt.clock() &&
         d.providerId !== null &&
         d.providerId !== state.providerId
       ) {
-        state = { ...state, attempts: d.attempts, providerId: d.providerId, pinned: d.pinned };
-        continue;
+        const next = providers.find((p) => p.id === d.providerId);
+        const go = await startWave(
+          rt.control,
+          c.row.claimToken,
+          [{ key: c.row.idempotencyKey, providerId: d.providerId }],
+          rt.clock(),
+        );
+        if (next !== undefined && go.size === 1) {
+          state = { ...state, attempts: d.attempts, providerId: d.providerId, pinned: d.pinned };
+          provider = next;
+          continue;
+        }
       }
       return { row: c.row, decision: d };
     }
   };
 
-  const runBatch = async (rows: ClaimedRow[]): Promise<void> => {
-    const composed = await composer.compose(rows, rt.clock());
-    const ready = composed.filter((c): c is Composed & { ok: true } => c.ok);
-    const links = ready.flatMap((c) => c.links);
-    if (links.length > 0) await rt.control.transaction((tx) => saveShortLinks(tx, links, rt.clock()));
-    const providers = new Map<string, Promise<readonly ProviderHandle[]>>();
+  /** Sends one provider's share of a claim, wave by wave, recording each wave's outcomes. */
+  const sendGroup = async (
+    token: string,
+    provider: ProviderHandle | undefined,
+    items: readonly (Composed & { ok: true; planned: Planned })[],
+  ) => {
+    const size = waveSize(provider?.ratePerSecond ?? 0, concurrency);
+    for (let i = 0; i < items.length && !stopping; i += size) {
+      const wave = items.slice(i, i + size);
+      const go = await startWave(
+        rt.control,
+        token,
+        wave.map((c) => ({ key: c.row.idempotencyKey, providerId: provider?.id ?? null })),
+        rt.clock(),
+      );
+      const results: Recorded[] = [];
+      await pool(
+        wave.filter((c) => go.has(c.row.idempotencyKey)),
+        concurrency,
+        async (c) => {
+          results.push(await sendOne(c, provider, c.planned.providers));
+        },
+      );
+      await record(results);
+    }
+  };
+
+  const runClaim = async (token: string, rows: ClaimedRow[]): Promise<void> => {
+    // Provider handles per workspace and channel, looked up once per claim.
+    const lookups = new Map<string, Promise<readonly ProviderHandle[]>>();
     const providersFor = (ws: string, ch: Channel) => {
       const k = `${ws}\u0000${ch}`;
-      let p = providers.get(k);
-      if (!p) providers.set(k, (p = registry.providersFor(ws, ch)));
+      let p = lookups.get(k);
+      if (!p) lookups.set(k, (p = registry.providersFor(ws, ch)));
       return p;
     };
-    const results: Recorded[] = composed
-      .filter((c): c is Composed & { ok: false } => !c.ok)
-      .map((c) => ({ row: c.row, decision: deadBeforeSending(c.row, c.reason, c.error) }));
-    await pool(ready, concurrency, async (c) => {
-      results.push(await sendOne(c, await providersFor(c.row.workspaceId, c.row.channel)));
+    const early: Recorded[] = [];
+    const planned: Planned[] = [];
+    const kept = new Map<string, number>();
+    const giveBack: string[] = [];
+    for (const row of rows) {
+      const providers = await providersFor(row.workspaceId, row.channel);
+      let provider: ProviderHandle | undefined;
+      if (row.startedAt !== null) {
+        const r = resolveInterrupted(row, providers);
+        if (r.kind === 'unknown') {
+          early.push({ row, decision: r });
+          continue;
+        }
+        provider = r.provider;
+      } else provider = pickProvider(row, providers);
+      // A slow provider's share: what it can send in a quarter of the lease; the rest goes back.
+      const id = provider?.id ?? '';
+      const n = kept.get(id) ?? 0;
+      if (n >= claimShare(provider?.ratePerSecond ?? 0, leaseMs, concurrency)) {
+        giveBack.push(row.idempotencyKey);
+        continue;
+      }
+      kept.set(id, n + 1);
+      planned.push({ row, provider, providers });
+    }
+    if (giveBack.length > 0) stats.released += await releaseKeys(rt.control, token, giveBack);
+    const composed = await composer.compose(
+      planned.map((p) => p.row),
+      rt.clock(),
+    );
+    const byKey = new Map(planned.map((p) => [p.row.idempotencyKey, p]));
+    for (const c of composed)
+      if (!c.ok) early.push({ row: c.row, decision: deadBeforeSending(c.row, c.reason, c.error) });
+    await record(early);
+    const ready = composed.flatMap((c) => {
+      const p = c.ok ? byKey.get(c.row.idempotencyKey) : undefined;
+      return c.ok && p ? [{ ...c, planned: p }] : [];
     });
-    await recordOutcomes(rt.control, results, rt.clock());
-    stats.batches++;
-    for (const r of results)
-      if (r.decision.kind === 'sent') stats.sent++;
-      else if (r.decision.kind === 'dead') stats.dead++;
-      else stats.retried++;
+    const links = ready.flatMap((c) => c.links);
+    if (links.length > 0) await rt.control.transaction((tx) => saveShortLinks(tx, links, rt.clock()));
+    const groups = new Map<string, typeof ready>();
+    for (const c of ready) {
+      const id = c.planned.provider?.id ?? '';
+      const g = groups.get(id);
+      if (g) g.push(c);
+      else groups.set(id, [c]);
+    }
+    // Every group ends before the claim is given back, even when one fails: a send still in
+    // flight must not be handed to another worker.
+    const ends = await Promise.allSettled(
+      [...groups.values()].map((g) => sendGroup(token, g[0]?.planned.provider, g)),
+    );
+    for (const e of ends) if (e.status === 'rejected') throw e.reason;
+  };
+
+  const finishCampaigns = async (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastFinishCheck < FINISH_EVERY_MS) return;
+    lastFinishCheck = now;
+    try {
+      await finishDeliveredCampaigns(rt.control, rt.clock());
+    } catch (e) {
+      log('finishing delivered campaigns failed', e);
+    }
   };
 
   const loop = async (n: number) => {
+    let worked = false;
     while (!stopping) {
       let rows: ClaimedRow[] = [];
+      const token = randomUUID();
+      let renewal: NodeJS.Timeout | undefined;
       try {
         const now = rt.clock();
-        rows = await claimDue(rt.control, now, now + leaseMs, batchSize);
+        rows = await claimDue(rt.control, now, now + leaseMs, batchSize, token);
         stats.claimed += rows.length;
         // A large slot's messages wait as batches: expand the next one when the outbox runs short.
         if (rows.length < batchSize && (await expandDueBatches(rt.control, now + EXPAND_AHEAD_MS)) > 0) {
@@ -192,14 +358,36 @@ export const startDeliveryWorker = (
         }
         if (rows.length > 0) {
           idle.delete(n);
-          await runBatch(rows);
+          worked = true;
+          // The lease is renewed while this worker lives, however slow the providers are.
+          renewal = setInterval(
+            () => {
+              renewClaim(rt.control, token, rt.clock() + leaseMs).catch((e: unknown) =>
+                log('renewing a delivery lease failed', e),
+              );
+            },
+            Math.max(50, Math.floor(leaseMs / 3)),
+          );
+          await runClaim(token, rows);
+          await finishCampaigns(false);
           continue;
         }
       } catch (e) {
-        // Rows claimed stay leased until it expires; then a loop takes them again.
+        // What the claim did not record stays leased until it expires; then a loop takes it
+        // again, and `started_at` tells it which messages a provider may already have.
         log('delivery batch failed', e);
+      } finally {
+        if (renewal !== undefined) clearInterval(renewal);
+        if (rows.length > 0)
+          await releaseClaim(rt.control, token)
+            .then((k) => (stats.released += k))
+            .catch((e: unknown) => log('giving back a delivery claim failed', e));
       }
       if (rows.length === 0) {
+        if (worked) {
+          await finishCampaigns(true);
+          worked = false;
+        } else await finishCampaigns(false);
         idle.add(n);
         if (idle.size === loopCount) {
           const w = waiters;

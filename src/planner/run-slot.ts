@@ -1,3 +1,4 @@
+import { lastSlotChange } from '../campaigns/finish-delivered.ts';
 import { takeSnapshot } from '../audience/saved-audiences.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { nextSlot } from '../core/campaigns/next-slot.ts';
@@ -264,12 +265,17 @@ export const runSlot = async (
       // Slots missed while no planner ran are not sent in a burst: the next one after now.
       const next = nextSlot(c.definition.timing, Math.max(slotAt, owed.get(c.id) ?? slotAt), true);
       const nextAt = next.ok ? next.value : null;
+      // A ladder keeps running after its last slot: its follow-up steps are still owed. Any other
+      // campaign past its last slot finishes once its last message has an outcome.
+      const ending = nextAt === null && !c.definition.ladder;
       await updateCampaignRow(
         tx,
         workspaceId,
         c.id,
-        // A ladder keeps running after its last slot: its follow-up steps are still owed.
-        { status: nextAt === null && !c.definition.ladder ? 'finished' : 'running', nextSlotAt: nextAt },
+        {
+          ...(ending ? await lastSlotChange(tx, workspaceId, c.id) : { status: 'running' }),
+          nextSlotAt: nextAt,
+        },
         at,
       );
       await appendAudit(tx, {

@@ -24,7 +24,13 @@ export type Decision =
       attempts: number;
       error: string;
     }
-  | { kind: 'dead'; reason: string; error: string; attempts: number };
+  | { kind: 'dead'; reason: string; error: string; attempts: number }
+  /**
+   * A provider call may have begun before its worker died, and that provider does not
+   * de-duplicate by key: sending again could reach the user twice, so the message is reported
+   * with this outcome instead and never re-sent.
+   */
+  | { kind: 'unknown'; providerId: string | null; reason: string; error: string; attempts: number };
 
 /**
  * The provider to call for a message: the one it is on, else the first in failover order. A
@@ -76,3 +82,28 @@ export const deadBeforeSending = (state: DeliveryState, reason: string, error = 
   error: error.slice(0, 500),
   attempts: state.attempts,
 });
+
+/**
+ * What to do with a message whose provider call may have started before its worker died
+ * (`started_at` set, no outcome recorded): send it again only to the same provider with the same
+ * idempotency key, and only when that provider drops a repeated key; otherwise report it as
+ * `unknown` (a second SMS, e-mail or push is worse than a report that one may be missing).
+ */
+export const resolveInterrupted = <P extends { id: string; dedupesByKey?: boolean | undefined }>(
+  state: Pick<DeliveryState, 'providerId' | 'attempts'>,
+  providers: readonly P[],
+): { kind: 'resend'; provider: P } | (Decision & { kind: 'unknown' }) => {
+  const provider = providers.find((p) => p.id === state.providerId);
+  if (provider?.dedupesByKey === true) return { kind: 'resend', provider };
+  const why =
+    provider === undefined
+      ? 'the provider it was handed to is no longer configured'
+      : 'the provider does not de-duplicate by idempotency key';
+  return {
+    kind: 'unknown',
+    providerId: state.providerId,
+    reason: 'interrupted_send',
+    error: `the worker stopped while the provider call was in flight; ${why}, so it is not sent again`,
+    attempts: state.attempts + 1,
+  };
+};

@@ -74,6 +74,12 @@ export interface ProviderHandle {
   ratePerSecond: number;
   /** Lower first; the next one takes over on `next_provider`. */
   priority: number;
+  /**
+   * The provider drops a second call with an idempotency key it has seen (a vendor that says so,
+   * or our own inbox). Only then may a message whose send was interrupted by a crash be sent
+   * again; SMTP, FCM and plain webhooks do not, so such a message is reported `unknown` instead.
+   */
+  dedupesByKey?: boolean;
   adapter: ChannelAdapter;
 }
 

@@ -66,6 +66,12 @@ export const PROVIDER_KINDS = {
         authHeader: Type.Optional(
           Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'default: authorization' }),
         ),
+        deduplicatesByKey: Type.Optional(
+          Type.Boolean({
+            description:
+              'the endpoint drops a second request with an idempotency key it has seen; only then is a message whose send a crash interrupted sent again (otherwise it is reported as unknown)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -178,7 +184,15 @@ export const PROVIDER_KINDS = {
   webhook: {
     channel: 'webhook',
     config: Type.Object(
-      { url: Type.Optional(url("fixed endpoint; default: the message content's own url")) },
+      {
+        url: Type.Optional(url("fixed endpoint; default: the message content's own url")),
+        deduplicatesByKey: Type.Optional(
+          Type.Boolean({
+            description:
+              'the endpoint drops a second request with an idempotency key it has seen; only then is a message whose send a crash interrupted sent again (otherwise it is reported as unknown)',
+          }),
+        ),
+      },
       { additionalProperties: false },
     ),
     secrets: Type.Object(
@@ -201,6 +215,14 @@ export const PROVIDER_KINDS = {
 } as const satisfies Record<string, { channel: Channel; config: TObject; secrets: TObject }>;
 
 export type ProviderKind = keyof typeof PROVIDER_KINDS;
+
+/**
+ * Whether a configured provider drops a repeated idempotency key: our own inbox and call list
+ * (unique keys in the database) always do; an HTTP gateway or webhook does when its admin says
+ * so; SMTP, FCM, WeCom and the SMS vendors' APIs do not.
+ */
+export const dedupesByKey = (kind: ProviderKind, config: Record<string, unknown>): boolean =>
+  kind === 'inbox' || kind === 'call_list' || config['deduplicatesByKey'] === true;
 export const PROVIDER_KIND_NAMES = Object.keys(PROVIDER_KINDS) as ProviderKind[];
 export const isProviderKind = (s: string): s is ProviderKind => s in PROVIDER_KINDS;
 

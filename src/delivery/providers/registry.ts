@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { buildAdapter } from './adapter-factory.ts';
 import type { Fetch } from './adapters/http-outcome.ts';
-import { isProviderKind } from './provider-kinds.ts';
+import { dedupesByKey, isProviderKind } from './provider-kinds.ts';
 import { listProviders } from './provider-store.ts';
 import { openSecrets, type MasterKeys } from './secret-box.ts';
 
@@ -45,6 +45,7 @@ export const openProviderRegistry = (
         channel,
         ratePerSecond: r.ratePerSecond,
         priority: r.priority,
+        dedupesByKey: dedupesByKey(kind, r.config),
         adapter: buildAdapter(r.id, kind, r.config, secrets, deps),
       });
     }

@@ -52,6 +52,7 @@ const campaignDto = (c: CampaignRecord) => ({
   approvedAt: isoOrNull(c.approvedAt),
   approvedVersion: c.approvedVersion,
   nextSlotAt: isoOrNull(c.nextSlotAt),
+  awaitingDelivery: c.awaitingDelivery,
 });
 
 const reviewDto = (r: CampaignReview) => ({

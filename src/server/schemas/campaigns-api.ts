@@ -58,6 +58,10 @@ export const CampaignView = Type.Object({
   approvedAt: IsoOrNull,
   approvedVersion: Type.Union([Type.Integer(), Type.Null()]),
   nextSlotAt: IsoOrNull,
+  awaitingDelivery: Type.Boolean({
+    description:
+      'its last slot is planned and messages are still being sent: it stays running (pause and cancel still work) until the last message has an outcome, then finishes',
+  }),
 });
 
 export const CampaignDetail = Type.Composite([

@@ -20,6 +20,8 @@ export interface CampaignRecord {
   approvedAt: number | null;
   approvedVersion: number | null;
   nextSlotAt: number | null;
+  /** Its last slot is planned: it finishes when its last message has an outcome. */
+  awaitingDelivery: boolean;
 }
 
 export const newCampaignId = (): string => `cmp_${randomBytes(8).toString('hex')}`;
@@ -46,6 +48,7 @@ const toCampaign = (r: Record<string, unknown>): CampaignRecord => ({
   approvedAt: msOrNull(r['approved_at']),
   approvedVersion: numOrNull(r['approved_version']),
   nextSlotAt: msOrNull(r['next_slot_at']),
+  awaitingDelivery: r['awaiting_delivery'] === true,
 });
 
 const SELECT = `SELECT c.*, u.name AS owner_name FROM campaigns c JOIN users u ON u.id = c.owner_id`;
@@ -133,6 +136,7 @@ export interface CampaignChange {
   approvedAt?: number | null;
   approvedVersion?: number | null;
   nextSlotAt?: number | null;
+  awaitingDelivery?: boolean;
 }
 
 /** Applies a change to a row already locked with `getCampaign(…, true)` in the same transaction. */
@@ -166,6 +170,7 @@ export const updateCampaignRow = async (
   if (change.approvedAt !== undefined) set('approved_at', time(change.approvedAt));
   if (change.approvedVersion !== undefined) set('approved_version', change.approvedVersion);
   if (change.nextSlotAt !== undefined) set('next_slot_at', time(change.nextSlotAt));
+  if (change.awaitingDelivery !== undefined) set('awaiting_delivery', change.awaitingDelivery);
   await db.query(`UPDATE campaigns SET ${sets.join(', ')} WHERE workspace_id = $1 AND id = $2`, params);
 };
 
