@@ -115,7 +115,11 @@ describe('Segment-spec ingestion over HTTP', () => {
       { index: 2, field: 'traits.timezone', reason: 'must be an IANA time zone such as Asia/Shanghai' },
       { index: 3, field: 'userId', reason: 'userId or anonymousId is required' },
       { index: 4, field: 'type', reason: "'page' is not supported (track or identify)" },
-      { index: 5, field: 'timestamp', reason: "Expected string to match 'rekindle-date-time' format" },
+      {
+        index: 5,
+        field: 'timestamp',
+        reason: 'must be an ISO-8601 date-time of a day that exists, e.g. 2026-11-20T08:30:00Z',
+      },
     ]);
     expect(await count(s, 'SELECT count(*) FROM events')).toBe(1);
     expect(await count(s, 'SELECT count(*) FROM profiles')).toBe(1);
@@ -151,19 +155,27 @@ describe('Segment-spec ingestion over HTTP', () => {
     expect(await count(s, 'SELECT count(*) FROM events')).toBe(0);
   });
 
-  it('refuses prototype-poisoning bodies, written out or escaped, and parses the rest', async () => {
+  it('stores __proto__ and constructor keys as plain data, written out or escaped, without pollution', async () => {
     const s = await start();
     const poisoned = [
-      '{"userId":"a","event":"x","properties":{"__proto__":{"admin":true}}}',
-      '{"userId":"a","event":"x","properties":{"\\u005f_proto__":{"admin":true}}}',
-      '{"userId":"a","event":"x","properties":{"constructor":{"prototype":{"admin":true}}}}',
+      '{"userId":"a","event":"x","messageId":"p1","properties":{"__proto__":{"admin":true}}}',
+      '{"userId":"a","event":"x","messageId":"p2","properties":{"\\u005f_proto__":{"admin":true}}}',
+      '{"userId":"a","event":"x","messageId":"p3","properties":{"constructor":{"prototype":{"admin":true}}}}',
     ];
     for (const body of poisoned) {
       const r = await postJson(`${s.url}/v1/track`, body);
-      expect(r.status, body).toBe(400);
+      expect(r.status, body).toBe(200);
     }
-    // Escapes in ordinary text (clients that write ASCII-only JSON) and a word containing
-    // "proto" are fine: they take the secure parser's path and are stored.
+    const stored = await s.rt.warehouse.query<{ id: string; p: string }>(
+      `SELECT message_id AS id, properties::VARCHAR AS p FROM events WHERE message_id LIKE 'p%' ORDER BY 1`,
+    );
+    expect(stored).toEqual([
+      { id: 'p1', p: '{"__proto__":{"admin":true}}' },
+      { id: 'p2', p: '{"__proto__":{"admin":true}}' },
+      { id: 'p3', p: '{"constructor":{"prototype":{"admin":true}}}' },
+    ]);
+    await s.rt.warehouse.write(`DELETE FROM events WHERE message_id LIKE 'p%'`);
+    // Escapes in ordinary text (clients that write ASCII-only JSON) are decoded and stored.
     const escaped = await postJson(
       `${s.url}/v1/track`,
       '{"userId":"a","event":"x","messageId":"esc","properties":{"city":"\\u676d\\u5dde","note":"prototype-free"}}',

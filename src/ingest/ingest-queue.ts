@@ -1,23 +1,36 @@
 import type { Clock } from '../core/clock.ts';
 import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
 import type { Rejection, Warehouse } from '../storage/warehouse/warehouse.ts';
+import { commitIsolating, type IsolatedOutcome } from '../storage/warehouse/isolating-commit.ts';
 import { DedupWindow } from './dedup-window.ts';
 
 export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600_000;
+
+/** What happened to one record of a group commit. */
+type Fate =
+  { kind: 'stored' } | { kind: 'refused'; reason: string } | { kind: 'unavailable'; error: unknown };
+
+const STORED: Fate = { kind: 'stored' };
+
+interface GroupResult {
+  fate(kind: 'event' | 'identify', at: number): Fate;
+}
+
+const ALL_STORED: GroupResult = { fate: () => STORED };
 
 interface Group {
   events: EventRow[];
   identifies: IdentifyRow[];
   rejections: Rejection[];
-  done: Promise<void>;
-  resolve: () => void;
+  done: Promise<GroupResult>;
+  resolve: (r: GroupResult) => void;
   reject: (e: unknown) => void;
 }
 
 const newGroup = (): Group => {
-  let resolve!: () => void;
+  let resolve!: (r: GroupResult) => void;
   let reject!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
+  const done = new Promise<GroupResult>((res, rej) => {
     resolve = res;
     reject = rej;
   });
@@ -26,22 +39,48 @@ const newGroup = (): Group => {
   return { events: [], identifies: [], rejections: [], done, resolve, reject };
 };
 
+/** A record the warehouse refused although it passed validation: its index in the submitted batch. */
+export interface RefusedIndex {
+  index: number;
+  reason: string;
+}
+
 export interface SubmitOutcome {
   accepted: number;
   duplicates: number;
+  /** Records not stored because the warehouse refused their data; everything else is stored. */
+  refused: RefusedIndex[];
+}
+
+/** The warehouse could not store this submitter's records (nor, maybe, some of them): retry. */
+export class StorageUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`storage unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+/** Where a claimed record sits in its group: what its submitter looks up once the group is done. */
+interface Claim {
+  group: Group;
+  kind: 'event' | 'identify';
+  at: number;
+  /** The record's index in its submitter's batch. */
+  index: number;
 }
 
 /**
  * Group commit: records submitted while a commit is running wait for the next one, so many
  * requests share one DuckDB transaction. A submit resolves only after its records are
  * committed — an acknowledgement always means durable. Retried message ids within the dedup
- * window are answered as duplicates and stored once.
+ * window are answered as duplicates and stored once. A record the warehouse refuses is isolated
+ * (`commitIsolating`): it alone is reported refused, the records sharing its commit are stored.
  */
 export class IngestQueue {
   private current = newGroup();
   private flushing = false;
   private draining: Promise<void> = Promise.resolve();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Claim>();
   private readonly listeners: ((events: number) => void)[] = [];
 
   private constructor(
@@ -68,41 +107,68 @@ export class IngestQueue {
     return new IngestQueue(warehouse, dedup, options.clock);
   }
 
+  /**
+   * Stores the records (`eventIndexes` / `identifyIndexes`: each row's index in the client's
+   * batch, for `refused`; positions when absent). Throws `StorageUnavailableError` when the
+   * warehouse failed for any of them: the client retries, and the records that were stored
+   * are then answered as duplicates.
+   */
   async submit(batch: {
     events: readonly EventRow[];
     identifies: readonly IdentifyRow[];
     rejections: readonly Rejection[];
+    eventIndexes?: readonly number[];
+    identifyIndexes?: readonly number[];
   }): Promise<SubmitOutcome> {
-    const waits: Promise<void>[] = [];
-    let accepted = 0;
+    const mine: Claim[] = [];
+    const waiting: Claim[] = [];
     let duplicates = 0;
     const group = this.current;
-    const claim = (id: string): boolean => {
+    const claim = (id: string, kind: 'event' | 'identify', index: number, rows: unknown[]): boolean => {
       if (this.dedup.has(id)) {
         duplicates++;
         return false;
       }
       const pending = this.inFlight.get(id);
       if (pending !== undefined) {
-        // The first copy is still being committed: acknowledge the retry only once it is durable.
-        waits.push(pending);
-        duplicates++;
+        // The first copy is still being committed: answer the retry only once its fate is known.
+        waiting.push({ ...pending, index });
         return false;
       }
-      this.inFlight.set(id, group.done);
-      accepted++;
+      const c: Claim = { group, kind, at: rows.length, index };
+      this.inFlight.set(id, c);
+      mine.push(c);
       return true;
     };
-    for (const e of batch.events) if (claim(e.messageId)) group.events.push(e);
-    for (const i of batch.identifies) if (claim(i.messageId)) group.identifies.push(i);
+    batch.events.forEach((e, i) => {
+      if (claim(e.messageId, 'event', batch.eventIndexes?.[i] ?? i, group.events)) group.events.push(e);
+    });
+    batch.identifies.forEach((r, i) => {
+      if (claim(r.messageId, 'identify', batch.identifyIndexes?.[i] ?? i, group.identifies))
+        group.identifies.push(r);
+    });
     group.rejections.push(...batch.rejections);
-    // Wait for the group only if this call put something in it: an empty group is never flushed.
-    if (accepted > 0 || batch.rejections.length > 0) {
-      waits.push(group.done);
-      this.kick();
+    // Kick only if this call put something in the group: an empty group is never flushed.
+    if (mine.length > 0 || batch.rejections.length > 0) this.kick();
+    let accepted = 0;
+    const refused: RefusedIndex[] = [];
+    let unavailable: { error: unknown } | undefined;
+    const count = (c: Claim, result: GroupResult, original: boolean): void => {
+      const fate = result.fate(c.kind, c.at);
+      if (fate.kind === 'stored') {
+        if (original) accepted++;
+        else duplicates++;
+      } else if (fate.kind === 'refused') refused.push({ index: c.index, reason: fate.reason });
+      else unavailable = fate;
+    };
+    if (mine.length > 0 || batch.rejections.length > 0) {
+      const result = await group.done;
+      for (const c of mine) count(c, result, true);
     }
-    await Promise.all(waits);
-    return { accepted, duplicates };
+    for (const c of waiting) count(c, await c.group.done, false);
+    if (unavailable !== undefined) throw new StorageUnavailableError(unavailable.error);
+    refused.sort((a, b) => a.index - b.index);
+    return { accepted, duplicates, refused };
   }
 
   private size(g: Group): number {
@@ -127,19 +193,26 @@ export class IngestQueue {
   private async flush(group: Group): Promise<void> {
     const now = this.clock();
     try {
-      // The whole group is one transaction: either every record in it is durable or none is.
-      await this.warehouse.commit({
+      const outcome = await commitIsolating(this.warehouse, {
         events: group.events,
         identifies: group.identifies,
         rejections: group.rejections,
         rejectedAt: now,
         rejectionSource: 'http',
       });
-      for (const e of group.events) this.dedup.add(e.messageId, now);
-      for (const i of group.identifies) this.dedup.add(i.messageId, now);
+      const result = resultOf(outcome);
+      let stored = 0;
+      group.events.forEach((e, at) => {
+        if (result.fate('event', at).kind !== 'stored') return;
+        this.dedup.add(e.messageId, now);
+        stored++;
+      });
+      group.identifies.forEach((r, at) => {
+        if (result.fate('identify', at).kind === 'stored') this.dedup.add(r.messageId, now);
+      });
       this.dedup.expire(now);
-      group.resolve();
-      if (group.events.length > 0) for (const l of this.listeners) l(group.events.length);
+      group.resolve(result);
+      if (stored > 0) for (const l of this.listeners) l(stored);
     } catch (e) {
       group.reject(e);
     } finally {
@@ -158,3 +231,17 @@ export class IngestQueue {
     await this.draining;
   }
 }
+
+const resultOf = (outcome: IsolatedOutcome): GroupResult => {
+  if (outcome.refused.length === 0 && outcome.unavailable === null) return ALL_STORED;
+  const refused = new Map<string, Fate>();
+  for (const r of outcome.refused) refused.set(`${r.kind}:${r.at}`, { kind: 'refused', reason: r.reason });
+  const down = outcome.unavailable;
+  const unavailable: Fate | undefined =
+    down === null ? undefined : { kind: 'unavailable', error: down.error };
+  return {
+    fate: (kind, at) =>
+      refused.get(`${kind}:${at}`) ??
+      (unavailable !== undefined && down?.unstored[kind].has(at) === true ? unavailable : STORED),
+  };
+};

@@ -6,6 +6,9 @@ import type { Rejection } from '../storage/warehouse/warehouse.ts';
 export interface ProcessedBatch {
   events: EventRow[];
   identifies: IdentifyRow[];
+  /** Each event's index in the batch (for errors found later, at commit). */
+  eventIndexes: number[];
+  identifyIndexes: number[];
   errors: FieldError[];
   rejections: Rejection[];
 }
@@ -14,12 +17,24 @@ const MAX_RAW_KEPT = 4096;
 
 /** Splits a batch into valid rows and precise errors; one bad record never sinks the others. */
 export const processBatch = (messages: readonly unknown[], ctx: NormaliseContext): ProcessedBatch => {
-  const out: ProcessedBatch = { events: [], identifies: [], errors: [], rejections: [] };
+  const out: ProcessedBatch = {
+    events: [],
+    identifies: [],
+    eventIndexes: [],
+    identifyIndexes: [],
+    errors: [],
+    rejections: [],
+  };
   messages.forEach((raw, index) => {
     const r = normaliseMessage(raw, index, ctx);
     if (r.ok) {
-      if (r.value.kind === 'track') out.events.push(r.value.row);
-      else out.identifies.push(r.value.row);
+      if (r.value.kind === 'track') {
+        out.events.push(r.value.row);
+        out.eventIndexes.push(index);
+      } else {
+        out.identifies.push(r.value.row);
+        out.identifyIndexes.push(index);
+      }
       return;
     }
     out.errors.push(...r.error);

@@ -6,6 +6,7 @@ import { normaliseTraits } from '../profile/traits.ts';
 import type { FieldError } from './field-error.ts';
 import type { EventRow, IdentifyRow, IngestSource } from './rows.ts';
 import { IdentifyPayload, TrackPayload } from './segment-schema.ts';
+import { nameProblem, storableJson, wellFormed } from './storable.ts';
 import { parseTimestamp } from './timestamp.ts';
 
 /** Largest JSON a single record may carry in properties or traits (Segment's per-message limit). */
@@ -37,7 +38,33 @@ const schemaErrors = <T extends TSchema>(
     const field = e.path.replace(/^\//, '').replaceAll('/', '.') || '(record)';
     if (seen.has(field)) continue;
     seen.add(field);
-    errors.push({ index, field, reason: e.message });
+    const reason =
+      e.schema['format'] === 'rekindle-date-time'
+        ? 'must be an ISO-8601 date-time of a day that exists, e.g. 2026-11-20T08:30:00Z'
+        : e.message;
+    errors.push({ index, field, reason });
+  }
+  return errors;
+};
+
+/** Numeric ids are kept only when exact: 123456789012345678901234567890 would become "1.2345678901234568e+29". */
+const idProblem = (v: string | number): string | null =>
+  typeof v === 'number'
+    ? Number.isSafeInteger(v)
+      ? null
+      : 'a numeric id must be an integer within ±9007199254740991; send larger ids as strings'
+    : nameProblem(v);
+
+const checkIds = (
+  m: { messageId?: string; userId?: string | number; anonymousId?: string | number },
+  index: number,
+): FieldError[] => {
+  const errors: FieldError[] = [];
+  for (const field of ['userId', 'anonymousId', 'messageId'] as const) {
+    const v = m[field];
+    if (v === undefined) continue;
+    const reason = idProblem(v);
+    if (reason !== null) errors.push({ index, field, reason });
   }
   return errors;
 };
@@ -66,6 +93,8 @@ const envelope = (
   index: number,
   ctx: NormaliseContext,
 ): Result<Envelope, FieldError[]> => {
+  const idErrors = checkIds(m, index);
+  if (idErrors.length > 0) return err(idErrors);
   const userId = asId(m.userId);
   const anonymousId = asId(m.anonymousId);
   const who = userId ?? anonymousId;
@@ -87,9 +116,9 @@ const str = (v: unknown): string | null =>
 const platformOf = (context: Record<string, unknown> | undefined, props: Record<string, unknown>) => {
   if (typeof props['platform'] === 'string') return props['platform'];
   const device = context?.['device'];
-  if (isRecord(device) && typeof device['type'] === 'string') return device['type'];
+  if (isRecord(device) && typeof device['type'] === 'string') return wellFormed(device['type']);
   const os = context?.['os'];
-  if (isRecord(os) && typeof os['name'] === 'string') return os['name'];
+  if (isRecord(os) && typeof os['name'] === 'string') return wellFormed(os['name']);
   return null;
 };
 
@@ -101,13 +130,18 @@ export const normaliseTrack = (
   if (!trackCheck.Check(raw)) return err(schemaErrors(trackCheck, raw, index));
   const env = envelope(raw, index, ctx);
   if (!env.ok) return env;
-  const props: Record<string, unknown> = raw.properties ?? {};
+  const eventProblem = nameProblem(raw.event);
+  if (eventProblem !== null) return err([{ index, field: 'event', reason: eventProblem }]);
+  const clean = storableJson(raw.properties ?? {});
+  if (!clean.ok) return err([{ index, field: `properties${clean.error.path}`, reason: clean.error.reason }]);
+  const typedProps = clean.value as NonNullable<TrackPayload['properties']>;
+  const props = typedProps as Record<string, unknown>;
   // Properties are kept whole (typed columns are copies), so the raw event is always recoverable.
   const properties = JSON.stringify(props);
   if (properties.length > MAX_RECORD_JSON_BYTES) {
     return err([{ index, field: 'properties', reason: `exceeds ${MAX_RECORD_JSON_BYTES} bytes` }]);
   }
-  const amount = raw.properties?.amount ?? raw.properties?.revenue ?? raw.properties?.total ?? null;
+  const amount = typedProps.amount ?? typedProps.revenue ?? typedProps.total ?? null;
   if (amount !== null && !Number.isFinite(amount)) {
     return err([{ index, field: 'properties.amount', reason: 'must be a finite number' }]);
   }
@@ -121,9 +155,9 @@ export const normaliseTrack = (
     event: raw.event,
     receivedAt: ctx.receivedAt,
     amount,
-    currency: raw.properties?.currency ?? null,
+    currency: typedProps.currency ?? null,
     productId: str(props['product_id'] ?? props['productId']),
-    category: raw.properties?.category ?? null,
+    category: typedProps.category ?? null,
     orderId: str(props['order_id'] ?? props['orderId']),
     platform: platformOf(raw.context, props),
     properties,
@@ -139,7 +173,9 @@ export const normaliseIdentify = (
   if (!identifyCheck.Check(raw)) return err(schemaErrors(identifyCheck, raw, index));
   const env = envelope(raw, index, ctx);
   if (!env.ok) return env;
-  const traits = normaliseTraits(raw.traits ?? {}, index);
+  const clean = storableJson(raw.traits ?? {});
+  if (!clean.ok) return err([{ index, field: `traits${clean.error.path}`, reason: clean.error.reason }]);
+  const traits = normaliseTraits(clean.value as Record<string, unknown>, index);
   if (!traits.ok) return traits;
   if (JSON.stringify(traits.value.traits).length > MAX_RECORD_JSON_BYTES) {
     return err([{ index, field: 'traits', reason: `exceeds ${MAX_RECORD_JSON_BYTES} bytes` }]);

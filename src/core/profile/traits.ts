@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import type { FieldError } from '../events/field-error.ts';
 import type { ProfileColumnValues } from '../events/rows.ts';
+import { isStorableTime, putOwn } from '../events/storable.ts';
 import { parseTimestamp } from '../events/timestamp.ts';
 import { profileColumnForTrait, type ProfileColumnKind } from './columns.ts';
 
@@ -29,7 +30,9 @@ const parseColumn = (kind: ProfileColumnKind, v: unknown): Result<ColumnValue, s
   switch (kind) {
     case 'timestamp': {
       const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseTimestamp(v) : Number.NaN;
-      return Number.isFinite(ms) ? ok(ms) : err('must be an ISO-8601 date-time or epoch milliseconds');
+      if (!Number.isFinite(ms)) return err('must be an ISO-8601 date-time or epoch milliseconds');
+      // The warehouse stores microseconds in 64 bits: createdAt 1e16 ms would overflow the commit.
+      return isStorableTime(ms) ? ok(ms) : err('must be a time between 0001-01-01 and 9999-12-31');
     }
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) ? ok(v) : err('must be a finite number');
@@ -69,7 +72,7 @@ export const normaliseTraits = (
   for (const [key, value] of Object.entries(raw)) {
     const column = profileColumnForTrait(key);
     if (column === undefined || value === null) {
-      traits[column?.name ?? key] = value;
+      putOwn(traits, column?.name ?? key, value);
       continue;
     }
     const parsed = parseColumn(column.kind, value);
@@ -78,7 +81,7 @@ export const normaliseTraits = (
       continue;
     }
     columns[column.name] = parsed.value;
-    traits[column.name] = value;
+    putOwn(traits, column.name, value);
   }
   if (errors.length > 0) return err(errors);
   return ok({ columns: columns as Partial<ProfileColumnValues>, traits });

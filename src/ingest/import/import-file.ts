@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { FieldError } from '../../core/events/field-error.ts';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import { MessageIdLookup, type MessageTable } from '../../storage/warehouse/existing-message-ids.ts';
+import { commitIsolating } from '../../storage/warehouse/isolating-commit.ts';
 import type { Rejection, Warehouse } from '../../storage/warehouse/warehouse.ts';
 import { FingerprintSet } from './fingerprint-set.ts';
 import { normaliseFile, type StageItem } from './normalise-stage.ts';
@@ -70,6 +71,11 @@ interface Chunk {
   /** Rows whose id's fingerprint was seen before: resolved exactly when the chunk is stored. */
   eventSuspects: EventRow[];
   identifySuspects: IdentifyRow[];
+  /** The line of each row of the four lists above, in the same order. */
+  eventLines: number[];
+  identifyLines: number[];
+  eventSuspectLines: number[];
+  identifySuspectLines: number[];
   rejections: Rejection[];
   size: number;
 }
@@ -80,9 +86,22 @@ const newChunk = (receivedAt: number): Chunk => ({
   identifies: [],
   eventSuspects: [],
   identifySuspects: [],
+  eventLines: [],
+  identifyLines: [],
+  eventSuspectLines: [],
+  identifySuspectLines: [],
   rejections: [],
   size: 0,
 });
+
+/** The line a row came from (searched only when the warehouse refused the row: rare). */
+const lineOf = <R>(row: R, lists: readonly (readonly [readonly R[], readonly number[]])[]): number => {
+  for (const [rows, lines] of lists) {
+    const i = rows.indexOf(row);
+    if (i !== -1) return lines[i] ?? 0;
+  }
+  return 0;
+};
 
 /**
  * Drops the rows already stored or repeated: `rows` have ids never seen before in this import
@@ -192,17 +211,50 @@ const consume = async (
         c.identifySuspects,
         checkHistory,
       );
-      await warehouse.commit({
+      // One record the warehouse refuses is isolated and reported with its line; the rest is stored.
+      const outcome = await commitIsolating(warehouse, {
         events,
         identifies,
         rejections: c.rejections,
         rejectedAt: c.receivedAt,
         rejectionSource: 'import',
       });
+      if (outcome.unavailable !== null) throw outcome.unavailable.error;
+      const refused: Rejection[] = [];
+      for (const r of outcome.refused) {
+        if (r.kind === 'rejection') continue;
+        const index =
+          r.kind === 'event'
+            ? lineOf(events[r.at], [
+                [c.events, c.eventLines],
+                [c.eventSuspects, c.eventSuspectLines],
+              ])
+            : lineOf(identifies[r.at], [
+                [c.identifies, c.identifyLines],
+                [c.identifySuspects, c.identifySuspectLines],
+              ]);
+        refused.push({ index, field: '(record)', reason: r.reason, raw: null });
+      }
+      refused.sort((a, b) => a.index - b.index);
       const offered =
         c.events.length + c.eventSuspects.length + c.identifies.length + c.identifySuspects.length;
-      report.accepted += events.length + identifies.length;
+      const stored = events.length + identifies.length - refused.length;
+      report.accepted += stored;
       report.duplicates += offered - events.length - identifies.length;
+      report.rejected += refused.length;
+      for (const r of refused) {
+        if (report.errors.length < maxErrors)
+          report.errors.push({ index: r.index, field: r.field, reason: r.reason });
+      }
+      if (refused.length > 0) {
+        await warehouse.commit({
+          events: [],
+          identifies: [],
+          rejections: refused,
+          rejectedAt: c.receivedAt,
+          rejectionSource: 'import',
+        });
+      }
     };
 
     let chunk = newChunk(now());
@@ -234,14 +286,26 @@ const consume = async (
             report.errors.push({ index: r.index, field: r.field, reason: r.reason });
           chunk.rejections.push(r);
         }
-        for (const row of b.events) {
-          if (seenEvents.add(row.messageId)) chunk.eventSuspects.push(row);
-          else chunk.events.push(row);
-        }
-        for (const row of b.identifies) {
-          if (seenIdentifies.add(row.messageId)) chunk.identifySuspects.push(row);
-          else chunk.identifies.push(row);
-        }
+        b.events.forEach((row, i) => {
+          const line = b.eventLines[i] ?? 0;
+          if (seenEvents.add(row.messageId)) {
+            chunk.eventSuspects.push(row);
+            chunk.eventSuspectLines.push(line);
+          } else {
+            chunk.events.push(row);
+            chunk.eventLines.push(line);
+          }
+        });
+        b.identifies.forEach((row, i) => {
+          const line = b.identifyLines[i] ?? 0;
+          if (seenIdentifies.add(row.messageId)) {
+            chunk.identifySuspects.push(row);
+            chunk.identifySuspectLines.push(line);
+          } else {
+            chunk.identifies.push(row);
+            chunk.identifyLines.push(line);
+          }
+        });
         chunk.size += b.events.length + b.identifies.length + b.rejected;
         if (chunk.size >= chunkSize) await submit();
         options.onProgress?.({ bytesRead: b.bytesRead, totalBytes, records: report.records });

@@ -23,6 +23,9 @@ export interface NormalisedBatch {
   records: number;
   events: EventRow[];
   identifies: IdentifyRow[];
+  /** Each event's line (row for Parquet), for an error found only at commit. */
+  eventLines: number[];
+  identifyLines: number[];
   /** Records with at least one error. */
   rejected: number;
   /** One entry per error, with the record's raw text. */
@@ -48,6 +51,8 @@ const newBatch = (): NormalisedBatch => ({
   records: 0,
   events: [],
   identifies: [],
+  eventLines: [],
+  identifyLines: [],
   rejected: 0,
   rejections: [],
   bytesRead: 0,
@@ -92,8 +97,13 @@ export async function* normaliseFile(options: {
             errors.push({ index: e.index, field: source.fieldName(record, e.field), reason: e.reason });
           }
           reject(record, errors);
-        } else if (r.value.kind === 'track') batch.events.push(r.value.row);
-        else batch.identifies.push(r.value.row);
+        } else if (r.value.kind === 'track') {
+          batch.events.push(r.value.row);
+          batch.eventLines.push(record.index);
+        } else {
+          batch.identifies.push(r.value.row);
+          batch.identifyLines.push(record.index);
+        }
       }
       batch.bytesRead = piece.bytesRead;
       if (batch.records >= BATCH_RECORDS) {

@@ -4,6 +4,7 @@ import type { IngestResponse } from '../../core/events/segment-schema.ts';
 import { processBatch } from '../../ingest/process-batch.ts';
 import type { Runtime } from '../../runtime.ts';
 import { WriteKeyCache, writeKeyFromRequest } from '../auth/write-key-auth.ts';
+import { parseIngestBody } from '../body/ingest-body.ts';
 
 const MAX_ERRORS_RETURNED = 100;
 
@@ -17,6 +18,7 @@ const messagesOf = (shape: Shape, body: unknown, maxRecords: number): unknown[] 
   if (shape !== 'batch') return [{ ...body, type: shape }];
   const batch = (body as { batch?: unknown }).batch;
   if (!Array.isArray(batch)) return { index: 0, field: 'batch', reason: 'must be an array of messages' };
+  if (batch.length === 0) return { index: 0, field: 'batch', reason: 'is empty; send at least one message' };
   if (batch.length > maxRecords) {
     return { index: 0, field: 'batch', reason: `has ${batch.length} messages; the limit is ${maxRecords}` };
   }
@@ -52,26 +54,45 @@ export const registerIngestRoutes = (app: FastifyInstance, rt: Runtime): void =>
       outcome = await rt.ingest.submit(processed);
     } catch (e) {
       req.log.error({ err: e }, 'ingest commit failed');
-      return reply
-        .code(503)
-        .send({ success: false, error: 'storage unavailable; nothing was stored, retry' });
+      return reply.code(503).send({
+        success: false,
+        error: 'storage unavailable; retry (records already stored are recognised by messageId)',
+      });
     }
-    const rejected = messages.length - processed.events.length - processed.identifies.length;
+    // Records the warehouse refused at commit (validation should have caught them) join the errors.
+    const errors = [
+      ...processed.errors,
+      ...outcome.refused.map((r) => ({ index: r.index, field: '(record)', reason: r.reason })),
+    ].sort((a, b) => a.index - b.index);
+    const rejected = messages.length - outcome.accepted - outcome.duplicates;
     const response: IngestResponse = {
       success: rejected === 0,
       accepted: outcome.accepted,
       duplicates: outcome.duplicates,
       rejected,
-      errors: processed.errors.slice(0, MAX_ERRORS_RETURNED),
+      errors: errors.slice(0, MAX_ERRORS_RETURNED),
     };
     // 400 only when nothing could be stored; a partly bad batch is a 200 that lists the bad records.
     return reply.code(rejected === messages.length ? 400 : 200).send(response);
   };
 
-  app.post('/v1/track', handle('track'));
-  app.post('/v1/identify', handle('identify'));
-  app.post('/v1/batch', handle('batch'));
-  // Segment's short aliases, used by some SDKs.
-  app.post('/v1/t', handle('track'));
-  app.post('/v1/i', handle('identify'));
+  // Its own scope: ingestion bodies may be gzipped, and are parsed with a depth limit (ingest-body.ts).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      ['application/json', 'text/plain'],
+      { parseAs: 'buffer' },
+      async (req: FastifyRequest, body: Buffer) => {
+        const r = await parseIngestBody(body, req.headers['content-encoding'], rt.config.maxBodyBytes);
+        if (!r.ok) throw Object.assign(new Error(r.error.reason), { statusCode: r.error.status });
+        return r.value;
+      },
+    );
+    scope.post('/v1/track', handle('track'));
+    scope.post('/v1/identify', handle('identify'));
+    scope.post('/v1/batch', handle('batch'));
+    // Segment's short aliases, used by some SDKs.
+    scope.post('/v1/t', handle('track'));
+    scope.post('/v1/i', handle('identify'));
+  });
 };

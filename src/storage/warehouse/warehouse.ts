@@ -9,6 +9,7 @@ import {
 } from '@duckdb/node-api';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import type { FieldError } from '../../core/events/field-error.ts';
+import { putOwn } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
 import { safeJsConverter } from './js-values.ts';
@@ -368,7 +369,8 @@ export const foldIdentifies = (rows: readonly IdentifyRow[]): FoldedProfile[] =>
     } else {
       p.ts = r.ts;
       Object.assign(p.columns, r.columns);
-      Object.assign(p.traits, r.traits);
+      // Not Object.assign: a trait named `__proto__` would set the prototype instead of a key.
+      for (const [k, v] of Object.entries(r.traits)) putOwn(p.traits, k, v);
     }
   }
   return [...byUser.values()];
