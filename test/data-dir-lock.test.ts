@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import {
   judgeLock,
@@ -275,5 +276,21 @@ throw new Error('boom after open');
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     const again = await openRuntime(config);
     await again.close();
+  });
+
+  it('locks the directory for the warehouse also when the control plane is on PostgreSQL', async () => {
+    const dir = fresh();
+    const config = loadConfig({}, { dataDir: dir, logLevel: 'error', databaseUrl: inject('postgresUrl') });
+    const controlSchema = `lck_${randomBytes(4).toString('hex')}`;
+    const rt = await openRuntime(config, { controlSchema });
+    try {
+      expect(parseLockOwner(readFileSync(join(dir, LOCK_FILE), 'utf8'))?.pid).toBe(process.pid);
+      const second = await openRuntime(config, { controlSchema }).catch((e: unknown) => e);
+      expect(second).toBeInstanceOf(DataDirLockedError);
+      expect((second as Error).message).toMatch(REFUSAL);
+    } finally {
+      await rt.close();
+    }
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 });
