@@ -57,6 +57,11 @@ export interface RecoveryReport {
 }
 
 const LIST_LIMIT = 50;
+/**
+ * Every column, with the JSON ones as text: a driver hands back a jsonb string already parsed,
+ * indistinguishable from JSON text, so they are parsed here and only here.
+ */
+const COLUMNS = '*, result::text AS result_json, params::text AS params_json';
 
 interface Live {
   view: JobView;
@@ -79,13 +84,10 @@ const toView = (r: Record<string, unknown>): JobRecord => ({
   total: Number(r['total']),
   startedAt: new Date(r['started_at'] as string).getTime(),
   finishedAt: r['finished_at'] === null ? null : new Date(r['finished_at'] as string).getTime(),
-  result: typeof r['result'] === 'string' ? JSON.parse(r['result']) : (r['result'] ?? null),
+  result: r['result_json'] === null ? null : JSON.parse(String(r['result_json'])),
   error: r['error'] === null ? null : String(r['error']),
   attempts: Number(r['attempts']),
-  params: (typeof r['params'] === 'string' ? JSON.parse(r['params']) : r['params']) as Record<
-    string,
-    unknown
-  >,
+  params: JSON.parse(String(r['params_json'])) as Record<string, unknown>,
 });
 
 const publicView = (j: JobRecord | JobView): JobView => {
@@ -134,7 +136,7 @@ export class JobRegistry {
                            started_at, owner, heartbeat_at)
          VALUES ($1, $2, $3, $4, 'running', 'starting', 0, 1, $5::text::jsonb, $6, $7, $6)
          ON CONFLICT (workspace_id, kind) WHERE status = 'running' DO NOTHING
-         RETURNING *`,
+         RETURNING ${COLUMNS}`,
         [
           `job_${randomBytes(6).toString('hex')}`,
           who.workspaceId,
@@ -151,7 +153,7 @@ export class JobRegistry {
         return ok(publicView(job));
       }
       const [running] = await this.db.query(
-        `SELECT * FROM jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'running'`,
+        `SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'running'`,
         [who.workspaceId, kind],
       );
       if (running) return err({ running: this.fresh(toView(running)) });
@@ -160,7 +162,7 @@ export class JobRegistry {
   }
 
   async get(workspaceId: string, id: string): Promise<JobView | undefined> {
-    const [r] = await this.db.query('SELECT * FROM jobs WHERE workspace_id = $1 AND id = $2', [
+    const [r] = await this.db.query(`SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 AND id = $2`, [
       workspaceId,
       id,
     ]);
@@ -170,7 +172,7 @@ export class JobRegistry {
   async list(workspaceId: string): Promise<JobView[]> {
     return (
       await this.db.query(
-        'SELECT * FROM jobs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2',
+        `SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2`,
         [workspaceId, LIST_LIMIT],
       )
     ).map((r) => this.fresh(toView(r)));
@@ -188,7 +190,7 @@ export class JobRegistry {
       await this.db.query(
         `UPDATE jobs SET owner = $1, heartbeat_at = $2
          WHERE status = 'running' AND owner <> $1 AND ($3 OR heartbeat_at < $4)
-         RETURNING *`,
+         RETURNING ${COLUMNS}`,
         [this.owner, new Date(now), o.all === true, new Date(now - this.staleMs)],
       )
     ).map(toView);
@@ -199,19 +201,21 @@ export class JobRegistry {
       if (work.ok) {
         const [row] = await this.db.query(
           `UPDATE jobs SET attempts = attempts + 1, phase = 'resuming', done = 0, total = 1
-           WHERE id = $1 AND owner = $2 AND status = 'running' RETURNING *`,
+           WHERE id = $1 AND owner = $2 AND status = 'running' RETURNING ${COLUMNS}`,
           [job.id, this.owner],
         );
         if (!row) continue;
         this.run(toView(row), work.value);
         report.resumed.push(job.id);
       } else {
+        // Cleaned up first: a failed job's leftovers are gone by the time anyone sees it failed
+        // (and a crash in between leaves it running, to be cleaned up again).
+        await handlers.discard?.(job);
         await this.db.query(
           `UPDATE jobs SET status = 'failed', error = $3, finished_at = $4
            WHERE id = $1 AND owner = $2 AND status = 'running'`,
           [job.id, this.owner, work.error, new Date(this.clock())],
         );
-        await handlers.discard?.(job);
         report.failed.push(job.id);
       }
     }
