@@ -7,7 +7,8 @@ import { linkCode } from '../src/core/tracking/link-code.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
 import { saveShortLinks } from '../src/storage/control/short-links.ts';
 import { csvRow, openSqlClient } from '../src/storage/control/sql-client.ts';
-import { workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
+import { bindMasterKeys, workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
+import { loadMasterKeys } from '../src/delivery/providers/secret-box.ts';
 import { startChildServer } from '../test/support/child-server.ts';
 
 export interface ClickBench {
@@ -98,6 +99,8 @@ export const benchClicks = async (
   rmSync(dataDir, { recursive: true, force: true });
   const db = await openSqlClient({ pgliteDir: join(dataDir, 'control') });
   await migrate(db);
+  // The server started below seals and opens workspace secrets with this data directory's key.
+  bindMasterKeys(db, loadMasterKeys(process.env, dataDir));
   const secret = await workspaceSecret(db, 'default', 'tracking');
   const at = new Date(Date.UTC(2026, 10, 1)).toISOString();
   const keys = Array.from({ length: messages }, (_, i) => `bench:r1:0:user${i}`);

@@ -9,6 +9,7 @@ import { runSlot } from '../src/planner/run-slot.ts';
 import { setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
 import { csvRow, openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
+import { bindMasterKeys } from '../src/storage/control/workspace-secrets.ts';
 import { createUser } from '../src/storage/control/users.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { DEFAULT_POSTGRES_URL } from './audiences.ts';
@@ -128,6 +129,7 @@ export const benchPlannerSlot = async (
     : await openSqlClient({ pgliteDir: 'memory://' });
   try {
     await migrate(control);
+    bindMasterKeys(control, { current: randomBytes(32), previous: [] });
     const ctx = { control, warehouse, clock: () => now };
     const make = async (name: string, role: Actor['role']): Promise<Actor> => {
       const u = await createUser(control, { name, role });

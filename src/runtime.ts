@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { RekindleConfig } from './config.ts';
 import { IngestQueue } from './ingest/ingest-queue.ts';
@@ -5,6 +6,8 @@ import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.ts';
 import { migrate } from './storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from './storage/control/sql-client.ts';
 import { addWriteKey } from './storage/control/write-keys.ts';
+import { bindMasterKeys, sealPlaintextWorkspaceSecrets } from './storage/control/workspace-secrets.ts';
+import { loadMasterKeys } from './delivery/providers/secret-box.ts';
 import { Warehouse } from './storage/warehouse/warehouse.ts';
 
 /** Everything a running Rekindle holds open: the two stores and the ingest queue. */
@@ -40,6 +43,16 @@ export const openRuntime = async (
       schema: options.controlSchema,
     });
     await migrate(control);
+    // Workspace signing secrets are sealed with the master key; a control plane that lives only
+    // in memory gets a key that lives as long (no master.key file for nothing).
+    const ephemeral = config.databaseUrl === undefined && config.pgliteDir.startsWith('memory://');
+    bindMasterKeys(
+      control,
+      ephemeral && !process.env['REKINDLE_MASTER_KEY']
+        ? { current: randomBytes(32), previous: [] }
+        : loadMasterKeys(process.env, config.dataDir),
+    );
+    await sealPlaintextWorkspaceSecrets(control);
     if (config.writeKey) await addWriteKey(control, config.writeKey, 'from REKINDLE_WRITE_KEY');
     warehouse = await Warehouse.open(config.warehousePath);
     const ingest = await IngestQueue.open(warehouse, {

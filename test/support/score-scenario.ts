@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { EventRow, IdentifyRow, ProfileColumnValues } from '../../src/core/events/rows.ts';
 import type { ScoreConfig } from '../../src/core/scores/config.ts';
 import type { ScoresContext } from '../../src/scores/context.ts';
 import { migrate } from '../../src/storage/control/migrate.ts';
 import { openSqlClient } from '../../src/storage/control/sql-client.ts';
+import { bindMasterKeys } from '../../src/storage/control/workspace-secrets.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 
 /**
@@ -22,6 +24,8 @@ export const openScenario = async (): Promise<ScenarioStore> => {
   let now = NOW;
   const control = await openSqlClient({ pgliteDir: 'memory://' });
   await migrate(control);
+  // As openRuntime does: workspace secrets are sealed with a master key (here one for this store).
+  bindMasterKeys(control, { current: randomBytes(32), previous: [] });
   const warehouse = await Warehouse.open(':memory:');
   return {
     control,

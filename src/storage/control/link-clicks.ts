@@ -131,15 +131,5 @@ export const markFirstClicks = async (
   return out;
 };
 
-/** A workspace's secret if it exists; never creates one (a forged token must not create state). */
-export const existingWorkspaceSecret = async (
-  db: SqlClient,
-  workspaceId: string,
-  name: string,
-): Promise<string | null> => {
-  const rows = await db.query<{ secret: string }>(
-    'SELECT secret FROM workspace_secrets WHERE workspace_id = $1 AND name = $2',
-    [workspaceId, name],
-  );
-  return rows[0]?.secret ?? null;
-};
+/** A workspace's secret if it exists; never creates one (it is kept, sealed, with the others). */
+export { existingWorkspaceSecret } from './workspace-secrets.ts';

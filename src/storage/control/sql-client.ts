@@ -21,6 +21,12 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
+/**
+ * The client a transaction's client came from, so per-database state bound to a client (the
+ * master keys of `bindMasterKeys`) is found inside its transactions too.
+ */
+export const transactionParent = new WeakMap<SqlClient, SqlClient>();
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const copyStatement = (table: string, columns: readonly string[], source: string): string => {
@@ -80,6 +86,7 @@ class PostgresClient implements SqlClient {
       transaction: (inner) => inner(tx),
       close: async () => undefined,
     };
+    transactionParent.set(tx, this);
     try {
       await conn.query('BEGIN');
       const out = await fn(tx);
@@ -129,6 +136,7 @@ class PgliteClient implements SqlClient {
         transaction: (inner) => inner(tx),
         close: async () => undefined,
       };
+      transactionParent.set(tx, this);
       return fn(tx);
     });
   }
