@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Actor } from '../core/auth/roles.ts';
+import { publicErrorMessage } from '../core/jobs/public-error.ts';
 import { INTERRUPTED } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { importFile } from '../ingest/import/import-file.ts';
@@ -29,6 +30,8 @@ export interface ImportParams {
   path: string;
   format: ImportFormat;
   size: number;
+  /** How error messages name the file: the client's name for it, never `path`. */
+  name: string;
 }
 
 const failed = (f: { reason?: string; message?: string; type: string }): JobOutcome =>
@@ -81,8 +84,11 @@ export const importWork =
       });
       return ok(report);
     } catch (e) {
-      if (e instanceof ImportFileError) return err({ message: e.message });
-      throw e;
+      // The job's error reaches API clients: the upload by the client's name, no server path.
+      const file = [{ path: p.path, name: p.name }];
+      if (e instanceof ImportFileError) return err({ message: publicErrorMessage(e.message, file) });
+      const why = e instanceof Error ? e.message : String(e);
+      return err({ message: publicErrorMessage(`the import failed: ${why}`, file) });
     } finally {
       await rm(p.path, { force: true });
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import type { Progress, ProgressFn } from '../core/jobs/progress.ts';
+import { publicErrorMessage } from '../core/jobs/public-error.ts';
 import { afterRestart, RESTART_POLICY } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
@@ -281,7 +282,12 @@ export class JobRegistry {
             ? finish({ status: 'done', result: r.value, error: null })
             : finish({ status: 'failed', result: null, error: r.error.message }),
         (e: unknown) =>
-          finish({ status: 'failed', result: null, error: e instanceof Error ? e.message : String(e) }),
+          // Shown to API clients: no server paths or stack from an unexpected error.
+          finish({
+            status: 'failed',
+            result: null,
+            error: publicErrorMessage(e instanceof Error ? e.message : String(e)),
+          }),
       )
       .finally(() => {
         this.live.delete(job.id);

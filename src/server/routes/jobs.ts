@@ -12,6 +12,7 @@ import { JOB_KINDS, jobsOf, type JobKind, type JobView, type JobWork } from '../
 import type { Runtime } from '../../runtime.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { uploadName } from '../../core/jobs/public-error.ts';
 
 const tags = ['jobs'];
 const security = [{ bearer: [] }];
@@ -133,7 +134,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         bodyLimit: MAX_IMPORT_BYTES,
         schema: {
           ...schema(
-            'Import a CSV, NDJSON or Parquet file of events and profiles (the body; format by content type), as a job with byte progress (operator, admin)',
+            "Import a CSV, NDJSON or Parquet file of events and profiles (the body; format by content type), as a job with byte progress (operator, admin). `?name=` is the file's name on the client: error messages call it that",
           ),
           consumes: Object.keys(IMPORT_TYPES),
         },
@@ -161,7 +162,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         const size = (await stat(path)).size;
         // The job's row keeps the file's path: after a restart the import is failed (see
         // RESTART_POLICY) and the file removed.
-        const params = { path, format, size };
+        const params = { path, format, size, name: uploadName((req.query as { name?: string }).name) };
         const r = await jobs.start(
           'import',
           { workspaceId: actor.workspaceId, userId: actor.userId },
