@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { createProviderAs } from '../src/delivery/providers/provider-service.ts';
+import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
+import { createUser } from '../src/storage/control/users.ts';
 import { startChildServer } from './support/child-server.ts';
 import {
   approvedCampaign,
@@ -24,6 +27,24 @@ describe('exactly once to the user across kill -9', () => {
       const fake = await startFakeProvider();
       const config = loadConfig({}, { dataDir: tmp.dir, logLevel: 'error' });
       const setup = await openRuntime(config);
+      // A webhook provider whose endpoint drops a repeated idempotency key (the fake does): a
+      // message whose send a kill interrupted goes to it again with the same key. Against a
+      // receiver that does not de-duplicate, such a message is reported instead
+      // (delivery-exactly-once.test.ts).
+      const admin = await createUser(setup.control, { name: 'crash-admin', role: 'admin' });
+      if (!admin.ok) throw new Error('admin');
+      const provider = await createProviderAs(
+        providersOf(setup).context,
+        { userId: admin.value.id, workspaceId: 'default', name: 'crash-admin', role: 'admin' },
+        {
+          kind: 'webhook',
+          name: 'dedup-hook',
+          ratePerSecond: 100_000,
+          config: { url: fake.url, deduplicatesByKey: true },
+          secrets: { secret: 'whsec-0123456789abcdef' },
+        },
+      );
+      if (!provider.ok) throw new Error(JSON.stringify(provider.error));
       await approvedCampaign(setup.control, 'cmp_crash', [webhookContent(fake.url)]);
       const sendAt = Date.now() - 60_000;
       await fillOutbox(

@@ -52,10 +52,11 @@ const settle = async (rx: CopyCounter, n: number, quietMs: number, limitMs: numb
 };
 
 describe('pure rules', () => {
-  it('waves last about half a second of the provider rate; a claim keeps a quarter lease of it', () => {
-    expect(waveSize(10, 64)).toBe(5);
-    expect(waveSize(1, 64)).toBe(1);
-    expect(waveSize(300, 64)).toBe(64);
+  it('waves last a tenth of a second of the provider rate; a claim keeps a quarter lease of it', () => {
+    expect(waveSize(10, 64)).toBe(1);
+    expect(waveSize(40, 64)).toBe(4);
+    expect(waveSize(300, 64)).toBe(30);
+    expect(waveSize(1000, 64)).toBe(64);
     expect(waveSize(0, 64)).toBe(64);
     expect(waveSize(Infinity, 64)).toBe(64);
     // 10/s under the default 60 s lease: 150 messages per claim (15 s of sending), not 1 000.
@@ -255,7 +256,7 @@ describe('pause, cancel and interrupted sends in a live worker (default lease an
         expect(paused.ok).toBe(true);
         const atPause = gateway.total();
         await sleep(2000);
-        // At most the wave in flight (half a second at 10/s) goes after the pause.
+        // At most the wave in flight (one message at 10/s) goes after the pause.
         expect(gateway.total() - atPause).toBeLessThanOrEqual(waveSize(10, 64));
         const held = gateway.total();
         await sleep(1000);

@@ -70,8 +70,11 @@ export const emptyRegistry: ProviderRegistry = { providersFor: async () => [] };
 
 /** Batches are expanded this long before they are due, so a claim never waits on an expansion. */
 const EXPAND_AHEAD_MS = 60_000;
-/** A wave of a rate-limited provider lasts about this long, so outcomes are written as they come. */
-const WAVE_SECONDS = 0.5;
+/**
+ * A wave of a rate-limited provider lasts about this long: a crash leaves at most a wave per loop
+ * in doubt, and outcomes are written as they come (about ten small writes a second per provider).
+ */
+const WAVE_SECONDS = 0.1;
 /** A claim keeps for one rate-limited provider what it can send in this share of the lease. */
 const CLAIM_SHARE_OF_LEASE = 0.25;
 /** How often a loop looks for campaigns whose last message now has an outcome. */
@@ -100,7 +103,7 @@ const pool = async <T>(items: readonly T[], limit: number, work: (item: T) => Pr
 
 const limited = (rate: number) => rate > 0 && Number.isFinite(rate);
 
-/** Messages of one wave for a provider: about half a second of its rate, at most `concurrency`. */
+/** Messages of one wave for a provider: a tenth of a second of its rate, at most `concurrency`. */
 export const waveSize = (ratePerSecond: number, concurrency: number): number =>
   limited(ratePerSecond)
     ? Math.max(1, Math.min(concurrency, Math.ceil(ratePerSecond * WAVE_SECONDS)))

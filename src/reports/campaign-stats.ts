@@ -20,6 +20,11 @@ export interface StatsRow {
   delivered: number;
   /** Failed receipts and messages given up (dead). */
   failed: number;
+  /**
+   * Messages whose send a crash interrupted at a provider that does not de-duplicate: not sent
+   * again, so they may or may not have reached the user.
+   */
+  unknown: number;
   clicked: number;
   /** clicked / sent. */
   ctr: number | null;
@@ -54,6 +59,7 @@ interface FactGroup {
   sent: unknown;
   delivered: unknown;
   failed: unknown;
+  unknown: unknown;
   clicked: unknown;
   unsubscribed: unknown;
   users: unknown;
@@ -69,7 +75,7 @@ export const MESSAGES_CTE = (campaignFilter: string): string => `
     min(ts) FILTER (WHERE status = 'sent') AS sent_at, min(ts) AS first_at,
     bool_or(status = 'sent') AS sent, bool_or(status = 'delivered') AS delivered,
     bool_or(status IN ('failed', 'dead')) AS failed, bool_or(status = 'clicked') AS clicked,
-    bool_or(status = 'unsubscribed') AS unsubscribed,
+    bool_or(status = 'unknown') AS unknown, bool_or(status = 'unsubscribed') AS unsubscribed,
     min(ts) FILTER (WHERE status = 'unsubscribed') AS unsubscribed_at,
     sum(coalesce(cost, 0)) AS cost
   FROM message_facts WHERE ${campaignFilter} GROUP BY message_id`;
@@ -89,6 +95,7 @@ export const campaignStats = async (
      SELECT ${WAREHOUSE_KEY[by]} AS k,
        count(*) FILTER (WHERE m.sent) AS sent, count(*) FILTER (WHERE m.delivered) AS delivered,
        count(*) FILTER (WHERE m.failed) AS failed, count(*) FILTER (WHERE m.clicked) AS clicked,
+       count(*) FILTER (WHERE m.unknown) AS unknown,
        count(*) FILTER (WHERE m.unsubscribed) AS unsubscribed,
        count(DISTINCT m.user_id) FILTER (WHERE m.sent) AS users,
        count(DISTINCT cv.user_id) AS converted, sum(coalesce(cv.revenue, 0)) AS revenue,
@@ -98,7 +105,7 @@ export const campaignStats = async (
   );
   const totals = await ctx.warehouse.query<FactGroup>(
     `WITH m AS (${MESSAGES_CTE('campaign_id = $1')})
-     SELECT 'total' AS k, 0 AS sent, 0 AS delivered, 0 AS failed, 0 AS clicked, 0 AS unsubscribed,
+     SELECT 'total' AS k, 0 AS sent, 0 AS delivered, 0 AS failed, 0 AS unknown, 0 AS clicked, 0 AS unsubscribed,
        count(DISTINCT m.user_id) FILTER (WHERE m.sent) AS users,
        (SELECT count(DISTINCT user_id) FROM conversions WHERE campaign_id = $1) AS converted,
        0 AS revenue, 0 AS cost FROM m`,
@@ -142,6 +149,7 @@ const rowOf = (key: string, f: FactGroup | undefined, planned: number, offerCost
     sent,
     delivered: num(f?.delivered),
     failed: num(f?.failed),
+    unknown: num(f?.unknown),
     clicked,
     ctr: ratio(clicked, sent),
     users,

@@ -32,6 +32,7 @@ const StatsRow = Type.Object({
   sent: Num,
   delivered: Num,
   failed: Num,
+  unknown: Num,
   clicked: Num,
   ctr: NumOrNull,
   users: Num,
