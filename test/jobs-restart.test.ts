@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { INTERRUPTED } from '../src/core/jobs/restart.ts';
+import { afterRestart, INTERRUPTED, MAX_JOB_ATTEMPTS, RESTART_POLICY } from '../src/core/jobs/restart.ts';
 import { ok } from '../src/core/result.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { recoverJobs } from '../src/jobs/job-kinds.ts';
@@ -163,6 +163,52 @@ describe('jobs across processes (two registries on one PostgreSQL control plane)
       attempts: 2,
     });
   }, 60_000);
+
+  it("a live owner's heartbeat keeps its job from being taken over, however long it runs", async () => {
+    let now = 5_000_000;
+    const clock = () => now;
+    const p1 = new JobRegistry(a, clock, { staleMs: 30_000, heartbeatMs: 20, progressMs: 10 });
+    const p2 = new JobRegistry(b, clock, { staleMs: 30_000 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const started = await p1.start('score', { workspaceId: 'default', userId: 1 }, async () => {
+      await gate;
+      return ok('mine');
+    });
+    if (!started.ok) throw new Error('not started');
+    now += 60_000;
+    await expect
+      .poll(async () => {
+        const [r] = await a.query<{ at: Date }>('SELECT heartbeat_at AS at FROM jobs WHERE id = $1', [
+          started.value.id,
+        ]);
+        return r ? new Date(r.at).getTime() : 0;
+      })
+      .toBe(now);
+    expect(await p2.recover({ resume: async () => ok(async () => ok('stolen')) })).toEqual({
+      resumed: [],
+      failed: [],
+    });
+    release();
+    await p1.idle();
+    expect(await p2.get('default', started.value.id)).toMatchObject({
+      status: 'done',
+      result: 'mine',
+      attempts: 1,
+    });
+  });
+});
+
+describe('what a restart does to each kind', () => {
+  it('resumes plan, score and train up to the attempt limit; fails an import at once', () => {
+    expect(afterRestart(RESTART_POLICY.plan, 1)).toEqual({ action: 'resume' });
+    expect(afterRestart(RESTART_POLICY.score, 2)).toEqual({ action: 'resume' });
+    expect(afterRestart(RESTART_POLICY.train, MAX_JOB_ATTEMPTS)).toEqual({
+      action: 'fail',
+      error: `${INTERRUPTED} (${MAX_JOB_ATTEMPTS} times; not resumed again)`,
+    });
+    expect(afterRestart(RESTART_POLICY.import, 1)).toEqual({ action: 'fail', error: INTERRUPTED });
+  });
 });
 
 describe('jobs across kill -9 of `rekindle serve`', () => {
