@@ -269,7 +269,9 @@ throw new Error('boom after open');
     const config = loadConfig({}, { dataDir: dir, logLevel: 'error' });
     const rt = await openRuntime(config);
     try {
-      await expect(openRuntime(config)).rejects.toBeInstanceOf(DataDirLockedError);
+      const second = await openRuntime(config).catch((e: unknown) => e);
+      expect(second).toBeInstanceOf(DataDirLockedError);
+      expect((second as Error).message).toContain('already open in this process');
     } finally {
       await rt.close();
     }
@@ -287,7 +289,7 @@ throw new Error('boom after open');
       expect(parseLockOwner(readFileSync(join(dir, LOCK_FILE), 'utf8'))?.pid).toBe(process.pid);
       const second = await openRuntime(config, { controlSchema }).catch((e: unknown) => e);
       expect(second).toBeInstanceOf(DataDirLockedError);
-      expect((second as Error).message).toMatch(REFUSAL);
+      expect((second as Error).message).toContain('already open in this process');
     } finally {
       await rt.close();
     }

@@ -180,7 +180,13 @@ export const acquireDataDirLock = (
     pidNamespace: here.pidNamespace,
   };
   const mine = held.get(path);
-  if (mine !== undefined) return refuse({ kind: 'held', owner: parseLockOwner(mine) ?? owner });
+  if (mine !== undefined)
+    return err<DataDirLocked>({
+      kind: 'locked',
+      lockPath: path,
+      verdict: { kind: 'held', owner: parseLockOwner(mine) ?? owner },
+      message: `the data directory ${dataDir} is already open in this process (pid ${process.pid}); close that runtime before opening it again.`,
+    });
   mkdirSync(dataDir, { recursive: true });
   // A nonce makes this process's text unique, so release never removes a successor's lock.
   let text = JSON.stringify({ ...owner, nonce: randomBytes(8).toString('hex') });
