@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotMembers } from '../src/audience/saved-audiences.ts';
 import { loadConfig } from '../src/config.ts';
 import { DEFAULT_RETENTION_DAYS, type RetentionDays } from '../src/core/retention/policy.ts';
 import { shipFacts } from '../src/facts/ship.ts';
@@ -187,6 +188,20 @@ describe('retention (PGlite control plane, DuckDB warehouse)', () => {
       'snap-manual-old': NOW,
       'snap-recent': null,
     });
+    // Asking for the deleted members says so, instead of an empty list.
+    const actor = {
+      userId: Number(owner?.id),
+      workspaceId: 'default',
+      name: 'snap-owner',
+      role: 'operator' as const,
+    };
+    const gone = await snapshotMembers(rt, actor, 'snap-manual-old', { limit: 10 });
+    expect(gone.ok ? null : gone.error).toMatchObject({
+      type: 'conflict',
+      reason: expect.stringMatching(/deleted by retention/),
+    });
+    const kept = await snapshotMembers(rt, actor, 'snap-recent', { limit: 10 });
+    expect(kept.ok && kept.value.userIds).toEqual(['u1', 'u2']);
     // A second pass finds nothing more to do.
     expect((await runRetention(rt, only('snapshotMembers'), NOW)).snapshots).toBe(0);
   });

@@ -321,6 +321,7 @@ export const takeSnapshot = async (
     memberCount: 0,
     takenBy: actor.userId,
     purpose: options.purpose ?? 'manual',
+    membersPurgedAt: null,
   };
   snapshot.memberCount = await writeSnapshotMembers(ctx.warehouse, snapshot.id, compiled.value);
   snapshot.takenAt = ctx.clock();
@@ -372,6 +373,12 @@ export const getAudienceSnapshot = async (
   return s ? ok(s) : err({ type: 'not_found', what: `snapshot '${id}'` });
 };
 
+/** An old snapshot whose members retention deleted: its row (count, definition) is all there is. */
+const purged = (s: AudienceSnapshot): AudienceFailure => ({
+  type: 'conflict',
+  reason: `the members of snapshot '${s.id}' were deleted by retention on ${new Date(s.membersPurgedAt ?? 0).toISOString()} (REKINDLE_RETENTION_SNAPSHOT_DAYS); take a new snapshot`,
+});
+
 export const snapshotMembers = async (
   ctx: AudienceContext,
   actor: Actor,
@@ -380,6 +387,7 @@ export const snapshotMembers = async (
 ): Outcome<{ snapshot: AudienceSnapshot; userIds: string[] }> => {
   const s = await getAudienceSnapshot(ctx, actor, id);
   if (!s.ok) return s;
+  if (s.value.membersPurgedAt !== null) return err(purged(s.value));
   return ok({ snapshot: s.value, userIds: await snapshotMemberPage(ctx.warehouse, id, page) });
 };
 
@@ -405,6 +413,7 @@ export const exportSnapshotCsv = async (
   if (no) return err(no);
   const s = await getSnapshot(ctx.control, actor.workspaceId, id);
   if (!s) return err({ type: 'not_found', what: `snapshot '${id}'` });
+  if (s.membersPurgedAt !== null) return err(purged(s));
   const columns = [
     ...new Set(options.columns.filter((c) => options.contacts !== 'none' || !CONTACT_COLUMNS.includes(c))),
   ];

@@ -67,6 +67,7 @@ const snapshotDto = (s: AudienceSnapshot) => ({
   memberCount: s.memberCount,
   takenBy: s.takenBy,
   purpose: s.purpose,
+  membersPurgedAt: s.membersPurgedAt === null ? null : iso(s.membersPurgedAt),
 });
 
 const previewDto = (p: AudiencePreview) => ({

@@ -104,6 +104,9 @@ export const Snapshot = Type.Object(
     memberCount: Type.Integer(),
     takenBy: Type.Union([Type.Integer(), Type.Null()]),
     purpose: Type.String(),
+    membersPurgedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'when retention deleted the member list (docs/retention.md); null while it is kept',
+    }),
   },
   { $id: 'Snapshot' },
 );

@@ -14,6 +14,8 @@ export interface AudienceSnapshot {
   memberCount: number;
   takenBy: number | null;
   purpose: string;
+  /** When retention deleted the member list (docs/retention.md); null while it is kept. */
+  membersPurgedAt: number | null;
 }
 
 export const newSnapshotId = (): string => `snap_${randomBytes(8).toString('hex')}`;
@@ -29,6 +31,10 @@ const toSnapshot = (r: Record<string, unknown>): AudienceSnapshot => ({
   memberCount: Number(r['member_count']),
   takenBy: r['taken_by'] === null ? null : Number(r['taken_by']),
   purpose: String(r['purpose']),
+  membersPurgedAt:
+    r['members_purged_at'] === null || r['members_purged_at'] === undefined
+      ? null
+      : new Date(r['members_purged_at'] as string).getTime(),
 });
 
 export const insertSnapshot = async (db: SqlClient, s: AudienceSnapshot): Promise<void> => {
