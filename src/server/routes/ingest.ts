@@ -79,6 +79,21 @@ export const registerIngestRoutes = (app: FastifyInstance, rt: Runtime): void =>
   // Its own scope: ingestion bodies may be gzipped, and are parsed with a depth limit (ingest-body.ts).
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
+    // Whole-body refusals in the ingestion shape: `errors` names the body, as for a non-object body.
+    scope.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, req, reply) => {
+      const status = error.statusCode ?? 500;
+      if (status >= 500) {
+        req.log.error({ err: error }, 'ingest request failed');
+        return reply.code(500).send({ success: false, error: 'internal error' });
+      }
+      const reason =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body exceeds ${rt.config.maxBodyBytes} bytes; send smaller batches`
+          : error.message;
+      return reply
+        .code(status)
+        .send({ success: false, error: reason, errors: [{ index: 0, field: '(body)', reason }] });
+    });
     scope.addContentTypeParser(
       ['application/json', 'text/plain'],
       { parseAs: 'buffer' },
