@@ -48,7 +48,11 @@ const LIVE = `('scheduled', 'running', 'paused')`;
 const deleteInBatches = async (db: SqlClient, deleteBatch: string, params: unknown[]): Promise<number> => {
   let total = 0;
   for (;;) {
-    const n = (await db.query(deleteBatch, [...params, BATCH])).length;
+    const [r] = await db.query<{ n: string | number }>(
+      `WITH d AS (${deleteBatch}) SELECT count(*) AS n FROM d`,
+      [...params, BATCH],
+    );
+    const n = Number(r?.n ?? 0);
     total += n;
     if (n < BATCH) return total;
   }
@@ -61,7 +65,7 @@ export const pruneMessageLog = async (s: RetentionStores, cutoff: number): Promi
   return deleteInBatches(
     s.control,
     `DELETE FROM message_log WHERE seq IN (
-       SELECT seq FROM message_log WHERE seq <= $1 AND at < $2 ORDER BY seq LIMIT $3) RETURNING seq`,
+       SELECT seq FROM message_log WHERE seq <= $1 AND at < $2 ORDER BY seq LIMIT $3) RETURNING 1`,
     [cursor, new Date(cutoff)],
   );
 };
@@ -69,7 +73,7 @@ export const pruneMessageLog = async (s: RetentionStores, cutoff: number): Promi
 export const pruneLinkClicks = (db: SqlClient, cutoff: number): Promise<number> =>
   deleteInBatches(
     db,
-    `DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE at < $1 LIMIT $2) RETURNING id`,
+    `DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE at < $1 LIMIT $2) RETURNING 1`,
     [new Date(cutoff)],
   );
 
@@ -88,7 +92,7 @@ export const pruneEarlyReceipts = (db: SqlClient, cutoff: number): Promise<numbe
            AND (o.idempotency_key = e.idempotency_key
                 OR (e.provider_message_id IS NOT NULL AND o.provider_id = e.provider_id
                     AND o.provider_message_id = e.provider_message_id)))
-       LIMIT $2) RETURNING id`,
+       LIMIT $2) RETURNING 1`,
     [new Date(cutoff)],
   );
 
@@ -96,7 +100,7 @@ export const pruneJobs = (db: SqlClient, cutoff: number): Promise<number> =>
   deleteInBatches(
     db,
     `DELETE FROM jobs WHERE id IN (
-       SELECT id FROM jobs WHERE status <> 'running' AND finished_at < $1 LIMIT $2) RETURNING id`,
+       SELECT id FROM jobs WHERE status <> 'running' AND finished_at < $1 LIMIT $2) RETURNING 1`,
     [new Date(cutoff)],
   );
 
