@@ -12,7 +12,10 @@ import {
   type LockOwner,
   type LockProbe,
 } from '../src/core/storage/data-dir-lock.ts';
+import { createProviderAs } from '../src/delivery/providers/provider-service.ts';
+import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { createUser } from '../src/storage/control/users.ts';
 import { DataDirLockedError, LOCK_FILE } from '../src/storage/data-dir-lock.ts';
 import { startChildServer } from './support/child-server.ts';
 import {
@@ -175,7 +178,24 @@ describe('one process owns the data directory', () => {
         return true;
       });
       try {
-        const setup = await openRuntime(loadConfig({}, { dataDir: dir, logLevel: 'error' }));
+        // The fake listens on loopback: private targets allowed here and in the server below.
+        const setup = await openRuntime(
+          loadConfig({ REKINDLE_ALLOW_PRIVATE_TARGETS: '1' }, { dataDir: dir, logLevel: 'error' }),
+        );
+        // Webhook messages go to an admin-configured webhook provider: here the slow fake.
+        const admin = await createUser(setup.control, { name: 'drain-admin', role: 'admin' });
+        if (!admin.ok) throw new Error('admin');
+        const provider = await createProviderAs(
+          providersOf(setup).context,
+          { userId: admin.value.id, workspaceId: 'default', name: 'drain-admin', role: 'admin' },
+          {
+            kind: 'webhook',
+            name: 'slow-hook',
+            config: { url: fake.url },
+            secrets: { secret: 'whsec-0123456789abcdef' },
+          },
+        );
+        if (!provider.ok) throw new Error(JSON.stringify(provider.error));
         await approvedCampaign(setup.control, 'cmp_drain', [webhookContent(fake.url)]);
         await fillOutbox(setup.control, [
           {
@@ -187,7 +207,11 @@ describe('one process owns the data directory', () => {
           },
         ]);
         await setup.close();
-        const server = await startChildServer({ REKINDLE_DATA_DIR: dir, ...quiet });
+        const server = await startChildServer({
+          REKINDLE_DATA_DIR: dir,
+          REKINDLE_ALLOW_PRIVATE_TARGETS: '1',
+          ...quiet,
+        });
         expect(await track(server.url, 'before-drain')).toBe(200);
         while (fake.seen.length === 0) await sleep(20);
         server.child.kill('SIGTERM');
