@@ -333,7 +333,11 @@ describe('importFile', () => {
     const report = await importFile(wh, { path, now });
     expect(report).toMatchObject({ records: 9, accepted: 3, duplicates: 0, rejected: 6 });
     expect(report.errors).toEqual([
-      { index: 3, field: 'timestamp', reason: "Expected string to match 'rekindle-date-time' format" },
+      {
+        index: 3,
+        field: 'timestamp',
+        reason: 'must be an ISO-8601 date-time of a day that exists, e.g. 2026-11-20T08:30:00Z',
+      },
       { index: 6, field: 'user_id', reason: 'userId or anonymousId is required' },
       { index: 7, field: 'amount', reason: 'Expected number' },
       { index: 8, field: '(record)', reason: 'has 3 fields, the header has 14' },
