@@ -51,6 +51,11 @@ export interface RekindleConfig {
   retentionEveryMinutes: number;
   /** Days each growing table keeps its rows (`REKINDLE_RETENTION_*_DAYS`; 0: for ever). */
   retention: RetentionDays;
+  /**
+   * Providers and alert destinations may call loopback and private-network addresses
+   * (`REKINDLE_ALLOW_PRIVATE_TARGETS`, default off): a local relay or a test vendor.
+   */
+  allowPrivateTargets: boolean;
 }
 
 const int = (v: string | undefined, fallback: number, name: string): number => {
@@ -142,6 +147,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
       'REKINDLE_RETENTION_EVERY_MINUTES',
     ),
     retention: retention(env),
+    allowPrivateTargets: flag(env['REKINDLE_ALLOW_PRIVATE_TARGETS'], 'REKINDLE_ALLOW_PRIVATE_TARGETS'),
     ...overrides,
   };
   if (config.publicUrl === '')

@@ -1,7 +1,10 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { createProviderAs } from '../src/delivery/providers/provider-service.ts';
+import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { createUser } from '../src/storage/control/users.ts';
 import { startChildServer } from './support/child-server.ts';
 import {
   approvedCampaign,
@@ -40,7 +43,23 @@ const quiet = {
 const unsubscribeLinkSent = async (dir: string, key: string, args: string[]) => {
   const fake = await startFakeProvider();
   try {
-    const setup = await openRuntime(loadConfig({}, { dataDir: dir, logLevel: 'error' }));
+    const setup = await openRuntime(
+      loadConfig({}, { dataDir: dir, logLevel: 'error', allowPrivateTargets: true }),
+    );
+    // Webhook messages go to the admin-configured webhook provider (here the fake, on loopback).
+    const admin = await createUser(setup.control, { name: `admin-${key}`, role: 'admin' });
+    if (!admin.ok) throw new Error('admin');
+    const provider = await createProviderAs(
+      providersOf(setup).context,
+      { userId: admin.value.id, workspaceId: 'default', name: `admin-${key}`, role: 'admin' },
+      {
+        kind: 'webhook',
+        name: `hook-${key}`,
+        config: { url: fake.url },
+        secrets: { secret: 'whsec-0123456789abcdef' },
+      },
+    );
+    if (!provider.ok) throw new Error(JSON.stringify(provider.error));
     await approvedCampaign(setup.control, `cmp_${key}`, [webhookContent(fake.url)]);
     await fillOutbox(setup.control, [
       {
@@ -54,7 +73,13 @@ const unsubscribeLinkSent = async (dir: string, key: string, args: string[]) => 
     await setup.close();
     // Env says 8080 on 127.0.0.1; the flags must win, for the socket and for the links.
     const server = await startChildServer(
-      { REKINDLE_DATA_DIR: dir, HOST: '127.0.0.1', PORT: '8080', ...quiet },
+      {
+        REKINDLE_DATA_DIR: dir,
+        HOST: '127.0.0.1',
+        PORT: '8080',
+        REKINDLE_ALLOW_PRIVATE_TARGETS: '1',
+        ...quiet,
+      },
       args,
     );
     try {

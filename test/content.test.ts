@@ -515,7 +515,7 @@ describe('push, in-app, e-mail, WeCom, webhook and call checks', () => {
     );
   });
 
-  it('WeCom: a template id and fields; webhook: https (http to localhost) and a JSON body; call: a script', () => {
+  it('WeCom: a template id and fields; webhook: a JSON body and no url of its own; call: a script', () => {
     expect(codes(check({ channel: 'wecom', templateId: 'T', fields: {} }).issues)).toEqual([
       'error:fields:required',
     ]);
@@ -530,15 +530,20 @@ describe('push, in-app, e-mail, WeCom, webhook and call checks', () => {
       ),
     ).toEqual(['warning:fields.thing1:empty_field', 'error:landingUrl:invalid_url']);
 
-    const hook = (url: string, body = '{"a": 1}'): ChannelContent => ({ channel: 'webhook', url, body });
-    expect(check(hook('https://hooks.example/x')).issues).toEqual([]);
-    expect(check(hook('http://localhost:9000/x')).issues).toEqual([]);
-    expect(check(hook('http://127.0.0.1/x')).issues).toEqual([]);
-    expect(check(hook('http://hooks.example/x')).issues.map((i) => i.message)).toEqual([
-      "webhook.url must use https; http is allowed only for localhost (got host 'hooks.example')",
-    ]);
-    expect(codes(check(hook('ftp://hooks.example/x')).issues)).toEqual(['error:url:invalid_url']);
-    const broken = check(hook('https://hooks.example/x', '{"a": 1,}')).issues;
+    // The endpoint is the webhook provider's (admin-configured): a content may not name one.
+    const hook = (body = '{"a": 1}'): ChannelContent => ({ channel: 'webhook', body });
+    expect(check(hook()).issues).toEqual([]);
+    for (const url of [
+      'https://hooks.example/x',
+      'http://127.0.0.1/x',
+      'https://evil.example/{{ user.phone }}',
+    ])
+      expect(codes(check({ channel: 'webhook', url, body: '{}' }).issues)).toEqual([
+        'error:url:url_not_allowed',
+      ]);
+    const refused = validateContents([{ channel: 'webhook', url: 'https://evil.example/c', body: '{}' }]);
+    expect(refused.ok ? [] : refused.error.map((e) => e.path)).toEqual(['content[0].url']);
+    const broken = check(hook('{"a": 1,}')).issues;
     expect(broken).toMatchObject([{ field: 'body', code: 'invalid_json', index: 8 }]);
     expect(codes(check({ channel: 'call', script: '  ' }).issues)).toEqual(['error:script:required']);
   });
@@ -564,7 +569,6 @@ describe('preview', () => {
     },
     {
       channel: 'webhook',
-      url: 'https://hooks.example/recall',
       body: '{"user": {{ user.user_id | json }}, "city": {{ user.city | json }}, "code": "{{ offer.code }}"}',
     },
     {

@@ -25,7 +25,8 @@ describe('exactly once to the user across kill -9', () => {
     { timeout: 300_000 },
     async () => {
       const fake = await startFakeProvider();
-      const config = loadConfig({}, { dataDir: tmp.dir, logLevel: 'error' });
+      // The fake provider listens on 127.0.0.1: private targets must be allowed.
+      const config = loadConfig({}, { dataDir: tmp.dir, logLevel: 'error', allowPrivateTargets: true });
       const setup = await openRuntime(config);
       // A webhook provider whose endpoint drops a repeated idempotency key (the fake does): a
       // message whose send a kill interrupted goes to it again with the same key. Against a
@@ -61,6 +62,7 @@ describe('exactly once to the user across kill -9', () => {
 
       const env = {
         REKINDLE_DATA_DIR: tmp.dir,
+        REKINDLE_ALLOW_PRIVATE_TARGETS: '1',
         REKINDLE_DELIVERY_LEASE_SECONDS: '5',
         REKINDLE_PLANNER_POLL_SECONDS: '0',
         REKINDLE_SCORE_EVERY_MINUTES: '0',

@@ -2,6 +2,7 @@ import { invalidField, type AutomationFailure } from '../automation/failure.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import { checkTargetUrl } from '../delivery/providers/private-targets.ts';
 import { alertKeys, type AlertsContext } from './run-alerts.ts';
 import {
   deleteDestination,
@@ -24,16 +25,17 @@ type Outcome<T> = Promise<Result<T, AutomationFailure>>;
 const adminOnly = (actor: Actor, what: string): AutomationFailure | null =>
   actor.role === 'admin' ? null : { type: 'forbidden', reason: `only an admin may ${what}` };
 
-const checkUrl = (url: string): AutomationFailure | null => {
+const checkUrl = (url: string, allowPrivate: boolean): AutomationFailure | null => {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return invalidField('url', 'must be an absolute URL');
   }
-  return u.protocol === 'https:' || u.protocol === 'http:'
-    ? null
-    : invalidField('url', 'must be an http or https URL');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    return invalidField('url', 'must be an http or https URL');
+  const target = checkTargetUrl(url, allowPrivate);
+  return target.ok ? null : invalidField('url', target.reason);
 };
 
 export const createDestinationAs = async (
@@ -41,7 +43,9 @@ export const createDestinationAs = async (
   actor: Actor,
   d: { name: string; kind: DestinationKind; url: string; secret?: string | undefined },
 ): Outcome<DestinationView> => {
-  const refused = adminOnly(actor, 'configure alert destinations') ?? checkUrl(d.url);
+  const refused =
+    adminOnly(actor, 'configure alert destinations') ??
+    checkUrl(d.url, ctx.config.allowPrivateTargets === true);
   if (refused) return err(refused);
   if (d.kind === 'webhook' && d.secret === undefined)
     return err(

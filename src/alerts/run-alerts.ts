@@ -13,8 +13,11 @@ export interface AlertsContext {
   control: SqlClient;
   warehouse: Warehouse;
   clock: Clock;
-  /** Where the master key lives when it is not in the environment (see secret-box.ts). */
-  config: { dataDir: string };
+  /**
+   * Where the master key lives when it is not in the environment (see secret-box.ts); whether
+   * destinations may be loopback or private-network addresses (REKINDLE_ALLOW_PRIVATE_TARGETS).
+   */
+  config: { dataDir: string; allowPrivateTargets?: boolean };
 }
 
 /** Destination URLs and secrets are sealed under the same master key as provider secrets. */
@@ -48,7 +51,10 @@ export const runAlerts = async (ctx: AlertsContext, workspaceId = 'default'): Pr
       const d = destinations.get(id);
       return d ? [d] : [];
     });
-    const deliveries = await Promise.all(targets.map((d) => sendAlert(d, c, { firedAt: now, workspaceId })));
+    const allowPrivateTargets = ctx.config.allowPrivateTargets === true;
+    const deliveries = await Promise.all(
+      targets.map((d) => sendAlert(d, c, { firedAt: now, workspaceId, allowPrivateTargets })),
+    );
     await insertAlert(ctx.control, workspaceId, {
       ruleId: c.ruleId,
       ruleKind: c.ruleKind,

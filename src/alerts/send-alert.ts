@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { webhookBody, wecomRobotBody } from '../core/alerts/message.ts';
+import { checkTargetNow } from '../delivery/providers/private-targets.ts';
 import type { AlertCondition } from '../core/alerts/rules.ts';
 import type { AlertDelivery, OpenDestination } from './store.ts';
 
@@ -12,8 +13,10 @@ import type { AlertDelivery, OpenDestination } from './store.ts';
 export const sendAlert = async (
   d: OpenDestination,
   c: AlertCondition,
-  o: { firedAt: number; workspaceId: string; timeoutMs?: number },
+  o: { firedAt: number; workspaceId: string; timeoutMs?: number; allowPrivateTargets?: boolean },
 ): Promise<AlertDelivery> => {
+  const target = await checkTargetNow(d.url, o.allowPrivateTargets === true);
+  if (!target.ok) return { destinationId: d.id, ok: false, result: 'refused: private-network address' };
   const body =
     d.kind === 'wecom_robot' ? wecomRobotBody(c, o.firedAt) : webhookBody(c, o.firedAt, o.workspaceId);
   const headers: Record<string, string> = { 'content-type': 'application/json' };

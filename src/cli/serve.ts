@@ -13,7 +13,6 @@ import { sweepRelapses } from '../reports/relapse-sweep.ts';
 import { startDeliveryWorker } from '../delivery/worker.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import { bestItemExtension } from '../automation/recommend-extension.ts';
-import { withBuiltinWebhook } from '../delivery/webhook-fallback.ts';
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
 export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
@@ -40,8 +39,9 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   const jobRecovery = startJobRecovery(rt, { everyMs: 10_000, log: app.log });
   const retention = startRetention(rt, { everyMinutes: rt.config.retentionEveryMinutes, log: app.log });
   // The API and the workers share one registry, so a provider change reaches the workers at once.
-  const configured = providersOf(rt).registry;
-  const providers = withBuiltinWebhook(configured, rt.control);
+  // Webhook messages go only to webhook providers an admin configured: a message never names its
+  // own endpoint (there is no built-in fallback that posted to the content's url).
+  const providers = providersOf(rt).registry;
   const delivery =
     rt.config.deliveryWorkers > 0
       ? startDeliveryWorker(rt, providers, {
@@ -63,7 +63,6 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     await planner.stop();
     await delivery?.stop();
     await providers.close();
-    await configured.close();
     await scoring.stop();
     await facts.stop();
     await attribution.stop();

@@ -24,7 +24,15 @@ export const startTestServer = async (
   const tmp = options.dataDir === undefined ? tempDir() : { dir: options.dataDir, cleanup: () => undefined };
   const config = loadConfig(
     {},
-    { dataDir: tmp.dir, writeKey: TEST_WRITE_KEY, port: 0, logLevel: 'error', ...options.config },
+    {
+      dataDir: tmp.dir,
+      writeKey: TEST_WRITE_KEY,
+      port: 0,
+      logLevel: 'error',
+      // The fake vendors and receivers of the tests listen on 127.0.0.1.
+      allowPrivateTargets: true,
+      ...options.config,
+    },
   );
   const rt = await openRuntime(config, {
     ...(options.clock ? { clock: options.clock } : {}),

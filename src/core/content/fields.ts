@@ -57,7 +57,7 @@ export const mapTemplates = <C extends ChannelContent>(c: C, f: FieldMap): C => 
       case 'call':
         return { ...c, script: text('script', c.script) };
       case 'webhook':
-        return { ...c, url: text('url', c.url), body: text('body', c.body) };
+        return { ...c, body: text('body', c.body) };
     }
   })();
   return out as C;

@@ -21,6 +21,7 @@ export const ISSUE_CODES = [
   'signature_length',
   'insecure_url',
   'invalid_url',
+  'url_not_allowed',
   'invalid_json',
   'unsubscribe_missing',
   'empty_field',

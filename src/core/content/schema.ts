@@ -93,10 +93,16 @@ export const CallContent = Type.Object(
 export const WebhookContent = Type.Object(
   {
     channel: Type.Literal('webhook'),
-    url: template('https endpoint (http only for localhost)', 2000),
+    url: Type.Optional(
+      Type.String({
+        maxLength: 2000,
+        description:
+          'not allowed (refused by the content checks): messages go to the webhook provider an admin configured',
+      }),
+    ),
     body: template('JSON text; use `| json` to quote values', 100_000),
   },
-  { additionalProperties: false, description: 'HTTP POST of a JSON body' },
+  { additionalProperties: false, description: "HTTP POST of a JSON body to the webhook provider's endpoint" },
 );
 
 export const ChannelContent = Type.Union(

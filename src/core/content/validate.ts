@@ -79,6 +79,15 @@ export const validateContents = (
       problems.push(...fieldProblems, ...(shape.ok ? [] : shape.error));
       return;
     }
+    // The schema keeps `url` so contents stored before stay readable; new ones may not name it.
+    if (shape.value.channel === 'webhook' && shape.value.url !== undefined) {
+      problems.push({
+        path: `${path}.url`,
+        message:
+          "is not allowed: webhook messages go to the endpoint of the workspace's webhook provider, which an admin configures",
+      });
+      return;
+    }
     const { failures } = parseTemplates(shape.value, engine);
     if (failures.length > 0) {
       for (const { field, problem: p } of failures) {

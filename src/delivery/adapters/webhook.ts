@@ -2,15 +2,18 @@ import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { Channel } from '../../core/channels/channels.ts';
 import type { ChannelAdapter, OutgoingMessage, SendOutcome } from '../../core/delivery/message.ts';
+import type { TargetGuard } from '../providers/private-targets.ts';
 
 export interface WebhookAdapterOptions {
   providerId: string;
   channel: Channel;
   /**
-   * Where to POST. Absent: the message's own `content.url` (the webhook channel, whose content
-   * names its endpoint).
+   * Where to POST: the provider's endpoint, set by an admin. Messages never choose it (a content
+   * that named its own URL could send recipients' data anywhere).
    */
-  url?: string | undefined;
+  url: string;
+  /** Refuses loopback and private-network targets at send time (see private-targets.ts). */
+  guard?: TargetGuard | undefined;
   /** Signs each body: `X-Rekindle-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. */
   secret: string;
   timeoutMs?: number;
@@ -81,9 +84,15 @@ export const webhookAdapter = (o: WebhookAdapterOptions): ChannelAdapter & { clo
     bodyTimeout: timeoutMs,
   });
   const send = async (m: OutgoingMessage, signal: AbortSignal): Promise<SendOutcome> => {
-    const url = o.url ?? (m.content.channel === 'webhook' ? m.content.url : undefined);
-    if (url === undefined)
-      return { kind: 'failed', retry: 'never', code: 'no_url', reason: 'no webhook URL configured' };
+    const url = o.url;
+    // A provider stored before its url was required has none; messages no longer supply one.
+    if (typeof url !== 'string' || url === '')
+      return { kind: 'failed', retry: 'never', code: 'no_url', reason: 'the webhook provider has no url' };
+    if (o.guard) {
+      const verdict = await o.guard(url);
+      if (!verdict.ok)
+        return { kind: 'failed', retry: 'never', code: 'private_target', reason: verdict.reason };
+    }
     const body = webhookBody(m);
     // The agent's header and body timeouts bound the wait: no per-request timer signal (they cost
     // more than the request itself at thousands per second).

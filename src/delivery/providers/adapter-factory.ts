@@ -12,11 +12,15 @@ import { tencentSmsAdapter } from './adapters/sms-tencent.ts';
 import { smtpAdapter } from './adapters/smtp.ts';
 import { wecomAdapter } from './adapters/wecom.ts';
 import type { ConfigOf, ProviderKind, SecretsOf } from './provider-kinds.ts';
+import type { TargetGuard } from './private-targets.ts';
 
 export interface AdapterDeps {
   db: SqlClient;
+  /** Already refusing private targets where they are not allowed (`guardedFetch`). */
   fetch: Fetch;
   now: () => number;
+  /** The same check for the webhook adapter, which does not use `fetch`. */
+  guard?: TargetGuard;
 }
 
 /** The adapter of one configured provider (config validated at write time, secrets opened). */
@@ -51,6 +55,7 @@ export const buildAdapter = (
         channel: 'webhook',
         url: c<'webhook'>().url,
         secret: s<'webhook'>().secret,
+        guard: deps.guard,
       });
     case 'inbox':
       return inboxAdapter(id, deps);

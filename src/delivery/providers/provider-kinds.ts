@@ -185,7 +185,7 @@ export const PROVIDER_KINDS = {
     channel: 'webhook',
     config: Type.Object(
       {
-        url: Type.Optional(url("fixed endpoint; default: the message content's own url")),
+        url: url('the endpoint every message of this provider is POSTed to (messages cannot name one)'),
         deduplicatesByKey: Type.Optional(
           Type.Boolean({
             description:

@@ -7,7 +7,7 @@ import { loadMasterKeys } from './secret-box.ts';
 interface Host {
   control: SqlClient;
   clock: Clock;
-  config: { dataDir: string };
+  config: { dataDir: string; allowPrivateTargets?: boolean };
 }
 
 export interface ProviderRuntime {
@@ -25,13 +25,15 @@ export const providersOf = (rt: Host, env: NodeJS.ProcessEnv = process.env): Pro
   let p = instances.get(rt);
   if (!p) {
     const masterKeys = loadMasterKeys(env, rt.config.dataDir);
-    const registry = openProviderRegistry(rt.control, { masterKeys, clock: rt.clock });
+    const allowPrivateTargets = rt.config.allowPrivateTargets === true;
+    const registry = openProviderRegistry(rt.control, { masterKeys, clock: rt.clock, allowPrivateTargets });
     p = {
       registry,
       context: {
         control: rt.control,
         clock: rt.clock,
         masterKeys,
+        allowPrivateTargets,
         onChange: (ws) => registry.invalidate(ws),
       },
     };

@@ -8,6 +8,7 @@ import { appendAudit } from '../../storage/control/audit-log.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { pointerToPath } from '../../server/validation.ts';
 import type { ServiceFailure } from '../../server/routes/send-outcome.ts';
+import { checkTargetUrl } from './private-targets.ts';
 import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from './provider-kinds.ts';
 import {
   deleteProvider,
@@ -29,6 +30,8 @@ export interface ProviderContext {
   control: SqlClient;
   clock: Clock;
   masterKeys: MasterKeys;
+  /** REKINDLE_ALLOW_PRIVATE_TARGETS: endpoints may be loopback or private-network addresses. */
+  allowPrivateTargets?: boolean;
   /** Called after every change, so the registry drops the workspace's cached adapters. */
   onChange?: (workspaceId: string) => void;
 }
@@ -94,6 +97,16 @@ const invalid = (errors: { path: string; message: string }[]): ServiceFailure =>
   errors,
 });
 
+/** Endpoint settings (every `…url`/`endpoint` string of a config) that name a private target. */
+const privateTargets = (config: unknown, allow: boolean): { path: string; message: string }[] => {
+  if (allow || typeof config !== 'object' || config === null) return [];
+  return Object.entries(config as Record<string, unknown>).flatMap(([k, v]) => {
+    if (typeof v !== 'string' || !/url$|endpoint$/i.test(k)) return [];
+    const verdict = checkTargetUrl(v, false);
+    return verdict.ok ? [] : [{ path: `config.${k}`, message: verdict.reason }];
+  });
+};
+
 const adminOnly = (actor: Actor): ServiceFailure | null =>
   actor.role === 'admin'
     ? null
@@ -157,6 +170,7 @@ export const createProviderAs = async (
   const errors = [
     ...validate(spec.config, body.config, 'config'),
     ...validate(spec.secrets, body.secrets, 'secrets'),
+    ...privateTargets(body.config, ctx.allowPrivateTargets === true),
   ];
   if (errors.length > 0) return err(invalid(errors));
   const now = ctx.clock();
@@ -225,7 +239,11 @@ export const updateProviderAs = async (
     secrets = { ...secrets, ...patch.secrets };
     for (const [k, v] of Object.entries(patch.secrets)) if (v === null) delete secrets[k];
   }
-  const errors = [...validate(spec.config, config, 'config'), ...validate(spec.secrets, secrets, 'secrets')];
+  const errors = [
+    ...validate(spec.config, config, 'config'),
+    ...validate(spec.secrets, secrets, 'secrets'),
+    ...privateTargets(config, ctx.allowPrivateTargets === true),
+  ];
   if (errors.length > 0) return err(invalid(errors));
   const now = ctx.clock();
   const next: ProviderRecord = {

@@ -5,6 +5,7 @@ import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { buildAdapter } from './adapter-factory.ts';
 import type { Fetch } from './adapters/http-outcome.ts';
 import { dedupesByKey, isProviderKind } from './provider-kinds.ts';
+import { guardedFetch, targetGuard } from './private-targets.ts';
 import { listProviders } from './provider-store.ts';
 import { openSecrets, type MasterKeys } from './secret-box.ts';
 
@@ -22,11 +23,24 @@ export interface ConfiguredRegistry extends ProviderRegistry {
  */
 export const openProviderRegistry = (
   control: SqlClient,
-  options: { masterKeys: MasterKeys; clock: Clock; fetch?: Fetch; ttlMs?: number },
+  options: {
+    masterKeys: MasterKeys;
+    clock: Clock;
+    fetch?: Fetch;
+    ttlMs?: number;
+    /** REKINDLE_ALLOW_PRIVATE_TARGETS: providers may call loopback and private networks. */
+    allowPrivateTargets?: boolean;
+  },
 ): ConfiguredRegistry => {
   const ttlMs = options.ttlMs ?? 60_000;
   const cache = new Map<string, { at: number; handles: Promise<readonly ProviderHandle[]> }>();
-  const deps = { db: control, fetch: options.fetch ?? fetch, now: options.clock };
+  const allowPrivate = options.allowPrivateTargets === true;
+  const deps = {
+    db: control,
+    fetch: guardedFetch(options.fetch ?? fetch, allowPrivate),
+    now: options.clock,
+    guard: targetGuard(allowPrivate),
+  };
 
   const closeAll = async (handles: Promise<readonly ProviderHandle[]>) => {
     const hs = await handles.catch(() => []);

@@ -3,7 +3,6 @@ import type { IssueList } from './issues.ts';
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 /** Schemes that run code, read local files or hide the target: never a landing page. */
 const FORBIDDEN_SCHEMES = new Set(['javascript', 'vbscript', 'data', 'file', 'blob', 'about', 'ftp', 'ws']);
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const parses = (url: string): URL | undefined => {
   try {
@@ -53,21 +52,5 @@ export const checkLandingUrl = (list: IssueList, field: string, url: string, rul
       field,
       'invalid_url',
       `${place} uses the app scheme '${scheme}:', which is not one of ${rules.appSchemes.join(', ') || '(none)'}`,
-    );
-};
-
-/** A webhook target: https, or http only to this machine (a local relay or a test receiver). */
-export const checkWebhookUrl = (list: IssueList, field: string, url: string): void => {
-  const place = `${list.channel}.${field}`;
-  const parsed = parses(url.trim());
-  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-    list.error(field, 'invalid_url', `${place} '${url}' is not an http(s) URL`);
-    return;
-  }
-  if (parsed.protocol === 'http:' && !LOCAL_HOSTS.has(parsed.hostname))
-    list.error(
-      field,
-      'insecure_url',
-      `${place} must use https; http is allowed only for localhost (got host '${parsed.hostname}')`,
     );
 };

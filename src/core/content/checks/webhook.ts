@@ -1,11 +1,19 @@
 import type { WebhookContent } from '../schema.ts';
 import { IssueList } from './issues.ts';
-import { checkWebhookUrl } from './urls.ts';
 
-/** Webhooks: an https target (http only to localhost) and a body that is JSON once rendered. */
+/**
+ * Webhooks: a body that is JSON once rendered, and no target of their own. The endpoint is the
+ * webhook provider's, configured by an admin: a campaign that named its URL could post every
+ * recipient's profile (phone, e-mail) wherever its author liked.
+ */
 export const checkWebhook = (c: WebhookContent): IssueList => {
   const list = new IssueList('webhook');
-  if (list.required('url', c.url)) checkWebhookUrl(list, 'url', c.url);
+  if (c.url !== undefined)
+    list.error(
+      'url',
+      'url_not_allowed',
+      "webhook.url is not allowed: webhook messages go to the endpoint of the workspace's webhook provider, which an admin configures",
+    );
   if (list.required('body', c.body)) {
     try {
       JSON.parse(c.body);

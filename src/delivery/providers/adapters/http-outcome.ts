@@ -27,6 +27,9 @@ const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH
  * anything later (reset, timeout, abort) may have arrived, so only the same provider may retry.
  */
 export const transportFailure = (e: unknown): Failed => {
+  // Refused before any connection (see private-targets.ts): no provider call would do better.
+  if ((e as { code?: unknown }).code === 'EPRIVATE_TARGET')
+    return failed('never', 'private_target', (e as Error).message);
   const cause = (e as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : ((e as { name?: string }).name ?? 'error');
   if (REFUSED.has(code)) return failed('next_provider', 'connect_failed', `could not connect (${code})`);
