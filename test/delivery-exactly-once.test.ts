@@ -1,22 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
 import { cancelCampaignAs, pauseCampaignAs, resumeCampaignAs } from '../src/campaigns/campaigns.ts';
 import { resolveInterrupted } from '../src/core/delivery/decide.ts';
 import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { claimShare, startDeliveryWorker, waveSize } from '../src/delivery/worker.ts';
-import { openRuntime } from '../src/runtime.ts';
-import { startChildServer } from './support/child-server.ts';
 import {
-  emailContent,
-  emailOf,
   outcomesOf,
-  phoneOf,
   prepareCampaign,
+  runDefaultSettingsScenario,
+  runKillScenario,
   smsContent,
   startCountingHttp,
-  startCountingSmtp,
   webhookContent,
-  type CopyCounter,
 } from './support/exactly-once.ts';
 import { startTestServer } from './support/runtime.ts';
 import { tempDir } from './support/tmp.ts';
@@ -34,21 +28,6 @@ const dataDir = () => {
   const d = tempDir('rekindle-once-');
   dirs.push(d);
   return d.dir;
-};
-
-/** Waits until the receiver got `n` requests and then nothing more for `quietMs`. */
-const settle = async (rx: CopyCounter, n: number, quietMs: number, limitMs: number) => {
-  const end = Date.now() + limitMs;
-  let last = -1;
-  let since = Date.now();
-  while (Date.now() < end) {
-    const t = rx.total();
-    if (t !== last) {
-      last = t;
-      since = Date.now();
-    } else if (t >= n && Date.now() - since >= quietMs) return;
-    await sleep(200);
-  }
 };
 
 describe('pure rules', () => {
@@ -86,151 +65,43 @@ describe('default settings: 2 000 SMS through a provider at 10/s', () => {
     'every phone gets exactly one SMS; the campaign stays running until the last one, then finishes',
     { timeout: 420_000 },
     async () => {
-      const gateway = await startCountingHttp();
-      const dir = dataDir();
-      const config = loadConfig({}, { dataDir: dir, logLevel: 'error' });
-      const rt = await openRuntime(config);
-      const now = Date.now();
-      // 1 200 due now and 800 due a little later, as quiet hours or a second step spread a plan:
-      // one worker loop runs out of work while the other still holds a slow claim.
-      await prepareCampaign(rt, {
-        campaignId: 'cmp_sms10',
-        n: 2000,
-        content: smsContent,
-        provider: {
-          kind: 'sms_http',
-          config: { url: gateway.url },
-          secrets: { authValue: 'gw-key' },
-          rate: 10,
-        },
-        sendAt: (i) => (i < 1200 ? now - 1000 : now + 100_000),
-      });
-      await rt.close();
-
-      // `rekindle serve` with nothing but the data directory: the default lease, claim size and loops.
-      const server = await startChildServer({ REKINDLE_DATA_DIR: dir });
-      await settle(gateway, 2000, 8000, 360_000);
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-      await gateway.close();
-
-      const after = await openRuntime(config);
-      const o = await outcomesOf(after, 'cmp_sms10');
-      await after.close();
-      process.stderr.write(
-        `default settings: ${gateway.total()} SMS requests for 2000 phones, ${gateway.duplicates()} duplicates\n`,
-      );
-      expect(gateway.duplicates()).toBe(0);
-      expect(gateway.total()).toBe(2000);
-      expect(gateway.copies.size).toBe(2000);
-      expect(gateway.copies.get(phoneOf(1999))).toBe(1);
-      expect(o.outbox).toEqual({ sent: 2000 });
-      expect(o.log['sent']).toEqual({ entries: 2000, keys: 2000 });
-      expect(o.campaign).toBe('finished');
+      const f = await runDefaultSettingsScenario(dataDir());
+      process.stderr.write(`default settings: ${JSON.stringify(f)}\n`);
+      expect(f.lastExit).toBe(0);
+      expect(f.duplicates).toBe(0);
+      expect(f.received).toBe(2000);
+      expect(f.sent).toBe(2000);
+      expect(f.other).toBe(0);
+      expect(f.sentNotReceivedOnce).toBe(0);
+      expect([f.logSentKeys, f.logSentEntries]).toEqual([2000, 2000]);
+      expect(f.campaign).toBe('finished');
     },
   );
 });
 
 describe('kill -9 five times in the middle of sending, to receivers that do not de-duplicate', () => {
-  const N = 599;
-  const cases: {
-    name: string;
-    start: () => Promise<CopyCounter & { setup: Parameters<typeof prepareCampaign>[1]['provider'] }>;
-    content: typeof smsContent;
-    who: (i: number) => string;
-  }[] = [
-    {
-      name: 'e-mail through an SMTP server',
-      start: async () => {
-        const smtp = await startCountingSmtp();
-        return Object.assign(smtp, {
-          setup: {
-            kind: 'smtp',
-            config: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'news@shop.example' },
-            secrets: {},
-            rate: 40,
-          },
-        });
+  for (const kind of ['smtp', 'webhook'] as const)
+    it(
+      `${kind === 'smtp' ? 'e-mail through an SMTP server' : 'a plain webhook'}: 0 duplicates, every message sent or reported unknown`,
+      {
+        timeout: 300_000,
       },
-      content: emailContent,
-      who: emailOf,
-    },
-    {
-      name: 'a plain webhook',
-      start: async () => {
-        const hook = await startCountingHttp(20);
-        return Object.assign(hook, {
-          setup: {
-            kind: 'webhook',
-            config: { url: hook.url },
-            secrets: { secret: 'whsec-0123456789abcdef' },
-            rate: 40,
-          },
-        });
+      async () => {
+        const f = await runKillScenario(dataDir(), kind);
+        process.stderr.write(`kill -9 ${kind}: ${JSON.stringify(f)}\n`);
+        expect(f.killedExits).toEqual([null, null, null, null, null]);
+        expect(f.lastExit).toBe(0);
+        expect(f.duplicates).toBe(0);
+        // Every message has an outcome: sent, or reported as unknown; none lost, none pending.
+        expect(f.sent + f.unknown).toBe(599);
+        expect(f.other).toBe(0);
+        expect([f.logSentKeys, f.logSentEntries]).toEqual([f.sent, f.sent]);
+        expect(f.logUnknownKeys).toBe(f.unknown);
+        // What the outbox calls sent reached its recipient, once.
+        expect(f.sentNotReceivedOnce).toBe(0);
+        expect(f.campaign).toBe('finished');
       },
-      content: webhookContent,
-      who: (i) => `u${i}`,
-    },
-  ];
-
-  for (const c of cases)
-    it(`${c.name}: 0 duplicates, every message sent or reported unknown`, { timeout: 300_000 }, async () => {
-      const rx = await c.start();
-      const dir = dataDir();
-      const config = loadConfig({}, { dataDir: dir, logLevel: 'error' });
-      const rt = await openRuntime(config);
-      const id = `cmp_kill_${rx.setup.kind}`;
-      await prepareCampaign(rt, {
-        campaignId: id,
-        n: N,
-        content: c.content,
-        provider: rx.setup,
-        sendAt: () => Date.now() - 1000,
-      });
-      await rt.close();
-      // A short lease, so that five restarts do not each wait a minute for the dead one's claim.
-      const env = { REKINDLE_DATA_DIR: dir, REKINDLE_DELIVERY_LEASE_SECONDS: '5' };
-      let kills = 0;
-      for (const threshold of [60, 160, 260, 360, 460]) {
-        const server = await startChildServer(env);
-        const end = Date.now() + 60_000;
-        while (rx.total() < threshold && Date.now() < end) await sleep(10);
-        server.child.kill('SIGKILL');
-        expect(await server.exited).toBeNull();
-        kills++;
-      }
-      const server = await startChildServer(env);
-      // Done when nothing more arrives for longer than a lease.
-      await settle(rx, 1, 12_000, 120_000);
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-      await rx.close();
-
-      const after = await openRuntime(config);
-      const o = await outcomesOf(after, id);
-      const rows = await after.control.query<{ user_id: string; status: string }>(
-        `SELECT user_id, status FROM outbox WHERE campaign_id = $1`,
-        [id],
-      );
-      await after.close();
-      const sent = o.outbox['sent'] ?? 0;
-      const unknown = o.outbox['unknown'] ?? 0;
-      process.stderr.write(
-        `${c.name}: ${kills} kills, ${rx.total()} received for ${N} messages, ${rx.duplicates()} duplicates, ` +
-          `${sent} sent, ${unknown} reported unknown\n`,
-      );
-      expect(kills).toBe(5);
-      expect(rx.duplicates()).toBe(0);
-      // Every message has an outcome: sent, or reported as unknown; none lost, none pending.
-      expect(sent + unknown).toBe(N);
-      expect(o.log['sent']?.keys ?? 0).toBe(sent);
-      expect(o.log['sent']?.entries ?? 0).toBe(sent);
-      expect(o.log['unknown']?.keys ?? 0).toBe(unknown);
-      // What the outbox calls sent reached its recipient, once.
-      for (const r of rows)
-        if (r.status === 'sent') expect(rx.copies.get(c.who(Number(r.user_id.slice(1))))).toBe(1);
-      expect(o.campaign).toBe('finished');
-    });
+    );
 });
 
 describe('pause, cancel and interrupted sends in a live worker (default lease and claim size)', () => {

@@ -5,7 +5,9 @@ import type { Actor } from '../../src/core/auth/roles.ts';
 import type { ChannelContent } from '../../src/core/content/schema.ts';
 import { createProviderAs } from '../../src/delivery/providers/provider-service.ts';
 import { providersOf } from '../../src/delivery/providers/provider-runtime.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import { startChildServer } from './child-server.ts';
 import { createUser } from '../../src/storage/control/users.ts';
 import { approvedCampaign, fillOutbox } from './delivery-fixtures.ts';
 import { profile, seed } from './score-scenario.ts';
@@ -198,4 +200,189 @@ export const outcomesOf = async (rt: Runtime, campaignId: string) => {
     log: Object.fromEntries(log.map((r) => [r.kind, { entries: Number(r.entries), keys: Number(r.keys) }])),
     campaign: campaign[0]?.status,
   };
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the receiver got `n` requests and then nothing more for `quietMs`. */
+export const settle = async (rx: CopyCounter, n: number, quietMs: number, limitMs: number) => {
+  const end = Date.now() + limitMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < end) {
+    const t = rx.total();
+    if (t !== last) {
+      last = t;
+      since = Date.now();
+    } else if (t >= n && Date.now() - since >= quietMs) return;
+    await sleep(200);
+  }
+};
+
+/** What a delivery scenario left: at the receiver, in the outbox and in the message log. */
+export interface ScenarioFigures {
+  messages: number;
+  kills: number;
+  received: number;
+  duplicates: number;
+  sent: number;
+  unknown: number;
+  /** Messages with no outcome (pending, sending) or any other status: should be 0. */
+  other: number;
+  logSentKeys: number;
+  logSentEntries: number;
+  logUnknownKeys: number;
+  /** `sent` in the outbox but not received exactly once. */
+  sentNotReceivedOnce: number;
+  campaign: string | undefined;
+  /** Exit codes of the processes killed with SIGKILL (null each) and of the last, stopped one. */
+  killedExits: (number | null)[];
+  lastExit: number | null;
+}
+
+const figuresOf = async (
+  dir: string,
+  campaignId: string,
+  rx: CopyCounter,
+  who: (userId: string) => string,
+  run: { messages: number; kills: number; killedExits: (number | null)[]; lastExit: number | null },
+): Promise<ScenarioFigures> => {
+  const after = await openRuntime(
+    loadConfig({}, { dataDir: dir, logLevel: 'error', allowPrivateTargets: true }),
+  );
+  try {
+    const o = await outcomesOf(after, campaignId);
+    const rows = await after.control.query<{ user_id: string; status: string }>(
+      `SELECT user_id, status FROM outbox WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    const sent = o.outbox['sent'] ?? 0;
+    const unknown = o.outbox['unknown'] ?? 0;
+    return {
+      ...run,
+      received: rx.total(),
+      duplicates: rx.duplicates(),
+      sent,
+      unknown,
+      other: run.messages - sent - unknown,
+      logSentKeys: o.log['sent']?.keys ?? 0,
+      logSentEntries: o.log['sent']?.entries ?? 0,
+      logUnknownKeys: o.log['unknown']?.keys ?? 0,
+      sentNotReceivedOnce: rows.filter((r) => r.status === 'sent' && rx.copies.get(who(r.user_id)) !== 1)
+        .length,
+      campaign: o.campaign,
+    };
+  } finally {
+    await after.close();
+  }
+};
+
+/**
+ * The default-settings scenario of issue 13: `rekindle serve` with no delivery setting (60 s
+ * lease, 1 000-row claims, two loops) sends `n` SMS through an `sms_http` gateway limited to
+ * 10/s. 60 % are due now and the rest 100 s later, as quiet hours or a second step spread a
+ * plan: one loop runs out of work while the other still holds a slow claim.
+ */
+export const runDefaultSettingsScenario = async (dir: string, n = 2000): Promise<ScenarioFigures> => {
+  const gateway = await startCountingHttp();
+  try {
+    const rt = await openRuntime(
+      loadConfig({}, { dataDir: dir, logLevel: 'error', allowPrivateTargets: true }),
+    );
+    const now = Date.now();
+    await prepareCampaign(rt, {
+      campaignId: 'cmp_sms10',
+      n,
+      content: smsContent,
+      provider: {
+        kind: 'sms_http',
+        config: { url: gateway.url },
+        secrets: { authValue: 'gw-key' },
+        rate: 10,
+      },
+      sendAt: (i) => (i < n * 0.6 ? now - 1000 : now + 100_000),
+    });
+    await rt.close();
+    const server = await startChildServer({ REKINDLE_DATA_DIR: dir, REKINDLE_ALLOW_PRIVATE_TARGETS: '1' });
+    await settle(gateway, n, 8000, 60_000 + (n / 10) * 1500);
+    server.child.kill('SIGTERM');
+    const lastExit = await server.exited;
+    return await figuresOf(dir, 'cmp_sms10', gateway, (u) => phoneOf(Number(u.slice(1))), {
+      messages: n,
+      kills: 0,
+      killedExits: [],
+      lastExit,
+    });
+  } finally {
+    await gateway.close();
+  }
+};
+
+/**
+ * `n` messages through an SMTP server or a plain webhook (neither de-duplicates), the server
+ * killed with SIGKILL each time the receiver reaches the next of `killAt`, then started once more
+ * and left to finish. A 5 s lease, so restarts do not each wait a minute for the dead one's claim.
+ */
+export const runKillScenario = async (
+  dir: string,
+  kind: 'smtp' | 'webhook',
+  n = 599,
+  killAt: readonly number[] = [60, 160, 260, 360, 460],
+): Promise<ScenarioFigures> => {
+  const smtp = kind === 'smtp' ? await startCountingSmtp() : undefined;
+  const hook = kind === 'webhook' ? await startCountingHttp(20) : undefined;
+  const rx: CopyCounter = smtp ?? (hook as CopyCounter);
+  try {
+    const rt = await openRuntime(
+      loadConfig({}, { dataDir: dir, logLevel: 'error', allowPrivateTargets: true }),
+    );
+    const id = `cmp_kill_${kind}`;
+    await prepareCampaign(rt, {
+      campaignId: id,
+      n,
+      content: smtp ? emailContent : webhookContent,
+      provider: smtp
+        ? {
+            kind: 'smtp',
+            config: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'news@shop.example' },
+            secrets: {},
+            rate: 40,
+          }
+        : {
+            kind: 'webhook',
+            config: { url: hook?.url },
+            secrets: { secret: 'whsec-0123456789abcdef' },
+            rate: 40,
+          },
+      sendAt: () => Date.now() - 1000,
+    });
+    await rt.close();
+    // The receivers listen on 127.0.0.1, so private targets are allowed.
+    const env = {
+      REKINDLE_DATA_DIR: dir,
+      REKINDLE_ALLOW_PRIVATE_TARGETS: '1',
+      REKINDLE_DELIVERY_LEASE_SECONDS: '5',
+    };
+    const killedExits: (number | null)[] = [];
+    for (const threshold of killAt) {
+      const server = await startChildServer(env);
+      const end = Date.now() + 60_000;
+      while (rx.total() < threshold && Date.now() < end) await sleep(10);
+      server.child.kill('SIGKILL');
+      killedExits.push(await server.exited);
+    }
+    const server = await startChildServer(env);
+    // Done when nothing more arrives for longer than a lease.
+    await settle(rx, 1, 12_000, 120_000);
+    server.child.kill('SIGTERM');
+    const lastExit = await server.exited;
+    return await figuresOf(dir, id, rx, (u) => (smtp ? emailOf(Number(u.slice(1))) : u), {
+      messages: n,
+      kills: killedExits.length,
+      killedExits,
+      lastExit,
+    });
+  } finally {
+    await rx.close();
+  }
 };
