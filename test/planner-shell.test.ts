@@ -334,6 +334,23 @@ describe('planner shell', () => {
     }
   });
 
+  it('previews a webhook body that prints contacts with them masked (issue 13: clear contacts reach only admins)', async () => {
+    const { s, a, audienceId } = await setup();
+    const c = await approved(s, a, 'Contacts in a webhook', {
+      audienceId,
+      timing: { kind: 'one_off', at: new Date(NOW + 24 * HOUR).toISOString() },
+      channels: ['webhook'],
+      content: [{ channel: 'webhook', body: '{"phone": {{ user.phone | json }}}' }],
+      holdoutShare: 0,
+    });
+    const preview = await previewCampaignAs({ ...s }, a.op, c.id, { userId: 'u1' });
+    if (!preview.ok) throw new Error(JSON.stringify(preview.error));
+    const hook = preview.value.preview.channels.find((ch) => ch.channel === 'webhook');
+    const body = JSON.parse((hook?.rendered as { body: string }).body) as { phone: string };
+    expect(body.phone).not.toContain('13800000001');
+    expect(body.phone).toMatch(/\*{4}/);
+  });
+
   it('previews content for a user and estimates cost and ROI from a dry run of the planner', async () => {
     const { s, a, audienceId } = await setup();
     await setChannelQuotaAs(s, a.admin, { channel: 'sms', quota: 1000, costCents: 5 });
