@@ -1,7 +1,8 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { requireAuth } from './auth/api-auth.ts';
 import { registerJsonBodyParser } from './body/json-body-parser.ts';
+import { guardManagementInput } from './body/input-guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerConsole } from './console.ts';
 import { registerConsoleDataRoutes } from './routes/console-data.ts';
@@ -36,6 +37,12 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     logController: new LogController({ disableRequestLogging: true }),
+    // A path Fastify cannot decode (`/v1/campaigns/%F0%9F`) is refused like any bad input.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .send({ error: error.message, errors: [{ path: '(url)', message: error.message }] });
+    },
   });
   app.removeContentTypeParser('application/json');
   registerJsonBodyParser(app);
@@ -52,7 +59,10 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
         : status < 500
           ? error.message
           : 'internal error';
-    void reply.code(status).send({ success: false, error: message });
+    // A refusal says where: Fastify's own (media type, size, empty body) concern the body.
+    const where = error.code?.startsWith('FST_ERR_CTP') === true ? '(body)' : '(request)';
+    const errors = status < 500 ? [{ path: where, message }] : undefined;
+    void reply.code(status).send({ success: false, error: message, ...(errors ? { errors } : {}) });
   });
   registerOpenApi(app, VERSION);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -66,6 +76,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   // The management API: every route in this scope needs an API token or a session.
   void app.register(async (api) => {
     requireAuth(api, rt);
+    guardManagementInput(api);
     registerAuthRoutes(api, rt);
     registerAudienceRoutes(api, rt);
     registerScoreRoutes(api, rt);

@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 import '../core/formats.ts';
+import { inputProblems } from './body/input-guard.ts';
 
 /** `/children/0/days` → `children[0].days` (the path style of every Rekindle error). */
 export const pointerToPath = (pointer: string, prefix: string): string => {
@@ -35,7 +36,11 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     // A POST without a body is an empty object: optional-only bodies need not be sent.
     const data = httpPart === 'body' && (input === undefined || input === null) ? {} : input;
     const value = Value.Default(schema, textual ? Value.Convert(schema, data) : data);
-    if (check.Check(value)) return { value };
+    if (check.Check(value)) {
+      // `?before=9223372036854775808` converts to a number no store holds exactly.
+      const problems = textual ? inputProblems(value, prefix) : [];
+      return problems.length === 0 ? { value } : { error: new RequestValidationError(problems) };
+    }
     const errors = [...check.Errors(value)].slice(0, 20).map((e) => ({
       path: pointerToPath(e.path, prefix),
       message: e.message,

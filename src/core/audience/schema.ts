@@ -32,12 +32,29 @@ const FieldName = Type.String({
     'a typed column name, or a dotted path into the JSON (`address.city`): segments of letters, digits, `_` and `-`',
 });
 
+/** The instants a JS Date holds (±8.64e15 ms, years -271821 to 275760); DuckDB holds them all too. */
+export const MAX_INSTANT_MS = 8_640_000_000_000_000;
+/** 10 000 years of days: a `daysAgo` beyond it names no instant anyone stored. */
+export const MAX_DAYS_AGO = 3_652_500;
+/** A `within` duration in any unit: at most 36 600 days written in minutes (checked again in days). */
+export const MAX_DURATION_VALUE = 52_704_000;
+
 export const TimeSpec = Type.Union(
   [
     Type.String({ format: 'audience-time', description: 'ISO-8601 date or date-time, UTC without offset' }),
-    Type.Integer({ description: 'epoch milliseconds' }),
+    Type.Integer({
+      minimum: -MAX_INSTANT_MS,
+      maximum: MAX_INSTANT_MS,
+      description: 'epoch milliseconds',
+    }),
     Type.Object(
-      { daysAgo: Type.Number({ minimum: 0, description: 'now − daysAgo × 86 400 000 ms' }) },
+      {
+        daysAgo: Type.Number({
+          minimum: 0,
+          maximum: MAX_DAYS_AGO,
+          description: 'now − daysAgo × 86 400 000 ms',
+        }),
+      },
       { additionalProperties: false },
     ),
   ],
@@ -138,7 +155,7 @@ export type Window = Static<typeof Window>;
 
 export const Duration = Type.Object(
   {
-    value: Type.Number({ exclusiveMinimum: 0 }),
+    value: Type.Number({ exclusiveMinimum: 0, maximum: MAX_DURATION_VALUE }),
     unit: Type.Union([Type.Literal('minutes'), Type.Literal('hours'), Type.Literal('days')]),
   },
   { additionalProperties: false },
