@@ -58,14 +58,16 @@ const idProblem = (v: string | number): string | null =>
 const checkIds = (
   m: { messageId?: string; userId?: string | number; anonymousId?: string | number },
   index: number,
-): FieldError[] => {
+): FieldError[] | null => {
+  // Unrolled, without closures or arrays per call: this runs for every ingested message.
+  const user = m.userId === undefined ? null : idProblem(m.userId);
+  const anonymous = m.anonymousId === undefined ? null : idProblem(m.anonymousId);
+  const message = m.messageId === undefined ? null : nameProblem(m.messageId);
+  if (user === null && anonymous === null && message === null) return null;
   const errors: FieldError[] = [];
-  for (const field of ['userId', 'anonymousId', 'messageId'] as const) {
-    const v = m[field];
-    if (v === undefined) continue;
-    const reason = idProblem(v);
-    if (reason !== null) errors.push({ index, field, reason });
-  }
+  if (user !== null) errors.push({ index, field: 'userId', reason: user });
+  if (anonymous !== null) errors.push({ index, field: 'anonymousId', reason: anonymous });
+  if (message !== null) errors.push({ index, field: 'messageId', reason: message });
   return errors;
 };
 
@@ -94,7 +96,7 @@ const envelope = (
   ctx: NormaliseContext,
 ): Result<Envelope, FieldError[]> => {
   const idErrors = checkIds(m, index);
-  if (idErrors.length > 0) return err(idErrors);
+  if (idErrors !== null) return err(idErrors);
   const userId = asId(m.userId);
   const anonymousId = asId(m.anonymousId);
   const who = userId ?? anonymousId;
