@@ -249,14 +249,39 @@ export const startDeliveryWorker = (
     items: readonly (Composed & { ok: true; planned: Planned })[],
   ) => {
     const size = waveSize(provider?.ratePerSecond ?? 0, concurrency);
+    // A wave's outcomes are written while the next wave goes out (one write in flight at most),
+    // so the database's round trips do not stand between two waves.
+    let recording: Promise<void> = Promise.resolve();
+    try {
+      await sendWaves(token, provider, items, size, (results) => {
+        const previous = recording;
+        recording = previous.then(() => record(results));
+        return previous;
+      });
+    } finally {
+      await recording;
+    }
+  };
+
+  const sendWaves = async (
+    token: string,
+    provider: ProviderHandle | undefined,
+    items: readonly (Composed & { ok: true; planned: Planned })[],
+    size: number,
+    recordAfter: (results: Recorded[]) => Promise<void>,
+  ) => {
     for (let i = 0; i < items.length && !stopping; i += size) {
       const wave = items.slice(i, i + size);
-      const go = await startWave(
-        rt.control,
-        token,
-        wave.map((c) => ({ key: c.row.idempotencyKey, providerId: provider?.id ?? null })),
-        rt.clock(),
-      );
+      // No provider: nothing is called (the outcome is `no_provider`), so nothing can be in doubt.
+      const go =
+        provider === undefined
+          ? new Set(wave.map((c) => c.row.idempotencyKey))
+          : await startWave(
+              rt.control,
+              token,
+              wave.map((c) => ({ key: c.row.idempotencyKey, providerId: provider.id })),
+              rt.clock(),
+            );
       const results: Recorded[] = [];
       await pool(
         wave.filter((c) => go.has(c.row.idempotencyKey)),
@@ -265,7 +290,7 @@ export const startDeliveryWorker = (
           results.push(await sendOne(c, provider, c.planned.providers));
         },
       );
-      await record(results);
+      await recordAfter(results);
     }
   };
 
