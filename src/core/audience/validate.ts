@@ -26,6 +26,16 @@ const describe = (s: TSchema): string => {
   return article(String(s.type ?? 'value'));
 };
 
+/** Whether a value has the JSON type a schema takes (whatever else the schema asks). */
+const sameType = (s: TSchema, v: unknown): boolean => {
+  if (KindGuard.IsString(s)) return typeof v === 'string';
+  if (KindGuard.IsNumber(s) || KindGuard.IsInteger(s)) return typeof v === 'number';
+  if (KindGuard.IsBoolean(s)) return typeof v === 'boolean';
+  if (KindGuard.IsArray(s)) return Array.isArray(v);
+  if (KindGuard.IsObject(s)) return isObject(v);
+  return false;
+};
+
 interface Discriminated {
   key: string;
   members: Map<string, TSchema>;
@@ -108,7 +118,14 @@ class Checker {
   private union(s: TSchema & { anyOf: TSchema[] }, v: unknown, path: string, depth: number): void {
     const d = discriminatorOf(s);
     if (d === undefined) {
-      if (!Value.Check(s, v)) this.push(path, `expected ${describe(s)}`);
+      if (Value.Check(s, v)) return;
+      // One member of the value's own type (a time's `{ daysAgo }`, its epoch milliseconds):
+      // walk it, so the message says what is wrong there (too large, unknown field), not only
+      // which types the union takes. A text keeps the union's words (which formats it takes).
+      const same = typeof v === 'string' ? [] : s.anyOf.filter((m) => sameType(m, v));
+      const only = same[0];
+      if (same.length === 1 && only !== undefined) return this.check(only, v, path, depth);
+      this.push(path, `expected ${describe(s)}`);
       return;
     }
     if (!isObject(v)) return this.push(path, 'expected an object');
