@@ -249,6 +249,31 @@ describe('stored rows that ingestion would refuse never break reads', () => {
     expect((await call('GET', '/v1/console/users/g1')).json?.['profile']).toMatchObject({ city: 'Shanghai' });
   });
 
+  it('campaign previews for users whose stored traits are not JSON', async () => {
+    const audience = await call('POST', '/v1/audiences', {
+      name: 'All for campaigns',
+      definition: { kind: 'and', children: [] },
+    });
+    const campaign = await call('POST', '/v1/campaigns', {
+      name: 'Hello',
+      definition: {
+        audienceId: audience.json?.['id'],
+        timing: { kind: 'periodic', cron: '0 9 * * *', timezone: 'Asia/Shanghai' },
+        channels: ['push'],
+        content: [
+          { channel: 'push', title: 'Hi {{ user.city }}', body: 'Back', landingUrl: 'https://example.com/a' },
+        ],
+        priority: 60,
+        budgetCents: 50_000,
+      },
+    });
+    expect(campaign.status, campaign.text).toBe(201);
+    for (const userId of ['b1', 'b2', 'g1']) {
+      const r = await call('POST', `/v1/campaigns/${campaign.json?.['id'] as string}/preview`, { userId });
+      expect(r.status, `${userId}: ${r.text}`).toBe(200);
+    }
+  });
+
   it('scores, their summary, the churn analysis and the console charts', async () => {
     const run = await call('POST', '/v1/scores/compute', {});
     expect(run.status, run.text).toBe(200);
