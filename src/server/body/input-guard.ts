@@ -88,13 +88,14 @@ export const inputProblems = (value: unknown, prefix: string): InputProblem[] =>
   return out.slice(0, MAX_PROBLEMS);
 };
 
-/** Refuses management requests whose body, query or path break the limits above (400, with paths). */
+/** Whether a body is parsed JSON (a stream or a Buffer is an upload, judged by its own route). */
 const isParsedJson = (body: unknown): boolean => {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return true;
   const proto: unknown = Object.getPrototypeOf(body);
   return proto === Object.prototype || proto === null;
 };
 
+/** Refuses management requests whose body, query or path break the limits above (400, with paths). */
 export const guardManagementInput = (scope: FastifyInstance): void => {
   scope.addHook('preValidation', async (req, reply) => {
     const problems = [
