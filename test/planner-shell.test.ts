@@ -7,6 +7,7 @@ import { planLadderFollowUps } from '../src/campaigns/ladder-follow-ups.ts';
 import { redeemOfferAs } from '../src/campaigns/offers.ts';
 import { triggerTick } from '../src/campaigns/triggers.ts';
 import type { EventRow } from '../src/core/events/rows.ts';
+import { finishDeliveredCampaigns } from '../src/campaigns/finish-delivered.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
@@ -128,10 +129,28 @@ describe('planner shell', () => {
       'SELECT campaign_id, messages FROM campaign_runs',
     );
     expect(runs).toHaveLength(2);
-    const status = await s.control.query<{ status: string; next_slot_at: Date | null }>(
-      'SELECT status, next_slot_at FROM campaigns',
+    const status = await s.control.query<{
+      id: string;
+      status: string;
+      next_slot_at: Date | null;
+      awaiting_delivery: boolean;
+    }>('SELECT id, status, next_slot_at, awaiting_delivery FROM campaigns');
+    const stateOf = (id: string) => {
+      const c = status.find((x) => x.id === id);
+      return [c?.status, c?.next_slot_at, c?.awaiting_delivery];
+    };
+    // Past its last slot with messages still to send, a campaign runs until the last one has an
+    // outcome; a campaign with none is finished at once.
+    const open = (id: string) => sent.some((m) => m.campaign_id === id);
+    for (const id of [hi.id, lo.id])
+      expect(stateOf(id)).toEqual(open(id) ? ['running', null, true] : ['finished', null, false]);
+    expect(open(hi.id)).toBe(true);
+    expect(await finishDeliveredCampaigns(s.control, NOW)).toEqual([]);
+    await s.control.query(`UPDATE outbox SET status = 'sent'`);
+    expect((await finishDeliveredCampaigns(s.control, NOW)).sort()).toEqual(
+      [hi.id, lo.id].filter(open).sort(),
     );
-    expect(status.every((c) => c.status === 'finished' && c.next_slot_at === null)).toBe(true);
+    await s.control.query(`UPDATE outbox SET status = 'pending'`);
 
     // Planning the same slot again finds nothing due and writes nothing.
     expect((await runSlot(s, 'default', NOW)).campaigns).toEqual([]);
@@ -277,9 +296,15 @@ describe('planner shell', () => {
       waiting: 0,
       done: { not_worth: 2, responded: 1 },
     });
-    expect((await s.control.query<{ status: string }>('SELECT status FROM campaigns'))[0]?.status).toBe(
-      'finished',
-    );
+    // The strategy has run its course, but its last SMS still has no outcome: running until it does.
+    const state = () =>
+      s.control.query<{ status: string; awaiting_delivery: boolean }>(
+        'SELECT status, awaiting_delivery FROM campaigns',
+      );
+    expect(await state()).toEqual([{ status: 'running', awaiting_delivery: true }]);
+    await s.control.query(`UPDATE outbox SET status = 'sent'`);
+    expect(await finishDeliveredCampaigns(s.control, NOW + 74 * HOUR)).toEqual([c.id]);
+    expect(await state()).toEqual([{ status: 'finished', awaiting_delivery: false }]);
   });
 
   it('on PostgreSQL, two planner processes (two connection pools) racing for a slot plan it once', async () => {
