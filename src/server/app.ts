@@ -39,8 +39,10 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     logController: new LogController({ disableRequestLogging: true }),
     // A path Fastify cannot decode (`/v1/campaigns/%F0%9F`) is refused like any bad input.
     frameworkErrors: (error, _req, reply) => {
+      // Keep Fastify's own status (414 for a path parameter over its length limit), 400 otherwise.
+      const status = (error as { statusCode?: number }).statusCode;
       void (reply as FastifyReply)
-        .code(400)
+        .code(status !== undefined && status >= 400 && status < 500 ? status : 400)
         .send({ error: error.message, errors: [{ path: '(url)', message: error.message }] });
     },
   });
