@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import {
+  createManagementFixtures,
   generateManagementBadInputs,
   runManagementBadInputs,
   type Fixtures,
@@ -37,45 +38,14 @@ beforeAll(async () => {
   const admin = await createUser(server.rt.control, { name: 'root', role: 'admin' });
   if (!admin.ok) throw new Error('admin exists');
   token = await issueApiToken(server.rt.control, admin.value.id);
-  const batch = ['u1', 'u2', 'u3'].map((userId) => ({
-    type: 'identify',
-    userId,
-    timestamp: new Date(NOW - 86_400_000).toISOString(),
-    traits: { city: 'Shanghai', email: `${userId}@example.com` },
-  }));
-  expect((await postJson(`${server.url}/v1/batch`, { batch })).json).toMatchObject({ rejected: 0 });
-  const audience = await call('POST', '/v1/audiences', {
-    name: 'Shanghai',
-    definition: { kind: 'attribute', attribute: 'city', op: 'eq', value: 'Shanghai' },
-  });
-  expect(audience.status).toBe(201);
-  const campaign = await call('POST', '/v1/campaigns', {
-    name: 'Welcome back',
-    definition: {
-      audienceId: audience.json['id'],
-      timing: { kind: 'periodic', cron: '0 9 * * *', timezone: 'Asia/Shanghai' },
-      channels: ['push'],
-      content: [{ channel: 'push', title: 'Hi', body: 'Come back', landingUrl: 'https://example.com/a' }],
-      priority: 60,
-      budgetCents: 50_000,
+  await createManagementFixtures(
+    server.url,
+    token,
+    async (batch) => {
+      expect((await postJson(`${server.url}/v1/batch`, { batch })).json).toMatchObject({ rejected: 0 });
     },
-  });
-  expect(campaign.status).toBe(201);
-  const provider = await call('POST', '/v1/providers', {
-    kind: 'smtp',
-    name: 'Main SMTP',
-    priority: 1,
-    ratePerSecond: 20,
-    config: { host: 'smtp.example.com', port: 587, secure: false, from: 'news@example.com' },
-    secrets: { username: 'mailer', password: 'pw' },
-  });
-  expect(provider.status).toBe(201);
-  const rule = await call('POST', '/v1/warning-rules', {
-    name: 'Quiet',
-    level: 'warning',
-    definition: { kind: 'audience', id: audience.json['id'] },
-  });
-  expect(rule.status).toBe(201);
+    NOW,
+  );
 });
 
 afterAll(async () => {

@@ -173,7 +173,7 @@ describe('console in a browser', () => {
     await page.getByTestId('campaign-submit').click();
     await expect
       .poll(() => page.getByTestId('campaign-status-E2E win-back').textContent())
-      .toBe('pending_review');
+      .toBe('Pending review');
 
     // The submitter cannot approve their own campaign (and an operator may not review at all).
     await page.getByTestId('nav-approvals').click();

@@ -891,3 +891,62 @@ export const runManagementBadInputs = async (
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
   return report;
 };
+
+/**
+ * What the management runner aims at: three identified users (through `writeKeyUrl`, the batch
+ * endpoint with its write key), a saved audience, a campaign, an SMTP provider and a warning rule,
+ * created through the API as an admin. Throws when any of them is refused.
+ */
+export const createManagementFixtures = async (
+  baseUrl: string,
+  token: string,
+  ingest: (batch: unknown[]) => Promise<void>,
+  now = Date.now(),
+): Promise<void> => {
+  await ingest(
+    ['u1', 'u2', 'u3'].map((userId) => ({
+      type: 'identify',
+      userId,
+      timestamp: new Date(now - 86_400_000).toISOString(),
+      traits: { city: 'Shanghai', email: `${userId}@example.com` },
+    })),
+  );
+  const create = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const audience = await create('/v1/audiences', {
+    name: 'Shanghai',
+    definition: { kind: 'attribute', attribute: 'city', op: 'eq', value: 'Shanghai' },
+  });
+  await create('/v1/campaigns', {
+    name: 'Welcome back',
+    definition: {
+      audienceId: audience['id'],
+      timing: { kind: 'periodic', cron: '0 9 * * *', timezone: 'Asia/Shanghai' },
+      channels: ['push'],
+      content: [{ channel: 'push', title: 'Hi', body: 'Come back', landingUrl: 'https://example.com/a' }],
+      priority: 60,
+      budgetCents: 50_000,
+    },
+  });
+  await create('/v1/providers', {
+    kind: 'smtp',
+    name: 'Main SMTP',
+    priority: 1,
+    ratePerSecond: 20,
+    config: { host: 'smtp.example.com', port: 587, secure: false, from: 'news@example.com' },
+    secrets: { username: 'mailer', password: 'pw' },
+  });
+  await create('/v1/warning-rules', {
+    name: 'Quiet',
+    level: 'warning',
+    definition: { kind: 'audience', id: audience['id'] },
+  });
+};

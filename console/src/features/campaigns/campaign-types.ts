@@ -9,6 +9,8 @@ export interface Campaign {
   owner: { id: number; name: string };
   updatedAt: string;
   nextSlotAt: string | null;
+  /** Past its last slot, still sending: shown as 发送中 until its last message has an outcome. */
+  awaitingDelivery?: boolean;
   definition: { audienceId: string; channels: string[]; holdoutShare: number };
 }
 
