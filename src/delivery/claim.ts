@@ -148,24 +148,19 @@ export const startWave = async (
 
 /**
  * Gives back what the claim holds but did not start (a campaign paused meanwhile, a worker
- * stopping): pending again, due as before. Rows whose send began keep `started_at`, so whoever
- * claims them next knows the provider may have them.
+ * stopping, or — with `keys` — a slow provider's excess): pending again, due as before. Rows whose
+ * send began keep `started_at`, so whoever claims them next knows the provider may have them.
  */
-export const releaseClaim = async (db: SqlClient, token: string): Promise<number> =>
+export const releaseClaim = async (
+  db: SqlClient,
+  token: string,
+  keys: readonly string[] | null = null,
+): Promise<number> =>
   (
     await db.query(
       `UPDATE outbox SET status = 'pending', lease_until = NULL, claim_token = NULL
-       WHERE claim_token = $1 AND status = 'sending' RETURNING 1`,
-      [token],
-    )
-  ).length;
-
-/** Gives back some keys of a claim before any of them started (a slow provider's excess). */
-export const releaseKeys = async (db: SqlClient, token: string, keys: readonly string[]): Promise<number> =>
-  (
-    await db.query(
-      `UPDATE outbox SET status = 'pending', lease_until = NULL, claim_token = NULL
-       WHERE claim_token = $1 AND status = 'sending' AND idempotency_key = ANY($2::text[]) RETURNING 1`,
+       WHERE claim_token = $1 AND status = 'sending' AND ($2::text[] IS NULL OR idempotency_key = ANY($2::text[]))
+       RETURNING 1`,
       [token, keys],
     )
   ).length;

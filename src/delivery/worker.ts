@@ -15,7 +15,7 @@ import { saveShortLinks } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { expandDueBatches } from '../planner/outbox-batches.ts';
-import { claimDue, releaseClaim, releaseKeys, renewClaim, startWave, type ClaimedRow } from './claim.ts';
+import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from './claim.ts';
 import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
@@ -328,7 +328,7 @@ export const startDeliveryWorker = (
       kept.set(id, n + 1);
       planned.push({ row, provider, providers });
     }
-    if (giveBack.length > 0) stats.released += await releaseKeys(rt.control, token, giveBack);
+    if (giveBack.length > 0) stats.released += await releaseClaim(rt.control, token, giveBack);
     const composed = await composer.compose(
       planned.map((p) => p.row),
       rt.clock(),
