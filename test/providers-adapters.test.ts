@@ -4,21 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelContent } from '../src/core/content/schema.ts';
 import type { OutgoingMessage } from '../src/core/delivery/message.ts';
-import { fcmAdapter, classifyFcm } from '../src/delivery/providers/adapters/fcm.ts';
+import { fcmAdapter } from '../src/delivery/providers/adapters/fcm.ts';
+import { classifyFcm } from '../src/delivery/providers/adapters/fcm-failures.ts';
 import { maskPhonesIn, transportFailure } from '../src/delivery/providers/adapters/http-outcome.ts';
-import {
-  aliyunSignature,
-  aliyunSmsAdapter,
-  classifyAliyun,
-} from '../src/delivery/providers/adapters/sms-aliyun.ts';
+import { aliyunSignature, aliyunSmsAdapter } from '../src/delivery/providers/adapters/sms-aliyun.ts';
+import { classifyAliyun } from '../src/delivery/providers/adapters/sms-aliyun-failures.ts';
 import { smsHttpAdapter } from '../src/delivery/providers/adapters/sms-http.ts';
-import { classifyTencent, tencentSmsAdapter } from '../src/delivery/providers/adapters/sms-tencent.ts';
-import {
-  classifySmtpError,
-  messageIdFor,
-  smtpAdapter,
-  smtpMail,
-} from '../src/delivery/providers/adapters/smtp.ts';
+import { tencentSmsAdapter } from '../src/delivery/providers/adapters/sms-tencent.ts';
+import { classifyTencent } from '../src/delivery/providers/adapters/sms-tencent-failures.ts';
+import { messageIdFor, smtpAdapter, smtpMail } from '../src/delivery/providers/adapters/smtp.ts';
+import { classifySmtpError } from '../src/delivery/providers/adapters/smtp-failures.ts';
 import { classifyWecom, wecomAdapter } from '../src/delivery/providers/adapters/wecom.ts';
 import { closedPort, json, startFakeVendor } from './support/fake-vendor.ts';
 

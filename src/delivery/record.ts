@@ -9,6 +9,8 @@ export interface Recorded {
   decision: Decision;
   /** What the provider charged (the planned cost unless the adapter knows better). */
   costCents?: number;
+  /** The provider said the address is gone for good: remove it from the user's profile. */
+  forgetAddress?: 'push_token';
 }
 
 /**

@@ -238,7 +238,13 @@ export const startDeliveryWorker = (
           continue;
         }
       }
-      return { row: c.row, decision: d };
+      return {
+        row: c.row,
+        decision: d,
+        ...(outcome.kind === 'failed' && outcome.forgetAddress
+          ? { forgetAddress: outcome.forgetAddress }
+          : {}),
+      };
     }
   };
 

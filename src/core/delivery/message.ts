@@ -15,8 +15,10 @@ export interface Recipient {
   phone?: string | undefined;
   email?: string | undefined;
   pushToken?: string | undefined;
-  /** WeCom / WeChat open id (trait `wecom_openid`). */
+  /** WeChat Official Account open id (trait `wecom_openid`, kept for compatibility). */
   wecomOpenId?: string | undefined;
+  /** WeCom (企业微信) member userid (trait `wecom_userid`). */
+  wecomUserId?: string | undefined;
   timezone?: string | undefined;
 }
 
@@ -43,19 +45,26 @@ export interface OutgoingMessage {
  *   the same provider, with the same idempotency key, may be tried again;
  * - `next_provider`: the provider certainly did not take it (connection refused, explicit
  *   "not accepted", circuit open) — fail over;
+ * - `later`: the provider did not take it and says when it may (a per-recipient limit such as
+ *   "5 an hour to this number"): the same provider after `retryAfterMs`; not counted as an attempt;
  * - `never`: permanent (invalid number, no address, rejected content) — dead letter now.
  */
 export type SendOutcome =
   | { kind: 'accepted'; providerMessageId: string }
   | {
       kind: 'failed';
-      retry: 'same_provider' | 'next_provider' | 'never';
+      retry: 'same_provider' | 'next_provider' | 'later' | 'never';
       /** Short machine code, e.g. `http_503`, `timeout`, `no_address`, `vendor_isv.MOBILE_NUMBER_ILLEGAL`. */
       code: string;
       /** Human-readable, safe to store and show (no credentials, no full addresses). */
       reason: string;
       /** The provider asked to wait this long (e.g. `Retry-After`). */
       retryAfterMs?: number;
+      /**
+       * The address is gone for good (FCM `UNREGISTERED`): it is removed from the user's profile,
+       * so the planner stops counting the user as reachable on the channel.
+       */
+      forgetAddress?: 'push_token';
     };
 
 export interface ChannelAdapter {
@@ -63,6 +72,11 @@ export interface ChannelAdapter {
   readonly providerId: string;
   readonly channel: Channel;
   send(message: OutgoingMessage, signal: AbortSignal): Promise<SendOutcome>;
+  /**
+   * One vendor call for several messages (Aliyun `SendBatchSms` when they share a template):
+   * one outcome per message, in order. Absent: the worker calls `send` per message.
+   */
+  sendBatch?(messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<readonly SendOutcome[]>;
   close?(): Promise<void>;
 }
 

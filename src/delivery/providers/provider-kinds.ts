@@ -53,6 +53,26 @@ export const PROVIDER_KINDS = {
       {
         username: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
         password: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+        dkim: Type.Optional(
+          Type.Object(
+            {
+              domainName: Type.String({ minLength: 1, maxLength: 253, description: 'the d= domain' }),
+              keySelector: Type.String({
+                minLength: 1,
+                maxLength: 63,
+                pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+                description: 'the s= selector: the key is published at <selector>._domainkey.<domain>',
+              }),
+              privateKey: Type.String({
+                minLength: 100,
+                maxLength: 10_000,
+                pattern: 'BEGIN (RSA )?PRIVATE KEY',
+                description: 'PEM private key that signs every message (RSA-SHA256)',
+              }),
+            },
+            { additionalProperties: false, description: 'DKIM signing (RFC 6376)' },
+          ),
+        ),
         receiptSecret,
       },
       { additionalProperties: false },

@@ -1,15 +1,14 @@
 import { createSign } from 'node:crypto';
-import type { ChannelAdapter, OutgoingMessage, SendOutcome } from '../../../core/delivery/message.ts';
+import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/message.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
 import { AccessTokenCache } from './access-token.ts';
+import { classifyFcm } from './fcm-failures.ts';
 import {
-  classifyHttpStatus,
   failed,
   httpCall,
   isFailed,
   parseJson,
   retryAfterMs,
-  vendorText,
   type Failed,
   type Fetch,
 } from './http-outcome.ts';
@@ -55,40 +54,6 @@ export const fcmMessageBody = (m: OutgoingMessage): { token: string; body: strin
       message: { token, notification: { title: m.content.title, body: m.content.body }, data },
     }),
   };
-};
-
-interface FcmError {
-  error?: { status?: unknown; message?: unknown; details?: { errorCode?: unknown }[] };
-}
-
-export const classifyFcm = (status: number, body: string, retryAfter?: number): SendOutcome => {
-  const j = parseJson(body) as (FcmError & { name?: unknown }) | undefined;
-  if (status >= 200 && status < 300 && typeof j?.name === 'string')
-    return { kind: 'accepted', providerMessageId: j.name };
-  const detail = j?.error?.details?.find((d) => typeof d.errorCode === 'string')?.errorCode;
-  const code =
-    typeof detail === 'string'
-      ? detail
-      : typeof j?.error?.status === 'string'
-        ? j.error.status
-        : `http_${status}`;
-  const reason = `fcm: ${vendorText(j?.error?.message ?? code)}`;
-  switch (code) {
-    case 'UNREGISTERED':
-    case 'INVALID_ARGUMENT':
-    case 'SENDER_ID_MISMATCH':
-      return failed('never', `vendor_${code}`, reason);
-    case 'QUOTA_EXCEEDED':
-    case 'UNAVAILABLE':
-    case 'INTERNAL':
-      return failed('same_provider', `vendor_${code}`, reason, retryAfter);
-    case 'THIRD_PARTY_AUTH_ERROR':
-      return failed('next_provider', `vendor_${code}`, reason);
-    default:
-      return status >= 200 && status < 300
-        ? failed('same_provider', 'vendor_unreadable', 'fcm: unreadable answer')
-        : { ...classifyHttpStatus(status, retryAfter), reason };
-  }
 };
 
 export const fcmAdapter = (

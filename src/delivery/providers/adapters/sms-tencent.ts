@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { ChannelAdapter, OutgoingMessage, SendOutcome } from '../../../core/delivery/message.ts';
+import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/message.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
-import { failed, httpCall, isFailed, parseJson, vendorText, type Fetch } from './http-outcome.ts';
+import { httpCall, isFailed, type Fetch } from './http-outcome.ts';
+import { classifyTencent } from './sms-tencent-failures.ts';
 import { bareSignature, paramValue, smsParts } from './sms-common.ts';
 
 /**
@@ -76,39 +77,6 @@ export const tencentSendSmsRequest = (
       body: payload,
     } satisfies RequestInit,
   };
-};
-
-const NEVER =
-  /^(InvalidParameterValue\.(IncorrectPhoneNumber|ContentLengthLimit|ProhibitedUseUrlInTemplateParameter)|FailedOperation\.(PhoneNumberInBlacklist|ContainSensitiveWord|PhoneNumberParseFail)|LimitExceeded\.(PhoneNumberDailyLimit|PhoneNumberOneHourLimit|PhoneNumberThirtySecondLimit|PhoneNumberSameContentDailyLimit)|UnsupportedOperation\.UnsupportedRegion)$/;
-const SAME = /^(InternalError|RequestLimitExceeded|LimitExceeded\.DeliveryFrequencyLimit)/;
-
-const classifyCode = (code: string, message: unknown): SendOutcome & { kind: 'failed' } => {
-  const reason = `tencent: ${vendorText(message ?? code)}`;
-  if (NEVER.test(code)) return failed('never', `vendor_${code}`, reason);
-  if (SAME.test(code)) return failed('same_provider', `vendor_${code}`, reason);
-  return failed('next_provider', `vendor_${code}`, reason);
-};
-
-export const classifyTencent = (status: number, body: string): SendOutcome => {
-  const j = parseJson(body) as
-    | {
-        Response?: {
-          Error?: { Code?: unknown; Message?: unknown };
-          SendStatusSet?: { Code?: unknown; Message?: unknown; SerialNo?: unknown }[];
-        };
-      }
-    | undefined;
-  const r = j?.Response;
-  if (r === undefined)
-    return status >= 500
-      ? failed('same_provider', `http_${status}`, `tencent: http ${status}`)
-      : failed('next_provider', `http_${status}`, `tencent: unreadable answer (${status})`);
-  if (r.Error) return classifyCode(String(r.Error.Code), r.Error.Message);
-  const one = r.SendStatusSet?.[0];
-  if (!one) return failed('same_provider', 'vendor_empty', 'tencent: no send status');
-  if (one.Code === 'Ok' && typeof one.SerialNo === 'string')
-    return { kind: 'accepted', providerMessageId: one.SerialNo };
-  return classifyCode(String(one.Code), one.Message);
 };
 
 export const tencentSmsAdapter = (
