@@ -196,6 +196,7 @@ export const startDeliveryWorker = (
       attempts: c.row.attempts,
       providerId: first?.id ?? c.row.providerId,
       pinned: c.row.pinned || c.row.startedAt !== null,
+      dueAt: c.row.sendAt,
     };
     let provider = first;
     for (;;) {

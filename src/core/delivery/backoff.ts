@@ -6,9 +6,22 @@ export interface RetryPolicy {
   /** Delay after the first failed attempt; doubles with each further one. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * How far past its planned send time a provider may defer a message (`retry: 'later'`, e.g. a
+   * per-number daily limit) before it is given up (dead letter `deferred_too_long`): a message
+   * planned for today's campaign is worth little days later. Absent: the default (72 h).
+   */
+  maxDeferMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 600_000 };
+export const DEFAULT_MAX_DEFER_MS = 72 * 3_600_000;
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 2_000,
+  maxDelayMs: 600_000,
+  maxDeferMs: DEFAULT_MAX_DEFER_MS,
+};
 
 /** A number in [0, 1) from the message and the attempt: the same inputs always jitter the same. */
 const unitJitter = (key: string, attempt: number): number =>

@@ -1,4 +1,4 @@
-import { backoffMs, type RetryPolicy } from './backoff.ts';
+import { backoffMs, DEFAULT_MAX_DEFER_MS, type RetryPolicy } from './backoff.ts';
 import type { SendOutcome } from './message.ts';
 
 /** What the worker knows of a message's delivery so far (the outbox row). */
@@ -10,7 +10,15 @@ export interface DeliveryState {
   providerId: string | null;
   /** That provider may hold the message: only it may be tried again. */
   pinned: boolean;
+  /**
+   * When the message was planned to go out (epoch ms, the outbox `send_at`): a provider may defer
+   * it (`later`) only so far past this. Absent: deferrals are unbounded.
+   */
+  dueAt?: number;
 }
+
+/** A deferral whose provider did not say for how long waits this long. */
+export const DEFAULT_LATER_MS = 3_600_000;
 
 export type Decision =
   | { kind: 'sent'; providerId: string; providerMessageId: string; attempts: number }
@@ -65,6 +73,7 @@ export const decide = (
     return { kind: 'sent', providerId, providerMessageId: outcome.providerMessageId, attempts };
   const error = `${outcome.code}: ${outcome.reason}`.slice(0, 500);
   if (outcome.retry === 'never') return { kind: 'dead', reason: outcome.code, error, attempts };
+  if (outcome.retry === 'later') return deferred(state, providerId, outcome, policy, now);
   if (attempts >= policy.maxAttempts) return { kind: 'dead', reason: 'max_attempts', error, attempts };
   const later = now + backoffMs(policy, state.idempotencyKey, attempts, outcome.retryAfterMs);
   const pinned = state.pinned || outcome.retry === 'same_provider';
@@ -73,6 +82,38 @@ export const decide = (
   if (next !== undefined && order.includes(providerId))
     return { kind: 'retry', providerId: next, pinned: false, at: now, attempts, error };
   return { kind: 'retry', providerId: order[0] ?? null, pinned: false, at: later, attempts, error };
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `decide` for `later`: operators read `last_error`, so it says when the message goes again. */
+const deferred = (
+  state: DeliveryState,
+  providerId: string,
+  outcome: SendOutcome & { kind: 'failed' },
+  policy: RetryPolicy,
+  now: number,
+): Decision => {
+  const at = now + Math.max(0, outcome.retryAfterMs ?? DEFAULT_LATER_MS);
+  const why = `${outcome.code}: ${outcome.reason}`;
+  const bound = policy.maxDeferMs ?? DEFAULT_MAX_DEFER_MS;
+  if (state.dueAt !== undefined && at > state.dueAt + bound) {
+    const past = `${iso(state.dueAt + bound)} (planned send time + ${Math.round(bound / 3_600_000)} h)`;
+    return {
+      kind: 'dead',
+      reason: 'deferred_too_long',
+      error: `${why.slice(0, 300)}; the provider would take it only at ${iso(at)}, after ${past}: given up`,
+      attempts: state.attempts,
+    };
+  }
+  return {
+    kind: 'retry',
+    providerId,
+    pinned: state.pinned,
+    at,
+    attempts: state.attempts,
+    error: `${why.slice(0, 380)}; deferred by the provider, tried again at ${iso(at)} (not counted as an attempt)`,
+  };
 };
 
 /** A message that cannot be sent at all (no address, unsubscribed, content failed): dead now. */
