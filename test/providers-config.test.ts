@@ -255,7 +255,7 @@ describe('provider API', () => {
     const other = openProviderRegistry(server.rt.control, {
       masterKeys: ctx.masterKeys,
       clock: () => t,
-      ttlMs: 1000,
+      recheckMs: 1000,
     });
     expect((await other.providersFor('default', 'sms')).length).toBe(2);
     await call('PATCH', `/v1/providers/${String(a.json['id'])}`, { version: 2, enabled: true });

@@ -9,7 +9,9 @@ import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { pointerToPath } from '../../server/validation.ts';
 import type { ServiceFailure } from '../../server/routes/send-outcome.ts';
 import { checkTargetUrl } from './private-targets.ts';
-import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from './provider-kinds.ts';
+import { emailProviderRefusal } from '../../core/tracking/unsubscribe-https.ts';
+import { dkimKeyProblem } from './adapters/smtp.ts';
+import { isProviderKind, PROVIDER_KINDS, type ProviderKind, type SecretsOf } from './provider-kinds.ts';
 import {
   deleteProvider,
   getProvider,
@@ -32,8 +34,13 @@ export interface ProviderContext {
   masterKeys: MasterKeys;
   /** REKINDLE_ALLOW_PRIVATE_TARGETS: endpoints may be loopback or private-network addresses. */
   allowPrivateTargets?: boolean;
-  /** Called after every change, so the registry drops the workspace's cached adapters. */
+  /** Called after every change, so the registry re-checks the workspace's providers at once. */
   onChange?: (workspaceId: string) => void;
+  /**
+   * The public URL unsubscribe links name (config `publicUrl`), read at each change: `serve
+   * --port 0` learns it only once listening. Absent: e-mail providers are not checked against it.
+   */
+  publicUrl?: () => string;
 }
 
 /** What the API shows of a provider. */
@@ -107,6 +114,25 @@ const privateTargets = (config: unknown, allow: boolean): { path: string; messag
   });
 };
 
+/** An SMTP provider being enabled while one-click unsubscribe links would be plain public HTTP. */
+const emailOverHttp = (
+  ctx: ProviderContext,
+  kind: string,
+  enabling: boolean,
+): { path: string; message: string }[] => {
+  if (kind !== 'smtp' || !enabling || ctx.publicUrl === undefined) return [];
+  const refusal = emailProviderRefusal(ctx.publicUrl());
+  return refusal === null ? [] : [{ path: 'enabled', message: refusal }];
+};
+
+/** A DKIM key nodemailer could not sign with would send unsigned mail: refused up front. */
+const dkimProblems = (kind: string, secrets: unknown): { path: string; message: string }[] => {
+  if (kind !== 'smtp' || typeof secrets !== 'object' || secrets === null) return [];
+  const dkim = (secrets as SecretsOf<'smtp'>).dkim;
+  const problem = dkim === undefined ? null : dkimKeyProblem(dkim);
+  return problem === null ? [] : [{ path: 'secrets.dkim.privateKey', message: problem }];
+};
+
 const adminOnly = (actor: Actor): ServiceFailure | null =>
   actor.role === 'admin'
     ? null
@@ -172,6 +198,8 @@ export const createProviderAs = async (
     ...validate(spec.secrets, body.secrets, 'secrets'),
     ...privateTargets(body.config, ctx.allowPrivateTargets === true),
   ];
+  if (errors.length === 0) errors.push(...dkimProblems(kind, body.secrets));
+  errors.push(...emailOverHttp(ctx, kind, body.enabled ?? true));
   if (errors.length > 0) return err(invalid(errors));
   const now = ctx.clock();
   const p: ProviderRecord = {
@@ -244,6 +272,8 @@ export const updateProviderAs = async (
     ...validate(spec.secrets, secrets, 'secrets'),
     ...privateTargets(config, ctx.allowPrivateTargets === true),
   ];
+  if (errors.length === 0) errors.push(...dkimProblems(old.kind, secrets));
+  errors.push(...emailOverHttp(ctx, old.kind, patch.enabled === true && !old.enabled));
   if (errors.length > 0) return err(invalid(errors));
   const now = ctx.clock();
   const next: ProviderRecord = {

@@ -62,6 +62,29 @@ export const listProviders = async (
     )
   ).map(record);
 
+/**
+ * What the registry compares to notice a change, possibly made by another process: per enabled
+ * provider of the channel its id, version and a digest of everything an adapter is built from
+ * (a hand-edited row that kept its version still counts as changed). A few short rows, no
+ * secrets: cheap enough to ask every few seconds.
+ */
+export const providerFingerprint = async (
+  db: SqlClient,
+  workspaceId: string,
+  channel: string,
+): Promise<string> =>
+  (
+    await db.query<{ id: string; version: number; digest: string }>(
+      `SELECT id, version,
+              md5(kind || '|' || config::text || '|' || secrets_enc || '|' || priority::text || '|'
+                  || rate_per_second::text) AS digest
+         FROM providers WHERE workspace_id = $1 AND channel = $2 AND enabled ORDER BY priority, name`,
+      [workspaceId, channel],
+    )
+  )
+    .map((r) => `${r.id}:${Number(r.version)}:${r.digest}`)
+    .join(',');
+
 export const getProvider = async (db: SqlClient, id: string): Promise<ProviderRecord | null> => {
   const rows = await db.query<Row>('SELECT * FROM providers WHERE id = $1', [id]);
   return rows[0] ? record(rows[0]) : null;
