@@ -421,9 +421,9 @@ describe('FCM HTTP v1', () => {
         JSON.stringify({
           error: { status: 'RESOURCE_EXHAUSTED', details: [{ errorCode: 'QUOTA_EXCEEDED' }] },
         }),
-        5000,
+        120_000,
       ),
-    ).toMatchObject({ retry: 'same_provider', retryAfterMs: 5000 });
+    ).toMatchObject({ retry: 'same_provider', retryAfterMs: 120_000 });
     expect(classifyFcm(503, '')).toMatchObject({ retry: 'same_provider' });
   });
 });
