@@ -15,6 +15,8 @@ import {
 import { DEFAULT_RECHECK_MS, openProviderRegistry } from '../src/delivery/providers/registry.ts';
 import type { SqlClient } from '../src/storage/control/sql-client.ts';
 import { createUser } from '../src/storage/control/users.ts';
+import { PROVIDER_KINDS } from '../src/delivery/providers/provider-kinds.ts';
+import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
@@ -98,6 +100,48 @@ const until = async (what: string, cond: () => boolean, ms = 5_000) => {
     await new Promise((r) => setTimeout(r, 10));
   }
 };
+
+/**
+ * WeChat Official Account on loopback, as documented: `GET /cgi-bin/token?grant_type=
+ * client_credential&appid&secret` issues a new token (7200 s) and so invalidates the previous
+ * one; `POST /cgi-bin/message/template/send?access_token=…` answers `errcode` 0 with a `msgid`,
+ * or 40001 for a token that is not the latest.
+ */
+const startWechatOa = async (appId: string, appSecret: string) => {
+  let fetches = 0;
+  let current = '';
+  let msgid = 1000;
+  const vendor = await startFakeVendor((r, res) => {
+    const u = new URL(r.url, 'http://fake');
+    if (u.pathname === '/cgi-bin/token' && r.method === 'GET') {
+      const q = u.searchParams;
+      if (q.get('grant_type') !== 'client_credential')
+        return json(res, 200, { errcode: 40002, errmsg: 'invalid grant_type' });
+      if (q.get('appid') !== appId) return json(res, 200, { errcode: 40013, errmsg: 'invalid appid' });
+      if (q.get('secret') !== appSecret)
+        return json(res, 200, { errcode: 40001, errmsg: 'invalid credential' });
+      fetches++;
+      current = `TOKEN-${fetches}`;
+      return json(res, 200, { access_token: current, expires_in: 7200 });
+    }
+    if (u.pathname === '/cgi-bin/message/template/send' && r.method === 'POST') {
+      if (u.searchParams.get('access_token') !== current)
+        return json(res, 200, {
+          errcode: 40001,
+          errmsg: 'invalid credential, access_token is invalid or not latest',
+        });
+      const body = JSON.parse(r.body) as { touser?: unknown; template_id?: unknown };
+      if (typeof body.touser !== 'string' || typeof body.template_id !== 'string')
+        return json(res, 200, { errcode: 47001, errmsg: 'data format error' });
+      return json(res, 200, { errcode: 0, errmsg: 'ok', msgid: ++msgid });
+    }
+    json(res, 404, { errcode: -1, errmsg: 'not found' });
+  });
+  return { url: vendor.url, tokenFetches: () => fetches, close: vendor.close };
+};
+
+/** The WeChat Official Account kind: `wechat_oa` since issue 14 split it from WeCom (was `wecom`). */
+const WECHAT_OA = 'wechat_oa' in PROVIDER_KINDS ? 'wechat_oa' : 'wecom';
 
 /** The control client, counting the registry's reads of `providers`. */
 const counting = (db: SqlClient) => {
@@ -239,6 +283,42 @@ describe.each(Object.entries(backends))('provider registry on %s', (_name, backe
       await registry.close();
       await smtp.close();
       await server.rt.control.query("UPDATE providers SET enabled = false WHERE name = 'mail-close'");
+    }
+  });
+
+  it('an unchanged provider keeps its adapter for an hour: one build, one token fetch, one small read per re-check', async () => {
+    const wechat = await startWechatOa('wx5f3c0a1b2c3d4e5f', 'app-secret-0123456789');
+    const { registry, ctx, builds, counter } = openRegistry();
+    try {
+      const created = await createProviderAs(ctx, actor, {
+        kind: WECHAT_OA,
+        name: 'wechat-oa',
+        config: { appId: 'wx5f3c0a1b2c3d4e5f', apiBaseUrl: wechat.url },
+        secrets: { appSecret: 'app-secret-0123456789' },
+      });
+      if (!created.ok) throw new Error(JSON.stringify(created.error));
+      const first = await registry.providersFor('default', 'wecom');
+      const handle = first.find((h) => h.id === created.value.id);
+      if (!handle) throw new Error('no handle');
+      const reads = counter.providerReads;
+      const content: ChannelContent = { channel: 'wecom', templateId: 'TPL-1', fields: { thing1: 'x' } };
+      for (let minute = 1; minute <= 60; minute++) {
+        t += 60_000;
+        const now = await registry.providersFor('default', 'wecom');
+        expect(now).toBe(first);
+        expect(now.find((h) => h.id === created.value.id)?.adapter).toBe(handle.adapter);
+        expect(await handle.adapter.send(message(content, `w${minute}`), never)).toMatchObject({
+          kind: 'accepted',
+        });
+      }
+      expect(builds.filter((b) => b === created.value.id)).toHaveLength(1);
+      expect(wechat.tokenFetches()).toBe(1);
+      // Each minute is past the re-check interval: one fingerprint read, nothing more.
+      expect(counter.providerReads - reads).toBe(60);
+    } finally {
+      await registry.close();
+      await wechat.close();
+      await server.rt.control.query("UPDATE providers SET enabled = false WHERE name = 'wechat-oa'");
     }
   });
 
