@@ -12,6 +12,7 @@ import { startAttribution } from '../conversions/attribute.ts';
 import { sweepRelapses } from '../reports/relapse-sweep.ts';
 import { startDeliveryWorker } from '../delivery/worker.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
+import { warnEmailOverHttp } from '../delivery/providers/email-https-warning.ts';
 import { bestItemExtension } from '../automation/recommend-extension.ts';
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
@@ -22,6 +23,10 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   // `--port 0` takes a free port; links in messages must name the one taken (set before the workers start).
   if (rt.config.port === 0 && rt.config.publicUrl === `http://${rt.config.host}:0`)
     rt.config.publicUrl = `http://${rt.config.host}:${(app.server.address() as AddressInfo).port}`;
+  // Bulk-mail receivers refuse one-click unsubscribe links that are not HTTPS: say so before sending.
+  await warnEmailOverHttp(rt.control, rt.config.publicUrl).catch((e: unknown) =>
+    app.log.error({ err: e }, 'checking e-mail providers against the public URL failed'),
+  );
   const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log: app.log });
   const planner = startCampaignScheduler(rt, {
     pollSeconds: rt.config.plannerPollSeconds,

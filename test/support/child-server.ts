@@ -7,6 +7,8 @@ export interface ChildServer {
   child: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  /** Everything the process wrote so far. */
+  output(): { stdout: string; stderr: string };
 }
 
 /** Runs `rekindle serve` as a real separate process, so it can be killed with SIGKILL. */
@@ -24,12 +26,12 @@ export const startChildServer = async (
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
+  let out = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
+    child.stdout?.on('data', () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
@@ -38,5 +40,5 @@ export const startChildServer = async (
     });
     void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
   });
-  return { child, url, exited };
+  return { child, url, exited, output: () => ({ stdout: out, stderr }) };
 };

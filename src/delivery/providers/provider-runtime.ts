@@ -7,7 +7,7 @@ import { loadMasterKeys } from './secret-box.ts';
 interface Host {
   control: SqlClient;
   clock: Clock;
-  config: { dataDir: string; allowPrivateTargets?: boolean };
+  config: { dataDir: string; allowPrivateTargets?: boolean; publicUrl?: string };
 }
 
 export interface ProviderRuntime {
@@ -18,8 +18,8 @@ export interface ProviderRuntime {
 const instances = new WeakMap<Host, ProviderRuntime>();
 
 /**
- * One master key and one registry per runtime, shared by the provider API (which invalidates
- * the cache on change) and the delivery worker (which reads it).
+ * One master key and one registry per runtime, shared by the provider API (whose changes make
+ * the registry re-check at once) and the delivery worker (which reads it).
  */
 export const providersOf = (rt: Host, env: NodeJS.ProcessEnv = process.env): ProviderRuntime => {
   let p = instances.get(rt);
@@ -34,6 +34,8 @@ export const providersOf = (rt: Host, env: NodeJS.ProcessEnv = process.env): Pro
         clock: rt.clock,
         masterKeys,
         allowPrivateTargets,
+        // Read at each change: `serve --port 0` sets it once listening.
+        ...(rt.config.publicUrl === undefined ? {} : { publicUrl: () => rt.config.publicUrl ?? '' }),
         onChange: (ws) => registry.invalidate(ws),
       },
     };
