@@ -14,7 +14,8 @@ import { tencentSmsAdapter } from '../src/delivery/providers/adapters/sms-tencen
 import { classifyTencent } from '../src/delivery/providers/adapters/sms-tencent-failures.ts';
 import { messageIdFor, smtpAdapter, smtpMail } from '../src/delivery/providers/adapters/smtp.ts';
 import { classifySmtpError } from '../src/delivery/providers/adapters/smtp-failures.ts';
-import { classifyWecom, wecomAdapter } from '../src/delivery/providers/adapters/wecom.ts';
+import { migrate } from '../src/storage/control/migrate.ts';
+import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { closedPort, json, startFakeVendor } from './support/fake-vendor.ts';
 
 /**
@@ -364,6 +365,15 @@ describe('Tencent Cloud SMS SendSms', () => {
 describe('FCM HTTP v1', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  // Where the access token is shared between workers (see test/provider-tokens.test.ts).
+  let db: SqlClient;
+  beforeAll(async () => {
+    db = await openSqlClient({ pgliteDir: 'memory://' });
+    await migrate(db);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
 
   it('exchanges a service-account JWT for a token once, sends, and maps UNREGISTERED to never', async () => {
     let sendAnswer: [number, unknown] = [200, { name: 'projects/demo/messages/0:123' }];
@@ -386,7 +396,7 @@ describe('FCM HTTP v1', () => {
       'p-fcm',
       { projectId: 'demo', tokenUrl: `${vendor.url}/token`, apiBaseUrl: vendor.url },
       { clientEmail: 'sa@demo.iam.gserviceaccount.com', privateKey: pem },
-      { fetch, now: () => NOW },
+      { db, fetch, now: () => NOW },
     );
     const push = message({ channel: 'push', title: 'Hi', body: 'Back?', landingUrl: 'myapp://coupon/1' });
     expect(await a.send(push, never)).toEqual({
@@ -425,75 +435,5 @@ describe('FCM HTTP v1', () => {
       ),
     ).toMatchObject({ retry: 'same_provider', retryAfterMs: 120_000 });
     expect(classifyFcm(503, '')).toMatchObject({ retry: 'same_provider' });
-  });
-});
-
-describe('WeChat / WeCom template message', () => {
-  it('fetches a cached access token, refreshes it on 40001/42001, and sends the template shape', async () => {
-    let tokenN = 0;
-    let expireNext = false;
-    let sendAnswer: unknown = { errcode: 0, errmsg: 'ok', msgid: 200228332 };
-    const vendor = await startFakeVendor((r, res) => {
-      const u = new URL(r.url, 'http://x');
-      if (u.pathname === '/cgi-bin/token') {
-        if (u.searchParams.get('secret') !== 'app-secret')
-          return json(res, 200, { errcode: 40125, errmsg: 'invalid appsecret' });
-        tokenN++;
-        return json(res, 200, { access_token: `AT${tokenN}`, expires_in: 7200 });
-      }
-      if (expireNext) {
-        expireNext = false;
-        return json(res, 200, { errcode: 42001, errmsg: 'access_token expired' });
-      }
-      if (u.searchParams.get('access_token') !== `AT${tokenN}`)
-        return json(res, 200, { errcode: 40001, errmsg: 'invalid credential' });
-      json(res, 200, sendAnswer);
-    });
-    const a = wecomAdapter(
-      'p-wx',
-      { appId: 'wx123', apiBaseUrl: vendor.url },
-      { appSecret: 'app-secret' },
-      { fetch, now: () => NOW },
-    );
-    const wx = message({
-      channel: 'wecom',
-      templateId: 'TPL1',
-      fields: { thing1: '20 off', time2: 'today' },
-      landingUrl: 'https://shop.example.com/c',
-    });
-    expect(await a.send(wx, never)).toEqual({ kind: 'accepted', providerMessageId: '200228332' });
-    expect(await a.send(wx, never)).toMatchObject({ kind: 'accepted' });
-    expect(tokenN).toBe(1);
-    const body = JSON.parse(
-      vendor.requests.find((r) => r.url.startsWith('/cgi-bin/message/template/send'))!.body,
-    ) as unknown;
-    expect(body).toEqual({
-      touser: 'oOPEN42',
-      template_id: 'TPL1',
-      url: 'https://shop.example.com/c',
-      client_msg_id: 'c1:r1:s1:u42',
-      data: { thing1: { value: '20 off' }, time2: { value: 'today' } },
-    });
-    expireNext = true;
-    expect(await a.send(wx, never)).toMatchObject({ kind: 'accepted' });
-    expect(tokenN).toBe(2);
-    sendAnswer = { errcode: 43004, errmsg: 'require subscribe' };
-    expect(await a.send(wx, never)).toMatchObject({ retry: 'never', code: 'vendor_43004' });
-    const wrong = wecomAdapter(
-      'p-wx',
-      { appId: 'wx123', apiBaseUrl: vendor.url },
-      { appSecret: 'nope' },
-      { fetch, now: () => NOW },
-    );
-    expect(await wrong.send(wx, never)).toMatchObject({ retry: 'next_provider', code: 'token_40125' });
-    await vendor.close();
-    expect(classifyWecom(200, JSON.stringify({ errcode: -1, errmsg: 'system busy' }))).toMatchObject({
-      retry: 'same_provider',
-    });
-    expect(classifyWecom(200, JSON.stringify({ errcode: 45009 }))).toMatchObject({ retry: 'next_provider' });
-    expect(await a.send({ ...wx, recipient: { userId: 'u1' } }, never)).toMatchObject({
-      retry: 'never',
-      code: 'no_address',
-    });
   });
 });

@@ -85,6 +85,7 @@ const recipientOf = (userId: string, p: TemplateUser | undefined): Recipient => 
   email: str(p?.['email']),
   pushToken: str(p?.['push_token']),
   wecomOpenId: str(p?.traits?.['wecom_openid']),
+  wecomUserId: str(p?.traits?.['wecom_userid']),
   timezone: str(p?.['timezone']),
 });
 
@@ -99,7 +100,9 @@ const hasAddress = (channel: Channel, r: Recipient): boolean => {
     case 'push':
       return r.pushToken !== undefined;
     case 'wecom':
-      return r.wecomOpenId !== undefined;
+      // WeChat Official Account providers need the openid, WeCom ones the member userid: either
+      // may reach the user; the adapter without its address answers `no_address`.
+      return r.wecomOpenId !== undefined || r.wecomUserId !== undefined;
     case 'in_app':
     case 'webhook':
       return true;

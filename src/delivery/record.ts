@@ -11,6 +11,8 @@ export interface Recorded {
   costCents?: number;
   /** The provider said the address is gone for good: remove it from the user's profile. */
   forgetAddress?: 'push_token';
+  /** The address the provider refused (the push token the message went to): only it is removed. */
+  refusedAddress?: string;
 }
 
 /**

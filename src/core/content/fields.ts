@@ -53,6 +53,8 @@ export const mapTemplates = <C extends ChannelContent>(c: C, f: FieldMap): C => 
           ...c,
           fields: Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, text(`fields.${k}`, v)])),
           ...opt('landingUrl', c.landingUrl, f),
+          ...opt('title', c.title, f),
+          ...opt('description', c.description, f),
         };
       case 'call':
         return { ...c, script: text('script', c.script) };

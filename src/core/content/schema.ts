@@ -71,15 +71,28 @@ export const SmsContent = Type.Object(
 export const WecomContent = Type.Object(
   {
     channel: Type.Literal('wecom'),
-    templateId: Type.String({ minLength: 1, maxLength: 128, description: 'the approved message template' }),
+    templateId: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description:
+        'the approved template of the WeChat Official Account (WeCom application messages have none)',
+    }),
     fields: Type.Record(
       Type.String({ pattern: WECOM_FIELD_NAME }),
       Type.String({ maxLength: MAX_WECOM_VALUE_LENGTH, description: 'Liquid template' }),
       { description: 'template field → value (Liquid template), e.g. {"thing1": "{{ offer.condition }}"}' },
     ),
     landingUrl: Type.Optional(template('where a tap leads, https', 2000)),
+    title: Type.Optional(template('WeCom application message title (default: the first field value)', 1000)),
+    description: Type.Optional(
+      template('WeCom application message text (default: the other field values, one per line)', 2000),
+    ),
   },
-  { additionalProperties: false, description: 'WeChat / WeCom template message' },
+  {
+    additionalProperties: false,
+    description:
+      'WeChat Official Account template message (templateId + fields) or WeCom application message (title / description, else the field values; textcard when there is a landingUrl)',
+  },
 );
 
 export const CallContent = Type.Object(

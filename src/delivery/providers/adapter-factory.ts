@@ -10,7 +10,8 @@ import { aliyunSmsAdapter } from './adapters/sms-aliyun.ts';
 import { smsHttpAdapter } from './adapters/sms-http.ts';
 import { tencentSmsAdapter } from './adapters/sms-tencent.ts';
 import { smtpAdapter } from './adapters/smtp.ts';
-import { wecomAdapter } from './adapters/wecom.ts';
+import { wechatOaAdapter } from './adapters/wechat-oa.ts';
+import { wecomAppAdapter } from './adapters/wecom-app.ts';
 import type { ConfigOf, ProviderKind, SecretsOf } from './provider-kinds.ts';
 import type { TargetGuard } from './private-targets.ts';
 
@@ -45,8 +46,10 @@ export const buildAdapter = (
       return tencentSmsAdapter(id, c<'sms_tencent'>(), s<'sms_tencent'>(), deps);
     case 'fcm':
       return fcmAdapter(id, c<'fcm'>(), s<'fcm'>(), deps);
+    case 'wechat_oa':
+      return wechatOaAdapter(id, c<'wechat_oa'>(), s<'wechat_oa'>(), deps);
     case 'wecom':
-      return wecomAdapter(id, c<'wecom'>(), s<'wecom'>(), deps);
+      return wecomAppAdapter(id, c<'wecom'>(), s<'wecom'>(), deps);
     case 'call_list':
       return callListAdapter(id, c<'call_list'>(), s<'call_list'>(), deps);
     case 'webhook':

@@ -173,17 +173,49 @@ export const PROVIDER_KINDS = {
       { additionalProperties: false },
     ),
   },
+  wechat_oa: {
+    channel: 'wecom',
+    config: Type.Object(
+      {
+        appId: Type.String({ minLength: 1, maxLength: 64, description: 'the official account AppID' }),
+        apiBaseUrl: Type.Optional(url('default https://api.weixin.qq.com')),
+      },
+      {
+        additionalProperties: false,
+        description:
+          '微信公众号模板消息: WeChat Official Account template messages to the follower openid (trait wecom_openid)',
+      },
+    ),
+    secrets: Type.Object(
+      {
+        appSecret: Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description: 'the official account AppSecret',
+        }),
+        receiptSecret,
+      },
+      { additionalProperties: false },
+    ),
+  },
   wecom: {
     channel: 'wecom',
     config: Type.Object(
       {
-        appId: Type.String({ minLength: 1, maxLength: 64 }),
-        apiBaseUrl: Type.Optional(url('default https://api.weixin.qq.com')),
+        corpId: Type.String({ minLength: 1, maxLength: 64, description: '企业ID (corpid)' }),
+        agentId: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'the application AgentId' }),
+        apiBaseUrl: Type.Optional(url('default https://qyapi.weixin.qq.com')),
       },
-      { additionalProperties: false },
+      {
+        additionalProperties: false,
+        description: '企业微信应用消息: WeCom application messages to the member userid (trait wecom_userid)',
+      },
     ),
     secrets: Type.Object(
-      { appSecret: Type.String({ minLength: 1, maxLength: 256 }), receiptSecret },
+      {
+        corpSecret: Type.String({ minLength: 1, maxLength: 256, description: "the application's Secret" }),
+        receiptSecret,
+      },
       { additionalProperties: false },
     ),
   },

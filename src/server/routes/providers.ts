@@ -8,7 +8,7 @@ import {
   updateProviderAs,
   type ProviderView,
 } from '../../delivery/providers/provider-service.ts';
-import { PROVIDER_KIND_NAMES } from '../../delivery/providers/provider-kinds.ts';
+import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from '../../delivery/providers/provider-kinds.ts';
 import { callTasksCsv, listCallTasks } from '../../delivery/providers/call-tasks.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -17,7 +17,10 @@ import { errorResponses } from '../schemas/common.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const Kind = Type.Union(
-  PROVIDER_KIND_NAMES.map((k) => Type.Literal(k)),
+  PROVIDER_KIND_NAMES.map((k) => {
+    const description = PROVIDER_KINDS[k].config.description;
+    return description === undefined ? Type.Literal(k) : Type.Literal(k, { description });
+  }),
   { description: 'the vendor; its `config` and `secrets` fields are listed in docs/channels.md' },
 );
 const Name = Type.String({ minLength: 1, maxLength: 100 });

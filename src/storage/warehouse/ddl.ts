@@ -44,6 +44,15 @@ export const WAREHOUSE_DDL: readonly string[] = [
      first_seen          TIMESTAMP NOT NULL,
      updated_at          TIMESTAMP NOT NULL
    )`,
+  // Push tokens a provider refused for good (FCM UNREGISTERED): cleared from the profile, and
+  // kept here so that an identify call applied later (a replay, a late batch) cannot set them
+  // again; `profile_ts` is the profile's updated_at when the token was refused.
+  `CREATE TABLE IF NOT EXISTS forgotten_push_tokens (
+     user_id      VARCHAR   NOT NULL,
+     push_token   VARCHAR   NOT NULL,
+     profile_ts   TIMESTAMP,
+     forgotten_at TIMESTAMP NOT NULL
+   )`,
   // One row per trait per identify call: "value at time T" is the latest row with valid_from <= T.
   `CREATE TABLE IF NOT EXISTS profile_history (
      user_id    VARCHAR   NOT NULL,

@@ -11,7 +11,9 @@ import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import type { FieldError } from '../../core/events/field-error.ts';
 import { putOwn } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
+import { withoutForgottenPushTokens } from '../../core/profile/forgotten-push-tokens.ts';
 import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
+import { forgottenPushTokensOf } from './forgotten-push-tokens.ts';
 import { safeJsConverter } from './js-values.ts';
 
 export type SqlParam = string | number | boolean | null | bigint;
@@ -252,7 +254,8 @@ export class Warehouse {
 
   /**
    * Appends every trait to the history, then folds the calls into the current profile. A call
-   * older than the stored profile never overwrites newer values; it only fills gaps.
+   * older than the stored profile never overwrites newer values; it only fills gaps. A push token
+   * a provider refused is never set again (core/profile/forgotten-push-tokens.ts).
    */
   private async applyIdentifies(rows: readonly IdentifyRow[]): Promise<void> {
     const h = await this.writer.createAppender('profile_history');
@@ -270,7 +273,16 @@ export class Warehouse {
     }
     h.closeSync();
 
-    const latest = foldIdentifies(rows);
+    // A push token a provider refused stays cleared, whatever order the calls arrive in.
+    const withTokens = rows.filter((r) => r.columns.push_token !== undefined).map((r) => r.userId);
+    const forgotten = await forgottenPushTokensOf(
+      async <T>(sql: string, params: SqlParam[] = []) =>
+        (await this.writer.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(
+          safeJsConverter,
+        ) as T[],
+      withTokens,
+    );
+    const latest = foldIdentifies(withoutForgottenPushTokens(rows, forgotten));
     await this.writer.run(`CREATE OR REPLACE TEMP TABLE identify_stage AS SELECT * FROM profiles LIMIT 0`);
     const s = await this.writer.createAppender('identify_stage', 'main', 'temp');
     for (const p of latest) {

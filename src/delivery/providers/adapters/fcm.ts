@@ -1,7 +1,8 @@
 import { createSign } from 'node:crypto';
 import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/message.ts';
+import type { SqlClient } from '../../../storage/control/sql-client.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
-import { AccessTokenCache } from './access-token.ts';
+import { sendWithToken, SharedAccessToken } from './access-token.ts';
 import { classifyFcm } from './fcm-failures.ts';
 import {
   failed,
@@ -15,9 +16,9 @@ import {
 
 /**
  * Firebase Cloud Messaging, HTTP v1: a service-account JWT (RS256) is exchanged for an OAuth2
- * access token at the token URL (cached), then `POST /v1/projects/{p}/messages:send`. The
- * idempotency key travels in `data.idempotency_key` (FCM has no dedup field; the app can drop
- * a repeated key).
+ * access token at the token URL (one per service account, shared by every adapter and worker:
+ * access-token.ts), then `POST /v1/projects/{p}/messages:send`. The idempotency key travels in
+ * `data.idempotency_key` (FCM has no dedup field; the app can drop a repeated key).
  */
 
 export const DEFAULT_FCM_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -60,35 +61,46 @@ export const fcmAdapter = (
   providerId: string,
   cfg: ConfigOf<'fcm'>,
   secrets: SecretsOf<'fcm'>,
-  deps: { fetch: Fetch; now: () => number },
+  deps: { db: SqlClient; fetch: Fetch; now: () => number },
 ): ChannelAdapter => {
   const tokenUrl = cfg.tokenUrl ?? DEFAULT_FCM_TOKEN_URL;
-  const tokens = new AccessTokenCache<Failed>(async () => {
-    const assertion = serviceAccountJwt(secrets.clientEmail, secrets.privateKey, tokenUrl, deps.now());
-    const res = await httpCall(
-      deps.fetch,
-      tokenUrl,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion,
-        }).toString(),
-      },
-      AbortSignal.timeout(15_000),
-    );
-    if (isFailed(res)) return res;
-    const j = parseJson(res.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (res.status !== 200 || typeof j?.access_token !== 'string')
-      // Never sent, so another provider may take the message.
-      return failed(
-        'next_provider',
-        `token_http_${res.status}`,
-        'fcm: the token endpoint refused the service account',
+  const credential = {
+    kind: 'fcm',
+    endpoint: tokenUrl,
+    credentialId: secrets.clientEmail,
+    secret: secrets.privateKey,
+  };
+  const tokens = new SharedAccessToken<Failed>(
+    deps.db,
+    credential,
+    async () => {
+      const assertion = serviceAccountJwt(secrets.clientEmail, secrets.privateKey, tokenUrl, deps.now());
+      const res = await httpCall(
+        deps.fetch,
+        tokenUrl,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+            assertion,
+          }).toString(),
+        },
+        AbortSignal.timeout(15_000),
       );
-    return { value: j.access_token, expiresInMs: Number(j.expires_in ?? 3600) * 1000 };
-  }, deps.now);
+      if (isFailed(res)) return res;
+      const j = parseJson(res.text) as { access_token?: unknown; expires_in?: unknown } | undefined;
+      if (res.status !== 200 || typeof j?.access_token !== 'string')
+        // Never sent, so another provider may take the message.
+        return failed(
+          'next_provider',
+          `token_http_${res.status}`,
+          'fcm: the token endpoint refused the service account',
+        );
+      return { value: j.access_token, expiresInMs: Number(j.expires_in ?? 3600) * 1000 };
+    },
+    deps.now,
+  );
   const sendUrl = `${(cfg.apiBaseUrl ?? DEFAULT_FCM_API).replace(/\/+$/, '')}/v1/projects/${cfg.projectId}/messages:send`;
   return {
     providerId,
@@ -96,25 +108,33 @@ export const fcmAdapter = (
     send: async (m, signal) => {
       const msg = fcmMessageBody(m);
       if ('kind' in msg) return msg;
-      const token = await tokens.get();
-      if ('kind' in token) return token;
-      const res = await httpCall(
-        deps.fetch,
-        sendUrl,
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token.value}`, 'content-type': 'application/json' },
-          body: msg.body,
+      return sendWithToken(
+        tokens,
+        async (token) => {
+          const res = await httpCall(
+            deps.fetch,
+            sendUrl,
+            {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: msg.body,
+            },
+            signal,
+          );
+          if (isFailed(res)) return res;
+          // A 401 for our token (UNAUTHENTICATED: expired or revoked) was not taken: a new token and
+          // one more try. A 401 THIRD_PARTY_AUTH_ERROR is about the APNs / web-push credential
+          // behind FCM: a new token would not help, classifyFcm says what it means.
+          if (res.status === 401 && !thirdPartyAuth(res.text)) return 'token_invalid';
+          return classifyFcm(res.status, res.text, retryAfterMs(res.headers.get('retry-after'), deps.now()));
         },
-        signal,
+        'fcm',
       );
-      if (isFailed(res)) return res;
-      // An expired or revoked token: fetch a new one next time; this send was not taken.
-      if (res.status === 401) {
-        tokens.invalidate(token.value);
-        return failed('same_provider', 'http_401', 'fcm: access token rejected; refreshing');
-      }
-      return classifyFcm(res.status, res.text, retryAfterMs(res.headers.get('retry-after'), deps.now()));
     },
   };
+};
+
+const thirdPartyAuth = (body: string): boolean => {
+  const j = parseJson(body) as { error?: { details?: { errorCode?: unknown }[] } } | undefined;
+  return j?.error?.details?.some((d) => d.errorCode === 'THIRD_PARTY_AUTH_ERROR') === true;
 };
