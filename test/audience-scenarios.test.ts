@@ -864,7 +864,8 @@ describe('running audiences (count, sample with masked contacts, members)', () =
 describe('masking', () => {
   it('masks phones and emails', () => {
     expect(maskPhone('13812348000')).toBe('138****8000');
-    expect(maskPhone('+8613812348000')).toBe('+86*******8000');
+    expect(maskPhone('+8613812348000')).toBe('138****8000');
+    expect(maskPhone('+85212345678')).toBe('+85*****5678');
     expect(maskPhone('1234567')).toBe('*****67');
     expect(maskPhone(null)).toBeNull();
     expect(maskEmail('lisa@example.com')).toBe('l***@example.com');

@@ -83,7 +83,7 @@ describe('Segment-spec ingestion over HTTP', () => {
       balance: 40,
       city: 'Hangzhou',
       timezone: 'Asia/Shanghai',
-      phone: '13800138000',
+      phone: '+8613800138000',
       register_time: new Date('2026-01-05T02:00:00Z'),
       vip: 'true',
     });

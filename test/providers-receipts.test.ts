@@ -46,7 +46,7 @@ describe('receipt parsing', () => {
       ),
     ).toEqual([
       {
-        providerMessageId: 'B1',
+        providerMessageId: 'B1:13812345678',
         idempotencyKey: 'k1',
         status: 'failed',
         code: 'MOBILE_NOT_ON_SERVICE',

@@ -1,3 +1,4 @@
+import { toE164 } from '../channels/phone.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { FieldError } from '../events/field-error.ts';
 import type { ProfileColumnValues } from '../events/rows.ts';
@@ -23,7 +24,6 @@ export const isTimeZone = (zone: string): boolean => {
 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[0-9]{6,15}$/;
 
 /** Parses one trait into its column's type, or says why it cannot. */
 const parseColumn = (kind: ProfileColumnKind, v: unknown): Result<ColumnValue, string> => {
@@ -49,9 +49,9 @@ const parseColumn = (kind: ProfileColumnKind, v: unknown): Result<ColumnValue, s
     case 'email':
       return typeof v === 'string' && EMAIL.test(v) ? ok(v.toLowerCase()) : err('must be an email address');
     case 'phone': {
-      const digits =
-        typeof v === 'string' ? v.replace(/[\s()-]/g, '') : typeof v === 'number' ? String(v) : '';
-      return PHONE.test(digits) ? ok(digits) : err('must be a phone number of 6 to 15 digits');
+      // Stored once in E.164, so every reader (senders, exports, masking) sees one form.
+      const e = toE164(v);
+      return e.ok ? e : err(e.error);
     }
   }
 };

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendMessageLog } from '../../storage/control/message-log.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { aliyunReceiptMessageId } from './adapters/sms-aliyun.ts';
 import type { ProviderKind } from './provider-kinds.ts';
 
 /**
@@ -37,12 +38,19 @@ const list = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body])
 const obj = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
 
-/** Aliyun SMS report push: `[{biz_id, out_id, success, err_code, report_time, …}]`. */
+/**
+ * Aliyun SMS report push: `[{biz_id, phone_number, out_id, success, err_code, report_time, …}]`.
+ * A batch's numbers share one `biz_id` (and carry no `out_id` of ours), so the message is named
+ * by `biz_id` and number, as the adapter named it when the vendor took it.
+ */
 const aliyunReceipts = (body: unknown, now: number): Receipt[] =>
   list(body).map((x) => {
     const r = obj(x);
+    const bizId = str(r['biz_id']);
+    const phone = str(r['phone_number']);
     return {
-      providerMessageId: str(r['biz_id']),
+      providerMessageId:
+        bizId !== undefined && phone !== undefined ? aliyunReceiptMessageId(bizId, phone) : bizId,
       idempotencyKey: str(r['out_id']),
       status: r['success'] === true || r['success'] === 'true' ? 'delivered' : 'failed',
       code: str(r['err_code']) ?? null,

@@ -3,6 +3,7 @@ import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/mes
 import type { SqlClient } from '../../../storage/control/sql-client.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
 import { classifyHttpStatus, failed, httpCall, isFailed, type Fetch } from './http-outcome.ts';
+import { recipientPhone } from './sms-common.ts';
 
 /**
  * Outbound calls: a call-channel message becomes a row of `call_tasks` (the call centre's list,
@@ -35,8 +36,9 @@ export const callListAdapter = (
   send: async (m, signal) => {
     if (m.content.channel !== 'call')
       return failed('never', 'wrong_channel', `a call provider got ${m.content.channel} content`);
-    const phone = m.recipient.phone;
-    if (!phone) return failed('never', 'no_address', 'the user has no phone number');
+    // The call centre dials E.164, whatever form a number was stored in before ingestion wrote E.164.
+    const phone = recipientPhone(m, 'call_list');
+    if (typeof phone !== 'string') return phone;
     // A retry of the same key finds the row and, if the push had failed, pushes again.
     await deps.db.query(
       `INSERT INTO call_tasks (idempotency_key, workspace_id, provider_id, campaign_id, user_id, phone, script, created_at)

@@ -13,14 +13,14 @@ import { smsParts } from './sms-common.ts';
 /**
  * A generic HTTP SMS gateway: `POST <url>` with JSON `{to, text, idempotencyKey}` (text with
  * the signature in front), the configured auth header, and `Idempotency-Key`. A 2xx answer is
- * acceptance; its JSON `id` / `messageId` (if any) is the provider message id.
+ * acceptance; its JSON `id` / `messageId` (if any) is the provider message id. `to` is E.164.
  */
 export const smsHttpRequest = (
   cfg: ConfigOf<'sms_http'>,
   secrets: SecretsOf<'sms_http'>,
   m: OutgoingMessage,
 ) => {
-  const parts = smsParts(m);
+  const parts = smsParts(m, 'sms_http');
   if ('kind' in parts) return parts;
   return {
     url: cfg.url,

@@ -48,13 +48,13 @@ export const tencentSendSmsRequest = (
   m: OutgoingMessage,
   now: number,
 ) => {
-  const parts = smsParts(m);
+  // Tencent wants E.164 with + for every number, mainland ones included.
+  const parts = smsParts(m, 'tencent');
   if ('kind' in parts) return parts;
   const url = cfg.endpoint ?? DEFAULT_TENCENT_ENDPOINT;
   const host = new URL(url).host;
-  const phone = parts.phone.startsWith('+') ? parts.phone : `+86${parts.phone}`;
   const payload = JSON.stringify({
-    PhoneNumberSet: [phone],
+    PhoneNumberSet: [parts.phone],
     SmsSdkAppId: cfg.smsSdkAppId,
     SignName: cfg.signName ?? bareSignature(parts.content.signature),
     TemplateId: cfg.templateId,
