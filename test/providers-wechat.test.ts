@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkWecom } from '../src/core/content/checks/wecom.ts';
+import { templateFields } from '../src/core/content/fields.ts';
 import type { ChannelContent } from '../src/core/content/schema.ts';
 import type { OutgoingMessage } from '../src/core/delivery/message.ts';
 import { wechatOaAdapter } from '../src/delivery/providers/adapters/wechat-oa.ts';
@@ -11,6 +13,8 @@ import {
   classifyWecomApp,
   WECOM_APP_FAILURES,
 } from '../src/delivery/providers/adapters/wecom-app-failures.ts';
+import { providerKindLabel } from '../console/src/features/settings/provider-kind-labels.ts';
+import { PROVIDER_KIND_NAMES } from '../src/delivery/providers/provider-kinds.ts';
 import { loadMigrations, migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { startFakeWechatOa, startFakeWecom, type FakeWechat } from './support/fake-wechat.ts';
@@ -361,5 +365,30 @@ describe('migration 016', () => {
     } finally {
       await old.close();
     }
+  });
+});
+
+describe('console labels', () => {
+  it('names every provider kind in Chinese, the two WeChat kinds apart', () => {
+    for (const kind of PROVIDER_KIND_NAMES) {
+      const label = providerKindLabel(kind, 'zh-CN');
+      // "Webhook" is what Chinese operators call it too.
+      expect(label === 'Webhook' || /[\u4e00-\u9fff]/.test(label), `${kind}: ${label}`).toBe(true);
+    }
+    expect(providerKindLabel('wechat_oa', 'zh-CN')).toBe('微信公众号模板消息');
+    expect(providerKindLabel('wecom', 'zh-CN')).toBe('企业微信应用消息');
+  });
+});
+
+describe('wecom content', () => {
+  it('a title or description stands in for fields (WeCom); both are Liquid templates', () => {
+    const bare: ChannelContent = { channel: 'wecom', templateId: 'T', fields: {} };
+    expect(checkWecom(bare).issues.map((i) => `${i.severity}:${i.field}:${i.code}`)).toEqual([
+      'error:fields:required',
+    ]);
+    expect(checkWecom({ ...bare, title: '好久不见' }).issues).toEqual([]);
+    expect(
+      templateFields({ ...bare, title: '{{ user.city }}', description: 'x' }).map((f) => f.field),
+    ).toEqual(['title', 'description']);
   });
 });

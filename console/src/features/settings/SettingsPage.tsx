@@ -5,6 +5,7 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { LongOperations } from './LongOperations.tsx';
+import { providerKindLabel } from './provider-kind-labels.ts';
 import { VersionedJson } from './VersionedJson.tsx';
 
 interface Provider {
@@ -21,6 +22,7 @@ interface Member {
 }
 
 const Providers = () => {
+  const { locale } = useI18n();
   const providers = useAsync(() => getOptional<{ providers: Provider[] }>('/v1/providers'), []);
   return (
     <PageState state={providers}>
@@ -33,7 +35,10 @@ const Providers = () => {
           columns={[
             { title: 'id', dataIndex: 'id' },
             { title: 'channel', dataIndex: 'channel' },
-            { title: 'kind', render: (_, r) => String(r['kind'] ?? r['type'] ?? '') },
+            {
+              title: 'kind',
+              render: (_, r) => providerKindLabel(String(r['kind'] ?? r['type'] ?? ''), locale),
+            },
             { title: 'name', render: (_, r) => String(r['name'] ?? '') },
           ]}
         />
