@@ -254,7 +254,11 @@ describe('Aliyun Dysms SendSms', () => {
       { accessKeyId: 'AK1', accessKeySecret: 'SK1' },
       { fetch, now: () => NOW, nonce: () => 'nonce-1' },
     );
-    expect(await a.send(sms, never)).toEqual({ kind: 'accepted', providerMessageId: '900619746936498440^0' });
+    // Aliyun names a message by BizId and number (a batch's numbers share the BizId).
+    expect(await a.send(sms, never)).toEqual({
+      kind: 'accepted',
+      providerMessageId: '900619746936498440^0:13812345678',
+    });
     const q = new URL(vendor.requests[0]!.url, vendor.url).searchParams;
     expect(q.get('Action')).toBe('SendSms');
     expect(q.get('PhoneNumbers')).toBe('13812345678');
