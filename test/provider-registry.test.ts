@@ -15,7 +15,6 @@ import {
 import { DEFAULT_RECHECK_MS, openProviderRegistry } from '../src/delivery/providers/registry.ts';
 import type { SqlClient } from '../src/storage/control/sql-client.ts';
 import { createUser } from '../src/storage/control/users.ts';
-import { PROVIDER_KINDS } from '../src/delivery/providers/provider-kinds.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -139,9 +138,6 @@ const startWechatOa = async (appId: string, appSecret: string) => {
   });
   return { url: vendor.url, tokenFetches: () => fetches, close: vendor.close };
 };
-
-/** The WeChat Official Account kind: `wechat_oa` since issue 14 split it from WeCom (was `wecom`). */
-const WECHAT_OA = 'wechat_oa' in PROVIDER_KINDS ? 'wechat_oa' : 'wecom';
 
 /** The control client, counting the registry's reads of `providers`. */
 const counting = (db: SqlClient) => {
@@ -291,7 +287,7 @@ describe.each(Object.entries(backends))('provider registry on %s', (_name, backe
     const { registry, ctx, builds, counter } = openRegistry();
     try {
       const created = await createProviderAs(ctx, actor, {
-        kind: WECHAT_OA,
+        kind: 'wechat_oa',
         name: 'wechat-oa',
         config: { appId: 'wx5f3c0a1b2c3d4e5f', apiBaseUrl: wechat.url },
         secrets: { appSecret: 'app-secret-0123456789' },
