@@ -19,6 +19,7 @@ import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from '
 import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
+import { forgetRefusedAddresses, forgetting } from './forget-addresses.ts';
 import { recordOutcomes, type Recorded } from './record.ts';
 
 export interface DeliveryWorkerOptions {
@@ -177,6 +178,8 @@ export const startDeliveryWorker = (
         await sleep(200 * attempt);
       }
     }
+    // After the outcomes, never instead of them: a failure to clear is logged, not retried here.
+    await forgetRefusedAddresses(rt.warehouse, results, rt.clock(), log);
     stats.batches++;
     for (const r of results)
       if (r.decision.kind === 'sent') stats.sent++;
@@ -239,13 +242,7 @@ export const startDeliveryWorker = (
           continue;
         }
       }
-      return {
-        row: c.row,
-        decision: d,
-        ...(outcome.kind === 'failed' && outcome.forgetAddress
-          ? { forgetAddress: outcome.forgetAddress }
-          : {}),
-      };
+      return { row: c.row, decision: d, ...forgetting(outcome, c.message) };
     }
   };
 
@@ -270,6 +267,52 @@ export const startDeliveryWorker = (
     }
   };
 
+  /**
+   * A wave in one vendor call (Aliyun `SendBatchSms`), paced like as many single sends. A retry,
+   * failover included, waits in the outbox for the next claim: failing over inside the wave would
+   * split it back into single sends.
+   */
+  const sendBatchWave = async (
+    provider: ProviderHandle,
+    wave: readonly (Composed & { ok: true; planned: Planned })[],
+  ): Promise<Recorded[]> => {
+    if (limited(provider.ratePerSecond)) {
+      const limiter = limiters.for(provider.id, provider.ratePerSecond);
+      await Promise.all(wave.map(() => limiter.acquire()));
+    }
+    let outcomes: readonly SendOutcome[];
+    try {
+      const batch = await provider.adapter.sendBatch?.(
+        wave.map((c) => c.message),
+        never,
+      );
+      if (batch?.length !== wave.length)
+        throw new Error(`sendBatch gave ${batch?.length ?? 'no'} outcomes for ${wave.length} messages`);
+      outcomes = batch;
+    } catch (e) {
+      log('delivery adapter threw', e);
+      outcomes = wave.map(() => ({
+        kind: 'failed',
+        retry: 'same_provider',
+        code: 'adapter_error',
+        reason: 'the adapter failed',
+      }));
+    }
+    return wave.map((c, i) => {
+      const outcome = outcomes[i] as SendOutcome;
+      const state = {
+        idempotencyKey: c.row.idempotencyKey,
+        attempts: c.row.attempts,
+        providerId: provider.id,
+        pinned: c.row.pinned || c.row.startedAt !== null,
+        dueAt: c.row.sendAt,
+      };
+      const order = c.planned.providers.map((p) => p.id);
+      const d = decide(state, provider.id, outcome, order, policy, rt.clock());
+      return { row: c.row, decision: d, ...forgetting(outcome, c.message) };
+    });
+  };
+
   const sendWaves = async (
     token: string,
     provider: ProviderHandle | undefined,
@@ -289,14 +332,14 @@ export const startDeliveryWorker = (
               wave.map((c) => ({ key: c.row.idempotencyKey, providerId: provider.id })),
               rt.clock(),
             );
+      const started = wave.filter((c) => go.has(c.row.idempotencyKey));
       const results: Recorded[] = [];
-      await pool(
-        wave.filter((c) => go.has(c.row.idempotencyKey)),
-        concurrency,
-        async (c) => {
+      if (provider?.adapter.sendBatch !== undefined && started.length > 1)
+        results.push(...(await sendBatchWave(provider, started)));
+      else
+        await pool(started, concurrency, async (c) => {
           results.push(await sendOne(c, provider, c.planned.providers));
-        },
-      );
+        });
       await recordAfter(results);
     }
   };

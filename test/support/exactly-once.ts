@@ -118,7 +118,10 @@ export const webhookContent: ChannelContent = {
   body: '{"user": {{ user.user_id | json }}}',
 };
 
+/** As the profile stores it (written straight into the warehouse, national form). */
 export const phoneOf = (i: number) => `138${String(i).padStart(8, '0')}`;
+/** As the SMS gateway receives it: E.164 (issue 14). */
+export const sentPhoneOf = (i: number) => `+86${phoneOf(i)}`;
 export const emailOf = (i: number) => `u${i}@mail.example`;
 
 /**
@@ -307,7 +310,7 @@ export const runDefaultSettingsScenario = async (dir: string, n = 2000): Promise
     await settle(gateway, n, 8000, 60_000 + (n / 10) * 1500);
     server.child.kill('SIGTERM');
     const lastExit = await server.exited;
-    return await figuresOf(dir, 'cmp_sms10', gateway, (u) => phoneOf(Number(u.slice(1))), {
+    return await figuresOf(dir, 'cmp_sms10', gateway, (u) => sentPhoneOf(Number(u.slice(1))), {
       messages: n,
       kills: 0,
       killedExits: [],
