@@ -227,6 +227,17 @@ describe('profile conditions', () => {
     expect(await members(attr('level', { op: 'not_exists' }))).toEqual(['carol', 'dave', 'erin']);
   });
 
+  it('finds a phone however the operator writes it (stored in E.164)', async () => {
+    expect(await members(attr('phone', { op: 'eq', value: '13812348000' }))).toEqual(['alice']);
+    expect(
+      await members(attr('phone', { op: 'in', values: ['+86 138 1234 8000', '008613800000000'] })),
+    ).toEqual(['alice']);
+    expect(await members(attr('phone', { op: 'neq', value: '8613812348000' }))).toEqual([]);
+    // Not a whole number: compared as typed.
+    expect(await members(attr('phone', { op: 'contains', value: '1234' }))).toEqual(['alice']);
+    expect(await members(attr('phone', { op: 'eq', value: '1234' }))).toEqual([]);
+  });
+
   it('evaluates a value at time T from the profile history', async () => {
     const beijing = { op: 'eq', value: 'Beijing' };
     expect(await members(attr('city', beijing))).toEqual(['bob']);

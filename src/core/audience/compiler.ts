@@ -16,6 +16,7 @@ import {
   show,
   type FieldRef,
 } from './fields.ts';
+import { withPhoneLiterals } from './phone-literals.ts';
 import { lookupAudience } from './resolve.ts';
 import type {
   AudienceError,
@@ -185,9 +186,10 @@ export class AudienceCompiler {
     return undefined;
   }
 
-  private visitAttribute(node: NodeOf<'attribute'>, scope: Scope): string {
-    const ref = this.field(profileField(node.attribute), `${scope.path}.attribute`);
+  private visitAttribute(written: NodeOf<'attribute'>, scope: Scope): string {
+    const ref = this.field(profileField(written.attribute), `${scope.path}.attribute`);
     if (ref === undefined) return 'FALSE';
+    const node = withPhoneLiterals(ref, written);
     const label = show(node.attribute);
     if (node.at === undefined) {
       const subject: Subject =

@@ -8,6 +8,7 @@ import {
   type FieldRef,
   type ValueType,
 } from './fields.ts';
+import { withPhoneLiterals } from './phone-literals.ts';
 import { lookupAudience } from './resolve.ts';
 import type {
   AudienceNode,
@@ -336,7 +337,12 @@ const HOLDS: Holds = {
   and: (n, u, ctx) => n.children.every((c) => holds(c, u, ctx)),
   or: (n, u, ctx) => n.children.some((c) => holds(c, u, ctx)),
   not: (n, u, ctx) => !holds(n.child, u, ctx),
-  attribute: (n, u, ctx) => holdsComparison(n, attributeValue(n, u, ctx.now), ctx.now),
+  attribute: (n, u, ctx) =>
+    holdsComparison(
+      withPhoneLiterals(must(profileField(n.attribute)), n),
+      attributeValue(n, u, ctx.now),
+      ctx.now,
+    ),
   score: (n, u, ctx) =>
     holdsComparison(
       n,

@@ -81,7 +81,9 @@ export const normaliseTraits = (
       continue;
     }
     columns[column.name] = parsed.value;
-    putOwn(traits, column.name, value);
+    // Contacts are identifiers: the traits (and so the profile history) keep the one form the
+    // column holds (E.164, lower-case e-mail), so "phone at time T" compares like "phone" does.
+    putOwn(traits, column.name, column.kind === 'phone' || column.kind === 'email' ? parsed.value : value);
   }
   if (errors.length > 0) return err(errors);
   return ok({ columns: columns as Partial<ProfileColumnValues>, traits });
