@@ -80,6 +80,43 @@ const main = async () => {
     await call('POST', '/v1/scores/compute', {});
     await call('POST', '/v1/models/churn/train', {});
     await call('POST', '/v1/models/churn/score', {});
+    // Channel providers, so the settings page shows what an operator configures (nothing is sent).
+    const providers: Record<string, unknown>[] = [
+      {
+        kind: 'sms_aliyun',
+        name: '阿里云短信（主）',
+        ratePerSecond: 200,
+        config: { signName: '焕新', templateCode: 'SMS_000001', templateParams: { content: 'text' } },
+        secrets: { accessKeyId: 'demo-key-id', accessKeySecret: 'demo-key-secret' },
+      },
+      {
+        kind: 'sms_tencent',
+        name: '腾讯云短信（备）',
+        priority: 2,
+        ratePerSecond: 100,
+        config: {
+          smsSdkAppId: '1400000000',
+          signName: '焕新',
+          templateId: '100001',
+          templateParams: ['text'],
+        },
+        secrets: { secretId: 'demo-secret-id', secretKey: 'demo-secret-key' },
+      },
+      {
+        kind: 'wechat_oa',
+        name: '服务号模板消息',
+        config: { appId: 'wx0000000000000000' },
+        secrets: { appSecret: 'demo-app-secret' },
+      },
+      {
+        kind: 'wecom',
+        name: '企业微信应用',
+        enabled: false,
+        config: { corpId: 'ww0000000000000000', agentId: 1000002 },
+        secrets: { corpSecret: 'demo-corp-secret' },
+      },
+    ];
+    for (const p of providers) await call('POST', '/v1/providers', p);
 
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const shot = async (name: string, p: Page = page) => {

@@ -5,7 +5,7 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { LongOperations } from './LongOperations.tsx';
-import { providerKindLabel } from './provider-kind-labels.ts';
+import { channelLabel, providerKindLabel } from './provider-kind-labels.ts';
 import { VersionedJson } from './VersionedJson.tsx';
 
 interface Provider {
@@ -22,7 +22,7 @@ interface Member {
 }
 
 const Providers = () => {
-  const { locale } = useI18n();
+  const { locale, t } = useI18n();
   const providers = useAsync(() => getOptional<{ providers: Provider[] }>('/v1/providers'), []);
   return (
     <PageState state={providers}>
@@ -31,15 +31,32 @@ const Providers = () => {
           size="small"
           rowKey="id"
           pagination={false}
+          scroll={{ x: 'max-content' }}
           dataSource={p.providers}
           columns={[
-            { title: 'id', dataIndex: 'id' },
-            { title: 'channel', dataIndex: 'channel' },
+            { title: t('set.provider.name'), render: (_, r) => String(r['name'] ?? '') },
+            { title: t('set.provider.channel'), render: (_, r) => channelLabel(r.channel, locale) },
             {
-              title: 'kind',
+              title: t('set.provider.kind'),
               render: (_, r) => providerKindLabel(String(r['kind'] ?? r['type'] ?? ''), locale),
             },
-            { title: 'name', render: (_, r) => String(r['name'] ?? '') },
+            { title: t('set.provider.priority'), render: (_, r) => String(r['priority'] ?? '') },
+            {
+              title: t('set.provider.rate'),
+              render: (_, r) =>
+                typeof r['ratePerSecond'] === 'number' && r['ratePerSecond'] > 0
+                  ? t('set.provider.perSecond').replace('{n}', String(r['ratePerSecond']))
+                  : t('set.provider.unlimited'),
+            },
+            {
+              title: t('set.provider.status'),
+              render: (_, r) =>
+                r['enabled'] === false ? (
+                  <Tag>{t('set.provider.disabled')}</Tag>
+                ) : (
+                  <Tag color="green">{t('set.provider.enabled')}</Tag>
+                ),
+            },
           ]}
         />
       )}

@@ -21,3 +21,17 @@ const LABELS: Record<string, { 'zh-CN': string; en: string }> = {
 
 /** The label of a kind; an unknown kind (a newer server) shows as sent. */
 export const providerKindLabel = (kind: string, locale: Locale): string => LABELS[kind]?.[locale] ?? kind;
+
+const CHANNEL_LABELS: Record<string, { 'zh-CN': string; en: string }> = {
+  push: { 'zh-CN': 'App 推送', en: 'Push' },
+  in_app: { 'zh-CN': '站内信', en: 'In-app' },
+  email: { 'zh-CN': '邮件', en: 'E-mail' },
+  sms: { 'zh-CN': '短信', en: 'SMS' },
+  wecom: { 'zh-CN': '微信 / 企业微信', en: 'WeChat / WeCom' },
+  call: { 'zh-CN': '电话外呼', en: 'Call' },
+  webhook: { 'zh-CN': 'Webhook', en: 'Webhook' },
+};
+
+/** The label of a channel (the API's `channel`). */
+export const channelLabel = (channel: string, locale: Locale): string =>
+  CHANNEL_LABELS[channel]?.[locale] ?? channel;
