@@ -16,6 +16,17 @@ const NAV: { path: string; label: MessageKey }[] = [
   { path: '/audit', label: 'nav.audit' },
 ];
 
+const ROLE_LABELS: Record<string, MessageKey> = {
+  admin: 'role.admin',
+  reviewer: 'role.reviewer',
+  operator: 'role.operator',
+  viewer: 'role.viewer',
+};
+const roleLabel = (role: string, t: (k: MessageKey) => string): string => {
+  const key = ROLE_LABELS[role];
+  return key === undefined ? role : t(key);
+};
+
 const selectedKey = (pathname: string): string => {
   const match = NAV.filter((n) => n.path !== '/' && pathname.startsWith(n.path));
   return match[0]?.path ?? '/';
@@ -28,7 +39,8 @@ export const AppLayout = () => {
   const location = useLocation();
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider theme="light" width={200} breakpoint="lg">
+      {/* Below lg (phones) the menu folds away behind antd's edge trigger instead of squeezing the page. */}
+      <Layout.Sider theme="light" width={200} breakpoint="lg" collapsedWidth={0}>
         <div style={{ padding: 16 }}>
           <Typography.Title level={4} style={{ margin: 0 }}>
             {t('app.title')}
@@ -50,7 +62,7 @@ export const AppLayout = () => {
         >
           <Space>
             <span data-testid="current-user">{me?.user.name}</span>
-            <Tag>{me?.user.role}</Tag>
+            {me ? <Tag>{roleLabel(me.user.role, t)}</Tag> : null}
             <Button
               size="small"
               onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}

@@ -65,7 +65,11 @@ const Providers = () => {
 };
 
 const Team = () => {
-  const { locale } = useI18n();
+  const { locale, t } = useI18n();
+  const roleName = (role: string): string =>
+    role === 'admin' || role === 'reviewer' || role === 'operator' || role === 'viewer'
+      ? t(`role.${role}`)
+      : role;
   const team = useAsync(() => getOptional<{ users: Member[] }>('/v1/console/team'), []);
   return (
     <PageState state={team}>
@@ -76,10 +80,18 @@ const Team = () => {
           pagination={false}
           dataSource={tm.users}
           columns={[
-            { title: 'name', dataIndex: 'name' },
-            { title: 'role', render: (_, m) => <Tag>{m.role}</Tag> },
-            { title: 'created', render: (_, m) => formatTime(locale, m.createdAt) },
-            { title: '', render: (_, m) => (m.disabled ? <Tag color="red">disabled</Tag> : null) },
+            { title: t('set.provider.name'), dataIndex: 'name' },
+            { title: t('set.team.role'), render: (_, m) => <Tag>{roleName(m.role)}</Tag> },
+            { title: t('set.team.created'), render: (_, m) => formatTime(locale, m.createdAt) },
+            {
+              title: t('set.provider.status'),
+              render: (_, m) =>
+                m.disabled ? (
+                  <Tag color="red">{t('set.provider.disabled')}</Tag>
+                ) : (
+                  <Tag>{t('set.provider.enabled')}</Tag>
+                ),
+            },
           ]}
         />
       )}
