@@ -14,6 +14,7 @@ import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { approvedCampaign, fillOutbox } from './support/delivery-fixtures.ts';
 import { closedPort, json, startFakeVendor, type Recorded } from './support/fake-vendor.ts';
 import { postJson, startTestServer, type TestServer } from './support/runtime.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * Aliyun `SendBatchSms` (issue 14, point 6): a wave of one Aliyun provider goes out in one call
@@ -111,18 +112,11 @@ const adapterFor = (vendor: { url: string }, id = 'p-ali') =>
     { fetch, now: () => Date.now(), nonce: () => randomUUID() },
   );
 
-const sms = (userId: string, phone: string | undefined, signature = '【Rekindle】'): OutgoingMessage => ({
-  idempotencyKey: `c1:r1:s1:${userId}`,
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: 'sms',
-  class: 'marketing',
-  recipient: { userId, ...(phone === undefined ? {} : { phone }) },
-  content: { channel: 'sms', text: `Hi ${userId}`, signature },
-});
+const sms = (userId: string, phone: string | undefined, signature = '【Rekindle】'): OutgoingMessage =>
+  outgoingMessage(
+    { channel: 'sms', text: `Hi ${userId}`, signature },
+    { recipient: { userId, ...(phone === undefined ? {} : { phone }) } },
+  );
 
 const mobile = (i: number) => `+86138000${String(i).padStart(5, '0')}`;
 const national = (i: number) => `138000${String(i).padStart(5, '0')}`;

@@ -5,6 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../src/core/delivery/message.ts';
 import { dkimKeyProblem, smtpAdapter } from '../src/delivery/providers/adapters/smtp.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * DKIM signing in the SMTP adapter: a real SMTP server captures the bytes the adapter sent, and
@@ -28,25 +29,16 @@ const resolver = async (name: string, rrtype: string): Promise<string[][]> => {
 };
 const verify = async (raw: Buffer) => (await dkimVerify(raw, { resolver })).results;
 
-const email: OutgoingMessage = {
-  idempotencyKey: 'c1:r1:s1:u42',
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: 'email',
-  class: 'marketing',
-  recipient: { userId: 'u42', email: 'ann@example.com' },
-  content: {
+const email: OutgoingMessage = outgoingMessage(
+  {
     channel: 'email',
     subject: '我们想你了, Ann',
     html: '<p>回来看看: <a href="https://r.example.com/l/x1">shop</a></p>',
     text: '回来看看: https://r.example.com/l/x1',
     fromName: 'Shop',
   },
-  unsubscribeUrl: 'https://r.example.com/u/abc.def',
-};
+  { recipient: { email: 'ann@example.com' }, unsubscribeUrl: 'https://r.example.com/u/abc.def' },
+);
 
 describe('DKIM signing of e-mail (RFC 6376, RFC 8058 §3.1)', () => {
   const received: Buffer[] = [];

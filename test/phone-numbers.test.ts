@@ -8,6 +8,7 @@ import { smsHttpRequest } from '../src/delivery/providers/adapters/sms-http.ts';
 import { tencentSendSmsRequest } from '../src/delivery/providers/adapters/sms-tencent.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { postJson, startTestServer, type TestServer } from './support/runtime.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * Phone numbers (issue 14, point 4): every written form becomes E.164 once, at ingestion; each
@@ -107,18 +108,11 @@ describe("each vendor's format", () => {
   });
 });
 
-const sms = (phone: string | undefined): OutgoingMessage => ({
-  idempotencyKey: 'c1:r1:s1:u42',
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: 'sms',
-  class: 'marketing',
-  recipient: { userId: 'u42', ...(phone === undefined ? {} : { phone }) },
-  content: { channel: 'sms', text: 'Your coupon awaits', signature: '【Rekindle】' },
-});
+const sms = (phone: string | undefined): OutgoingMessage =>
+  outgoingMessage(
+    { channel: 'sms', text: 'Your coupon awaits', signature: '【Rekindle】' },
+    { recipient: phone === undefined ? {} : { phone } },
+  );
 
 describe('request bodies from numbers stored before ingestion wrote E.164', () => {
   const tencentCfg = { smsSdkAppId: '1400000001', templateId: '449739', templateParams: ['text' as const] };

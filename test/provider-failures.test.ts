@@ -23,6 +23,7 @@ import {
   type SmtpRow,
 } from '../src/delivery/providers/adapters/smtp-failures.ts';
 import type { FailureRow } from '../src/delivery/providers/adapters/failure-table.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * Each adapter's failure table, row by row: the vendor's answer as its documentation shows it
@@ -260,18 +261,10 @@ describe('SMTP failures, as a server says them through nodemailer', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const email: OutgoingMessage = {
-    idempotencyKey: 'c1:r1:s1:u42',
-    workspaceId: 'default',
-    campaignId: 'c1',
-    runId: 'r1',
-    step: 's1',
-    variant: null,
-    channel: 'email',
-    class: 'transactional',
-    recipient: { userId: 'u42', email: 'ann@example.com' },
-    content: { channel: 'email', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' },
-  };
+  const email: OutgoingMessage = outgoingMessage(
+    { channel: 'email', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' },
+    { class: 'transactional', recipient: { email: 'ann@example.com' } },
+  );
 
   const sendThrough = async (row: SmtpRow): Promise<SendOutcome> => {
     current = row;

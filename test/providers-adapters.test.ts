@@ -17,6 +17,7 @@ import { classifySmtpError } from '../src/delivery/providers/adapters/smtp-failu
 import { migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { closedPort, json, startFakeVendor } from './support/fake-vendor.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * Channel adapters (SPEC F2): each vendor's request as built (signatures checked the way the
@@ -28,23 +29,10 @@ const NOW = Date.UTC(2026, 10, 20, 3, 30);
 const PHONE = '+8613812345678';
 
 const message = (content: ChannelContent, over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
-  idempotencyKey: 'c1:r1:s1:u42',
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: content.channel,
-  class: 'marketing',
-  recipient: {
-    userId: 'u42',
-    phone: PHONE,
-    email: 'ann@example.com',
-    pushToken: 'tok-1',
-    wecomOpenId: 'oOPEN42',
-  },
-  content,
-  unsubscribeUrl: 'https://r.example.com/u/abc.def',
+  ...outgoingMessage(content, {
+    recipient: { phone: PHONE, email: 'ann@example.com', pushToken: 'tok-1', wecomOpenId: 'oOPEN42' },
+    unsubscribeUrl: 'https://r.example.com/u/abc.def',
+  }),
   ...over,
 });
 

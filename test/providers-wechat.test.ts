@@ -18,6 +18,7 @@ import { PROVIDER_KIND_NAMES } from '../src/delivery/providers/provider-kinds.ts
 import { loadMigrations, migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { startFakeWechatOa, startFakeWecom, type FakeWechat } from './support/fake-wechat.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * WeChat Official Account template messages (kind `wechat_oa`) and WeCom application messages
@@ -31,18 +32,10 @@ const never = new AbortController().signal;
 const message = (
   content: ChannelContent,
   recipient: Partial<OutgoingMessage['recipient']> = {},
-): OutgoingMessage => ({
-  idempotencyKey: 'c1:r1:s1:u42',
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: 'wecom',
-  class: 'marketing',
-  recipient: { userId: 'u42', wecomOpenId: 'oOPEN42', wecomUserId: 'zhangsan', ...recipient },
-  content,
-});
+): OutgoingMessage =>
+  outgoingMessage(content, {
+    recipient: { wecomOpenId: 'oOPEN42', wecomUserId: 'zhangsan', ...recipient },
+  });
 
 const coupon: ChannelContent = {
   channel: 'wecom',
