@@ -162,6 +162,24 @@ describe('the next state after a send', () => {
     if (wrap.kind === 'retry') expect(wrap.at).toBeGreaterThan(5);
   });
 
+  it('no address at this provider → the next kind on the channel now; after the last, dead at once', () => {
+    const noAddress: SendOutcome = {
+      kind: 'failed',
+      retry: 'next_provider',
+      code: 'no_address',
+      reason: 'the user has no WeCom userid',
+    };
+    expect(decide(state(), 'wecom', noAddress, ['wecom', 'oa'], policy, 5)).toMatchObject({
+      kind: 'retry',
+      providerId: 'oa',
+      at: 5,
+    });
+    // Not eight rounds of retries for an address no provider has.
+    expect(
+      decide(state({ attempts: 1, providerId: 'oa' }), 'oa', noAddress, ['wecom', 'oa'], policy, 5),
+    ).toMatchObject({ kind: 'dead', reason: 'no_address', attempts: 2 });
+  });
+
   it('a pinned message never fails over (the provider may have it)', () => {
     const d = decide(
       state({ pinned: true, providerId: 'p1', attempts: 1 }),

@@ -67,13 +67,15 @@ describe('planner profile reader', () => {
           push_token: 't',
           consent_push: false,
         },
-        { preferred_channel: 'fax', preferred_category: 'promotion' },
+        { preferred_channel: 'fax', preferred_category: 'promotion', wecom_userid: 'zhangsan' },
       ),
       profile('c', NOW, { timezone: 'America/New_York', phone: '13800000003', consent_sms: false }),
+      // Consent to WeCom but neither an open id nor a member id: nothing can reach them there.
+      profile('d', NOW, { consent_wecom: true }),
     ]);
     const cols = await planUsersByIds(
       s.warehouse,
-      ['a', 'b', 'c', 'nobody'],
+      ['a', 'b', 'c', 'd', 'nobody'],
       new Map<string, ReadonlySet<Channel> | 'all'>([
         ['a', new Set<Channel>(['sms', 'email'])],
         ['b', 'all'],
@@ -81,7 +83,7 @@ describe('planner profile reader', () => {
       ['recall', 'care'],
     );
     const users = decode(cols);
-    expect([...users.keys()].sort()).toEqual(['a', 'b', 'c']);
+    expect([...users.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
     const only = (...chs: Channel[]) => Object.fromEntries(CHANNELS.map((ch) => [ch, chs.includes(ch)]));
     expect(users.get('a')).toEqual({
       userId: 'a',
@@ -106,6 +108,7 @@ describe('planner profile reader', () => {
       reachable: only('in_app', 'webhook'),
       optOut: [],
     });
+    expect(users.get('d')).toMatchObject({ reachable: only('in_app', 'webhook') });
   });
 
   it('more time zones than the packed code holds are read by id, each user keeping their own', async () => {

@@ -100,8 +100,9 @@ describe('wechat_oa: 微信公众号模板消息', () => {
       code: 'vendor_43004',
     });
     const calls = vendor.requests.length;
+    // No open id: the channel's other kind (a WeCom app) may still reach the user.
     expect(await a.send(message(coupon, { wecomOpenId: undefined }), never)).toMatchObject({
-      retry: 'never',
+      retry: 'next_provider',
       code: 'no_address',
     });
     expect(vendor.requests.length).toBe(calls);
@@ -185,7 +186,7 @@ describe('wecom: 企业微信应用消息', () => {
     });
     expect(await a.send(message(coupon), never)).toMatchObject({ retry: 'never', code: 'no_address' });
     expect(await a.send(message(coupon, { wecomUserId: undefined }), never)).toMatchObject({
-      retry: 'never',
+      retry: 'next_provider',
       code: 'no_address',
     });
   });

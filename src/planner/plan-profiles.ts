@@ -34,7 +34,8 @@ const packedProfileSql = (first: number): string => {
        | 2
        | ((p.email IS NOT NULL AND coalesce(p.consent_email, false))::INTEGER << 2)
        | ((p.phone IS NOT NULL AND coalesce(p.consent_sms, false))::INTEGER << 3)
-       | (coalesce(p.consent_wecom, false)::INTEGER << 4)
+       | ((coalesce(p.consent_wecom, false) AND contains(p.traits::VARCHAR, 'wecom_')
+           AND (TRY(p.traits->>'wecom_openid') IS NOT NULL OR TRY(p.traits->>'wecom_userid') IS NOT NULL))::INTEGER << 4)
        | ((p.phone IS NOT NULL AND coalesce(p.consent_call, false))::INTEGER << 5)
        | 64
        | (coalesce(list_position(${dict(0)}, ${trait('preferred_channel')}), 0) << 7)

@@ -74,6 +74,13 @@ export const decide = (
   const error = `${outcome.code}: ${outcome.reason}`.slice(0, 500);
   if (outcome.retry === 'never') return { kind: 'dead', reason: outcome.code, error, attempts };
   if (outcome.retry === 'later') return deferred(state, providerId, outcome, policy, now);
+  // The provider cannot address this user (a WeCom app needs a member id, an Official Account an
+  // open id): the channel's next provider may; when none is left, nobody can, so no retries.
+  if (outcome.retry === 'next_provider' && outcome.code === 'no_address') {
+    const next = order.includes(providerId) ? order[order.indexOf(providerId) + 1] : undefined;
+    if (next === undefined || state.pinned) return { kind: 'dead', reason: 'no_address', error, attempts };
+    return { kind: 'retry', providerId: next, pinned: false, at: now, attempts, error };
+  }
   if (attempts >= policy.maxAttempts) return { kind: 'dead', reason: 'max_attempts', error, attempts };
   const later = now + backoffMs(policy, state.idempotencyKey, attempts, outcome.retryAfterMs);
   const pinned = state.pinned || outcome.retry === 'same_provider';

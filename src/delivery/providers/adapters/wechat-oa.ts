@@ -27,7 +27,7 @@ export const wechatTemplateBody = (m: OutgoingMessage): string | Failed => {
   if (m.content.channel !== 'wecom')
     return failed('never', 'wrong_channel', `a WeChat provider got ${m.content.channel} content`);
   const openId = m.recipient.wecomOpenId;
-  if (!openId) return failed('never', 'no_address', 'the user has no WeChat open id');
+  if (!openId) return failed('next_provider', 'no_address', 'the user has no WeChat open id');
   return JSON.stringify({
     touser: openId,
     template_id: m.content.templateId,

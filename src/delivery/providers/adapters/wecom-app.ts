@@ -77,7 +77,7 @@ export const wecomAppBody = (
   if (m.content.channel !== 'wecom')
     return failed('never', 'wrong_channel', `a WeCom provider got ${m.content.channel} content`);
   const userId = m.recipient.wecomUserId;
-  if (!userId) return failed('never', 'no_address', 'the user has no WeCom userid');
+  if (!userId) return failed('next_provider', 'no_address', 'the user has no WeCom userid');
   const msg = wecomAppMessage(m.content);
   return {
     userId,
