@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffMs, DEFAULT_RETRY_POLICY } from '../src/core/delivery/backoff.ts';
 import { decide, pickProvider, type DeliveryState } from '../src/core/delivery/decide.ts';
+import { localTimeHold } from '../src/core/delivery/local-time-hold.ts';
 import type { SendOutcome } from '../src/core/delivery/message.ts';
 import { RateLimiter } from '../src/delivery/rate-limiter.ts';
 import { take, tokenBucket, type TokenBucket } from '../src/core/delivery/token-bucket.ts';
@@ -207,5 +208,52 @@ describe('the next state after a send', () => {
     expect(pickProvider({ providerId: 'b' }, ps)?.id).toBe('b');
     expect(pickProvider({ providerId: 'gone' }, ps)?.id).toBe('a');
     expect(pickProvider({ providerId: null }, [])).toBeUndefined();
+  });
+});
+
+describe("a deferral keeps to the user's local time rules", () => {
+  const rules = {
+    quietHours: { start: '22:00', end: '08:00' },
+    sendWindows: { sms: [{ start: '09:00', end: '20:00' }] },
+    defaultTimezone: 'Asia/Shanghai',
+  };
+  const shanghai = (d: number, h: number, m = 0) => Date.UTC(2026, 10, d, h - 8, m);
+
+  it("moves out of quiet hours and outside send windows, in the user's zone or the default one", () => {
+    expect(localTimeHold(rules, 'push', undefined)(shanghai(21, 21, 30))).toBe(shanghai(21, 21, 30));
+    expect(localTimeHold(rules, 'push', undefined)(shanghai(21, 23))).toBe(shanghai(22, 8));
+    expect(localTimeHold(rules, 'sms', undefined)(shanghai(21, 21, 30))).toBe(shanghai(22, 9));
+    // 23:00 in Shanghai is 10:00 in New York: allowed there.
+    expect(localTimeHold(rules, 'push', 'America/New_York')(shanghai(21, 23))).toBe(shanghai(21, 23));
+    // An unknown zone falls back to the policy's default zone.
+    expect(localTimeHold(rules, 'push', 'Mars/Olympus')(shanghai(21, 23))).toBe(shanghai(22, 8));
+  });
+
+  it('leaves the time alone when the policy cannot be read or never allows the channel', () => {
+    const broken = { ...rules, quietHours: { start: '25:00', end: '08:00' } };
+    expect(localTimeHold(broken, 'push', undefined)(shanghai(21, 23))).toBe(shanghai(21, 23));
+    const never = { ...rules, sendWindows: { sms: [] } };
+    expect(localTimeHold(never, 'sms', undefined)(shanghai(21, 23))).toBe(shanghai(21, 23));
+  });
+
+  it('decide applies the hold to a provider deferral and says so', () => {
+    const later: SendOutcome = {
+      kind: 'failed',
+      retry: 'later',
+      code: 'vendor_LimitExceeded.PhoneNumberOneHourLimit',
+      reason: 'tencent: limit',
+      retryAfterMs: 3_600_000,
+    };
+    const d = decide(
+      state(),
+      'p1',
+      later,
+      ['p1'],
+      policy,
+      shanghai(21, 21, 30),
+      localTimeHold(rules, 'push', undefined),
+    );
+    expect(d).toMatchObject({ kind: 'retry', at: shanghai(22, 8), attempts: 0 });
+    if (d.kind === 'retry') expect(d.error).toContain('quiet hours');
   });
 });

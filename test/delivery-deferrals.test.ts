@@ -21,8 +21,11 @@ const HOUR = 3_600_000;
 const SMS: ChannelContent = { channel: 'sms', text: 'Your coupon awaits', signature: '【Rekindle】' };
 
 let srv: TestServer;
-/** The worker's clock: moved by the test, never by the wall. */
-let now = Date.now();
+/**
+ * The worker's clock: moved by the test, never by the wall; it starts at 11:00 in Shanghai (the
+ * users' zone by default), so a one-hour deferral stays outside the default quiet hours.
+ */
+let now = Date.UTC(2026, 10, 20, 3);
 let rt: DeliveryRuntime;
 
 beforeAll(async () => {
@@ -115,10 +118,15 @@ const until = async (cond: () => Promise<boolean>, ms = 20_000) => {
 };
 
 /** One planned SMS for `userId`, due at `sendAt`; returns its key. */
-const plan = async (campaignId: string, userId: string, sendAt: number) => {
+const plan = async (
+  campaignId: string,
+  userId: string,
+  sendAt: number,
+  cls: 'marketing' | 'transactional' = 'marketing',
+) => {
   await approvedCampaign(srv.rt.control, campaignId, [SMS]);
   const key = `${campaignId}:run1:main:${userId}`;
-  await fillOutbox(srv.rt.control, [{ key, campaignId, userId, channel: 'sms', sendAt }]);
+  await fillOutbox(srv.rt.control, [{ key, campaignId, userId, channel: 'sms', sendAt, class: cls }]);
   return key;
 };
 
@@ -160,6 +168,37 @@ describe('vendor limits in the delivery worker', () => {
       expect(vendor.requests).toHaveLength(2);
       const sent = (await readMessageLog(srv.rt.control, 0, 10_000)).filter((e) => e.idempotencyKey === key);
       expect(sent.map((e) => e.kind)).toEqual(['sent']);
+    } finally {
+      await worker.stop();
+      await vendor.close();
+    }
+  });
+
+  it('a deferred marketing SMS keeps to quiet hours (21:30 + 1 h in Shanghai → 08:00); a transactional one is not held', async () => {
+    const vendor = await fakeTencent(() => 'LimitExceeded.PhoneNumberOneHourLimit');
+    const evening = Date.UTC(2026, 10, 21, 13, 30); // 21:30 Asia/Shanghai; the default quiet hours are 22:00–08:00
+    now = evening;
+    const marketing = await plan('cmp_quiet_m', 'u3', evening - 1000);
+    const transactional = await plan('cmp_quiet_t', 'u3', evening - 1000, 'transactional');
+    const worker = startDeliveryWorker(rt, registryOf([tencent('p-tc', vendor.url)]), {
+      idleMs: 20,
+      loops: 1,
+    });
+    try {
+      await until(async () =>
+        (await Promise.all([rowOf(marketing), rowOf(transactional)])).every(
+          (r) => r.next_attempt_at !== null,
+        ),
+      );
+      const m = await rowOf(marketing);
+      expect(new Date(m.next_attempt_at ?? 0).getTime()).toBe(Date.UTC(2026, 10, 22, 0)); // 08:00 in Shanghai
+      expect(m).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(m.last_error).toContain("when the user's quiet hours and the channel's send window allow");
+      expect(m.last_error).toContain(
+        `the provider would take it at ${new Date(evening + HOUR).toISOString()}`,
+      );
+      const t = await rowOf(transactional);
+      expect(new Date(t.next_attempt_at ?? 0).getTime()).toBe(evening + HOUR);
     } finally {
       await worker.stop();
       await vendor.close();

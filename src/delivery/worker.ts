@@ -20,6 +20,8 @@ import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
 import { forgetRefusedAddresses, forgetting } from './forget-addresses.ts';
+import { localTimeHold, type LocalTimeRules } from '../core/delivery/local-time-hold.ts';
+import { getPolicy } from '../storage/control/planner-settings.ts';
 import { recordOutcomes, type Recorded } from './record.ts';
 
 export interface DeliveryWorkerOptions {
@@ -78,6 +80,8 @@ const EXPAND_AHEAD_MS = 60_000;
 const WAVE_SECONDS = 0.1;
 /** A claim keeps for one rate-limited provider what it can send in this share of the lease. */
 const CLAIM_SHARE_OF_LEASE = 0.25;
+/** How long the worker keeps a workspace's quiet hours and send windows before reading them again. */
+const RULES_TTL_MS = 60_000;
 /** How often a loop looks for campaigns whose last message now has an outcome. */
 const FINISH_EVERY_MS = 5_000;
 
@@ -163,6 +167,37 @@ export const startDeliveryWorker = (
   const idle = new Set<number>();
   let waiters: (() => void)[] = [];
   let lastFinishCheck = 0;
+  const localRules = new Map<string, { at: number; rules: Promise<LocalTimeRules> }>();
+
+  /** The workspace's quiet hours and send windows, read at most once a minute. */
+  const rulesOf = (workspaceId: string): Promise<LocalTimeRules> => {
+    const hit = localRules.get(workspaceId);
+    if (hit && Date.now() - hit.at < RULES_TTL_MS) return hit.rules;
+    const rules = getPolicy(rt.control, workspaceId).then(({ policy: p }) => ({
+      quietHours: p.quietHours,
+      sendWindows: p.sendWindows,
+      defaultTimezone: p.defaultTimezone,
+    }));
+    localRules.set(workspaceId, { at: Date.now(), rules });
+    rules.catch(() => localRules.delete(workspaceId));
+    return rules;
+  };
+
+  /**
+   * A provider's deferral of a marketing message keeps to the user's quiet hours and the
+   * channel's send windows (the planner's rules for the first send); without the policy (a
+   * failed read) the provider's time stands.
+   */
+  const holdFor = async (c: Composed & { ok: true }, outcome: SendOutcome) => {
+    if (outcome.kind !== 'failed' || outcome.retry !== 'later' || c.row.class !== 'marketing')
+      return undefined;
+    try {
+      return localTimeHold(await rulesOf(c.row.workspaceId), c.row.channel, c.message.recipient.timezone);
+    } catch (e) {
+      log('reading the quiet hours for a deferred message failed', e);
+      return undefined;
+    }
+  };
 
   const record = async (results: readonly Recorded[]) => {
     if (results.length === 0) return;
@@ -220,7 +255,8 @@ export const startDeliveryWorker = (
           };
         }
       }
-      const d: Decision = decide(state, provider?.id ?? '', outcome, order, policy, rt.clock());
+      const hold = await holdFor(c, outcome);
+      const d: Decision = decide(state, provider?.id ?? '', outcome, order, policy, rt.clock(), hold);
       // Failover happens now, inside the wave, once the next provider is marked as the one that
       // may hold it; every other retry waits in the outbox.
       if (
@@ -298,6 +334,7 @@ export const startDeliveryWorker = (
         reason: 'the adapter failed',
       }));
     }
+    const holds = await Promise.all(wave.map((c, i) => holdFor(c, outcomes[i] as SendOutcome)));
     return wave.map((c, i) => {
       const outcome = outcomes[i] as SendOutcome;
       const state = {
@@ -308,7 +345,7 @@ export const startDeliveryWorker = (
         dueAt: c.row.sendAt,
       };
       const order = c.planned.providers.map((p) => p.id);
-      const d = decide(state, provider.id, outcome, order, policy, rt.clock());
+      const d = decide(state, provider.id, outcome, order, policy, rt.clock(), holds[i]);
       return { row: c.row, decision: d, ...forgetting(outcome, c.message) };
     });
   };

@@ -67,13 +67,15 @@ export const decide = (
   order: readonly string[],
   policy: RetryPolicy,
   now: number,
+  /** Moves a deferral out of the user's quiet hours (`localTimeHold`); absent: no hold. */
+  hold?: (at: number) => number,
 ): Decision => {
   const attempts = state.attempts + 1;
   if (outcome.kind === 'accepted')
     return { kind: 'sent', providerId, providerMessageId: outcome.providerMessageId, attempts };
   const error = `${outcome.code}: ${outcome.reason}`.slice(0, 500);
   if (outcome.retry === 'never') return { kind: 'dead', reason: outcome.code, error, attempts };
-  if (outcome.retry === 'later') return deferred(state, providerId, outcome, policy, now);
+  if (outcome.retry === 'later') return deferred(state, providerId, outcome, policy, now, hold);
   // The provider cannot address this user (a WeCom app needs a member id, an Official Account an
   // open id): the channel's next provider may; when none is left, nobody can, so no retries.
   if (outcome.retry === 'next_provider' && outcome.code === 'no_address') {
@@ -100,8 +102,14 @@ const deferred = (
   outcome: SendOutcome & { kind: 'failed' },
   policy: RetryPolicy,
   now: number,
+  hold?: (at: number) => number,
 ): Decision => {
-  const at = now + Math.max(0, outcome.retryAfterMs ?? DEFAULT_LATER_MS);
+  const allowed = now + Math.max(0, outcome.retryAfterMs ?? DEFAULT_LATER_MS);
+  const at = Math.max(allowed, hold?.(allowed) ?? allowed);
+  const held =
+    at > allowed
+      ? `, when the user's quiet hours and the channel's send window allow (the provider would take it at ${iso(allowed)})`
+      : '';
   const why = `${outcome.code}: ${outcome.reason}`;
   const bound = policy.maxDeferMs ?? DEFAULT_MAX_DEFER_MS;
   if (state.dueAt !== undefined && at > state.dueAt + bound) {
@@ -119,7 +127,11 @@ const deferred = (
     pinned: state.pinned,
     at,
     attempts: state.attempts,
-    error: `${why.slice(0, 380)}; deferred by the provider, tried again at ${iso(at)} (not counted as an attempt)`,
+    error:
+      `${why.slice(0, 250)}; deferred by the provider, tried again at ${iso(at)}${held} (not counted as an attempt)`.slice(
+        0,
+        500,
+      ),
   };
 };
 
