@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { profile, seed } from './support/score-scenario.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
  * The notification API (SPEC H1) end to end on PGlite and PostgreSQL: a transactional message goes out to a user
@@ -28,18 +28,8 @@ describe.each(Object.entries(backends))('notification API on %s', (_name, backen
   let transactional = '';
   let marketing = '';
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[who] ?? ''}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    apiCall(server.url, tokens[who] ?? '', method, path, body);
 
   const campaign = async (name: string, cls: 'marketing' | 'transactional', audienceId: string) => {
     const created = await call('olga', 'POST', '/v1/campaigns', {

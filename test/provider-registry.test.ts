@@ -17,6 +17,7 @@ import type { SqlClient } from '../src/storage/control/sql-client.ts';
 import { createUser } from '../src/storage/control/users.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
  * The provider registry (issue 14, point 2): an adapter lives as long as its provider's
@@ -35,19 +36,12 @@ const backends = {
   }),
 };
 
-const message = (content: ChannelContent, key: string): OutgoingMessage => ({
-  idempotencyKey: key,
-  workspaceId: 'default',
-  campaignId: 'c1',
-  runId: 'r1',
-  step: 's1',
-  variant: null,
-  channel: content.channel,
-  class: 'marketing',
-  recipient: { userId: 'u1', email: 'ann@example.com', wecomOpenId: 'oOPEN42', wecomUserId: 'ann' },
-  content,
-  unsubscribeUrl: 'https://r.example.com/u/abc.def',
-});
+const message = (content: ChannelContent, key: string): OutgoingMessage =>
+  outgoingMessage(content, {
+    idempotencyKey: key,
+    recipient: { userId: 'u1', email: 'ann@example.com', wecomOpenId: 'oOPEN42', wecomUserId: 'ann' },
+    unsubscribeUrl: 'https://r.example.com/u/abc.def',
+  });
 
 const email = (key: string) =>
   message({ channel: 'email', subject: 'We miss you', html: '<p>Come back</p>', text: 'Come back' }, key);

@@ -3,7 +3,7 @@ import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { startFakeWechatOa, startFakeWecom, type FakeWechat } from './support/fake-wechat.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
 import { profile, seed } from './support/score-scenario.ts';
 
 /**
@@ -28,18 +28,8 @@ describe('WeCom channel with both WeChat kinds, end to end', () => {
   const providerIds: Record<string, string> = {};
   let campaignId = '';
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[who] ?? ''}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    apiCall(server.url, tokens[who] ?? '', method, path, body);
 
   beforeAll(async () => {
     wecom = await startFakeWecom('ww0001', 'corp-secret', 1000002, ['zhangsan', 'lisi']);

@@ -67,3 +67,23 @@ export const postJson = async (
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 };
+
+/** A management API call as a console user or API client (bearer token): status and JSON body. */
+export const apiCall = async (
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+};
