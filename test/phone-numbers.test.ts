@@ -9,6 +9,9 @@ import { tencentSendSmsRequest } from '../src/delivery/providers/adapters/sms-te
 import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { postJson, startTestServer, type TestServer } from './support/runtime.ts';
 import { outgoingMessage } from './support/outgoing-message.ts';
+import { NOW as SCENARIO_NOW, profile, seed } from './support/score-scenario.ts';
+import { compileAudience } from '../src/core/audience/compiler.ts';
+import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 
 /**
  * Phone numbers (issue 14, point 4): every written form becomes E.164 once, at ingestion; each
@@ -212,5 +215,35 @@ describe('ingestion stores E.164', () => {
       { user_id: 'p3', phone: '+8613812345673' },
       { user_id: 'p4', phone: '+85261234567' },
     ]);
+  });
+});
+
+describe('audience conditions on the phone column', () => {
+  it('match a number however it was typed, in profiles stored before and after E.164', async () => {
+    const warehouse = await Warehouse.open(':memory:');
+    try {
+      await seed(warehouse, [
+        // Written before ingestion stored E.164: the digits as typed, separators removed.
+        profile('old', SCENARIO_NOW, { phone: '13812340000' }),
+        profile('new', SCENARIO_NOW, { phone: '+8613812341111' }),
+        profile('hk', SCENARIO_NOW, { phone: '+85261234567' }),
+      ]);
+      const members = async (cmp: Record<string, unknown>) => {
+        const node = { kind: 'attribute', attribute: 'phone', ...cmp };
+        const compiled = compileAudience(node, { now: SCENARIO_NOW });
+        if (!compiled.ok) throw new Error(JSON.stringify(compiled.error));
+        const rows = await warehouse.query<{ user_id: string }>(compiled.value.sql, compiled.value.params);
+        return rows.map((r) => r.user_id).sort();
+      };
+      expect(await members({ op: 'eq', value: '138-1234-0000' })).toEqual(['old']);
+      expect(await members({ op: 'eq', value: '+86 138 1234 0000' })).toEqual(['old']);
+      expect(await members({ op: 'eq', value: '13812341111' })).toEqual(['new']);
+      expect(await members({ op: 'eq', value: '0085261234567' })).toEqual(['hk']);
+      expect(await members({ op: 'in', values: ['8613812340000', '13812341111'] })).toEqual(['new', 'old']);
+      expect(await members({ op: 'neq', value: '13812340000' })).toEqual(['hk', 'new']);
+      expect(await members({ op: 'not_in', values: ['+8613812341111'] })).toEqual(['hk', 'old']);
+    } finally {
+      warehouse.close();
+    }
   });
 });
