@@ -23,6 +23,8 @@ export interface FailureRow {
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+/** Vendor API throttling comes without `Retry-After`: give the account's per-second quota time to refill. */
+export const THROTTLE_FLOOR_MS = 10_000;
 
 /** The outcome a row stands for; `retryAfter` is what the provider itself asked for, if anything. */
 export const fromRow = (row: FailureRow, code: string, reason: string, retryAfter?: number): Failed => {

@@ -1,5 +1,5 @@
 import type { SendOutcome } from '../../../core/delivery/message.ts';
-import { DAY, fromRow, HOUR, MINUTE, type FailureRow } from './failure-table.ts';
+import { DAY, fromRow, HOUR, MINUTE, type FailureRow, THROTTLE_FLOOR_MS } from './failure-table.ts';
 import { failed, parseJson, vendorText } from './http-outcome.ts';
 
 /**
@@ -15,9 +15,6 @@ export interface AliyunRow extends FailureRow {
   /** The row applies only when the `Message` says this (one code, several windows). */
   when?: RegExp;
 }
-
-/** API throttling has no `Retry-After`: give the account's per-second quota time to refill. */
-const THROTTLE_FLOOR_MS = 10_000;
 
 const row = (
   code: string,

@@ -1,5 +1,5 @@
 import type { SendOutcome } from '../../../core/delivery/message.ts';
-import { DAY, fromRow, HOUR, type FailureRow } from './failure-table.ts';
+import { DAY, fromRow, HOUR, type FailureRow, THROTTLE_FLOOR_MS } from './failure-table.ts';
 import { failed, parseJson, vendorText } from './http-outcome.ts';
 
 /**
@@ -14,9 +14,6 @@ export interface TencentRow extends FailureRow {
   /** The `Message` Tencent sends with it. */
   message: string;
 }
-
-/** API rate limiting comes without `Retry-After`: let the per-second quota refill. */
-const THROTTLE_FLOOR_MS = 10_000;
 
 const row = (
   code: string,
