@@ -41,7 +41,7 @@ export const registerConsole = (app: FastifyInstance, distDir: string = CONSOLE_
       index: false,
       // Hashed asset names change with their content; index.html must always be revalidated.
       setHeaders: (res, path) => {
-        res.header(
+        res.setHeader(
           'cache-control',
           path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
         );
