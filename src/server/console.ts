@@ -39,6 +39,8 @@ export const registerConsole = (app: FastifyInstance, distDir: string = CONSOLE_
       root: distDir,
       wildcard: false,
       index: false,
+      // The header is ours (below); without this, send's default `max-age=0` would replace it.
+      cacheControl: false,
       // Hashed asset names change with their content; index.html must always be revalidated.
       setHeaders: (res, path) => {
         res.setHeader(
