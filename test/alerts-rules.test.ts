@@ -6,7 +6,7 @@ import {
   type AlertFacts,
   type AlertRule,
 } from '../src/core/alerts/rules.ts';
-import { urlHint } from '../src/alerts/url-hint.ts';
+import { urlHint } from '../src/core/alerts/url-hint.ts';
 import { openSecrets, sealSecrets } from '../src/delivery/providers/secret-box.ts';
 import { randomBytes } from 'node:crypto';
 

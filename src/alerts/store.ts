@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { openSecrets, sealSecrets, type MasterKeys } from '../delivery/providers/secret-box.ts';
-import { urlHint } from './url-hint.ts';
+import { urlHint } from '../core/alerts/url-hint.ts';
 
 /** Alert destinations, rules and history in the control plane (migration 011). */
 

@@ -3,10 +3,10 @@ import type { Actor } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseCatalogCsvRows, parseCatalogJson, type RowProblem } from '../core/recommend/catalog-input.ts';
 import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { AutomationFailure } from './failure.ts';
-import { deleteItem, listItems, upsertItems } from './catalog-store.ts';
+import { deleteItem, listItems, upsertItems } from '../storage/control/catalog-items.ts';
 
 /** The item catalog (SPEC H2): operators and admins upload, everyone reads. */
 
@@ -24,7 +24,7 @@ export interface UploadReport {
 
 const MAX_ITEMS = 50_000;
 
-const mayWrite = (actor: Actor): AutomationFailure | null =>
+const mayWrite = (actor: Actor): ServiceFailure | null =>
   actor.role === 'admin' || actor.role === 'operator'
     ? null
     : { type: 'forbidden', reason: `role '${actor.role}' may not change the catalog` };
@@ -33,7 +33,7 @@ export const uploadCatalogAs = async (
   ctx: CatalogContext,
   actor: Actor,
   input: { format: 'json'; items: readonly unknown[] } | { format: 'csv'; text: string },
-): Promise<Result<UploadReport, AutomationFailure>> => {
+): Outcome<UploadReport> => {
   const refused = mayWrite(actor);
   if (refused) return err(refused);
   const parsed =
@@ -52,14 +52,14 @@ export const listCatalogAs = async (
   ctx: CatalogContext,
   actor: Actor,
   filter: { category?: string | undefined },
-): Promise<Result<CatalogItem[], AutomationFailure>> =>
+): Outcome<CatalogItem[]> =>
   ok(await listItems(ctx.control, actor.workspaceId, filter));
 
 export const deleteCatalogItemAs = async (
   ctx: CatalogContext,
   actor: Actor,
   id: string,
-): Promise<Result<null, AutomationFailure>> => {
+): Outcome<null> => {
   const refused = mayWrite(actor);
   if (refused) return err(refused);
   return (await deleteItem(ctx.control, actor.workspaceId, id))

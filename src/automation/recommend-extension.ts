@@ -4,7 +4,7 @@ import type { ComposeExtension } from '../delivery/compose.ts';
 import { SKIP_SCOPE_KEY } from '../delivery/compose-skip.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { listItems } from './catalog-store.ts';
+import { listItems } from '../storage/control/catalog-items.ts';
 import { readInteractions } from './user-history.ts';
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import type { ChannelAdapter } from '../../core/delivery/message.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { failed } from '../providers/adapters/http-outcome.ts';
-import { putInboxMessage } from './inbox-store.ts';
+import { putInboxMessage } from '../../storage/control/inbox-messages.ts';
 
 /** In-app messages are "sent" by storing them in the user's inbox; the app polls `GET /v1/inbox`. */
 export const inboxAdapter = (

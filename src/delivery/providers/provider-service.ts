@@ -7,7 +7,7 @@ import { err, ok, type Result } from '../../core/result.ts';
 import { appendAudit } from '../../storage/control/audit-log.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { pointerToPath } from '../../server/validation.ts';
-import type { ServiceFailure } from '../../server/routes/send-outcome.ts';
+import type { Outcome, ServiceFailure } from '../../core/service-failure.ts';
 import { checkTargetUrl } from './private-targets.ts';
 import { emailProviderRefusal } from '../../core/tracking/unsubscribe-https.ts';
 import { dkimKeyProblem } from './adapters/smtp.ts';
@@ -20,7 +20,7 @@ import {
   listProviders,
   updateProvider,
   type ProviderRecord,
-} from './provider-store.ts';
+} from '../../storage/control/providers.ts';
 import { openSecrets, sealSecrets, type MasterKeys } from './secret-box.ts';
 
 /**
@@ -162,7 +162,7 @@ export const listProvidersAs = async (
   ctx: ProviderContext,
   actor: Actor,
   channel?: string,
-): Promise<Result<ProviderView[], ServiceFailure>> => {
+): Outcome<ProviderView[]> => {
   const denied = adminOnly(actor);
   if (denied) return err(denied);
   const rows = await listProviders(ctx.control, actor.workspaceId, channel === undefined ? {} : { channel });
@@ -173,7 +173,7 @@ export const getProviderAs = async (
   ctx: ProviderContext,
   actor: Actor,
   id: string,
-): Promise<Result<ProviderView, ServiceFailure>> => {
+): Outcome<ProviderView> => {
   const denied = adminOnly(actor);
   if (denied) return err(denied);
   const p = await ownProvider(ctx, actor, id);
@@ -184,7 +184,7 @@ export const createProviderAs = async (
   ctx: ProviderContext,
   actor: Actor,
   body: CreateProvider,
-): Promise<Result<ProviderView, ServiceFailure>> => {
+): Outcome<ProviderView> => {
   const denied = adminOnly(actor);
   if (denied) return err(denied);
   if (!isProviderKind(body.kind))
@@ -249,7 +249,7 @@ export const updateProviderAs = async (
   actor: Actor,
   id: string,
   patch: UpdateProvider,
-): Promise<Result<ProviderView, ServiceFailure>> => {
+): Outcome<ProviderView> => {
   const denied = adminOnly(actor);
   if (denied) return err(denied);
   const old = await ownProvider(ctx, actor, id);
@@ -318,7 +318,7 @@ export const deleteProviderAs = async (
   ctx: ProviderContext,
   actor: Actor,
   id: string,
-): Promise<Result<{ id: string }, ServiceFailure>> => {
+): Outcome<{ id: string }> => {
   const denied = adminOnly(actor);
   if (denied) return err(denied);
   const old = await ownProvider(ctx, actor, id);

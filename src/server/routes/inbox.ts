@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { markInboxRead, readInbox } from '../../delivery/inbox/inbox-store.ts';
+import { markInboxRead, readInbox } from '../../storage/control/inbox-messages.ts';
 import type { Runtime } from '../../runtime.ts';
 import { WriteKeyCache, writeKeyFromRequest } from '../auth/write-key-auth.ts';
 import { signInboxToken, verifyInboxToken } from '../../core/tracking/inbox-token.ts';

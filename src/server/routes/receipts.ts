@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { isProviderKind } from '../../delivery/providers/provider-kinds.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
-import { getProvider } from '../../delivery/providers/provider-store.ts';
+import { getProvider } from '../../storage/control/providers.ts';
 import {
   applyReceipts,
   parseReceipts,

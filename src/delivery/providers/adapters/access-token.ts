@@ -9,13 +9,13 @@ import {
   withLockedToken,
   type StoredToken,
   type TokenCredential,
-} from './token-store.ts';
+} from '../../../storage/control/provider-access-tokens.ts';
 
 /**
  * A vendor access token (WeChat / WeCom `access_token`, FCM OAuth2) shared by every adapter
  * instance and every worker process that sends with the same credential. A WeChat fetch
  * invalidates the previous token and counts against a small daily quota (errcode 45009), so:
- * - one token per credential, stored (sealed) in the control database (token-store.ts);
+ * - one token per credential, stored (sealed) in the control database (storage/control/provider-access-tokens.ts);
  * - fetched only with the row locked, and only when no other holder fetched meanwhile;
  * - refreshed a few minutes before it expires, not after a send was refused;
  * - when the vendor refuses a token (`refused`), refetched only if the stored token is still the

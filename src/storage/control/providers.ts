@@ -1,4 +1,4 @@
-import type { SqlClient } from '../../storage/control/sql-client.ts';
+import type { SqlClient } from './sql-client.ts';
 
 /** A configured provider as stored: secrets stay sealed until an adapter is built. */
 export interface ProviderRecord {

@@ -1,4 +1,4 @@
-import type { SqlClient } from '../../storage/control/sql-client.ts';
+import type { SqlClient } from './sql-client.ts';
 
 /** The in-app inbox (SPEC F2 in_app): messages an app shows at its next open, with read state. */
 

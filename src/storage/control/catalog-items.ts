@@ -1,5 +1,5 @@
-import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
-import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { CatalogItem } from '../../core/recommend/pick-best-item.ts';
+import type { SqlClient } from './sql-client.ts';
 
 /** The item catalog in the control plane (migration 011). */
 
