@@ -1,41 +1,35 @@
-import { invalidField, type AutomationFailure } from '../automation/failure.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { AlertRule, AlertRuleParams } from '../core/alerts/rules.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { invalid, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import { checkTargetUrl } from '../delivery/providers/private-targets.ts';
 import { alertKeys, type AlertsContext } from './run-alerts.ts';
+import { listAlerts, type AlertRecord } from '../storage/control/alert-history.ts';
 import {
   deleteDestination,
-  deleteRule,
   insertDestination,
-  insertRule,
-  listAlerts,
   listDestinations,
-  listRules,
-  updateRule,
-  type AlertRecord,
   type DestinationKind,
   type DestinationView,
-} from './store.ts';
+} from '../storage/control/alert-destinations.ts';
+import { deleteRule, insertRule, listRules, updateRule } from '../storage/control/alert-rules.ts';
 
 /** Alert configuration is admin-only (destinations hold secrets); every role may read the history. */
 
-type Outcome<T> = Promise<Result<T, AutomationFailure>>;
-
-const adminOnly = (actor: Actor, what: string): AutomationFailure | null =>
+const adminOnly = (actor: Actor, what: string): ServiceFailure | null =>
   actor.role === 'admin' ? null : { type: 'forbidden', reason: `only an admin may ${what}` };
 
-const checkUrl = (url: string, allowPrivate: boolean): AutomationFailure | null => {
+const checkUrl = (url: string, allowPrivate: boolean): ServiceFailure | null => {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return invalidField('url', 'must be an absolute URL');
+    return invalid('url', 'must be an absolute URL');
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:')
-    return invalidField('url', 'must be an http or https URL');
+    return invalid('url', 'must be an http or https URL');
   const target = checkTargetUrl(url, allowPrivate);
-  return target.ok ? null : invalidField('url', target.reason);
+  return target.ok ? null : invalid('url', target.reason);
 };
 
 export const createDestinationAs = async (
@@ -49,7 +43,7 @@ export const createDestinationAs = async (
   if (refused) return err(refused);
   if (d.kind === 'webhook' && d.secret === undefined)
     return err(
-      invalidField('secret', 'a webhook destination needs a signing secret (at least 16 characters)'),
+      invalid('secret', 'a webhook destination needs a signing secret (at least 16 characters)'),
     );
   const made = await insertDestination(ctx.control, actor.workspaceId, alertKeys(ctx), {
     name: d.name,
@@ -85,7 +79,7 @@ export const deleteDestinationAs = async (ctx: AlertsContext, actor: Actor, id: 
 const checkDestinations = async (ctx: AlertsContext, ws: string, ids: readonly string[]) => {
   const known = new Set((await listDestinations(ctx.control, ws)).map((d) => d.id));
   const i = ids.findIndex((id) => !known.has(id));
-  return i < 0 ? null : invalidField(`destinationIds[${i}]`, `no destination '${ids[i] ?? ''}'`);
+  return i < 0 ? null : invalid(`destinationIds[${i}]`, `no destination '${ids[i] ?? ''}'`);
 };
 
 export const createRuleAs = async (

@@ -7,7 +7,9 @@ import { readAlertFacts } from './facts.ts';
 import { sendAlert } from './send-alert.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import type { MasterKeys } from '../delivery/providers/secret-box.ts';
-import { insertAlert, lastFiredSince, listRules, openDestinations, type AlertDelivery } from './store.ts';
+import { insertAlert, lastFiredSince, type AlertDelivery } from '../storage/control/alert-history.ts';
+import { openDestinations } from '../storage/control/alert-destinations.ts';
+import { listRules } from '../storage/control/alert-rules.ts';
 
 export interface AlertsContext {
   control: SqlClient;

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { webhookBody, wecomRobotBody } from '../core/alerts/message.ts';
 import { checkTargetNow } from '../delivery/providers/private-targets.ts';
 import type { AlertCondition } from '../core/alerts/rules.ts';
-import type { AlertDelivery, OpenDestination } from './store.ts';
+import type { AlertDelivery } from '../storage/control/alert-history.ts';
+import type { OpenDestination } from '../storage/control/alert-destinations.ts';
 
 /**
  * Posts one alert to one destination. Webhooks are signed: `X-Rekindle-Signature: sha256=<hex

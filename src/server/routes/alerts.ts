@@ -11,7 +11,8 @@ import {
   updateRuleAs,
 } from '../../alerts/alerts-service.ts';
 import { runAlerts, type AlertsContext } from '../../alerts/run-alerts.ts';
-import type { AlertRecord, DestinationView } from '../../alerts/store.ts';
+import type { AlertRecord } from '../../storage/control/alert-history.ts';
+import type { DestinationView } from '../../storage/control/alert-destinations.ts';
 import { AlertRuleParams, type AlertRule } from '../../core/alerts/rules.ts';
 import { err, ok } from '../../core/result.ts';
 import { actorOf } from '../auth/api-auth.ts';
