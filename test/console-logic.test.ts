@@ -8,12 +8,15 @@ import {
   type TwoGroupForm,
 } from '../console/src/features/audiences/two-group.ts';
 import { checkSms } from '../console/src/features/campaigns/sms-checks.ts';
+import * as consoleMask from '../console/src/lib/mask.ts';
+import * as serverMask from '../src/core/audience/mask.ts';
 import { twoGroupToTree } from '../src/core/audience/two-group.ts';
 
 /**
  * The console's pure pieces: the audience builder's form → tree conversion must give the same
  * tree as the server's two-group conversion (so the live count means what the saved audience
- * means), and the SMS checks count characters and billing parts as carriers do.
+ * means), contacts are masked in the browser as the server masks them, and the SMS checks count
+ * characters and billing parts as carriers do.
  */
 
 const profileCondition: fc.Arbitrary<ProfileCondition> = fc.record({
@@ -114,6 +117,40 @@ describe('audience builder form', () => {
         join: 'or',
       }),
     ).toEqual({ kind: 'and', children: [] });
+  });
+});
+
+describe('contact masking', () => {
+  const phone = fc.oneof(
+    fc.stringMatching(/^1[3-9]\d{9}$/),
+    fc.stringMatching(/^\+861[3-9]\d{9}$/),
+    fc.stringMatching(/^\+?\d{0,16}$/),
+    fc.string({ maxLength: 20 }),
+  );
+  const email = fc.oneof(fc.emailAddress(), fc.string({ maxLength: 30 }));
+
+  it('masks as the server does, and leaves what the server masked as it is', () => {
+    fc.assert(
+      fc.property(phone, email, (p, m) => {
+        expect(consoleMask.maskPhone(p)).toBe(serverMask.maskPhone(p));
+        expect(consoleMask.maskEmail(m)).toBe(serverMask.maskEmail(m));
+        // The console masks again what reaches the page: the server's answer must come out unchanged.
+        const shownPhone = serverMask.maskPhone(p);
+        if (shownPhone !== null) expect(consoleMask.maskPhone(shownPhone)).toBe(shownPhone);
+        const shownEmail = serverMask.maskEmail(m);
+        if (shownEmail !== null) expect(consoleMask.maskEmail(shownEmail)).toBe(shownEmail);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('masks numbers that are not 11 digits as the server does (the console once kept 4 stars)', () => {
+    expect(consoleMask.maskPhone('13812348000')).toBe('138****8000');
+    expect(consoleMask.maskPhone('+8613812348000')).toBe('138****8000');
+    expect(consoleMask.maskPhone('0211234567')).toBe('021***4567');
+    expect(consoleMask.maskPhone('+4915112345678')).toBe('+49*******5678');
+    expect(consoleMask.maskPhone('12345678')).toBe('******78');
+    expect(consoleMask.maskEmail('lisa@example.com')).toBe('l***@example.com');
   });
 });
 

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { err, ok, type Result } from '../result.ts';
 import { AudienceNode, type AudienceError, type NodeKind } from './schema.ts';
+import { joinTwoGroups } from './two-group-tree.ts';
 import { validateWith } from './validate.ts';
 
 /**
@@ -62,19 +63,9 @@ const misplaced = (node: AudienceNode, allowed: ReadonlySet<NodeKind>, path: str
   return path;
 };
 
-const groupNode = (group: TwoGroupAudience['profile']): AudienceNode | undefined => {
-  const items = group.conditions.map((c): AudienceNode =>
-    c.negate ? { kind: 'not', child: c.condition } : c.condition,
-  );
-  if (items.length === 0) return undefined;
-  if (items.length === 1) return items[0];
-  return { kind: group.combinator, children: items };
-};
-
 /**
- * Converts the two-group form to a tree. An empty group places no condition (so an empty
- * behaviour group leaves the profile group alone, whatever the join); two empty groups are
- * everyone (`and []`).
+ * Converts the two-group form to a tree: checks it, then joins the groups (two-group-tree.ts,
+ * shared with the console).
  */
 export const twoGroupToTree = (input: unknown): Result<AudienceNode, AudienceError[]> => {
   const valid = validateWith<TwoGroupAudience>(CheckedTwoGroupAudience, input, 'form');
@@ -91,11 +82,5 @@ export const twoGroupToTree = (input: unknown): Result<AudienceNode, AudienceErr
     });
   }
   if (errors.length > 0) return err(errors);
-  const profile = groupNode(form.profile);
-  const behavior = groupNode(form.behavior);
-  if (profile === undefined && behavior === undefined) return ok({ kind: 'and', children: [] });
-  if (behavior === undefined) return ok(profile as AudienceNode);
-  const right: AudienceNode = form.join === 'and_not' ? { kind: 'not', child: behavior } : behavior;
-  if (profile === undefined) return ok(right);
-  return ok({ kind: form.join === 'or' ? 'or' : 'and', children: [profile, right] });
+  return ok(joinTwoGroups(form));
 };

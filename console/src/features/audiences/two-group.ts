@@ -1,7 +1,9 @@
+import { joinTwoGroups, type AudienceNode, type TwoGroupItem } from '../../lib/audience-tree.ts';
+
 /**
- * The builder's form (a profile group and a behaviour group) and its conversion to the
- * audience tree the API evaluates; the same rules as src/core/audience/two-group.ts:
- * an empty group places no condition, two empty groups are everyone.
+ * The builder's form (a profile group and a behaviour group, each condition a row of inputs)
+ * and its conversion to the audience tree the API evaluates: each row becomes a node here, and
+ * the server's own join (src/core/audience/two-group-tree.ts) combines the groups.
  */
 export type Combinator = 'and' | 'or';
 export type Join = 'and' | 'or' | 'and_not';
@@ -24,8 +26,6 @@ export interface TwoGroupForm {
   join: Join;
 }
 
-export type Node = { kind: string; [k: string]: unknown };
-
 export const NUMERIC_ATTRIBUTES = new Set(['balance']);
 
 const isNumber = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
@@ -37,49 +37,43 @@ const needsNumber = (c: ProfileCondition) =>
 export const isComplete = (c: ProfileCondition): boolean =>
   c.attribute !== '' && (c.op === 'exists' || (needsNumber(c) ? isNumber(c.value) : c.value !== ''));
 
-const profileNode = (c: ProfileCondition): Node =>
-  c.op === 'exists'
-    ? { kind: 'attribute', attribute: c.attribute, op: 'exists' }
-    : {
-        kind: 'attribute',
-        attribute: c.attribute,
-        op: c.op,
-        value: needsNumber(c) ? Number(c.value) : c.value,
-      };
+// One return per operator family, so each node is the tree's own type (a number for gt/lt).
+const profileNode = ({ attribute, op, value }: ProfileCondition): AudienceNode => {
+  if (op === 'exists') return { kind: 'attribute', attribute, op };
+  if (op === 'gt' || op === 'lt') return { kind: 'attribute', attribute, op, value: Number(value) };
+  if (op === 'contains') return { kind: 'attribute', attribute, op, value };
+  // eq / neq follow the column's type (needsNumber).
+  return {
+    kind: 'attribute',
+    attribute,
+    op,
+    value: NUMERIC_ATTRIBUTES.has(attribute) ? Number(value) : value,
+  };
+};
 
-const behaviorNode = (c: BehaviorCondition): Node => ({
+const behaviorNode = (c: BehaviorCondition): AudienceNode => ({
   kind: c.kind,
   event: c.event,
   window: { type: 'last_days', days: c.days },
 });
 
-const group = (combinator: Combinator, items: { negate: boolean; node: Node }[]): Node | undefined => {
-  const nodes = items.map((i) => (i.negate ? { kind: 'not', child: i.node } : i.node));
-  if (nodes.length === 0) return undefined;
-  if (nodes.length === 1) return nodes[0];
-  return { kind: combinator, children: nodes };
-};
-
 /** Conditions still being typed (no attribute or event yet) are left out rather than sent half-made. */
-export const formToTree = (form: TwoGroupForm): Node => {
-  const p = group(
-    form.profile.combinator,
-    form.profile.conditions
-      .filter((c) => c.attribute !== '')
-      .map((c) => ({ negate: c.negate, node: profileNode(c) })),
-  );
-  const b = group(
-    form.behavior.combinator,
-    form.behavior.conditions
-      .filter((c) => c.event.trim() !== '' && c.days > 0)
-      .map((c) => ({ negate: c.negate, node: behaviorNode(c) })),
-  );
-  if (p === undefined && b === undefined) return { kind: 'and', children: [] };
-  if (b === undefined) return p as Node;
-  if (p === undefined) return form.join === 'and_not' ? { kind: 'not', child: b } : b;
-  if (form.join === 'and_not') return { kind: 'and', children: [p, { kind: 'not', child: b }] };
-  return { kind: form.join, children: [p, b] };
-};
+export const formToTree = (form: TwoGroupForm): AudienceNode =>
+  joinTwoGroups({
+    profile: {
+      combinator: form.profile.combinator,
+      conditions: form.profile.conditions
+        .filter((c) => c.attribute !== '')
+        .map((c): TwoGroupItem => ({ negate: c.negate, condition: profileNode(c) })),
+    },
+    behavior: {
+      combinator: form.behavior.combinator,
+      conditions: form.behavior.conditions
+        .filter((c) => c.event.trim() !== '' && c.days > 0)
+        .map((c): TwoGroupItem => ({ negate: c.negate, condition: behaviorNode(c) })),
+    },
+    join: form.join,
+  });
 
 export const emptyForm = (): TwoGroupForm => ({
   profile: { combinator: 'and', conditions: [] },

@@ -39,8 +39,8 @@ const timeline = (d: Detail): Item[] =>
 
 const shown = (k: string, v: string | number | boolean | null): string => {
   if (v === null) return '—';
-  if (k === 'phone') return maskPhone(String(v));
-  if (k === 'email') return maskEmail(String(v));
+  if (k === 'phone') return maskPhone(String(v)) ?? '';
+  if (k === 'email') return maskEmail(String(v)) ?? '';
   return String(v);
 };
 
