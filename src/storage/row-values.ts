@@ -11,7 +11,8 @@ export const jsonValue = <T = unknown>(v: unknown): T => (typeof v === 'string' 
 export const epochMs = (v: unknown): number => new Date(v as string).getTime();
 
 /** A nullable time column as epoch milliseconds. */
-export const epochMsOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : epochMs(v));
+export const epochMsOrNull = (v: unknown): number | null =>
+  v === null || v === undefined ? null : epochMs(v);
 
 /** A nullable numeric column (bigints and numeric text included). */
 export const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
