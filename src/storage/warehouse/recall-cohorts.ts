@@ -1,0 +1,121 @@
+import { numberOrZero } from '../row-values.ts';
+import { inList, jsonList } from './id-list.ts';
+import { EVENT_INSERT_COLUMNS, systemEventSelect } from './user-scores.ts';
+import type { Warehouse } from './warehouse.ts';
+
+/**
+ * The north-star cohorts (SPEC G5, G7) in the warehouse: users who converted — their goal event
+ * within the window after their first message (treated) or after their slot (holdout) — and what
+ * they did after converting.
+ */
+
+export interface CohortScope {
+  /** The goal event. */
+  event: string;
+  windowMs: number;
+  campaignId: string;
+  /** The campaign's committed runs. */
+  runIds: readonly string[];
+}
+
+export interface CohortCounts {
+  users: number;
+  repurchasers: number;
+  repurchases: number;
+  /** Average amount of the goal events in the repurchase window (the conversion included); null when none has one. */
+  averageAmount: number | null;
+  /** Users with any event in week n after their conversion, by n (1-based). */
+  activeByWeek: Map<number, number>;
+}
+
+// $1 event, $2 window ms, $3 campaign ids, $4 run ids.
+const CONVERTED = (group: 'treated' | 'holdout') => `
+  WITH g AS (${
+    group === 'treated'
+      ? `SELECT user_id, min(ts) AS start FROM message_facts WHERE status = 'sent'
+           AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')}) GROUP BY user_id`
+      : `SELECT user_id, min(slot_at) AS start FROM decided_members WHERE decision = 'holdout' AND reason IS NULL
+           AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')}) GROUP BY user_id`
+  })
+  SELECT g.user_id, min(e.ts) AS converted_at FROM g JOIN events e ON e.user_id = g.user_id AND e.event = $1
+    AND e.ts >= g.start AND e.ts < g.start + to_milliseconds(CAST($2 AS BIGINT))
+  GROUP BY g.user_id`;
+
+const scopeParams = (s: CohortScope): (string | number)[] => [
+  s.event,
+  s.windowMs,
+  jsonList([s.campaignId]),
+  jsonList(s.runIds),
+];
+
+/** The converted users of one group, their repurchases within `repurchaseDays` and their activity over `retentionWeeks`. */
+export const convertedCohort = async (
+  w: Warehouse,
+  group: 'treated' | 'holdout',
+  scope: CohortScope,
+  o: { repurchaseDays: number; retentionWeeks: number },
+): Promise<CohortCounts> => {
+  const converted = CONVERTED(group);
+  const params = scopeParams(scope);
+  const [s] = await w.query<Record<string, unknown>>(
+    `WITH c AS (${converted}),
+     o AS (SELECT c.user_id, e.ts, e.amount, e.ts > c.converted_at AS repeat FROM c JOIN events e
+           ON e.user_id = c.user_id AND e.event = $1 AND e.ts >= c.converted_at
+           AND e.ts <= c.converted_at + INTERVAL ${o.repurchaseDays} DAY)
+     SELECT (SELECT count(*) FROM c) AS users,
+       (SELECT count(DISTINCT user_id) FROM o WHERE repeat) AS repurchasers,
+       (SELECT count(*) FROM o WHERE repeat) AS repurchases,
+       (SELECT avg(amount) FROM o WHERE amount IS NOT NULL) AS aov`,
+    params,
+  );
+  const weeks = await w.query<{ w: unknown; n: unknown }>(
+    `WITH c AS (${converted})
+     SELECT CAST(floor(epoch_ms(e.ts - c.converted_at) / 604800000) AS INTEGER) + 1 AS w, count(DISTINCT c.user_id) AS n
+     FROM c JOIN events e ON e.user_id = c.user_id AND e.ts > c.converted_at
+       AND e.ts < c.converted_at + INTERVAL ${o.retentionWeeks * 7} DAY
+     GROUP BY 1 ORDER BY 1`,
+    params,
+  );
+  const aov = s?.['aov'];
+  return {
+    users: numberOrZero(s?.['users']),
+    repurchasers: numberOrZero(s?.['repurchasers']),
+    repurchases: numberOrZero(s?.['repurchases']),
+    averageAmount: aov === null || aov === undefined ? null : numberOrZero(aov),
+    activeByWeek: new Map(weeks.map((r) => [numberOrZero(r.w), numberOrZero(r.n)])),
+  };
+};
+
+/**
+ * Writes one system event per treated converted user with no event at all in the `silentMs`
+ * after converting, once that spell has elapsed by `now` (at conversion + silentMs, message id
+ * `<messagePrefix>:<user id>`, so a user gets it once). Returns the number written.
+ */
+export const insertRelapseEvents = async (
+  w: Warehouse,
+  scope: CohortScope,
+  r: {
+    silentMs: number;
+    now: number;
+    silentDays: number;
+    messagePrefix: string;
+    event: string;
+    source: string;
+  },
+): Promise<number> =>
+  w.transaction((tx) =>
+    tx.run(
+      `WITH c AS (${CONVERTED('treated')}),
+       r AS (SELECT c.user_id, epoch_ms(c.converted_at) + $5 AS relapsed_ms, c.converted_at FROM c
+             WHERE epoch_ms(c.converted_at) + $5 <= $6
+               AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.ts > c.converted_at
+                               AND e.ts <= c.converted_at + to_milliseconds(CAST($5 AS BIGINT))))
+       INSERT INTO events (${EVENT_INSERT_COLUMNS}) SELECT ${systemEventSelect(
+         'r.user_id',
+         `json_object('campaignId', $3::JSON->>0, 'convertedAt', strftime(r.converted_at, '%Y-%m-%dT%H:%M:%S.%gZ'), 'silentDays', $7)`,
+         { prefix: '$8', event: '$9', time: 'r.relapsed_ms', source: '$10' },
+       )} FROM r
+       WHERE NOT EXISTS (SELECT 1 FROM events x WHERE x.message_id = $8 || ':' || r.user_id)`,
+      [...scopeParams(scope), r.silentMs, r.now, r.silentDays, r.messagePrefix, r.event, r.source],
+    ),
+  );
