@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.ts';
 import type { OutgoingMessage } from '../src/core/delivery/message.ts';
 import { webhookAdapter } from '../src/delivery/adapters/webhook.ts';
 import { startDeliveryWorker } from '../src/delivery/worker.ts';
-import { OUTBOX_COLUMNS } from '../src/planner/outbox.ts';
+import { OUTBOX_COLUMNS } from '../src/storage/control/outbox.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { insertCampaign } from '../src/storage/control/campaigns.ts';
 import { csvRow } from '../src/storage/control/sql-client.ts';

@@ -8,8 +8,8 @@ import {
   aliyunSmsAdapter,
 } from '../src/delivery/providers/adapters/sms-aliyun.ts';
 import { applyReceipts, parseReceipts } from '../src/delivery/providers/receipts.ts';
-import { recordOutcomes } from '../src/delivery/record.ts';
-import { claimDue } from '../src/delivery/claim.ts';
+import { recordOutcomes } from '../src/outbox/record.ts';
+import { claimDue } from '../src/outbox/claim.ts';
 import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { approvedCampaign, fillOutbox } from './support/delivery-fixtures.ts';
 import { closedPort, json, startFakeVendor, type Recorded } from './support/fake-vendor.ts';

@@ -6,7 +6,7 @@ import { skipReasonOf } from '../src/delivery/compose-skip.ts';
 import { createCampaignAs } from '../src/campaigns/campaigns.ts';
 import type { Actor } from '../src/core/auth/roles.ts';
 import type { EventRow } from '../src/core/events/rows.ts';
-import type { ClaimedRow } from '../src/delivery/claim.ts';
+import type { ClaimedRow } from '../src/outbox/claim.ts';
 import { Composer } from '../src/delivery/compose.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { event, openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSavedAudience } from '../src/audience/saved-audiences.ts';
 import { cancelCampaignAs } from '../src/campaigns/campaigns.ts';
 import type { PlannedMessage } from '../src/core/planner/types.ts';
-import { batchesOf, expandDueBatches, writeOutboxBatches } from '../src/planner/outbox-batches.ts';
+import { batchesOf, expandDueBatches, writeOutboxBatches } from '../src/outbox/batches.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { plannedSpendSql } from '../src/storage/control/planned-spend.ts';

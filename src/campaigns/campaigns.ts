@@ -1,11 +1,12 @@
 import { canOnCampaign, type Actor, type CampaignAction } from '../core/auth/roles.ts';
-import { cancelPendingMessages } from '../delivery/cancel-pending.ts';
+import { cancelPendingMessages } from '../outbox/cancel.ts';
 import { nextStatus, type LifecycleAction } from '../core/campaigns/lifecycle.ts';
 import { nextSlot } from '../core/campaigns/next-slot.ts';
 import type { CampaignStatus } from '../core/campaigns/schema.ts';
 import { validateCampaign, type FieldProblem, type PartCheck } from '../core/campaigns/validate.ts';
 import type { Clock } from '../core/clock.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { getAudience } from '../storage/control/audiences.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
@@ -37,27 +38,19 @@ export interface CampaignContext {
   partChecks?: readonly PartCheck[];
 }
 
-export type CampaignFailure =
-  | { type: 'invalid'; message: string; errors: FieldProblem[] }
-  | { type: 'not_found'; what: string }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'conflict'; reason: string };
-
-type Outcome<T> = Promise<Result<T, CampaignFailure>>;
-
-const notFound = (id: string): CampaignFailure => ({ type: 'not_found', what: `campaign '${id}'` });
+const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `campaign '${id}'` });
 
 /** The permission answer as a failure value, or null when allowed. */
 export const refused = (
   actor: Actor,
   action: CampaignAction,
   c: CampaignRecord | null = null,
-): CampaignFailure | null => {
+): ServiceFailure | null => {
   const p = canOnCampaign(actor, action, c && { ownerId: c.ownerId, submittedBy: c.submittedBy });
   return p.allowed ? null : { type: 'forbidden', reason: p.reason };
 };
 
-const invalid = (errors: FieldProblem[]): CampaignFailure => ({
+const invalid = (errors: FieldProblem[]): ServiceFailure => ({
   type: 'invalid',
   message: 'the campaign is invalid',
   errors,
@@ -150,14 +143,14 @@ const step = async (
     action: LifecycleAction;
     expectedVersion?: number | undefined;
     /** Extra columns (and possibly a second lifecycle step) once the step is allowed. */
-    change?: (c: CampaignRecord, next: CampaignStatus) => Result<CampaignChange, CampaignFailure>;
+    change?: (c: CampaignRecord, next: CampaignStatus) => Result<CampaignChange, ServiceFailure>;
     details?: Record<string, unknown>;
     after?: (tx: SqlClient, c: CampaignRecord, at: number) => Promise<void>;
   },
 ): Outcome<CampaignRecord> => {
   const at = ctx.clock();
   const outcome = await ctx.control.transaction(
-    async (tx): Promise<Result<CampaignRecord, CampaignFailure>> => {
+    async (tx): Outcome<CampaignRecord> => {
       const c = await getCampaign(tx, actor.workspaceId, id, true);
       if (!c) return err(notFound(id));
       const no = refused(actor, o.permission, c);

@@ -19,7 +19,7 @@ import type { ShortLink } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import type { ClaimedRow } from './claim.ts';
+import type { ClaimedRow } from '../outbox/claim.ts';
 
 /**
  * More template scope per message, computed for a batch (e.g. "best item" recommendations):

@@ -1,7 +1,7 @@
 import type { OutgoingMessage, SendOutcome } from '../core/delivery/message.ts';
 import { forgetPushTokens, type RefusedPushToken } from '../storage/warehouse/forgotten-push-tokens.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import type { Recorded } from './record.ts';
+import type { Recorded } from '../outbox/record.ts';
 
 /**
  * Addresses a provider declared gone for good (FCM `UNREGISTERED`) leave the user's profile, so

@@ -14,15 +14,15 @@ import type { ProviderHandle, ProviderRegistry, SendOutcome } from '../core/deli
 import { saveShortLinks } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { expandDueBatches } from '../planner/outbox-batches.ts';
-import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from './claim.ts';
+import { expandDueBatches } from '../outbox/batches.ts';
+import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from '../outbox/claim.ts';
 import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
 import { forgetRefusedAddresses, forgetting } from './forget-addresses.ts';
 import { localTimeHold, type LocalTimeRules } from '../core/delivery/local-time-hold.ts';
 import { getPolicy } from '../storage/control/planner-settings.ts';
-import { recordOutcomes, type Recorded } from './record.ts';
+import { recordOutcomes, type Recorded } from '../outbox/record.ts';
 
 export interface DeliveryWorkerOptions {
   /** Most messages claimed at once (fewer for slow providers: see `claimShare`). */

@@ -9,8 +9,8 @@ import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { plannedSpendSql } from '../storage/control/planned-spend.ts';
-import { batchesOf, writeOutboxBatches } from './outbox-batches.ts';
-import { writeOutbox } from './outbox.ts';
+import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
+import { writeOutbox } from '../outbox/enqueue.ts';
 import {
   historyWindowMs,
   orderHistories,

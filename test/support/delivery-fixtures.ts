@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CampaignDefinition } from '../../src/core/campaigns/schema.ts';
 import type { ChannelContent } from '../../src/core/content/schema.ts';
-import { OUTBOX_COLUMNS } from '../../src/planner/outbox.ts';
+import { OUTBOX_COLUMNS } from '../../src/storage/control/outbox.ts';
 import { insertCampaign } from '../../src/storage/control/campaigns.ts';
 import { csvRow, type SqlClient } from '../../src/storage/control/sql-client.ts';
 

@@ -1,4 +1,11 @@
 import type { Channel, MessageClass } from '../core/channels/channels.ts';
+import {
+  claimExpiredRows,
+  claimPendingRows,
+  markWaveStarted,
+  releaseClaimRows,
+  renewClaimRows,
+} from '../storage/control/outbox.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 
 /** An outbox row as a worker holds it while sending. */
@@ -27,31 +34,6 @@ export interface ClaimedRow {
   startedAt: number | null;
 }
 
-interface RawClaimed {
-  idempotency_key: string;
-  workspace_id: string;
-  campaign_id: string;
-  run_id: string;
-  step: string;
-  user_id: string;
-  channel: Channel;
-  class: MessageClass;
-  variant: string | null;
-  send_at: Date | string;
-  cost_cents: number;
-  attempts: number;
-  provider_id: string | null;
-  provider_pinned: boolean;
-  payload: Record<string, unknown> | string | null;
-  started_at: Date | string | null;
-}
-
-const RETURNING = `o.idempotency_key, o.workspace_id, o.campaign_id, o.run_id, o.step, o.user_id, o.channel,
-  o.class, o.variant, o.send_at, o.cost_cents, o.attempts, o.provider_id, o.provider_pinned, o.payload, o.started_at`;
-
-/** Campaigns whose messages must not start now (cancelled ones' messages are dead already). */
-const HELD = `EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND c.status IN ('paused', 'cancelled'))`;
-
 /**
  * Claims up to `limit` messages due at `now` for the claim `token`: first those whose worker died
  * holding them (lease expired), then pending ones in due order. They become 'sending' under the
@@ -68,29 +50,10 @@ export const claimDue = async (
   limit: number,
   token: string,
 ): Promise<ClaimedRow[]> => {
-  const skip = db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-  const nowTs = new Date(now);
-  const leaseTs = new Date(leaseUntil);
   const raw = await db.transaction(async (tx) => {
-    const expired = await tx.query<RawClaimed>(
-      `UPDATE outbox o SET lease_until = $2, claim_token = $4
-       FROM (SELECT idempotency_key FROM outbox WHERE status = 'sending' AND lease_until < $1
-             LIMIT $3${skip}) c
-       WHERE o.idempotency_key = c.idempotency_key
-       RETURNING ${RETURNING}`,
-      [nowTs, leaseTs, limit, token],
-    );
+    const expired = await claimExpiredRows(tx, now, leaseUntil, limit, token);
     if (expired.length >= limit) return expired;
-    const due = await tx.query<RawClaimed>(
-      `UPDATE outbox o SET status = 'sending', lease_until = $2, claim_token = $4
-       FROM (SELECT idempotency_key FROM outbox
-             WHERE status = 'pending' AND coalesce(next_attempt_at, send_at) <= $1
-               AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = outbox.campaign_id AND c.status = 'paused')
-             ORDER BY coalesce(next_attempt_at, send_at) LIMIT $3${skip}) c
-       WHERE o.idempotency_key = c.idempotency_key
-       RETURNING ${RETURNING}`,
-      [nowTs, leaseTs, limit - expired.length, token],
-    );
+    const due = await claimPendingRows(tx, now, leaseUntil, limit - expired.length, token);
     return expired.concat(due);
   });
   return raw.map((r) => ({
@@ -115,13 +78,8 @@ export const claimDue = async (
 };
 
 /** Extends the lease of every row the claim still holds; returns how many it holds. */
-export const renewClaim = async (db: SqlClient, token: string, leaseUntil: number): Promise<number> =>
-  (
-    await db.query(
-      `UPDATE outbox SET lease_until = $2 WHERE claim_token = $1 AND status = 'sending' RETURNING 1`,
-      [token, new Date(leaseUntil)],
-    )
-  ).length;
+export const renewClaim = (db: SqlClient, token: string, leaseUntil: number): Promise<number> =>
+  renewClaimRows(db, token, leaseUntil);
 
 /**
  * Lets a wave of messages go: each row still held by the claim, of a campaign neither paused nor
@@ -136,14 +94,7 @@ export const startWave = async (
   now: number,
 ): Promise<Set<string>> => {
   if (wave.length === 0) return new Set();
-  const rows = await db.query<{ idempotency_key: string }>(
-    `UPDATE outbox o SET started_at = $4, provider_id = coalesce(w.provider, o.provider_id)
-     FROM unnest($2::text[], $3::text[]) AS w(key, provider)
-     WHERE o.idempotency_key = w.key AND o.claim_token = $1 AND o.status = 'sending' AND NOT ${HELD}
-     RETURNING o.idempotency_key`,
-    [token, wave.map((w) => w.key), wave.map((w) => w.providerId), new Date(now)],
-  );
-  return new Set(rows.map((r) => r.idempotency_key));
+  return new Set(await markWaveStarted(db, token, wave, now));
 };
 
 /**
@@ -151,16 +102,8 @@ export const startWave = async (
  * stopping, or — with `keys` — a slow provider's excess): pending again, due as before. Rows whose
  * send began keep `started_at`, so whoever claims them next knows the provider may have them.
  */
-export const releaseClaim = async (
+export const releaseClaim = (
   db: SqlClient,
   token: string,
   keys: readonly string[] | null = null,
-): Promise<number> =>
-  (
-    await db.query(
-      `UPDATE outbox SET status = 'pending', lease_until = NULL, claim_token = NULL
-       WHERE claim_token = $1 AND status = 'sending' AND ($2::text[] IS NULL OR idempotency_key = ANY($2::text[]))
-       RETURNING 1`,
-      [token, keys],
-    )
-  ).length;
+): Promise<number> => releaseClaimRows(db, token, keys);

@@ -1,22 +1,7 @@
 import type { PlanResult } from '../core/planner/types.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
+import { copyOutboxCsv } from '../storage/control/outbox.ts';
 import { csvRow, type SqlClient } from '../storage/control/sql-client.ts';
-
-/** The outbox columns the planner writes, in COPY order. */
-export const OUTBOX_COLUMNS = [
-  'idempotency_key',
-  'workspace_id',
-  'campaign_id',
-  'run_id',
-  'step',
-  'user_id',
-  'channel',
-  'class',
-  'variant',
-  'send_at',
-  'cost_cents',
-  'created_at',
-] as const;
 
 /** Rows per COPY: bounds the text held in memory at once. */
 const CHUNK = 100_000;
@@ -46,6 +31,7 @@ export const writeOutbox = async (
   for (let i = 0; i < result.messages.length; i += CHUNK) {
     let csv = '';
     for (const m of result.messages.slice(i, i + CHUNK)) {
+      // In OUTBOX_COLUMNS order (storage/control/outbox.ts).
       csv += csvRow([
         m.idempotencyKey,
         workspaceId,
@@ -61,7 +47,7 @@ export const writeOutbox = async (
         created,
       ]);
     }
-    await tx.copyCsv('outbox', OUTBOX_COLUMNS, csv);
+    await copyOutboxCsv(tx, csv);
   }
   return result.messages.length;
 };

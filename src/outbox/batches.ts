@@ -1,5 +1,11 @@
 import type { MessageClass } from '../core/channels/channels.ts';
 import type { PlannedMessage } from '../core/planner/types.ts';
+import {
+  copyOutboxBatchesCsv,
+  expandCampaignBatchRows,
+  expandDueBatchRows,
+  textArrayLiteral,
+} from '../storage/control/outbox.ts';
 import { csvRow, type SqlClient } from '../storage/control/sql-client.ts';
 
 /**
@@ -68,45 +74,6 @@ const level = (m: Nested, key: string | number | null): Nested => {
   return next;
 };
 
-const BATCH_COLUMNS = [
-  'workspace_id',
-  'campaign_id',
-  'run_id',
-  'step',
-  'channel',
-  'class',
-  'variant',
-  'send_at',
-  'cost_cents',
-  'created_at',
-  'user_ids',
-] as const;
-
-/** Whether a PostgreSQL array element must be quoted: empty, NULL, or a delimiter, quote, backslash or space in it. */
-const needsQuotes = (v: string): boolean => {
-  if (v.length === 0 || (v.length === 4 && v.toLowerCase() === 'null')) return true;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    // { } , " \ and whitespace (space, tab, newlines, and the rest PostgreSQL trims)
-    if (c === 123 || c === 125 || c === 44 || c === 34 || c === 92 || c <= 32) return true;
-  }
-  return false;
-};
-
-/**
- * A PostgreSQL array literal of text. Plain ids (the usual case) are joined as they are; if any
- * id needs it, every element is quoted with `\\` and `"` escaped.
- */
-export const textArrayLiteral = (items: readonly string[]): string => {
-  if (!items.some(needsQuotes)) return `{${items.join(',')}}`;
-  let s = '{';
-  for (let i = 0; i < items.length; i++) {
-    const v = items[i] as string;
-    s += `${i === 0 ? '' : ','}"${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`;
-  }
-  return `${s}}`;
-};
-
 /** The batches into `outbox_batches` with one COPY, inside the planner's transaction. */
 export const writeOutboxBatches = async (
   tx: SqlClient,
@@ -117,6 +84,7 @@ export const writeOutboxBatches = async (
   if (batches.length === 0) return;
   const created = new Date(at).toISOString();
   let csv = '';
+  // In BATCH_COLUMNS order (storage/control/outbox.ts).
   for (const b of batches)
     csv += csvRow([
       workspaceId,
@@ -131,49 +99,21 @@ export const writeOutboxBatches = async (
       created,
       textArrayLiteral(b.userIds),
     ]);
-  await tx.copyCsv('outbox_batches', BATCH_COLUMNS, csv);
+  await copyOutboxBatchesCsv(tx, csv);
 };
 
 /**
- * Expands batches into outbox rows and deletes them, in one statement: a message is always in
- * exactly one of the two tables. `ON CONFLICT DO NOTHING`: a key already in the outbox is the same
- * message (the planner's lock makes keys new; this keeps a repeat from wedging the expansion).
+ * Expands up to `limit` batches due by `until` (earliest first) into outbox rows, each in one
+ * statement that also deletes the batch: a message is always in exactly one of the two tables.
+ * Several workers (and processes) expand side by side on PostgreSQL (`SKIP LOCKED`). Returns the
+ * rows written.
  */
-const EXPAND = (which: string) => `WITH b AS (
-    DELETE FROM outbox_batches WHERE id IN (${which}) RETURNING *
-  ), expanded AS (
-    INSERT INTO outbox (idempotency_key, workspace_id, campaign_id, run_id, step, user_id, channel, class, variant,
-                        send_at, cost_cents, created_at)
-    SELECT b.campaign_id || ':' || b.run_id || ':' || b.step || ':' || u.user_id, b.workspace_id, b.campaign_id,
-           b.run_id, b.step, u.user_id, b.channel, b.class, b.variant, b.send_at, b.cost_cents, b.created_at
-    FROM b CROSS JOIN LATERAL unnest(b.user_ids) AS u(user_id)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING 1
-  )
-  SELECT count(*) AS n FROM expanded`;
-
-/**
- * Expands up to `limit` batches due by `until` (earliest first) into outbox rows. Several workers
- * (and processes) expand side by side on PostgreSQL (`SKIP LOCKED`). Returns the rows written.
- */
-export const expandDueBatches = async (db: SqlClient, until: number, limit = 1): Promise<number> => {
-  const skip = db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE';
-  const rows = await db.query<{ n: string | number }>(
-    EXPAND(`SELECT id FROM outbox_batches WHERE send_at <= $1 ORDER BY send_at, id LIMIT $2${skip}`),
-    [new Date(until), limit],
-  );
-  return Number(rows[0]?.n ?? 0);
-};
+export const expandDueBatches = (db: SqlClient, until: number, limit = 1): Promise<number> =>
+  expandDueBatchRows(db, until, limit);
 
 /** Expands every batch of a campaign (e.g. before cancelling its pending messages). */
-export const expandCampaignBatches = async (
+export const expandCampaignBatches = (
   tx: SqlClient,
   workspaceId: string,
   campaignId: string,
-): Promise<number> => {
-  const rows = await tx.query<{ n: string | number }>(
-    EXPAND('SELECT id FROM outbox_batches WHERE workspace_id = $1 AND campaign_id = $2 FOR UPDATE'),
-    [workspaceId, campaignId],
-  );
-  return Number(rows[0]?.n ?? 0);
-};
+): Promise<number> => expandCampaignBatchRows(tx, workspaceId, campaignId);

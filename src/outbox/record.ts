@@ -1,6 +1,7 @@
 import type { Decision } from '../core/delivery/decide.ts';
 import { appendMessageLog, type MessageLogEntry } from '../storage/control/message-log.ts';
-import { applyEarlyReceipts } from './providers/receipts.ts';
+import { applyEarlyReceipts } from '../delivery/providers/receipts.ts';
+import { writeOutcomeRows, type OutcomeColumns } from '../storage/control/outbox.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { ClaimedRow } from './claim.ts';
 
@@ -28,19 +29,18 @@ export const recordOutcomes = async (
   now: number,
 ): Promise<number> => {
   if (items.length === 0) return 0;
-  const cols = {
-    key: [] as string[],
-    token: [] as string[],
-    status: [] as string[],
-    attempts: [] as number[],
-    provider: [] as (string | null)[],
-    pinned: [] as boolean[],
-    providerMessage: [] as (string | null)[],
-    error: [] as (string | null)[],
-    dead: [] as (string | null)[],
-    next: [] as (string | null)[],
+  const cols: OutcomeColumns = {
+    key: [],
+    token: [],
+    status: [],
+    attempts: [],
+    provider: [],
+    pinned: [],
+    providerMessage: [],
+    error: [],
+    dead: [],
+    next: [],
   };
-  const at = new Date(now).toISOString();
   for (const { row, decision: d } of items) {
     cols.key.push(row.idempotencyKey);
     cols.token.push(row.claimToken);
@@ -54,45 +54,7 @@ export const recordOutcomes = async (
     cols.next.push(d.kind === 'retry' ? new Date(d.at).toISOString() : null);
   }
   return db.transaction(async (tx) => {
-    const written = await tx.query<{
-      idempotency_key: string;
-      workspace_id: string;
-      status: string;
-      provider_id: string | null;
-      provider_message_id: string | null;
-    }>(
-      `UPDATE outbox o SET
-         status = u.status,
-         attempts = u.attempts,
-         provider_id = u.provider,
-         provider_pinned = u.pinned,
-         provider_message_id = coalesce(u.provider_message, o.provider_message_id),
-         last_error = u.error,
-         dead_reason = u.dead,
-         next_attempt_at = u.next,
-         lease_until = NULL,
-         started_at = CASE WHEN u.status = 'pending' THEN NULL ELSE o.started_at END,
-         sent_at = CASE WHEN u.status = 'sent' THEN $11::timestamptz ELSE o.sent_at END,
-         final_at = CASE WHEN u.status IN ('dead', 'unknown') THEN $11::timestamptz ELSE o.final_at END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::boolean[],
-                   $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-            AS u(key, token, status, attempts, provider, pinned, provider_message, error, dead, next)
-       WHERE o.idempotency_key = u.key AND o.status = 'sending' AND o.claim_token = u.token
-       RETURNING o.idempotency_key, o.workspace_id, o.status, o.provider_id, o.provider_message_id`,
-      [
-        cols.key,
-        cols.token,
-        cols.status,
-        cols.attempts,
-        cols.provider,
-        cols.pinned,
-        cols.providerMessage,
-        cols.error,
-        cols.dead,
-        cols.next,
-        at,
-      ],
-    );
+    const written = await writeOutcomeRows(tx, cols, now);
     const mine = new Set(written.map((r) => r.idempotency_key));
     const entries: MessageLogEntry[] = [];
     for (const { row, decision: d, costCents } of items) {
