@@ -36,6 +36,74 @@ export default tseslint.config(
     },
   },
   {
+    // The functional core reads no clock and draws no randomness: time comes in as a `Clock`
+    // argument, ids and salts from the shell. dependency-cruiser (.dependency-cruiser.cjs) checks
+    // which modules core imports; these rules check what an import graph cannot see.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        ...['node:crypto', 'crypto'].map((name) => ({
+          name,
+          importNames: [
+            'default',
+            'randomBytes',
+            'randomFill',
+            'randomFillSync',
+            'randomInt',
+            'randomUUID',
+            'getRandomValues',
+            'webcrypto',
+            'generateKey',
+            'generateKeySync',
+            'generateKeyPair',
+            'generateKeyPairSync',
+            'generatePrime',
+            'generatePrimeSync',
+            'scrypt',
+            'scryptSync',
+            'pbkdf2',
+            'pbkdf2Sync',
+          ],
+          message:
+            'src/core/ may use node:crypto for hashes and HMAC only: randomness and key derivation belong in a shell',
+        })),
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'crypto', message: 'src/core/ draws no randomness: take ids or bytes as arguments' },
+        {
+          name: 'performance',
+          message: 'src/core/ reads no clock: take a `Clock` (core/clock.ts) as an argument',
+        },
+        { name: 'process', message: 'src/core/ reads no environment: take the value as an argument' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'src/core/ reads no clock: take a `Clock` (core/clock.ts) as an argument',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'src/core/ reads no clock: `new Date()` needs an instant passed in',
+        },
+        {
+          selector: "CallExpression[callee.name='Date']",
+          message: 'src/core/ reads no clock: `Date()` is the current time as text',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'src/core/ draws no randomness: take a seeded generator or the value as an argument',
+        },
+      ],
+    },
+  },
+  {
+    files: ['*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

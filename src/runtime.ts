@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from './core/clock.ts';
+import type { Clock } from './core/clock.ts';
+import { systemClock } from './lib/system-clock.ts';
 import type { RekindleConfig } from './config.ts';
 import { IngestQueue } from './ingest/ingest-queue.ts';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.ts';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Value } from '@sinclair/typebox/value';
@@ -76,7 +77,7 @@ const generateData = (seed: number) => {
       const r = normaliseIdentify(
         { type: 'identify', userId, timestamp: new Date(ts).toISOString(), traits, messageId: `i${++seq}` },
         0,
-        { receivedAt: NOW, source: 'http' },
+        { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
       );
       if (!r.ok) throw new Error(JSON.stringify(r.error));
       identifies.push(r.value);
@@ -120,7 +121,7 @@ const generateData = (seed: number) => {
         messageId: `e${++seq}`,
       },
       0,
-      { receivedAt: NOW, source: 'http' },
+      { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
     );
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     events.push(r.value);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { normaliseIdentify, normaliseTrack } from '../src/core/events/normalize.ts';
@@ -31,7 +32,7 @@ const track = (
   const r = normaliseTrack(
     { type: 'track', userId, event, timestamp: iso(ts), properties, messageId: `m${++seq}` },
     0,
-    { receivedAt: NOW, source: 'http' },
+    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
   );
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   return r.value;
@@ -40,7 +41,7 @@ const identify = (userId: string, ts: number, traits: Record<string, unknown>): 
   const r = normaliseIdentify(
     { type: 'identify', userId, timestamp: iso(ts), traits, messageId: `i${++seq}` },
     0,
-    { receivedAt: NOW, source: 'http' },
+    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
   );
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   return r.value;

@@ -12,13 +12,8 @@ import { logOut, sessionActor } from '../src/auth/sessions.ts';
 import { demoAdminPassword } from '../src/cli/commands/demo.ts';
 import { loadConfig } from '../src/config.ts';
 import { LOGIN_THROTTLE, throttleDecision } from '../src/core/auth/login-throttle.ts';
-import {
-  checkPasswordPolicy,
-  DEFAULT_SCRYPT,
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-} from '../src/core/auth/password.ts';
+import { DEFAULT_SCRYPT, hashPassword, needsRehash, verifyPassword } from '../src/auth/password-hash.ts';
+import { checkPasswordPolicy } from '../src/core/auth/password-policy.ts';
 import type { Role } from '../src/core/auth/roles.ts';
 import { sessionState, TOUCH_EVERY_MS } from '../src/core/auth/session-policy.ts';
 import { auditFor } from '../src/storage/control/audit-log.ts';

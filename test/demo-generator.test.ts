@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -318,7 +318,11 @@ describe('demo files', () => {
     expect(lines).toHaveLength(300 + eventCount);
     const expected = users.flatMap((u) => [u.identify, ...u.events]);
     lines.forEach((line, i) => {
-      const result = normaliseMessage(JSON.parse(line), i, { receivedAt: NOW, source: 'demo' });
+      const result = normaliseMessage(JSON.parse(line), i, {
+        receivedAt: NOW,
+        source: 'demo',
+        newMessageId: randomUUID,
+      });
       if (!result.ok) throw new Error(`line ${i + 1}: ${JSON.stringify(result.error)}`);
       expect(result.value.row).toEqual(expected[i]);
     });

@@ -1,4 +1,4 @@
-import type { ScryptParams } from '../core/auth/password.ts';
+import type { ScryptParams } from './password-hash.ts';
 import type { SessionLimits } from '../core/auth/session-policy.ts';
 import type { Clock } from '../core/clock.ts';
 import type { RekindleConfig } from '../config.ts';

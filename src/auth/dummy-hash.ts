@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from '../core/auth/password.ts';
+import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password-hash.ts';
 
 const dummies = new Map<string, Promise<string>>();
 

@@ -1,5 +1,5 @@
 import { throttleDecision, throttleWindowStart, type ThrottleDecision } from '../core/auth/login-throttle.ts';
-import { hashPassword, needsRehash, verifyPassword, DEFAULT_SCRYPT } from '../core/auth/password.ts';
+import { hashPassword, needsRehash, verifyPassword, DEFAULT_SCRYPT } from './password-hash.ts';
 import { sessionEndsAt, sessionExpiry } from '../core/auth/session-policy.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';

@@ -1,5 +1,6 @@
 import { throttleDecision, throttleWindowStart } from '../core/auth/login-throttle.ts';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../core/auth/password.ts';
+import { checkPasswordPolicy } from '../core/auth/password-policy.ts';
+import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';

@@ -1,7 +1,5 @@
-/** Injected time source: pure code never reads the wall clock itself. */
+/** Injected time source: pure code never reads the wall clock itself (the shell's is `lib/system-clock.ts`). */
 export type Clock = () => number;
-
-export const systemClock: Clock = () => Date.now();
 
 export const fixedClock =
   (ms: number): Clock =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../core/events/field-error.ts';
 import { normaliseMessage, type NormaliseContext } from '../core/events/normalize.ts';
 import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
@@ -15,8 +16,13 @@ export interface ProcessedBatch {
 
 const MAX_RAW_KEPT = 4096;
 
+/** What the caller knows about a batch; records without a `messageId` get a random UUID unless told otherwise. */
+export type BatchContext = Omit<NormaliseContext, 'newMessageId'> &
+  Partial<Pick<NormaliseContext, 'newMessageId'>>;
+
 /** Splits a batch into valid rows and precise errors; one bad record never sinks the others. */
-export const processBatch = (messages: readonly unknown[], ctx: NormaliseContext): ProcessedBatch => {
+export const processBatch = (messages: readonly unknown[], batch: BatchContext): ProcessedBatch => {
+  const ctx: NormaliseContext = { ...batch, newMessageId: batch.newMessageId ?? randomUUID };
   const out: ProcessedBatch = {
     events: [],
     identifies: [],

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { authContextOf } from '../../auth/context.ts';
 import { setPassword } from '../../auth/passwords.ts';
 import type { RekindleConfig } from '../../config.ts';
-import { checkPasswordPolicy } from '../../core/auth/password.ts';
+import { checkPasswordPolicy } from '../../core/auth/password-policy.ts';
 import { DEMO_SIZES } from '../../core/demo/sizes.ts';
 import { loadDemo } from '../../demo/load-demo.ts';
 import { writeDemoFile } from '../../demo/write-demo-file.ts';

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { authContextOf } from '../../auth/context.ts';
 import { disableUser } from '../../auth/disable-user.ts';
 import { setPassword } from '../../auth/passwords.ts';
-import { checkPasswordPolicy } from '../../core/auth/password.ts';
+import { checkPasswordPolicy } from '../../core/auth/password-policy.ts';
 import { ROLES, type Role } from '../../core/auth/roles.ts';
 import type { Runtime } from '../../runtime.ts';
 import {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { err, ok, type Result } from '../result.ts';
@@ -19,7 +18,8 @@ export const MIN_EVENT_TIME_MS = Date.UTC(1990, 0, 1);
 export interface NormaliseContext {
   receivedAt: number;
   source: IngestSource;
-  newMessageId?: () => string;
+  /** Id for a record sent without a `messageId`; the shell passes `randomUUID` (the core draws no randomness). */
+  newMessageId: () => string;
 }
 
 export type NormalisedMessage = { kind: 'track'; row: EventRow } | { kind: 'identify'; row: IdentifyRow };
@@ -108,7 +108,7 @@ const envelope = (
     return err([{ index, field: timeField, reason: 'is more than 24 hours in the future' }]);
   }
   if (ts < MIN_EVENT_TIME_MS) return err([{ index, field: timeField, reason: 'is before 1990-01-01' }]);
-  const messageId = m.messageId ?? (ctx.newMessageId ?? randomUUID)();
+  const messageId = m.messageId ?? ctx.newMessageId();
   return ok({ messageId, userId: who, anonymousId, ts });
 };
 

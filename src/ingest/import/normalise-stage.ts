@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FieldError } from '../../core/events/field-error.ts';
 import { normaliseMessage, type NormaliseContext } from '../../core/events/normalize.ts';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
@@ -81,7 +81,12 @@ export async function* normaliseFile(options: {
         batch.rejections.push({ index: e.index, field: e.field, reason: e.reason, raw: kept });
     };
     for await (const piece of source.batches()) {
-      const ctx: NormaliseContext = { receivedAt: options.clock(), source: 'import' };
+      // Every record gets a derived id below; `randomUUID` is the same fallback as over HTTP.
+      const ctx: NormaliseContext = {
+        receivedAt: options.clock(),
+        source: 'import',
+        newMessageId: randomUUID,
+      };
       for (const record of piece.records) {
         batch.records++;
         const message = record.message;
