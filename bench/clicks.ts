@@ -8,7 +8,7 @@ import { migrate } from '../src/storage/control/migrate.ts';
 import { saveShortLinks } from '../src/storage/control/short-links.ts';
 import { csvRow, openSqlClient } from '../src/storage/control/sql-client.ts';
 import { bindMasterKeys, workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
-import { loadMasterKeys } from '../src/delivery/providers/secret-box.ts';
+import { loadMasterKeys } from '../src/lib/secret-box.ts';
 import { startChildServer } from '../test/support/child-server.ts';
 
 export interface ClickBench {

@@ -8,7 +8,7 @@ import { migrate } from './storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from './storage/control/sql-client.ts';
 import { addWriteKey } from './storage/control/write-keys.ts';
 import { bindMasterKeys, sealPlaintextWorkspaceSecrets } from './storage/control/workspace-secrets.ts';
-import { loadMasterKeys } from './delivery/providers/secret-box.ts';
+import { loadMasterKeys } from './lib/secret-box.ts';
 import { Warehouse } from './storage/warehouse/warehouse.ts';
 
 /** Everything a running Rekindle holds open: the two stores and the ingest queue. */

@@ -7,7 +7,7 @@ import {
   type AlertRule,
 } from '../src/core/alerts/rules.ts';
 import { urlHint } from '../src/core/alerts/url-hint.ts';
-import { openSecrets, sealSecrets } from '../src/delivery/providers/secret-box.ts';
+import { openSecrets, sealSecrets } from '../src/lib/secret-box.ts';
 import { randomBytes } from 'node:crypto';
 
 /** The pure alert rules (SPEC H3): each fires exactly when its condition holds; the cooldown. */

@@ -11,7 +11,7 @@ import {
   openSecrets,
   sealSecrets,
   sealedWith,
-} from '../src/delivery/providers/secret-box.ts';
+} from '../src/lib/secret-box.ts';
 import { auditFor } from '../src/storage/control/audit-log.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { buildServer } from '../src/server/app.ts';

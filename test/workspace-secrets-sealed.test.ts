@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keyId, loadMasterKeys, sealedWith } from '../src/delivery/providers/secret-box.ts';
+import { keyId, loadMasterKeys, sealedWith } from '../src/lib/secret-box.ts';
 import { signUnsubscribe, type UnsubscribeClaim } from '../src/core/tracking/unsubscribe-token.ts';
 import {
   bindMasterKeys,

@@ -6,7 +6,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { readAlertFacts } from './facts.ts';
 import { sendAlert } from './send-alert.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
-import type { MasterKeys } from '../delivery/providers/secret-box.ts';
+import type { MasterKeys } from '../lib/secret-box.ts';
 import { insertAlert, lastFiredSince, type AlertDelivery } from '../storage/control/alert-history.ts';
 import { openDestinations } from '../storage/control/alert-destinations.ts';
 import { listRules } from '../storage/control/alert-rules.ts';

@@ -3,18 +3,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 import '../core/formats.ts';
+import { pointerToPath } from '../core/validation/pointer-path.ts';
 import { inputProblems } from './body/input-guard.ts';
-
-/** `/children/0/days` → `children[0].days` (the path style of every Rekindle error). */
-export const pointerToPath = (pointer: string, prefix: string): string => {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  let out = prefix;
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out === '' ? '(root)' : out;
-};
 
 export class RequestValidationError extends Error {
   constructor(readonly errors: { path: string; message: string }[]) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { rotateProviderSecrets } from '../../delivery/providers/provider-service.ts';
-import { loadMasterKeys } from '../../delivery/providers/secret-box.ts';
+import { loadMasterKeys } from '../../lib/secret-box.ts';
 import type { Runtime } from '../../runtime.ts';
 import { rotateWorkspaceSecrets } from '../../storage/control/workspace-secrets.ts';
 

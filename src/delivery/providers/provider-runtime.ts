@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import type { ProviderContext } from './provider-service.ts';
 import { openProviderRegistry, type ConfiguredRegistry } from './registry.ts';
-import { loadMasterKeys } from './secret-box.ts';
+import { loadMasterKeys } from '../../lib/secret-box.ts';
 
 interface Host {
   control: SqlClient;

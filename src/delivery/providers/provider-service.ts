@@ -6,7 +6,7 @@ import type { Clock } from '../../core/clock.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { appendAudit } from '../../storage/control/audit-log.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
-import { pointerToPath } from '../../server/validation.ts';
+import { pointerToPath } from '../../core/validation/pointer-path.ts';
 import type { Outcome, ServiceFailure } from '../../core/service-failure.ts';
 import { checkTargetUrl } from './private-targets.ts';
 import { emailProviderRefusal } from '../../core/tracking/unsubscribe-https.ts';
@@ -21,7 +21,7 @@ import {
   updateProvider,
   type ProviderRecord,
 } from '../../storage/control/providers.ts';
-import { openSecrets, sealSecrets, type MasterKeys } from './secret-box.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from '../../lib/secret-box.ts';
 
 /**
  * Provider configuration (admin only). Secrets are write-only: they are sealed before they reach

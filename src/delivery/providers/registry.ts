@@ -8,7 +8,7 @@ import type { Fetch } from './adapters/http-outcome.ts';
 import { dedupesByKey, isProviderKind } from './provider-kinds.ts';
 import { guardedFetch, targetGuard } from './private-targets.ts';
 import { listProviders, providerFingerprint, type ProviderRecord } from '../../storage/control/providers.ts';
-import { openSecrets, type MasterKeys } from './secret-box.ts';
+import { openSecrets, type MasterKeys } from '../../lib/secret-box.ts';
 import { swappableAdapter, type SwappableAdapter } from './swappable-adapter.ts';
 
 export interface ConfiguredRegistry extends ProviderRegistry {

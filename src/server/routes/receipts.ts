@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { isProviderKind } from '../../delivery/providers/provider-kinds.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
 import { getProvider } from '../../storage/control/providers.ts';
@@ -9,7 +10,7 @@ import {
   receiptAck,
   receiptVerified,
 } from '../../delivery/providers/receipts.ts';
-import { openSecrets } from '../../delivery/providers/secret-box.ts';
+import { openSecrets } from '../../lib/secret-box.ts';
 import type { Runtime } from '../../runtime.ts';
 
 /**
@@ -17,7 +18,7 @@ import type { Runtime } from '../../runtime.ts';
  * provider (see `receiptVerified`); anything else is 401 without a hint of which part was wrong.
  * Registered in its own scope: verification needs the raw body, so bodies are kept as text here.
  */
-export const registerReceiptRoutes = (app: FastifyInstance, rt: Runtime): void => {
+export const registerReceiptRoutes = (app: Api, rt: Runtime): void => {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -32,8 +33,8 @@ export const registerReceiptRoutes = (app: FastifyInstance, rt: Runtime): void =
         },
       },
       async (req, reply) => {
-        const { providerId } = req.params as { providerId: string };
-        const { token } = req.query as { token?: string };
+        const { providerId } = req.params;
+        const { token } = req.query;
         const raw = typeof req.body === 'string' ? req.body : '';
         const provider = await getProvider(rt.control, providerId);
         const refused = () => reply.code(401).send({ error: 'receipt not verified' });

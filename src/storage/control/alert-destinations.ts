@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { urlHint } from '../../core/alerts/url-hint.ts';
-import { openSecrets, sealSecrets, type MasterKeys } from '../../delivery/providers/secret-box.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from '../../lib/secret-box.ts';
 import { epochMs } from '../row-values.ts';
 import type { SqlClient } from './sql-client.ts';
 

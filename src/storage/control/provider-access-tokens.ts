@@ -1,6 +1,6 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import type { SqlClient } from './sql-client.ts';
-import { openSecrets, sealSecrets, type MasterKeys } from '../../delivery/providers/secret-box.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from '../../lib/secret-box.ts';
 
 /**
  * Where vendor access tokens live between processes: `provider_access_tokens` (migration 016),

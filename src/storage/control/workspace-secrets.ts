@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openSecrets, sealSecrets, type MasterKeys } from '../../delivery/providers/secret-box.ts';
+import { openSecrets, sealSecrets, type MasterKeys } from '../../lib/secret-box.ts';
 import { transactionParent, type SqlClient } from './sql-client.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { SendOutcome } from '../../../core/delivery/message.ts';
 import type { SqlClient } from '../../../storage/control/sql-client.ts';
-import type { MasterKeys } from '../secret-box.ts';
+import type { MasterKeys } from '../../../lib/secret-box.ts';
 import { failed, type Failed } from './http-outcome.ts';
 import {
   readToken,
