@@ -6,9 +6,10 @@ import { setPassword } from '../../src/auth/passwords.ts';
 import type { Role } from '../../src/core/auth/roles.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createUser } from '../../src/storage/control/users.ts';
+import { chromiumPath, isExecutable, prerequisiteAdvice } from './browser-prerequisites.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CHROMIUM = process.env['REKINDLE_CHROMIUM'] ?? '/usr/bin/chromium';
+export const CHROMIUM = chromiumPath();
 
 /**
  * Builds the console into console/dist, the directory the server serves. Always rebuilt so a
@@ -27,12 +28,15 @@ export const buildConsole = (): void => {
   );
 };
 
-export const launchBrowser = (): Promise<Browser> =>
-  chromium.launch({
+/** Fails with what to install when chromium is missing (`npm test` checks this up front). */
+export const launchBrowser = async (): Promise<Browser> => {
+  if (!isExecutable(CHROMIUM)) throw new Error(prerequisiteAdvice({ chromium: true, font: false }));
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+};
 
 export const PASSWORD = 'correct horse battery staple 7';
 
