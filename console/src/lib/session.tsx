@@ -1,10 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError } from './api.ts';
-
-export interface Me {
-  user: { id: number; name: string; role: 'admin' | 'reviewer' | 'operator' | 'viewer' };
-  workspace: string;
-}
+import type { LoginAnswer, Me } from './api-types.ts';
 
 interface Session {
   me: Me | null;
@@ -27,7 +23,7 @@ export const SessionProvider = ({ children }: { children: ReactNode }) => {
       .finally(() => setChecking(false));
   }, []);
   const logIn = useCallback(async (name: string, password: string) => {
-    const r = await api.post<Me>('/v1/auth/login', { name, password });
+    const r = await api.post<LoginAnswer>('/v1/auth/login', { name, password });
     setMe({ user: r.user, workspace: r.workspace });
   }, []);
   const logOut = useCallback(async () => {

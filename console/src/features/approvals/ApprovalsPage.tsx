@@ -1,20 +1,11 @@
 import { App, Button, Card, Empty, Input, List, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../lib/api.ts';
+import type { CampaignListAnswer, Campaign as Pending } from '../../lib/api-types.ts';
 import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-
-interface Pending {
-  id: string;
-  name: string;
-  version: number;
-  owner: { id: number; name: string };
-  submittedBy: number | null;
-  submittedAt: string | null;
-  definition: { channels: string[]; holdoutShare: number; budgetCents?: number };
-}
 
 /**
  * Four eyes: the server refuses a review by the campaign's submitter; the inbox says so up
@@ -25,7 +16,7 @@ export const ApprovalsPage = () => {
   const { me } = useSession();
   const { message } = App.useApp();
   const [notes, setNotes] = useState<Record<string, string>>({});
-  const inbox = useAsync(() => api.get<{ campaigns: Pending[] }>('/v1/campaigns?status=pending_review'), []);
+  const inbox = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns?status=pending_review'), []);
   const review = async (c: Pending, decision: 'approve' | 'reject') => {
     try {
       const note = notes[c.id];

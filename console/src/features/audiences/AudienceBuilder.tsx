@@ -1,24 +1,13 @@
 import { App, Button, Card, Col, Input, Radio, Row, Space, Statistic, Table, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../../lib/api.ts';
+import type { AudiencePreview as Preview } from '../../lib/api-types.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
 import { BehaviorRow, ProfileRow } from './ConditionRows.tsx';
 import { emptyForm, formToTree, type Combinator, type Join, type TwoGroupForm } from './two-group.ts';
 
-interface PreviewRow {
-  userId: string;
-  city: string | null;
-  acquisitionChannel: string | null;
-  membership: string | null;
-  phone: string | null;
-  email: string | null;
-}
-interface Preview {
-  count: number;
-  elapsedMs: number;
-  sample: PreviewRow[];
-}
+type PreviewRow = Preview['sample'][number];
 
 const DEBOUNCE_MS = 400;
 

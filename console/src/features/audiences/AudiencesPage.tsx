@@ -1,22 +1,14 @@
 import { Button, Card, Space, Table } from 'antd';
 import { api } from '../../lib/api.ts';
+import type { SavedAudience as Audience, AudienceListAnswer } from '../../lib/api-types.ts';
 import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { AudienceBuilder } from './AudienceBuilder.tsx';
 
-interface Audience {
-  id: string;
-  name: string;
-  description: string;
-  owner: { id: number; name: string };
-  version: number;
-  updatedAt: string;
-}
-
 export const AudiencesPage = () => {
   const { t, locale } = useI18n();
-  const list = useAsync(() => api.get<{ audiences: Audience[] }>('/v1/audiences'), []);
+  const list = useAsync(() => api.get<AudienceListAnswer>('/v1/audiences'), []);
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <AudienceBuilder onSaved={list.reload} />

@@ -1,23 +1,14 @@
 import { Card, Table, Typography } from 'antd';
 import { getOptional } from '../../lib/api.ts';
+import type { AuditAnswer, AuditEntry as Entry } from '../../lib/api-types.ts';
 import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 
-interface Entry {
-  id: number;
-  at: string | null;
-  actor: string | null;
-  action: string;
-  objectType: string;
-  objectId: string;
-  details: unknown;
-}
-
 export const AuditPage = () => {
   const { t, locale } = useI18n();
-  const log = useAsync(() => getOptional<{ entries: Entry[] }>('/v1/console/audit?limit=200'), []);
+  const log = useAsync(() => getOptional<AuditAnswer>('/v1/console/audit?limit=200'), []);
   return (
     <Card title={t('audit.title')}>
       <PageState state={log}>

@@ -18,7 +18,7 @@ import { useState } from 'react';
 import { api } from '../../lib/api.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import type { Campaign, EditorState } from './campaign-types.ts';
+import type { AudienceListAnswer, Campaign, EditorState } from './campaign-types.ts';
 import { ContentPreview } from './ContentPreview.tsx';
 import { CostCalculator } from './CostCalculator.tsx';
 import { initialEditor, toDefinition } from './definition.ts';
@@ -33,10 +33,7 @@ export const CampaignEditor = ({ onChanged }: { onChanged: () => void }) => {
   const { message } = App.useApp();
   const [s, setS] = useState<EditorState>(initialEditor);
   const [saved, setSaved] = useState<Campaign | null>(null);
-  const audiences = useAsync(
-    () => api.get<{ audiences: { id: string; name: string }[] }>('/v1/audiences'),
-    [],
-  );
+  const audiences = useAsync(() => api.get<AudienceListAnswer>('/v1/audiences'), []);
   const set = <K extends keyof EditorState>(k: K, v: EditorState[K]) => setS((o) => ({ ...o, [k]: v }));
   const fail = (e: unknown) => void message.error(e instanceof Error ? e.message : String(e));
 

@@ -4,7 +4,7 @@ import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import type { MessageKey } from '../../lib/i18n-dict.ts';
-import type { Campaign, CampaignStatus } from './campaign-types.ts';
+import type { Campaign, CampaignListAnswer, CampaignStatus } from './campaign-types.ts';
 import { CampaignEditor } from './CampaignEditor.tsx';
 
 const STATUS_COLOR: Record<string, string> = {
@@ -31,7 +31,7 @@ const STATUS_LABEL: Record<CampaignStatus, MessageKey> = {
 
 export const CampaignsPage = () => {
   const { t, locale } = useI18n();
-  const list = useAsync(() => api.get<{ campaigns: Campaign[] }>('/v1/campaigns'), []);
+  const list = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <CampaignEditor onChanged={list.reload} />

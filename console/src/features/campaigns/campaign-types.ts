@@ -1,28 +1,11 @@
-export type CampaignStatus =
-  'draft' | 'pending_review' | 'approved' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled';
-
-export interface Campaign {
-  id: string;
-  name: string;
-  status: CampaignStatus;
-  version: number;
-  owner: { id: number; name: string };
-  updatedAt: string;
-  nextSlotAt: string | null;
-  /** Past its last slot, still sending: shown as 发送中 until its last message has an outcome. */
-  awaitingDelivery?: boolean;
-  definition: { audienceId: string; channels: string[]; holdoutShare: number };
-}
-
-export interface Estimate {
-  members: number;
-  messages: number;
-  holdout: number;
-  skipped: number;
-  byChannel: { channel: string; messages: number; priceCents: number }[];
-  offer: { issued: number; averageValueCents: number } | null;
-  cost: unknown;
-}
+/** The campaign answers, as the server's schemas define them (lib/api-types.ts). */
+export type {
+  AudienceListAnswer,
+  Campaign,
+  CampaignListAnswer,
+  CampaignStatus,
+  Estimate,
+} from '../../lib/api-types.ts';
 
 export interface EditorState {
   name: string;

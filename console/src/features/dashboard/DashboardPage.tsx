@@ -6,11 +6,7 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { activityOption, churnBarOption, funnelOption, riskOption, stageRows } from './charts.ts';
-import type { Activity, ChurnStructure, Funnel, Risk } from './dashboard-types.ts';
-
-interface Running {
-  campaigns: { id: string; name: string; definition: { channels: string[] } }[];
-}
+import type { Activity, ChurnStructure, Funnel, Risk, Running } from './dashboard-types.ts';
 
 export const DashboardPage = () => {
   const { t, locale } = useI18n();
@@ -58,7 +54,8 @@ export const DashboardPage = () => {
         <Card>
           <Statistic
             title={t('dash.churnRate')}
-            value={structure.data ? formatPercent(locale, structure.data.churnRate) : '—'}
+            // null (no one eligible yet) reads 0 %, as it always has (Intl formats null as 0).
+            value={structure.data ? formatPercent(locale, structure.data.churnRate ?? 0) : '—'}
           />
         </Card>
       </Col>

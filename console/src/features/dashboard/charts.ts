@@ -23,8 +23,9 @@ export const activityOption = (
   })),
 });
 
+// A rate is null where no one was eligible: the line leaves a gap there.
 export const churnBarOption = (
-  rows: { key: string; churned: number; churnRate: number }[],
+  rows: { key: string; churned: number; churnRate: number | null }[],
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
   grid: { left: 50, right: 50, bottom: 60 },

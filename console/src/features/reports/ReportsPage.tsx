@@ -1,6 +1,7 @@
 import { Card, Col, Row, Select, Space, Statistic, Table } from 'antd';
 import { useState } from 'react';
 import { api, getOptional, query } from '../../lib/api.ts';
+import type { CampaignListAnswer } from '../../lib/api-types.ts';
 import { formatNumber } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
@@ -13,10 +14,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const ReportsPage = () => {
   const { t, locale } = useI18n();
   const [campaignId, setCampaignId] = useState<string | null>(null);
-  const campaigns = useAsync(
-    () => api.get<{ campaigns: { id: string; name: string }[] }>('/v1/campaigns'),
-    [],
-  );
+  const campaigns = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   const period = useAsync(
     () =>
       getOptional<Period>(

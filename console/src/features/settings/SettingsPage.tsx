@@ -1,5 +1,6 @@
 import { Card, Table, Tabs, Tag } from 'antd';
 import { getOptional } from '../../lib/api.ts';
+import type { TeamAnswer, TeamMember as Member } from '../../lib/api-types.ts';
 import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
@@ -12,13 +13,6 @@ interface Provider {
   id: string;
   channel: string;
   [k: string]: unknown;
-}
-interface Member {
-  id: number;
-  name: string;
-  role: string;
-  createdAt: string | null;
-  disabled: boolean;
 }
 
 const Providers = () => {
@@ -70,7 +64,7 @@ const Team = () => {
     role === 'admin' || role === 'reviewer' || role === 'operator' || role === 'viewer'
       ? t(`role.${role}`)
       : role;
-  const team = useAsync(() => getOptional<{ users: Member[] }>('/v1/console/team'), []);
+  const team = useAsync(() => getOptional<TeamAnswer>('/v1/console/team'), []);
   return (
     <PageState state={team}>
       {(tm) => (

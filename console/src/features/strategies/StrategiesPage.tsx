@@ -1,6 +1,7 @@
 import { App, Button, Card, InputNumber, Select, Space, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api.ts';
+import type { CampaignListAnswer } from '../../lib/api-types.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 
@@ -13,13 +14,6 @@ interface Ladder {
   steps: Step[];
   responseEvents: string[];
   doNotDisturbBelowCents: number;
-}
-interface Campaign {
-  id: string;
-  name: string;
-  version: number;
-  status: string;
-  definition: { ladder?: Ladder } & Record<string, unknown>;
 }
 
 const CHANNELS = ['push', 'in_app', 'email', 'sms', 'wecom', 'call', 'webhook'];
@@ -36,7 +30,7 @@ const emptyLadder = (): Ladder => ({
 export const StrategiesPage = () => {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const campaigns = useAsync(() => api.get<{ campaigns: Campaign[] }>('/v1/campaigns'), []);
+  const campaigns = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   const [id, setId] = useState<string | null>(null);
   const [ladder, setLadder] = useState<Ladder>(emptyLadder);
   const campaign = campaigns.data?.campaigns.find((c) => c.id === id);

@@ -1,24 +1,12 @@
 import { Card, Col, Descriptions, Empty, Input, Row, Table, Tag, Timeline } from 'antd';
 import { useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
+import type { ConsoleUser as Detail, UserChurnRisk as Risk } from '../../lib/api-types.ts';
 import { formatNumber, formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-
-interface Detail {
-  userId: string;
-  profile: Record<string, string | number | boolean | null>;
-  scores: Record<string, string | number | null> | null;
-  events: { event: string; ts: string | null; amount: number | null; category: string | null }[];
-  messages: { campaignId: string | null; channel: string; status: string; ts: string | null }[];
-}
-interface Risk {
-  score: number | null;
-  level: string | null;
-  reasons: { rank: number; feature: string; contribution: number; value: number | null }[];
-}
 
 type Item = { ts: string; kind: 'event' | 'message'; label: string };
 

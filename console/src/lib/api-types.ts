@@ -1,0 +1,64 @@
+import type { Static } from '@sinclair/typebox';
+import type { Audience, Preview } from '../../../src/server/schemas/audience-api.ts';
+import type { LoginView, MeView } from '../../../src/server/schemas/auth-api.ts';
+import type { CampaignList, CampaignView, EstimateView } from '../../../src/server/schemas/campaigns-api.ts';
+import type { UserChurnRiskView } from '../../../src/server/schemas/churn-model-api.ts';
+import type {
+  ActivityView,
+  AuditView,
+  ConsoleUserView,
+  FunnelView,
+  RiskView,
+  TeamView,
+} from '../../../src/server/schemas/console-data-api.ts';
+import type { ChurnStructureView } from '../../../src/server/schemas/scores-api.ts';
+
+/**
+ * The management API's answers as the console reads them, derived from the server's TypeBox
+ * response schemas (src/server/schemas/): an answer that changes shape fails the console's type
+ * check instead of rendering wrong. Type-only imports, erased by the build: no server code
+ * reaches the bundle. Answers whose schemas still live in route files (reports, providers, jobs,
+ * planner resources) are declared by the features that read them until the schemas move here.
+ */
+
+/** `POST /v1/auth/login`. */
+export type LoginAnswer = Static<typeof LoginView>;
+/** `GET /v1/auth/me`; the session keeps the part a login answer has too. */
+export type Me = Pick<Static<typeof MeView>, 'user' | 'workspace'>;
+
+/** `GET /v1/audiences` (each), `POST /v1/audiences`. */
+export type SavedAudience = Static<typeof Audience>;
+/** `POST /v1/audiences/preview`: the live count and a sample with masked contacts. */
+export type AudiencePreview = Static<typeof Preview>;
+/** `GET /v1/audiences` (the route's list of the schema's Audience). */
+export interface AudienceListAnswer {
+  audiences: SavedAudience[];
+}
+
+/** `GET /v1/campaigns/:id`, and each of `GET /v1/campaigns`. */
+export type Campaign = Static<typeof CampaignView>;
+export type CampaignStatus = Campaign['status'];
+export type CampaignListAnswer = Static<typeof CampaignList>;
+/** `POST /v1/campaigns/:id/estimate`. */
+export type Estimate = Static<typeof EstimateView>;
+
+/** `GET /v1/console/activity`. */
+export type Activity = Static<typeof ActivityView>;
+/** `GET /v1/console/risk`. */
+export type RiskDistribution = Static<typeof RiskView>;
+/** `GET /v1/console/funnel`. */
+export type Funnel = Static<typeof FunnelView>;
+/** `GET /v1/analysis/churn-structure`. */
+export type ChurnStructure = Static<typeof ChurnStructureView>;
+
+/** `GET /v1/console/users/:id`: profile (contacts masked), scores, events, messages. */
+export type ConsoleUser = Static<typeof ConsoleUserView>;
+/** `GET /v1/users/:id/churn-risk`. */
+export type UserChurnRisk = Static<typeof UserChurnRiskView>;
+
+/** `GET /v1/console/audit`. */
+export type AuditAnswer = Static<typeof AuditView>;
+export type AuditEntry = AuditAnswer['entries'][number];
+/** `GET /v1/console/team`. */
+export type TeamAnswer = Static<typeof TeamView>;
+export type TeamMember = TeamAnswer['users'][number];
