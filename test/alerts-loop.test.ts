@@ -8,7 +8,7 @@ import { event, seed } from './support/score-scenario.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
- * Operator alerts (SPEC H3) on PGlite and PostgreSQL (+ DuckDB) with a fake webhook receiver and a fake WeCom
+ * Operator alerts (features.md H3) on PGlite and PostgreSQL (+ DuckDB) with a fake webhook receiver and a fake WeCom
  * robot on loopback: each rule fires when its condition holds and not otherwise, reaches both
  * destinations (signed webhook, robot markdown), and does not fire twice within its cooldown.
  */

@@ -10,7 +10,7 @@ import { urlHint } from '../src/core/alerts/url-hint.ts';
 import { openSecrets, sealSecrets } from '../src/lib/secret-box.ts';
 import { randomBytes } from 'node:crypto';
 
-/** The pure alert rules (SPEC H3): each fires exactly when its condition holds; the cooldown. */
+/** The pure alert rules (features.md H3): each fires exactly when its condition holds; the cooldown. */
 
 const rule = (params: AlertRule['params'], cooldownMinutes = 60): AlertRule => ({
   id: 'r1',

@@ -8,7 +8,7 @@ import {
 } from '../src/core/recommend/pick-best-item.ts';
 import { parseCsv } from '../src/ingest/import/csv-parser.ts';
 
-/** The pure "best item" picker and the catalog upload parser (SPEC H2). */
+/** The pure "best item" picker and the catalog upload parser (features.md H2). */
 
 const NOW = Date.UTC(2026, 10, 11, 4);
 const DAY = 86_400_000;

@@ -13,7 +13,7 @@ import { event, openScenario, profile, seed, type ScenarioStore } from './suppor
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
- * "Best item" campaigns (SPEC H2) on real stores: events in DuckDB, the catalog in PGlite, the
+ * "Best item" campaigns (features.md H2) on real stores: events in DuckDB, the catalog in PGlite, the
  * delivery composer rendering `{{ item.name }}` per recipient; users without a pick skipped with
  * `no_recommendation` or given the fallback item. The catalog API's CSV/JSON uploads.
  */

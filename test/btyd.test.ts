@@ -1,5 +1,5 @@
 /**
- * The BTYD models (SPEC B7) checked against the published CDNOW results in
+ * The BTYD models (features.md B7) checked against the published CDNOW results in
  * shared/data/README.md (Fader, Hardie & Lee 2005 and the Fader–Hardie notes), against
  * closed forms and 40-digit mpmath values for the special functions, and against the
  * per-customer summary published with the data.

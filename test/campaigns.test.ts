@@ -8,7 +8,7 @@ import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
- * Campaigns (SPEC D1, D2, D7): the lifecycle as a pure state machine, the review rules for
+ * Campaigns (features.md D1, D2, D7): the lifecycle as a pure state machine, the review rules for
  * each role × each action, and the API end to end on PGlite and PostgreSQL with a fixed clock.
  */
 

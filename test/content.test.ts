@@ -24,7 +24,7 @@ import {
 import { issueOffer, validateOffer } from '../src/core/offers/index.ts';
 
 /**
- * Message content (SPEC D3): the schema, rendering with real LiquidJS (scope, escaping, missing
+ * Message content (features.md D3): the schema, rendering with real LiquidJS (scope, escaping, missing
  * variables, errors with positions, the locked-down engine), links and short links, SMS
  * counting against hand-counted messages, and each channel's checks.
  */

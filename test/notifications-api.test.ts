@@ -5,7 +5,7 @@ import { profile, seed } from './support/score-scenario.ts';
 import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
- * The notification API (SPEC H1) end to end on PGlite and PostgreSQL: a transactional message goes out to a user
+ * The notification API (features.md H1) end to end on PGlite and PostgreSQL: a transactional message goes out to a user
  * the marketing rules would hold back (daily cap reached, quiet hours), a marketing campaign is
  * refused, a repeated idempotency key answers the same without a second message, and an
  * unreachable user is recorded as skipped with the planner's reason.

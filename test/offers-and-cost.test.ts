@@ -22,7 +22,7 @@ import {
 } from '../src/core/offers/index.ts';
 
 /**
- * Offers (SPEC D4) and the cost calculator (SPEC G6): precise errors for invalid offers,
+ * Offers (features.md D4) and the cost calculator (features.md G6): precise errors for invalid offers,
  * amounts by tier, share of order value and conditional bonus, deterministic codes, condition
  * texts, cost at issue and at redemption, and the calculator's numbers computed by hand.
  */

@@ -17,7 +17,7 @@ import type {
 import { DAY, HOUR, MINUTE } from './support/planner-input.ts';
 
 /**
- * The planner's guarantees over random slots (SPEC E1–E5): random campaigns, users in random
+ * The planner's guarantees over random slots (features.md E1–E5): random campaigns, users in random
  * time zones (DST ones, half-hour and 45-minute offsets, an unknown one), histories, policies and
  * slot clocks, some of them hours from a DST change. Every check reads only the input and the
  * output: caps are counted by brute force over history + planned messages, local times come

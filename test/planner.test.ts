@@ -23,7 +23,7 @@ import {
 } from './support/planner-input.ts';
 
 /**
- * The planner's pure core (SPEC E1–E5), one scenario per rule with hand-computed expectations.
+ * The planner's pure core (features.md E1–E5), one scenario per rule with hand-computed expectations.
  * Unless a test says otherwise, users live in Asia/Shanghai (UTC+8, no DST) and the slot is
  * Friday 2026-11-20 12:00 there (04:00 UTC). The invariants over random inputs are in
  * planner-property.test.ts.

@@ -20,7 +20,7 @@ import { closedPort, json, startFakeVendor } from './support/fake-vendor.ts';
 import { outgoingMessage } from './support/outgoing-message.ts';
 
 /**
- * Channel adapters (SPEC F2): each vendor's request as built (signatures checked the way the
+ * Channel adapters (features.md F2): each vendor's request as built (signatures checked the way the
  * vendor checks them), its answers classified, and the adapter against a fake vendor on loopback
  * (a real SMTP server for e-mail).
  */

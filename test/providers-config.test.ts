@@ -18,7 +18,7 @@ import { buildServer } from '../src/server/app.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 import { tempDir } from './support/tmp.ts';
 
-/** Provider configuration (SPEC F2): encrypted secrets, the admin-only API, the registry. */
+/** Provider configuration (features.md F2): encrypted secrets, the admin-only API, the registry. */
 
 const NOW = Date.UTC(2026, 10, 20, 3, 30);
 const SMTP_PASSWORD = 'pw-VERY-secret-1234';

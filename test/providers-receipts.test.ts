@@ -11,7 +11,7 @@ import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { basicAuth, startTestServer, TEST_WRITE_KEY, type TestServer } from './support/runtime.ts';
 
 /**
- * Receipts (SPEC F1): verified per provider, applied to the outbox and the message log in one
+ * Receipts (features.md F1): verified per provider, applied to the outbox and the message log in one
  * transaction, idempotent; the in-app inbox API; the outbound call list. On PGlite and PostgreSQL.
  */
 

@@ -4,7 +4,7 @@ import { hashString } from '../src/core/planner/hash.ts';
 import { campaign, plan, policy, user } from './support/planner-input.ts';
 
 /**
- * The global control group (SPEC G3) in the planner: a stable hash of the user alone keeps a
+ * The global control group (features.md G3) in the planner: a stable hash of the user alone keeps a
  * share of users out of every marketing campaign, recorded as a holdout with reason
  * 'global_control'; transactional messages still go out.
  */

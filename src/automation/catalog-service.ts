@@ -8,7 +8,7 @@ import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { deleteItem, listItems, upsertItems } from '../storage/control/catalog-items.ts';
 
-/** The item catalog (SPEC H2): operators and admins upload, everyone reads. */
+/** The item catalog (features.md H2): operators and admins upload, everyone reads. */
 
 export interface CatalogContext {
   control: SqlClient;

@@ -10,7 +10,7 @@ import { readInteractions } from './user-history.ts';
 const DAY_MS = 86_400_000;
 
 /**
- * The composer hook for campaigns with `recommendation: { kind: 'best_item', … }` (SPEC H2):
+ * The composer hook for campaigns with `recommendation: { kind: 'best_item', … }` (features.md H2):
  * one catalog read and one warehouse read per batch, then the pure picker per recipient. A user
  * without a pick gets the campaign's fallback item, or is skipped with `no_recommendation` (a
  * message naming an empty item is worse than none).

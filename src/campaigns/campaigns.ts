@@ -26,7 +26,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import { CAMPAIGN_PART_CHECKS } from './part-checks.ts';
 
 /**
- * Campaigns (SPEC D1, D2, D7): who may do what (src/core/auth/roles.ts), which lifecycle step is
+ * Campaigns (features.md D1, D2, D7): who may do what (src/core/auth/roles.ts), which lifecycle step is
  * allowed (src/core/campaigns/lifecycle.ts), and every change, review and status step written
  * with its audit entry in one transaction. Failures are values for the HTTP layer.
  */

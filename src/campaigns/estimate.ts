@@ -19,7 +19,7 @@ import { refused, type CampaignContext, type CampaignFailure } from './campaigns
 import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
- * Before launch (SPEC D3, G6): a campaign's content rendered for a sample user, and the cost
+ * Before launch (features.md D3, G6): a campaign's content rendered for a sample user, and the cost
  * calculator fed by a dry run of the planner over today's audience — the real message count after
  * opt-outs, caps, quiet hours, conflicts with nothing else and budgets — with the operator's
  * expectations (conversion, order value, margin, hidden costs) as inputs.

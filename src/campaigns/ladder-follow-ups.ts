@@ -9,7 +9,7 @@ import { listCampaigns, updateCampaignRow, type CampaignRecord } from '../storag
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
 
 /**
- * The escalation half of recall ladders (SPEC D6). For each running campaign with a ladder: every
+ * The escalation half of recall ladders (features.md D6). For each running campaign with a ladder: every
  * user's latest step (from the outbox), whether a response event came after it (from the
  * warehouse), and what they are worth decide — through `nextLadderStep` — who gets the next,
  * dearer channel now. Those go through the planner like any slot (caps, quiet hours, opt-outs,

@@ -6,7 +6,7 @@ import { redeemOffer, type RedeemedOffer } from '../storage/control/offers-issue
 import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
 
 /**
- * Redemption of an issued offer (SPEC D4): the shop's backend reports the code when the user
+ * Redemption of an issued offer (features.md D4): the shop's backend reports the code when the user
  * uses it; the cost is booked at redemption when the offer says so. Idempotent: a second report
  * of the same code answers `alreadyRedeemed` and books nothing.
  */

@@ -4,7 +4,7 @@ import { planLadderFollowUps } from './ladder-follow-ups.ts';
 import { hasRunningTriggers, triggerTick, type TriggerTick } from './triggers.ts';
 
 /**
- * The campaign scheduler of `rekindle serve` (SPEC D2). The schedule's single source of truth
+ * The campaign scheduler of `rekindle serve` (features.md D2). The schedule's single source of truth
  * is `campaigns.next_slot_at`, written in the same transaction as each run (and at approval /
  * resume), so it survives restarts and is never a second copy that could disagree: every
  * `pollSeconds` the scheduler plans whatever is due, all due campaigns together in one slot.

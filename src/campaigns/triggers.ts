@@ -7,7 +7,7 @@ import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
- * Triggered campaigns (SPEC D2): every event that arrives in the warehouse — from the SDKs, or
+ * Triggered campaigns (features.md D2): every event that arrives in the warehouse — from the SDKs, or
  * a state change the scoring writes (tier_changed, warning_raised, …) — is matched against the
  * running triggered campaigns. A match is queued durably (`trigger_queue`, one row per campaign
  * and event) with its due time (arrival + delay); due rows are planned through the same planner

@@ -130,7 +130,7 @@ interface Planned {
 }
 
 /**
- * Delivery workers over the outbox (SPEC F1/F2), built so that a user never gets a message twice
+ * Delivery workers over the outbox (features.md F1/F2), built so that a user never gets a message twice
  * (issue 13), whatever the providers' rates:
  * - a loop claims due messages under a lease it renews while it lives, and keeps of a slow
  *   provider's messages only what it can send in a quarter of the lease (the rest goes back);

@@ -4,7 +4,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
- * The fact shipper (SPEC G1): the control plane's `message_log` → the warehouse's
+ * The fact shipper (features.md G1): the control plane's `message_log` → the warehouse's
  * `message_facts`, in `seq` order. The cursor is the warehouse's own max(seq), read and advanced
  * in the same DuckDB transaction as the facts it covers, so a crash at any point leaves either
  * the whole batch with its cursor or neither: every log row arrives exactly once.

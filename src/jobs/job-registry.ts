@@ -97,7 +97,7 @@ const publicView = (j: JobRecord | JobView): JobView => {
 };
 
 /**
- * Long operations run as jobs (SPEC I1: "long operations show progress"): started by a request
+ * Long operations run as jobs (features.md I1: "long operations show progress"): started by a request
  * that answers at once with the job, run in this process, polled for their progress. Jobs are
  * rows of the control plane's `jobs` table, so they outlive the process: a restart keeps every
  * job's status and result, and a job whose process died is resumed or failed by the next one

@@ -11,7 +11,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { notificationRunId, requestHash } from './request-hash.ts';
 
 /**
- * The notification API (SPEC H1): a business system asks for one transactional message (order
+ * The notification API (features.md H1): a business system asks for one transactional message (order
  * shipped, password reset) to one user, through a running transactional campaign whose content
  * is the template. The request goes through the planner like any trigger — transactional class,
  * so marketing caps, quiet hours and marketing opt-outs do not hold it back, but reach, consent,

@@ -172,7 +172,7 @@ export const planAndWrite = async (
 };
 
 /**
- * One offer per planned message of a campaign that has one (SPEC D4), issued with the message in
+ * One offer per planned message of a campaign that has one (features.md D4), issued with the message in
  * the same transaction: a code derived from the workspace's secret, the amount from the user's
  * history, the cost at issue booked now (`offers_issued`). A user the offer's rule does not cover
  * (e.g. not lapsed long enough) gets the message without an offer.

@@ -22,7 +22,7 @@ import { readRoster } from './plan-profiles.ts';
 import { ROSTER_WORD_BITS } from '../core/planner/types.ts';
 
 /**
- * One planner run: every campaign due at `slotAt` planned together (SPEC E1–E5, DESIGN
+ * One planner run: every campaign due at `slotAt` planned together (features.md E1–E5, DESIGN
  * principle 3). The imperative shell around `planSlot`:
  *
  * 1. snapshot each due campaign's audience (members frozen in the warehouse);
@@ -128,7 +128,7 @@ export const runSlot = async (
     unsubscribed,
     due.map((c) => c.definition.category),
   );
-  // Recall ladders (SPEC D6): the first step only for users worth disturbing and worth its channel.
+  // Recall ladders (features.md D6): the first step only for users worth disturbing and worth its channel.
   const ladderSkips: { campaignId: string; userId: string; reason: string }[] = [];
   for (const [k, c] of due.entries()) {
     const ladder = c.definition.ladder;

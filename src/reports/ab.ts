@@ -13,7 +13,7 @@ import { readableCampaign, type ReportFailure, type ReportsContext } from './con
 import { num, ratio } from './sql.ts';
 
 /**
- * A/B (SPEC G4): per variant, users sent a message and users converted (attributed conversions),
+ * A/B (features.md G4): per variant, users sent a message and users converted (attributed conversions),
  * clicks and CTR; each variant tested against the control — the campaign's first variant as
  * defined — and a winner declared by the rule in src/core/stats/winner.ts.
  */

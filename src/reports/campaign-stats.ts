@@ -4,7 +4,7 @@ import { readableCampaign, type ReportFailure, type ReportsContext } from './con
 import { num, ratio, yuan } from './sql.ts';
 
 /**
- * Campaign stats (SPEC G1): per variant, channel or day (UTC, of the message's send), every
+ * Campaign stats (features.md G1): per variant, channel or day (UTC, of the message's send), every
  * figure of the campaign's messages. Message figures come from the warehouse's message_facts
  * (one row per thing that happened to a message; a message counts once per status), conversions
  * from `conversions`, planned messages and offer costs from the control plane's outbox and

@@ -5,7 +5,7 @@ import { readableCampaign, type ReportFailure, type ReportsContext } from './con
 import { num } from './sql.ts';
 
 /**
- * Audience tests (SPEC G4, "variants of audience"): the same offer and copy sent to different
+ * Audience tests (features.md G4, "variants of audience"): the same offer and copy sent to different
  * audiences are different campaigns, so an audience test compares campaigns as arms — users sent
  * a message and users converted (attributed) in each — with the same test and winner rule as a
  * campaign's variants. The first campaign listed is the control.

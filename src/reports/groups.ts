@@ -14,7 +14,7 @@ import { num, ratio, yuan } from './sql.ts';
  * Outcome of a group of users from a start instant each: converted when the goal event comes
  * within the goal's window after the start (message sent, or the run's slot for a held-out
  * user), revenue = the amounts of those goal events. Every group is measured the same way, so
- * treated, held-out and global-control users compare like for like (SPEC G3).
+ * treated, held-out and global-control users compare like for like (features.md G3).
  */
 
 export interface GroupOutcome {

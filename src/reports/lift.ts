@@ -14,7 +14,7 @@ import { compare, groupOutcome, publicOutcome, type Comparison, type GroupOutcom
 import { inList, jsonList } from './sql.ts';
 
 /**
- * Holdout lift (SPEC G3): the campaign's treated users (a message sent in a committed run; start
+ * Holdout lift (features.md G3): the campaign's treated users (a message sent in a committed run; start
  * = their first send) vs its holdout (decided_members 'holdout' without a reason; start = the
  * run's slot) and vs the global control group (decision 'holdout', reason 'global_control').
  */

@@ -10,7 +10,7 @@ import { committedRuns, goalOf, readableCampaign, type Goal, type ReportsContext
 import { ratio, yuan } from './sql.ts';
 
 /**
- * North star (SPEC G5, G7): recalled users — treated users whose goal event came within the
+ * North star (features.md G5, G7): recalled users — treated users whose goal event came within the
  * window after their first message — against the holdout users who converted in the same window
  * after their slot. From each user's conversion: repurchases (further goal events) within 90
  * days, average order value of the goal events in those 90 days (the conversion included), and
@@ -87,7 +87,7 @@ export const RELAPSE_EVENT = 'recall_relapsed';
 export const REPORTS_SOURCE = 'reports';
 
 /**
- * Relapse (SPEC G7): a recalled user with no event at all in the `silentDays` after their
+ * Relapse (features.md G7): a recalled user with no event at all in the `silentDays` after their
  * conversion gets one system event `recall_relapsed` (source 'reports', at conversion +
  * silentDays, message id `relapse:<campaign id>:<user id>`, so it is written once) that alert
  * rules and triggers can use. Only spells that have fully elapsed by `now` count.

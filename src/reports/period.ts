@@ -6,7 +6,7 @@ import { MESSAGES_CTE } from './campaign-stats.ts';
 import { inList, jsonList, num, ratio, yuan } from './sql.ts';
 
 /**
- * The period view (SPEC G2): every campaign of the workspace with messages sent in [from, to),
+ * The period view (features.md G2): every campaign of the workspace with messages sent in [from, to),
  * and the totals with users de-duplicated across campaigns (a user reached by three campaigns
  * is one reached user), next to the plain sums so the overlap shows. Conversions count when the
  * goal event is in the period. Unsubscribe rate per UTC day and ISO week: unsubscribes of

@@ -2,7 +2,7 @@ import { listCampaigns } from '../storage/control/campaigns.ts';
 import { goalOf, type ReportsContext } from './context.ts';
 import { recordRelapses } from './north-star.ts';
 
-/** Silence after a recall conversion that counts as a relapse (SPEC G7). */
+/** Silence after a recall conversion that counts as a relapse (features.md G7). */
 export const RELAPSE_SILENT_DAYS = 30;
 
 /**

@@ -37,7 +37,7 @@ import { refusal, type Outcome, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 
 /**
- * The churn model on the warehouse (SPEC B6): trained with a temporal split on the workspace's
+ * The churn model on the warehouse (features.md B6): trained with a temporal split on the workspace's
  * churn definition, stored versioned in the control plane (`churn_models`), and scored into
  * `user_scores.churn_risk_score` / `churn_risk_level` with each user's top reasons in
  * `churn_risk_reasons`. Details in docs/churn-model.md.

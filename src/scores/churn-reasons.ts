@@ -20,7 +20,7 @@ import {
 import { refusal, type Outcome, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 
-/** Churn reasons (SPEC B8): recorded one at a time over the API, or imported from a CSV file. */
+/** Churn reasons (features.md B8): recorded one at a time over the API, or imported from a CSV file. */
 
 export const recordReason = async (
   ctx: ScoresContext,

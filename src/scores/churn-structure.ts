@@ -24,7 +24,7 @@ import { loadScoreConfig } from './score-config.ts';
 import { safeJsConverter } from '../storage/warehouse/js-values.ts';
 
 /**
- * Churn structure analysis (SPEC B4) computed in DuckDB: one temporary table of per-user facts
+ * Churn structure analysis (features.md B4) computed in DuckDB: one temporary table of per-user facts
  * (see `churnStructureBaseQuery`), then one small query per breakdown. Every number is
  * reproducible with the SQL of `src/core/scores/churn-structure.ts` as of `asOf`.
  */

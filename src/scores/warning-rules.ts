@@ -28,7 +28,7 @@ import {
 import { refusal, type Outcome, type ScoresContext, type ScoresFailure } from './context.ts';
 
 /**
- * Early-warning rules (SPEC B5): a named audience tree with a level ("no login for 15 days and
+ * Early-warning rules (features.md B5): a named audience tree with a level ("no login for 15 days and
  * balance below 100" → critical). Evaluating them appends one `warning_raised` event for each
  * user who newly matches a rule; a user stays warned (no new event) while they keep matching.
  */

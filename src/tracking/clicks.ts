@@ -19,7 +19,7 @@ const IP_SECRET = 'click-ip';
 const TARGET_CACHE = 50_000;
 
 /**
- * Short-link clicks (SPEC F3): resolve the code to the URL stored when the message was composed,
+ * Short-link clicks (features.md F3): resolve the code to the URL stored when the message was composed,
  * record the click, answer with that URL. Nothing in the request but the code is used to choose
  * where to send the browser.
  */

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * Operator alert rules (SPEC H3) and their pure evaluation: facts read by the shell go in,
+ * Operator alert rules (features.md H3) and their pure evaluation: facts read by the shell go in,
  * conditions come out; `dueAlerts` applies the cooldown so one condition alerts once per period.
  */
 

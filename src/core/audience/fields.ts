@@ -43,7 +43,7 @@ export const SCORE_TYPES: Readonly<Record<ScoreName, ValueType>> = {
   computed_at: 'time',
 };
 
-/** Values a score may take where the product fixes them (SPEC B1, B6). */
+/** Values a score may take where the product fixes them (features.md B1, B6). */
 export const SCORE_VALUES: Partial<Readonly<Record<ScoreName, readonly string[]>>> = {
   lifecycle_stage: ['new', 'growing', 'mature', 'silent', 'churned'],
   churn_risk_level: ['high', 'medium', 'low'],

@@ -107,7 +107,7 @@ export const canOnScores = (actor: Actor, action: ScoreAction, ownerId: number |
   return { allowed: true };
 };
 
-/** Campaigns (SPEC D1, D7). */
+/** Campaigns (features.md D1, D7). */
 export type CampaignAction =
   | 'campaign.read'
   | 'campaign.create'

@@ -2,7 +2,7 @@ import { err, ok, type Result } from '../result.ts';
 import type { CampaignStatus, Timing } from './schema.ts';
 
 /**
- * The campaign lifecycle (SPEC D1) as a pure state machine:
+ * The campaign lifecycle (features.md D1) as a pure state machine:
  *
  *   draft ─submit→ pending_review ─approve→ approved ─schedule→ scheduled ─start→ running ─finish→ finished
  *            ↑          │reject                                   │  ↑pause/resume│

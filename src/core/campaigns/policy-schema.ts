@@ -3,7 +3,7 @@ import { CHANNELS } from '../channels/channels.ts';
 import { ChannelName } from './schema.ts';
 
 /**
- * The workspace's anti-disturbance policy (SPEC E1, E3, E4) as an admin edits it. Budgets and
+ * The workspace's anti-disturbance policy (features.md E1, E3, E4) as an admin edits it. Budgets and
  * channel quotas are separate: they are counters the planner reserves against.
  */
 const Clock = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'local time HH:MM' });

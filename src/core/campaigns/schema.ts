@@ -5,7 +5,7 @@ import { Ladder } from '../strategies/ladder.ts';
 import { BestItemRecommendation } from '../recommend/schema.ts';
 
 /**
- * A campaign (reach task, SPEC D1–D6) as the API takes it. These TypeBox schemas are the
+ * A campaign (reach task, features.md D1–D6) as the API takes it. These TypeBox schemas are the
  * request validation, the TypeScript types and the OpenAPI documentation. Money is in integer
  * cents (fen).
  */
@@ -134,9 +134,9 @@ export const CampaignDefinition = Type.Object(
     variants: Type.Array(Variant, { maxItems: 10, default: [] }),
     holdoutShare: Type.Number({ minimum: 0, maximum: 0.5, default: 0.1 }),
     reEligibilityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
-    // A recall strategy: the first step, then non-responders worth the next channel (SPEC D6).
+    // A recall strategy: the first step, then non-responders worth the next channel (features.md D6).
     ladder: Type.Optional(Ladder),
-    // Each recipient's best catalog item as `item` in the templates (SPEC H2, docs/automation.md).
+    // Each recipient's best catalog item as `item` in the templates (features.md H2, docs/automation.md).
     recommendation: Type.Optional(BestItemRecommendation),
     outsideWindow: Type.Union([Type.Literal('hold'), Type.Literal('drop')], {
       default: 'hold',

@@ -1,5 +1,5 @@
 /**
- * The reach channels (SPEC D3/F2), cheapest-to-most-intrusive as a recall ladder climbs them.
+ * The reach channels (features.md D3/F2), cheapest-to-most-intrusive as a recall ladder climbs them.
  * Consents on the profile (`consent_push`, `consent_sms`, …) and per-channel unsubscribes use
  * these names.
  */
@@ -10,7 +10,7 @@ export const isChannel = (s: string): s is Channel => (CHANNELS as readonly stri
 
 /**
  * Message classes: marketing messages obey every anti-disturbance rule; transactional ones
- * (order, logistics, service notices, SPEC H1) bypass the marketing caps, re-eligibility and
+ * (order, logistics, service notices, features.md H1) bypass the marketing caps, re-eligibility and
  * marketing unsubscribes, but are still counted in the caps' history.
  */
 export const MESSAGE_CLASSES = ['marketing', 'transactional'] as const;

@@ -1,5 +1,5 @@
 /**
- * Conversion attribution (SPEC D5, G1), the pure part: which campaigns have which goal, the
+ * Conversion attribution (features.md D5, G1), the pure part: which campaigns have which goal, the
  * DuckDB statement that attributes goal events, and a reference model of the same rule that the
  * tests compare the statement with.
  *

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../result.ts';
 import { CostPlan } from './schema.ts';
 
 /**
- * The cost calculator (SPEC G6, seed article 001 §3): what a planned campaign costs — directly
+ * The cost calculator (features.md G6, seed article 001 §3): what a planned campaign costs — directly
  * (messages, offers), in opportunity (offers handed to users who would have converted anyway)
  * and hidden (unsubscribes, complaints, other) — against the margin it is expected to add over
  * the holdout, before launch. Every formula is documented in docs/content-and-offers.md; the

@@ -3,7 +3,7 @@ import { CHANNELS } from '../channels/channels.ts';
 import { COST_RECOGNITIONS } from '../offers/schema.ts';
 
 /**
- * The plan of a campaign as the cost calculator (SPEC G6) takes it. Money is in cents; rates
+ * The plan of a campaign as the cost calculator (features.md G6) takes it. Money is in cents; rates
  * are shares between 0 and 1. The formulas are in `calculator.ts` and docs/content-and-offers.md.
  */
 

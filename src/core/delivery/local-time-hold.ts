@@ -3,7 +3,7 @@ import { localWindows, nextAllowed } from '../planner/local-windows.ts';
 import { ZoneBook } from '../planner/time-zones.ts';
 import type { LocalRange } from '../planner/types.ts';
 
-/** The parts of the workspace policy (SPEC E4) that say when a marketing message may go out. */
+/** The parts of the workspace policy (features.md E4) that say when a marketing message may go out. */
 export interface LocalTimeRules {
   quietHours: LocalRange | null;
   sendWindows: Partial<Record<Channel, readonly LocalRange[]>>;

@@ -2,7 +2,7 @@ import type { Channel, MessageClass } from '../channels/channels.ts';
 import type { ChannelContent } from '../content/schema.ts';
 
 /**
- * The contract between delivery workers and channel adapters (SPEC F1/F2). A worker composes an
+ * The contract between delivery workers and channel adapters (features.md F1/F2). A worker composes an
  * `OutgoingMessage` from an outbox row (content rendered for the user, links shortened, the
  * signed unsubscribe URL), hands it to the adapter of the channel's current provider and records
  * the `SendOutcome`. Adapters do the network I/O of one provider; everything they need arrives

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * An offer (SPEC D4): what a campaign gives each recipient — a coupon, a red packet or points —
+ * An offer (features.md D4): what a campaign gives each recipient — a coupon, a red packet or points —
  * and how much, possibly depending on the user's history. These TypeBox schemas are the request
  * validation, the TypeScript types and the OpenAPI documentation; `validate.ts` adds the checks
  * between fields. Amounts are integers in the offer's unit: cents (fen) for coupons and red

@@ -1,7 +1,7 @@
 import { hashString, mix, unitInterval } from './hash.ts';
 
 /**
- * Holdout and A/B assignment (SPEC G3, G4): a stable hash of (campaign id, user id) only, so a
+ * Holdout and A/B assignment (features.md G3, G4): a stable hash of (campaign id, user id) only, so a
  * user stays in the same group across runs of a campaign, whatever other campaigns or users the
  * slot holds. Holdout and variant draws use different salts, so they are independent: the
  * variant split is the same among held-out and treated users.
@@ -47,7 +47,7 @@ export const isHeldOut = (a: Assignment, userHash: number): boolean =>
 export const GLOBAL_CONTROL_SALT = hashString('global-control');
 
 /**
- * In the global control group (SPEC G3): a draw of the user alone, independent of every
+ * In the global control group (features.md G3): a draw of the user alone, independent of every
  * campaign's holdout and variant draws (different salts).
  */
 export const inGlobalControl = (share: number, userHash: number): boolean =>

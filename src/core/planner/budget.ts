@@ -2,7 +2,7 @@ import { CHANNELS, type Cents, type Channel } from '../channels/channels.ts';
 import type { PlanCampaign, PlannerPolicy } from './types.ts';
 
 /**
- * Budgets and quotas (SPEC E5): what is left per campaign, per department and per channel
+ * Budgets and quotas (features.md E5): what is left per campaign, per department and per channel
  * (messages of a bought SMS package), reserved message by message as the pass plans them, so a
  * check and its reservation can never disagree and nothing is ever exceeded. A campaign with a
  * null budget, a department without a budget and a channel without a quota are unlimited.

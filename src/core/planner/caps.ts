@@ -3,7 +3,7 @@ import { calendarPeriod, type CalendarUnit, type Zone } from './time-zones.ts';
 import type { CapRule } from './types.ts';
 
 /**
- * Global caps (SPEC E1): per user, at most `max` messages in any window — in total or on one
+ * Global caps (features.md E1): per user, at most `max` messages in any window — in total or on one
  * channel, over a rolling number of hours or a calendar day / week / month of the user's zone.
  * Every message counts (sent, planned earlier, planned in this slot, either class), at its send
  * instant; only marketing messages are held to the caps.

@@ -1,7 +1,7 @@
 import type { PlanCampaign } from './types.ts';
 
 /**
- * Same-slot conflicts (SPEC E3). Campaigns are planned in precedence order — transactional ones
+ * Same-slot conflicts (features.md E3). Campaigns are planned in precedence order — transactional ones
  * first (they bypass conflicts but count in the caps, so marketing messages must see them), then
  * higher priority first — and a user whose slot already holds `maxMarketingPerSlot` marketing
  * messages is skipped by the campaigns after. Campaigns of equal class and priority form a tier,

@@ -3,7 +3,7 @@ import type { UserMessages } from './caps.ts';
 
 /**
  * The per-user eligibility steps that need no clock arithmetic: which channels to try and in
- * what order, whether a channel can reach the user, and per-campaign re-eligibility (SPEC E2,
+ * what order, whether a channel can reach the user, and per-campaign re-eligibility (features.md E2,
  * E4's opt-outs). Channels are indices into CHANNELS; a user's channels are bit masks (members.ts).
  */
 

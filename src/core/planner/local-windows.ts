@@ -2,7 +2,7 @@ import type { LocalRange } from './types.ts';
 import { MINUTE_MS, MINUTES_PER_DAY, minuteOfWall, pieceAt, type Zone } from './time-zones.ts';
 
 /**
- * Quiet hours and per-channel send windows (SPEC E4) as a table over the 1 440 minutes of a local
+ * Quiet hours and per-channel send windows (features.md E4) as a table over the 1 440 minutes of a local
  * day, built once per channel per slot: what blocks each minute, and how many minutes until the
  * next allowed one. A send time is then a table read plus, when held, one wall-clock → instant
  * conversion in the user's zone.

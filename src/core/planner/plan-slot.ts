@@ -35,7 +35,7 @@ import {
 } from './types.ts';
 
 /**
- * The planner's pass over one slot (SPEC E1–E5, DESIGN principle 3): every due campaign
+ * The planner's pass over one slot (features.md E1–E5, DESIGN principle 3): every due campaign
  * together, deterministic, no I/O. The rules, in the order they apply — a member stopped by
  * several is reported with the first, and across channels with the one that got furthest:
  *

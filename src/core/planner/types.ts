@@ -1,7 +1,7 @@
 import type { Cents, Channel, MessageClass } from '../channels/channels.ts';
 
 /**
- * The planner's inputs and output (SPEC E1–E5, DESIGN principle 3). The shell (src/planner/)
+ * The planner's inputs and output (features.md E1–E5, DESIGN principle 3). The shell (src/planner/)
  * reads them from the stores; `planSlot` decides; the shell writes the outbox. Instants are
  * epoch milliseconds (UTC); money is integer cents. See docs/planner.md for the rules.
  */
@@ -132,7 +132,7 @@ export interface PlannerPolicy {
   /** Cents left per department; a department not listed has no budget. */
   departmentBudget: Record<string, Cents>;
   /**
-   * Share of all users kept out of every marketing campaign (SPEC G3, the global control group):
+   * Share of all users kept out of every marketing campaign (features.md G3, the global control group):
    * 0, or 0.01–0.15; absent: 0. A stable hash of the user alone decides, so the same users are
    * out of every campaign and every slot.
    */

@@ -1,7 +1,7 @@
 import type { CatalogItem } from './pick-best-item.ts';
 
 /**
- * Catalog uploads (SPEC H2), pure: JSON objects or CSV rows → items, with every problem of every
+ * Catalog uploads (features.md H2), pure: JSON objects or CSV rows → items, with every problem of every
  * row reported (`items[3].salePriceCents`, `line 5: sale_price_cents`), so one bad row does not
  * hide the next. Valid rows are taken even when others fail. Money is integer cents; times ISO-8601.
  */

@@ -1,5 +1,5 @@
 /**
- * The "best item" picker (SPEC H2), pure. For one user:
+ * The "best item" picker (features.md H2), pure. For one user:
  *  1. interest per category: each purchase or view in the lookback window adds its event weight
  *     (order 3, add_to_cart 2, favorite 2, view_item 1), halved every `halfLifeDays` of age
  *     (recent interest counts more), times the campaign's category weight (default 1);

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * A campaign's recommendation (SPEC H2): each recipient's best item from the catalog, exposed to
+ * A campaign's recommendation (features.md H2): each recipient's best item from the catalog, exposed to
  * templates as `item` (`{{ item.name }}`, `{{ item.sale_price_yuan }}`, `{{ item.url }}`).
  */
 export const BestItemRecommendation = Type.Object(

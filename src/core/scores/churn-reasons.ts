@@ -3,7 +3,7 @@ import { parseTimestamp } from '../events/timestamp.ts';
 import { err, ok, type Result } from '../result.ts';
 
 /**
- * Churn reasons (SPEC B8): answers of call-back surveys, one per call. Pure checks of one answer
+ * Churn reasons (features.md B8): answers of call-back surveys, one per call. Pure checks of one answer
  * (from the API or a CSV line) against the workspace's reason codes; storing is in
  * `src/storage/warehouse/churn-reasons.ts`. The latest answer of a user becomes the trait
  * `churn_reason` (and `churn_reason_at`), so audiences use it like any attribute.

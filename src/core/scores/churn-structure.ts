@@ -12,7 +12,7 @@ import {
 } from './scoring-sql.ts';
 
 /**
- * Churn structure analysis (SPEC B4), pure: the SQL that builds one row per user, the SQL of
+ * Churn structure analysis (features.md B4), pure: the SQL that builds one row per user, the SQL of
  * each breakdown over those rows, and the arithmetic that turns counts into shares and rates.
  *
  * Population: users registered at least `churn.days` days before the analysis time (younger ones

@@ -6,7 +6,7 @@ import { MAX_EVENT_NAME_LENGTH } from '../events/segment-schema.ts';
 import { err, ok, type Result } from '../result.ts';
 
 /**
- * The scoring configuration of a workspace (SPEC B1–B3, B4, B8): what "churned" means, the
+ * The scoring configuration of a workspace (features.md B1–B3, B4, B8): what "churned" means, the
  * lifecycle rules, RFM bins and value tiers, the metrics of the churn-profile analysis and the
  * churn-reason codes. One JSON document, validated here with exact paths
  * (`config.rfm.bins.recency.edges[2]: must be greater than the edge before it`); the SQL it

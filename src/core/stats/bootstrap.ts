@@ -4,7 +4,7 @@ import { seededRandom } from './rng.ts';
 
 /**
  * Percentile bootstrap CI of the revenue-per-user lift, mean(treatment) − mean(control)
- * (SPEC G3). Revenue per user is mostly zeros, so each group is given as its count of users and
+ * (features.md G3). Revenue per user is mostly zeros, so each group is given as its count of users and
  * the revenues of the users who spent: a resample draws how many spenders it holds (binomial),
  * then which spenders (with replacement) — the same distribution as resampling every user,
  * at a cost proportional to the spenders, not the users.

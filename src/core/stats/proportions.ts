@@ -1,7 +1,7 @@
 import { twoSidedP, zCritical } from './normal.ts';
 
 /**
- * Confidence intervals and tests for proportions (SPEC G3, G4). See docs/reports.md for which
+ * Confidence intervals and tests for proportions (features.md G3, G4). See docs/reports.md for which
  * method is used where and why.
  */
 

@@ -1,7 +1,7 @@
 import { newcombeDifference, twoProportionTest, wilson, type Interval } from './proportions.ts';
 
 /**
- * The A/B winner rule (SPEC G4). Every variant is compared with the control (the first arm)
+ * The A/B winner rule (features.md G4). Every variant is compared with the control (the first arm)
  * by a two-proportion z-test; with k arms there are k − 1 comparisons, so each is judged at
  * α / (k − 1) (Bonferroni) to keep the chance of any false winner at α. A winner is declared
  * only when every arm has at least `minSample` users and `minConversions` conversions

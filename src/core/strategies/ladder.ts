@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { CHANNELS, type Channel } from '../channels/channels.ts';
 
 /**
- * Recall strategies as escalation ladders (SPEC D6): the cheapest channel first, then — only for
+ * Recall strategies as escalation ladders (features.md D6): the cheapest channel first, then — only for
  * users who did not respond within the step's wait and whose value justifies the next channel's
  * cost — the next one. Users worth less than the ladder's floor are never disturbed.
  */

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../result.ts';
 
 /**
- * Tamper-evident tokens for links that act without a login (one-click unsubscribe, SPEC F3):
+ * Tamper-evident tokens for links that act without a login (one-click unsubscribe, features.md F3):
  * `base64url(JSON payload).base64url(HMAC-SHA256(secret, purpose + "." + payload))`. The purpose
  * is signed too, so a token made for one use is rejected by another. Not encrypted: put nothing
  * secret in the payload.

@@ -1,5 +1,5 @@
 /**
- * The pages of the one-click unsubscribe link (SPEC F3): a confirmation with one button (a mail
+ * The pages of the one-click unsubscribe link (features.md F3): a confirmation with one button (a mail
  * client's link scanner only GETs, so GET never unsubscribes), the result, and the error. Chinese
  * unless the browser prefers English.
  */

@@ -5,7 +5,7 @@ import { aliyunReceiptMessageId } from './adapters/sms-aliyun.ts';
 import type { ProviderKind } from './provider-kinds.ts';
 
 /**
- * Delivery receipts (SPEC F1): a provider tells us a message reached the handset / inbox, or
+ * Delivery receipts (features.md F1): a provider tells us a message reached the handset / inbox, or
  * failed. Each vendor's shape is parsed to `Receipt`s; applying them moves the outbox row from
  * `sent` to `delivered` / `failed` and appends the message-log entry in one transaction.
  */

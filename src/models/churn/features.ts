@@ -91,7 +91,7 @@ export const ACTIVITY_FEATURES: readonly FeatureDef[] = [
   },
 ];
 
-/** Orders and money (SPEC B3/B6: order history, monetary value). */
+/** Orders and money (features.md B3/B6: order history, monetary value). */
 export const ORDER_FEATURES: readonly FeatureDef[] = [
   { name: 'orders_total', description: 'orders ever before the cutoff', sql: (q) => orderCount(q) },
   {

@@ -106,7 +106,7 @@ const destinationDto = (d: DestinationView) => ({ ...d, createdAt: iso(d.created
 const ruleDto = (r: AlertRule & { createdAt: number }) => ({ ...r, createdAt: iso(r.createdAt) });
 const alertDto = (a: AlertRecord) => ({ ...a, firedAt: iso(a.firedAt) });
 
-/** Operator alerts (SPEC H3): history for everyone, rules and destinations for admins. */
+/** Operator alerts (features.md H3): history for everyone, rules and destinations for admins. */
 export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): void => {
   app.get(
     '/v1/alerts',

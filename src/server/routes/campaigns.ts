@@ -67,7 +67,7 @@ const security = [{ bearer: [] }];
 const tags = ['campaigns'];
 const one = { 200: CampaignView, ...errorResponses };
 
-/** Campaigns (SPEC D1, D7): CRUD, submit, review (four eyes), pause / resume / cancel. */
+/** Campaigns (features.md D1, D7): CRUD, submit, review (four eyes), pause / resume / cancel. */
 export const registerCampaignRoutes = (
   app: FastifyInstance,
   ctx: CampaignContext & EstimateContext,

@@ -40,7 +40,7 @@ const UploadReport = Type.Object({
   }),
 });
 
-/** The item catalog for recommendations (SPEC H2). */
+/** The item catalog for recommendations (features.md H2). */
 export const registerCatalogRoutes = (app: FastifyInstance, ctx: CatalogContext): void => {
   app.get(
     '/v1/catalog/items',

@@ -32,7 +32,7 @@ const AttributionView = Type.Object({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Conversions (SPEC D5, G1): attribute goal events to the last touching message now (operator, admin). */
+/** Conversions (features.md D5, G1): attribute goal events to the last touching message now (operator, admin). */
 export const registerConversionRoutes = (app: FastifyInstance, ctx: AttributionContext): void => {
   app.post(
     '/v1/conversions/attribute',

@@ -72,7 +72,7 @@ const IMPORT_TYPES: Record<string, ImportFormat> = {
 const MAX_IMPORT_BYTES = 2 * 2 ** 30;
 
 /**
- * Long operations as jobs with progress (SPEC I1): `POST /v1/jobs/{plan|score|train|import}`
+ * Long operations as jobs with progress (features.md I1): `POST /v1/jobs/{plan|score|train|import}`
  * answers 202 with the job at once; `GET /v1/jobs/{id}` says how far it has come. The import
  * takes the file as the request body (CSV, NDJSON or Parquet by content type), streamed to the
  * data directory, then imported with byte progress.

@@ -58,7 +58,7 @@ const dto = (v: NotificationView) => ({
 const security = [{ bearer: [] }];
 const tags = ['notifications'];
 
-/** The notification API (SPEC H1). */
+/** The notification API (features.md H1). */
 export const registerNotificationRoutes = (app: FastifyInstance, ctx: NotificationContext): void => {
   app.post(
     '/v1/notifications',

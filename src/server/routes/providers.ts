@@ -82,7 +82,7 @@ const dto = (p: ProviderView) => ({
 const tags = ['providers'];
 const security = [{ bearer: [] }];
 
-/** Delivery providers (SPEC F2): admin-only CRUD; secrets are write-only. */
+/** Delivery providers (features.md F2): admin-only CRUD; secrets are write-only. */
 export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void => {
   const ctx = () => providersOf(rt).context;
 

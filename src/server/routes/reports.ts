@@ -15,7 +15,7 @@ import { CampaignIdParams } from '../schemas/campaigns-api.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 /**
- * Reports (SPEC G1–G5, G7): every role may read. The response schemas are the console's
+ * Reports (features.md G1–G5, G7): every role may read. The response schemas are the console's
  * contract; rates are fractions (0.05 = 5 %), money is yuan, days are UTC. See docs/reports.md.
  */
 

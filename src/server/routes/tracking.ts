@@ -25,7 +25,7 @@ const html = (reply: FastifyReply, status: number, body: string) =>
 const TOKEN_MAX = 2048;
 
 /**
- * The public closed-loop routes (SPEC F3), no login: `/l/:code` short links and `/u/:token`
+ * The public closed-loop routes (features.md F3), no login: `/l/:code` short links and `/u/:token`
  * one-click unsubscribe. Registered in their own scope: the form-body parsers they need
  * (RFC 8058 posts `application/x-www-form-urlencoded` or `multipart/form-data`) stay here.
  */

@@ -1,6 +1,6 @@
 import type { SqlClient } from './sql-client.ts';
 
-/** The in-app inbox (SPEC F2 in_app): messages an app shows at its next open, with read state. */
+/** The in-app inbox (features.md F2 in_app): messages an app shows at its next open, with read state. */
 
 export interface InboxMessage {
   id: number;

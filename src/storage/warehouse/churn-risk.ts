@@ -73,7 +73,7 @@ export const writeChurnRisk = (
       },
       { temp: true },
     );
-    // A level change is an event too (SPEC D2: campaigns trigger on a churn-risk rise).
+    // A level change is an event too (features.md D2: campaigns trigger on a churn-risk rise).
     const rank = (col: string) => `CASE ${col} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END`;
     await tx.run(
       `INSERT INTO events (${EVENT_INSERT_COLUMNS}) SELECT ${systemEventSelect(

@@ -82,7 +82,7 @@ export const WAREHOUSE_DDL: readonly string[] = [
   // is max(seq), committed with the facts, so a fact arrives exactly once.
   `ALTER TABLE message_facts ADD COLUMN IF NOT EXISTS seq BIGINT`,
   // Goal events attributed to the message that last touched the user within the campaign's
-  // attribution window (SPEC D5, G1); one row per goal event, recomputable from events + facts.
+  // attribution window (features.md D5, G1); one row per goal event, recomputable from events + facts.
   `CREATE TABLE IF NOT EXISTS conversions (
      event_message_id VARCHAR   PRIMARY KEY,
      user_id          VARCHAR   NOT NULL,
@@ -97,7 +97,7 @@ export const WAREHOUSE_DDL: readonly string[] = [
      message_ts       TIMESTAMP NOT NULL,
      attributed_at    TIMESTAMP NOT NULL
    )`,
-  // The planner's decision for every snapshot member it did not send to (SPEC E1–E5): held out
+  // The planner's decision for every snapshot member it did not send to (features.md E1–E5): held out
   // (the control group) or skipped with the reason, one row per member (as written before
   // plan_decision_groups; read both through decided_members). Rows count only if their run_id is
   // in the control plane's campaign_runs (a run that failed to commit leaves orphans, never read).

@@ -4,7 +4,7 @@ import { EVENT_INSERT_COLUMNS, systemEventSelect } from './user-scores.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /**
- * The north-star cohorts (SPEC G5, G7) in the warehouse: users who converted — their goal event
+ * The north-star cohorts (features.md G5, G7) in the warehouse: users who converted — their goal event
  * within the window after their first message (treated) or after their slot (holdout) — and what
  * they did after converting.
  */

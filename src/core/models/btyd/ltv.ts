@@ -62,7 +62,7 @@ export interface CustomerHistory {
   readonly monetary: number;
 }
 
-/** The LTV with BG/NBD for the purchases and Gamma-Gamma for the spend (the pairing of SPEC B7). */
+/** The LTV with BG/NBD for the purchases and Gamma-Gamma for the spend (the pairing of features.md B7). */
 export const bgNbdGammaGammaLtv = (
   bg: BgNbdParams,
   gg: GammaGammaParams,

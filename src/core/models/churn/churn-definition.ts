@@ -1,4 +1,4 @@
-/** What "churned" means for one product (SPEC B2) and who is asked the question. */
+/** What "churned" means for one product (features.md B2) and who is asked the question. */
 export interface ChurnDefinition {
   /** Days after the cutoff in which the user must do one of `retentionEvents` to count as retained. */
   horizonDays: number;

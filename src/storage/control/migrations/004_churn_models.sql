@@ -1,4 +1,4 @@
--- Trained churn models (SPEC B6), versioned per workspace: the training parameters (cutoff,
+-- Trained churn models (features.md B6), versioned per workspace: the training parameters (cutoff,
 -- horizon, churn definition, the feature plan), the evaluation metrics, and the model itself as
 -- the versioned JSON of src/core/models/churn/model-json.ts (text, so doubles read back exactly).
 -- At most one model per workspace is active: the one scoring uses unless told otherwise.

@@ -1,4 +1,4 @@
--- Campaigns (reach tasks, SPEC D1–D7): the definition as validated JSON (audience, timing,
+-- Campaigns (reach tasks, features.md D1–D7): the definition as validated JSON (audience, timing,
 -- channels and content, offer, goal, A/B, holdout, budget), a lifecycle status, and an
 -- optimistic-concurrency version. `approved_version` is the version a reviewer approved: an edit
 -- after approval bumps `version` and sends the campaign back to review.
@@ -115,7 +115,7 @@ CREATE INDEX outbox_user_time ON outbox (workspace_id, user_id, send_at);
 CREATE INDEX outbox_send_at ON outbox (workspace_id, send_at);
 CREATE INDEX outbox_pending ON outbox (status, send_at) WHERE status = 'pending';
 
--- Triggered campaigns (SPEC D2): one row per (campaign, triggering event), durable from the
+-- Triggered campaigns (features.md D2): one row per (campaign, triggering event), durable from the
 -- moment the trigger matched until it is planned (sent, held out or skipped, with the reason).
 -- `due_at` = the event's arrival + the campaign's delay.
 CREATE TABLE trigger_queue (
@@ -140,7 +140,7 @@ CREATE TABLE trigger_cursors (
   received_at   timestamptz NOT NULL
 );
 
--- Offers issued per recipient (SPEC D4) with the planner's message, and their cost: booked at
+-- Offers issued per recipient (features.md D4) with the planner's message, and their cost: booked at
 -- issue or at redemption, as the offer says. The code is derived from a workspace secret.
 CREATE TABLE offers_issued (
   code               text NOT NULL,

@@ -1,4 +1,4 @@
--- The delivery ledger's feed (SPEC F1–F3, G1): one row per thing that happened to a planned
+-- The delivery ledger's feed (features.md F1–F3, G1): one row per thing that happened to a planned
 -- message — sent, delivered, failed, dead, clicked, unsubscribed — appended in the same
 -- transaction as the state change it records. The warehouse's `message_facts` is filled from
 -- here by the fact shipper in `seq` order, so every number on a report comes from facts in the
@@ -22,7 +22,7 @@ CREATE TABLE message_log (
 -- Alert rules read recent entries by time; a BRIN index costs next to nothing per append.
 CREATE INDEX message_log_at ON message_log USING brin (at);
 
--- Tracked short links (SPEC F3): `/l/<code>` redirects to `url`, which was written in the
+-- Tracked short links (features.md F3): `/l/<code>` redirects to `url`, which was written in the
 -- message's content at send time (never taken from the request, so there is no open redirect).
 CREATE TABLE short_links (
   code             text PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Delivery state of the outbox (SPEC F1/F2). The planner's COPY writes only its own columns, so
+-- Delivery state of the outbox (features.md F1/F2). The planner's COPY writes only its own columns, so
 -- every column here has a default: a new row is 'pending', never tried, due at `send_at`.
 --   pending -> sending (claimed under a lease) -> sent (a provider accepted it)
 --           -> delivered / failed (the provider's receipt) ; dead (given up, `dead_reason`).

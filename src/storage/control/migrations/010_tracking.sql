@@ -1,4 +1,4 @@
--- Every click on a tracked short link (SPEC F3): when, the browser family, and the client address
+-- Every click on a tracked short link (features.md F3): when, the browser family, and the client address
 -- as a keyed hash (never the raw IP), so repeat clicks can be told apart without storing who.
 CREATE TABLE link_clicks (
   id               bigserial PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Notification API (SPEC H1): one row per client request, keyed by the client's idempotency key,
+-- Notification API (features.md H1): one row per client request, keyed by the client's idempotency key,
 -- written in the same transaction as the outbox rows it planned. A repeated key returns this row;
 -- `request_hash` tells a genuine retry from a different request reusing a key.
 CREATE TABLE notifications (
@@ -15,7 +15,7 @@ CREATE TABLE notifications (
   PRIMARY KEY (workspace_id, request_key)
 );
 
--- Item catalog (SPEC H2) for "best item" recommendations. Money in cents; a sale price applies
+-- Item catalog (features.md H2) for "best item" recommendations. Money in cents; a sale price applies
 -- inside its window (NULL bounds: open).
 CREATE TABLE catalog_items (
   workspace_id      text NOT NULL,
@@ -34,7 +34,7 @@ CREATE TABLE catalog_items (
 );
 CREATE INDEX catalog_items_category ON catalog_items (workspace_id, category);
 
--- Operator alerts (SPEC H3). A destination's URL (it embeds the robot key or a token) and its
+-- Operator alerts (features.md H3). A destination's URL (it embeds the robot key or a token) and its
 -- signing secret are stored encrypted with a workspace secret and never returned or logged.
 CREATE TABLE alert_destinations (
   id            text PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Receipts that arrive before their message is recorded as sent (SPEC F3). A fast vendor can
+-- Receipts that arrive before their message is recorded as sent (features.md F3). A fast vendor can
 -- call back while the worker's record transaction is still open, or a receipt can name a message
 -- this process does not know yet; the vendor has been answered 200 and will not send it again,
 -- so it is kept here and applied when the worker records the message (recordOutcomes).

@@ -1,4 +1,4 @@
--- A large slot's messages are committed compactly (SPEC E5, the 1 M-recipient slot): one row per
+-- A large slot's messages are committed compactly (features.md E5, the 1 M-recipient slot): one row per
 -- run, step, channel, variant, send instant and cost, holding up to a few thousand users, written
 -- in the planner's transaction instead of one outbox row per message (whose four index inserts
 -- each are most of a big slot's time). Delivery expands a batch into outbox rows, in one

@@ -1,4 +1,4 @@
--- Background jobs (SPEC I1: imports, scoring, training, planning), kept in the control plane so
+-- Background jobs (features.md I1: imports, scoring, training, planning), kept in the control plane so
 -- a restart does not forget them: `GET /v1/jobs/{id}` answers after a restart, and a job that was
 -- running when its process died is resumed or failed by the next process (src/jobs/job-kinds.ts).
 -- `owner` is the process running it and `heartbeat_at` its last sign of life: a running job whose
