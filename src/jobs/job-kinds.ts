@@ -4,7 +4,7 @@ import { publicErrorMessage } from '../core/jobs/public-error.ts';
 import { INTERRUPTED } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { importFile } from '../ingest/import/import-file.ts';
-import { ImportFileError } from '../ingest/import/sources.ts';
+import { ImportFileError } from '../ingest/import/import-report.ts';
 import { runSlot } from '../planner/run-slot.ts';
 import type { Runtime } from '../runtime.ts';
 import { every, type Loop } from '../scheduling/every.ts';

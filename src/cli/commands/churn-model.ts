@@ -11,7 +11,7 @@ import {
   type ChurnModelRecord,
   type ChurnScoringRun,
 } from '../../scores/churn-model.ts';
-import { formatChurnEvaluation, type ChurnCliIo } from './churn.ts';
+import { formatChurnEvaluation, type ChurnCliIo } from './churn-format.ts';
 
 /**
  * `rekindle churn train` and `rekindle churn score`: the churn model on the warehouse, stored

@@ -4,8 +4,9 @@ import type { Runtime } from '../../runtime.ts';
 import { defaultChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { serializeGbdt } from '../../core/models/churn/model-json.ts';
 import { parseInstant } from '../../core/models/churn/transactions.ts';
-import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../../models/churn/evaluate.ts';
+import { ChurnDataError, evaluateChurnModel } from '../../models/churn/evaluate.ts';
 import { loadTransactions, TransactionsError } from '../../models/churn/transactions.ts';
+import { formatChurnEvaluation, type ChurnCliIo } from './churn-format.ts';
 import { registerChurnModelCommands } from './churn-model.ts';
 
 export interface ChurnEvaluateCliOptions {
@@ -18,43 +19,11 @@ export interface ChurnEvaluateCliOptions {
   json?: boolean;
 }
 
-/** Where the command writes; the process streams in real use, buffers in tests. */
-export interface ChurnCliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
-
 const wholeNumber = (text: string | undefined, option: string, min: number): number | string => {
   if (text === undefined) return `${option} is required`;
   if (!/^\d+$/.test(text.trim())) return `${option} must be a whole number, got '${text}'`;
   const n = Number(text.trim());
   return n < min ? `${option} must be at least ${min}, got ${n}` : n;
-};
-
-const fmt = (x: number, digits = 4): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-
-/** The human summary of an evaluation. */
-export const formatChurnEvaluation = (r: Omit<ChurnEvaluation, 'seconds'>): string => {
-  const t = r.threshold;
-  const lines = [
-    `Churn model evaluated at ${r.cutoff} (horizon ${r.horizonDays} days; users active in the ${r.activeDays} days before)`,
-    `  trained at ${r.trainCutoff} on ${r.trainN} users (${r.trainChurned} churned), ${r.trees} trees`,
-    `  evaluated on ${r.n} users, ${r.churned} churned (${(100 * r.churnRate).toFixed(1)} %)`,
-    `  ROC AUC        ${fmt(r.auc)}   (recency alone ${fmt(r.baselineRecencyAuc)}, logistic regression ${fmt(r.logisticAuc)})`,
-    `  PR AUC         ${fmt(r.prAuc)}   (logistic regression ${fmt(r.logisticPrAuc)})`,
-    `  threshold      ${fmt(t.threshold)}: precision ${fmt(t.precision, 3)}, recall ${fmt(t.recall, 3)}, F1 ${fmt(t.f1, 3)}`,
-    `  log-loss       ${fmt(r.logLoss)}, Brier ${fmt(r.brier)}`,
-    '  calibration (deciles): mean predicted → observed',
-    ...r.calibration.map(
-      (b, i) =>
-        `    ${String(i + 1).padStart(2)}  ${fmt(b.meanPredicted, 3)} → ${fmt(b.observedRate, 3)}  (${b.count} users)`,
-    ),
-    '  top features (share of split gain, mean |SHAP| in log-odds):',
-    ...r.featureImportance
-      .slice(0, 8)
-      .map((f) => `    ${f.feature.padEnd(24)} ${fmt(f.gainShare, 3)}  ${fmt(f.meanAbsShap, 3)}`),
-  ];
-  return `${lines.join('\n')}\n`;
 };
 
 /**

@@ -1,16 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import type { FieldError } from '../../core/events/field-error.ts';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import { MessageIdLookup, type MessageTable } from '../../storage/warehouse/existing-message-ids.ts';
 import { commitIsolating } from '../../storage/warehouse/isolating-commit.ts';
 import type { Rejection, Warehouse } from '../../storage/warehouse/warehouse.ts';
 import { FingerprintSet } from './fingerprint-set.ts';
 import { normaliseFile, type StageItem } from './normalise-stage.ts';
-import { ImportFileError, type ImportFormat } from './sources.ts';
+import { ImportFileError, type ImportFormat, type ImportReport } from './import-report.ts';
 import { normaliseFileInWorker } from './worker-stage.ts';
 
-export { ImportFileError, type ImportFormat } from './sources.ts';
+export { ImportFileError, type ImportFormat, type ImportReport } from './import-report.ts';
 
 export interface ImportProgress {
   /** File bytes consumed so far (compressed bytes for .gz). */
@@ -36,21 +35,6 @@ export interface ImportOptions {
    * files of 8 MiB and more on machines with 4 cores or more (starting it costs ~0.3 s).
    */
   worker?: boolean;
-}
-
-export interface ImportReport {
-  format: ImportFormat;
-  /** Records read: accepted + duplicates + rejected. */
-  records: number;
-  /** Records stored by this import. */
-  accepted: number;
-  /** Records whose messageId was already stored, or came earlier in the file: stored once. */
-  duplicates: number;
-  /** Records with at least one error; none of them is stored. */
-  rejected: number;
-  /** The first `maxErrorsReported` errors: `index` is the 1-based line (row for Parquet). */
-  errors: FieldError[];
-  ms: number;
 }
 
 const DEFAULT_CHUNK = 100_000;

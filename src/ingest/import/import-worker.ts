@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseFile } from './normalise-stage.ts';
-import { ImportFileError, type ImportFormat } from './sources.ts';
+import { ImportFileError, type ImportFormat } from './import-report.ts';
 import type { FromWorker, ToWorker } from './worker-stage.ts';
 
 /**

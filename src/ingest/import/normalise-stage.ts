@@ -3,7 +3,8 @@ import type { FieldError } from '../../core/events/field-error.ts';
 import { normaliseMessage, type NormaliseContext } from '../../core/events/normalize.ts';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import type { Rejection } from '../../storage/warehouse/warehouse.ts';
-import { openSource, type ImportFormat, type RecordSource, type SourceRecord } from './sources.ts';
+import type { ImportFormat } from './import-report.ts';
+import { openSource, type RecordSource, type SourceRecord } from './sources.ts';
 
 /** Longest raw text kept with a rejection (as for HTTP). */
 const MAX_RAW_KEPT = 4096;

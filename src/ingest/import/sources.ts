@@ -2,7 +2,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FieldError } from '../../core/events/field-error.ts';
-import type { ImportReport } from './import-file.ts';
 import { CsvParser, type CsvRow } from './csv-parser.ts';
 import {
   columnForField,
@@ -11,22 +10,7 @@ import {
   tableLayout,
   type TableLayout,
 } from './csv-record.ts';
-
-export type ImportFormat = 'csv' | 'ndjson' | 'parquet';
-
-/** The file cannot be imported at all (missing, unreadable, no header…): nothing in it was judged. */
-export class ImportFileError extends Error {
-  /** Set when reading failed part way through: what had been imported by then (and is stored). */
-  partial: ImportReport | undefined;
-
-  constructor(
-    message: string,
-    readonly kind: 'unreadable' | 'invalid-file',
-  ) {
-    super(message);
-    this.name = 'ImportFileError';
-  }
-}
+import { ImportFileError, type ImportFormat } from './import-report.ts';
 
 /** One record of the file, turned into a Segment message or into the reasons it could not be. */
 export interface SourceRecord {

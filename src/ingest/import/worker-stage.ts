@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { normaliseFile, type StageItem } from './normalise-stage.ts';
-import { ImportFileError, type ImportFormat } from './sources.ts';
+import { ImportFileError, type ImportFormat } from './import-report.ts';
 
 export interface ToWorker {
   credit: number;

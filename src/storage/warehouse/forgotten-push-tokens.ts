@@ -1,5 +1,5 @@
 import type { ForgottenPushToken } from '../../core/profile/forgotten-push-tokens.ts';
-import type { SqlParam, WarehouseTx } from './warehouse.ts';
+import type { SqlParam, WarehouseTx } from './warehouse-tx.ts';
 
 /** A push token to clear: the user's, as the provider refused it. */
 export interface RefusedPushToken {

@@ -14,9 +14,10 @@ import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import { withoutForgottenPushTokens } from '../../core/profile/forgotten-push-tokens.ts';
 import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
 import { forgottenPushTokensOf } from './forgotten-push-tokens.ts';
+import type { SqlParam, WarehouseTx } from './warehouse-tx.ts';
 import { safeJsConverter } from './js-values.ts';
 
-export type SqlParam = string | number | boolean | null | bigint;
+export type { RowAppender, SqlParam, WarehouseTx } from './warehouse-tx.ts';
 
 export const timestampValue = (ms: number): DuckDBTimestampValue =>
   new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
@@ -25,29 +26,6 @@ const appendNullable = <T>(a: DuckDBAppender, v: T | null | undefined, put: (v: 
   if (v === null || v === undefined) a.appendNull();
   else put(v);
 };
-
-/** The statements of one `Warehouse.transaction`. */
-export interface WarehouseTx {
-  /** A writing statement; returns the rows changed. */
-  run(sql: string, params?: SqlParam[]): Promise<number>;
-  /** A reading statement that sees the transaction's own writes. */
-  query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]>;
-  /**
-   * Many rows through DuckDB's appender (an order of magnitude faster than INSERT … VALUES or a
-   * JSON parameter); `fill` appends every row, column by column, in the table's column order.
-   */
-  append(table: string, fill: (row: RowAppender) => void, options?: { temp?: boolean }): Promise<void>;
-}
-
-/** Typed cells of one row at a time, in column order; `end()` closes the row. */
-export interface RowAppender {
-  varchar(v: string | null): void;
-  double(v: number | null): void;
-  integer(v: number | null): void;
-  bigint(v: number | null): void;
-  timestamp(epochMs: number | null): void;
-  end(): void;
-}
 
 export interface Rejection extends FieldError {
   raw: string | null;
