@@ -1,5 +1,5 @@
 import type { AudienceNode } from '../src/core/audience/schema.ts';
-import { DAY_MS } from '../src/core/audience/time.ts';
+import { DAY_MS } from '../src/core/time/units.ts';
 
 /**
  * Ten audiences a growth operator builds for win-back, each as an audience tree and as the

@@ -7,11 +7,12 @@ import type { EventRow, IdentifyRow } from '../src/core/events/rows.ts';
 import { compileAudience } from '../src/core/audience/compiler.ts';
 import { evaluateReference, type ReferenceData } from '../src/core/audience/reference-evaluator.ts';
 import { AudienceNode, formatAudienceError, type AudienceResolver } from '../src/core/audience/schema.ts';
-import { DAY_MS, HOUR_MS } from '../src/core/audience/time.ts';
+import { HOUR_MS } from '../src/core/audience/time.ts';
 import { validateAudience } from '../src/core/audience/validate.ts';
 import { loadReferenceData } from '../src/audience/reference-data.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
+import { DAY_MS } from '../src/core/time/units.ts';
 
 /**
  * Random audience trees (every node kind, depth ≤ 4) are evaluated by the SQL compiler on a real

@@ -9,13 +9,14 @@ import { maskEmail, maskPhone } from '../src/core/audience/mask.ts';
 import { evaluateReference, type ReferenceData } from '../src/core/audience/reference-evaluator.ts';
 import { AudienceNode, formatAudienceError, type AudienceResolver } from '../src/core/audience/schema.ts';
 import { countQuery, sampleQuery } from '../src/core/audience/sql.ts';
-import { DAY_MS, HOUR_MS } from '../src/core/audience/time.ts';
+import { HOUR_MS } from '../src/core/audience/time.ts';
 import { twoGroupToTree } from '../src/core/audience/two-group.ts';
 import { validateAudience } from '../src/core/audience/validate.ts';
 import { audienceMembers, countAudience, sampleAudience } from '../src/audience/run-audience.ts';
 import { loadReferenceData } from '../src/audience/reference-data.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
+import { DAY_MS } from '../src/core/time/units.ts';
 
 const NOW = Date.UTC(2024, 5, 1); // 2024-06-01T00:00:00Z
 const ago = (days: number, hours = 0) => NOW - days * DAY_MS + hours * HOUR_MS;

@@ -8,7 +8,7 @@ import { runChurnEvaluate } from '../src/cli/commands/churn.ts';
 import { Rng } from '../src/core/demo/prng.ts';
 import type { EventRow, IdentifyRow } from '../src/core/events/rows.ts';
 import { binOf, fitFeatureEdges } from '../src/core/models/churn/binning.ts';
-import { DAY_MS, temporalSplit } from '../src/core/models/churn/churn-definition.ts';
+import { temporalSplit } from '../src/core/models/churn/churn-definition.ts';
 import { trainGbdt, type GbdtModel } from '../src/core/models/churn/gbdt.ts';
 import { logisticProbability, trainLogistic } from '../src/core/models/churn/logistic.ts';
 import { featureMatrix, fromRows, type FeatureMatrix } from '../src/core/models/churn/matrix.ts';
@@ -27,6 +27,7 @@ import { ParallelHistograms } from '../src/models/churn/parallel-histograms.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { cdnowDir } from './support/shared-data.ts';
 import { tempDir } from './support/tmp.ts';
+import { DAY_MS } from '../src/core/time/units.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/rekindle.js', import.meta.url));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/core/auth/roles.ts';
-import { DAY_MS } from '../src/core/models/churn/churn-definition.ts';
+
 import type { GbdtModel } from '../src/core/models/churn/gbdt.ts';
 import { rocAuc } from '../src/core/models/churn/metrics/ranking.ts';
 import { predictProbability } from '../src/core/models/churn/predict.ts';
@@ -23,6 +23,7 @@ import { registerChurnModelCommands } from '../src/cli/commands/churn-model.ts';
 import { startScoreSchedule } from '../src/scores/schedule.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { DAY_MS } from '../src/core/time/units.ts';
 
 /**
  * The churn model on the warehouse (B6) on the `small` demo data (10 k users, seed 42): train

@@ -2,10 +2,9 @@ import type { AlertFacts, AlertRule } from '../core/alerts/rules.ts';
 import { plannedSpendSql } from '../storage/control/planned-spend.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { DAY_MS } from '../core/time/units.ts';
 
 /** Reads what the enabled rules look at, and nothing the rules do not need. */
-
-const DAY_MS = 86_400_000;
 
 export const readAlertFacts = async (
   s: { control: SqlClient; warehouse: Warehouse },

@@ -6,8 +6,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { listItems } from '../storage/control/catalog-items.ts';
 import { readInteractions } from './user-history.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../core/time/units.ts';
 
 /**
  * The composer hook for campaigns with `recommendation: { kind: 'best_item', … }` (features.md H2):

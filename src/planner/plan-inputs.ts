@@ -7,13 +7,12 @@ import type { ChannelQuota, DepartmentBudget } from '../storage/control/planner-
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
+import { DAY_MS } from '../core/time/units.ts';
 
 /**
  * Reading what the planner needs from the two stores and shaping it into the pure planner's
  * inputs (src/core/planner). Nothing here decides anything.
  */
-
-const DAY_MS = 86_400_000;
 
 /** The planner's campaign: the definition plus what the run and the stores say. */
 export const planCampaignOf = (

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
-import { DAY_MS, type ChurnDefinition } from '../core/models/churn/churn-definition.ts';
+import type { ChurnDefinition } from '../core/models/churn/churn-definition.ts';
 import type { GbdtModel, GbdtParams } from '../core/models/churn/gbdt.ts';
 import type { FeatureMatrix } from '../core/models/churn/matrix.ts';
 import { deserializeGbdt, serializeGbdt } from '../core/models/churn/model-json.ts';
@@ -35,6 +35,7 @@ import {
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refusal, type Outcome, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
+import { DAY_MS } from '../core/time/units.ts';
 
 /**
  * The churn model on the warehouse (features.md B6): trained with a temporal split on the workspace's

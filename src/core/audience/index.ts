@@ -5,4 +5,5 @@ export { countQuery, membersQuery, sampleQuery, type CompiledQuery, type SqlValu
 export { twoGroupToTree, TwoGroupAudience } from './two-group.ts';
 export { bucketOf } from './bucket.ts';
 export { maskEmail, maskPhone } from './mask.ts';
-export { DAY_MS, resolveTime } from './time.ts';
+export { resolveTime } from './time.ts';
+export { DAY_MS } from '../time/units.ts';

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../time/units.ts';
+
 /**
  * Time semantics of the audience language. The SQL compiler and the in-memory reference
  * evaluator both implement exactly this; the property test holds them to it.
@@ -32,8 +34,6 @@
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
-
 export const DURATION_UNIT_MS = { minutes: MINUTE_MS, hours: HOUR_MS, days: DAY_MS } as const;
 export type DurationUnit = keyof typeof DURATION_UNIT_MS;
 

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../time/units.ts';
+
 /**
  * Conversion attribution (features.md D5, G1), the pure part: which campaigns have which goal, the
  * DuckDB statement that attributes goal events, and a reference model of the same rule that the
@@ -11,8 +13,6 @@
  */
 
 export const DEFAULT_GOAL_DAYS = 3;
-const DAY_MS = 86_400_000;
-
 export interface AttributionGoal {
   campaignId: string;
   event: string;

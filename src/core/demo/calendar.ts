@@ -6,8 +6,8 @@ import {
   WEEKDAY_BUYING,
 } from './model.ts';
 import { wallClockFormatter } from '../time/wall-clock-format.ts';
+import { DAY_MS } from '../time/units.ts';
 
-export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
 
 /**

@@ -1,5 +1,5 @@
 import type { EventRow, IdentifyRow, ProfileColumnValues } from '../events/rows.ts';
-import { buildCalendar, DAY_MS, HOUR_LUT_SIZE, HOUR_MS, searchCdf, type DemoCalendar } from './calendar.ts';
+import { buildCalendar, HOUR_LUT_SIZE, HOUR_MS, searchCdf, type DemoCalendar } from './calendar.ts';
 import { isoTimestamp } from './iso.ts';
 import {
   AGE_BAND_WEIGHTS,
@@ -38,6 +38,7 @@ import {
 } from './model.ts';
 import { cumulative, Rng } from './prng.ts';
 import { demoUserCount, type DemoSize } from './sizes.ts';
+import { DAY_MS } from '../time/units.ts';
 
 export { DEMO_SIZES, type DemoSize, type DemoSizeName } from './sizes.ts';
 

@@ -1,4 +1,4 @@
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time/units.ts';
 
 const pad2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const pad3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));

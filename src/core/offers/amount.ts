@@ -1,7 +1,8 @@
 import type { Cents } from '../channels/channels.ts';
-import { DAY_MS } from '../audience/time.ts';
+
 import { err, ok, type Result } from '../result.ts';
 import type { Offer } from './schema.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /** What the amount rules read about a user; the caller gets it from the warehouse. */
 export interface UserHistory {

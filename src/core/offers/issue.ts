@@ -1,10 +1,10 @@
-import { DAY_MS } from '../audience/time.ts';
 import type { Cents } from '../channels/channels.ts';
 import { ok, type Result } from '../result.ts';
 import { decideAmount, valueCents, type AmountRefusal, type UserHistory } from './amount.ts';
 import { offerCode } from './code.ts';
 import { conditionText, type ConditionText } from './condition-text.ts';
 import type { AmountRule, CostRecognition, Offer, OfferKind } from './schema.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /** One user's offer, as stored with the message and shown in its content. */
 export interface IssuedOffer {

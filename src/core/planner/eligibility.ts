@@ -7,8 +7,6 @@ import type { UserMessages } from './caps.ts';
  * E4's opt-outs). Channels are indices into CHANNELS; a user's channels are bit masks (members.ts).
  */
 
-export const DAY_MS = 86_400_000;
-
 /**
  * The channels to try, best first: the user's preferred channel when the campaign allows it,
  * then the campaign's own order. Entry p + 1 is the order for preferred channel index p (entry

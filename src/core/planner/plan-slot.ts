@@ -12,7 +12,7 @@ import {
 import { checkPlanInput } from './check-input.ts';
 import { SkipLog, withSkipLog } from './skip-log.ts';
 import { comparePrecedence, orderContenders, preferenceScore, tiersOf } from './conflicts.ts';
-import { channelOrders, DAY_MS, reachBlock, reEligible } from './eligibility.ts';
+import { channelOrders, reachBlock, reEligible } from './eligibility.ts';
 import { hashString, mix } from './hash.ts';
 import {
   blockAt,
@@ -33,6 +33,7 @@ import {
   type PlanResult,
   type SkipReason,
 } from './types.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /**
  * The planner's pass over one slot (features.md E1–E5, DESIGN principle 3): every due campaign

@@ -1,4 +1,5 @@
 import { wallClockFormatter } from '../time/wall-clock-format.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /**
  * Local time in the users' time zones without an `Intl` call per user: each zone's UTC offsets
@@ -11,7 +12,6 @@ import { wallClockFormatter } from '../time/wall-clock-format.ts';
  */
 
 export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
 export const MINUTES_PER_DAY = 1_440;
 
 /** Probe spacing when looking for offset changes: well under the shortest gap between two changes. */

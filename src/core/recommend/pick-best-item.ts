@@ -1,3 +1,5 @@
+import { DAY_MS } from '../time/units.ts';
+
 /**
  * The "best item" picker (features.md H2), pure. For one user:
  *  1. interest per category: each purchase or view in the lookback window adds its event weight
@@ -9,8 +11,6 @@
  *     (viewed, carted), then the deeper discount, then the lower sale price, then the item id,
  *     so the same inputs always give the same pick.
  */
-
-const DAY_MS = 86_400_000;
 
 export interface CatalogItem {
   id: string;

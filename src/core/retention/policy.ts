@@ -1,3 +1,5 @@
+import { DAY_MS } from '../time/units.ts';
+
 /**
  * How long each growing table keeps its rows (docs/retention.md). A number of days per table;
  * 0 keeps the table's rows for ever. What a table must keep whatever its setting (unshipped log
@@ -51,8 +53,6 @@ export const RETENTION_ENV: Record<keyof RetentionDays, string> = {
   snapshotMembers: 'REKINDLE_RETENTION_SNAPSHOT_DAYS',
   planDecisions: 'REKINDLE_RETENTION_PLAN_DECISIONS_DAYS',
 };
-
-const DAY_MS = 86_400_000;
 
 /** Why a setting is refused, or null: 0 (keep for ever) or at least the table's floor. */
 export const retentionProblem = (table: keyof RetentionDays, days: number): string | null =>

@@ -1,6 +1,6 @@
 import { profileField } from '../audience/fields.ts';
 import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
-import { DAY_MS } from '../audience/time.ts';
+
 import { BASE_STAGES, type BaseStage, type ProfileMetric, type ScoreConfig } from './config.ts';
 import {
   baseStageSql,
@@ -10,6 +10,7 @@ import {
   lifecycleFactsSql,
   stageSql,
 } from './scoring-sql.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /**
  * Churn structure analysis (features.md B4), pure: the SQL that builds one row per user, the SQL of

@@ -1,7 +1,8 @@
 import { eventField } from '../audience/fields.ts';
 import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
-import { DAY_MS } from '../audience/time.ts';
+
 import type { Bins, ScoreConfig, TierRule } from './config.ts';
+import { DAY_MS } from '../time/units.ts';
 
 /**
  * Scoring rules → one parameterised DuckDB query (pure; no I/O). Every value from the

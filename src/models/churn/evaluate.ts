@@ -1,6 +1,6 @@
 import { hash32 } from '../../core/demo/prng.ts';
 import type { ProgressFn } from '../../core/jobs/progress.ts';
-import { DAY_MS, temporalSplit, type ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
+import { temporalSplit, type ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import {
   trainGbdt,
   type GbdtModel,
@@ -25,6 +25,7 @@ import { shapContributions } from '../../core/models/churn/tree-shap.ts';
 import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
 import { ParallelHistograms } from './parallel-histograms.ts';
 import { extractFeatures, planFeatures, type FeaturePlan, type FeatureSnapshot } from './features.ts';
+import { DAY_MS } from '../../core/time/units.ts';
 
 /** A precondition of the evaluation that the data does not meet (reported, not a crash). */
 export class ChurnDataError extends Error {}

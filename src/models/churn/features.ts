@@ -1,7 +1,8 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import { DAY_MS, type ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
+import type { ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { featureMatrix, type FeatureMatrix } from '../../core/models/churn/matrix.ts';
 import { timestampValue, type Warehouse } from '../../storage/warehouse/warehouse.ts';
+import { DAY_MS } from '../../core/time/units.ts';
 
 /**
  * SQL pieces a feature expression is written with. Every value — the cutoff, window starts,

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../../time/units.ts';
+
 /** What "churned" means for one product (features.md B2) and who is asked the question. */
 export interface ChurnDefinition {
   /** Days after the cutoff in which the user must do one of `retentionEvents` to count as retained. */
@@ -9,8 +11,6 @@ export interface ChurnDefinition {
   /** Events that make a user active; null: any event. */
   activityEvents: readonly string[] | null;
 }
-
-export const DAY_MS = 86_400_000;
 
 export const defaultChurnDefinition = (horizonDays: number): ChurnDefinition => ({
   horizonDays,
