@@ -42,9 +42,7 @@ export const createDestinationAs = async (
     checkUrl(d.url, ctx.config.allowPrivateTargets === true);
   if (refused) return err(refused);
   if (d.kind === 'webhook' && d.secret === undefined)
-    return err(
-      invalid('secret', 'a webhook destination needs a signing secret (at least 16 characters)'),
-    );
+    return err(invalid('secret', 'a webhook destination needs a signing secret (at least 16 characters)'));
   const made = await insertDestination(ctx.control, actor.workspaceId, alertKeys(ctx), {
     name: d.name,
     kind: d.kind,

@@ -4,7 +4,8 @@ import type { AudienceError, AudienceNode } from '../core/audience/schema.ts';
 import { canOnAudience, type Actor, type AudienceAction } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
 import { csvLine } from '../core/export/csv.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   audienceDefinitions,
@@ -47,24 +48,15 @@ export interface AudienceContext {
   clock: Clock;
 }
 
-export type AudienceFailure =
-  | { type: 'invalid'; message: string; errors: AudienceError[] }
-  | { type: 'not_found'; what: string }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'conflict'; reason: string }
-  | { type: 'in_use'; reason: string; by: { id: string; name: string }[] };
-
-type Outcome<T> = Promise<Result<T, AudienceFailure>>;
-
-const forbidden = (actor: Actor, action: AudienceAction, ownerId?: number): AudienceFailure | null => {
+const forbidden = (actor: Actor, action: AudienceAction, ownerId?: number): ServiceFailure | null => {
   const p = canOnAudience(actor, action, ownerId ?? null);
   return p.allowed ? null : { type: 'forbidden', reason: p.reason };
 };
 
-const notFound = (id: string): AudienceFailure => ({ type: 'not_found', what: `audience '${id}'` });
+const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `audience '${id}'` });
 
 /** Compiler paths start at `root`; to an API caller the tree is the `definition` field. */
-const asDefinitionErrors = (errors: AudienceError[]): AudienceFailure => ({
+const asDefinitionErrors = (errors: AudienceError[]): ServiceFailure => ({
   type: 'invalid',
   message: 'the audience definition is invalid',
   errors: errors.map((e) => ({ ...e, path: e.path.replace(/^root/, 'definition') })),
@@ -374,7 +366,7 @@ export const getAudienceSnapshot = async (
 };
 
 /** An old snapshot whose members retention deleted: its row (count, definition) is all there is. */
-const purged = (s: AudienceSnapshot): AudienceFailure => ({
+const purged = (s: AudienceSnapshot): ServiceFailure => ({
   type: 'conflict',
   reason: `the members of snapshot '${s.id}' were deleted by retention on ${new Date(s.membersPurgedAt ?? 0).toISOString()} (REKINDLE_RETENTION_SNAPSHOT_DAYS); take a new snapshot`,
 });
@@ -395,7 +387,7 @@ export type ContactMode = 'none' | 'masked' | 'clear';
 const CONTACT_COLUMNS: readonly ExportColumn[] = ['phone', 'email'];
 
 /** Why the actor may not export with these contacts, or null if they may. */
-export const exportRefusal = (actor: Actor, contacts: ContactMode): AudienceFailure | null =>
+export const exportRefusal = (actor: Actor, contacts: ContactMode): ServiceFailure | null =>
   forbidden(actor, 'audience.export') ??
   (contacts === 'clear' ? forbidden(actor, 'audience.export_contacts') : null);
 

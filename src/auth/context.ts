@@ -31,10 +31,5 @@ export const authContextOf = (rt: {
   sessions: sessionLimitsOf(rt.config),
 });
 
-/** Expected failures of the auth services, as values; the HTTP layer maps each to a status code. */
-export type AuthFailure =
-  | { type: 'invalid'; message: string; errors: { path: string; message: string }[] }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'not_found'; what: string }
-  | { type: 'conflict'; reason: string }
-  | { type: 'throttled'; retryAfterMs: number };
+/** Why a login or a password change was throttled (the answer adds when to try again). */
+export const TOO_MANY_LOGINS = 'too many failed logins for this name';

@@ -1,9 +1,10 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { conflict, forbidden, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { revokeUserSessions } from '../storage/control/sessions.ts';
 import { disableUserRow, type UserInfo } from '../storage/control/users.ts';
-import type { AuthContext, AuthFailure } from './context.ts';
+import type { AuthContext } from './context.ts';
 
 /**
  * Disables a user: they can no longer log in, their sessions end now and their API tokens
@@ -13,9 +14,9 @@ export const disableUser = async (
   ctx: AuthContext,
   by: Actor | null,
   user: UserInfo,
-): Promise<Result<{ revokedSessions: number }, AuthFailure>> => {
+): Outcome<{ revokedSessions: number }> => {
   if (by !== null && (by.role !== 'admin' || by.workspaceId !== user.workspaceId))
-    return err({ type: 'forbidden', reason: 'only an admin may disable users' });
+    return err(forbidden('only an admin may disable users'));
   const at = ctx.clock();
   const outcome = await ctx.control.transaction(async (tx) => {
     if (!(await disableUserRow(tx, user.id, at))) return null;
@@ -32,6 +33,6 @@ export const disableUser = async (
     return revoked;
   });
   return outcome === null
-    ? err({ type: 'conflict', reason: `user '${user.name}' is disabled already` })
+    ? err(conflict(`user '${user.name}' is disabled already`))
     : ok({ revokedSessions: outcome });
 };

@@ -2,6 +2,7 @@ import { throttleDecision, throttleWindowStart, type ThrottleDecision } from '..
 import { hashPassword, needsRehash, verifyPassword, DEFAULT_SCRYPT } from './password-hash.ts';
 import { sessionEndsAt, sessionExpiry } from '../core/auth/session-policy.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import type { ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   clearLoginFailures,
@@ -17,7 +18,7 @@ import {
   workspaceExists,
   type UserInfo,
 } from '../storage/control/users.ts';
-import type { AuthContext } from './context.ts';
+import { TOO_MANY_LOGINS, type AuthContext } from './context.ts';
 import { dummyHash } from './dummy-hash.ts';
 
 export interface LoginInput {
@@ -36,8 +37,12 @@ export interface LoginSuccess {
   endsAt: number;
 }
 
-/** Every kind of wrong credential gets this one answer: the caller cannot tell them apart. */
-export type LoginFailure = { type: 'invalid_credentials' } | { type: 'throttled'; retryAfterMs: number };
+/**
+ * Every kind of wrong credential gets this one answer, so the caller cannot tell them apart: a
+ * 401 for an unauthenticated caller, which no ServiceFailure is (those answer a known actor).
+ * Throttling is the shared kind.
+ */
+export type LoginFailure = { type: 'invalid_credentials' } | Extract<ServiceFailure, { type: 'throttled' }>;
 
 type RefusalReason = 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled';
 
@@ -96,7 +101,8 @@ export const logIn = async (
   const input = { ...raw, userAgent: raw.userAgent?.slice(0, USER_AGENT_MAX) ?? null };
   const now = ctx.clock();
   const throttle = await reserveAttempt(ctx, input, now);
-  if (!throttle.allowed) return err({ type: 'throttled', retryAfterMs: throttle.retryAfterMs });
+  if (!throttle.allowed)
+    return err({ type: 'throttled', reason: TOO_MANY_LOGINS, retryAfterMs: throttle.retryAfterMs });
 
   const params = ctx.scrypt ?? DEFAULT_SCRYPT;
   const user = await findUserForLogin(ctx.control, input.workspaceId, input.name);

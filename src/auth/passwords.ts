@@ -2,12 +2,13 @@ import { throttleDecision, throttleWindowStart } from '../core/auth/login-thrott
 import { checkPasswordPolicy } from '../core/auth/password-policy.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { Actor } from '../core/auth/roles.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { forbidden, invalidAll, notFound, throttled, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { loginFailureTimes, recordLoginFailure } from '../storage/control/login-failures.ts';
 import { revokeUserSessions } from '../storage/control/sessions.ts';
 import { findUserForLogin, setPasswordHash, type UserInfo } from '../storage/control/users.ts';
-import type { AuthContext, AuthFailure } from './context.ts';
+import { TOO_MANY_LOGINS, type AuthContext } from './context.ts';
 
 export interface PasswordChange {
   /** Sessions of the user that were ended (all but the one that made the change). */
@@ -26,16 +27,14 @@ export const setPassword = async (
   user: UserInfo,
   password: string,
   options: { keepSession?: number | null; field?: string } = {},
-): Promise<Result<PasswordChange, AuthFailure>> => {
+): Outcome<PasswordChange> => {
   if (by !== null && by.userId !== user.id && (by.role !== 'admin' || by.workspaceId !== user.workspaceId))
-    return err({ type: 'forbidden', reason: `only '${user.name}' or an admin may set this password` });
+    return err(forbidden(`only '${user.name}' or an admin may set this password`));
   const policy = checkPasswordPolicy(password, user.name);
   if (!policy.ok)
-    return err({
-      type: 'invalid',
-      message: policy.error.reason,
-      errors: [{ path: options.field ?? 'password', message: policy.error.reason }],
-    });
+    return err(
+      invalidAll(policy.error.reason, [{ path: options.field ?? 'password', message: policy.error.reason }]),
+    );
   const hash = await hashPassword(password, ctx.scrypt);
   const at = ctx.clock();
   const revokedSessions = await ctx.control.transaction(async (tx) => {
@@ -63,7 +62,7 @@ export const changeOwnPassword = async (
   ctx: AuthContext,
   actor: Actor,
   input: { currentPassword: string; newPassword: string; keepSession: number | null },
-): Promise<Result<PasswordChange, AuthFailure>> => {
+): Outcome<PasswordChange> => {
   const now = ctx.clock();
   const failures = await loginFailureTimes(
     ctx.control,
@@ -72,18 +71,18 @@ export const changeOwnPassword = async (
     throttleWindowStart(now),
   );
   const throttle = throttleDecision(failures, now);
-  if (!throttle.allowed) return err({ type: 'throttled', retryAfterMs: throttle.retryAfterMs });
+  if (!throttle.allowed) return err(throttled(TOO_MANY_LOGINS, throttle.retryAfterMs));
   const user = await findUserForLogin(ctx.control, actor.workspaceId, actor.name);
-  if (user === null || user.id !== actor.userId)
-    return err({ type: 'not_found', what: `user '${actor.name}'` });
+  if (user === null || user.id !== actor.userId) return err(notFound(`user '${actor.name}'`));
   if (user.passwordHash === null)
-    return err({
-      type: 'forbidden',
-      reason: `'${user.name}' has no password yet; an operator sets the first one with \`rekindle users password\``,
-    });
+    return err(
+      forbidden(
+        `'${user.name}' has no password yet; an operator sets the first one with \`rekindle users password\``,
+      ),
+    );
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
     await recordLoginFailure(ctx.control, { workspaceId: actor.workspaceId, name: actor.name, at: now });
-    return err({ type: 'forbidden', reason: 'the current password is wrong' });
+    return err(forbidden('the current password is wrong'));
   }
   return setPassword(ctx, actor, user, input.newPassword, {
     keepSession: input.keepSession,

@@ -52,14 +52,9 @@ export const listCatalogAs = async (
   ctx: CatalogContext,
   actor: Actor,
   filter: { category?: string | undefined },
-): Outcome<CatalogItem[]> =>
-  ok(await listItems(ctx.control, actor.workspaceId, filter));
+): Outcome<CatalogItem[]> => ok(await listItems(ctx.control, actor.workspaceId, filter));
 
-export const deleteCatalogItemAs = async (
-  ctx: CatalogContext,
-  actor: Actor,
-  id: string,
-): Outcome<null> => {
+export const deleteCatalogItemAs = async (ctx: CatalogContext, actor: Actor, id: string): Outcome<null> => {
   const refused = mayWrite(actor);
   if (refused) return err(refused);
   return (await deleteItem(ctx.control, actor.workspaceId, id))

@@ -149,37 +149,35 @@ const step = async (
   },
 ): Outcome<CampaignRecord> => {
   const at = ctx.clock();
-  const outcome = await ctx.control.transaction(
-    async (tx): Outcome<CampaignRecord> => {
-      const c = await getCampaign(tx, actor.workspaceId, id, true);
-      if (!c) return err(notFound(id));
-      const no = refused(actor, o.permission, c);
-      if (no) return err(no);
-      if (o.expectedVersion !== undefined && o.expectedVersion !== c.version) {
-        return err({
-          type: 'conflict',
-          reason: `campaign '${id}' is at version ${c.version}, not ${o.expectedVersion}; reload it first`,
-        });
-      }
-      const next = nextStatus(c, o.action, c.definition.timing);
-      if (!next.ok) return err({ type: 'conflict', reason: next.error });
-      const extra = o.change ? o.change(c, next.value) : ok<CampaignChange>({});
-      if (!extra.ok) return extra;
-      const change: CampaignChange = { status: next.value, ...extra.value };
-      await updateCampaignRow(tx, actor.workspaceId, id, change, at);
-      await o.after?.(tx, c, at);
-      await appendAudit(tx, {
-        workspaceId: actor.workspaceId,
-        at,
-        actorId: actor.userId,
-        action: `campaign.${o.action}`,
-        objectType: 'campaign',
-        objectId: id,
-        details: { from: c.status, to: change.status, version: c.version, ...o.details },
+  const outcome = await ctx.control.transaction(async (tx): Outcome<CampaignRecord> => {
+    const c = await getCampaign(tx, actor.workspaceId, id, true);
+    if (!c) return err(notFound(id));
+    const no = refused(actor, o.permission, c);
+    if (no) return err(no);
+    if (o.expectedVersion !== undefined && o.expectedVersion !== c.version) {
+      return err({
+        type: 'conflict',
+        reason: `campaign '${id}' is at version ${c.version}, not ${o.expectedVersion}; reload it first`,
       });
-      return ok(c);
-    },
-  );
+    }
+    const next = nextStatus(c, o.action, c.definition.timing);
+    if (!next.ok) return err({ type: 'conflict', reason: next.error });
+    const extra = o.change ? o.change(c, next.value) : ok<CampaignChange>({});
+    if (!extra.ok) return extra;
+    const change: CampaignChange = { status: next.value, ...extra.value };
+    await updateCampaignRow(tx, actor.workspaceId, id, change, at);
+    await o.after?.(tx, c, at);
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at,
+      actorId: actor.userId,
+      action: `campaign.${o.action}`,
+      objectType: 'campaign',
+      objectId: id,
+      details: { from: c.status, to: change.status, version: c.version, ...o.details },
+    });
+    return ok(c);
+  });
   if (!outcome.ok) return outcome;
   const saved = await getCampaign(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`campaign ${id} vanished`);

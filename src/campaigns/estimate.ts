@@ -6,16 +6,17 @@ import { previewContent, type ChannelContent, type ContentPreview } from '../cor
 import { estimateCost, type CostEstimate } from '../core/cost/index.ts';
 import { averageValueCents, offerPlan } from '../core/cost/offer-plan.ts';
 import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { computePlan } from '../planner/commit-plan.ts';
-import { orderHistories } from '../planner/plan-inputs.ts';
+import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { runIdOf } from '../planner/run-slot.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
+import { refused, type CampaignContext } from './campaigns.ts';
 import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 
 /**
@@ -28,8 +29,6 @@ import { storedJsonObject } from '../storage/warehouse/js-values.ts';
 export interface EstimateContext extends CampaignContext {
   warehouse: Warehouse;
 }
-
-type Outcome<T> = Promise<Result<T, CampaignFailure>>;
 
 /** Codes shown in previews and estimates are not real: they are derived with this secret. */
 const PREVIEW_SECRET = 'preview-not-a-real-code';

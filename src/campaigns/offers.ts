@@ -1,9 +1,10 @@
 import type { Actor } from '../core/auth/roles.ts';
 import { normaliseOfferCode } from '../core/offers/index.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { redeemOffer, type RedeemedOffer } from '../storage/control/offers-issued.ts';
-import { refused, type CampaignContext, type CampaignFailure } from './campaigns.ts';
+import { refused, type CampaignContext } from './campaigns.ts';
 
 /**
  * Redemption of an issued offer (features.md D4): the shop's backend reports the code when the user
@@ -14,7 +15,7 @@ export const redeemOfferAs = async (
   ctx: CampaignContext,
   actor: Actor,
   code: string,
-): Promise<Result<RedeemedOffer & { alreadyRedeemed: boolean }, CampaignFailure>> => {
+): Outcome<RedeemedOffer & { alreadyRedeemed: boolean }> => {
   const no = refused(actor, 'offer.redeem');
   if (no) return err(no);
   const normal = normaliseOfferCode(code);

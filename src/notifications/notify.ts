@@ -1,8 +1,8 @@
-import { invalidField, type AutomationFailure } from '../automation/failure.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { invalid, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
@@ -110,7 +110,7 @@ const replay = async (
   workspaceId: string,
   row: Row,
   hash: string,
-): Promise<Result<NotificationView, AutomationFailure>> =>
+): Outcome<NotificationView> =>
   row.request_hash === hash
     ? ok(await viewOf(db, workspaceId, row))
     : err({
@@ -118,10 +118,10 @@ const replay = async (
         reason: `idempotencyKey '${row.request_key}' was already used for a different request (campaign, user or data differ)`,
       });
 
-const checkCampaign = (c: CampaignRecord | null, id: string): AutomationFailure | null => {
+const checkCampaign = (c: CampaignRecord | null, id: string): ServiceFailure | null => {
   if (c === null) return { type: 'not_found', what: `campaign '${id}'` };
   if (c.definition.class !== 'transactional')
-    return invalidField(
+    return invalid(
       'campaignId',
       `campaign '${id}' is a ${c.definition.class} campaign; notifications go through a transactional one`,
     );
@@ -151,12 +151,12 @@ export const notifyAs = async (
   ctx: NotificationContext,
   actor: Actor,
   req: NotifyRequest,
-): Promise<Result<NotificationView, AutomationFailure>> => {
+): Outcome<NotificationView> => {
   if (!NOTIFY_ROLES.includes(actor.role))
     return err({ type: 'forbidden', reason: `role '${actor.role}' may not send notifications` });
   const ws = actor.workspaceId;
   if (Buffer.byteLength(JSON.stringify(req.data)) > MAX_DATA_BYTES)
-    return err(invalidField('data', `must serialise to at most ${MAX_DATA_BYTES} bytes of JSON`));
+    return err(invalid('data', `must serialise to at most ${MAX_DATA_BYTES} bytes of JSON`));
   const hash = requestHash(req);
   const seen = await readRow(ctx.control, ws, req.idempotencyKey);
   if (seen) return replay(ctx.control, ws, seen, hash);
@@ -222,7 +222,7 @@ export const getNotificationAs = async (
   ctx: NotificationContext,
   actor: Actor,
   key: string,
-): Promise<Result<NotificationView, AutomationFailure>> => {
+): Outcome<NotificationView> => {
   const row = await readRow(ctx.control, actor.workspaceId, key);
   return row
     ? ok(await viewOf(ctx.control, actor.workspaceId, row))

@@ -4,7 +4,8 @@ import { isTimeZone } from '../core/campaigns/next-slot.ts';
 import { PolicySettings } from '../core/campaigns/policy-schema.ts';
 import { isChannel, type Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   addUnsubscribe,
@@ -29,16 +30,9 @@ export interface SettingsContext {
   clock: Clock;
 }
 
-export type SettingsFailure =
-  | { type: 'invalid'; message: string; errors: { path: string; message: string }[] }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'conflict'; reason: string };
-
-type Outcome<T> = Promise<Result<T, SettingsFailure>>;
-
 const policyCheck = TypeCompiler.Compile(PolicySettings);
 
-const mustConfigure = (actor: Actor): SettingsFailure | null => {
+const mustConfigure = (actor: Actor): ServiceFailure | null => {
   const p = canOnCampaign(actor, 'planner.configure');
   return p.allowed ? null : { type: 'forbidden', reason: p.reason };
 };

@@ -1,5 +1,6 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { ok, type Result } from '../core/result.ts';
+import { ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import {
   abVerdict,
   DEFAULT_WINNER_RULE,
@@ -9,7 +10,7 @@ import {
   type Interval,
   type WinnerRule,
 } from '../core/stats/index.ts';
-import { readableCampaign, type ReportFailure, type ReportsContext } from './context.ts';
+import { readableCampaign, type ReportsContext } from './context.ts';
 import { num, ratio } from './sql.ts';
 
 /**
@@ -36,7 +37,7 @@ export const campaignAb = async (
   actor: Actor,
   campaignId: string,
   rule: WinnerRule = DEFAULT_WINNER_RULE,
-): Promise<Result<AbReport, ReportFailure>> => {
+): Outcome<AbReport> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
   const defined = c.value.definition.variants.map((v) => v.id);

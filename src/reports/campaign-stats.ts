@@ -1,6 +1,7 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { ok, type Result } from '../core/result.ts';
-import { readableCampaign, type ReportFailure, type ReportsContext } from './context.ts';
+import { ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
+import { readableCampaign, type ReportsContext } from './context.ts';
 import { num, ratio, yuan } from './sql.ts';
 
 /**
@@ -85,7 +86,7 @@ export const campaignStats = async (
   actor: Actor,
   campaignId: string,
   by: StatsBy,
-): Promise<Result<{ campaignId: string; by: StatsBy; rows: StatsRow[]; total: StatsRow }, ReportFailure>> => {
+): Outcome<{ campaignId: string; by: StatsBy; rows: StatsRow[]; total: StatsRow }> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
   const facts = await ctx.warehouse.query<FactGroup>(

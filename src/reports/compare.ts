@@ -1,7 +1,8 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { abVerdict, DEFAULT_WINNER_RULE, type AbVerdict, type WinnerRule } from '../core/stats/index.ts';
-import { readableCampaign, type ReportFailure, type ReportsContext } from './context.ts';
+import { readableCampaign, type ReportsContext } from './context.ts';
 import { num } from './sql.ts';
 
 /**
@@ -20,7 +21,7 @@ export const compareCampaigns = async (
   actor: Actor,
   campaignIds: readonly string[],
   rule: WinnerRule = DEFAULT_WINNER_RULE,
-): Promise<Result<CompareReport, ReportFailure>> => {
+): Outcome<CompareReport> => {
   const ids = [...new Set(campaignIds)];
   if (ids.length < 2 || ids.length > 10)
     return err({ type: 'invalid', message: 'compare two to ten different campaigns', errors: [] });

@@ -1,5 +1,6 @@
 import type { Actor } from '../core/auth/roles.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import type { ServiceFailure } from '../core/service-failure.ts';
 import { refused } from '../campaigns/campaigns.ts';
 import {
   committedRuns,
@@ -7,7 +8,6 @@ import {
   readableCampaign,
   DEFAULT_GOAL,
   type Goal,
-  type ReportFailure,
   type ReportsContext,
 } from './context.ts';
 import { compare, groupOutcome, publicOutcome, type Comparison, type GroupOutcome } from './groups.ts';
@@ -59,7 +59,7 @@ export const campaignLift = async (
   ctx: ReportsContext,
   actor: Actor,
   campaignId: string,
-): Promise<Result<LiftReport, ReportFailure>> => {
+): Promise<Result<LiftReport, ServiceFailure>> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
   const goal = goalOf(c.value);
@@ -94,7 +94,7 @@ export const receiversReport = async (
   actor: Actor,
   channel: string,
   campaignId: string | null,
-): Promise<Result<ReceiversReport, ReportFailure>> => {
+): Promise<Result<ReceiversReport, ServiceFailure>> => {
   let ids: string[];
   let goal = DEFAULT_GOAL;
   if (campaignId !== null) {
@@ -104,7 +104,7 @@ export const receiversReport = async (
     goal = goalOf(c.value);
   } else {
     const no = refused(actor, 'campaign.read');
-    if (no) return err(no as ReportFailure);
+    if (no) return err(no);
     ids = (
       await ctx.control.query<{ id: string }>(
         `SELECT id FROM campaigns WHERE workspace_id = $1 AND definition->'channels' ? $2 ORDER BY id`,

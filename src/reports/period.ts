@@ -1,7 +1,8 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { err, ok, type Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { refused } from '../campaigns/campaigns.ts';
-import type { ReportFailure, ReportsContext } from './context.ts';
+import type { ReportsContext } from './context.ts';
 import { MESSAGES_CTE } from './campaign-stats.ts';
 import { inList, jsonList, num, ratio, yuan } from './sql.ts';
 
@@ -50,9 +51,9 @@ export const periodReport = async (
   actor: Actor,
   fromMs: number,
   toMs: number,
-): Promise<Result<PeriodReport, ReportFailure>> => {
+): Outcome<PeriodReport> => {
   const no = refused(actor, 'campaign.read');
-  if (no) return err(no as ReportFailure);
+  if (no) return err(no);
   if (!(toMs > fromMs))
     return err({
       type: 'invalid',

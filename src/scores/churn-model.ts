@@ -9,6 +9,7 @@ import { predictProbability } from '../core/models/churn/predict.ts';
 import { topSaabasReasons } from '../core/models/churn/saabas.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../models/churn/evaluate.ts';
 import {
   extractFeatures,
@@ -33,7 +34,7 @@ import {
   type UserChurnRisk,
 } from '../storage/warehouse/churn-risk.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { DAY_MS } from '../core/time/units.ts';
 

@@ -9,6 +9,7 @@ import {
   type ReasonRecord,
 } from '../core/scores/churn-reasons.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { CsvParser, type CsvRow } from '../ingest/import/csv-parser.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
@@ -17,7 +18,7 @@ import {
   reasonsOfUser,
   type StoredReason,
 } from '../storage/warehouse/churn-reasons.ts';
-import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 
 /** Churn reasons (features.md B8): recorded one at a time over the API, or imported from a CSV file. */

@@ -1,6 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Actor } from '../core/auth/roles.ts';
-import type { CompiledQuery } from '../core/audience/sql.ts';
+import type { CompiledQuery } from '../core/sql/params.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import {
   BREAKDOWN_SQL,
@@ -18,8 +18,9 @@ import {
   type StageRow,
 } from '../core/scores/churn-structure.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { safeJsConverter } from '../storage/warehouse/js-values.ts';
 

@@ -1,7 +1,6 @@
-import type { AudienceError } from '../core/audience/schema.ts';
 import { canOnScores, type Actor, type ScoreAction } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Result } from '../core/result.ts';
+import type { ServiceFailure } from '../core/service-failure.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
@@ -12,16 +11,7 @@ export interface ScoresContext {
   clock: Clock;
 }
 
-/** Expected failures, as values; the HTTP layer maps each to a status code. */
-export type ScoresFailure =
-  | { type: 'invalid'; message: string; errors: AudienceError[] }
-  | { type: 'not_found'; what: string }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'conflict'; reason: string };
-
-export type Outcome<T> = Promise<Result<T, ScoresFailure>>;
-
-export const refusal = (actor: Actor, action: ScoreAction, ownerId?: number): ScoresFailure | null => {
+export const refusal = (actor: Actor, action: ScoreAction, ownerId?: number): ServiceFailure | null => {
   const p = canOnScores(actor, action, ownerId ?? null);
   return p.allowed ? null : { type: 'forbidden', reason: p.reason };
 };

@@ -3,6 +3,7 @@ import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { scoresQuery } from '../core/scores/scoring-sql.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   lastComputedAt,
@@ -12,7 +13,7 @@ import {
   type ScoreWriteResult,
 } from '../storage/warehouse/user-scores.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { evaluateWarningRules, type WarningRunResult } from './warning-rules.ts';
 

@@ -1,10 +1,11 @@
 import type { Actor } from '../core/auth/roles.ts';
 import { DEFAULT_SCORE_CONFIG, validateScoreConfig, type ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { getScoreConfigRow, putScoreConfigRow } from '../storage/control/score-configs.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import { refusal, type Outcome, type ScoresContext } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 
 /** The configuration in force for a workspace: the stored one, or the defaults (version 0). */
 export interface EffectiveScoreConfig {

@@ -2,6 +2,7 @@ import { compileAudience } from '../core/audience/compiler.ts';
 import type { AudienceError, AudienceNode } from '../core/audience/schema.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { err, ok } from '../core/result.ts';
+import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { audienceDefinitions } from '../storage/control/audiences.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
@@ -25,7 +26,7 @@ import {
   type RuleOutcome,
   type RuleToApply,
 } from '../storage/warehouse/warning-state.ts';
-import { refusal, type Outcome, type ScoresContext, type ScoresFailure } from './context.ts';
+import { refusal, type ScoresContext } from './context.ts';
 
 /**
  * Early-warning rules (features.md B5): a named audience tree with a level ("no login for 15 days and
@@ -41,9 +42,9 @@ export interface WarningRuleInput {
   enabled?: boolean | undefined;
 }
 
-const notFound = (id: string): ScoresFailure => ({ type: 'not_found', what: `warning rule '${id}'` });
+const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `warning rule '${id}'` });
 
-const invalid = (errors: AudienceError[]): ScoresFailure => ({
+const invalid = (errors: AudienceError[]): ServiceFailure => ({
   type: 'invalid',
   message: 'the warning rule is invalid',
   errors: errors.map((e) => ({ ...e, path: e.path.replace(/^root/, 'definition') })),

@@ -23,6 +23,7 @@ import { registerConversionRoutes } from './routes/conversions.ts';
 import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
 import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
+import { typed } from './schemas/type-provider.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
 
 const VERSION = '0.1.0';
@@ -68,17 +69,20 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   });
   registerOpenApi(app, VERSION);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
-  registerIngestRoutes(app, rt);
+  // Routes see their request types through their TypeBox schemas (a type only: same instance).
+  const root = typed(app);
+  registerIngestRoutes(root, rt);
   // Public closed-loop links (short links, one-click unsubscribe): no login, the code or token is the key.
-  registerTrackingRoutes(app, rt);
-  registerInboxRoutes(app, rt);
-  registerReceiptRoutes(app, rt);
+  registerTrackingRoutes(root, rt);
+  registerInboxRoutes(root, rt);
+  registerReceiptRoutes(root, rt);
   // Inside a plugin so that the OpenAPI hook (registered asynchronously) sees the route.
-  void app.register(async (open) => registerLoginRoute(open, rt));
+  void app.register(async (open) => registerLoginRoute(typed(open), rt));
   // The management API: every route in this scope needs an API token or a session.
-  void app.register(async (api) => {
-    requireAuth(api, rt);
-    guardManagementInput(api);
+  void app.register(async (scope) => {
+    requireAuth(scope, rt);
+    guardManagementInput(scope);
+    const api = typed(scope);
     registerAuthRoutes(api, rt);
     registerAudienceRoutes(api, rt);
     registerScoreRoutes(api, rt);

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import {
   createDestinationAs,
   createRuleAs,
@@ -107,7 +107,7 @@ const ruleDto = (r: AlertRule & { createdAt: number }) => ({ ...r, createdAt: is
 const alertDto = (a: AlertRecord) => ({ ...a, firedAt: iso(a.firedAt) });
 
 /** Operator alerts (features.md H3): history for everyone, rules and destinations for admins. */
-export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): void => {
+export const registerAlertRoutes = (app: Api, ctx: AlertsContext): void => {
   app.get(
     '/v1/alerts',
     {
@@ -123,13 +123,9 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await listAlertsAs(ctx, actorOf(req), req.query as { limit: number; ruleId?: string }),
-        (as) => ({
-          alerts: as.map(alertDto),
-        }),
-      ),
+      sendOutcome(reply, await listAlertsAs(ctx, actorOf(req), req.query), (as) => ({
+        alerts: as.map(alertDto),
+      })),
   );
 
   app.post(
@@ -180,12 +176,7 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await createDestinationAs(ctx, actorOf(req), req.body as DestinationBody),
-        destinationDto,
-        201,
-      ),
+      sendOutcome(reply, await createDestinationAs(ctx, actorOf(req), req.body), destinationDto, 201),
   );
 
   app.delete(
@@ -200,12 +191,7 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await deleteDestinationAs(ctx, actorOf(req), (req.params as { id: string }).id),
-        () => null,
-        204,
-      ),
+      sendOutcome(reply, await deleteDestinationAs(ctx, actorOf(req), req.params.id), () => null, 204),
   );
 
   app.get(
@@ -233,8 +219,7 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
         response: { 201: RuleDto, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(reply, await createRuleAs(ctx, actorOf(req), req.body as RuleBody), ruleDto, 201),
+    async (req, reply) => sendOutcome(reply, await createRuleAs(ctx, actorOf(req), req.body), ruleDto, 201),
   );
 
   app.patch(
@@ -250,11 +235,7 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await updateRuleAs(ctx, actorOf(req), (req.params as { id: string }).id, req.body as RulePatch),
-        ruleDto,
-      ),
+      sendOutcome(reply, await updateRuleAs(ctx, actorOf(req), req.params.id, req.body), ruleDto),
   );
 
   app.delete(
@@ -269,11 +250,6 @@ export const registerAlertRoutes = (app: FastifyInstance, ctx: AlertsContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await deleteRuleAs(ctx, actorOf(req), (req.params as { id: string }).id),
-        () => null,
-        204,
-      ),
+      sendOutcome(reply, await deleteRuleAs(ctx, actorOf(req), req.params.id), () => null, 204),
   );
 };

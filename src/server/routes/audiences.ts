@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import {
   createSavedAudience,
   deleteSavedAudience,
@@ -104,7 +105,7 @@ const tags = ['audiences'];
 const security = [{ bearer: [] }];
 
 /** Saved audiences, previews, snapshots and exports. Handlers only translate HTTP ↔ service. */
-export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContext): void => {
+export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => {
   app.get(
     '/v1/audiences',
     {
@@ -117,7 +118,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const q = req.query as ListAudiencesQuery;
+      const q = req.query;
       const actor = actorOf(req);
       const r = await listSavedAudiences(ctx, actor, {
         ownerId: q.owner === 'me' ? actor.userId : undefined,
@@ -139,7 +140,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const body = req.body as CreateAudienceBody;
+      const body = req.body;
       return send(reply, await createSavedAudience(ctx, actorOf(req), body), audienceDto, 201);
     },
   );
@@ -156,7 +157,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const b = req.body as PreviewBody;
+      const b = req.body;
       const r = await previewAudience(
         ctx,
         actorOf(req),
@@ -179,7 +180,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await getSavedAudience(ctx, actorOf(req), id), audienceDto);
     },
   );
@@ -197,8 +198,8 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const body = req.body as UpdateAudienceBody;
+      const { id } = req.params;
+      const body = req.body;
       return send(reply, await updateSavedAudience(ctx, actorOf(req), id, body), audienceDto);
     },
   );
@@ -215,7 +216,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await deleteSavedAudience(ctx, actorOf(req), id), (v) => ({
         id: v.id,
         deleted: true,
@@ -236,8 +237,8 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as PreviewQuery;
+      const { id } = req.params;
+      const q = req.query;
       const r = await previewAudience(
         ctx,
         actorOf(req),
@@ -261,7 +262,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const b = (req.body ?? {}) as SnapshotBody;
       const r = await takeSnapshot(ctx, actorOf(req), id, { asOf: parseTime(b.asOf), purpose: b.purpose });
       return send(reply, r, snapshotDto, 201);
@@ -280,7 +281,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await listAudienceSnapshots(ctx, actorOf(req), id), (l) => ({
         snapshots: l.map(snapshotDto),
       }));
@@ -299,7 +300,7 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await getAudienceSnapshot(ctx, actorOf(req), id), snapshotDto);
     },
   );
@@ -317,8 +318,8 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as MembersQuery;
+      const { id } = req.params;
+      const q = req.query;
       const limit = q.limit ?? 1000;
       const r = await snapshotMembers(ctx, actorOf(req), id, { after: q.after, limit });
       return send(reply, r, (v) => ({
@@ -360,8 +361,8 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
     '/v1/snapshots/:id/export.csv',
     { schema: exportSchema('A snapshot as CSV (for call centres and ad platforms)', SnapshotIdParams) },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as ExportQuery;
+      const { id } = req.params;
+      const q = req.query;
       const columns = exportColumns(q.columns);
       if (typeof columns === 'string')
         return reply
@@ -379,8 +380,8 @@ export const registerAudienceRoutes = (app: FastifyInstance, ctx: AudienceContex
     '/v1/audiences/:id/export.csv',
     { schema: exportSchema('Snapshot the audience now and download it as CSV', AudienceIdParams) },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as ExportQuery;
+      const { id } = req.params;
+      const q = req.query;
       const columns = exportColumns(q.columns);
       if (typeof columns === 'string')
         return reply

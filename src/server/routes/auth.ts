@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { authContextOf } from '../../auth/context.ts';
-import type { AuthFailure } from '../../auth/context.ts';
 import { logIn } from '../../auth/login.ts';
 import { changeOwnPassword } from '../../auth/passwords.ts';
 import { logOut } from '../../auth/sessions.ts';
@@ -20,6 +19,7 @@ import {
   loginErrors,
 } from '../schemas/auth-api.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { sendFailure } from './send-outcome.ts';
 
 type AuthRuntime = { control: SqlClient; clock: Clock; config: RekindleConfig };
 
@@ -30,36 +30,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The same words for an unknown name, a wrong password, a user without password or a disabled one. */
 export const BAD_CREDENTIALS = 'unknown user name or wrong password';
 
-const tooMany = (reply: FastifyReply, retryAfterMs: number) => {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return reply
-    .code(429)
-    .header('retry-after', String(seconds))
-    .send({ error: `too many failed logins for this name; try again in ${seconds} s` });
-};
-
-const STATUS: Record<Exclude<AuthFailure['type'], 'throttled'>, number> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-};
-
-const sendFailure = (reply: FastifyReply, f: AuthFailure) => {
-  switch (f.type) {
-    case 'throttled':
-      return tooMany(reply, f.retryAfterMs);
-    case 'invalid':
-      return reply.code(STATUS.invalid).send({ error: f.message, errors: f.errors });
-    case 'not_found':
-      return reply.code(STATUS.not_found).send({ error: `${f.what} not found` });
-    default:
-      return reply.code(STATUS[f.type]).send({ error: f.reason });
-  }
-};
-
 /** `POST /v1/auth/login`: the one management route that needs no credential. */
-export const registerLoginRoute = (app: FastifyInstance, rt: AuthRuntime): void => {
+export const registerLoginRoute = (app: Api, rt: AuthRuntime): void => {
   const ctx = authContextOf(rt);
   app.post(
     '/v1/auth/login',
@@ -78,7 +50,7 @@ export const registerLoginRoute = (app: FastifyInstance, rt: AuthRuntime): void 
         return reply
           .code(403)
           .send({ error: `cross-site login refused: Origin '${req.headers.origin ?? ''}'` });
-      const b = req.body as LoginBody;
+      const b = req.body;
       const r = await logIn(ctx, {
         workspaceId: b.workspace ?? 'default',
         name: b.name,
@@ -87,7 +59,7 @@ export const registerLoginRoute = (app: FastifyInstance, rt: AuthRuntime): void 
       });
       if (!r.ok)
         return r.error.type === 'throttled'
-          ? tooMany(reply, r.error.retryAfterMs)
+          ? sendFailure(reply, r.error)
           : reply.code(401).send({ error: BAD_CREDENTIALS });
       const { token, session, user, endsAt } = r.value;
       const cookie = sessionCookie(token, {
@@ -108,7 +80,7 @@ export const registerLoginRoute = (app: FastifyInstance, rt: AuthRuntime): void 
 };
 
 /** Logout, who am I, and changing one's own password; register inside the authenticated scope. */
-export const registerAuthRoutes = (api: FastifyInstance, rt: AuthRuntime): void => {
+export const registerAuthRoutes = (api: Api, rt: AuthRuntime): void => {
   const ctx = authContextOf(rt);
   api.post(
     '/v1/auth/logout',
@@ -167,7 +139,7 @@ export const registerAuthRoutes = (api: FastifyInstance, rt: AuthRuntime): void 
       },
     },
     async (req, reply) => {
-      const b = req.body as ChangePasswordBody;
+      const b = req.body;
       const credential = credentialOf(req);
       const r = await changeOwnPassword(ctx, actorOf(req), {
         currentPassword: b.currentPassword,

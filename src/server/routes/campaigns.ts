@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import {
   cancelCampaignAs,
   createCampaignAs,
@@ -68,10 +68,7 @@ const tags = ['campaigns'];
 const one = { 200: CampaignView, ...errorResponses };
 
 /** Campaigns (features.md D1, D7): CRUD, submit, review (four eyes), pause / resume / cancel. */
-export const registerCampaignRoutes = (
-  app: FastifyInstance,
-  ctx: CampaignContext & EstimateContext,
-): void => {
+export const registerCampaignRoutes = (app: Api, ctx: CampaignContext & EstimateContext): void => {
   app.post(
     '/v1/campaigns/:id/preview',
     {
@@ -86,8 +83,8 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
-      const { userId } = req.body as PreviewBody;
+      const { id } = req.params;
+      const { userId } = req.body;
       return sendOutcome(reply, await previewCampaignAs(ctx, actorOf(req), id, { userId }), (v) => v);
     },
   );
@@ -117,7 +114,7 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { code } = req.params as { code: string };
+      const { code } = req.params;
       return sendOutcome(reply, await redeemOfferAs(ctx, actorOf(req), code), (v) => ({
         ...v,
         redeemedAt: new Date(v.redeemedAt).toISOString(),
@@ -139,12 +136,8 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
-      return sendOutcome(
-        reply,
-        await estimateCampaignAs(ctx, actorOf(req), id, req.body as EstimateBody),
-        (v) => v,
-      );
+      const { id } = req.params;
+      return sendOutcome(reply, await estimateCampaignAs(ctx, actorOf(req), id, req.body), (v) => v);
     },
   );
 
@@ -160,7 +153,7 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const q = req.query as ListCampaignsQuery;
+      const q = req.query;
       return sendOutcome(reply, await listCampaignsAs(ctx, actorOf(req), { status: q.status }), (cs) => ({
         campaigns: cs.map(campaignDto),
       }));
@@ -179,12 +172,7 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await createCampaignAs(ctx, actorOf(req), req.body as CreateCampaignBody),
-        campaignDto,
-        201,
-      ),
+      sendOutcome(reply, await createCampaignAs(ctx, actorOf(req), req.body), campaignDto, 201),
   );
 
   app.get(
@@ -199,7 +187,7 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
+      const { id } = req.params;
       return sendOutcome(reply, await getCampaignAs(ctx, actorOf(req), id), (d) => ({
         ...campaignDto(d.campaign),
         reviews: d.reviews.map(reviewDto),
@@ -220,12 +208,8 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
-      return sendOutcome(
-        reply,
-        await updateCampaignAs(ctx, actorOf(req), id, req.body as UpdateCampaignBody),
-        campaignDto,
-      );
+      const { id } = req.params;
+      return sendOutcome(reply, await updateCampaignAs(ctx, actorOf(req), id, req.body), campaignDto);
     },
   );
 
@@ -242,8 +226,8 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
-      const { version } = req.body as VersionBody;
+      const { id } = req.params;
+      const { version } = req.body;
       return sendOutcome(reply, await submitCampaignAs(ctx, actorOf(req), id, version), campaignDto);
     },
   );
@@ -262,12 +246,8 @@ export const registerCampaignRoutes = (
       },
     },
     async (req, reply) => {
-      const { id } = req.params as CampaignIdParams;
-      return sendOutcome(
-        reply,
-        await reviewCampaignAs(ctx, actorOf(req), id, req.body as ReviewBody),
-        campaignDto,
-      );
+      const { id } = req.params;
+      return sendOutcome(reply, await reviewCampaignAs(ctx, actorOf(req), id, req.body), campaignDto);
     },
   );
 
@@ -288,7 +268,7 @@ export const registerCampaignRoutes = (
         },
       },
       async (req, reply) => {
-        const { id } = req.params as CampaignIdParams;
+        const { id } = req.params;
         return sendOutcome(reply, await run(ctx, actorOf(req), id), campaignDto);
       },
     );

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { typed, type Api } from '../schemas/type-provider.ts';
 import {
   deleteCatalogItemAs,
   listCatalogAs,
@@ -41,7 +41,7 @@ const UploadReport = Type.Object({
 });
 
 /** The item catalog for recommendations (features.md H2). */
-export const registerCatalogRoutes = (app: FastifyInstance, ctx: CatalogContext): void => {
+export const registerCatalogRoutes = (app: Api, ctx: CatalogContext): void => {
   app.get(
     '/v1/catalog/items',
     {
@@ -54,13 +54,9 @@ export const registerCatalogRoutes = (app: FastifyInstance, ctx: CatalogContext)
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await listCatalogAs(ctx, actorOf(req), req.query as { category?: string }),
-        (items) => ({
-          items: items.map(itemDto),
-        }),
-      ),
+      sendOutcome(reply, await listCatalogAs(ctx, actorOf(req), req.query), (items) => ({
+        items: items.map(itemDto),
+      })),
   );
 
   app.delete(
@@ -75,16 +71,12 @@ export const registerCatalogRoutes = (app: FastifyInstance, ctx: CatalogContext)
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await deleteCatalogItemAs(ctx, actorOf(req), (req.params as { id: string }).id),
-        () => null,
-        204,
-      ),
+      sendOutcome(reply, await deleteCatalogItemAs(ctx, actorOf(req), req.params.id), () => null, 204),
   );
 
   // CSV bodies are parsed here only: the rest of the API takes JSON.
-  void app.register(async (scope) => {
+  void app.register(async (plain) => {
+    const scope = typed(plain);
     scope.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post(
       '/v1/catalog/items',
@@ -105,11 +97,10 @@ export const registerCatalogRoutes = (app: FastifyInstance, ctx: CatalogContext)
         },
       },
       async (req, reply) => {
-        const body = req.body as string | { items: unknown[] };
         const input =
-          typeof body === 'string'
-            ? { format: 'csv' as const, text: body }
-            : { format: 'json' as const, items: body.items };
+          typeof req.body === 'string'
+            ? { format: 'csv' as const, text: req.body }
+            : { format: 'json' as const, items: req.body.items };
         return sendOutcome(reply, await uploadCatalogAs(ctx, actorOf(req), input), (r) => r);
       },
     );

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import {
   activateChurnModelAs,
@@ -64,7 +64,7 @@ const security = [{ bearer: [] }];
 const tags = ['churn model'];
 
 /** The churn model (B6): train and list versions, score churn risk, a user's risk and reasons. */
-export const registerChurnModelRoutes = (app: FastifyInstance, ctx: ScoresContext): void => {
+export const registerChurnModelRoutes = (app: Api, ctx: ScoresContext): void => {
   app.post(
     '/v1/models/churn/train',
     {
@@ -114,7 +114,7 @@ export const registerChurnModelRoutes = (app: FastifyInstance, ctx: ScoresContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as ModelIdParams;
+      const { id } = req.params;
       return send(reply, await activateChurnModelAs(ctx, actorOf(req), id), modelDto);
     },
   );
@@ -153,7 +153,7 @@ export const registerChurnModelRoutes = (app: FastifyInstance, ctx: ScoresContex
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await userChurnRiskAs(ctx, actorOf(req), id), (v) => ({
         ...v,
         model: v.model === null ? null : { ...v.model, asOf: iso(v.model.asOf) },

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
@@ -36,7 +36,7 @@ const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { session: [
  * risk distribution, the recall funnel, one user's timeline, the audit log and the team.
  * Register inside the authenticated scope.
  */
-export const registerConsoleDataRoutes = (api: FastifyInstance, rt: ConsoleDataRuntime): void => {
+export const registerConsoleDataRoutes = (api: Api, rt: ConsoleDataRuntime): void => {
   api.get(
     '/v1/console/activity',
     {
@@ -49,7 +49,7 @@ export const registerConsoleDataRoutes = (api: FastifyInstance, rt: ConsoleDataR
       },
     },
     async (req, reply) => {
-      const q = req.query as ActivityQuery;
+      const q = req.query;
       const activeDays = q.activeDays ?? 7;
       const churnDays = q.churnDays ?? 30;
       if (churnDays <= activeDays)
@@ -88,8 +88,7 @@ export const registerConsoleDataRoutes = (api: FastifyInstance, rt: ConsoleDataR
         response: { 200: FunnelView, ...errorResponses },
       },
     },
-    async (req) =>
-      recallFunnel(rt.warehouse, { now: rt.clock(), days: (req.query as FunnelQuery).days ?? 30 }),
+    async (req) => recallFunnel(rt.warehouse, { now: rt.clock(), days: req.query.days ?? 30 }),
   );
 
   api.get(
@@ -105,8 +104,8 @@ export const registerConsoleDataRoutes = (api: FastifyInstance, rt: ConsoleDataR
       },
     },
     async (req, reply) => {
-      const { id } = req.params as ConsoleUserParams;
-      const detail = await userDetail(rt.warehouse, id, (req.query as ConsoleUserQuery).limit ?? 50);
+      const { id } = req.params;
+      const detail = await userDetail(rt.warehouse, id, req.query.limit ?? 50);
       return detail === null ? reply.code(404).send({ error: `user '${id}' not found` }) : detail;
     },
   );
@@ -127,7 +126,7 @@ export const registerConsoleDataRoutes = (api: FastifyInstance, rt: ConsoleDataR
       // Who did what is for the people accountable for it, not for every operator.
       if (actor.role !== 'admin' && actor.role !== 'reviewer')
         return reply.code(403).send({ error: `role '${actor.role}' may not read the audit log` });
-      const q = req.query as AuditQuery;
+      const q = req.query;
       const entries = await auditPage(rt.control, {
         workspaceId: actor.workspaceId,
         beforeId: q.before ?? null,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { attributeAs } from '../../conversions/attribute-as.ts';
 import type { AttributionContext } from '../../conversions/attribute.ts';
 import { actorOf } from '../auth/api-auth.ts';
@@ -33,7 +33,7 @@ const AttributionView = Type.Object({
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Conversions (features.md D5, G1): attribute goal events to the last touching message now (operator, admin). */
-export const registerConversionRoutes = (app: FastifyInstance, ctx: AttributionContext): void => {
+export const registerConversionRoutes = (app: Api, ctx: AttributionContext): void => {
   app.post(
     '/v1/conversions/attribute',
     {

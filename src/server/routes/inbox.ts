@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { markInboxRead, readInbox } from '../../storage/control/inbox-messages.ts';
 import type { Runtime } from '../../runtime.ts';
 import { WriteKeyCache, writeKeyFromRequest } from '../auth/write-key-auth.ts';
@@ -19,12 +20,12 @@ const USER_TOKEN = 'x-rekindle-user-token';
  * ingestion) AND the user's inbox token in `X-Rekindle-User-Token` (minted by the app's server
  * with `POST /v1/users/{id}/inbox-token`), since a write key alone is public inside the app.
  */
-export const registerInboxRoutes = (root: FastifyInstance, rt: Runtime): void => {
+export const registerInboxRoutes = (root: Api, rt: Runtime): void => {
   // Inside a plugin so that the OpenAPI hook (registered asynchronously) sees the routes.
   void root.register(async (app) => registerIn(app, rt));
 };
 
-const registerIn = (app: FastifyInstance, rt: Runtime): void => {
+const registerIn = (app: Api, rt: Runtime): void => {
   const keys = new WriteKeyCache(rt.control);
   const workspaceOf = async (req: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
     const key = writeKeyFromRequest(req.headers.authorization, undefined);
@@ -70,7 +71,7 @@ const registerIn = (app: FastifyInstance, rt: Runtime): void => {
       },
     },
     async (req, reply) => {
-      const q = req.query as { userId: string; limit?: number; before?: number };
+      const q = req.query;
       const ws = await authorised(req, reply, q.userId);
       if (ws === null) return reply;
       const inbox = await readInbox(rt.control, ws, q.userId, { limit: q.limit ?? 20, before: q.before });
@@ -97,8 +98,8 @@ const registerIn = (app: FastifyInstance, rt: Runtime): void => {
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: number };
-      const { userId } = req.body as { userId: string };
+      const { id } = req.params;
+      const { userId } = req.body;
       const ws = await authorised(req, reply, userId);
       if (ws === null) return reply;
       if (!(await markInboxRead(rt.control, ws, userId, id, rt.clock())))
@@ -110,7 +111,7 @@ const registerIn = (app: FastifyInstance, rt: Runtime): void => {
 };
 
 /** For the app's server: the token its app shows with inbox requests for one signed-in user. */
-export const registerInboxTokenRoute = (api: FastifyInstance, rt: Runtime): void => {
+export const registerInboxTokenRoute = (api: Api, rt: Runtime): void => {
   api.post(
     '/v1/users/:id/inbox-token',
     {
@@ -126,7 +127,7 @@ export const registerInboxTokenRoute = (api: FastifyInstance, rt: Runtime): void
       const actor = actorOf(req);
       const p = canOnScores(actor, 'inbox.token');
       if (!p.allowed) return reply.code(403).send({ error: p.reason });
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const secret = await workspaceSecret(rt.control, actor.workspaceId, 'inbox');
       return { userId: id, token: signInboxToken(secret, actor.workspaceId, id) };
     },

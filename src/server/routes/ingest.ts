@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import type { FieldError } from '../../core/events/field-error.ts';
 import type { IngestResponse } from '../../core/events/segment-schema.ts';
 import { processBatch } from '../../ingest/process-batch.ts';
@@ -31,7 +32,7 @@ const messagesOf = (shape: Shape, body: unknown, maxRecords: number): unknown[] 
       );
 };
 
-export const registerIngestRoutes = (app: FastifyInstance, rt: Runtime): void => {
+export const registerIngestRoutes = (app: Api, rt: Runtime): void => {
   const keys = new WriteKeyCache(rt.control);
 
   const handle = (shape: Shape) => async (req: FastifyRequest, reply: FastifyReply) => {

@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { canOnCampaign, canOnScores, type Actor, type Permission } from '../../core/auth/roles.ts';
 import { importWork, planWork, scoreWork, trainWork, type ImportFormat } from '../../jobs/job-kinds.ts';
 import { JOB_KINDS, jobsOf, type JobKind, type JobView, type JobWork } from '../../jobs/job-registry.ts';
@@ -77,7 +78,7 @@ const MAX_IMPORT_BYTES = 2 * 2 ** 30;
  * takes the file as the request body (CSV, NDJSON or Parquet by content type), streamed to the
  * data directory, then imported with byte progress.
  */
-export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
+export const registerJobRoutes = (app: Api, rt: Runtime): void => {
   const jobs = jobsOf(rt);
   const start = async (reply: FastifyReply, actor: Actor, kind: JobKind, work: JobWork) => {
     const p = permission(actor, kind);
@@ -154,6 +155,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         // The whole file is on disk before the job starts: a dropped upload imports nothing, and
         // leaves nothing behind.
         try {
+          // The body is the upload stream the content-type parser passed on; no schema describes it.
           await pipeline(req.body as Readable, createWriteStream(path, { mode: 0o600 }));
         } catch (e) {
           await rm(path, { force: true });
@@ -162,6 +164,8 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
         const size = (await stat(path)).size;
         // The job's row keeps the file's path: after a restart the import is failed (see
         // RESTART_POLICY) and the file removed.
+        // No query schema on purpose: one would answer a repeated `?name=` (an array) with 400, a
+        // change of behaviour; `uploadName` cleans the text.
         const params = { path, format, size, name: uploadName((req.query as { name?: string }).name) };
         const r = await jobs.start(
           'import',
@@ -201,7 +205,7 @@ export const registerJobRoutes = (app: FastifyInstance, rt: Runtime): void => {
       },
     },
     async (req, reply) => {
-      const j = await jobs.get(actorOf(req).workspaceId, (req.params as { id: string }).id);
+      const j = await jobs.get(actorOf(req).workspaceId, req.params.id);
       return j ? reply.send(dto(j)) : reply.code(404).send({ error: 'job not found' });
     },
   );

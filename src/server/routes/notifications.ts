@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import {
   getNotificationAs,
   notifyAs,
@@ -59,7 +59,7 @@ const security = [{ bearer: [] }];
 const tags = ['notifications'];
 
 /** The notification API (features.md H1). */
-export const registerNotificationRoutes = (app: FastifyInstance, ctx: NotificationContext): void => {
+export const registerNotificationRoutes = (app: Api, ctx: NotificationContext): void => {
   app.post(
     '/v1/notifications',
     {
@@ -72,8 +72,7 @@ export const registerNotificationRoutes = (app: FastifyInstance, ctx: Notificati
         response: { 202: NotificationDto, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(reply, await notifyAs(ctx, actorOf(req), req.body as NotifyBody), dto, 202),
+    async (req, reply) => sendOutcome(reply, await notifyAs(ctx, actorOf(req), req.body), dto, 202),
   );
 
   app.get(
@@ -88,7 +87,7 @@ export const registerNotificationRoutes = (app: FastifyInstance, ctx: Notificati
       },
     },
     async (req, reply) => {
-      const { key } = req.params as { key: string };
+      const { key } = req.params;
       return sendOutcome(reply, await getNotificationAs(ctx, actorOf(req), key), dto);
     },
   );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { canOnCampaign } from '../../core/auth/roles.ts';
 import { PolicySettings } from '../../core/campaigns/policy-schema.ts';
 import { ChannelName } from '../../core/campaigns/schema.ts';
@@ -87,7 +87,7 @@ const slotDto = (r: SlotReport) => ({
 });
 
 /** The anti-disturbance policy, budgets and quotas, opt-outs, and planning due slots now. */
-export const registerPlannerRoutes = (app: FastifyInstance, ctx: SlotContext): void => {
+export const registerPlannerRoutes = (app: Api, ctx: SlotContext): void => {
   app.get(
     '/v1/planner/policy',
     {
@@ -115,7 +115,7 @@ export const registerPlannerRoutes = (app: FastifyInstance, ctx: SlotContext): v
       },
     },
     async (req, reply) =>
-      sendOutcome(reply, await updatePolicyAs(ctx, actorOf(req), req.body as PolicyBody), (v) => ({
+      sendOutcome(reply, await updatePolicyAs(ctx, actorOf(req), req.body), (v) => ({
         ...v,
         updatedAt: new Date(ctx.clock()).toISOString(),
       })),
@@ -145,8 +145,8 @@ export const registerPlannerRoutes = (app: FastifyInstance, ctx: SlotContext): v
       },
     },
     async (req, reply) => {
-      const { department } = req.params as Static<typeof DepartmentParams>;
-      const { limitCents } = req.body as Static<typeof BudgetBody>;
+      const { department } = req.params;
+      const { limitCents } = req.body;
       return sendOutcome(
         reply,
         await setDepartmentBudgetAs(ctx, actorOf(req), department, limitCents),
@@ -167,8 +167,8 @@ export const registerPlannerRoutes = (app: FastifyInstance, ctx: SlotContext): v
       },
     },
     async (req, reply) => {
-      const { channel } = req.params as Static<typeof ChannelParams>;
-      const b = req.body as Static<typeof QuotaBody>;
+      const { channel } = req.params;
+      const b = req.body;
       return sendOutcome(reply, await setChannelQuotaAs(ctx, actorOf(req), { channel, ...b }), (v) => v);
     },
   );
@@ -186,8 +186,8 @@ export const registerPlannerRoutes = (app: FastifyInstance, ctx: SlotContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const b = req.body as Static<typeof UnsubscribeBody>;
+      const { id } = req.params;
+      const b = req.body;
       return sendOutcome(reply, await recordUnsubscribeAs(ctx, actorOf(req), { userId: id, ...b }), (v) => v);
     },
   );

@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Api } from '../schemas/type-provider.ts';
 import {
   createProviderAs,
   deleteProviderAs,
@@ -83,7 +83,7 @@ const tags = ['providers'];
 const security = [{ bearer: [] }];
 
 /** Delivery providers (features.md F2): admin-only CRUD; secrets are write-only. */
-export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void => {
+export const registerProviderRoutes = (app: Api, rt: Runtime): void => {
   const ctx = () => providersOf(rt).context;
 
   app.get(
@@ -98,7 +98,7 @@ export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void 
       },
     },
     async (req, reply) => {
-      const { channel } = req.query as { channel?: string };
+      const { channel } = req.query;
       return sendOutcome(reply, await listProvidersAs(ctx(), actorOf(req), channel), (ps) => ({
         providers: ps.map(dto),
       }));
@@ -116,13 +116,7 @@ export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void 
         response: { 201: View, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(
-        reply,
-        await createProviderAs(ctx(), actorOf(req), req.body as Static<typeof CreateBody>),
-        dto,
-        201,
-      ),
+    async (req, reply) => sendOutcome(reply, await createProviderAs(ctx(), actorOf(req), req.body), dto, 201),
   );
 
   app.get(
@@ -136,8 +130,7 @@ export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void 
         response: { 200: View, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(reply, await getProviderAs(ctx(), actorOf(req), (req.params as { id: string }).id), dto),
+    async (req, reply) => sendOutcome(reply, await getProviderAs(ctx(), actorOf(req), req.params.id), dto),
   );
 
   app.patch(
@@ -153,16 +146,7 @@ export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void 
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await updateProviderAs(
-          ctx(),
-          actorOf(req),
-          (req.params as { id: string }).id,
-          req.body as Static<typeof UpdateBody>,
-        ),
-        dto,
-      ),
+      sendOutcome(reply, await updateProviderAs(ctx(), actorOf(req), req.params.id, req.body), dto),
   );
 
   app.delete(
@@ -177,16 +161,12 @@ export const registerProviderRoutes = (app: FastifyInstance, rt: Runtime): void 
       },
     },
     async (req, reply) =>
-      sendOutcome(
-        reply,
-        await deleteProviderAs(ctx(), actorOf(req), (req.params as { id: string }).id),
-        (v) => v,
-      ),
+      sendOutcome(reply, await deleteProviderAs(ctx(), actorOf(req), req.params.id), (v) => v),
   );
 };
 
 /** The outbound call list (admin: it carries phone numbers in clear), as JSON or CSV. */
-export const registerCallTaskRoutes = (app: FastifyInstance, rt: Runtime): void => {
+export const registerCallTaskRoutes = (app: Api, rt: Runtime): void => {
   app.get(
     '/v1/call-tasks',
     {
@@ -207,7 +187,7 @@ export const registerCallTaskRoutes = (app: FastifyInstance, rt: Runtime): void 
         return reply
           .code(403)
           .send({ error: 'only admins may export the call list (it contains phone numbers)' });
-      const q = req.query as { format?: 'json' | 'csv'; status?: 'open' | 'pushed'; limit?: number };
+      const q = req.query;
       const tasks = await listCallTasks(rt.control, actor.workspaceId, {
         status: q.status,
         limit: q.limit ?? 10_000,

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import type { Api } from '../schemas/type-provider.ts';
+import { typed, type Api } from '../schemas/type-provider.ts';
 import { isProviderKind } from '../../delivery/providers/provider-kinds.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
 import { getProvider } from '../../storage/control/providers.ts';
@@ -19,7 +18,8 @@ import type { Runtime } from '../../runtime.ts';
  * Registered in its own scope: verification needs the raw body, so bodies are kept as text here.
  */
 export const registerReceiptRoutes = (app: Api, rt: Runtime): void => {
-  void app.register(async (scope) => {
+  void app.register(async (plain) => {
+    const scope = typed(plain);
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post(

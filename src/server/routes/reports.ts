@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { CHANNELS } from '../../core/channels/channels.ts';
 import { campaignAb } from '../../reports/ab.ts';
@@ -176,7 +176,7 @@ const ReceiversQuery = Type.Object({
 
 const same = <T>(v: T) => v;
 
-export const registerReportRoutes = (app: FastifyInstance, ctx: ReportsContext): void => {
+export const registerReportRoutes = (app: Api, ctx: ReportsContext): void => {
   app.get<{ Params: { id: string }; Querystring: { by?: StatsBy } }>(
     '/v1/campaigns/:id/stats',
     {

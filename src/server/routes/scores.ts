@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { analyseChurnStructure, type ChurnStructure } from '../../scores/churn-structure.ts';
 import { listReasons, recordReason } from '../../scores/churn-reasons.ts';
@@ -109,7 +109,7 @@ const security = [{ bearer: [] }];
  * Scores (lifecycle, RFM), the churn structure analysis, early-warning rules and churn reasons.
  * Handlers only translate HTTP ↔ service.
  */
-export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): void => {
+export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
   const scores = ['scores'];
   app.get(
     '/v1/scores/config',
@@ -136,7 +136,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const b = req.body as PutScoreConfigBody;
+      const b = req.body;
       return send(reply, await putScoreConfig(ctx, actorOf(req), b), configDto);
     },
   );
@@ -184,7 +184,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const q = req.query as AnalysisQuery;
+      const q = req.query;
       return send(
         reply,
         await analyseChurnStructure(ctx, actorOf(req), { asOf: parseTime(q.asOf) }),
@@ -219,8 +219,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
         response: { 201: WarningRuleView, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      send(reply, await createRule(ctx, actorOf(req), req.body as CreateRuleBody), ruleDto, 201),
+    async (req, reply) => send(reply, await createRule(ctx, actorOf(req), req.body), ruleDto, 201),
   );
 
   app.get(
@@ -235,7 +234,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await getRule(ctx, actorOf(req), id), ruleDto);
     },
   );
@@ -253,8 +252,8 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      return send(reply, await updateRule(ctx, actorOf(req), id, req.body as UpdateRuleBody), ruleDto);
+      const { id } = req.params;
+      return send(reply, await updateRule(ctx, actorOf(req), id, req.body), ruleDto);
     },
   );
 
@@ -270,7 +269,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await deleteRule(ctx, actorOf(req), id), (v) => ({ id: v.id, deleted: true }));
     },
   );
@@ -288,8 +287,8 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const q = req.query as WarnedQuery;
+      const { id } = req.params;
+      const q = req.query;
       const limit = q.limit ?? 1000;
       return send(reply, await warnedUsers(ctx, actorOf(req), id, { after: q.after, limit }), (users) => ({
         ruleId: id,
@@ -314,8 +313,8 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const b = req.body as ReasonBody;
+      const { id } = req.params;
+      const b = req.body;
       return send(reply, await recordReason(ctx, actorOf(req), id, b), reasonDto, 201);
     },
   );
@@ -332,7 +331,7 @@ export const registerScoreRoutes = (app: FastifyInstance, ctx: ScoresContext): v
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return send(reply, await listReasons(ctx, actorOf(req), id), (l) => ({ reasons: l.map(reasonDto) }));
     },
   );

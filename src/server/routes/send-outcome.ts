@@ -1,13 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Result } from '../../core/result.ts';
-
-/** The expected failures the management services return, whatever the feature. */
-export type ServiceFailure =
-  | { type: 'invalid'; message: string; errors: { path: string; message: string }[] }
-  | { type: 'not_found'; what: string }
-  | { type: 'forbidden'; reason: string }
-  | { type: 'conflict'; reason: string }
-  | { type: 'in_use'; reason: string; by: { id: string; name: string }[] };
+import type { ServiceFailure } from '../../core/service-failure.ts';
 
 const STATUS: Record<ServiceFailure['type'], number> = {
   invalid: 400,
@@ -15,7 +8,11 @@ const STATUS: Record<ServiceFailure['type'], number> = {
   not_found: 404,
   conflict: 409,
   in_use: 409,
+  throttled: 429,
 };
+
+/** Whole seconds, at least one: `Retry-After` counts seconds and 0 would invite a retry storm. */
+const retrySeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 const failureBody = (f: ServiceFailure) => {
   switch (f.type) {
@@ -25,9 +22,17 @@ const failureBody = (f: ServiceFailure) => {
       return { error: `${f.what} not found` };
     case 'in_use':
       return { error: f.reason, by: f.by };
+    case 'throttled':
+      return { error: `${f.reason}; try again in ${retrySeconds(f.retryAfterMs)} s` };
     default:
       return { error: f.reason };
   }
+};
+
+/** Sends a failure with its status code (and `Retry-After` when throttled). */
+export const sendFailure = (reply: FastifyReply, f: ServiceFailure) => {
+  if (f.type === 'throttled') void reply.header('retry-after', String(retrySeconds(f.retryAfterMs)));
+  return reply.code(STATUS[f.type]).send(failureBody(f));
 };
 
 /** Maps a service outcome to a status code and body; the only place that knows the mapping. */
@@ -36,5 +41,4 @@ export const sendOutcome = async <T>(
   r: Result<T, ServiceFailure>,
   dto: (v: T) => unknown,
   code = 200,
-) =>
-  r.ok ? reply.code(code).send(dto(r.value)) : reply.code(STATUS[r.error.type]).send(failureBody(r.error));
+) => (r.ok ? reply.code(code).send(dto(r.value)) : sendFailure(reply, r.error));

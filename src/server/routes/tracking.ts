@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { Api } from '../schemas/type-provider.ts';
 import type { Clock } from '../../core/clock.ts';
 import { LINK_NOT_FOUND_HTML } from '../../core/tracking/click-page.ts';
 import {
@@ -29,10 +30,7 @@ const TOKEN_MAX = 2048;
  * one-click unsubscribe. Registered in their own scope: the form-body parsers they need
  * (RFC 8058 posts `application/x-www-form-urlencoded` or `multipart/form-data`) stay here.
  */
-export const registerTrackingRoutes = (
-  app: FastifyInstance,
-  rt: { control: SqlClient; clock: Clock },
-): ClickTracker => {
+export const registerTrackingRoutes = (app: Api, rt: { control: SqlClient; clock: Clock }): ClickTracker => {
   const tracker = new ClickTracker(rt);
   void app.register(async (scope) => {
     for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
@@ -41,8 +39,9 @@ export const registerTrackingRoutes = (
       );
     scope.addHook('onClose', () => tracker.idle());
 
-    scope.get('/l/:code', { schema: { hide: true } }, async (req, reply) => {
-      const { code } = req.params as { code: string };
+    // Typed, not validated: a schema here would answer a NUL in the code with 400, not the page.
+    scope.get<{ Params: { code: string } }>('/l/:code', { schema: { hide: true } }, async (req, reply) => {
+      const { code } = req.params;
       const r = await tracker.click(code, { userAgent: req.headers['user-agent'], ip: req.ip });
       if (!r.ok) return html(reply, 404, LINK_NOT_FOUND_HTML);
       return reply
@@ -54,22 +53,22 @@ export const registerTrackingRoutes = (
     });
 
     // A wildcard, not `:token`: tokens are longer than a route parameter may be (100 characters).
-    const token = (req: FastifyRequest): string | null => {
-      const t = (req.params as { '*': string })['*'];
+    const token = (params: { '*': string }): string | null => {
+      const t = params['*'];
       return t.length > 0 && t.length <= TOKEN_MAX && !t.includes('/') ? t : null;
     };
 
-    scope.get('/u/*', { schema: { hide: true } }, async (req, reply) => {
+    scope.get<{ Params: { '*': string } }>('/u/*', { schema: { hide: true } }, async (req, reply) => {
       const lang = pageLanguage(req.headers['accept-language']);
-      const t = token(req);
+      const t = token(req.params);
       const checked = t === null ? null : await checkUnsubscribeToken(rt.control, t);
       if (checked === null || !checked.ok) return html(reply, 400, invalidPage(lang));
       return html(reply, 200, confirmPage(lang, checked.value.channel));
     });
 
-    scope.post('/u/*', { schema: { hide: true } }, async (req, reply) => {
+    scope.post<{ Params: { '*': string } }>('/u/*', { schema: { hide: true } }, async (req, reply) => {
       const lang = pageLanguage(req.headers['accept-language']);
-      const t = token(req);
+      const t = token(req.params);
       const body = typeof req.body === 'string' ? req.body : '';
       if (t === null) return html(reply, 400, invalidPage(lang));
       if (!isOneClickBody(body))
