@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { jsonValue, ownerOfRow, versionedRow } from '../row-values.ts';
+import type { AuditEntry } from './audit-log.ts';
+import { updateAtVersion, writeAudited, type WriteResult } from './audited-write.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** A saved audience as stored. `definition` was validated when it was written. */
@@ -17,20 +20,12 @@ export interface SavedAudience {
 
 export const newAudienceId = (): string => `aud_${randomBytes(8).toString('hex')}`;
 
-const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
-const ms = (v: unknown): number => new Date(v as string).getTime();
-
 const toAudience = (r: Record<string, unknown>): SavedAudience => ({
-  id: String(r['id']),
-  workspaceId: String(r['workspace_id']),
+  ...versionedRow(r),
+  ...ownerOfRow(r),
   name: String(r['name']),
   description: String(r['description']),
-  definition: json(r['definition']),
-  ownerId: Number(r['owner_id']),
-  ownerName: String(r['owner_name'] ?? ''),
-  version: Number(r['version']),
-  createdAt: ms(r['created_at']),
-  updatedAt: ms(r['updated_at']),
+  definition: jsonValue(r['definition']),
 });
 
 const SELECT = `SELECT a.*, u.name AS owner_name FROM audiences a JOIN users u ON u.id = a.owner_id`;
@@ -71,7 +66,7 @@ export const audienceDefinitions = async (
     'SELECT id, definition FROM audiences WHERE workspace_id = $1 AND deleted_at IS NULL',
     [workspaceId],
   );
-  return new Map(rows.map((r) => [r.id, json(r.definition)]));
+  return new Map(rows.map((r) => [r.id, jsonValue(r.definition)]));
 };
 
 /** Is the name used by another live audience of the workspace (names are case-insensitive)? */
@@ -121,21 +116,53 @@ export const updateAudienceRow = async (
     at: number;
   },
 ): Promise<boolean> =>
-  (
-    await db.query(
-      `UPDATE audiences SET name = $3, description = $4, definition = $5::text::jsonb, version = version + 1, updated_at = $6
-       WHERE workspace_id = $1 AND id = $2 AND version = $7 AND deleted_at IS NULL RETURNING id`,
-      [
-        a.workspaceId,
-        a.id,
-        a.name,
-        a.description,
-        JSON.stringify(a.definition),
-        new Date(a.at),
-        a.expectedVersion,
-      ],
-    )
-  ).length > 0;
+  updateAtVersion(
+    db,
+    'audiences',
+    { workspace_id: a.workspaceId, id: a.id },
+    [
+      ['name', a.name],
+      ['description', a.description],
+      ['definition', JSON.stringify(a.definition), '::text::jsonb'],
+      ['updated_at', new Date(a.at)],
+    ],
+    a.expectedVersion,
+    { liveOnly: true },
+  );
+
+type NewAudience = Parameters<typeof insertAudience>[1];
+type AudienceEdit = Parameters<typeof updateAudienceRow>[1];
+
+/** Creates the audience with its audit entry, unless a live audience of the workspace has the name. */
+export const createAudience = (
+  db: SqlClient,
+  a: NewAudience,
+  audit: AuditEntry,
+): Promise<WriteResult<'name_taken'>> =>
+  writeAudited(
+    db,
+    async (tx) => {
+      if (await audienceNameTaken(tx, a.workspaceId, a.name)) return 'name_taken';
+      await insertAudience(tx, a);
+      return 'written';
+    },
+    audit,
+  );
+
+/** Writes the edit with its audit entry, unless another audience has the name or the version moved on. */
+export const editAudience = (
+  db: SqlClient,
+  a: AudienceEdit,
+  audit: AuditEntry,
+): Promise<WriteResult<'name_taken' | 'stale'>> =>
+  writeAudited(
+    db,
+    async (tx) => {
+      if (await audienceNameTaken(tx, a.workspaceId, a.name, a.id)) return 'name_taken';
+      return (await updateAudienceRow(tx, a)) ? 'written' : 'stale';
+    },
+    audit,
+  );
 
 export const softDeleteAudience = async (
   db: SqlClient,

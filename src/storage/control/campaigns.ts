@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CampaignDefinition, CampaignStatus } from '../../core/campaigns/schema.ts';
+import { epochMs, epochMsOrNull, jsonValue, numberOrNull, ownerOfRow, versionedRow } from '../row-values.ts';
+import type { AuditEntry } from './audit-log.ts';
+import { writeAudited, type WriteResult } from './audited-write.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** A campaign as stored; `definition` was validated when it was written. */
@@ -26,28 +29,18 @@ export interface CampaignRecord {
 
 export const newCampaignId = (): string => `cmp_${randomBytes(8).toString('hex')}`;
 
-const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
-const msOrNull = (v: unknown): number | null =>
-  v === null || v === undefined ? null : new Date(v as string).getTime();
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 const toCampaign = (r: Record<string, unknown>): CampaignRecord => ({
-  id: String(r['id']),
-  workspaceId: String(r['workspace_id']),
+  ...versionedRow(r),
+  ...ownerOfRow(r),
   name: String(r['name']),
   status: String(r['status']) as CampaignStatus,
-  version: Number(r['version']),
-  definition: json(r['definition']) as CampaignDefinition,
-  ownerId: Number(r['owner_id']),
-  ownerName: String(r['owner_name'] ?? ''),
-  createdAt: new Date(r['created_at'] as string).getTime(),
-  updatedAt: new Date(r['updated_at'] as string).getTime(),
-  submittedBy: numOrNull(r['submitted_by']),
-  submittedAt: msOrNull(r['submitted_at']),
-  approvedBy: numOrNull(r['approved_by']),
-  approvedAt: msOrNull(r['approved_at']),
-  approvedVersion: numOrNull(r['approved_version']),
-  nextSlotAt: msOrNull(r['next_slot_at']),
+  definition: jsonValue<CampaignDefinition>(r['definition']),
+  submittedBy: numberOrNull(r['submitted_by']),
+  submittedAt: epochMsOrNull(r['submitted_at']),
+  approvedBy: numberOrNull(r['approved_by']),
+  approvedAt: epochMsOrNull(r['approved_at']),
+  approvedVersion: numberOrNull(r['approved_version']),
+  nextSlotAt: epochMsOrNull(r['next_slot_at']),
   awaitingDelivery: r['awaiting_delivery'] === true,
 });
 
@@ -123,6 +116,22 @@ export const insertCampaign = async (
     ],
   );
 };
+
+/** Creates the draft with its audit entry, unless a campaign of the workspace has the name. */
+export const createCampaign = (
+  db: SqlClient,
+  c: Parameters<typeof insertCampaign>[1],
+  audit: AuditEntry,
+): Promise<WriteResult<'name_taken'>> =>
+  writeAudited(
+    db,
+    async (tx) => {
+      if (await campaignNameTaken(tx, c.workspaceId, c.name)) return 'name_taken';
+      await insertCampaign(tx, c);
+      return 'written';
+    },
+    audit,
+  );
 
 /** The columns a lifecycle step or an edit may change; absent fields stay as they are. */
 export interface CampaignChange {
@@ -212,7 +221,7 @@ export const listReviews = async (db: SqlClient, campaignId: string): Promise<Ca
     decision: r['decision'] as 'approve' | 'reject',
     reviewerId: Number(r['reviewer_id']),
     reviewerName: String(r['reviewer_name']),
-    at: new Date(r['at'] as string).getTime(),
+    at: epochMs(r['at']),
     note: (r['note'] as string | null) ?? null,
   }));
 

@@ -1,3 +1,6 @@
+import { jsonValue, versionedRow } from '../row-values.ts';
+import type { AuditEntry } from './audit-log.ts';
+import { updateAtVersion, writeAudited, type WriteResult } from './audited-write.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** A configured provider as stored: secrets stay sealed until an adapter is built. */
@@ -34,19 +37,15 @@ interface Row {
 }
 
 const record = (r: Row): ProviderRecord => ({
-  id: r.id,
-  workspaceId: r.workspace_id,
+  ...versionedRow(r as unknown as Record<string, unknown>),
   channel: r.channel,
   kind: r.kind,
   name: r.name,
   priority: Number(r.priority),
   ratePerSecond: Number(r.rate_per_second),
   enabled: r.enabled,
-  config: typeof r.config === 'string' ? (JSON.parse(r.config) as Record<string, unknown>) : r.config,
+  config: jsonValue<Record<string, unknown>>(r.config),
   secretsEnc: r.secrets_enc,
-  version: Number(r.version),
-  createdAt: new Date(r.created_at).getTime(),
-  updatedAt: new Date(r.updated_at).getTime(),
 });
 
 export const listProviders = async (
@@ -118,26 +117,51 @@ export const updateProvider = async (
   db: SqlClient,
   p: ProviderRecord,
   expectedVersion: number,
-): Promise<boolean> => {
-  const rows = await db.query(
-    `UPDATE providers SET name = $2, priority = $3, rate_per_second = $4, enabled = $5, config = $6::text::jsonb,
-       secrets_enc = $7, version = $8, updated_at = $9
-     WHERE id = $1 AND version = $10 RETURNING id`,
+): Promise<boolean> =>
+  updateAtVersion(
+    db,
+    'providers',
+    { id: p.id },
     [
-      p.id,
-      p.name,
-      p.priority,
-      p.ratePerSecond,
-      p.enabled,
-      JSON.stringify(p.config),
-      p.secretsEnc,
-      p.version,
-      new Date(p.updatedAt),
-      expectedVersion,
+      ['name', p.name],
+      ['priority', p.priority],
+      ['rate_per_second', p.ratePerSecond],
+      ['enabled', p.enabled],
+      ['config', JSON.stringify(p.config), '::text::jsonb'],
+      ['secrets_enc', p.secretsEnc],
+      ['updated_at', new Date(p.updatedAt)],
     ],
+    expectedVersion,
+    { nextVersion: p.version },
   );
-  return rows.length > 0;
+
+/**
+ * Stores a new provider with its audit entry. A name the workspace uses already throws the
+ * unique violation (see `isNameTaken`), rolling both back.
+ */
+export const createProvider = async (db: SqlClient, p: ProviderRecord, audit: AuditEntry): Promise<void> => {
+  await writeAudited(
+    db,
+    async (tx) => {
+      await insertProvider(tx, p);
+      return 'written';
+    },
+    audit,
+  );
 };
+
+/** Writes the new state with its audit entry, unless the row moved on from `expectedVersion`. */
+export const editProvider = (
+  db: SqlClient,
+  p: ProviderRecord,
+  expectedVersion: number,
+  audit: AuditEntry,
+): Promise<WriteResult<'stale'>> =>
+  writeAudited(
+    db,
+    async (tx) => ((await updateProvider(tx, p, expectedVersion)) ? 'written' : 'stale'),
+    audit,
+  );
 
 export const deleteProvider = async (db: SqlClient, id: string): Promise<boolean> =>
   (await db.query('DELETE FROM providers WHERE id = $1 RETURNING id', [id])).length > 0;

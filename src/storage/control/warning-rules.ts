@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { jsonValue, ownerOfRow, versionedRow } from '../row-values.ts';
+import type { AuditEntry } from './audit-log.ts';
+import { updateAtVersion, writeAudited, type WriteResult } from './audited-write.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export const WARNING_LEVELS = ['info', 'warning', 'critical'] as const;
@@ -22,22 +25,14 @@ export interface WarningRule {
 
 export const newWarningRuleId = (): string => `wrn_${randomBytes(8).toString('hex')}`;
 
-const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
-const ms = (v: unknown): number => new Date(v as string).getTime();
-
 const toRule = (r: Record<string, unknown>): WarningRule => ({
-  id: String(r['id']),
-  workspaceId: String(r['workspace_id']),
+  ...versionedRow(r),
+  ...ownerOfRow(r),
   name: String(r['name']),
   description: String(r['description']),
   level: r['level'] as WarningLevel,
-  definition: json(r['definition']),
+  definition: jsonValue(r['definition']),
   enabled: Boolean(r['enabled']),
-  ownerId: Number(r['owner_id']),
-  ownerName: String(r['owner_name'] ?? ''),
-  version: Number(r['version']),
-  createdAt: ms(r['created_at']),
-  updatedAt: ms(r['updated_at']),
 });
 
 const SELECT = `SELECT w.*, u.name AS owner_name FROM warning_rules w JOIN users u ON u.id = w.owner_id`;
@@ -110,24 +105,52 @@ export const updateWarningRuleRow = async (
   db: SqlClient,
   r: WarningRuleFields & { id: string; workspaceId: string; expectedVersion: number; at: number },
 ): Promise<boolean> =>
-  (
-    await db.query(
-      `UPDATE warning_rules SET name = $3, description = $4, level = $5, definition = $6::text::jsonb, enabled = $7,
-         version = version + 1, updated_at = $8
-       WHERE workspace_id = $1 AND id = $2 AND version = $9 AND deleted_at IS NULL RETURNING id`,
-      [
-        r.workspaceId,
-        r.id,
-        r.name,
-        r.description,
-        r.level,
-        JSON.stringify(r.definition),
-        r.enabled,
-        new Date(r.at),
-        r.expectedVersion,
-      ],
-    )
-  ).length > 0;
+  updateAtVersion(
+    db,
+    'warning_rules',
+    { workspace_id: r.workspaceId, id: r.id },
+    [
+      ['name', r.name],
+      ['description', r.description],
+      ['level', r.level],
+      ['definition', JSON.stringify(r.definition), '::text::jsonb'],
+      ['enabled', r.enabled],
+      ['updated_at', new Date(r.at)],
+    ],
+    r.expectedVersion,
+    { liveOnly: true },
+  );
+
+/** Creates the rule with its audit entry, unless a live rule of the workspace has the name. */
+export const createWarningRule = (
+  db: SqlClient,
+  r: Parameters<typeof insertWarningRule>[1],
+  audit: AuditEntry,
+): Promise<WriteResult<'name_taken'>> =>
+  writeAudited(
+    db,
+    async (tx) => {
+      if (await warningRuleNameTaken(tx, r.workspaceId, r.name)) return 'name_taken';
+      await insertWarningRule(tx, r);
+      return 'written';
+    },
+    audit,
+  );
+
+/** Writes the edit with its audit entry, unless another rule has the name or the version moved on. */
+export const editWarningRule = (
+  db: SqlClient,
+  r: Parameters<typeof updateWarningRuleRow>[1],
+  audit: AuditEntry,
+): Promise<WriteResult<'name_taken' | 'stale'>> =>
+  writeAudited(
+    db,
+    async (tx) => {
+      if (await warningRuleNameTaken(tx, r.workspaceId, r.name, r.id)) return 'name_taken';
+      return (await updateWarningRuleRow(tx, r)) ? 'written' : 'stale';
+    },
+    audit,
+  );
 
 export const softDeleteWarningRule = async (
   db: SqlClient,
