@@ -128,6 +128,7 @@ export const benchChurnModel = async (
       featureNames: names,
       params: { ...options.params },
       ...(engine ? { engine } : {}),
+      stopwatch: () => performance.now(),
     });
   } finally {
     await engine?.close();

@@ -6,7 +6,7 @@ import {
   type CatalogItem,
   type Interaction,
 } from '../src/core/recommend/pick-best-item.ts';
-import { parseCsv } from '../src/ingest/import/csv-parser.ts';
+import { parseCsv } from '../src/core/csv/csv-parser.ts';
 
 /** The pure "best item" picker and the catalog upload parser (features.md H2). */
 

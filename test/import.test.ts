@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { formatImportSummary, runImport } from '../src/cli/commands/import.ts';
-import { CsvParser, parseCsv, type CsvRow } from '../src/ingest/import/csv-parser.ts';
+import { CsvParser, parseCsv, type CsvRow } from '../src/core/csv/csv-parser.ts';
 import { autoType, columnForField, rowToMessage, tableLayout } from '../src/ingest/import/csv-record.ts';
 import { FingerprintSet } from '../src/ingest/import/fingerprint-set.ts';
 import { ImportFileError, importFile, type ImportReport } from '../src/ingest/import/import-file.ts';

@@ -1,7 +1,8 @@
 import { compileAudience, type CompileOptions } from '../core/audience/compiler.ts';
 import { maskEmail, maskPhone } from '../core/audience/mask.ts';
 import type { AudienceError } from '../core/audience/schema.ts';
-import { countQuery, membersQuery, sampleQuery, type CompiledQuery } from '../core/audience/sql.ts';
+import { countQuery, membersQuery, sampleQuery } from '../core/audience/sql.ts';
+import type { CompiledQuery } from '../core/sql/params.ts';
 import type { Result } from '../core/result.ts';
 import { ok } from '../core/result.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';

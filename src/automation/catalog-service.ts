@@ -1,4 +1,4 @@
-import { parseCsv } from '../ingest/import/csv-parser.ts';
+import { parseCsv } from '../core/csv/csv-parser.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
 import { parseCatalogCsvRows, parseCatalogJson, type RowProblem } from '../core/recommend/catalog-input.ts';

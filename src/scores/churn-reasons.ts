@@ -10,7 +10,7 @@ import {
 } from '../core/scores/churn-reasons.ts';
 import { err, ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
-import { CsvParser, type CsvRow } from '../ingest/import/csv-parser.ts';
+import { CsvParser, type CsvRow } from '../core/csv/csv-parser.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   insertReasons,

@@ -18,7 +18,7 @@ import {
   type TransactionFormat,
 } from '../../core/models/btyd/transactions.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { CsvParser, type CsvRow } from '../../ingest/import/csv-parser.ts';
+import { CsvParser, type CsvRow } from '../../core/csv/csv-parser.ts';
 
 /** Options as commander hands them over: all text, checked here so every mistake exits 2. */
 export interface BtydCliOptions {

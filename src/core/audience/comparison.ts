@@ -1,6 +1,6 @@
 import type { ValueType } from './fields.ts';
 import type { Comparison, ComparisonOp, TimeSpecValue } from './schema.ts';
-import { safeJson, type Params } from './sql.ts';
+import { safeJson, type Params } from '../sql/params.ts';
 import { durationMs, resolveTime } from './time.ts';
 
 /**

@@ -29,7 +29,7 @@ import type {
   SequenceStep,
   Window,
 } from './schema.ts';
-import { Params, safeJson, type CompiledQuery, type SqlValue } from './sql.ts';
+import { Params, safeJson, type CompiledQuery, type SqlValue } from '../sql/params.ts';
 import { durationMs, resolveTime } from './time.ts';
 import { validateAudience } from './validate.ts';
 

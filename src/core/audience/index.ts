@@ -1,7 +1,8 @@
 export * from './schema.ts';
 export { validateAudience } from './validate.ts';
 export { compileAudience, AudienceCompiler, type CompileOptions } from './compiler.ts';
-export { countQuery, membersQuery, sampleQuery, type CompiledQuery, type SqlValue } from './sql.ts';
+export { countQuery, membersQuery, sampleQuery } from './sql.ts';
+export type { CompiledQuery, SqlValue } from '../sql/params.ts';
 export { twoGroupToTree, TwoGroupAudience } from './two-group.ts';
 export { bucketOf } from './bucket.ts';
 export { maskEmail, maskPhone } from './mask.ts';

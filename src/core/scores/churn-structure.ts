@@ -1,5 +1,5 @@
 import { profileField } from '../audience/fields.ts';
-import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
+import { Params, safeJson, type CompiledQuery } from '../sql/params.ts';
 
 import { BASE_STAGES, type BaseStage, type ProfileMetric, type ScoreConfig } from './config.ts';
 import {

@@ -1,5 +1,5 @@
 import { eventField } from '../audience/fields.ts';
-import { Params, safeJson, type CompiledQuery } from '../audience/sql.ts';
+import { Params, safeJson, type CompiledQuery } from '../sql/params.ts';
 
 import type { Bins, ScoreConfig, TierRule } from './config.ts';
 import { DAY_MS } from '../time/units.ts';

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FieldError } from '../../core/events/field-error.ts';
-import { CsvParser, type CsvRow } from './csv-parser.ts';
+import { CsvParser, type CsvRow } from '../../core/csv/csv-parser.ts';
 import {
   columnForField,
   jsonSyntaxReason,

@@ -218,6 +218,7 @@ export const evaluateChurnModel = async (
       params: { seed, ...o.gbdt },
       validation: { x: selectRows(train.x, folds.held), y: gather(trainY, folds.held) },
       ...(engine ? { engine } : {}),
+      stopwatch: () => performance.now(),
     });
   } finally {
     await engine?.close();

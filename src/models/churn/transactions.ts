@@ -7,7 +7,7 @@ import {
   transactionLayout,
   type TransactionLayout,
 } from '../../core/models/churn/transactions.ts';
-import { CsvParser, type CsvRow } from '../../ingest/import/csv-parser.ts';
+import { CsvParser, type CsvRow } from '../../core/csv/csv-parser.ts';
 import { Warehouse } from '../../storage/warehouse/warehouse.ts';
 
 /** Why a transactions file was refused: a file-level reason, or the records that are wrong. */

@@ -1,4 +1,4 @@
-import type { CompiledQuery } from '../../core/audience/sql.ts';
+import type { CompiledQuery } from '../../core/sql/params.ts';
 import type { Warehouse, WarehouseTx } from './warehouse.ts';
 
 /**

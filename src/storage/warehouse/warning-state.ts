@@ -1,4 +1,4 @@
-import type { CompiledQuery } from '../../core/audience/sql.ts';
+import type { CompiledQuery } from '../../core/sql/params.ts';
 import { EVENT_INSERT_COLUMNS, SCORES_SOURCE, systemEventSelect } from './user-scores.ts';
 import type { SqlParam, Warehouse } from './warehouse.ts';
 
