@@ -8,16 +8,16 @@ import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.t
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { plannedSpendSql } from '../storage/control/planned-spend.ts';
+import {
+  lockPlannerSql,
+  plannedSpendByCampaign,
+  reserveDepartmentBudget,
+  useChannelQuota,
+} from '../storage/control/planner-inputs.ts';
+import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
 import { writeOutbox } from '../outbox/enqueue.ts';
-import {
-  historyWindowMs,
-  orderHistories,
-  outboxHistory,
-  planCampaignOf,
-  plannerPolicyOf,
-} from './plan-inputs.ts';
+import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
 
 /**
  * The planner's critical section, shared by scheduled slots and triggers: inside the caller's
@@ -27,11 +27,8 @@ import {
  * first's messages in its history and its spend in the budgets.
  */
 
-const PLANNER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('rekindle-planner:' || $1))";
-
-export const lockPlanner = async (tx: SqlClient, workspaceId: string): Promise<void> => {
-  await tx.query(PLANNER_LOCK, [workspaceId]);
-};
+export const lockPlanner = (tx: SqlClient, workspaceId: string): Promise<void> =>
+  lockPlannerSql(tx, workspaceId);
 
 export interface PlanBatch {
   campaign: CampaignRecord;
@@ -86,11 +83,11 @@ export const computePlan = async (
         ? o.roster.ids
         : [...new Set(o.batches.flatMap((b) => b.members))],
   );
-  const spentRows = await tx.query<{ campaign_id: string; spent: string | number }>(
-    `SELECT c AS campaign_id, ${plannedSpendSql('c', '$1')} AS spent FROM unnest($2::text[]) AS c`,
-    [o.workspaceId, campaigns.map((c) => c.id)],
+  const spent = await plannedSpendByCampaign(
+    tx,
+    o.workspaceId,
+    campaigns.map((c) => c.id),
   );
-  const spent = new Map(spentRows.map((r) => [r.campaign_id, Number(r.spent)]));
   const t = performance.now();
   const result = planSlot({
     slotAt: o.slotAt,
@@ -118,7 +115,7 @@ export const planAndWrite = async (
     warehouse: Warehouse;
     /**
      * Up to this many messages go straight into the outbox; a larger plan is committed as
-     * `outbox_batches` that delivery expands (outbox-batches.ts). Default `INLINE_LIMIT`.
+     * `outbox_batches` that delivery expands (outbox/batches.ts). Default `INLINE_LIMIT`.
      */
     inlineLimit?: number;
     /** Runs before the outbox is written (e.g. decisions into the warehouse). */
@@ -155,19 +152,10 @@ export const planAndWrite = async (
     })(),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  for (const [dept, cents] of Object.entries(result.departmentSpend)) {
-    await tx.query(
-      'UPDATE department_budgets SET reserved_cents = reserved_cents + $3 WHERE workspace_id = $1 AND department = $2',
-      [o.workspaceId, dept, cents],
-    );
-  }
-  for (const [channel, n] of Object.entries(result.quotaUse)) {
-    await tx.query('UPDATE channel_quotas SET used = used + $3 WHERE workspace_id = $1 AND channel = $2', [
-      o.workspaceId,
-      channel,
-      n,
-    ]);
-  }
+  for (const [dept, cents] of Object.entries(result.departmentSpend))
+    await reserveDepartmentBudget(tx, o.workspaceId, dept, cents);
+  for (const [channel, n] of Object.entries(result.quotaUse))
+    await useChannelQuota(tx, o.workspaceId, channel, n);
   return { result, planMs, decisionsMs, outboxMs };
 };
 

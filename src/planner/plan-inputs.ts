@@ -5,13 +5,14 @@ import { maxOfferValueCents, type Offer } from '../core/offers/index.ts';
 import type { PlanCampaign, PlannerPolicy, SentBefore } from '../core/planner/types.ts';
 import type { ChannelQuota, DepartmentBudget } from '../storage/control/planner-settings.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
+import { outboxHistoryRows } from '../storage/control/planner-inputs.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
 import { DAY_MS } from '../core/time/units.ts';
 
 /**
- * Reading what the planner needs from the two stores and shaping it into the pure planner's
- * inputs (src/core/planner). Nothing here decides anything.
+ * Shaping what the planner reads from the stores into the pure planner's inputs (src/core/planner).
+ * Nothing here decides anything; the statements are in storage/control/planner-inputs.ts and
+ * storage/warehouse/planner-inputs.ts.
  */
 
 /** The planner's campaign: the definition plus what the run and the stores say. */
@@ -90,26 +91,7 @@ export const outboxHistory = async (
   since: number,
   users: readonly string[] | null,
 ): Promise<Map<string, SentBefore[]>> => {
-  const rows = await tx.query<{
-    user_id: string;
-    campaign_id: string;
-    channel: string;
-    class: string;
-    send_at: Date;
-  }>(
-    users
-      ? // A few users (a trigger): the outbox by its user index, and only the batches that hold
-        // one of them (`&&` on the arrays) unpacked, not every batch of a large slot.
-        `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
-         WHERE workspace_id = $1 AND send_at >= $2 AND user_id = ANY($3::text[])
-         UNION ALL
-         SELECT u.user_id, b.campaign_id, b.channel, b.class, b.send_at
-         FROM outbox_batches b CROSS JOIN LATERAL unnest(b.user_ids) AS u(user_id)
-         WHERE b.workspace_id = $1 AND b.send_at >= $2 AND b.user_ids && $3::text[] AND u.user_id = ANY($3::text[])`
-      : `SELECT user_id, campaign_id, channel, class, send_at FROM planned_messages
-         WHERE workspace_id = $1 AND send_at >= $2`,
-    users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
-  );
+  const rows = await outboxHistoryRows(tx, workspaceId, since, users);
   const out = new Map<string, SentBefore[]>();
   for (const r of rows) {
     const list = out.get(r.user_id) ?? [];
@@ -123,56 +105,4 @@ export const outboxHistory = async (
     out.set(r.user_id, list);
   }
   return out;
-};
-
-/**
- * What each user is worth to a recall ladder, in cents: the LTV score when one was computed,
- * else what they spent in the 365 days before `at`. `who` selects the users (SQL with `params`).
- */
-export const userValuesCents = async (
-  warehouse: Warehouse,
-  who: string,
-  params: SqlParam[],
-  at: number,
-): Promise<Map<string, number>> => {
-  const n = params.length;
-  const c = await warehouse.columns(
-    `WITH ids AS (SELECT DISTINCT user_id FROM (${who}) AS w(user_id)),
-          spend AS (SELECT user_id, sum(amount) AS s FROM events
-                    WHERE amount IS NOT NULL AND ts >= $${n + 1}::TIMESTAMP AND ts < $${n + 2}::TIMESTAMP
-                      AND user_id IN (SELECT user_id FROM ids) GROUP BY user_id)
-     SELECT ids.user_id, CAST(round(100 * coalesce(us.ltv, spend.s, 0)) AS BIGINT) AS cents
-     FROM ids LEFT JOIN user_scores us ON us.user_id = ids.user_id LEFT JOIN spend ON spend.user_id = ids.user_id`,
-    [...params, new Date(at - 365 * DAY_MS).toISOString(), new Date(at).toISOString()],
-  );
-  const ids = (c['user_id'] ?? []) as string[];
-  const cents = (c['cents'] ?? []) as (bigint | number)[];
-  return new Map(ids.map((id, i) => [id, Number(cents[i] ?? 0)]));
-};
-
-export const snapshotWho = (snapshotId: string): { who: string; params: SqlParam[] } => ({
-  who: 'SELECT user_id FROM audience_snapshot_members WHERE snapshot_id = $1',
-  params: [snapshotId],
-});
-
-export const idsWho = (userIds: readonly string[]): { who: string; params: SqlParam[] } => ({
-  who: `SELECT unnest(from_json($1, '["VARCHAR"]'))`,
-  params: [JSON.stringify(userIds)],
-});
-
-/** Last order and average order value per user, for offers that depend on history. */
-export const orderHistories = async (warehouse: Warehouse, userIds: readonly string[], at: number) => {
-  const c = await warehouse.columns(
-    `SELECT user_id, epoch_ms(max(ts)) AS last_order, CAST(round(100 * avg(amount)) AS BIGINT) AS aov FROM events
-     WHERE event = 'order' AND ts <= $2::TIMESTAMP AND user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))
-     GROUP BY user_id`,
-    [JSON.stringify(userIds), new Date(at).toISOString()],
-  );
-  const ids = (c['user_id'] ?? []) as string[];
-  return new Map(
-    ids.map((id, i) => [
-      id,
-      { lapsedSince: Number((c['last_order'] ?? [])[i]), averageOrderCents: Number((c['aov'] ?? [])[i]) },
-    ]),
-  );
 };

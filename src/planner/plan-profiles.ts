@@ -1,75 +1,33 @@
-import { CHANNELS, type Channel } from '../core/channels/channels.ts';
+import type { Channel } from '../core/channels/channels.ts';
 import { ALL_CHANNELS, channelMask } from '../core/planner/profile-columns.ts';
-import { ROSTER_WORD_BITS, type ProfileColumns, type Roster } from '../core/planner/types.ts';
-import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { ProfileColumns, Roster } from '../core/planner/types.ts';
+import {
+  MAX_CATEGORIES,
+  NO_PROFILE,
+  packedProfilesByIds,
+  profileTimezones,
+  rosterRows,
+  timezonesByIds,
+  TZ_OTHER,
+  type Dictionaries,
+} from '../storage/warehouse/planner-profiles.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
  * Profiles as the planner's columns (ProfileColumns), read from the warehouse: which channels can
  * reach a user (a contact or token AND consent; in-app and webhook need neither), opt-outs,
- * preferences from traits, time zone. Everything but the id comes packed in one integer per
- * user, the time zone and preferences as positions in small dictionaries: reading a million
- * profiles costs two columns, not nine (each column of a million values costs the event loop
- * about as much as the query).
- *
- * Bits: 0–6 reach in CHANNELS order; 7–9 preferred channel (position in CHANNELS, 0 none);
- * 10–20 time zone (position in the dictionary read just before, 0 none, 2047 one the
- * dictionary lacks: a profile changed in between, or a dictionary too long, read again by id);
- * 21–30 preferred category (position in `categories`, 0 none or not one of them). -1: no profile.
+ * preferences from traits, time zone. They come packed in one integer per user (the bit layout
+ * and the reads: storage/warehouse/planner-profiles.ts); here they are decoded.
  */
-const TZ_OTHER = 2047;
-const MAX_CATEGORIES = 1022;
-const NO_PROFILE = -1;
-
 type OptOuts = ReadonlyMap<string, ReadonlySet<Channel> | 'all'>;
-
-/** The packed profile of `p` (NULL columns: no profile); dictionaries in $first … $first + 2. */
-const packedProfileSql = (first: number): string => {
-  // The preference keys are read only from traits that mention them: parsing every profile's
-  // JSON costs more than the rest of the query.
-  const trait = (key: string) =>
-    `CASE WHEN contains(p.traits::VARCHAR, 'preferred_') THEN TRY(p.traits->>'${key}') END`;
-  const dict = (k: number) => `from_json($${first + k}, '["VARCHAR"]')`;
-  return `CASE WHEN p.user_id IS NULL THEN ${NO_PROFILE} ELSE
-       (p.push_token IS NOT NULL AND coalesce(p.consent_push, true))::INTEGER
-       | 2
-       | ((p.email IS NOT NULL AND coalesce(p.consent_email, false))::INTEGER << 2)
-       | ((p.phone IS NOT NULL AND coalesce(p.consent_sms, false))::INTEGER << 3)
-       | ((coalesce(p.consent_wecom, false) AND contains(p.traits::VARCHAR, 'wecom_')
-           AND (TRY(p.traits->>'wecom_openid') IS NOT NULL OR TRY(p.traits->>'wecom_userid') IS NOT NULL))::INTEGER << 4)
-       | ((p.phone IS NOT NULL AND coalesce(p.consent_call, false))::INTEGER << 5)
-       | 64
-       | (coalesce(list_position(${dict(0)}, ${trait('preferred_channel')}), 0) << 7)
-       | (CASE WHEN p.timezone IS NULL THEN 0
-               ELSE coalesce(nullif(least(list_position(${dict(1)}, p.timezone), ${TZ_OTHER}), 0), ${TZ_OTHER})
-          END << 10)
-       | (coalesce(list_position(${dict(2)}, ${trait('preferred_category')}), 0) << 21)
-     END`;
-};
-
-interface Dictionaries {
-  timezones: string[];
-  categories: string[];
-}
 
 const dictionaries = async (
   warehouse: Warehouse,
   campaignCategories: readonly string[],
-): Promise<Dictionaries> => {
-  const tzRows = await warehouse.columns(
-    'SELECT DISTINCT timezone FROM profiles WHERE timezone IS NOT NULL ORDER BY timezone',
-  );
-  return {
-    timezones: [...((tzRows['timezone'] ?? []) as string[])],
-    categories: [...new Set(campaignCategories)].slice(0, MAX_CATEGORIES),
-  };
-};
-
-/** The dictionaries as the parameters `packedProfileSql` reads. */
-const dictionaryParams = (d: Dictionaries): SqlParam[] => [
-  JSON.stringify(CHANNELS),
-  JSON.stringify(d.timezones.slice(0, TZ_OTHER - 1)),
-  JSON.stringify(d.categories),
-];
+): Promise<Dictionaries> => ({
+  timezones: await profileTimezones(warehouse),
+  categories: [...new Set(campaignCategories)].slice(0, MAX_CATEGORIES),
+});
 
 /** Packed profiles (NO_PROFILE: none) decoded into columns; zones the dictionary lacked read by id. */
 const decodeProfiles = async (
@@ -114,13 +72,9 @@ const decodeProfiles = async (
 
 /** Time zones the dictionary lacked, read by user id and added to it. */
 const readOtherZones = async (warehouse: Warehouse, cols: ProfileColumns, at: readonly number[]) => {
-  const r = await warehouse.columns(
-    `SELECT user_id, timezone FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-    [JSON.stringify(at.map((i) => cols.ids[i]))],
-  );
-  const zoneOf = new Map<string, string | null>();
-  ((r['user_id'] ?? []) as string[]).forEach((id, k) =>
-    zoneOf.set(id, ((r['timezone'] ?? []) as (string | null)[])[k] ?? null),
+  const zoneOf = await timezonesByIds(
+    warehouse,
+    at.map((i) => cols.ids[i] as string),
   );
   const dict = cols.timezones as string[];
   const index = new Map(dict.map((tz, i) => [tz, i]));
@@ -148,17 +102,9 @@ export const planUsersByIds = async (
   categories: readonly string[],
 ): Promise<ProfileColumns> => {
   const d = await dictionaries(warehouse, categories);
-  const c = await warehouse.columns(
-    `SELECT p.user_id, ${packedProfileSql(2)} AS packed FROM profiles p
-     WHERE p.user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-    [JSON.stringify(userIds), ...dictionaryParams(d)],
-  );
-  const ids = (c['user_id'] ?? []) as string[];
-  return (await decodeProfiles(warehouse, ids, (c['packed'] ?? []) as number[], d, unsubscribed)).profiles;
+  const { ids, packed } = await packedProfilesByIds(warehouse, userIds, d);
+  return (await decodeProfiles(warehouse, ids, packed, d, unsubscribed)).profiles;
 };
-
-/** Text chunks the roster comes back in (DuckDB builds them in parallel). */
-const ROSTER_CHUNKS = 16;
 
 /**
  * A slot's members as a Roster, in one query: each distinct member of the snapshots once, the
@@ -175,39 +121,21 @@ export const readRoster = async (
   unsubscribed: OptOuts,
   categories: readonly string[],
 ): Promise<Roster> => {
-  const nWords = Math.ceil(snapshots.length / ROSTER_WORD_BITS);
   const d = await dictionaries(warehouse, categories);
-  const wordNames = Array.from({ length: nWords }, (_, w) => `w${w}`);
-  const wordSql = wordNames.map((name, w) => {
-    const cases = snapshots
-      .slice(w * ROSTER_WORD_BITS, (w + 1) * ROSTER_WORD_BITS)
-      .map((_, b) => `WHEN $${w * ROSTER_WORD_BITS + b + 1} THEN ${1 << b}`)
-      .join(' ');
-    return `bit_or(CASE snapshot_id ${cases} ELSE 0 END)::INTEGER AS ${name}`;
-  });
-  const rows = `WITH m AS (
-      SELECT user_id, ${wordSql.join(', ')} FROM audience_snapshot_members
-      WHERE snapshot_id IN (${snapshots.map((_, i) => `$${i + 1}`).join(', ')})
-      GROUP BY user_id),
-    r AS (SELECT m.*, ${packedProfileSql(snapshots.length + 1)} AS packed
-          FROM m LEFT JOIN profiles p ON p.user_id = m.user_id)`;
-  const params = [...snapshots.map((s) => s.snapshotId), ...dictionaryParams(d)];
-  const text = await warehouse.columns(
-    `${rows}
-     SELECT string_agg(concat_ws(',', ${[...wordNames, 'packed'].join(', ')}, user_id), chr(10)) AS lines,
-            bool_or(contains(user_id, chr(10))) AS unsafe
-     FROM r GROUP BY hash(user_id) % ${ROSTER_CHUNKS}`,
-    params,
+  const r = await rosterRows(
+    warehouse,
+    snapshots.map((s) => s.snapshotId),
+    d,
   );
   let ids: string[];
   let packed: Int32Array;
   let words: Int32Array[];
-  if (((text['unsafe'] ?? []) as boolean[]).some((u) => u)) {
-    const c = await warehouse.columns(`${rows} SELECT * FROM r`, params);
+  if (r.kind === 'columns') {
+    const c = r.columns;
     ids = (c['user_id'] ?? []) as string[];
     packed = Int32Array.from((c['packed'] ?? []) as number[]);
-    words = wordNames.map((name) => Int32Array.from((c[name] ?? []) as number[]));
-  } else ({ ids, packed, words } = parseRosterLines((text['lines'] ?? []) as (string | null)[], nWords));
+    words = r.wordNames.map((name) => Int32Array.from((c[name] ?? []) as number[]));
+  } else ({ ids, packed, words } = parseRosterLines(r.lines, r.wordNames.length));
   const { profiles, hasProfile } = await decodeProfiles(warehouse, ids, packed, d, unsubscribed);
   return { campaignIds: snapshots.map((s) => s.campaignId), ids, words, hasProfile, profiles };
 };
