@@ -26,14 +26,15 @@ import { readRoster } from './plan-profiles.ts';
  * One planner run: every campaign due at `slotAt` planned together (features.md E1–E5, DESIGN
  * principle 3). The imperative shell around `planSlot`:
  *
- * 1. snapshot each due campaign's audience (members frozen in the warehouse);
- * 2. read profiles, consents, opt-outs;
- * 3. under a per-workspace advisory lock, in one control-plane transaction: re-check that each
- *    campaign is still due, read the send history, budgets and quotas, plan, and write the
- *    outbox, the reservations, the run records and the campaigns' next slots — so two planner
- *    runs can never both spend the same budget or cap;
- * 4. the holdout and skip decisions go to the warehouse (`plan_decision_groups`) before that commit,
- *    keyed by run id.
+ * 1. `snapshotAudiences`: each due campaign's audience frozen in the warehouse;
+ * 2. `readSlotRoster`: the members with their profiles, consents and opt-outs;
+ * 3. `gateLadders`: a recall ladder's first step only for whom the planner's `firstStepGate` lets
+ *    through;
+ * 4. `commitSlot`: under a per-workspace advisory lock, in one control-plane transaction, re-check
+ *    that each campaign is still due, read the send history, budgets and quotas, plan, and write
+ *    the outbox, the reservations, the run records and the campaigns' next slots — so two planner
+ *    runs can never both spend the same budget or cap. The holdout and skip decisions go to the
+ *    warehouse (`plan_decision_groups`) before that commit, keyed by run id.
  */
 
 export interface SlotContext {
