@@ -10,6 +10,7 @@ import {
   type Interval,
   type WinnerRule,
 } from '../core/stats/index.ts';
+import { variantCounts } from '../storage/warehouse/variant-outcomes.ts';
 import { readableCampaign, type ReportsContext } from './context.ts';
 import { num, ratio } from './sql.ts';
 
@@ -41,22 +42,7 @@ export const campaignAb = async (
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
   const defined = c.value.definition.variants.map((v) => v.id);
-  const rows = await ctx.warehouse.query<{
-    variant: string;
-    users: unknown;
-    sent: unknown;
-    clicked: unknown;
-    converted: unknown;
-  }>(
-    `WITH m AS (SELECT message_id, any_value(variant) AS variant, any_value(user_id) AS user_id,
-                  bool_or(status = 'sent') AS sent, bool_or(status = 'clicked') AS clicked
-                FROM message_facts WHERE campaign_id = $1 AND variant IS NOT NULL GROUP BY message_id)
-     SELECT m.variant, count(DISTINCT m.user_id) FILTER (WHERE m.sent) AS users,
-       count(*) FILTER (WHERE m.sent) AS sent, count(*) FILTER (WHERE m.clicked) AS clicked,
-       (SELECT count(DISTINCT user_id) FROM conversions cv WHERE cv.campaign_id = $1 AND cv.variant = m.variant) AS converted
-     FROM m GROUP BY m.variant`,
-    [campaignId],
-  );
+  const rows = await variantCounts(ctx.warehouse, campaignId);
   const byId = new Map(rows.map((r) => [r.variant, r]));
   const order = [
     ...defined,

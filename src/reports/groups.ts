@@ -6,6 +6,7 @@ import {
   wilson,
 } from '../core/stats/index.ts';
 import type { Interval } from '../core/stats/index.ts';
+import { goalConversions, type LiftGroup, type LiftScope } from '../storage/warehouse/goal-conversions.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import type { Goal } from './context.ts';
 import { num, ratio, yuan } from './sql.ts';
@@ -28,21 +29,17 @@ export interface GroupOutcome {
   spend: number[];
 }
 
-/** `members`: a SELECT of (user_id, start TIMESTAMP), one row per user; params follow $1 = event, $2 = window ms. */
+/** The outcome of one group of a lift report (see `goalConversions`). */
 export const groupOutcome = async (
   warehouse: Warehouse,
-  members: string,
-  params: (string | number)[],
+  group: LiftGroup,
+  scope: LiftScope,
   goal: Goal,
 ): Promise<GroupOutcome> => {
-  const rows = await warehouse.query<{ user_id: string; converted: boolean; revenue: unknown }>(
-    `WITH g AS (${members})
-     SELECT g.user_id, count(e.user_id) > 0 AS converted, sum(coalesce(e.amount, 0)) AS revenue
-     FROM g LEFT JOIN events e ON e.user_id = g.user_id AND e.event = $1
-       AND e.ts >= g.start AND e.ts < g.start + to_milliseconds(CAST($2 AS BIGINT))
-     GROUP BY g.user_id`,
-    [goal.event, Math.round(goal.withinDays * 86_400_000), ...params],
-  );
+  const rows = await goalConversions(warehouse, group, scope, {
+    event: goal.event,
+    windowMs: Math.round(goal.withinDays * 86_400_000),
+  });
   const converters = rows.filter((r) => r.converted);
   const spend = converters.map((r) => num(r.revenue)).filter((x) => x > 0);
   const revenue = spend.reduce((a, b) => a + b, 0);

@@ -2,6 +2,7 @@ import type { Actor } from '../core/auth/roles.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import type { ServiceFailure } from '../core/service-failure.ts';
 import { refused } from '../campaigns/campaigns.ts';
+import { campaignIdsOnChannel } from '../storage/control/campaigns-on-channel.ts';
 import {
   committedRuns,
   goalOf,
@@ -11,7 +12,6 @@ import {
   type ReportsContext,
 } from './context.ts';
 import { compare, groupOutcome, publicOutcome, type Comparison, type GroupOutcome } from './groups.ts';
-import { inList, jsonList } from './sql.ts';
 
 /**
  * Holdout lift (features.md G3): the campaign's treated users (a message sent in a committed run; start
@@ -31,27 +31,13 @@ export interface LiftReport {
   vsGlobalControl: Comparison | null;
 }
 
-// $3: campaign ids (JSON), $4: committed run ids (JSON), $5: channel ('' = any).
-const TREATED = `SELECT user_id, min(ts) AS start FROM message_facts
-  WHERE status = 'sent' AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')})
-    AND ($5 = '' OR channel = $5)
-  GROUP BY user_id`;
-const HELD = (
-  reason: 'campaign' | 'global' | 'any',
-) => `SELECT user_id, min(slot_at) AS start FROM decided_members
-  WHERE decision = 'holdout' AND campaign_id IN (${inList('$3')}) AND run_id IN (${inList('$4')})
-    AND ${reason === 'campaign' ? 'reason IS NULL' : reason === 'global' ? "reason = 'global_control'" : 'TRUE'}
-    AND $5 = $5
-  GROUP BY user_id`;
-
 const measure = async (ctx: ReportsContext, campaignIds: string[], goal: Goal, channel: string) => {
-  const runs = await committedRuns(ctx, campaignIds);
-  const p = [jsonList(campaignIds), jsonList(runs), channel];
+  const scope = { campaignIds, runIds: await committedRuns(ctx, campaignIds), channel };
   return {
-    treated: await groupOutcome(ctx.warehouse, TREATED, p, goal),
-    holdout: await groupOutcome(ctx.warehouse, HELD('campaign'), p, goal),
-    global: await groupOutcome(ctx.warehouse, HELD('global'), p, goal),
-    anyHeld: await groupOutcome(ctx.warehouse, HELD('any'), p, goal),
+    treated: await groupOutcome(ctx.warehouse, 'treated', scope, goal),
+    holdout: await groupOutcome(ctx.warehouse, 'holdout', scope, goal),
+    global: await groupOutcome(ctx.warehouse, 'global', scope, goal),
+    anyHeld: await groupOutcome(ctx.warehouse, 'any_held', scope, goal),
   };
 };
 
@@ -105,12 +91,7 @@ export const receiversReport = async (
   } else {
     const no = refused(actor, 'campaign.read');
     if (no) return err(no);
-    ids = (
-      await ctx.control.query<{ id: string }>(
-        `SELECT id FROM campaigns WHERE workspace_id = $1 AND definition->'channels' ? $2 ORDER BY id`,
-        [actor.workspaceId, channel],
-      )
-    ).map((r) => r.id);
+    ids = await campaignIdsOnChannel(ctx.control, actor.workspaceId, channel);
   }
   const m = await measure(ctx, ids, goal, channel);
   return ok({

@@ -3,7 +3,7 @@ import { err, ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
 import { refused } from '../campaigns/campaigns.ts';
 import type { ReportsContext } from './context.ts';
-import { MESSAGES_CTE } from './campaign-stats.ts';
+import { MESSAGES_CTE } from '../storage/warehouse/message-outcomes.ts';
 import { inList, jsonList, num, ratio, yuan } from './sql.ts';
 
 /**
