@@ -1,5 +1,5 @@
 -- Passwords for people (the console). The hash string carries its own scrypt parameters
--- (`scrypt$N$r$p$salt$hash`, src/core/auth/password.ts), so they can be raised without a
+-- (`scrypt$N$r$p$salt$hash`, src/auth/password-hash.ts), so they can be raised without a
 -- migration. NULL: the user has no password and logs in only with API tokens.
 ALTER TABLE users ADD COLUMN password_hash text;
 ALTER TABLE users ADD COLUMN password_set_at timestamptz;

@@ -1,6 +1,6 @@
 -- Delivery providers (features.md F2): one row per configured vendor account of a channel. Secrets
 -- (passwords, access keys, service-account keys) are AES-256-GCM ciphertext under the master
--- key (`secrets_enc`, see src/delivery/providers/secret-box.ts); `config` holds only non-secret
+-- key (`secrets_enc`, see src/lib/secret-box.ts); `config` holds only non-secret
 -- settings. `priority` orders failover (lower first).
 CREATE TABLE providers (
   id               text PRIMARY KEY,
