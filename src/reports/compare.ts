@@ -2,6 +2,7 @@ import type { Actor } from '../core/auth/roles.ts';
 import { err, ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
 import { abVerdict, DEFAULT_WINNER_RULE, type AbVerdict, type WinnerRule } from '../core/stats/index.ts';
+import { campaignArmCounts } from '../storage/warehouse/variant-outcomes.ts';
 import { readableCampaign, type ReportsContext } from './context.ts';
 import { num } from './sql.ts';
 
@@ -29,14 +30,7 @@ export const compareCampaigns = async (
     const c = await readableCampaign(ctx, actor, id);
     if (!c.ok) return c;
   }
-  const rows = await ctx.warehouse.query<{ campaign_id: string; users: unknown; converted: unknown }>(
-    `WITH ids AS (SELECT unnest(from_json($1, '["VARCHAR"]')) AS campaign_id)
-     SELECT ids.campaign_id,
-       (SELECT count(DISTINCT user_id) FROM message_facts f WHERE f.campaign_id = ids.campaign_id AND f.status = 'sent') AS users,
-       (SELECT count(DISTINCT user_id) FROM conversions cv WHERE cv.campaign_id = ids.campaign_id) AS converted
-     FROM ids`,
-    [JSON.stringify(ids)],
-  );
+  const rows = await campaignArmCounts(ctx.warehouse, ids);
   const byId = new Map(rows.map((r) => [r.campaign_id, r]));
   const arms = ids.map((id) => ({
     id,

@@ -3,8 +3,9 @@ import { err, ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
 import { refused } from '../campaigns/campaigns.ts';
 import type { ReportsContext } from './context.ts';
-import { MESSAGES_CTE } from '../storage/warehouse/message-outcomes.ts';
-import { inList, jsonList, num, ratio, yuan } from './sql.ts';
+import { campaignNames } from '../storage/control/campaign-names.ts';
+import { periodPerCampaign, periodTotals, unsubscribesBy } from '../storage/warehouse/period-messages.ts';
+import { num, ratio, yuan } from './sql.ts';
 
 /**
  * The period view (features.md G2): every campaign of the workspace with messages sent in [from, to),
@@ -60,43 +61,15 @@ export const periodReport = async (
       message: 'to must be after from',
       errors: [{ path: 'to', message: 'must be after from' }],
     });
-  const campaigns = await ctx.control.query<{ id: string; name: string }>(
-    'SELECT id, name FROM campaigns WHERE workspace_id = $1 ORDER BY id',
-    [actor.workspaceId],
-  );
-  const ids = jsonList(campaigns.map((c) => c.id));
+  const campaigns = await campaignNames(ctx.control, actor.workspaceId);
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
   // Messages sent in the period; conversions of those campaigns whose goal event is in it.
-  const scope = `WITH m AS (${MESSAGES_CTE(`campaign_id IN (${inList('$1')})`)}),
-    s AS (SELECT * FROM m WHERE m.sent AND m.sent_at >= CAST($2 AS TIMESTAMP) AND m.sent_at < CAST($3 AS TIMESTAMP)),
-    cv AS (SELECT * FROM conversions WHERE campaign_id IN (${inList('$1')})
-           AND ts >= CAST($2 AS TIMESTAMP) AND ts < CAST($3 AS TIMESTAMP))`;
-  const params = [ids, from.replace('Z', ''), to.replace('Z', '')];
-  const per = await ctx.warehouse.query<Record<string, unknown>>(
-    `${scope}
-     SELECT c.campaign_id, c.sent, c.users, coalesce(v.converted, 0) AS converted,
-       coalesce(v.revenue, 0) AS revenue, c.cost
-     FROM (SELECT campaign_id, count(*) AS sent, count(DISTINCT user_id) AS users, sum(cost) AS cost
-           FROM s GROUP BY campaign_id) c
-     LEFT JOIN (SELECT campaign_id, count(DISTINCT user_id) AS converted, sum(coalesce(revenue, 0)) AS revenue
-                FROM cv GROUP BY campaign_id) v ON v.campaign_id = c.campaign_id
-     ORDER BY c.campaign_id`,
-    params,
-  );
-  const [tot] = await ctx.warehouse.query<Record<string, unknown>>(
-    `${scope} SELECT (SELECT count(DISTINCT user_id) FROM s) AS reached,
-       (SELECT count(DISTINCT user_id) FROM cv) AS converted`,
-    params,
-  );
-  const trend = async (fmt: string) =>
-    (
-      await ctx.warehouse.query<{ p: string; sent: unknown; unsub: unknown }>(
-        `${scope} SELECT strftime(sent_at, '${fmt}') AS p, count(*) AS sent,
-           count(*) FILTER (WHERE unsubscribed) AS unsub FROM s GROUP BY 1 ORDER BY 1`,
-        params,
-      )
-    ).map((r) => ({
+  const scope = { campaignIds: campaigns.map((c) => c.id), fromMs, toMs };
+  const per = await periodPerCampaign(ctx.warehouse, scope);
+  const tot = await periodTotals(ctx.warehouse, scope);
+  const trend = async (unit: 'day' | 'week') =>
+    (await unsubscribesBy(ctx.warehouse, scope, unit)).map((r) => ({
       period: r.p,
       sent: num(r.sent),
       unsubscribed: num(r.unsub),
@@ -124,6 +97,6 @@ export const periodReport = async (
     convertedUsersSumOverCampaigns: sum((r) => r.convertedUsers),
     revenue: yuan(sum((r) => r.revenue)),
     messageCost: yuan(sum((r) => r.messageCost)),
-    unsubscribeTrend: { day: await trend('%Y-%m-%d'), week: await trend('%G-W%V') },
+    unsubscribeTrend: { day: await trend('day'), week: await trend('week') },
   });
 };

@@ -23,3 +23,17 @@ export const variantCounts = (w: Warehouse, campaignId: string): Promise<Variant
      FROM m GROUP BY m.variant`,
     [campaignId],
   );
+
+/** Per campaign compared as an arm of an audience test: distinct users sent a message and distinct converted users. */
+export const campaignArmCounts = (
+  w: Warehouse,
+  campaignIds: readonly string[],
+): Promise<{ campaign_id: string; users: unknown; converted: unknown }[]> =>
+  w.query<{ campaign_id: string; users: unknown; converted: unknown }>(
+    `WITH ids AS (SELECT unnest(from_json($1, '["VARCHAR"]')) AS campaign_id)
+     SELECT ids.campaign_id,
+       (SELECT count(DISTINCT user_id) FROM message_facts f WHERE f.campaign_id = ids.campaign_id AND f.status = 'sent') AS users,
+       (SELECT count(DISTINCT user_id) FROM conversions cv WHERE cv.campaign_id = ids.campaign_id) AS converted
+     FROM ids`,
+    [JSON.stringify(campaignIds)],
+  );
