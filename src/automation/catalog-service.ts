@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { parseCatalogCsvRows, parseCatalogJson, type RowProblem } from '../core/recommend/catalog-input.ts';
 import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
+import { forbidden, notFound, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { deleteItem, listItems, upsertItems } from '../storage/control/catalog-items.ts';
 
@@ -27,7 +27,7 @@ const MAX_ITEMS = 50_000;
 const mayWrite = (actor: Actor): ServiceFailure | null =>
   actor.role === 'admin' || actor.role === 'operator'
     ? null
-    : { type: 'forbidden', reason: `role '${actor.role}' may not change the catalog` };
+    : forbidden(`role '${actor.role}' may not change the catalog`);
 
 export const uploadCatalogAs = async (
   ctx: CatalogContext,
@@ -57,7 +57,5 @@ export const listCatalogAs = async (
 export const deleteCatalogItemAs = async (ctx: CatalogContext, actor: Actor, id: string): Outcome<null> => {
   const refused = mayWrite(actor);
   if (refused) return err(refused);
-  return (await deleteItem(ctx.control, actor.workspaceId, id))
-    ? ok(null)
-    : err({ type: 'not_found', what: `item '${id}'` });
+  return (await deleteItem(ctx.control, actor.workspaceId, id)) ? ok(null) : err(notFound(`item '${id}'`));
 };

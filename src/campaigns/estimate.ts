@@ -7,7 +7,7 @@ import { estimateCost, type CostEstimate } from '../core/cost/index.ts';
 import { averageValueCents, offerPlan } from '../core/cost/offer-plan.ts';
 import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome } from '../core/service-failure.ts';
+import { conflict, notFound, type Outcome } from '../core/service-failure.ts';
 import { computePlan } from '../planner/commit-plan.ts';
 import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
@@ -58,21 +58,21 @@ export const previewCampaignAs = async (
   const no = refused(actor, 'campaign.read');
   if (no) return err(no);
   const c = await getCampaign(ctx.control, actor.workspaceId, id);
-  if (!c) return err({ type: 'not_found', what: `campaign '${id}'` });
+  if (!c) return err(notFound(`campaign '${id}'`));
   const now = ctx.clock();
   let userId = input.userId;
   if (userId === undefined) {
     const members = await audienceMemberIds(ctx, actor.workspaceId, c.definition.audienceId, now);
     userId = members?.[0];
     if (userId === undefined)
-      return err({ type: 'conflict', reason: 'the audience has no members to preview with; name a userId' });
+      return err(conflict('the audience has no members to preview with; name a userId'));
   }
   const rows = await ctx.warehouse.query<Record<string, unknown>>(
     'SELECT * FROM profiles WHERE user_id = $1',
     [userId],
   );
   const p = rows[0];
-  if (!p) return err({ type: 'not_found', what: `user '${userId}'` });
+  if (!p) return err(notFound(`user '${userId}'`));
   // Operators see the preview: contacts masked, as everywhere in the console.
   const user = {
     ...p,
@@ -131,7 +131,7 @@ export const estimateCampaignAs = async (
   const no = refused(actor, 'campaign.estimate');
   if (no) return err(no);
   const c = await getCampaign(ctx.control, actor.workspaceId, id);
-  if (!c) return err({ type: 'not_found', what: `campaign '${id}'` });
+  if (!c) return err(notFound(`campaign '${id}'`));
   const now = ctx.clock();
   const members = (await audienceMemberIds(ctx, actor.workspaceId, c.definition.audienceId, now)) ?? [];
   const users = await planUsersByIds(

@@ -1,7 +1,7 @@
 import type { Actor } from '../core/auth/roles.ts';
 import { normaliseOfferCode } from '../core/offers/index.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome } from '../core/service-failure.ts';
+import { notFound, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { redeemOffer, type RedeemedOffer } from '../storage/control/offers-issued.ts';
 import { refused, type CampaignContext } from './campaigns.ts';
@@ -21,7 +21,7 @@ export const redeemOfferAs = async (
   const normal = normaliseOfferCode(code);
   const at = ctx.clock();
   const r = await redeemOffer(ctx.control, actor.workspaceId, normal, at);
-  if (r === null) return err({ type: 'not_found', what: `offer '${normal}' (or it has expired)` });
+  if (r === null) return err(notFound(`offer '${normal}' (or it has expired)`));
   if (!r.already)
     await appendAudit(ctx.control, {
       workspaceId: actor.workspaceId,

@@ -2,7 +2,7 @@ import type { Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
 import { err, ok } from '../core/result.ts';
-import { invalid, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
+import { forbidden, invalid, notFound, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
@@ -119,7 +119,7 @@ const replay = async (
       });
 
 const checkCampaign = (c: CampaignRecord | null, id: string): ServiceFailure | null => {
-  if (c === null) return { type: 'not_found', what: `campaign '${id}'` };
+  if (c === null) return notFound(`campaign '${id}'`);
   if (c.definition.class !== 'transactional')
     return invalid(
       'campaignId',
@@ -153,7 +153,7 @@ export const notifyAs = async (
   req: NotifyRequest,
 ): Outcome<NotificationView> => {
   if (!NOTIFY_ROLES.includes(actor.role))
-    return err({ type: 'forbidden', reason: `role '${actor.role}' may not send notifications` });
+    return err(forbidden(`role '${actor.role}' may not send notifications`));
   const ws = actor.workspaceId;
   if (Buffer.byteLength(JSON.stringify(req.data)) > MAX_DATA_BYTES)
     return err(invalid('data', `must serialise to at most ${MAX_DATA_BYTES} bytes of JSON`));
@@ -163,7 +163,7 @@ export const notifyAs = async (
 
   const campaign = await getCampaign(ctx.control, ws, req.campaignId);
   const refused = checkCampaign(campaign, req.campaignId);
-  if (refused || campaign === null) return err(refused ?? { type: 'not_found', what: 'campaign' });
+  if (refused || campaign === null) return err(refused ?? notFound('campaign'));
   const users = await planUsersByIds(
     ctx.warehouse,
     [req.userId],
@@ -171,7 +171,7 @@ export const notifyAs = async (
     [campaign.definition.category],
   );
   // Not recorded: the profile may arrive later, and a retry with the same key should then send.
-  if (!users.ids.includes(req.userId)) return err({ type: 'not_found', what: `user '${req.userId}'` });
+  if (!users.ids.includes(req.userId)) return err(notFound(`user '${req.userId}'`));
 
   const now = ctx.clock();
   return ctx.control.transaction(async (tx) => {
@@ -224,7 +224,5 @@ export const getNotificationAs = async (
   key: string,
 ): Outcome<NotificationView> => {
   const row = await readRow(ctx.control, actor.workspaceId, key);
-  return row
-    ? ok(await viewOf(ctx.control, actor.workspaceId, row))
-    : err({ type: 'not_found', what: `notification '${key}'` });
+  return row ? ok(await viewOf(ctx.control, actor.workspaceId, row)) : err(notFound(`notification '${key}'`));
 };

@@ -5,7 +5,7 @@ import { PolicySettings } from '../core/campaigns/policy-schema.ts';
 import { isChannel, type Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
+import { forbidden, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   addUnsubscribe,
@@ -34,7 +34,7 @@ const policyCheck = TypeCompiler.Compile(PolicySettings);
 
 const mustConfigure = (actor: Actor): ServiceFailure | null => {
   const p = canOnCampaign(actor, 'planner.configure');
-  return p.allowed ? null : { type: 'forbidden', reason: p.reason };
+  return p.allowed ? null : forbidden(p.reason);
 };
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -178,7 +178,7 @@ export const recordUnsubscribeAs = async (
   u: { userId: string; channel: string; source: string },
 ): Outcome<{ added: boolean }> => {
   const p = canOnCampaign(actor, 'campaign.create');
-  if (!p.allowed) return err({ type: 'forbidden', reason: `role '${actor.role}' may not record opt-outs` });
+  if (!p.allowed) return err(forbidden(`role '${actor.role}' may not record opt-outs`));
   if (u.channel !== 'all' && !isChannel(u.channel))
     return err({
       type: 'invalid',

@@ -9,7 +9,7 @@ import { predictProbability } from '../core/models/churn/predict.ts';
 import { topSaabasReasons } from '../core/models/churn/saabas.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome } from '../core/service-failure.ts';
+import { notFound, type Outcome } from '../core/service-failure.ts';
 import { ChurnDataError, evaluateChurnModel, type ChurnEvaluation } from '../models/churn/evaluate.ts';
 import {
   extractFeatures,
@@ -433,7 +433,7 @@ export const scoreChurnRiskAs = async (
     run = await scoreChurnRisk(ctx, { ...o, workspaceId: actor.workspaceId });
   } catch (e) {
     if (e instanceof ChurnModelMissing && o.modelId !== undefined)
-      return err({ type: 'not_found', what: `churn model '${o.modelId}'` });
+      return err(notFound(`churn model '${o.modelId}'`));
     const f = dataProblem(e);
     if (f) return err(f);
     throw e;
@@ -459,7 +459,7 @@ export const activateChurnModelAs = async (
   if (no) return err(no);
   const before = (await listChurnModelRows(ctx.control, actor.workspaceId)).find((m) => m.active);
   const row = await activateChurnModelRow(ctx.control, actor.workspaceId, modelId);
-  if (row === null) return err({ type: 'not_found', what: `churn model '${modelId}'` });
+  if (row === null) return err(notFound(`churn model '${modelId}'`));
   await appendAudit(ctx.control, {
     workspaceId: actor.workspaceId,
     at: ctx.clock(),
@@ -480,5 +480,5 @@ export const userChurnRiskAs = async (
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   const risk = await readUserChurnRisk(ctx.warehouse, userId);
-  return risk === null ? err({ type: 'not_found', what: `user '${userId}'` }) : ok(risk);
+  return risk === null ? err(notFound(`user '${userId}'`)) : ok(risk);
 };

@@ -9,7 +9,7 @@ import {
   type ReasonRecord,
 } from '../core/scores/churn-reasons.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome } from '../core/service-failure.ts';
+import { notFound, type Outcome } from '../core/service-failure.ts';
 import { CsvParser, type CsvRow } from '../core/csv/csv-parser.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
@@ -43,7 +43,7 @@ export const recordReason = async (
     });
   }
   if (!(await knownUsers(ctx.warehouse, [checked.value.userId])).has(checked.value.userId))
-    return err({ type: 'not_found', what: `user '${checked.value.userId}'` });
+    return err(notFound(`user '${checked.value.userId}'`));
   const [stored] = await insertReasons(ctx.warehouse, [checked.value], {
     recordedAt: now,
     recordedBy: actor.name,

@@ -1,6 +1,6 @@
 import { canOnScores, type Actor, type ScoreAction } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
-import type { ServiceFailure } from '../core/service-failure.ts';
+import { forbidden, type ServiceFailure } from '../core/service-failure.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
@@ -13,5 +13,5 @@ export interface ScoresContext {
 
 export const refusal = (actor: Actor, action: ScoreAction, ownerId?: number): ServiceFailure | null => {
   const p = canOnScores(actor, action, ownerId ?? null);
-  return p.allowed ? null : { type: 'forbidden', reason: p.reason };
+  return p.allowed ? null : forbidden(p.reason);
 };

@@ -3,7 +3,7 @@ import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import { scoresQuery } from '../core/scores/scoring-sql.ts';
 import { err, ok } from '../core/result.ts';
-import type { Outcome } from '../core/service-failure.ts';
+import { conflict, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   lastComputedAt,
@@ -97,7 +97,7 @@ export const computeScoresAs = async (
   try {
     run = await runScoring(ctx, actor.workspaceId, { now: options.asOf, onProgress: options.onProgress });
   } catch (e) {
-    if (e instanceof ScoringTimeError) return err({ type: 'conflict', reason: e.message });
+    if (e instanceof ScoringTimeError) return err(conflict(e.message));
     throw e;
   }
   await appendAudit(ctx.control, {
