@@ -1,10 +1,8 @@
 import type { CatalogItem } from '../../core/recommend/pick-best-item.ts';
+import { epochMsOrNull } from '../row-values.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** The item catalog in the control plane (migration 011). */
-
-const ms = (v: unknown): number | null =>
-  v === null || v === undefined ? null : new Date(v as string).getTime();
 
 const itemOf = (r: Record<string, unknown>): CatalogItem => ({
   id: String(r['id']),
@@ -12,8 +10,8 @@ const itemOf = (r: Record<string, unknown>): CatalogItem => ({
   category: String(r['category']),
   priceCents: Number(r['price_cents']),
   salePriceCents: r['sale_price_cents'] === null ? null : Number(r['sale_price_cents']),
-  saleStartsAt: ms(r['sale_starts_at']),
-  saleEndsAt: ms(r['sale_ends_at']),
+  saleStartsAt: epochMsOrNull(r['sale_starts_at']),
+  saleEndsAt: epochMsOrNull(r['sale_ends_at']),
   inStock: r['in_stock'] === true,
   imageUrl: r['image_url'] === null ? null : String(r['image_url']),
   landingUrl: String(r['landing_url']),

@@ -1,3 +1,4 @@
+import { epochMs, epochMsOrNull } from '../row-values.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** The in-app inbox (features.md F2 in_app): messages an app shows at its next open, with read state. */
@@ -87,8 +88,8 @@ export const readInbox = async (
       body: r.body,
       imageUrl: r.image_url,
       landingUrl: r.landing_url,
-      createdAt: new Date(r.created_at).getTime(),
-      readAt: r.read_at === null ? null : new Date(r.read_at).getTime(),
+      createdAt: epochMs(r.created_at),
+      readAt: epochMsOrNull(r.read_at),
     })),
     unread: Number(unread[0]?.n ?? 0),
   };
