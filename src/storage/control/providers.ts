@@ -166,6 +166,19 @@ export const editProvider = (
 export const deleteProvider = async (db: SqlClient, id: string): Promise<boolean> =>
   (await db.query('DELETE FROM providers WHERE id = $1 RETURNING id', [id])).length > 0;
 
+/** Every provider's sealed secrets, of every workspace (for re-sealing after a master-key rotation). */
+export const sealedProviderSecrets = (db: SqlClient): Promise<{ id: string; secrets_enc: string }[]> =>
+  db.query<{ id: string; secrets_enc: string }>('SELECT id, secrets_enc FROM providers');
+
+/** Replaces one provider's sealed secrets as they are (no version step: the secrets themselves are unchanged). */
+export const setSealedProviderSecrets = async (
+  db: SqlClient,
+  id: string,
+  secretsEnc: string,
+): Promise<void> => {
+  await db.query('UPDATE providers SET secrets_enc = $2 WHERE id = $1', [id, secretsEnc]);
+};
+
 export const isNameTaken = (e: unknown): boolean =>
   (e as { code?: unknown }).code === '23505' ||
   /providers_workspace_id_name_key|unique/i.test(String((e as Error).message));
