@@ -9,13 +9,12 @@ import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   audienceDefinitions,
-  audienceNameTaken,
+  createAudience,
+  editAudience,
   getAudience,
-  insertAudience,
   listAudiences,
   newAudienceId,
   softDeleteAudience,
-  updateAudienceRow,
   type SavedAudience,
 } from '../storage/control/audiences.ts';
 import {
@@ -125,9 +124,9 @@ export const createSavedAudience = async (
   const compiled = await compileIn(ctx, actor.workspaceId, input.definition, at);
   if (!compiled.ok) return err(asDefinitionErrors(compiled.error));
   const id = newAudienceId();
-  const created = await ctx.control.transaction(async (tx) => {
-    if (await audienceNameTaken(tx, actor.workspaceId, name)) return false;
-    await insertAudience(tx, {
+  const created = await createAudience(
+    ctx.control,
+    {
       id,
       workspaceId: actor.workspaceId,
       name,
@@ -135,8 +134,8 @@ export const createSavedAudience = async (
       definition: input.definition,
       ownerId: actor.userId,
       at,
-    });
-    await appendAudit(tx, {
+    },
+    {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -144,10 +143,10 @@ export const createSavedAudience = async (
       objectType: 'audience',
       objectId: id,
       details: { name, definition: input.definition },
-    });
-    return true;
-  });
-  if (!created) return err({ type: 'conflict', reason: `an audience named '${name}' exists already` });
+    },
+  );
+  if (created === 'name_taken')
+    return err({ type: 'conflict', reason: `an audience named '${name}' exists already` });
   const saved = await getAudience(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`audience ${id} vanished after insert`);
   return ok(saved);
@@ -182,17 +181,10 @@ export const updateSavedAudience = async (
     });
     if (!compiled.ok) return err(asDefinitionErrors(compiled.error));
   }
-  const outcome = await ctx.control.transaction(async (tx) => {
-    if (await audienceNameTaken(tx, actor.workspaceId, next.name, id)) return 'name' as const;
-    const written = await updateAudienceRow(tx, {
-      id,
-      workspaceId: actor.workspaceId,
-      ...next,
-      expectedVersion: input.version,
-      at,
-    });
-    if (!written) return 'version' as const;
-    await appendAudit(tx, {
+  const outcome = await editAudience(
+    ctx.control,
+    { id, workspaceId: actor.workspaceId, ...next, expectedVersion: input.version, at },
+    {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -200,12 +192,11 @@ export const updateSavedAudience = async (
       objectType: 'audience',
       objectId: id,
       details: { fromVersion: input.version, ...next },
-    });
-    return 'ok' as const;
-  });
-  if (outcome === 'name')
+    },
+  );
+  if (outcome === 'name_taken')
     return err({ type: 'conflict', reason: `an audience named '${next.name}' exists already` });
-  if (outcome === 'version')
+  if (outcome === 'stale')
     return err({ type: 'conflict', reason: `audience '${id}' was changed meanwhile; reload` });
   const saved = await getAudience(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`audience ${id} vanished after update`);

@@ -11,8 +11,8 @@ import { getAudience } from '../storage/control/audiences.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   campaignNameTaken,
+  createCampaign,
   getCampaign,
-  insertCampaign,
   insertReview,
   listCampaigns,
   listReviews,
@@ -103,17 +103,10 @@ export const createCampaignAs = async (
   if (!def.ok) return def;
   const id = newCampaignId();
   const at = ctx.clock();
-  const created = await ctx.control.transaction(async (tx) => {
-    if (await campaignNameTaken(tx, actor.workspaceId, name)) return false;
-    await insertCampaign(tx, {
-      id,
-      workspaceId: actor.workspaceId,
-      name,
-      definition: def.value,
-      ownerId: actor.userId,
-      at,
-    });
-    await appendAudit(tx, {
+  const created = await createCampaign(
+    ctx.control,
+    { id, workspaceId: actor.workspaceId, name, definition: def.value, ownerId: actor.userId, at },
+    {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -121,10 +114,10 @@ export const createCampaignAs = async (
       objectType: 'campaign',
       objectId: id,
       details: { name, definition: def.value },
-    });
-    return true;
-  });
-  if (!created) return err({ type: 'conflict', reason: `a campaign named '${name}' exists already` });
+    },
+  );
+  if (created === 'name_taken')
+    return err({ type: 'conflict', reason: `a campaign named '${name}' exists already` });
   const saved = await getCampaign(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`campaign ${id} vanished after insert`);
   return ok(saved);

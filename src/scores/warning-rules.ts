@@ -6,13 +6,12 @@ import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { audienceDefinitions } from '../storage/control/audiences.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
+  createWarningRule,
+  editWarningRule,
   getWarningRule,
-  insertWarningRule,
   listWarningRules,
   newWarningRuleId,
   softDeleteWarningRule,
-  updateWarningRuleRow,
-  warningRuleNameTaken,
   WARNING_LEVELS,
   type WarningLevel,
   type WarningRule,
@@ -108,10 +107,10 @@ export const createRule = async (
   const compiled = await compileRule(ctx, actor.workspaceId, fields.definition, at);
   if (!compiled.ok) return err(invalid(compiled.error));
   const id = newWarningRuleId();
-  const created = await ctx.control.transaction(async (tx) => {
-    if (await warningRuleNameTaken(tx, actor.workspaceId, fields.name)) return false;
-    await insertWarningRule(tx, { ...fields, id, workspaceId: actor.workspaceId, ownerId: actor.userId, at });
-    await appendAudit(tx, {
+  const created = await createWarningRule(
+    ctx.control,
+    { ...fields, id, workspaceId: actor.workspaceId, ownerId: actor.userId, at },
+    {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -119,10 +118,9 @@ export const createRule = async (
       objectType: 'warning_rule',
       objectId: id,
       details: { ...fields },
-    });
-    return true;
-  });
-  if (!created)
+    },
+  );
+  if (created === 'name_taken')
     return err({ type: 'conflict', reason: `a warning rule named '${fields.name}' exists already` });
   return getRule(ctx, actor, id);
 };
@@ -156,17 +154,10 @@ export const updateRule = async (
     const compiled = await compileRule(ctx, actor.workspaceId, next.definition, at);
     if (!compiled.ok) return err(invalid(compiled.error));
   }
-  const outcome = await ctx.control.transaction(async (tx) => {
-    if (await warningRuleNameTaken(tx, actor.workspaceId, next.name, id)) return 'name' as const;
-    const written = await updateWarningRuleRow(tx, {
-      ...next,
-      id,
-      workspaceId: actor.workspaceId,
-      expectedVersion: input.version,
-      at,
-    });
-    if (!written) return 'version' as const;
-    await appendAudit(tx, {
+  const outcome = await editWarningRule(
+    ctx.control,
+    { ...next, id, workspaceId: actor.workspaceId, expectedVersion: input.version, at },
+    {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -174,12 +165,11 @@ export const updateRule = async (
       objectType: 'warning_rule',
       objectId: id,
       details: { fromVersion: input.version, ...next },
-    });
-    return 'ok' as const;
-  });
-  if (outcome === 'name')
+    },
+  );
+  if (outcome === 'name_taken')
     return err({ type: 'conflict', reason: `a warning rule named '${next.name}' exists already` });
-  if (outcome === 'version')
+  if (outcome === 'stale')
     return err({ type: 'conflict', reason: `warning rule '${id}' was changed meanwhile; reload` });
   return getRule(ctx, actor, id);
 };

@@ -3,7 +3,7 @@ import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Actor } from '../../core/auth/roles.ts';
 import type { Clock } from '../../core/clock.ts';
-import { err, ok, type Result } from '../../core/result.ts';
+import { err, ok } from '../../core/result.ts';
 import { appendAudit } from '../../storage/control/audit-log.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { pointerToPath } from '../../core/validation/pointer-path.ts';
@@ -13,12 +13,14 @@ import { emailProviderRefusal } from '../../core/tracking/unsubscribe-https.ts';
 import { dkimKeyProblem } from './adapters/smtp.ts';
 import { isProviderKind, PROVIDER_KINDS, type ProviderKind, type SecretsOf } from './provider-kinds.ts';
 import {
+  createProvider,
   deleteProvider,
+  editProvider,
   getProvider,
-  insertProvider,
   isNameTaken,
   listProviders,
-  updateProvider,
+  sealedProviderSecrets,
+  setSealedProviderSecrets,
   type ProviderRecord,
 } from '../../storage/control/providers.ts';
 import { openSecrets, sealSecrets, type MasterKeys } from '../../lib/secret-box.ts';
@@ -218,22 +220,19 @@ export const createProviderAs = async (
     updatedAt: now,
   };
   try {
-    await ctx.control.transaction(async (tx) => {
-      await insertProvider(tx, p);
-      await appendAudit(tx, {
-        workspaceId: actor.workspaceId,
-        at: now,
-        actorId: actor.userId,
-        action: 'provider.create',
-        objectType: 'provider',
-        objectId: p.id,
-        details: {
-          kind,
-          name: p.name,
-          channel: p.channel,
-          secrets: Object.keys(body.secrets as object).sort(),
-        },
-      });
+    await createProvider(ctx.control, p, {
+      workspaceId: actor.workspaceId,
+      at: now,
+      actorId: actor.userId,
+      action: 'provider.create',
+      objectType: 'provider',
+      objectId: p.id,
+      details: {
+        kind,
+        name: p.name,
+        channel: p.channel,
+        secrets: Object.keys(body.secrets as object).sort(),
+      },
     });
   } catch (e) {
     if (isNameTaken(e))
@@ -291,20 +290,16 @@ export const updateProviderAs = async (
     (k) => JSON.stringify(next[k]) !== JSON.stringify(old[k]),
   );
   try {
-    const done = await ctx.control.transaction(async (tx) => {
-      if (!(await updateProvider(tx, next, old.version))) return false;
-      await appendAudit(tx, {
-        workspaceId: actor.workspaceId,
-        at: now,
-        actorId: actor.userId,
-        action: 'provider.update',
-        objectType: 'provider',
-        objectId: id,
-        details: { changed, secretsChanged: changedSecrets },
-      });
-      return true;
+    const done = await editProvider(ctx.control, next, old.version, {
+      workspaceId: actor.workspaceId,
+      at: now,
+      actorId: actor.userId,
+      action: 'provider.update',
+      objectType: 'provider',
+      objectId: id,
+      details: { changed, secretsChanged: changedSecrets },
     });
-    if (!done) return err({ type: 'conflict', reason: 'provider changed meanwhile; reload' });
+    if (done === 'stale') return err({ type: 'conflict', reason: 'provider changed meanwhile; reload' });
   } catch (e) {
     if (isNameTaken(e))
       return err({ type: 'conflict', reason: `a provider named '${next.name}' already exists` });
@@ -344,11 +339,10 @@ export const deleteProviderAs = async (
  * key in `REKINDLE_MASTER_KEY_PREVIOUS`); returns how many rows were rewritten.
  */
 export const rotateProviderSecrets = async (db: SqlClient, keys: MasterKeys): Promise<number> => {
-  const rows = await db.query<{ id: string; secrets_enc: string }>('SELECT id, secrets_enc FROM providers');
+  const rows = await sealedProviderSecrets(db);
   let n = 0;
   for (const r of rows) {
-    const resealed = sealSecrets(keys, openSecrets(keys, r.secrets_enc));
-    await db.query('UPDATE providers SET secrets_enc = $2 WHERE id = $1', [r.id, resealed]);
+    await setSealedProviderSecrets(db, r.id, sealSecrets(keys, openSecrets(keys, r.secrets_enc)));
     n++;
   }
   return n;
