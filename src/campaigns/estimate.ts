@@ -18,6 +18,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refused, type CampaignContext } from './campaigns.ts';
 import { storedJsonObject } from '../storage/warehouse/js-values.ts';
+import { profileRow } from '../storage/warehouse/profile-row.ts';
 
 /**
  * Before launch (features.md D3, G6): a campaign's content rendered for a sample user, and the cost
@@ -67,11 +68,7 @@ export const previewCampaignAs = async (
     if (userId === undefined)
       return err(conflict('the audience has no members to preview with; name a userId'));
   }
-  const rows = await ctx.warehouse.query<Record<string, unknown>>(
-    'SELECT * FROM profiles WHERE user_id = $1',
-    [userId],
-  );
-  const p = rows[0];
+  const p = await profileRow(ctx.warehouse, userId);
   if (!p) return err(notFound(`user '${userId}'`));
   // Operators see the preview: contacts masked, as everywhere in the console.
   const user = {

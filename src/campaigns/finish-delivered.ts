@@ -1,25 +1,14 @@
 import { appendAudit } from '../storage/control/audit-log.ts';
+import {
+  campaignHasOpenMessages,
+  finishCampaignsWithoutOpenMessages,
+} from '../storage/control/campaign-delivery.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { CampaignChange } from '../storage/control/campaigns.ts';
 
-/** A message without an outcome yet: waiting in the outbox, held by a worker, or in a batch. */
-const OPEN_MESSAGES = (campaign: string, workspace: string) => `
-  EXISTS (SELECT 1 FROM outbox o WHERE o.campaign_id = ${campaign} AND o.workspace_id = ${workspace}
-          AND o.status IN ('pending', 'sending'))
-  OR EXISTS (SELECT 1 FROM outbox_batches b WHERE b.campaign_id = ${campaign} AND b.workspace_id = ${workspace})`;
-
 /** Whether some of the campaign's messages have no outcome yet. */
-export const hasOpenMessages = async (
-  db: SqlClient,
-  workspaceId: string,
-  campaignId: string,
-): Promise<boolean> => {
-  const rows = await db.query<{ open: boolean }>(`SELECT (${OPEN_MESSAGES('$2', '$1')}) AS open`, [
-    workspaceId,
-    campaignId,
-  ]);
-  return rows[0]?.open === true;
-};
+export const hasOpenMessages = (db: SqlClient, workspaceId: string, campaignId: string): Promise<boolean> =>
+  campaignHasOpenMessages(db, workspaceId, campaignId);
 
 /**
  * The change that ends a campaign whose last slot (or ladder step) is planned: finished when every
@@ -42,14 +31,7 @@ export const lastSlotChange = async (
  */
 export const finishDeliveredCampaigns = async (db: SqlClient, at: number): Promise<string[]> =>
   db.transaction(async (tx) => {
-    const done = await tx.query<{ id: string; workspace_id: string }>(
-      `UPDATE campaigns c SET status = 'finished', awaiting_delivery = false, updated_at = $1
-       WHERE c.id IN (SELECT id FROM campaigns WHERE status = 'running' AND awaiting_delivery
-                      FOR UPDATE SKIP LOCKED)
-         AND NOT (${OPEN_MESSAGES('c.id', 'c.workspace_id')})
-       RETURNING c.id, c.workspace_id`,
-      [new Date(at)],
-    );
+    const done = await finishCampaignsWithoutOpenMessages(tx, at);
     for (const c of done)
       await appendAudit(tx, {
         workspaceId: c.workspace_id,

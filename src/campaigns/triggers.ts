@@ -4,7 +4,17 @@ import { planUsersByIds } from '../planner/plan-profiles.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { getCampaign, listCampaigns, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
+import {
+  advanceTriggerCursor,
+  dueTriggers,
+  enqueueTriggerMatches,
+  recordTriggerOutcomes,
+  triggerCursor,
+  type DueTriggerRow,
+  type TriggerMatch,
+} from '../storage/control/trigger-queue.ts';
 import { storedJsonObject } from '../storage/warehouse/js-values.ts';
+import { eventsArrivedBetween, userEventsUntil } from '../storage/warehouse/trigger-events.ts';
 
 /**
  * Triggered campaigns (features.md D2): every event that arrives in the warehouse — from the SDKs, or
@@ -43,29 +53,13 @@ export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Pro
   // Nothing listens: no read of the events and no write of the cursor (a later campaign only
   // takes events that arrived after its approval, so an old cursor costs one wider scan).
   if (campaigns.length === 0) return 0;
-  const cursorRows = await ctx.control.query<{ received_at: Date }>(
-    'SELECT received_at FROM trigger_cursors WHERE workspace_id = $1',
-    [workspaceId],
-  );
   // A first start does not replay history: triggers react to what arrives from now on.
-  const cursor = cursorRows[0] ? new Date(cursorRows[0].received_at).getTime() : now;
+  const cursor = (await triggerCursor(ctx.control, workspaceId)) ?? now;
   let queued = 0;
   if (campaigns.length > 0) {
     const names = [...new Set(campaigns.map((c) => triggerOf(c)?.event ?? ''))];
-    const events = await ctx.warehouse.query<{
-      message_id: string;
-      user_id: string;
-      event: string;
-      ts: Date;
-      received_at: Date;
-      order_id: string | null;
-      properties: string | null;
-    }>(
-      `SELECT message_id, user_id, event, ts, received_at, order_id, properties FROM events
-       WHERE received_at >= $1::TIMESTAMP AND received_at <= $2::TIMESTAMP AND event IN (${names.map((_, i) => `$${i + 3}`).join(', ')})`,
-      [new Date(cursor - LAG_MS).toISOString(), new Date(now).toISOString(), ...names],
-    );
-    const rows: unknown[][] = [];
+    const events = await eventsArrivedBetween(ctx.warehouse, cursor - LAG_MS, now, names);
+    const rows: TriggerMatch[] = [];
     for (const e of events) {
       const props = storedJsonObject(e.properties);
       const received = e.received_at.getTime();
@@ -73,44 +67,24 @@ export const matchNewEvents = async (ctx: SlotContext, workspaceId: string): Pro
         const t = triggerOf(c);
         // Only events that arrived after the campaign was approved start it.
         if (!t || received < (c.approvedAt ?? Infinity) || !matchesTrigger(t, e.event, props)) continue;
-        rows.push([
-          c.id,
-          e.message_id,
-          e.user_id,
-          e.ts,
-          e.received_at,
-          new Date(triggerDueAt(t, received)),
-          e.order_id,
-        ]);
+        rows.push({
+          campaignId: c.id,
+          messageId: e.message_id,
+          userId: e.user_id,
+          eventTs: e.ts,
+          receivedAt: e.received_at,
+          dueAt: new Date(triggerDueAt(t, received)),
+          orderId: e.order_id,
+        });
       }
     }
-    if (rows.length > 0) {
-      const col = (i: number) => rows.map((r) => r[i]);
-      const inserted = await ctx.control.query(
-        `INSERT INTO trigger_queue (campaign_id, message_id, workspace_id, user_id, event_ts, received_at, due_at, order_id)
-         SELECT c, m, $1, u, ts, r, d, o FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-                                                    $7::timestamptz[], $8::text[]) AS x(c, m, u, ts, r, d, o)
-         ON CONFLICT (campaign_id, message_id) DO NOTHING RETURNING 1`,
-        [workspaceId, col(0), col(1), col(2), col(3), col(4), col(5), col(6)],
-      );
-      queued = inserted.length;
-    }
+    if (rows.length > 0) queued = await enqueueTriggerMatches(ctx.control, workspaceId, rows);
   }
-  await ctx.control.query(
-    `INSERT INTO trigger_cursors (workspace_id, received_at) VALUES ($1, $2)
-     ON CONFLICT (workspace_id) DO UPDATE SET received_at = greatest(trigger_cursors.received_at, excluded.received_at)`,
-    [workspaceId, new Date(now)],
-  );
+  await advanceTriggerCursor(ctx.control, workspaceId, now);
   return queued;
 };
 
-interface QueueRow {
-  campaign_id: string;
-  message_id: string;
-  user_id: string;
-  event_ts: Date;
-  order_id: string | null;
-}
+type QueueRow = DueTriggerRow;
 
 /**
  * Plans the queued triggers that are due: rows whose `unlessEvent` happened meanwhile are
@@ -123,11 +97,7 @@ export const planDueTriggers = async (
 ): Promise<TriggerTick['planned']> => {
   const now = ctx.clock();
   const out = { sent: 0, holdout: 0, skipped: 0 };
-  const due = await ctx.control.query<QueueRow>(
-    `SELECT campaign_id, message_id, user_id, event_ts, order_id FROM trigger_queue
-     WHERE workspace_id = $1 AND status = 'waiting' AND due_at <= $2 ORDER BY due_at, campaign_id, message_id LIMIT ${DUE_BATCH}`,
-    [workspaceId, new Date(now)],
-  );
+  const due = await dueTriggers(ctx.control, workspaceId, now, DUE_BATCH);
   if (due.length === 0) return out;
   const byCampaign = new Map<string, QueueRow[]>();
   for (const r of due) {
@@ -149,10 +119,11 @@ export const planDueTriggers = async (
     }
     let live = rows;
     if (t.unlessEvent) {
-      const happened = await ctx.warehouse.query<{ user_id: string; ts: Date; order_id: string | null }>(
-        `SELECT user_id, ts, order_id FROM events WHERE event = $1 AND ts <= $2::TIMESTAMP
-           AND user_id IN (SELECT unnest(from_json($3, '["VARCHAR"]')))`,
-        [t.unlessEvent, new Date(now).toISOString(), JSON.stringify(rows.map((r) => r.user_id))],
+      const happened = await userEventsUntil(
+        ctx.warehouse,
+        t.unlessEvent,
+        now,
+        rows.map((r) => r.user_id),
       );
       live = rows.filter((r) => {
         // "Not dispatched": a later unlessEvent of the same user (and the same order, if the trigger named one).
@@ -219,18 +190,16 @@ export const planDueTriggers = async (
       }
     }
     const rows = due.map((r) => ({ r, o: outcome.get(key(r.campaign_id, r.message_id)) }));
-    await tx.query(
-      `UPDATE trigger_queue q SET status = x.s, reason = x.why, planned_at = $2
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS x(c, m, s, why)
-       WHERE q.workspace_id = $1 AND q.campaign_id = x.c AND q.message_id = x.m AND q.status = 'waiting'`,
-      [
-        workspaceId,
-        new Date(now),
-        rows.map((x) => x.r.campaign_id),
-        rows.map((x) => x.r.message_id),
-        rows.map((x) => x.o?.status ?? 'skipped'),
-        rows.map((x) => (x.o ? x.o.reason : 'not_planned')),
-      ],
+    await recordTriggerOutcomes(
+      tx,
+      workspaceId,
+      now,
+      rows.map((x) => ({
+        campaignId: x.r.campaign_id,
+        messageId: x.r.message_id,
+        status: x.o?.status ?? 'skipped',
+        reason: x.o ? x.o.reason : 'not_planned',
+      })),
     );
     for (const { o } of rows) out[o?.status ?? 'skipped']++;
   });
