@@ -2,7 +2,7 @@
 -- run, step, channel, variant, send instant and cost, holding up to a few thousand users, written
 -- in the planner's transaction instead of one outbox row per message (whose four index inserts
 -- each are most of a big slot's time). Delivery expands a batch into outbox rows, in one
--- transaction that also deletes the batch, shortly before it is due (src/planner/outbox-batches.ts).
+-- transaction that also deletes the batch, shortly before it is due (src/outbox/batches.ts).
 -- Between the two a message is in exactly one of the tables; `planned_messages` is their union,
 -- for everything that asks what was planned (caps history, spend, ladders, reports).
 CREATE TABLE outbox_batches (
