@@ -26,6 +26,7 @@ import {
 } from '../storage/control/audience-snapshots.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { listWarningRules } from '../storage/control/warning-rules.ts';
+import { compiledAudienceMemberIds } from '../storage/warehouse/audience-members.ts';
 import {
   deleteSnapshotMembers,
   snapshotMemberPage,
@@ -33,7 +34,7 @@ import {
   writeSnapshotMembers,
   type ExportColumn,
 } from '../storage/warehouse/snapshot-members.ts';
-import type { SqlParam, Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
 
 /**
@@ -446,9 +447,5 @@ export const audienceMemberIds = async (
   const compiled = await compileIn(ctx, workspaceId, audience.definition, at);
   if (!compiled.ok)
     throw new Error(`saved audience ${audienceId} no longer compiles: ${compiled.error[0]?.message}`);
-  const cols = await ctx.warehouse.columns(
-    `SELECT user_id FROM (${compiled.value.sql}) AS m ORDER BY user_id`,
-    compiled.value.params as SqlParam[],
-  );
-  return (cols['user_id'] ?? []) as string[];
+  return compiledAudienceMemberIds(ctx.warehouse, compiled.value);
 };
