@@ -9,7 +9,7 @@ import { evaluateReference, type ReferenceData } from '../src/core/audience/refe
 import { AudienceNode, formatAudienceError, type AudienceResolver } from '../src/core/audience/schema.ts';
 import { HOUR_MS } from '../src/core/audience/time.ts';
 import { validateAudience } from '../src/core/audience/validate.ts';
-import { loadReferenceData } from '../src/audience/reference-data.ts';
+import { loadReferenceData } from '../src/storage/warehouse/reference-data.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
 import { DAY_MS } from '../src/core/time/units.ts';

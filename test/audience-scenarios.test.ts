@@ -13,7 +13,7 @@ import { HOUR_MS } from '../src/core/audience/time.ts';
 import { twoGroupToTree } from '../src/core/audience/two-group.ts';
 import { validateAudience } from '../src/core/audience/validate.ts';
 import { audienceMembers, countAudience, sampleAudience } from '../src/audience/run-audience.ts';
-import { loadReferenceData } from '../src/audience/reference-data.ts';
+import { loadReferenceData } from '../src/storage/warehouse/reference-data.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
 import { DAY_MS } from '../src/core/time/units.ts';

@@ -1,23 +1,21 @@
-import type { EventRow, IngestSource } from '../core/events/rows.ts';
-import { PROFILE_COLUMNS } from '../core/profile/columns.ts';
+import type { EventRow, IngestSource } from '../../core/events/rows.ts';
+import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import type {
   ReferenceData,
   ReferenceHistory,
   ReferenceProfile,
   ReferenceScores,
-} from '../core/audience/reference-evaluator.ts';
-import { SCORE_NAMES } from '../core/audience/schema.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { storedJsonObject } from '../storage/warehouse/js-values.ts';
+} from '../../core/audience/reference-evaluator.ts';
+import { SCORE_NAMES } from '../../core/audience/schema.ts';
+import { numberOrNull as num, textOrNull as str } from '../row-values.ts';
+import type { Warehouse } from './warehouse.ts';
+import { storedJsonObject } from './js-values.ts';
 
 /**
  * Reads a whole (small) warehouse into the shape the reference evaluator takes. For tests and
  * for checking a compiled audience by hand on a sample database; never for production sizes.
  */
 export const loadReferenceData = async (warehouse: Warehouse): Promise<ReferenceData> => {
-  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
   const columnSql = PROFILE_COLUMNS.map((c) =>
     c.kind === 'timestamp' ? `epoch_ms(${c.name}) AS ${c.name}` : c.name,
   ).join(', ');
