@@ -6,7 +6,9 @@ import {
   goalsOf,
   type AttributionGoal,
 } from '../core/conversions/attribution.ts';
+import { campaignsWithGoal } from '../storage/control/campaign-goals.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { rewriteConversions } from '../storage/warehouse/conversion-rewrite.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 export interface AttributionContext {
@@ -31,11 +33,7 @@ export interface AttributionRun {
 
 /** Every campaign that has a goal, whatever its status: a finished campaign's messages still convert. */
 export const loadGoals = async (db: SqlClient): Promise<AttributionGoal[]> =>
-  goalsOf(
-    await db.query<{ id: string; definition: unknown }>(
-      `SELECT id, definition FROM campaigns WHERE definition -> 'goal' IS NOT NULL ORDER BY id`,
-    ),
-  );
+  goalsOf(await campaignsWithGoal(db));
 
 /**
  * Recomputes the conversions of goal events in (since, now] from `events` and the `sent` facts
@@ -51,32 +49,12 @@ export const runAttribution = async (
   const now = ctx.clock();
   const goals = await loadGoals(ctx.control);
   const since = options.since ?? defaultSince(now, goals);
-  const range = [since, now];
-  const counts = await ctx.warehouse.transaction(async (tx) => {
-    if (goals.length === 0) {
-      await tx.run('CREATE OR REPLACE TEMP TABLE attribution_new AS SELECT * FROM conversions LIMIT 0');
-    } else {
-      const q = attributionQuery(goals, { since, until: now, attributedAt: now });
-      await tx.run(q.sql, q.params);
-    }
-    const removed = await tx.run(
-      `DELETE FROM conversions c
-        WHERE c.ts > epoch_ms(?::BIGINT) AND c.ts <= epoch_ms(?::BIGINT)
-          AND NOT EXISTS (SELECT 1 FROM temp.attribution_new n
-                           WHERE n.event_message_id = c.event_message_id AND n.idempotency_key = c.idempotency_key)`,
-      range,
-    );
-    const added = await tx.run(
-      `INSERT INTO conversions SELECT n.* FROM temp.attribution_new n
-        WHERE NOT EXISTS (SELECT 1 FROM conversions c WHERE c.event_message_id = n.event_message_id)`,
-    );
-    const inRange = await tx.query<{ n: bigint | number }>(
-      `SELECT count(*) AS n FROM conversions WHERE ts > epoch_ms(?::BIGINT) AND ts <= epoch_ms(?::BIGINT)`,
-      range,
-    );
-    await tx.run('DROP TABLE temp.attribution_new');
-    return { removed, added, inRange: Number(inRange[0]?.n ?? 0) };
-  });
+  const counts = await rewriteConversions(
+    ctx.warehouse,
+    goals.length === 0 ? null : attributionQuery(goals, { since, until: now, attributedAt: now }),
+    since,
+    now,
+  );
   return { goals: goals.length, since, until: now, ...counts, ms: performance.now() - started };
 };
 
