@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicErrorMessage, uploadName } from '../src/core/jobs/public-error.ts';
 import type { JobView } from '../src/jobs/job-registry.ts';
@@ -74,6 +76,18 @@ describe('import job errors over HTTP', () => {
     expect(job.status).toBe('failed');
     expectNoServerPath(job.error);
     expect(job.error).toContain('events-may.parquet');
+  });
+
+  it('a repeated ?name= is a 400 naming the parameter, and no file is kept', async () => {
+    const res = await fetch(`${s.url}/v1/jobs/import?name=a.csv&name=b.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'text/csv' },
+      body: 'user_id,event\nu1,login\n',
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('name');
+    const uploads = await readdir(join(s.dataDir, 'uploads')).catch(() => []);
+    expect(uploads).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { typed } from '../schemas/type-provider.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -129,7 +130,7 @@ export const registerJobRoutes = (app: Api, rt: Runtime): void => {
       upload.addContentTypeParser(type, { bodyLimit: MAX_IMPORT_BYTES }, (_req, payload, done) =>
         done(null, payload),
       );
-    upload.post(
+    typed(upload).post(
       '/v1/jobs/import',
       {
         bodyLimit: MAX_IMPORT_BYTES,
@@ -138,6 +139,7 @@ export const registerJobRoutes = (app: Api, rt: Runtime): void => {
             "Import a CSV, NDJSON or Parquet file of events and profiles (the body; format by content type), as a job with byte progress (operator, admin). `?name=` is the file's name on the client: error messages call it that",
           ),
           consumes: Object.keys(IMPORT_TYPES),
+          querystring: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1000 })) }),
         },
       },
       async (req, reply) => {
@@ -164,9 +166,9 @@ export const registerJobRoutes = (app: Api, rt: Runtime): void => {
         const size = (await stat(path)).size;
         // The job's row keeps the file's path: after a restart the import is failed (see
         // RESTART_POLICY) and the file removed.
-        // No query schema on purpose: one would answer a repeated `?name=` (an array) with 400, a
-        // change of behaviour; `uploadName` cleans the text.
-        const params = { path, format, size, name: uploadName((req.query as { name?: string }).name) };
+        // A repeated `?name=` is refused by the query schema (it used to reach `uploadName` as an
+        // array and fail with a 500); `uploadName` cleans the text.
+        const params = { path, format, size, name: uploadName(req.query.name) };
         const r = await jobs.start(
           'import',
           { workspaceId: actor.workspaceId, userId: actor.userId },
