@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import { readMessageLog, type MessageLogRow } from '../storage/control/message-log.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { appendMessageFacts, shippedFactsCursor } from '../storage/warehouse/message-facts.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
@@ -71,8 +72,6 @@ export const shippablePrefix = (
   return { rows: rows.slice(0, n), waiting: n < rows.length };
 };
 
-const cents = (c: number): number => c / 100;
-
 /** Ships until the log is drained (or a gap holds it back); returns what it did. */
 export const shipFacts = async (
   control: SqlClient,
@@ -86,32 +85,10 @@ export const shipFacts = async (
   let batches = 0;
   for (;;) {
     const step = await warehouse.transaction(async (tx) => {
-      const [c] = await tx.query<{ cursor: bigint | number | null }>(
-        'SELECT max(seq) AS cursor FROM message_facts',
-      );
-      const cursor = Number(c?.cursor ?? 0);
+      const cursor = await shippedFactsCursor(tx);
       const rows = await readMessageLog(control, cursor, batchSize);
       const ready = shippablePrefix(cursor, rows, state, options.clock(), gapWaitMs);
-      if (ready.rows.length > 0) {
-        await tx.append('message_facts', (row) => {
-          for (const r of ready.rows) {
-            row.varchar(r.idempotencyKey);
-            row.varchar(r.campaignId);
-            row.varchar(r.runId);
-            row.varchar(r.step);
-            row.varchar(r.variant);
-            row.varchar(r.userId);
-            row.varchar(r.channel);
-            row.varchar(r.kind);
-            row.timestamp(r.at);
-            row.double(cents(r.costCents));
-            row.double(cents(r.revenueCents));
-            row.varchar(JSON.stringify(r.properties));
-            row.bigint(r.seq);
-            row.end();
-          }
-        });
-      }
+      if (ready.rows.length > 0) await appendMessageFacts(tx, ready.rows);
       const last = ready.rows[ready.rows.length - 1];
       return {
         count: ready.rows.length,
