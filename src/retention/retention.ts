@@ -1,7 +1,21 @@
 import type { Clock } from '../core/clock.ts';
 import { retentionCutoffs, type RetentionDays } from '../core/retention/policy.ts';
 import { every, type Loop } from '../scheduling/every.ts';
+import {
+  deleteFinishedJobsBefore,
+  deleteLinkClicksBefore,
+  deleteSettledEarlyReceiptsBefore,
+  deleteShippedMessageLog,
+  liveCampaignIds,
+  markSnapshotMembersPurged,
+  snapshotsToPurge,
+} from '../storage/control/retention-deletes.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { shippedFactsCursor } from '../storage/warehouse/message-facts.ts';
+import {
+  deleteMembersOfSnapshots,
+  deleteSkippedDecisionsBefore,
+} from '../storage/warehouse/retention-deletes.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
@@ -40,69 +54,21 @@ export interface RetentionReport {
   planDecisions: number;
 }
 
-const BATCH = 10_000;
-/** Campaign statuses whose snapshots and ladder skips are still read. */
-const LIVE = `('scheduled', 'running', 'paused')`;
-
-/** Deletes in batches of `BATCH` ids, so a big backlog never holds one long transaction. */
-const deleteInBatches = async (db: SqlClient, deleteBatch: string, params: unknown[]): Promise<number> => {
-  let total = 0;
-  for (;;) {
-    const [r] = await db.query<{ n: string | number }>(
-      `WITH d AS (${deleteBatch}) SELECT count(*) AS n FROM d`,
-      [...params, BATCH],
-    );
-    const n = Number(r?.n ?? 0);
-    total += n;
-    if (n < BATCH) return total;
-  }
-};
-
-export const pruneMessageLog = async (s: RetentionStores, cutoff: number): Promise<number> => {
-  const cursor = Number(
-    (await s.warehouse.scalar<bigint | number | null>('SELECT max(seq) FROM message_facts')) ?? 0,
-  );
-  return deleteInBatches(
-    s.control,
-    `DELETE FROM message_log WHERE seq IN (
-       SELECT seq FROM message_log WHERE seq <= $1 AND at < $2 ORDER BY seq LIMIT $3) RETURNING 1`,
-    [cursor, new Date(cutoff)],
-  );
-};
+export const pruneMessageLog = async (s: RetentionStores, cutoff: number): Promise<number> =>
+  deleteShippedMessageLog(s.control, await shippedFactsCursor(s.warehouse), cutoff);
 
 export const pruneLinkClicks = (db: SqlClient, cutoff: number): Promise<number> =>
-  deleteInBatches(
-    db,
-    `DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE at < $1 LIMIT $2) RETURNING 1`,
-    [new Date(cutoff)],
-  );
+  deleteLinkClicksBefore(db, cutoff);
 
 /**
  * An early receipt waits for its message to be recorded as sent; while a message it names is
  * still unsettled (pending, sending, or any state but sent and the final ones) it is kept.
  */
 export const pruneEarlyReceipts = (db: SqlClient, cutoff: number): Promise<number> =>
-  deleteInBatches(
-    db,
-    `DELETE FROM early_receipts WHERE id IN (
-       SELECT e.id FROM early_receipts e
-       WHERE e.received_at < $1 AND NOT EXISTS (
-         SELECT 1 FROM outbox o
-         WHERE o.status NOT IN ('sent', 'delivered', 'failed', 'dead')
-           AND (o.idempotency_key = e.idempotency_key
-                OR (e.provider_message_id IS NOT NULL AND o.provider_id = e.provider_id
-                    AND o.provider_message_id = e.provider_message_id)))
-       LIMIT $2) RETURNING 1`,
-    [new Date(cutoff)],
-  );
+  deleteSettledEarlyReceiptsBefore(db, cutoff);
 
 export const pruneJobs = (db: SqlClient, cutoff: number): Promise<number> =>
-  deleteInBatches(
-    db,
-    `DELETE FROM jobs WHERE id IN (
-       SELECT id FROM jobs WHERE status <> 'running' AND finished_at < $1 LIMIT $2) RETURNING 1`,
-    [new Date(cutoff)],
-  );
+  deleteFinishedJobsBefore(db, cutoff);
 
 /**
  * Members of snapshots taken before the cutoff, except each live campaign's current one. The
@@ -114,44 +80,15 @@ export const pruneSnapshotMembers = async (
   cutoff: number,
   now: number,
 ): Promise<{ snapshots: number; members: number }> => {
-  const ids = (
-    await s.control.query<{ id: string }>(
-      `SELECT s.id FROM audience_snapshots s
-       WHERE s.taken_at < $1 AND s.members_purged_at IS NULL
-         AND s.id NOT IN (
-           SELECT DISTINCT ON (r.campaign_id) r.snapshot_id FROM campaign_runs r
-           JOIN campaigns c ON c.id = r.campaign_id
-           WHERE c.status IN ${LIVE} AND r.snapshot_id IS NOT NULL
-           ORDER BY r.campaign_id, r.slot_at DESC)`,
-      [new Date(cutoff)],
-    )
-  ).map((r) => r.id);
+  const ids = await snapshotsToPurge(s.control, cutoff);
   if (ids.length === 0) return { snapshots: 0, members: 0 };
-  const members = await s.warehouse.write(
-    `DELETE FROM audience_snapshot_members WHERE snapshot_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-    [JSON.stringify(ids)],
-  );
-  await s.control.query('UPDATE audience_snapshots SET members_purged_at = $2 WHERE id = ANY($1::text[])', [
-    ids,
-    new Date(now),
-  ]);
+  const members = await deleteMembersOfSnapshots(s.warehouse, ids);
+  await markSnapshotMembersPurged(s.control, ids, now);
   return { snapshots: ids.length, members };
 };
 
-export const prunePlanDecisions = async (s: RetentionStores, cutoff: number): Promise<number> => {
-  const live = (
-    await s.control.query<{ id: string }>(`SELECT id FROM campaigns WHERE status IN ${LIVE}`)
-  ).map((r) => r.id);
-  let n = 0;
-  for (const table of ['plan_decisions', 'plan_decision_groups'])
-    n += await s.warehouse.write(
-      `DELETE FROM ${table} WHERE slot_at < $1::TIMESTAMP AND decision = 'skipped'
-         AND NOT (coalesce(detail, '') LIKE 'ladder step %'
-                  AND campaign_id IN (SELECT unnest(from_json($2, '["VARCHAR"]'))))`,
-      [new Date(cutoff).toISOString(), JSON.stringify(live)],
-    );
-  return n;
-};
+export const prunePlanDecisions = async (s: RetentionStores, cutoff: number): Promise<number> =>
+  deleteSkippedDecisionsBefore(s.warehouse, cutoff, await liveCampaignIds(s.control));
 
 /** One retention pass over every table whose setting is not 0. */
 export const runRetention = async (
