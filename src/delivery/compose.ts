@@ -15,9 +15,12 @@ import { linkCode } from '../core/tracking/link-code.ts';
 import { signUnsubscribe } from '../core/tracking/unsubscribe-token.ts';
 import { shortLinkUrl, unsubscribeUrl } from '../core/tracking/urls.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
+import { offersOfMessages } from '../storage/control/offers-shown.ts';
 import type { ShortLink } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { unsubscribesOf } from '../storage/control/unsubscribes.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
+import { profilesByIds } from '../storage/warehouse/profiles-by-id.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import type { ClaimedRow } from '../outbox/claim.ts';
 
@@ -304,10 +307,7 @@ export class Composer {
 
   private async profiles(rows: readonly ClaimedRow[]): Promise<Map<string, TemplateUser>> {
     const ids = [...new Set(rows.map((r) => r.userId))];
-    const found = await this.o.warehouse.query<Record<string, unknown>>(
-      `SELECT * FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-      [JSON.stringify(ids)],
-    );
+    const found = await profilesByIds(this.o.warehouse, ids);
     const out = new Map<string, TemplateUser>();
     for (const p of found) {
       const userId = String(p['user_id']);
@@ -317,18 +317,9 @@ export class Composer {
   }
 
   private async offers(rows: readonly ClaimedRow[]): Promise<Map<string, OfferShown>> {
-    const found = await this.o.control.query<{
-      idempotency_key: string;
-      code: string;
-      kind: OfferShown['kind'];
-      amount: string | number;
-      value_cents: string | number;
-      expires_at: Date | string;
-      details: { condition: OfferShown['condition']; minSpendCents: number | null } | string;
-    }>(
-      `SELECT idempotency_key, code, kind, amount, value_cents, expires_at, details FROM offers_issued
-       WHERE idempotency_key = ANY($1::text[])`,
-      [rows.map((r) => r.idempotencyKey)],
+    const found = await offersOfMessages(
+      this.o.control,
+      rows.map((r) => r.idempotencyKey),
     );
     const out = new Map<string, OfferShown>();
     for (const o of found) {
@@ -338,7 +329,7 @@ export class Composer {
       };
       out.set(o.idempotency_key, {
         code: o.code,
-        kind: o.kind,
+        kind: o.kind as OfferShown['kind'],
         amount: Number(o.amount),
         valueCents: Number(o.value_cents),
         condition: d.condition,
@@ -353,10 +344,10 @@ export class Composer {
   private async unsubscribed(rows: readonly ClaimedRow[]): Promise<Set<string>> {
     const marketing = rows.filter((r) => r.class === 'marketing');
     if (marketing.length === 0) return new Set();
-    const found = await this.o.control.query<{ workspace_id: string; user_id: string; channel: string }>(
-      `SELECT workspace_id, user_id, channel FROM unsubscribes
-       WHERE workspace_id = ANY($1::text[]) AND user_id = ANY($2::text[])`,
-      [[...new Set(marketing.map((r) => r.workspaceId))], [...new Set(marketing.map((r) => r.userId))]],
+    const found = await unsubscribesOf(
+      this.o.control,
+      [...new Set(marketing.map((r) => r.workspaceId))],
+      [...new Set(marketing.map((r) => r.userId))],
     );
     const out = new Set<string>();
     const channels = [...new Set(marketing.map((r) => r.channel))];

@@ -1,5 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendMessageLog } from '../../storage/control/message-log.ts';
+import {
+  deleteEarlyReceipt,
+  earlyReceiptsFor,
+  insertEarlyReceipt,
+  lockReceiptRow,
+  settleOutboxRow,
+  type ReceiptOutboxRow,
+} from '../../storage/control/receipts.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { aliyunReceiptMessageId } from './adapters/sms-aliyun.ts';
 import type { ProviderKind } from './provider-kinds.ts';
@@ -148,29 +156,14 @@ export interface ReceiptReport {
   unknown: string[];
 }
 
-interface OutboxRow {
-  idempotency_key: string;
-  campaign_id: string;
-  run_id: string;
-  step: string;
-  variant: string | null;
-  user_id: string;
-  channel: string;
-  status: string;
-}
-
 /** One receipt on its message's row, if the row has been sent and not already settled. */
 const settle = async (
   tx: SqlClient,
   provider: { id: string; workspaceId: string },
-  row: OutboxRow,
+  row: ReceiptOutboxRow,
   r: Receipt,
 ): Promise<void> => {
-  await tx.query(`UPDATE outbox SET status = $2, final_at = $3 WHERE idempotency_key = $1`, [
-    row.idempotency_key,
-    r.status,
-    new Date(r.at),
-  ]);
+  await settleOutboxRow(tx, row.idempotency_key, r.status, r.at);
   await appendMessageLog(tx, [
     {
       workspaceId: provider.workspaceId,
@@ -192,16 +185,8 @@ const findRow = async (
   tx: SqlClient,
   provider: { id: string; workspaceId: string },
   r: Pick<Receipt, 'providerMessageId' | 'idempotencyKey'>,
-): Promise<OutboxRow | undefined> =>
-  (
-    await tx.query<OutboxRow>(
-      `SELECT idempotency_key, campaign_id, run_id, step, variant, user_id, channel, status FROM outbox
-       WHERE workspace_id = $1 AND provider_id = $2
-         AND (($3::text IS NOT NULL AND provider_message_id = $3) OR ($4::text IS NOT NULL AND idempotency_key = $4))
-       LIMIT 1 FOR UPDATE`,
-      [provider.workspaceId, provider.id, r.providerMessageId ?? null, r.idempotencyKey ?? null],
-    )
-  )[0];
+): Promise<ReceiptOutboxRow | undefined> =>
+  lockReceiptRow(tx, provider, r.providerMessageId ?? null, r.idempotencyKey ?? null);
 
 /** Applies receipts of one provider in one transaction; a receipt already applied is a no-op. */
 export const applyReceipts = async (
@@ -216,20 +201,16 @@ export const applyReceipts = async (
       const row = await findRow(tx, provider, r);
       if (!row || row.status === 'pending' || row.status === 'sending') {
         // Not recorded as sent yet (or not at all): kept until the worker records it.
-        await tx.query(
-          `INSERT INTO early_receipts (workspace_id, provider_id, provider_message_id, idempotency_key, status, code, at, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            provider.workspaceId,
-            provider.id,
-            r.providerMessageId ?? null,
-            r.idempotencyKey ?? null,
-            r.status,
-            r.code,
-            new Date(r.at),
-            new Date(receivedAt),
-          ],
-        );
+        await insertEarlyReceipt(tx, {
+          workspaceId: provider.workspaceId,
+          providerId: provider.id,
+          providerMessageId: r.providerMessageId ?? null,
+          idempotencyKey: r.idempotencyKey ?? null,
+          status: r.status,
+          code: r.code,
+          at: r.at,
+          receivedAt,
+        });
         report.unknown.push(r.providerMessageId ?? r.idempotencyKey ?? '(no id)');
         continue;
       }
@@ -243,17 +224,6 @@ export const applyReceipts = async (
     return report;
   });
 
-interface EarlyRow {
-  id: string | number;
-  workspace_id: string;
-  provider_id: string;
-  provider_message_id: string | null;
-  idempotency_key: string | null;
-  status: 'delivered' | 'failed';
-  code: string | null;
-  at: Date | string;
-}
-
 /**
  * Inside the worker's record transaction, after messages became 'sent': the receipts that came
  * before them are applied now and removed. `sent`: key, provider and provider message id of each.
@@ -263,19 +233,7 @@ export const applyEarlyReceipts = async (
   sent: readonly { workspaceId: string; key: string; providerId: string; providerMessageId: string | null }[],
 ): Promise<number> => {
   if (sent.length === 0) return 0;
-  const early = await tx.query<EarlyRow>(
-    `SELECT e.* FROM early_receipts e
-     JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s(ws, key, provider, pmid)
-       ON e.workspace_id = s.ws AND e.provider_id = s.provider
-      AND (e.idempotency_key = s.key OR (s.pmid IS NOT NULL AND e.provider_message_id = s.pmid))
-     ORDER BY e.id`,
-    [
-      sent.map((x) => x.workspaceId),
-      sent.map((x) => x.key),
-      sent.map((x) => x.providerId),
-      sent.map((x) => x.providerMessageId),
-    ],
-  );
+  const early = await earlyReceiptsFor(tx, sent);
   let applied = 0;
   for (const e of early) {
     const provider = { id: e.provider_id, workspaceId: e.workspace_id };
@@ -291,7 +249,7 @@ export const applyEarlyReceipts = async (
       await settle(tx, provider, row, receipt);
       applied++;
     }
-    await tx.query('DELETE FROM early_receipts WHERE id = $1', [e.id]);
+    await deleteEarlyReceipt(tx, e.id);
   }
   return applied;
 };
