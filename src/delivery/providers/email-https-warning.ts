@@ -1,4 +1,5 @@
 import { emailOverHttpWarning, publicUrlForEmail } from '../../core/tracking/unsubscribe-https.ts';
+import { enabledEmailProviderNames } from '../../storage/control/enabled-email-providers.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 
 /**
@@ -11,15 +12,8 @@ export const warnEmailOverHttp = async (
   write: (text: string) => void = (t) => process.stderr.write(t),
 ): Promise<boolean> => {
   if (publicUrlForEmail(publicUrl).kind === 'https') return false;
-  const rows = await control.query<{ name: string }>(
-    `SELECT name FROM providers WHERE channel = 'email' AND enabled ORDER BY workspace_id, priority, name`,
-  );
-  if (rows.length === 0) return false;
-  write(
-    `${emailOverHttpWarning(
-      publicUrl,
-      rows.map((r) => r.name),
-    )}\n`,
-  );
+  const names = await enabledEmailProviderNames(control);
+  if (names.length === 0) return false;
+  write(`${emailOverHttpWarning(publicUrl, names)}\n`);
   return true;
 };

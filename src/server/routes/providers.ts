@@ -9,7 +9,8 @@ import {
   type ProviderView,
 } from '../../delivery/providers/provider-service.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from '../../delivery/providers/provider-kinds.ts';
-import { callTasksCsv, listCallTasks } from '../../delivery/providers/call-tasks.ts';
+import { callTasksCsv } from '../../delivery/providers/call-tasks.ts';
+import { listCallTasks } from '../../storage/control/call-tasks.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOf } from '../auth/api-auth.ts';

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/message.ts';
+import { callTaskStatus, insertCallTask, markCallTaskPushed } from '../../../storage/control/call-tasks.ts';
 import type { SqlClient } from '../../../storage/control/sql-client.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
 import { classifyHttpStatus, failed, httpCall, isFailed, type Fetch } from './http-outcome.ts';
@@ -40,26 +41,19 @@ export const callListAdapter = (
     const phone = recipientPhone(m, 'call_list');
     if (typeof phone !== 'string') return phone;
     // A retry of the same key finds the row and, if the push had failed, pushes again.
-    await deps.db.query(
-      `INSERT INTO call_tasks (idempotency_key, workspace_id, provider_id, campaign_id, user_id, phone, script, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [
-        m.idempotencyKey,
-        m.workspaceId,
-        providerId,
-        m.campaignId,
-        m.recipient.userId,
-        phone,
-        m.content.script,
-        new Date(deps.now()),
-      ],
-    );
+    await insertCallTask(deps.db, {
+      idempotencyKey: m.idempotencyKey,
+      workspaceId: m.workspaceId,
+      providerId,
+      campaignId: m.campaignId,
+      userId: m.recipient.userId,
+      phone,
+      script: m.content.script,
+      createdAt: deps.now(),
+    });
     if (!cfg.webhookUrl) return { kind: 'accepted', providerMessageId: m.idempotencyKey };
-    const rows = await deps.db.query<{ status: string }>(
-      'SELECT status FROM call_tasks WHERE idempotency_key = $1',
-      [m.idempotencyKey],
-    );
-    if (rows[0]?.status === 'pushed') return { kind: 'accepted', providerMessageId: m.idempotencyKey };
+    if ((await callTaskStatus(deps.db, m.idempotencyKey)) === 'pushed')
+      return { kind: 'accepted', providerMessageId: m.idempotencyKey };
     const body = callTaskPayload(m, phone, m.content.script);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -70,10 +64,7 @@ export const callListAdapter = (
     const res = await httpCall(deps.fetch, cfg.webhookUrl, { method: 'POST', headers, body }, signal);
     if (isFailed(res)) return res;
     if (res.status < 200 || res.status >= 300) return classifyHttpStatus(res.status);
-    await deps.db.query(
-      `UPDATE call_tasks SET status = 'pushed', pushed_at = $2 WHERE idempotency_key = $1`,
-      [m.idempotencyKey, new Date(deps.now())],
-    );
+    await markCallTaskPushed(deps.db, m.idempotencyKey, deps.now());
     return { kind: 'accepted', providerMessageId: m.idempotencyKey };
   },
 });
