@@ -6,7 +6,15 @@ import { forbidden, invalid, notFound, type Outcome, type ServiceFailure } from 
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
+import {
+  insertNotification,
+  notificationMessages,
+  readNotification,
+  setOutboxPayload,
+  type NotificationRow,
+} from '../storage/control/notifications.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { unsubscribedChannels } from '../storage/control/unsubscribes.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { notificationRunId, requestHash } from './request-hash.ts';
 
@@ -56,37 +64,9 @@ export const MAX_DATA_BYTES = 16_384;
 
 const NOTIFY_ROLES: readonly Actor['role'][] = ['admin', 'operator'];
 
-interface Row {
-  request_key: string;
-  request_hash: string;
-  campaign_id: string;
-  user_id: string;
-  status: 'queued' | 'skipped';
-  reason: string | null;
-  detail: string | null;
-  message_keys: unknown;
-  created_at: Date;
-}
-
-const readRow = async (db: SqlClient, workspaceId: string, key: string): Promise<Row | null> =>
-  (
-    await db.query<Row>(
-      `SELECT request_key, request_hash, campaign_id, user_id, status, reason, detail, message_keys, created_at
-       FROM notifications WHERE workspace_id = $1 AND request_key = $2`,
-      [workspaceId, key],
-    )
-  )[0] ?? null;
-
-const viewOf = async (db: SqlClient, workspaceId: string, r: Row): Promise<NotificationView> => {
+const viewOf = async (db: SqlClient, workspaceId: string, r: NotificationRow): Promise<NotificationView> => {
   const keys = (typeof r.message_keys === 'string' ? JSON.parse(r.message_keys) : r.message_keys) as string[];
-  const rows =
-    keys.length === 0
-      ? []
-      : await db.query<{ idempotency_key: string; channel: string; send_at: Date; status: string }>(
-          `SELECT idempotency_key, channel, send_at, status FROM outbox
-           WHERE workspace_id = $1 AND idempotency_key = ANY($2::text[]) ORDER BY idempotency_key`,
-          [workspaceId, keys],
-        );
+  const rows = keys.length === 0 ? [] : await notificationMessages(db, workspaceId, keys);
   return {
     idempotencyKey: r.request_key,
     campaignId: r.campaign_id,
@@ -108,7 +88,7 @@ const viewOf = async (db: SqlClient, workspaceId: string, r: Row): Promise<Notif
 const replay = async (
   db: SqlClient,
   workspaceId: string,
-  row: Row,
+  row: NotificationRow,
   hash: string,
 ): Outcome<NotificationView> =>
   row.request_hash === hash
@@ -138,13 +118,10 @@ const optOutsOf = async (
   workspaceId: string,
   userId: string,
 ): Promise<Map<string, Set<Channel> | 'all'>> => {
-  const rows = await db.query<{ channel: string }>(
-    'SELECT channel FROM unsubscribes WHERE workspace_id = $1 AND user_id = $2',
-    [workspaceId, userId],
-  );
-  if (rows.length === 0) return new Map();
-  if (rows.some((r) => r.channel === 'all')) return new Map([[userId, 'all']]);
-  return new Map([[userId, new Set(rows.map((r) => r.channel as Channel))]]);
+  const channels = await unsubscribedChannels(db, workspaceId, userId);
+  if (channels.length === 0) return new Map();
+  if (channels.some((c) => c === 'all')) return new Map([[userId, 'all']]);
+  return new Map([[userId, new Set(channels.map((c) => c as Channel))]]);
 };
 
 export const notifyAs = async (
@@ -158,7 +135,7 @@ export const notifyAs = async (
   if (Buffer.byteLength(JSON.stringify(req.data)) > MAX_DATA_BYTES)
     return err(invalid('data', `must serialise to at most ${MAX_DATA_BYTES} bytes of JSON`));
   const hash = requestHash(req);
-  const seen = await readRow(ctx.control, ws, req.idempotencyKey);
+  const seen = await readNotification(ctx.control, ws, req.idempotencyKey);
   if (seen) return replay(ctx.control, ws, seen, hash);
 
   const campaign = await getCampaign(ctx.control, ws, req.campaignId);
@@ -177,7 +154,7 @@ export const notifyAs = async (
   return ctx.control.transaction(async (tx) => {
     await lockPlanner(tx, ws);
     // A concurrent request with the same key committed while this one waited for the lock.
-    const raced = await readRow(tx, ws, req.idempotencyKey);
+    const raced = await readNotification(tx, ws, req.idempotencyKey);
     if (raced) return replay(tx, ws, raced, hash);
     const plan = await planAndWrite(tx, {
       workspaceId: ws,
@@ -188,30 +165,21 @@ export const notifyAs = async (
       warehouse: ctx.warehouse,
     });
     const keys = plan.result.messages.map((m) => m.idempotencyKey);
-    if (keys.length > 0)
-      await tx.query('UPDATE outbox SET payload = $1 WHERE idempotency_key = ANY($2::text[])', [
-        JSON.stringify(req.data),
-        keys,
-      ]);
+    if (keys.length > 0) await setOutboxPayload(tx, keys, req.data);
     const skipped = plan.result.skipped[0];
-    await tx.query(
-      `INSERT INTO notifications (workspace_id, request_key, request_hash, campaign_id, user_id, status, reason, detail,
-                                  message_keys, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        ws,
-        req.idempotencyKey,
-        hash,
-        req.campaignId,
-        req.userId,
-        keys.length > 0 ? 'queued' : 'skipped',
-        keys.length > 0 ? null : (skipped?.reason ?? 'not_planned'),
-        keys.length > 0 ? null : (skipped?.detail ?? null),
-        JSON.stringify(keys),
-        new Date(now),
-      ],
-    );
-    const row = await readRow(tx, ws, req.idempotencyKey);
+    await insertNotification(tx, {
+      workspaceId: ws,
+      requestKey: req.idempotencyKey,
+      requestHash: hash,
+      campaignId: req.campaignId,
+      userId: req.userId,
+      status: keys.length > 0 ? 'queued' : 'skipped',
+      reason: keys.length > 0 ? null : (skipped?.reason ?? 'not_planned'),
+      detail: keys.length > 0 ? null : (skipped?.detail ?? null),
+      messageKeys: keys,
+      createdAt: now,
+    });
+    const row = await readNotification(tx, ws, req.idempotencyKey);
     if (!row) throw new Error('notification row missing after insert');
     return ok(await viewOf(tx, ws, row));
   });
@@ -223,6 +191,6 @@ export const getNotificationAs = async (
   actor: Actor,
   key: string,
 ): Outcome<NotificationView> => {
-  const row = await readRow(ctx.control, actor.workspaceId, key);
+  const row = await readNotification(ctx.control, actor.workspaceId, key);
   return row ? ok(await viewOf(ctx.control, actor.workspaceId, row)) : err(notFound(`notification '${key}'`));
 };
