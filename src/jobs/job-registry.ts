@@ -5,6 +5,17 @@ import type { Progress, ProgressFn } from '../core/jobs/progress.ts';
 import { publicErrorMessage } from '../core/jobs/public-error.ts';
 import { afterRestart, RESTART_POLICY } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
+import {
+  claimOrphanedJobs,
+  failRecoveredJob,
+  finishJob,
+  insertRunningJob,
+  jobById,
+  latestJobs,
+  markJobResuming,
+  runningJobOfKind,
+  writeJobProgress,
+} from '../storage/control/jobs.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 
 export const JOB_KINDS = ['plan', 'score', 'train', 'import'] as const;
@@ -58,11 +69,6 @@ export interface RecoveryReport {
 }
 
 const LIST_LIMIT = 50;
-/**
- * Every column, with the JSON ones as text: a driver hands back a jsonb string already parsed,
- * indistinguishable from JSON text, so they are parsed here and only here.
- */
-const COLUMNS = '*, result::text AS result_json, params::text AS params_json';
 
 interface Live {
   view: JobView;
@@ -131,52 +137,33 @@ export class JobRegistry {
   ): Promise<Result<JobView, { running: JobView }>> {
     // The running one may finish between the refused insert and the read: then try again.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const now = new Date(this.clock());
-      const [row] = await this.db.query(
-        `INSERT INTO jobs (id, workspace_id, kind, started_by, status, phase, done, total, params,
-                           started_at, owner, heartbeat_at)
-         VALUES ($1, $2, $3, $4, 'running', 'starting', 0, 1, $5::text::jsonb, $6, $7, $6)
-         ON CONFLICT (workspace_id, kind) WHERE status = 'running' DO NOTHING
-         RETURNING ${COLUMNS}`,
-        [
-          `job_${randomBytes(6).toString('hex')}`,
-          who.workspaceId,
-          kind,
-          who.userId,
-          JSON.stringify(params),
-          now,
-          this.owner,
-        ],
-      );
+      const row = await insertRunningJob(this.db, {
+        id: `job_${randomBytes(6).toString('hex')}`,
+        workspaceId: who.workspaceId,
+        kind,
+        startedBy: who.userId,
+        paramsJson: JSON.stringify(params),
+        at: this.clock(),
+        owner: this.owner,
+      });
       if (row) {
         const job = toView(row);
         this.run(job, work);
         return ok(publicView(job));
       }
-      const [running] = await this.db.query(
-        `SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'running'`,
-        [who.workspaceId, kind],
-      );
+      const running = await runningJobOfKind(this.db, who.workspaceId, kind);
       if (running) return err({ running: this.fresh(toView(running)) });
     }
     throw new Error(`could not start a ${kind} job: the running one kept changing`);
   }
 
   async get(workspaceId: string, id: string): Promise<JobView | undefined> {
-    const [r] = await this.db.query(`SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 AND id = $2`, [
-      workspaceId,
-      id,
-    ]);
+    const r = await jobById(this.db, workspaceId, id);
     return r ? this.fresh(toView(r)) : undefined;
   }
 
   async list(workspaceId: string): Promise<JobView[]> {
-    return (
-      await this.db.query(
-        `SELECT ${COLUMNS} FROM jobs WHERE workspace_id = $1 ORDER BY started_at DESC, id LIMIT $2`,
-        [workspaceId, LIST_LIMIT],
-      )
-    ).map((r) => this.fresh(toView(r)));
+    return (await latestJobs(this.db, workspaceId, LIST_LIMIT)).map((r) => this.fresh(toView(r)));
   }
 
   /**
@@ -188,23 +175,14 @@ export class JobRegistry {
   async recover(handlers: JobRecoveryHandlers, o: { all?: boolean } = {}): Promise<RecoveryReport> {
     const now = this.clock();
     const claimed = (
-      await this.db.query(
-        `UPDATE jobs SET owner = $1, heartbeat_at = $2
-         WHERE status = 'running' AND owner <> $1 AND ($3 OR heartbeat_at < $4)
-         RETURNING ${COLUMNS}`,
-        [this.owner, new Date(now), o.all === true, new Date(now - this.staleMs)],
-      )
+      await claimOrphanedJobs(this.db, this.owner, now, o.all === true, now - this.staleMs)
     ).map(toView);
     const report: RecoveryReport = { resumed: [], failed: [] };
     for (const job of claimed) {
       const decision = afterRestart(RESTART_POLICY[job.kind], job.attempts);
       const work = decision.action === 'resume' ? await handlers.resume(job) : err(decision.error);
       if (work.ok) {
-        const [row] = await this.db.query(
-          `UPDATE jobs SET attempts = attempts + 1, phase = 'resuming', done = 0, total = 1
-           WHERE id = $1 AND owner = $2 AND status = 'running' RETURNING ${COLUMNS}`,
-          [job.id, this.owner],
-        );
+        const row = await markJobResuming(this.db, job.id, this.owner);
         if (!row) continue;
         this.run(toView(row), work.value);
         report.resumed.push(job.id);
@@ -212,11 +190,7 @@ export class JobRegistry {
         // Cleaned up first: a failed job's leftovers are gone by the time anyone sees it failed
         // (and a crash in between leaves it running, to be cleaned up again).
         await handlers.discard?.(job);
-        await this.db.query(
-          `UPDATE jobs SET status = 'failed', error = $3, finished_at = $4
-           WHERE id = $1 AND owner = $2 AND status = 'running'`,
-          [job.id, this.owner, work.error, new Date(this.clock())],
-        );
+        await failRecoveredJob(this.db, job.id, this.owner, work.error, this.clock());
         report.failed.push(job.id);
       }
     }
@@ -252,22 +226,16 @@ export class JobRegistry {
       clearInterval(live.timer);
       if (patch.status === 'done') Object.assign(live.view, { phase: 'done', done: live.view.total });
       return this.write(live, () =>
-        this.db.query(
-          `UPDATE jobs SET status = $3, result = $4::text::jsonb, error = $5, finished_at = $6,
-                           phase = $7, done = $8, total = $9, heartbeat_at = $6
-           WHERE id = $1 AND owner = $2 AND status = 'running'`,
-          [
-            job.id,
-            this.owner,
-            patch.status,
+        finishJob(this.db, job.id, this.owner, {
+          status: patch.status,
+          resultJson:
             patch.result === null || patch.result === undefined ? null : JSON.stringify(patch.result),
-            patch.error,
-            new Date(this.clock()),
-            live.view.phase,
-            live.view.done,
-            live.view.total,
-          ],
-        ),
+          error: patch.error,
+          at: this.clock(),
+          phase: live.view.phase,
+          done: live.view.done,
+          total: live.view.total,
+        }),
       );
     };
     const progress: ProgressFn = (p) => {
@@ -302,11 +270,12 @@ export class JobRegistry {
     live.lastWrite = performance.now();
     const v = live.view;
     void this.write(live, () =>
-      this.db.query(
-        `UPDATE jobs SET phase = $3, done = $4, total = $5, heartbeat_at = $6
-         WHERE id = $1 AND owner = $2 AND status = 'running'`,
-        [v.id, this.owner, v.phase, v.done, v.total, new Date(this.clock())],
-      ),
+      writeJobProgress(this.db, v.id, this.owner, {
+        phase: v.phase,
+        done: v.done,
+        total: v.total,
+        at: this.clock(),
+      }),
     );
   }
 
