@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
 import type { Rejection, Warehouse } from '../storage/warehouse/warehouse.ts';
+import { recentHttpMessageIds } from '../storage/warehouse/recent-http-message-ids.ts';
 import { commitIsolating, type IsolatedOutcome } from '../storage/warehouse/isolating-commit.ts';
 import { DedupWindow } from './dedup-window.ts';
 
@@ -97,12 +98,7 @@ export class IngestQueue {
     const windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     const dedup = new DedupWindow(windowMs);
     const since = new Date(options.clock() - windowMs).toISOString();
-    const rows = await warehouse.query<{ message_id: string; received_at: Date }>(
-      `SELECT message_id, received_at FROM events WHERE source = 'http' AND received_at >= $1::TIMESTAMP
-       UNION ALL
-       SELECT DISTINCT message_id, received_at FROM profile_history WHERE source = 'http' AND received_at >= $1::TIMESTAMP`,
-      [since],
-    );
+    const rows = await recentHttpMessageIds(warehouse, since);
     for (const r of rows) dedup.add(r.message_id, r.received_at.getTime());
     return new IngestQueue(warehouse, dedup, options.clock);
   }

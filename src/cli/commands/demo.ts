@@ -13,6 +13,7 @@ import { writeDemoFile } from '../../demo/write-demo-file.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
 import { createUser, findUserByName, findUserForLogin, issueApiToken } from '../../storage/control/users.ts';
 import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
+import { eventCount } from '../../storage/warehouse/event-count.ts';
 import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { ensureDemoWarningRules } from '../../demo/demo-warning-rules.ts';
 import { serve } from '../serve.ts';
@@ -111,7 +112,7 @@ export const registerDemoCommands = (
     .addOption(new Option('--port <port>', 'port to listen on').argParser(Number))
     .action(async (opts: { size: Size; seed: string; serve: boolean; port?: number }) => {
       const rt = await openRuntime(config(opts.port === undefined ? {} : { port: opts.port }));
-      const events = Number(await rt.warehouse.scalar('SELECT count(*) FROM events'));
+      const events = await eventCount(rt.warehouse);
       if (events > 0) {
         process.stdout.write(`Warehouse already holds ${events} events; not generating again.\n`);
       } else {
