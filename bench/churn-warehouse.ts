@@ -6,7 +6,7 @@ import type { DemoSize } from '../src/core/demo/sizes.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { predictProbability } from '../src/core/models/churn/predict.ts';
 import { topSaabasReasons } from '../src/core/models/churn/saabas.ts';
-import { extractFeatures } from '../src/models/churn/features.ts';
+import { extractFeatures } from '../src/storage/warehouse/churn-features.ts';
 import {
   loadChurnModel,
   REASONS_PER_USER,

@@ -22,7 +22,7 @@ import { topReasons } from '../src/core/models/churn/reasons.ts';
 import { saabasContributions, topSaabasReasons } from '../src/core/models/churn/saabas.ts';
 import type { Tree } from '../src/core/models/churn/tree.ts';
 import { expectedMargin, shapContributions } from '../src/core/models/churn/tree-shap.ts';
-import { extractFeatures, planFeatures } from '../src/models/churn/features.ts';
+import { extractFeatures, planFeatures } from '../src/storage/warehouse/churn-features.ts';
 import { ParallelHistograms } from '../src/models/churn/parallel-histograms.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { cdnowDir } from './support/shared-data.ts';

@@ -7,7 +7,7 @@ import { predictProbability } from '../src/core/models/churn/predict.ts';
 import { DEFAULT_SCORE_CONFIG } from '../src/core/scores/config.ts';
 import { countAudience } from '../src/audience/run-audience.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
-import { extractFeatures } from '../src/models/churn/features.ts';
+import { extractFeatures } from '../src/storage/warehouse/churn-features.ts';
 import {
   DEFAULT_RISK_LEVELS,
   listChurnModels,

@@ -17,7 +17,7 @@ import {
   planFromSpec,
   type FeaturePlan,
   type FeaturePlanSpec,
-} from '../models/churn/features.ts';
+} from '../storage/warehouse/churn-features.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import {
   activateChurnModelRow,

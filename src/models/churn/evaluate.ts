@@ -24,7 +24,12 @@ import { meanAbsContribution } from '../../core/models/churn/reasons.ts';
 import { shapContributions } from '../../core/models/churn/tree-shap.ts';
 import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
 import { ParallelHistograms } from './parallel-histograms.ts';
-import { extractFeatures, planFeatures, type FeaturePlan, type FeatureSnapshot } from './features.ts';
+import {
+  extractFeatures,
+  planFeatures,
+  type FeaturePlan,
+  type FeatureSnapshot,
+} from '../../storage/warehouse/churn-features.ts';
 import { DAY_MS } from '../../core/time/units.ts';
 
 /** A precondition of the evaluation that the data does not meet (reported, not a crash). */

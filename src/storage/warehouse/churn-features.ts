@@ -1,8 +1,17 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { featureMatrix, type FeatureMatrix } from '../../core/models/churn/matrix.ts';
-import { timestampValue, type Warehouse } from '../../storage/warehouse/warehouse.ts';
+import { timestampValue, type Warehouse } from './warehouse.ts';
 import { DAY_MS } from '../../core/time/units.ts';
+
+/**
+ * The churn model's features (docs/churn-model.md): a DuckDB feature compiler (each feature an
+ * aggregate written as SQL over a user's events, the snapshot query built with bound values) and
+ * the warehouse reads that plan and extract them. It lives with the warehouse's statements, not
+ * in src/core/ like the audience compiler, because the compiled query binds DuckDB values
+ * (`timestampValue`) and is read through the driver's chunk API; src/models/churn/ keeps the
+ * training and evaluation that use it.
+ */
 
 /**
  * SQL pieces a feature expression is written with. Every value — the cutoff, window starts,
