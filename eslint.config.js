@@ -1,6 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// A statement's opening words: SELECT … FROM, INSERT INTO, UPDATE <table> SET, DELETE FROM.
+const SQL_STATEMENT =
+  '/(^|[\\s(])(SELECT\\s[\\s\\S]*\\bFROM\\b|INSERT\\s+INTO\\b|UPDATE\\s+[a-z_]+\\s+SET\\b|DELETE\\s+FROM\\b)/';
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'dist', 'coverage', 'console/dist'] },
   js.configs.recommended,
@@ -95,6 +99,26 @@ export default tseslint.config(
         {
           selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
           message: 'src/core/ draws no randomness: take a seeded generator or the value as an argument',
+        },
+      ],
+    },
+  },
+  {
+    // One home for SQL: statements live in src/storage/ (control/ for PostgreSQL and PGlite,
+    // warehouse/ for DuckDB). src/core/ may build SQL as pure compilers (audiences, scores); the
+    // services call storage functions instead of writing statements.
+    files: ['src/**/*.ts'],
+    ignores: ['src/storage/**', 'src/core/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `TemplateElement[value.raw=${SQL_STATEMENT}]`,
+          message: 'SQL statements live under src/storage/: add a store function there and call it',
+        },
+        {
+          selector: `Literal[value=${SQL_STATEMENT}]`,
+          message: 'SQL statements live under src/storage/: add a store function there and call it',
         },
       ],
     },
