@@ -5,13 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProviderRegistry } from '../src/delivery/providers/registry.ts';
 import { rotateProviderSecrets } from '../src/delivery/providers/provider-service.ts';
 import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
-import {
-  keyId,
-  loadMasterKeys,
-  openSecrets,
-  sealSecrets,
-  sealedWith,
-} from '../src/lib/secret-box.ts';
+import { keyId, loadMasterKeys, openSecrets, sealSecrets, sealedWith } from '../src/lib/secret-box.ts';
 import { auditFor } from '../src/storage/control/audit-log.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { buildServer } from '../src/server/app.ts';
