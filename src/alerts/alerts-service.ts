@@ -12,7 +12,13 @@ import {
   type DestinationKind,
   type DestinationView,
 } from '../storage/control/alert-destinations.ts';
-import { deleteRule, insertRule, listRules, updateRule } from '../storage/control/alert-rules.ts';
+import {
+  deleteRule,
+  insertRule,
+  listRules,
+  updateRule,
+  type AlertRuleChange,
+} from '../storage/control/alert-rules.ts';
 
 /** Alert configuration is admin-only (destinations hold secrets); every role may read the history. */
 
@@ -103,12 +109,7 @@ export const updateRuleAs = async (
   ctx: AlertsContext,
   actor: Actor,
   id: string,
-  change: {
-    params?: AlertRuleParams;
-    cooldownMinutes?: number;
-    destinationIds?: string[];
-    enabled?: boolean;
-  },
+  change: AlertRuleChange,
 ): Outcome<AlertRule & { createdAt: number }> => {
   const refused =
     adminOnly(actor, 'configure alert rules') ??

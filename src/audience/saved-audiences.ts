@@ -32,8 +32,8 @@ import {
   snapshotMemberPage,
   streamSnapshotRows,
   writeSnapshotMembers,
-  type ExportColumn,
 } from '../storage/warehouse/snapshot-members.ts';
+import type { ExportColumn } from '../core/export/columns.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
 

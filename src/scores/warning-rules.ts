@@ -12,11 +12,10 @@ import {
   listWarningRules,
   newWarningRuleId,
   softDeleteWarningRule,
-  WARNING_LEVELS,
-  type WarningLevel,
   type WarningRule,
   type WarningRuleFields,
 } from '../storage/control/warning-rules.ts';
+import { WARNING_LEVELS, type WarningLevel } from '../core/scores/warning-levels.ts';
 import {
   applyWarningRules,
   warnedByRule,

@@ -6,7 +6,7 @@ import { exportSnapshotCsv, takeSnapshot, type ContactMode } from '../../audienc
 import type { Actor } from '../../core/auth/roles.ts';
 import type { Runtime } from '../../runtime.ts';
 import { findUserByName } from '../../storage/control/users.ts';
-import { EXPORT_COLUMNS, type ExportColumn } from '../../storage/warehouse/snapshot-members.ts';
+import { EXPORT_COLUMNS, type ExportColumn } from '../../core/export/columns.ts';
 
 type Io = { stdout: NodeJS.WritableStream; stderr: { write(s: string): unknown } };
 

@@ -45,22 +45,11 @@ export interface ProviderContext {
   publicUrl?: () => string;
 }
 
-/** What the API shows of a provider. */
-export interface ProviderView {
-  id: string;
-  channel: string;
-  kind: string;
-  name: string;
-  priority: number;
-  ratePerSecond: number;
-  enabled: boolean;
-  config: Record<string, unknown>;
+/** What the API shows of a provider: the stored record without its workspace and sealed secrets. */
+export type ProviderView = Omit<ProviderRecord, 'workspaceId' | 'secretsEnc'> & {
   /** Names of the secrets that are set (values are never returned). */
   secretsSet: string[];
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
+};
 
 export interface CreateProvider {
   kind: string;

@@ -23,7 +23,7 @@ import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { err } from '../../core/result.ts';
 import type { SavedAudience } from '../../storage/control/audiences.ts';
 import type { AudienceSnapshot } from '../../storage/control/audience-snapshots.ts';
-import { EXPORT_COLUMNS, type ExportColumn } from '../../storage/warehouse/snapshot-members.ts';
+import { EXPORT_COLUMNS, type ExportColumn } from '../../core/export/columns.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import {
   Audience,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EXPORT_COLUMNS } from '../../storage/warehouse/snapshot-members.ts';
+import { EXPORT_COLUMNS } from '../../core/export/columns.ts';
 import { documentedAs } from './common.ts';
 
 const Definition = documentedAs('AudienceNode', 'the audience tree (see the AudienceNode schema)');

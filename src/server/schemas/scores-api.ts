@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ScoreConfig } from '../../core/scores/config.ts';
 import { MAX_NOTE_LENGTH } from '../../core/scores/churn-reasons.ts';
-import { WARNING_LEVELS } from '../../storage/control/warning-rules.ts';
+import { WARNING_LEVELS } from '../../core/scores/warning-levels.ts';
 import { documentedAs } from './common.ts';
 
 const Time = Type.String({ format: 'date-time' });

@@ -41,17 +41,20 @@ export const insertRule = async (
   return rows[0] ? ruleOf(rows[0]) : null;
 };
 
+/** The fields of an alert rule an edit may change; absent ones stay. */
+export interface AlertRuleChange {
+  params?: AlertRuleParams;
+  cooldownMinutes?: number;
+  destinationIds?: string[];
+  enabled?: boolean;
+}
+
 /** Changes the given fields (absent ones stay); null when the rule does not exist. */
 export const updateRule = async (
   db: SqlClient,
   ws: string,
   id: string,
-  change: {
-    params?: AlertRuleParams;
-    cooldownMinutes?: number;
-    destinationIds?: string[];
-    enabled?: boolean;
-  },
+  change: AlertRuleChange,
 ): Promise<StoredAlertRule | null> => {
   const rows = await db.query(
     `UPDATE alert_rules SET params = coalesce($3, params), kind = coalesce($4, kind),

@@ -3,9 +3,7 @@ import { jsonValue, ownerOfRow, versionedRow } from '../row-values.ts';
 import type { AuditEntry } from './audit-log.ts';
 import { updateAtVersion, writeAudited, type WriteResult } from './audited-write.ts';
 import type { SqlClient } from './sql-client.ts';
-
-export const WARNING_LEVELS = ['info', 'warning', 'critical'] as const;
-export type WarningLevel = (typeof WARNING_LEVELS)[number];
+import type { WarningLevel } from '../../core/scores/warning-levels.ts';
 
 /** A stored early-warning rule; `definition` is an audience tree, validated when written. */
 export interface WarningRule {

@@ -1,5 +1,6 @@
 import type { CompiledQuery } from '../../core/sql/params.ts';
 import type { Warehouse } from './warehouse.ts';
+import { EXPORT_COLUMNS, type ExportColumn } from '../../core/export/columns.ts';
 
 /**
  * Member lists of audience snapshots. They are written before the control plane records the
@@ -36,24 +37,6 @@ export const snapshotMemberPage = async (
       [snapshotId, page.after ?? null, page.limit],
     )
   ).map((r) => r.user_id);
-
-/** Profile columns an export may carry besides `user_id`. */
-export const EXPORT_COLUMNS = [
-  'acquisition_channel',
-  'register_time',
-  'city',
-  'timezone',
-  'membership',
-  'balance',
-  'phone',
-  'email',
-  'consent_sms',
-  'consent_call',
-  'consent_email',
-  'consent_push',
-  'consent_wecom',
-] as const;
-export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
 /** The members with the chosen profile columns, in user-id order, chunk by chunk. */
 export const streamSnapshotRows = (
