@@ -1,3 +1,6 @@
+import { IDENTITY_DDL } from './ddl-identity.ts';
+import { VALUE_MODEL_DDL } from './ddl-value-model.ts';
+
 /** The events table; compaction builds a sorted copy with the same columns and constraints. */
 export const eventsTableDdl = (name: 'events' | 'events_compacted'): string =>
   `CREATE TABLE IF NOT EXISTS ${name} (
@@ -195,4 +198,6 @@ export const WAREHOUSE_DDL: readonly string[] = [
      contribution DOUBLE  NOT NULL,
      value        DOUBLE
    )`,
+  ...IDENTITY_DDL,
+  ...VALUE_MODEL_DDL,
 ];
