@@ -62,15 +62,12 @@ export const runChurnEvaluate = async (
   const wh = loaded.warehouse;
   try {
     const definition = { ...defaultChurnDefinition(horizon), activeDays: active };
-    const horizonEnd = cutoff.value + horizon * 86_400_000;
-    if (loaded.lastTs < horizonEnd - 86_400_000) {
-      io.stderr.write(
-        `rekindle churn evaluate: warning: the last transaction is on ${new Date(loaded.lastTs).toISOString()}, ` +
-          `before the end of the evaluation horizon (${new Date(horizonEnd).toISOString()}); ` +
-          `users may be counted as churned only because the data stops\n`,
-      );
-    }
-    const { report, model } = await evaluateChurnModel(wh, { cutoff: cutoff.value, definition, seed });
+    const { report, model } = await evaluateChurnModel(wh, {
+      cutoff: cutoff.value,
+      definition,
+      seed,
+      data: { firstTs: loaded.firstTs, lastTs: loaded.lastTs },
+    });
     if (opts.saveModel) await writeFile(opts.saveModel, serializeGbdt(model));
     io.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatChurnEvaluation(report));
     return 0;

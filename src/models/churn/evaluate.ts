@@ -35,7 +35,46 @@ import { DAY_MS } from '../../core/time/units.ts';
 /** A precondition of the evaluation that the data does not meet (reported, not a crash). */
 export class ChurnDataError extends Error {}
 
+/** The first and last transaction instants of the data the evaluation runs on. */
+export interface DataRange {
+  firstTs: number;
+  lastTs: number;
+}
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Refuses a cutoff the data cannot label. The evaluation labels need the whole horizon after
+ * the cutoff inside the data (data runs to the end of the last transaction's UTC day): past
+ * it, every user looks churned only because the file stops. The training snapshot at
+ * cutoff − horizon needs history before it. Both refusals name the valid range.
+ */
+export const checkCutoff = (cutoff: number, horizonDays: number, data: DataRange): void => {
+  const h = horizonDays * DAY_MS;
+  const dataEnd = Math.floor(data.lastTs / DAY_MS) * DAY_MS + DAY_MS;
+  const latest = dataEnd - h;
+  const earliest = Math.floor(data.firstTs / DAY_MS) * DAY_MS + DAY_MS + h;
+  if (cutoff > latest) {
+    throw new ChurnDataError(
+      `the ${horizonDays}-day horizon after the cutoff ${day(cutoff)} ends on ${day(cutoff + h)}, ` +
+        `after the last transaction (${day(data.lastTs)}): its churn labels are unknown. ` +
+        (latest >= earliest
+          ? `The latest valid cutoff is ${day(latest)}.`
+          : `The data (${day(data.firstTs)} to ${day(data.lastTs)}) is too short for a ${horizonDays}-day horizon.`),
+    );
+  }
+  if (cutoff < earliest) {
+    throw new ChurnDataError(
+      `the training cutoff (cutoff − ${horizonDays} days = ${day(cutoff - h)}) is not after the first ` +
+        `transaction (${day(data.firstTs)}): there is no history to train on. The earliest valid cutoff is ` +
+        `${day(earliest)}.`,
+    );
+  }
+};
+
 export interface ChurnEvaluationOptions {
+  /** When given, the cutoff is checked against it first (`checkCutoff`). */
+  data?: DataRange;
   /** The evaluation instant: the model is trained on what was known at cutoff − horizon. */
   cutoff: number;
   /** Steps: each training snapshot's features, the evaluation features, training, evaluating. */
@@ -180,6 +219,7 @@ export const evaluateChurnModel = async (
   o: ChurnEvaluationOptions,
 ): Promise<{ report: ChurnEvaluation; model: GbdtModel }> => {
   const def = o.definition;
+  if (o.data) checkCutoff(o.cutoff, def.horizonDays, o.data);
   const split = temporalSplit(o.cutoff, def.horizonDays);
   const seed = o.seed ?? 1;
   const t0 = performance.now();
