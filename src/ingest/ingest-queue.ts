@@ -9,7 +9,9 @@ export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600_000;
 
 /** What happened to one record of a group commit. */
 type Fate =
-  { kind: 'stored' } | { kind: 'refused'; reason: string } | { kind: 'unavailable'; error: unknown };
+  | { kind: 'stored' }
+  | { kind: 'refused'; reason: string; field?: string }
+  | { kind: 'unavailable'; error: unknown };
 
 const STORED: Fate = { kind: 'stored' };
 
@@ -44,6 +46,8 @@ const newGroup = (): Group => {
 export interface RefusedIndex {
   index: number;
   reason: string;
+  /** The field at fault, when the warehouse refused the record by rule (an alias cycle). */
+  field?: string;
 }
 
 export interface SubmitOutcome {
@@ -154,7 +158,12 @@ export class IngestQueue {
       if (fate.kind === 'stored') {
         if (original) accepted++;
         else duplicates++;
-      } else if (fate.kind === 'refused') refused.push({ index: c.index, reason: fate.reason });
+      } else if (fate.kind === 'refused')
+        refused.push({
+          index: c.index,
+          reason: fate.reason,
+          ...(fate.field === undefined ? {} : { field: fate.field }),
+        });
       else unavailable = fate;
     };
     if (mine.length > 0 || batch.rejections.length > 0) {
@@ -231,7 +240,12 @@ export class IngestQueue {
 const resultOf = (outcome: IsolatedOutcome): GroupResult => {
   if (outcome.refused.length === 0 && outcome.unavailable === null) return ALL_STORED;
   const refused = new Map<string, Fate>();
-  for (const r of outcome.refused) refused.set(`${r.kind}:${r.at}`, { kind: 'refused', reason: r.reason });
+  for (const r of outcome.refused)
+    refused.set(`${r.kind}:${r.at}`, {
+      kind: 'refused',
+      reason: r.reason,
+      ...(r.field === undefined ? {} : { field: r.field }),
+    });
   const down = outcome.unavailable;
   const unavailable: Fate | undefined =
     down === null ? undefined : { kind: 'unavailable', error: down.error };

@@ -3,9 +3,24 @@ import type { TSchema } from '@sinclair/typebox';
 import { err, ok, type Result } from '../result.ts';
 import { normaliseTraits } from '../profile/traits.ts';
 import type { FieldError } from './field-error.ts';
-import type { EventRow, IdentifyRow, IngestSource } from './rows.ts';
-import { IdentifyPayload, TrackPayload } from './segment-schema.ts';
-import { nameProblem, storableJson, wellFormed } from './storable.ts';
+import {
+  ALIAS_EVENT,
+  GROUP_EVENT,
+  PAGE_EVENT,
+  SCREEN_EVENT,
+  type EventRow,
+  type IdentifyRow,
+  type IngestSource,
+} from './rows.ts';
+import {
+  AliasPayload,
+  GroupPayload,
+  IdentifyPayload,
+  PagePayload,
+  ScreenPayload,
+  TrackPayload,
+} from './segment-schema.ts';
+import { nameProblem, putOwn, storableJson, wellFormed } from './storable.ts';
 import { parseTimestamp } from './timestamp.ts';
 
 /** Largest JSON a single record may carry in properties or traits (Segment's per-message limit). */
@@ -22,10 +37,15 @@ export interface NormaliseContext {
   newMessageId: () => string;
 }
 
+/** Page, screen, group and alias calls are stored as events (see docs/ingestion.md). */
 export type NormalisedMessage = { kind: 'track'; row: EventRow } | { kind: 'identify'; row: IdentifyRow };
 
 const trackCheck = TypeCompiler.Compile(TrackPayload);
 const identifyCheck = TypeCompiler.Compile(IdentifyPayload);
+const pageCheck = TypeCompiler.Compile(PagePayload);
+const screenCheck = TypeCompiler.Compile(ScreenPayload);
+const groupCheck = TypeCompiler.Compile(GroupPayload);
+const aliasCheck = TypeCompiler.Compile(AliasPayload);
 
 const schemaErrors = <T extends TSchema>(
   check: TypeCheck<T>,
@@ -185,6 +205,7 @@ export const normaliseIdentify = (
   return ok({
     messageId: env.value.messageId,
     userId: env.value.userId,
+    anonymousId: env.value.anonymousId,
     ts: env.value.ts,
     receivedAt: ctx.receivedAt,
     columns: traits.value.columns,
@@ -192,6 +213,98 @@ export const normaliseIdentify = (
     source: ctx.source,
   });
 };
+
+/** A call stored as an event with the given name and properties (page, screen, group, alias). */
+const callEvent = (
+  env: Envelope,
+  event: string,
+  properties: Record<string, unknown>,
+  category: string | null,
+  context: Record<string, unknown> | undefined,
+  index: number,
+  ctx: NormaliseContext,
+  field: string,
+): Result<EventRow, FieldError[]> => {
+  const clean = storableJson(properties);
+  if (!clean.ok) return err([{ index, field: `${field}${clean.error.path}`, reason: clean.error.reason }]);
+  const props = clean.value as Record<string, unknown>;
+  const text = JSON.stringify(props);
+  if (text.length > MAX_RECORD_JSON_BYTES) {
+    return err([{ index, field, reason: `exceeds ${MAX_RECORD_JSON_BYTES} bytes` }]);
+  }
+  return ok({
+    messageId: env.messageId,
+    userId: env.userId,
+    anonymousId: env.anonymousId,
+    ts: env.ts,
+    event,
+    receivedAt: ctx.receivedAt,
+    amount: null,
+    currency: null,
+    productId: null,
+    category,
+    orderId: null,
+    platform: platformOf(context, props),
+    properties: text,
+    source: ctx.source,
+  });
+};
+
+/** `page` and `screen`: the event of that name; properties keep `name` and `category`. */
+export const normalisePage = (
+  kind: 'page' | 'screen',
+  raw: unknown,
+  index: number,
+  ctx: NormaliseContext,
+): Result<EventRow, FieldError[]> => {
+  const check = kind === 'page' ? pageCheck : screenCheck;
+  if (!check.Check(raw)) return err(schemaErrors(check, raw, index));
+  const env = envelope(raw, index, ctx);
+  if (!env.ok) return env;
+  const props: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw.properties ?? {})) putOwn(props, k, v);
+  if (raw.name !== undefined) props['name'] = raw.name;
+  if (raw.category !== undefined) props['category'] = raw.category;
+  const category = typeof props['category'] === 'string' ? props['category'] : null;
+  const event = kind === 'page' ? PAGE_EVENT : SCREEN_EVENT;
+  return callEvent(env.value, event, props, category, raw.context, index, ctx, 'properties');
+};
+
+/** `group`: the event `group` with `groupId` (and the group's `traits`) in its properties. */
+export const normaliseGroup = (
+  raw: unknown,
+  index: number,
+  ctx: NormaliseContext,
+): Result<EventRow, FieldError[]> => {
+  if (!groupCheck.Check(raw)) return err(schemaErrors(groupCheck, raw, index));
+  const groupProblem = idProblem(raw.groupId);
+  if (groupProblem !== null) return err([{ index, field: 'groupId', reason: groupProblem }]);
+  const env = envelope(raw, index, ctx);
+  if (!env.ok) return env;
+  const props: Record<string, unknown> = { groupId: String(raw.groupId) };
+  if (raw.traits !== undefined) props['traits'] = raw.traits;
+  return callEvent(env.value, GROUP_EVENT, props, null, raw.context, index, ctx, 'traits');
+};
+
+/** `alias`: the event `alias` of `userId` with `previousId` in its properties; the link is made at commit. */
+export const normaliseAlias = (
+  raw: unknown,
+  index: number,
+  ctx: NormaliseContext,
+): Result<EventRow, FieldError[]> => {
+  if (!aliasCheck.Check(raw)) return err(schemaErrors(aliasCheck, raw, index));
+  const previousProblem = idProblem(raw.previousId);
+  if (previousProblem !== null) return err([{ index, field: 'previousId', reason: previousProblem }]);
+  const env = envelope(raw, index, ctx);
+  if (!env.ok) return env;
+  const previousId = String(raw.previousId);
+  if (previousId === env.value.userId) {
+    return err([{ index, field: 'previousId', reason: 'must differ from userId' }]);
+  }
+  return callEvent(env.value, ALIAS_EVENT, { previousId }, null, raw.context, index, ctx, 'previousId');
+};
+
+const SUPPORTED = 'track, identify, page, screen, group or alias';
 
 /** Dispatches one message of a batch on its `type`; unknown types are precise errors, not drops. */
 export const normaliseMessage = (
@@ -209,9 +322,17 @@ export const normaliseMessage = (
     const r = normaliseIdentify(raw, index, ctx);
     return r.ok ? ok({ kind: 'identify', row: r.value }) : r;
   }
+  if (type === 'page' || type === 'screen') {
+    const r = normalisePage(type, raw, index, ctx);
+    return r.ok ? ok({ kind: 'track', row: r.value }) : r;
+  }
+  if (type === 'group' || type === 'alias') {
+    const r = type === 'group' ? normaliseGroup(raw, index, ctx) : normaliseAlias(raw, index, ctx);
+    return r.ok ? ok({ kind: 'track', row: r.value }) : r;
+  }
   const reason =
     type === undefined
-      ? 'is required (track or identify)'
-      : `'${String(type).slice(0, 40)}' is not supported (track or identify)`;
+      ? `is required (${SUPPORTED})`
+      : `'${String(type).slice(0, 40)}' is not supported (${SUPPORTED})`;
   return err([{ index, field: 'type', reason }]);
 };

@@ -1,6 +1,16 @@
 /** Where a stored record came from; kept on every row for lineage and for the dedup window. */
 export type IngestSource = 'http' | 'import' | 'demo';
 
+/**
+ * Event names the Segment calls other than track are stored under (docs/ingestion.md). An
+ * `alias` event links `properties.previousId` to its user, a `group` event sets the trait
+ * `group_id` from `properties.groupId`: these two names are reserved for those calls.
+ */
+export const PAGE_EVENT = 'page';
+export const SCREEN_EVENT = 'screen';
+export const GROUP_EVENT = 'group';
+export const ALIAS_EVENT = 'alias';
+
 /** One behaviour event as the warehouse stores it (times are epoch milliseconds, UTC). */
 export interface EventRow {
   messageId: string;
@@ -24,6 +34,8 @@ export interface EventRow {
 export interface IdentifyRow {
   messageId: string;
   userId: string;
+  /** The call's anonymousId when it also had a userId: the two are linked (identity stitching). */
+  anonymousId?: string | null;
   ts: number;
   receivedAt: number;
   /** Canonical profile columns that were present in this call. */

@@ -66,9 +66,54 @@ export const IdentifyPayload = Type.Object(
 );
 export type IdentifyPayload = Static<typeof IdentifyPayload>;
 
+const PageLike = (type: 'page' | 'screen', id: string) =>
+  Type.Object(
+    {
+      type: Type.Optional(Type.Literal(type)),
+      name: Type.Optional(Type.String({ maxLength: MAX_EVENT_NAME_LENGTH })),
+      category: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH })),
+      properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      ...Common,
+    },
+    { additionalProperties: true, $id: id },
+  );
+
+/** Stored as the event `page` (properties keep `name`, `category` and the page's properties). */
+export const PagePayload = PageLike('page', 'PagePayload');
+export type PagePayload = Static<typeof PagePayload>;
+/** Stored as the event `screen`, like a page. */
+export const ScreenPayload = PageLike('screen', 'ScreenPayload');
+export type ScreenPayload = Static<typeof ScreenPayload>;
+
+/** Stored as the event `group` (`groupId` and the group's `traits` in properties) and the trait `group_id`. */
+export const GroupPayload = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('group')),
+    groupId: Id,
+    traits: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    ...Common,
+  },
+  { additionalProperties: true, $id: 'GroupPayload' },
+);
+export type GroupPayload = Static<typeof GroupPayload>;
+
+/** `previousId` becomes the same user as `userId` (identity stitching); stored as the event `alias`. */
+export const AliasPayload = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('alias')),
+    ...Common,
+    previousId: Id,
+    userId: Id,
+  },
+  { additionalProperties: true, $id: 'AliasPayload' },
+);
+export type AliasPayload = Static<typeof AliasPayload>;
+
 export const BatchPayload = Type.Object(
   {
-    batch: Type.Array(Type.Unknown(), { description: 'track / identify messages, each with `type`' }),
+    batch: Type.Array(Type.Unknown(), {
+      description: 'track / identify / page / screen / group / alias messages, each with `type`',
+    }),
     context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     sentAt: Type.Optional(Type.String()),
   },

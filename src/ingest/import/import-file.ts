@@ -217,7 +217,7 @@ const consume = async (
                 [c.identifies, c.identifyLines],
                 [c.identifySuspects, c.identifySuspectLines],
               ]);
-        refused.push({ index, field: '(record)', reason: r.reason, raw: null });
+        refused.push({ index, field: r.field ?? '(record)', reason: r.reason, raw: null });
       }
       refused.sort((a, b) => a.index - b.index);
       const offered =

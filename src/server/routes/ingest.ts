@@ -9,7 +9,7 @@ import { parseIngestBody } from '../body/ingest-body.ts';
 
 const MAX_ERRORS_RETURNED = 100;
 
-type Shape = 'track' | 'identify' | 'batch';
+type Shape = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias' | 'batch';
 
 /** Pulls the list of messages out of a request body, or says precisely why it cannot. */
 const messagesOf = (shape: Shape, body: unknown, maxRecords: number): unknown[] | FieldError => {
@@ -63,7 +63,7 @@ export const registerIngestRoutes = (app: Api, rt: Runtime): void => {
     // Records the warehouse refused at commit (validation should have caught them) join the errors.
     const errors = [
       ...processed.errors,
-      ...outcome.refused.map((r) => ({ index: r.index, field: '(record)', reason: r.reason })),
+      ...outcome.refused.map((r) => ({ index: r.index, field: r.field ?? '(record)', reason: r.reason })),
     ].sort((a, b) => a.index - b.index);
     const rejected = messages.length - outcome.accepted - outcome.duplicates;
     const response: IngestResponse = {
@@ -106,9 +106,17 @@ export const registerIngestRoutes = (app: Api, rt: Runtime): void => {
     );
     scope.post('/v1/track', handle('track'));
     scope.post('/v1/identify', handle('identify'));
+    scope.post('/v1/page', handle('page'));
+    scope.post('/v1/screen', handle('screen'));
+    scope.post('/v1/group', handle('group'));
+    scope.post('/v1/alias', handle('alias'));
     scope.post('/v1/batch', handle('batch'));
     // Segment's short aliases, used by some SDKs.
     scope.post('/v1/t', handle('track'));
     scope.post('/v1/i', handle('identify'));
+    scope.post('/v1/p', handle('page'));
+    scope.post('/v1/s', handle('screen'));
+    scope.post('/v1/g', handle('group'));
+    scope.post('/v1/a', handle('alias'));
   });
 };

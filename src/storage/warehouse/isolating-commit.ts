@@ -16,6 +16,8 @@ export interface RefusedRecord {
   kind: RecordKind;
   at: number;
   reason: string;
+  /** The field at fault when the commit refused the record for a rule (an alias cycle), kept in `ingest_rejections`. */
+  field?: string;
 }
 
 export interface IsolatedOutcome {
@@ -60,24 +62,35 @@ interface Unit {
  * to stop every such record before it gets here; this is the safety net for what it misses.
  */
 export const commitIsolating = async (warehouse: Warehouse, batch: CommitBatch): Promise<IsolatedOutcome> => {
-  const commit = (units: readonly Unit[] | null): Promise<void> => {
-    if (units === null) return warehouse.commit(batch);
+  // Records a successful commit refused by rule (warehouse.ts `CommitRefusal`), by batch position.
+  const ruled: RefusedRecord[] = [];
+  const commit = async (units: readonly Unit[] | null): Promise<void> => {
+    if (units === null) {
+      const r = await warehouse.commit(batch);
+      for (const x of r.refused) ruled.push({ kind: 'event', at: x.at, reason: x.reason, field: x.field });
+      return;
+    }
     const part = { events: [] as EventRow[], identifies: [] as IdentifyRow[], rejections: [] as Rejection[] };
+    const eventAt: number[] = [];
     for (const u of units) {
-      if (u.kind === 'event') part.events.push(batch.events[u.at] as EventRow);
-      else if (u.kind === 'identify') part.identifies.push(batch.identifies[u.at] as IdentifyRow);
+      if (u.kind === 'event') {
+        part.events.push(batch.events[u.at] as EventRow);
+        eventAt.push(u.at);
+      } else if (u.kind === 'identify') part.identifies.push(batch.identifies[u.at] as IdentifyRow);
       else part.rejections.push(batch.rejections[u.at] as Rejection);
     }
-    return warehouse.commit({
+    const r = await warehouse.commit({
       ...part,
       rejectedAt: batch.rejectedAt,
       rejectionSource: batch.rejectionSource,
     });
+    for (const x of r.refused)
+      ruled.push({ kind: 'event', at: eventAt[x.at] ?? x.at, reason: x.reason, field: x.field });
   };
   let commits = 1;
   try {
     await commit(null);
-    return { refused: [], unavailable: null, commits };
+    return { refused: ruled, unavailable: null, commits };
   } catch (e) {
     if (isStorageFailure(e))
       return { refused: [], unavailable: { error: e, unstored: everything(batch) }, commits };
@@ -125,9 +138,9 @@ export const commitIsolating = async (warehouse: Warehouse, batch: CommitBatch):
         rejection: new Set(),
       };
       for (const u of unstored) sets[u.kind].add(u.at);
-      return { refused, unavailable: { error: outage, unstored: sets }, commits };
+      return { refused: [...refused, ...ruled], unavailable: { error: outage, unstored: sets }, commits };
     }
-    return { refused, unavailable: null, commits };
+    return { refused: [...refused, ...ruled], unavailable: null, commits };
   }
 };
 

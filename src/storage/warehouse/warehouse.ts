@@ -8,6 +8,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
+import { groupTraitsOf, linkRequestsOf, planLinks } from '../../core/events/identity-links.ts';
 import type { FieldError } from '../../core/events/field-error.ts';
 import { putOwn } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
@@ -16,6 +17,7 @@ import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
 import { forgottenPushTokensOf } from './forgotten-push-tokens.ts';
 import type { SqlParam, WarehouseTx } from './warehouse-tx.ts';
 import { safeJsConverter } from './js-values.ts';
+import { anyLinks, applyLinkPlan, canonicalOf, knownUsersAmong, treesOf } from './identity-links.ts';
 
 export type { RowAppender, SqlParam, WarehouseTx } from './warehouse-tx.ts';
 
@@ -31,17 +33,33 @@ export interface Rejection extends FieldError {
   raw: string | null;
 }
 
+/** A record a commit refused on its own (kept in `ingest_rejections`); the rest was stored. */
+export interface CommitRefusal {
+  kind: 'event';
+  /** Its position in the batch's events. */
+  at: number;
+  field: string;
+  reason: string;
+}
+
+/** Anonymous ids whose implicit link is settled, remembered up to this many (then forgotten and re-read). */
+const MAX_SETTLED = 1_000_000;
+
 /**
  * The DuckDB warehouse file. One process owns it (DuckDB's lock); writes go through one
  * connection so a group of records commits together, reads use their own connections.
  */
 export class Warehouse {
   private writeChain: Promise<unknown> = Promise.resolve();
+  /** Anonymous ids already linked, or never linkable: their pairs need no lookup (identity-links.ts). */
+  private readonly settled = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     readonly path: string,
+    /** Whether identity_links has a row: until it has, no commit looks ids up. */
+    private linked: boolean,
   ) {}
 
   static async open(path: string): Promise<Warehouse> {
@@ -58,7 +76,11 @@ export class Warehouse {
     });
     const writer = await instance.connect();
     for (const ddl of WAREHOUSE_DDL) await writer.run(ddl);
-    return new Warehouse(instance, writer, path);
+    const linked = await anyLinks({
+      query: async <T>(sql: string) =>
+        (await writer.runAndReadAll(sql)).convertRowObjects(safeJsConverter) as T[],
+    });
+    return new Warehouse(instance, writer, path, linked);
   }
 
   async connect(): Promise<DuckDBConnection> {
@@ -117,7 +139,9 @@ export class Warehouse {
 
   /**
    * Stores events, identifies and rejections in one transaction; when the promise resolves
-   * the records are committed to the WAL and survive a crash.
+   * the records are committed to the WAL and survive a crash. Every user of the batch gets a
+   * profile; ids are stitched (identity-links.ts). An alias that would make a cycle is the one
+   * record refused here: it is returned and kept in `ingest_rejections`.
    */
   async commit(batch: {
     events: readonly EventRow[];
@@ -125,7 +149,7 @@ export class Warehouse {
     rejections: readonly Rejection[];
     rejectedAt?: number;
     rejectionSource?: string;
-  }): Promise<void> {
+  }): Promise<{ refused: CommitRefusal[] }> {
     return this.serialised(() => this.commitNow(batch));
   }
 
@@ -136,25 +160,7 @@ export class Warehouse {
   async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
     return this.serialised(async () => {
       const w = this.writer;
-      const tx: WarehouseTx = {
-        run: async (sql, params = []) => Number((await w.run(sql, params as DuckDBValue[])).rowsChanged),
-        query: async <R>(sql: string, params: SqlParam[] = []) =>
-          (await w.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(safeJsConverter) as R[],
-        append: async (table, fill, options = {}) => {
-          const a = options.temp
-            ? await w.createAppender(table, 'main', 'temp')
-            : await w.createAppender(table);
-          fill({
-            varchar: (v) => (v === null ? a.appendNull() : a.appendVarchar(v)),
-            double: (v) => (v === null ? a.appendNull() : a.appendDouble(v)),
-            integer: (v) => (v === null ? a.appendNull() : a.appendInteger(v)),
-            bigint: (v) => (v === null ? a.appendNull() : a.appendBigInt(BigInt(v))),
-            timestamp: (v) => (v === null ? a.appendNull() : a.appendTimestamp(timestampValue(v))),
-            end: () => a.endRow(),
-          });
-          a.closeSync();
-        },
-      };
+      const tx = this.writerTx();
       await w.run('BEGIN TRANSACTION');
       try {
         const out = await work(tx);
@@ -167,6 +173,30 @@ export class Warehouse {
     });
   }
 
+  /** The writer connection as a `WarehouseTx` (the caller holds the write turn and the transaction). */
+  private writerTx(): WarehouseTx {
+    const w = this.writer;
+    return {
+      run: async (sql, params = []) => Number((await w.run(sql, params as DuckDBValue[])).rowsChanged),
+      query: async <R>(sql: string, params: SqlParam[] = []) =>
+        (await w.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(safeJsConverter) as R[],
+      append: async (table, fill, options = {}) => {
+        const a = options.temp
+          ? await w.createAppender(table, 'main', 'temp')
+          : await w.createAppender(table);
+        fill({
+          varchar: (v) => (v === null ? a.appendNull() : a.appendVarchar(v)),
+          double: (v) => (v === null ? a.appendNull() : a.appendDouble(v)),
+          integer: (v) => (v === null ? a.appendNull() : a.appendInteger(v)),
+          bigint: (v) => (v === null ? a.appendNull() : a.appendBigInt(BigInt(v))),
+          timestamp: (v) => (v === null ? a.appendNull() : a.appendTimestamp(timestampValue(v))),
+          end: () => a.endRow(),
+        });
+        a.closeSync();
+      },
+    };
+  }
+
   /** One transaction at a time on the writer connection: DuckDB rejects a nested BEGIN. */
   private serialised<T>(work: () => Promise<T>): Promise<T> {
     const run = this.writeChain.then(work, work);
@@ -174,24 +204,128 @@ export class Warehouse {
     return run;
   }
 
-  private async commitNow(batch: Parameters<Warehouse['commit']>[0]): Promise<void> {
+  private async commitNow(batch: Parameters<Warehouse['commit']>[0]): Promise<{ refused: CommitRefusal[] }> {
     const w = this.writer;
     await w.run('BEGIN TRANSACTION');
     try {
-      if (batch.events.length > 0) await this.appendEvents(batch.events);
-      if (batch.identifies.length > 0) await this.applyIdentifies(batch.identifies);
-      if (batch.rejections.length > 0) {
-        await this.appendRejections(
-          batch.rejections,
-          batch.rejectedAt ?? Date.now(),
-          batch.rejectionSource ?? 'http',
-        );
+      const rejectedAt = batch.rejectedAt ?? Date.now();
+      const source = batch.rejectionSource ?? 'http';
+      const stitched = await this.stitch(batch.events, batch.identifies);
+      const refused: CommitRefusal[] = stitched.refused.map((r) => ({
+        kind: 'event',
+        at: r.at,
+        field: 'previousId',
+        reason: r.reason,
+      }));
+      let events = batch.events;
+      if (refused.length > 0) {
+        const out = new Set(refused.map((r) => r.at));
+        events = events.filter((_, at) => !out.has(at));
       }
+      let identifies = batch.identifies;
+      const groups = groupTraitsOf(events);
+      if (groups.length > 0) identifies = [...identifies, ...groups];
+      const canonical = stitched.linked ? await this.canonicalIds(events, identifies) : null;
+      if (canonical !== null && canonical.size > 0) {
+        const to = <R extends { userId: string }>(r: R): R => {
+          const c = canonical.get(r.userId);
+          return c === undefined ? r : { ...r, userId: c };
+        };
+        events = events.map(to);
+        identifies = identifies.map(to);
+      }
+      if (events.length > 0) {
+        await this.appendEvents(events);
+        await this.upsertSeen(events);
+      }
+      if (identifies.length > 0) await this.applyIdentifies(identifies);
+      const rejections: Rejection[] = [...batch.rejections];
+      // An import keeps its refusals itself, by line (ingest/import/import-file.ts).
+      for (const r of source === 'import' ? [] : refused) {
+        const e = batch.events[r.at] as EventRow;
+        rejections.push({
+          index: r.at,
+          field: r.field,
+          reason: r.reason,
+          raw: JSON.stringify({
+            type: 'alias',
+            messageId: e.messageId,
+            userId: e.userId,
+            properties: e.properties,
+          }),
+        });
+      }
+      if (rejections.length > 0) await this.appendRejections(rejections, rejectedAt, source);
       await w.run('COMMIT');
+      if (stitched.linked) this.linked = true;
+      if (this.settled.size + stitched.settled.length > MAX_SETTLED) this.settled.clear();
+      for (const id of stitched.settled) this.settled.add(id);
+      return { refused };
     } catch (e) {
       await w.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Links the ids the batch asks to link (alias calls; anonymousId with userId) and moves the
+   * merged ids' data, before the batch's own rows are stored. `linked`: whether any link exists
+   * now, so the batch's ids must be mapped to their canonical ids.
+   */
+  private async stitch(
+    events: readonly EventRow[],
+    identifies: readonly IdentifyRow[],
+  ): Promise<{ linked: boolean; refused: { at: number; reason: string }[]; settled: string[] }> {
+    const requests = linkRequestsOf(events, identifies).filter(
+      (q) => q.explicit || !this.settled.has(q.from),
+    );
+    if (requests.length === 0) return { linked: this.linked, refused: [], settled: [] };
+    const tx = this.writerTx();
+    const ids = requests.flatMap((q) => [q.from, q.to]);
+    const known = this.linked ? await treesOf(tx, ids) : [];
+    const candidates = [...new Set(requests.filter((q) => !q.explicit).map((q) => q.from))];
+    const plan = planLinks(requests, known, await knownUsersAmong(tx, candidates));
+    await applyLinkPlan(tx, plan);
+    return { linked: this.linked || plan.links.length > 0, refused: plan.refused, settled: plan.settled };
+  }
+
+  private async canonicalIds(
+    events: readonly EventRow[],
+    identifies: readonly IdentifyRow[],
+  ): Promise<Map<string, string>> {
+    const ids = new Set<string>();
+    for (const e of events) ids.add(e.userId);
+    for (const r of identifies) ids.add(r.userId);
+    return canonicalOf(this.writerTx(), ids);
+  }
+
+  /**
+   * Every user of the batch has a profile from its first event (features.md A1): a new one gets
+   * an empty profile first seen at its earliest event, a known one an earlier first_seen when the
+   * batch holds older events. One statement for the batch; rows that need no change are untouched.
+   */
+  private async upsertSeen(rows: readonly EventRow[]): Promise<void> {
+    const first = new Map<string, number>();
+    for (const r of rows) {
+      const seen = first.get(r.userId);
+      if (seen === undefined || r.ts < seen) first.set(r.userId, r.ts);
+    }
+    await this.writer.run('CREATE OR REPLACE TEMP TABLE seen_stage (user_id VARCHAR, first_seen TIMESTAMP)');
+    const a = await this.writer.createAppender('seen_stage', 'main', 'temp');
+    for (const [user, ts] of first) {
+      a.appendVarchar(user);
+      a.appendTimestamp(timestampValue(ts));
+      a.endRow();
+    }
+    a.closeSync();
+    // updated_at = first_seen marks a profile no identify has touched (see applyIdentifies).
+    await this.writer.run(
+      `INSERT INTO profiles (user_id, traits, first_seen, updated_at)
+       SELECT user_id, '{}', first_seen, first_seen FROM temp.seen_stage
+       ON CONFLICT (user_id) DO UPDATE SET first_seen = excluded.first_seen
+       WHERE excluded.first_seen < profiles.first_seen`,
+    );
+    await this.writer.run('DROP TABLE temp.seen_stage');
   }
 
   private async appendEvents(rows: readonly EventRow[]): Promise<void> {
@@ -279,7 +413,10 @@ export class Warehouse {
       s.endRow();
     }
     s.closeSync();
-    const newer = 'excluded.updated_at >= profiles.updated_at';
+    // A profile made from events alone (no trait yet) has no identify to be newer than: the
+    // first identify sets its values and its updated_at, whatever its time.
+    const blank = "profiles.traits::VARCHAR = '{}'";
+    const newer = `(${blank} OR excluded.updated_at >= profiles.updated_at)`;
     const sets = PROFILE_COLUMNS.map(
       (c) =>
         `${c.name} = CASE WHEN ${newer} THEN coalesce(excluded.${c.name}, profiles.${c.name}) ELSE coalesce(profiles.${c.name}, excluded.${c.name}) END`,
@@ -290,7 +427,8 @@ export class Warehouse {
          traits = CASE WHEN ${newer} THEN json_merge_patch(profiles.traits, excluded.traits)
                        ELSE json_merge_patch(excluded.traits, profiles.traits) END,
          first_seen = least(profiles.first_seen, excluded.first_seen),
-         updated_at = greatest(profiles.updated_at, excluded.updated_at)`,
+         updated_at = CASE WHEN ${blank} THEN excluded.updated_at
+                           ELSE greatest(profiles.updated_at, excluded.updated_at) END`,
     );
     await this.writer.run('DROP TABLE temp.identify_stage');
   }
