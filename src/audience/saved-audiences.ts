@@ -1,9 +1,10 @@
 import { compileAudience } from '../core/audience/compiler.ts';
-import { maskEmail, maskPhone } from '../core/audience/mask.ts';
 import type { AudienceError, AudienceNode } from '../core/audience/schema.ts';
 import { canOnAudience, type Actor, type AudienceAction } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
 import { csvLine } from '../core/export/csv.ts';
+import { exportCells, exportedColumns, exportNeeds, type ContactMode } from '../core/export/export-rows.ts';
+import type { ReasonLocale } from '../core/models/churn/reason-words.ts';
 import { err, ok } from '../core/result.ts';
 import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
@@ -375,8 +376,7 @@ export const snapshotMembers = async (
   return ok({ snapshot: s.value, userIds: await snapshotMemberPage(ctx.warehouse, id, page) });
 };
 
-export type ContactMode = 'none' | 'masked' | 'clear';
-const CONTACT_COLUMNS: readonly ExportColumn[] = ['phone', 'email'];
+export type { ContactMode } from '../core/export/export-rows.ts';
 
 /** Why the actor may not export with these contacts, or null if they may. */
 export const exportRefusal = (actor: Actor, contacts: ContactMode): ServiceFailure | null =>
@@ -385,22 +385,21 @@ export const exportRefusal = (actor: Actor, contacts: ContactMode): ServiceFailu
 
 /**
  * A snapshot as CSV lines (header first). Contacts are masked unless `clear` is asked for, which
- * only admins may; every export is audited with its columns.
+ * only admins may; hashed contacts (`phone_sha256`, `email_sha256`) need only the export right.
+ * Every export is audited with its columns.
  */
 export const exportSnapshotCsv = async (
   ctx: AudienceContext,
   actor: Actor,
   id: string,
-  options: { columns: readonly ExportColumn[]; contacts: ContactMode },
+  options: { columns: readonly ExportColumn[]; contacts: ContactMode; locale?: ReasonLocale | undefined },
 ): Outcome<{ snapshot: AudienceSnapshot; lines: AsyncGenerator<string> }> => {
   const no = exportRefusal(actor, options.contacts);
   if (no) return err(no);
   const s = await getSnapshot(ctx.control, actor.workspaceId, id);
   if (!s) return err({ type: 'not_found', what: `snapshot '${id}'` });
   if (s.membersPurgedAt !== null) return err(purged(s));
-  const columns = [
-    ...new Set(options.columns.filter((c) => options.contacts !== 'none' || !CONTACT_COLUMNS.includes(c))),
-  ];
+  const columns = exportedColumns(options.columns, options.contacts);
   await appendAudit(ctx.control, {
     workspaceId: actor.workspaceId,
     at: ctx.clock(),
@@ -410,22 +409,12 @@ export const exportSnapshotCsv = async (
     objectId: s.audienceId,
     details: { snapshotId: id, columns, contacts: options.contacts, rows: s.memberCount },
   });
-  const mask = options.contacts === 'masked';
+  const cellOptions = { contacts: options.contacts, locale: options.locale ?? 'zh-CN' } as const;
   async function* lines(): AsyncGenerator<string> {
     yield csvLine(['user_id', ...columns]);
-    for await (const rows of streamSnapshotRows(ctx.warehouse, id, columns)) {
+    for await (const rows of streamSnapshotRows(ctx.warehouse, id, exportNeeds(columns))) {
       let chunk = '';
-      for (const r of rows) {
-        chunk += csvLine([
-          r['user_id'],
-          ...columns.map((c) => {
-            const v = r[c];
-            if (mask && c === 'phone') return maskPhone(v as string | null);
-            if (mask && c === 'email') return maskEmail(v as string | null);
-            return v;
-          }),
-        ]);
-      }
+      for (const r of rows) chunk += csvLine(exportCells(columns, r, cellOptions));
       yield chunk;
     }
   }

@@ -15,10 +15,12 @@ import {
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
+import { runValueModel, type ValueModelRun } from './value-model.ts';
 import { evaluateWarningRules, type WarningRunResult } from './warning-rules.ts';
 
 /**
  * One scoring run: lifecycle stages and RFM tiers into `user_scores` (with transition events),
+ * the value model's P(alive), expected purchases and spend and LTV (src/scores/value-model.ts),
  * then the early-warning rules (which may read those scores). Runs of one warehouse never
  * overlap in this process: a run asked for while one is going waits for it.
  */
@@ -28,8 +30,9 @@ export interface ScoringRun {
   asOf: number;
   configVersion: number;
   scores: ScoreWriteResult;
+  valueModel: ValueModelRun;
   warnings: WarningRunResult;
-  ms: { scores: number; warnings: number; total: number };
+  ms: { scores: number; valueModel: number; warnings: number; total: number };
 }
 
 const running = new WeakMap<Warehouse, Promise<unknown>>();
@@ -69,10 +72,15 @@ export const runScoring = (
       );
     const runId = newRunId(now);
     const { config, version } = await loadScoreConfig(ctx.control, workspaceId);
-    options.onProgress?.({ phase: 'scores', done: 0, total: 2 });
+    options.onProgress?.({ phase: 'scores', done: 0, total: 3 });
     const scores = await writeScores(ctx.warehouse, scoresQuery(config, now), { id: runId, now });
     const afterScores = performance.now();
-    options.onProgress?.({ phase: 'warnings', done: 1, total: 2 });
+    // After the stages and tiers (writeScores touches only its own columns, so the value
+    // figures it does not write survive it) and before the rules, which may read LTV.
+    options.onProgress?.({ phase: 'value_model', done: 1, total: 3 });
+    const valueModel = await runValueModel(ctx.warehouse, config, { id: runId, now });
+    const afterValue = performance.now();
+    options.onProgress?.({ phase: 'warnings', done: 2, total: 3 });
     const warnings = await evaluateWarningRules(ctx, workspaceId, { id: runId, now });
     const done = performance.now();
     return {
@@ -80,8 +88,14 @@ export const runScoring = (
       asOf: now,
       configVersion: version,
       scores,
+      valueModel,
       warnings,
-      ms: { scores: afterScores - started, warnings: done - afterScores, total: done - started },
+      ms: {
+        scores: afterScores - started,
+        valueModel: afterValue - afterScores,
+        warnings: done - afterValue,
+        total: done - started,
+      },
     };
   });
 

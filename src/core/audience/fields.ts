@@ -40,6 +40,9 @@ export const SCORE_TYPES: Readonly<Record<ScoreName, ValueType>> = {
   churn_risk_score: 'number',
   churn_risk_level: 'string',
   ltv: 'number',
+  p_alive: 'number',
+  expected_purchases: 'number',
+  expected_spend: 'number',
   computed_at: 'time',
 };
 

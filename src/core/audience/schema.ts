@@ -177,6 +177,9 @@ export const SCORE_NAMES = [
   'churn_risk_score',
   'churn_risk_level',
   'ltv',
+  'p_alive',
+  'expected_purchases',
+  'expected_spend',
   'computed_at',
 ] as const;
 export type ScoreName = (typeof SCORE_NAMES)[number];

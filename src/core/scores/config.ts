@@ -162,6 +162,38 @@ export const ProfileMetric = Type.Union([
 ]);
 export type ProfileMetric = Static<typeof ProfileMetric>;
 
+/**
+ * The customer-value model (features.md B7): BG/NBD + Gamma-Gamma fitted on the warehouse's
+ * purchases at every scoring run. Every field may be left out; `valueModelSettings` fills in the
+ * defaults (the RFM purchase event and amount, refunds as `refund` events, 90 days ahead).
+ */
+export const ValueModelConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: 'fit at every scoring run (default true)' })),
+    purchaseEvent: Type.Optional(eventName('the purchase event (default: rfm.event)')),
+    amount: Type.Optional(fieldName('its amount (default: rfm.amount)')),
+    refundEvent: Type.Optional(
+      eventName(
+        'an event whose amount is taken off its order (default `refund`); negative amounts count as refunds too',
+      ),
+    ),
+    horizonDays: Type.Optional(days('expected purchases and spend over this many days (default 90)')),
+    ltvHorizonDays: Type.Optional(days('LTV over this many days (default 365)')),
+    annualDiscountRate: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'LTV discount rate a year (default 0.1)' }),
+    ),
+    margin: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: 'share of revenue that is profit (default 1)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ValueModelConfig = Static<typeof ValueModelConfig>;
+
 export const ScoreConfig = Type.Object(
   {
     churn: ChurnDefinition,
@@ -180,6 +212,7 @@ export const ScoreConfig = Type.Object(
       { codes: Type.Array(name(), { minItems: 1, maxItems: 50, description: 'the allowed reason codes' }) },
       { additionalProperties: false },
     ),
+    valueModel: Type.Optional(ValueModelConfig),
   },
   { additionalProperties: false, $id: 'ScoreConfig' },
 );
@@ -258,6 +291,32 @@ export const DEFAULT_SCORE_CONFIG: ScoreConfig = {
       'other',
     ],
   },
+};
+
+/** The value model's settings with every default filled in. */
+export interface ValueModelSettings {
+  readonly enabled: boolean;
+  readonly purchaseEvent: string;
+  readonly amount: string;
+  readonly refundEvent: string;
+  readonly horizonDays: number;
+  readonly ltvHorizonDays: number;
+  readonly annualDiscountRate: number;
+  readonly margin: number;
+}
+
+export const valueModelSettings = (c: ScoreConfig): ValueModelSettings => {
+  const v = c.valueModel ?? {};
+  return {
+    enabled: v.enabled ?? true,
+    purchaseEvent: v.purchaseEvent ?? c.rfm.event,
+    amount: v.amount ?? c.rfm.amount,
+    refundEvent: v.refundEvent ?? 'refund',
+    horizonDays: v.horizonDays ?? 90,
+    ltvHorizonDays: v.ltvHorizonDays ?? 365,
+    annualDiscountRate: v.annualDiscountRate ?? 0.1,
+    margin: v.margin ?? 1,
+  };
 };
 
 export type ConfigError = AudienceError;
@@ -354,6 +413,24 @@ const semanticErrors = (c: ScoreConfig, root: string): ConfigError[] => {
     errors,
   );
   checkUnique(c.churnReasons.codes, (i) => `${root}.churnReasons.codes[${i}]`, errors);
+  const vm = c.valueModel;
+  if (vm?.purchaseEvent !== undefined)
+    checkEvents([vm.purchaseEvent], `${root}.valueModel.purchaseEvent`, errors);
+  if (vm?.refundEvent !== undefined) {
+    checkEvents([vm.refundEvent], `${root}.valueModel.refundEvent`, errors);
+    if (vm.refundEvent === valueModelSettings(c).purchaseEvent)
+      errors.push({
+        path: `${root}.valueModel.refundEvent`,
+        message:
+          'must differ from the purchase event (negative amounts of the purchase event count as refunds already)',
+      });
+  }
+  if (vm?.amount !== undefined) {
+    const f = eventField(vm.amount);
+    if (!f.ok) errors.push({ path: `${root}.valueModel.amount`, message: f.error });
+    else if (f.value.kind === 'column' && f.value.type !== 'number')
+      errors.push({ path: `${root}.valueModel.amount`, message: `'${vm.amount}' is not a numeric column` });
+  }
   return errors;
 };
 

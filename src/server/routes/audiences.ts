@@ -23,7 +23,7 @@ import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { err } from '../../core/result.ts';
 import type { SavedAudience } from '../../storage/control/audiences.ts';
 import type { AudienceSnapshot } from '../../storage/control/audience-snapshots.ts';
-import { EXPORT_COLUMNS, type ExportColumn } from '../../core/export/columns.ts';
+import { parseExportColumns, type ExportColumn } from '../../core/export/columns.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import {
   Audience,
@@ -93,12 +93,8 @@ const parseTime = (s: string | undefined) => (s === undefined ? undefined : pars
 
 const exportColumns = (text: string | undefined): ExportColumn[] | string => {
   if (text === undefined || text.trim() === '') return ['acquisition_channel', 'city', 'phone', 'email'];
-  const known = new Set<string>(EXPORT_COLUMNS);
-  const cols = text.split(',').map((c) => c.trim());
-  const bad = cols.find((c) => !known.has(c));
-  return bad === undefined
-    ? (cols as ExportColumn[])
-    : `unknown export column '${bad}'; known: ${EXPORT_COLUMNS.join(', ')}`;
+  const cols = parseExportColumns(text);
+  return cols.ok ? cols.value : cols.error;
 };
 
 const tags = ['audiences'];
@@ -371,6 +367,7 @@ export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => 
       const r = await exportSnapshotCsv(ctx, actorOf(req), id, {
         columns,
         contacts: (q.contacts ?? 'masked') as ContactMode,
+        locale: q.lang,
       });
       return streamCsv(reply, r, (s) => `${s.id}.csv`);
     },
@@ -394,7 +391,7 @@ export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => 
       if (refusal) return send(reply, err(refusal), () => null);
       const snap = await takeSnapshot(ctx, actor, id, { purpose: 'export' });
       if (!snap.ok) return send(reply, snap, () => null);
-      const r = await exportSnapshotCsv(ctx, actor, snap.value.id, { columns, contacts });
+      const r = await exportSnapshotCsv(ctx, actor, snap.value.id, { columns, contacts, locale: q.lang });
       return streamCsv(reply, r, (s) => `${s.audienceId}-${s.id}.csv`);
     },
   );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EXPORT_COLUMNS } from '../../core/export/columns.ts';
+import { EXPORT_COLUMNS_HELP } from '../../core/export/columns.ts';
 import { documentedAs } from './common.ts';
 
 const Definition = documentedAs('AudienceNode', 'the audience tree (see the AudienceNode schema)');
@@ -131,14 +131,20 @@ export const Members = Type.Object({
 export const ExportQuery = Type.Object({
   columns: Type.Optional(
     Type.String({
-      description: `comma-separated profile columns after user_id: ${EXPORT_COLUMNS.join(', ')}`,
-      maxLength: 500,
+      description: `comma-separated columns after user_id: ${EXPORT_COLUMNS_HELP} (a trait chosen by its key)`,
+      maxLength: 2000,
     }),
   ),
   contacts: Type.Optional(
     Type.Union([Type.Literal('masked'), Type.Literal('clear'), Type.Literal('none')], {
       default: 'masked',
       description: '`clear` (phone numbers and e-mails as stored, for a call centre) needs the admin role',
+    }),
+  ),
+  lang: Type.Optional(
+    Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], {
+      default: 'zh-CN',
+      description: 'language of `top_risk_reason` sentences',
     }),
   ),
 });

@@ -1,0 +1,86 @@
+import type { Actor } from '../core/auth/roles.ts';
+import { buyerSummary, fitValueModel, type ValueWarning } from '../core/models/btyd/value-model.ts';
+import { err, ok } from '../core/result.ts';
+import { valueModelSettings, type ScoreConfig, type ValueModelSettings } from '../core/scores/config.ts';
+import type { Outcome } from '../core/service-failure.ts';
+import { DAY_MS } from '../core/time/units.ts';
+import {
+  readBuyerHistories,
+  readLatestValueModelRun,
+  writeValueModelRun,
+  type ValueModelRunRow,
+} from '../storage/warehouse/value-model.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import { refusal, type ScoresContext } from './context.ts';
+
+/**
+ * The value model on the scoring schedule (features.md B7): every buyer's purchases up to the
+ * run's instant → BG/NBD + Gamma-Gamma in days → P(alive), expected purchases and spend over
+ * the horizon and LTV per user in `user_scores`, unless a check failed; then the run is
+ * recorded with its warnings and the previous figures stay.
+ */
+
+export interface ValueModelRun {
+  /** False when the workspace turned the model off: nothing was fitted or recorded. */
+  ran: boolean;
+  customers: number;
+  repeatCustomers: number;
+  /** Users whose figures were written (0 when a warning stopped them). */
+  users: number;
+  warnings: readonly ValueWarning[];
+  ms: number;
+}
+
+export const runValueModel = async (
+  warehouse: Warehouse,
+  config: ScoreConfig,
+  run: { id: string; now: number },
+): Promise<ValueModelRun> => {
+  const started = performance.now();
+  const settings: ValueModelSettings = valueModelSettings(config);
+  if (!settings.enabled)
+    return { ran: false, customers: 0, repeatCustomers: 0, users: 0, warnings: [], ms: 0 };
+  const asOfDay = Math.floor(run.now / DAY_MS);
+  const buyers = await readBuyerHistories(warehouse, settings, run.now);
+  const fit = fitValueModel(
+    buyers.map((b) => buyerSummary(b, asOfDay)),
+    settings,
+  );
+  const converged = (fit.bgnbd?.converged ?? false) && (fit.gammaGamma?.converged ?? false);
+  const written = await writeValueModelRun(
+    warehouse,
+    {
+      runId: run.id,
+      asOf: run.now,
+      settings,
+      customers: fit.customers,
+      repeatCustomers: fit.repeatCustomers,
+      bgnbd: fit.bgnbd,
+      gammaGamma: fit.gammaGamma,
+      converged,
+      // The BG/NBD's; Gamma-Gamma's own is in its JSON.
+      logLikelihood: fit.bgnbd?.logLikelihood ?? null,
+      warnings: fit.warnings,
+      summary: fit.summary,
+    },
+    fit.scores,
+  );
+  return {
+    ran: true,
+    customers: fit.customers,
+    repeatCustomers: fit.repeatCustomers,
+    users: written.users,
+    warnings: fit.warnings,
+    ms: performance.now() - started,
+  };
+};
+
+/** The latest value-model run, for `GET /v1/scores/value-model`; null before the first. */
+export const latestValueModelRun = async (
+  ctx: ScoresContext,
+  actor: Actor,
+): Outcome<ValueModelRunRow | null> => {
+  const no = refusal(actor, 'scores.read');
+  if (no) return err(no);
+  return ok(await readLatestValueModelRun(ctx.warehouse));
+};

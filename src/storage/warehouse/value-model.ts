@@ -1,0 +1,192 @@
+import type { ValueModelSettings } from '../../core/scores/config.ts';
+import type { BuyerHistory, ValueScore } from '../../core/models/btyd/value-model.ts';
+import { eventNumber } from '../../core/scores/scoring-sql.ts';
+import { Params, type CompiledQuery } from '../../core/sql/params.ts';
+import { DAY_MS } from '../../core/time/units.ts';
+import type { Warehouse } from './warehouse.ts';
+
+/**
+ * The value model in the warehouse: the buyers' purchase histories it is fitted on, the
+ * per-user figures in `user_scores` (p_alive, expected_purchases, expected_spend, ltv) and one
+ * row per run in `value_model_runs`.
+ */
+
+/**
+ * Purchases as transactions, per buyer: rows of the purchase and refund events up to `asOf`
+ * are grouped into one transaction per `order_id`, or per user and UTC day where a row has none.
+ * A refund (a refund event, its amount taken off whatever its sign, or a purchase row with a
+ * negative amount) reduces its transaction's value and is never a purchase itself; a group with
+ * no purchase row (a refund alone) or refunded to nothing is not a purchase. A transaction is
+ * dated by the day of its first purchase row. Per buyer: transactions, the first and last day,
+ * and the value of all transactions after the first (ordered by day, then group key).
+ */
+export const buyerHistoriesQuery = (s: ValueModelSettings, asOf: number): CompiledQuery => {
+  const p = new Params();
+  const purchase = p.add(s.purchaseEvent);
+  const refund = p.add(s.refundEvent);
+  const amount = `coalesce(${eventNumber(p, 'e', s.amount)}, 0)`;
+  const sql =
+    `WITH rows AS (SELECT e.user_id, ` +
+    `CASE WHEN e.order_id IS NOT NULL AND e.order_id <> '' THEN 'o:' || e.order_id ` +
+    `ELSE 'd:' || CAST(CAST(floor(epoch_ms(e.ts) / ${DAY_MS}) AS BIGINT) AS VARCHAR) END AS k, ` +
+    `CAST(floor(epoch_ms(e.ts) / ${DAY_MS}) AS BIGINT) AS day, ` +
+    `(e.event = ${purchase} AND ${amount} >= 0) AS is_purchase, ` +
+    `CASE WHEN e.event = ${purchase} THEN ${amount} ELSE -abs(${amount}) END AS v ` +
+    `FROM events e WHERE e.event IN (${purchase}, ${refund}) AND e.ts <= ${p.time(asOf)}), ` +
+    `orders AS (SELECT user_id, k, min(day) FILTER (WHERE is_purchase) AS day, greatest(sum(v), 0) AS value ` +
+    `FROM rows GROUP BY user_id, k ` +
+    `HAVING bool_or(is_purchase) AND NOT (bool_or(NOT is_purchase) AND sum(v) <= 0)), ` +
+    `ranked AS (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY day, k) AS n FROM orders) ` +
+    `SELECT user_id, count(*) AS orders, min(day) AS first_day, max(day) AS last_day, ` +
+    `coalesce(sum(value) FILTER (WHERE n > 1), 0) AS repeat_spend FROM ranked GROUP BY user_id ORDER BY user_id`;
+  return { sql, params: p.values };
+};
+
+export const readBuyerHistories = async (
+  w: Warehouse,
+  s: ValueModelSettings,
+  asOf: number,
+): Promise<BuyerHistory[]> => {
+  const q = buyerHistoriesQuery(s, asOf);
+  const rows = await w.query<{
+    user_id: string;
+    orders: bigint;
+    first_day: bigint;
+    last_day: bigint;
+    repeat_spend: number;
+  }>(q.sql, q.params);
+  return rows.map((r) => ({
+    userId: r.user_id,
+    orders: Number(r.orders),
+    firstDay: Number(r.first_day),
+    lastDay: Number(r.last_day),
+    repeatSpend: Number(r.repeat_spend),
+  }));
+};
+
+/** A run as stored in `value_model_runs` (JSON columns as parsed values). */
+export interface ValueModelRunRow {
+  runId: string;
+  asOf: number;
+  settings: unknown;
+  customers: number;
+  repeatCustomers: number;
+  bgnbd: unknown;
+  gammaGamma: unknown;
+  converged: boolean;
+  logLikelihood: number | null;
+  warnings: unknown;
+  written: boolean;
+  users: number;
+  summary: unknown;
+}
+
+const json = (v: unknown): string =>
+  JSON.stringify(v ?? null, (_, x: unknown) =>
+    typeof x === 'number' && !Number.isFinite(x) ? String(x) : x,
+  );
+
+/**
+ * Records the run and, when `scores` is given, replaces the per-user figures: buyers get theirs,
+ * users who had figures but are not buyers now (their purchases refunded, say) lose them. With
+ * `scores` null (the fit was not trusted) `user_scores` is left exactly as it was.
+ */
+export const writeValueModelRun = (
+  warehouse: Warehouse,
+  run: Omit<ValueModelRunRow, 'written' | 'users'>,
+  scores: readonly ValueScore[] | null,
+): Promise<{ users: number; cleared: number }> =>
+  warehouse.transaction(async (tx) => {
+    let users = 0;
+    let cleared = 0;
+    if (scores !== null) {
+      await tx.run(
+        'CREATE OR REPLACE TEMP TABLE value_next (user_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE, expected_spend DOUBLE, ltv DOUBLE)',
+      );
+      await tx.append(
+        'value_next',
+        (row) => {
+          for (const s of scores) {
+            row.varchar(s.userId);
+            row.double(s.pAlive);
+            row.double(s.expectedPurchases);
+            row.double(s.expectedSpend);
+            row.double(s.ltv);
+            row.end();
+          }
+        },
+        { temp: true },
+      );
+      cleared = await tx.run(
+        `UPDATE user_scores SET p_alive = NULL, expected_purchases = NULL, expected_spend = NULL, ltv = NULL,
+           value_computed_at = NULL
+         WHERE (p_alive IS NOT NULL OR ltv IS NOT NULL) AND user_id NOT IN (SELECT user_id FROM temp.value_next)`,
+      );
+      users = await tx.run(
+        `INSERT INTO user_scores (user_id, p_alive, expected_purchases, expected_spend, ltv, value_computed_at)
+         SELECT user_id, p_alive, expected_purchases, expected_spend, ltv, epoch_ms(CAST($1 AS BIGINT)) FROM temp.value_next
+         ON CONFLICT (user_id) DO UPDATE SET p_alive = excluded.p_alive, expected_purchases = excluded.expected_purchases,
+           expected_spend = excluded.expected_spend, ltv = excluded.ltv, value_computed_at = excluded.value_computed_at`,
+        [run.asOf],
+      );
+      await tx.run('DROP TABLE temp.value_next');
+    }
+    await tx.run(
+      `INSERT INTO value_model_runs (run_id, as_of, settings, customers, repeat_customers, bgnbd, gamma_gamma,
+         converged, log_likelihood, warnings, written, users, summary)
+       VALUES ($1, epoch_ms(CAST($2 AS BIGINT)), $3::JSON, $4, $5, $6::JSON, $7::JSON, $8, $9, $10::JSON, $11, $12, $13::JSON)`,
+      [
+        run.runId,
+        run.asOf,
+        json(run.settings),
+        run.customers,
+        run.repeatCustomers,
+        json(run.bgnbd),
+        json(run.gammaGamma),
+        run.converged,
+        run.logLikelihood,
+        json(run.warnings),
+        scores !== null,
+        users,
+        json(run.summary),
+      ],
+    );
+    return { users, cleared };
+  });
+
+const parse = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+
+/** The latest run (by instant, then by the order written), or null before the first. */
+export const readLatestValueModelRun = async (w: Warehouse): Promise<ValueModelRunRow | null> => {
+  const rows = await w.query<Record<string, unknown>>(
+    `SELECT run_id, epoch_ms(as_of) AS as_of, CAST(settings AS VARCHAR) AS settings, customers, repeat_customers,
+       CAST(bgnbd AS VARCHAR) AS bgnbd, CAST(gamma_gamma AS VARCHAR) AS gamma_gamma, converged, log_likelihood,
+       CAST(warnings AS VARCHAR) AS warnings, written, users, CAST(summary AS VARCHAR) AS summary
+     FROM value_model_runs ORDER BY as_of DESC, run_id DESC LIMIT 1`,
+  );
+  const r = rows[0];
+  if (r === undefined) return null;
+  return {
+    runId: String(r['run_id']),
+    asOf: Number(r['as_of']),
+    settings: parse(r['settings']),
+    customers: Number(r['customers']),
+    repeatCustomers: Number(r['repeat_customers']),
+    bgnbd: parse(r['bgnbd']),
+    gammaGamma: parse(r['gamma_gamma']),
+    converged: r['converged'] === true,
+    logLikelihood: r['log_likelihood'] === null ? null : Number(r['log_likelihood']),
+    warnings: parse(r['warnings']),
+    written: r['written'] === true,
+    users: Number(r['users']),
+    summary: parse(r['summary']),
+  };
+};
+
+/** The latest run that wrote per-user values: its instant, or null. */
+export const lastWrittenValueRunAt = async (w: Warehouse): Promise<number | null> => {
+  const v = await w.scalar<bigint | number | null>(
+    'SELECT epoch_ms(max(as_of)) FROM value_model_runs WHERE written',
+  );
+  return v === null ? null : Number(v);
+};
