@@ -8,17 +8,20 @@ import { analyseCohort, type CohortAnalysis, type CustomerScore } from '../../co
 import { ratePerUnit, type LtvOptions } from '../../core/models/btyd/ltv.ts';
 import { summariseTransactions, type TimeUnit, type Transaction } from '../../core/models/btyd/summary.ts';
 import {
-  csvColumns,
   formatDay,
   parseCdnowLine,
-  parseCsvTransaction,
   parseIsoDate,
   TRANSACTION_FORMATS,
-  type CsvColumns,
   type TransactionFormat,
 } from '../../core/models/btyd/transactions.ts';
+import {
+  describeOrders,
+  orderSummary,
+  type OrderBook,
+  type OrderColumnOptions,
+} from '../../core/models/orders.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { CsvParser, type CsvRow } from '../../core/csv/csv-parser.ts';
+import { readOrderBook, TransactionsError } from '../../models/churn/transactions.ts';
 
 /** Options as commander hands them over: all text, checked here so every mistake exits 2. */
 export interface BtydCliOptions {
@@ -33,6 +36,9 @@ export interface BtydCliOptions {
   scores?: string;
   top?: string;
   json?: boolean;
+  orderColumn?: string;
+  quantityColumn?: string;
+  priceColumn?: string;
 }
 
 export interface BtydCliIo {
@@ -55,6 +61,7 @@ interface Settings {
   scores?: string;
   top: number;
   json: boolean;
+  columns: OrderColumnOptions;
 }
 
 const number = (
@@ -115,6 +122,11 @@ const settings = (o: BtydCliOptions): Result<Settings, string> => {
     ...(o.scores ? { scores: o.scores } : {}),
     top: top.value,
     json: o.json === true,
+    columns: {
+      ...(o.orderColumn !== undefined ? { orderColumn: o.orderColumn } : {}),
+      ...(o.quantityColumn !== undefined ? { quantityColumn: o.quantityColumn } : {}),
+      ...(o.priceColumn !== undefined ? { priceColumn: o.priceColumn } : {}),
+    },
   });
 };
 
@@ -122,13 +134,13 @@ const describeError = (file: string, e: FieldError): string =>
   `${file}: line ${e.index}, field ${e.field}: ${e.reason}`;
 
 /** Reads every purchase; the first bad record stops the run (a model fitted around it would mislead). */
-const readTransactions = async (
+const readCdnow = async (
   file: string,
-  format: TransactionFormat,
+  format: 'cdnow-sample' | 'cdnow-master',
 ): Promise<Result<Transaction[], string>> => {
   const out: Transaction[] = [];
   const stream = createReadStream(file, { encoding: 'utf8' });
-  if (format !== 'csv') {
+  {
     let line = 0;
     for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
       line++;
@@ -142,39 +154,29 @@ const readTransactions = async (
     }
     return ok(out);
   }
-  const parser = new CsvParser();
-  let columns: CsvColumns | undefined;
-  const rows: CsvRow[] = [];
-  const take = (): Result<true, string> => {
-    for (const row of rows) {
-      if (row.error)
-        return err(describeError(file, { index: row.line, field: '(record)', reason: row.error }));
-      if (!columns) {
-        const c = csvColumns(row.fields, row.line);
-        if (!c.ok) return err(describeError(file, c.error));
-        columns = c.value;
-        continue;
-      }
-      const t = parseCsvTransaction(row.fields, columns, row.line);
-      if (!t.ok) return err(describeError(file, t.error));
-      out.push(t.value);
-    }
-    rows.length = 0;
-    return ok(true);
-  };
-  for await (const chunk of stream) {
-    parser.push(chunk as string, rows);
-    const r = take();
-    if (!r.ok) {
-      stream.destroy();
-      return r;
-    }
+};
+
+/**
+ * A transactions CSV as purchases: rows grouped into orders and refunds booked exactly as
+ * `churn evaluate` does (src/core/models/orders.ts), each order one purchase on its UTC day.
+ */
+export const readCsvOrders = async (
+  file: string,
+  columns: OrderColumnOptions = {},
+): Promise<Result<{ transactions: Transaction[]; book: OrderBook }, string>> => {
+  try {
+    const book = await readOrderBook(file, columns);
+    const transactions = book.orders.map((o) => ({
+      customerId: o.userId,
+      day: Math.floor(o.ts / 86_400_000),
+      amount: o.amount,
+    }));
+    return ok({ transactions, book });
+  } catch (e) {
+    if (!(e instanceof TransactionsError)) throw e;
+    const first = e.errors[0];
+    return err(first ? describeError(file, first) : e.message);
   }
-  parser.end(rows);
-  const r = take();
-  if (!r.ok) return r;
-  if (!columns) return err(`${file}: empty (expected a header user_id,timestamp,amount)`);
-  return ok(out);
 };
 
 const fixed = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
@@ -218,6 +220,8 @@ export interface BtydReport {
   annualDiscountRate: number;
   top: CustomerScore[];
   ltvTotal: number;
+  /** How a CSV's rows became orders (absent for the CDNOW layouts, one row per purchase). */
+  orders?: OrderBook;
   ms: { read: number; fit: number };
 }
 
@@ -229,6 +233,7 @@ const toJson = (r: BtydReport): unknown => {
     timeUnit: r.timeUnit,
     calibrationEnd: r.calibrationEnd,
     ...(r.holdoutEnd ? { holdoutEnd: r.holdoutEnd } : {}),
+    ...(r.orders ? { orders: orderSummary(r.orders) } : {}),
     ...rest,
     ltv: {
       ...ltv,
@@ -250,6 +255,7 @@ export const formatBtydSummary = (r: BtydReport): string => {
   const lines = [
     `BTYD models for ${r.input} (${r.format}), calibration period up to ${r.calibrationEnd}, time unit: ${u}`,
     `  customers     ${count(c.customers)}, of whom ${count(c.repeatCustomers)} bought again (${count(c.repeatPurchases)} repeat purchases)`,
+    ...(r.orders ? [`  orders        ${describeOrders(r.orders)}`] : []),
     `  repeat spend  mean ${fixed(c.repeatSpend.mean, 2)}, std ${fixed(c.repeatSpend.std, 2)}, min ${fixed(c.repeatSpend.min, 2)}, median ${fixed(c.repeatSpend.median, 2)}, max ${fixed(c.repeatSpend.max, 2)}`,
     '',
     `BG/NBD       r ${fixed(bg.r, 4)}  alpha ${fixed(bg.alpha, 4)}  a ${fixed(bg.a, 4)}  b ${fixed(bg.b, 4)}  log-likelihood ${fixed(bg.logLikelihood, 3)}${flag(bg.converged)}`,
@@ -307,9 +313,17 @@ export const runBtyd = async (
     return fail(`cannot read ${o.input}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
   }
   const started = performance.now();
-  const read = await readTransactions(o.input, o.format);
-  if (!read.ok) return fail(read.error);
-  const transactions = read.value;
+  let book: OrderBook | undefined;
+  let transactions: Transaction[];
+  if (o.format === 'csv') {
+    const read = await readCsvOrders(o.input, o.columns);
+    if (!read.ok) return fail(read.error);
+    ({ transactions, book } = read.value);
+  } else {
+    const read = await readCdnow(o.input, o.format);
+    if (!read.ok) return fail(read.error);
+    transactions = read.value;
+  }
   if (transactions.length === 0) return fail(`${o.input}: no purchases`);
   const readMs = performance.now() - started;
 
@@ -351,6 +365,7 @@ export const runBtyd = async (
     annualDiscountRate: o.annualDiscountRate,
     top: [...scores].sort((p, q) => q.ltv - p.ltv).slice(0, o.top),
     ltvTotal: scores.reduce((sum, c) => sum + c.ltv, 0),
+    ...(book ? { orders: book } : {}),
     ms: { read: Math.round(readMs), fit: Math.round(fitMs) },
   };
   if (o.scores)
@@ -372,7 +387,7 @@ export const registerBtydCommand = (program: Command): void => {
     .option('--input <file>', 'the purchase log')
     .option(
       '--format <format>',
-      `${TRANSACTION_FORMATS.join(' | ')} (default csv: header user_id,timestamp,amount)`,
+      `${TRANSACTION_FORMATS.join(' | ')} (default csv: header user_id,timestamp,amount; refunds reduce spend)`,
     )
     .option(
       '--calibration-end <date>',
@@ -389,6 +404,12 @@ export const registerBtydCommand = (program: Command): void => {
     )
     .option('--discount-rate <rate>', 'annual discount rate for LTV (default 0.1)')
     .option('--margin <share>', 'profit margin for LTV, in (0, 1] (default 1: revenue)')
+    .option(
+      '--order-column <name>',
+      'csv: column of the order id; rows with one id are one order (default: order_id, InvoiceNo, Invoice… when present, else one per user and day)',
+    )
+    .option('--quantity-column <name>', 'csv: with --price-column, a row’s amount is quantity × price')
+    .option('--price-column <name>', 'csv: unit price column (see --quantity-column)')
     .option('--top <n>', 'customers listed by LTV (default 10)')
     .option('--scores <file>', 'write every customer’s scores to this CSV file')
     .option('--json', 'print one JSON object on stdout')
