@@ -65,7 +65,7 @@ describe('rekindle export audience', () => {
     expect(await refused(['--as', 'vera'])).toMatch(/forbidden/);
     expect(await refused(['--as', 'olga', '--contacts', 'clear', '--columns', 'phone'])).toMatch(/forbidden/);
     expect(await refused(['--as', 'olga', '--columns', 'phone,shoe_size'])).toContain(
-      'unknown column(s) shoe_size',
+      "unknown export column 'shoe_size'",
     );
     expect(await refused(['--as', 'nobody'])).toContain("no active user 'nobody'");
   }, 120_000);

@@ -6,11 +6,9 @@ import { exportSnapshotCsv, takeSnapshot, type ContactMode } from '../../audienc
 import type { Actor } from '../../core/auth/roles.ts';
 import type { Runtime } from '../../runtime.ts';
 import { findUserByName } from '../../storage/control/users.ts';
-import { EXPORT_COLUMNS, type ExportColumn } from '../../core/export/columns.ts';
+import { EXPORT_COLUMNS_HELP, parseExportColumns } from '../../core/export/columns.ts';
 
 type Io = { stdout: NodeJS.WritableStream; stderr: { write(s: string): unknown } };
-
-const isColumn = (c: string): c is ExportColumn => (EXPORT_COLUMNS as readonly string[]).includes(c);
 
 /**
  * `rekindle export audience <id> --as <user>`: freezes the saved audience now (a snapshot, as a
@@ -29,17 +27,22 @@ export const registerExportCommand = (
     .description('snapshot a saved audience now and write its members as CSV (stdout or --out)')
     .requiredOption('--as <user>', 'the console user the export is made and audited as')
     .option('--out <file>', 'write to this file instead of stdout')
-    .option('--columns <list>', `profile columns, comma-separated (${EXPORT_COLUMNS.join(', ')})`, '')
+    .option('--columns <list>', `columns, comma-separated (${EXPORT_COLUMNS_HELP})`, '')
     .option('--contacts <mode>', 'none | masked | clear (clear: admins only)', 'masked')
+    .option('--lang <locale>', 'language of top_risk_reason: zh-CN | en', 'zh-CN')
     .action(
-      async (audienceId: string, opts: { as: string; out?: string; columns: string; contacts: string }) => {
+      async (
+        audienceId: string,
+        opts: { as: string; out?: string; columns: string; contacts: string; lang: string },
+      ) => {
         const fail = (message: string) => {
           io.stderr.write(`rekindle export audience: ${message}\n`);
           process.exitCode = 2;
         };
-        const columns = opts.columns === '' ? [] : opts.columns.split(',').map((c) => c.trim());
-        const bad = columns.filter((c) => !isColumn(c));
-        if (bad.length > 0) return fail(`--columns: unknown column(s) ${bad.join(', ')}`);
+        const columns = parseExportColumns(opts.columns);
+        if (!columns.ok) return fail(`--columns: ${columns.error}`);
+        if (opts.lang !== 'zh-CN' && opts.lang !== 'en')
+          return fail(`--lang must be zh-CN or en, got '${opts.lang}'`);
         if (!['none', 'masked', 'clear'].includes(opts.contacts))
           return fail(`--contacts must be none, masked or clear, got '${opts.contacts}'`);
         const rt = await open();
@@ -55,8 +58,9 @@ export const registerExportCommand = (
           const snap = await takeSnapshot(rt, actor, audienceId);
           if (!snap.ok) return fail(JSON.stringify(snap.error));
           const csv = await exportSnapshotCsv(rt, actor, snap.value.id, {
-            columns: columns.filter(isColumn),
+            columns: columns.value,
             contacts: opts.contacts as ContactMode,
+            locale: opts.lang,
           });
           if (!csv.ok) return fail(JSON.stringify(csv.error));
           const out: NodeJS.WritableStream =
