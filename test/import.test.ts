@@ -325,7 +325,7 @@ describe('importFile', () => {
         csvLine({ message_id: 'no-user', event: 'login' }), // line 6
         csvLine({ message_id: 'bad-amount', user_id: 'u2', event: 'pay', amount: 'ten' }), // line 7
         'track,short-row,u3', // line 8
-        csvLine({ type: 'page', message_id: 'bad-type', user_id: 'u3' }), // line 9
+        csvLine({ type: 'merge', message_id: 'bad-type', user_id: 'u3' }), // line 9
         csvLine({ type: 'identify', message_id: 'bad-email', user_id: 'u4', traits: '{"email":"nope"}' }), // 10
         csvLine({ message_id: 'ok-2', user_id: 'u5', event: 'logout', timestamp: '2026-11-02T00:05:00Z' }), // 11
       ].join('\n'),
@@ -341,7 +341,11 @@ describe('importFile', () => {
       { index: 6, field: 'user_id', reason: 'userId or anonymousId is required' },
       { index: 7, field: 'amount', reason: 'Expected number' },
       { index: 8, field: '(record)', reason: 'has 3 fields, the header has 14' },
-      { index: 9, field: 'type', reason: "'page' is not supported (track or identify)" },
+      {
+        index: 9,
+        field: 'type',
+        reason: "'merge' is not supported (track, identify, page, screen, group or alias)",
+      },
       { index: 10, field: 'traits.email', reason: 'must be an email address' },
     ]);
     const stored = await wh.query<{ message_id: string }>(
@@ -552,7 +556,10 @@ describe('importFile', () => {
         p: JSON.stringify({ page: 'cart', amount: 19.9, currency: 'CNY', product_id: 'p-9', level: 3 }),
       },
     ]);
-    expect(await wh.query('SELECT user_id, city, traits::VARCHAR AS traits FROM profiles')).toEqual([
+    expect(
+      await wh.query('SELECT user_id, city, traits::VARCHAR AS traits FROM profiles ORDER BY user_id'),
+    ).toEqual([
+      { user_id: 'u1', city: null, traits: '{}' },
       { user_id: 'u3', city: 'Wuhan', traits: JSON.stringify({ city: 'Wuhan', level: 7 }) },
     ]);
     const raw = await wh.scalar<string>('SELECT raw FROM ingest_rejections');

@@ -103,7 +103,7 @@ describe('Segment-spec ingestion over HTTP', () => {
         { type: 'track', userId: 'b', event: 'order', properties: { amount: 'lots' } },
         { type: 'identify', userId: 'c', traits: { timezone: 'Mars/Olympus', email: 'c@example.com' } },
         { type: 'track', event: 'login' },
-        { type: 'page', userId: 'd' },
+        { type: 'merge', userId: 'd' },
         { type: 'track', userId: 'e', event: 'login', timestamp: 'yesterday' },
         { type: 'identify', userId: 'f', traits: { balance: 12.5 }, messageId: 'b-6' },
       ],
@@ -114,7 +114,11 @@ describe('Segment-spec ingestion over HTTP', () => {
       { index: 1, field: 'properties.amount', reason: 'Expected number' },
       { index: 2, field: 'traits.timezone', reason: 'must be an IANA time zone such as Asia/Shanghai' },
       { index: 3, field: 'userId', reason: 'userId or anonymousId is required' },
-      { index: 4, field: 'type', reason: "'page' is not supported (track or identify)" },
+      {
+        index: 4,
+        field: 'type',
+        reason: "'merge' is not supported (track, identify, page, screen, group or alias)",
+      },
       {
         index: 5,
         field: 'timestamp',
@@ -122,13 +126,14 @@ describe('Segment-spec ingestion over HTTP', () => {
       },
     ]);
     expect(await count(s, 'SELECT count(*) FROM events')).toBe(1);
-    expect(await count(s, 'SELECT count(*) FROM profiles')).toBe(1);
+    // The user of the stored event has a profile too (features.md A1).
+    expect(await count(s, 'SELECT count(*) FROM profiles')).toBe(2);
     expect(await count(s, 'SELECT count(*) FROM ingest_rejections')).toBe(5);
     const rejected = await s.rt.warehouse.query<{ record_index: number; raw: string }>(
       'SELECT record_index, raw FROM ingest_rejections WHERE field = $1',
       ['type'],
     );
-    expect(rejected).toEqual([{ record_index: 4, raw: JSON.stringify({ type: 'page', userId: 'd' }) }]);
+    expect(rejected).toEqual([{ record_index: 4, raw: JSON.stringify({ type: 'merge', userId: 'd' }) }]);
   });
 
   it('answers 400 when nothing in the request is valid, and stores nothing but the rejection', async () => {

@@ -120,7 +120,7 @@ describe('normaliseMessage and processBatch', () => {
       [
         null,
         'text',
-        { type: 'alias', userId: 'a' },
+        { type: 'merge', userId: 'a' },
         { type: 'track', userId: 'a', event: 'ok', messageId: 'm' },
       ],
       ctx,
@@ -129,12 +129,18 @@ describe('normaliseMessage and processBatch', () => {
     expect(out.errors).toEqual([
       { index: 0, field: '(record)', reason: 'must be a JSON object' },
       { index: 1, field: '(record)', reason: 'must be a JSON object' },
-      { index: 2, field: 'type', reason: "'alias' is not supported (track or identify)" },
+      {
+        index: 2,
+        field: 'type',
+        reason: "'merge' is not supported (track, identify, page, screen, group or alias)",
+      },
     ]);
-    expect(out.rejections.map((r) => r.raw)).toEqual(['null', '"text"', '{"type":"alias","userId":"a"}']);
+    expect(out.rejections.map((r) => r.raw)).toEqual(['null', '"text"', '{"type":"merge","userId":"a"}']);
     expect(normaliseMessage({ userId: 'a' }, 0, ctx)).toEqual({
       ok: false,
-      error: [{ index: 0, field: 'type', reason: 'is required (track or identify)' }],
+      error: [
+        { index: 0, field: 'type', reason: 'is required (track, identify, page, screen, group or alias)' },
+      ],
     });
   });
 });
