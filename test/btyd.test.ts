@@ -714,7 +714,7 @@ describe('rekindle btyd (end to end)', () => {
     const r = await runCli(['--input', bad, '--json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`rekindle btyd: ${bad}: line 3, field amount: is not a number: "ten"\n`);
+    expect(r.stderr).toBe(`rekindle btyd: ${bad}: line 3, field amount: 'ten' is not a finite number\n`);
 
     const badSample = join(tmp.dir, 'bad-sample.txt');
     writeFileSync(badSample, ' 00004 0001 19970101  2   29.33\r\n 00004 0001 1997011  2   29.73\r\n');
