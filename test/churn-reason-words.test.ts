@@ -73,7 +73,7 @@ describe('reasons in words', () => {
   it('unknown features read as words, never raw snake_case', () => {
     const texts = reasonTexts(r('order_gap_cv_365d', 1.5349));
     expect(texts.en).toBe('Order gap variability (365 days): 1.53');
-    expect(texts.zh).toBe('订单间隔离散度（365 天）：1.53');
+    expect(texts['zh-CN']).toBe('订单间隔离散度（365 天）：1.53');
     for (const t of Object.values(reasonTexts(r('mystery_thing_x', null)))) expect(t).not.toMatch(snake);
     // A windowed name that is not a known event is not read as an event count.
     expect(reasonInWords(r('gap_mean_90d', 12), 'en')).toBe('Gap mean (90 days): 12');

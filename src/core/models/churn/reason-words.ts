@@ -292,8 +292,10 @@ export const reasonInWords = (reason: ReasonInput, locale: ReasonLocale, plan?: 
   return fallback(f, v, locale);
 };
 
-/** The sentence in both console languages (for an API answer read by either). */
-export const reasonTexts = (reason: ReasonInput, plan?: ReasonVocabulary): { zh: string; en: string } => ({
-  zh: reasonInWords(reason, 'zh-CN', plan),
+/** The sentence in both console languages, keyed by locale (for an API answer read by either). */
+export type ReasonTexts = Record<ReasonLocale, string>;
+
+export const reasonTexts = (reason: ReasonInput, plan?: ReasonVocabulary): ReasonTexts => ({
+  'zh-CN': reasonInWords(reason, 'zh-CN', plan),
   en: reasonInWords(reason, 'en', plan),
 });
