@@ -133,7 +133,8 @@ beforeAll(async () => {
   ];
   for (const s of scores) {
     await conn.run(
-      `INSERT INTO user_scores VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, epoch_ms(CAST($10 AS BIGINT)))`,
+      `INSERT INTO user_scores (user_id, lifecycle_stage, rfm_tier, rfm_r, rfm_f, rfm_m, churn_risk_score, churn_risk_level, ltv, computed_at) ` +
+        `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, epoch_ms(CAST($10 AS BIGINT)))`,
       s,
     );
   }
@@ -631,12 +632,13 @@ describe('SQL text', () => {
       ok: true,
       value: {
         sql:
-          'SELECT p.user_id FROM profiles p WHERE (p.user_id IN (SELECT e.user_id FROM events e ' +
-          'WHERE e.event = $1 AND e.ts <= epoch_ms(CAST($2 AS BIGINT)) ' +
+          'SELECT p.user_id FROM profiles p WHERE least(p.first_seen, p.register_time) <= epoch_ms(CAST($1 AS BIGINT)) ' +
+          'AND (p.user_id IN (SELECT e.user_id FROM events e ' +
+          'WHERE e.event = $2 AND e.ts <= epoch_ms(CAST($1 AS BIGINT)) ' +
           'AND (CASE WHEN e.event IS NOT NULL THEN (TRY(json_extract_string(e.properties, $3)) = $4) END) ' +
           'AND e.ts >= epoch_ms(CAST($5 AS BIGINT)) ' +
           'GROUP BY e.user_id HAVING coalesce(sum(e.amount), 0) >= $6))',
-        params: ['order', NOW, '$."coupon"', 'C1', NOW - 30 * DAY_MS, 100],
+        params: [NOW, 'order', '$."coupon"', 'C1', NOW - 30 * DAY_MS, 100],
       },
     });
   });
@@ -654,10 +656,11 @@ describe('SQL text', () => {
     );
     expect(r.ok && r.value).toEqual({
       sql:
-        'SELECT p.user_id FROM profiles p WHERE ((p.user_id NOT IN (SELECT e.user_id FROM events e ' +
-        'WHERE e.event = $1 AND e.ts <= epoch_ms(CAST($2 AS BIGINT)))) AND ' +
+        'SELECT p.user_id FROM profiles p WHERE least(p.first_seen, p.register_time) <= epoch_ms(CAST($1 AS BIGINT)) ' +
+        'AND ((p.user_id NOT IN (SELECT e.user_id FROM events e ' +
+        'WHERE e.event = $2 AND e.ts <= epoch_ms(CAST($1 AS BIGINT)))) AND ' +
         '(NOT ((TRY(json_extract_string(p.traits, $3)) = $4) IS TRUE)))',
-      params: ['login', NOW, '$."nickname"', "x' OR 1=1 --"],
+      params: [NOW, 'login', '$."nickname"', "x' OR 1=1 --"],
     });
   });
 
@@ -785,7 +788,7 @@ describe('validation errors name the exact node', () => {
 
   it('reports shape errors: unknown kinds, operators and fields, missing fields, bad times', () => {
     expect(errors({ kind: 'or', children: [{ kind: 'like' }] })).toEqual([
-      "root.children[0].kind: unknown kind 'like' (expected one of and, or, not, attribute, score, did, did_not, metric, first_time, last_time, sequence, audience, bucket)",
+      "root.children[0].kind: unknown kind 'like' (expected one of and, or, not, attribute, score, did, did_not, metric, first_time, last_time, sequence, cart_abandoned, audience, bucket)",
     ]);
     expect(errors(attr('city', { op: 'like', value: 'x' }))[0]).toMatch(
       /^root\.op: unknown op 'like' \(expected one of eq, neq/,

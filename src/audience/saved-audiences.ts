@@ -3,8 +3,6 @@ import type { AudienceError, AudienceNode } from '../core/audience/schema.ts';
 import { canOnAudience, type Actor, type AudienceAction } from '../core/auth/roles.ts';
 import type { Clock } from '../core/clock.ts';
 import { csvLine } from '../core/export/csv.ts';
-import { exportCells, exportedColumns, exportNeeds, type ContactMode } from '../core/export/export-rows.ts';
-import type { ReasonLocale } from '../core/models/churn/reason-words.ts';
 import { err, ok } from '../core/result.ts';
 import type { Outcome, ServiceFailure } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
@@ -35,8 +33,12 @@ import {
   writeSnapshotMembers,
 } from '../storage/warehouse/snapshot-members.ts';
 import type { ExportColumn } from '../core/export/columns.ts';
+import { exportCells, exportedColumns, exportNeeds, type ContactMode } from '../core/export/export-rows.ts';
+import type { ReasonLocale } from '../core/models/churn/reason-words.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
+import { warningsFor } from './metadata.ts';
+import type { NamedWarning } from '../core/audience/warnings.ts';
 
 /**
  * Saved audiences: the rules (who may, what is valid) applied around the two stores. Expected
@@ -73,8 +75,22 @@ const compileIn = async (
 ) => {
   const defs = await audienceDefinitions(ctx.control, workspaceId);
   if (replacing) defs.set(replacing.id, replacing.definition);
-  return compileAudience(definition, { now: at, resolve: (id) => defs.get(id) as AudienceNode | undefined });
+  return compileAudience(definition, {
+    now: at,
+    present: ctx.clock(),
+    resolve: (id) => defs.get(id) as AudienceNode | undefined,
+  });
 };
+
+/** A warning as the API gives it: the path names the `definition` field, like errors do. */
+export type DefinitionWarning = NamedWarning;
+
+/** Names in a (compiled, so valid) definition that the warehouse has never seen. */
+const definitionWarnings = async (ctx: AudienceContext, definition: unknown): Promise<DefinitionWarning[]> =>
+  (await warningsFor(ctx.warehouse, definition as AudienceNode)).map((w) => ({
+    ...w,
+    path: w.path.replace(/^root/, 'definition'),
+  }));
 
 /** The ids of `audience` nodes anywhere in a stored definition. */
 const referencedAudiences = (definition: unknown, out = new Set<string>()): Set<string> => {
@@ -114,11 +130,13 @@ export interface AudienceInput {
   definition: unknown;
 }
 
+export type SavedWithWarnings = SavedAudience & { warnings: DefinitionWarning[] };
+
 export const createSavedAudience = async (
   ctx: AudienceContext,
   actor: Actor,
   input: AudienceInput,
-): Outcome<SavedAudience> => {
+): Outcome<SavedWithWarnings> => {
   const no = forbidden(actor, 'audience.create');
   if (no) return err(no);
   const at = ctx.clock();
@@ -151,7 +169,7 @@ export const createSavedAudience = async (
     return err({ type: 'conflict', reason: `an audience named '${name}' exists already` });
   const saved = await getAudience(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`audience ${id} vanished after insert`);
-  return ok(saved);
+  return ok({ ...saved, warnings: await definitionWarnings(ctx, input.definition) });
 };
 
 export const updateSavedAudience = async (
@@ -159,7 +177,7 @@ export const updateSavedAudience = async (
   actor: Actor,
   id: string,
   input: Partial<AudienceInput> & { version: number },
-): Outcome<SavedAudience> => {
+): Outcome<SavedWithWarnings> => {
   const current = await getAudience(ctx.control, actor.workspaceId, id);
   if (!current) return err(notFound(id));
   const no = forbidden(actor, 'audience.update', current.ownerId);
@@ -202,7 +220,7 @@ export const updateSavedAudience = async (
     return err({ type: 'conflict', reason: `audience '${id}' was changed meanwhile; reload` });
   const saved = await getAudience(ctx.control, actor.workspaceId, id);
   if (!saved) throw new Error(`audience ${id} vanished after update`);
-  return ok(saved);
+  return ok({ ...saved, warnings: await definitionWarnings(ctx, saved.definition) });
 };
 
 export const deleteSavedAudience = async (
@@ -247,6 +265,7 @@ export interface AudiencePreview {
   sample: AudienceSampleRow[];
   asOf: number;
   elapsedMs: number;
+  warnings: DefinitionWarning[];
 }
 
 /** Count and a sample (contacts masked) of a saved audience or of a definition not yet saved. */
@@ -264,17 +283,40 @@ export const previewAudience = async (
     if (!saved) return err(notFound(target.id));
     definition = saved.definition;
   } else definition = target.definition;
-  const asOf = options.asOf ?? ctx.clock();
+  const present = ctx.clock();
+  const asOf = options.asOf ?? present;
   const started = performance.now();
   const defs = await audienceDefinitions(ctx.control, actor.workspaceId);
-  const opts = { now: asOf, resolve: (id: string) => defs.get(id) as AudienceNode | undefined };
+  const opts = { now: asOf, present, resolve: (id: string) => defs.get(id) as AudienceNode | undefined };
   const [count, sample] = await Promise.all([
     countAudience(ctx.warehouse, definition, opts),
     sampleAudience(ctx.warehouse, definition, { ...opts, limit: options.sampleSize }),
   ]);
   if (!count.ok) return err(asDefinitionErrors(count.error));
   if (!sample.ok) return err(asDefinitionErrors(sample.error));
-  return ok({ count: count.value, sample: sample.value, asOf, elapsedMs: performance.now() - started });
+  const elapsedMs = performance.now() - started;
+  const warnings = await definitionWarnings(ctx, definition);
+  return ok({ count: count.value, sample: sample.value, asOf, elapsedMs, warnings });
+};
+
+/**
+ * Checks a definition without running it: the errors that would refuse it (as values, not a
+ * failure: the builder shows them as the user types) and the warnings that would not.
+ */
+export const validateDefinition = async (
+  ctx: AudienceContext,
+  actor: Actor,
+  definition: unknown,
+  options: { asOf?: number | undefined } = {},
+): Outcome<{ valid: boolean; errors: AudienceError[]; warnings: DefinitionWarning[] }> => {
+  const no = forbidden(actor, 'audience.preview');
+  if (no) return err(no);
+  const compiled = await compileIn(ctx, actor.workspaceId, definition, options.asOf ?? ctx.clock());
+  if (!compiled.ok) {
+    const errors = asDefinitionErrors(compiled.error);
+    return ok({ valid: false, errors: errors.type === 'invalid' ? (errors.errors ?? []) : [], warnings: [] });
+  }
+  return ok({ valid: true, errors: [], warnings: await definitionWarnings(ctx, definition) });
 };
 
 /**

@@ -30,7 +30,8 @@ import type {
   Window,
 } from './schema.ts';
 import { Params, safeJson, type CompiledQuery, type SqlValue } from '../sql/params.ts';
-import { durationMs, resolveTime } from './time.ts';
+import { durationMs, resolveTime, SCORE_CLOCK_SKEW_MS } from './time.ts';
+import { CART_DEFAULTS } from './schema.ts';
 import { validateAudience } from './validate.ts';
 
 /**
@@ -46,6 +47,12 @@ export interface CompileOptions {
   now: number;
   /** Looks up saved audiences referenced by `audience` nodes. */
   resolve?: AudienceResolver;
+  /**
+   * The real present (the request's clock), when the caller knows it. `user_scores` holds
+   * current values only, so a score condition evaluated as of a `now` more than
+   * SCORE_CLOCK_SKEW_MS before it is refused (see time.ts).
+   */
+  present?: number;
 }
 
 /** Where a node sits while it is compiled. */
@@ -93,6 +100,7 @@ export class AudienceCompiler {
     first_time: (n, s) => this.visitFirstTime(n, s),
     last_time: (n, s) => this.visitLastTime(n, s),
     sequence: (n, s) => this.visitSequence(n, s),
+    cart_abandoned: (n, s) => this.visitCartAbandoned(n, s),
     audience: (n, s) => this.visitAudience(n, s),
     bucket: (n, s) => this.visitBucket(n, s),
   };
@@ -114,7 +122,11 @@ export class AudienceCompiler {
       );
     }
     const scores = c.usesScores ? ' LEFT JOIN user_scores s ON s.user_id = p.user_id' : '';
-    return ok(inTextOrder(`SELECT p.user_id FROM profiles p${scores} WHERE ${where}`, c.params.values));
+    // The universe is the users who existed at `now` (time.ts); `least` skips a NULL register_time.
+    const existed = `least(p.first_seen, p.register_time) <= ${c.params.time(c.options.now)}`;
+    return ok(
+      inTextOrder(`SELECT p.user_id FROM profiles p${scores} WHERE ${existed} AND ${where}`, c.params.values),
+    );
   }
 
   private visit(node: AudienceNode, scope: Scope): string {
@@ -225,6 +237,8 @@ export class AudienceCompiler {
   }
 
   private visitScore(node: NodeOf<'score'>, scope: Scope): string {
+    const refused = scoreAsOfRefusal(node.score, this.options.now, this.options.present);
+    if (refused !== undefined) return this.fail(`${scope.path}.score`, refused);
     this.usesScores = true;
     const allowed = SCORE_VALUES[node.score];
     const ctx: ComparisonContext = {
@@ -420,7 +434,50 @@ export class AudienceCompiler {
       `WHERE x.ts IS NULL OR x.ts >= m.t))`
     );
   }
+
+  /**
+   * For every add whose deadline has passed, an ASOF join finds the first order at or after it
+   * (of the same product with `sameProduct`); the add is abandoned when there is none or it came
+   * later than `within`. The first order is the one that decides: any order in time is it.
+   */
+  private visitCartAbandoned(node: NodeOf<'cart_abandoned'>, scope: Scope): string {
+    const add = node.add ?? { event: CART_DEFAULTS.add };
+    const order = node.order ?? { event: CART_DEFAULTS.order };
+    const within = durationMs(node.within.value, node.within.unit);
+    const same = node.sameProduct === true;
+    const adds = this.eventSource(
+      { ...add, window: node.window },
+      'ca',
+      `${scope.path}.add`,
+      `${scope.path}.window`,
+    );
+    const deadline = `ca.ts <= ${this.params.time(this.options.now - within)}`;
+    const orders = this.eventSource(order, 'co', `${scope.path}.order`);
+    const product = same ? ', ca.product_id' : '';
+    const known = same ? ' AND ca.product_id IS NOT NULL' : '';
+    return (
+      `(p.user_id IN (SELECT a.user_id FROM (SELECT ca.user_id, ca.ts${product} ${adds} AND ${deadline}${known}) a ` +
+      `ASOF LEFT JOIN (SELECT co.user_id, co.ts${same ? ', co.product_id' : ''} ${orders}) o ` +
+      `ON a.user_id = o.user_id${same ? ' AND a.product_id = o.product_id' : ''} AND a.ts <= o.ts ` +
+      `WHERE o.ts IS NULL OR epoch_ms(o.ts) - epoch_ms(a.ts) > ${this.params.add(within)}))`
+    );
+  }
 }
+
+/**
+ * Why a score condition cannot be evaluated as of `now`, if it cannot: the scores are stored as
+ * current values (user_scores has no history, and the transition events miss the first value of
+ * every user and most fields), so reading them for a past instant would be reading the future.
+ */
+export const scoreAsOfRefusal = (
+  score: string,
+  now: number,
+  present: number | undefined,
+): string | undefined =>
+  present !== undefined && now < present - SCORE_CLOCK_SKEW_MS
+    ? `score '${score}' is only stored as its current value, so it cannot be evaluated as of ` +
+      `${new Date(now).toISOString()} (before now); remove the score condition or evaluate the audience now`
+    : undefined;
 
 /**
  * `(a OR b OR …)` in groups of at most eight, nested: DuckDB reads `a OR b OR c` as a chain one

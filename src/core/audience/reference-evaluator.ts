@@ -10,6 +10,7 @@ import {
 } from './fields.ts';
 import { withPhoneLiterals } from './phone-literals.ts';
 import { lookupAudience } from './resolve.ts';
+import { CART_DEFAULTS } from './schema.ts';
 import type {
   AudienceNode,
   AudienceResolver,
@@ -306,6 +307,28 @@ const sequenceHolds = (node: NodeOf<'sequence'>, user: UserData, now: number): b
   return (steps[0] ?? []).some((e) => search(1, e.ts, e.ts));
 };
 
+/** Is some add, past its deadline, without any order in [add, add + within]? */
+const cartAbandoned = (node: NodeOf<'cart_abandoned'>, user: UserData, now: number): boolean => {
+  const within = durationMs(node.within.value, node.within.unit);
+  const same = node.sameProduct === true;
+  const adds = matching(user, { ...(node.add ?? { event: CART_DEFAULTS.add }), window: node.window }, now);
+  const orders = matching(user, node.order ?? { event: CART_DEFAULTS.order }, now);
+  return adds.some(
+    (a) =>
+      a.ts + within <= now &&
+      (!same || a.productId !== null) &&
+      !orders.some((o) => a.ts <= o.ts && o.ts <= a.ts + within && (!same || o.productId === a.productId)),
+  );
+};
+
+/** Whether the user existed at `now`: seen (first_seen) or registered at or before it. */
+const existed = (profile: ReferenceProfile, now: number): boolean => {
+  const times = [profile.columns['first_seen'], profile.columns['register_time']].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  return times.length > 0 && Math.min(...times) <= now;
+};
+
 const attributeValue = (node: NodeOf<'attribute'>, user: UserData, now: number): Value => {
   const ref = must(profileField(node.attribute));
   if (node.at === undefined) {
@@ -365,6 +388,7 @@ const HOLDS: Holds = {
     );
   },
   sequence: (n, u, ctx) => sequenceHolds(n, u, ctx.now),
+  cart_abandoned: (n, u, ctx) => cartAbandoned(n, u, ctx.now),
   audience: (n, u, ctx) => {
     const found = lookupAudience(n.id, ctx.audiences, ctx.resolve, 'root');
     if (!found.ok) throw new Error(`reference evaluator: ${found.errors[0]?.message ?? 'bad audience'}`);
@@ -379,7 +403,10 @@ const HOLDS: Holds = {
 const holds = (node: AudienceNode, user: UserData, ctx: Ctx): boolean =>
   (HOLDS[node.kind] as (n: AudienceNode, u: UserData, c: Ctx) => boolean)(node, user, ctx);
 
-/** The members of a (valid) audience over the data, as of `now`. */
+/**
+ * The members of a (valid) audience over the data, as of `now`. Score conditions that the
+ * compiler refuses for a past `now` (see `present` in CompileOptions) are the caller's to avoid.
+ */
 export const evaluateReference = (
   node: AudienceNode,
   data: ReferenceData,
@@ -405,7 +432,7 @@ export const evaluateReference = (
       history: history.get(profile.userId) ?? [],
       scores: scores.get(profile.userId),
     };
-    if (holds(node, user, ctx)) members.add(profile.userId);
+    if (existed(profile, now) && holds(node, user, ctx)) members.add(profile.userId);
   }
   return members;
 };

@@ -260,6 +260,20 @@ export const nodeShapes = <C extends TSchema>(Child: C) =>
       without: Type.Optional(SequenceStep),
       window: Type.Optional(Window),
     }),
+    /**
+     * Cart abandonment: at least one `add` event (default `add_to_cart`, inside the window) whose
+     * deadline `within` has passed (add.ts + within <= now) with no `order` event (default
+     * `order`) at add.ts <= ts <= add.ts + within. With `sameProduct` only an order with the add's
+     * `product_id` counts, and adds without a product_id are ignored (nothing to match them on).
+     */
+    cart_abandoned: Type.Object({
+      kind: Type.Literal('cart_abandoned'),
+      add: Type.Optional(SequenceStep),
+      order: Type.Optional(SequenceStep),
+      within: Duration,
+      window: Type.Optional(Window),
+      sameProduct: Type.Optional(Type.Boolean()),
+    }),
     /** Membership of a saved audience, inlined by the compiler through its resolver. */
     audience: Type.Object({
       kind: Type.Literal('audience'),
@@ -300,6 +314,7 @@ const withComparison = <C extends TSchema>(Child: C) => {
     Type.Intersect([s.first_time, TimeComparison]),
     Type.Intersect([s.last_time, TimeComparison]),
     s.sequence,
+    s.cart_abandoned,
     s.audience,
     s.bucket,
   ] as const;
@@ -324,3 +339,16 @@ export interface AudienceError {
 }
 
 export const formatAudienceError = (e: AudienceError): string => `${e.path}: ${e.message}`;
+
+/** The events a `cart_abandoned` node looks at when it names none. */
+export const CART_DEFAULTS = { add: 'add_to_cart', order: 'order' } as const;
+
+/**
+ * Something that is valid but probably not what was meant (an event never seen, a property key
+ * no sampled event carries); `suggestion` is the closest known name, if one is close.
+ */
+export interface AudienceWarning {
+  path: string;
+  message: string;
+  suggestion: string | null;
+}

@@ -12,6 +12,15 @@ import { DAY_MS } from '../time/units.ts';
  *   "as of now", so a `now` in the past gives the audience as it was then (events arriving with
  *   a future timestamp are ignored until their time comes). Profile attributes and scores are
  *   their current stored values unless an attribute names `at` (value at time T).
+ * - The universe at `now` is the users who existed then: least(first_seen, register_time) <= now
+ *   (first_seen is the user's earliest identify or event timestamp). A user who appears later is
+ *   no member of an audience evaluated as of an earlier time, `not` included.
+ * - Scores (user_scores) are current values with no history. When the caller passes the real
+ *   present, a score condition with `now` more than SCORE_CLOCK_SKEW_MS before it is refused
+ *   (a validation error at the condition) rather than answered with values from the future.
+ * - `cart_abandoned` within W: some add event A (in the window, A.ts + W <= now) has no order
+ *   event O with A.ts <= O.ts <= A.ts + W (same product_id with `sameProduct`; adds without a
+ *   product_id are then ignored).
  * - Time specs: an epoch-ms integer, an ISO-8601 text (UTC when it carries no offset), or
  *   `{ daysAgo: d }` = now − d·day.
  * - Windows of behaviour conditions (all ends inclusive):
@@ -33,6 +42,8 @@ import { DAY_MS } from '../time/units.ts';
  */
 
 export const MINUTE_MS = 60_000;
+/** A client's "now" may lag the server's by this much and still count as now (scores, asOf). */
+export const SCORE_CLOCK_SKEW_MS = 5 * 60_000;
 export const HOUR_MS = 3_600_000;
 export const DURATION_UNIT_MS = { minutes: MINUTE_MS, hours: HOUR_MS, days: DAY_MS } as const;
 export type DurationUnit = keyof typeof DURATION_UNIT_MS;

@@ -15,7 +15,9 @@ import {
   snapshotMembers,
   takeSnapshot,
   updateSavedAudience,
+  validateDefinition,
   type AudienceContext,
+  type DefinitionWarning,
   type AudiencePreview,
   type ContactMode,
 } from '../../audience/saved-audiences.ts';
@@ -43,9 +45,25 @@ import {
   type AudienceDto,
 } from '../schemas/audience-api.ts';
 import { errorResponses, storedTimeIso } from '../schemas/common.ts';
+import { ValidateBody, Validation } from '../schemas/metadata-api.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const warningDto = (w: DefinitionWarning) => ({
+  path: w.path,
+  message: w.message,
+  suggestion: w.suggestion,
+  what: w.what,
+  name: w.name,
+  ...(w.event === undefined ? {} : { event: w.event }),
+});
+
+/** A saved audience as created or changed: with the warnings of its definition. */
+const savedDto = (a: SavedAudience & { warnings: DefinitionWarning[] }): AudienceDto => ({
+  ...audienceDto(a),
+  warnings: a.warnings.map(warningDto),
+});
 
 const audienceDto = (a: SavedAudience): AudienceDto => ({
   id: a.id,
@@ -75,6 +93,7 @@ const previewDto = (p: AudiencePreview) => ({
   count: p.count,
   asOf: iso(p.asOf),
   elapsedMs: Math.round(p.elapsedMs * 10) / 10,
+  warnings: p.warnings.map(warningDto),
   sample: p.sample.map((r) => ({
     userId: r.userId,
     registerTime: storedTimeIso(r.registerTime),
@@ -137,7 +156,7 @@ export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => 
     },
     async (req, reply) => {
       const body = req.body;
-      return send(reply, await createSavedAudience(ctx, actorOf(req), body), audienceDto, 201);
+      return send(reply, await createSavedAudience(ctx, actorOf(req), body), savedDto, 201);
     },
   );
 
@@ -161,6 +180,25 @@ export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => 
         { sampleSize: b.sample ?? 20, asOf: parseTime(b.asOf) },
       );
       return send(reply, r, previewDto);
+    },
+  );
+
+  app.post(
+    '/v1/audiences/validate',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Check a definition without running it: errors (it would be refused) and warnings (names never seen)',
+        body: ValidateBody,
+        response: { 200: Validation, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const r = await validateDefinition(ctx, actorOf(req), b.definition, { asOf: parseTime(b.asOf) });
+      return send(reply, r, (v) => ({ ...v, warnings: v.warnings.map(warningDto) }));
     },
   );
 
@@ -196,7 +234,7 @@ export const registerAudienceRoutes = (app: Api, ctx: AudienceContext): void => 
     async (req, reply) => {
       const { id } = req.params;
       const body = req.body;
-      return send(reply, await updateSavedAudience(ctx, actorOf(req), id, body), audienceDto);
+      return send(reply, await updateSavedAudience(ctx, actorOf(req), id, body), savedDto);
     },
   );
 

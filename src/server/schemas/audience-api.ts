@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EXPORT_COLUMNS_HELP } from '../../core/export/columns.ts';
 import { documentedAs } from './common.ts';
+import { Warnings } from './metadata-api.ts';
 
 const Definition = documentedAs('AudienceNode', 'the audience tree (see the AudienceNode schema)');
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
@@ -45,6 +46,7 @@ export const Audience = Type.Object(
     version: Type.Integer(),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    warnings: Type.Optional(Warnings),
   },
   { $id: 'Audience' },
 );
@@ -69,6 +71,7 @@ export const Preview = Type.Object({
   count: Type.Integer({ description: 'members now (or as of `asOf`)' }),
   asOf: Type.String({ format: 'date-time' }),
   elapsedMs: Type.Number(),
+  warnings: Warnings,
   sample: Type.Array(
     Type.Object({
       userId: Type.String(),
