@@ -121,19 +121,19 @@ describe('value model on CDNOW purchases in the warehouse', () => {
     );
     if (!fileOrder.ok) throw new Error(fileOrder.error.reason);
     const latest = await readLatestValueModelRun(s.warehouse);
-    const bg = latest?.bgnbd as { params: Record<string, number>; logLikelihood: number; converged: boolean };
-    const gg = latest?.gammaGamma as { params: Record<string, number> };
+    const bg = latest!.bgnbd!;
+    const gg = latest!.gammaGamma!;
     for (const k of ['r', 'alpha', 'a', 'b'] as const)
-      expect(Math.abs(bg.params[k]! - cli.value.bgnbd[k])).toBeLessThan(1e-6);
+      expect(Math.abs(bg.params[k] - cli.value.bgnbd[k])).toBeLessThan(1e-6);
     for (const k of ['p', 'q', 'v'] as const)
-      expect(Math.abs(gg.params[k]! - cli.value.gammaGamma[k])).toBeLessThan(1e-6);
+      expect(Math.abs(gg.params[k] - cli.value.gammaGamma[k])).toBeLessThan(1e-6);
     for (const k of ['r', 'alpha', 'a', 'b'] as const)
-      expect(Math.abs(bg.params[k]! / fileOrder.value.bgnbd[k] - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(bg.params[k] / fileOrder.value.bgnbd[k] - 1)).toBeLessThan(1e-5);
     expect(bg.converged).toBe(true);
     expect(latest?.logLikelihood).toBeCloseTo(cli.value.bgnbd.logLikelihood, 6);
     // The published CDNOW fit is in weeks (α 4.414 weeks); in days α is seven times that, r a b alike.
-    expect(bg.params['alpha']! / 7).toBeCloseTo(4.41, 1);
-    expect(bg.params['r']!).toBeCloseTo(0.243, 2);
+    expect(bg.params.alpha / 7).toBeCloseTo(4.41, 1);
+    expect(bg.params.r).toBeCloseTo(0.243, 2);
     expect(latest).toMatchObject({ written: true, customers: 2357, converged: true });
 
     const v = await values(s);

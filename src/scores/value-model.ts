@@ -5,6 +5,7 @@ import { valueModelSettings, type ScoreConfig, type ValueModelSettings } from '.
 import type { Outcome } from '../core/service-failure.ts';
 import { DAY_MS } from '../core/time/units.ts';
 import {
+  lastWrittenValueRunAt,
   readBuyerHistories,
   readLatestValueModelRun,
   writeValueModelRun,
@@ -75,12 +76,19 @@ export const runValueModel = async (
   };
 };
 
-/** The latest value-model run, for `GET /v1/scores/value-model`; null before the first. */
-export const latestValueModelRun = async (
-  ctx: ScoresContext,
-  actor: Actor,
-): Outcome<ValueModelRunRow | null> => {
+export interface ValueModelState {
+  /** The latest run (null before the first), trusted or not. */
+  latest: ValueModelRunRow | null;
+  /** The instant of the run whose per-user values `user_scores` holds, or null. */
+  valuesAsOf: number | null;
+}
+
+/** What `GET /v1/scores/value-model` answers. */
+export const valueModelState = async (ctx: ScoresContext, actor: Actor): Outcome<ValueModelState> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
-  return ok(await readLatestValueModelRun(ctx.warehouse));
+  return ok({
+    latest: await readLatestValueModelRun(ctx.warehouse),
+    valuesAsOf: await lastWrittenValueRunAt(ctx.warehouse),
+  });
 };

@@ -38,6 +38,8 @@ import {
   WarningRuleView,
   type WarningRuleDto,
 } from '../schemas/scores-api.ts';
+import { ValueModelView } from '../schemas/value-model-api.ts';
+import { valueModelState, type ValueModelState } from '../../scores/value-model.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -68,6 +70,12 @@ const runDto = (r: ScoringRun) => ({
     failed: r.warnings.failed,
   },
   elapsedMs: { scores: round(r.ms.scores), warnings: round(r.ms.warnings), total: round(r.ms.total) },
+});
+
+const valueModelDto = (v: ValueModelState): ValueModelView => ({
+  latest:
+    v.latest === null ? null : { ...v.latest, asOf: iso(v.latest.asOf), warnings: [...v.latest.warnings] },
+  valuesAsOf: isoOrNull(v.valuesAsOf),
 });
 
 const summaryDto = (s: ScoreSummary) => ({ ...s, computedAt: isoOrNull(s.computedAt) });
@@ -169,6 +177,20 @@ export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
       },
     },
     async (req, reply) => send(reply, await scoreSummary(ctx, actorOf(req)), summaryDto),
+  );
+
+  app.get(
+    '/v1/scores/value-model',
+    {
+      schema: {
+        tags: scores,
+        security,
+        summary:
+          'The latest customer-value model run (BG/NBD + Gamma-Gamma): parameters, fit, warnings, summary',
+        response: { 200: ValueModelView, ...errorResponses },
+      },
+    },
+    async (req, reply) => send(reply, await valueModelState(ctx, actorOf(req)), valueModelDto),
   );
 
   app.get(

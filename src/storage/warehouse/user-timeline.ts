@@ -49,13 +49,18 @@ export interface TimelineScores {
   churnRiskScore: number | null;
   churnRiskLevel: string | null;
   ltv: number | null;
+  /** The value model's (features.md B7); null until a trusted fit wrote them. */
+  pAlive: number | null;
+  expectedPurchases: number | null;
+  expectedSpend: number | null;
   computedAt: Date | null;
 }
 
 /** The user's scores from the last scoring run; null when they were never scored. */
 export const scoresOf = async (w: Warehouse, userId: string): Promise<TimelineScores | null> => {
   const [s] = await w.query(
-    `SELECT lifecycle_stage, rfm_tier, rfm_r, rfm_f, rfm_m, churn_risk_score, churn_risk_level, ltv, computed_at
+    `SELECT lifecycle_stage, rfm_tier, rfm_r, rfm_f, rfm_m, churn_risk_score, churn_risk_level, ltv,
+            p_alive, expected_purchases, expected_spend, computed_at
      FROM user_scores WHERE user_id = $1`,
     [userId],
   );
@@ -70,6 +75,9 @@ export const scoresOf = async (w: Warehouse, userId: string): Promise<TimelineSc
         churnRiskScore: numberOrNull(s['churn_risk_score']),
         churnRiskLevel: textOrNull(s['churn_risk_level']),
         ltv: numberOrNull(s['ltv']),
+        pAlive: numberOrNull(s['p_alive']),
+        expectedPurchases: numberOrNull(s['expected_purchases']),
+        expectedSpend: numberOrNull(s['expected_spend']),
         computedAt: dateOrNull(s['computed_at']),
       };
 };

@@ -1,5 +1,11 @@
 import type { ValueModelSettings } from '../../core/scores/config.ts';
-import type { BuyerHistory, ValueScore } from '../../core/models/btyd/value-model.ts';
+import type {
+  BuyerHistory,
+  ValueModelResult,
+  ValueModelSummary,
+  ValueScore,
+  ValueWarning,
+} from '../../core/models/btyd/value-model.ts';
 import { eventNumber } from '../../core/scores/scoring-sql.ts';
 import { Params, type CompiledQuery } from '../../core/sql/params.ts';
 import { DAY_MS } from '../../core/time/units.ts';
@@ -68,17 +74,17 @@ export const readBuyerHistories = async (
 export interface ValueModelRunRow {
   runId: string;
   asOf: number;
-  settings: unknown;
+  settings: ValueModelSettings;
   customers: number;
   repeatCustomers: number;
-  bgnbd: unknown;
-  gammaGamma: unknown;
+  bgnbd: ValueModelResult['bgnbd'];
+  gammaGamma: ValueModelResult['gammaGamma'];
   converged: boolean;
   logLikelihood: number | null;
-  warnings: unknown;
+  warnings: readonly ValueWarning[];
   written: boolean;
   users: number;
-  summary: unknown;
+  summary: ValueModelSummary | null;
 }
 
 const json = (v: unknown): string =>
@@ -154,7 +160,8 @@ export const writeValueModelRun = (
     return { users, cleared };
   });
 
-const parse = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+// The JSON columns hold what writeValueModelRun wrote from these very types.
+const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** The latest run (by instant, then by the order written), or null before the first. */
 export const readLatestValueModelRun = async (w: Warehouse): Promise<ValueModelRunRow | null> => {
@@ -169,17 +176,17 @@ export const readLatestValueModelRun = async (w: Warehouse): Promise<ValueModelR
   return {
     runId: String(r['run_id']),
     asOf: Number(r['as_of']),
-    settings: parse(r['settings']),
+    settings: parse<ValueModelSettings>(r['settings']),
     customers: Number(r['customers']),
     repeatCustomers: Number(r['repeat_customers']),
-    bgnbd: parse(r['bgnbd']),
-    gammaGamma: parse(r['gamma_gamma']),
+    bgnbd: parse<ValueModelResult['bgnbd']>(r['bgnbd']),
+    gammaGamma: parse<ValueModelResult['gammaGamma']>(r['gamma_gamma']),
     converged: r['converged'] === true,
     logLikelihood: r['log_likelihood'] === null ? null : Number(r['log_likelihood']),
-    warnings: parse(r['warnings']),
+    warnings: parse<ValueWarning[]>(r['warnings']),
     written: r['written'] === true,
     users: Number(r['users']),
-    summary: parse(r['summary']),
+    summary: parse<ValueModelSummary | null>(r['summary']),
   };
 };
 

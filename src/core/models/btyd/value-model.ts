@@ -98,7 +98,8 @@ export interface ValueModelResult {
   readonly repeatCustomers: number;
   readonly bgnbd: Fit<BgNbdParams> | null;
   readonly gammaGamma:
-    (Fit<GammaGammaParams> & { readonly customers: number; readonly populationMeanSpend: number }) | null;
+    | (Fit<GammaGammaParams> & { readonly customers: number; readonly populationMeanSpend: number | null })
+    | null;
   readonly warnings: readonly ValueWarning[];
   /** Null when any warning stands: the values must not be used. */
   readonly scores: readonly ValueScore[] | null;
@@ -164,7 +165,10 @@ const fitWarnings = (
  * intervals. Buyers without a repeat purchase are left out: the model holds them alive by
  * construction.
  */
-export const pAliveWarning = (bg: BgNbdParams, customers: readonly CustomerSummary[]): ValueWarning | undefined => {
+export const pAliveWarning = (
+  bg: BgNbdParams,
+  customers: readonly CustomerSummary[],
+): ValueWarning | undefined => {
   let repeat = 0;
   let certain = 0;
   let lapsedCertain = 0;
@@ -244,7 +248,7 @@ export const fitValueModel = (
       converged: gg.converged,
       evaluations: gg.evaluations,
       customers: gg.used,
-      populationMeanSpend: gammaGammaPopulationMeanSpend(gg.params),
+      populationMeanSpend: gg.params.q > 1 ? gammaGammaPopulationMeanSpend(gg.params) : null,
     };
     const used = customers.filter((c) => c.x > 0 && c.monetary > 0);
     const meanSpend = used.reduce((t, c) => t + c.monetary, 0) / used.length;
