@@ -1,14 +1,7 @@
 import type { Actor } from '../core/auth/roles.ts';
 import type { ScoresContext } from '../scores/context.ts';
-import { createRule, type WarningRuleInput } from '../scores/warning-rules.ts';
+import { createRule, NOT_CHURNED, type WarningRuleInput } from '../scores/warning-rules.ts';
 import { listWarningRules } from '../storage/control/warning-rules.ts';
-
-const NOT_CHURNED = {
-  kind: 'score',
-  score: 'lifecycle_stage',
-  op: 'in',
-  values: ['new', 'growing', 'mature', 'silent'],
-} as const;
 
 /**
  * Early-warning rules for the demo app, after the seed article (002 §02): "more than 15 days
@@ -32,19 +25,21 @@ export const DEMO_WARNING_RULES: readonly WarningRuleInput[] = [
   },
   {
     name: 'High-value buyer going quiet',
-    description: 'RFM tier high, no visit in 14 days.',
+    description: 'RFM tier high, no visit in 14 days, not churned yet.',
     level: 'critical',
     definition: {
       kind: 'and',
       children: [
         { kind: 'score', score: 'rfm_tier', op: 'eq', value: 'high' },
         { kind: 'did_not', event: 'app_open', window: { type: 'last_days', days: 14 } },
+        NOT_CHURNED,
       ],
     },
   },
   {
     name: 'New distribution user gone after a week',
-    description: 'Registered via a distribution channel in the last 30 days, no visit in 7 days.',
+    description:
+      'Registered via a distribution channel in the last 30 days, no visit in 7 days, not churned yet.',
     level: 'info',
     definition: {
       kind: 'and',
@@ -52,6 +47,7 @@ export const DEMO_WARNING_RULES: readonly WarningRuleInput[] = [
         { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
         { kind: 'attribute', attribute: 'register_time', op: 'within_last', days: 30 },
         { kind: 'did_not', event: 'app_open', window: { type: 'last_days', days: 7 } },
+        NOT_CHURNED,
       ],
     },
   },

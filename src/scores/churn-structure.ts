@@ -5,6 +5,7 @@ import type { ScoreConfig } from '../core/scores/config.ts';
 import {
   BREAKDOWN_SQL,
   churnStructureBaseQuery,
+  cohortBreakdownSql,
   CS_TABLE,
   groupRows,
   histogramBins,
@@ -13,6 +14,8 @@ import {
   reasonsQuery,
   shareOf,
   stageRows,
+  type CohortBy,
+  type CohortGrain,
   type GroupRow,
   type HistogramBin,
   type StageRow,
@@ -66,6 +69,8 @@ export interface ChurnStructure {
   byChannel: ChannelRow[];
   /** Registration month (UTC). */
   byCohort: GroupRow[];
+  /** The cohorts asked for: registration day, week or month, acquisition campaign or channel. */
+  cohorts: { by: CohortBy; grain: CohortGrain; rows: GroupRow[] };
   profile: MetricProfile[];
   /** Latest call-back answer per user, with how many of them are churned. */
   reasons: { reason: string; users: number; churned: number }[];
@@ -104,6 +109,7 @@ export const churnStructure = async (
   warehouse: Warehouse,
   config: ScoreConfig,
   asOf: number,
+  cohortsBy: { by: CohortBy; grain: CohortGrain } = { by: 'registration', grain: 'month' },
 ): Promise<ChurnStructure> => {
   const started = performance.now();
   const conn = await warehouse.connect();
@@ -150,6 +156,17 @@ export const churnStructure = async (
       })),
       churned,
     );
+    const cohorts = {
+      ...cohortsBy,
+      rows: groupRows(
+        (await rows(cohortBreakdownSql(cohortsBy.by, cohortsBy.grain))).map((r) => ({
+          key: String(r['key']),
+          users: num(r['users']),
+          churned: num(r['churned']),
+        })),
+        churned,
+      ),
+    };
     const profile: MetricProfile[] = [];
     for (const [i, m] of config.analysis.profile.entries()) {
       const sides = await rows(metricProfileQuery(config, i));
@@ -183,6 +200,7 @@ export const churnStructure = async (
       byStage: stageRows(channelStage),
       byChannel,
       byCohort,
+      cohorts,
       profile,
       reasons,
       elapsedMs: performance.now() - started,
@@ -197,10 +215,15 @@ export const churnStructure = async (
 export const analyseChurnStructure = async (
   ctx: ScoresContext,
   actor: Actor,
-  options: { asOf?: number | undefined } = {},
+  options: { asOf?: number | undefined; by?: CohortBy | undefined; grain?: CohortGrain | undefined } = {},
 ): Outcome<ChurnStructure> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   const { config } = await loadScoreConfig(ctx.control, actor.workspaceId);
-  return ok(await churnStructure(ctx.warehouse, config, options.asOf ?? ctx.clock()));
+  return ok(
+    await churnStructure(ctx.warehouse, config, options.asOf ?? ctx.clock(), {
+      by: options.by ?? 'registration',
+      grain: options.grain ?? 'month',
+    }),
+  );
 };

@@ -40,6 +40,69 @@ export interface WarningRuleInput {
   enabled?: boolean | undefined;
 }
 
+/**
+ * Keeps the users a warning can still act on: a user already churned (by the workspace's churn
+ * definition, as of the last scoring run) is past warning — they belong to a recall campaign.
+ * Without it the seed rule below warned 82 % of the demo base (docs/scores.md).
+ */
+export const NOT_CHURNED = {
+  kind: 'score',
+  score: 'lifecycle_stage',
+  op: 'in',
+  values: ['new', 'growing', 'mature', 'silent'],
+} as const;
+
+/** `definition` AND not churned: how every template is built (a rule of one's own may do the same). */
+export const excludingChurned = (definition: unknown): { kind: 'and'; children: unknown[] } => ({
+  kind: 'and',
+  children: [definition, NOT_CHURNED],
+});
+
+/**
+ * Early-warning rule templates (features.md B5): starting points a workspace copies and adjusts.
+ * Each excludes users already churned. Event names are the common ones (`login`, `order`);
+ * change them to the product's own.
+ */
+export const WARNING_RULE_TEMPLATES: readonly WarningRuleInput[] = [
+  {
+    name: 'No login for 15 days, balance under 100',
+    description:
+      "The seed article's rule: no login in 15 days and less than 100 in the account, not churned yet.",
+    level: 'critical',
+    definition: excludingChurned({
+      kind: 'and',
+      children: [
+        { kind: 'did_not', event: 'login', window: { type: 'last_days', days: 15 } },
+        { kind: 'attribute', attribute: 'balance', op: 'lt', value: 100 },
+      ],
+    }),
+  },
+  {
+    name: 'High-value buyer going quiet',
+    description: 'RFM tier high, no login in 14 days, not churned yet.',
+    level: 'critical',
+    definition: excludingChurned({
+      kind: 'and',
+      children: [
+        { kind: 'score', score: 'rfm_tier', op: 'eq', value: 'high' },
+        { kind: 'did_not', event: 'login', window: { type: 'last_days', days: 14 } },
+      ],
+    }),
+  },
+  {
+    name: 'New user gone after a week',
+    description: 'Registered in the last 30 days, no login in 7 days, not churned yet.',
+    level: 'warning',
+    definition: excludingChurned({
+      kind: 'and',
+      children: [
+        { kind: 'attribute', attribute: 'register_time', op: 'within_last', days: 30 },
+        { kind: 'did_not', event: 'login', window: { type: 'last_days', days: 7 } },
+      ],
+    }),
+  },
+];
+
 const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `warning rule '${id}'` });
 
 const invalid = (errors: AudienceError[]): ServiceFailure => ({

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
 import type { Runtime } from '../../runtime.ts';
 import { churnStructure, type ChurnStructure, type MetricSide } from '../../scores/churn-structure.ts';
+import { COHORT_BYS, COHORT_GRAINS } from '../../core/scores/churn-structure.ts';
 import { importReasonsCsv, ReasonImportError, type ReasonImportReport } from '../../scores/churn-reasons.ts';
 import { runScoring, type ScoringRun } from '../../scores/run-scoring.ts';
 import { loadScoreConfig, putScoreConfig } from '../../scores/score-config.ts';
@@ -90,6 +91,22 @@ export const formatChurnStructure = (s: ChurnStructure): string => {
     out.push(
       `  ${pad(c.key, 20)}${lpad(count(c.users), 10)}${lpad(count(c.churned), 10)}${lpad(pct(c.churnRate), 9)}`,
     );
+  if (s.cohorts.by !== 'registration' || s.cohorts.grain !== 'month') {
+    const title =
+      s.cohorts.by === 'registration'
+        ? `By registration ${s.cohorts.grain}`
+        : s.cohorts.by === 'campaign'
+          ? 'By acquisition campaign'
+          : 'By acquisition channel';
+    out.push(
+      '',
+      `${pad(title, 22)}${lpad('users', 10)}${lpad('churned', 10)}${lpad('rate', 9)}${lpad('of churned', 12)}`,
+    );
+    for (const c of s.cohorts.rows)
+      out.push(
+        `  ${pad(c.key, 20)}${lpad(count(c.users), 10)}${lpad(count(c.churned), 10)}${lpad(pct(c.churnRate), 9)}${lpad(pct(c.shareOfChurned), 12)}`,
+      );
+  }
   out.push('', 'Churned vs retained');
   for (const m of s.profile) {
     out.push(`  ${m.name}`, `    churned   ${sideText(m.churned)}`, `    retained  ${sideText(m.retained)}`);
@@ -206,13 +223,24 @@ export const registerScoresCommands = (
         'churn share by lifecycle stage, acquisition channel, registration month; churned vs retained',
       )
       .option('--as-of <time>', 'analyse as of this instant (ISO-8601)')
+      .option('--by <cohort>', 'cohorts by registration | campaign | channel', 'registration')
+      .option('--grain <grain>', 'registration cohorts by day | week | month', 'month')
       .option('--json', 'print the analysis as JSON')
-      .action(async (opts: { asOf?: string; json?: boolean }) => {
+      .action(async (opts: { asOf?: string; by: string; grain: string; json?: boolean }) => {
+        const by = COHORT_BYS.find((b) => b === opts.by);
+        const grain = COHORT_GRAINS.find((g) => g === opts.grain);
+        if (by === undefined || grain === undefined) {
+          io.stderr.write(
+            `rekindle analyse churn-structure: --by must be ${COHORT_BYS.join(' | ')} and --grain ${COHORT_GRAINS.join(' | ')}\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
         const rt = await open();
         try {
           const asOf = asOfOption(opts.asOf) ?? rt.clock();
           const { config } = await loadScoreConfig(rt.control, 'default');
-          const s = await churnStructure(rt.warehouse, config, asOf);
+          const s = await churnStructure(rt.warehouse, config, asOf, { by, grain });
           io.stdout.write(opts.json ? json(s) : formatChurnStructure(s));
         } finally {
           await rt.close();

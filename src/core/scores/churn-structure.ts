@@ -26,6 +26,26 @@ import { DAY_MS } from '../time/units.ts';
  */
 
 export const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+
+/** What registration cohorts are grouped by (features.md B4): the sign-up date, campaign or channel. */
+export const COHORT_BYS = ['registration', 'campaign', 'channel'] as const;
+export type CohortBy = (typeof COHORT_BYS)[number];
+/** The width of a registration cohort; weeks start on Monday (ISO), all in UTC. */
+export const COHORT_GRAINS = ['day', 'week', 'month'] as const;
+export type CohortGrain = (typeof COHORT_GRAINS)[number];
+
+/**
+ * The acquisition campaign is a trait: the first of these keys a profile has (UTM parameters as
+ * an app's attribution SDK or sign-up form passes them on identify). Segment keeps UTM values
+ * in an event's `context.campaign`, which ingestion does not store, so send it as a trait.
+ */
+export const CAMPAIGN_TRAITS = [
+  'utm_campaign',
+  'utmCampaign',
+  'acquisition_campaign',
+  'acquisitionCampaign',
+  'campaign',
+] as const;
 export const CS_TABLE = 'churn_structure_users';
 export const UNKNOWN = '(unknown)';
 
@@ -51,8 +71,8 @@ const metricSql = (p: Params, m: ProfileMetric): { select: string; fromEvents: b
 };
 
 /**
- * One row per profile: `user_id, channel, cohort, current_stage, churned, eligible, stage,
- * m0 … mN` (the profile metrics in config order). Run as `CREATE TEMP TABLE … AS`.
+ * One row per profile: `user_id, channel, campaign, reg, cohort, current_stage, churned,
+ * eligible, stage, m0 … mN` (the profile metrics in config order). Run as `CREATE TEMP TABLE … AS`.
  */
 export const churnStructureBaseQuery = (config: ScoreConfig, now: number): CompiledQuery => {
   const p = new Params();
@@ -85,10 +105,14 @@ export const churnStructureBaseQuery = (config: ScoreConfig, now: number): Compi
     `AND e.event = ${p.add(order)} AND e.ts <= ${churnAt} WHERE ${churned} GROUP BY f.user_id`;
   const stageThen = baseStageSql(p, config, churnAt, 'f.reg', 'coalesce(oc.orders_then, 0)');
   const stageNow = baseStageSql(p, config, nowSql, 'f.reg', 'f.orders');
+  const campaign = CAMPAIGN_TRAITS.map(
+    (k) => `nullif(trim(${safeJson('json_extract_string', 'p.traits', p.add(`$.${k}`))}), '')`,
+  );
   return {
     sql:
       `WITH f AS MATERIALIZED (${facts}), oc AS (${ordersThen}) ` +
       `SELECT f.user_id, coalesce(p.acquisition_channel, ${p.add(UNKNOWN)}) AS channel, ` +
+      `coalesce(${campaign.join(', ')}, ${p.add(UNKNOWN)}) AS campaign, f.reg AS reg, ` +
       `strftime(f.reg, '%Y-%m') AS cohort, ${current} AS current_stage, ${churned} AS churned, ` +
       `${eligible} AS eligible, CASE WHEN ${churned} THEN ${stageThen} ELSE ${stageNow} END AS stage` +
       `${metricSelects.map((s) => `, ${s}`).join('')} ` +
@@ -111,6 +135,31 @@ export const BREAKDOWN_SQL = {
     `SELECT cohort, count(*) AS users, count(*) FILTER (WHERE churned) AS churned ` +
     `FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 1`,
 } as const;
+
+const GRAIN_SQL: Record<CohortGrain, { unit: string; format: string }> = {
+  day: { unit: `'day'`, format: `'%Y-%m-%d'` },
+  week: { unit: `'week'`, format: `'%Y-%m-%d'` },
+  month: { unit: `'month'`, format: `'%Y-%m'` },
+};
+
+/**
+ * Eligible users and churned ones per cohort: by registration day (`2026-05-31`), week (the
+ * Monday it starts, `2026-05-25`) or month (`2026-05`), in time order; or by campaign or
+ * channel, largest first. No parameters: the grain picks from fixed SQL text.
+ */
+export const cohortBreakdownSql = (by: CohortBy, grain: CohortGrain): string => {
+  const counts = `count(*) AS users, count(*) FILTER (WHERE churned) AS churned`;
+  if (by === 'registration') {
+    const g = GRAIN_SQL[grain];
+    if (g === undefined) throw new Error(`not a cohort grain: ${String(grain)}`);
+    return (
+      `SELECT strftime(date_trunc(${g.unit}, reg), ${g.format}) AS key, ${counts} ` +
+      `FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 1`
+    );
+  }
+  const column = by === 'campaign' ? 'campaign' : 'channel';
+  return `SELECT ${column} AS key, ${counts} FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 2 DESC, 1`;
+};
 
 /** Quantiles, mean and histogram of one profile metric for churned and retained users. */
 export const metricProfileQuery = (config: ScoreConfig, index: number): CompiledQuery => {

@@ -13,6 +13,7 @@ import {
   listRules,
   updateRule,
   warnedUsers,
+  WARNING_RULE_TEMPLATES,
   type WarningRuleView as RuleRecord,
 } from '../../scores/warning-rules.ts';
 import type { StoredReason } from '../../storage/warehouse/churn-reasons.ts';
@@ -20,7 +21,7 @@ import type { ScoreSummary } from '../../storage/warehouse/user-scores.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 import {
-  AnalysisQuery,
+  ChurnStructureQuery,
   ChurnStructureView,
   ComputeBody,
   CreateRuleBody,
@@ -200,8 +201,8 @@ export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
         tags: ['analysis'],
         security,
         summary:
-          'Churn share by lifecycle stage, acquisition channel and registration month; churned vs retained profiles',
-        querystring: AnalysisQuery,
+          'Churn share by lifecycle stage, acquisition channel and registration cohort (day, week or month, or acquisition campaign: `by`, `grain`); churned vs retained profiles',
+        querystring: ChurnStructureQuery,
         response: { 200: ChurnStructureView, ...errorResponses },
       },
     },
@@ -209,7 +210,7 @@ export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
       const q = req.query;
       return send(
         reply,
-        await analyseChurnStructure(ctx, actorOf(req), { asOf: parseTime(q.asOf) }),
+        await analyseChurnStructure(ctx, actorOf(req), { asOf: parseTime(q.asOf), by: q.by, grain: q.grain }),
         structureDto,
       );
     },
@@ -228,6 +229,38 @@ export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
     },
     async (req, reply) =>
       send(reply, await listRules(ctx, actorOf(req)), (rules) => ({ rules: rules.map(ruleDto) })),
+  );
+
+  app.get(
+    '/v1/warning-rules/templates',
+    {
+      schema: {
+        tags: warnings,
+        security,
+        summary: 'Starting points for early-warning rules (each leaves out users already churned)',
+        response: {
+          200: Type.Object({
+            templates: Type.Array(
+              Type.Object({
+                name: Type.String(),
+                description: Type.String(),
+                level: Type.String(),
+                definition: Type.Unknown({ description: 'the audience tree' }),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({
+      templates: WARNING_RULE_TEMPLATES.map((t) => ({
+        name: t.name,
+        description: t.description ?? '',
+        level: t.level,
+        definition: t.definition,
+      })),
+    }),
   );
 
   app.post(

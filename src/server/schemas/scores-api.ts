@@ -82,6 +82,25 @@ export const ScoreSummaryView = Type.Object({
 // ---- churn structure -------------------------------------------------------------------------
 
 export const AnalysisQuery = Type.Object({ asOf: Type.Optional(AsOf) });
+
+const CohortBy = Type.Union(
+  [Type.Literal('registration'), Type.Literal('campaign'), Type.Literal('channel')],
+  {
+    default: 'registration',
+    description:
+      'cohorts by registration date, acquisition campaign (trait utm_campaign or acquisition_campaign) or acquisition channel',
+  },
+);
+const CohortGrain = Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], {
+  default: 'month',
+  description: 'width of a registration cohort (UTC; weeks start on Monday)',
+});
+export const ChurnStructureQuery = Type.Object({
+  asOf: Type.Optional(AsOf),
+  by: Type.Optional(CohortBy),
+  grain: Type.Optional(CohortGrain),
+});
+export type ChurnStructureQuery = Static<typeof ChurnStructureQuery>;
 export type AnalysisQuery = Static<typeof AnalysisQuery>;
 
 const StageRow = Type.Object({
@@ -124,6 +143,13 @@ export const ChurnStructureView = Type.Object({
   byStage: Type.Array(StageRow, { description: 'the stage churned users churned from' }),
   byChannel: Type.Array(Type.Intersect([GroupRow, Type.Object({ stages: Type.Array(StageRow) })])),
   byCohort: Type.Array(GroupRow, { description: 'registration month (UTC), `YYYY-MM`' }),
+  cohorts: Type.Object(
+    { by: CohortBy, grain: CohortGrain, rows: Type.Array(GroupRow) },
+    {
+      description:
+        'the cohorts asked for by `by` and `grain`: keys `YYYY-MM-DD` (day; week: its Monday), `YYYY-MM` (month), or the campaign / channel (`(unknown)` when none)',
+    },
+  ),
   profile: Type.Array(Type.Object({ name: Type.String(), churned: Side, retained: Side })),
   reasons: Type.Array(Type.Object({ reason: Type.String(), users: Type.Integer(), churned: Type.Integer() })),
   elapsedMs: Type.Number(),
