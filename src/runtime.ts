@@ -3,6 +3,7 @@ import type { Clock } from './core/clock.ts';
 import { systemClock } from './lib/system-clock.ts';
 import type { RekindleConfig } from './config.ts';
 import { IngestQueue } from './ingest/ingest-queue.ts';
+import { carryOptOutsToCanonical } from './ingest/merged-opt-outs.ts';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.ts';
 import { migrate } from './storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from './storage/control/sql-client.ts';
@@ -56,6 +57,18 @@ export const openRuntime = async (
     await sealPlaintextWorkspaceSecrets(control);
     if (config.writeKey) await addWriteKey(control, config.writeKey, 'from REKINDLE_WRITE_KEY');
     warehouse = await Warehouse.open(config.warehousePath);
+    // Opt-outs of ids merged by identity stitching hold for the merged user (ingestion.md).
+    await carryOptOutsToCanonical(control, warehouse);
+    const carrying = { warehouse, control, chain: Promise.resolve() };
+    warehouse.onLinked(() => {
+      carrying.chain = carrying.chain
+        .then(() => carryOptOutsToCanonical(carrying.control, carrying.warehouse))
+        .then(
+          () => undefined,
+          // Retried at the next link or restart: the copy is idempotent.
+          () => undefined,
+        );
+    });
     const ingest = await IngestQueue.open(warehouse, {
       clock,
       windowMs: config.dedupWindowHours * 3600_000,
@@ -71,6 +84,7 @@ export const openRuntime = async (
       close: async () => {
         try {
           await ingest.drained();
+          await carrying.chain;
           opened.warehouse.close();
           await opened.control.close();
         } finally {

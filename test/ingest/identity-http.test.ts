@@ -203,4 +203,22 @@ describe('every user is a user (HTTP)', () => {
       { alias_id: 'rp-old', canonical_id: 'rp-user' },
     ]);
   });
+
+  it('an opt-out of the anonymous id holds for the merged user', async () => {
+    await s.rt.control.query(
+      `INSERT INTO unsubscribes (workspace_id, user_id, channel, at, source) VALUES ('default', 'oo-anon', 'sms', now(), 'link')`,
+    );
+    await postJson(`${s.url}/v1/track`, { anonymousId: 'oo-anon', event: 'login' });
+    await postJson(`${s.url}/v1/identify`, { userId: 'oo-user', anonymousId: 'oo-anon' });
+    const optOuts = () =>
+      s.rt.control.query<{ user_id: string; channel: string; source: string }>(
+        `SELECT user_id, channel, source FROM unsubscribes WHERE user_id LIKE 'oo-%' ORDER BY user_id`,
+      );
+    // Carried right after the commit that linked the ids (asynchronously: poll briefly).
+    for (let i = 0; i < 50 && (await optOuts()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await optOuts()).toEqual([
+      { user_id: 'oo-anon', channel: 'sms', source: 'link' },
+      { user_id: 'oo-user', channel: 'sms', source: 'identity_merge' },
+    ]);
+  });
 });

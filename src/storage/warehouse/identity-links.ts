@@ -120,3 +120,16 @@ export const applyLinkPlan = async (tx: WarehouseTx, plan: LinkPlan): Promise<vo
   }
   await tx.run(`DROP TABLE ${merge}`);
 };
+
+/** The canonical id of each of these ids that is an alias, read outside any transaction. */
+export const canonicalIdsIn = async (
+  warehouse: { query: WarehouseTx['query'] },
+  ids: readonly string[],
+): Promise<Map<string, string>> => {
+  if (ids.length === 0) return new Map();
+  const rows = await warehouse.query<{ alias_id: string; canonical_id: string }>(
+    `SELECT alias_id, canonical_id FROM identity_links WHERE alias_id IN ${IN_LIST}`,
+    [idList(ids)],
+  );
+  return new Map(rows.map((r) => [r.alias_id, r.canonical_id]));
+};

@@ -53,6 +53,7 @@ export class Warehouse {
   private writeChain: Promise<unknown> = Promise.resolve();
   /** Anonymous ids already linked, or never linkable: their pairs need no lookup (identity-links.ts). */
   private readonly settled = new Set<string>();
+  private readonly linkListeners: (() => void)[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -85,6 +86,11 @@ export class Warehouse {
 
   async connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
+  }
+
+  /** Called after each commit that linked ids (e.g. to carry control-plane opt-outs over). */
+  onLinked(listener: () => void): void {
+    this.linkListeners.push(listener);
   }
 
   /** Reads rows as plain objects on a fresh connection (parameters always bound, never spliced). */
@@ -258,6 +264,7 @@ export class Warehouse {
       if (rejections.length > 0) await this.appendRejections(rejections, rejectedAt, source);
       await w.run('COMMIT');
       if (stitched.linked) this.linked = true;
+      if (stitched.links > 0) for (const l of this.linkListeners) l();
       if (this.settled.size + stitched.settled.length > MAX_SETTLED) this.settled.clear();
       for (const id of stitched.settled) this.settled.add(id);
       return { refused };
@@ -275,18 +282,28 @@ export class Warehouse {
   private async stitch(
     events: readonly EventRow[],
     identifies: readonly IdentifyRow[],
-  ): Promise<{ linked: boolean; refused: { at: number; reason: string }[]; settled: string[] }> {
+  ): Promise<{
+    linked: boolean;
+    links: number;
+    refused: { at: number; reason: string }[];
+    settled: string[];
+  }> {
     const requests = linkRequestsOf(events, identifies).filter(
       (q) => q.explicit || !this.settled.has(q.from),
     );
-    if (requests.length === 0) return { linked: this.linked, refused: [], settled: [] };
+    if (requests.length === 0) return { linked: this.linked, links: 0, refused: [], settled: [] };
     const tx = this.writerTx();
     const ids = requests.flatMap((q) => [q.from, q.to]);
     const known = this.linked ? await treesOf(tx, ids) : [];
     const candidates = [...new Set(requests.filter((q) => !q.explicit).map((q) => q.from))];
     const plan = planLinks(requests, known, await knownUsersAmong(tx, candidates));
     await applyLinkPlan(tx, plan);
-    return { linked: this.linked || plan.links.length > 0, refused: plan.refused, settled: plan.settled };
+    return {
+      linked: this.linked || plan.links.length > 0,
+      links: plan.links.length,
+      refused: plan.refused,
+      settled: plan.settled,
+    };
   }
 
   private async canonicalIds(
