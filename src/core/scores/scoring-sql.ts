@@ -11,7 +11,8 @@ import { DAY_MS } from '../time/units.ts';
  * `user_id, lifecycle_stage, rfm_r, rfm_f, rfm_m, rfm_tier`, evaluated as of `now`
  * (events after `now` are ignored, so "as of T" is the same query with another `now`).
  *
- * Lifecycle (first match wins), with `reg` = register_time, else first_seen:
+ * Lifecycle (first match wins), with `reg` = register_time, else first_seen (the user's earliest
+ * event or identify: every event commit keeps it, so tenure never restarts at a late identify):
  *   churned  no churn event in the last `churn.days` days and registered before that
  *   silent   no activity event in the last `silentDays` days and registered before that
  *   new      registered less than `newDays` days ago
