@@ -107,7 +107,11 @@ export const parseCdnowText = (
   return ok(out);
 };
 
-/** Where the three columns of a transactions CSV are. */
+/**
+ * Where the three columns of a one-row-per-purchase CSV are. `rekindle btyd` reads its CSV
+ * input through ../orders.ts instead (orders, line items, refunds, shared with `churn
+ * evaluate`); this strict reader (no refunds) stays for callers that hand over purchases.
+ */
 export interface CsvColumns {
   readonly userId: number;
   readonly timestamp: number;
