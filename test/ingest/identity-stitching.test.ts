@@ -76,6 +76,14 @@ describe('a user exists from the first event', () => {
     expect((await profiles(w))[0]?.first_seen).toEqual(new Date(NOW - 9 * DAY));
   });
 
+  it('a profile removed by another write comes back with the next event (no stale memory)', async () => {
+    const w = await warehouse();
+    await send(w, [{ type: 'track', userId: 'u1', event: 'login', timestamp: iso(NOW - 3 * DAY) }]);
+    await w.write(`DELETE FROM profiles WHERE user_id = 'u1'`);
+    await send(w, [{ type: 'track', userId: 'u1', event: 'login', timestamp: iso(NOW - DAY) }]);
+    expect((await profiles(w)).map((p) => [p.user_id, p.first_seen])).toEqual([['u1', new Date(NOW - DAY)]]);
+  });
+
   it('identifies after events apply in their own time order, whatever the events times', async () => {
     const w = await warehouse();
     await send(w, [{ type: 'track', userId: 'u1', event: 'login', timestamp: iso(NOW - DAY) }]);

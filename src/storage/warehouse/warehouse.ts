@@ -44,6 +44,8 @@ export interface CommitRefusal {
 
 /** Anonymous ids whose implicit link is settled, remembered up to this many (then forgotten and re-read). */
 const MAX_SETTLED = 1_000_000;
+/** Users remembered as having a profile (then forgotten and re-checked by the statement). */
+const MAX_PROFILED = 2_000_000;
 
 /**
  * The DuckDB warehouse file. One process owns it (DuckDB's lock); writes go through one
@@ -54,6 +56,12 @@ export class Warehouse {
   /** Anonymous ids already linked, or never linkable: their pairs need no lookup (identity-links.ts). */
   private readonly settled = new Set<string>();
   private readonly linkListeners: (() => void)[] = [];
+  /**
+   * Users this process gave a profile (or an earlier first_seen), with that first_seen: their
+   * later events need no profile statement. Only commits write here; any other write (a merge,
+   * retention deletes, a transaction) forgets it all, since it may have removed profiles.
+   */
+  private readonly profiled = new Map<string, number>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -131,9 +139,10 @@ export class Warehouse {
 
   /** One writing statement on the writer connection, in turn with commits; returns rows changed. */
   async write(sql: string, params: SqlParam[] = []): Promise<number> {
-    return this.serialised(async () =>
-      Number((await this.writer.run(sql, params as DuckDBValue[])).rowsChanged),
-    );
+    return this.serialised(async () => {
+      this.profiled.clear();
+      return Number((await this.writer.run(sql, params as DuckDBValue[])).rowsChanged);
+    });
   }
 
   async scalar<T = unknown>(sql: string, params: SqlParam[] = []): Promise<T> {
@@ -165,6 +174,7 @@ export class Warehouse {
    */
   async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
     return this.serialised(async () => {
+      this.profiled.clear();
       const w = this.writer;
       const tx = this.writerTx();
       await w.run('BEGIN TRANSACTION');
@@ -240,9 +250,10 @@ export class Warehouse {
         events = events.map(to);
         identifies = identifies.map(to);
       }
+      let profiled: Map<string, number> | undefined;
       if (events.length > 0) {
         await this.appendEvents(events);
-        await this.upsertSeen(events);
+        profiled = await this.upsertSeen(events);
       }
       if (identifies.length > 0) await this.applyIdentifies(identifies);
       const rejections: Rejection[] = [...batch.rejections];
@@ -263,6 +274,12 @@ export class Warehouse {
       }
       if (rejections.length > 0) await this.appendRejections(rejections, rejectedAt, source);
       await w.run('COMMIT');
+      if (profiled !== undefined && profiled.size > 0) {
+        if (this.profiled.size + profiled.size > MAX_PROFILED) this.profiled.clear();
+        for (const [user, ts] of profiled)
+          this.profiled.set(user, Math.min(ts, this.profiled.get(user) ?? ts));
+      }
+      if (stitched.links > 0) this.profiled.clear();
       if (stitched.linked) this.linked = true;
       if (stitched.links > 0) for (const l of this.linkListeners) l();
       if (this.settled.size + stitched.settled.length > MAX_SETTLED) this.settled.clear();
@@ -321,12 +338,18 @@ export class Warehouse {
    * an empty profile first seen at its earliest event, a known one an earlier first_seen when the
    * batch holds older events. One statement for the batch; rows that need no change are untouched.
    */
-  private async upsertSeen(rows: readonly EventRow[]): Promise<void> {
+  private async upsertSeen(rows: readonly EventRow[]): Promise<Map<string, number>> {
     const first = new Map<string, number>();
     for (const r of rows) {
       const seen = first.get(r.userId);
       if (seen === undefined || r.ts < seen) first.set(r.userId, r.ts);
     }
+    // Users known to have a profile first seen no later than this batch need no statement.
+    for (const [user, ts] of first) {
+      const known = this.profiled.get(user);
+      if (known !== undefined && known <= ts) first.delete(user);
+    }
+    if (first.size === 0) return first;
     await this.writer.run('CREATE OR REPLACE TEMP TABLE seen_stage (user_id VARCHAR, first_seen TIMESTAMP)');
     const a = await this.writer.createAppender('seen_stage', 'main', 'temp');
     for (const [user, ts] of first) {
@@ -343,6 +366,7 @@ export class Warehouse {
        WHERE excluded.first_seen < profiles.first_seen`,
     );
     await this.writer.run('DROP TABLE temp.seen_stage');
+    return first;
   }
 
   private async appendEvents(rows: readonly EventRow[]): Promise<void> {
