@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DemoSize } from '../src/core/demo/sizes.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
-import { predictProbability } from '../src/core/models/churn/predict.ts';
-import { topSaabasReasons } from '../src/core/models/churn/saabas.ts';
+import { churnProbability, topChurnReasons } from '../src/core/models/churn/churn-model.ts';
 import { extractFeatures } from '../src/storage/warehouse/churn-features.ts';
 import {
   loadChurnModel,
@@ -84,9 +83,9 @@ export const benchChurnOnWarehouse = async (
       population: { activeDays: 0, activityEvents: null },
     });
     const tb = performance.now();
-    predictProbability(loaded.model, all.x);
+    churnProbability(loaded.model, all.x);
     const tc = performance.now();
-    const top = topSaabasReasons(loaded.model, all.x, REASONS_PER_USER);
+    const top = topChurnReasons(loaded.model, all.x, REASONS_PER_USER);
     let reasons = 0;
     for (const j of top.feature) if (j >= 0) reasons++;
     const td = performance.now();

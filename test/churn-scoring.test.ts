@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/core/auth/roles.ts';
 
-import type { GbdtModel } from '../src/core/models/churn/gbdt.ts';
+import type { ChurnModel } from '../src/core/models/churn/churn-model.ts';
 import { rocAuc } from '../src/core/models/churn/metrics/ranking.ts';
-import { predictProbability } from '../src/core/models/churn/predict.ts';
+import { churnProbability as predictProbability } from '../src/core/models/churn/churn-model.ts';
 import { DEFAULT_SCORE_CONFIG } from '../src/core/scores/config.ts';
 import { countAudience } from '../src/audience/run-audience.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
@@ -33,7 +33,7 @@ import { DAY_MS } from '../src/core/time/units.ts';
 const NOW = Date.UTC(2026, 5, 1);
 
 let server: TestServer;
-let model1: { record: ChurnModelRecord; model: GbdtModel };
+let model1: { record: ChurnModelRecord; model: ChurnModel };
 let run: ChurnScoringRun;
 
 beforeAll(async () => {

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ProgressFn } from '../core/jobs/progress.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { ChurnDefinition } from '../core/models/churn/churn-definition.ts';
-import type { GbdtModel, GbdtParams } from '../core/models/churn/gbdt.ts';
+import type { GbdtParams } from '../core/models/churn/gbdt.ts';
 import type { FeatureMatrix } from '../core/models/churn/matrix.ts';
-import { deserializeGbdt, serializeGbdt } from '../core/models/churn/model-json.ts';
-import { predictProbability } from '../core/models/churn/predict.ts';
-import { topSaabasReasons } from '../core/models/churn/saabas.ts';
+import { deserializeChurnModel, serializeChurnModel } from '../core/models/churn/model-json.ts';
+import { churnProbability, topChurnReasons, type ChurnModel } from '../core/models/churn/churn-model.ts';
+import { reasonTexts, type ReasonTexts } from '../core/models/churn/reason-words.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
 import { notFound, type Outcome } from '../core/service-failure.ts';
@@ -157,7 +157,7 @@ const recordOf = (row: ChurnModelRow): ChurnModelRecord => ({
 export const trainChurnModel = (
   ctx: ScoresContext,
   o: TrainChurnOptions = {},
-): Promise<{ record: ChurnModelRecord; model: GbdtModel; seconds: ChurnEvaluation['seconds'] }> =>
+): Promise<{ record: ChurnModelRecord; model: ChurnModel; seconds: ChurnEvaluation['seconds'] }> =>
   oneTrainingAtATime(ctx.warehouse, async () => {
     const workspaceId = o.workspaceId ?? 'default';
     const { config, version: configVersion } = await loadScoreConfig(ctx.control, workspaceId);
@@ -201,15 +201,15 @@ export const trainChurnModel = (
       by: o.createdBy ?? null,
       params,
       metrics: { ...metrics, trainingSeconds: (performance.now() - started) / 1000 },
-      model: serializeGbdt(model),
+      model: serializeChurnModel(model),
     });
     return { record: recordOf(row), model, seconds };
   });
 
-/** A stored model read back: its record, the trees, and the feature plan it was trained on. */
+/** A stored model read back: its record, the chosen model (trees, regression or blend, calibrated), and the feature plan it was trained on. */
 export interface LoadedChurnModel {
   record: ChurnModelRecord;
-  model: GbdtModel;
+  model: ChurnModel;
   plan: FeaturePlan;
 }
 
@@ -228,7 +228,8 @@ export const loadChurnModel = async (
     );
   }
   const record = recordOf(row);
-  const model = deserializeGbdt(row.model);
+  // Format 1 rows (trees only, uncalibrated) load as they were stored.
+  const model = deserializeChurnModel(row.model);
   if (!model.ok) throw new Error(`stored churn model ${row.id} is unreadable: ${model.error}`);
   const plan = planFromSpec(record.params.features);
   const names = plan.features.map((f) => f.name);
@@ -248,7 +249,7 @@ export const predictChurnAt = async (
     cutoff: at,
     population: loaded.record.params.definition,
   });
-  return { userIds: snap.userIds, x: snap.x, probability: predictProbability(loaded.model, snap.x) };
+  return { userIds: snap.userIds, x: snap.x, probability: churnProbability(loaded.model, snap.x) };
 };
 
 export const riskLevel = (score: number, levels: RiskLevels): 'high' | 'medium' | 'low' =>
@@ -264,7 +265,8 @@ export interface ChurnScoringRun {
   levels: Record<'high' | 'medium' | 'low', number>;
   thresholds: RiskLevels;
   reasons: number;
-  reasonMethod: 'saabas';
+  /** Saabas path contributions for trees, coefficient × standardised value for the regression, their weighted sum for a blend. */
+  reasonMethod: 'saabas' | 'linear' | 'saabas+linear';
   ms: { features: number; predict: number; reasons: number; write: number; total: number };
 }
 
@@ -301,7 +303,7 @@ export const scoreChurnRisk = async (
     population: loaded.record.params.definition,
   });
   const t1 = performance.now();
-  const p = predictProbability(loaded.model, x);
+  const p = churnProbability(loaded.model, x);
   const scores: ChurnRiskRow[] = [];
   const counts = { high: 0, medium: 0, low: 0 };
   userIds.forEach((userId, i) => {
@@ -311,7 +313,7 @@ export const scoreChurnRisk = async (
     scores.push({ userId, score, level });
   });
   const t2 = performance.now();
-  const top = topSaabasReasons(loaded.model, x, REASONS_PER_USER);
+  const top = topChurnReasons(loaded.model, x, REASONS_PER_USER);
   const names = loaded.model.featureNames;
   const reasons: ChurnReasonRow[] = [];
   userIds.forEach((userId, i) => {
@@ -346,7 +348,8 @@ export const scoreChurnRisk = async (
     levels: counts,
     thresholds: { ...levels },
     reasons: reasons.length,
-    reasonMethod: 'saabas',
+    reasonMethod:
+      loaded.model.kind === 'gbdt' ? 'saabas' : loaded.model.kind === 'logistic' ? 'linear' : 'saabas+linear',
     ms: { features: t1 - t0, predict: t2 - t1, reasons: t3 - t2, write: t4 - t3, total: t4 - t0 },
   };
 };
@@ -472,13 +475,26 @@ export const activateChurnModelAs = async (
   return ok(recordOf(row));
 };
 
+/** A user's risk with each reason also as a sentence in both console languages. */
+export type UserChurnRiskInWords = Omit<UserChurnRisk, 'reasons'> & {
+  reasons: (UserChurnRisk['reasons'][number] & { text: ReasonTexts })[];
+};
+
 export const userChurnRiskAs = async (
   ctx: ScoresContext,
   actor: Actor,
   userId: string,
-): Outcome<UserChurnRisk> => {
+): Outcome<UserChurnRiskInWords> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   const risk = await readUserChurnRisk(ctx.warehouse, userId);
-  return risk === null ? err(notFound(`user '${userId}'`)) : ok(risk);
+  if (risk === null) return err(notFound(`user '${userId}'`));
+  // The model's plan names the events and channels behind feature slugs in the sentences.
+  const id = risk.model?.id;
+  const params =
+    id === undefined
+      ? undefined
+      : (await listChurnModelRows(ctx.control, actor.workspaceId)).find((r) => r.id === id)?.params;
+  const plan = (params as ChurnModelParams | undefined)?.features;
+  return ok({ ...risk, reasons: risk.reasons.map((r) => ({ ...r, text: reasonTexts(r, plan) })) });
 };

@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Runtime } from '../../runtime.ts';
 import { defaultChurnDefinition } from '../../core/models/churn/churn-definition.ts';
-import { serializeGbdt } from '../../core/models/churn/model-json.ts';
+import { serializeChurnModel } from '../../core/models/churn/model-json.ts';
 import { parseInstant } from '../../core/models/churn/transactions.ts';
 import { ChurnDataError, evaluateChurnModel } from '../../models/churn/evaluate.ts';
 import { loadTransactions, TransactionsError } from '../../models/churn/transactions.ts';
+import { describeOrders, orderSummary } from '../../core/models/orders.ts';
 import { formatChurnEvaluation, type ChurnCliIo } from './churn-format.ts';
 import { registerChurnModelCommands } from './churn-model.ts';
 
@@ -17,6 +18,9 @@ export interface ChurnEvaluateCliOptions {
   seed?: string;
   saveModel?: string;
   json?: boolean;
+  orderColumn?: string;
+  quantityColumn?: string;
+  priceColumn?: string;
 }
 
 const wholeNumber = (text: string | undefined, option: string, min: number): number | string => {
@@ -52,7 +56,11 @@ export const runChurnEvaluate = async (
 
   let loaded;
   try {
-    loaded = await loadTransactions(opts.transactions);
+    loaded = await loadTransactions(opts.transactions, {
+      ...(opts.orderColumn !== undefined ? { orderColumn: opts.orderColumn } : {}),
+      ...(opts.quantityColumn !== undefined ? { quantityColumn: opts.quantityColumn } : {}),
+      ...(opts.priceColumn !== undefined ? { priceColumn: opts.priceColumn } : {}),
+    });
   } catch (e) {
     if (!(e instanceof TransactionsError)) throw e;
     const lines = [e.message, ...e.errors.map((x) => `  line ${x.index}, field ${x.field}: ${x.reason}`)];
@@ -68,8 +76,12 @@ export const runChurnEvaluate = async (
       seed,
       data: { firstTs: loaded.firstTs, lastTs: loaded.lastTs },
     });
-    if (opts.saveModel) await writeFile(opts.saveModel, serializeGbdt(model));
-    io.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatChurnEvaluation(report));
+    if (opts.saveModel) await writeFile(opts.saveModel, serializeChurnModel(model));
+    io.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ ...report, data: orderSummary(loaded.book) })}\n`
+        : `Data: ${describeOrders(loaded.book)}\n${formatChurnEvaluation(report)}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof ChurnDataError) return fail(e.message);
@@ -95,7 +107,16 @@ export const registerChurnCommands = (program: Command, open?: () => Promise<Run
         'churned = no transaction in the horizon after the cutoff, among users with a transaction ' +
         'in the --active-days before it. Exits 2 on bad input.',
     )
-    .option('--transactions <csv>', 'CSV with a header naming user_id, timestamp (ISO-8601), amount')
+    .option(
+      '--transactions <csv>',
+      'CSV with a header naming user_id, timestamp (ISO-8601), amount (or quantity and price); rows are grouped into orders',
+    )
+    .option(
+      '--order-column <name>',
+      'column of the order id: rows with one id are one order (default: order_id, InvoiceNo, Invoice… when present, else one order per user and day)',
+    )
+    .option('--quantity-column <name>', 'with --price-column: the amount of a row is quantity × price')
+    .option('--price-column <name>', 'unit price column (see --quantity-column)')
     .option('--cutoff <date>', 'evaluation instant, ISO-8601 (a date is midnight UTC)')
     .option('--horizon-days <n>', 'days after a cutoff in which a user must buy again to count as retained')
     .option(

@@ -8,7 +8,26 @@ import {
   type GbdtTraining,
 } from '../../core/models/churn/gbdt.ts';
 import { SPLIT_MIN_ROWS } from '../../core/models/churn/histogram.ts';
-import { logisticProbability, trainLogistic, type LogisticParams } from '../../core/models/churn/logistic.ts';
+import {
+  logisticMargin,
+  logisticProbability,
+  trainLogistic,
+  type LogisticModel,
+  type LogisticParams,
+} from '../../core/models/churn/logistic.ts';
+import {
+  averageFolds,
+  blendMargins,
+  chooseCandidate,
+  churnProbability,
+  CHURN_MODEL_KINDS,
+  rawChurnMargin,
+  type CandidateScore,
+  type ChurnModel,
+  type ChurnModelKind,
+} from '../../core/models/churn/churn-model.ts';
+import { applyPlatt, fitPlatt } from '../../core/models/churn/platt.ts';
+import type { FeatureMatrix } from '../../core/models/churn/matrix.ts';
 import { column, featureMatrix, gather, selectRows } from '../../core/models/churn/matrix.ts';
 import { calibrationTable, type CalibrationBin } from '../../core/models/churn/metrics/calibration.ts';
 import { averagePrecision, rocAuc } from '../../core/models/churn/metrics/ranking.ts';
@@ -19,13 +38,14 @@ import {
   type ThresholdReport,
   type ThresholdRule,
 } from '../../core/models/churn/metrics/threshold.ts';
-import { predictProbability } from '../../core/models/churn/predict.ts';
+import { predictMargin, predictProbability } from '../../core/models/churn/predict.ts';
 import { meanAbsContribution } from '../../core/models/churn/reasons.ts';
 import { shapContributions } from '../../core/models/churn/tree-shap.ts';
 import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
 import { ParallelHistograms } from './parallel-histograms.ts';
 import {
   extractFeatures,
+  ORDINARY_FEATURE_NAMES,
   planFeatures,
   type FeaturePlan,
   type FeatureSnapshot,
@@ -90,12 +110,27 @@ export interface ChurnEvaluationOptions {
   threshold?: ThresholdRule;
   /**
    * Training snapshots, each `snapshotStepDays` before the previous one (all labelled before
-   * the cutoff): more rows, and users seen at several points of their life. Default 1.
+   * the cutoff): more rows, and users seen at several points of their life. Default 4: the
+   * latest labelled one chooses the model and calibrates it, the older ones fit it (one
+   * snapshot: a share of its users does that, without a temporal fold).
    */
   trainSnapshots?: number;
   snapshotStepDays?: number;
   /** Evaluation rows explained with TreeSHAP for the importance table. */
   explainRows?: number;
+  /** Model kinds the selection may choose from (default: all). */
+  candidates?: readonly ChurnModelKind[];
+  /** Weights of the trees' log-odds in the blends tried (default [0.5]). */
+  blendWeights?: readonly number[];
+  /** Also train the benchmark's peers on the ordinary features (report.peers). */
+  peers?: boolean;
+  /** Temporal folds the candidates are compared on (default 2, at most snapshots − 1). */
+  selectionFolds?: number;
+  /**
+   * After choosing, fit the chosen kind again on every snapshot, the latest included (default
+   * true); the calibration and threshold found on the selection fold are kept.
+   */
+  refit?: boolean;
   seed?: number;
 }
 
@@ -113,6 +148,9 @@ export interface ChurnEvaluation {
   prAuc: number;
   /** ROC AUC of "days since the last event" alone. */
   baselineRecencyAuc: number;
+  /** The trees candidate alone (uncalibrated) on the evaluation users. */
+  gbdtAuc: number;
+  /** The logistic regression candidate (same features, same fitting rows). */
   logisticAuc: number;
   logisticPrAuc: number;
   /** Eligible users at the cutoff (evaluated), and how many churned. */
@@ -129,7 +167,12 @@ export interface ChurnEvaluation {
   threshold: ThresholdReport;
   logLoss: number;
   brier: number;
+  /** Deciles of the stored (calibrated) model's prediction on the evaluation users. */
   calibration: CalibrationBin[];
+  selection: SelectionReport;
+  /** Platt scaling: parameters, where it was fitted, reliability before and after. */
+  calibrationReport: CalibrationReport;
+  peers?: PeerComparison;
   trees: number;
   rounds: number;
   features: string[];
@@ -207,6 +250,321 @@ const holdOutUsers = (
   return { train: Uint32Array.from(train), held: Uint32Array.from(held) };
 };
 
+/** Mean predicted and observed churn, Brier score and the decile table of a set of predictions. */
+export interface Reliability {
+  meanPredicted: number;
+  observedRate: number;
+  brier: number;
+  logLoss: number;
+  /** Deciles of the prediction: count, mean predicted, observed rate. */
+  table: CalibrationBin[];
+}
+
+export const reliability = (p: Float64Array, y: Uint8Array): Reliability => {
+  let sp = 0;
+  let sy = 0;
+  for (let i = 0; i < p.length; i++) {
+    sp += p[i] as number;
+    sy += y[i] as number;
+  }
+  return {
+    meanPredicted: sp / Math.max(1, p.length),
+    observedRate: sy / Math.max(1, y.length),
+    brier: brierScore(p, y),
+    logLoss: logLoss(p, y),
+    table: calibrationTable(p, y, 10),
+  };
+};
+
+/** How the stored model was chosen: every candidate's score on the selection fold. */
+export interface SelectionReport {
+  /** 'temporal': fitted on the earlier snapshots, chosen on the latest labelled one; 'held-out users' with one snapshot. */
+  fold: 'temporal' | 'held-out users';
+  /** Cutoffs of the snapshots the candidates were fitted on, and of the selection fold. */
+  fitCutoffs: string[];
+  /** The latest fold's selection snapshot (calibration and threshold are fitted on it). */
+  selectCutoff: string;
+  /** Every fold's selection snapshot, latest first; a candidate's AUC is its mean over them. */
+  selectCutoffs: string[];
+  fitRows: number;
+  selectRows: number;
+  candidates: CandidateScore[];
+  chosen: ChurnModelKind;
+  blendWeight: number;
+}
+
+export interface CalibrationReport {
+  method: 'platt';
+  why: string;
+  a: number;
+  b: number;
+  /** The window it was fitted on (the selection fold) and its rows. */
+  fittedOn: string;
+  rows: number;
+  /** On the fitting window: the chosen model's probability before and after. */
+  window: { before: Reliability; after: Reliability };
+  /** On the evaluation users (only in the evaluation report). */
+  evaluation?: { before: Reliability; after: Reliability };
+}
+
+export const PLATT_WHY =
+  'Platt scaling (2 parameters): fits on a few thousand users, keeps the ranking (AUC) unchanged, ' +
+  'and corrects the intercept, which is what seasonal drift between training and the latest window moves; ' +
+  'isotonic regression needs more rows and creates ties that cost AUC';
+
+/** One peer's result on the evaluation users. */
+export interface PeerScore {
+  auc: number;
+  prAuc: number;
+  brier: number;
+  logLoss: number;
+  meanPredicted: number;
+}
+
+/** Peers trained on the same training rows with the ordinary features, scored on the same evaluation users. */
+export interface PeerComparison {
+  /** The ordinary RFM / tenure / inter-purchase features the peers see. */
+  features: string[];
+  trainRows: number;
+  /** L2 logistic regression on the standardised ordinary features (default λ). */
+  logistic: PeerScore;
+  /** Our GBDT with default settings on the ordinary features (early stopping on a fifth of the users). */
+  gbdt: PeerScore;
+}
+
+const peerScore = (p: Float64Array, y: Uint8Array): PeerScore => ({
+  auc: rocAuc(p, y),
+  prAuc: averagePrecision(p, y),
+  brier: brierScore(p, y),
+  logLoss: logLoss(p, y),
+  meanPredicted: p.reduce((a, b) => a + b, 0) / Math.max(1, p.length),
+});
+
+/** The columns `cols` of a matrix, in that order. */
+export const selectColumns = (m: FeatureMatrix, cols: readonly number[]): FeatureMatrix => {
+  const out = new Float64Array(m.rows * cols.length);
+  for (let i = 0; i < m.rows; i++) {
+    for (let k = 0; k < cols.length; k++)
+      out[i * cols.length + k] = m.values[i * m.cols + (cols[k] as number)] as number;
+  }
+  return featureMatrix(m.rows, cols.length, out);
+};
+
+const classCheck = (y: Uint8Array, what: string): void => {
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i] as number;
+  if (y.length === 0 || pos === 0 || pos === y.length)
+    throw new ChurnDataError(`the ${what} has ${y.length} users, ${pos} churned: both classes are needed`);
+};
+
+/** GBDT with early stopping on a fifth of the users (by a hash of the id), threaded when large. */
+const fitTrees = async (
+  s: FeatureSnapshot,
+  o: SelectionOptions,
+  seed: number,
+  params: Partial<GbdtParams>,
+): Promise<GbdtTraining> => {
+  const y = s.y as Uint8Array;
+  const folds = holdOutUsers(s.userIds, o.validationFraction ?? 0.2, seed);
+  if (folds.held.length === 0 || folds.train.length === 0) {
+    throw new ChurnDataError(`too few training users (${s.x.rows}) to hold some out for early stopping`);
+  }
+  // A second thread pays off once nodes are big enough to be cut in halves.
+  const engine = folds.train.length >= 2 * SPLIT_MIN_ROWS ? await ParallelHistograms.start() : undefined;
+  try {
+    return trainGbdt(selectRows(s.x, folds.train), gather(y, folds.train), {
+      featureNames: s.names,
+      params: { seed, ...params },
+      validation: { x: selectRows(s.x, folds.held), y: gather(y, folds.held) },
+      ...(engine ? { engine } : {}),
+      stopwatch: () => performance.now(),
+    });
+  } finally {
+    await engine?.close();
+  }
+};
+
+/**
+ * Temporal folds the choice is made on by default: fitted on the snapshots older than the
+ * latest one and scored on it, and the same one step earlier. One fold's AUCs on a few thousand
+ * users differ by noise about as much as the candidates do; two halve the chance of a wrong pick.
+ */
+const DEFAULT_SELECTION_FOLDS = 2;
+
+/** Blend weights of the trees tried by default (the regression gets the rest). */
+const DEFAULT_BLEND_WEIGHTS = [0.25, 0.5, 0.75];
+
+/**
+ * Fits the candidates (trees, logistic regression, blends of their log-odds) on every snapshot
+ * but the latest labelled one, chooses by AUC on that latest one (a fold later in time than the
+ * fitting rows), and fits Platt scaling and the threshold on it too. With one snapshot, a
+ * 30 % share of its users (by a hash of the id) plays that part.
+ */
+export type SelectionOptions = Pick<
+  ChurnEvaluationOptions,
+  | 'gbdt'
+  | 'logistic'
+  | 'validationFraction'
+  | 'threshold'
+  | 'candidates'
+  | 'blendWeights'
+  | 'refit'
+  | 'selectionFolds'
+>;
+
+export const fitAndSelect = async (
+  snapshots: readonly FeatureSnapshot[],
+  o: SelectionOptions,
+  seed: number,
+): Promise<{
+  model: ChurnModel;
+  gbdt: GbdtModel;
+  logistic: LogisticModel;
+  rounds: number;
+  threshold: number;
+  selection: SelectionReport;
+  calibration: CalibrationReport;
+  seconds: { gbdt: number; logistic: number };
+}> => {
+  const latest = snapshots[0] as FeatureSnapshot;
+  const temporal = snapshots.length >= 2;
+  const fold: SelectionReport['fold'] = temporal ? 'temporal' : 'held-out users';
+  /** Fold f: fitted on the snapshots older than snapshot f, scored on snapshot f. */
+  const folds: { fit: FeatureSnapshot; sel: FeatureSnapshot }[] = [];
+  if (temporal) {
+    const count = Math.max(1, Math.min(o.selectionFolds ?? DEFAULT_SELECTION_FOLDS, snapshots.length - 1));
+    for (let f = 0; f < count; f++)
+      folds.push({ fit: stackSnapshots(snapshots.slice(f + 1)), sel: snapshots[f] as FeatureSnapshot });
+  } else {
+    const h = holdOutUsers(latest.userIds, 0.3, seed ^ 0x5e1ec7);
+    const part = (idx: Uint32Array): FeatureSnapshot => ({
+      cutoff: latest.cutoff,
+      userIds: Array.from(idx, (i) => latest.userIds[i] as string),
+      names: latest.names,
+      x: selectRows(latest.x, idx),
+      y: gather(latest.y as Uint8Array, idx),
+    });
+    folds.push({ fit: part(h.train), sel: part(h.held) });
+  }
+  const allowed = new Set<ChurnModelKind>(o.candidates ?? CHURN_MODEL_KINDS);
+  const weights = allowed.has('blend') ? (o.blendWeights ?? DEFAULT_BLEND_WEIGHTS) : [];
+  type Candidate = { kind: ChurnModelKind; blendWeight: number; margin: Float64Array };
+  const perFold: {
+    scores: CandidateScore[];
+    candidates: Candidate[];
+    trees: GbdtTraining;
+    lr: LogisticModel;
+  }[] = [];
+  let treeSeconds = 0;
+  let lrSeconds = 0;
+  for (const { fit, sel } of folds) {
+    classCheck(fit.y as Uint8Array, 'fitting set');
+    classCheck(sel.y as Uint8Array, 'selection fold');
+    const t0 = performance.now();
+    const trees = await fitTrees(fit, o, seed, o.gbdt ?? {});
+    const t1 = performance.now();
+    const lr = trainLogistic(fit.x, fit.y as Uint8Array, {
+      featureNames: fit.names,
+      ...(o.logistic ? { params: o.logistic } : {}),
+    });
+    treeSeconds += (t1 - t0) / 1000;
+    lrSeconds += (performance.now() - t1) / 1000;
+    const g = predictMargin(trees.model, sel.x);
+    const l = logisticMargin(lr, sel.x);
+    const candidates: Candidate[] = [];
+    if (allowed.has('logistic')) candidates.push({ kind: 'logistic', blendWeight: 0, margin: l });
+    if (allowed.has('gbdt')) candidates.push({ kind: 'gbdt', blendWeight: 1, margin: g });
+    for (const w of weights)
+      candidates.push({ kind: 'blend', blendWeight: w, margin: blendMargins(g, l, w) });
+    if (candidates.length === 0) throw new Error('no model candidates allowed');
+    perFold.push({ scores: chooseCandidate(candidates, sel.y as Uint8Array).scores, candidates, trees, lr });
+  }
+  const { chosen, scores } = averageFolds(perFold.map((f) => f.scores));
+  // Calibration and threshold come from the latest fold: the window closest to the future.
+  const first = perFold[0] as (typeof perFold)[number];
+  const sel = (folds[0] as (typeof folds)[number]).sel;
+  const fit = (folds[0] as (typeof folds)[number]).fit;
+  const selY = sel.y as Uint8Array;
+  const trees = first.trees;
+  const lr = first.lr;
+  const c = first.candidates[chosen] as Candidate;
+  const platt = fitPlatt(c.margin, selY);
+  const calibrated = applyPlatt(platt, c.margin);
+  let finalTrees = trees;
+  let finalLr = lr;
+  if (o.refit !== false && fold === 'temporal') {
+    // The latest labelled rows are the closest to the future being predicted: the chosen kind is
+    // fitted again with them. Its calibration stays the one found on the selection fold.
+    const all = stackSnapshots(snapshots);
+    if (c.kind !== 'logistic') finalTrees = await fitTrees(all, o, seed, o.gbdt ?? {});
+    if (c.kind !== 'gbdt')
+      finalLr = trainLogistic(all.x, all.y as Uint8Array, {
+        featureNames: all.names,
+        ...(o.logistic ? { params: o.logistic } : {}),
+      });
+  }
+  const model: ChurnModel = {
+    kind: c.kind,
+    featureNames: [...fit.names],
+    gbdt: c.kind === 'logistic' ? null : finalTrees.model,
+    logistic: c.kind === 'gbdt' ? null : finalLr,
+    blendWeight: c.blendWeight,
+    calibration: platt,
+  };
+  const fitCutoffs = temporal ? snapshots.slice(1).map((s) => iso(s.cutoff)) : [iso(latest.cutoff)];
+  return {
+    model,
+    gbdt: finalTrees.model,
+    logistic: finalLr,
+    rounds: finalTrees.rounds,
+    threshold: chooseThreshold(calibrated, selY, o.threshold ?? { kind: 'max-f1' }).threshold,
+    selection: {
+      fold,
+      fitCutoffs,
+      selectCutoff: iso(sel.cutoff),
+      selectCutoffs: folds.map((f) => iso(f.sel.cutoff)),
+      fitRows: fit.x.rows,
+      selectRows: sel.x.rows,
+      candidates: scores,
+      chosen: c.kind,
+      blendWeight: c.blendWeight,
+    },
+    calibration: {
+      method: 'platt',
+      why: PLATT_WHY,
+      a: platt.a,
+      b: platt.b,
+      fittedOn: iso(sel.cutoff),
+      rows: sel.x.rows,
+      window: { before: reliability(probabilities(c.margin), selY), after: reliability(calibrated, selY) },
+    },
+    seconds: { gbdt: treeSeconds, logistic: lrSeconds },
+  };
+};
+
+/** The peers of the benchmark, on the same training rows and evaluation users (issue 16). */
+const comparePeers = async (
+  snapshots: readonly FeatureSnapshot[],
+  test: FeatureSnapshot,
+  o: ChurnEvaluationOptions,
+  seed: number,
+): Promise<PeerComparison> => {
+  const cols = ORDINARY_FEATURE_NAMES.map((n) => test.names.indexOf(n)).filter((j) => j >= 0);
+  const names = cols.map((j) => test.names[j] as string);
+  const all = stackSnapshots(snapshots);
+  const train: FeatureSnapshot = { ...all, names, x: selectColumns(all.x, cols) };
+  const testX = selectColumns(test.x, cols);
+  const testY = test.y as Uint8Array;
+  const lr = trainLogistic(train.x, train.y as Uint8Array, { featureNames: names });
+  const trees = await fitTrees(train, { ...o, validationFraction: 0.2 }, seed, {});
+  return {
+    features: names,
+    trainRows: train.x.rows,
+    logistic: peerScore(logisticProbability(lr, testX), testY),
+    gbdt: peerScore(predictProbability(trees.model, testX), testY),
+  };
+};
+
 /**
  * B6 with a temporal split: features at cutoff − horizon labelled by the horizon ending at the
  * cutoff train the model (early stopping and the threshold use held-out training users);
@@ -217,7 +575,12 @@ const holdOutUsers = (
 export const evaluateChurnModel = async (
   wh: Warehouse,
   o: ChurnEvaluationOptions,
-): Promise<{ report: ChurnEvaluation; model: GbdtModel }> => {
+): Promise<{
+  report: ChurnEvaluation;
+  model: ChurnModel;
+  /** The training rows (all snapshots) and the evaluation rows, for the benchmark's peers. */
+  data: { train: FeatureSnapshot; test: FeatureSnapshot };
+}> => {
   const def = o.definition;
   if (o.data) checkCutoff(o.cutoff, def.horizonDays, o.data);
   const split = temporalSplit(o.cutoff, def.horizonDays);
@@ -226,7 +589,7 @@ export const evaluateChurnModel = async (
   const plan =
     o.plan ??
     (await planFeatures(wh, { cutoff: o.cutoff, ...(o.orderEvents ? { orderEvents: o.orderEvents } : {}) }));
-  const snapshots = Math.max(1, Math.floor(o.trainSnapshots ?? 1));
+  const snapshots = Math.max(1, Math.floor(o.trainSnapshots ?? 4));
   const step = (o.snapshotStepDays ?? 30) * DAY_MS;
   const parts: FeatureSnapshot[] = [];
   const total = snapshots + 3;
@@ -236,7 +599,13 @@ export const evaluateChurnModel = async (
       await extractFeatures(wh, plan, { cutoff: split.train.cutoff - k * step, population: def, label: def }),
     );
   }
-  const train = stackSnapshots(parts);
+  // An earlier snapshot with nobody eligible, or one class only (data starting late), is left out.
+  const usable = parts.filter(
+    (p, k) =>
+      k === 0 ||
+      (p.x.rows > 0 && (p.y as Uint8Array).some((v) => v === 1) && (p.y as Uint8Array).some((v) => v === 0)),
+  );
+  const train = stackSnapshots(usable);
   o.onProgress?.({ phase: 'features', done: snapshots, total });
   const test = await extractFeatures(wh, plan, {
     cutoff: split.evaluate.cutoff,
@@ -245,64 +614,41 @@ export const evaluateChurnModel = async (
   });
   const trainCounts = counts(train, 'training');
   const testCounts = counts(test, 'evaluation');
-  const trainY = train.y as Uint8Array;
   const testY = test.y as Uint8Array;
   const t1 = performance.now();
 
-  const folds = holdOutUsers(train.userIds, o.validationFraction ?? 0.2, seed);
-  if (folds.held.length === 0 || folds.train.length === 0) {
-    throw new ChurnDataError(`too few training users (${train.x.rows}) to hold some out for early stopping`);
-  }
   o.onProgress?.({ phase: 'training', done: snapshots + 1, total });
-  // A second thread pays off once nodes are big enough to be cut in halves.
-  const engine = folds.train.length >= 2 * SPLIT_MIN_ROWS ? await ParallelHistograms.start() : undefined;
-  let fit: GbdtTraining;
-  try {
-    fit = trainGbdt(selectRows(train.x, folds.train), gather(trainY, folds.train), {
-      featureNames: train.names,
-      params: { seed, ...o.gbdt },
-      validation: { x: selectRows(train.x, folds.held), y: gather(trainY, folds.held) },
-      ...(engine ? { engine } : {}),
-      stopwatch: () => performance.now(),
-    });
-  } finally {
-    await engine?.close();
-  }
+  const trained = await fitAndSelect(usable, o, seed);
   const t2 = performance.now();
   o.onProgress?.({ phase: 'evaluating', done: snapshots + 2, total });
-  const lr = trainLogistic(train.x, trainY, {
-    featureNames: train.names,
-    ...(o.logistic ? { params: o.logistic } : {}),
-  });
-  const t3 = performance.now();
-
-  const p = predictProbability(fit.model, test.x);
-  const lrP = logisticProbability(lr, test.x);
-  const validation = fit.validation;
-  const rule = o.threshold ?? { kind: 'max-f1' };
-  const chosen = validation
-    ? chooseThreshold(probabilities(validation.margin), validation.y, rule).threshold
-    : chooseThreshold(p, testY, rule).threshold;
+  const model = trained.model;
+  const rawTest = rawChurnMargin(model, test.x);
+  const before = probabilities(rawTest);
+  const p = churnProbability(model, test.x);
+  const treesP = predictProbability(trained.gbdt, test.x);
+  const lrP = logisticProbability(trained.logistic, test.x);
   const recency = train.names.indexOf('days_since_last_event');
-  const t4 = performance.now();
+  const peers = o.peers ? await comparePeers(usable, test, o, seed) : undefined;
+  const t3 = performance.now();
 
   const explain = Math.min(test.x.rows, o.explainRows ?? 2000);
   const rows = new Uint32Array(explain);
   for (let k = 0; k < explain; k++) rows[k] = Math.floor((k * test.x.rows) / explain);
   const shap = meanAbsContribution(
-    shapContributions(fit.model, selectRows(test.x, rows)),
+    shapContributions(trained.gbdt, selectRows(test.x, rows)),
     train.names.length,
   );
-  const gains = gainShares(fit.model);
+  const gains = gainShares(trained.gbdt);
   const importance = train.names
     .map((feature, j) => ({ feature, gainShare: gains[j] as number, meanAbsShap: shap[j] as number }))
     .sort((a, b) => b.gainShare - a.gainShare || b.meanAbsShap - a.meanAbsShap);
-  const t5 = performance.now();
+  const t4 = performance.now();
 
   const report: ChurnEvaluation = {
     auc: rocAuc(p, testY),
     prAuc: averagePrecision(p, testY),
     baselineRecencyAuc: recency >= 0 ? rocAuc(column(test.x, recency), testY) : NaN,
+    gbdtAuc: rocAuc(treesP, testY),
     logisticAuc: rocAuc(lrP, testY),
     logisticPrAuc: averagePrecision(lrP, testY),
     n: testCounts.n,
@@ -314,21 +660,30 @@ export const evaluateChurnModel = async (
     trainCutoff: iso(split.train.cutoff),
     horizonDays: def.horizonDays,
     activeDays: def.activeDays,
-    threshold: atThreshold(p, testY, chosen),
+    threshold: atThreshold(p, testY, trained.threshold),
     logLoss: logLoss(p, testY),
     brier: brierScore(p, testY),
     calibration: calibrationTable(p, testY, 10),
-    trees: fit.model.trees.length,
-    rounds: fit.rounds,
+    selection: trained.selection,
+    calibrationReport: {
+      ...trained.calibration,
+      evaluation: {
+        before: reliability(before, testY),
+        after: reliability(p, testY),
+      },
+    },
+    ...(peers ? { peers } : {}),
+    trees: trained.gbdt.trees.length,
+    rounds: trained.rounds,
     features: train.names,
     featureImportance: importance,
     seconds: {
       features: (t1 - t0) / 1000,
-      gbdt: (t2 - t1) / 1000,
-      logistic: (t3 - t2) / 1000,
-      scoring: (t4 - t3) / 1000,
-      explain: (t5 - t4) / 1000,
+      gbdt: trained.seconds.gbdt,
+      logistic: trained.seconds.logistic,
+      scoring: (t3 - t2) / 1000,
+      explain: (t4 - t3) / 1000,
     },
   };
-  return { report, model: fit.model };
+  return { report, model, data: { train, test } };
 };

@@ -144,6 +144,118 @@ export const ORDER_FEATURES: readonly FeatureDef[] = [
   },
 ];
 
+/**
+ * Order-level statistics per user (the `os` row of the snapshot query, NULL without orders):
+ * order events are grouped into orders by `order_id`, or by user and UTC day when there is none,
+ * so a line-item log counts one order per basket, not one per line.
+ */
+const os = (column: string) => `any_value(os.${column})`;
+const signedLog = (x: string) => `sign(${x}) * ln(1 + abs(${x}))`;
+/** Days from the last order to the cutoff. */
+const orderRecency = (q: FeatureSql) => daysBetween(q.cutoff, os('last_ts'));
+
+/**
+ * Features relative to each customer's own buying cadence (docs/churn-model.md): how overdue the
+ * next order is against the customer's usual interval, and whether intervals and basket values
+ * are growing. Plans with `cadence` (every plan chosen since format 2) carry them.
+ */
+export const CADENCE_FEATURES: readonly FeatureDef[] = [
+  {
+    name: 'order_count',
+    description: 'orders (grouped by order id, else by day) before the cutoff',
+    sql: () => `coalesce(${os('n')}, 0)`,
+  },
+  { name: 'order_count_log', description: 'ln(1 + orders)', sql: () => `ln(1 + coalesce(${os('n')}, 0))` },
+  {
+    name: 'order_recency_log',
+    description: 'ln(1 + days since the last order)',
+    sql: (q) => `ln(1 + ${orderRecency(q)})`,
+  },
+  {
+    name: 'order_age_log',
+    description: 'ln(1 + days from the first order to the cutoff)',
+    sql: (q) => `ln(1 + ${daysBetween(q.cutoff, os('first_ts'))})`,
+  },
+  {
+    name: 'orders_per_30d',
+    description: 'orders per 30 days since the first order',
+    sql: (q) => `${os('n')} * 30.0 / (30.0 + ${daysBetween(q.cutoff, os('first_ts'))})`,
+  },
+  // Intervals and values in logs: heavy-tailed in days and money, and the regression is linear in
+  // what it is given (the trees do not care).
+  ...(['mean', 'median', 'last', 'max'] as const).map((stat): FeatureDef => ({
+    name: `order_gap_${stat}_log`,
+    description: `ln(1 + ${stat} days between consecutive orders) (missing: one order)`,
+    sql: () => `ln(1 + ${os(`gap_${stat}`)})`,
+  })),
+  {
+    name: 'order_gap_cv',
+    description:
+      'standard deviation ÷ mean of the intervals: how regular the customer is (missing: < 3 orders)',
+    sql: () => `${os('gap_std')} / nullif(${os('gap_mean')}, 0)`,
+  },
+  {
+    name: 'order_gap_trend',
+    description: 'ln((1 + last interval) / (1 + mean interval)): > 0 when the customer slows down',
+    sql: () => `ln((1 + ${os('gap_last')}) / (1 + ${os('gap_mean')}))`,
+  },
+  {
+    name: 'order_gap_slope',
+    description: 'slope of the intervals over the order number (days per order), as sign · ln(1 + |slope|)',
+    sql: () => signedLog(os('gap_slope')),
+  },
+  {
+    name: 'overdue_vs_median_log',
+    description: 'ln((1 + days since the last order) / (1 + median interval)): > 0 when later than usual',
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_median')}))`,
+  },
+  {
+    name: 'overdue_vs_mean_log',
+    description: 'ln((1 + days since the last order) / (1 + mean interval))',
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_mean')}))`,
+  },
+  {
+    name: 'overdue_vs_longest_log',
+    description: 'ln((1 + days since the last order) / (1 + longest interval)): > 0 when longer than ever',
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_max')}))`,
+  },
+  {
+    name: 'overdue_share',
+    description:
+      "share of the customer's own intervals shorter than the current wait, (k + ½) / (n + 1): an empirical probability of being overdue",
+    sql: () => `(${os('gap_below')} + 0.5) / (1.0 + ${os('gap_n')})`,
+  },
+  {
+    name: 'overdue_poisson',
+    description:
+      '1 − exp(−days since the last order ÷ mean interval): chance of an order by now at the usual rate',
+    sql: (q) => `1 - exp(-${orderRecency(q)} / nullif(${os('gap_mean')}, 0))`,
+  },
+  {
+    name: 'order_value_mean_log',
+    description: 'ln(1 + mean order value)',
+    sql: () => `ln(1 + greatest(${os('value_mean')}, 0))`,
+  },
+  {
+    name: 'order_value_trend',
+    description: 'ln((1 + last order value) / (1 + mean order value))',
+    sql: () => `ln((1 + greatest(${os('value_last')}, 0)) / (1 + greatest(${os('value_mean')}, 0)))`,
+  },
+  {
+    name: 'order_value_slope',
+    description: 'slope of order value over the order number, as sign · ln(1 + |slope|)',
+    sql: () => signedLog(os('value_slope')),
+  },
+];
+
+/**
+ * The ordinary RFM / tenure / inter-purchase features (activity and order features, without
+ * the cadence ones): what the benchmark's peers are trained on.
+ */
+export const ORDINARY_FEATURE_NAMES: readonly string[] = [...ACTIVITY_FEATURES, ...ORDER_FEATURES].map(
+  (f) => f.name,
+);
+
 /** Counts of one event type in 7/30/90 days and its 30-day trend. */
 export const eventTypeFeatures = (event: string, slug: string): FeatureDef[] => {
   const is = (q: FeatureSql) => `e.event = ${q.value(event)}`;
@@ -179,6 +291,8 @@ export interface FeaturePlan {
   readonly features: readonly FeatureDef[];
   readonly orderEvents: readonly string[];
   readonly usesProfiles: boolean;
+  /** Whether a feature reads the order-level statistics (`os`). */
+  readonly usesOrderStats: boolean;
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -207,7 +321,12 @@ export const makePlan = (features: readonly FeatureDef[], orderEvents: readonly 
     seen.add(f.name);
   }
   if (orderEvents.length === 0) throw new Error('at least one order event is needed');
-  return { features, orderEvents, usesProfiles: features.some((f) => f.sql(probeSql).includes('pr.')) };
+  return {
+    features,
+    orderEvents,
+    usesProfiles: features.some((f) => /\bpr\./.test(f.sql(probeSql))),
+    usesOrderStats: features.some((f) => /\bos\./.test(f.sql(probeSql))),
+  };
 };
 
 const probeSql: FeatureSql = {
@@ -238,11 +357,20 @@ export interface FeaturePlanSpec {
   channels: { channel: string; slug: string }[];
   /** Whether `days_since_register` is a feature. */
   register: boolean;
+  /**
+   * Whether the cadence features (CADENCE_FEATURES) follow the order features. Absent in specs
+   * stored before them, whose models keep exactly the features they were trained on.
+   */
+  cadence?: boolean;
 }
 
 /** The plan of a spec: the same features, in the same order, as `planFeatures` chose them. */
 export const planFromSpec = (spec: FeaturePlanSpec): FeaturePlan => {
-  const features: FeatureDef[] = [...ACTIVITY_FEATURES, ...ORDER_FEATURES];
+  const features: FeatureDef[] = [
+    ...ACTIVITY_FEATURES,
+    ...ORDER_FEATURES,
+    ...(spec.cadence === true ? CADENCE_FEATURES : []),
+  ];
   const taken = new Set(features.map((f) => f.name));
   for (const { event, slug } of spec.eventTypes) {
     taken.add(slug);
@@ -268,7 +396,7 @@ export const planFromSpec = (spec: FeaturePlanSpec): FeaturePlan => {
  */
 export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlanSpec> => {
   const orderEvents = [...(options.orderEvents ?? ['order'])];
-  const taken = new Set([...ACTIVITY_FEATURES, ...ORDER_FEATURES].map((f) => f.name));
+  const taken = new Set([...ACTIVITY_FEATURES, ...ORDER_FEATURES, ...CADENCE_FEATURES].map((f) => f.name));
   const types = await wh.query<{ event: string }>(
     'SELECT event FROM events WHERE ts < $1 GROUP BY event ORDER BY count(*) DESC, event LIMIT $2',
     [new Date(options.cutoff).toISOString(), Math.max(0, Math.floor(options.maxEventTypes ?? 12))],
@@ -292,7 +420,7 @@ export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Prom
     return { channel: c, slug };
   });
   const registered = Number(await wh.scalar('SELECT count(register_time) FROM profiles'));
-  return { orderEvents, eventTypes, channels, register: registered > 0 };
+  return { orderEvents, eventTypes, channels, register: registered > 0, cadence: true };
 };
 
 export const planFeatures = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlan> =>
@@ -340,9 +468,34 @@ export const featureQuery = (
   ];
   const ctes = [
     `pop AS (SELECT DISTINCT user_id FROM events WHERE ${active.join(' AND ')})`,
-    `hist AS (SELECT user_id, event, ts, amount FROM events
+    `hist AS (SELECT user_id, event, ts, amount, order_id FROM events
               WHERE ts < ${cut} AND user_id IN (SELECT user_id FROM pop))`,
   ];
+  if (plan.usesOrderStats) {
+    const day = `${DAY_MS}.0`;
+    ctes.push(
+      // One row per order: the order id when the event has one, else the user's UTC day.
+      `ord AS (SELECT user_id, min(ts) AS ts, sum(coalesce(amount, 0)) AS amount FROM hist
+              WHERE ${inList(b, 'event', plan.orderEvents)}
+              GROUP BY user_id, coalesce(order_id, strftime(ts, '%Y-%m-%d')))`,
+      `ordseq AS (SELECT user_id, ts, amount,
+              (epoch_ms(ts) - epoch_ms(lag(ts) OVER (PARTITION BY user_id ORDER BY ts))) / ${day} AS gap,
+              row_number() OVER (PARTITION BY user_id ORDER BY ts) AS k,
+              row_number() OVER (PARTITION BY user_id ORDER BY ts DESC) AS back,
+              (epoch_ms(${cut}) - epoch_ms(max(ts) OVER (PARTITION BY user_id))) / ${day} AS wait
+              FROM ord)`,
+      `os AS (SELECT user_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
+              avg(gap) AS gap_mean, median(gap) AS gap_median, stddev_samp(gap) AS gap_std,
+              max(gap) AS gap_max, count(gap) AS gap_n,
+              count(gap) FILTER (WHERE gap < wait) AS gap_below,
+              max(gap) FILTER (WHERE back = 1) AS gap_last,
+              regr_slope(gap, k) AS gap_slope,
+              avg(amount) AS value_mean,
+              max(amount) FILTER (WHERE back = 1) AS value_last,
+              regr_slope(amount, k) AS value_slope
+              FROM ordseq GROUP BY user_id)`,
+    );
+  }
   if (label) {
     const end = b.bind('labels-until', timestampValue(cutoff + label.horizonDays * DAY_MS));
     const kept = [
@@ -352,7 +505,10 @@ export const featureQuery = (
     ];
     ctes.push(`fut AS (SELECT DISTINCT user_id FROM events WHERE ${kept.join(' AND ')})`);
   }
-  const profileJoin = plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '';
+  const profileJoin = [
+    plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '',
+    plan.usesOrderStats ? 'LEFT JOIN os ON os.user_id = e.user_id' : '',
+  ].join(' ');
   const inner = `SELECT e.user_id, ${columns.join(',\n       ')}
   FROM hist e ${profileJoin}
   GROUP BY e.user_id`;
