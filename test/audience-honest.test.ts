@@ -19,6 +19,7 @@ import { loadReferenceData } from '../src/storage/warehouse/reference-data.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { DAY_MS } from '../src/core/time/units.ts';
 import { tempDir } from './support/tmp.ts';
+import { formToTree } from '../console/src/features/audiences/two-group.ts';
 
 /**
  * "Audiences that tell you what you typed": did-you-mean warnings, the metadata the builder's
@@ -388,5 +389,27 @@ describe('cart abandonment', () => {
       'root.within.value: expected number to be greater than 0',
       'root.same: unknown field',
     ]);
+  });
+});
+
+describe("the console builder's cart condition", () => {
+  it('becomes a cart_abandoned node the compiler accepts', async () => {
+    const tree = formToTree({
+      profile: { combinator: 'and', conditions: [] },
+      behavior: {
+        combinator: 'and',
+        conditions: [
+          { negate: false, kind: 'cart_abandoned', event: 'add_to_cart', days: 7, hours: 1 },
+          { negate: false, kind: 'cart_abandoned', event: 'add_to_cart', days: 7, hours: 0 },
+        ],
+      },
+      join: 'and',
+    });
+    expect(tree).toEqual({
+      kind: 'cart_abandoned',
+      within: { value: 1, unit: 'hours' },
+      window: { type: 'last_days', days: 7 },
+    });
+    expect(await members(tree)).toEqual(['ann', 'dan']);
   });
 });

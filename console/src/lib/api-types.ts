@@ -12,6 +12,8 @@ import type {
   TeamView,
 } from '../../../src/server/schemas/console-data-api.ts';
 import type { ChurnStructureView } from '../../../src/server/schemas/scores-api.ts';
+import type { ValueModelView, ValueWarningView } from '../../../src/server/schemas/value-model-api.ts';
+import type { AudienceWarning, Attributes, EventNames } from '../../../src/server/schemas/metadata-api.ts';
 
 /**
  * The management API's answers as the console reads them, derived from the server's TypeBox
@@ -30,6 +32,11 @@ export type Me = Pick<Static<typeof MeView>, 'user' | 'workspace'>;
 export type SavedAudience = Static<typeof Audience>;
 /** `POST /v1/audiences/preview`: the live count and a sample with masked contacts. */
 export type AudiencePreview = Static<typeof Preview>;
+/** A name in an audience the warehouse has never seen (preview, validate and save answers). */
+export type AudienceWarningView = Static<typeof AudienceWarning>;
+/** `GET /v1/metadata/events` and `GET /v1/metadata/attributes`: the builder's pickers. */
+export type EventNamesAnswer = Static<typeof EventNames>;
+export type AttributesAnswer = Static<typeof Attributes>;
 /** `GET /v1/audiences` (the route's list of the schema's Audience). */
 export interface AudienceListAnswer {
   audiences: SavedAudience[];
@@ -50,6 +57,9 @@ export type RiskDistribution = Static<typeof RiskView>;
 export type Funnel = Static<typeof FunnelView>;
 /** `GET /v1/analysis/churn-structure`. */
 export type ChurnStructure = Static<typeof ChurnStructureView>;
+/** `GET /v1/scores/value-model`: the latest customer-value model run and its warnings. */
+export type ValueModel = Static<typeof ValueModelView>;
+export type ValueModelWarning = Static<typeof ValueWarningView>;
 
 /** `GET /v1/console/users/:id`: profile (contacts masked), scores, events, messages. */
 export type ConsoleUser = Static<typeof ConsoleUserView>;

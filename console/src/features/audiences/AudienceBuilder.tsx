@@ -1,19 +1,79 @@
-import { App, Button, Card, Col, Input, Radio, Row, Space, Statistic, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Input, Radio, Row, Space, Statistic, Table, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../../lib/api.ts';
 import type { AudiencePreview as Preview } from '../../lib/api-types.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
-import { BehaviorRow, ProfileRow } from './ConditionRows.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+import { BehaviorRow, EVENTS_LIST_ID, ProfileRow, type AttributeOption } from './ConditionRows.tsx';
+import type { AttributesAnswer, AudienceWarningView, EventNamesAnswer } from '../../lib/api-types.ts';
 import { emptyForm, formToTree, type Combinator, type Join, type TwoGroupForm } from './two-group.ts';
+import { warningText, wordsFor } from './words.ts';
 
 type PreviewRow = Preview['sample'][number];
+
+/** Contacts and ids are never conditions to pick from a list; times and booleans need other operators. */
+const UNPICKABLE = new Set(['user_id', 'phone', 'email', 'push_token']);
+const PICKABLE_TYPES = new Set(['string', 'number']);
+
+/** The attributes the picker offers: typed columns that hold values, then traits, from the metadata API. */
+const attributeOptions = (a: AttributesAnswer | undefined): AttributeOption[] =>
+  a === undefined
+    ? []
+    : [
+        ...a.columns
+          .filter((c) => !UNPICKABLE.has(c.name) && PICKABLE_TYPES.has(c.type) && c.count > 0)
+          .map((c) => ({
+            name: c.name,
+            numeric: c.type === 'number',
+            values: c.topValues.map((v) => v.value),
+          })),
+        ...a.traits
+          .filter((t) => PICKABLE_TYPES.has(t.type))
+          .map((t) => ({
+            name: t.key,
+            numeric: t.type === 'number',
+            values: t.topValues.map((v) => v.value),
+          })),
+      ];
+
+/** The form with a misspelt event or attribute replaced by the suggestion. */
+const applySuggestion = (form: TwoGroupForm, w: AudienceWarningView): TwoGroupForm => {
+  const to = w.suggestion;
+  if (to === null) return form;
+  if (w.what === 'event')
+    return {
+      ...form,
+      behavior: {
+        ...form.behavior,
+        conditions: form.behavior.conditions.map((c) =>
+          c.event.trim() === w.name ? { ...c, event: to } : c,
+        ),
+      },
+    };
+  if (w.what === 'trait')
+    return {
+      ...form,
+      profile: {
+        ...form.profile,
+        conditions: form.profile.conditions.map((c) =>
+          c.attribute === w.name ? { ...c, attribute: to } : c,
+        ),
+      },
+    };
+  return form;
+};
 
 const DEBOUNCE_MS = 400;
 
 export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  const words = wordsFor(locale);
   const { message } = App.useApp();
+  // The pickers' vocabulary; the builder works without it (plain text inputs) if it fails.
+  const events = useAsync(() => api.get<EventNamesAnswer>('/v1/metadata/events'), []);
+  const attributes = useAsync(() => api.get<AttributesAnswer>('/v1/metadata/attributes'), []);
+  const attributeList = useMemo(() => attributeOptions(attributes.data), [attributes.data]);
   const [form, setForm] = useState<TwoGroupForm>(emptyForm);
   const [name, setName] = useState('');
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -62,6 +122,11 @@ export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
 
   return (
     <Card title={t('aud.builder')} data-testid="audience-builder">
+      <datalist id={EVENTS_LIST_ID} aria-label={words.knownEvents}>
+        {(events.data?.events ?? []).map((e) => (
+          <option key={e.event} value={e.event} />
+        ))}
+      </datalist>
       <Row gutter={24}>
         <Col xs={24} xl={16}>
           <Space orientation="vertical" style={{ width: '100%' }} size="middle">
@@ -84,6 +149,7 @@ export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
                     key={i}
                     index={i}
                     c={c}
+                    attributes={attributeList}
                     onChange={(n) =>
                       setGroup('profile', {
                         ...form.profile,
@@ -188,6 +254,33 @@ export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
             valueRender={(node) => <span data-testid="audience-count">{node}</span>}
           />
           {previewError !== null && <Typography.Text type="danger">{previewError}</Typography.Text>}
+          {preview !== null && preview.warnings.length > 0 && (
+            <Alert
+              type="warning"
+              showIcon
+              style={{ margin: '12px 0' }}
+              data-testid="audience-warnings"
+              message={words.warnings}
+              description={
+                <Space orientation="vertical" size={4}>
+                  {preview.warnings.map((w) => (
+                    <Space key={`${w.path}:${w.name}`} wrap size={4}>
+                      <Typography.Text>{warningText(locale, w)}</Typography.Text>
+                      {w.suggestion !== null && w.what !== 'property' && (
+                        <Button
+                          size="small"
+                          onClick={() => setForm((f) => applySuggestion(f, w))}
+                          data-testid="audience-warning-apply"
+                        >
+                          {words.apply} {w.suggestion}
+                        </Button>
+                      )}
+                    </Space>
+                  ))}
+                </Space>
+              }
+            />
+          )}
           <Typography.Title level={5}>{t('aud.sample')}</Typography.Title>
           <Table<PreviewRow>
             size="small"
