@@ -8,9 +8,11 @@ import {
   listChurnModels,
   scoreChurnRisk,
   trainChurnModel,
+  userChurnRiskAs,
   type ChurnModelRecord,
   type ChurnScoringRun,
 } from '../../scores/churn-model.ts';
+import type { ReasonLocale } from '../../core/models/churn/reason-words.ts';
 import { formatChurnEvaluation, type ChurnCliIo } from './churn-format.ts';
 
 /**
@@ -50,6 +52,27 @@ export const formatChurnModelList = (models: readonly ChurnModelRecord[]): strin
       ].join('\n');
 
 const json = (v: unknown) => `${JSON.stringify(v)}\n`;
+
+/** One user's risk and reasons as sentences (`rekindle churn risk`). */
+export const formatUserChurnRisk = (
+  r: {
+    userId: string;
+    score: number | null;
+    level: string | null;
+    reasons: { rank: number; contribution: number; text: Record<ReasonLocale, string> }[];
+  },
+  locale: ReasonLocale,
+): string => {
+  const en = locale === 'en';
+  if (r.score === null) return en ? `${r.userId}: not scored\n` : `${r.userId}：尚未评分\n`;
+  return [
+    en
+      ? `${r.userId}: churn risk ${r.score} (${r.level ?? '—'})`
+      : `${r.userId}：流失风险 ${r.score}（${r.level === 'high' ? '高' : r.level === 'medium' ? '中' : '低'}）`,
+    ...r.reasons.map((x) => `  ${x.rank}. ${x.text[locale]}  (+${x.contribution.toFixed(2)})`),
+    '',
+  ].join('\n');
+};
 
 export const registerChurnModelCommands = (
   churn: Command,
@@ -115,6 +138,25 @@ export const registerChurnModelCommands = (
       } catch (e) {
         if (e instanceof ChurnModelMissing || e instanceof ChurnDataError) return fail('score', e.message);
         throw e;
+      } finally {
+        await rt.close();
+      }
+    });
+  churn
+    .command('risk <user-id>')
+    .description('a user’s churn risk and its top reasons, in words (from the latest scoring run)')
+    .option('--lang <locale>', 'zh-CN or en', 'en')
+    .option('--json', 'print the answer as JSON (the sentences in both languages)')
+    .action(async (userId: string, opts: { lang: string; json?: boolean }) => {
+      if (opts.lang !== 'en' && opts.lang !== 'zh-CN')
+        return fail('risk', `--lang must be zh-CN or en, got '${opts.lang}'`);
+      const rt = await open();
+      try {
+        // The operator at the console of this installation reads as the default workspace's admin.
+        const actor = { userId: 0, workspaceId: 'default', name: 'cli', role: 'admin' } as const;
+        const r = await userChurnRiskAs(rt, actor, userId);
+        if (!r.ok) return fail('risk', r.error.type === 'not_found' ? `no user '${userId}'` : r.error.type);
+        io.stdout.write(opts.json ? json(r.value) : formatUserChurnRisk(r.value, opts.lang));
       } finally {
         await rt.close();
       }

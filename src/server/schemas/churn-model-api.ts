@@ -101,6 +101,10 @@ export const UserChurnRiskView = Type.Object({
       feature: Type.String(),
       contribution: Type.Number({ description: 'added log-odds of churn (Saabas)' }),
       value: Type.Union([Type.Number(), Type.Null()], { description: 'the feature’s value; null: missing' }),
+      text: Type.Object(
+        { 'zh-CN': Type.String(), en: Type.String() },
+        { description: 'the reason as a sentence in each console language, e.g. “No activity for 16 days”' },
+      ),
     }),
   ),
 });
