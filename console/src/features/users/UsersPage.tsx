@@ -1,12 +1,14 @@
 import { Card, Col, Descriptions, Empty, Input, Row, Table, Tag, Timeline } from 'antd';
 import { useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
-import type { ConsoleUser as Detail, UserChurnRisk as Risk } from '../../lib/api-types.ts';
+import type { ConsoleUser as Detail, UserChurnRisk as Risk, ValueModel } from '../../lib/api-types.ts';
 import { formatNumber, formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { UserValue, VALUE_KEYS } from './UserValue.tsx';
+import { ValueModelPanel } from './ValueModelPanel.tsx';
 
 type Item = { ts: string; kind: 'event' | 'message'; label: string };
 
@@ -32,7 +34,7 @@ const shown = (k: string, v: string | number | boolean | null): string => {
   return String(v);
 };
 
-const UserDetailView = ({ id }: { id: string }) => {
+const UserDetailView = ({ id, model }: { id: string; model: ValueModel | null }) => {
   const { t, locale } = useI18n();
   const enc = encodeURIComponent(id);
   const detail = useAsync(() => getOptional<Detail>(`/v1/console/users/${enc}`), [enc]);
@@ -56,14 +58,21 @@ const UserDetailView = ({ id }: { id: string }) => {
                 <Empty description={t('common.noData')} />
               ) : (
                 <Descriptions size="small" column={2}>
-                  {Object.entries(d.scores).map(([k, v]) => (
-                    <Descriptions.Item key={k} label={k}>
-                      {v === null ? '—' : typeof v === 'number' ? formatNumber(locale, v, 3) : v}
-                    </Descriptions.Item>
-                  ))}
+                  {Object.entries(d.scores)
+                    .filter(([k]) => !VALUE_KEYS.has(k))
+                    .map(([k, v]) => (
+                      <Descriptions.Item key={k} label={k}>
+                        {v === null ? '—' : typeof v === 'number' ? formatNumber(locale, v, 3) : v}
+                      </Descriptions.Item>
+                    ))}
                 </Descriptions>
               )}
             </Card>
+            <UserValue
+              scores={d.scores}
+              horizonDays={model?.latest?.settings.horizonDays ?? null}
+              ltvHorizonDays={model?.latest?.settings.ltvHorizonDays ?? null}
+            />
             <Card title={`${t('users.risk')} · ${t('users.reasons')}`} style={{ marginTop: 16 }}>
               <PageState state={risk}>
                 {(r) => (
@@ -116,8 +125,11 @@ const UserDetailView = ({ id }: { id: string }) => {
 export const UsersPage = () => {
   const { t } = useI18n();
   const [id, setId] = useState<string | null>(null);
+  // A missing or refused answer only hides the panel: the user search works without it.
+  const model = useAsync(() => getOptional<ValueModel>('/v1/scores/value-model').catch(() => null), []);
   return (
     <Card>
+      {model.data != null && <ValueModelPanel model={model.data} />}
       <Input.Search
         placeholder={t('users.search')}
         enterButton={t('common.search')}
@@ -125,7 +137,7 @@ export const UsersPage = () => {
         style={{ maxWidth: 420, marginBottom: 16 }}
         data-testid="user-search"
       />
-      {id !== null && <UserDetailView key={id} id={id} />}
+      {id !== null && <UserDetailView key={id} id={id} model={model.data ?? null} />}
     </Card>
   );
 };

@@ -238,7 +238,7 @@ export const fitValueModel = (
       code: 'fit_failed',
       model: 'gamma_gamma',
       message: `Gamma-Gamma: ${ggFit.error.reason}`,
-      values: {},
+      values: { repeatWithSpend: customers.filter((c) => c.x > 0 && c.monetary > 0).length },
     });
   else {
     const gg = ggFit.value;
