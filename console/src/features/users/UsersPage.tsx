@@ -79,7 +79,13 @@ const UserDetailView = ({ id, model }: { id: string; model: ValueModel | null })
                   <>
                     <p>
                       {r.score === null ? '—' : formatNumber(locale, r.score, 1)}{' '}
-                      {r.level !== null && <Tag>{r.level}</Tag>}
+                      {r.level !== null && (
+                        <Tag color={r.level === 'high' ? 'red' : r.level === 'medium' ? 'orange' : undefined}>
+                          {r.level === 'high' || r.level === 'medium' || r.level === 'low'
+                            ? t(`users.level.${r.level}`)
+                            : r.level}
+                        </Tag>
+                      )}
                     </p>
                     <Table
                       size="small"
@@ -87,12 +93,21 @@ const UserDetailView = ({ id, model }: { id: string; model: ValueModel | null })
                       pagination={false}
                       dataSource={r.reasons}
                       columns={[
-                        { title: '#', dataIndex: 'rank' },
-                        { title: 'feature', dataIndex: 'feature' },
-                        { title: 'value', dataIndex: 'value' },
+                        { title: '#', dataIndex: 'rank', width: 32 },
                         {
-                          title: 'contribution',
-                          render: (_, x: Risk['reasons'][number]) => x.contribution.toFixed(3),
+                          title: t('users.reason'),
+                          // The sentence, not `days_since_last_event=15.5370`; the feature name stays as a tooltip.
+                          render: (_, x: Risk['reasons'][number]) => (
+                            <span title={x.feature} data-testid="risk-reason">
+                              {x.text[locale]}
+                            </span>
+                          ),
+                        },
+                        {
+                          // Added log-odds of churn: a relative weight, so two decimals are plenty.
+                          title: t('users.contribution'),
+                          width: 72,
+                          render: (_, x: Risk['reasons'][number]) => formatNumber(locale, x.contribution, 2),
                         },
                       ]}
                     />
