@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatChurnStructure } from '../src/cli/commands/scores.ts';
 import { churnStructure } from '../src/scores/churn-structure.ts';
+import { NOT_CHURNED } from '../src/scores/warning-rules.ts';
 import { putScoreConfig } from '../src/scores/score-config.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import type { Warehouse } from '../src/storage/warehouse/warehouse.ts';
@@ -133,6 +134,16 @@ describe('churn structure by registration cohort and campaign', () => {
     expect((campaign.json['cohorts'] as { grain: string }).grain).toBe('month');
     expect((campaign.json['cohorts'] as { rows: { key: string }[] }).rows[1]?.key).toBe('spring_sale');
     expect((await get('?grain=year')).status).toBe(400);
+    const templates = await fetch(`${s.url}/v1/warning-rules/templates`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(templates.status).toBe(200);
+    const t = (await templates.json()) as {
+      templates: { name: string; definition: { children: unknown[] } }[];
+    };
+    expect(t.templates.map((x) => x.name)).toContain('No login for 15 days, balance under 100');
+    for (const x of t.templates) expect(x.definition.children).toContainEqual(NOT_CHURNED);
+    expect((await fetch(`${s.url}/v1/warning-rules/templates`)).status).toBe(401);
     expect((await get('?by=city')).status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { CampaignReport } from './CampaignReport.tsx';
+import { ChurnCohortReport } from './ChurnCohortReport.tsx';
 import type { Period } from './report-types.ts';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -62,6 +63,7 @@ export const ReportsPage = () => {
           )}
         </PageState>
       </Card>
+      <ChurnCohortReport />
       <Select
         style={{ width: 360 }}
         placeholder={t('rep.campaign')}

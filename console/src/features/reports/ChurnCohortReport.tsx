@@ -1,0 +1,128 @@
+import { Card, Select, Space, Table, Typography } from 'antd';
+import type { EChartsOption } from 'echarts';
+import { useState } from 'react';
+import { getOptional, query } from '../../lib/api.ts';
+import type { ChurnStructure } from '../../lib/api-types.ts';
+import { Chart } from '../../lib/Chart.tsx';
+import { formatNumber, formatPercent } from '../../lib/format.ts';
+import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
+import { PageState } from '../../lib/PageState.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+
+type By = ChurnStructure['cohorts']['by'];
+type Grain = ChurnStructure['cohorts']['grain'];
+type Row = ChurnStructure['cohorts']['rows'][number];
+
+const BY_LABELS: Record<By, MessageKey> = {
+  registration: 'rep.cs.byRegistration',
+  campaign: 'rep.cs.byCampaign',
+  channel: 'rep.cs.byChannel',
+};
+const GRAIN_LABELS: Record<Grain, MessageKey> = {
+  day: 'rep.cs.day',
+  week: 'rep.cs.week',
+  month: 'rep.cs.month',
+};
+/** The server's key for users without a campaign or channel. */
+const UNKNOWN = '(unknown)';
+
+// Churned users as bars, the churn rate as a line on a 0–100 % axis; a null rate leaves a gap.
+const cohortOption = (
+  rows: Row[],
+  labels: { churned: string; rate: string },
+  keyLabel: (k: string) => string,
+): EChartsOption => ({
+  tooltip: { trigger: 'axis' },
+  legend: { top: 0 },
+  grid: { left: 50, right: 50, top: 36, bottom: 70 },
+  xAxis: {
+    type: 'category',
+    data: rows.map((r) => keyLabel(r.key)),
+    axisLabel: { rotate: rows.length > 6 ? 40 : 0 },
+  },
+  yAxis: [
+    { type: 'value' },
+    { type: 'value', max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
+  ],
+  dataZoom: rows.length > 40 ? [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }] : [],
+  series: [
+    { type: 'bar', name: labels.churned, data: rows.map((r) => r.churned) },
+    { type: 'line', name: labels.rate, yAxisIndex: 1, data: rows.map((r) => r.churnRate) },
+  ],
+});
+
+/** Churn by registration day / week / month or by acquisition campaign or channel (features.md B4). */
+export const ChurnCohortReport = () => {
+  const { t, locale } = useI18n();
+  const [by, setBy] = useState<By>('registration');
+  const [grain, setGrain] = useState<Grain>('week');
+  const structure = useAsync(
+    () => getOptional<ChurnStructure>(`/v1/analysis/churn-structure${query({ by, grain })}`),
+    [by, grain],
+  );
+  const keyLabel = (k: string) => (k === UNKNOWN ? t('rep.cs.unknown') : k);
+  const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v));
+  return (
+    <Card title={t('rep.cs.title')} data-testid="churn-cohorts">
+      <Space wrap style={{ marginBottom: 12 }}>
+        <span>{t('rep.cs.by')}</span>
+        <Select
+          style={{ width: 160 }}
+          value={by}
+          onChange={(v: By) => setBy(v)}
+          options={(Object.keys(BY_LABELS) as By[]).map((b) => ({ value: b, label: t(BY_LABELS[b]) }))}
+          data-testid="churn-cohorts-by"
+        />
+        <span>{t('rep.cs.grain')}</span>
+        <Select
+          style={{ width: 160 }}
+          value={grain}
+          disabled={by !== 'registration'}
+          onChange={(v: Grain) => setGrain(v)}
+          options={(Object.keys(GRAIN_LABELS) as Grain[]).map((g) => ({
+            value: g,
+            label: t(GRAIN_LABELS[g]),
+          }))}
+          data-testid="churn-cohorts-grain"
+        />
+      </Space>
+      <PageState state={structure}>
+        {(s) => (
+          <>
+            <Chart
+              testId="chart-churn-cohorts"
+              option={cohortOption(
+                s.cohorts.rows,
+                { churned: t('rep.cs.churned'), rate: t('rep.cs.rate') },
+                keyLabel,
+              )}
+            />
+            <Table
+              size="small"
+              rowKey="key"
+              scroll={{ x: 'max-content' }}
+              pagination={{ pageSize: 10, showSizeChanger: false }}
+              dataSource={s.cohorts.rows}
+              columns={[
+                { title: t(BY_LABELS[s.cohorts.by]), dataIndex: 'key', render: (k: string) => keyLabel(k) },
+                {
+                  title: t('rep.cs.users'),
+                  dataIndex: 'users',
+                  render: (n: number) => formatNumber(locale, n),
+                },
+                {
+                  title: t('rep.cs.churned'),
+                  dataIndex: 'churned',
+                  render: (n: number) => formatNumber(locale, n),
+                },
+                { title: t('rep.cs.rate'), dataIndex: 'churnRate', render: pct },
+                { title: t('rep.cs.share'), dataIndex: 'shareOfChurned', render: pct },
+              ]}
+            />
+            <Typography.Text type="secondary">{t('rep.cs.note')}</Typography.Text>
+          </>
+        )}
+      </PageState>
+    </Card>
+  );
+};
