@@ -65,6 +65,30 @@ describe('reasons in words', () => {
     expect(reasonInWords(r('amount_max_90d', null), 'zh-CN')).toBe('近 90 天没有下单');
   });
 
+  it('order cadence against the customer’s own rhythm', () => {
+    const en = (f: string, v: number | null) => reasonInWords(r(f, v), 'en');
+    const zh = (f: string, v: number | null) => reasonInWords(r(f, v), 'zh-CN');
+    // ln((1 + 44) / (1 + 17)): 2.5 times the median gap.
+    expect(en('overdue_vs_median_log', Math.log(45 / 18))).toBe(
+      'Time since the last order is 2.5× the median gap between orders',
+    );
+    expect(zh('overdue_vs_mean_log', Math.log(2))).toBe('距上次下单已是平均下单间隔的 2 倍');
+    expect(en('overdue_vs_longest_log', Math.log(1.3))).toBe(
+      'Longer than the longest gap between orders so far (1.3×)',
+    );
+    expect(zh('overdue_vs_longest_log', Math.log(0.8))).toBe('距上次下单已达以往最长间隔的 80%');
+    expect(zh('overdue_share', 0.85)).toBe('已比此前 85% 的下单间隔都久');
+    expect(en('overdue_poisson', 0.92)).toBe('At the usual pace an order was 92 % likely by now');
+    expect(en('order_recency_log', Math.log1p(40))).toBe('No order for 40 days');
+    expect(zh('order_count_log', Math.log1p(3))).toBe('累计下单 3 次');
+    expect(en('repeat_buyer', 0)).toBe('Only one order so far');
+    expect(zh('order_gap_cv', null)).toBe('下单次数太少，尚无固定节奏');
+    expect(en('order_gap_slope', Math.log1p(3))).toBe('Gaps between orders grow by 3 days per order');
+    expect(zh('order_value_trend', Math.log(0.6))).toBe('最近一单金额是平均每单的 60%');
+    expect(en('order_value_slope', -Math.log1p(3.2))).toBe('Order value falls by 3.2 per order');
+    expect(en('orders_per_30d', 0.4)).toBe('0.4 orders per 30 days on average');
+  });
+
   it('acquisition channels by their name in the plan', () => {
     expect(reasonInWords(r('channel_douyin_ads', 1), 'zh-CN', plan)).toBe('通过“Douyin Ads”渠道获客');
     expect(reasonInWords(r('channel_douyin_ads', 0), 'en', plan)).toBe("Not acquired through 'Douyin Ads'");

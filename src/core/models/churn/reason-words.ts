@@ -211,6 +211,112 @@ const fallback = (feature: string, v: number | null, locale: ReasonLocale): stri
   return value === null ? `${label}：未知` : `${label}：${value}`;
 };
 
+/** Undoes ln(1 + x) (the log features of counts, days and money). */
+const unlog = (v: number): number => Math.expm1(v);
+/** A signed slope stored as sign · ln(1 + |slope|). */
+const unslope = (v: number): number => Math.sign(v) * Math.expm1(Math.abs(v));
+const pct = (share: number): string => String(Math.round(share * 100));
+
+/**
+ * The order-cadence features (each customer's own rhythm): counts, days and money kept as
+ * ln(1 + x), ratios as ln((1 + a) / (1 + b)), slopes as sign · ln(1 + |slope|).
+ */
+const cadenceSentence = (f: string, v: number | null, locale: ReasonLocale): string | undefined => {
+  const en = locale === 'en';
+  const never = en ? 'Never ordered' : '从未下单';
+  const fewer = en ? 'Too few orders to know a rhythm' : '下单次数太少，尚无固定节奏';
+  switch (f) {
+    case 'order_count':
+      return reasonInWords({ feature: 'orders_total', value: v, contribution: 0 }, locale);
+    case 'order_count_log':
+      return reasonInWords(
+        { feature: 'orders_total', value: v === null ? null : unlog(v), contribution: 0 },
+        locale,
+      );
+    case 'repeat_buyer':
+      if (v !== null && v >= 0.5) return en ? 'Repeat buyer (two orders or more)' : '回头客（下单两次以上）';
+      return en ? 'Only one order so far' : '至今只下过一单';
+    case 'order_recency_log':
+      return reasonInWords(
+        { feature: 'days_since_last_order', value: v === null ? null : unlog(v), contribution: 0 },
+        locale,
+      );
+    case 'order_age_log':
+      if (v === null) return never;
+      return en ? `First order ${days(unlog(v), locale)} ago` : `首单在 ${days(unlog(v), locale)}前`;
+    case 'orders_per_30d':
+      if (v === null) return never;
+      return en ? `${num(v, 1)} orders per 30 days on average` : `平均每 30 天下单 ${num(v, 1)} 次`;
+    case 'order_gap_cv':
+      if (v === null) return fewer;
+      if (v >= 0.5)
+        return en
+          ? `Irregular gaps between orders (variation ${num(v, 1)})`
+          : `下单间隔不规律（波动系数 ${num(v, 1)}）`;
+      return en
+        ? `Regular gaps between orders (variation ${num(v, 1)})`
+        : `下单间隔较规律（波动系数 ${num(v, 1)}）`;
+    case 'order_gap_trend':
+      if (v === null) return fewer;
+      return en
+        ? `The last gap between orders was ${num(Math.exp(v), 1)}× the average`
+        : `最近一次下单间隔是平均间隔的 ${num(Math.exp(v), 1)} 倍`;
+    case 'order_gap_slope': {
+      if (v === null) return fewer;
+      const d = unslope(v);
+      if (Math.abs(d) < 0.5) return en ? 'Steady gaps between orders' : '下单间隔保持稳定';
+      return en
+        ? `Gaps between orders ${d > 0 ? 'grow' : 'shrink'} by ${days(Math.abs(d), locale)} per order`
+        : `下单间隔每单${d > 0 ? '拉长' : '缩短'} ${days(Math.abs(d), locale)}`;
+    }
+    case 'overdue_vs_median_log':
+    case 'overdue_vs_mean_log': {
+      if (v === null) return fewer;
+      const which = f === 'overdue_vs_median_log' ? (en ? 'median' : '中位') : en ? 'average' : '平均';
+      return en
+        ? `Time since the last order is ${num(Math.exp(v), 1)}× the ${which} gap between orders`
+        : `距上次下单已是${which}下单间隔的 ${num(Math.exp(v), 1)} 倍`;
+    }
+    case 'overdue_vs_longest_log': {
+      if (v === null) return fewer;
+      const r = Math.exp(v);
+      if (r > 1)
+        return en
+          ? `Longer than the longest gap between orders so far (${num(r, 1)}×)`
+          : `已超过以往最长的下单间隔（${num(r, 1)} 倍）`;
+      return en
+        ? `Time since the last order is ${pct(r)} % of the longest gap so far`
+        : `距上次下单已达以往最长间隔的 ${pct(r)}%`;
+    }
+    case 'overdue_share':
+      if (v === null) return fewer;
+      return en
+        ? `Waiting longer than ${pct(v)} % of this customer's gaps between orders`
+        : `已比此前 ${pct(v)}% 的下单间隔都久`;
+    case 'overdue_poisson':
+      if (v === null) return fewer;
+      return en
+        ? `At the usual pace an order was ${pct(v)} % likely by now`
+        : `按平时的节奏，此时已下单的概率为 ${pct(v)}%`;
+    case 'order_value_mean_log':
+      if (v === null) return never;
+      return en ? `Average order of ${num(unlog(v))}` : `平均每单 ${num(unlog(v))}`;
+    case 'order_value_trend':
+      if (v === null) return never;
+      return en
+        ? `The last order was ${pct(Math.exp(v))} % of the average order value`
+        : `最近一单金额是平均每单的 ${pct(Math.exp(v))}%`;
+    case 'order_value_slope': {
+      if (v === null) return fewer;
+      const d = unslope(v);
+      return en
+        ? `Order value ${d < 0 ? 'falls' : 'rises'} by ${num(Math.abs(d))} per order`
+        : `每单金额平均${d < 0 ? '下降' : '上升'} ${num(Math.abs(d))}`;
+    }
+  }
+  return undefined;
+};
+
 const WINDOW = /^(.+)_(\d+)d$/;
 const TREND = /^(.+)_trend_30d$/;
 const AMOUNT = /^amount_(sum|avg|max)_(\d+)d$/;
@@ -249,6 +355,8 @@ export const reasonInWords = (reason: ReasonInput, locale: ReasonLocale, plan?: 
         ? `Time since the last order is ${num(v, 1)}× the usual gap between orders`
         : `距上次下单已是平时下单间隔的 ${num(v, 1)} 倍`;
   }
+  const cadence = cadenceSentence(f, v, locale);
+  if (cadence !== undefined) return cadence;
   const active = /^active_days_(\d+)d$/.exec(f);
   if (active) {
     const n = Math.round(v ?? 0);
