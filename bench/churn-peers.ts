@@ -220,3 +220,58 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     )}\n`,
   );
 }
+
+/** The section of docs/benchmarks.md: every cutoff, ours against each peer, and the reliability of the latest one. */
+export const churnPeersMarkdown = (b: ChurnPeersBench): string => {
+  const na = 'not measured';
+  const wins = b.rows.filter(
+    (r) => r.ours.auc >= Math.max(r.logistic.auc, r.gbdt.auc, r.sklearn?.auc ?? -1),
+  ).length;
+  const lines = [
+    '## Churn model vs peers (CDNOW, 90-day horizon)',
+    '',
+    `Written by \`BENCH_ONLY=churn-peers npm run bench\` (also part of \`BENCH_ONLY=churn\` and the full run) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Data: CDNOW master (${b.customers.toLocaleString('en-US')} customers, ${b.orders.toLocaleString('en-US')} orders, 1997-01 to 1998-06), the real purchase log in \`/work/shared/data/cdnow\`.`,
+    `At each cutoff: users with an order in the 90 days before it; churned = no order in the ${b.horizonDays} days after it.`,
+    `Training rows: ${b.trainSnapshots} snapshots 30 days apart, the latest at cutoff − ${b.horizonDays} days (labels end at the cutoff). Every model is trained on these rows and scored on the same users at the cutoff.`,
+    '',
+    '- **ours**: `rekindle churn evaluate` as shipped: all features (ordinary + cadence), model chosen among trees, logistic regression and blends by mean AUC on two later temporal folds, refitted on all rows, Platt-calibrated on the latest labelled window;',
+    '- **logistic**: L2 logistic regression (λ = 1, standardised) on the ordinary features only (activity, recency, frequency, monetary in 90/365 days, tenure, mean inter-order interval);',
+    '- **GBDT**: our gradient-boosted trees with default settings on the ordinary features;',
+    `- **sklearn**: scikit-learn ${b.sklearnVersion ?? '(absent)'} \`HistGradientBoostingClassifier()\` with default settings on the ordinary features${b.sklearnVersion ? '' : ' — not measured: no Python with scikit-learn on this machine'}.`,
+    '',
+    '| cutoff | users | churned | ours AUC (kind) | logistic AUC | GBDT AUC | sklearn AUC | ours Brier | logistic Brier | GBDT Brier | sklearn Brier | mean predicted: before → after calibration (observed) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...b.rows.map((r) => {
+      const ev = r.report.calibrationReport.evaluation;
+      return `| ${r.cutoff} | ${r.users.toLocaleString('en-US')} | ${(100 * r.churnRate).toFixed(1)} % | **${f4(r.ours.auc)}** (${r.ours.kind}) | ${f4(r.logistic.auc)} | ${f4(r.gbdt.auc)} | ${r.sklearn ? f4(r.sklearn.auc) : na} | **${f4(r.ours.brier)}** | ${f4(r.logistic.brier)} | ${f4(r.gbdt.brier)} | ${r.sklearn ? f4(r.sklearn.brier) : na} | ${ev ? `${f3(ev.before.meanPredicted)} → ${f3(ev.after.meanPredicted)}` : na} (${f3(r.churnRate)}) |`;
+    }),
+    '',
+    `Ours has the highest AUC of all models at ${wins} of ${b.rows.length} cutoffs.`,
+  ];
+  const last = b.rows[b.rows.length - 1];
+  const ev = last?.report.calibrationReport.evaluation;
+  if (last && ev) {
+    const sel = last.report.selection;
+    lines.push(
+      '',
+      `Model choice at ${last.cutoff} (mean AUC on the folds at ${sel.selectCutoffs.map((c) => c.slice(0, 10)).join(', ')}): ` +
+        sel.candidates
+          .map((c) => `${c.kind === 'blend' ? `blend ${c.blendWeight}` : c.kind} ${f4(c.auc)}`)
+          .join(', ') +
+        `; chosen: ${sel.chosen}${sel.chosen === 'blend' ? ` ${sel.blendWeight}` : ''}.`,
+      '',
+      `Reliability at ${last.cutoff} (deciles of the prediction on the evaluation users; Platt a = ${f3(last.report.calibrationReport.a)}, b = ${f3(last.report.calibrationReport.b)}, fitted at ${last.report.calibrationReport.fittedOn.slice(0, 10)}):`,
+      '',
+      '| decile | users | mean predicted before | mean predicted after | observed |',
+      '|---|---|---|---|---|',
+      ...ev.after.table.map(
+        (t, i) =>
+          `| ${i + 1} | ${t.count} | ${f3(ev.before.table[i]?.meanPredicted ?? NaN)} | ${f3(t.meanPredicted)} | ${f3(t.observedRate)} |`,
+      ),
+      '',
+      `Brier ${f4(ev.before.brier)} before calibration, ${f4(ev.after.brier)} after.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+};

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
+import { benchChurnPeers, churnPeerRows, churnPeersMarkdown } from './churn-peers.ts';
 import { benchPlannerSlotMedian, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchClicks, clickBenchRows } from './clicks.ts';
@@ -98,6 +99,25 @@ if (process.env['BENCH_ONLY'] === 'clicks') {
   process.exit(0);
 }
 
+/** The churn model against its peers on CDNOW (bench/churn-peers.ts): rows and a section of their own. */
+const churnPeers = async () => {
+  log('churn model vs peers on CDNOW (90-day horizon, 7 cutoffs)…');
+  const r = await benchChurnPeers({ work, log });
+  patchReport('| Churn vs peers', '| Audience counts', churnPeerRows(r), 'churn-vs-peers');
+  const old = readFileSync('docs/benchmarks.md', 'utf8');
+  const at = old.indexOf('## Churn model vs peers');
+  const rest = at < 0 ? '' : old.slice(at);
+  const next = rest.indexOf('\n## ', 3);
+  const kept = at < 0 ? old.trimEnd() : (old.slice(0, at) + (next < 0 ? '' : rest.slice(next + 1))).trimEnd();
+  writeFileSync('docs/benchmarks.md', `${kept}\n\n${churnPeersMarkdown(r)}`);
+  log('updated the churn-vs-peers rows and section of docs/benchmarks.md');
+};
+
+if (process.env['BENCH_ONLY'] === 'churn-peers') {
+  await churnPeers();
+  process.exit(0);
+}
+
 if (process.env['BENCH_ONLY'] === 'churn') {
   // The churn model on the `large` data loaded by the generator (kept in data/bench between runs).
   const now = Date.UTC(2026, 10, 1);
@@ -106,6 +126,7 @@ if (process.env['BENCH_ONLY'] === 'churn') {
   const r = await benchChurnOnWarehouse(path, now, log);
   patchReport('| Churn', '| Audience counts', churnBenchRows(r, quick ? 'small' : 'large'), 'churn');
   log('updated the churn rows of docs/benchmarks.md');
+  await churnPeers();
   process.exit(0);
 }
 
@@ -216,3 +237,4 @@ ${audiencesMarkdown(aud, imp.size)}`;
 mkdirSync('docs', { recursive: true });
 writeFileSync('docs/benchmarks.md', doc);
 log('wrote docs/benchmarks.md');
+await churnPeers();

@@ -23,7 +23,14 @@ import {
 import { fitPlatt } from '../src/core/models/churn/platt.ts';
 import { expectedMargin } from '../src/core/models/churn/tree-shap.ts';
 import { fitAndSelect } from '../src/models/churn/evaluate.ts';
-import type { FeatureSnapshot } from '../src/storage/warehouse/churn-features.ts';
+import type { EventRow } from '../src/core/events/rows.ts';
+import {
+  extractFeatures,
+  planFeatures,
+  planFromSpec,
+  type FeatureSnapshot,
+} from '../src/storage/warehouse/churn-features.ts';
+import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
 
 const tmp = tempDir('rekindle-churn-selection-');
@@ -302,4 +309,89 @@ describe('churn evaluate report', () => {
     expect(out.text).toMatch(/Brier/);
     expect(out.text).toMatch(/reliability/);
   }, 120_000);
+});
+
+describe('cadence features in SQL', () => {
+  const C = Date.UTC(2024, 2, 1);
+  let n = 0;
+  const ev = (userId: string, ts: number, amount: number, orderId: string | null = null): EventRow => ({
+    messageId: `m${n++}`,
+    userId,
+    anonymousId: null,
+    event: 'order',
+    ts,
+    receivedAt: ts,
+    amount,
+    currency: null,
+    productId: null,
+    category: null,
+    orderId,
+    platform: null,
+    properties: '{}',
+    source: 'import',
+  });
+
+  it("computes each customer's intervals, overdue ratios and value trend from orders, not rows", async () => {
+    const wh = await Warehouse.open(':memory:');
+    try {
+      await wh.commit({
+        events: [
+          // u1: orders 100, 40, 10 and 1 days before the cutoff; the first is two lines of one day.
+          ev('u1', C - 100 * DAY, 30),
+          ev('u1', C - 100 * DAY + 3_600_000, 10),
+          ev('u1', C - 40 * DAY, 30),
+          ev('u1', C - 10 * DAY, 20),
+          ev('u1', C - 1 * DAY, 10),
+          // u2: two orders with ids on the same day count twice; 20 days since the last.
+          ev('u2', C - 50 * DAY, 5, 'a'),
+          ev('u2', C - 50 * DAY + 60_000, 7, 'b'),
+          ev('u2', C - 20 * DAY, 9, 'c'),
+          // u3: one order only.
+          ev('u3', C - 5 * DAY, 12),
+        ],
+        identifies: [],
+        rejections: [],
+      });
+      const plan = await planFeatures(wh, { cutoff: C });
+      const snap = await extractFeatures(wh, plan, {
+        cutoff: C,
+        population: { activeDays: 90, activityEvents: null },
+      });
+      const row = (i: number) =>
+        Object.fromEntries(snap.names.map((name, j) => [name, snap.x.values[i * snap.x.cols + j] as number]));
+      const [u1, u2, u3] = [row(0), row(1), row(2)] as Record<string, number>[] as [
+        Record<string, number>,
+        Record<string, number>,
+        Record<string, number>,
+      ];
+      expect(u1['events_total']).toBe(5);
+      expect(u1['order_count']).toBe(4);
+      expect(u1['order_gap_mean_log']).toBeCloseTo(Math.log(1 + 33), 9);
+      expect(u1['order_gap_median_log']).toBeCloseTo(Math.log(1 + 30), 9);
+      expect(u1['order_gap_last_log']).toBeCloseTo(Math.log(1 + 9), 9);
+      expect(u1['order_gap_max_log']).toBeCloseTo(Math.log(1 + 60), 9);
+      expect(u1['order_gap_trend']).toBeCloseTo(Math.log(10 / 34), 9);
+      // Intervals 60, 30, 9 over order numbers 2, 3, 4: slope −25.5 days per order.
+      expect(u1['order_gap_slope']).toBeCloseTo(-Math.log(1 + 25.5), 9);
+      expect(u1['overdue_vs_median_log']).toBeCloseTo(Math.log(2 / 31), 9);
+      expect(u1['overdue_share']).toBeCloseTo(0.5 / 4, 12);
+      expect(u1['overdue_poisson']).toBeCloseTo(1 - Math.exp(-1 / 33), 12);
+      expect(u1['order_value_mean_log']).toBeCloseTo(Math.log(1 + 25), 9);
+      expect(u1['order_value_trend']).toBeCloseTo(Math.log(11 / 26), 9);
+      expect(u1['orders_per_30d']).toBeCloseTo((4 * 30) / 130, 9);
+      expect(u2['order_count']).toBe(3);
+      expect(u2['order_gap_max_log']).toBeCloseTo(Math.log(1 + 30), 3);
+      // Wait 20 days; intervals of 1 minute and 30 days: one of two is shorter.
+      expect(u2['overdue_share']).toBeCloseTo(1.5 / 3, 12);
+      expect(u3['order_count']).toBe(1);
+      expect(Number.isNaN(u3['order_gap_mean_log'])).toBe(true);
+      expect(u3['order_recency_log']).toBeCloseTo(Math.log(6), 9);
+      // A spec stored before the cadence features rebuilds the features it had, without them.
+      const old = planFromSpec({ orderEvents: ['order'], eventTypes: [], channels: [], register: false });
+      expect(old.features.some((f) => f.name === 'order_count')).toBe(false);
+      expect(old.usesOrderStats).toBe(false);
+    } finally {
+      wh.close();
+    }
+  });
 });

@@ -120,7 +120,7 @@ export interface ChurnEvaluationOptions {
   explainRows?: number;
   /** Model kinds the selection may choose from (default: all). */
   candidates?: readonly ChurnModelKind[];
-  /** Weights of the trees' log-odds in the blends tried (default [0.5]). */
+  /** Weights of the trees' calibrated log-odds in the blends tried (default 0.25, 0.5, 0.75). */
   blendWeights?: readonly number[];
   /** Also train the benchmark's peers on the ordinary features (report.peers). */
   peers?: boolean;
@@ -474,8 +474,15 @@ export const fitAndSelect = async (
     const candidates: Candidate[] = [];
     if (allowed.has('logistic')) candidates.push({ kind: 'logistic', blendWeight: 0, margin: l });
     if (allowed.has('gbdt')) candidates.push({ kind: 'gbdt', blendWeight: 1, margin: g });
-    for (const w of weights)
-      candidates.push({ kind: 'blend', blendWeight: w, margin: blendMargins(g, l, w) });
+    // Blends weigh the two models' log-odds after each is put on the fold's probability scale
+    // (its Platt slope): boosted trees' raw log-odds run wider than the regression's, and would
+    // otherwise dominate a "half and half" blend. The weight on raw log-odds that does this is stored.
+    const ag = fitPlatt(g, sel.y as Uint8Array).a;
+    const al = fitPlatt(l, sel.y as Uint8Array).a;
+    for (const w of weights) {
+      const raw = ag > 0 && al > 0 ? (w * ag) / (w * ag + (1 - w) * al) : w;
+      candidates.push({ kind: 'blend', blendWeight: raw, margin: blendMargins(g, l, raw) });
+    }
     if (candidates.length === 0) throw new Error('no model candidates allowed');
     perFold.push({ scores: chooseCandidate(candidates, sel.y as Uint8Array).scores, candidates, trees, lr });
   }

@@ -167,6 +167,13 @@ export const CADENCE_FEATURES: readonly FeatureDef[] = [
   },
   { name: 'order_count_log', description: 'ln(1 + orders)', sql: () => `ln(1 + coalesce(${os('n')}, 0))` },
   {
+    // The interval features are missing for one-order customers; the regression reads a missing
+    // value as the mean, so it needs this to tell "no interval yet" apart.
+    name: 'repeat_buyer',
+    description: '1 when the customer has two orders or more',
+    sql: () => `CAST(coalesce(${os('n')}, 0) >= 2 AS DOUBLE)`,
+  },
+  {
     name: 'order_recency_log',
     description: 'ln(1 + days since the last order)',
     sql: (q) => `ln(1 + ${orderRecency(q)})`,
