@@ -155,7 +155,7 @@ const badRecords = (id: string, at: string): BadRecord[] => [
   },
   {
     name: 'unsupported type',
-    text: JSON.stringify({ type: 'page', userId: id }),
+    text: JSON.stringify({ type: 'merge', userId: id }),
     field: 'type',
   },
   {
