@@ -108,7 +108,7 @@ export const benchChurnPeers = async (options: {
     `    CDNOW: ${loaded.users} customers, ${loaded.orders} orders; scikit-learn ${sk ? sk.version : 'not available'}`,
   );
   const horizonDays = 90;
-  const trainSnapshots = options.trainSnapshots ?? 4;
+  const trainSnapshots = options.trainSnapshots ?? 5;
   const rows: PeerRow[] = [];
   try {
     for (const c of options.cutoffs ?? CDNOW_CUTOFFS) {
@@ -204,7 +204,7 @@ export const churnPeerRows = (b: ChurnPeersBench): string[] =>
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await benchChurnPeers({
     work: join(process.cwd(), 'data', 'bench'),
-    trainSnapshots: Number(process.env['BENCH_SNAPSHOTS'] ?? 4),
+    trainSnapshots: Number(process.env['BENCH_SNAPSHOTS'] ?? 5),
     ...(process.env['BENCH_CUTOFFS'] ? { cutoffs: process.env['BENCH_CUTOFFS'].split(',') } : {}),
     ...(process.env['BENCH_REFIT'] ? { refit: process.env['BENCH_REFIT'] === '1' } : {}),
     ...(process.env['BENCH_BLENDS']
@@ -235,7 +235,7 @@ export const churnPeersMarkdown = (b: ChurnPeersBench): string => {
     `At each cutoff: users with an order in the 90 days before it; churned = no order in the ${b.horizonDays} days after it.`,
     `Training rows: ${b.trainSnapshots} snapshots 30 days apart, the latest at cutoff − ${b.horizonDays} days (labels end at the cutoff). Every model is trained on these rows and scored on the same users at the cutoff.`,
     '',
-    '- **ours**: `rekindle churn evaluate` as shipped: all features (ordinary + cadence), model chosen among trees, logistic regression and blends by mean AUC on two later temporal folds, refitted on all rows, Platt-calibrated on the latest labelled window;',
+    '- **ours**: `rekindle churn evaluate` as shipped: all features (ordinary + cadence), model chosen among trees, logistic regression and blends by mean AUC on two later temporal folds (fitted on snapshots whose labels end before the fold), refitted on all rows, Platt-calibrated on the latest labelled window;',
     '- **logistic**: L2 logistic regression (λ = 1, standardised) on the ordinary features only (activity, recency, frequency, monetary in 90/365 days, tenure, mean inter-order interval);',
     '- **GBDT**: our gradient-boosted trees with default settings on the ordinary features;',
     `- **sklearn**: scikit-learn ${b.sklearnVersion ?? '(absent)'} \`HistGradientBoostingClassifier()\` with default settings on the ordinary features${b.sklearnVersion ? '' : ' — not measured: no Python with scikit-learn on this machine'}.`,

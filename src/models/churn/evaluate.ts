@@ -110,9 +110,9 @@ export interface ChurnEvaluationOptions {
   threshold?: ThresholdRule;
   /**
    * Training snapshots, each `snapshotStepDays` before the previous one (all labelled before
-   * the cutoff): more rows, and users seen at several points of their life. Default 4: the
-   * latest labelled one chooses the model and calibrates it, the older ones fit it (one
-   * snapshot: a share of its users does that, without a temporal fold).
+   * the cutoff): more rows, and users seen at several points of their life. Default 5: the
+   * latest labelled ones choose the model and calibrate it, the ones a horizon older fit the
+   * candidates (one snapshot: a share of its users does that, without a temporal fold).
    */
   trainSnapshots?: number;
   snapshotStepDays?: number;
@@ -126,6 +126,11 @@ export interface ChurnEvaluationOptions {
   peers?: boolean;
   /** Temporal folds the candidates are compared on (default 2, at most snapshots − 1). */
   selectionFolds?: number;
+  /**
+   * Least days between a fold's fitting snapshots and its selection snapshot (the evaluation
+   * passes the horizon, so fitting labels end before the selection snapshot; default 0).
+   */
+  gapDays?: number;
   /**
    * After choosing, fit the chosen kind again on every snapshot, the latest included (default
    * true); the calibration and threshold found on the selection fold are kept.
@@ -279,8 +284,8 @@ export const reliability = (p: Float64Array, y: Uint8Array): Reliability => {
 /** How the stored model was chosen: every candidate's score on the selection fold. */
 export interface SelectionReport {
   /** 'temporal': fitted on the earlier snapshots, chosen on the latest labelled one; 'held-out users' with one snapshot. */
-  fold: 'temporal' | 'held-out users';
-  /** Cutoffs of the snapshots the candidates were fitted on, and of the selection fold. */
+  fold: 'temporal' | 'temporal, overlapping labels' | 'held-out users';
+  /** Cutoffs of the snapshots the latest fold's candidates were fitted on. */
   fitCutoffs: string[];
   /** The latest fold's selection snapshot (calibration and threshold are fitted on it). */
   selectCutoff: string;
@@ -410,6 +415,7 @@ export type SelectionOptions = Pick<
   | 'blendWeights'
   | 'refit'
   | 'selectionFolds'
+  | 'gapDays'
 >;
 
 export const fitAndSelect = async (
@@ -428,13 +434,31 @@ export const fitAndSelect = async (
 }> => {
   const latest = snapshots[0] as FeatureSnapshot;
   const temporal = snapshots.length >= 2;
-  const fold: SelectionReport['fold'] = temporal ? 'temporal' : 'held-out users';
+  let fold: SelectionReport['fold'] = temporal ? 'temporal' : 'held-out users';
   /** Fold f: fitted on the snapshots older than snapshot f, scored on snapshot f. */
-  const folds: { fit: FeatureSnapshot; sel: FeatureSnapshot }[] = [];
+  const folds: { fit: FeatureSnapshot; sel: FeatureSnapshot; cutoffs: number[] }[] = [];
   if (temporal) {
     const count = Math.max(1, Math.min(o.selectionFolds ?? DEFAULT_SELECTION_FOLDS, snapshots.length - 1));
-    for (let f = 0; f < count; f++)
-      folds.push({ fit: stackSnapshots(snapshots.slice(f + 1)), sel: snapshots[f] as FeatureSnapshot });
+    // A fold fits only on snapshots whose labels end by the selection snapshot's cutoff (cutoff
+    // at least a horizon earlier): with overlapping label windows the candidates would learn
+    // from the very period they are judged on, which flatters the more flexible trees. It is
+    // also the gap the stored model faces: trained on labels ending at the cutoff, used there.
+    const gap = (o.gapDays ?? 0) * DAY_MS;
+    for (let f = 0; f < count; f++) {
+      const sel = snapshots[f] as FeatureSnapshot;
+      const older = snapshots.slice(f + 1).filter((s) => s.cutoff <= sel.cutoff - gap);
+      if (older.length > 0)
+        folds.push({ fit: stackSnapshots(older), sel, cutoffs: older.map((s) => s.cutoff) });
+    }
+    if (folds.length === 0) {
+      // Too few snapshots for a clean gap: the adjacent ones, as the report says.
+      folds.push({
+        fit: stackSnapshots(snapshots.slice(1)),
+        sel: latest,
+        cutoffs: snapshots.slice(1).map((s) => s.cutoff),
+      });
+      fold = 'temporal, overlapping labels';
+    }
   } else {
     const h = holdOutUsers(latest.userIds, 0.3, seed ^ 0x5e1ec7);
     const part = (idx: Uint32Array): FeatureSnapshot => ({
@@ -444,7 +468,7 @@ export const fitAndSelect = async (
       x: selectRows(latest.x, idx),
       y: gather(latest.y as Uint8Array, idx),
     });
-    folds.push({ fit: part(h.train), sel: part(h.held) });
+    folds.push({ fit: part(h.train), sel: part(h.held), cutoffs: [latest.cutoff] });
   }
   const allowed = new Set<ChurnModelKind>(o.candidates ?? CHURN_MODEL_KINDS);
   const weights = allowed.has('blend') ? (o.blendWeights ?? DEFAULT_BLEND_WEIGHTS) : [];
@@ -518,7 +542,7 @@ export const fitAndSelect = async (
     blendWeight: c.blendWeight,
     calibration: platt,
   };
-  const fitCutoffs = temporal ? snapshots.slice(1).map((s) => iso(s.cutoff)) : [iso(latest.cutoff)];
+  const fitCutoffs = (folds[0] as (typeof folds)[number]).cutoffs.map(iso);
   return {
     model,
     gbdt: finalTrees.model,
@@ -596,7 +620,7 @@ export const evaluateChurnModel = async (
   const plan =
     o.plan ??
     (await planFeatures(wh, { cutoff: o.cutoff, ...(o.orderEvents ? { orderEvents: o.orderEvents } : {}) }));
-  const snapshots = Math.max(1, Math.floor(o.trainSnapshots ?? 4));
+  const snapshots = Math.max(1, Math.floor(o.trainSnapshots ?? 5));
   const step = (o.snapshotStepDays ?? 30) * DAY_MS;
   const parts: FeatureSnapshot[] = [];
   const total = snapshots + 3;
@@ -625,7 +649,7 @@ export const evaluateChurnModel = async (
   const t1 = performance.now();
 
   o.onProgress?.({ phase: 'training', done: snapshots + 1, total });
-  const trained = await fitAndSelect(usable, o, seed);
+  const trained = await fitAndSelect(usable, { ...o, gapDays: def.horizonDays }, seed);
   const t2 = performance.now();
   o.onProgress?.({ phase: 'evaluating', done: snapshots + 2, total });
   const model = trained.model;
