@@ -128,20 +128,63 @@ const mentionedEvents = (definition: unknown, out = new Set<string>()): Set<stri
   return out;
 };
 
+/** How long the warnings reuse what they read: a live preview asks again every few hundred ms. */
+export const KNOWN_NAMES_TTL_MS = 60_000;
+
+interface Cached<T> {
+  at: number;
+  value: Promise<T>;
+}
+/** Per warehouse: event names, trait keys, and property keys per event, each with when it was read. */
+const caches = new WeakMap<
+  Warehouse,
+  { events?: Cached<string[]>; traits?: Cached<string[]>; keys: Map<string, Cached<string[]>> }
+>();
+
+/**
+ * A value read at most once per TTL (a cache of what the warehouse has seen, not of results:
+ * a name that appears meanwhile is warned about for at most a minute). Real time, not the
+ * injected clock: this is about load, and a failed read is not kept.
+ */
+const cached = <T>(slot: Cached<T> | undefined, read: () => Promise<T>, keep: (c: Cached<T>) => void) => {
+  const now = performance.now();
+  if (slot !== undefined && now - slot.at < KNOWN_NAMES_TTL_MS) return slot.value;
+  const value = read();
+  const entry = { at: now, value };
+  keep(entry);
+  value.catch(() => keep({ at: -Infinity, value }));
+  return value;
+};
+
 /** What the warnings of one definition need to know: all event names, and the keys of those it names. */
 export const knownNamesFor = async (wh: Warehouse, definition: AudienceNode): Promise<KnownNames> => {
-  const events = (await readEventNames(wh, Number.MAX_SAFE_INTEGER)).map((e) => e.event);
+  const cache = caches.get(wh) ?? { keys: new Map<string, Cached<string[]>>() };
+  caches.set(wh, cache);
+  const [events, traits] = await Promise.all([
+    cached(
+      cache.events,
+      async () => (await readEventNames(wh, Number.MAX_SAFE_INTEGER)).map((e) => e.event),
+      (c) => (cache.events = c),
+    ),
+    cached(
+      cache.traits,
+      () => readTraitKeys(wh, PROFILE_SAMPLE_ROWS),
+      (c) => (cache.traits = c),
+    ),
+  ]);
   const known = new Set(events);
-  const keys = await readPropertyKeys(
-    wh,
-    [...mentionedEvents(definition)].filter((e) => known.has(e)),
-    DEFAULT_SAMPLE,
+  const named = [...mentionedEvents(definition)].filter((e) => known.has(e));
+  const keys = await Promise.all(
+    named.map((event) =>
+      cached(
+        cache.keys.get(event),
+        async () => (await readPropertyKeys(wh, [event], DEFAULT_SAMPLE)).get(event) ?? [],
+        (c) => cache.keys.set(event, c),
+      ),
+    ),
   );
-  return {
-    events,
-    properties: (event) => keys.get(event) ?? [],
-    traits: await readTraitKeys(wh, PROFILE_SAMPLE_ROWS),
-  };
+  const byEvent = new Map(named.map((e, i) => [e, keys[i] ?? []]));
+  return { events, properties: (event) => byEvent.get(event) ?? [], traits };
 };
 
 /** Warnings (names never seen, with a did-you-mean) of a valid definition. */

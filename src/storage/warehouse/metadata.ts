@@ -118,8 +118,9 @@ export const readEventProperties = async (
     types: { [t]: numberOrZero(head[c]) },
   }));
   const rows = await wh.query<{ k: unknown; t: unknown; n: unknown }>(
-    `SELECT u.k AS k, ${TYPE_SQL('s.properties', KEY_PATH('u.k'))} AS t, count(*) AS n ` +
-      `FROM (${s}) s, ${KEYS('s.properties')} AS u(k) GROUP BY 1, 2`,
+    `WITH kv AS MATERIALIZED (SELECT u.k AS k, TRY(json_extract(s.properties, ${KEY_PATH('u.k')})) AS j ` +
+      `FROM (${s}) s, ${KEYS('s.properties')} AS u(k)) ` +
+      `SELECT k, ${TYPE_SQL('j', "'$'")} AS t, count(*) AS n FROM kv GROUP BY 1, 2`,
     p.values,
   );
   // The typed columns are kept in the JSON too: list each key once.
@@ -156,6 +157,12 @@ export interface ColumnStats {
   topValues: ValueCount[];
 }
 
+/**
+ * Trait names that fill a typed column (kept in the JSON too): listed as columns, so the trait
+ * scan skips them — most of a profile's keys.
+ */
+const COLUMN_TRAITS = PROFILE_COLUMNS.flatMap((c) => [c.name, ...c.aliases]).join(',');
+
 /** Profile columns whose values may be listed: contacts and push tokens never are. */
 const LISTED_COLUMNS = new Set(['acquisition_channel', 'city', 'timezone', 'membership']);
 const LISTED_KINDS = new Set(['boolean']);
@@ -174,31 +181,29 @@ export const readProfileAttributes = async (
   columns: ColumnStats[];
   traits: (KeyStats & { topValues: ValueCount[] })[];
 }> => {
-  const sample = `SELECT * FROM profiles ORDER BY updated_at DESC LIMIT $1`;
+  // Each query reads its sample once (MATERIALIZED): a plain CTE is inlined into every branch.
   const names = ['user_id', 'first_seen', 'updated_at', ...PROFILE_COLUMNS.map((c) => c.name)];
+  const listed = PROFILE_COLUMNS.filter((c) => LISTED_COLUMNS.has(c.name) || LISTED_KINDS.has(c.kind));
+  const sample = `WITH s AS MATERIALIZED (SELECT ${names.join(', ')} FROM profiles ORDER BY updated_at DESC LIMIT $1)`;
   const head =
     (
       await wh.query(
-        `SELECT count(*) AS sampled, ${names.map((c) => `count(${c}) AS ${c}`).join(', ')} FROM (${sample}) s`,
+        `${sample} SELECT count(*) AS sampled, ${names.map((c) => `count(${c}) AS ${c}`).join(', ')} FROM s`,
         [rows],
       )
     )[0] ?? {};
-  const listed = PROFILE_COLUMNS.filter((c) => LISTED_COLUMNS.has(c.name) || LISTED_KINDS.has(c.kind));
   const values = new Map<string, ValueCount[]>();
-  if (listed.length > 0) {
-    const parts = listed.map(
-      (c) =>
-        `SELECT '${c.name}' AS c, CAST(${c.name} AS VARCHAR) AS v FROM (${sample}) s WHERE ${c.name} IS NOT NULL`,
-    );
-    const top = await wh.query(
-      `SELECT c, v, count(*) AS n FROM (${parts.join(' UNION ALL ')}) GROUP BY c, v ` +
-        `QUALIFY row_number() OVER (PARTITION BY c ORDER BY count(*) DESC, v) <= $2 ORDER BY c, n DESC, v`,
-      [rows, topValues],
-    );
-    for (const r of top) {
-      const c = String(r['c']);
-      values.set(c, [...(values.get(c) ?? []), { value: String(r['v']), count: numberOrZero(r['n']) }]);
-    }
+  const parts = listed.map(
+    (c) => `SELECT '${c.name}' AS c, CAST(${c.name} AS VARCHAR) AS v FROM s WHERE ${c.name} IS NOT NULL`,
+  );
+  const top = await wh.query(
+    `${sample} SELECT c, v, count(*) AS n FROM (${parts.join(' UNION ALL ')}) GROUP BY c, v ` +
+      `QUALIFY row_number() OVER (PARTITION BY c ORDER BY count(*) DESC, v) <= $2 ORDER BY c, n DESC, v`,
+    [rows, topValues],
+  );
+  for (const r of top) {
+    const c = String(r['c']);
+    values.set(c, [...(values.get(c) ?? []), { value: String(r['v']), count: numberOrZero(r['n']) }]);
   }
   const columns = names.map((name) => ({
     name,
@@ -206,31 +211,35 @@ export const readProfileAttributes = async (
     topValues: values.get(name) ?? [],
   }));
 
-  const keyed = `SELECT u.k AS k, s.traits AS doc FROM (${sample}) s, ${KEYS('s.traits')} AS u(k)`;
-  const traitRows = await wh.query<{ k: unknown; t: unknown; n: unknown }>(
-    `SELECT k, ${TYPE_SQL('doc', KEY_PATH('k'))} AS t, count(*) AS n FROM (${keyed}) GROUP BY 1, 2`,
-    [rows],
-  );
-  const traitTop = await wh.query(
-    `SELECT k, v, count(*) AS n FROM (SELECT k, TRY(json_extract_string(doc, ${KEY_PATH('k')})) AS v, ` +
-      `TRY(json_type(doc, ${KEY_PATH('k')})) AS t FROM (${keyed})) ` +
-      `WHERE v IS NOT NULL AND t NOT IN ('ARRAY', 'OBJECT') AND length(v) <= 100 GROUP BY k, v HAVING count(*) >= 2 ` +
-      `QUALIFY row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, v) <= $2 ORDER BY k, n DESC, v`,
-    [rows, topValues],
+  // One row per (profile, trait key) with the value, read once; types and top values from it.
+  const keyed =
+    `WITH s AS MATERIALIZED (SELECT traits FROM profiles ORDER BY updated_at DESC LIMIT $1), ` +
+    `kv AS MATERIALIZED (SELECT u.k AS k, TRY(json_extract(s.traits, ${KEY_PATH('u.k')})) AS j ` +
+    `FROM s, ${KEYS('s.traits')} AS u(k) WHERE NOT list_contains(string_split($3, ','), u.k))`;
+  const traitRows = await wh.query(
+    `${keyed} SELECT 'type' AS part, k, ${TYPE_SQL('j', "'$'")} AS x, count(*) AS n FROM kv GROUP BY 1, 2, 3 ` +
+      `UNION ALL SELECT 'top' AS part, k, v AS x, n FROM (SELECT k, json_extract_string(j, '$') AS v, count(*) AS n ` +
+      `FROM kv WHERE json_type(j) NOT IN ('ARRAY', 'OBJECT', 'NULL') AND length(json_extract_string(j, '$')) <= 100 ` +
+      `GROUP BY k, v HAVING count(*) >= 2 QUALIFY row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, v) <= $2) ` +
+      `ORDER BY part, k, n DESC, x`,
+    [rows, topValues, COLUMN_TRAITS],
   );
   const traitValues = new Map<string, ValueCount[]>();
-  for (const r of traitTop) {
+  for (const r of traitRows.filter((x) => x['part'] === 'top')) {
     const k = String(r['k']);
     traitValues.set(k, [
       ...(traitValues.get(k) ?? []),
-      { value: textOrNull(r['v']) ?? '', count: numberOrZero(r['n']) },
+      { value: textOrNull(r['x']) ?? '', count: numberOrZero(r['n']) },
     ]);
   }
+  const traitTypes = traitRows
+    .filter((x) => x['part'] === 'type')
+    .map((x) => ({ k: x['k'], t: x['x'], n: x['n'] }));
   return {
     sampled: numberOrZero(head['sampled']),
     columns,
     // Traits that fill a typed column are kept in the JSON too; they are listed as columns.
-    traits: keyStats(traitRows)
+    traits: keyStats(traitTypes)
       .filter((s) => profileColumnForTrait(s.key) === undefined)
       .map((s) => ({ ...s, topValues: traitValues.get(s.key) ?? [] })),
   };
