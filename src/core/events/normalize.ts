@@ -202,16 +202,18 @@ export const normaliseIdentify = (
   if (JSON.stringify(traits.value.traits).length > MAX_RECORD_JSON_BYTES) {
     return err([{ index, field: 'traits', reason: `exceeds ${MAX_RECORD_JSON_BYTES} bytes` }]);
   }
-  return ok({
+  const row: IdentifyRow = {
     messageId: env.value.messageId,
     userId: env.value.userId,
-    anonymousId: env.value.anonymousId,
     ts: env.value.ts,
     receivedAt: ctx.receivedAt,
     columns: traits.value.columns,
     traits: traits.value.traits,
     source: ctx.source,
-  });
+  };
+  // Only when sent: the link to the user is made at commit (identity-links.ts).
+  if (env.value.anonymousId !== null) row.anonymousId = env.value.anonymousId;
+  return ok(row);
 };
 
 /** A call stored as an event with the given name and properties (page, screen, group, alias). */
