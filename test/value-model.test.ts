@@ -7,11 +7,11 @@ import { analyseCohort } from '../src/core/models/btyd/analysis.ts';
 import { ratePerUnit } from '../src/core/models/btyd/ltv.ts';
 import { summariseTransactions, type Transaction } from '../src/core/models/btyd/summary.ts';
 import { parseCdnowText, parseIsoDate } from '../src/core/models/btyd/transactions.ts';
-import { fitValueModel, pAliveWarning } from '../src/core/models/btyd/value-model.ts';
+import { fitValueModel, pAliveWarning, valueModelCustomers } from '../src/core/models/btyd/value-model.ts';
 import type { ScoreConfig } from '../src/core/scores/config.ts';
 import { runScoring } from '../src/scores/run-scoring.ts';
 import { putScoreConfig } from '../src/scores/score-config.ts';
-import { readBuyerHistories, readLatestValueModelRun } from '../src/storage/warehouse/value-model.ts';
+import { readLatestValueModelRun, readPurchaseLines } from '../src/storage/warehouse/value-model.ts';
 import { valueModelSettings } from '../src/core/scores/config.ts';
 import { cdnowDir } from './support/shared-data.ts';
 import { TEST_CONFIG, openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
@@ -178,15 +178,16 @@ describe('value model on CDNOW purchases in the warehouse', () => {
 });
 
 describe('purchases as transactions', () => {
-  it('groups by order id, else by user and day; refunds reduce an order and are never purchases', async () => {
+  it('are orders (by order id, else user and day) with refunds booked against them, as rekindle btyd counts them', async () => {
     const s = await open(TEST_CONFIG);
     const d = (day: number, h = 10) => AS_OF - day * DAY + (h - 12) * 3_600_000;
     await seed(
       s.warehouse,
       [],
       [
-        // u1: an order in two line items, a second order the same day, a later day without order id
-        // (two rows), a fully refunded order, and a partial refund by negative amount.
+        // u1: order A in two line items and order B the same day (one purchase day, 125); a later
+        // day without order ids (two rows, 25); order C refunded in full by a refund event; order D
+        // partly refunded by a negative amount of the purchase event.
         row('u1', 'order', d(30), 40, 'A'),
         row('u1', 'order', d(30, 11), 60, 'A'),
         row('u1', 'order', d(30, 15), 25, 'B'),
@@ -196,19 +197,22 @@ describe('purchases as transactions', () => {
         row('u1', 'refund', d(8), 80, 'C'),
         row('u1', 'order', d(5), 50, 'D'),
         row('u1', 'order', d(4), -20, 'D'),
-        // u2: a refund alone (no purchase) and one purchase after the run's instant.
+        // u2: a refund without order id, booked against the latest earlier order; an order after
+        // the run's instant is not seen.
+        row('u2', 'order', d(40), 70),
         row('u2', 'refund', d(3), 30),
         row('u2', 'order', d(-2), 30),
-        row('u2', 'order', d(40), 70),
       ],
     );
-    const h = await readBuyerHistories(s.warehouse, valueModelSettings(TEST_CONFIG), AS_OF);
-    const today = Math.floor(AS_OF / DAY);
-    expect(h).toEqual([
-      // A(100), B(25) on day −30; day −20 (25); D(50 − 20); C refunded to nothing is no purchase.
-      { userId: 'u1', orders: 4, firstDay: today - 30, lastDay: today - 5, repeatSpend: 25 + 25 + 30 },
-      { userId: 'u2', orders: 1, firstDay: today - 40, lastDay: today - 40, repeatSpend: 0 },
-    ]);
+    const lines = await readPurchaseLines(s.warehouse, valueModelSettings(TEST_CONFIG), AS_OF);
+    expect(lines).toHaveLength(11);
+    expect(lines.filter((l) => l.refund).map((l) => l.amount)).toEqual([-80, -20, -30]);
+    const customers = valueModelCustomers(lines, AS_OF);
+    expect(customers).toHaveLength(2);
+    // u1: purchase days −30 (125), −20 (25), −10 (C: 0), −5 (D: 30): x 3, t_x 25, T 30.
+    expect(customers[0]).toMatchObject({ id: 'u1', x: 3, tx: 25, T: 30 });
+    expect(customers[0]!.monetary).toBeCloseTo((25 + 0 + 30) / 3, 9);
+    expect(customers[1]).toMatchObject({ id: 'u2', x: 0, tx: 0, T: 40, monetary: 0 });
   });
 });
 

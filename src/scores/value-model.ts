@@ -1,12 +1,11 @@
 import type { Actor } from '../core/auth/roles.ts';
-import { buyerSummary, fitValueModel, type ValueWarning } from '../core/models/btyd/value-model.ts';
+import { fitValueModel, valueModelCustomers, type ValueWarning } from '../core/models/btyd/value-model.ts';
 import { err, ok } from '../core/result.ts';
 import { valueModelSettings, type ScoreConfig, type ValueModelSettings } from '../core/scores/config.ts';
 import type { Outcome } from '../core/service-failure.ts';
-import { DAY_MS } from '../core/time/units.ts';
 import {
   lastWrittenValueRunAt,
-  readBuyerHistories,
+  readPurchaseLines,
   readLatestValueModelRun,
   writeValueModelRun,
   type ValueModelRunRow,
@@ -41,12 +40,8 @@ export const runValueModel = async (
   const settings: ValueModelSettings = valueModelSettings(config);
   if (!settings.enabled)
     return { ran: false, customers: 0, repeatCustomers: 0, users: 0, warnings: [], ms: 0 };
-  const asOfDay = Math.floor(run.now / DAY_MS);
-  const buyers = await readBuyerHistories(warehouse, settings, run.now);
-  const fit = fitValueModel(
-    buyers.map((b) => buyerSummary(b, asOfDay)),
-    settings,
-  );
+  const lines = await readPurchaseLines(warehouse, settings, run.now);
+  const fit = fitValueModel(valueModelCustomers(lines, run.now), settings);
   const converged = (fit.bgnbd?.converged ?? false) && (fit.gammaGamma?.converged ?? false);
   const written = await writeValueModelRun(
     warehouse,

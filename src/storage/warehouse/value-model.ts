@@ -1,6 +1,6 @@
 import type { ValueModelSettings } from '../../core/scores/config.ts';
+import type { LineItem } from '../../core/models/orders.ts';
 import type {
-  BuyerHistory,
   ValueModelResult,
   ValueModelSummary,
   ValueScore,
@@ -8,7 +8,6 @@ import type {
 } from '../../core/models/btyd/value-model.ts';
 import { eventNumber } from '../../core/scores/scoring-sql.ts';
 import { Params, type CompiledQuery } from '../../core/sql/params.ts';
-import { DAY_MS } from '../../core/time/units.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /**
@@ -18,55 +17,43 @@ import type { Warehouse } from './warehouse.ts';
  */
 
 /**
- * Purchases as transactions, per buyer: rows of the purchase and refund events up to `asOf`
- * are grouped into one transaction per `order_id`, or per user and UTC day where a row has none.
- * A refund (a refund event, its amount taken off whatever its sign, or a purchase row with a
- * negative amount) reduces its transaction's value and is never a purchase itself; a group with
- * no purchase row (a refund alone) or refunded to nothing is not a purchase. A transaction is
- * dated by the day of its first purchase row. Per buyer: transactions, the first and last day,
- * and the value of all transactions after the first (ordered by day, then group key).
+ * The rows the value model is fitted on: the purchase and refund events up to `asOf`, in user
+ * and time order, as line items for `groupOrders` (src/core/models/orders.ts). A refund is a
+ * refund-event row (its amount taken off whatever its sign) or a purchase row with a negative
+ * amount; a missing amount is 0; a missing order id groups the row with the user's others of
+ * that UTC day.
  */
-export const buyerHistoriesQuery = (s: ValueModelSettings, asOf: number): CompiledQuery => {
+export const purchaseLinesQuery = (s: ValueModelSettings, asOf: number): CompiledQuery => {
   const p = new Params();
   const purchase = p.add(s.purchaseEvent);
   const refund = p.add(s.refundEvent);
   const amount = `coalesce(${eventNumber(p, 'e', s.amount)}, 0)`;
   const sql =
-    `WITH rows AS (SELECT e.user_id, ` +
-    `CASE WHEN e.order_id IS NOT NULL AND e.order_id <> '' THEN 'o:' || e.order_id ` +
-    `ELSE 'd:' || CAST(CAST(floor(epoch_ms(e.ts) / ${DAY_MS}) AS BIGINT) AS VARCHAR) END AS k, ` +
-    `CAST(floor(epoch_ms(e.ts) / ${DAY_MS}) AS BIGINT) AS day, ` +
-    `(e.event = ${purchase} AND ${amount} >= 0) AS is_purchase, ` +
-    `CASE WHEN e.event = ${purchase} THEN ${amount} ELSE -abs(${amount}) END AS v ` +
-    `FROM events e WHERE e.event IN (${purchase}, ${refund}) AND e.ts <= ${p.time(asOf)}), ` +
-    `orders AS (SELECT user_id, k, min(day) FILTER (WHERE is_purchase) AS day, greatest(sum(v), 0) AS value ` +
-    `FROM rows GROUP BY user_id, k ` +
-    `HAVING bool_or(is_purchase) AND NOT (bool_or(NOT is_purchase) AND sum(v) <= 0)), ` +
-    `ranked AS (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY day, k) AS n FROM orders) ` +
-    `SELECT user_id, count(*) AS orders, min(day) AS first_day, max(day) AS last_day, ` +
-    `coalesce(sum(value) FILTER (WHERE n > 1), 0) AS repeat_spend FROM ranked GROUP BY user_id ORDER BY user_id`;
+    `SELECT e.user_id, epoch_ms(e.ts) AS ms, ${amount} AS amount, coalesce(e.order_id, '') AS order_id, ` +
+    `(e.event = ${refund} OR ${amount} < 0) AS refund FROM events e ` +
+    `WHERE e.event IN (${purchase}, ${refund}) AND e.ts <= ${p.time(asOf)} ORDER BY e.user_id, e.ts, e.message_id`;
   return { sql, params: p.values };
 };
 
-export const readBuyerHistories = async (
+export const readPurchaseLines = async (
   w: Warehouse,
   s: ValueModelSettings,
   asOf: number,
-): Promise<BuyerHistory[]> => {
-  const q = buyerHistoriesQuery(s, asOf);
+): Promise<LineItem[]> => {
+  const q = purchaseLinesQuery(s, asOf);
   const rows = await w.query<{
     user_id: string;
-    orders: bigint;
-    first_day: bigint;
-    last_day: bigint;
-    repeat_spend: number;
+    ms: bigint | number;
+    amount: number;
+    order_id: string;
+    refund: boolean;
   }>(q.sql, q.params);
   return rows.map((r) => ({
     userId: r.user_id,
-    orders: Number(r.orders),
-    firstDay: Number(r.first_day),
-    lastDay: Number(r.last_day),
-    repeatSpend: Number(r.repeat_spend),
+    ts: Number(r.ms),
+    amount: r.refund ? -Math.abs(Number(r.amount)) : Number(r.amount),
+    orderId: r.order_id,
+    refund: r.refund,
   }));
 };
 

@@ -13,31 +13,24 @@ import {
   type GammaGammaParams,
 } from './gamma-gamma.ts';
 import { ltv, ratePerUnit, type LtvOptions } from './ltv.ts';
-import { meanAge, toRfmData, type CustomerSummary } from './summary.ts';
+import { groupOrders, type LineItem } from '../orders.ts';
+import { meanAge, summariseTransactions, toRfmData, type CustomerSummary } from './summary.ts';
 
-/** One buyer as the warehouse reports them: purchase transactions (orders) by day number. */
-export interface BuyerHistory {
-  readonly userId: string;
-  /** Purchase transactions up to the run's instant (≥ 1). */
-  readonly orders: number;
-  readonly firstDay: number;
-  readonly lastDay: number;
-  /** Total value of every order but the first (the Gamma-Gamma model's repeat spend). */
-  readonly repeatSpend: number;
-}
+const DAY_MS = 86_400_000;
 
-/** The models' view of a buyer (x, t_x, T in days, as of `asOfDay`, the run's UTC day). */
-export const buyerSummary = (b: BuyerHistory, asOfDay: number): CustomerSummary => {
-  const x = b.orders - 1;
-  return {
-    id: b.userId,
-    x,
-    tx: b.lastDay - b.firstDay,
-    T: asOfDay - b.firstDay,
-    monetary: x > 0 ? b.repeatSpend / x : 0,
-    holdoutPurchases: 0,
-    holdoutAmount: 0,
-  };
+/**
+ * The buyers' summaries as of `asOf`, exactly as `rekindle btyd` builds them from a file: purchase
+ * and refund rows grouped into orders with refunds booked against them (`groupOrders`, shared
+ * with `churn evaluate`), each order a purchase on its UTC day, same-day orders merged
+ * (`summariseTransactions`), in days, calibration ending on the run's UTC day. Rows must be up
+ * to `asOf`; customers come out in the order of the rows.
+ */
+export const valueModelCustomers = (lines: Iterable<LineItem>, asOf: number): CustomerSummary[] => {
+  const book = groupOrders(lines);
+  return summariseTransactions(
+    book.orders.map((o) => ({ customerId: o.userId, day: Math.floor(o.ts / DAY_MS), amount: o.amount })),
+    { calibrationEnd: Math.floor(asOf / DAY_MS), timeUnit: 'day' },
+  );
 };
 
 export interface ValueModelOptions {
