@@ -43,6 +43,13 @@ export const formatScoringRun = (r: ScoringRun): string => {
     `  tiers    ${list(r.scores.tiers)}`,
     `  events   tier_changed ${count(r.scores.tierChanged)} · lifecycle_changed ${count(r.scores.lifecycleChanged)} · warning_raised ${count(r.warnings.raised)}`,
   ];
+  const v = r.valueModel;
+  if (v.ran)
+    lines.push(
+      v.warnings.length === 0
+        ? `  value    BG/NBD + Gamma-Gamma on ${count(v.customers)} buyers (${count(v.repeatCustomers)} bought again): P(alive), expected purchases and spend, LTV for ${count(v.users)} users`
+        : `  value    NOT used (${count(v.customers)} buyers, ${count(v.repeatCustomers)} bought again): ${v.warnings.map((w) => w.message).join('; ')}`,
+    );
   for (const w of r.warnings.rules)
     lines.push(
       `  rule     '${w.name}' (${w.level}): ${count(w.matching)} warned, ${count(w.raised)} new, ${count(w.cleared)} cleared`,
