@@ -147,6 +147,13 @@ describe('model selection on a later temporal fold', () => {
     expect(w.after.brier).toBeLessThan(w.before.brier);
     expect(w.after.table).toHaveLength(10);
     expect(w.after.table.reduce((s, b) => s + b.count, 0)).toBe(3000);
+    // Refitted on every snapshot (the default), the intercept is set on the latest window again.
+    const refit = await fitAndSelect(snaps, {}, 1);
+    const refitMean = mean(churnProbability(refit.model, future.x));
+    const refitRaw = mean(rawChurnMargin(refit.model, future.x).map((z) => 1 / (1 + Math.exp(-z))));
+    console.log(`drift, refitted: predicted ${refitRaw.toFixed(3)} → ${refitMean.toFixed(3)}`);
+    expect(Math.abs(refitMean - observed)).toBeLessThan(0.03);
+    expect(Math.abs(refitMean - observed)).toBeLessThan(Math.abs(refitRaw - observed));
   }, 60_000);
 
   it('Platt scaling recovers a known slope and intercept', () => {

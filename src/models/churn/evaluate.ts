@@ -302,7 +302,10 @@ export interface CalibrationReport {
   method: 'platt';
   why: string;
   a: number;
+  /** The stored intercept: after a refit, the one that makes the mean prediction on the window equal its churn rate. */
   b: number;
+  /** The intercept fitted with the fold model (the one the `window` reliability uses). */
+  foldIntercept: number;
   /** The window it was fitted on (the selection fold) and its rows. */
   fittedOn: string;
   rows: number;
@@ -316,6 +319,30 @@ export const PLATT_WHY =
   'Platt scaling (2 parameters): fits on a few thousand users, keeps the ranking (AUC) unchanged, ' +
   'and corrects the intercept, which is what seasonal drift between training and the latest window moves; ' +
   'isotonic regression needs more rows and creates ties that cost AUC';
+
+const mean01 = (y: Uint8Array): number => {
+  let k = 0;
+  for (let i = 0; i < y.length; i++) k += y[i] as number;
+  return k / Math.max(1, y.length);
+};
+
+/** The b with mean(sigmoid(a · m + b)) = target, by bisection (the mean is increasing in b). */
+export const interceptForMean = (m: Float64Array, a: number, target: number): number => {
+  const t = Math.min(1 - 1e-9, Math.max(1e-9, target));
+  const meanAt = (b: number) => {
+    let sum = 0;
+    for (let i = 0; i < m.length; i++) sum += 1 / (1 + Math.exp(-(a * (m[i] as number) + b)));
+    return sum / Math.max(1, m.length);
+  };
+  let lo = -50;
+  let hi = 50;
+  for (let k = 0; k < 100; k++) {
+    const mid = (lo + hi) / 2;
+    if (meanAt(mid) < t) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+};
 
 /** One peer's result on the evaluation users. */
 export interface PeerScore {
@@ -534,14 +561,26 @@ export const fitAndSelect = async (
         ...(o.logistic ? { params: o.logistic } : {}),
       });
   }
-  const model: ChurnModel = {
+  const uncalibrated: ChurnModel = {
     kind: c.kind,
     featureNames: [...fit.names],
     gbdt: c.kind === 'logistic' ? null : finalTrees.model,
     logistic: c.kind === 'gbdt' ? null : finalLr,
     blendWeight: c.blendWeight,
-    calibration: platt,
+    calibration: null,
   };
+  // The refitted model has seen the latest window's labels in its pool, so the fold model's
+  // intercept would correct the drift twice: keep the slope and set the intercept so that the
+  // mean prediction on the latest window equals its observed churn rate.
+  const refitted = finalTrees !== trees || finalLr !== lr;
+  const calibration = refitted
+    ? {
+        method: 'platt' as const,
+        a: platt.a,
+        b: interceptForMean(rawChurnMargin(uncalibrated, sel.x), platt.a, mean01(selY)),
+      }
+    : platt;
+  const model: ChurnModel = { ...uncalibrated, calibration };
   const fitCutoffs = (folds[0] as (typeof folds)[number]).cutoffs.map(iso);
   return {
     model,
@@ -563,8 +602,9 @@ export const fitAndSelect = async (
     calibration: {
       method: 'platt',
       why: PLATT_WHY,
-      a: platt.a,
-      b: platt.b,
+      a: calibration.a,
+      b: calibration.b,
+      foldIntercept: platt.b,
       fittedOn: iso(sel.cutoff),
       rows: sel.x.rows,
       window: { before: reliability(probabilities(c.margin), selY), after: reliability(calibrated, selY) },
