@@ -86,7 +86,16 @@ describe('value model over HTTP', () => {
       identifies: [],
       rejections: [],
     });
-    expect((await call('POST', '/v1/scores/compute', operator, {})).status).toBe(200);
+    const computed = await call('POST', '/v1/scores/compute', operator, {});
+    expect(computed.status).toBe(200);
+    expect(computed.json['valueModel']).toEqual({
+      ran: true,
+      customers: 300,
+      repeatCustomers: expect.any(Number),
+      users: 300,
+      warnings: [],
+    });
+    expect(computed.json['elapsedMs'].valueModel).toBeGreaterThan(0);
     const good = await call('GET', '/v1/scores/value-model', viewer);
     expect(good.status).toBe(200);
     const latest = good.json['latest'];

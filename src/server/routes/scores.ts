@@ -70,7 +70,19 @@ const runDto = (r: ScoringRun) => ({
     rules: r.warnings.rules,
     failed: r.warnings.failed,
   },
-  elapsedMs: { scores: round(r.ms.scores), warnings: round(r.ms.warnings), total: round(r.ms.total) },
+  valueModel: {
+    ran: r.valueModel.ran,
+    customers: r.valueModel.customers,
+    repeatCustomers: r.valueModel.repeatCustomers,
+    users: r.valueModel.users,
+    warnings: [...r.valueModel.warnings],
+  },
+  elapsedMs: {
+    scores: round(r.ms.scores),
+    valueModel: round(r.ms.valueModel),
+    warnings: round(r.ms.warnings),
+    total: round(r.ms.total),
+  },
 });
 
 const valueModelDto = (v: ValueModelState): ValueModelView => ({

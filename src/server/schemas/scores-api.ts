@@ -3,6 +3,7 @@ import { ScoreConfig } from '../../core/scores/config.ts';
 import { MAX_NOTE_LENGTH } from '../../core/scores/churn-reasons.ts';
 import { WARNING_LEVELS } from '../../core/scores/warning-levels.ts';
 import { documentedAs } from './common.ts';
+import { ValueWarningView } from './value-model-api.ts';
 
 const Time = Type.String({ format: 'date-time' });
 const NullableTime = Type.Union([Time, Type.Null()]);
@@ -69,7 +70,24 @@ export const ScoringRunView = Type.Object({
       Type.Object({ ruleId: Type.String(), name: Type.String(), errors: Type.Array(PathError) }),
     ),
   }),
-  elapsedMs: Type.Object({ scores: Type.Number(), warnings: Type.Number(), total: Type.Number() }),
+  valueModel: Type.Object(
+    {
+      ran: Type.Boolean({ description: 'false when the workspace turned the model off' }),
+      customers: Type.Integer({ description: 'buyers' }),
+      repeatCustomers: Type.Integer(),
+      users: Type.Integer({
+        description: 'users whose value figures were written (0 when a warning stopped them)',
+      }),
+      warnings: Type.Array(ValueWarningView),
+    },
+    { description: 'the customer-value model of this run; details: GET /v1/scores/value-model' },
+  ),
+  elapsedMs: Type.Object({
+    scores: Type.Number(),
+    valueModel: Type.Number(),
+    warnings: Type.Number(),
+    total: Type.Number(),
+  }),
 });
 
 export const ScoreSummaryView = Type.Object({
