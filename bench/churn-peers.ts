@@ -257,9 +257,9 @@ export const churnPeersMarkdown = (b: ChurnPeersBench): string => {
       '',
       `Model choice at ${last.cutoff} (mean AUC on the folds at ${sel.selectCutoffs.map((c) => c.slice(0, 10)).join(', ')}): ` +
         sel.candidates
-          .map((c) => `${c.kind === 'blend' ? `blend ${c.blendWeight}` : c.kind} ${f4(c.auc)}`)
+          .map((c) => `${c.kind === 'blend' ? `blend ${c.blendWeight.toFixed(2)}` : c.kind} ${f4(c.auc)}`)
           .join(', ') +
-        `; chosen: ${sel.chosen}${sel.chosen === 'blend' ? ` ${sel.blendWeight}` : ''}.`,
+        `; chosen: ${sel.chosen}${sel.chosen === 'blend' ? ` ${sel.blendWeight.toFixed(2)}` : ''} (blend weights: the trees' share of the raw log-odds).`,
       '',
       `Reliability at ${last.cutoff} (deciles of the prediction on the evaluation users; Platt a = ${f3(last.report.calibrationReport.a)}, b = ${f3(last.report.calibrationReport.b)}, fitted at ${last.report.calibrationReport.fittedOn.slice(0, 10)}):`,
       '',

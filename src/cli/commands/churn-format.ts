@@ -19,7 +19,7 @@ const selectionLines = (r: Omit<ChurnEvaluation, 'seconds'>): string[] => {
   const cal = r.calibrationReport as ChurnEvaluation['calibrationReport'] | undefined;
   if (!sel || !cal) return [];
   const name = (c: { kind: string; blendWeight: number }) =>
-    c.kind === 'blend' ? `blend(${c.blendWeight})` : c.kind;
+    c.kind === 'blend' ? `blend(${c.blendWeight.toFixed(2)})` : c.kind;
   const lines = [
     `  model choice   ${name({ kind: sel.chosen, blendWeight: sel.blendWeight })}, by validation AUC on the ${sel.fold} fold at ${sel.selectCutoff} (${sel.selectRows} users): ` +
       sel.candidates.map((c) => `${name(c)} ${fmt(c.auc)}`).join(', '),
