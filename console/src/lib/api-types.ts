@@ -13,7 +13,6 @@ import type {
 } from '../../../src/server/schemas/console-data-api.ts';
 import type { ChurnStructureView } from '../../../src/server/schemas/scores-api.ts';
 import type { ValueModelView, ValueWarningView } from '../../../src/server/schemas/value-model-api.ts';
-import type { ValueModelView, ValueWarningView } from '../../../src/server/schemas/value-model-api.ts';
 import type { AudienceWarning, Attributes, EventNames } from '../../../src/server/schemas/metadata-api.ts';
 
 /**
@@ -58,9 +57,6 @@ export type RiskDistribution = Static<typeof RiskView>;
 export type Funnel = Static<typeof FunnelView>;
 /** `GET /v1/analysis/churn-structure`. */
 export type ChurnStructure = Static<typeof ChurnStructureView>;
-/** `GET /v1/scores/value-model`: the latest customer-value model run and its warnings. */
-export type ValueModel = Static<typeof ValueModelView>;
-export type ValueModelWarning = Static<typeof ValueWarningView>;
 /** `GET /v1/scores/value-model`: the latest customer-value model run and its warnings. */
 export type ValueModel = Static<typeof ValueModelView>;
 export type ValueModelWarning = Static<typeof ValueWarningView>;
