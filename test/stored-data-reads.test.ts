@@ -67,7 +67,8 @@ const profileRow = (a: RowAppender, p: { user: string; registerTime: number; tra
   a.varchar(null); // push_token
   for (let i = 0; i < 5; i++) a.varchar(null); // consents
   a.varchar(p.traits);
-  a.timestamp(p.registerTime); // first_seen
+  // first_seen: seen 100 days ago, so the user exists now whatever its unreadable register_time says.
+  a.timestamp(NOW - 100 * DAY);
   a.timestamp(AFTER_JS_TIME); // updated_at
   a.end();
 };
