@@ -7,6 +7,7 @@ import type { PlattScaling } from './platt.ts';
 import { predictMargin } from './predict.ts';
 import { saabasContributions } from './saabas.ts';
 import { sigmoid } from './sigmoid.ts';
+import { offerTopK } from './top-k.ts';
 
 /**
  * The stored churn model: the candidate chosen by validation AUC on a later temporal fold
@@ -158,18 +159,7 @@ export const topChurnReasons = (
       const base = i * k;
       let n = 0;
       for (let j = 0; j < d; j++) {
-        const c = phi[o + j] as number;
-        if (!(c > 0)) continue;
-        if (n === k && c <= (contribution[base + k - 1] as number)) continue;
-        let at = n < k ? n : k - 1;
-        while (at > 0 && (contribution[base + at - 1] as number) < c) {
-          feature[base + at] = feature[base + at - 1] as number;
-          contribution[base + at] = contribution[base + at - 1] as number;
-          at--;
-        }
-        feature[base + at] = j;
-        contribution[base + at] = c;
-        if (n < k) n++;
+        n = offerTopK(feature, contribution, base, k, n, j, phi[o + j] as number);
       }
     }
   }

@@ -2,6 +2,7 @@ import { flattenForest, type Forest } from './forest.ts';
 import type { GbdtModel } from './gbdt.ts';
 import type { FeatureMatrix } from './matrix.ts';
 import type { Tree } from './tree.ts';
+import { offerTopK } from './top-k.ts';
 
 const expectations = new WeakMap<Tree, Float64Array>();
 
@@ -104,18 +105,7 @@ export const topSaabasReasons = (
     const base = i * k;
     let n = 0;
     for (let j = 0; j < d; j++) {
-      const c = row[j] as number;
-      if (!(c > 0)) continue;
-      if (n === k && c <= (contribution[base + k - 1] as number)) continue;
-      let at = n < k ? n : k - 1;
-      while (at > 0 && (contribution[base + at - 1] as number) < c) {
-        feature[base + at] = feature[base + at - 1] as number;
-        contribution[base + at] = contribution[base + at - 1] as number;
-        at--;
-      }
-      feature[base + at] = j;
-      contribution[base + at] = c;
-      if (n < k) n++;
+      n = offerTopK(feature, contribution, base, k, n, j, row[j] as number);
     }
   }
   return { feature, contribution };
