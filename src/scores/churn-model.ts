@@ -6,6 +6,7 @@ import type { GbdtParams } from '../core/models/churn/gbdt.ts';
 import type { FeatureMatrix } from '../core/models/churn/matrix.ts';
 import { deserializeChurnModel, serializeChurnModel } from '../core/models/churn/model-json.ts';
 import { churnProbability, topChurnReasons, type ChurnModel } from '../core/models/churn/churn-model.ts';
+import { notScoredReason, type NotScored } from '../core/models/churn/not-scored.ts';
 import { reasonTexts, type ReasonTexts } from '../core/models/churn/reason-words.ts';
 import type { ScoreConfig } from '../core/scores/config.ts';
 import { err, ok } from '../core/result.ts';
@@ -27,6 +28,7 @@ import {
   type ChurnModelRow,
 } from '../storage/control/churn-models.ts';
 import {
+  latestChurnRiskRunModel,
   readUserChurnRisk,
   writeChurnRisk,
   type ChurnReasonRow,
@@ -478,6 +480,8 @@ export const activateChurnModelAs = async (
 /** A user's risk with each reason also as a sentence in both console languages. */
 export type UserChurnRiskInWords = Omit<UserChurnRisk, 'reasons'> & {
   reasons: (UserChurnRisk['reasons'][number] & { text: ReasonTexts })[];
+  /** Why there is no score (null when there is one). */
+  notScored: NotScored | null;
 };
 
 export const userChurnRiskAs = async (
@@ -496,5 +500,21 @@ export const userChurnRiskAs = async (
       ? undefined
       : (await listChurnModelRows(ctx.control, actor.workspaceId)).find((r) => r.id === id)?.params;
   const plan = (params as ChurnModelParams | undefined)?.features;
-  return ok({ ...risk, reasons: risk.reasons.map((r) => ({ ...r, text: reasonTexts(r, plan) })) });
+  return ok({
+    ...risk,
+    reasons: risk.reasons.map((r) => ({ ...r, text: reasonTexts(r, plan) })),
+    notScored: risk.score === null ? await whyNotScored(ctx, actor.workspaceId) : null,
+  });
+};
+
+const whyNotScored = async (ctx: ScoresContext, workspaceId: string): Promise<NotScored> => {
+  const active = (await listChurnModelRows(ctx.control, workspaceId)).find((r) => r.active);
+  if (active === undefined) return notScoredReason({ activeModel: null });
+  const lastRunModel = await latestChurnRiskRunModel(ctx.warehouse);
+  return notScoredReason({
+    activeModel: {
+      definition: (active.params as ChurnModelParams).definition,
+      scoredSince: lastRunModel === active.id,
+    },
+  });
 };

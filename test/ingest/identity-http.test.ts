@@ -44,7 +44,8 @@ describe('every user is a user (HTTP)', () => {
     expect(await count({ kind: 'did', event: 'login' })).toBe(1);
     const risk = await apiCall(s.url, token, 'GET', '/v1/users/readme-u1/churn-risk');
     expect(risk.status).toBe(200);
-    expect(risk.json).toMatchObject({ userId: 'readme-u1' });
+    // No model yet: the answer says so in words, not with a bare null.
+    expect(risk.json).toMatchObject({ userId: 'readme-u1', score: null, notScored: { code: 'no_model' } });
     const computed = await apiCall(s.url, token, 'POST', '/v1/scores/compute', {});
     expect(computed.status).toBe(200);
     expect(await rows(`SELECT lifecycle_stage FROM user_scores WHERE user_id = 'readme-u1'`)).toEqual([

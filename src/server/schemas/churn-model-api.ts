@@ -107,6 +107,23 @@ export const UserChurnRiskView = Type.Object({
       ),
     }),
   ),
+  notScored: Type.Union(
+    [
+      Type.Object({
+        code: Type.Union([
+          Type.Literal('no_model'),
+          Type.Literal('not_scored_yet'),
+          Type.Literal('not_eligible'),
+        ]),
+        text: Type.Object({ 'zh-CN': Type.String(), en: Type.String() }),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'why the user has no score (no active model, no run yet, or outside the churn definition); null when scored',
+    },
+  ),
 });
 
 export const ModelIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

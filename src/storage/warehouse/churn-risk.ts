@@ -166,3 +166,11 @@ export const readUserChurnRisk = async (
     })),
   };
 };
+
+/** The model id of the latest churn scoring run, if any. */
+export const latestChurnRiskRunModel = async (warehouse: Warehouse): Promise<string | null> => {
+  const rows = await warehouse.query<{ model_id: string }>(
+    'SELECT model_id FROM churn_risk_runs ORDER BY scored_at DESC, as_of DESC LIMIT 1',
+  );
+  return rows[0]?.model_id ?? null;
+};

@@ -1,4 +1,4 @@
-import { Card, Col, Descriptions, Empty, Input, Row, Table, Tag, Timeline } from 'antd';
+import { Card, Col, Descriptions, Empty, Input, Row, Table, Tag, Timeline, Typography } from 'antd';
 import { useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
 import type { ConsoleUser as Detail, UserChurnRisk as Risk, ValueModel } from '../../lib/api-types.ts';
@@ -87,6 +87,11 @@ const UserDetailView = ({ id, model }: { id: string; model: ValueModel | null })
                         </Tag>
                       )}
                     </p>
+                    {r.notScored !== null && (
+                      <Typography.Paragraph type="secondary" data-testid="risk-not-scored">
+                        {r.notScored.text[locale]}
+                      </Typography.Paragraph>
+                    )}
                     <Table
                       size="small"
                       rowKey="rank"
