@@ -67,8 +67,8 @@ const numbers = (v: unknown, integers: boolean): number[] | undefined => {
   return v as number[];
 };
 
-/** Reads a model from its JSON text or parsed value; says precisely what is wrong otherwise. */
-export const deserializeGbdt = (input: string | unknown): Result<GbdtModel, string> => {
+/** A stored model's JSON text or parsed value as an object, or why it is not one. */
+const modelDocument = (input: string | unknown): Result<Record<string, unknown>, string> => {
   let doc: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -77,7 +77,14 @@ export const deserializeGbdt = (input: string | unknown): Result<GbdtModel, stri
       return err(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (!isRecord(doc)) return err('a model must be a JSON object');
+  return isRecord(doc) ? ok(doc) : err('a model must be a JSON object');
+};
+
+/** Reads a model from its JSON text or parsed value; says precisely what is wrong otherwise. */
+export const deserializeGbdt = (input: string | unknown): Result<GbdtModel, string> => {
+  const parsed = modelDocument(input);
+  if (!parsed.ok) return parsed;
+  const doc = parsed.value;
   if (doc['format'] !== GBDT_FORMAT)
     return err(`format is ${JSON.stringify(doc['format'])}, expected "${GBDT_FORMAT}"`);
   if (doc['version'] !== GBDT_FORMAT_VERSION) {
@@ -182,15 +189,9 @@ const finiteNumber = (v: unknown): v is number => typeof v === 'number' && Numbe
 
 /** Reads a stored churn model of format 2, or a format 1 trees-only document. */
 export const deserializeChurnModel = (input: string | unknown): Result<ChurnModel, string> => {
-  let doc: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      doc = JSON.parse(input);
-    } catch (e) {
-      return err(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  if (!isRecord(doc)) return err('a model must be a JSON object');
+  const parsed = modelDocument(input);
+  if (!parsed.ok) return parsed;
+  const doc = parsed.value;
   if (doc['format'] === GBDT_FORMAT) {
     const g = deserializeGbdt(doc);
     return g.ok ? ok(gbdtChurnModel(g.value)) : g;
