@@ -531,9 +531,41 @@ describe('planner: budgets and quotas (E5)', () => {
     expect(r.messages).toHaveLength(3);
     expect(r.spend).toEqual({ A: 9 });
     expect(r.skipped.map((s) => s.reason)).toEqual(['campaign_budget', 'campaign_budget']);
-    expect(r.skipped[0]?.detail).toBe("sms costs 3 cents, more than the campaign's budget has left");
+    expect(r.skipped[0]?.detail).toBe("budget short: SMS ¥0.03; the campaign's budget has ¥0.01 left");
     expect(scenario([...ids].reverse())).toEqual(r);
     expect(scenario(['u3', 'u1', 'u5', 'u2', 'u4'])).toEqual(r);
+  });
+
+  it("reserves each user's own offer with the message, and says what did not fit in yuan", () => {
+    // Budget 1 030 fen, SMS at 5: u1's coupon 500, u2's 300, u3's 30 000 (cannot fit), u4's 200.
+    const offers = new Map([
+      ['u1', 500],
+      ['u2', 300],
+      ['u3', 30_000],
+      ['u4', 200],
+    ]);
+    const r = plan({
+      slotAt: S,
+      campaigns: [
+        campaign('A', {
+          channels: ['sms'],
+          costPerMessage: { sms: 5 },
+          budgetRemaining: 1030,
+          offerCents: offers,
+          offerKind: 'coupon',
+        }),
+      ],
+      members: { A: ['u1', 'u2', 'u3', 'u4'] },
+      users: ['u1', 'u2', 'u3', 'u4'].map(smsOnly),
+    });
+    // Whatever the order, u3 never fits (30 005 > 1 030) and the three others do (1 015 ≤ 1 030).
+    expect(r.messages.map((m) => m.userId).sort()).toEqual(['u1', 'u2', 'u4']);
+    expect(r.messages.every((m) => m.costCents === 5)).toBe(true);
+    expect(r.spend).toEqual({ A: 3 * 5 + 500 + 300 + 200 });
+    expect(r.skipped).toHaveLength(1);
+    expect(r.skipped[0]?.detail).toMatch(
+      /^budget short: SMS ¥0\.05 \+ coupon ¥300\.00; the campaign's budget has ¥\d+\.\d\d left$/,
+    );
   });
 
   it('falls back to a cheaper channel when the budget is short', () => {

@@ -11,6 +11,28 @@ import type { PlanCampaign, PlannerPolicy } from './types.ts';
 
 export type BudgetBlock = 'campaign_budget' | 'department_budget' | 'channel_quota';
 
+/** Cents as people read money in a skip detail: 5 → "¥0.05", 300000 → "¥3,000.00". */
+export const yuanText = (cents: Cents): string => {
+  const c = Math.max(0, Math.round(cents));
+  const whole = String(Math.floor(c / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `¥${whole}.${String(c % 100).padStart(2, '0')}`;
+};
+
+const CHANNEL_WORDS: Record<Channel, string> = {
+  push: 'push',
+  in_app: 'in-app message',
+  email: 'email',
+  sms: 'SMS',
+  wecom: 'WeCom message',
+  call: 'call',
+  webhook: 'webhook',
+};
+const OFFER_WORDS: Record<NonNullable<PlanCampaign['offerKind']>, string> = {
+  coupon: 'coupon',
+  red_packet: 'red packet',
+  points: 'points',
+};
+
 const checkAmount = (n: number, where: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: expected an integer ≥ 0, got ${n}`);
   return n;
@@ -45,6 +67,9 @@ export class Ledger {
           : checkAmount(c.budgetRemaining, `${where}: budgetRemaining`);
       for (const [channel, cost] of Object.entries(c.costPerMessage))
         checkAmount(cost, `${where}: costPerMessage.${channel}`);
+      if (typeof c.offerCents === 'number') checkAmount(c.offerCents, `${where}: offerCents`);
+      else if (c.offerCents !== undefined)
+        for (const [user, cents] of c.offerCents) checkAmount(cents, `${where}: offerCents of ${user}`);
       this.departmentOf[k] = c.department === null ? -1 : this.department(c.department, policy);
     });
     for (const [dept, cents] of Object.entries(policy.departmentBudget))
@@ -86,14 +111,23 @@ export class Ledger {
     this.quotaUse[ch] = (this.quotaUse[ch] as number) + 1;
   }
 
-  /** The limit `blocks` named, in words, for skip details. */
-  describe(block: BudgetBlock, k: number, ch: number, cost: Cents): string {
+  /**
+   * The limit `blocks` named, in words, for skip details: what the message would have reserved
+   * (its price and the user's own offer) in yuan, and what the budget had left.
+   */
+  describe(block: BudgetBlock, k: number, ch: number, price: Cents, offer: Cents): string {
     const channel = CHANNELS[ch] as Channel;
+    const kind = this.campaigns[k]?.offerKind;
+    const parts = `${CHANNEL_WORDS[channel]} ${yuanText(price)}${
+      offer > 0 || kind !== undefined ? ` + ${OFFER_WORDS[kind ?? 'coupon']} ${yuanText(offer)}` : ''
+    }`;
     switch (block) {
       case 'campaign_budget':
-        return `${channel} costs ${cost} cents, more than the campaign's budget has left`;
-      case 'department_budget':
-        return `${channel} costs ${cost} cents, more than department ${this.campaigns[k]?.department}'s budget has left`;
+        return `budget short: ${parts}; the campaign's budget has ${yuanText(this.campaignLeft[k] as number)} left`;
+      case 'department_budget': {
+        const left = this.departmentLeft[this.departmentOf[k] as number] as number;
+        return `budget short: ${parts}; department ${this.campaigns[k]?.department}'s budget has ${yuanText(left)} left`;
+      }
       case 'channel_quota':
         return `the ${channel} quota is used up`;
     }

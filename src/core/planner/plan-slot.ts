@@ -25,8 +25,10 @@ import {
 import { indexMembers, type Memberships, type Users } from './members.ts';
 import { ALL_CHANNELS, isProfileColumns, profileColumnsOf } from './profile-columns.ts';
 import { localMinuteOfDay, ZoneBook, type Zone } from './time-zones.ts';
+import { nearestWithinGap, spreadHeld } from './spreading.ts';
 import {
   SKIP_REASONS,
+  type ChannelBlocks,
   type PlanCampaign,
   type PlanInput,
   type PlannedMessage,
@@ -63,6 +65,8 @@ interface Prepared {
   variantOrders: (number[][] | null)[];
   /** Cost per channel index. */
   cost: number[];
+  /** The offer reserved with each message: one amount, or per user id (absent: 0). */
+  offer: number | ReadonlyMap<string, number>;
   reEligibilityMs: number;
   assignment: Assignment;
   /** hashString('conflict:<id>'): the per-user tie-break between equal campaigns. */
@@ -102,6 +106,9 @@ const RE_ELIGIBILITY = code('re_eligibility');
 const QUIET_HOURS = code('quiet_hours');
 const SEND_WINDOW = code('send_window');
 const CONFLICT = code('conflict');
+const MIN_GAP = code('min_gap');
+/** A message kept apart from another marketing message is deferred at most this far past the slot. */
+const MAX_GAP_DEFER_MS = 2 * DAY_MS;
 const hhmm = (m: number) =>
   `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
@@ -116,6 +123,7 @@ const prepare = (c: PlanCampaign): Prepared => {
       return own && own.length > 0 ? channelOrders(own) : null;
     }),
     cost: CHANNELS.map((ch) => c.costPerMessage[ch] ?? 0),
+    offer: c.offerCents ?? 0,
     reEligibilityMs: days * DAY_MS,
     assignment: assignmentOf(c.id, c.holdoutShare, c.variants),
     conflictSalt: hashString(`conflict:${c.id}`),
@@ -146,6 +154,14 @@ class SlotPass {
   private readonly capsOn: PreparedCap[][];
   private readonly unsubscribedText = CHANNELS.map((ch) => `opted out of ${ch}`);
   private readonly conflictText = new Map<number, string>();
+  private readonly spreadMinutes: number;
+  private readonly gapMs: number;
+  /** Per user index: bit i set when CHANNELS[i] is blocked for them (region, caller numbers); null: none. */
+  private readonly blockMask: Uint8Array | null = null;
+  private readonly blockText = new Map<number, ChannelBlocks>();
+  private readonly downMask: number = 0;
+  private readonly downText: ChannelBlocks;
+  private readonly gapAts: number[] = [];
 
   // This slot's messages per user: a linked list through a pool (no object per message).
   private readonly plannedHead: Int32Array;
@@ -172,6 +188,10 @@ class SlotPass {
     const { policy } = input;
     this.slotAt = input.slotAt;
     this.maxMarketing = policy.maxMarketingPerSlot;
+    this.spreadMinutes = policy.quietSpreadMinutes ?? 0;
+    this.gapMs = (policy.marketingGapHours ?? 0) * 3_600_000;
+    this.downText = input.channelsDown ?? {};
+    for (const ch of Object.keys(this.downText)) this.downMask |= 1 << CHANNELS.indexOf(ch as Channel);
     this.globalControlShare = policy.globalControlShare ?? 0;
     this.campaigns = input.campaigns.map(prepare).sort((a, b) => comparePrecedence(a.c, b.c));
     this.campaignIds = this.campaigns.map((p) => p.c.id);
@@ -220,6 +240,18 @@ class SlotPass {
     this.skips = new SkipLog(this.campaignIds, this.users.ids);
     this.memberships = indexed.memberships;
     this.plannedHead = new Int32Array(this.users.size).fill(-1);
+    const blocks = input.channelBlocks;
+    if (blocks && blocks.size > 0) {
+      this.blockMask = new Uint8Array(this.users.size);
+      for (let u = 0; u < this.users.size; u++) {
+        const b = blocks.get(this.users.ids[u] as string);
+        if (b === undefined) continue;
+        this.blockText.set(u, b);
+        let mask = 0;
+        for (const ch of Object.keys(b)) mask |= 1 << CHANNELS.indexOf(ch as Channel);
+        this.blockMask[u] = mask;
+      }
+    }
     this.marketingCount = new Uint16Array(this.users.size);
   }
 
@@ -352,6 +384,41 @@ class SlotPass {
     return t;
   }
 
+  /** The instants of user u's marketing messages (history and this slot), into `gapAts`; their count. */
+  private marketingAts(u: number): number {
+    const h = this.users.history;
+    const from = this.users.historyFrom[u] as number;
+    const to = from + (this.users.historyLength[u] as number);
+    let n = 0;
+    for (let i = from; i < to; i++) if (h.marketing[i] === 1) this.gapAts[n++] = h.at[i] as number;
+    for (let i = this.plannedHead[u] as number; i >= 0; i = this.poolNext[i] as number)
+      if ((this.campaigns[this.poolCampaign[i] as number] as Prepared).marketing)
+        this.gapAts[n++] = this.poolAt[i] as number;
+    return n;
+  }
+
+  /**
+   * The minimum gap between marketing messages: `at` itself when no other marketing message of
+   * the user lies closer; else, for a campaign that holds, the first allowed instant a gap after
+   * that message (repeated while another lies close); NaN when the campaign drops, or no such
+   * instant comes within MAX_GAP_DEFER_MS (`this.detail` then says why).
+   */
+  private keepGap(p: Prepared, u: number, ch: number, zs: ZoneSlot, at: number): number {
+    const n = this.marketingAts(u);
+    let t = at;
+    for (let tries = 0; tries < 8; tries++) {
+      const near = nearestWithinGap(this.gapAts, n, t, this.gapMs);
+      if (Number.isNaN(near)) return t;
+      const gapHours = this.gapMs / 3_600_000;
+      this.detail = `already gets a marketing message at ${hhmm(localMinuteOfDay(zs.zone, near))} ${zs.zone.name} (${new Date(near).toISOString()}); marketing messages are at least ${gapHours} h apart`;
+      if (p.c.outsideWindow !== 'hold') return Number.NaN;
+      const next = nextAllowed(zs.zone, near + this.gapMs, this.windows[ch] as LocalWindows);
+      if (next === null || next - this.slotAt > MAX_GAP_DEFER_MS) return Number.NaN;
+      t = next;
+    }
+    return Number.NaN;
+  }
+
   /**
    * Why channel `ch` cannot carry campaign p's message to user u, by the rules up to conflicts
    * (a reason code; its detail in `this.detail`); PASS when it can, with its send instant in `this.at`.
@@ -361,6 +428,12 @@ class SlotPass {
     const reach = reachBlock(users.reach[u] as number, users.optOut[u] as number, ch, p.marketing);
     if (reach === 'unreachable') {
       this.detail = p.unreachable;
+      return UNREACHABLE;
+    }
+    const bit = 1 << ch;
+    if ((this.downMask & bit) !== 0 || (this.blockMask !== null && ((this.blockMask[u] as number) & bit) !== 0)) {
+      const channel = CHANNELS[ch] as Channel;
+      this.detail = this.blockText.get(u)?.[channel] ?? this.downText[channel] ?? p.unreachable;
       return UNREACHABLE;
     }
     if (reach === 'unsubscribed') {
@@ -382,9 +455,24 @@ class SlotPass {
     if (timing !== null && p.c.outsideWindow === 'hold') {
       const held = this.heldAt(zs, ch);
       if (held !== null) {
-        at = held;
+        // Spread over the window's first minutes by the user's hash, not all at its first second.
+        at = spreadHeld(
+          this.windows[ch] as LocalWindows,
+          localMinuteOfDay(zs.zone, held),
+          held,
+          this.spreadMinutes,
+          users.hash[u] as number,
+        );
         timing = null;
       }
+    }
+    // Kept apart from the user's other marketing messages (other slots, triggers, ladder steps);
+    // a second one of this slot beyond maxMarketingPerSlot is a conflict, reported as such below.
+    let gapDetail: string | null = null;
+    if (timing === null && this.gapMs > 0 && (this.marketingCount[u] as number) < this.maxMarketing) {
+      const kept = this.keepGap(p, u, ch, zs, at);
+      if (Number.isNaN(kept)) gapDetail = this.detail;
+      else at = kept;
     }
     for (const cap of this.capsOn[ch] as PreparedCap[])
       if (!capAllows(cap, at, this.msgs, zs.periods)) {
@@ -398,6 +486,10 @@ class SlotPass {
     if (timing !== null) {
       this.detail = zs.timingDetail[ch] as string;
       return timing === 'quiet_hours' ? QUIET_HOURS : SEND_WINDOW;
+    }
+    if (gapDetail !== null) {
+      this.detail = gapDetail;
+      return MIN_GAP;
     }
     if ((this.marketingCount[u] as number) >= this.maxMarketing) {
       this.detail = this.conflictDetail(u);
@@ -447,17 +539,20 @@ class SlotPass {
     }
     let short = PASS;
     let shortDetail: string | null = null;
+    // The user's own offer is reserved with the message (what it may cost), not the most any user could get.
+    const offer =
+      typeof p.offer === 'number' ? p.offer : (p.offer.get(this.users.ids[u] as string) ?? 0);
     for (let i = 0; i < n; i++) {
       const ch = this.optChannel[i] as number;
-      const cost = p.cost[ch] as number;
-      const block = this.ledger.blocks(k, ch, cost);
+      const price = p.cost[ch] as number;
+      const block = this.ledger.blocks(k, ch, price + offer);
       if (block === null) {
-        this.ledger.reserve(k, ch, cost);
-        return this.plan(p, k, u, ch, this.optAt[i] as number, cost, userHash);
+        this.ledger.reserve(k, ch, price + offer);
+        return this.plan(p, k, u, ch, this.optAt[i] as number, price, userHash);
       }
       if (code(block) > short) {
         short = code(block);
-        shortDetail = this.ledger.describe(block, k, ch, cost);
+        shortDetail = this.ledger.describe(block, k, ch, price, offer);
       }
     }
     this.skip(p, u, short, shortDetail);

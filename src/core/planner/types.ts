@@ -29,6 +29,14 @@ export interface PlanCampaign {
   variants: { id: string; weight: number; channels?: Channel[] | undefined }[];
   /** Cost of one message per channel; a channel not listed costs nothing. */
   costPerMessage: Partial<Record<Channel, Cents>>;
+  /**
+   * What the campaign's offer costs for each user, reserved in the budgets with the message (the
+   * user's own amount, known at plan time): one amount for everyone, or per user id (a user not
+   * listed gets no offer, 0). Absent: no offer.
+   */
+  offerCents?: Cents | ReadonlyMap<string, Cents>;
+  /** The offer's kind, for skip details. */
+  offerKind?: 'coupon' | 'red_packet' | 'points';
   /** Cents the campaign may still spend; null = no budget. */
   budgetRemaining: Cents | null;
   department: string | null;
@@ -137,7 +145,21 @@ export interface PlannerPolicy {
    * out of every campaign and every slot.
    */
   globalControlShare?: number;
+  /**
+   * Marketing messages held by quiet hours / send windows are spread over this many minutes from
+   * the first allowed one (a stable hash of the user picks the minute) instead of all at its
+   * start; absent or 0: no spreading (spreading.ts).
+   */
+  quietSpreadMinutes?: number;
+  /**
+   * No two marketing messages to one user closer than this, across campaigns and slots: a later
+   * one is deferred (a 'hold' campaign) or skipped 'min_gap'; absent or 0: no gap.
+   */
+  marketingGapHours?: number;
 }
+
+/** Channels a user cannot be reached on for a reason the shell knows (region, caller numbers): channel → why. */
+export type ChannelBlocks = Partial<Record<Channel, string>>;
 
 export interface PlanInput {
   /** The slot's instant (the injected clock). */
@@ -153,6 +175,10 @@ export interface PlanInput {
   /** User id → messages already sent or planned (any class, any campaign). */
   history: ReadonlyMap<string, readonly SentBefore[]>;
   policy: PlannerPolicy;
+  /** Per user: channels that cannot reach them (skipped 'unreachable' with the reason; the next channel is tried). */
+  channelBlocks?: ReadonlyMap<string, ChannelBlocks>;
+  /** Channels that reach nobody now (e.g. no healthy caller number for calls), with the reason. */
+  channelsDown?: ChannelBlocks;
 }
 
 export interface PlannedMessage {
@@ -163,6 +189,7 @@ export interface PlannedMessage {
   channel: Channel;
   variant: string | null;
   sendAt: number;
+  /** The message's price; the offer reserved with it is not in it (`PlanResult.spend` has both). */
   costCents: Cents;
   /** `${campaignId}:${runId}:${step}:${userId}` */
   idempotencyKey: string;
@@ -178,6 +205,7 @@ export const SKIP_REASONS = [
   're_eligibility',
   'quiet_hours',
   'send_window',
+  'min_gap',
   'conflict',
   'campaign_budget',
   'department_budget',
@@ -201,7 +229,7 @@ export interface PlanResult {
    */
   holdout: { campaignId: string; userId: string; reason?: 'global_control' }[];
   skipped: Skipped[];
-  /** Campaign id → cents planned (every campaign of the input). */
+  /** Campaign id → cents reserved: messages' prices plus their users' offers (every campaign of the input). */
   spend: Record<string, Cents>;
   /** Department → cents planned (every department of the input's campaigns). */
   departmentSpend: Record<string, Cents>;
