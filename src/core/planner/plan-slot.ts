@@ -11,6 +11,7 @@ import {
 } from './caps.ts';
 import { checkPlanInput } from './check-input.ts';
 import { SkipLog, withSkipLog } from './skip-log.ts';
+import { StrategyGate } from './strategy-gate.ts';
 import { comparePrecedence, orderContenders, preferenceScore, tiersOf } from './conflicts.ts';
 import { channelOrders, reachBlock, reEligible } from './eligibility.ts';
 import { hashString, mix } from './hash.ts';
@@ -98,6 +99,7 @@ interface ZoneSlot {
 const code = (r: SkipReason): number => SKIP_REASONS.indexOf(r);
 const PASS = -1;
 const NO_PROFILE = code('no_profile');
+const STRATEGY_MATRIX = code('strategy_matrix');
 const UNREACHABLE = code('unreachable');
 const UNSUBSCRIBED = code('unsubscribed');
 const CAP_TOTAL = code('cap_total');
@@ -147,6 +149,7 @@ class SlotPass {
   private readonly campaignIds: string[];
   private readonly users: Users;
   private readonly memberships: Memberships;
+  private readonly strategy: StrategyGate;
   private readonly zoneSlots: ZoneSlot[] = [];
   private readonly windows: LocalWindows[];
   private readonly windowText: string[];
@@ -239,6 +242,7 @@ class SlotPass {
     this.users = indexed.users;
     this.skips = new SkipLog(this.campaignIds, this.users.ids);
     this.memberships = indexed.memberships;
+    this.strategy = new StrategyGate(input.strategy, this.campaignIds, this.users.ids);
     this.plannedHead = new Int32Array(this.users.size).fill(-1);
     const blocks = input.channelBlocks;
     if (blocks && blocks.size > 0) {
@@ -384,15 +388,20 @@ class SlotPass {
     return t;
   }
 
-  /** The instants of user u's marketing messages (history and this slot), into `gapAts`; their count. */
-  private marketingAts(u: number): number {
+  /**
+   * The instants of user u's marketing messages of other campaigns than k (history and this
+   * slot), into `gapAts`; their count. A campaign's own messages are spaced by its
+   * re-eligibility and its ladder's waits.
+   */
+  private marketingAts(u: number, k: number): number {
     const h = this.users.history;
     const from = this.users.historyFrom[u] as number;
     const to = from + (this.users.historyLength[u] as number);
     let n = 0;
-    for (let i = from; i < to; i++) if (h.marketing[i] === 1) this.gapAts[n++] = h.at[i] as number;
+    for (let i = from; i < to; i++)
+      if (h.marketing[i] === 1 && h.campaign[i] !== k) this.gapAts[n++] = h.at[i] as number;
     for (let i = this.plannedHead[u] as number; i >= 0; i = this.poolNext[i] as number)
-      if ((this.campaigns[this.poolCampaign[i] as number] as Prepared).marketing)
+      if (this.poolCampaign[i] !== k && (this.campaigns[this.poolCampaign[i] as number] as Prepared).marketing)
         this.gapAts[n++] = this.poolAt[i] as number;
     return n;
   }
@@ -403,8 +412,8 @@ class SlotPass {
    * that message (repeated while another lies close); NaN when the campaign drops, or no such
    * instant comes within MAX_GAP_DEFER_MS (`this.detail` then says why).
    */
-  private keepGap(p: Prepared, u: number, ch: number, zs: ZoneSlot, at: number): number {
-    const n = this.marketingAts(u);
+  private keepGap(p: Prepared, k: number, u: number, ch: number, zs: ZoneSlot, at: number): number {
+    const n = this.marketingAts(u, k);
     let t = at;
     for (let tries = 0; tries < 8; tries++) {
       const near = nearestWithinGap(this.gapAts, n, t, this.gapMs);
@@ -470,7 +479,7 @@ class SlotPass {
     // a second one of this slot beyond maxMarketingPerSlot is a conflict, reported as such below.
     let gapDetail: string | null = null;
     if (timing === null && this.gapMs > 0 && (this.marketingCount[u] as number) < this.maxMarketing) {
-      const kept = this.keepGap(p, u, ch, zs, at);
+      const kept = this.keepGap(p, k, u, ch, zs, at);
       if (Number.isNaN(kept)) gapDetail = this.detail;
       else at = kept;
     }
@@ -502,6 +511,8 @@ class SlotPass {
   private planMember(k: number, u: number): void {
     const p = this.campaigns[k] as Prepared;
     if (this.users.hasProfile[u] === 0) return this.skip(p, u, NO_PROFILE, null);
+    const matrix = this.strategy.detail(k, u);
+    if (matrix !== null) return this.skip(p, u, STRATEGY_MATRIX, matrix);
     this.gatherMessages(u);
     let n = 0;
     let worst = PASS;

@@ -1,4 +1,5 @@
 import type { Cents, Channel, MessageClass } from '../channels/channels.ts';
+import type { PlanStrategy } from './strategy-gate.ts';
 
 /**
  * The planner's inputs and output (features.md E1–E5, DESIGN principle 3). The shell (src/planner/)
@@ -179,6 +180,8 @@ export interface PlanInput {
   channelBlocks?: ReadonlyMap<string, ChannelBlocks>;
   /** Channels that reach nobody now (e.g. no healthy caller number for calls), with the reason. */
   channelsDown?: ChannelBlocks;
+  /** The strategy matrix's decisions (strategy-gate.ts); absent: it keeps nobody out. */
+  strategy?: PlanStrategy;
 }
 
 export interface PlannedMessage {
@@ -198,6 +201,7 @@ export interface PlannedMessage {
 /** Why a member gets no message, in the order the rules apply. */
 export const SKIP_REASONS = [
   'no_profile',
+  'strategy_matrix',
   'unreachable',
   'unsubscribed',
   'cap_total',
