@@ -18,6 +18,7 @@ import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
 import { writeOutbox } from '../outbox/enqueue.ts';
 import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
+import { planStrategy } from './plan-strategy.ts';
 
 /**
  * The planner's critical section, shared by scheduled slots and triggers: inside the caller's
@@ -88,6 +89,7 @@ export const computePlan = async (
     o.workspaceId,
     campaigns.map((c) => c.id),
   );
+  const strategy = await planStrategy(tx, o);
   const t = performance.now();
   const result = planSlot({
     slotAt: o.slotAt,
@@ -98,6 +100,7 @@ export const computePlan = async (
     users: o.users,
     history,
     policy: plannerPolicyOf(settings, quotas, budgets),
+    ...(strategy ? { strategy } : {}),
   });
   return { result, planMs: performance.now() - t };
 };

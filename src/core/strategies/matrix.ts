@@ -158,7 +158,8 @@ export interface MatrixCampaign {
 
 /**
  * For each campaign (in the order given) and each cell index + 1 (slot 0: "no cell"), the skip
- * detail when the matrix keeps such a user out of the campaign, else null. A few strings, computed
+ * detail when the matrix keeps such a user out of the campaign, else null (`flowNames`: the names
+ * of flows not among `campaigns`, for the details). A few strings, computed
  * once per planner pass; the pass then looks them up per member.
  *
  * - transactional campaigns: never affected;
@@ -170,8 +171,9 @@ export interface MatrixCampaign {
 export const matrixVerdicts = (
   m: StrategyMatrix,
   campaigns: readonly MatrixCampaign[],
+  flowNames: ReadonlyMap<string, string> = new Map(),
 ): (string | null)[][] => {
-  const names = new Map(campaigns.map((c) => [c.id, c.name]));
+  const names = new Map([...flowNames, ...campaigns.map((c): [string, string] => [c.id, c.name])]);
   const nameOf = (id: string) => names.get(id) ?? id;
   const governed = governedCampaigns(m);
   return campaigns.map((k) => {

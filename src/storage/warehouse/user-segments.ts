@@ -1,0 +1,56 @@
+import { REASON_TRAIT } from '../../core/scores/churn-reasons.ts';
+import type { UserSegment } from '../../core/strategies/matrix.ts';
+import type { Who } from './planner-inputs.ts';
+import type { Warehouse } from './warehouse.ts';
+
+/**
+ * What the strategy matrix reads per user (core/strategies/matrix.ts): the RFM value tier, the
+ * churn-risk level and the lifecycle stage from `user_scores`, the latest call-back survey answer
+ * from the trait `churn_reason`. Users come grouped by segment — a few dozen distinct segments
+ * however many users — so the matrix decides once per segment.
+ */
+
+export interface SegmentGroup extends UserSegment {
+  users: number;
+  /** The users' ids (all of them, or up to `sampleSize` in user-id order). */
+  ids: string[];
+}
+
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/**
+ * The selected users (`who`, SQL with its parameters; null: every user with a profile) grouped by
+ * segment. `sampleSize`: keep only that many ids per group (a preview); absent: all.
+ */
+export const segmentGroups = async (
+  warehouse: Warehouse,
+  who: Who | null,
+  sampleSize?: number,
+): Promise<SegmentGroup[]> => {
+  const params = who === null ? [] : [...who.params];
+  const path = `$${params.length + 1}`;
+  params.push(`$.${REASON_TRAIT}`);
+  const from = who === null ? 'SELECT user_id FROM profiles' : who.who;
+  const list =
+    sampleSize === undefined
+      ? 'list(ids.user_id)'
+      : `list(ids.user_id ORDER BY ids.user_id)[1:${Math.max(0, Math.floor(sampleSize))}]`;
+  const c = await warehouse.columns(
+    `WITH ids AS (SELECT DISTINCT user_id FROM (${from}) AS w(user_id))
+     SELECT s.rfm_tier AS tier, s.churn_risk_level AS risk, s.lifecycle_stage AS stage,
+            TRY(json_extract_string(p.traits, ${path})) AS reason,
+            count(*) AS users, ${list} AS ids
+     FROM ids LEFT JOIN user_scores s ON s.user_id = ids.user_id LEFT JOIN profiles p ON p.user_id = ids.user_id
+     GROUP BY ALL ORDER BY users DESC`,
+    params,
+  );
+  const tiers = c['tier'] ?? [];
+  return tiers.map((_, i) => ({
+    tier: text(tiers[i]),
+    risk: text((c['risk'] ?? [])[i]),
+    stage: text((c['stage'] ?? [])[i]),
+    reason: text((c['reason'] ?? [])[i]),
+    users: Number((c['users'] ?? [])[i] ?? 0),
+    ids: (((c['ids'] ?? [])[i] ?? []) as unknown[]).map(String),
+  }));
+};
