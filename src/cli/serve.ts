@@ -10,6 +10,7 @@ import { startRetention } from '../retention/retention.ts';
 import { startFactShipper } from '../facts/ship.ts';
 import { startAttribution } from '../conversions/attribute.ts';
 import { sweepRelapses } from '../reports/relapse-sweep.ts';
+import { startBonusGrants } from '../campaigns/offer-bonuses.ts';
 import { startDeliveryWorker } from '../delivery/worker.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import { warnEmailOverHttp } from '../delivery/providers/email-https-warning.ts';
@@ -39,6 +40,8 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     log: app.log,
     after: () => sweepRelapses(rt),
   });
+  // Conditional offer bonuses earned by the users' events, granted once (src/campaigns/offer-bonuses.ts).
+  const bonuses = startBonusGrants(rt, { everyMinutes: rt.config.attributeEveryMinutes, log: app.log });
   const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log: app.log });
   // Jobs a stopped process left running are resumed or failed (src/core/jobs/restart.ts).
   const jobRecovery = startJobRecovery(rt, { everyMs: 10_000, log: app.log });
@@ -71,6 +74,7 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     await scoring.stop();
     await facts.stop();
     await attribution.stop();
+    await bonuses.stop();
     await alerts.stop();
     await jobRecovery.stop();
     await retention?.stop();

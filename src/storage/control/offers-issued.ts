@@ -1,5 +1,5 @@
 import type { IssuedOffer } from '../../core/offers/index.ts';
-import { offerCost } from '../../core/offers/index.ts';
+import { bookedOfferCost, storedBonus } from '../../core/offers/bonus.ts';
 import { csvRow, type SqlClient } from './sql-client.ts';
 
 const COLUMNS = [
@@ -16,6 +16,7 @@ const COLUMNS = [
   'expires_at',
   'details',
   'cost_at_issue',
+  'bonus_deadline',
 ] as const;
 
 /** Offers issued with planned messages, in the planner's transaction; cost at issue booked now. */
@@ -44,7 +45,9 @@ export const insertIssuedOffers = async (
         minSpendCents: o.minSpendCents ?? null,
         bonus: o.bonus ?? null,
       }),
-      offerCost(o, { redeemed: false }).atIssue,
+      bookedOfferCost(o, { redeemed: false }).atIssue,
+      // The bonus loop's work list (migration 017); empty (NULL) for offers without a condition.
+      o.bonus === undefined ? null : new Date(o.bonus.deadline).toISOString(),
     ]);
   await tx.copyCsv('offers_issued', COLUMNS, csv);
 };
@@ -77,11 +80,15 @@ export const redeemOffer = async (
     const r = rows[0];
     if (!r || new Date(r['expires_at'] as string).getTime() < at) return null;
     const already = r['redeemed_at'] !== null;
+    const details: unknown = typeof r['details'] === 'string' ? JSON.parse(r['details']) : r['details'];
+    const bonus = storedBonus(details);
     if (!already) {
-      const cost = offerCost(
+      const cost = bookedOfferCost(
         {
           valueCents: Number(r['value_cents']),
           costRecognition: r['cost_recognition'] as 'issue' | 'redemption',
+          // A conditional bonus is booked when earned (bonus_cost_cents), not when redeemed.
+          ...(bonus === null ? {} : { bonus }),
         },
         { redeemed: true },
       );
