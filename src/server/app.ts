@@ -26,6 +26,9 @@ import { registerOfferRoutes } from './routes/offers.ts';
 import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
 import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
+import { registerOutboxRoutes } from './routes/outbox.ts';
+import { registerUserDecisionRoutes } from './routes/user-decision.ts';
+import { auditRefusals } from './auth/audit-refusals.ts';
 import { typed } from './schemas/type-provider.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
 
@@ -84,6 +87,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
   // The management API: every route in this scope needs an API token or a session.
   void app.register(async (scope) => {
     requireAuth(scope, rt);
+    auditRefusals(scope, rt);
     guardManagementInput(scope);
     const api = typed(scope);
     registerAuthRoutes(api, rt);
@@ -105,6 +109,8 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerCatalogRoutes(api, rt);
     registerProviderRoutes(api, rt);
     registerCallTaskRoutes(api, rt);
+    registerOutboxRoutes(api, rt);
+    registerUserDecisionRoutes(api, rt);
   });
   registerConsole(app);
   return app;
