@@ -183,7 +183,8 @@ export const matrixVerdicts = (
       const c = cell < 0 ? null : (m.cells[cell] as StrategyCell);
       let blocked = false;
       if (m.enabled && k.marketing) {
-        if (governed.has(k.id)) blocked = c === null || c.action.kind !== 'flow' || c.action.campaignId !== k.id;
+        if (governed.has(k.id))
+          blocked = c === null || c.action.kind !== 'flow' || c.action.campaignId !== k.id;
         else blocked = c !== null && c.action.kind === 'do_not_disturb' && m.dndScope === 'marketing';
       }
       row.push(blocked ? verdictDetail(m, cell, nameOf, k.id) : null);
@@ -246,8 +247,7 @@ export const checkMatrix = (
         path,
         message: `campaign '${k.name}' has no recall ladder (add one, or set flowsNeedLadder to false)`,
       });
-    else if (k.status === 'cancelled')
-      problems.push({ path, message: `campaign '${k.name}' is cancelled` });
+    else if (k.status === 'cancelled') problems.push({ path, message: `campaign '${k.name}' is cancelled` });
   });
   return problems;
 };
