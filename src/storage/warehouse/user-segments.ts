@@ -33,15 +33,16 @@ export const segmentGroups = async (
   const from = who === null ? 'SELECT user_id FROM profiles' : who.who;
   const list =
     sampleSize === undefined
-      ? 'list(ids.user_id)'
-      : `list(ids.user_id ORDER BY ids.user_id)[1:${Math.max(0, Math.floor(sampleSize))}]`;
+      ? 'list(user_id)'
+      : `list(user_id ORDER BY user_id)[1:${Math.max(0, Math.floor(sampleSize))}]`;
   const c = await warehouse.columns(
-    `WITH ids AS (SELECT DISTINCT user_id FROM (${from}) AS w(user_id))
-     SELECT s.rfm_tier AS tier, s.churn_risk_level AS risk, s.lifecycle_stage AS stage,
-            TRY(json_extract_string(p.traits, ${path})) AS reason,
-            count(*) AS users, ${list} AS ids
-     FROM ids LEFT JOIN user_scores s ON s.user_id = ids.user_id LEFT JOIN profiles p ON p.user_id = ids.user_id
-     GROUP BY ALL ORDER BY users DESC`,
+    `WITH ids AS (SELECT DISTINCT user_id FROM (${from}) AS w(user_id)),
+          seg AS (SELECT ids.user_id, s.rfm_tier AS tier, s.churn_risk_level AS risk, s.lifecycle_stage AS stage,
+                         TRY(json_extract_string(p.traits, ${path})) AS reason
+                  FROM ids LEFT JOIN user_scores s ON s.user_id = ids.user_id
+                  LEFT JOIN profiles p ON p.user_id = ids.user_id)
+     SELECT tier, risk, stage, reason, count(*) AS users, ${list} AS ids
+     FROM seg GROUP BY tier, risk, stage, reason ORDER BY users DESC`,
     params,
   );
   const tiers = c['tier'] ?? [];
