@@ -4,6 +4,8 @@ import { err, ok } from '../core/result.ts';
 import { invalid, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
 import { checkTargetUrl } from '../delivery/providers/private-targets.ts';
 import { alertKeys, type AlertsContext } from './run-alerts.ts';
+import { appendAudit } from '../storage/control/audit-log.ts';
+import type { SqlClient } from '../storage/control/sql-client.ts';
 import { listAlerts, type AlertRecord } from '../storage/control/alert-history.ts';
 import {
   deleteDestination,
@@ -24,6 +26,34 @@ import {
 
 const adminOnly = (actor: Actor, what: string): ServiceFailure | null =>
   actor.role === 'admin' ? null : { type: 'forbidden', reason: `only an admin may ${what}` };
+
+/**
+ * Runs an alert configuration change and, when it wrote something (a non-null answer), its audit
+ * entry in the same transaction (issue 17: alert rules and destinations are audited). Details
+ * never hold a destination's URL or secret (a robot URL is a credential).
+ */
+const audited = <T>(
+  ctx: AlertsContext,
+  actor: Actor,
+  write: (tx: SqlClient) => Promise<T | null>,
+  entry: (written: T) => {
+    action: string;
+    objectType: string;
+    objectId: string;
+    details?: Record<string, unknown>;
+  },
+): Promise<T | null> =>
+  ctx.control.transaction(async (tx) => {
+    const written = await write(tx);
+    if (written !== null)
+      await appendAudit(tx, {
+        workspaceId: actor.workspaceId,
+        at: ctx.clock(),
+        actorId: actor.userId,
+        ...entry(written),
+      });
+    return written;
+  });
 
 const checkUrl = (url: string, allowPrivate: boolean): ServiceFailure | null => {
   let u: URL;
@@ -49,13 +79,24 @@ export const createDestinationAs = async (
   if (refused) return err(refused);
   if (d.kind === 'webhook' && d.secret === undefined)
     return err(invalid('secret', 'a webhook destination needs a signing secret (at least 16 characters)'));
-  const made = await insertDestination(ctx.control, actor.workspaceId, alertKeys(ctx), {
-    name: d.name,
-    kind: d.kind,
-    url: d.url,
-    secret: d.secret ?? null,
-    at: ctx.clock(),
-  });
+  const made = await audited(
+    ctx,
+    actor,
+    (tx) =>
+      insertDestination(tx, actor.workspaceId, alertKeys(ctx), {
+        name: d.name,
+        kind: d.kind,
+        url: d.url,
+        secret: d.secret ?? null,
+        at: ctx.clock(),
+      }),
+    (v) => ({
+      action: 'alert_destination.create',
+      objectType: 'alert_destination',
+      objectId: v.id,
+      details: { name: d.name, kind: d.kind },
+    }),
+  );
   return made ? ok(made) : err({ type: 'conflict', reason: `a destination named '${d.name}' exists` });
 };
 
@@ -75,9 +116,13 @@ export const deleteDestinationAs = async (ctx: AlertsContext, actor: Actor, id: 
       type: 'conflict',
       reason: `destination is used by rules: ${using.map((r) => r.name).join(', ')}`,
     });
-  return (await deleteDestination(ctx.control, actor.workspaceId, id))
-    ? ok(null)
-    : err({ type: 'not_found', what: `destination '${id}'` });
+  const deleted = await audited(
+    ctx,
+    actor,
+    async (tx) => ((await deleteDestination(tx, actor.workspaceId, id)) ? id : null),
+    () => ({ action: 'alert_destination.delete', objectType: 'alert_destination', objectId: id }),
+  );
+  return deleted !== null ? ok(null) : err({ type: 'not_found', what: `destination '${id}'` });
 };
 
 const checkDestinations = async (ctx: AlertsContext, ws: string, ids: readonly string[]) => {
@@ -101,7 +146,17 @@ export const createRuleAs = async (
     adminOnly(actor, 'configure alert rules') ??
     (await checkDestinations(ctx, actor.workspaceId, r.destinationIds));
   if (refused) return err(refused);
-  const made = await insertRule(ctx.control, actor.workspaceId, { ...r, at: ctx.clock() });
+  const made = await audited(
+    ctx,
+    actor,
+    (tx) => insertRule(tx, actor.workspaceId, { ...r, at: ctx.clock() }),
+    (v) => ({
+      action: 'alert_rule.create',
+      objectType: 'alert_rule',
+      objectId: v.id,
+      details: { name: r.name, kind: r.params.kind, enabled: r.enabled },
+    }),
+  );
   return made ? ok(made) : err({ type: 'conflict', reason: `a rule named '${r.name}' exists` });
 };
 
@@ -115,7 +170,17 @@ export const updateRuleAs = async (
     adminOnly(actor, 'configure alert rules') ??
     (change.destinationIds ? await checkDestinations(ctx, actor.workspaceId, change.destinationIds) : null);
   if (refused) return err(refused);
-  const r = await updateRule(ctx.control, actor.workspaceId, id, change);
+  const r = await audited(
+    ctx,
+    actor,
+    (tx) => updateRule(tx, actor.workspaceId, id, change),
+    (v) => ({
+      action: 'alert_rule.update',
+      objectType: 'alert_rule',
+      objectId: id,
+      details: { name: v.name, changed: Object.keys(change) },
+    }),
+  );
   return r ? ok(r) : err({ type: 'not_found', what: `rule '${id}'` });
 };
 
@@ -130,9 +195,13 @@ export const listRulesAs = async (
 export const deleteRuleAs = async (ctx: AlertsContext, actor: Actor, id: string): Outcome<null> => {
   const refused = adminOnly(actor, 'configure alert rules');
   if (refused) return err(refused);
-  return (await deleteRule(ctx.control, actor.workspaceId, id))
-    ? ok(null)
-    : err({ type: 'not_found', what: `rule '${id}'` });
+  const deleted = await audited(
+    ctx,
+    actor,
+    async (tx) => ((await deleteRule(tx, actor.workspaceId, id)) ? id : null),
+    () => ({ action: 'alert_rule.delete', objectType: 'alert_rule', objectId: id }),
+  );
+  return deleted !== null ? ok(null) : err({ type: 'not_found', what: `rule '${id}'` });
 };
 
 export const listAlertsAs = async (

@@ -5,6 +5,7 @@ import { parseCatalogCsvRows, parseCatalogJson, type RowProblem } from '../core/
 import type { CatalogItem } from '../core/recommend/pick-best-item.ts';
 import { err, ok } from '../core/result.ts';
 import { forbidden, notFound, type Outcome, type ServiceFailure } from '../core/service-failure.ts';
+import { appendAudit } from '../storage/control/audit-log.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { deleteItem, listItems, upsertItems } from '../storage/control/catalog-items.ts';
 
@@ -44,7 +45,21 @@ export const uploadCatalogAs = async (
       message: `at most ${MAX_ITEMS} items per upload`,
       errors: [{ path: 'items', message: `at most ${MAX_ITEMS} items per upload` }],
     });
-  const stored = await upsertItems(ctx.control, actor.workspaceId, parsed.items, ctx.clock());
+  // The items and the upload's audit entry (issue 17) land together.
+  const at = ctx.clock();
+  const stored = await ctx.control.transaction(async (tx) => {
+    const n = await upsertItems(tx, actor.workspaceId, parsed.items, at);
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at,
+      actorId: actor.userId,
+      action: 'catalog.upload',
+      objectType: 'catalog',
+      objectId: actor.workspaceId,
+      details: { format: input.format, stored: n, refusedRows: parsed.errors.length },
+    });
+    return n;
+  });
   return ok({ stored, errors: parsed.errors });
 };
 
@@ -57,5 +72,17 @@ export const listCatalogAs = async (
 export const deleteCatalogItemAs = async (ctx: CatalogContext, actor: Actor, id: string): Outcome<null> => {
   const refused = mayWrite(actor);
   if (refused) return err(refused);
-  return (await deleteItem(ctx.control, actor.workspaceId, id)) ? ok(null) : err(notFound(`item '${id}'`));
+  const deleted = await ctx.control.transaction(async (tx) => {
+    if (!(await deleteItem(tx, actor.workspaceId, id))) return false;
+    await appendAudit(tx, {
+      workspaceId: actor.workspaceId,
+      at: ctx.clock(),
+      actorId: actor.userId,
+      action: 'catalog.delete',
+      objectType: 'catalog_item',
+      objectId: id,
+    });
+    return true;
+  });
+  return deleted ? ok(null) : err(notFound(`item '${id}'`));
 };

@@ -1,4 +1,5 @@
 import { lastSlotChange } from './finish-delivered.ts';
+import { auditLadderStep } from './send-audit.ts';
 import { followUpSteps, type LadderFacts, type LadderStepGroup } from '../core/planner/ladder-gate.ts';
 import type { Ladder } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
@@ -148,6 +149,17 @@ const planSteps = async (
       });
       out.sent += result.messages.length;
       out.skipped += result.skipped.length;
+      await auditLadderStep(tx, {
+        workspaceId,
+        campaignId: c.id,
+        runId: g.runId,
+        step: g.step,
+        channel: g.channel,
+        users: g.userIds.length,
+        sent: result.messages.length,
+        skipped: result.skipped.length,
+        at: now,
+      });
       if (result.skipped.length > 0) {
         const detail = `ladder step ${g.step}`;
         const skips = result.skipped.map((s) => ({ ...s, detail }));

@@ -1,5 +1,6 @@
 import { matchesTrigger, triggerDueAt, type TriggerSpec } from '../core/campaigns/trigger-match.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
+import { auditTriggerSends } from './send-audit.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import type { SlotContext } from '../planner/run-slot.ts';
 import { getCampaign, listCampaigns, type CampaignRecord } from '../storage/control/campaigns.ts';
@@ -202,6 +203,12 @@ export const planDueTriggers = async (
       })),
     );
     for (const { o } of rows) out[o?.status ?? 'skipped']++;
+    await auditTriggerSends(
+      tx,
+      workspaceId,
+      now,
+      rows.map((x) => ({ campaignId: x.r.campaign_id, status: x.o?.status ?? 'skipped' })),
+    );
   });
   return out;
 };

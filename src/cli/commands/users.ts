@@ -2,16 +2,11 @@ import { Option, type Command } from 'commander';
 import { authContextOf } from '../../auth/context.ts';
 import { disableUser } from '../../auth/disable-user.ts';
 import { setPassword } from '../../auth/passwords.ts';
+import { changeRole, createTeamMember } from '../../auth/team.ts';
 import { checkPasswordPolicy } from '../../core/auth/password-policy.ts';
 import { ROLES, type Role } from '../../core/auth/roles.ts';
 import type { Runtime } from '../../runtime.ts';
-import {
-  createUser,
-  findUserByName,
-  issueApiToken,
-  listUsers,
-  revokeApiTokens,
-} from '../../storage/control/users.ts';
+import { findUserByName, issueApiToken, listUsers, revokeApiTokens } from '../../storage/control/users.ts';
 import { readSecretLine } from '../read-secret.ts';
 
 const roleOption = () =>
@@ -40,7 +35,7 @@ export const registerUsersCommand = (program: Command, open: () => Promise<Runti
       }
       const rt = await open();
       try {
-        const user = await createUser(rt.control, { name, role: opts.role });
+        const user = await createTeamMember(authContextOf(rt), null, { name, role: opts.role });
         if (!user.ok) return fail(`a user named '${name}' exists already`);
         if (password !== null) {
           const set = await setPassword(authContextOf(rt), null, user.value, password);
@@ -74,6 +69,25 @@ export const registerUsersCommand = (program: Command, open: () => Promise<Runti
               : `could not set the password (${set.error.type})`,
           );
         process.stdout.write(`Password of '${name}' set; ${set.value.revokedSessions} session(s) ended.\n`);
+      } finally {
+        await rt.close();
+      }
+    });
+  users
+    .command('role <name>')
+    .addOption(roleOption())
+    .description("change a user's role (audited)")
+    .action(async (name: string, opts: { role: Role }) => {
+      const rt = await open();
+      try {
+        const user = await findUserByName(rt.control, name);
+        if (!user) return fail(`no user named '${name}'`);
+        const r = await changeRole(authContextOf(rt), null, user, opts.role);
+        if (!r.ok)
+          return fail(
+            r.error.type === 'conflict' ? r.error.reason : `could not change the role of '${name}'`,
+          );
+        process.stdout.write(`'${name}' is now ${opts.role}.\n`);
       } finally {
         await rt.close();
       }

@@ -144,5 +144,10 @@ export const disableUserRow = async (db: SqlClient, userId: number, at: number):
     ])
   ).length === 1;
 
+/** Sets a user's role (the caller audits it: auth/team.ts). */
+export const setUserRoleRow = async (db: SqlClient, userId: number, role: Role): Promise<void> => {
+  await db.query('UPDATE users SET role = $2 WHERE id = $1', [userId, role]);
+};
+
 export const workspaceExists = async (db: SqlClient, workspaceId: string): Promise<boolean> =>
   (await db.query('SELECT 1 FROM workspaces WHERE id = $1', [workspaceId])).length === 1;
