@@ -14,7 +14,9 @@ import { ratio, yuan } from './sql.ts';
  * window after their first message — against the holdout users who converted in the same window
  * after their slot. From each user's conversion: repurchases (further goal events) within 90
  * days, average order value of the goal events in those 90 days (the conversion included), and
- * the retention curve: the share of the cohort with any event in week 1…12 after the conversion.
+ * the retention curve: the share of the cohort with any event of their own in week 1…12 after the
+ * conversion — events Rekindle writes itself (`recall_relapsed`, `tier_changed`, …: see
+ * core/events/system-events.ts) are not activity, or a relapsed user would count as retained.
  */
 
 export const REPURCHASE_DAYS = 90;
@@ -59,7 +61,7 @@ const cohort = async (
 };
 
 /** The goal, its window and the committed runs: which conversions of the campaign count. */
-const scopeOf = async (ctx: ReportsContext, campaignId: string, goal: Goal): Promise<CohortScope> => ({
+export const scopeOf = async (ctx: ReportsContext, campaignId: string, goal: Goal): Promise<CohortScope> => ({
   event: goal.event,
   windowMs: Math.round(goal.withinDays * 86_400_000),
   campaignId,
@@ -87,7 +89,7 @@ export const RELAPSE_EVENT = 'recall_relapsed';
 export const REPORTS_SOURCE = 'reports';
 
 /**
- * Relapse (features.md G7): a recalled user with no event at all in the `silentDays` after their
+ * Relapse (features.md G7): a recalled user with no event of their own in the `silentDays` after their
  * conversion gets one system event `recall_relapsed` (source 'reports', at conversion +
  * silentDays, message id `relapse:<campaign id>:<user id>`, so it is written once) that alert
  * rules and triggers can use. Only spells that have fully elapsed by `now` count.

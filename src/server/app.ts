@@ -23,6 +23,7 @@ import { registerCatalogRoutes } from './routes/catalog.ts';
 import { registerTrackingRoutes } from './routes/tracking.ts';
 import { registerConversionRoutes } from './routes/conversions.ts';
 import { registerOfferRoutes } from './routes/offers.ts';
+import { registerRelapseRoutes } from './routes/relapse.ts';
 import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
 import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
@@ -104,6 +105,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerReportRoutes(api, rt);
     registerConversionRoutes(api, rt);
     registerOfferRoutes(api, rt);
+    registerRelapseRoutes(api, rt);
     registerNotificationRoutes(api, rt);
     registerAlertRoutes(api, rt);
     registerCatalogRoutes(api, rt);

@@ -3,6 +3,7 @@ import { eventField, profileField } from '../audience/fields.ts';
 import type { AudienceError } from '../audience/schema.ts';
 import { validateWith } from '../audience/validate.ts';
 import { MAX_EVENT_NAME_LENGTH } from '../events/segment-schema.ts';
+import { SYSTEM_EVENT_NAMES } from '../events/system-events.ts';
 import { err, ok, type Result } from '../result.ts';
 
 /**
@@ -13,13 +14,8 @@ import { err, ok, type Result } from '../result.ts';
  * compiles to is in `scoring-sql.ts` and `churn-structure-sql.ts`.
  */
 
-/** Events Rekindle appends itself (source `scores`); they never count as a user's activity. */
-export const SYSTEM_EVENTS = [
-  'tier_changed',
-  'lifecycle_changed',
-  'warning_raised',
-  'churn_risk_changed',
-] as const;
+/** Events Rekindle appends itself (scores, relapses, bonuses); they never count as a user's activity. */
+export const SYSTEM_EVENTS = SYSTEM_EVENT_NAMES;
 
 export const LIFECYCLE_STAGES = ['new', 'growing', 'mature', 'silent', 'churned'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -194,6 +190,28 @@ export const ValueModelConfig = Type.Object(
 );
 export type ValueModelConfig = Static<typeof ValueModelConfig>;
 
+/**
+ * Relapse (features.md G7): a recalled user — one who converted after a campaign's message — with
+ * no event of their own for `silentDays` after converting has relapsed; the sweep then writes
+ * `recall_relapsed` and the reports' relapse view counts them. Absent: 30 days.
+ */
+export const RelapseConfig = Type.Object(
+  {
+    silentDays: Type.Integer({
+      minimum: 1,
+      maximum: 365,
+      description: 'days of silence after a recall conversion',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type RelapseConfig = Static<typeof RelapseConfig>;
+export const DEFAULT_RELAPSE_DAYS = 30;
+
+/** The relapse window in force (days). */
+export const relapseDays = (c: Pick<ScoreConfig, 'relapse'>): number =>
+  c.relapse?.silentDays ?? DEFAULT_RELAPSE_DAYS;
+
 export const ScoreConfig = Type.Object(
   {
     churn: ChurnDefinition,
@@ -213,6 +231,7 @@ export const ScoreConfig = Type.Object(
       { additionalProperties: false },
     ),
     valueModel: Type.Optional(ValueModelConfig),
+    relapse: Type.Optional(RelapseConfig),
   },
   { additionalProperties: false, $id: 'ScoreConfig' },
 );
@@ -291,6 +310,7 @@ export const DEFAULT_SCORE_CONFIG: ScoreConfig = {
       'other',
     ],
   },
+  relapse: { silentDays: DEFAULT_RELAPSE_DAYS },
 };
 
 /** The value model's settings with every default filled in. */

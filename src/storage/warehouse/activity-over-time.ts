@@ -1,3 +1,4 @@
+import { ownEventSql } from '../../core/events/system-events.ts';
 import { dateOrNull, numberOrZero } from '../row-values.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -12,7 +13,8 @@ export interface ActivityRow {
 /**
  * Users by recency at each week's end (`weeks` ends from `start`, seven days apart, the last at
  * `end`): active (an event in the last `activeDays`), silent (the last event earlier, but within
- * `churnDays`), churned (longer ago). A user counts from their first event on. Each user's active
+ * `churnDays`), churned (longer ago). Only the users' own events count (not the `tier_changed`,
+ * `recall_relapsed`, … Rekindle writes). A user counts from their first event on. Each user's active
  * days become spans [day, next active day), so every week end falls in exactly one span per user:
  * one range join, not a scan per week.
  */
@@ -23,7 +25,8 @@ export const activityByWeek = async (
   (
     await w.query(
       `WITH days AS (
-       SELECT DISTINCT user_id, date_trunc('day', ts) AS d FROM events WHERE ts < make_timestamp($1::BIGINT * 1000)
+       SELECT DISTINCT user_id, date_trunc('day', ts) AS d FROM events e WHERE ts < make_timestamp($1::BIGINT * 1000)
+         AND ${ownEventSql('e')}
      ),
      spans AS (
        SELECT d, coalesce(lead(d) OVER (PARTITION BY user_id ORDER BY d), TIMESTAMP '9999-12-31') AS n FROM days

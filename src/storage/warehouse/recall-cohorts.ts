@@ -1,3 +1,4 @@
+import { ownEventSql } from '../../core/events/system-events.ts';
 import { numberOrZero } from '../row-values.ts';
 import { inList, jsonList } from './id-list.ts';
 import { EVENT_INSERT_COLUMNS, systemEventSelect } from './user-scores.ts';
@@ -24,7 +25,7 @@ export interface CohortCounts {
   repurchases: number;
   /** Average amount of the goal events in the repurchase window (the conversion included); null when none has one. */
   averageAmount: number | null;
-  /** Users with any event in week n after their conversion, by n (1-based). */
+  /** Users with any event of their own (not one Rekindle wrote) in week n after their conversion, by n (1-based). */
   activeByWeek: Map<number, number>;
 }
 
@@ -72,7 +73,7 @@ export const convertedCohort = async (
     `WITH c AS (${converted})
      SELECT CAST(floor(epoch_ms(e.ts - c.converted_at) / 604800000) AS INTEGER) + 1 AS w, count(DISTINCT c.user_id) AS n
      FROM c JOIN events e ON e.user_id = c.user_id AND e.ts > c.converted_at
-       AND e.ts < c.converted_at + INTERVAL ${o.retentionWeeks * 7} DAY
+       AND e.ts < c.converted_at + INTERVAL ${o.retentionWeeks * 7} DAY AND ${ownEventSql('e')}
      GROUP BY 1 ORDER BY 1`,
     params,
   );
@@ -87,7 +88,8 @@ export const convertedCohort = async (
 };
 
 /**
- * Writes one system event per treated converted user with no event at all in the `silentMs`
+ * Writes one system event per treated converted user with no event of their own (events Rekindle
+ * wrote, e.g. `tier_changed`, do not break the silence) in the `silentMs`
  * after converting, once that spell has elapsed by `now` (at conversion + silentMs, message id
  * `<messagePrefix>:<user id>`, so a user gets it once). Returns the number written.
  */
@@ -109,7 +111,8 @@ export const insertRelapseEvents = async (
        r AS (SELECT c.user_id, epoch_ms(c.converted_at) + $5 AS relapsed_ms, c.converted_at FROM c
              WHERE epoch_ms(c.converted_at) + $5 <= $6
                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.ts > c.converted_at
-                               AND e.ts <= c.converted_at + to_milliseconds(CAST($5 AS BIGINT))))
+                               AND e.ts <= c.converted_at + to_milliseconds(CAST($5 AS BIGINT))
+                               AND ${ownEventSql('e')}))
        INSERT INTO events (${EVENT_INSERT_COLUMNS}) SELECT ${systemEventSelect(
          'r.user_id',
          `json_object('campaignId', $3::JSON->>0, 'convertedAt', strftime(r.converted_at, '%Y-%m-%dT%H:%M:%S.%gZ'), 'silentDays', $7)`,
@@ -119,3 +122,53 @@ export const insertRelapseEvents = async (
       [...scopeParams(scope), r.silentMs, r.now, r.silentDays, r.messagePrefix, r.event, r.source],
     ),
   );
+
+/** Where a recalled (treated, converted) user stands against the relapse window at `now`. */
+export type RelapseStatus = 'retained' | 'watching' | 'relapsed';
+
+export interface RelapseState {
+  userId: string;
+  convertedAt: number;
+  /** retained: an event of their own within the window; relapsed: none and the window has passed; watching: none yet, window still open. */
+  status: RelapseStatus;
+  /** Their first own event after converting, within the window (retained users). */
+  backAt: number | null;
+  /** Their latest own event after converting, by `now`. */
+  lastActiveAt: number | null;
+}
+
+const msOrNull = (v: unknown): number | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
+
+/**
+ * Every recalled user of the campaign with their relapse status at `now` under a window of
+ * `silentMs` — the rule of `insertRelapseEvents`, so `relapsed` here is who the sweep marks.
+ */
+export const relapseStates = async (
+  w: Warehouse,
+  scope: CohortScope,
+  r: { silentMs: number; now: number },
+): Promise<RelapseState[]> => {
+  const rows = await w.query<Record<string, unknown>>(
+    `WITH c AS (${CONVERTED('treated')}),
+     a AS (SELECT c.user_id, c.converted_at,
+             (SELECT min(e.ts) FROM events e WHERE e.user_id = c.user_id AND e.ts > c.converted_at
+                AND e.ts <= c.converted_at + to_milliseconds(CAST($5 AS BIGINT)) AND e.ts <= epoch_ms($6::BIGINT)
+                AND ${ownEventSql('e')}) AS back_at,
+             (SELECT max(e.ts) FROM events e WHERE e.user_id = c.user_id AND e.ts > c.converted_at
+                AND e.ts <= epoch_ms($6::BIGINT) AND ${ownEventSql('e')}) AS last_at
+           FROM c)
+     SELECT user_id, converted_at, back_at, last_at,
+       CASE WHEN back_at IS NOT NULL THEN 'retained'
+            WHEN epoch_ms(converted_at) + $5 <= $6 THEN 'relapsed' ELSE 'watching' END AS status
+     FROM a ORDER BY converted_at, user_id`,
+    [...scopeParams(scope), r.silentMs, r.now],
+  );
+  return rows.map((x) => ({
+    userId: String(x['user_id']),
+    convertedAt: msOrNull(x['converted_at']) ?? 0,
+    status: x['status'] as RelapseStatus,
+    backAt: msOrNull(x['back_at']),
+    lastActiveAt: msOrNull(x['last_at']),
+  }));
+};
