@@ -202,7 +202,9 @@ describe('delivery workers over the outbox', () => {
     // Every call was signed over its body and carried the key.
     const one = fake.seen[0];
     expect(one?.headers['x-rekindle-signature']).toBe(webhookSignature(SECRET, JSON.stringify(one?.body)));
-    expect(one?.key).toBe(one?.body['idempotency_key']);
+    // The operator's body as it is (no envelope); the message's identity is in the headers.
+    expect(one?.body).toEqual({ user: one?.headers['x-rekindle-user-id'] });
+    expect(one?.key.endsWith(`:${String(one?.headers['x-rekindle-user-id'])}`)).toBe(true);
   });
 
   it('503 then 200: delivered once, after two attempts', async () => {

@@ -24,6 +24,9 @@ import {
 } from '../storage/control/campaigns.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { CAMPAIGN_PART_CHECKS } from './part-checks.ts';
+import { campaignGateIssues, decideGate, type OverrideInput } from './content-gate.ts';
+import { getContentOverride, insertContentOverride } from '../storage/control/content-gating.ts';
+import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 /**
  * Campaigns (features.md D1, D2, D7): who may do what (src/core/auth/roles.ts), which lifecycle step is
@@ -36,6 +39,11 @@ export interface CampaignContext {
   clock: Clock;
   /** Checks of content and offers; default CAMPAIGN_PART_CHECKS. */
   partChecks?: readonly PartCheck[];
+  /**
+   * Where the content gate finds its sample recipient (submit and approval render the SMS for
+   * the audience's first member); absent, the templates render without a profile.
+   */
+  warehouse?: Warehouse | undefined;
 }
 
 const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `campaign '${id}'` });
@@ -209,26 +217,122 @@ export const updateCampaignAs = async (
   });
 };
 
-export const submitCampaignAs = (ctx: CampaignContext, actor: Actor, id: string, version?: number) =>
-  step(ctx, actor, id, {
+/**
+ * The content gate before a step (content-gate.ts), on the version the caller saw: the step then
+ * runs only on that version (a concurrent edit is a conflict), and stores the admin's override
+ * with an audit entry of its own. A step the actor may not take, or that the lifecycle refuses,
+ * is not gated: `step` gives that answer.
+ */
+const gated = async (
+  ctx: CampaignContext,
+  actor: Actor,
+  id: string,
+  o: {
+    permission: CampaignAction;
+    action: LifecycleAction;
+    step: 'submit' | 'approve';
+    version: number | undefined;
+    override: OverrideInput | undefined;
+  },
+): Promise<
+  Result<
+    { version: number | undefined; after: (tx: SqlClient, c: CampaignRecord, at: number) => Promise<void> },
+    ServiceFailure
+  >
+> => {
+  const none = { version: o.version, after: async () => undefined };
+  const c = await getCampaign(ctx.control, actor.workspaceId, id);
+  if (!c || refused(actor, o.permission, c) || !nextStatus(c, o.action, c.definition.timing).ok)
+    return ok(none);
+  if (o.version !== undefined && o.version !== c.version) return ok(none);
+  const { userId, issues } = await campaignGateIssues(ctx, c);
+  const existing = await getContentOverride(ctx.control, c.id, c.version);
+  const decision = decideGate(actor, o.step, issues, existing, o.override);
+  if (!decision.ok) return decision;
+  const record = decision.value;
+  if (record === null) return ok({ ...none, version: c.version });
+  return ok({
+    version: c.version,
+    after: async (tx, campaign, at) => {
+      await insertContentOverride(tx, {
+        campaignId: campaign.id,
+        version: campaign.version,
+        reason: record.reason,
+        actorId: actor.userId,
+        at,
+        issues: record.issues,
+      });
+      await appendAudit(tx, {
+        workspaceId: actor.workspaceId,
+        at,
+        actorId: actor.userId,
+        action: 'campaign.content_override',
+        objectType: 'campaign',
+        objectId: campaign.id,
+        details: {
+          step: o.step,
+          version: campaign.version,
+          reason: record.reason,
+          sampleUserId: userId,
+          issues,
+        },
+      });
+    },
+  });
+};
+
+export const submitCampaignAs = async (
+  ctx: CampaignContext,
+  actor: Actor,
+  id: string,
+  version?: number,
+  override?: OverrideInput,
+): Outcome<CampaignRecord> => {
+  const gate = await gated(ctx, actor, id, {
     permission: 'campaign.submit',
     action: 'submit',
-    expectedVersion: version,
-    change: () => ok({ submittedBy: actor.userId, submittedAt: ctx.clock() }),
+    step: 'submit',
+    version,
+    override,
   });
+  if (!gate.ok) return gate;
+  return step(ctx, actor, id, {
+    permission: 'campaign.submit',
+    action: 'submit',
+    expectedVersion: gate.value.version,
+    change: () => ok({ submittedBy: actor.userId, submittedAt: ctx.clock() }),
+    after: gate.value.after,
+  });
+};
 
 /**
  * Approve or reject the version the reviewer saw. Approval schedules the campaign at once: the
  * next slot its timing asks for (a one-off in the past is due immediately), or running for a
  * triggered campaign.
  */
-export const reviewCampaignAs = (
+export const reviewCampaignAs = async (
   ctx: CampaignContext,
   actor: Actor,
   id: string,
-  input: { decision: 'approve' | 'reject'; version: number; note?: string | undefined },
-) =>
-  step(ctx, actor, id, {
+  input: {
+    decision: 'approve' | 'reject';
+    version: number;
+    note?: string | undefined;
+    override?: OverrideInput | undefined;
+  },
+): Outcome<CampaignRecord> => {
+  const gate =
+    input.decision === 'approve'
+      ? await gated(ctx, actor, id, {
+          permission: 'campaign.approve',
+          action: 'approve',
+          step: 'approve',
+          version: input.version,
+          override: input.override,
+        })
+      : ok({ version: input.version, after: async () => undefined });
+  if (!gate.ok) return gate;
+  return step(ctx, actor, id, {
     permission: input.decision === 'approve' ? 'campaign.approve' : 'campaign.reject',
     action: input.decision,
     expectedVersion: input.version,
@@ -253,16 +357,19 @@ export const reviewCampaignAs = (
       });
     },
     details: { decision: input.decision, note: input.note ?? null },
-    after: (tx, c, at) =>
-      insertReview(tx, {
+    after: async (tx, c, at) => {
+      await gate.value.after(tx, c, at);
+      await insertReview(tx, {
         campaignId: c.id,
         version: c.version,
         decision: input.decision,
         reviewerId: actor.userId,
         at,
         note: input.note?.trim() || null,
-      }),
+      });
+    },
   });
+};
 
 export const pauseCampaignAs = (ctx: CampaignContext, actor: Actor, id: string) =>
   step(ctx, actor, id, {

@@ -14,7 +14,7 @@ import { startBonusGrants } from '../campaigns/offer-bonuses.ts';
 import { startDeliveryWorker } from '../delivery/worker.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import { warnEmailOverHttp } from '../delivery/providers/email-https-warning.ts';
-import { bestItemExtension } from '../automation/recommend-extension.ts';
+import { composeExtensions } from '../automation/compose-extensions.ts';
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
 export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
@@ -55,7 +55,7 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
       ? startDeliveryWorker(rt, providers, {
           loops: rt.config.deliveryWorkers,
           leaseMs: rt.config.deliveryLeaseSeconds * 1000,
-          extensions: [bestItemExtension(rt)],
+          extensions: composeExtensions(rt),
           log: (msg, e) => app.log.error({ err: e }, msg),
         })
       : undefined;

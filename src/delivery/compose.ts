@@ -5,9 +5,12 @@ import {
   defaultContentEngine,
   offerView,
   personalise,
+  recipientZone,
   type ChannelContent,
   type CompiledContent,
   type OfferShown,
+  type RenderOptions,
+  type TemplateSample,
   type TemplateUser,
 } from '../core/content/index.ts';
 import type { OutgoingMessage, Recipient } from '../core/delivery/message.ts';
@@ -15,6 +18,7 @@ import { linkCode } from '../core/tracking/link-code.ts';
 import { signUnsubscribe } from '../core/tracking/unsubscribe-token.ts';
 import { shortLinkUrl, unsubscribeUrl } from '../core/tracking/urls.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
+import { getPolicy } from '../storage/control/planner-settings.ts';
 import { offersOfMessages } from '../storage/control/offers-shown.ts';
 import type { ShortLink } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
@@ -32,6 +36,49 @@ export type ComposeExtension = (
   campaign: CampaignRecord,
   rows: readonly ClaimedRow[],
 ) => Promise<Map<string, Record<string, unknown>>>;
+
+/**
+ * Every extension's names for a batch of rows, merged per idempotency key (a later extension's
+ * name wins). The preview runs the same extensions on a one-row batch for its sample user.
+ */
+export const extensionScopes = async (
+  extensions: readonly ComposeExtension[],
+  campaign: CampaignRecord,
+  rows: readonly ClaimedRow[],
+): Promise<Map<string, Record<string, unknown>>> => {
+  const extra = new Map<string, Record<string, unknown>>();
+  for (const ext of extensions)
+    for (const [k, v] of await ext(campaign, rows)) extra.set(k, { ...extra.get(k), ...v });
+  return extra;
+};
+
+/**
+ * What one message's templates see and how they render, built the same way for delivery and
+ * for the preview (so the preview shows what the recipient gets): the profile as `user`, the
+ * extensions' names (e.g. `item`), the row's payload as `data`, the issued offer as `offer`, and
+ * the recipient's time zone (their profile's, else the workspace default) for date filters.
+ */
+export const messageRender = (x: {
+  userId: string;
+  profile: TemplateUser | undefined;
+  campaign: { name: string };
+  extra: Record<string, unknown> | undefined;
+  payload: Record<string, unknown> | null;
+  offer: OfferShown | undefined;
+  now: number;
+  defaultTimezone: string;
+}): { sample: TemplateSample; options: RenderOptions } => ({
+  sample: {
+    user: x.profile ?? { user_id: x.userId },
+    campaign: { name: x.campaign.name },
+    extra: {
+      ...x.extra,
+      ...(x.payload ? { data: x.payload } : {}),
+      ...(x.offer ? { offer: offerView(x.offer, 'zh-CN') } : {}),
+    },
+  },
+  options: { now: x.now, timezone: recipientZone(x.profile?.['timezone'], x.defaultTimezone) },
+});
 
 export type Composed =
   | { ok: true; row: ClaimedRow; message: OutgoingMessage; links: ShortLink[] }
@@ -80,6 +127,13 @@ const traitsOf = (v: unknown): Record<string, unknown> | null => {
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
 };
 
+/** A warehouse profile row as templates see it (traits parsed); delivery and the preview share it. */
+export const templateUser = (p: Record<string, unknown>): TemplateUser => ({
+  ...p,
+  user_id: String(p['user_id']),
+  traits: traitsOf(p['traits']),
+});
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 const recipientOf = (userId: string, p: TemplateUser | undefined): Recipient => ({
@@ -123,6 +177,7 @@ const hasAddress = (channel: Channel, r: Recipient): boolean => {
 export class Composer {
   private readonly campaigns = new Map<string, CampaignEntry>();
   private readonly secrets = new Map<string, string>();
+  private readonly zones = new Map<string, { at: number; zone: string }>();
   private readonly extensions: ComposeExtension[];
 
   constructor(private readonly o: ComposerOptions) {
@@ -165,9 +220,8 @@ export class Composer {
         for (const row of group) out.push({ ok: false, row, reason: 'campaign_missing', error: campaignId });
         continue;
       }
-      const extra = new Map<string, Record<string, unknown>>();
-      for (const ext of this.extensions)
-        for (const [k, v] of await ext(campaign, group)) extra.set(k, { ...extra.get(k), ...v });
+      const extra = await extensionScopes(this.extensions, campaign, group);
+      const defaultTimezone = await this.defaultZone(campaign.workspaceId, now);
       for (const row of group)
         out.push(
           await this.one(row, campaign, entry, {
@@ -176,6 +230,7 @@ export class Composer {
             unsubscribed: unsubscribed.has(`${row.workspaceId}\u0000${row.userId}\u0000${row.channel}`),
             extra: extra.get(row.idempotencyKey),
             now,
+            defaultTimezone,
           }),
         );
     }
@@ -192,6 +247,7 @@ export class Composer {
       unsubscribed: boolean;
       extra: Record<string, unknown> | undefined;
       now: number;
+      defaultTimezone: string;
     },
   ): Promise<Composed> {
     const dead = (reason: string, error = reason): Composed => ({ ok: false, row, reason, error });
@@ -205,26 +261,24 @@ export class Composer {
       return dead(compiled === 'none' ? 'no_content' : 'content_error', compiled);
     const tracking = await this.secret(row.workspaceId, 'tracking');
     const links: ShortLink[] = [];
-    const r = personalise(
-      compiled,
-      {
-        user: x.profile ?? { user_id: row.userId },
-        campaign: { name: campaign.name },
-        extra: {
-          ...x.extra,
-          ...(row.payload ? { data: row.payload } : {}),
-          ...(x.offer ? { offer: offerView(x.offer, 'zh-CN') } : {}),
-        },
+    const { sample, options } = messageRender({
+      userId: row.userId,
+      profile: x.profile,
+      campaign,
+      extra: x.extra,
+      payload: row.payload,
+      offer: x.offer,
+      now: x.now,
+      defaultTimezone: x.defaultTimezone,
+    });
+    const r = personalise(compiled, sample, {
+      ...options,
+      shortLink: (url) => {
+        const code = linkCode(tracking, row.idempotencyKey, links.length);
+        links.push({ code, workspaceId: row.workspaceId, idempotencyKey: row.idempotencyKey, url });
+        return shortLinkUrl(this.o.publicUrl, code);
       },
-      {
-        now: x.now,
-        shortLink: (url) => {
-          const code = linkCode(tracking, row.idempotencyKey, links.length);
-          links.push({ code, workspaceId: row.workspaceId, idempotencyKey: row.idempotencyKey, url });
-          return shortLinkUrl(this.o.publicUrl, code);
-        },
-      },
-    );
+    });
     const failed = r.issues.find((i) => i.severity === 'error');
     if (failed) return dead('content_error', failed.message);
     let unsubscribe: string | undefined;
@@ -295,6 +349,15 @@ export class Composer {
     return result;
   }
 
+  /** The workspace's default time zone (planner policy), re-read like the campaigns. */
+  private async defaultZone(workspaceId: string, now: number): Promise<string> {
+    const hit = this.zones.get(workspaceId);
+    if (hit && now - hit.at < (this.o.campaignTtlMs ?? 60_000)) return hit.zone;
+    const zone = (await getPolicy(this.o.control, workspaceId)).policy.defaultTimezone;
+    this.zones.set(workspaceId, { at: now, zone });
+    return zone;
+  }
+
   private async secret(workspaceId: string, name: string): Promise<string> {
     const k = `${workspaceId}\u0000${name}`;
     let s = this.secrets.get(k);
@@ -310,8 +373,8 @@ export class Composer {
     const found = await profilesByIds(this.o.warehouse, ids);
     const out = new Map<string, TemplateUser>();
     for (const p of found) {
-      const userId = String(p['user_id']);
-      out.set(userId, { ...p, user_id: userId, traits: traitsOf(p['traits']) });
+      const user = templateUser(p);
+      out.set(user.user_id, user);
     }
     return out;
   }

@@ -138,6 +138,14 @@ export const CampaignDefinition = Type.Object(
     ladder: Type.Optional(Ladder),
     // Each recipient's best catalog item as `item` in the templates (features.md H2, docs/automation.md).
     recommendation: Type.Optional(BestItemRecommendation),
+    // Content gate (issue 17): an SMS longer than this many billed segments blocks submit and approval.
+    smsMaxSegments: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10,
+        description: 'most SMS segments (signature + rendered text) a message may take; default 3',
+      }),
+    ),
     outsideWindow: Type.Union([Type.Literal('hold'), Type.Literal('drop')], {
       default: 'hold',
       description:

@@ -44,6 +44,11 @@ export interface ContentEngine {
 
 /** The render's clock, carried on the scope under a key no template can name. */
 export const NOW = Symbol('rekindle.now');
+/**
+ * The recipient's IANA time zone, carried the same way: date filters format in it, so a
+ * template shows each recipient their own local date and time (absent: the engine's zone).
+ */
+export const TIME_ZONE = Symbol('rekindle.timezone');
 
 const DISABLED_TAGS = ['include', 'render', 'layout', 'block'] as const;
 const DATE_FILTERS = ['date', 'date_to_xmlschema', 'date_to_rfc822', 'date_to_string', 'date_to_long_string'];
@@ -57,16 +62,34 @@ const handlerOf = (name: string): FilterHandler => {
   return typeof f === 'function' ? f : f.handler;
 };
 
-/** A date filter that reads "now" / "today" from the render's injected clock. */
+/**
+ * The filter's `this` with the date options of this render: LiquidJS reads the zone from the
+ * engine's options only, so the recipient's zone goes in through a context whose `opts` are a
+ * copy with `timezoneOffset` replaced (everything else, the memory limiter included, is shared).
+ */
+const inZone = (self: FilterThis, zone: string): FilterThis => {
+  const context: unknown = Object.create(self.context, {
+    opts: { value: { ...self.context.opts, timezoneOffset: zone } },
+  });
+  return Object.assign(Object.create(self) as FilterThis, { context });
+};
+
+/**
+ * A date filter that reads "now" / "today" from the render's injected clock and formats in the
+ * recipient's time zone (an explicit zone argument, `date: "%H:%M", "UTC"`, still wins).
+ */
 const withInjectedNow = (name: string): FilterHandler => {
   const builtin = handlerOf(name);
   return function (this: FilterThis, value: unknown, ...args: unknown[]) {
+    const env = this.context.environments as Record<PropertyKey, unknown>;
+    const zone = env[TIME_ZONE];
+    const self = typeof zone === 'string' ? inZone(this, zone) : this;
     if (value === 'now' || value === 'today') {
-      const now = (this.context.environments as Record<PropertyKey, unknown>)[NOW];
+      const now = env[NOW];
       if (typeof now !== 'number') throw new Error('rendered without an injected clock');
-      return builtin.call(this, new Date(now), ...args);
+      return builtin.call(self, new Date(now), ...args);
     }
-    return builtin.call(this, value, ...args);
+    return builtin.call(self, value, ...args);
   };
 };
 

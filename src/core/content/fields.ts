@@ -1,3 +1,4 @@
+import { isTypedValue, mapJsonStrings, parsedBody } from './json-body.ts';
 import type { ChannelContent } from './schema.ts';
 
 /** One templated field of a content: its name (`title`, `fields.thing1`), source, and engine. */
@@ -58,8 +59,19 @@ export const mapTemplates = <C extends ChannelContent>(c: C, f: FieldMap): C => 
         };
       case 'call':
         return { ...c, script: text('script', c.script) };
-      case 'webhook':
-        return { ...c, body: text('body', c.body) };
+      case 'webhook': {
+        // The operator's JSON with a template per string value (json-body.ts); a body stored
+        // before bodies were checked as JSON stays one template, as it was then.
+        const parsed = parsedBody(c.body);
+        if (parsed === undefined) return { ...c, body: text('body', c.body) };
+        const rendered = mapJsonStrings(parsed, (field, source) => {
+          const out = text(field, source);
+          if (!isTypedValue(source)) return out;
+          const typed = parsedBody(out);
+          return typed === undefined ? out : typed;
+        });
+        return { ...c, body: JSON.stringify(rendered) };
+      }
     }
   })();
   return out as C;

@@ -12,6 +12,7 @@ export {
 export {
   DELIVERY_PLACEHOLDERS,
   offerView,
+  recipientZone,
   templateScope,
   type OfferShown,
   type OfferView,
@@ -39,6 +40,7 @@ export {
   checkOptions,
   DEFAULT_CHECK_OPTIONS,
   DEFAULT_OPT_OUT_HINTS,
+  DEFAULT_SMS_BLOCKED_WORDS,
   findBlockedWords,
   type CheckOptions,
   type CheckOptionsInput,

@@ -12,6 +12,11 @@ export interface RenderOptions {
   now: number;
   /** Language of `offer.condition`; default zh-CN. */
   locale?: TextLocale;
+  /**
+   * The recipient's IANA time zone (see `recipientZone`): date filters format in it. Absent: the
+   * engine's zone (Asia/Shanghai by default).
+   */
+  timezone?: string | undefined;
 }
 
 export interface Rendered<C extends ChannelContent = ChannelContent> {
@@ -117,7 +122,7 @@ export const renderContent = <C extends ChannelContent>(
   sample: TemplateSample,
   options: RenderOptions,
 ): Rendered<C> => {
-  const scope = templateScope(sample, options.now, options.locale);
+  const scope = templateScope(sample, options.now, options.locale, options.timezone);
   const issues: ContentIssue[] = [];
   const { engine } = compiled;
   const content = mapTemplates(compiled.content, (f) => {

@@ -1,6 +1,7 @@
 import { formatYuan } from '../offers/condition-text.ts';
 import type { IssuedOffer } from '../offers/issue.ts';
-import { NOW } from './engine.ts';
+import { isTimeZone } from '../profile/traits.ts';
+import { NOW, TIME_ZONE } from './engine.ts';
 
 /**
  * What templates see: `user` (the profile row: `user_id`, typed columns such as `city`,
@@ -95,11 +96,24 @@ const templateValue = (v: unknown): unknown => {
   return v;
 };
 
-/** The Liquid scope of one render; `now` feeds the date filters' "now". */
+/**
+ * The zone a recipient's dates render in: their profile's `timezone` when it is a zone Intl
+ * knows, else the workspace's default (`policy.defaultTimezone`).
+ */
+export const recipientZone = (profileZone: unknown, workspaceDefault: string): string =>
+  typeof profileZone === 'string' && profileZone !== '' && isTimeZone(profileZone)
+    ? profileZone
+    : workspaceDefault;
+
+/**
+ * The Liquid scope of one render; `now` feeds the date filters' "now", `timezone` (an IANA zone
+ * Intl knows, see `recipientZone`) is the zone they format in.
+ */
 export const templateScope = (
   sample: TemplateSample,
   now: number,
   locale: TextLocale = 'zh-CN',
+  timezone?: string,
 ): Record<PropertyKey, unknown> => ({
   ...(sample.extra ? (templateValue(sample.extra) as Record<string, unknown>) : {}),
   user: templateValue(sample.user),
@@ -107,4 +121,5 @@ export const templateScope = (
   campaign: { name: sample.campaign.name },
   ...Object.fromEntries(DELIVERY_PLACEHOLDERS.map((p) => [p, placeholder(p)])),
   [NOW]: now,
+  ...(timezone === undefined ? {} : { [TIME_ZONE]: timezone }),
 });

@@ -3,6 +3,7 @@ import { CHANNELS, isChannel } from '../channels/channels.ts';
 import { err, ok, type Result } from '../result.ts';
 import { parseTemplates } from './compile.ts';
 import { defaultContentEngine, type ContentEngine } from './engine.ts';
+import { describeJsonError, jsonSyntaxError } from './json-body.ts';
 import { CONTENT_SCHEMAS, MAX_WECOM_VALUE_LENGTH, WECOM_FIELD_NAME, type ChannelContent } from './schema.ts';
 
 /** A problem of a content list: where (`content[1].text`) and why. */
@@ -87,6 +88,17 @@ export const validateContents = (
           "is not allowed: webhook messages go to the endpoint of the workspace's webhook provider, which an admin configures",
       });
       return;
+    }
+    // A webhook body is the JSON document that is posted, with Liquid inside its string values.
+    if (shape.value.channel === 'webhook') {
+      const bad = jsonSyntaxError(shape.value.body);
+      if (bad !== null) {
+        problems.push({
+          path: `${path}.body`,
+          message: `is not valid JSON: ${describeJsonError(bad)}`,
+        });
+        return;
+      }
     }
     const { failures } = parseTemplates(shape.value, engine);
     if (failures.length > 0) {

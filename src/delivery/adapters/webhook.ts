@@ -21,9 +21,22 @@ export interface WebhookAdapterOptions {
   connections?: number;
 }
 
-/** The JSON a webhook receives: the message as composed, content rendered. */
-export const webhookBody = (m: OutgoingMessage): string =>
-  JSON.stringify({
+/**
+ * The JSON a webhook receives. A webhook campaign's message is the operator's own document (the
+ * content's `body`, rendered: Liquid inside its string values), posted as it is, not wrapped; the
+ * message's identity travels in headers (`webhookHeaders`). A message of another channel sent
+ * through a webhook provider (a generic gateway) is the composed message, content rendered.
+ * Undefined when a webhook body does not render to JSON (a body stored before bodies were checked).
+ */
+export const webhookBody = (m: OutgoingMessage): string | undefined => {
+  if (m.content.channel === 'webhook') {
+    try {
+      return JSON.stringify(JSON.parse(m.content.body));
+    } catch {
+      return undefined;
+    }
+  }
+  return JSON.stringify({
     idempotency_key: m.idempotencyKey,
     workspace_id: m.workspaceId,
     campaign_id: m.campaignId,
@@ -36,6 +49,15 @@ export const webhookBody = (m: OutgoingMessage): string =>
     content: m.content,
     ...(m.unsubscribeUrl === undefined ? {} : { unsubscribe_url: m.unsubscribeUrl }),
   });
+};
+
+/** Which message a request is, for endpoints that get the operator's document as the body. */
+export const webhookHeaders = (m: OutgoingMessage): Record<string, string> => ({
+  'x-rekindle-campaign-id': m.campaignId,
+  'x-rekindle-run-id': m.runId,
+  'x-rekindle-user-id': encodeURIComponent(m.recipient.userId),
+  ...(m.variant === null ? {} : { 'x-rekindle-variant': encodeURIComponent(m.variant) }),
+});
 
 export const webhookSignature = (secret: string, body: string): string =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -69,7 +91,7 @@ const providerId = (text: string, fallback: string): string => {
 };
 
 /**
- * The generic webhook provider: an HTTP POST of the composed message as JSON, over keep-alive
+ * The generic webhook provider: an HTTP POST of the message as JSON (see `webhookBody`), over keep-alive
  * connections, with the idempotency key (`Idempotency-Key`) and an HMAC signature of the body.
  * 2xx → accepted; 429, 5xx, timeouts and dropped connections → the same provider again (it may
  * have the message); connection refused → the next provider (it certainly does not); any other
@@ -94,6 +116,13 @@ export const webhookAdapter = (o: WebhookAdapterOptions): ChannelAdapter & { clo
         return { kind: 'failed', retry: 'never', code: 'private_target', reason: verdict.reason };
     }
     const body = webhookBody(m);
+    if (body === undefined)
+      return {
+        kind: 'failed',
+        retry: 'never',
+        code: 'invalid_json',
+        reason: 'the webhook body did not render to valid JSON',
+      };
     // The agent's header and body timeouts bound the wait: no per-request timer signal (they cost
     // more than the request itself at thousands per second).
     try {
@@ -102,6 +131,7 @@ export const webhookAdapter = (o: WebhookAdapterOptions): ChannelAdapter & { clo
         dispatcher: agent,
         signal,
         headers: {
+          ...webhookHeaders(m),
           'content-type': 'application/json',
           'idempotency-key': m.idempotencyKey,
           'x-rekindle-signature': webhookSignature(o.secret, body),

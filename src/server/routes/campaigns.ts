@@ -28,9 +28,14 @@ import {
   PreviewView,
   ListCampaignsQuery,
   ReviewBody,
+  SubmitBody,
   UpdateCampaignBody,
-  VersionBody,
+  ContentGateView,
+  BlockedWordBody,
+  BlockedWordsView,
 } from '../schemas/campaigns-api.ts';
+import { addBlockedWordAs, listBlockedWordsAs, removeBlockedWordAs } from '../../campaigns/blocked-words.ts';
+import { contentGateAs } from '../../campaigns/content-gate-service.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -219,16 +224,108 @@ export const registerCampaignRoutes = (app: Api, ctx: CampaignContext & Estimate
       schema: {
         tags,
         security,
-        summary: 'Send a draft to review (owner or admin)',
+        summary:
+          'Send a draft to review (owner or admin). SMS errors (blocked word, unspaced link, too many segments) refuse it unless an admin gives `override.reason`',
         params: CampaignIdParams,
-        body: VersionBody,
+        body: SubmitBody,
         response: one,
       },
     },
     async (req, reply) => {
       const { id } = req.params;
-      const { version } = req.body;
-      return sendOutcome(reply, await submitCampaignAs(ctx, actorOf(req), id, version), campaignDto);
+      const { version, override } = req.body;
+      return sendOutcome(
+        reply,
+        await submitCampaignAs(ctx, actorOf(req), id, version, override),
+        campaignDto,
+      );
+    },
+  );
+
+  app.get(
+    '/v1/campaigns/:id/content-gate',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'The SMS errors that block submit and approval, rendered for a sample recipient, and the admin override of this version (reason, who, when) if any',
+        params: CampaignIdParams,
+        response: { 200: ContentGateView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      return sendOutcome(reply, await contentGateAs(ctx, actorOf(req), id), (g) => ({
+        ...g,
+        override: g.override && {
+          reason: g.override.reason,
+          by: g.override.by,
+          at: iso(g.override.at),
+          issues: g.override.issues,
+        },
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/content/blocked-words',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Blocked words for SMS: the built-in ones and the workspace's own",
+        response: { 200: BlockedWordsView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(reply, await listBlockedWordsAs(ctx, actorOf(req)), (v) => ({
+        defaults: [...v.defaults],
+        words: v.words.map((w) => ({ ...w, addedAt: iso(w.addedAt) })),
+      })),
+  );
+
+  app.post(
+    '/v1/content/blocked-words',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Block a word in this workspace’s SMS (admin, reviewer; audited)',
+        body: BlockedWordBody,
+        response: {
+          201: Type.Object({
+            word: Type.String(),
+            addedBy: Type.Union([Type.Object({ id: Type.Integer(), name: Type.String() }), Type.Null()]),
+            addedAt: Type.String({ format: 'date-time' }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await addBlockedWordAs(ctx, actorOf(req), req.body),
+        (w) => ({ ...w, addedAt: iso(w.addedAt) }),
+        201,
+      ),
+  );
+
+  app.delete(
+    '/v1/content/blocked-words/:word',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Unblock one of the workspace’s own words (admin, reviewer; audited)',
+        params: Type.Object({ word: Type.String({ minLength: 1, maxLength: 50 }) }),
+        response: { 200: Type.Object({ word: Type.String() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { word } = req.params;
+      return sendOutcome(reply, await removeBlockedWordAs(ctx, actorOf(req), word), (v) => v);
     },
   );
 

@@ -30,11 +30,31 @@ export const VersionBody = Type.Object(
 );
 export type VersionBody = Static<typeof VersionBody>;
 
+/** An admin's override of the SMS content errors that block submit and approval (issue 17). */
+export const ContentOverrideBody = Type.Object(
+  {
+    reason: Type.String({
+      maxLength: 2000,
+      description: 'why the SMS may go out despite its errors; stored, audited and shown to reviewers',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const SubmitBody = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'the version you saw' })),
+    override: Type.Optional(ContentOverrideBody),
+  },
+  { additionalProperties: false },
+);
+
 export const ReviewBody = Type.Object(
   {
     decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
     version: Type.Integer({ minimum: 1, description: 'the version you reviewed' }),
     note: Type.Optional(Type.String({ maxLength: 2000, description: 'required when rejecting' })),
+    override: Type.Optional(ContentOverrideBody),
   },
   { additionalProperties: false },
 );
@@ -96,6 +116,9 @@ export const PreviewView = Type.Object({
   offer: Type.Unknown({
     description: 'the offer as it would be issued to this user (the code is not a real one)',
   }),
+  skipped: Type.Union([Type.String(), Type.Null()], {
+    description: 'why delivery would not send to this user (e.g. no_recommendation), else null',
+  }),
   preview: Type.Unknown({
     description: 'per channel: the rendered content, SMS encoding and segments, links, issues',
   }),
@@ -140,4 +163,47 @@ export const EstimateView = Type.Object({
   cost: Type.Unknown({
     description: 'direct (messages, offers), opportunity, hidden, total, expected revenue and ROI',
   }),
+});
+
+const GateIssueView = Type.Object({
+  path: Type.String({ description: 'where in the definition, e.g. variants[1].content[0].text' }),
+  variant: Type.Union([Type.String(), Type.Null()]),
+  channel: Type.String(),
+  field: Type.String(),
+  code: Type.String({ description: 'blocked_word, link_spacing or sms_segments' }),
+  index: Type.Optional(Type.Integer({ description: 'offset into the rendered field' })),
+  message: Type.String(),
+});
+
+export const ContentGateView = Type.Object({
+  version: Type.Integer({ description: 'the campaign version checked' }),
+  userId: Type.Union([Type.String(), Type.Null()], { description: 'the sample recipient rendered for' }),
+  issues: Type.Array(GateIssueView),
+  override: Type.Union([
+    Type.Object({
+      reason: Type.String(),
+      by: Type.Object({ id: Type.Integer(), name: Type.String() }),
+      at: Iso,
+      issues: Type.Array(Type.String()),
+    }),
+    Type.Null(),
+  ]),
+  blocked: Type.Boolean({ description: 'submit / approval would be refused without an admin override' }),
+});
+
+export const BlockedWordBody = Type.Object(
+  { word: Type.String({ minLength: 1, maxLength: 50 }) },
+  { additionalProperties: false },
+);
+
+export const BlockedWordsView = Type.Object({
+  defaults: Type.Array(Type.String(), { description: 'the built-in words for Chinese SMS' }),
+  words: Type.Array(
+    Type.Object({
+      word: Type.String(),
+      addedBy: Type.Union([Type.Object({ id: Type.Integer(), name: Type.String() }), Type.Null()]),
+      addedAt: Iso,
+    }),
+    { description: "the workspace's own words" },
+  ),
 });

@@ -41,3 +41,4 @@ export const checkContent = (c: ChannelContent, options: CheckOptions): ContentC
 
 export * from './options.ts';
 export { findBlockedWords, type BlockedWordHit } from './blocked-words.ts';
+export { DEFAULT_SMS_BLOCKED_WORDS } from './blocked-words-zh.ts';

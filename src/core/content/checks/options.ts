@@ -1,3 +1,4 @@
+import { DEFAULT_SMS_BLOCKED_WORDS } from './blocked-words-zh.ts';
 import type { MessageClass } from '../../channels/channels.ts';
 
 export interface SmsCheckOptions {
@@ -46,7 +47,8 @@ export const DEFAULT_OPT_OUT_HINTS = [
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   messageClass: 'marketing',
-  sms: { maxSegments: 3, blockedWords: [], optOutHints: DEFAULT_OPT_OUT_HINTS },
+  // The built-in words; a workspace's own come on top (`blockedWords` in the input replaces these).
+  sms: { maxSegments: 3, blockedWords: DEFAULT_SMS_BLOCKED_WORDS, optOutHints: DEFAULT_OPT_OUT_HINTS },
   push: { titleMaxChars: 40, bodyMaxChars: 100 },
 };
 

@@ -1,4 +1,5 @@
 import type { WebhookContent } from '../schema.ts';
+import { describeJsonError, jsonSyntaxError } from '../json-body.ts';
 import { IssueList } from './issues.ts';
 
 /**
@@ -15,18 +16,14 @@ export const checkWebhook = (c: WebhookContent): IssueList => {
       "webhook.url is not allowed: webhook messages go to the endpoint of the workspace's webhook provider, which an admin configures",
     );
   if (list.required('body', c.body)) {
-    try {
-      JSON.parse(c.body);
-    } catch (e) {
-      const reason = (e as Error).message;
-      const position = /position (\d+)/.exec(reason)?.[1];
+    const bad = jsonSyntaxError(c.body);
+    if (bad !== null)
       list.error(
         'body',
         'invalid_json',
-        `webhook.body does not render to valid JSON: ${reason} (quote values with | json)`,
-        position === undefined ? undefined : Number(position),
+        `webhook.body does not render to valid JSON: ${describeJsonError(bad)} (put Liquid inside string values, e.g. "{{ user.city }}")`,
+        bad.index,
       );
-    }
   }
   return list;
 };
