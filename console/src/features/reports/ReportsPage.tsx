@@ -8,6 +8,7 @@ import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { CampaignReport } from './CampaignReport.tsx';
 import { ChurnCohortReport } from './ChurnCohortReport.tsx';
+import { RelapseWatch } from './RelapseWatch.tsx';
 import type { Period } from './report-types.ts';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -64,6 +65,7 @@ export const ReportsPage = () => {
         </PageState>
       </Card>
       <ChurnCohortReport />
+      <RelapseWatch />
       <Select
         style={{ width: 360 }}
         placeholder={t('rep.campaign')}

@@ -70,3 +70,25 @@ export interface Period {
   revenue: number;
   messageCost: number;
 }
+
+/** GET /v1/reports/relapse (src/server/routes/relapse.ts). */
+export interface RelapseView {
+  silentDays: number;
+  campaigns: {
+    campaignId: string;
+    name: string;
+    recalled: number;
+    retained: number;
+    watching: number;
+    relapsed: number;
+    relapseRate: number | null;
+  }[];
+  users: {
+    campaignId: string;
+    userId: string;
+    status: 'watching' | 'relapsed';
+    convertedAt: string;
+    windowEndsAt: string;
+  }[];
+  usersTotal: number;
+}

@@ -1,0 +1,97 @@
+import { Card, Space, Table, Tag, Typography } from 'antd';
+import { api } from '../../lib/api.ts';
+import { formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import { maskEmail, maskPhone } from '../../lib/mask.ts';
+import { PageState } from '../../lib/PageState.tsx';
+import { useAsync } from '../../lib/use-async.ts';
+import type { RelapseView } from './report-types.ts';
+
+/** Ids shaped like a contact (apps often use the phone number or e-mail as the id) are masked. */
+const shownId = (id: string): string => {
+  if (id.includes('@')) return maskEmail(id) ?? '';
+  if (/^\+?\d{7,15}$/.test(id)) return maskPhone(id) ?? '';
+  return id;
+};
+
+/**
+ * Relapse monitor (features.md G7; GET /v1/reports/relapse): recalled users by campaign against the
+ * workspace's relapse window — came back, still within the window, relapsed — and who is at risk
+ * or lost. The window is set in the scoring configuration (`relapse.silentDays`).
+ */
+export const RelapseWatch = () => {
+  const { t, locale } = useI18n();
+  const watch = useAsync(() => api.get<RelapseView>('/v1/reports/relapse?limit=100'), []);
+  const n = (v: number) => formatNumber(locale, v);
+  return (
+    <Card title={t('rep.rl.title')} data-testid="relapse-watch">
+      <PageState state={watch}>
+        {(r) => {
+          const names = new Map(r.campaigns.map((c) => [c.campaignId, c.name]));
+          return (
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              <Typography.Text data-testid="relapse-window">
+                {t('rep.rl.window').replace('{n}', n(r.silentDays))}
+              </Typography.Text>
+              <Table
+                size="small"
+                rowKey="campaignId"
+                pagination={false}
+                dataSource={r.campaigns}
+                columns={[
+                  { title: t('rep.campaign'), dataIndex: 'name' },
+                  { title: t('rep.rl.recalled'), dataIndex: 'recalled', render: n },
+                  { title: t('rep.rl.retained'), dataIndex: 'retained', render: n },
+                  { title: t('rep.rl.watching'), dataIndex: 'watching', render: n },
+                  { title: t('rep.rl.relapsed'), dataIndex: 'relapsed', render: n },
+                  {
+                    title: t('rep.rl.rate'),
+                    dataIndex: 'relapseRate',
+                    render: (v: number | null) => (v === null ? '—' : formatPercent(locale, v)),
+                  },
+                ]}
+              />
+              <Table
+                size="small"
+                rowKey={(u) => `${u.campaignId}:${u.userId}`}
+                pagination={{ pageSize: 10, showSizeChanger: false }}
+                dataSource={r.users}
+                columns={[
+                  { title: t('rep.rl.user'), dataIndex: 'userId', render: shownId },
+                  {
+                    title: t('rep.campaign'),
+                    dataIndex: 'campaignId',
+                    render: (id: string) => names.get(id) ?? id,
+                  },
+                  {
+                    title: t('rep.rl.status'),
+                    dataIndex: 'status',
+                    render: (s: 'watching' | 'relapsed') =>
+                      s === 'relapsed' ? (
+                        <Tag color="red">{t('rep.rl.relapsed')}</Tag>
+                      ) : (
+                        <Tag color="orange">{t('rep.rl.watching')}</Tag>
+                      ),
+                  },
+                  {
+                    title: t('rep.rl.convertedAt'),
+                    dataIndex: 'convertedAt',
+                    render: (v: string) => formatTime(locale, v),
+                  },
+                  {
+                    title: t('rep.rl.windowEndsAt'),
+                    dataIndex: 'windowEndsAt',
+                    render: (v: string) => formatTime(locale, v),
+                  },
+                ]}
+              />
+              <Typography.Text type="secondary">
+                {t('rep.rl.note').replace('{total}', n(r.usersTotal))}
+              </Typography.Text>
+            </Space>
+          );
+        }}
+      </PageState>
+    </Card>
+  );
+};
