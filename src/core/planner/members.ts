@@ -51,6 +51,8 @@ export interface FlatHistory {
   channel: Int8Array;
   /** Index of the campaign in the caller's list; -1 for a campaign not in this slot. */
   campaign: Int32Array;
+  /** 1 for a marketing message (the minimum gap between marketing messages counts only these). */
+  marketing: Uint8Array;
 }
 
 /** Every (campaign, member) pair, in user order. */
@@ -123,7 +125,12 @@ const emptyUsers = (n: number): Users => ({
   zone: new Uint16Array(n),
   historyFrom: new Int32Array(n),
   historyLength: new Int32Array(n),
-  history: { at: new Float64Array(0), channel: new Int8Array(0), campaign: new Int32Array(0) },
+  history: {
+    at: new Float64Array(0),
+    channel: new Int8Array(0),
+    campaign: new Int32Array(0),
+    marketing: new Uint8Array(0),
+  },
 });
 
 /**
@@ -274,6 +281,7 @@ const joinHistory = (src: MemberSource, users: Users, userKeys: Uint32Array, sal
     at: new Float64Array(total),
     channel: new Int8Array(total),
     campaign: new Int32Array(total),
+    marketing: new Uint8Array(total),
   };
   const ids: string[] = new Array<string>(n);
   const from = new Int32Array(n);
@@ -289,6 +297,7 @@ const joinHistory = (src: MemberSource, users: Users, userKeys: Uint32Array, sal
       h.at[e] = s.at;
       h.channel[e] = CHANNELS.indexOf(s.channel);
       h.campaign[e] = campaignIndex.get(s.campaignId) ?? -1;
+      h.marketing[e] = s.class === 'marketing' ? 1 : 0;
       e++;
     }
     i++;
