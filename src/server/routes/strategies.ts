@@ -1,6 +1,3 @@
-import { Type } from '@sinclair/typebox';
-import { CHANNELS } from '../../core/channels/channels.ts';
-import { StrategyMatrix } from '../../core/strategies/matrix.ts';
 import {
   listMatrixVersionsAs,
   previewMatrixAs,
@@ -11,64 +8,19 @@ import {
 } from '../../planner/strategy-matrix-service.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
+import {
+  MatrixAnswer,
+  MatrixBody,
+  PreviewAnswer,
+  PreviewBody,
+  VersionsAnswer,
+} from '../schemas/strategies-api.ts';
 import type { Api } from '../schemas/type-provider.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const security = [{ bearer: [] }];
 const tags = ['strategies'];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-const MatrixAnswer = Type.Object({
-  version: Type.Integer({ description: '0: never saved (the empty matrix)' }),
-  matrix: StrategyMatrix,
-  updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  shadowed: Type.Array(Type.Integer(), {
-    description: 'indices of cells an earlier cell covers entirely: they never match',
-  }),
-});
-const MatrixBody = Type.Object(
-  { version: Type.Integer({ minimum: 0, description: 'the version you edited' }), matrix: StrategyMatrix },
-  { additionalProperties: false },
-);
-const PreviewBody = Type.Object(
-  { matrix: Type.Optional(StrategyMatrix) },
-  { additionalProperties: false, description: 'no matrix: the stored one' },
-);
-const Cents = Type.Integer({ minimum: 0 });
-const PreviewAnswer = Type.Object({
-  at: Type.String({ format: 'date-time' }),
-  totalUsers: Type.Integer(),
-  noCell: Type.Integer({ description: 'users no cell matches' }),
-  cells: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      id: Type.String(),
-      users: Type.Integer({ description: 'users whose first-matching cell this is' }),
-      flow: Type.Union([
-        Type.Object({
-          campaignId: Type.String(),
-          name: Type.String(),
-          status: Type.String(),
-          audienceUsers: Type.Integer({ description: 'of them, in the flow campaign’s audience' }),
-          channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
-          priceCents: Cents,
-          cost: Type.Object({ messagesCents: Cents, offersCents: Cents, totalCents: Cents }),
-        }),
-        Type.Null(),
-      ]),
-    }),
-  ),
-});
-const VersionsAnswer = Type.Object({
-  versions: Type.Array(
-    Type.Object({
-      version: Type.Integer(),
-      matrix: StrategyMatrix,
-      savedAt: Type.String({ format: 'date-time' }),
-      savedBy: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
-});
 
 const matrixDto = (v: MatrixView) => ({ ...v, updatedAt: iso(v.updatedAt) });
 

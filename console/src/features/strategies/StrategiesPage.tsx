@@ -2,8 +2,10 @@ import { App, Button, Card, InputNumber, Select, Space, Table, Typography } from
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api.ts';
 import type { CampaignListAnswer } from '../../lib/api-types.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { channelWord, ladderWords } from './matrix-words.ts';
+import { StrategyMatrixEditor } from './StrategyMatrixEditor.tsx';
 
 interface Step {
   channel: string;
@@ -27,8 +29,9 @@ const emptyLadder = (): Ladder => ({
  * A recall strategy is a campaign's escalation ladder (cheapest channel first). Saving edits the
  * campaign, which sends an approved campaign back to review, as any edit does.
  */
-export const StrategiesPage = () => {
-  const { t } = useI18n();
+const LadderEditor = () => {
+  const { t, locale } = useI18n();
+  const lw = ladderWords(locale);
   const { message } = App.useApp();
   const campaigns = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   const [id, setId] = useState<string | null>(null);
@@ -54,13 +57,13 @@ export const StrategiesPage = () => {
     <Card title={t('strat.title')}>
       <Space orientation="vertical" style={{ width: '100%' }}>
         <Select
-          style={{ width: 360 }}
+          style={{ width: '100%', maxWidth: 360 }}
           placeholder={t('rep.campaign')}
           value={id ?? undefined}
           onChange={(v: string) => setId(v)}
           options={(campaigns.data?.campaigns ?? []).map((c) => ({
             value: c.id,
-            label: `${c.name} (${c.status})`,
+            label: `${c.name}（${t(`camp.status.${c.status}` as MessageKey)}）`,
           }))}
         />
         {campaign !== undefined && (
@@ -79,12 +82,12 @@ export const StrategiesPage = () => {
                       style={{ width: 120 }}
                       value={s.channel}
                       onChange={(channel: string) => setStep(s.i, { channel })}
-                      options={CHANNELS.map((c) => ({ value: c, label: c }))}
+                      options={CHANNELS.map((c) => ({ value: c, label: channelWord(locale, c) }))}
                     />
                   ),
                 },
                 {
-                  title: 'wait (h)',
+                  title: lw.waitHours,
                   render: (_, s) => (
                     <InputNumber
                       min={1}
@@ -94,7 +97,7 @@ export const StrategiesPage = () => {
                   ),
                 },
                 {
-                  title: 'min value (¥)',
+                  title: lw.minValue,
                   render: (_, s) => (
                     <InputNumber
                       min={0}
@@ -128,7 +131,8 @@ export const StrategiesPage = () => {
               + {t('strat.addStep')}
             </Button>
             <Typography.Text type="secondary">
-              response events: {ladder.responseEvents.join(', ')}
+              {lw.responseEvents}
+              {ladder.responseEvents.join(', ')}
             </Typography.Text>
             <Button type="primary" onClick={() => void save()}>
               {t('common.save')}
@@ -139,3 +143,11 @@ export const StrategiesPage = () => {
     </Card>
   );
 };
+
+/** The strategy matrix (who gets which flow), then each campaign's ladder (what a flow does). */
+export const StrategiesPage = () => (
+  <Space orientation="vertical" style={{ width: '100%' }} size="large">
+    <StrategyMatrixEditor />
+    <LadderEditor />
+  </Space>
+);
