@@ -31,6 +31,10 @@ const SKIP_WORDS: Record<string, Words> = {
   campaign_budget: w('任务预算已用完', 'the campaign’s budget was used up'),
   department_budget: w('部门预算已用完', 'the department’s budget was used up'),
   channel_quota: w('渠道配额已用完', 'the channel’s quota was used up'),
+  strategy_matrix: w(
+    '策略矩阵把该用户分到了其他流程、勿扰或无匹配单元',
+    'the strategy matrix puts the user in another flow, do-not-disturb or no cell',
+  ),
   // Recall ladders (core/strategies/ladder.ts, the first-step gate).
   do_not_disturb: w(
     '用户价值低于“不打扰”门槛',
