@@ -1,24 +1,22 @@
 import { audienceMemberIds } from '../audience/saved-audiences.ts';
-import { maskEmail, maskPhone } from '../core/audience/mask.ts';
 import type { Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import { previewContent, type ChannelContent, type ContentPreview } from '../core/content/index.ts';
 import { estimateCost, type CostEstimate } from '../core/cost/index.ts';
-import { averageValueCents, offerPlan } from '../core/cost/offer-plan.ts';
-import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
+import { offerPlan } from '../core/cost/offer-plan.ts';
+import type { IssuedOffer, Offer } from '../core/offers/index.ts';
 import { err, ok } from '../core/result.ts';
 import { conflict, notFound, type Outcome } from '../core/service-failure.ts';
 import { computePlan } from '../planner/commit-plan.ts';
-import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { runIdOf } from '../planner/run-slot.ts';
-import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
+import { getCampaign } from '../storage/control/campaigns.ts';
 import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refused, type CampaignContext } from './campaigns.ts';
-import { storedJsonObject } from '../storage/warehouse/js-values.ts';
-import { profileRow } from '../storage/warehouse/profile-row.ts';
+import { smsRules } from './content-gate.ts';
+import { firstMember, sampleMessage } from './sample-message.ts';
 
 /**
  * Before launch (features.md D3, G6): a campaign's content rendered for a sample user, and the cost
@@ -31,71 +29,38 @@ export interface EstimateContext extends CampaignContext {
   warehouse: Warehouse;
 }
 
-/** Codes shown in previews and estimates are not real: they are derived with this secret. */
-const PREVIEW_SECRET = 'preview-not-a-real-code';
-
-const issueFor = (
-  c: CampaignRecord,
-  offer: Offer,
-  userId: string,
-  history: Map<string, { lapsedSince: number; averageOrderCents: number }>,
-  now: number,
-): IssuedOffer | null => {
-  const r = issueOffer(offer, history.get(userId) ?? {}, {
-    campaignId: c.id,
-    userId,
-    now,
-    secret: PREVIEW_SECRET,
-  });
-  return r.ok ? r.value : null;
-};
-
+/**
+ * The content rendered for a sample user on delivery's path (`sampleMessage`): the profile, the
+ * offer, the best item and the recipient's time zone as the composer would give them, and the
+ * SMS rules with the workspace's blocked words and the campaign's segment limit.
+ */
 export const previewCampaignAs = async (
   ctx: EstimateContext,
   actor: Actor,
   id: string,
   input: { userId?: string | undefined },
-): Outcome<{ userId: string; offer: IssuedOffer | null; preview: ContentPreview }> => {
+): Outcome<{
+  userId: string;
+  offer: IssuedOffer | null;
+  skipped: string | null;
+  preview: ContentPreview;
+}> => {
   const no = refused(actor, 'campaign.read');
   if (no) return err(no);
   const c = await getCampaign(ctx.control, actor.workspaceId, id);
   if (!c) return err(notFound(`campaign '${id}'`));
   const now = ctx.clock();
-  let userId = input.userId;
-  if (userId === undefined) {
-    const members = await audienceMemberIds(ctx, actor.workspaceId, c.definition.audienceId, now);
-    userId = members?.[0];
-    if (userId === undefined)
-      return err(conflict('the audience has no members to preview with; name a userId'));
-  }
-  const p = await profileRow(ctx.warehouse, userId);
-  if (!p) return err(notFound(`user '${userId}'`));
-  // Operators see the preview: contacts masked, as everywhere in the console.
-  const user = {
-    ...p,
-    user_id: userId,
-    phone: maskPhone(p['phone'] as string | null),
-    email: maskEmail(p['email'] as string | null),
-    traits: typeof p['traits'] === 'string' ? storedJsonObject(p['traits']) : null,
-  };
-  const offer = c.definition.offer
-    ? issueFor(
-        c,
-        c.definition.offer as Offer,
-        userId,
-        await orderHistories(ctx.warehouse, [userId], now),
-        now,
-      )
-    : null;
-  const preview = previewContent(
-    c.definition.content as ChannelContent[],
-    { user, offer, campaign: { name: c.name } },
-    {
-      now,
-      messageClass: c.definition.class,
-    },
-  );
-  return ok({ userId, offer, preview });
+  const userId = input.userId ?? (await firstMember(ctx, c, now));
+  if (userId === undefined)
+    return err(conflict('the audience has no members to preview with; name a userId'));
+  const m = await sampleMessage(ctx, c, userId, now);
+  if (!m.found) return err(notFound(`user '${userId}'`));
+  const preview = previewContent(c.definition.content as ChannelContent[], m.sample, {
+    ...m.options,
+    messageClass: c.definition.class,
+    sms: await smsRules(ctx.control, c),
+  });
+  return ok({ userId, offer: m.offer, skipped: m.skipped, preview });
 };
 
 export interface EstimateInput {
@@ -114,7 +79,13 @@ export interface CampaignEstimate {
   skipped: number;
   skipReasons: Record<string, number>;
   byChannel: { channel: Channel; messages: number; priceCents: number }[];
-  offer: { issued: number; averageValueCents: number } | null;
+  /**
+   * Offers of the planned messages, each user's own (the amounts they would be issued): how many,
+   * their mean and their sum (what the budget holds for them until they are redeemed or expire).
+   */
+  offer: { issued: number; averageValueCents: number; totalValueCents: number } | null;
+  /** What the plan would commit of the budgets: the messages' prices plus every recipient's own offer. */
+  reservedCents: number;
   cost: CostEstimate;
 }
 
@@ -138,7 +109,7 @@ export const estimateCampaignAs = async (
     [c.definition.category],
   );
   const first = c.definition.ladder?.steps[0];
-  const { result } = await ctx.control.transaction((tx: SqlClient) =>
+  const { result, offers: decided } = await ctx.control.transaction((tx: SqlClient) =>
     computePlan(tx, {
       workspaceId: actor.workspaceId,
       slotAt: now,
@@ -151,6 +122,7 @@ export const estimateCampaignAs = async (
         },
       ],
       users,
+      warehouse: ctx.warehouse,
     }),
   );
   const prices = new Map(
@@ -168,14 +140,16 @@ export const estimateCampaignAs = async (
 
   let offer: CampaignEstimate['offer'] = null;
   if (c.definition.offer) {
-    // Amounts may depend on history: the average over (up to) 2 000 recipients.
-    const sample = result.messages.slice(0, 2000).map((m) => m.userId);
-    const history = await orderHistories(ctx.warehouse, sample, now);
-    const issued = sample.flatMap((u) => issueFor(c, c.definition.offer as Offer, u, history, now) ?? []);
-    const share = sample.length === 0 ? 0 : issued.length / sample.length;
+    // Each recipient's own offer, as the plan reserved it: exactly the amounts that would be issued.
+    const cents = decided.get(c.id)?.cents ?? 0;
+    const given = result.messages
+      .map((m) => (typeof cents === 'number' ? cents : (cents.get(m.userId) ?? 0)))
+      .filter((v) => v > 0);
+    const total = given.reduce((a, v) => a + v, 0);
     offer = {
-      issued: Math.round(share * result.messages.length),
-      averageValueCents: averageValueCents(issued),
+      issued: given.length,
+      averageValueCents: given.length === 0 ? 0 : total / given.length,
+      totalValueCents: total,
     };
   }
   const channels =
@@ -209,6 +183,7 @@ export const estimateCampaignAs = async (
     skipReasons,
     byChannel,
     offer,
+    reservedCents: result.spend[c.id] ?? 0,
     cost,
   });
 };
