@@ -21,6 +21,7 @@ import { Composer, type ComposeExtension, type Composed } from './compose.ts';
 import { RateLimiters } from './rate-limiter.ts';
 import { forgetRefusedAddresses, forgetting } from './forget-addresses.ts';
 import { localTimeHold, type LocalTimeRules } from '../core/delivery/local-time-hold.ts';
+import { DEFAULT_QUIET_SPREAD_MINUTES } from '../core/campaigns/policy-schema.ts';
 import { getPolicy } from '../storage/control/planner-settings.ts';
 import { recordOutcomes, type Recorded } from '../outbox/record.ts';
 
@@ -177,6 +178,7 @@ export const startDeliveryWorker = (
       quietHours: p.quietHours,
       sendWindows: p.sendWindows,
       defaultTimezone: p.defaultTimezone,
+      quietSpreadMinutes: p.quietSpreadMinutes ?? DEFAULT_QUIET_SPREAD_MINUTES,
     }));
     localRules.set(workspaceId, { at: Date.now(), rules });
     rules.catch(() => localRules.delete(workspaceId));
@@ -192,7 +194,12 @@ export const startDeliveryWorker = (
     if (outcome.kind !== 'failed' || outcome.retry !== 'later' || c.row.class !== 'marketing')
       return undefined;
     try {
-      return localTimeHold(await rulesOf(c.row.workspaceId), c.row.channel, c.message.recipient.timezone);
+      return localTimeHold(
+        await rulesOf(c.row.workspaceId),
+        c.row.channel,
+        c.message.recipient.timezone,
+        c.message.recipient.userId,
+      );
     } catch (e) {
       log('reading the quiet hours for a deferred message failed', e);
       return undefined;

@@ -1,7 +1,11 @@
-import type { PolicySettings } from '../core/campaigns/policy-schema.ts';
+import {
+  DEFAULT_MARKETING_GAP_HOURS,
+  DEFAULT_QUIET_SPREAD_MINUTES,
+  type PolicySettings,
+} from '../core/campaigns/policy-schema.ts';
 import type { CampaignDefinition } from '../core/campaigns/schema.ts';
 import type { Channel, MessageClass } from '../core/channels/channels.ts';
-import { maxOfferValueCents, type Offer } from '../core/offers/index.ts';
+import type { Offer } from '../core/offers/index.ts';
 import type { PlanCampaign, PlannerPolicy, SentBefore } from '../core/planner/types.ts';
 import type { ChannelQuota, DepartmentBudget } from '../storage/control/planner-settings.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
@@ -22,10 +26,11 @@ export const planCampaignOf = (
   spentCents: number,
   prices: ReadonlyMap<Channel, number>,
   ladderStep?: { step: number; channel: Channel },
+  /** Each user's own offer value (offer-reserve.ts); absent: the campaign has no offer. */
+  offerCents?: number | ReadonlyMap<string, number>,
 ): PlanCampaign => {
   const d: CampaignDefinition = c.definition;
   const channels = ladderStep ? [ladderStep.channel] : [...d.channels];
-  const offerReserve = d.offer ? maxOfferValueCents(d.offer as Offer) : 0;
   return {
     id: c.id,
     runId,
@@ -37,8 +42,11 @@ export const planCampaignOf = (
     reEligibilityDays: d.reEligibilityDays ?? null,
     holdoutShare: d.holdoutShare,
     variants: d.variants.map((v) => ({ id: v.id, weight: v.weight, channels: v.channels })),
-    // An offer's most it can cost is reserved with each message: the budget holds even if all redeem.
-    costPerMessage: Object.fromEntries(channels.map((ch) => [ch, (prices.get(ch) ?? 0) + offerReserve])),
+    costPerMessage: Object.fromEntries(channels.map((ch) => [ch, prices.get(ch) ?? 0])),
+    // The user's own offer is reserved with each message: the budget holds even if all redeem.
+    ...(d.offer && offerCents !== undefined
+      ? { offerCents, offerKind: (d.offer as Offer).kind }
+      : {}),
     budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),
     department: d.department ?? null,
     outsideWindow: d.outsideWindow,
@@ -56,6 +64,9 @@ export const plannerPolicyOf = (
   defaultTimezone: settings.defaultTimezone,
   maxMarketingPerSlot: settings.maxMarketingPerSlot,
   globalControlShare: settings.globalControlShare ?? 0,
+  // A policy saved before these settings existed gets the defaults.
+  quietSpreadMinutes: settings.quietSpreadMinutes ?? DEFAULT_QUIET_SPREAD_MINUTES,
+  marketingGapHours: settings.marketingGapHours ?? DEFAULT_MARKETING_GAP_HOURS,
   channelQuota: Object.fromEntries(quotas.map((q) => [q.channel, Math.max(0, q.quota - q.used)])),
   departmentBudget: Object.fromEntries(
     budgets.map((b) => [b.department, Math.max(0, b.limitCents - b.reservedCents)]),

@@ -50,10 +50,47 @@ export const PolicySettings = Type.Object(
           'share of all users kept out of every marketing campaign (the global control group, SPEC G3): 0 or 0.01–0.15',
       }),
     ),
+    quietSpreadMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 720,
+        description:
+          'messages held by quiet hours / send windows go out spread over this many minutes from the window start, a stable minute per user (0: all at the start; absent: 120)',
+      }),
+    ),
+    marketingGapHours: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 168,
+        description:
+          'at least this many hours between two marketing messages of different campaigns to one user: a later one is deferred (campaigns that hold) or skipped (0: no gap; absent: 4)',
+      }),
+    ),
+    unreachableRegions: Type.Optional(
+      Type.Partial(
+        Type.Object(
+          Object.fromEntries(
+            CHANNELS.map((c) => [
+              c,
+              Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500 }),
+            ]),
+          ),
+        ),
+        {
+          description:
+            'per channel, regions it cannot reach (e.g. calls to some provinces fail): matched exactly against the profile’s city, or its traits province / region; users there are skipped on that channel and a ladder moves to its next step',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type PolicySettings = Static<typeof PolicySettings>;
+
+/** Held messages spread over the first two hours of the allowed window (features.md E4). */
+export const DEFAULT_QUIET_SPREAD_MINUTES = 120;
+/** Two marketing messages of different campaigns at least four hours apart. */
+export const DEFAULT_MARKETING_GAP_HOURS = 4;
 
 /**
  * Defaults for a Chinese consumer app: at most one marketing message a day and three a week,
@@ -76,4 +113,6 @@ export const DEFAULT_POLICY: PolicySettings = {
   },
   defaultTimezone: 'Asia/Shanghai',
   maxMarketingPerSlot: 1,
+  quietSpreadMinutes: DEFAULT_QUIET_SPREAD_MINUTES,
+  marketingGapHours: DEFAULT_MARKETING_GAP_HOURS,
 };

@@ -1,6 +1,8 @@
 import type { Channel } from '../channels/channels.ts';
 import { localWindows, nextAllowed } from '../planner/local-windows.ts';
-import { ZoneBook } from '../planner/time-zones.ts';
+import { hashString } from '../planner/hash.ts';
+import { spreadHeld } from '../planner/spreading.ts';
+import { localMinuteOfDay, ZoneBook } from '../planner/time-zones.ts';
 import type { LocalRange } from '../planner/types.ts';
 
 /** The parts of the workspace policy (features.md E4) that say when a marketing message may go out. */
@@ -8,6 +10,8 @@ export interface LocalTimeRules {
   quietHours: LocalRange | null;
   sendWindows: Partial<Record<Channel, readonly LocalRange[]>>;
   defaultTimezone: string;
+  /** Held messages spread over this many minutes from the window start, as the planner does; absent: 0. */
+  quietSpreadMinutes?: number;
 }
 
 /**
@@ -21,6 +25,8 @@ export const localTimeHold = (
   rules: LocalTimeRules,
   channel: Channel,
   timezone: string | undefined,
+  /** The recipient: the same stable minute in the window as the planner gives them. */
+  userId?: string,
 ): ((at: number) => number) => {
   return (at) => {
     try {
@@ -30,7 +36,12 @@ export const localTimeHold = (
         rules.sendWindows[channel],
         `policy.sendWindows.${channel}`,
       );
-      return nextAllowed(zone, at, windows) ?? at;
+      const held = nextAllowed(zone, at, windows);
+      if (held === null) return at;
+      // Held out of the quiet hours: spread like the planner's held messages, not all at the first minute.
+      if (held === at || userId === undefined) return held;
+      const minute = localMinuteOfDay(zone, held);
+      return spreadHeld(windows, minute, held, rules.quietSpreadMinutes ?? 0, hashString(userId));
     } catch {
       return at;
     }

@@ -401,7 +401,10 @@ class SlotPass {
     for (let i = from; i < to; i++)
       if (h.marketing[i] === 1 && h.campaign[i] !== k) this.gapAts[n++] = h.at[i] as number;
     for (let i = this.plannedHead[u] as number; i >= 0; i = this.poolNext[i] as number)
-      if (this.poolCampaign[i] !== k && (this.campaigns[this.poolCampaign[i] as number] as Prepared).marketing)
+      if (
+        this.poolCampaign[i] !== k &&
+        (this.campaigns[this.poolCampaign[i] as number] as Prepared).marketing
+      )
         this.gapAts[n++] = this.poolAt[i] as number;
     return n;
   }
@@ -440,7 +443,10 @@ class SlotPass {
       return UNREACHABLE;
     }
     const bit = 1 << ch;
-    if ((this.downMask & bit) !== 0 || (this.blockMask !== null && ((this.blockMask[u] as number) & bit) !== 0)) {
+    if (
+      (this.downMask & bit) !== 0 ||
+      (this.blockMask !== null && ((this.blockMask[u] as number) & bit) !== 0)
+    ) {
       const channel = CHANNELS[ch] as Channel;
       this.detail = this.blockText.get(u)?.[channel] ?? this.downText[channel] ?? p.unreachable;
       return UNREACHABLE;
