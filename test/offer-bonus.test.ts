@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { grantBonuses } from '../src/campaigns/offer-bonuses.ts';
 import { evaluateBonuses, type CandidateEvent, type OpenBonus } from '../src/core/offers/bonus.ts';
 import { issueOffer, validateOffer, type Offer } from '../src/core/offers/index.ts';
@@ -172,6 +173,17 @@ describe('conditional bonus', () => {
     expect((none.json['offers'] as { bonus: { grantedAt: unknown } }[])[0]?.bonus.grantedAt).toBeNull();
     const run = await apiCall(server.url, token, 'POST', '/v1/offers/bonuses/grant');
     expect(run).toMatchObject({ status: 200, json: { granted: 0 } });
+    const viewer = await createUser(server.rt.control, { name: 'vic', role: 'viewer' });
+    if (!viewer.ok) throw new Error('user exists');
+    const viewerToken = await issueApiToken(server.rt.control, viewer.value.id);
+    expect((await apiCall(server.url, viewerToken, 'POST', '/v1/offers/bonuses/grant')).status).toBe(403);
+    expect((await apiCall(server.url, viewerToken, 'GET', '/v1/offers/bonuses')).status).toBe(200);
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/offers/bonuses', '/v1/offers/bonuses/grant', '/v1/users/{id}/offers']),
+    );
   });
 
   it('a grant booked by a process that died before writing its fact gets the fact on the next run', async () => {
@@ -194,6 +206,49 @@ describe('conditional bonus', () => {
     expect(booked).toBe(true);
     expect(await grantBonuses(server.rt, 'default')).toMatchObject({ granted: 0, facts: 1 });
     expect(await grantBonuses(server.rt, 'default')).toMatchObject({ granted: 0, facts: 0 });
+  });
+});
+
+describe('conditional bonus on PostgreSQL: parallel passes grant once', () => {
+  let pg: TestServer;
+  beforeAll(async () => {
+    pg = await startTestServer({
+      clock: () => T0 + 10 * DAY,
+      config: { databaseUrl: inject('postgresUrl') },
+      controlSchema: `bonus_${randomBytes(4).toString('hex')}`,
+    });
+    const offers = ['p1', 'p2'].map((u) => ({ idempotencyKey: `c1:r1:0:${u}`, offer: issued(u) }));
+    await pg.rt.control.transaction((tx) => insertIssuedOffers(tx, 'default', offers));
+    for (const u of ['p1', 'p2'])
+      expect(
+        (
+          await postJson(`${pg.url}/v1/track`, {
+            userId: u,
+            event: 'invest',
+            messageId: `e-${u}`,
+            timestamp: new Date(T0 + 2 * DAY).toISOString(),
+            properties: { amount: 12_000 },
+          })
+        ).status,
+      ).toBe(200);
+  }, 120_000);
+  afterAll(async () => {
+    await pg.stop();
+    pg.cleanup();
+  });
+
+  it('six concurrent passes (separate pooled connections) book each of the two grants once', async () => {
+    const runs = await Promise.all(Array.from({ length: 6 }, () => grantBonuses(pg.rt, 'default')));
+    expect(runs.reduce((n, r) => n + r.granted, 0)).toBe(2);
+    expect(runs.reduce((n, r) => n + r.facts, 0)).toBe(2);
+    const booked = await pg.rt.control.query<{ n: string; cost: string }>(
+      `SELECT count(*) AS n, sum(bonus_cost_cents) AS cost FROM offers_issued WHERE bonus_granted_at IS NOT NULL`,
+    );
+    expect(booked.map((r) => [Number(r.n), Number(r.cost)])).toEqual([[2, 1000]]);
+    const audits = await pg.rt.control.query<{ n: string }>(
+      `SELECT count(*) AS n FROM audit_log WHERE action = 'offer.bonus_grant'`,
+    );
+    expect(Number(audits[0]?.n)).toBe(2);
   });
 });
 
