@@ -56,7 +56,7 @@ export const uploadCatalogAs = async (
       action: 'catalog.upload',
       objectType: 'catalog',
       objectId: actor.workspaceId,
-      details: { format: input.format, stored: n, refusedRows: parsed.errors.length },
+      details: { format: input.format, stored: n, problems: parsed.errors.length },
     });
     return n;
   });
