@@ -9,6 +9,9 @@ import { triggerTick } from '../src/campaigns/triggers.ts';
 import type { EventRow } from '../src/core/events/rows.ts';
 import { finishDeliveredCampaigns } from '../src/campaigns/finish-delivered.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
+import { hashString } from '../src/core/planner/hash.ts';
+import { localWindows } from '../src/core/planner/local-windows.ts';
+import { spreadOffsetMinutes } from '../src/core/planner/spreading.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient } from '../src/storage/control/sql-client.ts';
@@ -111,8 +114,18 @@ describe('planner shell', () => {
     // The high-priority campaign's budget (5 cents) pays one SMS at most.
     const hiSpend = sent.filter((m) => m.campaign_id === hi.id).reduce((t, m) => t + Number(m.cost_cents), 0);
     expect(hiSpend).toBeLessThanOrEqual(5);
-    // u3 is in New York where it is 07:00: held to 08:00 local (13:00 UTC).
-    expect(sent.find((m) => m.user_id === 'u3')?.send_at.getTime()).toBe(NOW + HOUR);
+    // u3 is in New York where it is 07:00: held to 08:00 local (13:00 UTC), then spread over the
+    // first two hours of the window by a hash of the user (the default quietSpreadMinutes).
+    const u3At = sent.find((m) => m.user_id === 'u3')?.send_at.getTime() ?? 0;
+    const u3Offset = spreadOffsetMinutes(
+      localWindows({ start: '22:00', end: '08:00' }, undefined, 'push'),
+      8 * 60,
+      120,
+      hashString('u3'),
+    );
+    expect(u3At).toBe(NOW + HOUR + u3Offset * 60_000);
+    expect(u3At).toBeGreaterThanOrEqual(NOW + HOUR);
+    expect(u3At).toBeLessThan(NOW + 3 * HOUR);
     for (const m of sent)
       expect(m.idempotency_key).toBe(`${m.campaign_id}:${m.campaign_id}@${NOW}:0:${m.user_id}`);
 
@@ -422,7 +435,9 @@ describe('planner shell', () => {
       { channel: 'push', messages: 2, priceCents: 0 },
       { channel: 'sms', messages: 1, priceCents: 5 },
     ]);
-    expect(e.offer).toEqual({ issued: 3, averageValueCents: 500 });
+    expect(e.offer).toEqual({ issued: 3, averageValueCents: 500, totalValueCents: 1500 });
+    // The budget would hold the SMS and the three recipients' own coupons.
+    expect(e.reservedCents).toBe(5 + 1500);
     // Offers booked at redemption: 3 issued × 30 % × 500 cents = 450.
     expect(e.cost.direct).toEqual({ messages: 5, offers: 450 });
     expect(await outbox(s)).toEqual([]);

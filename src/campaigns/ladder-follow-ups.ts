@@ -1,6 +1,12 @@
 import { lastSlotChange } from './finish-delivered.ts';
 import { auditLadderStep } from './send-audit.ts';
-import { followUpSteps, type LadderFacts, type LadderStepGroup } from '../core/planner/ladder-gate.ts';
+import {
+  followUpSteps,
+  type LadderFacts,
+  type LadderStepGroup,
+  type LadderStepSkip,
+} from '../core/planner/ladder-gate.ts';
+import { ladderPricing } from './ladder-pricing-inputs.ts';
 import type { Ladder } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
@@ -59,9 +65,13 @@ const followUp = async (
   if (!ladder) return report;
   const facts = await ladderFacts(ctx, workspaceId, c, ladder, now);
   if (facts.length > 0) {
-    const decided = followUpSteps(ladder, facts, now);
+    // Each escalation priced on the workspace's own response rates and the user's value; channels
+    // a user's region or the caller numbers rule out are gone past (ladder-pricing-inputs.ts).
+    const pricing = await ladderPricing(ctx, workspaceId, c, facts, now);
+    const decided = followUpSteps(ladder, facts, now, pricing);
     report.waiting = decided.waiting;
     report.done = decided.done;
+    await writeStepSkips(ctx, c, decided.stepSkips, decided.groups, now);
     if (decided.groups.length > 0) {
       const planned = await planSteps(ctx, workspaceId, c, decided.groups, now);
       report.sent = planned.sent;
@@ -173,4 +183,39 @@ const planSteps = async (
     }
   });
   return out;
+};
+
+/**
+ * The steps the follow-ups did not send, as the users' skips: a step priced out ends the ladder
+ * for the user (detail `ladder step N: …`, so `ladderLeavers` keeps them off it); a step gone
+ * past for a channel that cannot reach the user is recorded as such while the ladder sends the
+ * next one, and ends it too when nothing was left to send.
+ */
+const writeStepSkips = async (
+  ctx: SlotContext,
+  c: CampaignRecord,
+  skips: readonly LadderStepSkip[],
+  groups: readonly LadderStepGroup[],
+  now: number,
+): Promise<void> => {
+  if (skips.length === 0) return;
+  const sent = new Set(groups.flatMap((g) => g.userIds));
+  const byRun = new Map<string, LadderStepSkip[]>();
+  for (const s of skips) byRun.set(s.runId, [...(byRun.get(s.runId) ?? []), s]);
+  for (const [runId, list] of byRun)
+    await writeDecisions(
+      ctx.warehouse,
+      list.map((s) => ({
+        campaignId: c.id,
+        decision: 'skipped' as const,
+        reason: s.reason,
+        detail:
+          s.reason === 'channel_blocked' && sent.has(s.userId)
+            ? `ladder moved past step ${s.step}: ${s.detail}`
+            : `ladder step ${s.step}: ${s.detail}`,
+        userIds: [s.userId],
+      })),
+      new Map([[c.id, runId]]),
+      now,
+    );
 };

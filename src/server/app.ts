@@ -11,6 +11,7 @@ import { registerMetadataRoutes } from './routes/metadata.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerPlannerRoutes } from './routes/planner.ts';
+import { registerCallerNumberRoutes } from './routes/caller-numbers.ts';
 import { registerStrategyRoutes } from './routes/strategies.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerChurnModelRoutes } from './routes/churn-model.ts';
@@ -98,6 +99,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
     registerPlannerRoutes(api, rt);
+    registerCallerNumberRoutes(api, rt);
     registerStrategyRoutes(api, rt);
     registerJobRoutes(api, rt);
     registerInboxTokenRoute(api, rt);

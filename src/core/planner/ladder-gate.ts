@@ -1,6 +1,7 @@
 import type { Channel } from '../channels/channels.ts';
-import { nextLadderStep, type Ladder } from '../strategies/ladder.ts';
-import { ROSTER_WORD_BITS, type Roster } from './types.ts';
+import { nextLadderStep, stepDecision, type Ladder, type LadderDecision } from '../strategies/ladder.ts';
+import { priceEscalation, type ResponseRate } from '../strategies/ladder-pricing.ts';
+import { ROSTER_WORD_BITS, type ChannelBlocks, type Roster } from './types.ts';
 
 /**
  * Which ladder step each user is owed (features.md D6), decided here for both planner shells: a
@@ -73,9 +74,38 @@ export interface LadderStepGroup {
   userIds: string[];
 }
 
+/**
+ * What the follow-ups price the next channel with (ladder-pricing.ts), and the channels a user
+ * cannot be reached on (a region, no healthy caller number): the ladder goes past such a step.
+ */
+export interface LadderPricing {
+  /** Per channel: its response rate on the workspace's own history (or the default). */
+  rates: Partial<Record<Channel, ResponseRate>>;
+  /** Per channel: its price per message (cents). */
+  messageCents: Partial<Record<Channel, number>>;
+  /** The user's own offer with a message (cents); 0 without one. */
+  offerCents: (userId: string) => number;
+  /** Channels the user cannot be reached on, with why; absent: none. */
+  blocked?: (userId: string) => ChannelBlocks | undefined;
+}
+
+/** A step not sent to a user, with why in words (written as the user's skip at that step). */
+export interface LadderStepSkip {
+  userId: string;
+  runId: string;
+  step: number;
+  channel: Channel;
+  /** 'ladder_price': the channel does not pay for itself (the user leaves the ladder); 'channel_blocked': the ladder went past it. */
+  reason: 'ladder_price' | 'channel_blocked';
+  /** Chinese, then English: '短信预期价值 ¥0.03（…）低于成本 ¥0.05，不升级 / SMS expected value …'. */
+  detail: string;
+}
+
 export interface FollowUpDecisions {
   /** By (run, step), in the order first met. */
   groups: LadderStepGroup[];
+  /** Steps priced out or gone past, one per user and step, in `facts` order. */
+  stepSkips: LadderStepSkip[];
   /** Users still within their last step's wait. */
   waiting: number;
   /** Users done with the ladder, by reason ('skipped_by_planner': those who left it). */
@@ -87,15 +117,16 @@ export const followUpSteps = (
   ladder: Ladder,
   facts: readonly LadderFacts[],
   now: number,
+  pricing?: LadderPricing,
 ): FollowUpDecisions => {
-  const out: FollowUpDecisions = { groups: [], waiting: 0, done: {} };
+  const out: FollowUpDecisions = { groups: [], stepSkips: [], waiting: 0, done: {} };
   const groups = new Map<string, LadderStepGroup>();
   for (const f of facts) {
     if (f.left) {
       out.done['skipped_by_planner'] = (out.done['skipped_by_planner'] ?? 0) + 1;
       continue;
     }
-    const d = nextLadderStep(
+    const next = nextLadderStep(
       ladder,
       {
         valueCents: f.valueCents,
@@ -105,6 +136,7 @@ export const followUpSteps = (
       },
       now,
     );
+    const d = pricing ? priced(ladder, f, next, pricing, out.stepSkips) : next;
     if (d.kind === 'wait') out.waiting++;
     else if (d.kind === 'done') out.done[d.reason] = (out.done[d.reason] ?? 0) + 1;
     else {
@@ -119,4 +151,50 @@ export const followUpSteps = (
     }
   }
   return out;
+};
+
+/**
+ * An escalation the ladder decided, checked against what the shell knows: a channel the user
+ * cannot be reached on is gone past (the next step, if the user is worth it); a channel whose
+ * expected value does not exceed its cost ends the ladder for the user ('ladder_price'). Each
+ * such step is recorded in `skips` with its words.
+ */
+const priced = (
+  ladder: Ladder,
+  f: LadderFacts,
+  d: LadderDecision,
+  pricing: LadderPricing,
+  skips: LadderStepSkip[],
+): LadderDecision => {
+  let decision = d;
+  const blocked = pricing.blocked?.(f.userId);
+  while (decision.kind === 'send') {
+    const { step, channel } = decision;
+    const why = blocked?.[channel];
+    if (why !== undefined) {
+      skips.push({ userId: f.userId, runId: f.runId, step, channel, reason: 'channel_blocked', detail: why });
+      decision = stepDecision(ladder, f.valueCents, step + 1);
+      continue;
+    }
+    const rate = pricing.rates[channel];
+    if (rate === undefined) return decision;
+    const price = priceEscalation({
+      channel,
+      rate,
+      valueCents: f.valueCents,
+      messageCents: pricing.messageCents[channel] ?? 0,
+      offerCents: pricing.offerCents(f.userId),
+    });
+    if (price.escalate) return decision;
+    skips.push({
+      userId: f.userId,
+      runId: f.runId,
+      step,
+      channel,
+      reason: 'ladder_price',
+      detail: `${price.zh} / ${price.en}`,
+    });
+    return { kind: 'done', reason: 'priced_out' };
+  }
+  return decision;
 };

@@ -59,18 +59,25 @@ export interface LadderState {
 export type LadderDecision =
   | { kind: 'send'; step: number; channel: Channel }
   | { kind: 'wait'; until: number }
-  | { kind: 'done'; reason: 'responded' | 'top_of_ladder' | 'not_worth' | 'do_not_disturb' };
+  | {
+      kind: 'done';
+      /** 'priced_out': the next channel's expected value does not exceed its cost (ladder-pricing.ts). */
+      reason: 'responded' | 'top_of_ladder' | 'not_worth' | 'do_not_disturb' | 'priced_out';
+    };
+
+/** Step k for a user worth `valueCents`: send it, or done (past the top, below the step's floor). */
+export const stepDecision = (ladder: Ladder, valueCents: number, k: number): LadderDecision => {
+  const step = ladder.steps[k];
+  if (!step) return { kind: 'done', reason: 'top_of_ladder' };
+  return valueCents >= step.minValueCents
+    ? { kind: 'send', step: k, channel: step.channel }
+    : { kind: 'done', reason: 'not_worth' };
+};
 
 /** The next thing to do for a user at `now`. Pure. */
 export const nextLadderStep = (ladder: Ladder, s: LadderState, now: number): LadderDecision => {
   if (s.valueCents < ladder.doNotDisturbBelowCents) return { kind: 'done', reason: 'do_not_disturb' };
-  const send = (k: number): LadderDecision => {
-    const step = ladder.steps[k];
-    if (!step) return { kind: 'done', reason: 'top_of_ladder' };
-    return s.valueCents >= step.minValueCents
-      ? { kind: 'send', step: k, channel: step.channel }
-      : { kind: 'done', reason: 'not_worth' };
-  };
+  const send = (k: number): LadderDecision => stepDecision(ladder, s.valueCents, k);
   if (s.lastStep < 0 || s.lastSentAt === null) return send(0);
   if (s.respondedAt !== null && s.respondedAt >= s.lastSentAt) return { kind: 'done', reason: 'responded' };
   const current = ladder.steps[s.lastStep];

@@ -47,11 +47,11 @@ export const listCallTasks = async (
 /** A message's call task, once per key: a retry of the same key finds the row already there. */
 export const insertCallTask = async (
   db: SqlClient,
-  t: Omit<CallTask, 'status'> & { workspaceId: string },
+  t: Omit<CallTask, 'status'> & { workspaceId: string; callerNumber?: string | null },
 ): Promise<void> => {
   await db.query(
-    `INSERT INTO call_tasks (idempotency_key, workspace_id, provider_id, campaign_id, user_id, phone, script, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+    `INSERT INTO call_tasks (idempotency_key, workspace_id, provider_id, campaign_id, user_id, phone, script, created_at, caller_number)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING`,
     [
       t.idempotencyKey,
       t.workspaceId,
@@ -61,6 +61,7 @@ export const insertCallTask = async (
       t.phone,
       t.script,
       new Date(t.createdAt),
+      t.callerNumber ?? null,
     ],
   );
 };

@@ -23,8 +23,10 @@ export const idsWho = (userIds: readonly string[]): Who => ({
 });
 
 /**
- * What each user is worth to a recall ladder, in cents: the LTV score when one was computed,
- * else what they spent in the 365 days before `at`. `who` selects the users (SQL with `params`).
+ * What each user is worth to a recall ladder, in cents: the value model's LTV when one was
+ * computed, else its expected spend over the horizon, else what they spent in the 365 days
+ * before `at`. `who` selects the users (SQL with `params`). The ladder's floors and its pricing of
+ * the next channel (ladder-pricing.ts) both read it.
  */
 export const userValuesCents = async (
   warehouse: Warehouse,
@@ -38,7 +40,7 @@ export const userValuesCents = async (
           spend AS (SELECT user_id, sum(amount) AS s FROM events
                     WHERE amount IS NOT NULL AND ts >= $${n + 1}::TIMESTAMP AND ts < $${n + 2}::TIMESTAMP
                       AND user_id IN (SELECT user_id FROM ids) GROUP BY user_id)
-     SELECT ids.user_id, CAST(round(100 * coalesce(us.ltv, spend.s, 0)) AS BIGINT) AS cents
+     SELECT ids.user_id, CAST(round(100 * coalesce(us.ltv, us.expected_spend, spend.s, 0)) AS BIGINT) AS cents
      FROM ids LEFT JOIN user_scores us ON us.user_id = ids.user_id LEFT JOIN spend ON spend.user_id = ids.user_id`,
     [...params, new Date(at - 365 * DAY_MS).toISOString(), new Date(at).toISOString()],
   );

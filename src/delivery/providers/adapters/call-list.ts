@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { ChannelAdapter, OutgoingMessage } from '../../../core/delivery/message.ts';
 import { callTaskStatus, insertCallTask, markCallTaskPushed } from '../../../storage/control/call-tasks.ts';
+import { listCallerNumbers } from '../../../storage/control/caller-numbers.ts';
+import { pickCallerNumber } from '../../../core/planner/channel-reach.ts';
+import { hashString } from '../../../core/planner/hash.ts';
 import type { SqlClient } from '../../../storage/control/sql-client.ts';
 import type { ConfigOf, SecretsOf } from '../provider-kinds.ts';
 import { classifyHttpStatus, failed, httpCall, isFailed, type Fetch } from './http-outcome.ts';
@@ -17,13 +20,20 @@ export const signWebhook = (secret: string, body: string, nowMs: number): string
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 };
 
-export const callTaskPayload = (m: OutgoingMessage, phone: string, script: string): string =>
+export const callTaskPayload = (
+  m: OutgoingMessage,
+  phone: string,
+  script: string,
+  callerNumber: string | null = null,
+): string =>
   JSON.stringify({
     idempotencyKey: m.idempotencyKey,
     campaignId: m.campaignId,
     userId: m.recipient.userId,
     phone,
     script,
+    // The number to call from, when the workspace keeps a list (only healthy ones: issue 17).
+    ...(callerNumber === null ? {} : { callerNumber }),
   });
 
 export const callListAdapter = (
@@ -40,6 +50,12 @@ export const callListAdapter = (
     // The call centre dials E.164, whatever form a number was stored in before ingestion wrote E.164.
     const phone = recipientPhone(m, 'call_list');
     if (typeof phone !== 'string') return phone;
+    // A number flagged as harassment (标记为骚扰) or retired is never given to a new task; with
+    // numbers kept and none healthy, the call does not go out (the planner stops planning them).
+    const numbers = await listCallerNumbers(deps.db, m.workspaceId);
+    const callerNumber = pickCallerNumber(numbers, hashString(m.recipient.userId));
+    if (numbers.length > 0 && callerNumber === null)
+      return failed('never', 'no_caller_number', 'no healthy caller number left (all retired or flagged)');
     // A retry of the same key finds the row and, if the push had failed, pushes again.
     await insertCallTask(deps.db, {
       idempotencyKey: m.idempotencyKey,
@@ -50,11 +66,12 @@ export const callListAdapter = (
       phone,
       script: m.content.script,
       createdAt: deps.now(),
+      callerNumber,
     });
     if (!cfg.webhookUrl) return { kind: 'accepted', providerMessageId: m.idempotencyKey };
     if ((await callTaskStatus(deps.db, m.idempotencyKey)) === 'pushed')
       return { kind: 'accepted', providerMessageId: m.idempotencyKey };
-    const body = callTaskPayload(m, phone, m.content.script);
+    const body = callTaskPayload(m, phone, m.content.script, callerNumber);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'idempotency-key': m.idempotencyKey,
