@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSavedAudience } from '../src/audience/saved-audiences.ts';
+import { estimateCampaignAs } from '../src/campaigns/estimate.ts';
 import { planLadderFollowUps } from '../src/campaigns/ladder-follow-ups.ts';
 import { DEFAULT_POLICY } from '../src/core/campaigns/policy-schema.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
@@ -121,6 +122,16 @@ describe('strategy matrix in the planner', () => {
     if (!saved.ok) throw new Error(JSON.stringify(saved.error));
 
     s.setNow(NOW);
+    // The estimate's dry run obeys the matrix too.
+    const est = await estimateCampaignAs(s, a.op, vip.id, {
+      conversionRate: 0.1,
+      baselineConversionRate: 0.05,
+      averageOrderCents: 10_000,
+      marginRate: 0.3,
+    });
+    if (!est.ok) throw new Error(JSON.stringify(est.error));
+    expect(est.value).toMatchObject({ members: 7, messages: 2, skipReasons: { strategy_matrix: 5 } });
+
     const report = await runSlot(s, 'default', NOW);
     const run = (id: string) => report.campaigns.find((c) => c.campaignId === id);
     expect(run(price.id)).toMatchObject({
