@@ -5,7 +5,7 @@ import type { PlannedMessage } from '../src/core/planner/types.ts';
 import { batchesOf, expandDueBatches, writeOutboxBatches } from '../src/outbox/batches.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { recordUnsubscribeAs, setChannelQuotaAs } from '../src/planner/settings-service.ts';
-import { plannedSpendSql } from '../src/storage/control/planned-spend.ts';
+import { committedSpendSql } from '../src/storage/control/planned-spend.ts';
 import { approvedCampaign, distributionUsers, plannerActors } from './support/planner-scenario.ts';
 import { openScenario, profile, seed, type ScenarioStore } from './support/score-scenario.ts';
 
@@ -140,8 +140,8 @@ describe('outbox batches', () => {
     expect(await count(s, 'outbox')).toBe(0);
     // The booked spend of the SMS campaign counts its batch rows (5 cents each, budget 5).
     const [spend] = await s.control.query<{ spent: string }>(
-      `SELECT ${plannedSpendSql('$2', '$1')} AS spent`,
-      ['default', hi.id],
+      `SELECT ${committedSpendSql('$2', '$1', '$3::timestamptz')} AS spent`,
+      ['default', hi.id, new Date(NOW)],
     );
     const hiRows = first.filter((r) => r.campaign_id === hi.id);
     expect(Number(spend?.spent)).toBe(hiRows.reduce((t, r) => t + Number(r.cost_cents), 0));

@@ -174,6 +174,12 @@ describe('campaign reports', () => {
       messageCost: 0.25,
       offerCost: 5,
       cost: 5.25,
+      // Spent, in parts: 5 SMS at 5 fen, and u1's coupon booked at redemption, redeemed.
+      messagesCostCents: 25,
+      offersIssuedCostCents: 0,
+      offersRedeemedCostCents: 500,
+      offersBonusCostCents: 0,
+      costCents: 525,
       revenue: 100,
       roi: expect.closeTo((100 - 5.25) / 5.25, 9),
     });
@@ -193,6 +199,11 @@ describe('campaign reports', () => {
       messageCost: 0.25,
       offerCost: 0,
       cost: 0.25,
+      messagesCostCents: 25,
+      offersIssuedCostCents: 0,
+      offersRedeemedCostCents: 0,
+      offersBonusCostCents: 0,
+      costCents: 25,
       revenue: 50,
       roi: expect.closeTo(199, 9),
     });
@@ -202,8 +213,10 @@ describe('campaign reports', () => {
       users: 10,
       convertedUsers: 2,
       cost: 5.5,
+      costCents: 550,
       revenue: 150,
     });
+    expect(r.json['costRecognition']).toBeNull(); // the fixture's campaign has no offer definition
     const day = await get('/v1/campaigns/c1/stats?by=day', viewerToken);
     expect((day.json['rows'] as { key: string }[]).map((x) => x.key)).toEqual(['2026-11-20']);
     expect((await get('/v1/campaigns/nope/stats')).status).toBe(404);
@@ -317,6 +330,11 @@ describe('campaign reports', () => {
       convertedUsers: 2,
       convertedUsersSumOverCampaigns: 2,
       revenue: 150,
+      // 12 SMS at 5 fen sent in the period, and u1's coupon redeemed in it (T0).
+      messagesCostCents: 60,
+      offersRedeemedCostCents: 500,
+      costCents: 560,
+      roi: expect.closeTo((150 - 5.6) / 5.6, 9),
     });
     expect((r.json['unsubscribeTrend'] as { day: unknown[] }).day).toEqual([
       { period: '2026-11-20', sent: 12, unsubscribed: 1, rate: 1 / 12 },

@@ -29,8 +29,8 @@ export const readAlertFacts = async (
     facts.delivery = delivery;
   }
   if (kinds.has('budget_near_limit')) {
-    facts.campaignBudgets = await campaignBudgetUse(s.control, ws);
-    facts.departmentBudgets = await departmentBudgetUse(s.control, ws);
+    facts.campaignBudgets = await campaignBudgetUse(s.control, ws, now);
+    facts.departmentBudgets = await departmentBudgetUse(s.control, ws, now);
   }
   if (kinds.has('recall_relapse'))
     facts.relapsesLastDay = await recallRelapsesBetween(s.warehouse, now - DAY_MS, now);

@@ -4,17 +4,12 @@ import type { PlanInput, PlanResult, Roster, SentBefore } from '../core/planner/
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
+import { issueOffer, type IssuedOffer, type Offer, type UserHistory } from '../core/offers/index.ts';
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import {
-  lockPlannerSql,
-  plannedSpendByCampaign,
-  reserveDepartmentBudget,
-  useChannelQuota,
-} from '../storage/control/planner-inputs.ts';
-import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
+import { lockPlannerSql, plannedSpendByCampaign, useChannelQuota } from '../storage/control/planner-inputs.ts';
+import { offersOfMembers, type CampaignOffers } from './offer-reserve.ts';
 import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
 import { writeOutbox } from '../outbox/enqueue.ts';
 import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
@@ -62,17 +57,25 @@ export interface PlanRequest {
   /** Members and profiles of every batch in one (a scheduled slot); the batches' `members` are then unused. */
   roster?: Roster;
 }
+  /** Where user histories are read for offers whose amount depends on them. */
+  warehouse: Warehouse;
+  /** When offers are issued and decided (their amounts, what is spent); default `slotAt`. */
+  at?: number;
 
-/** Reads the history, budgets and quotas as they are in `tx` and plans; writes nothing. */
+/**
+ * Reads the history, budgets, quotas and each member's own offer as they are in `tx` and plans;
+ * writes nothing. `offers`: the members' offers the plan reserved, to issue them from.
+ */
 export const computePlan = async (
   tx: SqlClient,
   o: PlanRequest,
-): Promise<{ result: PlanResult; planMs: number }> => {
+): Promise<{ result: PlanResult; planMs: number; offers: Map<string, CampaignOffers> }> => {
   const campaigns = o.batches.map((b) => b.campaign);
   const memberCount = o.roster ? o.roster.ids.length : o.batches.reduce((n, b) => n + b.members.length, 0);
+  const at = o.at ?? o.slotAt;
   const { policy: settings } = await getPolicy(tx, o.workspaceId);
   const quotas = await listChannelQuotas(tx, o.workspaceId);
-  const budgets = await listDepartmentBudgets(tx, o.workspaceId);
+  const budgets = await listDepartmentBudgets(tx, o.workspaceId, at);
   const prices = new Map<Channel, number>(quotas.map((q) => [q.channel, q.costCents]));
   const history: Map<string, SentBefore[]> = await outboxHistory(
     tx,
@@ -89,12 +92,21 @@ export const computePlan = async (
     o.workspaceId,
     campaigns.map((c) => c.id),
   );
+    at,
   const strategy = await planStrategy(tx, o);
+  const offers = await offersOfMembers(o.warehouse, o.batches, o.roster, at);
   const t = performance.now();
   const result = planSlot({
     slotAt: o.slotAt,
     campaigns: o.batches.map((b) =>
-      planCampaignOf(b.campaign, b.runId, spent.get(b.campaign.id) ?? 0, prices, b.ladderStep),
+      planCampaignOf(
+        b.campaign,
+        b.runId,
+        spent.get(b.campaign.id) ?? 0,
+        prices,
+        b.ladderStep,
+        offers.get(b.campaign.id)?.cents,
+      ),
     ),
     members: o.roster ?? new Map(o.batches.map((b) => [b.campaign.id, b.members])),
     users: o.users,
@@ -102,7 +114,7 @@ export const computePlan = async (
     policy: plannerPolicyOf(settings, quotas, budgets),
     ...(strategy ? { strategy } : {}),
   });
-  return { result, planMs: performance.now() - t };
+  return { result, planMs: performance.now() - t, offers };
 };
 
 /**
@@ -114,8 +126,6 @@ export const planAndWrite = async (
   tx: SqlClient,
   o: PlanRequest & {
     at: number;
-    /** Where user histories are read for offers whose amount depends on them. */
-    warehouse: Warehouse;
     /**
      * Up to this many messages go straight into the outbox; a larger plan is committed as
      * `outbox_batches` that delivery expands (outbox/batches.ts). Default `INLINE_LIMIT`.
@@ -125,7 +135,7 @@ export const planAndWrite = async (
     beforeWrite?: (result: PlanResult) => Promise<void>;
   },
 ): Promise<CommittedPlan> => {
-  const { result, planMs } = await computePlan(tx, o);
+  const { result, planMs, offers } = await computePlan(tx, o);
   const t = performance.now();
   // The decisions go to the warehouse while the outbox goes to the control plane: two stores,
   // so the writes overlap. Both finish before the control-plane commit, and decisions whose run
@@ -144,7 +154,7 @@ export const planAndWrite = async (
         const batches = batchesOf(result.messages, (id) => classOf.get(id) ?? 'marketing');
         await writeOutboxBatches(tx, o.workspaceId, batches, o.at);
       }
-      await issueOffers(tx, o, result);
+      await issueOffers(tx, o, result, offers);
       outboxMs = performance.now() - t;
     })(),
     // Second: the outbox's rows are shaped (JavaScript) and handed to PostgreSQL first, then the
@@ -155,8 +165,8 @@ export const planAndWrite = async (
     })(),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  for (const [dept, cents] of Object.entries(result.departmentSpend))
-    await reserveDepartmentBudget(tx, o.workspaceId, dept, cents);
+  // Department budgets need no reservation written: what a department has committed is read
+  // from its campaigns' messages and offers (committedSpendSql), so what is not spent frees itself.
   for (const [channel, n] of Object.entries(result.quotaUse))
     await useChannelQuota(tx, o.workspaceId, channel, n);
   return { result, planMs, decisionsMs, outboxMs };
@@ -165,27 +175,30 @@ export const planAndWrite = async (
 /**
  * One offer per planned message of a campaign that has one (features.md D4), issued with the message in
  * the same transaction: a code derived from the workspace's secret, the amount from the user's
- * history, the cost at issue booked now (`offers_issued`). A user the offer's rule does not cover
- * (e.g. not lapsed long enough) gets the message without an offer.
+ * history as the plan read it (so it is the amount the budget reserved), the cost at issue booked
+ * now (`offers_issued`). A user the offer's rule does not cover (e.g. not lapsed long enough) gets
+ * the message without an offer.
  */
 const issueOffers = async (
   tx: SqlClient,
-  o: { workspaceId: string; batches: readonly PlanBatch[]; warehouse: Warehouse; at: number },
+  o: { workspaceId: string; batches: readonly PlanBatch[]; at: number },
   result: PlanResult,
 ): Promise<void> => {
   const withOffer = new Map(
     o.batches.filter((b) => b.campaign.definition.offer).map((b) => [b.campaign.id, b.campaign]),
   );
+  decided: ReadonlyMap<string, CampaignOffers>,
   if (withOffer.size === 0) return;
   const messages = result.messages.filter((m) => withOffer.has(m.campaignId));
   if (messages.length === 0) return;
   const secret = await workspaceSecret(tx, o.workspaceId, 'offer-codes');
-  const history = await orderHistories(o.warehouse, [...new Set(messages.map((m) => m.userId))], o.at);
+  const none = new Map<string, UserHistory>();
   const issued: { idempotencyKey: string; offer: IssuedOffer }[] = [];
   for (const m of messages) {
     const offer = withOffer.get(m.campaignId)?.definition.offer as Offer | undefined;
     if (!offer) continue;
-    const r = issueOffer(offer, history.get(m.userId) ?? {}, {
+    const history = (decided.get(m.campaignId)?.histories ?? none).get(m.userId) ?? {};
+    const r = issueOffer(offer, history, {
       campaignId: m.campaignId,
       userId: m.userId,
       now: o.at,

@@ -115,7 +115,7 @@ export const listResources = async (
   ctx: SettingsContext,
   actor: Actor,
 ): Promise<{ departments: DepartmentBudget[]; channels: ChannelQuota[] }> => ({
-  departments: await listDepartmentBudgets(ctx.control, actor.workspaceId),
+  departments: await listDepartmentBudgets(ctx.control, actor.workspaceId, ctx.clock()),
   channels: await listChannelQuotas(ctx.control, actor.workspaceId),
 });
 
@@ -139,7 +139,7 @@ export const setDepartmentBudgetAs = async (
       details: { limitCents },
     });
   });
-  return ok(await listDepartmentBudgets(ctx.control, actor.workspaceId));
+  return ok(await listDepartmentBudgets(ctx.control, actor.workspaceId, ctx.clock()));
 };
 
 export const setChannelQuotaAs = async (

@@ -1,7 +1,8 @@
 import type { Actor } from '../core/auth/roles.ts';
+import type { CostRecognition, Offer } from '../core/offers/index.ts';
 import { ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
-import { plannedMessagesBy } from '../storage/control/planned-messages-by.ts';
+import { plannedMessagesBy, type PlannedGroup } from '../storage/control/planned-messages-by.ts';
 import {
   messageFactsBy,
   messageTotals,
@@ -16,7 +17,10 @@ import { num, ratio, yuan } from './sql.ts';
  * figure of the campaign's messages. Message figures come from the warehouse's message_facts
  * (one row per thing that happened to a message; a message counts once per status), conversions
  * from `conversions`, planned messages and offer costs from the control plane's outbox and
- * offers_issued. Money in yuan. See docs/reports.md.
+ * offers_issued. Money in yuan, and in cents in the `…Cents` fields. Cost is what was spent, never
+ * what the planner reserved: messages a provider took, at their price; offers booked at issue once
+ * their message went out, offers booked at redemption once redeemed, bonuses once granted. See
+ * docs/reports.md "Cost".
  */
 
 export type { StatsBy };
@@ -42,20 +46,41 @@ export interface StatsRow {
   /** convertedUsers / users. */
   conversionRate: number | null;
   unsubscribes: number;
+  /** Yuan: messagesCostCents / 100. */
   messageCost: number;
+  /** Yuan: the three offer parts together / 100. */
   offerCost: number;
+  /** Yuan: messageCost + offerCost. */
   cost: number;
+  /** Messages a provider took, at the price it charged. */
+  messagesCostCents: number;
+  /** Offers booked at issue (`costRecognition: issue`) whose message a provider took, at their issued value. */
+  offersIssuedCostCents: number;
+  /** Offers booked at redemption (`costRecognition: redemption`) that were redeemed, at their redeemed value. */
+  offersRedeemedCostCents: number;
+  /** Conditional bonuses granted (points at their value). */
+  offersBonusCostCents: number;
+  costCents: number;
   revenue: number;
   /** (revenue − cost) / cost; null without cost. */
   roi: number | null;
 }
+
+/** How the campaign's offer books its cost: at issue, at redemption, or null without an offer. */
+export type CostRecognitionLabel = CostRecognition | null;
 
 export const campaignStats = async (
   ctx: ReportsContext,
   actor: Actor,
   campaignId: string,
   by: StatsBy,
-): Outcome<{ campaignId: string; by: StatsBy; rows: StatsRow[]; total: StatsRow }> => {
+): Outcome<{
+  campaignId: string;
+  by: StatsBy;
+  costRecognition: CostRecognitionLabel;
+  rows: StatsRow[];
+  total: StatsRow;
+}> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
   const facts = await messageFactsBy(ctx.warehouse, campaignId, by);
@@ -65,27 +90,34 @@ export const campaignStats = async (
   const rows = keys.map((k) => {
     const f = facts.find((x) => x.k === k);
     const p = planned.find((x) => x.k === k);
-    return rowOf(k, f, num(p?.planned), num(p?.offer_cents) / 100);
+    return rowOf(k, f, p);
   });
   const total = sumRows(rows);
   // Users and converted users are distinct over the campaign, not the sum of the groups.
   total.users = num(t?.users);
   total.convertedUsers = num(t?.converted);
   total.conversionRate = ratio(total.convertedUsers, total.users);
-  return ok({ campaignId, by, rows, total });
+  const offer = c.value.definition.offer as Offer | undefined;
+  return ok({ campaignId, by, costRecognition: offer ? offer.costRecognition : null, rows, total });
 };
 
-const rowOf = (key: string, f: FactGroup | undefined, planned: number, offerCost: number): StatsRow => {
+const rowOf = (key: string, f: FactGroup | undefined, p: PlannedGroup | undefined): StatsRow => {
   const sent = num(f?.sent);
   const clicked = num(f?.clicked);
   const users = num(f?.users);
   const converted = num(f?.converted);
-  const messageCost = yuan(num(f?.cost));
-  const cost = yuan(messageCost + offerCost);
+  // The warehouse holds message cost in yuan (a double): back to whole cents.
+  const messagesCostCents = Math.round(num(f?.cost) * 100);
+  const offersIssuedCostCents = num(p?.issued_cents);
+  const offersRedeemedCostCents = num(p?.redeemed_cents);
+  const offersBonusCostCents = num(p?.bonus_cents);
+  const offerCents = offersIssuedCostCents + offersRedeemedCostCents + offersBonusCostCents;
+  const costCents = messagesCostCents + offerCents;
+  const cost = costCents / 100;
   const revenue = yuan(num(f?.revenue));
   return {
     key,
-    planned,
+    planned: num(p?.planned),
     sent,
     delivered: num(f?.delivered),
     failed: num(f?.failed),
@@ -96,30 +128,40 @@ const rowOf = (key: string, f: FactGroup | undefined, planned: number, offerCost
     convertedUsers: converted,
     conversionRate: ratio(converted, users),
     unsubscribes: num(f?.unsubscribed),
-    messageCost,
-    offerCost: yuan(offerCost),
+    messageCost: messagesCostCents / 100,
+    offerCost: offerCents / 100,
     cost,
+    messagesCostCents,
+    offersIssuedCostCents,
+    offersRedeemedCostCents,
+    offersBonusCostCents,
+    costCents,
     revenue,
     roi: cost > 0 ? (revenue - cost) / cost : null,
   };
 };
 
 const sumRows = (rows: readonly StatsRow[]): StatsRow => {
-  const s = rowOf('total', undefined, 0, 0);
+  const s = rowOf('total', undefined, undefined);
   for (const r of rows) {
     s.planned += r.planned;
     s.sent += r.sent;
     s.delivered += r.delivered;
     s.failed += r.failed;
+    s.unknown += r.unknown;
     s.clicked += r.clicked;
     s.unsubscribes += r.unsubscribes;
-    s.messageCost += r.messageCost;
-    s.offerCost += r.offerCost;
+    s.messagesCostCents += r.messagesCostCents;
+    s.offersIssuedCostCents += r.offersIssuedCostCents;
+    s.offersRedeemedCostCents += r.offersRedeemedCostCents;
+    s.offersBonusCostCents += r.offersBonusCostCents;
     s.revenue += r.revenue;
   }
-  s.messageCost = yuan(s.messageCost);
-  s.offerCost = yuan(s.offerCost);
-  s.cost = yuan(s.messageCost + s.offerCost);
+  const offerCents = s.offersIssuedCostCents + s.offersRedeemedCostCents + s.offersBonusCostCents;
+  s.costCents = s.messagesCostCents + offerCents;
+  s.messageCost = s.messagesCostCents / 100;
+  s.offerCost = offerCents / 100;
+  s.cost = s.costCents / 100;
   s.revenue = yuan(s.revenue);
   s.ctr = ratio(s.clicked, s.sent);
   s.roi = s.cost > 0 ? (s.revenue - s.cost) / s.cost : null;

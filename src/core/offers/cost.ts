@@ -1,5 +1,7 @@
 import type { Cents } from '../channels/channels.ts';
+import { decideAmount, valueCents, type UserHistory } from './amount.ts';
 import type { IssuedOffer } from './issue.ts';
+import type { Offer } from './schema.ts';
 
 /** The cost of one issued offer, split by when it is booked. */
 export interface OfferCost {
@@ -35,3 +37,19 @@ export const expectedOfferCost = (
   issued.costRecognition === 'issue'
     ? issued.valueCents
     : Math.round(issued.valueCents * issued.expectedRedemptionRate);
+
+/** Whether the offer's amount depends on the user's history (days lapsed, order value). */
+export const dependsOnHistory = (offer: Pick<Offer, 'amount'>): boolean =>
+  offer.amount.type === 'by_days_lapsed' || offer.amount.type === 'share_of_aov';
+
+/**
+ * What the planner reserves in the budgets for this user's offer (features.md E5): the value of
+ * the amount the offer's rule gives this user at `now` — the same amount `issueOffer` issues —
+ * and 0 when the rule gives them none (they get the message without an offer). The whole value,
+ * whatever the recognition: the budget must hold even if every offer is redeemed; what is not
+ * spent is released later (see committed spend, storage/control/planned-spend.ts).
+ */
+export const reservedOfferCents = (offer: Offer, history: UserHistory, now: number): Cents => {
+  const decided = decideAmount(offer, history, now);
+  return decided.ok ? valueCents(offer, decided.value.amount) : 0;
+};

@@ -10,5 +10,10 @@ export {
 export { CODE_ALPHABET, CODE_LENGTH, normaliseOfferCode, offerCode } from './code.ts';
 export { conditionText, formatNumber, formatYuan, type ConditionText } from './condition-text.ts';
 export { issueOffer, type IssueContext, type IssuedOffer } from './issue.ts';
-export { expectedOfferCost, offerCost, type OfferCost } from './cost.ts';
-export { maxOfferValueCents } from './max-value.ts';
+export {
+  dependsOnHistory,
+  expectedOfferCost,
+  offerCost,
+  reservedOfferCents,
+  type OfferCost,
+} from './cost.ts';

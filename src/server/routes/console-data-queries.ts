@@ -1,6 +1,8 @@
 import { maskEmail, maskPhone } from '../../core/audience/mask.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { auditLogPage } from '../../storage/control/audit-log-page.ts';
+import { offerCostsBetween } from '../../storage/control/offer-costs.ts';
+import { centsOfYuan, roiOf, spentCost, sumSpent, type SpentCost } from '../../reports/spent-cost.ts';
 import { teamMemberRows } from '../../storage/control/team-members.ts';
 import { textOrNull } from '../../storage/row-values.ts';
 import { activityByWeek } from '../../storage/warehouse/activity-over-time.ts';
@@ -63,28 +65,37 @@ export const riskDistribution = async (w: Warehouse): Promise<RiskDistribution> 
   return { bins: out, levels, scored: out.reduce((s, b) => s + b.users, 0) };
 };
 
-export interface Funnel {
+export interface Funnel extends SpentCost {
   since: string;
   statuses: { status: string; messages: number }[];
   recipients: number;
   conversions: number;
   revenue: number;
-  cost: number;
   roi: number | null;
 }
 
-/** Messages by status, conversions and the money over the last `days` (all campaigns). */
-export const recallFunnel = async (w: Warehouse, p: { now: number; days: number }): Promise<Funnel> => {
+/**
+ * Messages by status, conversions and the money over the last `days` (all campaigns). Cost is
+ * what was spent in those days (src/reports/spent-cost.ts): messages sent, offers booked at issue
+ * whose message went out, redemptions and bonuses — the same parts as the campaign stats.
+ */
+export const recallFunnel = async (
+  w: Warehouse,
+  control: SqlClient,
+  p: { now: number; days: number; workspaceId: string },
+): Promise<Funnel> => {
   const since = p.now - p.days * DAY;
   const f = await funnelSince(w, since);
+  const offers = await offerCostsBetween(control, p.workspaceId, since, null);
+  const cost = sumSpent([spentCost(centsOfYuan(f.cost), undefined), ...offers.map((o) => spentCost(0, o))]);
   return {
     since: new Date(since).toISOString(),
     statuses: f.statuses,
     recipients: f.recipients,
     conversions: f.conversions,
     revenue: f.revenue,
-    cost: f.cost,
-    roi: f.cost > 0 ? (f.revenue - f.cost) / f.cost : null,
+    ...cost,
+    roi: roiOf(f.revenue, cost),
   };
 };
 

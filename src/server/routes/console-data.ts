@@ -83,12 +83,17 @@ export const registerConsoleDataRoutes = (api: Api, rt: ConsoleDataRuntime): voi
       schema: {
         tags,
         security,
-        summary: 'Messages by status, conversions, revenue, cost and ROI over the last days (all campaigns)',
+        summary: 'Messages by status, conversions, revenue, cost as spent and ROI over the last days (all campaigns)',
         querystring: FunnelQuery,
         response: { 200: FunnelView, ...errorResponses },
       },
     },
-    async (req) => recallFunnel(rt.warehouse, { now: rt.clock(), days: req.query.days ?? 30 }),
+    async (req) =>
+      recallFunnel(rt.warehouse, rt.control, {
+        now: rt.clock(),
+        days: req.query.days ?? 30,
+        workspaceId: actorOf(req).workspaceId,
+      }),
   );
 
   api.get(

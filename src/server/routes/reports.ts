@@ -42,12 +42,25 @@ const StatsRow = Type.Object({
   messageCost: Num,
   offerCost: Num,
   cost: Num,
+  messagesCostCents: Type.Integer({ description: 'messages a provider took, at their price' }),
+  offersIssuedCostCents: Type.Integer({
+    description: 'offers booked at issue whose message went out, at their issued value',
+  }),
+  offersRedeemedCostCents: Type.Integer({
+    description: 'offers booked at redemption that were redeemed, at their redeemed value',
+  }),
+  offersBonusCostCents: Type.Integer({ description: 'conditional bonuses granted' }),
+  costCents: Type.Integer({ description: 'what was spent: the four parts together (never a reservation)' }),
   revenue: Num,
   roi: NumOrNull,
+});
+const CostRecognitionLabel = Type.Union([Type.Literal('issue'), Type.Literal('redemption'), Type.Null()], {
+  description: "when the campaign's offer books its cost: at issue, at redemption; null: no offer",
 });
 export const CampaignStatsView = Type.Object({
   campaignId: Type.String(),
   by: Type.String(),
+  costRecognition: CostRecognitionLabel,
   rows: Type.Array(StatsRow),
   total: StatsRow,
 });
@@ -125,6 +138,18 @@ export const AbView = Type.Object({
 const Trend = Type.Array(
   Type.Object({ period: Type.String(), sent: Num, unsubscribed: Num, rate: NumOrNull }),
 );
+/** Cost as spent, in parts (src/reports/spent-cost.ts): yuan, and cents in the `…Cents` fields. */
+const SpentCost = {
+  messageCost: Num,
+  offerCost: Num,
+  cost: Num,
+  messagesCostCents: StatsRow.properties.messagesCostCents,
+  offersIssuedCostCents: StatsRow.properties.offersIssuedCostCents,
+  offersRedeemedCostCents: StatsRow.properties.offersRedeemedCostCents,
+  offersBonusCostCents: StatsRow.properties.offersBonusCostCents,
+  costCents: StatsRow.properties.costCents,
+  roi: NumOrNull,
+};
 export const PeriodView = Type.Object({
   from: Type.String(),
   to: Type.String(),
@@ -136,7 +161,7 @@ export const PeriodView = Type.Object({
       reachedUsers: Num,
       convertedUsers: Num,
       revenue: Num,
-      messageCost: Num,
+      ...SpentCost,
     }),
   ),
   sent: Num,
@@ -145,7 +170,7 @@ export const PeriodView = Type.Object({
   convertedUsers: Num,
   convertedUsersSumOverCampaigns: Num,
   revenue: Num,
-  messageCost: Num,
+  ...SpentCost,
   unsubscribeTrend: Type.Object({ day: Trend, week: Trend }),
 });
 

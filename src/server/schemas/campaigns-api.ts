@@ -159,7 +159,20 @@ export const EstimateView = Type.Object({
   byChannel: Type.Array(
     Type.Object({ channel: Type.String(), messages: Type.Integer(), priceCents: Type.Number() }),
   ),
-  offer: Type.Union([Type.Object({ issued: Type.Integer(), averageValueCents: Type.Number() }), Type.Null()]),
+  offer: Type.Union([
+    Type.Object({
+      issued: Type.Integer(),
+      averageValueCents: Type.Number(),
+      totalValueCents: Type.Integer({
+        description: "every recipient's own offer value together: what the budget holds for them",
+      }),
+    }),
+    Type.Null(),
+  ]),
+  reservedCents: Type.Integer({
+    description:
+      "what the plan would commit of the budgets: messages' prices plus each recipient's own offer",
+  }),
   cost: Type.Unknown({
     description: 'direct (messages, offers), opportunity, hidden, total, expected revenue and ROI',
   }),
@@ -172,6 +185,10 @@ const GateIssueView = Type.Object({
   field: Type.String(),
   code: Type.String({ description: 'blocked_word, link_spacing or sms_segments' }),
   index: Type.Optional(Type.Integer({ description: 'offset into the rendered field' })),
+  word: Type.Optional(Type.String({ description: 'blocked_word: the word as listed' })),
+  url: Type.Optional(Type.String({ description: 'link_spacing: the URL' })),
+  segments: Type.Optional(Type.Integer({ description: 'sms_segments: the segments of the message' })),
+  maxSegments: Type.Optional(Type.Integer({ description: "sms_segments: the campaign's limit" })),
   message: Type.String(),
 });
 

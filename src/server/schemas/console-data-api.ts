@@ -42,7 +42,18 @@ export const FunnelView = Type.Object({
   recipients: Type.Integer(),
   conversions: Type.Integer(),
   revenue: Type.Number({ description: 'as stored on conversions (order amounts)' }),
-  cost: Type.Number(),
+  cost: Type.Number({ description: 'yuan spent: messages sent, offers issued / redeemed, bonuses granted' }),
+  messageCost: Type.Number(),
+  offerCost: Type.Number(),
+  messagesCostCents: Type.Integer({ description: 'messages a provider took, at their price' }),
+  offersIssuedCostCents: Type.Integer({
+    description: 'offers booked at issue whose message went out, at their issued value',
+  }),
+  offersRedeemedCostCents: Type.Integer({
+    description: 'offers booked at redemption that were redeemed, at their redeemed value',
+  }),
+  offersBonusCostCents: Type.Integer({ description: 'conditional bonuses granted' }),
+  costCents: Type.Integer({ description: 'what was spent (never a reservation)' }),
   roi: Type.Union([Type.Number(), Type.Null()], {
     description: '(revenue − cost) / cost; null without cost',
   }),

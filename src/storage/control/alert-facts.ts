@@ -1,4 +1,5 @@
-import { plannedSpendSql } from './planned-spend.ts';
+import { committedSpendSql } from './planned-spend.ts';
+import { listDepartmentBudgets } from './planner-settings.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** The control-plane facts the alert rules look at (features.md H2), decoded to numbers. */
@@ -30,15 +31,19 @@ export interface CampaignBudgetUse {
   spentCents: number;
 }
 
-/** The live campaigns with a budget, and the cents booked against it. */
-export const campaignBudgetUse = async (db: SqlClient, workspaceId: string): Promise<CampaignBudgetUse[]> =>
+/** The live campaigns with a budget, and the cents committed against it at `now`. */
+export const campaignBudgetUse = async (
+  db: SqlClient,
+  workspaceId: string,
+  now: number,
+): Promise<CampaignBudgetUse[]> =>
   (
     await db.query<{ id: string; name: string; budget: string | number; spent: string | number }>(
       `SELECT c.id, c.name, (c.definition->>'budgetCents')::bigint AS budget,
-              ${plannedSpendSql('c.id', 'c.workspace_id')} AS spent
+              ${committedSpendSql('c.id', 'c.workspace_id', '$2::timestamptz')} AS spent
        FROM campaigns c
        WHERE c.workspace_id = $1 AND c.status IN ('scheduled', 'running', 'paused') AND c.definition ? 'budgetCents'`,
-      [workspaceId],
+      [workspaceId, new Date(now)],
     )
   ).map((r) => ({ id: r.id, name: r.name, budgetCents: Number(r.budget), spentCents: Number(r.spent) }));
 
@@ -48,21 +53,9 @@ export interface DepartmentBudgetUse {
   reservedCents: number;
 }
 
-/** Every department budget's limit and reserved cents. */
+/** Every department budget's limit and the cents its campaigns have committed at `now`. */
 export const departmentBudgetUse = async (
   db: SqlClient,
   workspaceId: string,
-): Promise<DepartmentBudgetUse[]> =>
-  (
-    await db.query<{
-      department: string;
-      limit_cents: string | number;
-      reserved_cents: string | number;
-    }>('SELECT department, limit_cents, reserved_cents FROM department_budgets WHERE workspace_id = $1', [
-      workspaceId,
-    ])
-  ).map((r) => ({
-    department: r.department,
-    limitCents: Number(r.limit_cents),
-    reservedCents: Number(r.reserved_cents),
-  }));
+  now: number,
+): Promise<DepartmentBudgetUse[]> => listDepartmentBudgets(db, workspaceId, now);

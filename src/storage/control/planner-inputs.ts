@@ -1,4 +1,4 @@
-import { plannedSpendSql } from './planned-spend.ts';
+import { committedSpendSql } from './planned-spend.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /**
@@ -46,30 +46,18 @@ export const outboxHistoryRows = (
     users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
   );
 
-/** Cents booked per campaign (outbox rows and batches). */
+/** Cents committed per campaign at `now`: spent, plus held for messages and offers that may still cost. */
 export const plannedSpendByCampaign = async (
   tx: SqlClient,
   workspaceId: string,
   campaignIds: readonly string[],
+  now: number,
 ): Promise<Map<string, number>> => {
   const rows = await tx.query<{ campaign_id: string; spent: string | number }>(
-    `SELECT c AS campaign_id, ${plannedSpendSql('c', '$1')} AS spent FROM unnest($2::text[]) AS c`,
-    [workspaceId, campaignIds],
+    `SELECT c AS campaign_id, ${committedSpendSql('c', '$1', '$3::timestamptz')} AS spent FROM unnest($2::text[]) AS c`,
+    [workspaceId, campaignIds, new Date(now)],
   );
   return new Map(rows.map((r) => [r.campaign_id, Number(r.spent)]));
-};
-
-/** Reserves `cents` of a department's budget. */
-export const reserveDepartmentBudget = async (
-  tx: SqlClient,
-  workspaceId: string,
-  department: string,
-  cents: number,
-): Promise<void> => {
-  await tx.query(
-    'UPDATE department_budgets SET reserved_cents = reserved_cents + $3 WHERE workspace_id = $1 AND department = $2',
-    [workspaceId, department, cents],
-  );
 };
 
 /** Counts `n` messages against a channel's quota. */

@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY, type PolicySettings } from '../../core/campaigns/policy-schema.ts';
 import type { Channel } from '../../core/channels/channels.ts';
+import { committedSpendSql } from './planned-spend.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** The workspace's anti-disturbance policy; version 0 = the defaults, never saved. */
@@ -61,14 +62,24 @@ export const setDepartmentBudget = async (
   );
 };
 
+/**
+ * Department budgets and what each has committed at `now`: the committed spend of the
+ * department's campaigns (planned-spend.ts), so what is released (dead messages, offers expired
+ * unredeemed) frees the budget by itself.
+ */
 export const listDepartmentBudgets = async (
   db: SqlClient,
   workspaceId: string,
+  now: number,
 ): Promise<DepartmentBudget[]> =>
   (
     await db.query(
-      'SELECT department, limit_cents, reserved_cents FROM department_budgets WHERE workspace_id = $1 ORDER BY department',
-      [workspaceId],
+      `SELECT d.department, d.limit_cents,
+              coalesce((SELECT sum(${committedSpendSql('c.id', 'c.workspace_id', '$2::timestamptz')}) FROM campaigns c
+                        WHERE c.workspace_id = d.workspace_id AND c.definition->>'department' = d.department), 0)
+                AS reserved_cents
+       FROM department_budgets d WHERE d.workspace_id = $1 ORDER BY d.department`,
+      [workspaceId, new Date(now)],
     )
   ).map((r) => ({
     department: String(r['department']),
