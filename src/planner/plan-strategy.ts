@@ -15,6 +15,9 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
  * the warehouse. Every planner path (slots, triggers, ladder follow-ups, estimates) goes through
  * `computePlan`, which asks this; undefined: the matrix keeps nobody out of this pass.
  */
+/** Members beyond which the segments of every user are read instead of the members' (a scan, no id list). */
+const ALL_USERS_ABOVE = 100_000;
+
 export const planStrategy = async (
   tx: SqlClient,
   o: {
@@ -37,7 +40,10 @@ export const planStrategy = async (
   if (rows.every((r) => r.every((d) => d === null))) return undefined;
   const ids = o.roster ? o.roster.ids : [...new Set(o.batches.flatMap((b) => b.members))];
   const cellOf = new Map<string, number>();
-  for (const g of await segmentGroups(o.warehouse, idsWho(ids))) {
+  // Many members travel faster as "every user" than as a list of ids (measured: 1 M members
+  // 1.3–1.7 s against 2.8–3.7 s); the extra users' cells are simply never looked up.
+  const who = ids.length > ALL_USERS_ABOVE ? null : idsWho(ids);
+  for (const g of await segmentGroups(o.warehouse, who)) {
     const cell = cellIndexOf(matrix.cells, g);
     if (cell >= 0) for (const id of g.ids) cellOf.set(id, cell);
   }
