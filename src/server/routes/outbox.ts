@@ -9,57 +9,12 @@ import {
 } from '../../outbox/inspect.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { DeadLetterDto, OutboxSummaryView } from '../schemas/outbox-api.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const tags = ['outbox'];
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { session: [] }];
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-const IsoOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const WordsDto = Type.Object({ zhCN: Type.String(), en: Type.String() });
-
-const Counts = {
-  pending: Type.Integer({ description: 'waiting to be claimed (unexpanded batches included)' }),
-  leased: Type.Integer({ description: 'claimed by a worker under a lease (sending)' }),
-  sent: Type.Integer({ description: 'accepted by a provider (delivered and failed receipts included)' }),
-  delivered: Type.Integer(),
-  failed: Type.Integer({ description: 'the provider reported it undelivered' }),
-  dead: Type.Integer({ description: 'dead letters: given up, with a reason' }),
-  unknown: Type.Integer({ description: 'interrupted mid-send; never re-sent' }),
-  oldestPendingDue: Type.Union([IsoOrNull], { description: 'the earliest due time of a pending message' }),
-};
-const SummaryView = Type.Object({
-  totals: Type.Object(Counts),
-  rows: Type.Array(
-    Type.Object({
-      campaignId: Type.String(),
-      campaignName: Type.Union([Type.String(), Type.Null()]),
-      channel: Type.String(),
-      ...Counts,
-    }),
-  ),
-});
-
-const DeadLetterDto = Type.Object({
-  ref: Type.String({ description: 'handle of the message for retrying it (the key names the user)' }),
-  campaignId: Type.String(),
-  campaignName: Type.Union([Type.String(), Type.Null()]),
-  campaignStatus: Type.Union([Type.String(), Type.Null()]),
-  runId: Type.String(),
-  step: Type.String(),
-  user: Type.String({ description: 'the user id, masked' }),
-  channel: Type.String(),
-  providerId: Type.Union([Type.String(), Type.Null()]),
-  providerName: Type.Union([Type.String(), Type.Null()]),
-  providerPinned: Type.Boolean({ description: 'the provider may hold it: only it may be tried again' }),
-  attempts: Type.Integer(),
-  reason: Type.Union([Type.String(), Type.Null()], { description: 'the dead reason code' }),
-  reasonWords: WordsDto,
-  lastError: Type.Union([Type.String(), Type.Null()], { description: "the provider's last answer" }),
-  sendAt: IsoOrNull,
-  deadAt: IsoOrNull,
-  retry: Type.Object({ possible: Type.Boolean(), why: Type.Union([WordsDto, Type.Null()]) }),
-});
-
 const deadDto = (d: DeadLetterView) => ({ ...d, sendAt: iso(d.sendAt), deadAt: iso(d.deadAt) });
 
 /** The outbox and its dead letters (issue 17); register inside the authenticated scope. */
@@ -72,7 +27,7 @@ export const registerOutboxRoutes = (api: Api, ctx: OutboxContext): void => {
         security,
         summary:
           'Messages by campaign, channel and status (pending, leased, sent, dead …) and the oldest pending',
-        response: { 200: SummaryView, ...errorResponses },
+        response: { 200: OutboxSummaryView, ...errorResponses },
       },
     },
     async (req) => {

@@ -4,61 +4,12 @@ import type { SlotContext } from '../../planner/run-slot.ts';
 import { userDecisionAs, type UserDecision } from '../../planner/user-decision.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { UserDecisionView } from '../schemas/outbox-api.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const tags = ['campaigns'];
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { session: [] }];
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-const IsoOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const WordsDto = Type.Object({ zhCN: Type.String(), en: Type.String() });
-const Text = Type.Union([Type.String(), Type.Null()]);
-
-const DecisionView = Type.Object({
-  campaignId: Type.String(),
-  campaignName: Type.String(),
-  campaignStatus: Type.String(),
-  userId: Type.String(),
-  outcome: Type.Union(
-    ['sent', 'planned', 'not_delivered', 'holdout', 'skipped', 'not_considered'].map((o) => Type.Literal(o)),
-  ),
-  summary: WordsDto,
-  notConsidered: Type.Array(Type.Object({ code: Type.String(), words: WordsDto }), {
-    description:
-      'why the user was never considered: user_unknown, campaign_not_run, not_in_audience, no_trigger, members_purged',
-  }),
-  messages: Type.Array(
-    Type.Object({
-      runId: Type.String(),
-      step: Type.String(),
-      channel: Type.String(),
-      sendAt: IsoOrNull,
-      status: Type.String(),
-      words: WordsDto,
-    }),
-  ),
-  decisions: Type.Array(
-    Type.Object({
-      runId: Type.String(),
-      slotAt: IsoOrNull,
-      decision: Type.String({ description: 'skipped or holdout' }),
-      reason: Text,
-      detail: Type.Union([Type.String(), Type.Null()], {
-        description: 'the rule and channel, as the planner wrote it',
-      }),
-      words: WordsDto,
-    }),
-  ),
-  triggers: Type.Array(
-    Type.Object({
-      eventAt: IsoOrNull,
-      dueAt: IsoOrNull,
-      status: Type.String(),
-      reason: Text,
-      words: Type.Union([WordsDto, Type.Null()]),
-    }),
-  ),
-});
-
 const dto = (d: UserDecision) => ({
   ...d,
   messages: d.messages.map((m) => ({ ...m, sendAt: iso(m.sendAt) })),
@@ -80,7 +31,7 @@ export const registerUserDecisionRoutes = (api: Api, ctx: SlotContext): void => 
           id: Type.String({ minLength: 1, maxLength: 100 }),
           userId: Type.String({ minLength: 1, maxLength: 200 }),
         }),
-        response: { 200: DecisionView, ...errorResponses },
+        response: { 200: UserDecisionView, ...errorResponses },
       },
     },
     async (req, reply) =>
