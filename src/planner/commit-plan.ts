@@ -13,6 +13,7 @@ import { offersOfMembers, type CampaignOffers } from './offer-reserve.ts';
 import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
 import { writeOutbox } from '../outbox/enqueue.ts';
 import { historyWindowMs, outboxHistory, planCampaignOf, plannerPolicyOf } from './plan-inputs.ts';
+import { readChannelReach } from './channel-reach.ts';
 import { planStrategy } from './plan-strategy.ts';
 
 /**
@@ -56,11 +57,11 @@ export interface PlanRequest {
   users: PlanInput['users'];
   /** Members and profiles of every batch in one (a scheduled slot); the batches' `members` are then unused. */
   roster?: Roster;
-}
   /** Where user histories are read for offers whose amount depends on them. */
   warehouse: Warehouse;
   /** When offers are issued and decided (their amounts, what is spent); default `slotAt`. */
   at?: number;
+}
 
 /**
  * Reads the history, budgets, quotas and each member's own offer as they are in `tx` and plans;
@@ -71,8 +72,8 @@ export const computePlan = async (
   o: PlanRequest,
 ): Promise<{ result: PlanResult; planMs: number; offers: Map<string, CampaignOffers> }> => {
   const campaigns = o.batches.map((b) => b.campaign);
-  const memberCount = o.roster ? o.roster.ids.length : o.batches.reduce((n, b) => n + b.members.length, 0);
   const at = o.at ?? o.slotAt;
+  const memberCount = o.roster ? o.roster.ids.length : o.batches.reduce((n, b) => n + b.members.length, 0);
   const { policy: settings } = await getPolicy(tx, o.workspaceId);
   const quotas = await listChannelQuotas(tx, o.workspaceId);
   const budgets = await listDepartmentBudgets(tx, o.workspaceId, at);
@@ -91,10 +92,11 @@ export const computePlan = async (
     tx,
     o.workspaceId,
     campaigns.map((c) => c.id),
-  );
     at,
-  const strategy = await planStrategy(tx, o);
+  );
   const offers = await offersOfMembers(o.warehouse, o.batches, o.roster, at);
+  const strategy = await planStrategy(tx, o);
+  const reach = await readChannelReach(tx, o.warehouse, o.workspaceId, settings);
   const t = performance.now();
   const result = planSlot({
     slotAt: o.slotAt,
@@ -113,6 +115,8 @@ export const computePlan = async (
     history,
     policy: plannerPolicyOf(settings, quotas, budgets),
     ...(strategy ? { strategy } : {}),
+    channelBlocks: reach.blocks,
+    channelsDown: reach.down,
   });
   return { result, planMs: performance.now() - t, offers };
 };
@@ -183,11 +187,11 @@ const issueOffers = async (
   tx: SqlClient,
   o: { workspaceId: string; batches: readonly PlanBatch[]; at: number },
   result: PlanResult,
+  decided: ReadonlyMap<string, CampaignOffers>,
 ): Promise<void> => {
   const withOffer = new Map(
     o.batches.filter((b) => b.campaign.definition.offer).map((b) => [b.campaign.id, b.campaign]),
   );
-  decided: ReadonlyMap<string, CampaignOffers>,
   if (withOffer.size === 0) return;
   const messages = result.messages.filter((m) => withOffer.has(m.campaignId));
   if (messages.length === 0) return;
