@@ -75,6 +75,7 @@ export const PolicySettings = Type.Object(
               Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500 }),
             ]),
           ),
+          { additionalProperties: false },
         ),
         {
           description:
