@@ -6,6 +6,7 @@ import { ApprovalsPage } from '../features/approvals/ApprovalsPage.tsx';
 import { AudiencesPage } from '../features/audiences/AudiencesPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
+import { OutboxPage } from '../features/outbox/OutboxPage.tsx';
 import { BudgetsPage } from '../features/budgets/BudgetsPage.tsx';
 import { CampaignsPage } from '../features/campaigns/CampaignsPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
@@ -34,6 +35,7 @@ const Routed = () => {
         <Route path="reports" element={<ReportsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="audit" element={<AuditPage />} />
+        <Route path="outbox" element={<OutboxPage />} />
         <Route path="*" element={<DashboardPage />} />
       </Route>
     </Routes>

@@ -13,6 +13,7 @@ const NAV: { path: string; label: MessageKey }[] = [
   { path: '/budgets', label: 'nav.budgets' },
   { path: '/reports', label: 'nav.reports' },
   { path: '/settings', label: 'nav.settings' },
+  { path: '/outbox', label: 'nav.outbox' },
   { path: '/audit', label: 'nav.audit' },
 ];
 

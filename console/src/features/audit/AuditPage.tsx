@@ -5,6 +5,7 @@ import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { actionKey, bySystem, detailText, objectLabel } from './audit-labels.ts';
 
 export const AuditPage = () => {
   const { t, locale } = useI18n();
@@ -20,14 +21,26 @@ export const AuditPage = () => {
             data-testid="audit-table"
             columns={[
               { title: t('audit.at'), render: (_, e) => formatTime(locale, e.at) },
-              { title: t('audit.actor'), render: (_, e) => e.actor ?? '—' },
-              { title: t('audit.action'), dataIndex: 'action' },
-              { title: t('audit.target'), render: (_, e) => `${e.objectType} ${e.objectId}` },
+              {
+                title: t('audit.actor'),
+                render: (_, e) => e.actor ?? (bySystem(e.details) ? t('audit.system') : '—'),
+              },
+              {
+                title: t('audit.action'),
+                render: (_, e) => {
+                  const key = actionKey(e.action);
+                  return key === null ? e.action : t(key);
+                },
+              },
+              {
+                title: t('audit.target'),
+                render: (_, e) => `${objectLabel(e.objectType, locale)} ${e.objectId}`,
+              },
               {
                 title: '',
                 render: (_, e) => (
                   <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
-                    {JSON.stringify(e.details)}
+                    {detailText(e.details, locale)}
                   </Typography.Text>
                 ),
               },

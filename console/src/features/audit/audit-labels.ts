@@ -1,0 +1,135 @@
+import type { Locale, MessageKey } from '../../lib/i18n.tsx';
+
+/**
+ * Audit entries in words: each action's label (i18n-dict `act.*`), what kind of object it
+ * touched, and its details as short "label: value" pairs instead of JSON. An action without a
+ * label (a newer one) shows its code.
+ */
+
+const ACTIONS = new Set<string>([
+  'audience.create',
+  'audience.update',
+  'audience.delete',
+  'audience.export',
+  'audience.snapshot',
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'auth.password_set',
+  'campaign.create',
+  'campaign.update',
+  'campaign.submit',
+  'campaign.approve',
+  'campaign.reject',
+  'campaign.pause',
+  'campaign.resume',
+  'campaign.cancel',
+  'campaign.finish',
+  'campaign.run',
+  'campaign.fail',
+  'campaign.content_override',
+  'churn_model.activate',
+  'churn_model.score',
+  'churn_model.train',
+  'churn_reason.import',
+  'churn_reason.record',
+  'offer.redeem',
+  'planner.budget',
+  'planner.policy',
+  'planner.quota',
+  'provider.create',
+  'provider.update',
+  'provider.delete',
+  'scores.compute',
+  'scores.configure',
+  'user.disabled',
+  'user.unsubscribe',
+  'user.created',
+  'user.role_changed',
+  'warning_rule.create',
+  'warning_rule.update',
+  'warning_rule.delete',
+  'alert_rule.create',
+  'alert_rule.update',
+  'alert_rule.delete',
+  'alert_destination.create',
+  'alert_destination.delete',
+  'catalog.upload',
+  'catalog.delete',
+  'access.refused',
+  'ladder.step',
+  'trigger.send',
+  'outbox.retry',
+]);
+
+export const actionKey = (action: string): MessageKey | null =>
+  ACTIONS.has(action) ? (`act.${action}` as MessageKey) : null;
+
+type Pair = Record<Locale, string>;
+
+const OBJECTS: Record<string, Pair> = {
+  user: { 'zh-CN': '用户', en: 'user' },
+  login_name: { 'zh-CN': '登录名', en: 'login name' },
+  campaign: { 'zh-CN': '任务', en: 'campaign' },
+  audience: { 'zh-CN': '人群', en: 'audience' },
+  route: { 'zh-CN': '接口', en: 'route' },
+  message: { 'zh-CN': '消息', en: 'message' },
+  alert_rule: { 'zh-CN': '告警规则', en: 'alert rule' },
+  alert_destination: { 'zh-CN': '告警接收方', en: 'alert destination' },
+  catalog: { 'zh-CN': '商品目录', en: 'catalog' },
+  catalog_item: { 'zh-CN': '商品', en: 'catalog item' },
+  provider: { 'zh-CN': '服务商', en: 'provider' },
+  warning_rule: { 'zh-CN': '预警规则', en: 'warning rule' },
+};
+
+export const objectLabel = (type: string, locale: Locale): string => OBJECTS[type]?.[locale] ?? type;
+
+const DETAIL_KEYS: Record<string, Pair> = {
+  name: { 'zh-CN': '名称', en: 'name' },
+  role: { 'zh-CN': '角色', en: 'role' },
+  from: { 'zh-CN': '原为', en: 'from' },
+  to: { 'zh-CN': '改为', en: 'to' },
+  by: { 'zh-CN': '操作来源', en: 'by' },
+  reason: { 'zh-CN': '原因', en: 'reason' },
+  channel: { 'zh-CN': '渠道', en: 'channel' },
+  step: { 'zh-CN': '步骤', en: 'step' },
+  users: { 'zh-CN': '人数', en: 'users' },
+  sent: { 'zh-CN': '发送', en: 'sent' },
+  skipped: { 'zh-CN': '跳过', en: 'skipped' },
+  holdout: { 'zh-CN': '对照组', en: 'held out' },
+  stored: { 'zh-CN': '写入', en: 'stored' },
+  problems: { 'zh-CN': '问题', en: 'problems' },
+  format: { 'zh-CN': '格式', en: 'format' },
+  user: { 'zh-CN': '用户', en: 'user' },
+  attempts: { 'zh-CN': '尝试次数', en: 'attempts' },
+  kind: { 'zh-CN': '类型', en: 'kind' },
+  enabled: { 'zh-CN': '启用', en: 'enabled' },
+  changed: { 'zh-CN': '修改项', en: 'changed' },
+  revokedSessions: { 'zh-CN': '结束会话数', en: 'sessions ended' },
+};
+
+const value = (v: unknown): string =>
+  v === null || v === undefined
+    ? '—'
+    : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : Array.isArray(v)
+        ? v.map(value).join('、')
+        : '…';
+
+/** Details as "label: value" pairs, the known keys first and in words; nested objects elided. */
+export const detailText = (details: unknown, locale: Locale): string => {
+  if (typeof details !== 'object' || details === null) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(details as Record<string, unknown>)) {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
+    parts.push(`${DETAIL_KEYS[k]?.[locale] ?? k}: ${value(v)}`);
+  }
+  return parts.join(locale === 'zh-CN' ? '；' : '; ');
+};
+
+/** Entries the server made on its own (the planner) or the `rekindle` CLI name no person. */
+export const bySystem = (details: unknown): boolean => {
+  const by = typeof details === 'object' && details !== null ? (details as { by?: unknown }).by : undefined;
+  return by === 'planner' || by === 'cli';
+};
