@@ -1,3 +1,5 @@
+import { budgetShortDetail } from '../src/core/planner/budget-words.ts';
+import { skipWords } from '../src/core/planner/decision-words.ts';
 import { describe, expect, it } from 'vitest';
 import { assignmentOf, isHeldOut } from '../src/core/planner/assignment.ts';
 import { hashString } from '../src/core/planner/hash.ts';
@@ -566,6 +568,33 @@ describe('planner: budgets and quotas (E5)', () => {
     expect(r.skipped[0]?.detail).toMatch(
       /^budget short: SMS ¥0\.05 \+ coupon ¥300\.00; the campaign's budget has ¥\d+\.\d\d left$/,
     );
+  });
+
+  it('reads a budget skip back in zh-CN and en, with the yuan', () => {
+    const detail = budgetShortDetail({
+      channel: 'sms',
+      priceCents: 5,
+      offerKind: 'coupon',
+      offerCents: 500,
+      leftCents: 300,
+    });
+    expect(detail).toBe("budget short: SMS ¥0.05 + coupon ¥5.00; the campaign's budget has ¥3.00 left");
+    expect(skipWords('campaign_budget', detail)).toEqual({
+      zhCN: '预算不足：短信 ¥0.05 + 优惠券 ¥5.00，任务预算仅剩 ¥3.00',
+      en: detail,
+    });
+    const dept = budgetShortDetail({
+      channel: 'push',
+      priceCents: 0,
+      offerCents: 0,
+      department: 'growth',
+      leftCents: 123_456_789,
+    });
+    expect(skipWords('department_budget', dept).zhCN).toBe(
+      '预算不足：推送 ¥0.00，部门 growth 的预算仅剩 ¥1,234,567.89',
+    );
+    // Any other detail keeps the reason's own words.
+    expect(skipWords('campaign_budget', 'something else').zhCN).toMatch(/^任务预算不足/);
   });
 
   it('falls back to a cheaper channel when the budget is short', () => {

@@ -98,7 +98,7 @@ export const userDecisionAs = async (
     })),
     decisions: decisions.map((d) => ({
       ...d,
-      words: d.decision === 'holdout' ? holdoutWords(d.reason) : skipWords(d.reason ?? ''),
+      words: d.decision === 'holdout' ? holdoutWords(d.reason) : skipWords(d.reason ?? '', d.detail),
     })),
     triggers: triggers.map((t) => ({
       eventAt: t.eventAt,

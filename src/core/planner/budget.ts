@@ -1,4 +1,5 @@
 import { CHANNELS, type Cents, type Channel } from '../channels/channels.ts';
+import { budgetShortDetail } from './budget-words.ts';
 import type { PlanCampaign, PlannerPolicy } from './types.ts';
 
 /**
@@ -10,28 +11,6 @@ import type { PlanCampaign, PlannerPolicy } from './types.ts';
  */
 
 export type BudgetBlock = 'campaign_budget' | 'department_budget' | 'channel_quota';
-
-/** Cents as people read money in a skip detail: 5 → "¥0.05", 300000 → "¥3,000.00". */
-export const yuanText = (cents: Cents): string => {
-  const c = Math.max(0, Math.round(cents));
-  const whole = String(Math.floor(c / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `¥${whole}.${String(c % 100).padStart(2, '0')}`;
-};
-
-const CHANNEL_WORDS: Record<Channel, string> = {
-  push: 'push',
-  in_app: 'in-app message',
-  email: 'email',
-  sms: 'SMS',
-  wecom: 'WeCom message',
-  call: 'call',
-  webhook: 'webhook',
-};
-const OFFER_WORDS: Record<NonNullable<PlanCampaign['offerKind']>, string> = {
-  coupon: 'coupon',
-  red_packet: 'red packet',
-  points: 'points',
-};
 
 const checkAmount = (n: number, where: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: expected an integer ≥ 0, got ${n}`);
@@ -117,17 +96,17 @@ export class Ledger {
    */
   describe(block: BudgetBlock, k: number, ch: number, price: Cents, offer: Cents): string {
     const channel = CHANNELS[ch] as Channel;
-    const kind = this.campaigns[k]?.offerKind;
-    const parts = `${CHANNEL_WORDS[channel]} ${yuanText(price)}${
-      offer > 0 || kind !== undefined ? ` + ${OFFER_WORDS[kind ?? 'coupon']} ${yuanText(offer)}` : ''
-    }`;
+    const c = this.campaigns[k];
+    const parts = { channel, priceCents: price, offerKind: c?.offerKind, offerCents: offer };
     switch (block) {
       case 'campaign_budget':
-        return `budget short: ${parts}; the campaign's budget has ${yuanText(this.campaignLeft[k] as number)} left`;
-      case 'department_budget': {
-        const left = this.departmentLeft[this.departmentOf[k] as number] as number;
-        return `budget short: ${parts}; department ${this.campaigns[k]?.department}'s budget has ${yuanText(left)} left`;
-      }
+        return budgetShortDetail({ ...parts, leftCents: this.campaignLeft[k] as number });
+      case 'department_budget':
+        return budgetShortDetail({
+          ...parts,
+          department: c?.department ?? '',
+          leftCents: this.departmentLeft[this.departmentOf[k] as number] as number,
+        });
       case 'channel_quota':
         return `the ${channel} quota is used up`;
     }

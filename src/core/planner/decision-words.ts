@@ -6,6 +6,7 @@
  */
 
 import { words as w, type Words } from '../words.ts';
+import { budgetShortWords } from './budget-words.ts';
 
 export type { Words };
 
@@ -28,8 +29,14 @@ const SKIP_WORDS: Record<string, Words> = {
     '同一时段已有更高优先级的任务触达该用户',
     'a higher-priority campaign reaches the user in the same slot',
   ),
-  campaign_budget: w('任务预算已用完', 'the campaign’s budget was used up'),
-  department_budget: w('部门预算已用完', 'the department’s budget was used up'),
+  campaign_budget: w(
+    '任务预算不足以覆盖这条消息和该用户的优惠',
+    'the campaign’s budget left could not pay for this message and the user’s offer',
+  ),
+  department_budget: w(
+    '部门预算不足以覆盖这条消息和该用户的优惠',
+    'the department’s budget left could not pay for this message and the user’s offer',
+  ),
   channel_quota: w('渠道配额已用完', 'the channel’s quota was used up'),
   strategy_matrix: w(
     '策略矩阵把该用户分到了其他流程、勿扰或无匹配单元',
@@ -54,9 +61,14 @@ const SKIP_WORDS: Record<string, Words> = {
   not_planned: w('触发记录未被规划', 'the trigger was not planned'),
 };
 
-/** A skip (or trigger) reason in words; `detail` (the rule and channel, as the planner wrote it) is kept aside. */
-export const skipWords = (reason: string): Words =>
-  SKIP_WORDS[reason] ?? w(`未触达（规则：${reason}）`, `not reached (rule: ${reason})`);
+/**
+ * A skip (or trigger) reason in words; `detail` (the rule and channel, as the planner wrote it) is
+ * kept aside, except a budget skip's, which says the yuan ("预算不足：短信 ¥0.05 + 优惠券 ¥5.00…").
+ */
+export const skipWords = (reason: string, detail?: string | null): Words =>
+  (reason === 'campaign_budget' || reason === 'department_budget' ? budgetShortWords(detail) : null) ??
+  SKIP_WORDS[reason] ??
+  w(`未触达（规则：${reason}）`, `not reached (rule: ${reason})`);
 
 /** A holdout in words: the campaign's own control group, or the workspace's global one. */
 export const holdoutWords = (reason: string | null): Words =>

@@ -59,7 +59,11 @@ export const explainUser = (f: ExplainFacts): Explanation => {
   const skipped =
     f.decisions.find((d) => d.decision === 'skipped') ?? f.triggers.find((t) => t.status === 'skipped');
   if (skipped)
-    return { outcome: 'skipped', summary: skipWords(skipped.reason ?? 'not_planned'), notConsidered: none };
+    return {
+      outcome: 'skipped',
+      summary: skipWords(skipped.reason ?? 'not_planned', 'detail' in skipped ? skipped.detail : null),
+      notConsidered: none,
+    };
 
   const why: NotConsidered[] = [];
   if (!f.userKnown) why.push('user_unknown');
