@@ -4,7 +4,7 @@ import { api } from '../../lib/api.ts';
 import type { CampaignListAnswer } from '../../lib/api-types.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import { channelWord, ladderWords } from './matrix-words.ts';
+import { channelWord, ladderWords, withStatus } from './matrix-words.ts';
 import { StrategyMatrixEditor } from './StrategyMatrixEditor.tsx';
 
 interface Step {
@@ -63,7 +63,7 @@ const LadderEditor = () => {
           onChange={(v: string) => setId(v)}
           options={(campaigns.data?.campaigns ?? []).map((c) => ({
             value: c.id,
-            label: `${c.name}（${t(`camp.status.${c.status}` as MessageKey)}）`,
+            label: withStatus(locale, c.name, t(`camp.status.${c.status}` as MessageKey)),
           }))}
         />
         {campaign !== undefined && (

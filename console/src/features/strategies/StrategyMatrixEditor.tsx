@@ -15,7 +15,7 @@ import type {
   StrategyCell,
   StrategyMatrix,
 } from '../../lib/strategy-types.ts';
-import { channelWord, errorText, matrixWords } from './matrix-words.ts';
+import { channelWord, errorText, matrixWords, withStatus } from './matrix-words.ts';
 
 /**
  * The strategy matrix (issue 17, features.md D6) as operators think of it: rows are value tiers,
@@ -89,8 +89,14 @@ export const StrategyMatrixEditor = () => {
     if (!loaded.data) return;
     setDraft(loaded.data.matrix.matrix);
     setVersion(loaded.data.matrix.version);
-    void refresh(loaded.data.matrix.matrix);
-  }, [loaded.data, refresh]);
+  }, [loaded.data]);
+
+  // Counts, costs and refusals follow the draft as it is edited (a pause after the last change).
+  useEffect(() => {
+    if (!draft) return;
+    const timer = setTimeout(() => void refresh(draft), 500);
+    return () => clearTimeout(timer);
+  }, [draft, refresh]);
 
   const campaigns = loaded.data?.campaigns.campaigns ?? [];
   const campaignName = useMemo(() => new Map(campaigns.map((c) => [c.id, c.name])), [campaigns]);
@@ -232,6 +238,7 @@ export const StrategyMatrixEditor = () => {
             <Select
               style={{ width: 200 }}
               size="small"
+              data-testid={`cell-flow-${c.i}`}
               value={c.action.kind === 'flow' ? c.action.campaignId : '__dnd'}
               onChange={(v: string) =>
                 setCell(c.i, {
@@ -244,7 +251,7 @@ export const StrategyMatrixEditor = () => {
                   .filter((k) => k.definition.class !== 'transactional')
                   .map((k) => ({
                     value: k.id,
-                    label: `${k.name}（${t(`camp.status.${k.status}` as MessageKey)}）`,
+                    label: withStatus(locale, k.name, t(`camp.status.${k.status}` as MessageKey)),
                   })),
               ]}
             />

@@ -140,3 +140,7 @@ export const errorText = (locale: Locale, e: { path: string; message: string }):
   if (!where) return what;
   return locale === 'en' ? `${where}: ${what}` : `${where}：${what}`;
 };
+
+/** A campaign with its status in words: "名称（草稿）" / "Name (Draft)". */
+export const withStatus = (locale: Locale, name: string, status: string): string =>
+  locale === 'en' ? `${name} (${status})` : `${name}（${status}）`;
