@@ -8,7 +8,11 @@ import { issueOffer, type IssuedOffer, type Offer, type UserHistory } from '../c
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
-import { lockPlannerSql, plannedSpendByCampaign, useChannelQuota } from '../storage/control/planner-inputs.ts';
+import {
+  lockPlannerSql,
+  plannedSpendByCampaign,
+  useChannelQuota,
+} from '../storage/control/planner-inputs.ts';
 import { offersOfMembers, type CampaignOffers } from './offer-reserve.ts';
 import { batchesOf, writeOutboxBatches } from '../outbox/batches.ts';
 import { writeOutbox } from '../outbox/enqueue.ts';
