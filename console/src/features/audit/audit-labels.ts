@@ -106,24 +106,71 @@ const DETAIL_KEYS: Record<string, Pair> = {
   enabled: { 'zh-CN': '启用', en: 'enabled' },
   changed: { 'zh-CN': '修改项', en: 'changed' },
   revokedSessions: { 'zh-CN': '结束会话数', en: 'sessions ended' },
+  provider: { 'zh-CN': '服务商', en: 'provider' },
+  keepPin: { 'zh-CN': '仅原服务商', en: 'same provider only' },
+  campaignId: { 'zh-CN': '任务', en: 'campaign' },
+  runId: { 'zh-CN': '执行批次', en: 'run' },
+  version: { 'zh-CN': '版本', en: 'version' },
+  note: { 'zh-CN': '备注', en: 'note' },
+  purpose: { 'zh-CN': '用途', en: 'purpose' },
+  members: { 'zh-CN': '成员数', en: 'members' },
+  messages: { 'zh-CN': '消息数', en: 'messages' },
 };
 
-const value = (v: unknown): string =>
+/** Technical details people do not read (the browser string, ids of sessions, raw instants). */
+const HIDDEN = new Set(['userAgent', 'sessionId', 'asOf', 'params']);
+
+const VALUES: Record<string, Pair> = {
+  push: { 'zh-CN': '推送', en: 'push' },
+  in_app: { 'zh-CN': '站内信', en: 'in-app' },
+  email: { 'zh-CN': '邮件', en: 'e-mail' },
+  sms: { 'zh-CN': '短信', en: 'SMS' },
+  wecom: { 'zh-CN': '企业微信', en: 'WeCom' },
+  call: { 'zh-CN': '电话', en: 'call' },
+  admin: { 'zh-CN': '管理员', en: 'admin' },
+  reviewer: { 'zh-CN': '审核员', en: 'reviewer' },
+  operator: { 'zh-CN': '运营', en: 'operator' },
+  viewer: { 'zh-CN': '只读', en: 'viewer' },
+  planner: { 'zh-CN': '系统规划', en: 'planner' },
+  cli: { 'zh-CN': '命令行', en: 'CLI' },
+  draft: { 'zh-CN': '草稿', en: 'draft' },
+  pending_review: { 'zh-CN': '待审批', en: 'pending review' },
+  scheduled: { 'zh-CN': '已排期', en: 'scheduled' },
+  running: { 'zh-CN': '运行中', en: 'running' },
+  paused: { 'zh-CN': '已暂停', en: 'paused' },
+  finished: { 'zh-CN': '已结束', en: 'finished' },
+  cancelled: { 'zh-CN': '已取消', en: 'cancelled' },
+  wrong_password: { 'zh-CN': '密码错误', en: 'wrong password' },
+  unknown_user: { 'zh-CN': '用户不存在', en: 'unknown user' },
+  no_password: { 'zh-CN': '未设置密码', en: 'no password set' },
+  disabled: { 'zh-CN': '已停用', en: 'disabled' },
+  max_attempts: { 'zh-CN': '多次重试失败', en: 'failed on every retry' },
+};
+
+const value = (v: unknown, locale: Locale): string =>
   v === null || v === undefined
     ? '—'
-    : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
-      ? String(v)
-      : Array.isArray(v)
-        ? v.map(value).join('、')
-        : '…';
+    : typeof v === 'boolean'
+      ? locale === 'zh-CN'
+        ? v
+          ? '是'
+          : '否'
+        : String(v)
+      : typeof v === 'string'
+        ? (VALUES[v]?.[locale] ?? v)
+        : typeof v === 'number'
+          ? String(v)
+          : Array.isArray(v)
+            ? v.map((x) => value(x, locale)).join('、')
+            : '…';
 
 /** Details as "label: value" pairs, the known keys first and in words; nested objects elided. */
 export const detailText = (details: unknown, locale: Locale): string => {
   if (typeof details !== 'object' || details === null) return '';
   const parts: string[] = [];
   for (const [k, v] of Object.entries(details as Record<string, unknown>)) {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) continue;
-    parts.push(`${DETAIL_KEYS[k]?.[locale] ?? k}: ${value(v)}`);
+    if (HIDDEN.has(k) || (typeof v === 'object' && v !== null && !Array.isArray(v))) continue;
+    parts.push(`${DETAIL_KEYS[k]?.[locale] ?? k}: ${value(v, locale)}`);
   }
   return parts.join(locale === 'zh-CN' ? '；' : '; ');
 };

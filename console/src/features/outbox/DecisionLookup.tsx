@@ -95,7 +95,15 @@ export const DecisionLookup = () => {
               columns={[
                 { title: t('ob.why.slot'), render: (_, d) => formatTime(locale, d.slotAt) },
                 { title: t('ob.dead.reason'), render: (_, d) => inLocale(d.words, locale) },
-                { title: t('ob.why.detail'), render: (_, d) => d.detail ?? '—' },
+                // The planner writes its rule detail in English: shown to English readers only.
+                ...(locale === 'en'
+                  ? [
+                      {
+                        title: t('ob.why.detail'),
+                        render: (_: unknown, d: UserDecision['decisions'][number]) => d.detail ?? '—',
+                      },
+                    ]
+                  : []),
               ]}
             />
           )}
