@@ -12,6 +12,11 @@ import type {
   TeamView,
 } from '../../../src/server/schemas/console-data-api.ts';
 import type { ChurnStructureView } from '../../../src/server/schemas/scores-api.ts';
+import type {
+  DeadLetterDto,
+  OutboxSummaryView,
+  UserDecisionView,
+} from '../../../src/server/schemas/outbox-api.ts';
 import type { ValueModelView, ValueWarningView } from '../../../src/server/schemas/value-model-api.ts';
 import type { AudienceWarning, Attributes, EventNames } from '../../../src/server/schemas/metadata-api.ts';
 
@@ -72,3 +77,8 @@ export type AuditEntry = AuditAnswer['entries'][number];
 /** `GET /v1/console/team`. */
 export type TeamAnswer = Static<typeof TeamView>;
 export type TeamMember = TeamAnswer['users'][number];
+
+/** `GET /v1/outbox/summary`, `GET /v1/outbox/dead-letters` (each), `GET /v1/campaigns/:id/users/:userId/decision`. */
+export type OutboxSummary = Static<typeof OutboxSummaryView>;
+export type DeadLetter = Static<typeof DeadLetterDto>;
+export type UserDecision = Static<typeof UserDecisionView>;

@@ -1,16 +1,7 @@
-import type { Static } from '@sinclair/typebox';
-import type {
-  DeadLetterDto,
-  OutboxSummaryView,
-  UserDecisionView,
-} from '../../../../src/server/schemas/outbox-api.ts';
-import type { MessageKey } from '../../lib/i18n.tsx';
-import type { Locale } from '../../lib/i18n.tsx';
+import type { DeadLetter, OutboxSummary, UserDecision } from '../../lib/api-types.ts';
+import type { Locale, MessageKey } from '../../lib/i18n.tsx';
 
-/** The answers this page reads, from the server's schemas (type-only: no server code in the bundle). */
-export type OutboxSummary = Static<typeof OutboxSummaryView>;
-export type DeadLetter = Static<typeof DeadLetterDto>;
-export type UserDecision = Static<typeof UserDecisionView>;
+export type { DeadLetter, OutboxSummary, UserDecision };
 export type Words = { zhCN: string; en: string };
 
 /** The server answers both languages; the page shows the one chosen. */
