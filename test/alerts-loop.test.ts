@@ -224,23 +224,28 @@ describe.each(Object.entries(backends))('operator alerts on %s', (_name, backend
        VALUES ('cmp_b', 'default', 'Spring recall', 'running', $1, $2, $3, $3)`,
       [JSON.stringify({ budgetCents: 1000 }), adminId, new Date(now)],
     );
+    // A department's committed spend is its campaigns' (issue 17): cmp_d of growth has 5 000 booked.
     await server.rt.control.query(
-      `INSERT INTO department_budgets (workspace_id, department, limit_cents, reserved_cents) VALUES ('default', 'growth', 10000, 5000)`,
+      `INSERT INTO campaigns (id, workspace_id, name, status, definition, owner_id, created_at, updated_at)
+       VALUES ('cmp_d', 'default', 'Growth push', 'running', $1, $2, $3, $3)`,
+      [JSON.stringify({ department: 'growth' }), adminId, new Date(now)],
     );
-    const spend = (key: string, cents: number) =>
+    await server.rt.control.query(
+      `INSERT INTO department_budgets (workspace_id, department, limit_cents) VALUES ('default', 'growth', 10000)`,
+    );
+    const spend = (key: string, cents: number, campaign = 'cmp_b') =>
       server.rt.control.query(
         `INSERT INTO outbox (idempotency_key, workspace_id, campaign_id, run_id, step, user_id, channel, class, send_at, cost_cents, created_at)
-         VALUES ($1, 'default', 'cmp_b', 'r', '0', $1, 'sms', 'marketing', $2, $3, $2)`,
-        [key, new Date(now), cents],
+         VALUES ($1, 'default', $4, 'r', '0', $1, 'sms', 'marketing', $2, $3, $2)`,
+        [key, new Date(now), cents, campaign],
       );
+    await spend('d1', 5000, 'cmp_d');
     await spend('b1', 899);
     expect(await evaluate()).toEqual([]);
     await spend('b2', 1);
     expect((await evaluate()).map((c) => c.key)).toEqual(['campaign:cmp_b']);
     expectDelivered('Campaign "Spring recall" has used ¥9.00 of ¥10.00 (90%).');
-    await server.rt.control.query(
-      `UPDATE department_budgets SET reserved_cents = 9500 WHERE department = 'growth'`,
-    );
+    await spend('d2', 4500, 'cmp_d');
     // The campaign is in its cooldown; the department is a new condition.
     expect((await evaluate()).map((c) => c.key)).toEqual(['department:growth']);
     expect(await evaluate()).toEqual([]);
