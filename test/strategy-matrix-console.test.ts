@@ -122,7 +122,9 @@ describe('strategy matrix in the console', () => {
         expect(text).toContain('高价值');
         expect(text).toContain('未评分');
         // The page itself never scrolls sideways; wide tables scroll inside their own box.
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+        expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(
+          width,
+        );
       } finally {
         await context.close();
       }
