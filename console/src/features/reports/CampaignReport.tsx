@@ -3,7 +3,7 @@ import type { EChartsOption } from 'echarts';
 import { useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
-import { formatNumber, formatPercent } from '../../lib/format.ts';
+import { formatCents, formatNumber, formatPercent } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
@@ -76,6 +76,24 @@ export const CampaignReport = ({ campaignId }: { campaignId: string }) => {
                     <Statistic title={t('m.roi')} value={pct(locale, s.total.roi)} />
                   </Col>
                 </Row>
+                <Descriptions size="small" column={5} data-testid="report-cost-parts" title={t('cost.parts')}>
+                  <Descriptions.Item label={t('cost.messages')}>
+                    {formatCents(locale, s.total.messagesCostCents)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('cost.offersIssued')}>
+                    {formatCents(locale, s.total.offersIssuedCostCents)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('cost.offersRedeemed')}>
+                    {formatCents(locale, s.total.offersRedeemedCostCents)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('cost.offersBonus')}>
+                    {formatCents(locale, s.total.offersBonusCostCents)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('m.cost')}>
+                    {formatCents(locale, s.total.costCents)} ·{' '}
+                    {t(`cost.recognition.${s.costRecognition ?? 'none'}`)}
+                  </Descriptions.Item>
+                </Descriptions>
                 <Chart option={statsOption(s.rows)} testId="chart-stats" />
                 <Table<StatsRow>
                   size="small"

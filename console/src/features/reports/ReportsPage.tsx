@@ -44,7 +44,7 @@ export const ReportsPage = () => {
                   <Statistic title={t('m.revenue')} value={formatNumber(locale, p.revenue, 2)} />
                 </Col>
                 <Col span={4}>
-                  <Statistic title={t('m.cost')} value={formatNumber(locale, p.messageCost, 2)} />
+                  <Statistic title={t('m.cost')} value={formatNumber(locale, p.costCents / 100, 2)} />
                 </Col>
               </Row>
               <Table
@@ -58,6 +58,7 @@ export const ReportsPage = () => {
                   { title: t('m.reached'), dataIndex: 'reachedUsers' },
                   { title: t('m.converted'), dataIndex: 'convertedUsers' },
                   { title: t('m.revenue'), dataIndex: 'revenue' },
+                  { title: t('m.cost'), render: (_, r) => formatNumber(locale, r.costCents / 100, 2) },
                 ]}
               />
             </>

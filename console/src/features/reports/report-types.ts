@@ -12,10 +12,17 @@ export interface StatsRow {
   conversionRate: number | null;
   unsubscribes: number;
   cost: number;
+  /** What was spent, in fen (docs/reports.md "Cost"). */
+  messagesCostCents: number;
+  offersIssuedCostCents: number;
+  offersRedeemedCostCents: number;
+  offersBonusCostCents: number;
+  costCents: number;
   revenue: number;
   roi: number | null;
 }
 export interface Stats {
+  costRecognition: 'issue' | 'redemption' | null;
   rows: StatsRow[];
   total: StatsRow;
 }
@@ -62,13 +69,15 @@ export interface Period {
     reachedUsers: number;
     convertedUsers: number;
     revenue: number;
-    messageCost: number;
+    costCents: number;
+    roi: number | null;
   }[];
   sent: number;
   reachedUsers: number;
   convertedUsers: number;
   revenue: number;
-  messageCost: number;
+  costCents: number;
+  roi: number | null;
 }
 
 /** GET /v1/reports/relapse (src/server/routes/relapse.ts). */
