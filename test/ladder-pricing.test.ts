@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSavedAudience } from '../src/audience/saved-audiences.ts';
 import { planLadderFollowUps } from '../src/campaigns/ladder-follow-ups.ts';
+import { skipWords } from '../src/core/planner/decision-words.ts';
 import { followUpSteps, type LadderFacts, type LadderPricing } from '../src/core/planner/ladder-gate.ts';
 import type { Ladder } from '../src/core/strategies/ladder.ts';
 import {
@@ -254,6 +255,11 @@ describe('ladder follow-ups priced on real stores', () => {
           'SMS expected value ¥0.03 (response rate 1.2% × user value ¥2.50; default rate: only 0 delivered in 30 days) is below its cost ¥0.05: not escalated',
       },
     ]);
+    // "Why wasn't this user reached" reads the two sentences back out of the detail.
+    expect(skipWords('ladder_price', decided[0]?.detail)).toEqual({
+      zhCN: '短信预期价值 ¥0.03（回应率 1.2% × 用户价值 ¥2.50，默认回应率：近 30 天送达仅 0 条）低于成本 ¥0.05，不升级',
+      en: 'SMS expected value ¥0.03 (response rate 1.2% × user value ¥2.50; default rate: only 0 delivered in 30 days) is below its cost ¥0.05: not escalated',
+    });
     // Run again: u2 left the ladder (recorded once), nothing is sent twice.
     s.setNow(NOW + 26 * HOUR);
     expect((await planLadderFollowUps(s))[0]).toMatchObject({ sent: 0, done: { skipped_by_planner: 1 } });

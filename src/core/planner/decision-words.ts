@@ -51,6 +51,23 @@ const SKIP_WORDS: Record<string, Words> = {
   top_of_ladder: w('召回阶梯已走到最后一步', 'the recall ladder has no further step'),
   responded: w('用户已响应，阶梯停止', 'the user responded; the ladder stopped'),
   waiting: w('仍在等待上一步的响应', 'still waiting for a response to the previous step'),
+  // Issue 17: a ladder prices its next channel; channels a region or the caller numbers rule out.
+  priced_out: w(
+    '下一渠道的预期价值（回应率 × 用户价值）低于其成本，不升级',
+    'the next channel’s expected value (response rate × user value) is below its cost: not escalated',
+  ),
+  ladder_price: w(
+    '下一渠道的预期价值（回应率 × 用户价值）低于其成本，不升级',
+    'the next channel’s expected value (response rate × user value) is below its cost: not escalated',
+  ),
+  channel_blocked: w(
+    '该渠道无法触达该用户（地区不可达或无可用外呼号码），阶梯跳过此步',
+    'the channel cannot reach the user (region or no healthy caller number): the ladder went past this step',
+  ),
+  min_gap: w(
+    '与其他任务的营销消息间隔不足（默认 4 小时），且无法顺延',
+    'too close to another campaign’s marketing message (4 h by default), with no later time to move to',
+  ),
   // Triggered campaigns (campaigns/triggers.ts).
   condition_met: w('触发后“除非”事件已发生，不再发送', 'the “unless” event happened after the trigger'),
   duplicate_trigger: w(
@@ -67,8 +84,20 @@ const SKIP_WORDS: Record<string, Words> = {
  */
 export const skipWords = (reason: string, detail?: string | null): Words =>
   (reason === 'campaign_budget' || reason === 'department_budget' ? budgetShortWords(detail) : null) ??
+  (reason === 'ladder_price' || reason === 'channel_blocked' || reason === 'unreachable'
+    ? pricedWords(detail)
+    : null) ??
   SKIP_WORDS[reason] ??
   w(`未触达（规则：${reason}）`, `not reached (rule: ${reason})`);
+
+/**
+ * A ladder's priced or gone-past step, or a region / caller-number block, says its own words:
+ * '[ladder step N: ]<zh> / <en>' (ladder-pricing.ts, channel-reach.ts) → those two sentences.
+ */
+const pricedWords = (detail: string | null | undefined): Words | null => {
+  const m = /^(?:ladder (?:moved past )?step \d+: )?(.+?) \/ (.+)$/u.exec(detail ?? '');
+  return m && /[\u4e00-\u9fff]/u.test(m[1] ?? '') ? w(m[1] as string, m[2] as string) : null;
+};
 
 /** A holdout in words: the campaign's own control group, or the workspace's global one. */
 export const holdoutWords = (reason: string | null): Words =>
