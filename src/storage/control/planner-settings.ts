@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, type PolicySettings } from '../../core/campaigns/policy-schema.ts';
 import type { Channel } from '../../core/channels/channels.ts';
-import { committedSpendSql } from './planned-spend.ts';
+import { departmentCommittedSql } from './planned-spend.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** The workspace's anti-disturbance policy; version 0 = the defaults, never saved. */
@@ -74,11 +74,10 @@ export const listDepartmentBudgets = async (
 ): Promise<DepartmentBudget[]> =>
   (
     await db.query(
-      `SELECT d.department, d.limit_cents,
-              coalesce((SELECT sum(${committedSpendSql('c.id', 'c.workspace_id', '$2::timestamptz')}) FROM campaigns c
-                        WHERE c.workspace_id = d.workspace_id AND c.definition->>'department' = d.department), 0)
-                AS reserved_cents
-       FROM department_budgets d WHERE d.workspace_id = $1 ORDER BY d.department`,
+      `WITH spent AS (${departmentCommittedSql('$2::timestamptz')})
+       SELECT d.department, d.limit_cents, coalesce(s.committed, 0) AS reserved_cents
+       FROM department_budgets d LEFT JOIN spent s ON s.department = d.department
+       WHERE d.workspace_id = $1 ORDER BY d.department`,
       [workspaceId, new Date(now)],
     )
   ).map((r) => ({
