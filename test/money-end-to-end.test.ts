@@ -351,4 +351,44 @@ describe('money end to end: a coupon that depends on history', () => {
     expect(why.status, JSON.stringify(why.json)).toBe(200);
     expect(JSON.stringify(why.json)).toContain('预算不足：短信 ¥0.05 + 优惠券 ¥5.00，任务预算仅剩 ¥0.00');
   }, 120_000);
+
+  it('an offer booked at issue counts once its message went out, at its issued value', async () => {
+    // Two users, a fixed ¥2 red packet booked at issue (cash is gone once the code is out).
+    const at = T + 30 * DAY;
+    base = at;
+    const two = ['r1', 'r2'].map((id) => ({ id, lapsed: 40 }));
+    const more = users(two, 'redpacket', (i) => `+861370000000${i + 1}`);
+    await seed(server.rt.warehouse, more.profiles);
+    const id = await approvedCampaign('Red packet', 'redpacket', at, {
+      offer: {
+        kind: 'red_packet',
+        amount: { type: 'fixed', amount: 200 },
+        validityDays: 7,
+        expectedRedemptionRate: 0.5,
+        costRecognition: 'issue',
+      },
+    });
+    await runSlot(server.rt, 'default', at);
+    const before = await call('olga', 'GET', `/v1/campaigns/${id}/stats?by=channel`);
+    expect(before.json['costRecognition']).toBe('issue');
+    // Planned, not sent: nothing is spent yet (the budget holds 2 × (5 + 200), the report shows 0).
+    expect(before.json['total']).toMatchObject({
+      planned: 2,
+      sent: 0,
+      offersIssuedCostCents: 0,
+      costCents: 0,
+    });
+    const worker = startDeliveryWorker(server.rt, providersOf(server.rt).registry, { idleMs: 20 });
+    await worker.drained();
+    await worker.stop();
+    await shipFacts(server.rt.control, server.rt.warehouse, { clock });
+    const after = await call('olga', 'GET', `/v1/campaigns/${id}/stats?by=channel`);
+    expect(after.json['total']).toMatchObject({
+      sent: 2,
+      messagesCostCents: 2 * SMS_FEN,
+      offersIssuedCostCents: 2 * 200,
+      offersRedeemedCostCents: 0,
+      costCents: 2 * SMS_FEN + 2 * 200,
+    });
+  }, 120_000);
 });
