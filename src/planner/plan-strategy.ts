@@ -27,7 +27,9 @@ export const planStrategy = async (
     warehouse?: Warehouse | undefined;
   },
 ): Promise<PlanStrategy | undefined> => {
-  if (!o.warehouse) return undefined;
+  // Transactional messages (notifications) never meet the matrix: not even a read for them.
+  if (!o.warehouse || o.batches.every((b) => b.campaign.definition.class === 'transactional'))
+    return undefined;
   const { matrix } = await getMatrix(tx, o.workspaceId);
   if (!matrix.enabled || matrix.cells.length === 0) return undefined;
   const flows = await matrixCampaignFacts(tx, o.workspaceId, [...governedCampaigns(matrix)]);
