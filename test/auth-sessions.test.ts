@@ -910,7 +910,8 @@ describe('rekindle users (CLI)', () => {
         expect(carol?.disabledAt).toBeInstanceOf(Date);
         expect(await db.query(`SELECT name FROM users`)).toEqual([{ name: 'carol' }]);
         const actions = (await auditFor(db, 'default', 'user', String(carol?.id))).map((e) => e.action);
-        expect(actions).toEqual(['auth.password_set', 'auth.password_set', 'user.disabled']);
+        // Issue 17: creating the user is audited too.
+        expect(actions).toEqual(['user.created', 'auth.password_set', 'auth.password_set', 'user.disabled']);
       } finally {
         await db.close();
       }
