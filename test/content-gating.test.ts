@@ -63,6 +63,7 @@ describe('the gate on rendered SMS (pure)', () => {
         field: 'text',
         code: 'link_spacing',
         index: 7,
+        url: 'https://shop.example/x',
         message: MAIN_LINK,
       },
       {
@@ -72,6 +73,7 @@ describe('the gate on rendered SMS (pure)', () => {
         field: 'text',
         code: 'blocked_word',
         index: 0,
+        word: '贷款',
         message: MAIN_WORD,
       },
       {
@@ -80,6 +82,8 @@ describe('the gate on rendered SMS (pure)', () => {
         channel: 'sms',
         field: 'text',
         code: 'sms_segments',
+        segments: 3,
+        maxSegments: 2,
         message: VARIANT_SEGMENTS,
       },
     ]);
@@ -350,5 +354,24 @@ describe('the gate on submit and approval, over HTTP', () => {
     expect(
       (await auditFor(server.rt.control, 'default', 'blocked_word', '特惠')).map((a) => a.action),
     ).toEqual(['blocked_word.add', 'blocked_word.remove']);
+  });
+});
+
+describe('the console’s early SMS warnings (as the operator types)', () => {
+  it('finds blocked words with their position and links glued to their neighbours', async () => {
+    const { checkSms } = await import('../console/src/features/campaigns/sms-checks.ts');
+    const c = checkSms('贷款秒批，详情https://a.cn/x 回T退订 https://b.cn/y。', '【R】', ['秒批', '贷款']);
+    expect(c.blocked).toEqual([
+      { word: '贷款', index: 0 },
+      { word: '秒批', index: 2 },
+    ]);
+    expect(c.unspacedLinks).toEqual([
+      { url: 'https://a.cn/x', index: 7 },
+      { url: 'https://b.cn/y', index: 27 },
+    ]);
+    expect(checkSms('详情 https://a.cn/x 回T退订', '【R】', ['贷款'])).toMatchObject({
+      blocked: [],
+      unspacedLinks: [],
+    });
   });
 });

@@ -412,6 +412,7 @@ describe('SMS checks', () => {
         message:
           "link https://a.cn/x needs a space before it ('击') and after it ('领'): carriers glue the neighbouring text to the URL",
         index: 2,
+        subject: 'https://a.cn/x',
       },
     ]);
     expect(check(sms('打开 https://a.cn/x。回T退订')).issues.map((i) => [i.code, i.index])).toEqual([

@@ -378,7 +378,7 @@ describe('planner shell', () => {
       audienceId,
       timing: { kind: 'one_off', at: new Date(NOW + 24 * HOUR).toISOString() },
       channels: ['webhook'],
-      content: [{ channel: 'webhook', body: '{"phone": {{ user.phone | json }}}' }],
+      content: [{ channel: 'webhook', body: '{"phone": "{{ user.phone }}"}' }],
       holdoutShare: 0,
     });
     const preview = await previewCampaignAs({ ...s }, a.op, c.id, { userId: 'u1' });

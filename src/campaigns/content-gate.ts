@@ -49,6 +49,13 @@ export interface GateIssue {
   code: IssueCode;
   /** Offset into the rendered field. */
   index?: number;
+  /** blocked_word: the word as listed. */
+  word?: string;
+  /** link_spacing: the URL. */
+  url?: string;
+  /** sms_segments: the message's segments and the campaign's limit. */
+  segments?: number;
+  maxSegments?: number;
   /** `sms.text (variant 'B'): blocked word '贷款' at 12 ('贷款')` */
   message: string;
 }
@@ -82,24 +89,30 @@ export const gateIssues = (
       if (isSms(c)) sets.push({ variant: v.id, path: `variants[${j}].content[${k}]`, content: c });
     }),
   );
-  return sets.flatMap(({ variant, path, content }) =>
-    previewContent([content], sample, { ...options, messageClass: def.class, sms }).issues.flatMap(
-      (i): GateIssue[] =>
-        i.severity === 'error' && GATED_CODES.has(i.code)
-          ? [
-              {
-                path: `${path}.${i.field}`,
-                variant,
-                channel: i.channel,
-                field: i.field,
-                code: i.code,
-                ...(i.index === undefined ? {} : { index: i.index }),
-                message: `${i.channel}.${i.field} (${variant === null ? 'main content' : `variant '${variant}'`}): ${i.message}`,
-              },
-            ]
-          : [],
-    ),
-  );
+  return sets.flatMap(({ variant, path, content }) => {
+    const preview = previewContent([content], sample, { ...options, messageClass: def.class, sms });
+    const count = preview.channels[0]?.sms;
+    return preview.issues.flatMap((i): GateIssue[] =>
+      i.severity === 'error' && GATED_CODES.has(i.code)
+        ? [
+            {
+              path: `${path}.${i.field}`,
+              variant,
+              channel: i.channel,
+              field: i.field,
+              code: i.code,
+              ...(i.index === undefined ? {} : { index: i.index }),
+              ...(i.code === 'blocked_word' && i.subject !== undefined ? { word: i.subject } : {}),
+              ...(i.code === 'link_spacing' && i.subject !== undefined ? { url: i.subject } : {}),
+              ...(i.code === 'sms_segments' && count !== undefined
+                ? { segments: count.segments, maxSegments: sms.maxSegments }
+                : {}),
+              message: `${i.channel}.${i.field} (${variant === null ? 'main content' : `variant '${variant}'`}): ${i.message}`,
+            },
+          ]
+        : [],
+    );
+  });
 };
 
 export interface OverrideInput {

@@ -44,6 +44,8 @@ export interface ContentIssue {
   index?: number;
   line?: number;
   column?: number;
+  /** What the issue is about, for consoles that word it themselves: the blocked word, the unspaced URL. */
+  subject?: string;
 }
 
 export const hasErrors = (issues: readonly ContentIssue[]): boolean =>

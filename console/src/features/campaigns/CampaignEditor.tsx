@@ -15,8 +15,10 @@ import {
   Switch,
 } from 'antd';
 import { useState } from 'react';
-import { api } from '../../lib/api.ts';
+import { api, ApiError } from '../../lib/api.ts';
+import { ContentGatePanel } from '../../lib/ContentGatePanel.tsx';
 import { useI18n } from '../../lib/i18n.tsx';
+import { useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import type { AudienceListAnswer, Campaign, EditorState } from './campaign-types.ts';
 import { ContentPreview } from './ContentPreview.tsx';
@@ -33,6 +35,10 @@ export const CampaignEditor = ({ onChanged }: { onChanged: () => void }) => {
   const { message } = App.useApp();
   const [s, setS] = useState<EditorState>(initialEditor);
   const [saved, setSaved] = useState<Campaign | null>(null);
+  const { me } = useSession();
+  // An admin's written reason to let SMS errors through (the content gate); sent with the submit.
+  const [overrideReason, setOverrideReason] = useState('');
+  const [gateTick, setGateTick] = useState(0);
   const audiences = useAsync(() => api.get<AudienceListAnswer>('/v1/audiences'), []);
   const set = <K extends keyof EditorState>(k: K, v: EditorState[K]) => setS((o) => ({ ...o, [k]: v }));
   const fail = (e: unknown) => void message.error(e instanceof Error ? e.message : String(e));
@@ -57,13 +63,21 @@ export const CampaignEditor = ({ onChanged }: { onChanged: () => void }) => {
   const submit = async () => {
     if (saved === null) return;
     try {
-      await api.post(`/v1/campaigns/${encodeURIComponent(saved.id)}/submit`, { version: saved.version });
+      await api.post(`/v1/campaigns/${encodeURIComponent(saved.id)}/submit`, {
+        version: saved.version,
+        ...(overrideReason.trim() !== '' ? { override: { reason: overrideReason } } : {}),
+      });
       void message.success(t('camp.submitted'));
       setSaved(null);
+      setOverrideReason('');
       setS(initialEditor());
       onChanged();
     } catch (e) {
-      fail(e);
+      // The gate's refusal is listed in words by the panel below; the server's text is English.
+      if (e instanceof ApiError && (e.status === 400 || e.status === 403)) {
+        void message.error(t('camp.submitBlocked'));
+        setGateTick((n) => n + 1);
+      } else fail(e);
     }
   };
 
@@ -136,6 +150,14 @@ export const CampaignEditor = ({ onChanged }: { onChanged: () => void }) => {
                     value={s.sms.text}
                     onChange={(e) => set('sms', { ...s.sms, text: e.target.value })}
                     data-testid="sms-text"
+                  />
+                </Form.Item>
+                <Form.Item label={t('camp.smsMaxSegments')}>
+                  <InputNumber
+                    min={1}
+                    max={10}
+                    value={s.sms.maxSegments}
+                    onChange={(v) => set('sms', { ...s.sms, maxSegments: v ?? 3 })}
                   />
                 </Form.Item>
                 <SmsChecks text={s.sms.text} signature={s.sms.signature} />
@@ -260,6 +282,15 @@ export const CampaignEditor = ({ onChanged }: { onChanged: () => void }) => {
         <Col xs={24} xl={10}>
           {saved !== null && (
             <Space orientation="vertical" style={{ width: '100%' }}>
+              {s.channels.includes('sms') && (
+                <ContentGatePanel
+                  campaignId={saved.id}
+                  reloadKey={`${saved.version}:${gateTick}`}
+                  canOverride={me?.user.role === 'admin'}
+                  reason={overrideReason}
+                  onReason={setOverrideReason}
+                />
+              )}
               <CostCalculator campaignId={saved.id} />
               <ContentPreview campaignId={saved.id} />
             </Space>

@@ -12,7 +12,8 @@ export interface EditorState {
   audienceId: string;
   channels: ('push' | 'sms')[];
   push: { title: string; body: string; landingUrl: string };
-  sms: { text: string; signature: string };
+  /** `maxSegments`: the campaign's SMS part limit (the content gate refuses more). */
+  sms: { text: string; signature: string; maxSegments: number };
   offerAmountCents: number | null;
   goalEvent: string;
   goalDays: number;

@@ -23,6 +23,7 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
     timing,
     channels: s.channels,
     content,
+    ...(s.channels.includes('sms') ? { smsMaxSegments: s.sms.maxSegments } : {}),
     ...(s.offerAmountCents !== null && s.offerAmountCents > 0
       ? {
           offer: {
@@ -59,7 +60,7 @@ export const initialEditor = (): EditorState => ({
   audienceId: '',
   channels: ['push'],
   push: { title: '', body: '', landingUrl: 'https://example.com/' },
-  sms: { text: '', signature: '【Rekindle】' },
+  sms: { text: '', signature: '【Rekindle】', maxSegments: 3 },
   offerAmountCents: null,
   goalEvent: 'order',
   goalDays: 3,

@@ -1,18 +1,44 @@
 /**
- * What an operator should fix before an SMS goes to review: length in billing parts (70
- * characters for one part with Chinese text, 67 per part once it is split; 160/153 for GSM
- * text), the 【signature】 carriers require, and an opt-out hint.
+ * What an operator should fix before an SMS goes to review, checked while typing on the template
+ * text: length in billing parts (70 characters for one part with Chinese text, 67 per part once
+ * it is split; 160/153 for GSM text), the 【signature】 carriers require, an opt-out hint, blocked
+ * words and links glued to their neighbours. The server checks the text rendered for a sample
+ * user when the campaign is submitted (the content gate); this is the early warning.
  */
 export interface SmsCheck {
   length: number;
   parts: number;
   signatureMissing: boolean;
   optOutMissing: boolean;
+  /** Blocked words in the text: the word as listed, and its position (0-based). */
+  blocked: { word: string; index: number }[];
+  /** Links with no space (or text edge) before or after them. */
+  unspacedLinks: { url: string; index: number }[];
 }
 
 const GSM = /^[\x20-\x7e\n\r]*$/;
+/** The URL characters a carrier's link detector takes (anything else ends the link). */
+const LINK = /https?:\/\/(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%])+/g;
+const isSpace = (ch: string | undefined) => ch === undefined || /\s/.test(ch);
 
-export const checkSms = (text: string, signature: string): SmsCheck => {
+const findWords = (text: string, words: readonly string[]) => {
+  const lower = text.toLowerCase();
+  const hits: { word: string; index: number }[] = [];
+  for (const word of new Set(words.map((w) => w.trim()).filter((w) => w !== ''))) {
+    const w = word.toLowerCase();
+    for (let i = lower.indexOf(w); i >= 0; i = lower.indexOf(w, i + w.length)) hits.push({ word, index: i });
+  }
+  return hits.sort((a, b) => a.index - b.index);
+};
+
+const unspaced = (text: string) =>
+  [...text.matchAll(LINK)].flatMap((m) => {
+    const url = m[0].replace(/[.,;:!?']+$/, '');
+    const ok = isSpace(text[m.index - 1]) && isSpace(text[m.index + url.length]);
+    return ok ? [] : [{ url, index: m.index }];
+  });
+
+export const checkSms = (text: string, signature: string, blockedWords: readonly string[] = []): SmsCheck => {
   const full = `${signature}${text}`;
   const length = [...full].length;
   const gsm = GSM.test(full);
@@ -24,5 +50,7 @@ export const checkSms = (text: string, signature: string): SmsCheck => {
     parts,
     signatureMissing: !/^【[^】]+】$/.test(signature.trim()),
     optOutMissing: !/退订|STOP/i.test(text),
+    blocked: findWords(text, blockedWords),
+    unspacedLinks: unspaced(text),
   };
 };

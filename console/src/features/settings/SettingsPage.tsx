@@ -5,6 +5,7 @@ import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { BlockedWords } from './BlockedWords.tsx';
 import { LongOperations } from './LongOperations.tsx';
 import { channelLabel, providerKindLabel } from './provider-kind-labels.ts';
 import { VersionedJson } from './VersionedJson.tsx';
@@ -111,6 +112,7 @@ export const SettingsPage = () => {
             children: <VersionedJson path="/v1/scores/config" field="config" />,
           },
           { key: 'team', label: t('set.users'), children: <Team /> },
+          { key: 'blocked-words', label: t('set.blockedWords'), children: <BlockedWords /> },
           { key: 'jobs', label: t('job.title'), children: <LongOperations /> },
         ]}
       />

@@ -7,7 +7,14 @@ export class IssueList {
 
   constructor(readonly channel: Channel) {}
 
-  add(severity: IssueSeverity, field: string, code: IssueCode, message: string, index?: number): void {
+  add(
+    severity: IssueSeverity,
+    field: string,
+    code: IssueCode,
+    message: string,
+    index?: number,
+    subject?: string,
+  ): void {
     this.issues.push({
       channel: this.channel,
       field,
@@ -15,11 +22,12 @@ export class IssueList {
       code,
       message,
       ...(index === undefined ? {} : { index }),
+      ...(subject === undefined ? {} : { subject }),
     });
   }
 
-  error(field: string, code: IssueCode, message: string, index?: number): void {
-    this.add('error', field, code, message, index);
+  error(field: string, code: IssueCode, message: string, index?: number, subject?: string): void {
+    this.add('error', field, code, message, index, subject);
   }
 
   warning(field: string, code: IssueCode, message: string, index?: number): void {

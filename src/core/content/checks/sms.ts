@@ -59,6 +59,7 @@ export const checkSms = (c: SmsContent, options: CheckOptions): { issues: IssueL
         'link_spacing',
         `link ${link.url} needs a space ${missing}: carriers glue the neighbouring text to the URL`,
         link.start,
+        link.url,
       );
   }
 
@@ -68,6 +69,7 @@ export const checkSms = (c: SmsContent, options: CheckOptions): { issues: IssueL
       'blocked_word',
       `blocked word '${hit.word}' at ${hit.index} ('${hit.found}')`,
       hit.index,
+      hit.word,
     );
 
   if (options.messageClass === 'marketing') {
