@@ -44,9 +44,7 @@ export const planCampaignOf = (
     variants: d.variants.map((v) => ({ id: v.id, weight: v.weight, channels: v.channels })),
     costPerMessage: Object.fromEntries(channels.map((ch) => [ch, prices.get(ch) ?? 0])),
     // The user's own offer is reserved with each message: the budget holds even if all redeem.
-    ...(d.offer && offerCents !== undefined
-      ? { offerCents, offerKind: (d.offer as Offer).kind }
-      : {}),
+    ...(d.offer && offerCents !== undefined ? { offerCents, offerKind: (d.offer as Offer).kind } : {}),
     budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),
     department: d.department ?? null,
     outsideWindow: d.outsideWindow,

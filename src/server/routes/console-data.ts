@@ -83,7 +83,8 @@ export const registerConsoleDataRoutes = (api: Api, rt: ConsoleDataRuntime): voi
       schema: {
         tags,
         security,
-        summary: 'Messages by status, conversions, revenue, cost as spent and ROI over the last days (all campaigns)',
+        summary:
+          'Messages by status, conversions, revenue, cost as spent and ROI over the last days (all campaigns)',
         querystring: FunnelQuery,
         response: { 200: FunnelView, ...errorResponses },
       },
