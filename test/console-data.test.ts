@@ -102,8 +102,15 @@ describe('console data', () => {
     expect(denied.status).toBe(403);
     const r = await get('/v1/console/audit?limit=5', admin);
     expect(r.status).toBe(200);
-    const entries = r.json['entries'] as { id: number; actor: string | null; objectType: string }[];
-    expect(entries[0]).toMatchObject({ actor: 'otto', objectType: 'audience' });
+    const entries = r.json['entries'] as {
+      id: number;
+      actor: string | null;
+      action: string;
+      objectType: string;
+    }[];
+    // The refusal itself is the newest entry (issue 17), then the audience.
+    expect(entries[0]).toMatchObject({ actor: 'otto', action: 'access.refused', objectType: 'route' });
+    expect(entries[1]).toMatchObject({ actor: 'otto', objectType: 'audience' });
     const ids = entries.map((e) => e.id);
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
   });
