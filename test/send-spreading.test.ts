@@ -171,6 +171,30 @@ describe('minimum gap between marketing messages', () => {
     ]);
   });
 
+  it('does not defer a message past the caps: at the default daily cap the second campaign is capped, not moved to tomorrow', () => {
+    const eight = Date.UTC(2026, 10, 20, 12); // 20:00 in Shanghai
+    const r = plan({
+      slotAt: eight,
+      campaigns: [campaign('B')],
+      members: { B: ['p'] },
+      users: [user('p')],
+      history: [sent('p', 'X', eight - HOUR)],
+      policy: defaults(),
+    });
+    expect(r.messages).toEqual([]);
+    expect(r.skipped.map((x) => x.reason)).toEqual(['cap_total']);
+    // Without the daily cap the gap defers it; it lands in quiet hours, so the next morning, spread.
+    const relaxed = plan({
+      slotAt: eight,
+      campaigns: [campaign('B')],
+      members: { B: ['p'] },
+      users: [user('p')],
+      history: [sent('p', 'X', eight - HOUR)],
+      policy: noCaps(),
+    });
+    expect(relaxed.messages.map((m) => m.sendAt)).toEqual([OPEN]);
+  });
+
   it("counts only other campaigns' marketing messages (a ladder's own steps and transactional ones do not)", () => {
     const noon = Date.UTC(2026, 10, 20, 4);
     const r = plan({
@@ -255,5 +279,74 @@ describe('spreading and the gap on the real planner shell', () => {
     }
     // Not everyone at the same second any more.
     expect(new Set(rows.map((r) => r.send_at.getTime())).size).toBeGreaterThan(8);
+  });
+
+  it('at the default policy, a message a provider deferred into the morning counts there: no second one beside it', async () => {
+    const s = await openScenario();
+    store = s;
+    const EVENING = Date.UTC(2026, 10, 20, 13, 30); // 21:30 in Shanghai
+    s.setNow(EVENING - HOUR);
+    await seed(
+      s.warehouse,
+      Array.from({ length: 4 }, (_, i) =>
+        profile(`d${i}`, EVENING - 100 * 24 * HOUR, {
+          acquisition_channel: 'deferred',
+          timezone: 'Asia/Shanghai',
+          push_token: `t${i}`,
+        }),
+      ),
+    );
+    const a = await plannerActors(s.control);
+    const aud = await createSavedAudience(s, a.op, {
+      name: 'Deferred',
+      definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'deferred' },
+    });
+    if (!aud.ok) throw new Error('audience');
+    const content = [
+      { channel: 'push', title: '好久不见', body: '回来看看', landingUrl: 'https://example.com/a' },
+    ];
+    const one = (at: number) => ({ kind: 'one_off', at: new Date(at).toISOString() });
+    const first = await approvedCampaign(s, a, 'Evening', {
+      audienceId: aud.value.id,
+      timing: one(EVENING),
+      channels: ['push'],
+      content,
+      holdoutShare: 0,
+    });
+    const second = await approvedCampaign(s, a, 'Night', {
+      audienceId: aud.value.id,
+      timing: one(LATE),
+      channels: ['push'],
+      content,
+      holdoutShare: 0,
+    });
+    s.setNow(EVENING);
+    await runSlot(s, 'default', EVENING);
+    // The provider said "try in an hour" at 21:30: delivery holds it out of quiet hours, spread.
+    const rows = await s.control.query<{ idempotency_key: string; user_id: string }>(
+      'SELECT idempotency_key, user_id FROM outbox',
+    );
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      const hold = localTimeHold(
+        { ...DEFAULT_POLICY, quietSpreadMinutes: 120 },
+        'push',
+        'Asia/Shanghai',
+        r.user_id,
+      );
+      await s.control.query(
+        'UPDATE outbox SET next_attempt_at = $1, attempts = 1 WHERE idempotency_key = $2',
+        [new Date(hold(EVENING + HOUR)), r.idempotency_key],
+      );
+    }
+    s.setNow(LATE);
+    const night = await runSlot(s, 'default', LATE);
+    // Counted where it goes out (tomorrow 08:xx), the deferred message fills tomorrow's daily cap:
+    // the night campaign is skipped, instead of going out in the same second as it.
+    expect(night.campaigns).toEqual([
+      expect.objectContaining({ campaignId: second.id, messages: 0, skipReasons: { cap_total: 4 } }),
+    ]);
+    const all = await s.control.query<{ campaign_id: string }>('SELECT campaign_id FROM outbox');
+    expect(all.every((r) => r.campaign_id === first.id)).toBe(true);
   });
 });

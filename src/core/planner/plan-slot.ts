@@ -431,6 +431,20 @@ class SlotPass {
     return Number.NaN;
   }
 
+  /** The caps and re-eligibility at send instant `at`: PASS, or the reason (its detail in `this.detail`). */
+  private capsAndReEligibility(p: Prepared, k: number, ch: number, zs: ZoneSlot, at: number): number {
+    for (const cap of this.capsOn[ch] as PreparedCap[])
+      if (!capAllows(cap, at, this.msgs, zs.periods)) {
+        this.detail = cap.text;
+        return cap.reason === 'cap_total' ? CAP_TOTAL : CAP_CHANNEL;
+      }
+    if (p.reEligibilityMs > 0 && !reEligible(this.msgs, k, p.reEligibilityMs, at)) {
+      this.detail = p.reEligibility;
+      return RE_ELIGIBILITY;
+    }
+    return PASS;
+  }
+
   /**
    * Why channel `ch` cannot carry campaign p's message to user u, by the rules up to conflicts
    * (a reason code; its detail in `this.detail`); PASS when it can, with its send instant in `this.at`.
@@ -481,30 +495,24 @@ class SlotPass {
         timing = null;
       }
     }
-    // Kept apart from the user's other marketing messages (other slots, triggers, ladder steps);
-    // a second one of this slot beyond maxMarketingPerSlot is a conflict, reported as such below.
-    let gapDetail: string | null = null;
-    if (timing === null && this.gapMs > 0 && (this.marketingCount[u] as number) < this.maxMarketing) {
-      const kept = this.keepGap(p, k, u, ch, zs, at);
-      if (Number.isNaN(kept)) gapDetail = this.detail;
-      else at = kept;
-    }
-    for (const cap of this.capsOn[ch] as PreparedCap[])
-      if (!capAllows(cap, at, this.msgs, zs.periods)) {
-        this.detail = cap.text;
-        return cap.reason === 'cap_total' ? CAP_TOTAL : CAP_CHANNEL;
-      }
-    if (p.reEligibilityMs > 0 && !reEligible(this.msgs, k, p.reEligibilityMs, at)) {
-      this.detail = p.reEligibility;
-      return RE_ELIGIBILITY;
-    }
+    const capped = this.capsAndReEligibility(p, k, ch, zs, at);
+    if (capped !== PASS) return capped;
     if (timing !== null) {
       this.detail = zs.timingDetail[ch] as string;
       return timing === 'quiet_hours' ? QUIET_HOURS : SEND_WINDOW;
     }
-    if (gapDetail !== null) {
-      this.detail = gapDetail;
-      return MIN_GAP;
+    // Kept apart from the user's other marketing messages (other slots, triggers, ladder steps),
+    // once the caps allow the send time: a message the caps stop is not deferred past them (to
+    // tomorrow's cap). A second one of this slot beyond maxMarketingPerSlot is a conflict, below.
+    if (this.gapMs > 0 && (this.marketingCount[u] as number) < this.maxMarketing) {
+      const kept = this.keepGap(p, k, u, ch, zs, at);
+      if (Number.isNaN(kept)) return MIN_GAP;
+      if (kept !== at) {
+        // The deferred instant must pass the caps and re-eligibility too.
+        const again = this.capsAndReEligibility(p, k, ch, zs, kept);
+        if (again !== PASS) return again;
+        at = kept;
+      }
     }
     if ((this.marketingCount[u] as number) >= this.maxMarketing) {
       this.detail = this.conflictDetail(u);
@@ -557,8 +565,7 @@ class SlotPass {
     let short = PASS;
     let shortDetail: string | null = null;
     // The user's own offer is reserved with the message (what it may cost), not the most any user could get.
-    const offer =
-      typeof p.offer === 'number' ? p.offer : (p.offer.get(this.users.ids[u] as string) ?? 0);
+    const offer = typeof p.offer === 'number' ? p.offer : (p.offer.get(this.users.ids[u] as string) ?? 0);
     for (let i = 0; i < n; i++) {
       const ch = this.optChannel[i] as number;
       const price = p.cost[ch] as number;

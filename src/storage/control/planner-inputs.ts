@@ -23,7 +23,10 @@ export interface HistoryRow {
 
 /**
  * Messages planned since `since` (outbox rows and not yet expanded batches). `users`: only these
- * users' rows; null: the whole window.
+ * users' rows; null: the whole window. A row's instant is when it goes (or went) out: a provider's
+ * deferral moves it to `next_attempt_at` (out of quiet hours, often the next morning), and the
+ * caps and the marketing gap must count it there — counted at its first `send_at`, a deferred
+ * evening message and the next morning's planned one went out in the same second (issue 17).
  */
 export const outboxHistoryRows = (
   tx: SqlClient,
@@ -35,14 +38,18 @@ export const outboxHistoryRows = (
     users
       ? // A few users (a trigger): the outbox by its user index, and only the batches that hold
         // one of them (`&&` on the arrays) unpacked, not every batch of a large slot.
-        `SELECT user_id, campaign_id, channel, class, send_at FROM outbox
+        `SELECT user_id, campaign_id, channel, class, coalesce(next_attempt_at, send_at) AS send_at FROM outbox
          WHERE workspace_id = $1 AND send_at >= $2 AND user_id = ANY($3::text[])
          UNION ALL
          SELECT u.user_id, b.campaign_id, b.channel, b.class, b.send_at
          FROM outbox_batches b CROSS JOIN LATERAL unnest(b.user_ids) AS u(user_id)
          WHERE b.workspace_id = $1 AND b.send_at >= $2 AND b.user_ids && $3::text[] AND u.user_id = ANY($3::text[])`
-      : `SELECT user_id, campaign_id, channel, class, send_at FROM planned_messages
-         WHERE workspace_id = $1 AND send_at >= $2`,
+      : `SELECT user_id, campaign_id, channel, class, coalesce(next_attempt_at, send_at) AS send_at FROM outbox
+         WHERE workspace_id = $1 AND send_at >= $2
+         UNION ALL
+         SELECT u.user_id, b.campaign_id, b.channel, b.class, b.send_at
+         FROM outbox_batches b CROSS JOIN LATERAL unnest(b.user_ids) AS u(user_id)
+         WHERE b.workspace_id = $1 AND b.send_at >= $2`,
     users ? [workspaceId, new Date(since), users] : [workspaceId, new Date(since)],
   );
 
