@@ -336,7 +336,8 @@ describe('money end to end: a coupon that depends on history', () => {
     );
     const N = 3;
     const budget = N * (SMS_FEN + 500); // 1 515 fen: three SMS with their own ¥5 coupons
-    const id = await approvedCampaign('Budgeted', 'budgeted', at, { budgetCents: budget });
+    expect((await call('ada', 'PUT', '/v1/planner/budgets/ops', { limitCents: 100_000 })).status).toBe(200);
+    const id = await approvedCampaign('Budgeted', 'budgeted', at, { budgetCents: budget, department: 'ops' });
     const slot = await runSlot(server.rt, 'default', at);
     const run = slot.campaigns.find((c) => c.campaignId === id);
     // Reserving the most (5 + 30 000 fen) would have reached nobody.
@@ -350,6 +351,11 @@ describe('money end to end: a coupon that depends on history', () => {
     const why = await call('olga', 'GET', `/v1/campaigns/${id}/users/${skipped[0] ?? ''}/decision`);
     expect(why.status, JSON.stringify(why.json)).toBe(200);
     expect(JSON.stringify(why.json)).toContain('预算不足：短信 ¥0.05 + 优惠券 ¥5.00，任务预算仅剩 ¥0.00');
+    // Cancelled before sending: the three messages die and their coupons with them; nothing stays held.
+    expect(await committed('ops')).toBe(budget);
+    const cancelled = await call('olga', 'POST', `/v1/campaigns/${id}/cancel`);
+    expect(cancelled.status, JSON.stringify(cancelled.json)).toBe(200);
+    expect(await committed('ops')).toBe(0);
   }, 120_000);
 
   it('an offer booked at issue counts once its message went out, at its issued value', async () => {
