@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskUserId } from '../src/core/audience/mask-user-id.ts';
+import { planRetry } from '../src/core/delivery/retry-dead-letter.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { approvedCampaign, fillOutbox, webhookContent } from './support/delivery-fixtures.ts';
 import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
@@ -248,5 +250,34 @@ describe('outbox API', () => {
     );
     expect(r.json).toMatchObject({ keepPin: true });
     expect(await statusOf('k-dead-pinned')).toMatchObject({ status: 'pending', provider_pinned: true });
+  });
+});
+
+describe('planRetry (pure)', () => {
+  const base = {
+    reason: 'max_attempts',
+    campaignStatus: 'running',
+    pinned: false,
+    providerDedupes: false,
+    evidence: [],
+  };
+  it('allows a plain dead letter, keeping a pin only where the provider drops repeated keys', () => {
+    expect(planRetry(base)).toEqual({ ok: true, keepPin: false });
+    expect(planRetry({ ...base, pinned: true, providerDedupes: true })).toEqual({ ok: true, keepPin: true });
+    expect(planRetry({ ...base, pinned: true }).ok).toBe(false);
+  });
+  it('refuses whatever may have reached the user, a cancelled campaign and an opt-out', () => {
+    for (const evidence of [['receipt'], ['click'], ['inbox']])
+      expect(planRetry({ ...base, evidence }).ok).toBe(false);
+    expect(planRetry({ ...base, campaignStatus: 'cancelled' }).ok).toBe(false);
+    expect(planRetry({ ...base, campaignStatus: null }).ok).toBe(false);
+    expect(planRetry({ ...base, reason: 'unsubscribed' }).ok).toBe(false);
+    expect(planRetry({ ...base, campaignStatus: 'finished' }).ok).toBe(true);
+  });
+  it('masks user ids shaped like contacts as contacts, others to their ends', () => {
+    expect(maskUserId('+8613812345678')).toBe('138****5678');
+    expect(maskUserId('lisa@example.com')).toBe('l***@example.com');
+    expect(maskUserId('u_1234567')).toBe('u_1***67');
+    expect(maskUserId('u1')).toBe('**');
   });
 });
