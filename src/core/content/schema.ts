@@ -113,7 +113,12 @@ export const WebhookContent = Type.Object(
           'not allowed (refused by the content checks): messages go to the webhook provider an admin configured',
       }),
     ),
-    body: template('JSON text; use `| json` to quote values', 100_000),
+    body: Type.String({
+      minLength: 1,
+      maxLength: 100_000,
+      description:
+        'the JSON document posted to the endpoint, checked as JSON when saved; Liquid goes inside its string values (`{"city": "{{ user.city }}"}`), and a value that is exactly `"{{ x | json }}"` becomes the JSON value x renders to',
+    }),
   },
   { additionalProperties: false, description: "HTTP POST of a JSON body to the webhook provider's endpoint" },
 );
