@@ -104,6 +104,49 @@ describe('audited through the API', () => {
     });
   });
 
+  it('team members through the API (admin only): create, role, password reset, disable — each audited', async () => {
+    const ada = tokens['ada'] ?? '';
+    const refused = await apiCall(s.url, tokens['vic'] ?? '', 'POST', '/v1/team/members', {
+      name: 'mallory',
+      role: 'admin',
+    });
+    expect(refused.status).toBe(403);
+    const made = await apiCall(s.url, ada, 'POST', '/v1/team/members', {
+      name: 'paula',
+      role: 'viewer',
+      password: 'a long enough passphrase 8',
+    });
+    expect(made.status).toBe(201);
+    const id = Number(made.json['id']);
+    expect(
+      (await apiCall(s.url, ada, 'PUT', `/v1/team/members/${id}/role`, { role: 'reviewer' })).json,
+    ).toMatchObject({
+      role: 'reviewer',
+    });
+    const pw = await apiCall(s.url, ada, 'PUT', `/v1/team/members/${id}/password`, {
+      password: 'another long passphrase 9',
+    });
+    expect(pw.status).toBe(200);
+    expect((await apiCall(s.url, ada, 'POST', `/v1/team/members/${id}/disable`, {})).status).toBe(200);
+    const trail = await s.rt.control.query<{ action: string; actor_id: unknown }>(
+      `SELECT action, actor_id FROM audit_log WHERE object_type = 'user' AND object_id = $1 ORDER BY id`,
+      [String(id)],
+    );
+    expect(trail.map((r) => [r.action, Number(r.actor_id)])).toEqual([
+      ['user.created', admin.userId],
+      ['auth.password_set', admin.userId],
+      ['user.role_changed', admin.userId],
+      ['auth.password_set', admin.userId],
+      ['user.disabled', admin.userId],
+    ]);
+    expect(JSON.stringify(await s.rt.control.query('SELECT details FROM audit_log'))).not.toContain(
+      'passphrase',
+    );
+    const denied = await entries(s.rt.control, 'access.refused');
+    expect(denied.at(-1)).toMatchObject({ objectId: 'POST /v1/team/members' });
+    expect(JSON.stringify(denied.at(-1))).not.toContain('mallory');
+  });
+
   it('alert rules: create, update, delete', async () => {
     const made = await apiCall(s.url, tokens['ada'] ?? '', 'POST', '/v1/alerts/rules', {
       name: 'Budget watch',

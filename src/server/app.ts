@@ -30,6 +30,7 @@ import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts'
 import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerOutboxRoutes } from './routes/outbox.ts';
 import { registerUserDecisionRoutes } from './routes/user-decision.ts';
+import { registerTeamRoutes } from './routes/team.ts';
 import { auditRefusals } from './auth/audit-refusals.ts';
 import { typed } from './schemas/type-provider.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
@@ -115,6 +116,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerCallTaskRoutes(api, rt);
     registerOutboxRoutes(api, rt);
     registerUserDecisionRoutes(api, rt);
+    registerTeamRoutes(api, rt);
   });
   registerConsole(app);
   return app;
