@@ -25,8 +25,8 @@ import {
 } from './local-windows.ts';
 import { indexMembers, type Memberships, type Users } from './members.ts';
 import { ALL_CHANNELS, isProfileColumns, profileColumnsOf } from './profile-columns.ts';
-import { localMinuteOfDay, ZoneBook, type Zone } from './time-zones.ts';
-import { nearestWithinGap, spreadHeld } from './spreading.ts';
+import { localMinuteOfDay, MINUTE_MS, ZoneBook, type Zone } from './time-zones.ts';
+import { allowedRun, nearestWithinGap, spreadMinute } from './spreading.ts';
 import {
   SKIP_REASONS,
   type ChannelBlocks,
@@ -91,6 +91,8 @@ interface ZoneSlot {
   block: (TimingBlock | null)[];
   /** Per channel index: first allowed instant from the slot on; null: never; undefined: not asked yet. */
   held: (number | null | undefined)[];
+  /** Per channel index: minutes a held message may be spread over from `held` (spreading.ts). */
+  heldRun: (number | undefined)[];
   /** Per channel index: the skip detail for a send it blocks. */
   timingDetail: string[];
 }
@@ -298,6 +300,7 @@ class SlotPass {
       minute,
       block: this.windows.map((w) => blockAt(w, minute)),
       held: [],
+      heldRun: [],
       timingDetail: CHANNELS.map((_, ch) => {
         const rule =
           blockAt(this.windows[ch] as LocalWindows, minute) === 'quiet_hours'
@@ -377,6 +380,16 @@ class SlotPass {
       this.conflictText.set(key, text);
     }
     return text;
+  }
+
+  /** The zone's spread run for channel ch, the same for all its users: computed once per slot. */
+  private heldRunOf(zs: ZoneSlot, ch: number, held: number): number {
+    let run = zs.heldRun[ch];
+    if (run === undefined) {
+      run = allowedRun(this.windows[ch] as LocalWindows, localMinuteOfDay(zs.zone, held), this.spreadMinutes);
+      zs.heldRun[ch] = run;
+    }
+    return run;
   }
 
   private heldAt(zs: ZoneSlot, ch: number): number | null {
@@ -485,13 +498,7 @@ class SlotPass {
       const held = this.heldAt(zs, ch);
       if (held !== null) {
         // Spread over the window's first minutes by the user's hash, not all at its first second.
-        at = spreadHeld(
-          this.windows[ch] as LocalWindows,
-          localMinuteOfDay(zs.zone, held),
-          held,
-          this.spreadMinutes,
-          users.hash[u] as number,
-        );
+        at = held + spreadMinute(this.heldRunOf(zs, ch, held), users.hash[u] as number) * MINUTE_MS;
         timing = null;
       }
     }

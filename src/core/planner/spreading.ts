@@ -23,15 +23,17 @@ export const allowedRun = (w: LocalWindows, m: number, max: number): number => {
   return k;
 };
 
+/** The user's minute in a run of `run` allowed minutes: uniform in [0, run) by the user's hash. */
+export const spreadMinute = (run: number, userHash: number): number =>
+  run <= 1 ? 0 : Math.floor(unitInterval(mix(userHash, SPREAD_SALT)) * run);
+
 /**
  * The minutes after the window opens (local minute `m`) at which this user's held message goes
- * out: uniform in [0, min(spread, allowed run)) by the user's hash.
+ * out: uniform in [0, min(spread, allowed run)) by the user's hash. (The planner computes the run
+ * once per zone and channel and calls `spreadMinute` per user.)
  */
-export const spreadOffsetMinutes = (w: LocalWindows, m: number, spread: number, userHash: number): number => {
-  if (spread <= 0) return 0;
-  const run = allowedRun(w, m, spread);
-  return run <= 1 ? 0 : Math.floor(unitInterval(mix(userHash, SPREAD_SALT)) * run);
-};
+export const spreadOffsetMinutes = (w: LocalWindows, m: number, spread: number, userHash: number): number =>
+  spread <= 0 ? 0 : spreadMinute(allowedRun(w, m, spread), userHash);
 
 /** `heldAt` moved by the user's spread offset (whole minutes). */
 export const spreadHeld = (
