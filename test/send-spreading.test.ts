@@ -192,7 +192,7 @@ describe('minimum gap between marketing messages', () => {
       history: [sent('p', 'X', eight - HOUR)],
       policy: noCaps(),
     });
-    expect(relaxed.messages.map((m) => m.sendAt)).toEqual([OPEN]);
+    expect(relaxed.messages.map((m) => m.sendAt)).toEqual([OPEN + offsetOf('p') * MINUTE]);
   });
 
   it("counts only other campaigns' marketing messages (a ladder's own steps and transactional ones do not)", () => {

@@ -437,8 +437,15 @@ class SlotPass {
       const gapHours = this.gapMs / 3_600_000;
       this.detail = `already gets a marketing message at ${hhmm(localMinuteOfDay(zs.zone, near))} ${zs.zone.name} (${new Date(near).toISOString()}); marketing messages are at least ${gapHours} h apart`;
       if (p.c.outsideWindow !== 'hold') return Number.NaN;
-      const next = nextAllowed(zs.zone, near + this.gapMs, this.windows[ch] as LocalWindows);
+      const w = this.windows[ch] as LocalWindows;
+      const due = near + this.gapMs;
+      let next = nextAllowed(zs.zone, due, w);
       if (next === null || next - this.slotAt > MAX_GAP_DEFER_MS) return Number.NaN;
+      // Deferred into quiet hours / outside the send window: spread like any held message.
+      if (next !== due) {
+        const run = allowedRun(w, localMinuteOfDay(zs.zone, next), this.spreadMinutes);
+        next += spreadMinute(run, this.users.hash[u] as number) * MINUTE_MS;
+      }
       t = next;
     }
     return Number.NaN;
