@@ -41,7 +41,8 @@ const counter = () => {
 
 /**
  * An SMS gateway (the `sms_http` kind's protocol) or a plain webhook endpoint on loopback that
- * answers 200 after `delayMs`, counting copies by `to` (SMS) or by the body's recipient user id.
+ * answers 200 after `delayMs`, counting copies by `to` (SMS) or by the recipient's user id (the
+ * `X-Rekindle-User-Id` header of a webhook campaign's post, else the body's `recipient`).
  */
 export const startCountingHttp = async (delayMs = 0): Promise<CopyCounter & { url: string }> => {
   const c = counter();
@@ -53,7 +54,9 @@ export const startCountingHttp = async (delayMs = 0): Promise<CopyCounter & { ur
         to?: string;
         recipient?: { userId?: string };
       };
-      c.hit(body.to ?? body.recipient?.userId ?? '?');
+      // A webhook campaign's body is the operator's document: the recipient is in the headers.
+      const user = req.headers['x-rekindle-user-id'];
+      c.hit(body.to ?? body.recipient?.userId ?? (typeof user === 'string' ? user : '?'));
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: `vendor-${c.total()}` }));
