@@ -339,6 +339,7 @@ describe('console in a browser', () => {
       'budgets',
       'reports',
       'settings',
+      'outbox',
       'audit',
     ]) {
       await page.getByTestId(`nav-${nav}`).click();
@@ -348,7 +349,7 @@ describe('console in a browser', () => {
     await page
       .getByTestId('audit-table')
       .getByText('E2E lapsed buyers')
-      .or(page.getByTestId('audit-table').getByText('audience'))
+      .or(page.getByTestId('audit-table').getByText('人群'))
       .first()
       .waitFor();
     // A demo user's timeline, contacts masked.
