@@ -174,7 +174,7 @@ describe('vendor limits in the delivery worker', () => {
     }
   });
 
-  it('a deferred marketing SMS keeps to quiet hours (21:30 + 1 h in Shanghai → 08:00); a transactional one is not held', async () => {
+  it('a deferred marketing SMS keeps to quiet hours (21:30 + 1 h in Shanghai → 08:00–10:00); a transactional one is not held', async () => {
     const vendor = await fakeTencent(() => 'LimitExceeded.PhoneNumberOneHourLimit');
     const evening = Date.UTC(2026, 10, 21, 13, 30); // 21:30 Asia/Shanghai; the default quiet hours are 22:00–08:00
     now = evening;
@@ -191,7 +191,12 @@ describe('vendor limits in the delivery worker', () => {
         ),
       );
       const m = await rowOf(marketing);
-      expect(new Date(m.next_attempt_at ?? 0).getTime()).toBe(Date.UTC(2026, 10, 22, 0)); // 08:00 in Shanghai
+      // Held to the morning and spread over the window's first two hours (the default
+      // quietSpreadMinutes 120), so held users do not all go out at 08:00:00.
+      const morning = Date.UTC(2026, 10, 22, 0); // 08:00 in Shanghai
+      const at = new Date(m.next_attempt_at ?? 0).getTime();
+      expect(at).toBeGreaterThanOrEqual(morning);
+      expect(at).toBeLessThan(morning + 2 * HOUR);
       expect(m).toMatchObject({ status: 'pending', attempts: 0 });
       expect(m.last_error).toContain("when the user's quiet hours and the channel's send window allow");
       expect(m.last_error).toContain(
