@@ -19,6 +19,7 @@ export const AuditPage = () => {
             rowKey="id"
             dataSource={l.entries}
             data-testid="audit-table"
+            scroll={{ x: 'max-content' }}
             columns={[
               { title: t('audit.at'), render: (_, e) => formatTime(locale, e.at) },
               {
@@ -27,6 +28,7 @@ export const AuditPage = () => {
               },
               {
                 title: t('audit.action'),
+                onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
                 render: (_, e) => {
                   const key = actionKey(e.action);
                   return key === null ? e.action : t(key);

@@ -60,6 +60,14 @@ const ACTIONS = new Set<string>([
   'ladder.step',
   'trigger.send',
   'outbox.retry',
+  'blocked_word.add',
+  'blocked_word.remove',
+  'caller_number.add',
+  'caller_number.flag',
+  'caller_number.retire',
+  'caller_number.clear',
+  'offer.bonus_grant',
+  'strategy.matrix',
 ]);
 
 export const actionKey = (action: string): MessageKey | null =>
@@ -80,6 +88,17 @@ const OBJECTS: Record<string, Pair> = {
   catalog_item: { 'zh-CN': '商品', en: 'catalog item' },
   provider: { 'zh-CN': '服务商', en: 'provider' },
   warning_rule: { 'zh-CN': '预警规则', en: 'warning rule' },
+  blocked_word: { 'zh-CN': '屏蔽词', en: 'blocked word' },
+  caller_number: { 'zh-CN': '外呼号码', en: 'caller number' },
+  channel: { 'zh-CN': '渠道', en: 'channel' },
+  churn_model: { 'zh-CN': '流失模型', en: 'churn model' },
+  churn_reasons: { 'zh-CN': '流失原因', en: 'churn reasons' },
+  department: { 'zh-CN': '部门', en: 'department' },
+  offer: { 'zh-CN': '权益', en: 'offer' },
+  planner_policy: { 'zh-CN': '触达规则', en: 'contact policy' },
+  score_config: { 'zh-CN': '评分配置', en: 'scoring configuration' },
+  score_run: { 'zh-CN': '评分批次', en: 'scoring run' },
+  strategy_matrix: { 'zh-CN': '策略矩阵', en: 'strategy matrix' },
 };
 
 export const objectLabel = (type: string, locale: Locale): string => OBJECTS[type]?.[locale] ?? type;
@@ -115,6 +134,12 @@ const DETAIL_KEYS: Record<string, Pair> = {
   purpose: { 'zh-CN': '用途', en: 'purpose' },
   members: { 'zh-CN': '成员数', en: 'members' },
   messages: { 'zh-CN': '消息数', en: 'messages' },
+  level: { 'zh-CN': '级别', en: 'level' },
+  flag: { 'zh-CN': '标记', en: 'flag' },
+  word: { 'zh-CN': '词', en: 'word' },
+  amount: { 'zh-CN': '数量', en: 'amount' },
+  costCents: { 'zh-CN': '成本（分）', en: 'cost (fen)' },
+  cells: { 'zh-CN': '单元数', en: 'cells' },
 };
 
 /** Technical details people do not read (the browser string, ids of sessions, raw instants). */
@@ -145,6 +170,14 @@ const VALUES: Record<string, Pair> = {
   no_password: { 'zh-CN': '未设置密码', en: 'no password set' },
   disabled: { 'zh-CN': '已停用', en: 'disabled' },
   max_attempts: { 'zh-CN': '多次重试失败', en: 'failed on every retry' },
+  info: { 'zh-CN': '提示', en: 'info' },
+  warning: { 'zh-CN': '警告', en: 'warning' },
+  critical: { 'zh-CN': '严重', en: 'critical' },
+  harassment: { 'zh-CN': '骚扰标记', en: 'flagged as harassment' },
+  healthy: { 'zh-CN': '正常', en: 'healthy' },
+  flagged: { 'zh-CN': '已标记', en: 'flagged' },
+  retired: { 'zh-CN': '已停用', en: 'retired' },
+  other: { 'zh-CN': '其他', en: 'other' },
 };
 
 const value = (v: unknown, locale: Locale): string =>
