@@ -19,6 +19,7 @@ import {
   type DepartmentBudget,
 } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { writeVersioned } from './versioned-write.ts';
 
 /**
  * The planner's settings as people change them: the anti-disturbance policy (admins), budgets
@@ -81,18 +82,16 @@ export const updatePolicyAs = async (
   if (problems.length > 0)
     return err({ type: 'invalid', message: 'the policy is invalid', errors: problems });
   const at = ctx.clock();
-  const written = await ctx.control.transaction(async (tx) => {
-    if (
-      !(await putPolicy(tx, {
+  const written = await writeVersioned(ctx.control, {
+    put: (tx) =>
+      putPolicy(tx, {
         workspaceId: actor.workspaceId,
         policy,
         expectedVersion: input.version,
         by: actor.userId,
         at,
-      }))
-    )
-      return false;
-    await appendAudit(tx, {
+      }),
+    audit: {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -100,14 +99,11 @@ export const updatePolicyAs = async (
       objectType: 'planner_policy',
       objectId: actor.workspaceId,
       details: { version: input.version + 1, policy },
-    });
-    return true;
+    },
+    expectedVersion: input.version,
+    what: 'the policy',
   });
-  if (!written)
-    return err({
-      type: 'conflict',
-      reason: `the policy is no longer at version ${input.version}; reload it`,
-    });
+  if (!written.ok) return written;
   return ok({ version: input.version + 1, policy });
 };
 

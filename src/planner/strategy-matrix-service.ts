@@ -18,9 +18,9 @@ import {
   type StrategyCell,
 } from '../core/strategies/matrix.ts';
 import { loadScoreConfig } from '../scores/score-config.ts';
-import { appendAudit } from '../storage/control/audit-log.ts';
 import { listChannelQuotas } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import { writeVersioned } from './versioned-write.ts';
 import {
   getMatrix,
   listMatrixVersions,
@@ -106,18 +106,16 @@ export const updateMatrixAs = async (
   if (!valid.ok) return valid;
   const matrix = valid.value;
   const at = ctx.clock();
-  const written = await ctx.control.transaction(async (tx) => {
-    if (
-      !(await putMatrix(tx, {
+  const written = await writeVersioned(ctx.control, {
+    put: (tx) =>
+      putMatrix(tx, {
         workspaceId: actor.workspaceId,
         matrix,
         expectedVersion: input.version,
         by: actor.userId,
         at,
-      }))
-    )
-      return false;
-    await appendAudit(tx, {
+      }),
+    audit: {
       workspaceId: actor.workspaceId,
       at,
       actorId: actor.userId,
@@ -125,14 +123,11 @@ export const updateMatrixAs = async (
       objectType: 'strategy_matrix',
       objectId: actor.workspaceId,
       details: { version: input.version + 1, matrix },
-    });
-    return true;
+    },
+    expectedVersion: input.version,
+    what: 'the strategy matrix',
   });
-  if (!written)
-    return err({
-      type: 'conflict',
-      reason: `the strategy matrix is no longer at version ${input.version}; reload it`,
-    });
+  if (!written.ok) return written;
   return ok({ version: input.version + 1, matrix, updatedAt: at, shadowed: shadowedCells(matrix.cells) });
 };
 
