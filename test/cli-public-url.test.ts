@@ -6,12 +6,7 @@ import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { createUser } from '../src/storage/control/users.ts';
 import { startChildServer } from './support/child-server.ts';
-import {
-  approvedCampaign,
-  fillOutbox,
-  startFakeProvider,
-  webhookContent,
-} from './support/delivery-fixtures.ts';
+import { approvedCampaign, fillOutbox, startFakeProvider } from './support/delivery-fixtures.ts';
 import { tempDir } from './support/tmp.ts';
 
 const tmp = tempDir('rekindle-public-url-');
@@ -60,7 +55,15 @@ const unsubscribeLinkSent = async (dir: string, key: string, args: string[]) => 
       },
     );
     if (!provider.ok) throw new Error(JSON.stringify(provider.error));
-    await approvedCampaign(setup.control, `cmp_${key}`, [webhookContent(fake.url)]);
+    // The operator's document carries the link where the receiver wants it (webhook bodies are
+    // posted as written, Liquid rendered inside string values).
+    await approvedCampaign(setup.control, `cmp_${key}`, [
+      {
+        channel: 'webhook',
+        url: fake.url,
+        body: '{"user": {{ user.user_id | json }}, "unsubscribe_url": "{{ unsubscribe_url }}"}',
+      },
+    ]);
     await fillOutbox(setup.control, [
       {
         key: `cmp_${key}:run1:main:u1`,
