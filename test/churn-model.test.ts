@@ -492,6 +492,41 @@ describe('features and labels in SQL', () => {
     }
   });
 
+  it("counts only the users' own events: what Rekindle writes (tier changes, relapse marks) neither makes a user eligible, nor is a feature, nor keeps a user retained", async () => {
+    const wh = await Warehouse.open(':memory:');
+    try {
+      await wh.commit({
+        events: [
+          ...events,
+          ev('u1', 'tier_changed', C - 1 * day), // not one of u1's events
+          ev('u3', 'recall_relapsed', C - 5 * day), // does not make u3 active
+          ev('u3', 'tier_changed', C + 2 * day), // does not keep u3 retained
+        ],
+        identifies: [identify],
+        rejections: [],
+      });
+      const plan = await planFeatures(wh, { cutoff: C });
+      expect(plan.features.map((f) => f.name).filter((f) => f.startsWith('tier_changed'))).toEqual([]);
+      const snap = await extractFeatures(wh, plan, {
+        cutoff: C,
+        population: { activeDays: 90, activityEvents: null },
+        label: { horizonDays: 30, retentionEvents: null },
+      });
+      expect(snap.userIds).toEqual(['u1', 'u2']);
+      const u1 = Object.fromEntries(snap.names.map((name, j) => [name, snap.x.values[j]]));
+      expect(u1).toMatchObject({ events_7d: 3, events_total: 7, days_since_last_event: 1 });
+      const all = await extractFeatures(wh, plan, {
+        cutoff: C,
+        population: { activeDays: 0, activityEvents: null },
+        label: { horizonDays: 30, retentionEvents: null },
+      });
+      expect(all.userIds).toEqual(['u1', 'u2', 'u3']);
+      expect(Array.from(all.y as Uint8Array)).toEqual([0, 0, 1]);
+    } finally {
+      wh.close();
+    }
+  });
+
   it('splits in time so that training labels end at the evaluation cutoff', () => {
     const s = temporalSplit(C, 90);
     expect(s.train).toEqual({ cutoff: C - 90 * day, labelsUntil: C });

@@ -1,3 +1,4 @@
+import { ownEventSql } from '../../core/events/system-events.ts';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { featureMatrix, type FeatureMatrix } from '../../core/models/churn/matrix.ts';
@@ -405,7 +406,7 @@ export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Prom
   const orderEvents = [...(options.orderEvents ?? ['order'])];
   const taken = new Set([...ACTIVITY_FEATURES, ...ORDER_FEATURES, ...CADENCE_FEATURES].map((f) => f.name));
   const types = await wh.query<{ event: string }>(
-    'SELECT event FROM events WHERE ts < $1 GROUP BY event ORDER BY count(*) DESC, event LIMIT $2',
+    `SELECT event FROM events ev WHERE ts < $1 AND ${ownEventSql('ev')} GROUP BY event ORDER BY count(*) DESC, event LIMIT $2`,
     [new Date(options.cutoff).toISOString(), Math.max(0, Math.floor(options.maxEventTypes ?? 12))],
   );
   const eventTypes: FeaturePlanSpec['eventTypes'] = [];
@@ -474,9 +475,9 @@ export const featureQuery = (
     ...(population.activityEvents ? [inList(b, 'event', population.activityEvents)] : []),
   ];
   const ctes = [
-    `pop AS (SELECT DISTINCT user_id FROM events WHERE ${active.join(' AND ')})`,
-    `hist AS (SELECT user_id, event, ts, amount, order_id FROM events
-              WHERE ts < ${cut} AND user_id IN (SELECT user_id FROM pop))`,
+    `pop AS (SELECT DISTINCT user_id FROM events ev WHERE ${active.join(' AND ')} AND ${ownEventSql('ev')})`,
+    `hist AS (SELECT user_id, event, ts, amount, order_id FROM events ev
+              WHERE ts < ${cut} AND ${ownEventSql('ev')} AND user_id IN (SELECT user_id FROM pop))`,
   ];
   if (plan.usesOrderStats) {
     const day = `${DAY_MS}.0`;
@@ -510,7 +511,9 @@ export const featureQuery = (
       `ts < ${end}`,
       ...(label.retentionEvents ? [inList(b, 'event', label.retentionEvents)] : []),
     ];
-    ctes.push(`fut AS (SELECT DISTINCT user_id FROM events WHERE ${kept.join(' AND ')})`);
+    ctes.push(
+      `fut AS (SELECT DISTINCT user_id FROM events ev WHERE ${kept.join(' AND ')} AND ${ownEventSql('ev')})`,
+    );
   }
   const profileJoin = [
     plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '',
