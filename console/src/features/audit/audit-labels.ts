@@ -140,10 +140,12 @@ const DETAIL_KEYS: Record<string, Pair> = {
   amount: { 'zh-CN': '数量', en: 'amount' },
   costCents: { 'zh-CN': '成本（分）', en: 'cost (fen)' },
   cells: { 'zh-CN': '单元数', en: 'cells' },
+  bonusCostCents: { 'zh-CN': '奖励成本（分）', en: 'bonus cost (fen)' },
+  userId: { 'zh-CN': '用户', en: 'user' },
 };
 
 /** Technical details people do not read (the browser string, ids of sessions, raw instants). */
-const HIDDEN = new Set(['userAgent', 'sessionId', 'asOf', 'params']);
+const HIDDEN = new Set(['userAgent', 'sessionId', 'asOf', 'params', 'qualifyingMessageId']);
 
 const VALUES: Record<string, Pair> = {
   push: { 'zh-CN': '推送', en: 'push' },
