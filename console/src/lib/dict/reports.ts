@@ -1,0 +1,4 @@
+/** Console strings for the reports area, in English and Simplified Chinese. Keys start with a prefix only this area uses. */
+export const en = {} as const;
+
+export const zhCN: Record<keyof typeof en, string> = {};
