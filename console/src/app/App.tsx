@@ -17,6 +17,7 @@ import { UsersPage } from '../features/users/UsersPage.tsx';
 import { I18nProvider, useI18n } from '../lib/i18n.tsx';
 import { SessionProvider, useSession } from '../lib/session.tsx';
 import { AppLayout } from './AppLayout.tsx';
+import { NotFoundPage } from './NotFoundPage.tsx';
 
 const Routed = () => {
   const { me, checking } = useSession();
@@ -36,7 +37,7 @@ const Routed = () => {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="outbox" element={<OutboxPage />} />
-        <Route path="*" element={<DashboardPage />} />
+        <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );

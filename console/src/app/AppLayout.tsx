@@ -1,20 +1,36 @@
-import { Button, Layout, Menu, Space, Tag, Typography } from 'antd';
+import {
+  AppstoreOutlined,
+  AuditOutlined,
+  BarChartOutlined,
+  CheckSquareOutlined,
+  DashboardOutlined,
+  MenuOutlined,
+  NotificationOutlined,
+  SendOutlined,
+  SettingOutlined,
+  TeamOutlined,
+  UserOutlined,
+  WalletOutlined,
+} from '@ant-design/icons';
+import { Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { useState, type ReactNode } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useI18n, type MessageKey } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.tsx';
 
-const NAV: { path: string; label: MessageKey }[] = [
-  { path: '/', label: 'nav.dashboard' },
-  { path: '/users', label: 'nav.users' },
-  { path: '/audiences', label: 'nav.audiences' },
-  { path: '/campaigns', label: 'nav.campaigns' },
-  { path: '/approvals', label: 'nav.approvals' },
-  { path: '/strategies', label: 'nav.strategies' },
-  { path: '/budgets', label: 'nav.budgets' },
-  { path: '/reports', label: 'nav.reports' },
-  { path: '/settings', label: 'nav.settings' },
-  { path: '/outbox', label: 'nav.outbox' },
-  { path: '/audit', label: 'nav.audit' },
+/** The menu. An entry without an icon gets a neutral one, so a new page never breaks the layout. */
+const NAV: { path: string; label: MessageKey; icon?: ReactNode }[] = [
+  { path: '/', label: 'nav.dashboard', icon: <DashboardOutlined /> },
+  { path: '/users', label: 'nav.users', icon: <UserOutlined /> },
+  { path: '/audiences', label: 'nav.audiences', icon: <TeamOutlined /> },
+  { path: '/campaigns', label: 'nav.campaigns', icon: <NotificationOutlined /> },
+  { path: '/approvals', label: 'nav.approvals', icon: <CheckSquareOutlined /> },
+  { path: '/strategies', label: 'nav.strategies', icon: <AppstoreOutlined /> },
+  { path: '/budgets', label: 'nav.budgets', icon: <WalletOutlined /> },
+  { path: '/reports', label: 'nav.reports', icon: <BarChartOutlined /> },
+  { path: '/settings', label: 'nav.settings', icon: <SettingOutlined /> },
+  { path: '/outbox', label: 'nav.outbox', icon: <SendOutlined /> },
+  { path: '/audit', label: 'nav.audit', icon: <AuditOutlined /> },
 ];
 
 const ROLE_LABELS: Record<string, MessageKey> = {
@@ -33,36 +49,69 @@ const selectedKey = (pathname: string): string => {
   return match[0]?.path ?? '/';
 };
 
+const NavMenu = ({ onGo }: { onGo: (path: string) => void }) => {
+  const { t } = useI18n();
+  const location = useLocation();
+  return (
+    <Menu
+      mode="inline"
+      selectedKeys={[selectedKey(location.pathname)]}
+      items={NAV.map((n) => ({
+        key: n.path,
+        icon: n.icon ?? <AppstoreOutlined />,
+        label: <span data-testid={`nav-${n.path.slice(1) || 'dashboard'}`}>{t(n.label)}</span>,
+      }))}
+      onClick={(e) => onGo(e.key)}
+    />
+  );
+};
+
 export const AppLayout = () => {
   const { t, locale, setLocale } = useI18n();
   const { me, logOut } = useSession();
   const navigate = useNavigate();
-  const location = useLocation();
+  // Below lg (phones, small tablets) the menu is a drawer opened from the header, with the same icons and labels.
+  const wide = Grid.useBreakpoint().lg ?? true;
+  const [drawer, setDrawer] = useState(false);
+  const go = (path: string) => {
+    setDrawer(false);
+    void navigate(path);
+  };
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      {/* Below lg (phones) the menu folds away behind antd's edge trigger instead of squeezing the page. */}
-      <Layout.Sider theme="light" width={200} breakpoint="lg" collapsedWidth={0}>
-        <div style={{ padding: 16 }}>
-          <Typography.Title level={4} style={{ margin: 0 }}>
-            {t('app.title')}
-          </Typography.Title>
-        </div>
-        <Menu
-          mode="inline"
-          selectedKeys={[selectedKey(location.pathname)]}
-          items={NAV.map((n) => ({
-            key: n.path,
-            label: <span data-testid={`nav-${n.path.slice(1) || 'dashboard'}`}>{t(n.label)}</span>,
-          }))}
-          onClick={(e) => navigate(e.key)}
-        />
-      </Layout.Sider>
-      <Layout>
+      {wide && (
+        <Layout.Sider theme="light" width={200}>
+          <div style={{ padding: 16 }}>
+            <Typography.Title level={4} style={{ margin: 0 }}>
+              {t('app.title')}
+            </Typography.Title>
+          </div>
+          <NavMenu onGo={go} />
+        </Layout.Sider>
+      )}
+      <Layout style={{ minWidth: 0 }}>
         <Layout.Header
-          style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', paddingInline: 24 }}
+          style={{
+            background: '#fff',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: wide ? 'flex-end' : 'space-between',
+            paddingInline: wide ? 24 : 12,
+          }}
         >
-          <Space>
-            <span data-testid="current-user">{me?.user.name}</span>
+          {!wide && (
+            <Space>
+              <Button
+                icon={<MenuOutlined />}
+                onClick={() => setDrawer(true)}
+                aria-label={t('shell.menu')}
+                data-testid="menu-open"
+              />
+              <Typography.Text strong>{t('app.title')}</Typography.Text>
+            </Space>
+          )}
+          <Space size={wide ? 'middle' : 4}>
+            {wide && <span data-testid="current-user">{me?.user.name}</span>}
             {me ? <Tag>{roleLabel(me.user.role, t)}</Tag> : null}
             <Button
               size="small"
@@ -76,10 +125,22 @@ export const AppLayout = () => {
             </Button>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ margin: 24 }}>
+        <Layout.Content style={{ margin: wide ? 24 : 12, minWidth: 0 }}>
           <Outlet />
         </Layout.Content>
       </Layout>
+      {!wide && (
+        <Drawer
+          placement="left"
+          open={drawer}
+          onClose={() => setDrawer(false)}
+          size={240}
+          title={me?.user.name ?? t('app.title')}
+          styles={{ body: { padding: 0 } }}
+        >
+          <NavMenu onGo={go} />
+        </Drawer>
+      )}
     </Layout>
   );
 };

@@ -1,5 +1,6 @@
 import { Alert, Empty, Spin } from 'antd';
 import type { ReactNode } from 'react';
+import { useErrorText } from './error-words.ts';
 import { useI18n } from './i18n.tsx';
 import type { AsyncState } from './use-async.ts';
 
@@ -12,8 +13,9 @@ export const PageState = <T,>({
   children: (data: T) => ReactNode;
 }) => {
   const { t } = useI18n();
+  const say = useErrorText();
   if (state.error)
-    return <Alert type="error" title={t('common.error')} description={state.error.message} showIcon />;
+    return <Alert type="error" title={t('common.error')} description={say(state.error)} showIcon />;
   if (state.data === undefined) return <Spin description={t('common.loading')} />;
   if (state.data === null) return <Empty description={t('common.noData')} />;
   return <>{children(state.data)}</>;

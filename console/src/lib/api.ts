@@ -6,10 +6,21 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** For a 400: each refused field's path (`definition.children[1].days`) and what is wrong. */
+    readonly errors: readonly { path: string; message: string }[] = [],
   ) {
     super(message);
   }
 }
+
+/**
+ * Called when any request is refused with 401 after the session was established (it expired or
+ * was revoked): the session provider registers it to return to the login page.
+ */
+let onUnauthorized: (() => void) | null = null;
+export const setUnauthorizedHandler = (f: (() => void) | null): void => {
+  onUnauthorized = f;
+};
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -20,6 +31,17 @@ const errorMessage = (status: number, body: unknown): string => {
     if (typeof b.message === 'string') return b.message;
   }
   return `HTTP ${status}`;
+};
+
+const fieldErrors = (body: unknown): { path: string; message: string }[] => {
+  if (typeof body !== 'object' || body === null) return [];
+  const errors = (body as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e: unknown) => {
+    if (typeof e !== 'object' || e === null) return [];
+    const { path, message } = e as { path?: unknown; message?: unknown };
+    return typeof path === 'string' && typeof message === 'string' ? [{ path, message }] : [];
+  });
 };
 
 export const request = async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
@@ -38,7 +60,9 @@ export const request = async <T>(method: Method, path: string, body?: unknown): 
       parsed = text;
     }
   }
-  if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, parsed));
+  // A refused login is a wrong password, not an expired session.
+  if (res.status === 401 && path !== '/v1/auth/login' && path !== '/v1/auth/me') onUnauthorized?.();
+  if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, parsed), fieldErrors(parsed));
   return parsed as T;
 };
 
