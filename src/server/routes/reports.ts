@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { Api } from '../schemas/type-provider.ts';
-import { parseTimestamp } from '../../core/events/timestamp.ts';
 import { CHANNELS } from '../../core/channels/channels.ts';
 import { campaignAb } from '../../reports/ab.ts';
 import { compareCampaigns } from '../../reports/compare.ts';
@@ -9,10 +8,11 @@ import type { ReportsContext } from '../../reports/context.ts';
 import { campaignLift, receiversReport } from '../../reports/lift.ts';
 import { northStar } from '../../reports/north-star.ts';
 import { periodReport } from '../../reports/period.ts';
+import { periodRange } from '../../reports/period-range.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { CampaignIdParams } from '../schemas/campaigns-api.ts';
-import { sendOutcome } from './send-outcome.ts';
+import { sendFailure, sendOutcome } from './send-outcome.ts';
 
 /**
  * Reports (features.md G1–G5, G7): every role may read. The response schemas are the console's
@@ -192,7 +192,21 @@ export const NorthStarView = Type.Object({
 const StatsQuery = Type.Object({
   by: Type.Optional(Type.Union([Type.Literal('variant'), Type.Literal('channel'), Type.Literal('day')])),
 });
-const PeriodQuery = Type.Object({ from: Type.String({ minLength: 1 }), to: Type.String({ minLength: 1 }) });
+const PeriodQuery = Type.Object({
+  from: Type.String({
+    minLength: 1,
+    description: 'a day (YYYY-MM-DD, from its start) or an ISO-8601 instant',
+  }),
+  to: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'a day (YYYY-MM-DD, included: up to the next day) or an ISO-8601 instant; absent: now',
+    }),
+  ),
+  timeZone: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone the days are read in; default UTC' }),
+  ),
+});
 const NorthStarQuery = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReceiversQuery = Type.Object({
   channel: Type.Optional(Type.Union(CHANNELS.map((c) => Type.Literal(c)))),
@@ -285,23 +299,31 @@ export const registerReportRoutes = (app: Api, ctx: ReportsContext): void => {
         same,
       ),
   );
-  app.get<{ Querystring: { from: string; to: string } }>(
+  app.get<{ Querystring: { from: string; to?: string; timeZone?: string } }>(
     '/v1/reports/period',
     {
       schema: {
         tags,
         security,
-        summary: 'All campaigns in a period, users de-duplicated; unsubscribe trend (G2)',
+        summary:
+          'All campaigns in a period (days included whole, today up to now), users de-duplicated; unsubscribe trend (G2)',
         querystring: PeriodQuery,
         response: { 200: PeriodView, ...errorResponses },
       },
     },
     async (req, reply) => {
-      const from = parseTimestamp(req.query.from);
-      const to = parseTimestamp(req.query.to);
-      if (!Number.isFinite(from) || !Number.isFinite(to))
-        return reply.code(400).send({ error: 'from and to must be ISO-8601 instants' });
-      return sendOutcome(reply, await periodReport(ctx, actorOf(req), from, to), same);
+      const range = periodRange(req.query, ctx.clock());
+      if (!range.ok)
+        return sendFailure(reply, {
+          type: 'invalid',
+          message: range.error.map((p) => `${p.path} ${p.message}`).join('; '),
+          errors: range.error,
+        });
+      return sendOutcome(
+        reply,
+        await periodReport(ctx, actorOf(req), range.value.fromMs, range.value.toMs),
+        same,
+      );
     },
   );
   app.get<{ Querystring: { campaignId: string } }>(
