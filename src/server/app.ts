@@ -31,6 +31,7 @@ import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerOutboxRoutes } from './routes/outbox.ts';
 import { registerUserDecisionRoutes } from './routes/user-decision.ts';
 import { registerTeamRoutes } from './routes/team.ts';
+import { registerWriteKeyRoutes } from './routes/write-keys.ts';
 import { auditRefusals } from './auth/audit-refusals.ts';
 import { typed } from './schemas/type-provider.ts';
 import { RequestValidationError, typeboxValidatorCompiler } from './validation.ts';
@@ -117,6 +118,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerOutboxRoutes(api, rt);
     registerUserDecisionRoutes(api, rt);
     registerTeamRoutes(api, rt);
+    registerWriteKeyRoutes(api, rt);
   });
   registerConsole(app);
   return app;

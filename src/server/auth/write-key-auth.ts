@@ -18,19 +18,41 @@ export const writeKeyFromRequest = (authorization: string | undefined, body: unk
   return null;
 };
 
+/**
+ * Bumped when a key of the control plane is revoked in this process: every cache opened on it
+ * (ingest, inbox) forgets what it knew, so a revoked key stops at once here; other processes
+ * stop within the TTL.
+ */
+const generations = new WeakMap<SqlClient, number>();
+const generationOf = (db: SqlClient) => generations.get(db) ?? 0;
+
+export const forgetWriteKeys = (db: SqlClient): void => {
+  generations.set(db, generationOf(db) + 1);
+};
+
 export class WriteKeyCache {
   private readonly cache = new Map<string, { workspace: string | null; until: number }>();
+  private generation: number;
 
   constructor(
     private readonly db: SqlClient,
     private readonly ttlMs = 30_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.generation = generationOf(db);
+  }
 
   async workspaceFor(key: string): Promise<string | null> {
+    const generation = generationOf(this.db);
+    if (this.generation !== generation) {
+      this.cache.clear();
+      this.generation = generation;
+    }
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.workspace;
     const workspace = await workspaceForWriteKey(this.db, key);
+    // A revocation while the lookup ran: answer what was read, but do not keep it.
+    if (generationOf(this.db) !== generation) return workspace;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { workspace, until: this.now() + this.ttlMs });
     return workspace;

@@ -30,11 +30,13 @@ export const addWriteKey = async (
   key: string,
   name: string,
   workspaceId = 'default',
+  createdAt: Date | null = null,
 ): Promise<WriteKeyInfo> => {
   const rows = await db.query(
-    `INSERT INTO write_keys (workspace_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4)
+    `INSERT INTO write_keys (workspace_id, name, key_hash, key_prefix, created_at)
+     VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
      ON CONFLICT (key_hash) DO UPDATE SET key_hash = excluded.key_hash RETURNING *`,
-    [workspaceId, name, hashKey(key), key.slice(0, 6)],
+    [workspaceId, name, hashKey(key), key.slice(0, 6), createdAt],
   );
   const row = rows[0];
   if (row === undefined) throw new Error('INSERT ... RETURNING gave no row');
@@ -44,11 +46,13 @@ export const addWriteKey = async (
 export const listWriteKeys = async (db: SqlClient, workspaceId = 'default'): Promise<WriteKeyInfo[]> =>
   (await db.query('SELECT * FROM write_keys WHERE workspace_id = $1 ORDER BY id', [workspaceId])).map(toInfo);
 
-export const revokeWriteKey = async (db: SqlClient, id: number): Promise<boolean> =>
+/** Revokes an active key (at `at`, else now); false when it is unknown or revoked already. */
+export const revokeWriteKey = async (db: SqlClient, id: number, at: Date | null = null): Promise<boolean> =>
   (
     await db.query(
-      'UPDATE write_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
-      [id],
+      `UPDATE write_keys SET revoked_at = coalesce($2::timestamptz, now())
+        WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [id, at],
     )
   ).length > 0;
 
@@ -59,4 +63,17 @@ export const workspaceForWriteKey = async (db: SqlClient, key: string): Promise<
     [hashKey(key)],
   );
   return rows[0]?.workspace_id ?? null;
+};
+
+/** One key of the workspace by id, or null (another workspace's key is not found). */
+export const findWriteKey = async (
+  db: SqlClient,
+  id: number,
+  workspaceId = 'default',
+): Promise<WriteKeyInfo | null> => {
+  const rows = await db.query('SELECT * FROM write_keys WHERE id = $1 AND workspace_id = $2', [
+    id,
+    workspaceId,
+  ]);
+  return rows[0] === undefined ? null : toInfo(rows[0]);
 };
