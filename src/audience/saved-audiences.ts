@@ -25,6 +25,7 @@ import {
 } from '../storage/control/audience-snapshots.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { listWarningRules } from '../storage/control/warning-rules.ts';
+import { listCampaigns } from '../storage/control/campaigns.ts';
 import { compiledAudienceMemberIds } from '../storage/warehouse/audience-members.ts';
 import {
   deleteSnapshotMembers,
@@ -233,10 +234,16 @@ export const deleteSavedAudience = async (
   const no = forbidden(actor, 'audience.delete', current.ownerId);
   if (no) return err(no);
   // Saved audiences and warning rules may both refer to this one; neither may be left dangling.
-  const users = [
+  const users: { id: string; name: string }[] = [
     ...(await listAudiences(ctx.control, actor.workspaceId)).filter((a) => a.id !== id),
     ...(await listWarningRules(ctx.control, actor.workspaceId)),
   ].filter((a) => referencedAudiences(a.definition).has(id));
+  // A campaign that may still run snapshots its audience at each slot: it must not lose it.
+  users.push(
+    ...(await listCampaigns(ctx.control, actor.workspaceId)).filter(
+      (c) => c.definition.audienceId === id && c.status !== 'finished' && c.status !== 'cancelled',
+    ),
+  );
   if (users.length > 0) {
     return err({
       type: 'in_use',

@@ -7,6 +7,7 @@ import { registerOpenApi } from './openapi.ts';
 import { registerConsole } from './console.ts';
 import { registerConsoleDataRoutes } from './routes/console-data.ts';
 import { registerAudienceRoutes } from './routes/audiences.ts';
+import { registerAudiencePortraitRoutes } from './routes/audience-portrait.ts';
 import { registerMetadataRoutes } from './routes/metadata.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
@@ -96,6 +97,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     const api = typed(scope);
     registerAuthRoutes(api, rt);
     registerAudienceRoutes(api, rt);
+    registerAudiencePortraitRoutes(api, rt);
     registerMetadataRoutes(api, rt);
     registerScoreRoutes(api, rt);
     registerChurnModelRoutes(api, rt);
