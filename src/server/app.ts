@@ -11,6 +11,7 @@ import { registerAudiencePortraitRoutes } from './routes/audience-portrait.ts';
 import { registerMetadataRoutes } from './routes/metadata.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
+import { registerCampaignTaskRoutes } from './routes/campaign-tasks.ts';
 import { registerPlannerRoutes } from './routes/planner.ts';
 import { registerCallerNumberRoutes } from './routes/caller-numbers.ts';
 import { registerStrategyRoutes } from './routes/strategies.ts';
@@ -102,6 +103,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerScoreRoutes(api, rt);
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
+    registerCampaignTaskRoutes(api, rt);
     registerPlannerRoutes(api, rt);
     registerCallerNumberRoutes(api, rt);
     registerStrategyRoutes(api, rt);

@@ -42,7 +42,7 @@ import { sendOutcome } from './send-outcome.ts';
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-const campaignDto = (c: CampaignRecord) => ({
+export const campaignDto = (c: CampaignRecord) => ({
   id: c.id,
   name: c.name,
   status: c.status,
