@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
+import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { apiCall, postJson, startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
@@ -113,5 +114,145 @@ describe('write keys', () => {
     }
     expect((await as('ada', 'POST', '/v1/write-keys', { name: '   ' })).status).toBe(400);
     expect((await as('ada', 'POST', '/v1/write-keys', {})).status).toBe(400);
+  });
+});
+
+describe('providers: add, edit, enable/disable, test-send; secrets write-only', () => {
+  it('an SMS gateway is added, its secret never returned, kept through an edit, and test-sent', async () => {
+    // The fake gateway accepts 138…, refuses 139… (400) and refuses a wrong credential (401).
+    const vendor = await startFakeVendor((r, res) => {
+      const body = JSON.parse(r.body) as { to: string };
+      if (r.headers['x-api-key'] !== 'secret-value-1234') return json(res, 401, { error: 'bad key' });
+      if (body.to.includes('139')) return json(res, 400, { error: 'blocked number' });
+      return json(res, 200, { id: 'vendor-msg-1' });
+    });
+    try {
+      const made = await as('ada', 'POST', '/v1/providers', {
+        kind: 'sms_http',
+        name: '短信网关',
+        config: { url: `${vendor.url}/send`, authHeader: 'x-api-key' },
+        secrets: { authValue: 'secret-value-1234' },
+      });
+      expect(made.status).toBe(201);
+      const id = String(made.json['id']);
+      expect(made.json).toMatchObject({
+        channel: 'sms',
+        kind: 'sms_http',
+        enabled: true,
+        secretsSet: ['authValue'],
+      });
+      const one = await as('ada', 'GET', `/v1/providers/${id}`);
+      expect(JSON.stringify(one.json)).not.toContain('secret-value-1234');
+      expect(JSON.stringify((await as('ada', 'GET', '/v1/providers')).json)).not.toContain(
+        'secret-value-1234',
+      );
+
+      // Edit the name and disable it without re-entering the secret: the secret stays.
+      const edited = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+        version: 1,
+        name: '短信网关（备用）',
+        enabled: false,
+      });
+      expect(edited.status).toBe(200);
+      expect(edited.json).toMatchObject({
+        name: '短信网关（备用）',
+        enabled: false,
+        secretsSet: ['authValue'],
+        version: 2,
+      });
+
+      // Test-send works on a disabled provider, with the kept secret.
+      const sent = await as('ada', 'POST', `/v1/providers/${id}/test`, {
+        to: '+8613812345678',
+        text: '测试',
+      });
+      expect(sent.status).toBe(200);
+      expect(sent.json).toMatchObject({
+        accepted: true,
+        providerMessageId: 'vendor-msg-1',
+        to: '138****5678',
+        code: null,
+        words: { zhCN: '服务商已受理这条测试消息，请查看是否收到' },
+      });
+      const req = vendor.requests.at(-1);
+      expect(req?.headers['x-api-key']).toBe('secret-value-1234');
+      expect(JSON.parse(req?.body ?? '{}')).toMatchObject({ to: '+8613812345678', text: '【Rekindle】测试' });
+
+      const refused = await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '+8613912345678' });
+      expect(refused.status).toBe(200);
+      expect(refused.json).toMatchObject({
+        accepted: false,
+        code: 'http_400',
+        words: { zhCN: '服务商拒收了这条消息（HTTP 400）' },
+      });
+
+      // A new secret replaces the old one: the gateway now refuses the credential, said in words.
+      const rekeyed = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+        version: 2,
+        secrets: { authValue: 'wrong' },
+      });
+      expect(rekeyed.status).toBe(200);
+      const denied = await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '13812345678' });
+      expect(denied.json).toMatchObject({ accepted: false, code: 'http_401' });
+      expect((denied.json['words'] as { zhCN: string }).zhCN).toContain('凭据');
+
+      const reenabled = await as('ada', 'PATCH', `/v1/providers/${id}`, { version: 3, enabled: true });
+      expect(reenabled.json).toMatchObject({ enabled: true, version: 4 });
+
+      const audit = await auditOf('provider.test_send');
+      expect(
+        audit.map((e) => [e.actorId, e.objectId, e.details['to'], e.details['accepted'], e.details['code']]),
+      ).toEqual([
+        [ids['ada'], id, '138****5678', true, undefined],
+        [ids['ada'], id, '139****5678', false, 'http_400'],
+        [ids['ada'], id, '138****5678', false, 'http_401'],
+      ]);
+      expect(JSON.stringify(audit)).not.toContain('13812345678');
+      const updates = await auditOf('provider.update');
+      expect(updates.map((e) => e.details['secretsChanged'])).toEqual([[], ['authValue'], []]);
+
+      // The fourth and fifth in the minute go; the sixth is refused with when to try again.
+      expect((await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '13812345678' })).status).toBe(200);
+      expect((await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '13812345678' })).status).toBe(200);
+      const sixth = await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '13812345678' });
+      expect(sixth.status).toBe(429);
+      expect(String(sixth.json['error'])).toMatch(
+        /at most 5 test sends a minute per provider; try again in \d+ s/,
+      );
+      expect(vendor.requests).toHaveLength(5);
+    } finally {
+      await vendor.close();
+    }
+  });
+
+  it('test-send is for admins, names what is missing, and says which kinds cannot be tested', async () => {
+    const made = await as('ada', 'POST', '/v1/providers', {
+      kind: 'smtp',
+      name: '邮件',
+      enabled: false,
+      config: { host: '127.0.0.1', port: 2525, secure: false, from: 'news@example.com' },
+      secrets: { password: 'smtp-pass' },
+    });
+    expect(made.status).toBe(201);
+    const id = String(made.json['id']);
+    for (const who of ['olga', 'vic'])
+      expect((await as(who, 'POST', `/v1/providers/${id}/test`, { to: 'a@example.com' })).status).toBe(403);
+    const bad = await as('ada', 'POST', `/v1/providers/${id}/test`, { to: '13812345678' });
+    expect(bad.status).toBe(400);
+    expect(bad.json['errors']).toEqual([{ path: 'to', message: "'13812345678' is not an e-mail address" }]);
+    expect((await as('ada', 'POST', '/v1/providers/prv_nope/test', { to: 'a@example.com' })).json).toEqual({
+      error: 'provider prv_nope not found',
+    });
+    const inbox = await as('ada', 'POST', '/v1/providers', {
+      kind: 'inbox',
+      name: '站内信',
+      config: {},
+      secrets: {},
+    });
+    const untestable = await as('ada', 'POST', `/v1/providers/${String(inbox.json['id'])}/test`, {
+      to: 'u1',
+    });
+    expect(untestable.status).toBe(400);
+    expect(String(untestable.json['error'])).toContain('reaches no vendor');
   });
 });

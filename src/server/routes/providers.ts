@@ -10,11 +10,12 @@ import {
 } from '../../delivery/providers/provider-service.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from '../../delivery/providers/provider-kinds.ts';
 import { callTasksCsv } from '../../delivery/providers/call-tasks.ts';
+import { TestSendLimiter, testSendAs } from '../../delivery/providers/test-send.ts';
 import { listCallTasks } from '../../storage/control/call-tasks.ts';
 import { providersOf } from '../../delivery/providers/provider-runtime.ts';
 import type { Runtime } from '../../runtime.ts';
 import { actorOf } from '../auth/api-auth.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { ApiError, errorResponses } from '../schemas/common.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 const Kind = Type.Union(
@@ -73,6 +74,43 @@ const View = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const TestSendBody = Type.Object(
+  {
+    to: Type.String({ minLength: 1, maxLength: 4096, description: 'the recipient, as the kind needs it' }),
+    text: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'default: a test sentence' }),
+    ),
+    signature: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 30,
+        description: 'SMS signature, e.g. 【Rekindle】; default from signName',
+      }),
+    ),
+    subject: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'e-mail subject / title' }),
+    ),
+    templateId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'WeChat Official Account template (required there)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const Words = Type.Object({ zhCN: Type.String(), en: Type.String() });
+const TestSendAnswer = Type.Object({
+  providerId: Type.String(),
+  accepted: Type.Boolean({ description: 'the provider took the message (not yet: the phone showed it)' }),
+  to: Type.String({ description: 'the recipient, masked' }),
+  providerMessageId: Type.Union([Type.String(), Type.Null()]),
+  code: Type.Union([Type.String(), Type.Null()], { description: 'why not, as a code; null when accepted' }),
+  vendorReason: Type.Union([Type.String(), Type.Null()], { description: 'what the provider said' }),
+  words: Words,
+  tookMs: Type.Integer(),
+});
 
 const dto = (p: ProviderView) => ({
   ...p,
@@ -148,6 +186,32 @@ export const registerProviderRoutes = (app: Api, rt: Runtime): void => {
     },
     async (req, reply) =>
       sendOutcome(reply, await updateProviderAs(ctx(), actorOf(req), req.params.id, req.body), dto),
+  );
+
+  const limiter = new TestSendLimiter();
+  app.post(
+    '/v1/providers/:id/test',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          "Test-send (admin): one real message through this provider's adapter, answered with what the vendor said",
+        description:
+          'Works on a disabled provider too. `to` is what the kind sends to: a phone number (SMS), an e-mail ' +
+          'address (smtp), a push token (fcm), an openid (wechat_oa), a member userid (wecom) or a user id ' +
+          '(webhook). At most 5 a minute per provider; audited with the recipient masked.',
+        params: IdParams,
+        body: TestSendBody,
+        response: { 200: TestSendAnswer, 429: ApiError, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(
+        reply,
+        await testSendAs(ctx(), actorOf(req), req.params.id, req.body, { limiter }),
+        (r) => r,
+      ),
   );
 
   app.delete(
