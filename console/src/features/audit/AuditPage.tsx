@@ -5,7 +5,7 @@ import { formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import { actionKey, bySystem, detailText, objectLabel } from './audit-labels.ts';
+import { actionKey, bySystem, detailText, isGeneratedId, objectLabel } from './audit-labels.ts';
 
 export const AuditPage = () => {
   const { t, locale } = useI18n();
@@ -36,10 +36,15 @@ export const AuditPage = () => {
               },
               {
                 title: t('audit.target'),
-                render: (_, e) => `${objectLabel(e.objectType, locale)} ${e.objectId}`,
+                render: (_, e) =>
+                  isGeneratedId(e.objectId) ? (
+                    <span title={e.objectId}>{objectLabel(e.objectType, locale)}</span>
+                  ) : (
+                    `${objectLabel(e.objectType, locale)} ${e.objectId}`
+                  ),
               },
               {
-                title: '',
+                title: t('audit.details'),
                 render: (_, e) => (
                   <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
                     {detailText(e.details, locale)}

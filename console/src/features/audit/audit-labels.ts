@@ -1,4 +1,5 @@
 import type { Locale, MessageKey } from '../../lib/i18n.tsx';
+import { formatCents } from '../../lib/format.ts';
 
 /**
  * Audit entries in words: each action's label (i18n-dict `act.*`), what kind of object it
@@ -138,9 +139,18 @@ const DETAIL_KEYS: Record<string, Pair> = {
   flag: { 'zh-CN': '标记', en: 'flag' },
   word: { 'zh-CN': '词', en: 'word' },
   amount: { 'zh-CN': '数量', en: 'amount' },
-  costCents: { 'zh-CN': '成本（分）', en: 'cost (fen)' },
+  costCents: { 'zh-CN': '成本', en: 'cost' },
   cells: { 'zh-CN': '单元数', en: 'cells' },
-  bonusCostCents: { 'zh-CN': '奖励成本（分）', en: 'bonus cost (fen)' },
+  bonusCostCents: { 'zh-CN': '奖励成本', en: 'bonus cost' },
+  auc: { 'zh-CN': 'AUC', en: 'AUC' },
+  cutoff: { 'zh-CN': '截止时间', en: 'cutoff' },
+  horizonDays: { 'zh-CN': '预测窗口（天）', en: 'horizon (days)' },
+  tierChanged: { 'zh-CN': '价值分层变化', en: 'tier changes' },
+  warningsRaised: { 'zh-CN': '触发预警', en: 'warnings raised' },
+  lifecycleChanged: { 'zh-CN': '生命周期变化', en: 'lifecycle changes' },
+  scored: { 'zh-CN': '评分人数', en: 'scored' },
+  trained: { 'zh-CN': '训练样本', en: 'trained on' },
+  rows: { 'zh-CN': '行数', en: 'rows' },
   userId: { 'zh-CN': '用户', en: 'user' },
 };
 
@@ -199,16 +209,37 @@ const value = (v: unknown, locale: Locale): string =>
             ? v.map((x) => value(x, locale)).join('、')
             : '…';
 
-/** Details as "label: value" pairs, the known keys first and in words; nested objects elided. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** One detail's value in words: money (fen) in yuan, instants in local time, long decimals cut. */
+const detailValue = (key: string, v: unknown, locale: Locale): string => {
+  if (typeof v === 'number' && key.endsWith('Cents')) return formatCents(locale, v);
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(Math.round(v * 1000) / 1000);
+  if (typeof v === 'string' && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)))
+    return new Date(v).toLocaleString(locale, { hour12: false });
+  return value(v, locale);
+};
+
+/**
+ * Details as "label: value" pairs, in words; nested objects elided. In zh-CN a detail without a
+ * label is left out rather than shown under its code name (English shows it as is).
+ */
 export const detailText = (details: unknown, locale: Locale): string => {
   if (typeof details !== 'object' || details === null) return '';
   const parts: string[] = [];
   for (const [k, v] of Object.entries(details as Record<string, unknown>)) {
     if (HIDDEN.has(k) || (typeof v === 'object' && v !== null && !Array.isArray(v))) continue;
-    parts.push(`${DETAIL_KEYS[k]?.[locale] ?? k}: ${value(v, locale)}`);
+    const label = DETAIL_KEYS[k]?.[locale] ?? (locale === 'zh-CN' ? null : k);
+    if (label !== null) parts.push(`${label}: ${detailValue(k, v, locale)}`);
   }
   return parts.join(locale === 'zh-CN' ? '；' : '; ');
 };
+
+/**
+ * Generated ids (`cm_9615c620dab61fc6`, `run_20261207T091838_2125a6`) say nothing to an operator:
+ * the object is named by its kind, the id kept for the tooltip. Names people chose are shown.
+ */
+export const isGeneratedId = (id: string): boolean => /^[a-z]{1,12}_[0-9A-Za-z_]{6,}$/.test(id);
 
 /** Entries the server made on its own (the planner) or the `rekindle` CLI name no person. */
 export const bySystem = (details: unknown): boolean => {

@@ -22,6 +22,7 @@ export const en = {
   'notFound.text': 'There is no page at this address.',
   'notFound.home': 'Back to the dashboard',
   'shell.menu': 'Menu',
+  'audit.details': 'Details',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -47,4 +48,5 @@ export const zhCN: Record<keyof typeof en, string> = {
   'notFound.text': '此地址没有对应的页面。',
   'notFound.home': '返回首页',
   'shell.menu': '菜单',
+  'audit.details': '详情',
 };
