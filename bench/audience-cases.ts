@@ -26,7 +26,7 @@ export interface AudienceCase {
 }
 
 /** Cities of the first tier (the demo's four largest). */
-const TIER1 = ['Shanghai', 'Beijing', 'Shenzhen', 'Guangzhou'];
+const TIER1 = ['上海', '北京', '深圳', '广州'];
 const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 export const HOLDOUT_SALT = 'winback-2026-11';
@@ -174,7 +174,7 @@ export const audienceCases = (now: number): AudienceCase[] => {
       name: 'valuable, quiet, reachable',
       description:
         'invested in the last year or ordered at least 3 times ever; not opened the app in 14 days; ' +
-        'SMS or push consent; not in Shanghai or Beijing (unknown city included)',
+        'SMS or push consent; not in 上海 or 北京 (unknown city included)',
       tree: {
         kind: 'and',
         children: [
@@ -195,7 +195,7 @@ export const audienceCases = (now: number): AudienceCase[] => {
           },
           {
             kind: 'not',
-            child: { kind: 'attribute', attribute: 'city', op: 'in', values: ['Shanghai', 'Beijing'] },
+            child: { kind: 'attribute', attribute: 'city', op: 'in', values: ['上海', '北京'] },
           },
         ],
       },
@@ -206,10 +206,10 @@ export const audienceCases = (now: number): AudienceCase[] => {
                   OR count(*) FILTER (WHERE event = 'order') >= 3) v ON v.user_id = p.user_id
         ANTI JOIN (SELECT user_id FROM events WHERE event = 'app_open' AND ts BETWEEN ${ago(14)} AND ${NOW}) a
           ON a.user_id = p.user_id
-        WHERE (p.consent_sms OR p.consent_push) AND (p.city IN ('Shanghai', 'Beijing')) IS NOT TRUE`,
+        WHERE (p.consent_sms OR p.consent_push) AND (p.city IN ('上海', '北京')) IS NOT TRUE`,
       postgres: `SELECT count(*) AS n FROM profiles p
         WHERE (p.consent_sms OR p.consent_push)
-          AND (p.city IN ('Shanghai', 'Beijing')) IS NOT TRUE
+          AND (p.city IN ('上海', '北京')) IS NOT TRUE
           AND (p.user_id IN (SELECT user_id FROM events WHERE event = 'invest' AND ts BETWEEN ${ago(365)} AND ${NOW})
                OR p.user_id IN (SELECT user_id FROM events WHERE event = 'order' AND ts <= ${NOW}
                                 GROUP BY user_id HAVING count(*) >= 3))
