@@ -1,5 +1,5 @@
 import { Card, Col, Empty, Row, Typography } from 'antd';
-import { formatNumber, formatPercent } from '../../lib/format.ts';
+import { formatNumber, formatPercent, formatYuan } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { valueText } from './value-text.ts';
 
@@ -32,6 +32,8 @@ export const UserValue = ({
   const pAlive = numberOf(scores, 'pAlive');
   const ltv = numberOf(scores, 'ltv');
   const shown = (v: number | null, digits: number) => (v === null ? '—' : formatNumber(locale, v, digits));
+  // The value model works in yuan (order amounts), so its money figures are shown as yuan.
+  const yuan = (v: number | null) => (v === null ? '—' : formatYuan(locale, v));
   const items = [
     {
       id: 'p-alive',
@@ -49,13 +51,13 @@ export const UserValue = ({
     {
       id: 'expected-spend',
       label: valueText(locale, 'expectedSpend'),
-      value: shown(numberOf(scores, 'expectedSpend'), 2),
+      value: yuan(numberOf(scores, 'expectedSpend')),
     },
     {
       id: 'ltv',
       label:
         ltvHorizonDays === null ? valueText(locale, 'ltvPlain') : valueText(locale, 'ltv', ltvHorizonDays),
-      value: shown(ltv, 2),
+      value: yuan(ltv),
     },
   ];
   return (

@@ -1,6 +1,6 @@
 import { Alert, Card, Descriptions, Tag } from 'antd';
 import type { ValueModel } from '../../lib/api-types.ts';
-import { formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
+import { formatNumber, formatPercent, formatTime, formatYuan } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { valueText, warningText } from './value-text.ts';
 
@@ -51,7 +51,7 @@ export const ValueModelPanel = ({ model }: { model: ValueModel }) => {
               {formatNumber(locale, run.summary.likelyGone)}
             </Descriptions.Item>
             <Descriptions.Item label={tx('meanLtv')}>
-              {formatNumber(locale, run.summary.meanLtv, 2)}
+              {formatYuan(locale, run.summary.meanLtv)}
             </Descriptions.Item>
           </>
         )}
