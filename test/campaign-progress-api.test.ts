@@ -291,6 +291,11 @@ describe('campaign progress', () => {
     ]);
     expect(p.budget.spentCents).toBe(total['costCents']);
 
+    // The list's columns: sent and converted so far per campaign, the same figures.
+    const totals = await call('vera', 'GET', '/v1/campaign-totals');
+    expect(totals.status).toBe(200);
+    expect(totals.json['campaigns']).toEqual([{ campaignId, sent: sentUsers.length, convertedUsers: 1 }]);
+
     // Every role may read it; an unknown campaign is a 404.
     expect((await progressOf(campaignId, 'vera')).funnel['sent']).toBe(sentUsers.length);
     expect((await call('olga', 'GET', '/v1/campaigns/cmp_nope/progress')).status).toBe(404);

@@ -2,7 +2,10 @@ import type { Actor } from '../core/auth/roles.ts';
 import { slotQuietHours, type SlotQuietHours } from '../core/campaigns/slot-quiet-hours.ts';
 import { deadReasonWords } from '../core/delivery/dead-letter-words.ts';
 import { skipWords } from '../core/planner/decision-words.ts';
-import { ok } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { refused } from '../campaigns/campaigns.ts';
+import { listCampaigns } from '../storage/control/campaigns.ts';
+import { campaignTotals } from '../storage/warehouse/campaign-totals.ts';
 import type { Outcome } from '../core/service-failure.ts';
 import { words as w, type Words } from '../core/words.ts';
 import {
@@ -17,7 +20,7 @@ import {
 import { getPolicy } from '../storage/control/planner-settings.ts';
 import { campaignStats } from './campaign-stats.ts';
 import { readableCampaign, type ReportsContext } from './context.ts';
-import { ratio } from './sql.ts';
+import { num, ratio } from './sql.ts';
 
 /**
  * A campaign's progress in one answer (issue 18, the detail page; GET /v1/campaigns/:id/progress):
@@ -214,4 +217,24 @@ export const campaignProgress = async (
     },
     variants,
   });
+};
+
+/** Per campaign of the workspace: messages sent and users converted so far (the list's columns). */
+export const campaignListTotals = async (
+  ctx: ReportsContext,
+  actor: Actor,
+): Outcome<{ campaignId: string; sent: number; convertedUsers: number }[]> => {
+  const no = refused(actor, 'campaign.read');
+  if (no) return err(no);
+  const mine = new Set((await listCampaigns(ctx.control, actor.workspaceId)).map((c) => c.id));
+  const rows = await campaignTotals(ctx.warehouse);
+  return ok(
+    rows
+      .filter((r) => mine.has(String(r.campaign_id)))
+      .map((r) => ({
+        campaignId: String(r.campaign_id),
+        sent: num(r.sent),
+        convertedUsers: num(r.converted),
+      })),
+  );
 };

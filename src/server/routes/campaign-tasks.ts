@@ -1,11 +1,11 @@
 import type { Api } from '../schemas/type-provider.ts';
 import { copyCampaignAs } from '../../campaigns/copy.ts';
 import type { CampaignContext } from '../../campaigns/campaigns.ts';
-import { campaignProgress } from '../../reports/campaign-progress.ts';
+import { campaignListTotals, campaignProgress } from '../../reports/campaign-progress.ts';
 import type { ReportsContext } from '../../reports/context.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { CampaignIdParams } from '../schemas/campaigns-api.ts';
-import { CampaignProgressView, CopyCampaignView } from '../schemas/campaign-tasks-api.ts';
+import { CampaignProgressView, CampaignTotalsView, CopyCampaignView } from '../schemas/campaign-tasks-api.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { campaignDto } from './campaigns.ts';
 import { sendOutcome } from './send-outcome.ts';
@@ -66,5 +66,20 @@ export const registerCampaignTaskRoutes = (app: Api, ctx: CampaignContext & Repo
         nextSlot: p.nextSlot && { ...p.nextSlot, at: iso(p.nextSlot.at) },
       }));
     },
+  );
+
+  app.get(
+    '/v1/campaign-totals',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Per campaign: messages sent and users converted so far, as the campaign stats count them (every role)',
+        response: { 200: CampaignTotalsView, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendOutcome(reply, await campaignListTotals(ctx, actorOf(req)), (campaigns) => ({ campaigns })),
   );
 };

@@ -120,3 +120,13 @@ export const CampaignProgressView = Type.Object({
   ),
 });
 export type CampaignProgressView = Static<typeof CampaignProgressView>;
+
+export const CampaignTotalsView = Type.Object({
+  campaigns: Type.Array(
+    Type.Object({
+      campaignId: Type.String(),
+      sent: Type.Integer({ minimum: 0, description: 'messages a provider took' }),
+      convertedUsers: Type.Integer({ minimum: 0, description: 'distinct users who reached the goal' }),
+    }),
+  ),
+});
