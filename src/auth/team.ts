@@ -2,7 +2,8 @@ import type { Actor, Role } from '../core/auth/roles.ts';
 import { err, ok } from '../core/result.ts';
 import { conflict, forbidden, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
-import { createUser, setUserRoleRow, type UserInfo } from '../storage/control/users.ts';
+import { enableUserRow } from '../storage/control/team-members.ts';
+import { createUser, revokeApiTokens, setUserRoleRow, type UserInfo } from '../storage/control/users.ts';
 import type { AuthContext } from './context.ts';
 
 /**
@@ -64,4 +65,29 @@ export const changeRole = async (
     });
   });
   return ok({ ...user, role });
+};
+
+/**
+ * Lets a disabled member log in again (issue 18), audited `user.enabled`. Their old sessions and
+ * API tokens stay ended: disabling revoked the sessions, enabling revokes the tokens (which only
+ * stopped while the member was disabled), so an admin issues tokens anew.
+ */
+export const enableUser = async (ctx: AuthContext, by: Actor | null, user: UserInfo): Outcome<UserInfo> => {
+  const refused = adminOf(by, user.workspaceId, 'enable users');
+  if (refused) return err(refused);
+  const done = await ctx.control.transaction(async (tx) => {
+    if (!(await enableUserRow(tx, user.id))) return false;
+    const revokedTokens = await revokeApiTokens(tx, user.id);
+    await appendAudit(tx, {
+      workspaceId: user.workspaceId,
+      at: ctx.clock(),
+      actorId: by?.userId ?? null,
+      action: 'user.enabled',
+      objectType: 'user',
+      objectId: String(user.id),
+      details: { name: user.name, by: by === null ? 'cli' : by.name, revokedTokens },
+    });
+    return true;
+  });
+  return done ? ok({ ...user, disabledAt: null }) : err(conflict(`'${user.name}' is not disabled`));
 };

@@ -3,13 +3,14 @@ import type { Api } from '../schemas/type-provider.ts';
 import { authContextOf } from '../../auth/context.ts';
 import { disableUser } from '../../auth/disable-user.ts';
 import { setPassword } from '../../auth/passwords.ts';
-import { changeRole, createTeamMember } from '../../auth/team.ts';
+import { changeRole, createTeamMember, enableUser } from '../../auth/team.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ROLES } from '../../core/auth/roles.ts';
 import { err } from '../../core/result.ts';
 import { forbidden, notFound } from '../../core/service-failure.ts';
 import type { RekindleConfig } from '../../config.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { teamMemberDetails } from '../../storage/control/team-members.ts';
 import { findUserById, type UserInfo } from '../../storage/control/users.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
@@ -23,6 +24,19 @@ const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Password = Type.String({ minLength: 1, maxLength: 4096 });
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const Member = Type.Object({ id: Type.Integer(), name: Type.String(), role: Role, disabled: Type.Boolean() });
+const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const MemberDetail = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  role: Role,
+  disabled: Type.Boolean(),
+  hasPassword: Type.Boolean({ description: 'may log in to the console (else API tokens only)' }),
+  createdAt: Time,
+  disabledAt: Time,
+  lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'the latest console login; null: never',
+  }),
+});
 const memberDto = (u: UserInfo) => ({
   id: u.id,
   name: u.name,
@@ -42,6 +56,54 @@ export const registerTeamRoutes = (api: Api, rt: TeamRuntime): void => {
     const u = await findUserById(rt.control, id);
     return u !== null && u.workspaceId === workspaceId ? u : null;
   };
+  api.get(
+    '/v1/team/members',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The team: members, roles, whether they may log in, last login (admin)',
+        response: { 200: Type.Object({ members: Type.Array(MemberDetail) }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      if (actor.role !== 'admin')
+        return sendFailure(reply, forbidden(`role '${actor.role}' may not manage the team`));
+      const rows = await teamMemberDetails(rt.control, actor.workspaceId);
+      const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+      return {
+        members: rows.map((m) => ({
+          id: m.id,
+          name: m.name,
+          role: m.role,
+          disabled: m.disabledAt !== null,
+          hasPassword: m.hasPassword,
+          createdAt: iso(m.createdAt),
+          disabledAt: iso(m.disabledAt),
+          lastLoginAt: iso(m.lastLoginAt),
+        })),
+      };
+    },
+  );
+  api.post(
+    '/v1/team/members/:id/enable',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Let a disabled member log in again; their old API tokens stay revoked (admin)',
+        params: IdParams,
+        response: { 200: Member, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const u = await memberOf(actor.workspaceId, req.params.id);
+      if (u === null) return sendFailure(reply, notFound(`user ${req.params.id}`));
+      return sendOutcome(reply, await enableUser(ctx, actor, u), memberDto);
+    },
+  );
   api.post(
     '/v1/team/members',
     {
