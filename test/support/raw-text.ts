@@ -66,7 +66,16 @@ const DATA_TOKENS = [
   /\brk[a-z]?_[A-Za-z0-9]+/g, // key prefixes shown on purpose (rk_live_ab12…)
 ];
 
-export const findUnexplainedText = (text: string, keys: readonly string[]): string[] => {
+/**
+ * `allowed`: words the page shows as data in this test (the member's login name). A single
+ * letter is a symbol (a model's parameter r, α, a, b; A/B), never an untranslated word.
+ */
+export const findUnexplainedText = (
+  text: string,
+  keys: readonly string[],
+  allowed: readonly string[] = [],
+): string[] => {
+  const data = new Set(allowed);
   const found = new Set<string>();
   const keySet = new Set(keys);
   for (const token of text.split(/[^\w.]+/)) if (keySet.has(token)) found.add(`raw key ${token}`);
@@ -74,7 +83,8 @@ export const findUnexplainedText = (text: string, keys: readonly string[]): stri
   let words = text;
   for (const re of DATA_TOKENS) words = words.replace(re, ' ');
   for (const m of words.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)) found.add(`code ${m[0]}`);
+  words = words.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, ' ');
   for (const m of words.matchAll(/[A-Za-z]+/g))
-    if (!PRODUCT_WORDS.has(m[0]) && !/_/.test(m[0])) found.add(`English ${m[0]}`);
+    if (m[0].length > 1 && !PRODUCT_WORDS.has(m[0]) && !data.has(m[0])) found.add(`English ${m[0]}`);
   return [...found];
 };
