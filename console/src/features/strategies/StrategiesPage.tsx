@@ -1,6 +1,8 @@
 import { App, Button, Card, InputNumber, Select, Space, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api.ts';
+import { useErrorText } from '../../lib/error-words.ts';
+import { useCan } from '../../lib/permissions.ts';
 import type { CampaignListAnswer } from '../../lib/api-types.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
@@ -32,7 +34,9 @@ const emptyLadder = (): Ladder => ({
 const LadderEditor = () => {
   const { t, locale } = useI18n();
   const lw = ladderWords(locale);
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const can = useCan();
+  const say = useErrorText();
   const campaigns = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   const [id, setId] = useState<string | null>(null);
   const [ladder, setLadder] = useState<Ladder>(emptyLadder);
@@ -40,8 +44,19 @@ const LadderEditor = () => {
   useEffect(() => setLadder(campaign?.definition.ladder ?? emptyLadder()), [campaign]);
   const setStep = (i: number, s: Partial<Step>) =>
     setLadder((l) => ({ ...l, steps: l.steps.map((o, j) => (j === i ? { ...o, ...s } : o)) }));
+  const mayEdit = campaign === undefined ? null : can('campaign.update', campaign.owner.id);
   const save = async () => {
     if (campaign === undefined) return;
+    // Any edit of an approved campaign sends it back to review: say so before, not after.
+    if (campaign.status !== 'draft' && campaign.status !== 'pending_review') {
+      const go = await modal.confirm({
+        title: t('strat.backToReview'),
+        content: t('strat.backToReviewText'),
+        okText: t('common.save'),
+        cancelText: t('common.cancel'),
+      });
+      if (!go) return;
+    }
     try {
       await api.patch(`/v1/campaigns/${encodeURIComponent(campaign.id)}`, {
         version: campaign.version,
@@ -50,7 +65,7 @@ const LadderEditor = () => {
       void message.success(t('common.saved'));
       campaigns.reload();
     } catch (e) {
-      void message.error(e instanceof Error ? e.message : String(e));
+      void message.error(say(e));
     }
   };
   return (
@@ -134,7 +149,12 @@ const LadderEditor = () => {
               {lw.responseEvents}
               {ladder.responseEvents.join(', ')}
             </Typography.Text>
-            <Button type="primary" onClick={() => void save()}>
+            <Button
+              type="primary"
+              disabled={mayEdit?.allowed !== true}
+              title={mayEdit?.allowed === false ? mayEdit.reason : undefined}
+              onClick={() => void save()}
+            >
               {t('common.save')}
             </Button>
           </>

@@ -23,6 +23,9 @@ export const en = {
   'notFound.home': 'Back to the dashboard',
   'shell.menu': 'Menu',
   'audit.details': 'Details',
+  'strat.backToReview': 'This campaign goes back to review',
+  'strat.backToReviewText':
+    'It is approved: after this change it waits for a reviewer again and sends nothing until approved.',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -49,4 +52,6 @@ export const zhCN: Record<keyof typeof en, string> = {
   'notFound.home': '返回首页',
   'shell.menu': '菜单',
   'audit.details': '详情',
+  'strat.backToReview': '修改后任务将退回待审核',
+  'strat.backToReviewText': '该任务已通过审核：保存后需重新审核，审核通过前不会发送。',
 };
