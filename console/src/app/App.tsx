@@ -14,6 +14,9 @@ import { ReportsPage } from '../features/reports/ReportsPage.tsx';
 import { SettingsPage } from '../features/settings/SettingsPage.tsx';
 import { StrategiesPage } from '../features/strategies/StrategiesPage.tsx';
 import { UsersPage } from '../features/users/UsersPage.tsx';
+import { ProvidersPage } from '../features/team/ProvidersPage.tsx';
+import { TeamPage } from '../features/team/TeamPage.tsx';
+import { WriteKeysPage } from '../features/team/WriteKeysPage.tsx';
 import { I18nProvider, useI18n } from '../lib/i18n.tsx';
 import { SessionProvider, useSession } from '../lib/session.tsx';
 import { AppLayout } from './AppLayout.tsx';
@@ -37,6 +40,9 @@ const Routed = () => {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="outbox" element={<OutboxPage />} />
+        <Route path="team" element={<TeamPage />} />
+        <Route path="write-keys" element={<WriteKeysPage />} />
+        <Route path="providers" element={<ProvidersPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

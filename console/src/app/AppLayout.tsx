@@ -1,15 +1,18 @@
 import {
+  ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
   BarChartOutlined,
   CheckSquareOutlined,
   DashboardOutlined,
+  KeyOutlined,
   MenuOutlined,
   NotificationOutlined,
   SendOutlined,
   SettingOutlined,
   TeamOutlined,
   UserOutlined,
+  UsergroupAddOutlined,
   WalletOutlined,
 } from '@ant-design/icons';
 import { Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography } from 'antd';
@@ -31,6 +34,9 @@ const NAV: { path: string; label: MessageKey; icon?: ReactNode }[] = [
   { path: '/settings', label: 'nav.settings', icon: <SettingOutlined /> },
   { path: '/outbox', label: 'nav.outbox', icon: <SendOutlined /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined /> },
+  { path: '/team', label: 'team.nav', icon: <UsergroupAddOutlined /> },
+  { path: '/write-keys', label: 'keys.nav', icon: <KeyOutlined /> },
+  { path: '/providers', label: 'prov.nav', icon: <ApiOutlined /> },
 ];
 
 const ROLE_LABELS: Record<string, MessageKey> = {
