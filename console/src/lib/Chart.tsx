@@ -1,5 +1,29 @@
 import * as echarts from 'echarts';
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+
+/**
+ * Legends that never overlap the plot or each other: a legend scrolls (arrows) instead of
+ * wrapping onto the series at 390 px, sits at the top, and the plot starts below it; axis
+ * labels stay inside the grid (`containLabel`). A chart that sets these itself keeps its own.
+ */
+export const readableOption = (option: echarts.EChartsOption): echarts.EChartsOption => {
+  const legend = option.legend;
+  const hasLegend = legend !== undefined && !Array.isArray(legend);
+  const grid = option.grid;
+  return {
+    ...option,
+    ...(hasLegend ? { legend: { type: 'scroll', top: 0, left: 'center', ...legend } } : {}),
+    ...(grid !== undefined && !Array.isArray(grid)
+      ? {
+          grid: {
+            containLabel: true,
+            ...grid,
+            ...(hasLegend ? { top: Math.max(Number(grid.top ?? 0), 36) } : {}),
+          },
+        }
+      : {}),
+  };
+};
 
 /** One ECharts instance bound to a div; the option is replaced whenever it changes. */
 export const Chart = ({
@@ -13,20 +37,22 @@ export const Chart = ({
 }) => {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const shown = useMemo(() => readableOption(option), [option]);
   useEffect(() => {
     if (el.current === null) return;
     const c = echarts.init(el.current);
     chart.current = c;
-    const onResize = () => c.resize();
-    window.addEventListener('resize', onResize);
+    // The card's width changes without a window resize too (menu collapsed, a column appears).
+    const observer = new ResizeObserver(() => c.resize());
+    observer.observe(el.current);
     return () => {
-      window.removeEventListener('resize', onResize);
+      observer.disconnect();
       c.dispose();
       chart.current = null;
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption(option, true);
-  }, [option]);
+    chart.current?.setOption(shown, true);
+  }, [shown]);
   return <div ref={el} style={{ width: '100%', height }} data-testid={testId} />;
 };

@@ -2,6 +2,11 @@ import type { Static } from '@sinclair/typebox';
 import type { Audience, Preview } from '../../../src/server/schemas/audience-api.ts';
 import type { LoginView, MeView } from '../../../src/server/schemas/auth-api.ts';
 import type { CampaignList, CampaignView, EstimateView } from '../../../src/server/schemas/campaigns-api.ts';
+import type {
+  CampaignProgressView,
+  CampaignTotalsView,
+  CopyCampaignView,
+} from '../../../src/server/schemas/campaign-tasks-api.ts';
 import type { UserChurnRiskView } from '../../../src/server/schemas/churn-model-api.ts';
 import type {
   ActivityView,
@@ -19,6 +24,7 @@ import type {
 } from '../../../src/server/schemas/outbox-api.ts';
 import type { ValueModelView, ValueWarningView } from '../../../src/server/schemas/value-model-api.ts';
 import type { AudienceWarning, Attributes, EventNames } from '../../../src/server/schemas/metadata-api.ts';
+import type { PortraitDto } from '../../../src/server/schemas/audience-portrait-api.ts';
 
 /**
  * The management API's answers as the console reads them, derived from the server's TypeBox
@@ -46,13 +52,21 @@ export type AttributesAnswer = Static<typeof Attributes>;
 export interface AudienceListAnswer {
   audiences: SavedAudience[];
 }
+/** `GET /v1/audiences/:id/portrait`, `POST /v1/audiences/portrait`: members by channel, city, stage, tier, risk. */
+export type AudiencePortrait = PortraitDto;
 
 /** `GET /v1/campaigns/:id`, and each of `GET /v1/campaigns`. */
 export type Campaign = Static<typeof CampaignView>;
 export type CampaignStatus = Campaign['status'];
 export type CampaignListAnswer = Static<typeof CampaignList>;
+/** `GET /v1/campaigns/:id/progress`, `GET /v1/campaign-totals`, `POST /v1/campaigns/:id/copy`. */
+export type CampaignProgress = Static<typeof CampaignProgressView>;
+export type CampaignTotals = Static<typeof CampaignTotalsView>;
+export type CopyAnswer = Static<typeof CopyCampaignView>;
 /** `POST /v1/campaigns/:id/estimate`. */
 export type Estimate = Static<typeof EstimateView>;
+/** The estimate's `cost` (the schema leaves it open): fen in every money field. */
+export type { CostEstimate } from '../../../src/core/cost/calculator.ts';
 
 /** `GET /v1/console/activity`. */
 export type Activity = Static<typeof ActivityView>;

@@ -1,9 +1,11 @@
-import { App, Button, Card, Form, Input, InputNumber, Progress, Select, Space, Table } from 'antd';
+import { App, Button, Card, Form, Input, InputNumber, Progress, Select, Space, Table, Tooltip } from 'antd';
 import { api, getOptional } from '../../lib/api.ts';
-import { formatCents, formatNumber } from '../../lib/format.ts';
+import { centsOfYuan, formatCents, formatNumber } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
+import { useCan } from '../../lib/permissions.ts';
 import { useAsync } from '../../lib/use-async.ts';
+import { channelName, refusalText } from '../../lib/report-words.ts';
 
 interface Resources {
   departments: { department: string; limitCents: number; reservedCents: number }[];
@@ -14,9 +16,14 @@ const CHANNELS = ['push', 'in_app', 'email', 'sms', 'wecom', 'call', 'webhook'];
 const share = (used: number, limit: number) =>
   limit <= 0 ? 0 : Math.min(100, Math.round((used / limit) * 100));
 
+/**
+ * Department budgets and channel quotas. Money is typed in yuan and sent as fen (the API's unit):
+ * a price of ¥0.05 is stored as 5 fen, and every report and estimate shows it back as ¥0.05.
+ */
 export const BudgetsPage = () => {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
+  const can = useCan()('planner.configure');
   const res = useAsync(() => getOptional<Resources>('/v1/planner/resources'), []);
   const put = async (path: string, body: unknown) => {
     try {
@@ -24,9 +31,16 @@ export const BudgetsPage = () => {
       void message.success(t('common.saved'));
       res.reload();
     } catch (e) {
-      void message.error(e instanceof Error ? e.message : String(e));
+      void message.error(refusalText(t, e));
     }
   };
+  const saveButton = (label: string, testId: string) => (
+    <Tooltip title={can.allowed ? undefined : can.reason}>
+      <Button htmlType="submit" disabled={!can.allowed} data-testid={testId}>
+        {label}
+      </Button>
+    </Tooltip>
+  );
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="large">
       <PageState state={res}>
@@ -37,17 +51,20 @@ export const BudgetsPage = () => {
                 size="small"
                 rowKey="department"
                 pagination={false}
+                scroll={{ x: 'max-content' }}
                 dataSource={r.departments}
+                data-testid="budgets-table"
                 columns={[
                   { title: t('budget.department'), dataIndex: 'department' },
                   {
-                    title: t('budget.amount'),
+                    title: t('money.budgets.limit'),
                     render: (_, d: Resources['departments'][number]) => formatCents(locale, d.limitCents),
                   },
                   {
-                    title: t('common.progress'),
+                    title: t('money.budgets.used'),
                     render: (_, d: Resources['departments'][number]) => (
                       <Progress
+                        style={{ minWidth: 140 }}
                         percent={share(d.reservedCents, d.limitCents)}
                         format={() => formatCents(locale, d.reservedCents)}
                       />
@@ -57,20 +74,26 @@ export const BudgetsPage = () => {
               />
               <Form
                 layout="inline"
-                style={{ marginTop: 16 }}
+                style={{ marginTop: 16, rowGap: 8 }}
                 onFinish={(v: { department: string; yuan: number }) =>
                   void put(`/v1/planner/budgets/${encodeURIComponent(v.department)}`, {
-                    limitCents: Math.round(v.yuan * 100),
+                    limitCents: centsOfYuan(v.yuan),
                   })
                 }
               >
-                <Form.Item name="department" rules={[{ required: true }]}>
+                <Form.Item
+                  name="department"
+                  rules={[{ required: true, message: t('money.budgets.departmentRequired') }]}
+                >
                   <Input placeholder={t('budget.department')} />
                 </Form.Item>
-                <Form.Item name="yuan" rules={[{ required: true }]}>
-                  <InputNumber min={0} placeholder={t('budget.amount')} />
+                <Form.Item
+                  name="yuan"
+                  rules={[{ required: true, message: t('money.budgets.amountRequired') }]}
+                >
+                  <InputNumber min={0} precision={2} prefix="¥" placeholder={t('budget.amount')} />
                 </Form.Item>
-                <Button htmlType="submit">{t('common.save')}</Button>
+                {saveButton(t('money.budgets.saveBudget'), 'budget-save')}
               </Form>
             </Card>
             <Card title={t('budget.quotas')}>
@@ -78,21 +101,27 @@ export const BudgetsPage = () => {
                 size="small"
                 rowKey="channel"
                 pagination={false}
+                scroll={{ x: 'max-content' }}
                 dataSource={r.channels}
+                data-testid="quotas-table"
                 columns={[
-                  { title: t('budget.channel'), dataIndex: 'channel' },
                   {
-                    title: 'quota',
+                    title: t('budget.channel'),
+                    render: (_, c: Resources['channels'][number]) => channelName(t, c.channel),
+                  },
+                  {
+                    title: t('money.quota.daily'),
                     render: (_, c: Resources['channels'][number]) => formatNumber(locale, c.quota),
                   },
                   {
-                    title: 'price',
+                    title: t('money.quota.price'),
                     render: (_, c: Resources['channels'][number]) => formatCents(locale, c.costCents),
                   },
                   {
-                    title: t('common.progress'),
+                    title: t('money.quota.used'),
                     render: (_, c: Resources['channels'][number]) => (
                       <Progress
+                        style={{ minWidth: 140 }}
                         percent={share(c.used, c.quota)}
                         format={() => formatNumber(locale, c.used)}
                       />
@@ -102,25 +131,50 @@ export const BudgetsPage = () => {
               />
               <Form
                 layout="inline"
-                style={{ marginTop: 16 }}
-                onFinish={(v: { channel: string; quota: number; costCents: number }) =>
-                  void put(`/v1/planner/quotas/${v.channel}`, { quota: v.quota, costCents: v.costCents })
+                style={{ marginTop: 16, rowGap: 8 }}
+                onFinish={(v: { channel: string; quota: number; priceYuan: number }) =>
+                  void put(`/v1/planner/quotas/${v.channel}`, {
+                    quota: v.quota,
+                    costCents: centsOfYuan(v.priceYuan),
+                  })
                 }
               >
-                <Form.Item name="channel" rules={[{ required: true }]}>
+                <Form.Item
+                  name="channel"
+                  rules={[{ required: true, message: t('money.quota.channelRequired') }]}
+                >
                   <Select
-                    style={{ width: 140 }}
+                    style={{ width: 160 }}
                     placeholder={t('budget.channel')}
-                    options={CHANNELS.map((c) => ({ value: c, label: c }))}
+                    data-testid="quota-channel"
+                    options={CHANNELS.map((c) => ({ value: c, label: channelName(t, c) }))}
                   />
                 </Form.Item>
-                <Form.Item name="quota" rules={[{ required: true }]}>
-                  <InputNumber min={0} placeholder="quota" />
+                <Form.Item name="quota" rules={[{ required: true, message: t('money.quota.quotaRequired') }]}>
+                  <InputNumber
+                    min={0}
+                    precision={0}
+                    placeholder={t('money.quota.daily')}
+                    style={{ width: 160 }}
+                  />
                 </Form.Item>
-                <Form.Item name="costCents" rules={[{ required: true }]}>
-                  <InputNumber min={0} placeholder="price (cents)" />
+                <Form.Item
+                  name="priceYuan"
+                  tooltip={t('money.quota.priceHint')}
+                  rules={[{ required: true, message: t('money.quota.priceRequired') }]}
+                >
+                  <InputNumber
+                    min={0}
+                    max={1000}
+                    step={0.01}
+                    precision={2}
+                    prefix="¥"
+                    placeholder={t('money.quota.price')}
+                    style={{ width: 160 }}
+                    data-testid="quota-price"
+                  />
                 </Form.Item>
-                <Button htmlType="submit">{t('common.save')}</Button>
+                {saveButton(t('money.quota.save'), 'quota-save')}
               </Form>
             </Card>
           </>

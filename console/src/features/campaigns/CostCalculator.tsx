@@ -1,98 +1,219 @@
-import { App, Button, Card, Descriptions, Form, InputNumber } from 'antd';
+import { App, Button, Card, Descriptions, Form, InputNumber, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../lib/api.ts';
-import { formatCents, formatNumber } from '../../lib/format.ts';
-import { useI18n } from '../../lib/i18n.tsx';
-import type { Estimate } from './campaign-types.ts';
+import type { Campaign, CostEstimate, Estimate } from '../../lib/api-types.ts';
+import { centsOfYuan, formatCents, formatNumber, formatPercent } from '../../lib/format.ts';
+import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
+import { useCan } from '../../lib/permissions.ts';
+import { channelName, fill, refusalText } from '../../lib/report-words.ts';
 
 interface Inputs {
   conversionRate: number;
   baselineConversionRate: number;
   averageOrderYuan: number;
   marginRate: number;
+  unsubscribeRate: number;
+  userValueYuan: number;
 }
 
-/** Numbers of the estimate's `cost` object worth a line each (it is documented as open-ended). */
-const costLines = (cost: unknown): [string, number][] =>
-  typeof cost === 'object' && cost !== null
-    ? Object.entries(cost).filter((e): e is [string, number] => typeof e[1] === 'number')
-    : [];
+/** What the calculator says, each part a labelled sentence (pure: the page and the tests read it). */
+export interface CostWords {
+  label: MessageKey;
+  lines: string[];
+  testId: string;
+}
+
+/**
+ * The estimate in words and units: the audience and the holdout as a share, the direct cost
+ * per channel (messages × price), coupons × expected redemption, the opportunity cost, the hidden
+ * cost of disturbance, the total, the expected return and the ROI. Money in ¥ from fen.
+ */
+export const costWords = (
+  e: Estimate,
+  campaign: Pick<Campaign, 'definition'> | null,
+  inputs: Pick<Inputs, 'userValueYuan'>,
+  t: (k: MessageKey) => string,
+  locale: 'zh-CN' | 'en',
+): CostWords[] => {
+  const cost = e.cost as CostEstimate;
+  const yuan = (c: number) => formatCents(locale, c);
+  const n = (v: number, digits = 0) => formatNumber(locale, v, digits);
+  const pct = (v: number) => formatPercent(locale, v, 1);
+  const holdoutShare = campaign?.definition.holdoutShare ?? (e.members > 0 ? e.holdout / e.members : 0);
+  const offer = campaign?.definition.offer as
+    { costRecognition?: 'issue' | 'redemption'; expectedRedemptionRate?: number } | null | undefined;
+  const audience = [
+    fill(t('calc.audience'), { members: n(e.members), messages: n(e.messages) }),
+    fill(t('calc.holdout'), { share: pct(holdoutShare), n: n(e.holdout) }),
+    ...(e.skipped > 0 ? [fill(t('calc.skipped'), { n: n(e.skipped) })] : []),
+  ];
+  const channels = e.byChannel.length > 0 ? e.byChannel : [];
+  const direct = channels.map((c) =>
+    c.priceCents > 0
+      ? fill(t('calc.channelLine'), {
+          channel: channelName(t, c.channel),
+          n: n(c.messages),
+          price: yuan(c.priceCents),
+          total: yuan(c.messages * c.priceCents),
+        })
+      : fill(t('calc.noPrice'), { channel: channelName(t, c.channel), n: n(c.messages) }),
+  );
+  if (direct.length === 0)
+    direct.push(fill(t('calc.channelLine'), { channel: '—', n: 0, price: yuan(0), total: yuan(0) }));
+  const offers =
+    e.offer === null
+      ? [t('calc.noOffer')]
+      : [
+          offer?.costRecognition === 'issue'
+            ? fill(t('calc.offerIssueLine'), {
+                n: n(e.offer.issued),
+                avg: yuan(e.offer.averageValueCents),
+                total: yuan(cost.direct.offers),
+              })
+            : fill(t('calc.offerLine'), {
+                n: n(e.offer.issued),
+                rate: pct(
+                  offer?.expectedRedemptionRate ??
+                    (e.offer.issued > 0 ? cost.expectedRedemptions / e.offer.issued : 0),
+                ),
+                avg: yuan(e.offer.averageValueCents),
+                total: yuan(cost.direct.offers),
+              }),
+        ];
+  const valueCents = centsOfYuan(inputs.userValueYuan);
+  const hidden =
+    cost.hidden > 0 || (cost.expectedUnsubscribes > 0 && valueCents > 0)
+      ? [
+          fill(t('calc.hiddenLine'), {
+            n: n(cost.expectedUnsubscribes, 1),
+            value: yuan(valueCents),
+            total: yuan(cost.hiddenBreakdown.unsubscribes),
+          }),
+        ]
+      : [fill(t('calc.hiddenNone'), { total: yuan(cost.hidden) })];
+  return [
+    { label: 'calc.audience', lines: audience, testId: 'calc-audience' },
+    { label: 'calc.direct', lines: direct, testId: 'calc-direct' },
+    { label: 'calc.offers', lines: offers, testId: 'calc-offers' },
+    {
+      label: 'calc.opportunity',
+      lines: [fill(t('calc.opportunityLine'), { total: yuan(cost.opportunity) })],
+      testId: 'calc-opportunity',
+    },
+    { label: 'calc.hidden', lines: hidden, testId: 'calc-hidden' },
+    {
+      label: 'calc.total',
+      lines: [fill(t('calc.totalLine'), { total: yuan(cost.total) })],
+      testId: 'calc-total',
+    },
+    {
+      label: 'calc.return',
+      lines: [
+        fill(t('calc.returnLine'), {
+          conversions: n(cost.expectedConversions, 1),
+          incremental: n(cost.expectedIncrementalConversions, 1),
+          margin: yuan(cost.expectedIncrementalMargin),
+        }),
+      ],
+      testId: 'calc-return',
+    },
+    {
+      label: 'calc.roi',
+      lines: [
+        cost.roi === null ? t('calc.roiNone') : fill(t('calc.roiLine'), { roi: pct(cost.roi) }),
+        ...(cost.costPerIncrementalConversion === null
+          ? []
+          : [fill(t('calc.perConversion'), { cost: yuan(cost.costPerIncrementalConversion) })]),
+        fill(t('calc.reserved'), { amount: yuan(e.reservedCents) }),
+      ],
+      testId: 'calc-roi',
+    },
+  ];
+};
 
 export const CostCalculator = ({ campaignId }: { campaignId: string }) => {
   const { t, locale } = useI18n();
   const { message } = App.useApp();
-  const [estimate, setEstimate] = useState<Estimate | null>(null);
+  // campaign.estimate is everyone's but a viewer's, the same roles as campaign.pause.
+  const can = useCan()('campaign.pause');
+  const [result, setResult] = useState<{ e: Estimate; c: Campaign | null; v: Inputs } | null>(null);
   const [busy, setBusy] = useState(false);
+  const id = encodeURIComponent(campaignId);
   const run = async (v: Inputs) => {
     setBusy(true);
     try {
-      setEstimate(
-        await api.post<Estimate>(`/v1/campaigns/${encodeURIComponent(campaignId)}/estimate`, {
+      const [e, c] = await Promise.all([
+        api.post<Estimate>(`/v1/campaigns/${id}/estimate`, {
           conversionRate: v.conversionRate,
           baselineConversionRate: v.baselineConversionRate,
-          averageOrderCents: Math.round(v.averageOrderYuan * 100),
+          averageOrderCents: centsOfYuan(v.averageOrderYuan),
           marginRate: v.marginRate,
+          unsubscribeRate: v.unsubscribeRate,
+          hidden: { reachableUserValueCents: centsOfYuan(v.userValueYuan) },
         }),
-      );
-    } catch (e) {
-      void message.error(e instanceof Error ? e.message : String(e));
+        api.get<Campaign>(`/v1/campaigns/${id}`).catch(() => null),
+      ]);
+      setResult({ e, c, v });
+    } catch (err) {
+      void message.error(refusalText(t, err));
     } finally {
       setBusy(false);
     }
   };
+  const allowed = can.allowed;
+  const words = result ? costWords(result.e, result.c, result.v, t, locale) : null;
   return (
-    <Card size="small" title={t('camp.cost')} data-testid="cost-calculator">
+    <Card size="small" title={t('calc.title')} data-testid="cost-calculator">
       <Form<Inputs>
-        layout="inline"
+        layout="vertical"
         initialValues={{
           conversionRate: 0.05,
           baselineConversionRate: 0.02,
           averageOrderYuan: 150,
           marginRate: 0.3,
+          unsubscribeRate: 0.005,
+          userValueYuan: 20,
         }}
         onFinish={(v) => void run(v)}
+        style={{ display: 'flex', flexWrap: 'wrap', columnGap: 16 }}
       >
-        <Form.Item label={t('camp.conversion')} name="conversionRate">
+        <Form.Item label={t('calc.conversion')} name="conversionRate">
           <InputNumber min={0} max={1} step={0.01} />
         </Form.Item>
-        <Form.Item label={t('camp.baseline')} name="baselineConversionRate">
+        <Form.Item label={t('calc.baseline')} name="baselineConversionRate">
           <InputNumber min={0} max={1} step={0.01} />
         </Form.Item>
-        <Form.Item label={t('camp.aov')} name="averageOrderYuan">
-          <InputNumber min={0} />
+        <Form.Item label={t('calc.aov')} name="averageOrderYuan">
+          <InputNumber min={0} precision={2} prefix="¥" />
         </Form.Item>
-        <Form.Item label={t('camp.margin')} name="marginRate">
+        <Form.Item label={t('calc.margin')} name="marginRate">
           <InputNumber min={0} max={1} step={0.05} />
         </Form.Item>
-        <Button htmlType="submit" loading={busy} data-testid="estimate-run">
-          {t('camp.estimate')}
-        </Button>
+        <Form.Item label={t('calc.unsub')} name="unsubscribeRate">
+          <InputNumber min={0} max={1} step={0.001} />
+        </Form.Item>
+        <Form.Item label={t('calc.userValue')} name="userValueYuan">
+          <InputNumber min={0} precision={2} prefix="¥" />
+        </Form.Item>
+        <Form.Item label=" ">
+          <Tooltip title={allowed ? undefined : can.reason}>
+            <Button htmlType="submit" loading={busy} disabled={!allowed} data-testid="estimate-run">
+              {t('calc.run')}
+            </Button>
+          </Tooltip>
+        </Form.Item>
       </Form>
-      {estimate !== null && (
-        <Descriptions
-          size="small"
-          column={1}
-          style={{ marginTop: 16 }}
-          data-testid="estimate-result"
-          bordered
-        >
-          <Descriptions.Item label={t('aud.members')}>
-            {formatNumber(locale, estimate.members)}
-          </Descriptions.Item>
-          <Descriptions.Item label={t('camp.messages')}>
-            {formatNumber(locale, estimate.messages)}
-          </Descriptions.Item>
-          <Descriptions.Item label={t('camp.holdout')}>
-            {formatNumber(locale, estimate.holdout)}
-          </Descriptions.Item>
-          {estimate.byChannel.map((c) => (
-            <Descriptions.Item key={c.channel} label={c.channel}>
-              {formatNumber(locale, c.messages)} · {formatCents(locale, c.priceCents)}
-            </Descriptions.Item>
-          ))}
-          {costLines(estimate.cost).map(([k, v]) => (
-            <Descriptions.Item key={k} label={k}>
-              {k.endsWith('Cents') ? formatCents(locale, v) : formatNumber(locale, v, 3)}
+      {words !== null && (
+        <Descriptions size="small" column={1} bordered data-testid="estimate-result">
+          {words.map((w) => (
+            <Descriptions.Item key={w.testId} label={t(w.label)}>
+              <div data-testid={w.testId}>
+                {w.lines.map((l, i) => (
+                  <Typography.Paragraph key={i} style={{ marginBottom: 2 }}>
+                    {l}
+                  </Typography.Paragraph>
+                ))}
+              </div>
             </Descriptions.Item>
           ))}
         </Descriptions>

@@ -1,12 +1,21 @@
-import { Card, Col, Row, Statistic, Table } from 'antd';
+import { Card, Col, Row, Statistic, Table, Typography } from 'antd';
 import { api, getOptional } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
-import { formatNumber, formatPercent } from '../../lib/format.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { formatCents, formatNumber, formatPercent, formatYuan } from '../../lib/format.ts';
+import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import { activityOption, churnBarOption, funnelOption, riskOption, stageRows } from './charts.ts';
+import { FunnelTable } from '../../lib/FunnelTable.tsx';
+import { channelName, stageName } from '../../lib/report-words.ts';
+import { activityOption, churnBarOption, funnelSteps, namedRows, riskOption, stageRows } from './charts.ts';
 import type { Activity, ChurnStructure, Funnel, Risk, Running } from './dashboard-types.ts';
+
+const STATUS_LABELS: Record<string, MessageKey> = {
+  sent: 'rep.funnel.sent',
+  delivered: 'rep.funnel.delivered',
+  opened: 'rep.funnel.opened',
+  clicked: 'rep.funnel.clicked',
+};
 
 export const DashboardPage = () => {
   const { t, locale } = useI18n();
@@ -16,49 +25,29 @@ export const DashboardPage = () => {
   const funnel = useAsync(() => getOptional<Funnel>('/v1/console/funnel?days=30'), []);
   const running = useAsync(() => api.get<Running>('/v1/campaigns?status=running'), []);
   const last = activity.data?.points.at(-1);
+  const churnLabels = { churned: t('dash2.churnedUsers'), rate: t('dash2.rate') };
+  const f = funnel.data;
+  const stat = (title: string, value: string | number, testId?: string) => (
+    <Col xs={12} sm={8} lg={6} xxl={3}>
+      <Card size="small">
+        <Statistic title={title} value={value} data-testid={testId} />
+      </Card>
+    </Col>
+  );
   return (
     <Row gutter={[16, 16]} data-testid="dashboard">
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic title={t('dash.active')} value={last ? formatNumber(locale, last.active) : '—'} />
-        </Card>
-      </Col>
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic title={t('dash.silent')} value={last ? formatNumber(locale, last.silent) : '—'} />
-        </Card>
-      </Col>
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic title={t('dash.churned')} value={last ? formatNumber(locale, last.churned) : '—'} />
-        </Card>
-      </Col>
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic title={t('dash.campaignsRunning')} value={running.data?.campaigns.length ?? '—'} />
-        </Card>
-      </Col>
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic
-            title={t('dash.roi')}
-            value={
-              funnel.data?.roi === null || funnel.data?.roi === undefined
-                ? '—'
-                : formatPercent(locale, funnel.data.roi)
-            }
-          />
-        </Card>
-      </Col>
-      <Col xs={12} lg={4}>
-        <Card>
-          <Statistic
-            title={t('dash.churnRate')}
-            // null (no one eligible yet) reads 0 %, as it always has (Intl formats null as 0).
-            value={structure.data ? formatPercent(locale, structure.data.churnRate ?? 0) : '—'}
-          />
-        </Card>
-      </Col>
+      {stat(t('dash.active'), last ? formatNumber(locale, last.active) : '—')}
+      {stat(t('dash.silent'), last ? formatNumber(locale, last.silent) : '—')}
+      {stat(t('dash.churned'), last ? formatNumber(locale, last.churned) : '—')}
+      {stat(t('dash.campaignsRunning'), running.data?.campaigns.length ?? '—')}
+      {stat(t('dash2.spent'), f ? formatCents(locale, f.costCents) : '—', 'dashboard-spent')}
+      {stat(t('dash2.revenue'), f ? formatYuan(locale, f.revenue) : '—')}
+      {stat(t('dash.roi'), f?.roi === null || f?.roi === undefined ? '—' : formatPercent(locale, f.roi))}
+      {stat(
+        t('dash.churnRate'),
+        // null (no one eligible yet) reads 0 %, as it always has (Intl formats null as 0).
+        structure.data ? formatPercent(locale, structure.data.churnRate ?? 0) : '—',
+      )}
       <Col xs={24} xl={16}>
         <Card title={t('dash.usersOverTime')}>
           <PageState state={activity}>
@@ -77,28 +66,58 @@ export const DashboardPage = () => {
       </Col>
       <Col xs={24} xl={8}>
         <Card title={t('dash.risk')}>
-          <PageState state={risk}>{(r) => <Chart testId="chart-risk" option={riskOption(r)} />}</PageState>
+          <PageState state={risk}>
+            {(r) => <Chart testId="chart-risk" option={riskOption(r, t('dash2.users'))} />}
+          </PageState>
         </Card>
       </Col>
       <Col xs={24} xl={8}>
         <Card title={t('dash.byStage')}>
-          <PageState state={structure}>{(s) => <Chart option={churnBarOption(stageRows(s))} />}</PageState>
+          <PageState state={structure}>
+            {(s) => (
+              <Chart
+                testId="chart-stage"
+                option={churnBarOption(
+                  stageRows(s, (stage) => stageName(t, stage)),
+                  churnLabels,
+                )}
+              />
+            )}
+          </PageState>
         </Card>
       </Col>
       <Col xs={24} xl={8}>
         <Card title={t('dash.byChannel')}>
-          <PageState state={structure}>{(s) => <Chart option={churnBarOption(s.byChannel)} />}</PageState>
+          <PageState state={structure}>
+            {(s) => (
+              <Chart option={churnBarOption(namedRows(s.byChannel, t('dash2.unknown')), churnLabels)} />
+            )}
+          </PageState>
         </Card>
       </Col>
       <Col xs={24} xl={8}>
         <Card title={t('dash.byCohort')}>
-          <PageState state={structure}>{(s) => <Chart option={churnBarOption(s.byCohort)} />}</PageState>
+          <PageState state={structure}>
+            {(s) => <Chart option={churnBarOption(namedRows(s.byCohort, t('dash2.unknown')), churnLabels)} />}
+          </PageState>
         </Card>
       </Col>
       <Col xs={24} xl={12}>
         <Card title={t('dash.funnel')}>
           <PageState state={funnel}>
-            {(f) => <Chart option={funnelOption(f, t('dash.converted'))} />}
+            {(fu) => (
+              <>
+                <Typography.Paragraph type="secondary">{t('dash2.funnelNote')}</Typography.Paragraph>
+                <FunnelTable
+                  testId="dashboard-funnel"
+                  steps={funnelSteps(
+                    fu,
+                    (status) => (STATUS_LABELS[status] ? t(STATUS_LABELS[status]) : status),
+                    t('rep.funnel.converted'),
+                  )}
+                />
+              </>
+            )}
           </PageState>
         </Card>
       </Col>
@@ -108,12 +127,14 @@ export const DashboardPage = () => {
             size="small"
             rowKey="id"
             pagination={false}
+            scroll={{ x: 'max-content' }}
             dataSource={running.data?.campaigns ?? []}
             columns={[
               { title: t('common.name'), dataIndex: 'name' },
               {
                 title: t('camp.channels'),
-                render: (_, c: Running['campaigns'][number]) => c.definition.channels.join(' · '),
+                render: (_, c: Running['campaigns'][number]) =>
+                  c.definition.channels.map((ch) => channelName(t, ch)).join(' · '),
               },
             ]}
           />

@@ -8,9 +8,9 @@ export const activityOption = (
   labels: { active: string; silent: string; churned: string },
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
-  // The legend above the plot: below, it sat on the date labels.
-  legend: { top: 0 },
-  grid: { left: 50, right: 20, top: 36, bottom: 30 },
+  // The legend above the plot (scrolling when narrow, lib/Chart.tsx): below, it sat on the dates.
+  legend: {},
+  grid: { left: 8, right: 16, top: 36, bottom: 8 },
   xAxis: { type: 'category', data: a.points.map((p) => p.at.slice(0, 10)) },
   yAxis: { type: 'value' },
   series: (['active', 'silent', 'churned'] as const).map((k) => ({
@@ -26,46 +26,49 @@ export const activityOption = (
 // A rate is null where no one was eligible: the line leaves a gap there.
 export const churnBarOption = (
   rows: { key: string; churned: number; churnRate: number | null }[],
+  labels: { churned: string; rate: string },
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
-  grid: { left: 50, right: 50, bottom: 60 },
+  legend: {},
+  grid: { left: 8, right: 8, top: 36, bottom: 8 },
   xAxis: { type: 'category', data: rows.map((r) => r.key), axisLabel: { rotate: rows.length > 6 ? 30 : 0 } },
   yAxis: [
     { type: 'value' },
     { type: 'value', max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
   ],
   series: [
-    { type: 'bar', name: 'churned', data: rows.map((r) => r.churned) },
-    { type: 'line', name: 'rate', yAxisIndex: 1, data: rows.map((r) => r.churnRate) },
+    { type: 'bar', name: labels.churned, data: rows.map((r) => r.churned) },
+    { type: 'line', name: labels.rate, yAxisIndex: 1, data: rows.map((r) => r.churnRate) },
   ],
 });
 
-export const stageRows = (s: ChurnStructure) =>
-  s.byStage.map((r) => ({ key: r.stage, churned: r.churned, churnRate: r.churnRate }));
+/** The churn structure by stage, each stage named in words. */
+export const stageRows = (s: ChurnStructure, word: (stage: string) => string) =>
+  s.byStage.map((r) => ({ key: word(r.stage), churned: r.churned, churnRate: r.churnRate }));
 
-export const riskOption = (r: Risk): EChartsOption => ({
+/** Groups whose key is the server's "(unknown)" read as the word for unknown. */
+export const namedRows = <R extends { key: string }>(rows: R[], unknown: string): R[] =>
+  rows.map((r) => (r.key === '(unknown)' ? { ...r, key: unknown } : r));
+
+export const riskOption = (r: Risk, users: string): EChartsOption => ({
   tooltip: { trigger: 'axis' },
-  grid: { left: 50, right: 20, bottom: 30 },
+  grid: { left: 8, right: 16, top: 16, bottom: 8 },
   xAxis: { type: 'category', data: r.bins.map((b) => `${b.from}–${b.to}`) },
   yAxis: { type: 'value' },
-  series: [{ type: 'bar', data: r.bins.map((b) => b.users), itemStyle: { color: '#fa8c16' } }],
+  series: [{ type: 'bar', name: users, data: r.bins.map((b) => b.users), itemStyle: { color: '#fa8c16' } }],
 });
 
-const FUNNEL_ORDER = ['planned', 'queued', 'sent', 'delivered', 'opened', 'clicked'];
+const FUNNEL_ORDER = ['sent', 'delivered', 'opened', 'clicked'];
 
-export const funnelOption = (f: Funnel, convertedLabel: string): EChartsOption => {
-  const steps = f.statuses
+/** The recall funnel's stages in order (those the period has), then the conversions. */
+export const funnelSteps = (
+  f: Funnel,
+  label: (status: string) => string,
+  convertedLabel: string,
+): { key: string; label: string; count: number }[] => [
+  ...f.statuses
     .filter((s) => FUNNEL_ORDER.includes(s.status))
     .sort((a, b) => FUNNEL_ORDER.indexOf(a.status) - FUNNEL_ORDER.indexOf(b.status))
-    .map((s) => ({ name: s.status, value: s.messages }));
-  return {
-    tooltip: { trigger: 'item' },
-    series: [
-      {
-        type: 'funnel',
-        sort: 'descending',
-        data: [...steps, { name: convertedLabel, value: f.conversions }],
-      },
-    ],
-  };
-};
+    .map((s) => ({ key: s.status, label: label(s.status), count: s.messages })),
+  { key: 'converted', label: convertedLabel, count: f.conversions },
+];

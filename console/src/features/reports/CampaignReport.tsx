@@ -1,38 +1,105 @@
-import { Card, Col, Descriptions, Empty, Row, Segmented, Statistic, Table, Tag } from 'antd';
+import {
+  Card,
+  Col,
+  Descriptions,
+  Empty,
+  Row,
+  Segmented,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import type { EChartsOption } from 'echarts';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
-import { formatCents, formatNumber, formatPercent } from '../../lib/format.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { formatCents, formatNumber, formatPercent, formatYuan, plainYuan } from '../../lib/format.ts';
+import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { csvFileName, type CsvColumn } from './csv.ts';
+import { ExportCsv } from './ExportCsv.tsx';
+import { FunnelTable } from '../../lib/FunnelTable.tsx';
+import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
 import type { Ab, Lift, Stats, StatsRow } from './report-types.ts';
+import { channelName, fill } from '../../lib/report-words.ts';
 
 type By = 'variant' | 'channel' | 'day';
 
-const statsOption = (rows: StatsRow[]): EChartsOption => ({
+const KEY_TITLES: Record<By, MessageKey> = {
+  variant: 'rep.key.variant',
+  channel: 'rep.key.channel',
+  day: 'rep.key.day',
+};
+
+const SERIES = ['sent', 'delivered', 'clicked', 'convertedUsers'] as const;
+const SERIES_LABELS: Record<(typeof SERIES)[number], MessageKey> = {
+  sent: 'rep.m.sent',
+  delivered: 'rep.m.delivered',
+  clicked: 'rep.m.clicked',
+  convertedUsers: 'rep.m.converted',
+};
+
+const statsOption = (
+  rows: StatsRow[],
+  label: (r: StatsRow) => string,
+  t: (k: MessageKey) => string,
+): EChartsOption => ({
   tooltip: { trigger: 'axis' },
   legend: {},
-  grid: { left: 50, right: 20, bottom: 30 },
-  xAxis: { type: 'category', data: rows.map((r) => r.key || '—') },
+  grid: { left: 8, right: 16, bottom: 8 },
+  xAxis: { type: 'category', data: rows.map(label), axisLabel: { rotate: rows.length > 6 ? 30 : 0 } },
   yAxis: { type: 'value' },
-  series: (['sent', 'delivered', 'clicked', 'convertedUsers'] as const).map((k) => ({
-    name: k,
-    type: 'bar',
-    data: rows.map((r) => r[k]),
-  })),
+  series: SERIES.map((k) => ({ name: t(SERIES_LABELS[k]), type: 'bar', data: rows.map((r) => r[k]) })),
 });
 
-const pct = (locale: 'zh-CN' | 'en', v: number | null) => (v === null ? '—' : formatPercent(locale, v, 2));
+/** Offers in all three of their booking parts. */
+const offersCents = (r: StatsRow) =>
+  r.offersIssuedCostCents + r.offersRedeemedCostCents + r.offersBonusCostCents;
 
-export const CampaignReport = ({ campaignId }: { campaignId: string }) => {
+/**
+ * One campaign's report: totals (money as spent, in ¥), the funnel planned → sent → delivered →
+ * clicked → converted with the rates between stages, a breakdown by variant / channel / day (the
+ * days limited to the period picked on the page), the lift over the holdout and the A/B test.
+ */
+export const CampaignReport = ({ campaignId, range }: { campaignId: string; range: DayRange }) => {
   const { t, locale } = useI18n();
   const [by, setBy] = useState<By>('variant');
   const id = encodeURIComponent(campaignId);
   const stats = useAsync(() => getOptional<Stats>(`/v1/campaigns/${id}/stats?by=${by}`), [id, by]);
   const lift = useAsync(() => getOptional<Lift>(`/v1/campaigns/${id}/lift`), [id]);
   const ab = useAsync(() => getOptional<Ab>(`/v1/campaigns/${id}/ab`), [id]);
+  const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v, 2));
+  const keyLabel = (r: StatsRow) =>
+    by === 'channel' ? channelName(t, r.key) : by === 'variant' && r.key === '' ? t('rep.key.none') : r.key;
+  const rowsOf = (s: Stats) => (by === 'day' ? s.rows.filter((r) => inRange(range, r.key)) : s.rows);
+  const csvColumns = useMemo<CsvColumn<StatsRow>[]>(
+    () => [
+      { title: t(KEY_TITLES[by]), value: keyLabel },
+      { title: t('rep.m.planned'), value: (r) => r.planned },
+      { title: t('rep.m.sent'), value: (r) => r.sent },
+      { title: t('rep.m.delivered'), value: (r) => r.delivered },
+      { title: t('rep.m.failed'), value: (r) => r.failed },
+      { title: t('rep.m.clicked'), value: (r) => r.clicked },
+      { title: t('rep.m.converted'), value: (r) => r.convertedUsers },
+      { title: t('rep.m.unsubscribes'), value: (r) => r.unsubscribes },
+      {
+        title: `${t('rep.m.revenue')}${t('rep.csv.yuan')}`,
+        value: (r) => plainYuan(Math.round(r.revenue * 100)),
+      },
+      {
+        title: `${t('rep.m.messagesCost')}${t('rep.csv.yuan')}`,
+        value: (r) => plainYuan(r.messagesCostCents),
+      },
+      { title: `${t('rep.m.offersCost')}${t('rep.csv.yuan')}`, value: (r) => plainYuan(offersCents(r)) },
+      { title: `${t('rep.m.cost')}${t('rep.csv.yuan')}`, value: (r) => plainYuan(r.costCents) },
+      { title: t('rep.m.roi'), value: (r) => (r.roi === null ? '' : `${(r.roi * 100).toFixed(1)}%`) },
+    ],
+    // keyLabel reads `by` and `t`, both listed.
+    [t, by],
+  );
   return (
     <Row gutter={[16, 16]} data-testid="campaign-report">
       <Col span={24}>
@@ -51,69 +118,126 @@ export const CampaignReport = ({ campaignId }: { campaignId: string }) => {
           }
         >
           <PageState state={stats}>
-            {(s) => (
-              <>
-                <Row gutter={16} data-testid="report-totals">
-                  <Col span={4}>
-                    <Statistic title={t('m.sent')} value={formatNumber(locale, s.total.sent)} />
-                  </Col>
-                  <Col span={4}>
-                    <Statistic title={t('m.delivered')} value={formatNumber(locale, s.total.delivered)} />
-                  </Col>
-                  <Col span={4}>
-                    <Statistic title={t('m.clicked')} value={formatNumber(locale, s.total.clicked)} />
-                  </Col>
-                  <Col span={4}>
-                    <Statistic
-                      title={t('m.converted')}
-                      value={formatNumber(locale, s.total.convertedUsers)}
+            {(s) => {
+              const rows = rowsOf(s);
+              return (
+                <Space orientation="vertical" style={{ width: '100%' }} size="middle">
+                  <Row gutter={[16, 16]} data-testid="report-totals">
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic title={t('rep.m.sent')} value={formatNumber(locale, s.total.sent)} />
+                    </Col>
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic
+                        title={t('rep.m.delivered')}
+                        value={formatNumber(locale, s.total.delivered)}
+                      />
+                    </Col>
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic
+                        title={t('rep.m.converted')}
+                        value={formatNumber(locale, s.total.convertedUsers)}
+                      />
+                    </Col>
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic title={t('rep.m.revenue')} value={formatYuan(locale, s.total.revenue)} />
+                    </Col>
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic
+                        title={t('rep.m.cost')}
+                        value={formatCents(locale, s.total.costCents)}
+                        data-testid="report-cost"
+                      />
+                    </Col>
+                    <Col xs={12} sm={8} lg={4}>
+                      <Statistic title={t('rep.m.roi')} value={pct(s.total.roi)} />
+                    </Col>
+                  </Row>
+                  <Descriptions
+                    size="small"
+                    column={{ xs: 1, sm: 2, lg: 5 }}
+                    data-testid="report-cost-parts"
+                    title={t('cost.parts')}
+                  >
+                    <Descriptions.Item label={t('cost.messages')}>
+                      {formatCents(locale, s.total.messagesCostCents)}
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('cost.offersIssued')}>
+                      {formatCents(locale, s.total.offersIssuedCostCents)}
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('cost.offersRedeemed')}>
+                      {formatCents(locale, s.total.offersRedeemedCostCents)}
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('cost.offersBonus')}>
+                      {formatCents(locale, s.total.offersBonusCostCents)}
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('rep.m.cost')}>
+                      {formatCents(locale, s.total.costCents)} ·{' '}
+                      {t(`cost.recognition.${s.costRecognition ?? 'none'}`)}
+                    </Descriptions.Item>
+                  </Descriptions>
+                  <Row gutter={[16, 16]}>
+                    <Col xs={24} xl={8}>
+                      <Typography.Title level={5}>{t('rep.funnel')}</Typography.Title>
+                      <FunnelTable
+                        testId="campaign-funnel"
+                        steps={[
+                          { key: 'planned', label: t('rep.funnel.planned'), count: s.total.planned },
+                          { key: 'sent', label: t('rep.funnel.sent'), count: s.total.sent },
+                          { key: 'delivered', label: t('rep.funnel.delivered'), count: s.total.delivered },
+                          { key: 'clicked', label: t('rep.funnel.clicked'), count: s.total.clicked },
+                          {
+                            key: 'converted',
+                            label: t('rep.funnel.converted'),
+                            count: s.total.convertedUsers,
+                          },
+                        ]}
+                      />
+                    </Col>
+                    <Col xs={24} xl={16}>
+                      <Chart option={statsOption(rows, keyLabel, t)} testId="chart-stats" />
+                    </Col>
+                  </Row>
+                  <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
+                    <Typography.Text type="secondary">
+                      {by === 'day' ? `${t('rep.dayRangeNote')} ` : ''}
+                      {t('rep.wholeCampaign')}
+                    </Typography.Text>
+                    <ExportCsv
+                      columns={csvColumns}
+                      rows={rows}
+                      fileName={csvFileName(
+                        t('rep.stats.file'),
+                        ...(by === 'day' ? [dayText(range[0]), dayText(range[1])] : []),
+                      )}
+                      testId="stats-export"
                     />
-                  </Col>
-                  <Col span={4}>
-                    <Statistic title={t('m.cost')} value={formatNumber(locale, s.total.cost, 2)} />
-                  </Col>
-                  <Col span={4}>
-                    <Statistic title={t('m.roi')} value={pct(locale, s.total.roi)} />
-                  </Col>
-                </Row>
-                <Descriptions size="small" column={5} data-testid="report-cost-parts" title={t('cost.parts')}>
-                  <Descriptions.Item label={t('cost.messages')}>
-                    {formatCents(locale, s.total.messagesCostCents)}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('cost.offersIssued')}>
-                    {formatCents(locale, s.total.offersIssuedCostCents)}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('cost.offersRedeemed')}>
-                    {formatCents(locale, s.total.offersRedeemedCostCents)}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('cost.offersBonus')}>
-                    {formatCents(locale, s.total.offersBonusCostCents)}
-                  </Descriptions.Item>
-                  <Descriptions.Item label={t('m.cost')}>
-                    {formatCents(locale, s.total.costCents)} ·{' '}
-                    {t(`cost.recognition.${s.costRecognition ?? 'none'}`)}
-                  </Descriptions.Item>
-                </Descriptions>
-                <Chart option={statsOption(s.rows)} testId="chart-stats" />
-                <Table<StatsRow>
-                  size="small"
-                  rowKey="key"
-                  pagination={false}
-                  dataSource={s.rows}
-                  columns={[
-                    { title: by, dataIndex: 'key' },
-                    { title: t('m.sent'), dataIndex: 'sent' },
-                    { title: t('m.delivered'), dataIndex: 'delivered' },
-                    { title: t('m.failed'), dataIndex: 'failed' },
-                    { title: t('m.ctr'), render: (_, r) => pct(locale, r.ctr) },
-                    { title: t('m.conversionRate'), render: (_, r) => pct(locale, r.conversionRate) },
-                    { title: t('m.unsubscribes'), dataIndex: 'unsubscribes' },
-                    { title: t('m.revenue'), render: (_, r) => formatNumber(locale, r.revenue, 2) },
-                    { title: 'ROI', render: (_, r) => pct(locale, r.roi) },
-                  ]}
-                />
-              </>
-            )}
+                  </Space>
+                  <Table<StatsRow>
+                    size="small"
+                    rowKey="key"
+                    pagination={false}
+                    scroll={{ x: 'max-content' }}
+                    dataSource={rows}
+                    data-testid="stats-table"
+                    columns={[
+                      { title: t(KEY_TITLES[by]), render: (_, r) => keyLabel(r) },
+                      { title: t('rep.m.sent'), render: (_, r) => formatNumber(locale, r.sent) },
+                      { title: t('rep.m.delivered'), render: (_, r) => formatNumber(locale, r.delivered) },
+                      { title: t('rep.m.failed'), render: (_, r) => formatNumber(locale, r.failed) },
+                      { title: t('rep.m.ctr'), render: (_, r) => pct(r.ctr) },
+                      { title: t('rep.m.conversionRate'), render: (_, r) => pct(r.conversionRate) },
+                      {
+                        title: t('rep.m.unsubscribes'),
+                        render: (_, r) => formatNumber(locale, r.unsubscribes),
+                      },
+                      { title: t('rep.m.revenue'), render: (_, r) => formatYuan(locale, r.revenue) },
+                      { title: t('rep.m.cost'), render: (_, r) => formatCents(locale, r.costCents) },
+                      { title: t('rep.m.roi'), render: (_, r) => pct(r.roi) },
+                    ]}
+                  />
+                </Space>
+              );
+            }}
           </PageState>
         </Card>
       </Col>
@@ -122,20 +246,29 @@ export const CampaignReport = ({ campaignId }: { campaignId: string }) => {
           <PageState state={lift}>
             {(l) =>
               l.vsHoldout === null ? (
-                <Empty description={t('common.noData')} />
+                <Empty description={t('rep.lift.none')} />
               ) : (
                 <Descriptions size="small" column={1} bordered data-testid="report-lift">
-                  <Descriptions.Item label="treatment">
-                    {pct(locale, l.treatment.rate)} ({formatNumber(locale, l.treatment.converted)} /{' '}
-                    {formatNumber(locale, l.treatment.users)})
+                  <Descriptions.Item label={t('rep.lift.treatment')}>
+                    {fill(t('rep.lift.rateOf'), {
+                      rate: pct(l.treatment.rate),
+                      converted: formatNumber(locale, l.treatment.converted),
+                      users: formatNumber(locale, l.treatment.users),
+                    })}
                   </Descriptions.Item>
-                  <Descriptions.Item label="holdout">
-                    {pct(locale, l.holdout.rate)} ({formatNumber(locale, l.holdout.converted)} /{' '}
-                    {formatNumber(locale, l.holdout.users)})
+                  <Descriptions.Item label={t('rep.lift.holdout')}>
+                    {fill(t('rep.lift.rateOf'), {
+                      rate: pct(l.holdout.rate),
+                      converted: formatNumber(locale, l.holdout.converted),
+                      users: formatNumber(locale, l.holdout.users),
+                    })}
                   </Descriptions.Item>
-                  <Descriptions.Item label="lift">
-                    {pct(locale, l.vsHoldout.absoluteLift)} [{pct(locale, l.vsHoldout.absoluteCi.low)},{' '}
-                    {pct(locale, l.vsHoldout.absoluteCi.high)}]
+                  <Descriptions.Item label={t('rep.lift.lift')}>
+                    {fill(t('rep.lift.ci'), {
+                      lift: pct(l.vsHoldout.absoluteLift),
+                      low: pct(l.vsHoldout.absoluteCi.low),
+                      high: pct(l.vsHoldout.absoluteCi.high),
+                    })}
                   </Descriptions.Item>
                   <Descriptions.Item label={t('rep.pValue')}>
                     {l.vsHoldout.pValue.toFixed(4)}{' '}
@@ -154,27 +287,35 @@ export const CampaignReport = ({ campaignId }: { campaignId: string }) => {
           <PageState state={ab}>
             {(a) => (
               <>
-                <p>
-                  {a.winner === null ? '—' : <Tag color="green">{a.winner}</Tag>} {a.reason}
+                <p data-testid="report-ab-winner">
+                  {a.winner === null ? (
+                    t('rep.ab.noWinner')
+                  ) : (
+                    <Tag color="green">{fill(t('rep.ab.winner'), { id: a.winner })}</Tag>
+                  )}
                 </p>
                 <Table
                   size="small"
                   rowKey="id"
                   pagination={false}
+                  scroll={{ x: 'max-content' }}
                   dataSource={a.arms}
                   columns={[
                     { title: t('m.arm'), dataIndex: 'id' },
-                    { title: t('m.users'), dataIndex: 'users' },
-                    { title: t('m.converted'), dataIndex: 'conversions' },
                     {
-                      title: t('m.conversionRate'),
-                      render: (_, r: Ab['arms'][number]) => pct(locale, r.rate),
+                      title: t('rep.m.users'),
+                      render: (_, r: Ab['arms'][number]) => formatNumber(locale, r.users),
                     },
+                    {
+                      title: t('rep.m.converted'),
+                      render: (_, r: Ab['arms'][number]) => formatNumber(locale, r.conversions),
+                    },
+                    { title: t('rep.m.conversionRate'), render: (_, r: Ab['arms'][number]) => pct(r.rate) },
                     {
                       title: t('rep.pValue'),
                       render: (_, r: Ab['arms'][number]) =>
                         r.vsControl === null ? (
-                          '—'
+                          t('rep.ab.control')
                         ) : (
                           <span>
                             {r.vsControl.pValue.toFixed(4)}{' '}

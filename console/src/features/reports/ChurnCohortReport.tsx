@@ -1,6 +1,6 @@
 import { Card, Select, Space, Table, Typography } from 'antd';
 import type { EChartsOption } from 'echarts';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { getOptional, query } from '../../lib/api.ts';
 import type { ChurnStructure } from '../../lib/api-types.ts';
 import { Chart } from '../../lib/Chart.tsx';
@@ -8,6 +8,9 @@ import { formatNumber, formatPercent } from '../../lib/format.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { csvFileName, type CsvColumn } from './csv.ts';
+import { ExportCsv } from './ExportCsv.tsx';
+import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
 
 type By = ChurnStructure['cohorts']['by'];
 type Grain = ChurnStructure['cohorts']['grain'];
@@ -33,8 +36,8 @@ const cohortOption = (
   keyLabel: (k: string) => string,
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
-  legend: { top: 0 },
-  grid: { left: 50, right: 50, top: 36, bottom: 70 },
+  legend: {},
+  grid: { left: 8, right: 8, top: 36, bottom: rows.length > 40 ? 28 : 8 },
   xAxis: {
     type: 'category',
     data: rows.map((r) => keyLabel(r.key)),
@@ -51,8 +54,11 @@ const cohortOption = (
   ],
 });
 
-/** Churn by registration day / week / month or by acquisition campaign or channel (features.md B4). */
-export const ChurnCohortReport = () => {
+/**
+ * Churn by registration day / week / month or by acquisition campaign or channel (features.md B4);
+ * registration periods are those starting within the page's period.
+ */
+export const ChurnCohortReport = ({ range }: { range: DayRange }) => {
   const { t, locale } = useI18n();
   const [by, setBy] = useState<By>('registration');
   const [grain, setGrain] = useState<Grain>('week');
@@ -62,12 +68,43 @@ export const ChurnCohortReport = () => {
   );
   const keyLabel = (k: string) => (k === UNKNOWN ? t('rep.cs.unknown') : k);
   const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v));
+  const rowsOf = (s: ChurnStructure) =>
+    s.cohorts.by === 'registration' ? s.cohorts.rows.filter((r) => inRange(range, r.key)) : s.cohorts.rows;
+  const csvColumns = useMemo<CsvColumn<Row>[]>(
+    () => [
+      { title: t(BY_LABELS[by]), value: (r) => (r.key === UNKNOWN ? t('rep.cs.unknown') : r.key) },
+      { title: t('rep.cs.users'), value: (r) => r.users },
+      { title: t('rep.cs.churned'), value: (r) => r.churned },
+      {
+        title: t('rep.cs.rate'),
+        value: (r) => (r.churnRate === null ? '' : `${(r.churnRate * 100).toFixed(1)}%`),
+      },
+      {
+        title: t('rep.cs.share'),
+        value: (r) => (r.shareOfChurned === null ? '' : `${(r.shareOfChurned * 100).toFixed(1)}%`),
+      },
+    ],
+    [t, by],
+  );
   return (
-    <Card title={t('rep.cs.title')} data-testid="churn-cohorts">
+    <Card
+      title={t('rep.cs.title')}
+      data-testid="churn-cohorts"
+      extra={
+        structure.data ? (
+          <ExportCsv
+            columns={csvColumns}
+            rows={rowsOf(structure.data)}
+            fileName={csvFileName(t('rep.cohorts.file'), dayText(range[0]), dayText(range[1]))}
+            testId="cohorts-export"
+          />
+        ) : null
+      }
+    >
       <Space wrap style={{ marginBottom: 12 }}>
         <span>{t('rep.cs.by')}</span>
         <Select
-          style={{ width: 160 }}
+          style={{ width: 160, maxWidth: '100%' }}
           value={by}
           onChange={(v: By) => setBy(v)}
           options={(Object.keys(BY_LABELS) as By[]).map((b) => ({ value: b, label: t(BY_LABELS[b]) }))}
@@ -75,7 +112,7 @@ export const ChurnCohortReport = () => {
         />
         <span>{t('rep.cs.grain')}</span>
         <Select
-          style={{ width: 160 }}
+          style={{ width: 160, maxWidth: '100%' }}
           value={grain}
           disabled={by !== 'registration'}
           onChange={(v: Grain) => setGrain(v)}
@@ -89,10 +126,13 @@ export const ChurnCohortReport = () => {
       <PageState state={structure}>
         {(s) => (
           <>
+            <Typography.Paragraph type="secondary">
+              {s.cohorts.by === 'registration' ? t('rep.cohorts.rangeNote') : t('rep.cohorts.noRange')}
+            </Typography.Paragraph>
             <Chart
               testId="chart-churn-cohorts"
               option={cohortOption(
-                s.cohorts.rows,
+                rowsOf(s),
                 { churned: t('rep.cs.churned'), rate: t('rep.cs.rate') },
                 keyLabel,
               )}
@@ -102,7 +142,7 @@ export const ChurnCohortReport = () => {
               rowKey="key"
               scroll={{ x: 'max-content' }}
               pagination={{ pageSize: 10, showSizeChanger: false }}
-              dataSource={s.cohorts.rows}
+              dataSource={rowsOf(s)}
               columns={[
                 { title: t(BY_LABELS[s.cohorts.by]), dataIndex: 'key', render: (k: string) => keyLabel(k) },
                 {

@@ -1,3 +1,4 @@
+import dayjs from 'dayjs';
 import { Card, Space, Table, Tag, Typography } from 'antd';
 import { api } from '../../lib/api.ts';
 import { formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
@@ -5,6 +6,9 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { csvFileName, type CsvColumn } from './csv.ts';
+import { ExportCsv } from './ExportCsv.tsx';
+import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
 import type { RelapseView } from './report-types.ts';
 
 /** Ids shaped like a contact (apps often use the phone number or e-mail as the id) are masked. */
@@ -14,17 +18,44 @@ const shownId = (id: string): string => {
   return id;
 };
 
+/** The local day (YYYY-MM-DD) of an instant, as the range picker's days are. */
+const localDay = (iso: string): string => dayText(dayjs(iso));
+
 /**
  * Relapse monitor (features.md G7; GET /v1/reports/relapse): recalled users by campaign against the
  * workspace's relapse window — came back, still within the window, relapsed — and who is at risk
  * or lost. The window is set in the scoring configuration (`relapse.silentDays`).
  */
-export const RelapseWatch = () => {
+export const RelapseWatch = ({ range }: { range: DayRange }) => {
   const { t, locale } = useI18n();
   const watch = useAsync(() => api.get<RelapseView>('/v1/reports/relapse?limit=100'), []);
   const n = (v: number) => formatNumber(locale, v);
+  const csvColumns: CsvColumn<RelapseView['campaigns'][number]>[] = [
+    { title: t('rep.campaign'), value: (c) => c.name },
+    { title: t('rep.rl.recalled'), value: (c) => c.recalled },
+    { title: t('rep.rl.retained'), value: (c) => c.retained },
+    { title: t('rep.rl.watching'), value: (c) => c.watching },
+    { title: t('rep.rl.relapsed'), value: (c) => c.relapsed },
+    {
+      title: t('rep.rl.rate'),
+      value: (c) => (c.relapseRate === null ? '' : `${(c.relapseRate * 100).toFixed(1)}%`),
+    },
+  ];
   return (
-    <Card title={t('rep.rl.title')} data-testid="relapse-watch">
+    <Card
+      title={t('rep.rl.title')}
+      data-testid="relapse-watch"
+      extra={
+        watch.data ? (
+          <ExportCsv
+            columns={csvColumns}
+            rows={watch.data.campaigns}
+            fileName={csvFileName(t('rep.relapse.file'))}
+            testId="relapse-export"
+          />
+        ) : null
+      }
+    >
       <PageState state={watch}>
         {(r) => {
           const names = new Map(r.campaigns.map((c) => [c.campaignId, c.name]));
@@ -37,6 +68,7 @@ export const RelapseWatch = () => {
                 size="small"
                 rowKey="campaignId"
                 pagination={false}
+                scroll={{ x: 'max-content' }}
                 dataSource={r.campaigns}
                 columns={[
                   { title: t('rep.campaign'), dataIndex: 'name' },
@@ -55,7 +87,8 @@ export const RelapseWatch = () => {
                 size="small"
                 rowKey={(u) => `${u.campaignId}:${u.userId}`}
                 pagination={{ pageSize: 10, showSizeChanger: false }}
-                dataSource={r.users}
+                scroll={{ x: 'max-content' }}
+                dataSource={r.users.filter((u) => inRange(range, localDay(u.convertedAt)))}
                 columns={[
                   { title: t('rep.rl.user'), dataIndex: 'userId', render: shownId },
                   {
@@ -85,6 +118,7 @@ export const RelapseWatch = () => {
                   },
                 ]}
               />
+              <Typography.Text type="secondary">{t('rep.relapse.rangeNote')}</Typography.Text>
               <Typography.Text type="secondary">
                 {t('rep.rl.note').replace('{total}', n(r.usersTotal))}
               </Typography.Text>

@@ -59,25 +59,39 @@ export interface Ab {
     vsControl: { difference: number; pValue: number; significant: boolean } | null;
   }[];
 }
-export interface Period {
+/** Cost as spent, in fen (docs/reports.md "Cost"). */
+interface SpentCents {
+  messagesCostCents: number;
+  offersIssuedCostCents: number;
+  offersRedeemedCostCents: number;
+  offersBonusCostCents: number;
+  costCents: number;
+}
+interface TrendPoint {
+  period: string;
+  sent: number;
+  unsubscribed: number;
+  rate: number | null;
+}
+/** GET /v1/reports/period: revenue in yuan, cost in fen. */
+export interface Period extends SpentCents {
   from: string;
   to: string;
-  campaigns: {
+  campaigns: ({
     campaignId: string;
     name: string;
     sent: number;
     reachedUsers: number;
     convertedUsers: number;
     revenue: number;
-    costCents: number;
     roi: number | null;
-  }[];
+  } & SpentCents)[];
   sent: number;
   reachedUsers: number;
   convertedUsers: number;
   revenue: number;
-  costCents: number;
   roi: number | null;
+  unsubscribeTrend: { day: TrendPoint[]; week: TrendPoint[] };
 }
 
 /** GET /v1/reports/relapse (src/server/routes/relapse.ts). */

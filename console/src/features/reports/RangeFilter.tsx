@@ -1,0 +1,67 @@
+import { DatePicker } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { useEffect } from 'react';
+import { useI18n } from '../../lib/i18n.tsx';
+
+/** Two calendar days, both included: [first, last]. */
+export type DayRange = [Dayjs, Dayjs];
+
+export const dayText = (d: Dayjs): string => d.format('YYYY-MM-DD');
+
+const today = () => dayjs().startOf('day');
+export const lastDays = (n: number): DayRange => [today().subtract(n - 1, 'day'), today()];
+
+/** Whether a day (YYYY-MM-DD, or a longer text starting with one) is within the range. */
+export const inRange = (r: DayRange, day: string): boolean => {
+  const d = day.slice(0, 10);
+  return d >= dayText(r[0]) && d <= dayText(r[1]);
+};
+
+/** The operator's time zone, so that the server reads the days as the operator's days. */
+export const browserTimeZone = (): string | undefined => {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The date-range picker of every report: presets 今天 / 近7天 / 近30天 / 本月, days after today
+ * disabled, the calendar in the console's language.
+ */
+export const RangeFilter = ({
+  value,
+  onChange,
+  testId = 'report-range',
+}: {
+  value: DayRange;
+  onChange: (r: DayRange) => void;
+  testId?: string;
+}) => {
+  const { t, locale } = useI18n();
+  useEffect(() => {
+    dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en');
+  }, [locale]);
+  return (
+    <DatePicker.RangePicker
+      data-testid={testId}
+      value={value}
+      allowClear={false}
+      inputReadOnly
+      style={{ maxWidth: '100%' }}
+      placeholder={[t('rep.range.start'), t('rep.range.end')]}
+      disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+      presets={[
+        { label: t('rep.range.today'), value: lastDays(1) },
+        { label: t('rep.range.7d'), value: lastDays(7) },
+        { label: t('rep.range.30d'), value: lastDays(30) },
+        { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
+      ]}
+      onChange={(v) => {
+        if (v?.[0] && v[1]) onChange([v[0].startOf('day'), v[1].startOf('day')]);
+      }}
+    />
+  );
+};
