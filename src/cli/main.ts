@@ -17,6 +17,7 @@ import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { serve } from './serve.ts';
 import { shipFacts } from '../facts/ship.ts';
+import { AnsweredRemotely, routeThroughServer } from './remote/intercept.ts';
 
 const program = new Command()
   .name('rekindle')
@@ -92,7 +93,14 @@ registerRetentionCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
 
+// While a server holds the data directory, commands go through its API (src/cli/remote).
+routeThroughServer(program, () => config().dataDir);
+
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof AnsweredRemotely) {
+    process.exitCode = e.exitCode;
+    return;
+  }
   process.stderr.write(`rekindle: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(2);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server/app.ts';
@@ -15,11 +16,33 @@ import { startDeliveryWorker } from '../delivery/worker.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import { warnEmailOverHttp } from '../delivery/providers/email-https-warning.ts';
 import { composeExtensions } from '../automation/compose-extensions.ts';
+import { loopbackUrl } from './remote/discovery.ts';
+import { publishLocalAccess, type LocalAccess } from './remote/local-access.ts';
+import { registerLocalRoutes } from './remote/local-routes.ts';
+
+const packageVersion = (): string => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};
 
 /** Starts the HTTP server and stops it cleanly on SIGINT/SIGTERM (drain, then close the stores). */
 export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   const app = buildServer(rt);
+  // The CLI run while this serves goes through the API (src/cli/remote): it finds this process
+  // in <dataDir>/server.json and uses the local admin credential next to it.
+  let local: LocalAccess | undefined;
+  registerLocalRoutes(app, rt, () => local?.token ?? '');
   const address = await app.listen({ host: rt.config.host, port: rt.config.port });
+  if (rt.dataDirLock !== undefined) {
+    const port = (app.server.address() as AddressInfo).port;
+    local = await publishLocalAccess(rt, loopbackUrl(rt.config.host, port), packageVersion());
+  }
   process.stdout.write(`Rekindle listening on ${address}\n`);
   // `--port 0` takes a free port; links in messages must name the one taken (set before the workers start).
   if (rt.config.port === 0 && rt.config.publicUrl === `http://${rt.config.host}:0`)
@@ -68,6 +91,7 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     process.stdout.write(`${signal}: stopping\n`);
     // The directory stays locked through the drain; a process refused meanwhile is told why.
     rt.dataDirLock?.markStopping();
+    await local?.withdraw();
     await planner.stop();
     await delivery?.stop();
     await providers.close();

@@ -232,3 +232,23 @@ export const lockDataDir = (dataDir: string, options: { command?: string } = {})
   if (!r.ok) throw new DataDirLockedError(r.error);
   return r.value;
 };
+
+/**
+ * Who holds a data directory now, without taking it: `free` when there is no lock file,
+ * else the verdict `acquireDataDirLock` would reach (`stale`: the holder is gone).
+ */
+export const inspectDataDirLock = (
+  dataDir: string,
+  now: () => number = Date.now,
+): { kind: 'free' } | LockVerdict => {
+  const path = join(dataDir, LOCK_FILE);
+  const found = readOr(path);
+  if (found === undefined) return { kind: 'free' };
+  let age = 0;
+  try {
+    age = now() - statSync(path).mtimeMs;
+  } catch {
+    return { kind: 'free' };
+  }
+  return judgeLock(parseLockOwner(found), age, probe());
+};
