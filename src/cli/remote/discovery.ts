@@ -85,7 +85,12 @@ export const decideRoute = (i: RouteInput): Route => {
   if (i.lock.kind === 'held' && owner !== null && server !== null && server.pid === owner.pid) {
     if (!i.credential.ok) return { kind: 'no_credential', server, why: i.credential.why };
     const token = i.credential.text.trim();
-    if (token === '') return { kind: 'no_credential', server, why: 'the file is empty' };
+    if (token === '')
+      return {
+        kind: 'no_credential',
+        server,
+        why: `it issued none: its member ${LOCAL_ADMIN} is disabled or no longer an admin`,
+      };
     return { kind: 'remote', server, token };
   }
   return { kind: 'busy', verdict: i.lock };

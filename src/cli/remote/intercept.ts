@@ -49,7 +49,9 @@ export const routeThroughServer = (
         stopFirstMessage(
           route.server,
           argv,
-          `its local admin credential ${join(dir, CREDENTIAL_FILE)} cannot be read here (${route.why}): run this as the user that started it`,
+          route.why.startsWith('it issued none')
+            ? route.why
+            : `its local admin credential ${join(dir, CREDENTIAL_FILE)} cannot be read here (${route.why}): run this as the user that started it`,
         ),
         1,
       );
