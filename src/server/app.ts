@@ -12,6 +12,7 @@ import { registerMetadataRoutes } from './routes/metadata.ts';
 import { registerAuthRoutes, registerLoginRoute } from './routes/auth.ts';
 import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerCampaignTaskRoutes } from './routes/campaign-tasks.ts';
+import { registerCampaignDraftPreviewRoute } from './routes/campaign-draft-preview.ts';
 import { registerPlannerRoutes } from './routes/planner.ts';
 import { registerCallerNumberRoutes } from './routes/caller-numbers.ts';
 import { registerStrategyRoutes } from './routes/strategies.ts';
@@ -104,6 +105,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerChurnModelRoutes(api, rt);
     registerCampaignRoutes(api, rt);
     registerCampaignTaskRoutes(api, rt);
+    registerCampaignDraftPreviewRoute(api, rt);
     registerPlannerRoutes(api, rt);
     registerCallerNumberRoutes(api, rt);
     registerStrategyRoutes(api, rt);

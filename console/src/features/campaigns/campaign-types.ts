@@ -7,6 +7,22 @@ export type {
   Estimate,
 } from '../../lib/api-types.ts';
 
+export type EditorChannel = 'push' | 'sms';
+
+/**
+ * One A/B variant as the editor holds it: its share of the treated users (percent; the shares add
+ * up to 100), the channels it is reached on (empty: the campaign's), and its own content per
+ * channel where `own` says so (else the campaign's).
+ */
+export interface VariantState {
+  id: string;
+  share: number;
+  channels: EditorChannel[];
+  own: { push: boolean; sms: boolean };
+  push: { title: string; body: string; landingUrl: string };
+  sms: { text: string; signature: string };
+}
+
 export interface EditorState {
   name: string;
   audienceId: string;
@@ -18,6 +34,9 @@ export interface EditorState {
   goalEvent: string;
   goalDays: number;
   ab: boolean;
+  variants: VariantState[];
+  /** Users in quiet hours: hold their message to the morning, or leave them out. */
+  outsideWindow: 'hold' | 'drop';
   holdoutShare: number;
   timing: 'one_off' | 'periodic' | 'triggered';
   at: string;

@@ -1,20 +1,28 @@
-import type { EditorState } from './campaign-types.ts';
+import type { Campaign, EditorChannel, EditorState, VariantState } from './campaign-types.ts';
+
+type Push = EditorState['push'];
+type Sms = { text: string; signature: string };
+
+const contentOf = (ch: EditorChannel, push: Push, sms: Sms) =>
+  ch === 'push'
+    ? {
+        channel: 'push',
+        title: push.title,
+        body: push.body,
+        ...(push.landingUrl ? { landingUrl: push.landingUrl } : {}),
+      }
+    : { channel: 'sms', text: sms.text, signature: sms.signature };
+
+/** A variant's own contents, in the order sent (the server's `variants[i].content[j]`). */
+export const variantContents = (v: VariantState, channels: readonly EditorChannel[]) =>
+  channels.filter((ch) => v.own[ch]).map((ch) => contentOf(ch, v.push, v.sms));
 
 /** The editor's fields as the API's CampaignDefinition (money in cents). */
 export const toDefinition = (s: EditorState): Record<string, unknown> => {
-  const content = s.channels.map((ch) =>
-    ch === 'push'
-      ? {
-          channel: 'push',
-          title: s.push.title,
-          body: s.push.body,
-          ...(s.push.landingUrl ? { landingUrl: s.push.landingUrl } : {}),
-        }
-      : { channel: 'sms', text: s.sms.text, signature: s.sms.signature },
-  );
+  const content = s.channels.map((ch) => contentOf(ch, s.push, s.sms));
   const timing =
     s.timing === 'one_off'
-      ? { kind: 'one_off', at: new Date(s.at).toISOString() }
+      ? { kind: 'one_off', at: Number.isFinite(Date.parse(s.at)) ? new Date(s.at).toISOString() : s.at }
       : s.timing === 'periodic'
         ? { kind: 'periodic', cron: s.cron, timezone: s.timezone }
         : { kind: 'triggered', event: s.triggerEvent, delayMinutes: s.delayMinutes };
@@ -37,41 +45,179 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
       : {}),
     ...(s.goalEvent.trim() !== '' ? { goal: { event: s.goalEvent.trim(), withinDays: s.goalDays } } : {}),
     variants: s.ab
-      ? [
-          { id: 'A', weight: 1 },
-          { id: 'B', weight: 1 },
-        ]
+      ? s.variants.map((v) => {
+          const own = variantContents(v, s.channels);
+          const channels = v.channels.filter((c) => s.channels.includes(c));
+          return {
+            id: v.id,
+            weight: v.share,
+            ...(own.length > 0 ? { content: own } : {}),
+            ...(channels.length > 0 ? { channels } : {}),
+          };
+        })
       : [],
     holdoutShare: s.holdoutShare,
     priority: s.priority,
+    outsideWindow: s.outsideWindow,
     ...(s.budgetYuan !== null ? { budgetCents: Math.round(s.budgetYuan * 100) } : {}),
   };
 };
 
+const pad = (n: number) => String(n).padStart(2, '0');
+const localInput = (d: Date) =>
+  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+
 const tomorrowNine = (): string => {
   const d = new Date(Date.now() + 86_400_000);
   d.setHours(9, 0, 0, 0);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T09:00`;
+  return localInput(d);
 };
 
-export const initialEditor = (): EditorState => ({
-  name: '',
-  audienceId: '',
-  channels: ['push'],
-  push: { title: '', body: '', landingUrl: 'https://example.com/' },
-  sms: { text: '', signature: '【Rekindle】', maxSegments: 3 },
-  offerAmountCents: null,
-  goalEvent: 'order',
-  goalDays: 3,
-  ab: false,
-  holdoutShare: 0.1,
-  timing: 'one_off',
-  at: tomorrowNine(),
-  cron: '0 9 * * *',
-  timezone: 'Asia/Shanghai',
-  triggerEvent: '',
-  delayMinutes: 0,
-  budgetYuan: null,
-  priority: 50,
+export const newVariant = (
+  id: string,
+  share: number,
+  s: Pick<EditorState, 'push' | 'sms'>,
+): VariantState => ({
+  id,
+  share,
+  channels: [],
+  own: { push: false, sms: false },
+  push: { ...s.push },
+  sms: { text: s.sms.text, signature: s.sms.signature },
 });
+
+export const initialEditor = (): EditorState => {
+  const push = { title: '', body: '', landingUrl: 'https://example.com/' };
+  const sms = { text: '', signature: '【Rekindle】', maxSegments: 3 };
+  return {
+    name: '',
+    audienceId: '',
+    channels: ['push'],
+    push,
+    sms,
+    offerAmountCents: null,
+    goalEvent: 'order',
+    goalDays: 3,
+    ab: false,
+    variants: [newVariant('A', 50, { push, sms }), newVariant('B', 50, { push, sms })],
+    outsideWindow: 'hold',
+    holdoutShare: 0.1,
+    timing: 'one_off',
+    at: tomorrowNine(),
+    cron: '0 9 * * *',
+    timezone: 'Asia/Shanghai',
+    triggerEvent: '',
+    delayMinutes: 0,
+    budgetYuan: null,
+    priority: 50,
+  };
+};
+
+type Loose = Record<string, unknown>;
+const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
+const isObj = (v: unknown): v is Loose => typeof v === 'object' && v !== null;
+const find = (list: unknown, ch: string): Loose | undefined =>
+  Array.isArray(list) ? (list.find((c) => isObj(c) && c['channel'] === ch) as Loose | undefined) : undefined;
+
+/**
+ * A saved campaign back into the editor's fields. Shares are the weights as percentages of their
+ * sum (rounded), so a 1:1 test reads 50 / 50.
+ */
+export const fromCampaign = (c: Campaign): EditorState => {
+  const base = initialEditor();
+  const d = c.definition as unknown as Loose;
+  const channels = (Array.isArray(d['channels']) ? d['channels'] : []).filter(
+    (x): x is EditorChannel => x === 'push' || x === 'sms',
+  );
+  const pushC = find(d['content'], 'push');
+  const smsC = find(d['content'], 'sms');
+  const push = pushC
+    ? { title: str(pushC['title']), body: str(pushC['body']), landingUrl: str(pushC['landingUrl']) }
+    : base.push;
+  const sms = smsC
+    ? {
+        text: str(smsC['text']),
+        signature: str(smsC['signature']),
+        maxSegments: Number(d['smsMaxSegments'] ?? 3),
+      }
+    : base.sms;
+  const timing = isObj(d['timing']) ? d['timing'] : {};
+  const offer = isObj(d['offer']) ? d['offer'] : undefined;
+  const amount = offer && isObj(offer['amount']) ? offer['amount']['amount'] : undefined;
+  const rawVariants = Array.isArray(d['variants']) ? (d['variants'] as Loose[]) : [];
+  const total = rawVariants.reduce((a, v) => a + Number(v['weight'] ?? 0), 0) || 1;
+  const variants = rawVariants.map((v): VariantState => {
+    const vp = find(v['content'], 'push');
+    const vs = find(v['content'], 'sms');
+    return {
+      id: str(v['id']),
+      share: Math.round((Number(v['weight'] ?? 0) / total) * 100),
+      channels: (Array.isArray(v['channels']) ? v['channels'] : []).filter(
+        (x): x is EditorChannel => x === 'push' || x === 'sms',
+      ),
+      own: { push: vp !== undefined, sms: vs !== undefined },
+      push: vp
+        ? { title: str(vp['title']), body: str(vp['body']), landingUrl: str(vp['landingUrl']) }
+        : { ...push },
+      sms: vs
+        ? { text: str(vs['text']), signature: str(vs['signature']) }
+        : { text: sms.text, signature: sms.signature },
+    };
+  });
+  const goal = isObj(d['goal']) ? d['goal'] : undefined;
+  const at = str(timing['at']);
+  return {
+    ...base,
+    name: c.name,
+    audienceId: str(d['audienceId']),
+    channels: channels.length > 0 ? channels : base.channels,
+    push,
+    sms,
+    offerAmountCents: typeof amount === 'number' ? amount : null,
+    goalEvent: goal ? str(goal['event']) : '',
+    goalDays: goal ? Number(goal['withinDays'] ?? 3) : base.goalDays,
+    ab: variants.length > 0,
+    variants: variants.length > 0 ? variants : base.variants,
+    outsideWindow: d['outsideWindow'] === 'drop' ? 'drop' : 'hold',
+    holdoutShare: Number(d['holdoutShare'] ?? base.holdoutShare),
+    timing:
+      timing['kind'] === 'periodic' ? 'periodic' : timing['kind'] === 'triggered' ? 'triggered' : 'one_off',
+    at: at !== '' && Number.isFinite(Date.parse(at)) ? localInput(new Date(at)) : base.at,
+    cron: str(timing['cron'], base.cron),
+    timezone: str(timing['timezone'], base.timezone),
+    triggerEvent: str(timing['event']),
+    delayMinutes: Number(timing['delayMinutes'] ?? 0),
+    budgetYuan: typeof d['budgetCents'] === 'number' ? d['budgetCents'] / 100 : null,
+    priority: Number(d['priority'] ?? 50),
+  };
+};
+
+/** What Save needs that is not filled in, as dictionary keys (checked before the server is called). */
+export const missingFields = (s: EditorState): string[] => {
+  const out: string[] = [];
+  if (s.name.trim() === '') out.push('ced.missing.name');
+  if (s.audienceId === '') out.push('ced.missing.audience');
+  if (s.channels.length === 0) out.push('ced.missing.channels');
+  if (s.channels.includes('push') && (s.push.title.trim() === '' || s.push.body.trim() === ''))
+    out.push('ced.missing.push');
+  if (s.channels.includes('sms') && s.sms.text.trim() === '') out.push('ced.missing.sms');
+  if (s.timing === 'one_off' && !Number.isFinite(Date.parse(s.at))) out.push('ced.missing.at');
+  if (s.timing === 'periodic' && s.cron.trim() === '') out.push('ced.missing.cron');
+  if (s.timing === 'triggered' && s.triggerEvent.trim() === '') out.push('ced.missing.trigger');
+  if (s.ab) {
+    if (s.variants.length < 2) out.push('ced.missing.twoVariants');
+    if (s.variants.reduce((a, v) => a + v.share, 0) !== 100) out.push('ced.missing.shares');
+    if (s.variants.some((v) => v.share <= 0)) out.push('ced.missing.shareZero');
+    for (const v of s.variants) {
+      if (v.own.sms && s.channels.includes('sms') && v.sms.text.trim() === '')
+        out.push('ced.missing.variantSms');
+      if (
+        v.own.push &&
+        s.channels.includes('push') &&
+        (v.push.title.trim() === '' || v.push.body.trim() === '')
+      )
+        out.push('ced.missing.variantPush');
+    }
+  }
+  return [...new Set(out)];
+};
