@@ -9,6 +9,7 @@ import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { OutboxPage } from '../features/outbox/OutboxPage.tsx';
 import { BudgetsPage } from '../features/budgets/BudgetsPage.tsx';
 import { CampaignsPage } from '../features/campaigns/CampaignsPage.tsx';
+import { CampaignDetailPage } from '../features/campaigns/CampaignDetailPage.tsx';
 import { CampaignEditPage } from '../features/campaigns/CampaignEditPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
 import { ReportsPage } from '../features/reports/ReportsPage.tsx';
@@ -34,6 +35,7 @@ const Routed = () => {
         <Route path="users" element={<UsersPage />} />
         <Route path="audiences" element={<AudiencesPage />} />
         <Route path="campaigns" element={<CampaignsPage />} />
+        <Route path="campaigns/:id" element={<CampaignDetailPage />} />
         <Route path="campaigns/new" element={<CampaignEditPage />} />
         <Route path="campaigns/:id/edit" element={<CampaignEditPage />} />
         <Route path="approvals" element={<ApprovalsPage />} />
