@@ -7,11 +7,6 @@ import type {
   CampaignTotalsView,
   CopyCampaignView,
 } from '../../../src/server/schemas/campaign-tasks-api.ts';
-import type {
-  CampaignProgressView,
-  CampaignTotalsView,
-  CopyCampaignView,
-} from '../../../src/server/schemas/campaign-tasks-api.ts';
 import type { UserChurnRiskView } from '../../../src/server/schemas/churn-model-api.ts';
 import type {
   ActivityView,
@@ -64,10 +59,6 @@ export type AudiencePortrait = PortraitDto;
 export type Campaign = Static<typeof CampaignView>;
 export type CampaignStatus = Campaign['status'];
 export type CampaignListAnswer = Static<typeof CampaignList>;
-/** `GET /v1/campaigns/:id/progress`, `GET /v1/campaign-totals`, `POST /v1/campaigns/:id/copy`. */
-export type CampaignProgress = Static<typeof CampaignProgressView>;
-export type CampaignTotals = Static<typeof CampaignTotalsView>;
-export type CopyAnswer = Static<typeof CopyCampaignView>;
 /** `GET /v1/campaigns/:id/progress`, `GET /v1/campaign-totals`, `POST /v1/campaigns/:id/copy`. */
 export type CampaignProgress = Static<typeof CampaignProgressView>;
 export type CampaignTotals = Static<typeof CampaignTotalsView>;
