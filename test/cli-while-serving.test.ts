@@ -272,6 +272,29 @@ describe('the CLI while a server holds the data directory', () => {
     expect(serve.stderr).toContain('already serving this data directory');
   }, 30_000);
 
+  it('when an admin disables local-cli, the CLI says in one line to stop the server', async () => {
+    const boss = await cli(dir, ['users', 'create', 'boss', '--role', 'admin']);
+    expect(boss.code).toBe(0);
+    const auth = { authorization: `Bearer ${boss.stdout.trim()}` };
+    const team = (await (await fetch(`${server.url}/v1/console/team`, { headers: auth })).json()) as {
+      users: { id: number; name: string }[];
+    };
+    const localCli = team.users.find((u) => u.name === 'local-cli');
+    const off = await fetch(`${server.url}/v1/team/members/${localCli?.id}/disable`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(off.status).toBe(200);
+    const r = await cli(dir, ['users', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^Rekindle is serving this data directory \\(pid ${server.child.pid}, [^)]+\\); it refused its local admin credential \\(.*was the member local-cli disabled\\?\\)\\. Stop it first .*then run: rekindle --data-dir \\S+ users list\n$`,
+      ),
+    );
+  }, 60_000);
+
   it('after the server is killed (SIGKILL) the stale server.json is ignored and the CLI opens the stores', async () => {
     server.child.kill('SIGKILL');
     await server.exited;

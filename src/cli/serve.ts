@@ -41,7 +41,13 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   const address = await app.listen({ host: rt.config.host, port: rt.config.port });
   if (rt.dataDirLock !== undefined) {
     const port = (app.server.address() as AddressInfo).port;
-    local = await publishLocalAccess(rt, loopbackUrl(rt.config.host, port), packageVersion());
+    // Serving matters more than the CLI's way in: a failure here is logged, not fatal.
+    local = await publishLocalAccess(rt, loopbackUrl(rt.config.host, port), packageVersion()).catch(
+      (e: unknown) => {
+        app.log.error({ err: e }, 'writing server.json and the local admin credential failed');
+        return undefined;
+      },
+    );
   }
   process.stdout.write(`Rekindle listening on ${address}\n`);
   // `--port 0` takes a free port; links in messages must name the one taken (set before the workers start).

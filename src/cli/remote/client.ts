@@ -25,6 +25,14 @@ export class ServerGoneError extends Error {
   }
 }
 
+/** The server no longer takes the local admin credential (an admin disabled `local-cli` or changed its role). */
+export class CredentialRefusedError extends Error {
+  constructor(readonly refusal: ApiRefusal) {
+    super(refusal.error);
+    this.name = 'CredentialRefusedError';
+  }
+}
+
 const refusalOf = (status: number, text: string): ApiRefusal => {
   let body: unknown = text;
   try {
@@ -65,14 +73,17 @@ export interface ApiClient {
 
 export const apiClient = (server: ServerInfo, token: string): ApiClient => {
   const send = async (path: string, init: RequestInit): Promise<Response> => {
+    let res: Response;
     try {
-      return await fetch(`${server.url}${path}`, {
+      res = await fetch(`${server.url}${path}`, {
         ...init,
         headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
       });
     } catch (e) {
       throw new ServerGoneError(server, e);
     }
+    if (res.status === 401) throw new CredentialRefusedError(refusalOf(401, await res.text()));
+    return res;
   };
   const answer = async <T>(res: Response): Promise<ApiAnswer<T>> => {
     const text = await res.text();

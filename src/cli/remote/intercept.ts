@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { apiClient } from './client.ts';
-import { CREDENTIAL_FILE, stopFirstMessage, type Route } from './discovery.ts';
+import { apiClient, CredentialRefusedError } from './client.ts';
+import { CREDENTIAL_FILE, LOCAL_ADMIN, stopFirstMessage, type Route } from './discovery.ts';
 import { findRoute } from './local-access.ts';
 import { planAtIsLocal, remotePlanFor, type RemoteIo } from './commands.ts';
 
@@ -70,12 +70,25 @@ export const routeThroughServer = (
         ),
         1,
       );
-    const code = await plan.run({
-      api: apiClient(route.server, route.token),
-      args: action.processedArgs.map((a: unknown) => String(a)),
-      opts: action.opts(),
-      io,
-    });
+    let code: number;
+    try {
+      code = await plan.run({
+        api: apiClient(route.server, route.token),
+        args: action.processedArgs.map((a: unknown) => String(a)),
+        opts: action.opts(),
+        io,
+      });
+    } catch (e) {
+      if (!(e instanceof CredentialRefusedError)) throw e;
+      return say(
+        stopFirstMessage(
+          route.server,
+          argv,
+          `it refused its local admin credential (${e.refusal.error}; was the member ${LOCAL_ADMIN} disabled?)`,
+        ),
+        1,
+      );
+    }
     throw new AnsweredRemotely(code);
   });
 };
