@@ -127,14 +127,19 @@ describe('console in a browser', () => {
     await page.getByTestId('nav-audiences').click();
     await page.getByTestId('audience-name').fill('E2E lapsed buyers');
     await page.getByTestId('add-behavior-condition').click();
-    await page.getByTestId('behavior-event-0').fill('login');
+    // Events are picked from the warehouse's list (typing filters it).
+    await page.getByTestId('behavior-event-0').click();
+    await page.keyboard.type('login');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
     const loginOnly = await countOf({ kind: 'did', event: 'login', window: { type: 'last_days', days: 30 } });
     await expect
       .poll(() => page.getByTestId('audience-count').textContent(), { timeout: 15_000 })
       .toBe(loginOnly.toLocaleString('en-US'));
     await page.getByTestId('add-behavior-condition').click();
-    await page.getByTestId('behavior-event-1').fill('order');
-    await page.getByTestId('behavior-cond-1').locator('.ant-select').click();
+    await page.getByTestId('behavior-event-1').click();
+    await page.keyboard.type('order');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+    await page.getByTestId('behavior-kind-1').click();
     await page
       .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'did not' })
       .click();

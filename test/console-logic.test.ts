@@ -2,11 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formToTree,
+  isBehaviorComplete,
   isComplete,
   type BehaviorCondition,
   type ProfileCondition,
+  type PropertyFilterRow,
   type TwoGroupForm,
 } from '../console/src/features/audiences/two-group.ts';
+import { treeToForm } from '../console/src/features/audiences/tree-to-form.ts';
+import { compileAudience } from '../src/core/audience/compiler.ts';
 import { checkSms } from '../console/src/features/campaigns/sms-checks.ts';
 import * as consoleMask from '../console/src/lib/mask.ts';
 import * as serverMask from '../src/core/audience/mask.ts';
@@ -19,18 +23,131 @@ import { twoGroupToTree } from '../src/core/audience/two-group.ts';
  * characters and billing parts as carriers do.
  */
 
-const profileCondition: fc.Arbitrary<ProfileCondition> = fc.record({
+// The operators the builder offers for each type of field (ConditionRows.tsx).
+const value = fc.oneof(
+  fc.constantFrom('Shanghai', 'vip', '10', '2.5'),
+  fc.string({ minLength: 1, maxLength: 8 }),
+);
+const attributeCondition: fc.Arbitrary<ProfileCondition> = fc.oneof(
+  fc.record({
+    negate: fc.boolean(),
+    attribute: fc.constantFrom('city', 'acquisition_channel', 'membership', 'tags', 'churn_reason'),
+    op: fc.constantFrom('eq', 'neq', 'contains', 'not_contains', 'exists', 'not_exists'),
+    value,
+  }),
+  fc.record({
+    negate: fc.boolean(),
+    attribute: fc.constant('balance'),
+    op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'),
+    value,
+  }),
+);
+const listCondition: fc.Arbitrary<ProfileCondition> = fc.record({
   negate: fc.boolean(),
-  attribute: fc.constantFrom('city', 'acquisition_channel', 'membership', 'balance'),
-  op: fc.constantFrom('eq', 'neq', 'gt', 'lt', 'contains', 'exists'),
-  value: fc.oneof(fc.constantFrom('Shanghai', 'vip', '10', '2.5'), fc.string({ minLength: 1, maxLength: 8 })),
+  attribute: fc.constantFrom('city', 'acquisition_channel', 'balance'),
+  op: fc.constant('in' as const),
+  value: fc.constant(''),
+  values: fc.array(fc.constantFrom('Shanghai', 'Beijing', '10', '3'), { minLength: 1, maxLength: 3 }),
 });
-const behaviorCondition: fc.Arbitrary<BehaviorCondition> = fc.record({
+const timeCondition: fc.Arbitrary<ProfileCondition> = fc.record({
   negate: fc.boolean(),
-  kind: fc.constantFrom('did', 'did_not'),
-  event: fc.constantFrom('login', 'order', 'add_to_cart'),
-  days: fc.integer({ min: 1, max: 365 }),
+  attribute: fc.constantFrom('register_time', 'churn_reason_at'),
+  op: fc.constantFrom('within_last', 'before', 'after'),
+  value: fc.constantFrom('30', '7', '2026-01-15', '2025-12-31', 'x'),
 });
+const scoreCondition: fc.Arbitrary<ProfileCondition> = fc.oneof(
+  fc.record({
+    negate: fc.boolean(),
+    source: fc.constant('score' as const),
+    attribute: fc.constantFrom('churn_risk_level', 'rfm_tier'),
+    op: fc.constantFrom('eq', 'neq', 'exists'),
+    value: fc.constantFrom('high', 'medium', 'low'),
+  }),
+  fc.record({
+    negate: fc.boolean(),
+    source: fc.constant('score' as const),
+    attribute: fc.constant('lifecycle_stage'),
+    op: fc.constant('in' as const),
+    value: fc.constant(''),
+    values: fc.array(fc.constantFrom('new', 'mature', 'silent'), { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    negate: fc.boolean(),
+    source: fc.constant('score' as const),
+    attribute: fc.constantFrom('churn_risk_score', 'ltv', 'rfm_r', 'p_alive'),
+    op: fc.constantFrom('gte', 'lte', 'gt', 'lt', 'eq', 'not_exists'),
+    value: fc.constantFrom('50', '0.5', '3', 'abc'),
+  }),
+);
+const profileCondition: fc.Arbitrary<ProfileCondition> = fc.oneof(
+  attributeCondition,
+  listCondition,
+  timeCondition,
+  scoreCondition,
+);
+const filterRow: fc.Arbitrary<PropertyFilterRow> = fc.oneof(
+  fc.record({
+    property: fc.constantFrom('category', 'product_id', 'keyword'),
+    op: fc.constantFrom('eq', 'neq', 'contains', 'exists'),
+    value: fc.constantFrom('shoes', 'p1', ''),
+  }),
+  fc.record({
+    property: fc.constant('amount'),
+    op: fc.constantFrom('gte', 'lte', 'eq', 'gt'),
+    value: fc.constantFrom('100', '9.5', 'x'),
+  }),
+);
+const where = fc.array(filterRow, { maxLength: 2 });
+const event = fc.constantFrom('login', 'order', 'add_to_cart', 'view_item');
+const behaviorCondition: fc.Arbitrary<BehaviorCondition> = fc.oneof(
+  fc.record({
+    negate: fc.boolean(),
+    kind: fc.constantFrom('did', 'did_not'),
+    event,
+    days: fc.integer({ min: 1, max: 365 }),
+    where,
+  }),
+  fc.record({
+    negate: fc.boolean(),
+    kind: fc.constant('metric' as const),
+    event,
+    days: fc.integer({ min: 1, max: 365 }),
+    where,
+    fn: fc.constantFrom('count', 'sum', 'avg', 'min', 'max', 'count_distinct'),
+    property: fc.constantFrom('amount', 'price', ''),
+    cmp: fc.constantFrom('gte', 'lte', 'eq', 'gt', 'lt'),
+    amount: fc.constantFrom('2', '100', '0.5', ''),
+  }),
+  fc.record({
+    negate: fc.boolean(),
+    kind: fc.constantFrom('first_time', 'last_time'),
+    event,
+    days: fc.constant(30),
+    where,
+    timeCmp: fc.constantFrom('within_last', 'older_than', 'before', 'after'),
+    when: fc.constantFrom('14', '90', '2026-01-15', ''),
+  }),
+  fc.record(
+    {
+      negate: fc.boolean(),
+      kind: fc.constant('sequence' as const),
+      event,
+      days: fc.integer({ min: 1, max: 365 }),
+      where,
+      then: event,
+      thenWhere: where,
+      withinDays: fc.integer({ min: 1, max: 30 }),
+    },
+    { requiredKeys: ['negate', 'kind', 'event', 'days', 'then'] },
+  ),
+  fc.record({
+    negate: fc.boolean(),
+    kind: fc.constant('cart_abandoned' as const),
+    event: fc.constantFrom('add_to_cart', 'add_item'),
+    days: fc.integer({ min: 1, max: 30 }),
+    hours: fc.integer({ min: 1, max: 72 }),
+  }),
+);
 const form: fc.Arbitrary<TwoGroupForm> = fc.record({
   profile: fc.record({
     combinator: fc.constantFrom('and', 'or'),
@@ -80,13 +197,61 @@ describe('audience builder form', () => {
         const f = {
           ...typed,
           profile: { ...typed.profile, conditions: typed.profile.conditions.filter(isComplete) },
+          behavior: { ...typed.behavior, conditions: typed.behavior.conditions.filter(isBehaviorComplete) },
         };
         const server = twoGroupToTree(serverForm(f));
         expect(server.ok).toBe(true);
-        if (server.ok) expect(formToTree(f)).toEqual(server.value);
+        if (!server.ok) return;
+        expect(formToTree(f)).toEqual(server.value);
+        // And what the console sends compiles (the live count is never a 400 for a complete form).
+        const compiled = compileAudience(server.value, { now: Date.UTC(2026, 10, 20) });
+        expect(compiled.ok ? [] : compiled.error).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
+  });
+
+  it('opens a saved tree it wrote as the same form (the saved audience is edited as it was built)', () => {
+    fc.assert(
+      fc.property(form, (f) => {
+        const tree = formToTree(f);
+        const opened = treeToForm(tree);
+        expect(opened).not.toBeNull();
+        if (opened !== null) expect(formToTree(opened)).toEqual(tree);
+      }),
+      { numRuns: 400 },
+    );
+    // A flat list of both families (as the demo's audiences are written) opens too; nested groups do not.
+    const flat = {
+      kind: 'and' as const,
+      children: [
+        {
+          kind: 'metric' as const,
+          event: 'order',
+          fn: 'count' as const,
+          window: { type: 'last_days' as const, days: 180 },
+          op: 'gte' as const,
+          value: 2,
+        },
+        {
+          kind: 'attribute' as const,
+          attribute: 'acquisition_channel',
+          op: 'eq' as const,
+          value: 'distribution',
+        },
+        {
+          kind: 'not' as const,
+          child: { kind: 'did' as const, event: 'login', window: { type: 'last_days' as const, days: 7 } },
+        },
+      ],
+    };
+    const opened = treeToForm(flat);
+    expect(opened?.profile.conditions).toHaveLength(1);
+    expect(opened?.behavior.conditions.map((c) => [c.kind, c.negate])).toEqual([
+      ['metric', false],
+      ['did', true],
+    ]);
+    expect(treeToForm({ kind: 'or', children: [flat, flat] })).toBeNull();
   });
 
   it('builds AND NOT, typed numbers and an everyone tree', () => {

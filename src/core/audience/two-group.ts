@@ -47,6 +47,7 @@ const BEHAVIOUR_KINDS: ReadonlySet<NodeKind> = new Set([
   'first_time',
   'last_time',
   'sequence',
+  'cart_abandoned',
 ]);
 
 /** The first leaf of the wrong family under a node (saved audiences may hold either). */

@@ -1,43 +1,69 @@
-import { Alert, App, Button, Card, Col, Input, Radio, Row, Space, Statistic, Table, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Input,
+  Radio,
+  Row,
+  Space,
+  Statistic,
+  Table,
+  Tooltip,
+  Typography,
+} from 'antd';
 import { useEffect, useMemo, useState } from 'react';
-import { api } from '../../lib/api.ts';
-import type { AudiencePreview as Preview } from '../../lib/api-types.ts';
-import { useI18n } from '../../lib/i18n.tsx';
+import { api, ApiError } from '../../lib/api.ts';
+import type {
+  AttributesAnswer,
+  AudiencePreview as Preview,
+  AudienceWarningView,
+  EventNamesAnswer,
+  SavedAudience,
+} from '../../lib/api-types.ts';
+import type { AudienceNode } from '../../lib/audience-tree.ts';
+import { formatNumber } from '../../lib/format.ts';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
+import { useCan } from '../../lib/permissions.ts';
 import { useAsync } from '../../lib/use-async.ts';
-import { BehaviorRow, EVENTS_LIST_ID, ProfileRow, type AttributeOption } from './ConditionRows.tsx';
-import type { AttributesAnswer, AudienceWarningView, EventNamesAnswer } from '../../lib/api-types.ts';
+import { BehaviorRow, ProfileRow, type AttributeOption } from './ConditionRows.tsx';
+import { useLabels, warningText, type Labels } from './labels.ts';
+import { treeToForm } from './tree-to-form.ts';
 import { emptyForm, formToTree, type Combinator, type Join, type TwoGroupForm } from './two-group.ts';
-import { warningText, wordsFor } from './words.ts';
 
 type PreviewRow = Preview['sample'][number];
 
-/** Contacts and ids are never conditions to pick from a list; times and booleans need other operators. */
+/** Contacts and ids are never conditions to pick from a list. */
 const UNPICKABLE = new Set(['user_id', 'phone', 'email', 'push_token']);
-const PICKABLE_TYPES = new Set(['string', 'number']);
+const PICKABLE_TYPES = new Set(['string', 'number', 'time', 'array']);
+/** Always offered, even before the metadata answers (register time is a typed column). */
+const FIXED: AttributeOption[] = [
+  { name: 'city', type: 'string', values: [] },
+  { name: 'acquisition_channel', type: 'string', values: [] },
+  { name: 'register_time', type: 'time', values: [] },
+  { name: 'membership', type: 'string', values: [] },
+  { name: 'balance', type: 'number', values: [] },
+  { name: 'churn_reason', type: 'string', values: [] },
+];
 
 /** The attributes the picker offers: typed columns that hold values, then traits, from the metadata API. */
-const attributeOptions = (a: AttributesAnswer | undefined): AttributeOption[] =>
-  a === undefined
-    ? []
-    : [
-        ...a.columns
-          .filter((c) => !UNPICKABLE.has(c.name) && PICKABLE_TYPES.has(c.type) && c.count > 0)
-          .map((c) => ({
-            name: c.name,
-            numeric: c.type === 'number',
-            values: c.topValues.map((v) => v.value),
-          })),
-        ...a.traits
-          .filter((t) => PICKABLE_TYPES.has(t.type))
-          .map((t) => ({
-            name: t.key,
-            numeric: t.type === 'number',
-            values: t.topValues.map((v) => v.value),
-          })),
-      ];
+const attributeOptions = (a: AttributesAnswer | undefined): AttributeOption[] => {
+  if (a === undefined) return FIXED;
+  const typed = (t: string) => t as AttributeOption['type'];
+  const list: AttributeOption[] = [
+    ...a.columns
+      .filter((c) => !UNPICKABLE.has(c.name) && PICKABLE_TYPES.has(c.type) && c.count > 0)
+      .map((c) => ({ name: c.name, type: typed(c.type), values: c.topValues.map((v) => v.value) })),
+    ...a.traits
+      .filter((t) => PICKABLE_TYPES.has(t.type) && !UNPICKABLE.has(t.key))
+      .map((t) => ({ name: t.key, type: typed(t.type), values: t.topValues.map((v) => v.value) })),
+  ];
+  const names = new Set(list.map((o) => o.name));
+  return [...list, ...FIXED.filter((f) => !names.has(f.name))];
+};
 
-/** The form with a misspelt event or attribute replaced by the suggestion. */
+/** The form with a misspelt trait replaced by the suggestion (events are picked from a list). */
 const applySuggestion = (form: TwoGroupForm, w: AudienceWarningView): TwoGroupForm => {
   const to = w.suggestion;
   if (to === null) return form;
@@ -46,9 +72,11 @@ const applySuggestion = (form: TwoGroupForm, w: AudienceWarningView): TwoGroupFo
       ...form,
       behavior: {
         ...form.behavior,
-        conditions: form.behavior.conditions.map((c) =>
-          c.event.trim() === w.name ? { ...c, event: to } : c,
-        ),
+        conditions: form.behavior.conditions.map((c) => ({
+          ...c,
+          ...(c.event.trim() === w.name ? { event: to } : {}),
+          ...(c.then?.trim() === w.name ? { then: to } : {}),
+        })),
       },
     };
   if (w.what === 'trait')
@@ -64,21 +92,73 @@ const applySuggestion = (form: TwoGroupForm, w: AudienceWarningView): TwoGroupFo
   return form;
 };
 
+/** Where a refused definition is wrong, in words: "condition 2" rather than `definition.children[1]`. */
+const whereInWords = (L: Labels, path: string): string => {
+  const m = /children\[(\d+)\]/.exec(path);
+  return m === null ? L.t('aud.b.where.root') : L.f('aud.b.where.condition', { n: Number(m[1]) + 1 });
+};
+
+/** A refusal of the server in the operator's words (never its English). */
+export const refusalText = (L: Labels, e: unknown): string => {
+  if (e instanceof ApiError) {
+    if (e.status === 400)
+      return L.f('aud.b.error.invalid', { where: whereInWords(L, e.errors[0]?.path ?? '') });
+    if (e.status === 403) return L.t('aud.b.error.forbidden');
+    if (e.status === 409)
+      return L.t(
+        /version|changed meanwhile/i.test(e.message) ? 'aud.b.error.stale' : 'aud.b.error.nameTaken',
+      );
+  }
+  return L.t('aud.b.error.generic');
+};
+
 const DEBOUNCE_MS = 400;
 
-export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
-  const { t, locale } = useI18n();
-  const words = wordsFor(locale);
+export const AudienceBuilder = ({
+  editing,
+  onSaved,
+  onCancelEdit,
+  onPortrait,
+}: {
+  /** The saved audience being edited, or null for a new one. */
+  editing: SavedAudience | null;
+  onSaved: () => void;
+  onCancelEdit: () => void;
+  onPortrait: (definition: AudienceNode, name: string) => void;
+}) => {
+  const L = useLabels();
+  const { t, locale } = L;
+  const can = useCan();
   const { message } = App.useApp();
-  // The pickers' vocabulary; the builder works without it (plain text inputs) if it fails.
   const events = useAsync(() => api.get<EventNamesAnswer>('/v1/metadata/events'), []);
   const attributes = useAsync(() => api.get<AttributesAnswer>('/v1/metadata/attributes'), []);
   const attributeList = useMemo(() => attributeOptions(attributes.data), [attributes.data]);
+  const eventList = events.data?.events ?? [];
   const [form, setForm] = useState<TwoGroupForm>(emptyForm);
+  /** A saved tree the form cannot show: kept as it is, only the name and description change. */
+  const [fixedTree, setFixedTree] = useState<AudienceNode | null>(null);
   const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
   const [preview, setPreview] = useState<Preview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
-  const tree = useMemo(() => formToTree(form), [form]);
+
+  useEffect(() => {
+    if (editing === null) {
+      setForm(emptyForm());
+      setFixedTree(null);
+      setName('');
+      setDescription('');
+      return;
+    }
+    const definition = editing.definition as AudienceNode;
+    const f = treeToForm(definition);
+    setForm(f ?? emptyForm());
+    setFixedTree(f === null ? definition : null);
+    setName(editing.name);
+    setDescription(editing.description);
+  }, [editing]);
+
+  const tree = useMemo(() => fixedTree ?? formToTree(form), [form, fixedTree]);
   const treeJson = JSON.stringify(tree);
 
   // The live count: re-evaluated a moment after the last edit, the latest answer wins.
@@ -92,187 +172,264 @@ export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
           setPreview(p);
           setPreviewError(null);
         })
-        .catch((e: unknown) => live && setPreviewError(e instanceof Error ? e.message : String(e)));
+        .catch((e: unknown) => {
+          if (!live) return;
+          setPreview(null);
+          setPreviewError(refusalText(L, e));
+        });
     }, DEBOUNCE_MS);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [treeJson]);
+  }, [treeJson, L]);
+
+  const warnings = preview?.warnings ?? [];
+  // An event the warehouse has never seen would silently count no one: saving it is refused.
+  const unknownEvents = useMemo(
+    () => new Set(warnings.filter((w) => w.what === 'event').map((w) => w.name)),
+    [warnings],
+  );
+  const allowed = editing === null ? can('audience.create') : can('audience.update', editing.owner.id);
+  const blocked = !allowed.allowed
+    ? allowed.reason
+    : name.trim() === ''
+      ? t('aud.b.needName')
+      : unknownEvents.size > 0
+        ? t('aud.b.unknownRefused')
+        : null;
 
   const setGroup = <K extends 'profile' | 'behavior'>(key: K, g: TwoGroupForm[K]) =>
     setForm((f) => ({ ...f, [key]: g }));
   const save = async () => {
     try {
-      await api.post('/v1/audiences', { name, definition: tree });
-      void message.success(t('aud.saved'));
-      setName('');
-      setForm(emptyForm());
+      if (editing === null) {
+        await api.post('/v1/audiences', { name: name.trim(), description, definition: tree });
+        void message.success(t('aud.saved'));
+        setName('');
+        setDescription('');
+        setForm(emptyForm());
+      } else {
+        await api.patch(`/v1/audiences/${encodeURIComponent(editing.id)}`, {
+          version: editing.version,
+          name: name.trim(),
+          description,
+          definition: tree,
+        });
+        void message.success(t('aud.b.updated'));
+      }
       onSaved();
     } catch (e) {
-      void message.error(e instanceof Error ? e.message : String(e));
+      void message.error(refusalText(L, e));
     }
   };
-  const combinator = (value: Combinator, onChange: (c: Combinator) => void) => (
-    <Radio.Group value={value} onChange={(e) => onChange(e.target.value as Combinator)} size="small">
+  const combinator = (value: Combinator, onChange: (c: Combinator) => void, testId: string) => (
+    <Radio.Group
+      value={value}
+      onChange={(e) => onChange(e.target.value as Combinator)}
+      size="small"
+      data-testid={testId}
+    >
       <Radio.Button value="and">{t('aud.and')}</Radio.Button>
       <Radio.Button value="or">{t('aud.or')}</Radio.Button>
     </Radio.Group>
   );
 
+  const title = editing === null ? t('aud.b.newTitle') : L.f('aud.b.editing', { name: editing.name });
   return (
-    <Card title={t('aud.builder')} data-testid="audience-builder">
-      <datalist id={EVENTS_LIST_ID} aria-label={words.knownEvents}>
-        {(events.data?.events ?? []).map((e) => (
-          <option key={e.event} value={e.event} />
-        ))}
-      </datalist>
-      <Row gutter={24}>
+    <Card
+      title={title}
+      data-testid="audience-builder"
+      extra={
+        editing !== null && (
+          <Button onClick={onCancelEdit} data-testid="audience-cancel-edit">
+            {t('aud.b.cancelEdit')}
+          </Button>
+        )
+      }
+    >
+      <Row gutter={[24, 16]}>
         <Col xs={24} xl={16}>
           <Space orientation="vertical" style={{ width: '100%' }} size="middle">
             <Input
               placeholder={t('common.name')}
               value={name}
+              maxLength={200}
               onChange={(e) => setName(e.target.value)}
               data-testid="audience-name"
             />
-            <Card
-              size="small"
-              title={t('aud.profileGroup')}
-              extra={combinator(form.profile.combinator, (c) =>
-                setGroup('profile', { ...form.profile, combinator: c }),
-              )}
-            >
-              <Space orientation="vertical">
-                {form.profile.conditions.map((c, i) => (
-                  <ProfileRow
-                    key={i}
-                    index={i}
-                    c={c}
-                    attributes={attributeList}
-                    onChange={(n) =>
-                      setGroup('profile', {
-                        ...form.profile,
-                        conditions: form.profile.conditions.map((o, j) => (j === i ? n : o)),
-                      })
-                    }
-                    onRemove={() =>
-                      setGroup('profile', {
-                        ...form.profile,
-                        conditions: form.profile.conditions.filter((_, j) => j !== i),
-                      })
-                    }
-                  />
-                ))}
-                <Button
-                  onClick={() =>
-                    setGroup('profile', {
-                      ...form.profile,
-                      conditions: [
-                        ...form.profile.conditions,
-                        { negate: false, attribute: '', op: 'eq', value: '' },
-                      ],
-                    })
-                  }
-                  data-testid="add-profile-condition"
+            <Input
+              placeholder={t('aud.b.description')}
+              value={description}
+              maxLength={1000}
+              onChange={(e) => setDescription(e.target.value)}
+              data-testid="audience-description"
+            />
+            {fixedTree !== null ? (
+              <Alert type="info" showIcon message={t('aud.b.complex')} data-testid="audience-complex" />
+            ) : (
+              <>
+                <Card
+                  size="small"
+                  title={t('aud.profileGroup')}
+                  extra={combinator(
+                    form.profile.combinator,
+                    (c) => setGroup('profile', { ...form.profile, combinator: c }),
+                    'profile-combinator',
+                  )}
                 >
-                  + {t('aud.addCondition')}
+                  <Space orientation="vertical" style={{ width: '100%' }}>
+                    {form.profile.conditions.map((c, i) => (
+                      <ProfileRow
+                        key={i}
+                        index={i}
+                        c={c}
+                        attributes={attributeList}
+                        onChange={(n) =>
+                          setGroup('profile', {
+                            ...form.profile,
+                            conditions: form.profile.conditions.map((o, j) => (j === i ? n : o)),
+                          })
+                        }
+                        onRemove={() =>
+                          setGroup('profile', {
+                            ...form.profile,
+                            conditions: form.profile.conditions.filter((_, j) => j !== i),
+                          })
+                        }
+                      />
+                    ))}
+                    <Button
+                      onClick={() =>
+                        setGroup('profile', {
+                          ...form.profile,
+                          conditions: [
+                            ...form.profile.conditions,
+                            { negate: false, attribute: '', op: 'eq', value: '' },
+                          ],
+                        })
+                      }
+                      data-testid="add-profile-condition"
+                    >
+                      + {t('aud.addCondition')}
+                    </Button>
+                  </Space>
+                </Card>
+                <Space wrap>
+                  <Typography.Text>{t('aud.join')}</Typography.Text>
+                  <Radio.Group
+                    value={form.join}
+                    onChange={(e) => setForm({ ...form, join: e.target.value as Join })}
+                  >
+                    <Radio.Button value="and">{t('aud.and')}</Radio.Button>
+                    <Radio.Button value="or">{t('aud.or')}</Radio.Button>
+                    <Radio.Button value="and_not" data-testid="join-and-not">
+                      {t('aud.andNot')}
+                    </Radio.Button>
+                  </Radio.Group>
+                </Space>
+                <Card
+                  size="small"
+                  title={t('aud.behaviorGroup')}
+                  extra={combinator(
+                    form.behavior.combinator,
+                    (c) => setGroup('behavior', { ...form.behavior, combinator: c }),
+                    'behavior-combinator',
+                  )}
+                >
+                  <Space orientation="vertical" style={{ width: '100%' }}>
+                    {form.behavior.conditions.map((c, i) => (
+                      <BehaviorRow
+                        key={i}
+                        index={i}
+                        c={c}
+                        events={eventList}
+                        unknownEvents={unknownEvents}
+                        onChange={(n) =>
+                          setGroup('behavior', {
+                            ...form.behavior,
+                            conditions: form.behavior.conditions.map((o, j) => (j === i ? n : o)),
+                          })
+                        }
+                        onRemove={() =>
+                          setGroup('behavior', {
+                            ...form.behavior,
+                            conditions: form.behavior.conditions.filter((_, j) => j !== i),
+                          })
+                        }
+                      />
+                    ))}
+                    <Button
+                      onClick={() =>
+                        setGroup('behavior', {
+                          ...form.behavior,
+                          conditions: [
+                            ...form.behavior.conditions,
+                            { negate: false, kind: 'did', event: '', days: 30 },
+                          ],
+                        })
+                      }
+                      data-testid="add-behavior-condition"
+                    >
+                      + {t('aud.addCondition')}
+                    </Button>
+                  </Space>
+                </Card>
+              </>
+            )}
+            <Space wrap>
+              <Tooltip title={blocked ?? undefined}>
+                <Button
+                  type="primary"
+                  disabled={blocked !== null}
+                  onClick={() => void save()}
+                  data-testid="audience-save"
+                >
+                  {editing === null ? t('aud.b.create') : t('aud.b.update')}
                 </Button>
-              </Space>
-            </Card>
-            <Space>
-              <Typography.Text>{t('aud.join')}</Typography.Text>
-              <Radio.Group
-                value={form.join}
-                onChange={(e) => setForm({ ...form, join: e.target.value as Join })}
-              >
-                <Radio.Button value="and">{t('aud.and')}</Radio.Button>
-                <Radio.Button value="or">{t('aud.or')}</Radio.Button>
-                <Radio.Button value="and_not" data-testid="join-and-not">
-                  {t('aud.andNot')}
-                </Radio.Button>
-              </Radio.Group>
+              </Tooltip>
+              <Button onClick={() => onPortrait(tree, name.trim())} data-testid="audience-builder-portrait">
+                {t('aud.b.portrait')}
+              </Button>
             </Space>
-            <Card
-              size="small"
-              title={t('aud.behaviorGroup')}
-              extra={combinator(form.behavior.combinator, (c) =>
-                setGroup('behavior', { ...form.behavior, combinator: c }),
-              )}
-            >
-              <Space orientation="vertical">
-                {form.behavior.conditions.map((c, i) => (
-                  <BehaviorRow
-                    key={i}
-                    index={i}
-                    c={c}
-                    onChange={(n) =>
-                      setGroup('behavior', {
-                        ...form.behavior,
-                        conditions: form.behavior.conditions.map((o, j) => (j === i ? n : o)),
-                      })
-                    }
-                    onRemove={() =>
-                      setGroup('behavior', {
-                        ...form.behavior,
-                        conditions: form.behavior.conditions.filter((_, j) => j !== i),
-                      })
-                    }
-                  />
-                ))}
-                <Button
-                  onClick={() =>
-                    setGroup('behavior', {
-                      ...form.behavior,
-                      conditions: [
-                        ...form.behavior.conditions,
-                        { negate: false, kind: 'did', event: '', days: 30 },
-                      ],
-                    })
-                  }
-                  data-testid="add-behavior-condition"
-                >
-                  + {t('aud.addCondition')}
-                </Button>
-              </Space>
-            </Card>
-            <Button
-              type="primary"
-              disabled={name.trim() === ''}
-              onClick={() => void save()}
-              data-testid="audience-save"
-            >
-              {t('common.save')}
-            </Button>
+            {blocked !== null && name.trim() !== '' && (
+              <Typography.Text type="secondary" data-testid="audience-save-blocked">
+                {blocked}
+              </Typography.Text>
+            )}
           </Space>
         </Col>
         <Col xs={24} xl={8}>
           <Statistic
             title={t('aud.liveCount')}
-            value={preview?.count ?? '—'}
+            value={preview === null ? '—' : formatNumber(locale, preview.count)}
             suffix={t('aud.members')}
             valueRender={(node) => <span data-testid="audience-count">{node}</span>}
           />
-          {previewError !== null && <Typography.Text type="danger">{previewError}</Typography.Text>}
-          {preview !== null && preview.warnings.length > 0 && (
+          {previewError !== null && (
+            <Typography.Text type="danger" data-testid="audience-error">
+              {previewError}
+            </Typography.Text>
+          )}
+          {warnings.length > 0 && (
             <Alert
-              type="warning"
+              type={unknownEvents.size > 0 ? 'error' : 'warning'}
               showIcon
               style={{ margin: '12px 0' }}
               data-testid="audience-warnings"
-              message={words.warnings}
+              message={unknownEvents.size > 0 ? t('aud.b.unknownRefused') : t('aud.b.warnings')}
               description={
                 <Space orientation="vertical" size={4}>
-                  {preview.warnings.map((w) => (
+                  {warnings.map((w) => (
                     <Space key={`${w.path}:${w.name}`} wrap size={4}>
-                      <Typography.Text>{warningText(locale, w)}</Typography.Text>
-                      {w.suggestion !== null && w.what !== 'property' && (
+                      <Typography.Text>{warningText(L, w)}</Typography.Text>
+                      {w.suggestion !== null && w.what !== 'property' && fixedTree === null && (
                         <Button
                           size="small"
                           onClick={() => setForm((f) => applySuggestion(f, w))}
                           data-testid="audience-warning-apply"
                         >
-                          {words.apply} {w.suggestion}
+                          {t('aud.b.apply')} {w.what === 'event' ? L.event(w.suggestion) : w.suggestion}
                         </Button>
                       )}
                     </Space>
@@ -286,17 +443,22 @@ export const AudienceBuilder = ({ onSaved }: { onSaved: () => void }) => {
             size="small"
             rowKey="userId"
             pagination={false}
+            scroll={{ x: 'max-content' }}
             dataSource={preview?.sample ?? []}
             columns={[
-              { title: 'user', dataIndex: 'userId' },
-              { title: 'city', dataIndex: 'city' },
+              { title: t('aud.b.sampleUser'), dataIndex: 'userId' },
               {
-                title: 'phone',
+                title: t('aud.b.sampleCity'),
+                dataIndex: 'city',
+                render: (c: string | null) => (c === null ? '—' : L.value('city', c)),
+              },
+              {
+                title: t('aud.b.samplePhone'),
                 dataIndex: 'phone',
                 render: (p: string | null) => (p === null ? '—' : maskPhone(p)),
               },
               {
-                title: 'email',
+                title: t('aud.b.sampleEmail'),
                 dataIndex: 'email',
                 render: (m: string | null) => (m === null ? '—' : maskEmail(m)),
               },

@@ -1,20 +1,81 @@
-import { Button, Checkbox, Input, InputNumber, Select, Space } from 'antd';
-import { useI18n } from '../../lib/i18n.tsx';
-import { CART_EVENT, CART_HOURS, type BehaviorCondition, type ProfileCondition } from './two-group.ts';
-import { wordsFor } from './words.ts';
-
-const ATTRIBUTES = ['city', 'acquisition_channel', 'membership', 'balance', 'timezone'];
-const OPS: ProfileCondition['op'][] = ['eq', 'neq', 'gt', 'lt', 'contains', 'exists'];
+import { Button, Checkbox, Input, InputNumber, Select, Space, Tooltip } from 'antd';
+import type { MessageKey } from '../../lib/i18n.tsx';
+import { useLabels } from './labels.ts';
+import { EventPicker, PropertyPicker, usePropertyValues, ValuePicker, type EventOption } from './pickers.tsx';
+import {
+  CART_EVENT,
+  CART_HOURS,
+  NUMERIC_SCORES,
+  TIME_ATTRIBUTES,
+  type BehaviorCondition,
+  type BehaviorKind,
+  type FilterOp,
+  type MetricCmp,
+  type MetricFn,
+  type ProfileCondition,
+  type ProfileOp,
+  type PropertyFilterRow,
+  type TimeCmp,
+} from './two-group.ts';
 
 /** An attribute the builder offers, with what the metadata API knows of it. */
 export interface AttributeOption {
   name: string;
-  numeric: boolean;
+  type: 'string' | 'number' | 'time' | 'array';
   values: readonly string[];
 }
 
-/** The id of the browser's own suggestion list of known event names (one per page). */
-export const EVENTS_LIST_ID = 'aud-known-events';
+/** Scores, and the values of those that are names (the scoring configuration's defaults). */
+export const SCORES = [
+  'churn_risk_level',
+  'churn_risk_score',
+  'lifecycle_stage',
+  'rfm_tier',
+  'ltv',
+  'expected_spend',
+  'expected_purchases',
+  'p_alive',
+  'rfm_r',
+  'rfm_f',
+  'rfm_m',
+] as const;
+export const SCORE_VALUES: Readonly<Record<string, readonly string[]>> = {
+  lifecycle_stage: ['new', 'growing', 'mature', 'silent', 'churned'],
+  churn_risk_level: ['high', 'medium', 'low'],
+  rfm_tier: ['high', 'medium', 'low', 'none'],
+};
+/** The churn reasons a call-back survey records (docs/churn-reasons). */
+const CHURN_REASONS = [
+  'economic',
+  'bad_experience',
+  'low_returns',
+  'market_policy',
+  'natural_loss',
+  'competitor',
+  'other',
+];
+
+const OPS_BY_TYPE: Record<string, ProfileOp[]> = {
+  string: ['eq', 'neq', 'in', 'contains', 'not_contains', 'exists', 'not_exists'],
+  number: ['eq', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'],
+  time: ['within_last', 'before', 'after', 'exists', 'not_exists'],
+  array: ['contains', 'not_contains', 'exists', 'not_exists'],
+  category: ['eq', 'neq', 'in', 'exists', 'not_exists'],
+  score: ['gte', 'lte', 'gt', 'lt', 'exists', 'not_exists'],
+};
+
+const opLabel = (type: string, op: ProfileOp): MessageKey => {
+  if (type === 'array' && op === 'contains') return 'aud.op.hasTag';
+  if (type === 'array' && op === 'not_contains') return 'aud.op.lacksTag';
+  return `aud.op.${op}` as MessageKey;
+};
+
+/** The field's kind of value: how it is compared and picked. */
+const typeOf = (c: ProfileCondition, attributes: readonly AttributeOption[]): string => {
+  if (c.source === 'score') return NUMERIC_SCORES.has(c.attribute) ? 'score' : 'category';
+  if (TIME_ATTRIBUTES.has(c.attribute)) return 'time';
+  return attributes.find((a) => a.name === c.attribute)?.type ?? 'string';
+};
 
 export const ProfileRow = ({
   c,
@@ -25,127 +86,432 @@ export const ProfileRow = ({
 }: {
   c: ProfileCondition;
   index: number;
-  /** From the metadata API; the fixed typed columns until it answers. */
   attributes: readonly AttributeOption[];
   onChange: (c: ProfileCondition) => void;
   onRemove: () => void;
 }) => {
-  const { t } = useI18n();
-  const known =
-    attributes.length > 0 ? attributes : ATTRIBUTES.map((name) => ({ name, numeric: false, values: [] }));
-  const chosen = known.find((a) => a.name === c.attribute);
-  const listId = `aud-values-${index}`;
+  const L = useLabels();
+  const score = c.source === 'score';
+  const type = typeOf(c, attributes);
+  const ops = OPS_BY_TYPE[type] ?? OPS_BY_TYPE['string'] ?? [];
+  const known = score
+    ? (SCORE_VALUES[c.attribute] ?? [])
+    : c.attribute === 'churn_reason'
+      ? [...new Set([...CHURN_REASONS, ...(attributes.find((a) => a.name === c.attribute)?.values ?? [])])]
+      : (attributes.find((a) => a.name === c.attribute)?.values ?? []);
+  const fieldOptions = score
+    ? SCORES.map((s) => ({ value: s, label: L.score(s) }))
+    : attributes.map((a) => ({ value: a.name, label: L.attribute(a.name) }));
+  const pickField = (attribute: string) => {
+    const next: ProfileCondition = { ...c, attribute, value: '', values: [] };
+    const nextType = typeOf(next, attributes);
+    const first = (OPS_BY_TYPE[nextType] ?? ['eq'])[0] ?? 'eq';
+    onChange({
+      ...next,
+      op: first,
+      numeric: !score && attributes.find((a) => a.name === attribute)?.type === 'number',
+    });
+  };
+  const valueInput = () => {
+    if (c.op === 'exists' || c.op === 'not_exists') return null;
+    if (c.op === 'within_last')
+      return (
+        <InputNumber
+          min={1}
+          max={36_600}
+          value={c.value === '' ? null : Number(c.value)}
+          suffix={L.t('aud.b.days')}
+          style={{ width: 120 }}
+          onChange={(v) => onChange({ ...c, value: v === null ? '' : String(v) })}
+          data-testid={`profile-value-${index}`}
+        />
+      );
+    if (c.op === 'before' || c.op === 'after')
+      return (
+        <Input
+          type="date"
+          style={{ width: 160 }}
+          aria-label={L.t('aud.b.date')}
+          value={c.value}
+          onChange={(e) => onChange({ ...c, value: e.target.value })}
+          data-testid={`profile-value-${index}`}
+        />
+      );
+    if (type === 'number' || type === 'score')
+      return (
+        <InputNumber
+          style={{ width: 130 }}
+          value={c.value === '' ? null : Number(c.value)}
+          onChange={(v) => onChange({ ...c, value: v === null ? '' : String(v) })}
+          data-testid={`profile-value-${index}`}
+        />
+      );
+    if (c.op === 'in')
+      return (
+        <ValuePicker
+          field={c.attribute}
+          known={known}
+          multiple
+          values={c.values ?? []}
+          onChangeMany={(values) => onChange({ ...c, values })}
+          testId={`profile-value-${index}`}
+          width={200}
+        />
+      );
+    return (
+      <ValuePicker
+        field={c.attribute}
+        known={known}
+        value={c.value}
+        onChange={(value) => onChange({ ...c, value })}
+        testId={`profile-value-${index}`}
+      />
+    );
+  };
   return (
     <Space wrap data-testid={`profile-cond-${index}`}>
       <Checkbox checked={c.negate} onChange={(e) => onChange({ ...c, negate: e.target.checked })}>
-        {t('aud.not')}
+        {L.t('aud.not')}
       </Checkbox>
       <Select
-        style={{ width: 180 }}
-        showSearch
-        value={c.attribute || undefined}
-        placeholder={t('aud.attribute')}
-        options={known.map((a) => ({ value: a.name, label: a.name }))}
-        onChange={(attribute: string) =>
-          onChange({ ...c, attribute, numeric: known.find((a) => a.name === attribute)?.numeric === true })
+        style={{ width: 112 }}
+        value={score ? 'score' : 'attribute'}
+        options={[
+          { value: 'attribute', label: L.t('aud.b.source.attribute') },
+          { value: 'score', label: L.t('aud.b.source.score') },
+        ]}
+        onChange={(s: 'attribute' | 'score') =>
+          onChange({ negate: c.negate, source: s, attribute: '', op: 'eq', value: '' })
         }
-        data-testid={`profile-attr-${index}`}
+        data-testid={`profile-source-${index}`}
       />
       <Select
-        style={{ width: 110 }}
-        value={c.op}
-        options={OPS.map((o) => ({ value: o, label: o }))}
-        onChange={(op: ProfileCondition['op']) => onChange({ ...c, op })}
+        style={{ width: 168 }}
+        showSearch={{ optionFilterProp: 'label' }}
+        value={c.attribute === '' ? undefined : c.attribute}
+        placeholder={L.t(score ? 'aud.b.pickScore' : 'aud.b.pickField')}
+        options={fieldOptions}
+        labelRender={(p) => (score ? L.score(String(p.value)) : L.attribute(String(p.value)))}
+        onChange={pickField}
+        data-testid={`profile-attr-${index}`}
       />
-      {c.op !== 'exists' && (
-        <>
-          <Input
-            style={{ width: 180 }}
-            placeholder={t('aud.value')}
-            value={c.value}
-            list={listId}
-            onChange={(e) => onChange({ ...c, value: e.target.value })}
-            data-testid={`profile-value-${index}`}
-          />
-          <datalist id={listId}>
-            {(chosen?.values ?? []).map((v) => (
-              <option key={v} value={v} />
-            ))}
-          </datalist>
-        </>
+      {c.attribute !== '' && (
+        <Select
+          style={{ width: 128 }}
+          value={c.op}
+          options={ops.map((o) => ({ value: o, label: L.t(opLabel(type, o)) }))}
+          onChange={(op: ProfileOp) => onChange({ ...c, op, value: '', values: [] })}
+          data-testid={`profile-op-${index}`}
+        />
       )}
-      <Button onClick={onRemove}>−</Button>
+      {c.attribute !== '' && valueInput()}
+      <Tooltip title={L.t('aud.b.remove')}>
+        <Button onClick={onRemove} aria-label={L.t('aud.b.remove')}>
+          −
+        </Button>
+      </Tooltip>
     </Space>
   );
 };
 
+const FILTER_OPS: Record<string, FilterOp[]> = {
+  string: ['eq', 'neq', 'contains', 'exists'],
+  number: ['eq', 'gte', 'lte', 'gt', 'lt', 'exists'],
+};
+
+/** One property filter of an event: property, operator, value (from the event's top values). */
+const FilterRow = ({
+  event,
+  f,
+  onChange,
+  onRemove,
+  testId,
+}: {
+  event: string;
+  f: PropertyFilterRow;
+  onChange: (f: PropertyFilterRow) => void;
+  onRemove: () => void;
+  testId: string;
+}) => {
+  const L = useLabels();
+  const numeric = f.numeric === true || f.property === 'amount';
+  const values = usePropertyValues(numeric ? '' : f.property, event);
+  const ops = FILTER_OPS[numeric ? 'number' : 'string'] ?? [];
+  return (
+    <Space wrap data-testid={testId}>
+      <span>{L.t('aud.b.where')}</span>
+      <PropertyPicker
+        event={event}
+        value={f.property}
+        onChange={(property, type) =>
+          onChange({ property, op: type === 'number' ? 'gte' : 'eq', value: '', numeric: type === 'number' })
+        }
+        testId={`${testId}-property`}
+      />
+      {f.property !== '' && (
+        <Select
+          style={{ width: 100 }}
+          value={f.op}
+          options={ops.map((o) => ({ value: o, label: L.t(`aud.op.${o}` as MessageKey) }))}
+          onChange={(op: FilterOp) => onChange({ ...f, op })}
+          data-testid={`${testId}-op`}
+        />
+      )}
+      {f.property !== '' &&
+        f.op !== 'exists' &&
+        (numeric ? (
+          <InputNumber
+            style={{ width: 120 }}
+            value={f.value === '' ? null : Number(f.value)}
+            onChange={(v) => onChange({ ...f, value: v === null ? '' : String(v) })}
+            data-testid={`${testId}-value`}
+          />
+        ) : (
+          <ValuePicker
+            field={f.property}
+            known={values}
+            value={f.value}
+            onChange={(value) => onChange({ ...f, value })}
+            testId={`${testId}-value`}
+          />
+        ))}
+      <Button size="small" onClick={onRemove} aria-label={L.t('aud.b.remove')}>
+        −
+      </Button>
+    </Space>
+  );
+};
+
+const Filters = ({
+  event,
+  rows,
+  onChange,
+  testId,
+}: {
+  event: string;
+  rows: readonly PropertyFilterRow[];
+  onChange: (rows: PropertyFilterRow[]) => void;
+  testId: string;
+}) => {
+  const L = useLabels();
+  return (
+    <Space orientation="vertical" size={4} style={{ paddingLeft: 24 }}>
+      {rows.map((f, i) => (
+        <FilterRow
+          key={i}
+          event={event}
+          f={f}
+          onChange={(n) => onChange(rows.map((o, j) => (j === i ? n : o)))}
+          onRemove={() => onChange(rows.filter((_, j) => j !== i))}
+          testId={`${testId}-${i}`}
+        />
+      ))}
+      {event !== '' && (
+        <Button
+          size="small"
+          type="dashed"
+          onClick={() => onChange([...rows, { property: '', op: 'eq', value: '' }])}
+          data-testid={`${testId}-add`}
+        >
+          + {L.t('aud.b.addFilter')}
+        </Button>
+      )}
+    </Space>
+  );
+};
+
+const KINDS: BehaviorKind[] = [
+  'did',
+  'did_not',
+  'metric',
+  'first_time',
+  'last_time',
+  'sequence',
+  'cart_abandoned',
+];
+const FNS: MetricFn[] = ['count', 'sum', 'avg', 'max', 'min', 'count_distinct'];
+const CMPS: MetricCmp[] = ['gte', 'lte', 'eq', 'gt', 'lt'];
+const TIME_CMPS: TimeCmp[] = ['within_last', 'older_than', 'before', 'after'];
+
 export const BehaviorRow = ({
   c,
   index,
+  events,
+  unknownEvents,
   onChange,
   onRemove,
 }: {
   c: BehaviorCondition;
   index: number;
+  events: readonly EventOption[];
+  /** Names the server has never seen (its warnings): marked, and saving is refused. */
+  unknownEvents: ReadonlySet<string>;
   onChange: (c: BehaviorCondition) => void;
   onRemove: () => void;
 }) => {
-  const { t, locale } = useI18n();
-  const w = wordsFor(locale);
+  const L = useLabels();
   const cart = c.kind === 'cart_abandoned';
+  const timed = c.kind === 'first_time' || c.kind === 'last_time';
+  const days = (
+    <InputNumber
+      min={1}
+      max={3650}
+      value={c.days}
+      prefix={L.t('aud.b.inLastDays')}
+      suffix={L.t('aud.b.days')}
+      style={{ width: 140 }}
+      onChange={(v) => onChange({ ...c, days: typeof v === 'number' ? v : 0 })}
+      data-testid={`behavior-days-${index}`}
+    />
+  );
+  const setKind = (kind: BehaviorKind) => {
+    if (kind === 'cart_abandoned')
+      onChange({
+        ...c,
+        kind,
+        event: c.event.trim() === '' ? CART_EVENT : c.event,
+        hours: c.hours ?? CART_HOURS,
+      });
+    else if (kind === 'metric')
+      onChange({ ...c, kind, fn: c.fn ?? 'count', cmp: c.cmp ?? 'gte', amount: c.amount ?? '1' });
+    else if (kind === 'first_time' || kind === 'last_time')
+      onChange({ ...c, kind, timeCmp: c.timeCmp ?? 'within_last', when: c.when ?? '30' });
+    else onChange({ ...c, kind });
+  };
   return (
-    <Space wrap data-testid={`behavior-cond-${index}`}>
-      <Checkbox checked={c.negate} onChange={(e) => onChange({ ...c, negate: e.target.checked })}>
-        {t('aud.not')}
-      </Checkbox>
-      <Select
-        style={{ width: 150 }}
-        value={c.kind}
-        options={[
-          { value: 'did', label: t('aud.did') },
-          { value: 'did_not', label: t('aud.didNot') },
-          { value: 'cart_abandoned', label: w.cartAbandoned },
-        ]}
-        onChange={(kind: BehaviorCondition['kind']) =>
-          onChange(
-            kind === 'cart_abandoned'
-              ? {
-                  ...c,
-                  kind,
-                  event: c.event.trim() === '' ? CART_EVENT : c.event,
-                  hours: c.hours ?? CART_HOURS,
-                }
-              : { ...c, kind },
-          )
-        }
-      />
-      <Input
-        style={{ width: 160 }}
-        placeholder={cart ? w.cartEvent : t('aud.event')}
-        value={c.event}
-        list={EVENTS_LIST_ID}
-        onChange={(e) => onChange({ ...c, event: e.target.value })}
-        data-testid={`behavior-event-${index}`}
-      />
-      {cart && (
-        <InputNumber
-          min={1}
-          max={24 * 90}
-          value={c.hours ?? CART_HOURS}
-          addonAfter={w.cartHours}
-          onChange={(v) => onChange({ ...c, hours: typeof v === 'number' ? v : 0 })}
-          data-testid={`behavior-hours-${index}`}
+    <Space orientation="vertical" size={4} data-testid={`behavior-cond-${index}`}>
+      <Space wrap>
+        <Checkbox checked={c.negate} onChange={(e) => onChange({ ...c, negate: e.target.checked })}>
+          {L.t('aud.not')}
+        </Checkbox>
+        <Select
+          style={{ width: 150 }}
+          value={c.kind}
+          options={KINDS.map((k) => ({ value: k, label: L.t(`aud.k.${k}` as MessageKey) }))}
+          onChange={setKind}
+          data-testid={`behavior-kind-${index}`}
+        />
+        <EventPicker
+          value={c.event}
+          events={events}
+          invalid={unknownEvents.has(c.event.trim())}
+          onChange={(event) => onChange({ ...c, event, where: [], property: '' })}
+          testId={`behavior-event-${index}`}
+        />
+        {c.kind === 'metric' && (
+          <>
+            <Select
+              style={{ width: 128 }}
+              value={c.fn ?? 'count'}
+              options={FNS.map((f) => ({ value: f, label: L.t(`aud.fn.${f}` as MessageKey) }))}
+              onChange={(fn: MetricFn) => onChange({ ...c, fn })}
+              data-testid={`behavior-fn-${index}`}
+            />
+            {(c.fn ?? 'count') !== 'count' && (
+              <PropertyPicker
+                event={c.event}
+                value={c.property ?? ''}
+                onChange={(property) => onChange({ ...c, property })}
+                testId={`behavior-property-${index}`}
+              />
+            )}
+            <Select
+              style={{ width: 96 }}
+              value={c.cmp ?? 'gte'}
+              options={CMPS.map((o) => ({ value: o, label: L.t(`aud.op.${o}` as MessageKey) }))}
+              onChange={(cmp: MetricCmp) => onChange({ ...c, cmp })}
+              data-testid={`behavior-cmp-${index}`}
+            />
+            <InputNumber
+              style={{ width: 120 }}
+              value={c.amount === undefined || c.amount === '' ? null : Number(c.amount)}
+              suffix={(c.fn ?? 'count') === 'count' ? L.t('aud.b.times') : undefined}
+              onChange={(v) => onChange({ ...c, amount: v === null ? '' : String(v) })}
+              data-testid={`behavior-amount-${index}`}
+            />
+          </>
+        )}
+        {timed && (
+          <>
+            <Select
+              style={{ width: 150 }}
+              value={c.timeCmp ?? 'within_last'}
+              options={TIME_CMPS.map((o) => ({ value: o, label: L.t(`aud.t.${o}` as MessageKey) }))}
+              onChange={(timeCmp: TimeCmp) => onChange({ ...c, timeCmp, when: '' })}
+              data-testid={`behavior-timecmp-${index}`}
+            />
+            {c.timeCmp === 'before' || c.timeCmp === 'after' ? (
+              <Input
+                type="date"
+                style={{ width: 160 }}
+                aria-label={L.t('aud.b.date')}
+                value={c.when ?? ''}
+                onChange={(e) => onChange({ ...c, when: e.target.value })}
+                data-testid={`behavior-when-${index}`}
+              />
+            ) : (
+              <InputNumber
+                min={1}
+                max={36_600}
+                style={{ width: 110 }}
+                suffix={L.t('aud.b.days')}
+                value={c.when === undefined || c.when === '' ? null : Number(c.when)}
+                onChange={(v) => onChange({ ...c, when: v === null ? '' : String(v) })}
+                data-testid={`behavior-when-${index}`}
+              />
+            )}
+          </>
+        )}
+        {c.kind === 'sequence' && (
+          <>
+            <span>{L.t('aud.b.then')}</span>
+            <EventPicker
+              value={c.then ?? ''}
+              events={events}
+              invalid={unknownEvents.has((c.then ?? '').trim())}
+              onChange={(then) => onChange({ ...c, then, thenWhere: [] })}
+              testId={`behavior-then-${index}`}
+            />
+            <InputNumber
+              min={1}
+              max={3650}
+              style={{ width: 140 }}
+              suffix={L.t('aud.b.withinDays')}
+              value={c.withinDays ?? null}
+              onChange={(v) => {
+                const { withinDays: _, ...rest } = c;
+                onChange(typeof v === 'number' ? { ...rest, withinDays: v } : rest);
+              }}
+              data-testid={`behavior-within-${index}`}
+            />
+          </>
+        )}
+        {cart && (
+          <InputNumber
+            min={1}
+            max={24 * 90}
+            value={c.hours ?? CART_HOURS}
+            suffix={L.t('aud.b.cartHours')}
+            style={{ width: 150 }}
+            onChange={(v) => onChange({ ...c, hours: typeof v === 'number' ? v : 0 })}
+            data-testid={`behavior-hours-${index}`}
+          />
+        )}
+        {!timed && days}
+        <Tooltip title={L.t('aud.b.remove')}>
+          <Button onClick={onRemove} aria-label={L.t('aud.b.remove')}>
+            −
+          </Button>
+        </Tooltip>
+      </Space>
+      {!cart && (
+        <Filters
+          event={c.event}
+          rows={c.where ?? []}
+          onChange={(where) => onChange({ ...c, where })}
+          testId={`behavior-filter-${index}`}
         />
       )}
-      <InputNumber
-        min={1}
-        max={3650}
-        value={c.days}
-        addonAfter={t('aud.lastDays')}
-        onChange={(v) => onChange({ ...c, days: typeof v === 'number' ? v : 0 })}
-        data-testid={`behavior-days-${index}`}
-      />
-      <Button onClick={onRemove}>−</Button>
     </Space>
   );
 };

@@ -4,26 +4,84 @@ import { joinTwoGroups, type AudienceNode, type TwoGroupItem } from '../../lib/a
  * The builder's form (a profile group and a behaviour group, each condition a row of inputs)
  * and its conversion to the audience tree the API evaluates: each row becomes a node here, and
  * the server's own join (src/core/audience/two-group-tree.ts) combines the groups.
+ *
+ * Every condition kind of the API has a row: attributes (with times such as the register time,
+ * tags as `contains` on a list trait, the churn reason), scores (RFM tier, lifecycle stage, churn
+ * risk and its level, value), event counts, sums and averages with property filters, first and
+ * last times, sequences (A then B within N days) and abandoned carts.
  */
 export type Combinator = 'and' | 'or';
 export type Join = 'and' | 'or' | 'and_not';
 
+export type ProfileOp =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'contains'
+  | 'not_contains'
+  | 'in'
+  | 'exists'
+  | 'not_exists'
+  | 'within_last'
+  | 'before'
+  | 'after';
+
 export interface ProfileCondition {
   negate: boolean;
+  /** A profile column or trait (the default), or a computed score (`attribute` names it). */
+  source?: 'attribute' | 'score';
   attribute: string;
-  op: 'eq' | 'neq' | 'gt' | 'lt' | 'contains' | 'exists';
+  op: ProfileOp;
+  /** The value; for `within_last` a number of days, for `before`/`after` a date `YYYY-MM-DD`. */
   value: string;
+  /** For `in`: the values picked. */
+  values?: string[];
   /** A trait the metadata API says holds numbers (typed columns are in NUMERIC_ATTRIBUTES). */
   numeric?: boolean;
 }
+
+export type FilterOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
+
+/** A condition on one property of an event (`where`). */
+export interface PropertyFilterRow {
+  property: string;
+  op: FilterOp;
+  value: string;
+  numeric?: boolean;
+}
+
+export type BehaviorKind =
+  'did' | 'did_not' | 'metric' | 'first_time' | 'last_time' | 'sequence' | 'cart_abandoned';
+export type MetricFn = 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
+export type MetricCmp = 'gte' | 'lte' | 'eq' | 'gt' | 'lt';
+/** First/last time: within the last N days, more than N days ago, before or after a date. */
+export type TimeCmp = 'within_last' | 'older_than' | 'before' | 'after';
+
 export interface BehaviorCondition {
   negate: boolean;
-  kind: 'did' | 'did_not' | 'cart_abandoned';
-  /** For `cart_abandoned`: the add-to-cart event. */
+  kind: BehaviorKind;
+  /** The event (for `cart_abandoned`: the add-to-cart event; for `sequence`: the first step). */
   event: string;
+  /** The window: the last N days (not used by first/last time). */
   days: number;
   /** For `cart_abandoned`: no order within this many hours after the add. */
   hours?: number;
+  where?: PropertyFilterRow[];
+  /** For `metric`: the aggregate, its property (not for `count`), the comparison and the number. */
+  fn?: MetricFn;
+  property?: string;
+  cmp?: MetricCmp;
+  amount?: string;
+  /** For first/last time: the comparison and its days or date. */
+  timeCmp?: TimeCmp;
+  when?: string;
+  /** For `sequence`: the second step, its filters, and at most this many days after the first. */
+  then?: string;
+  thenWhere?: PropertyFilterRow[];
+  withinDays?: number;
 }
 
 export const CART_EVENT = 'add_to_cart';
@@ -35,55 +93,205 @@ export interface TwoGroupForm {
 }
 
 export const NUMERIC_ATTRIBUTES = new Set(['balance']);
+/** Profile columns that hold times (compared by days or dates). */
+export const TIME_ATTRIBUTES = new Set(['register_time', 'first_seen', 'updated_at', 'churn_reason_at']);
+/** Scores that are numbers; the others (tier, stage, level) are names. */
+export const NUMERIC_SCORES = new Set([
+  'rfm_r',
+  'rfm_f',
+  'rfm_m',
+  'churn_risk_score',
+  'ltv',
+  'p_alive',
+  'expected_purchases',
+  'expected_spend',
+]);
+/** Typed event columns that hold numbers; other properties take their type from the metadata. */
+export const NUMERIC_PROPERTIES = new Set(['amount']);
 
 const isNumber = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
-// `contains` compares text; `gt`/`lt` compare numbers; (in)equality follows the column's type.
-const isNumeric = (c: ProfileCondition) => c.numeric === true || NUMERIC_ATTRIBUTES.has(c.attribute);
+const isPositive = (v: string) => isNumber(v) && Number(v) > 0;
+const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+
+const NUMBER_OPS = new Set<ProfileOp>(['gt', 'gte', 'lt', 'lte']);
+const isNumeric = (c: ProfileCondition) =>
+  c.numeric === true ||
+  (c.source === 'score' ? NUMERIC_SCORES.has(c.attribute) : NUMERIC_ATTRIBUTES.has(c.attribute));
+// `contains` compares text; `gt`/`lt` compare numbers; (in)equality follows the field's type.
 const needsNumber = (c: ProfileCondition) =>
-  c.op === 'gt' || c.op === 'lt' || (c.op !== 'contains' && isNumeric(c));
+  NUMBER_OPS.has(c.op) || (c.op !== 'contains' && c.op !== 'not_contains' && isNumeric(c));
 
-/** A condition the API would accept: an attribute, and a value that fits the operator. */
-export const isComplete = (c: ProfileCondition): boolean =>
-  c.attribute !== '' && (c.op === 'exists' || (needsNumber(c) ? isNumber(c.value) : c.value !== ''));
-
-// One return per operator family, so each node is the tree's own type (a number for gt/lt).
-const profileNode = (c: ProfileCondition): AudienceNode => {
-  const { attribute, op, value } = c;
-  if (op === 'exists') return { kind: 'attribute', attribute, op };
-  if (op === 'gt' || op === 'lt') return { kind: 'attribute', attribute, op, value: Number(value) };
-  if (op === 'contains') return { kind: 'attribute', attribute, op, value };
-  // eq / neq follow the column's type (needsNumber).
-  return {
-    kind: 'attribute',
-    attribute,
-    op,
-    value: isNumeric(c) ? Number(value) : value,
-  };
+/** A condition the API would accept: a field, and a value that fits the operator. */
+export const isComplete = (c: ProfileCondition): boolean => {
+  if (c.attribute === '') return false;
+  switch (c.op) {
+    case 'exists':
+    case 'not_exists':
+      return true;
+    case 'within_last':
+      return isPositive(c.value);
+    case 'before':
+    case 'after':
+      return isDate(c.value);
+    case 'in':
+      return (c.values ?? []).length > 0 && (!isNumeric(c) || (c.values ?? []).every(isNumber));
+    default:
+      return needsNumber(c) ? isNumber(c.value) : c.value !== '';
+  }
 };
 
-const behaviorNode = (c: BehaviorCondition): AudienceNode =>
-  c.kind === 'cart_abandoned'
-    ? {
-        kind: 'cart_abandoned',
-        ...(c.event.trim() === CART_EVENT ? {} : { add: { event: c.event.trim() } }),
-        within: { value: c.hours ?? CART_HOURS, unit: 'hours' },
-        window: { type: 'last_days', days: c.days },
-      }
-    : { kind: c.kind, event: c.event, window: { type: 'last_days', days: c.days } };
+/** The comparison fields of a profile row (flat on the node), each of the tree's own type. */
+const comparison = (c: ProfileCondition) => {
+  const { op, value } = c;
+  switch (op) {
+    case 'exists':
+    case 'not_exists':
+      return { op };
+    case 'within_last':
+      return { op, days: Number(value) };
+    case 'before':
+    case 'after':
+      return { op, time: value };
+    case 'in':
+      return { op, values: (c.values ?? []).map((v) => (isNumeric(c) ? Number(v) : v)) };
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return { op, value: Number(value) };
+    case 'contains':
+    case 'not_contains':
+      return { op, value };
+    default:
+      // eq / neq follow the field's type (needsNumber).
+      return { op, value: isNumeric(c) ? Number(value) : value };
+  }
+};
 
-/** Conditions still being typed (no attribute or event yet) are left out rather than sent half-made. */
+const profileNode = (c: ProfileCondition): AudienceNode =>
+  (c.source === 'score'
+    ? { kind: 'score', score: c.attribute, ...comparison(c) }
+    : { kind: 'attribute', attribute: c.attribute, ...comparison(c) }) as AudienceNode;
+
+const filterNumeric = (f: PropertyFilterRow) => f.numeric === true || NUMERIC_PROPERTIES.has(f.property);
+
+/** A property filter the API would accept. */
+export const isFilterComplete = (f: PropertyFilterRow): boolean =>
+  f.property.trim() !== '' &&
+  (f.op === 'exists' ||
+    (f.op === 'contains'
+      ? f.value !== ''
+      : ['gt', 'gte', 'lt', 'lte'].includes(f.op) || filterNumeric(f)
+        ? isNumber(f.value)
+        : f.value !== ''));
+
+type Filter = NonNullable<Extract<AudienceNode, { kind: 'did' }>['where']>[number];
+
+const filterNode = (f: PropertyFilterRow): Filter => {
+  const property = f.property.trim();
+  if (f.op === 'exists') return { property, op: f.op };
+  if (f.op === 'contains') return { property, op: f.op, value: f.value };
+  const numeric = ['gt', 'gte', 'lt', 'lte'].includes(f.op) || filterNumeric(f);
+  return { property, op: f.op, value: numeric ? Number(f.value) : f.value } as Filter;
+};
+
+/** The complete filters of a row, or nothing (an empty `where` is left out). */
+const whereOf = (rows: readonly PropertyFilterRow[] | undefined): { where?: Filter[] } => {
+  const complete = (rows ?? []).filter(isFilterComplete).map(filterNode);
+  return complete.length === 0 ? {} : { where: complete };
+};
+
+/** A behaviour row the API would accept; rows still being filled in are left out of the tree. */
+export const isBehaviorComplete = (c: BehaviorCondition): boolean => {
+  if (c.event.trim() === '') return false;
+  const windowed = c.kind !== 'first_time' && c.kind !== 'last_time';
+  if (windowed && !(c.days > 0)) return false;
+  switch (c.kind) {
+    case 'cart_abandoned':
+      return c.hours === undefined || c.hours > 0;
+    case 'metric':
+      return isNumber(c.amount ?? '') && (c.fn === 'count' || (c.property ?? '').trim() !== '');
+    case 'first_time':
+    case 'last_time':
+      return c.timeCmp === 'before' || c.timeCmp === 'after'
+        ? isDate(c.when ?? '')
+        : isPositive(c.when ?? '');
+    case 'sequence':
+      return (c.then ?? '').trim() !== '' && (c.withinDays === undefined || c.withinDays > 0);
+    default:
+      return true;
+  }
+};
+
+const timeComparison = (c: BehaviorCondition) => {
+  const when = c.when ?? '';
+  switch (c.timeCmp ?? 'within_last') {
+    case 'within_last':
+      return { op: 'within_last' as const, days: Number(when) };
+    case 'older_than':
+      return { op: 'before' as const, time: { daysAgo: Number(when) } };
+    case 'before':
+      return { op: 'before' as const, time: when };
+    case 'after':
+      return { op: 'after' as const, time: when };
+  }
+};
+
+const behaviorNode = (c: BehaviorCondition): AudienceNode => {
+  const event = c.event.trim();
+  const window = { type: 'last_days' as const, days: c.days };
+  switch (c.kind) {
+    case 'cart_abandoned':
+      return {
+        kind: 'cart_abandoned',
+        ...(event === CART_EVENT ? {} : { add: { event } }),
+        within: { value: c.hours ?? CART_HOURS, unit: 'hours' },
+        window,
+      };
+    case 'metric': {
+      const fn = c.fn ?? 'count';
+      return {
+        kind: 'metric',
+        event,
+        fn,
+        ...(fn === 'count' ? {} : { property: (c.property ?? '').trim() }),
+        ...whereOf(c.where),
+        window,
+        op: c.cmp ?? 'gte',
+        value: Number(c.amount),
+      } as AudienceNode;
+    }
+    case 'first_time':
+    case 'last_time':
+      return { kind: c.kind, event, ...whereOf(c.where), ...timeComparison(c) } as AudienceNode;
+    case 'sequence':
+      return {
+        kind: 'sequence',
+        steps: [
+          { event, ...whereOf(c.where) },
+          { event: (c.then ?? '').trim(), ...whereOf(c.thenWhere) },
+        ],
+        ...(c.withinDays === undefined ? {} : { within: { value: c.withinDays, unit: 'days' as const } }),
+        window,
+      };
+    default:
+      return { kind: c.kind, event, ...whereOf(c.where), window };
+  }
+};
+
+/** Conditions still being filled in are left out rather than sent half-made. */
 export const formToTree = (form: TwoGroupForm): AudienceNode =>
   joinTwoGroups({
     profile: {
       combinator: form.profile.combinator,
       conditions: form.profile.conditions
-        .filter((c) => c.attribute !== '')
+        .filter(isComplete)
         .map((c): TwoGroupItem => ({ negate: c.negate, condition: profileNode(c) })),
     },
     behavior: {
       combinator: form.behavior.combinator,
       conditions: form.behavior.conditions
-        .filter((c) => c.event.trim() !== '' && c.days > 0 && (c.hours === undefined || c.hours > 0))
+        .filter(isBehaviorComplete)
         .map((c): TwoGroupItem => ({ negate: c.negate, condition: behaviorNode(c) })),
     },
     join: form.join,
