@@ -86,7 +86,7 @@ const freshPage = async (width = 1366, height = 768) => {
 const shot = async (name: string) => {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   // No page wider than the screen.
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const wide = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
   expect(wide, `${name} is wider than the screen`).toBeLessThanOrEqual(0);
 };
 

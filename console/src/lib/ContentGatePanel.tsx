@@ -40,15 +40,17 @@ const fill = (s: string, values: Record<string, string | number>): string =>
 export const gateIssueText = (t: (k: MessageKey) => string, i: GateIssue): string => {
   const where = i.variant === null ? t('gate.main') : fill(t('gate.variant'), { id: i.variant });
   const pos = i.index === undefined ? '' : fill(t('gate.position'), { n: i.index + 1 });
+  const sep = t('ced.err.sep');
   switch (i.code) {
     case 'blocked_word':
-      return `${where}：${fill(t('gate.blockedWord'), { word: i.word ?? '' })}${pos}`;
+      return `${where}${sep}${fill(t('gate.blockedWord'), { word: i.word ?? '' })}${pos}`;
     case 'link_spacing':
-      return `${where}：${fill(t('gate.linkSpacing'), { url: i.url ?? '' })}${pos}`;
+      return `${where}${sep}${fill(t('gate.linkSpacing'), { url: i.url ?? '' })}${pos}`;
     case 'sms_segments':
-      return `${where}：${fill(t('gate.segments'), { n: i.segments ?? '?', max: i.maxSegments ?? '?' })}`;
+      return `${where}${sep}${fill(t('gate.segments'), { n: i.segments ?? '?', max: i.maxSegments ?? '?' })}`;
     default:
-      return `${where}：${i.code}`;
+      // A code this console does not know yet: never shown raw.
+      return `${where}${sep}${t('ced.gateOther')}${pos}`;
   }
 };
 

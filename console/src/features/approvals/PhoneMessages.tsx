@@ -44,23 +44,45 @@ export const PhoneMessage = ({ preview, testId }: { preview: RenderedChannel | n
         </div>
       </div>
     );
-  if (preview.channel !== 'push')
+  if (preview.channel !== 'push' && preview.channel !== 'in_app') {
+    // What a person reads: an e-mail's subject and text (its HTML without tags), a call's script,
+    // a WeCom template's field values; a webhook's body is data for a system, not text: it is named, not shown.
+    const fields = r['fields'];
+    const lines =
+      preview.channel === 'email'
+        ? [
+            str(r['subject']),
+            str(r['text']) ||
+              str(r['html'])
+                .replace(/<[^>]*>/g, ' ')
+                .replace(/\s+/g, ' ')
+                .trim(),
+          ]
+        : preview.channel === 'call'
+          ? [str(r['script'])]
+          : preview.channel === 'wecom' && typeof fields === 'object' && fields !== null
+            ? Object.values(fields as Record<string, unknown>).map(str)
+            : [t('appr.webhookBody')];
     return (
       <div style={frame} data-testid={testId}>
         <Tag style={{ marginBottom: 8 }}>{t(`ced.channel.${preview.channel}` as MessageKey)}</Tag>
-        {Object.entries(r)
-          .filter(([k, v]) => k !== 'channel' && typeof v === 'string' && v !== '')
-          .map(([k, v]) => (
-            <div key={k} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
-              {str(v)}
+        {lines
+          .filter((l) => l !== '')
+          .map((l, i) => (
+            <div
+              key={i}
+              style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontWeight: i === 0 ? 600 : 400 }}
+            >
+              {l}
             </div>
           ))}
       </div>
     );
+  }
   return (
     <div style={frame} data-testid={testId}>
       <Tag color="blue" style={{ marginBottom: 8 }}>
-        {t('ced.channel.push')}
+        {t(`ced.channel.${preview.channel}` as MessageKey)}
       </Tag>
       <div
         style={{ background: '#fff', borderRadius: 12, padding: '8px 12px', boxShadow: '0 1px 3px #0002' }}

@@ -1,6 +1,7 @@
 /** Console strings for the campaign-editor area, in English and Simplified Chinese. Keys start with a prefix only this area uses. */
 export const en = {
   'ced.editing': 'Editing “{name}”',
+  'ced.gateOther': 'a problem that blocks sending',
   'ced.backToList': 'Back to campaigns',
   'ced.loadFailed': 'The campaign could not be loaded',
   'ced.audiencePlaceholder': 'Pick a saved audience',
@@ -125,6 +126,7 @@ export const en = {
   'ced.ab.add': 'Add a variant',
   'ced.ab.even': 'Split evenly',
   'appr.version': 'version {n}',
+  'appr.webhookBody': 'Data posted to the workspace’s webhook endpoint',
   'appr.people': '{n} people',
   'appr.schedule': 'When',
   'appr.budget': 'Budget',
@@ -169,6 +171,7 @@ export const en = {
 
 export const zhCN: Record<keyof typeof en, string> = {
   'ced.editing': '编辑「{name}」',
+  'ced.gateOther': '存在阻止发送的问题',
   'ced.backToList': '返回任务列表',
   'ced.loadFailed': '无法加载此任务',
   'ced.audiencePlaceholder': '选择已保存的人群',
@@ -288,6 +291,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'ced.ab.add': '添加实验组',
   'ced.ab.even': '平均分配',
   'appr.version': '第 {n} 版',
+  'appr.webhookBody': '发送到工作区回调地址的数据',
   'appr.people': '{n} 人',
   'appr.schedule': '发送时间',
   'appr.budget': '预算',
