@@ -2,6 +2,11 @@ import type { Static } from '@sinclair/typebox';
 import type { Audience, Preview } from '../../../src/server/schemas/audience-api.ts';
 import type { LoginView, MeView } from '../../../src/server/schemas/auth-api.ts';
 import type { CampaignList, CampaignView, EstimateView } from '../../../src/server/schemas/campaigns-api.ts';
+import type {
+  CampaignProgressView,
+  CampaignTotalsView,
+  CopyCampaignView,
+} from '../../../src/server/schemas/campaign-tasks-api.ts';
 import type { UserChurnRiskView } from '../../../src/server/schemas/churn-model-api.ts';
 import type {
   ActivityView,
@@ -54,8 +59,14 @@ export type AudiencePortrait = PortraitDto;
 export type Campaign = Static<typeof CampaignView>;
 export type CampaignStatus = Campaign['status'];
 export type CampaignListAnswer = Static<typeof CampaignList>;
+/** `GET /v1/campaigns/:id/progress`, `GET /v1/campaign-totals`, `POST /v1/campaigns/:id/copy`. */
+export type CampaignProgress = Static<typeof CampaignProgressView>;
+export type CampaignTotals = Static<typeof CampaignTotalsView>;
+export type CopyAnswer = Static<typeof CopyCampaignView>;
 /** `POST /v1/campaigns/:id/estimate`. */
 export type Estimate = Static<typeof EstimateView>;
+/** The estimate's `cost` (the schema leaves it open): fen in every money field. */
+export type { CostEstimate } from '../../../src/core/cost/calculator.ts';
 
 /** `GET /v1/console/activity`. */
 export type Activity = Static<typeof ActivityView>;
