@@ -9,7 +9,12 @@ import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { shipFacts } from '../src/facts/ship.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { issueApiToken } from '../src/storage/control/users.ts';
-import { buildConsole, createConsoleUser, launchBrowser, logIn } from './support/console-browser.ts';
+import {
+  buildConsole,
+  createConsoleUser,
+  launchBrowser,
+  logIn as logInOnce,
+} from './support/console-browser.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
 import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
 import { event, profile, seed } from './support/score-scenario.ts';
@@ -40,6 +45,23 @@ const ids: Record<string, string> = {};
 const shots = process.env['REKINDLE_SHOTS_DIR'];
 const call = (who: string, method: string, path: string, body?: unknown) =>
   apiCall(s.url, tokens[who] ?? '', method, path, body);
+
+/**
+ * Logs in, trying again when the page did not come up: other work in the same checkout may be
+ * rebuilding console/dist (which this server serves) at that moment.
+ */
+const logIn = async (p: Page, url: string, name: string): Promise<void> => {
+  for (let i = 0; ; i++) {
+    try {
+      await p.goto(url);
+      await p.getByTestId('login-name').waitFor({ timeout: 10_000 });
+      return await logInOnce(p, url, name);
+    } catch (e) {
+      if (i >= 4) throw e;
+      await p.waitForTimeout(3_000);
+    }
+  }
+};
 
 const freshPage = async (width = 1366, height = 900) => {
   await context?.close();
@@ -313,6 +335,41 @@ describe('campaign detail', () => {
       '免打扰时段内，将于 10:00 后发送',
     );
     await expect(page.getByTestId('detail-next-slot').textContent()).resolves.toContain('09:00');
+  });
+});
+
+describe('live progress', () => {
+  it('a running campaign refreshes its numbers on the open page, without a reload', async () => {
+    const id = ids['每日提醒'] ?? '';
+    const c = await call('olga', 'GET', `/v1/campaigns/${id}`);
+    const slotAt = Date.parse(String(c.json['nextSlotAt']));
+    const run = (await runSlot(s.rt, 'default', slotAt)).campaigns.find((x) => x.campaignId === id);
+    expect(run?.messages).toBeGreaterThan(0);
+    expect(await apiStatus('每日提醒')).toBe('running');
+    await freshPage();
+    await logIn(page, s.url, 'olga');
+    await page.goto(`${s.url}/campaigns/${id}`);
+    await page.getByTestId('detail-live').waitFor();
+    await expect
+      .poll(() => page.getByTestId('funnel-planned-count').textContent())
+      .toBe(String(run?.messages));
+    await expect(page.getByTestId('detail-waiting').textContent()).resolves.toContain(`${run?.messages} 条`);
+    await expect(page.getByTestId('funnel-sent-count').textContent()).resolves.toBe('0');
+    // The slot's messages fall due now and go out while the page stays open.
+    await s.rt.control.query('UPDATE outbox SET send_at = $2 WHERE campaign_id = $1', [id, new Date()]);
+    const worker = startDeliveryWorker(s.rt, providersOf(s.rt).registry, {
+      idleMs: 20,
+      log: () => undefined,
+    });
+    await worker.drained();
+    await worker.stop();
+    await shipFacts(s.rt.control, s.rt.warehouse, { clock: s.rt.clock });
+    const p = await call('olga', 'GET', `/v1/campaigns/${id}/progress`);
+    const sent = (p.json['funnel'] as { sent: number }).sent;
+    expect(sent).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('funnel-sent-count').textContent(), { timeout: 15_000 })
+      .toBe(String(sent));
   });
 });
 

@@ -199,7 +199,7 @@ const ProgressBody = ({
   const top = Math.max(f.planned, f.sent, 1);
   const money = (cents: number) => formatCents(locale, cents);
   return (
-    <>
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Card title={t('ctask.detail.progress')} data-testid="detail-funnel">
         {p.runs.count === 0 && p.trigger === null && f.planned === 0 ? (
           <Alert type="info" showIcon title={t('ctask.notRun')} style={{ marginBottom: 12 }} />
@@ -231,7 +231,7 @@ const ProgressBody = ({
         </Space>
       </Card>
       <Row gutter={[16, 16]}>
-        <Col xs={24} xl={14}>
+        <Col xs={24}>
           <Card title={t('ctask.channels.title')} style={{ height: '100%' }}>
             <Table
               rowKey="channel"
@@ -278,7 +278,7 @@ const ProgressBody = ({
             />
           </Card>
         </Col>
-        <Col xs={24} xl={10}>
+        <Col xs={24} lg={8}>
           <Card title={t('ctask.skips.title')} style={{ height: '100%' }} data-testid="detail-skips">
             {p.skipped.reasons.length === 0 ? (
               <Typography.Text type="secondary">{t('ctask.skips.none')}</Typography.Text>
@@ -296,7 +296,7 @@ const ProgressBody = ({
             )}
           </Card>
         </Col>
-        <Col xs={24} lg={12}>
+        <Col xs={24} lg={8}>
           <Card title={t('ctask.facts.title')} style={{ height: '100%' }}>
             <Descriptions size="small" column={1} data-testid="detail-facts">
               <Descriptions.Item label={t('ctask.facts.snapshot')}>
@@ -331,7 +331,7 @@ const ProgressBody = ({
             </Descriptions>
           </Card>
         </Col>
-        <Col xs={24} lg={12}>
+        <Col xs={24} lg={8}>
           <Card title={t('ctask.budget.title')} style={{ height: '100%' }}>
             <Descriptions size="small" column={1} data-testid="detail-budget">
               <Descriptions.Item label={t('ctask.budget.limit')}>
@@ -375,6 +375,6 @@ const ProgressBody = ({
           />
         </Card>
       ) : null}
-    </>
+    </Space>
   );
 };
