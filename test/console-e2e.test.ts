@@ -160,6 +160,8 @@ describe('console in a browser', () => {
 
     // Campaign: push + SMS, checks, save the draft, estimate the cost, submit.
     await page.getByTestId('nav-campaigns').click();
+    // The list's 新建 opens the editor on a page of its own.
+    await page.getByTestId('campaign-new').click();
     await page.getByTestId('campaign-name').fill('E2E win-back');
     await pickOption(page, 'campaign-audience', 'E2E lapsed buyers');
     await page.getByTestId('campaign-channels').getByText('sms').click();
@@ -176,6 +178,9 @@ describe('console in a browser', () => {
     const estimateText = (await page.getByTestId('estimate-result').textContent()) ?? '';
     expect(estimateText).toContain(expected.toLocaleString('en-US'));
     await page.getByTestId('campaign-submit').click();
+    // Submitted: the editor starts a new campaign; the list shows this one's status.
+    await expect.poll(() => page.getByTestId('campaign-name').inputValue()).toBe('');
+    await page.getByTestId('nav-campaigns').click();
     await expect
       .poll(() => page.getByTestId('campaign-status-E2E win-back').textContent())
       .toBe('Pending review');
