@@ -168,9 +168,10 @@ describe('console in a browser', () => {
     await page.getByTestId('push-title').fill('We miss you');
     await page.getByTestId('push-body').fill('Come back for something new');
     await page.getByTestId('sms-text').fill('您的专属券已到账 https://example.com/a');
-    await expect(page.getByTestId('sms-checks').textContent()).resolves.toContain('opt-out text missing');
+    // The checks run on the text rendered for a sample member, a moment after typing.
+    await expect.poll(() => page.getByTestId('sms-checks').textContent()).toContain('opt-out text missing');
     await page.getByTestId('sms-text').fill('您的专属券已到账 https://example.com/a 回T退订');
-    await expect(page.getByTestId('sms-checks').textContent()).resolves.toContain('SMS looks fine');
+    await expect.poll(() => page.getByTestId('sms-checks').textContent()).toContain('SMS looks fine');
     await page.getByTestId('campaign-save').click();
     await page.getByTestId('cost-calculator').waitFor();
     await page.getByTestId('estimate-run').click();
