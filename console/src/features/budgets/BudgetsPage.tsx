@@ -91,7 +91,13 @@ export const BudgetsPage = () => {
                   name="yuan"
                   rules={[{ required: true, message: t('money.budgets.amountRequired') }]}
                 >
-                  <InputNumber min={0} precision={2} prefix="¥" placeholder={t('budget.amount')} />
+                  <InputNumber
+                    min={0}
+                    precision={2}
+                    prefix="¥"
+                    placeholder={t('budget.amount')}
+                    style={{ width: 160 }}
+                  />
                 </Form.Item>
                 {saveButton(t('money.budgets.saveBudget'), 'budget-save')}
               </Form>

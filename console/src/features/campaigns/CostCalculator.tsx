@@ -47,8 +47,10 @@ export const costWords = (
     fill(t('calc.holdout'), { share: pct(holdoutShare), n: n(e.holdout) }),
     ...(e.skipped > 0 ? [fill(t('calc.skipped'), { n: n(e.skipped) })] : []),
   ];
-  const channels = e.byChannel.length > 0 ? e.byChannel : [];
-  const direct = channels.map((c) =>
+  // Channels of the campaign that would send nothing now still get a line (no price to show).
+  const planned = new Set(e.byChannel.map((c) => c.channel));
+  const idle = (campaign?.definition.channels ?? []).filter((ch) => !planned.has(ch));
+  const direct = e.byChannel.map((c) =>
     c.priceCents > 0
       ? fill(t('calc.channelLine'), {
           channel: channelName(t, c.channel),
@@ -58,8 +60,8 @@ export const costWords = (
         })
       : fill(t('calc.noPrice'), { channel: channelName(t, c.channel), n: n(c.messages) }),
   );
-  if (direct.length === 0)
-    direct.push(fill(t('calc.channelLine'), { channel: '—', n: 0, price: yuan(0), total: yuan(0) }));
+  for (const ch of idle) direct.push(fill(t('calc.channelNone'), { channel: channelName(t, ch) }));
+  if (direct.length === 0) direct.push(fill(t('calc.channelNone'), { channel: t('rep.ch.other') }));
   const offers =
     e.offer === null
       ? [t('calc.noOffer')]
@@ -92,7 +94,7 @@ export const costWords = (
         ]
       : [fill(t('calc.hiddenNone'), { total: yuan(cost.hidden) })];
   return [
-    { label: 'calc.audience', lines: audience, testId: 'calc-audience' },
+    { label: 'calc.audienceLabel', lines: audience, testId: 'calc-audience' },
     { label: 'calc.direct', lines: direct, testId: 'calc-direct' },
     { label: 'calc.offers', lines: offers, testId: 'calc-offers' },
     {
@@ -204,7 +206,7 @@ export const CostCalculator = ({ campaignId }: { campaignId: string }) => {
         </Form.Item>
       </Form>
       {words !== null && (
-        <Descriptions size="small" column={1} bordered data-testid="estimate-result">
+        <Descriptions size="small" column={1} bordered layout="vertical" data-testid="estimate-result">
           {words.map((w) => (
             <Descriptions.Item key={w.testId} label={t(w.label)}>
               <div data-testid={w.testId}>

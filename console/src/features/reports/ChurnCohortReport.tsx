@@ -1,4 +1,4 @@
-import { Card, Select, Space, Table, Typography } from 'antd';
+import { Alert, Card, Select, Space, Table, Typography } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { useMemo, useState } from 'react';
 import { getOptional, query } from '../../lib/api.ts';
@@ -7,6 +7,7 @@ import { Chart } from '../../lib/Chart.tsx';
 import { formatNumber, formatPercent } from '../../lib/format.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
+import { fill } from '../../lib/report-words.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
@@ -129,14 +130,24 @@ export const ChurnCohortReport = ({ range }: { range: DayRange }) => {
             <Typography.Paragraph type="secondary">
               {s.cohorts.by === 'registration' ? t('rep.cohorts.rangeNote') : t('rep.cohorts.noRange')}
             </Typography.Paragraph>
-            <Chart
-              testId="chart-churn-cohorts"
-              option={cohortOption(
-                rowsOf(s),
-                { churned: t('rep.cs.churned'), rate: t('rep.cs.rate') },
-                keyLabel,
-              )}
-            />
+            {rowsOf(s).length === 0 && s.cohorts.rows.length > 0 && (
+              <Alert
+                type="info"
+                showIcon
+                data-testid="churn-cohorts-none-in-range"
+                title={fill(t('rep.cohorts.noneInRange'), { n: formatNumber(locale, s.cohorts.rows.length) })}
+              />
+            )}
+            {rowsOf(s).length > 0 && (
+              <Chart
+                testId="chart-churn-cohorts"
+                option={cohortOption(
+                  rowsOf(s),
+                  { churned: t('rep.cs.churned'), rate: t('rep.cs.rate') },
+                  keyLabel,
+                )}
+              />
+            )}
             <Table
               size="small"
               rowKey="key"

@@ -45,23 +45,24 @@ export const RangeFilter = ({
     dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en');
   }, [locale]);
   return (
-    <DatePicker.RangePicker
-      data-testid={testId}
-      value={value}
-      allowClear={false}
-      inputReadOnly
-      style={{ maxWidth: '100%' }}
-      placeholder={[t('rep.range.start'), t('rep.range.end')]}
-      disabledDate={(d) => d.isAfter(dayjs(), 'day')}
-      presets={[
-        { label: t('rep.range.today'), value: lastDays(1) },
-        { label: t('rep.range.7d'), value: lastDays(7) },
-        { label: t('rep.range.30d'), value: lastDays(30) },
-        { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
-      ]}
-      onChange={(v) => {
-        if (v?.[0] && v[1]) onChange([v[0].startOf('day'), v[1].startOf('day')]);
-      }}
-    />
+    <span data-testid={testId} style={{ display: 'inline-block', maxWidth: '100%' }}>
+      <DatePicker.RangePicker
+        value={value}
+        allowClear={false}
+        inputReadOnly
+        style={{ maxWidth: '100%' }}
+        placeholder={[t('rep.range.start'), t('rep.range.end')]}
+        disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+        presets={[
+          { label: t('rep.range.today'), value: lastDays(1) },
+          { label: t('rep.range.7d'), value: lastDays(7) },
+          { label: t('rep.range.30d'), value: lastDays(30) },
+          { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
+        ]}
+        onChange={(v) => {
+          if (v?.[0] && v[1]) onChange([v[0].startOf('day'), v[1].startOf('day')]);
+        }}
+      />
+    </span>
   );
 };

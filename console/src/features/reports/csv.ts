@@ -3,7 +3,7 @@
  * Excel reads Chinese as the system code page and shows mojibake), the column titles as the
  * page shows them, CRLF line ends, money as plain yuan with two decimals (`plainYuan`). Cells
  * that a spreadsheet would run as a formula (=, +, -, @ in front of text) are quoted with a
- * leading apostrophe; numbers are left alone.
+ * leading apostrophe; numbers (and percentages such as -100.0%) are left alone.
  */
 
 export interface CsvColumn<R> {
@@ -14,7 +14,7 @@ export interface CsvColumn<R> {
 export const BOM = '\uFEFF';
 
 const FORMULA = /^[=+\-@\t\r]/;
-const NUMBER = /^-?\d+(\.\d+)?$/;
+const NUMBER = /^-?\d+(\.\d+)?%?$/;
 
 const cell = (v: string | number | null | undefined): string => {
   if (v === null || v === undefined) return '';
