@@ -251,7 +251,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'team.roleHint.reviewer': '审核营销任务',
   'team.roleHint.viewer': '只能查看',
   'keys.title': '写入密钥',
-  'keys.intro': 'App 和服务端用写入密钥上报事件（兼容 Segment）。系统只保留密钥开头几位用于识别。',
+  'keys.intro': 'App 和服务端用写入密钥上报事件。系统只保留密钥开头几位用于识别。',
   'keys.add': '创建密钥',
   'keys.col.prefix': '密钥',
   'keys.col.name': '用途',
