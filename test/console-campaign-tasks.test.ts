@@ -131,6 +131,7 @@ beforeAll(async () => {
     ['olga', 'operator'],
     ['rita', 'reviewer'],
     ['vera', 'viewer'],
+    ['otto', 'operator'],
   ] as const) {
     await createConsoleUser(s.rt, name, role);
     const row = await s.rt.control.query<{ id: string }>('SELECT id FROM users WHERE name = $1', [name]);
@@ -391,5 +392,24 @@ describe('roles', () => {
     // 查看 stays open to every role.
     await page.getByTestId('act-view-每日提醒').getByRole('button').click();
     await page.getByTestId('campaign-detail').waitFor();
+  });
+
+  it("another operator may copy someone's campaign but not pause, edit or stop it", async () => {
+    await freshPage();
+    await logIn(page, s.url, 'otto');
+    await page.goto(`${s.url}/campaigns`);
+    await page.getByTestId('campaign-list').waitFor();
+    await expect(page.getByTestId('act-copy-每日提醒').getByRole('button').isDisabled()).resolves.toBe(false);
+    // It is running: 编辑 says to pause first; 暂停 and 终止 are the owner's.
+    await expect(page.getByTestId('act-edit-每日提醒').getAttribute('data-reason')).resolves.toBe(
+      '运行中的任务不能直接编辑，请先暂停',
+    );
+    for (const act of ['pause', 'cancel']) {
+      const cell = page.getByTestId(`act-${act}-每日提醒`);
+      await expect(cell.getByRole('button').isDisabled()).resolves.toBe(true);
+      expect(await cell.getAttribute('data-reason')).toBe('仅创建人或管理员可执行此操作');
+    }
+    // The server agrees.
+    expect((await call('otto', 'POST', `/v1/campaigns/${ids['每日提醒'] ?? ''}/pause`)).status).toBe(403);
   });
 });

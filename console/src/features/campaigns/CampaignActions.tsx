@@ -5,6 +5,7 @@ import { api, ApiError } from '../../lib/api.ts';
 import { useErrorText } from '../../lib/error-words.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useCan, type Allowed } from '../../lib/permissions.ts';
+import { useSession } from '../../lib/session.tsx';
 import type { Campaign } from './campaign-types.ts';
 import type { CopyAnswer } from './campaign-task-types.ts';
 import { editNeedsReview, fill } from './task-words.ts';
@@ -63,6 +64,7 @@ export const CampaignActions = ({
 }) => {
   const { t } = useI18n();
   const can = useCan();
+  const { me } = useSession();
   const say = useErrorText();
   const navigate = useNavigate();
   const { message, modal } = App.useApp();
@@ -72,7 +74,13 @@ export const CampaignActions = ({
   const allowed = {
     edit: both(state.edit, can('campaign.update', owner)),
     copy: can('campaign.create'),
-    pause: both(state.pause, can('campaign.pause', owner)),
+    // The server lets reviewers pause any campaign but operators only their own.
+    pause: both(
+      state.pause,
+      me?.user.role === 'operator' && me.user.id !== owner
+        ? { allowed: false, reason: t('perm.ownerOnly') }
+        : can('campaign.pause', owner),
+    ),
     resume: both(state.resume, can('campaign.resume', owner)),
     cancel: both(state.cancel, can('campaign.cancel', owner)),
   };
