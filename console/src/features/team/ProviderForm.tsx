@@ -144,7 +144,7 @@ export const ProviderForm = ({
           priority: 0,
           ratePerSecond: 10,
           enabled: true,
-          config: { port: 465, secure: true },
+          config: { port: 465, secure: true, templateParams: [{ name: 'content', source: 'text' }] },
         }
       : {
           kind: editing.kind,
