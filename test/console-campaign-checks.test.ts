@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en, zhCN } from '../console/src/lib/dict/campaign-editor.ts';
 import { checkSms } from '../console/src/features/campaigns/sms-checks.ts';
 import { placeProblem, problemWords } from '../console/src/features/campaigns/field-errors.ts';
-import {
-  cronMinutes,
-  inQuiet,
-  quietVerdict,
-  releaseWindow,
-} from '../console/src/features/campaigns/quiet-hours.ts';
+import { cronMinutes, inQuiet, quietVerdict, releaseWindow } from '../console/src/lib/quiet-hours.ts';
 import {
   fromCampaign,
   missingFields,

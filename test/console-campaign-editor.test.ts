@@ -92,7 +92,11 @@ const shot = async (name: string) => {
 
 const definition = (sms: string) => ({
   audienceId,
-  timing: { kind: 'one_off', at: new Date(Date.now() + 2 * DAY).toISOString() },
+  // 23:30 in Beijing, two days from now: in the users' night.
+  timing: {
+    kind: 'one_off',
+    at: new Date(Math.floor(Date.now() / DAY) * DAY + 2 * DAY + 15.5 * 3_600_000).toISOString(),
+  },
   channels: ['push', 'sms'],
   content: [
     { channel: 'push', title: '好久不见', body: '{{ user.user_id }}，新品上架' },
@@ -332,7 +336,10 @@ describe('reviewer view', () => {
     await expect(card.getByTestId('review-audience').textContent()).resolves.toMatch(
       /^分销渠道用户 · [\d,]+ 人$/,
     );
-    await expect(card.getByTestId('review-schedule').textContent()).resolves.toContain('发送一次');
+    await expect(card.getByTestId('review-schedule').textContent()).resolves.toContain('23:30:00 发送一次');
+    await expect(card.getByTestId('review-quiet').textContent()).resolves.toBe(
+      '（处于用户夜间免打扰时段 22:00–08:00，实际在 08:00–10:00 之间发出）',
+    );
     // Reject needs a reason.
     await card.getByTestId('reject').click();
     await expect(card.getByTestId('reject-confirm').isDisabled()).resolves.toBe(true);

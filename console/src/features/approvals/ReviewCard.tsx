@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Descriptions, Input, Space, Spin, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Grid, Input, Space, Spin, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../lib/api.ts';
 import type { Campaign, Estimate } from '../../lib/api-types.ts';
@@ -10,6 +10,12 @@ import { useCan } from '../../lib/permissions.ts';
 import { useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { useDraftPreview, type DraftPreviewRequest } from '../../lib/draft-preview.ts';
+import {
+  cronMinutes,
+  DEFAULT_SPREAD_MINUTES,
+  quietVerdict,
+  type QuietWindow,
+} from '../../lib/quiet-hours.ts';
 import { PhoneMessage } from './PhoneMessages.tsx';
 import { scheduleWords, type TimingLike } from './review-words.ts';
 
@@ -56,6 +62,8 @@ export const ReviewCard = ({
   const { t, locale } = useI18n();
   const tk = (k: string) => t(k as MessageKey);
   const can = useCan();
+  // On a phone the labels go above their values: a narrow label column breaks 负责人 in two.
+  const wide = Grid.useBreakpoint().sm === true;
   const { me } = useSession();
   const [note, setNote] = useState('');
   const [reason, setReason] = useState('');
@@ -74,6 +82,34 @@ export const ReviewCard = ({
     () => api.post<Estimate>(`/v1/campaigns/${encodeURIComponent(c.id)}/estimate`, REVIEW_ESTIMATE_INPUTS),
     [c.id, c.version],
   );
+  const policy = useAsync(
+    () =>
+      api.get<{
+        policy: { quietHours: QuietWindow | null; defaultTimezone: string; quietSpreadMinutes?: number };
+      }>('/v1/planner/policy'),
+    [],
+  );
+  const timing = d['timing'] as TimingLike;
+  const quiet = (() => {
+    const p = policy.data?.policy;
+    if (p === undefined || p.quietHours === null || timing.kind === 'triggered') return '';
+    const spread = p.quietSpreadMinutes ?? DEFAULT_SPREAD_MINUTES;
+    const v =
+      timing.kind === 'one_off'
+        ? quietVerdict({ atMs: Date.parse(timing.at ?? ''), zone: p.defaultTimezone }, p.quietHours, spread)
+        : quietVerdict({ minutes: cronMinutes(timing.cron ?? '') }, p.quietHours, spread);
+    if (v.kind !== 'night' && v.kind !== 'some') return '';
+    const drop = d['outsideWindow'] === 'drop';
+    const key =
+      v.kind === 'night'
+        ? drop
+          ? 'appr.quiet.nightDrop'
+          : 'appr.quiet.night'
+        : drop
+          ? 'appr.quiet.someDrop'
+          : 'appr.quiet.some';
+    return fill(tk(key), { start: p.quietHours.start, end: p.quietHours.end, from: v.from, to: v.to });
+  })();
   const variants = (Array.isArray(d['variants']) ? d['variants'] : []) as VariantLike[];
   const main = (Array.isArray(d['content']) ? d['content'] : []) as Loose[];
   const tagged = [
@@ -109,7 +145,9 @@ export const ReviewCard = ({
   // The estimate's `cost` is documented as open (Unknown); the calculator's fields, in cents.
   const cost = e?.cost as { total: number; direct: { messages: number; offers: number } } | undefined;
   const totalWeight = variants.reduce((a, v) => a + v.weight, 0) || 1;
-  const channels = (c.definition.channels as string[]).map((ch) => tk(`ced.channel.${ch}`)).join('、');
+  const channels = (c.definition.channels as string[])
+    .map((ch) => tk(`ced.channel.${ch}`))
+    .join(t('ced.listSep'));
   const renderedAt = (i: number) =>
     rendered.data === undefined ? undefined : (rendered.data.items[i]?.preview ?? null);
 
@@ -125,7 +163,12 @@ export const ReviewCard = ({
       }
     >
       <Space orientation="vertical" style={{ width: '100%' }} size="middle">
-        <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+        <Descriptions
+          size="small"
+          column={{ xs: 1, md: 2 }}
+          bordered
+          layout={wide ? 'horizontal' : 'vertical'}
+        >
           <Descriptions.Item label={t('common.owner')}>
             {c.owner.name} · {formatTime(locale, c.submittedAt)}
           </Descriptions.Item>
@@ -139,7 +182,12 @@ export const ReviewCard = ({
           <Descriptions.Item label={t('camp.channels')}>{channels}</Descriptions.Item>
           <Descriptions.Item label={t('appr.schedule')}>
             <span data-testid="review-schedule">
-              {scheduleWords(d['timing'] as TimingLike, tk, (iso) => formatTime(locale, iso))}
+              {scheduleWords(timing, tk, (iso) => formatTime(locale, iso))}
+              {quiet !== '' && (
+                <Typography.Text type="warning" data-testid="review-quiet">
+                  {quiet}
+                </Typography.Text>
+              )}
             </span>
           </Descriptions.Item>
           <Descriptions.Item label={t('camp.offer')}>{offerWords}</Descriptions.Item>
@@ -202,7 +250,7 @@ export const ReviewCard = ({
                     {' · '}
                     {v.channels && v.channels.length > 0
                       ? fill(t('appr.variantChannels'), {
-                          list: v.channels.map((ch) => tk(`ced.channel.${ch}`)).join('、'),
+                          list: v.channels.map((ch) => tk(`ced.channel.${ch}`)).join(t('ced.listSep')),
                         })
                       : t('appr.variantAllChannels')}
                     {' · '}

@@ -476,7 +476,7 @@ export const CampaignEditor = ({
                 showIcon
                 style={{ marginBottom: 16 }}
                 data-testid="campaign-missing"
-                title={fill(t('ced.missing'), { list: missing.map((k) => tk(k)).join('、') })}
+                title={fill(t('ced.missing'), { list: missing.map((k) => tk(k)).join(t('ced.listSep')) })}
               />
             )}
             {serverProblems.some((p) => p.anchor === 'form') && (

@@ -3,7 +3,12 @@ import { api } from '../../lib/api.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import type { EditorState } from './campaign-types.ts';
-import { cronMinutes, DEFAULT_SPREAD_MINUTES, quietVerdict, type QuietWindow } from './quiet-hours.ts';
+import {
+  cronMinutes,
+  DEFAULT_SPREAD_MINUTES,
+  quietVerdict,
+  type QuietWindow,
+} from '../../lib/quiet-hours.ts';
 
 interface PolicyAnswer {
   policy: { quietHours: QuietWindow | null; defaultTimezone: string; quietSpreadMinutes?: number };

@@ -1,6 +1,7 @@
 /** Console strings for the campaign-editor area, in English and Simplified Chinese. Keys start with a prefix only this area uses. */
 export const en = {
   'ced.editing': 'Editing “{name}”',
+  'ced.listSep': ', ',
   'ced.gateOther': 'a problem that blocks sending',
   'ced.backToList': 'Back to campaigns',
   'ced.loadFailed': 'The campaign could not be loaded',
@@ -126,6 +127,11 @@ export const en = {
   'ced.ab.add': 'Add a variant',
   'ced.ab.even': 'Split evenly',
   'appr.version': 'version {n}',
+  'appr.quiet.night':
+    ' — in the users’ night (quiet hours {start}–{end}): really sent between {from} and {to}',
+  'appr.quiet.nightDrop': ' — in the users’ night (quiet hours {start}–{end}): those users get nothing',
+  'appr.quiet.some': ' — some runs in the users’ night ({start}–{end}): those go out between {from} and {to}',
+  'appr.quiet.someDrop': ' — some runs in the users’ night ({start}–{end}): users then get nothing',
   'appr.webhookBody': 'Data posted to the workspace’s webhook endpoint',
   'appr.people': '{n} people',
   'appr.schedule': 'When',
@@ -171,6 +177,7 @@ export const en = {
 
 export const zhCN: Record<keyof typeof en, string> = {
   'ced.editing': '编辑「{name}」',
+  'ced.listSep': '、',
   'ced.gateOther': '存在阻止发送的问题',
   'ced.backToList': '返回任务列表',
   'ced.loadFailed': '无法加载此任务',
@@ -291,6 +298,10 @@ export const zhCN: Record<keyof typeof en, string> = {
   'ced.ab.add': '添加实验组',
   'ced.ab.even': '平均分配',
   'appr.version': '第 {n} 版',
+  'appr.quiet.night': '（处于用户夜间免打扰时段 {start}–{end}，实际在 {from}–{to} 之间发出）',
+  'appr.quiet.nightDrop': '（处于用户夜间免打扰时段 {start}–{end}，这些用户不会收到）',
+  'appr.quiet.some': '（部分批次处于夜间免打扰时段 {start}–{end}，这些消息在 {from}–{to} 之间发出）',
+  'appr.quiet.someDrop': '（部分批次处于夜间免打扰时段 {start}–{end}，届时的用户不会收到）',
   'appr.webhookBody': '发送到工作区回调地址的数据',
   'appr.people': '{n} 人',
   'appr.schedule': '发送时间',
