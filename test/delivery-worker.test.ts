@@ -172,6 +172,25 @@ describe('delivery workers over the outbox', () => {
     await fake.close();
   });
 
+  it('holds the queued messages of a campaign an edit sent back to review, until it is approved again', async () => {
+    fake = await startFakeProvider();
+    const edited = await planned(12, 'webhook', fake.url);
+    await srv.rt.control.query(`UPDATE campaigns SET status = 'pending_review' WHERE id = $1`, [edited.id]);
+    const worker = startDeliveryWorker(srv.rt, registryOf([handle('p1', fake.url, 'webhook')]), fastRetry);
+    await worker.drained();
+    expect(fake.delivered.size).toBe(0);
+    expect((await outboxOf(edited.id)).every((r) => r.status === 'pending')).toBe(true);
+    // Rejected back to draft: still nothing goes out.
+    await srv.rt.control.query(`UPDATE campaigns SET status = 'draft' WHERE id = $1`, [edited.id]);
+    await worker.drained();
+    expect(fake.delivered.size).toBe(0);
+    await srv.rt.control.query(`UPDATE campaigns SET status = 'scheduled' WHERE id = $1`, [edited.id]);
+    await until(allFinal(edited.id));
+    await worker.stop();
+    expect(fake.delivered.size).toBe(12);
+    await fake.close();
+  });
+
   it('never exceeds a provider at 300 msgs/s by more than 1 % in any one-second window', async () => {
     fake = await startFakeProvider();
     const { id, keys } = await planned(1200);

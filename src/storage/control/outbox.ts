@@ -136,8 +136,16 @@ export interface ClaimedRowRaw {
 const RETURNING = `o.idempotency_key, o.workspace_id, o.campaign_id, o.run_id, o.step, o.user_id, o.channel,
   o.class, o.variant, o.send_at, o.cost_cents, o.attempts, o.provider_id, o.provider_pinned, o.payload, o.started_at`;
 
+/**
+ * A campaign in one of these states sends nothing: paused, or sent back to review by an edit (or
+ * rejected back to draft) — its queued messages would otherwise go out with content no reviewer
+ * has seen, since delivery composes from the campaign as it is now. They wait until it is
+ * approved again (or die when it is cancelled).
+ */
+const NOT_SENDING = `('paused', 'pending_review', 'draft')`;
+
 /** Campaigns whose messages must not start now (cancelled ones' messages are dead already). */
-const HELD = `EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND c.status IN ('paused', 'cancelled'))`;
+const HELD = `EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND (c.status IN ${NOT_SENDING} OR c.status = 'cancelled'))`;
 
 const skipLocked = (db: SqlClient): string => (db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
 
@@ -158,7 +166,7 @@ export const claimExpiredRows = (
     [new Date(now), new Date(leaseUntil), limit, token],
   );
 
-/** Claims up to `limit` pending rows due at `now` (not of a paused campaign), in due order: 'sending' for `token`. */
+/** Claims up to `limit` pending rows due at `now` (not of a campaign that sends nothing now), in due order: 'sending' for `token`. */
 export const claimPendingRows = (
   tx: SqlClient,
   now: number,
@@ -170,7 +178,7 @@ export const claimPendingRows = (
     `UPDATE outbox o SET status = 'sending', lease_until = $2, claim_token = $4
      FROM (SELECT idempotency_key FROM outbox
            WHERE status = 'pending' AND coalesce(next_attempt_at, send_at) <= $1
-             AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = outbox.campaign_id AND c.status = 'paused')
+             AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = outbox.campaign_id AND c.status IN ${NOT_SENDING})
            ORDER BY coalesce(next_attempt_at, send_at) LIMIT $3${skipLocked(tx)}) c
      WHERE o.idempotency_key = c.idempotency_key
      RETURNING ${RETURNING}`,

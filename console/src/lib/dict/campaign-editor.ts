@@ -43,7 +43,7 @@ export const en = {
   'ced.runningNote': 'A running campaign cannot be edited: pause it first.',
   'ced.backToReviewTitle': 'Send the campaign back to review?',
   'ced.backToReviewBody':
-    'After this change the campaign goes back to “pending review” and nothing new is sent until a reviewer approves it again (its next send time is cleared). Messages already queued for delivery are not withdrawn: they still go out, with the changed content. To stop them too, cancel the campaign instead.',
+    'After this change the campaign goes back to “pending review” and nothing is sent until a reviewer approves it again (its next send time is cleared). Messages already queued wait too, and go out with the approved content once it is approved; to drop them instead, cancel the campaign.',
   'ced.backToReviewOk': 'Save and send to review',
   'ced.backToReviewDone': 'Saved; the campaign is pending review again',
   'ced.field.name': 'Name',
@@ -218,7 +218,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'ced.runningNote': '运行中的任务不能修改，请先暂停。',
   'ced.backToReviewTitle': '修改后任务将退回待审核',
   'ced.backToReviewBody':
-    '修改后任务将退回待审核，审核通过前不会发送新的批次（下次发送时间被清除）。已经排入发送队列的消息不会撤回，仍会发出，且使用修改后的内容；如需一并停止，请改为终止任务。',
+    '修改后任务将退回待审核，审核通过前不会发送任何消息（下次发送时间被清除）。已排入发送队列的消息也会暂停，重新审核通过后按审核过的内容发出；如需直接放弃这些消息，请改为终止任务。',
   'ced.backToReviewOk': '保存并退回审核',
   'ced.backToReviewDone': '已保存，任务已退回待审核',
   'ced.field.name': '名称',
