@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOM, csvFileName, toCsv, type CsvColumn } from '../console/src/features/reports/csv.ts';
-import { readableOption } from '../console/src/lib/Chart.tsx';
+import { readableOption } from '../console/src/lib/chart-option.ts';
 import { plainYuan } from '../console/src/lib/format.ts';
 import { funnelStages } from '../console/src/lib/funnel.ts';
 import { zhCN } from '../console/src/lib/i18n-dict.ts';

@@ -48,7 +48,7 @@ const loggedIn = async (name: string): Promise<Page> => {
 };
 
 const fitsScreen = async () =>
-  page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  (await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')) === true;
 
 const text = async (testId: string) => (await page.getByTestId(testId).first().textContent()) ?? '';
 

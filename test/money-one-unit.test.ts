@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { costWords } from '../console/src/features/campaigns/CostCalculator.tsx';
+import { costWords } from '../console/src/features/campaigns/cost-words.ts';
 import type { Estimate } from '../console/src/lib/api-types.ts';
 import { formatCents, formatYuan, plainYuan } from '../console/src/lib/format.ts';
 import { zhCN } from '../console/src/lib/i18n-dict.ts';
@@ -132,12 +132,20 @@ describe('one money unit: a push + SMS campaign', () => {
     expect(formatCents('zh-CN', PUSH_FEN)).toBe('¥0.02');
     expect(formatCents('zh-CN', 123_456_78)).toBe('¥123,456.78');
     // The cost calculator's sentences (the console's words over this estimate): the same ¥ text.
-    const words = costWords(run.estimate as unknown as Estimate, null, { userValueYuan: 0 }, (k) => zhCN[k], 'zh-CN');
+    const words = costWords(
+      run.estimate as unknown as Estimate,
+      null,
+      { userValueYuan: 0 },
+      (k) => zhCN[k],
+      'zh-CN',
+    );
     const direct = words.find((w) => w.testId === 'calc-direct')?.lines ?? [];
     expect(direct).toEqual(['App 推送：3 条 × ¥0.02 = ¥0.06', '短信：3 条 × ¥0.05 = ¥0.15']);
     const total = words.find((w) => w.testId === 'calc-total')?.lines[0] ?? '';
     expect(total.startsWith(formatCents('zh-CN', TOTAL_COST))).toBe(true);
-    expect(words.find((w) => w.testId === 'calc-audience')?.lines).toContain('对照组 0%（约 0 人）不发送，用于衡量效果。');
+    expect(words.find((w) => w.testId === 'calc-audience')?.lines).toContain(
+      '对照组 0%（约 0 人）不发送，用于衡量效果。',
+    );
     // CSV: plain yuan, two decimals.
     expect(plainYuan(TOTAL_COST)).toBe('0.21');
     expect(plainYuan(1000)).toBe('10.00');

@@ -1,4 +1,5 @@
-import type { Locale } from './i18n.tsx';
+/** The console's languages (as lib/i18n.tsx names them; kept here so plain modules and tests need no JSX). */
+type Locale = 'zh-CN' | 'en';
 
 const tag = (locale: Locale) => (locale === 'zh-CN' ? 'zh-CN' : 'en-US');
 

@@ -1,4 +1,4 @@
-import type { MessageKey } from './i18n.tsx';
+import type { MessageKey } from './i18n-dict.ts';
 
 /** Small wording helpers of the reports area. */
 
