@@ -371,6 +371,7 @@ describe('live progress', () => {
     await expect
       .poll(() => page.getByTestId('funnel-sent-count').textContent(), { timeout: 15_000 })
       .toBe(String(sent));
+    await shoot('campaign-detail-running-zh-1366');
   });
 });
 

@@ -117,8 +117,7 @@ export const CampaignDetailPage = () => {
                     {shanghaiTime(locale, p.nextSlot.at)}
                     {t('ctask.tz')}
                     {p.nextSlot.inQuietHours && p.nextSlot.sendsFrom !== null ? (
-                      <Typography.Text type="warning" data-testid="detail-quiet">
-                        {' '}
+                      <Typography.Text type="warning" data-testid="detail-quiet" style={{ marginLeft: 8 }}>
                         {fill(t('ctask.facts.quiet'), { time: p.nextSlot.sendsFrom })}
                       </Typography.Text>
                     ) : null}
@@ -131,9 +130,8 @@ export const CampaignDetailPage = () => {
             <Descriptions.Item label={t('ctask.detail.asOf')}>
               {p ? shanghaiTime(locale, p.asOf) : t('ctask.none')}
               {live ? (
-                <Typography.Text type="secondary" data-testid="detail-live">
-                  {' '}
-                  · {t('ctask.detail.live')}
+                <Typography.Text type="secondary" data-testid="detail-live" style={{ marginLeft: 8 }}>
+                  {t('ctask.detail.live')}
                 </Typography.Text>
               ) : null}
             </Descriptions.Item>
