@@ -1,4 +1,5 @@
-import { Card, Col, Row, Statistic, Table, Typography } from 'antd';
+import { Card, Col, Row, Segmented, Statistic, Table, Typography } from 'antd';
+import { useState } from 'react';
 import { api, getOptional } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
 import { formatCents, formatNumber, formatPercent, formatYuan } from '../../lib/format.ts';
@@ -6,7 +7,7 @@ import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { FunnelTable } from '../../lib/FunnelTable.tsx';
-import { channelName, stageName } from '../../lib/report-words.ts';
+import { channelName, fill, stageName } from '../../lib/report-words.ts';
 import { activityOption, churnBarOption, funnelSteps, namedRows, riskOption, stageRows } from './charts.ts';
 import type { Activity, ChurnStructure, Funnel, Risk, Running } from './dashboard-types.ts';
 
@@ -17,12 +18,20 @@ const STATUS_LABELS: Record<string, MessageKey> = {
   clicked: 'rep.funnel.clicked',
 };
 
+const DAY_LABELS: Record<7 | 30 | 90, MessageKey> = {
+  7: 'rep.range.7d',
+  30: 'rep.range.30d',
+  90: 'dash2.90d',
+};
+
 export const DashboardPage = () => {
   const { t, locale } = useI18n();
   const activity = useAsync(() => getOptional<Activity>('/v1/console/activity?weeks=26'), []);
   const structure = useAsync(() => getOptional<ChurnStructure>('/v1/analysis/churn-structure'), []);
   const risk = useAsync(() => getOptional<Risk>('/v1/console/risk'), []);
-  const funnel = useAsync(() => getOptional<Funnel>('/v1/console/funnel?days=30'), []);
+  const [days, setDays] = useState<7 | 30 | 90>(30);
+  const funnel = useAsync(() => getOptional<Funnel>(`/v1/console/funnel?days=${days}`), [days]);
+  const period = t(DAY_LABELS[days]);
   const running = useAsync(() => api.get<Running>('/v1/campaigns?status=running'), []);
   const last = activity.data?.points.at(-1);
   const churnLabels = { churned: t('dash2.churnedUsers'), rate: t('dash2.rate') };
@@ -40,8 +49,12 @@ export const DashboardPage = () => {
       {stat(t('dash.silent'), last ? formatNumber(locale, last.silent) : '—')}
       {stat(t('dash.churned'), last ? formatNumber(locale, last.churned) : '—')}
       {stat(t('dash.campaignsRunning'), running.data?.campaigns.length ?? '—')}
-      {stat(t('dash2.spent'), f ? formatCents(locale, f.costCents) : '—', 'dashboard-spent')}
-      {stat(t('dash2.revenue'), f ? formatYuan(locale, f.revenue) : '—')}
+      {stat(
+        fill(t('dash2.spentIn'), { period }),
+        f ? formatCents(locale, f.costCents) : '—',
+        'dashboard-spent',
+      )}
+      {stat(fill(t('dash2.revenueIn'), { period }), f ? formatYuan(locale, f.revenue) : '—')}
       {stat(t('dash.roi'), f?.roi === null || f?.roi === undefined ? '—' : formatPercent(locale, f.roi))}
       {stat(
         t('dash.churnRate'),
@@ -103,11 +116,24 @@ export const DashboardPage = () => {
         </Card>
       </Col>
       <Col xs={24} xl={12}>
-        <Card title={t('dash.funnel')}>
+        <Card
+          title={t('dash.funnel')}
+          extra={
+            <Segmented<7 | 30 | 90>
+              size="small"
+              value={days}
+              onChange={setDays}
+              data-testid="dashboard-days"
+              options={([7, 30, 90] as const).map((d) => ({ value: d, label: t(DAY_LABELS[d]) }))}
+            />
+          }
+        >
           <PageState state={funnel}>
             {(fu) => (
               <>
-                <Typography.Paragraph type="secondary">{t('dash2.funnelNote')}</Typography.Paragraph>
+                <Typography.Paragraph type="secondary">
+                  {fill(t('dash2.funnelNote'), { period })}
+                </Typography.Paragraph>
                 <FunnelTable
                   testId="dashboard-funnel"
                   steps={funnelSteps(
