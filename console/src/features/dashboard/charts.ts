@@ -30,7 +30,8 @@ export const churnBarOption = (
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
   legend: {},
-  grid: { left: 8, right: 8, top: 36, bottom: 8 },
+  // Rotated labels reach left of the first bar: room for them.
+  grid: { left: rows.length > 6 ? 36 : 8, right: 8, top: 36, bottom: 8 },
   xAxis: { type: 'category', data: rows.map((r) => r.key), axisLabel: { rotate: rows.length > 6 ? 30 : 0 } },
   yAxis: [
     { type: 'value' },

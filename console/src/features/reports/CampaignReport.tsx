@@ -49,7 +49,7 @@ const statsOption = (
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
   legend: {},
-  grid: { left: 8, right: 16, bottom: 8 },
+  grid: { left: rows.length > 6 ? 36 : 8, right: 16, bottom: 8 },
   xAxis: { type: 'category', data: rows.map(label), axisLabel: { rotate: rows.length > 6 ? 30 : 0 } },
   yAxis: { type: 'value' },
   series: SERIES.map((k) => ({ name: t(SERIES_LABELS[k]), type: 'bar', data: rows.map((r) => r[k]) })),

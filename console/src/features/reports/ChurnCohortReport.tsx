@@ -38,7 +38,7 @@ const cohortOption = (
 ): EChartsOption => ({
   tooltip: { trigger: 'axis' },
   legend: {},
-  grid: { left: 8, right: 8, top: 36, bottom: rows.length > 40 ? 28 : 8 },
+  grid: { left: rows.length > 6 ? 36 : 8, right: 8, top: 36, bottom: rows.length > 40 ? 28 : 8 },
   xAxis: {
     type: 'category',
     data: rows.map((r) => keyLabel(r.key)),
