@@ -8,7 +8,9 @@ import { loadDemo } from '../src/demo/load-demo.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { isServerPath } from '../src/server/console.ts';
 import { createConsoleUser, launchBrowser, logIn } from './support/console-browser.ts';
+import { findUnexplainedText } from './support/raw-text.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { en } from '../console/src/lib/i18n-dict.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -198,6 +200,8 @@ describe('audience builder in a browser (zh-CN)', () => {
     const shown = (await page.getByTestId('behavior-filter-0-0-value').textContent()) ?? '';
     expect(shown).not.toContain(top);
     await shoot('audiences-builder-1366');
+    // No code, key or English word on the page (the sample's cities and the picked names in words).
+    expect(findUnexplainedText(await page.locator('.ant-layout-content').innerText(), Object.keys(en))).toEqual([]);
 
     await page.getByTestId('audience-save').click();
     const row = page.getByTestId('audience-list').locator('tr', { hasText: '近 30 天买过热门品类' });
@@ -252,6 +256,7 @@ describe('audience builder in a browser (zh-CN)', () => {
       })
       .toMatch(/高风险/);
     await page.waitForTimeout(500);
+    expect(findUnexplainedText(await portrait.innerText(), Object.keys(en))).toEqual([]);
     await shoot('audiences-portrait-1366');
     await page.keyboard.press('Escape');
     await portrait.waitFor({ state: 'detached' });
