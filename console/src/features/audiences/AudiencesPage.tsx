@@ -30,7 +30,11 @@ const AudienceSize = ({ id, version }: { id: string; version: number }) => {
   return (
     <Space orientation="vertical" size={0} data-testid={`audience-size-${id}`}>
       <Typography.Text data-count={now.data?.count}>
-        {now.data === undefined ? '…' : L.f('aud.l.now', { n: formatNumber(L.locale, now.data.count) })}
+        {now.data !== undefined
+          ? L.f('aud.l.now', { n: formatNumber(L.locale, now.data.count) })
+          : now.error !== undefined
+            ? '—'
+            : '…'}
       </Typography.Text>
       {last !== undefined && (
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
