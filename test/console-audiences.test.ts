@@ -201,7 +201,9 @@ describe('audience builder in a browser (zh-CN)', () => {
     expect(shown).not.toContain(top);
     await shoot('audiences-builder-1366');
     // No code, key or English word on the page (the sample's cities and the picked names in words).
-    expect(findUnexplainedText(await page.locator('.ant-layout-content').innerText(), Object.keys(en))).toEqual([]);
+    expect(
+      findUnexplainedText(await page.locator('.ant-layout-content').innerText(), Object.keys(en)),
+    ).toEqual([]);
 
     await page.getByTestId('audience-save').click();
     const row = page.getByTestId('audience-list').locator('tr', { hasText: '近 30 天买过热门品类' });
