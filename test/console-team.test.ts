@@ -45,17 +45,19 @@ const shoot = async (name: string) => {
 /**
  * Opens a page and waits for `testId`. Other suites in this checkout rebuild console/dist while
  * this one runs (its assets vanish for a moment): a page that loaded during a rebuild is loaded
- * once more before the test fails.
+ * again, a few times, before the test fails.
  */
 const open = async (url: string, testId: string) => {
-  await page.goto(url);
   const shown = page.getByTestId(testId).first();
-  try {
-    await shown.waitFor({ timeout: 12_000 });
-  } catch {
-    await page.waitForTimeout(3_000);
+  for (let attempt = 1; ; attempt++) {
     await page.goto(url);
-    await shown.waitFor();
+    try {
+      await shown.waitFor({ timeout: attempt < 4 ? 10_000 : 30_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+      await page.waitForTimeout(3_000);
+    }
   }
 };
 
@@ -167,7 +169,11 @@ describe('team, write keys and channels in the console', () => {
 
     const track = () =>
       postJson(`${s.url}/v1/track`, { userId: 'u1', event: 'Opened', messageId: `m-${Math.random()}` }, key);
+    const keyRow = () => page.locator('tr', { has: page.getByTestId('key-row-iOS 应用') });
+    expect(await keyRow().textContent()).toContain('尚未使用');
     expect((await track()).status).toBe(200);
+    await go('/write-keys', 'key-row-iOS 应用');
+    expect(await keyRow().textContent()).not.toContain('尚未使用');
     await page.getByTestId('key-revoke-iOS 应用').click();
     await confirmPopover();
     await page.getByTestId('key-revoked-iOS 应用').waitFor();

@@ -71,13 +71,22 @@ describe('write keys', () => {
       name: 'iOS app',
       createdAt: new Date(NOW).toISOString(),
       revokedAt: null,
+      lastUsedAt: null,
     });
     // The key itself never comes back.
     expect(JSON.stringify(list.json)).not.toContain(key);
 
     // Ingest accepts it (and caches the lookup) …
+    const before = Date.now();
     expect((await track(key)).status).toBe(200);
     expect((await track(key)).status).toBe(200);
+    // The list says when it was last used (ingest's cache notes it on the wall clock).
+    const used = ((await as('ada', 'GET', '/v1/write-keys')).json['keys'] as Record<string, unknown>[]).find(
+      (k) => k['id'] === id,
+    );
+    const usedAt = Date.parse(String(used?.['lastUsedAt']));
+    expect(usedAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(usedAt).toBeLessThanOrEqual(Date.now() + 1000);
     const revoked = await as('ada', 'POST', `/v1/write-keys/${id}/revoke`);
     expect(revoked.status).toBe(200);
     expect(revoked.json).toEqual({ id, revokedAt: new Date(NOW).toISOString() });

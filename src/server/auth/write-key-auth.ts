@@ -1,5 +1,5 @@
 import type { SqlClient } from '../../storage/control/sql-client.ts';
-import { workspaceForWriteKey } from '../../storage/control/write-keys.ts';
+import { noteWriteKeyUse, workspaceForWriteKey } from '../../storage/control/write-keys.ts';
 
 /**
  * Segment SDKs send the write key as the Basic-auth user name (password empty); some send it
@@ -51,6 +51,8 @@ export class WriteKeyCache {
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.workspace;
     const workspace = await workspaceForWriteKey(this.db, key);
+    // Once per cache period: when the key was last used, for the console. Never fails a request.
+    if (workspace !== null) await noteWriteKeyUse(this.db, key, new Date(this.now())).catch(() => undefined);
     // A revocation while the lookup ran: answer what was read, but do not keep it.
     if (generationOf(this.db) !== generation) return workspace;
     if (this.cache.size > 10_000) this.cache.clear();

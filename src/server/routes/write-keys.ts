@@ -21,6 +21,9 @@ const KeyView = Type.Object({
   name: Type.String(),
   createdAt: IsoTime,
   revokedAt: Type.Union([IsoTime, Type.Null()], { description: 'null while the key is active' }),
+  lastUsedAt: Type.Union([IsoTime, Type.Null()], {
+    description: 'when ingest last accepted it (to within 30 s); null: never',
+  }),
 });
 const Created = Type.Object({
   id: Type.Integer(),
@@ -35,6 +38,7 @@ const keyDto = (k: WriteKeyInfo) => ({
   name: k.name,
   createdAt: k.createdAt.toISOString(),
   revokedAt: k.revokedAt === null ? null : k.revokedAt.toISOString(),
+  lastUsedAt: k.lastUsedAt === null ? null : k.lastUsedAt.toISOString(),
 });
 
 /**

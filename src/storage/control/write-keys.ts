@@ -8,6 +8,8 @@ export interface WriteKeyInfo {
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** When ingest last accepted it (noted at most once per cache period); null: never. */
+  lastUsedAt: Date | null;
 }
 
 const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -22,6 +24,7 @@ const toInfo = (r: Record<string, unknown>): WriteKeyInfo => ({
   prefix: String(r['key_prefix']),
   createdAt: new Date(r['created_at'] as string),
   revokedAt: r['revoked_at'] ? new Date(r['revoked_at'] as string) : null,
+  lastUsedAt: r['last_used_at'] ? new Date(r['last_used_at'] as string) : null,
 });
 
 /** Stores a key (its hash only). Adding a key that exists already is a no-op. */
@@ -76,4 +79,13 @@ export const findWriteKey = async (
     workspaceId,
   ]);
   return rows[0] === undefined ? null : toInfo(rows[0]);
+};
+
+/** Notes that ingest accepted the key at `at` (a later note never moves it back). */
+export const noteWriteKeyUse = async (db: SqlClient, key: string, at: Date): Promise<void> => {
+  await db.query(
+    `UPDATE write_keys SET last_used_at = $2
+      WHERE key_hash = $1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < $2)`,
+    [hashKey(key), at],
+  );
 };

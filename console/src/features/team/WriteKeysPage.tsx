@@ -114,6 +114,11 @@ const ManageKeys = () => {
               },
               { title: t('keys.col.created'), render: (_, k) => formatTime(locale, k.createdAt) },
               {
+                title: t('keys.col.used'),
+                render: (_, k) =>
+                  k.lastUsedAt === null ? t('keys.neverUsed') : formatTime(locale, k.lastUsedAt),
+              },
+              {
                 title: t('keys.col.state'),
                 render: (_, k) =>
                   k.revokedAt === null ? (

@@ -20,6 +20,7 @@ export interface WriteKey {
   name: string;
   createdAt: string;
   revokedAt: string | null;
+  lastUsedAt: string | null;
 }
 
 export interface CreatedKey {
