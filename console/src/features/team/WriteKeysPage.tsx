@@ -10,6 +10,9 @@ import { useAsync } from '../../lib/use-async.ts';
 import { SecretOnce } from './SecretOnce.tsx';
 import type { CreatedKey, WriteKey } from './team-types.ts';
 
+/** The name the server gives the key of its REKINDLE_WRITE_KEY setting (src/runtime.ts). */
+const FROM_CONFIG = 'from REKINDLE_WRITE_KEY';
+
 /** Admins only: a clear "no access" for everyone else. */
 export const NoAccess = () => {
   const { t } = useI18n();
@@ -110,7 +113,11 @@ const ManageKeys = () => {
               },
               {
                 title: t('keys.col.name'),
-                render: (_, k) => <span data-testid={`key-row-${k.name}`}>{k.name}</span>,
+                render: (_, k) => (
+                  <span data-testid={`key-row-${k.name}`}>
+                    {k.name === FROM_CONFIG ? t('keys.fromConfig') : k.name}
+                  </span>
+                ),
               },
               { title: t('keys.col.created'), render: (_, k) => formatTime(locale, k.createdAt) },
               {
