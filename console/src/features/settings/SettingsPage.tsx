@@ -8,7 +8,8 @@ import { useAsync } from '../../lib/use-async.ts';
 import { BlockedWords } from './BlockedWords.tsx';
 import { LongOperations } from './LongOperations.tsx';
 import { channelLabel, providerKindLabel } from './provider-kind-labels.ts';
-import { VersionedJson } from './VersionedJson.tsx';
+import { PolicyForm } from './PolicyForm.tsx';
+import { ScoreConfigForm } from './ScoreConfigForm.tsx';
 
 interface Provider {
   id: string;
@@ -103,13 +104,13 @@ export const SettingsPage = () => {
           { key: 'providers', label: t('set.channels'), children: <Providers /> },
           {
             key: 'policy',
-            label: `${t('set.caps')} · ${t('set.quiet')}`,
-            children: <VersionedJson path="/v1/planner/policy" field="policy" />,
+            label: <span data-testid="tab-policy">{`${t('set.caps')} · ${t('set.quiet')}`}</span>,
+            children: <PolicyForm />,
           },
           {
             key: 'churn',
-            label: t('set.churn'),
-            children: <VersionedJson path="/v1/scores/config" field="config" />,
+            label: <span data-testid="tab-scores">{t('set.churn')}</span>,
+            children: <ScoreConfigForm />,
           },
           { key: 'team', label: t('set.users'), children: <Team /> },
           { key: 'blocked-words', label: t('set.blockedWords'), children: <BlockedWords /> },
