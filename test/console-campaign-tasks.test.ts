@@ -63,6 +63,20 @@ const logIn = async (p: Page, url: string, name: string): Promise<void> => {
   }
 };
 
+/** Opens a page and waits for `testId`, again if the console was being rebuilt at that moment. */
+const go = async (path: string, testId: string): Promise<void> => {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(`${s.url}${path}`);
+      await page.getByTestId(testId).first().waitFor({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (i >= 4) throw e;
+      await page.waitForTimeout(3_000);
+    }
+  }
+};
+
 const freshPage = async (width = 1366, height = 900) => {
   await context?.close();
   context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN' });
@@ -206,8 +220,7 @@ describe('campaign list', () => {
   it('shows each campaign in Chinese: type, channel, status, owner, audience, sent', async () => {
     await freshPage();
     await logIn(page, s.url, 'olga');
-    await page.goto(`${s.url}/campaigns`);
-    await page.getByTestId('campaign-list').waitFor();
+    await go('/campaigns', 'campaign-list');
     for (const name of ['回流短信', '每日提醒']) {
       const status = String(await apiStatus(name));
       await expect.poll(() => statusOf(name)).toBe(zh(status));
@@ -231,7 +244,7 @@ describe('campaign list', () => {
   it('pauses then resumes from the list; editing an approved campaign warns first', async () => {
     await freshPage();
     await logIn(page, s.url, 'olga');
-    await page.goto(`${s.url}/campaigns`);
+    await go('/campaigns', 'campaign-list');
     await expect.poll(() => statusOf('每日提醒')).toBe(zh('scheduled'));
     await page.getByTestId('act-pause-每日提醒').getByRole('button').click();
     await expect.poll(() => statusOf('每日提醒')).toBe(zh('paused'));
@@ -281,7 +294,7 @@ describe('campaign detail', () => {
     expect(p.channels[0]?.dead).toBe(1);
     await freshPage();
     await logIn(page, s.url, 'olga');
-    await page.goto(`${s.url}/campaigns`);
+    await go('/campaigns', 'campaign-list');
     await page.getByTestId('campaign-link-回流短信').click();
     await page.getByTestId('detail-funnel').waitFor();
     for (const k of ['planned', 'sent', 'delivered', 'clicked', 'converted'])
@@ -315,8 +328,7 @@ describe('campaign detail', () => {
     await page.getByTestId('lang-switch').click();
     await expect.poll(() => page.getByTestId('funnel-sent').textContent()).toContain('Sent');
     await shoot('campaign-detail-en-1366');
-    await page.goto(`${s.url}/campaigns`);
-    await page.getByTestId('campaign-list').waitFor();
+    await go('/campaigns', 'campaign-list');
     await shoot('campaigns-en-1366');
   });
 
@@ -331,7 +343,7 @@ describe('campaign detail', () => {
     ).toBe(200);
     await freshPage();
     await logIn(page, s.url, 'olga');
-    await page.goto(`${s.url}/campaigns/${ids['每日提醒']}`);
+    await go(`/campaigns/${ids['每日提醒'] ?? ''}`, 'campaign-detail');
     await expect(page.getByTestId('detail-quiet').textContent()).resolves.toContain(
       '免打扰时段内，将于 10:00 后发送',
     );
@@ -349,7 +361,7 @@ describe('live progress', () => {
     expect(await apiStatus('每日提醒')).toBe('running');
     await freshPage();
     await logIn(page, s.url, 'olga');
-    await page.goto(`${s.url}/campaigns/${id}`);
+    await go(`/campaigns/${id}`, 'campaign-detail');
     await page.getByTestId('detail-live').waitFor();
     await expect
       .poll(() => page.getByTestId('funnel-planned-count').textContent())
@@ -379,8 +391,7 @@ describe('roles', () => {
   it('a viewer sees every action disabled with the reason', async () => {
     await freshPage();
     await logIn(page, s.url, 'vera');
-    await page.goto(`${s.url}/campaigns`);
-    await page.getByTestId('campaign-list').waitFor();
+    await go('/campaigns', 'campaign-list');
     await expect(page.getByTestId('campaign-new').isDisabled()).resolves.toBe(true);
     for (const act of ['edit', 'copy', 'pause', 'cancel']) {
       const cell = page.getByTestId(`act-${act}-每日提醒`);
@@ -398,8 +409,7 @@ describe('roles', () => {
   it("another operator may copy someone's campaign but not pause, edit or stop it", async () => {
     await freshPage();
     await logIn(page, s.url, 'otto');
-    await page.goto(`${s.url}/campaigns`);
-    await page.getByTestId('campaign-list').waitFor();
+    await go('/campaigns', 'campaign-list');
     await expect(page.getByTestId('act-copy-每日提醒').getByRole('button').isDisabled()).resolves.toBe(false);
     // It is running: 编辑 says to pause first; 暂停 and 终止 are the owner's.
     await expect(page.getByTestId('act-edit-每日提醒').getAttribute('data-reason')).resolves.toBe(
