@@ -253,6 +253,23 @@ describe('money and reports in the console', () => {
         await page.goto(`${server.url}${path}`);
         await page.getByTestId(ready).first().waitFor({ timeout: 15_000 });
         if (path === '/reports') {
+          // The calendar opened on a phone fits too (months stacked).
+          await openRange();
+          await page.locator('.ant-picker-dropdown:visible').first().waitFor();
+          await shoot('reports-range-390');
+          expect(await fitsScreen(), 'range picker at 390 px').toBe(true);
+          await page.keyboard.press('Escape');
+          await page.getByText('时间范围', { exact: true }).click();
+          await page
+            .locator('.ant-picker-dropdown:visible')
+            .waitFor({ state: 'detached' })
+            .catch(() => undefined);
+          // On a phone the presets are buttons under the picker.
+          await page
+            .getByTestId('report-range')
+            .getByRole('button', { name: /^今\s?天$/ })
+            .click();
+          await expect.poll(() => text('report-range-text')).toMatch(/^(\d{4}-\d{2}-\d{2}) 至 \1/);
           await page.getByTestId('report-campaign').click();
           await page
             .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: CAMPAIGN })

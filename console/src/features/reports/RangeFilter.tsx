@@ -1,4 +1,4 @@
-import { DatePicker } from 'antd';
+import { Button, DatePicker } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
@@ -27,6 +27,20 @@ export const browserTimeZone = (): string | undefined => {
   }
 };
 
+const POPUP_CLASS = 'rk-range-popup';
+/** On a phone the two months and the presets stack instead of sitting side by side (wider than the screen). */
+const QUICK_CLASS = 'rk-range-quick';
+/**
+ * On a phone the two months stack instead of sitting side by side (wider than the screen), and
+ * the presets move out of the calendar into buttons under the picker (always in reach).
+ */
+const NARROW_POPUP_CSS = `.${QUICK_CLASS} { display: none; }
+@media (max-width: 640px) {
+  .${POPUP_CLASS} .ant-picker-panel-layout, .${POPUP_CLASS} .ant-picker-panels { flex-direction: column; }
+  .${POPUP_CLASS} .ant-picker-presets { display: none; }
+  .${QUICK_CLASS} { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+}`;
+
 /**
  * The date-range picker of every report: presets 今天 / 近7天 / 近30天 / 本月, days after today
  * disabled, the calendar in the console's language.
@@ -44,25 +58,35 @@ export const RangeFilter = ({
   useEffect(() => {
     dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en');
   }, [locale]);
+  const presets: { label: string; value: DayRange }[] = [
+    { label: t('rep.range.today'), value: lastDays(1) },
+    { label: t('rep.range.7d'), value: lastDays(7) },
+    { label: t('rep.range.30d'), value: lastDays(30) },
+    { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
+  ];
   return (
     <span data-testid={testId} style={{ display: 'inline-block', maxWidth: '100%' }}>
+      <style>{NARROW_POPUP_CSS}</style>
       <DatePicker.RangePicker
+        classNames={{ popup: { root: POPUP_CLASS } }}
         value={value}
         allowClear={false}
         inputReadOnly
         style={{ maxWidth: '100%' }}
         placeholder={[t('rep.range.start'), t('rep.range.end')]}
         disabledDate={(d) => d.isAfter(dayjs(), 'day')}
-        presets={[
-          { label: t('rep.range.today'), value: lastDays(1) },
-          { label: t('rep.range.7d'), value: lastDays(7) },
-          { label: t('rep.range.30d'), value: lastDays(30) },
-          { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
-        ]}
+        presets={presets}
         onChange={(v) => {
           if (v?.[0] && v[1]) onChange([v[0].startOf('day'), v[1].startOf('day')]);
         }}
       />
+      <span className={QUICK_CLASS}>
+        {presets.map((p) => (
+          <Button key={p.label} size="small" onClick={() => onChange(p.value)}>
+            {p.label}
+          </Button>
+        ))}
+      </span>
     </span>
   );
 };
