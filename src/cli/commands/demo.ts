@@ -16,6 +16,7 @@ import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
 import { eventCount } from '../../storage/warehouse/event-count.ts';
 import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { ensureDemoWarningRules } from '../../demo/demo-warning-rules.ts';
+import { seedDemoHistory } from '../../demo/demo-history.ts';
 import { serve } from '../serve.ts';
 import { ensureConsoleBuilt } from '../../server/console-build.ts';
 
@@ -139,6 +140,13 @@ export const registerDemoCommands = (
       );
       const token = await demoApiToken(rt);
       process.stdout.write(`API token of user '${DEMO_ADMIN}' (admin; Authorization: Bearer …): ${token}\n`);
+      // Campaigns that already ran (sent, clicked, converted, with a holdout), once: see demo-history.ts.
+      await seedDemoHistory(rt, {
+        now: Math.floor(Date.now() / DAY) * DAY,
+        adminToken: token,
+        writeKey: key,
+        log: (line) => process.stdout.write(line),
+      });
       const password = await demoAdminPassword(rt);
       process.stdout.write(
         `Console login: user '${DEMO_CONSOLE_ADMIN}' (admin), password ${password} (also in ${join(rt.config.dataDir, 'demo-admin-password')})\n`,
