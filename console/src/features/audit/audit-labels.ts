@@ -69,6 +69,11 @@ const ACTIONS = new Set<string>([
   'caller_number.clear',
   'offer.bonus_grant',
   'strategy.matrix',
+  'campaign.copy',
+  'provider.test_send',
+  'user.enabled',
+  'write_key.created',
+  'write_key.revoked',
 ]);
 
 export const actionKey = (action: string): MessageKey | null =>
@@ -100,6 +105,7 @@ const OBJECTS: Record<string, Pair> = {
   score_config: { 'zh-CN': '评分配置', en: 'scoring configuration' },
   score_run: { 'zh-CN': '评分批次', en: 'scoring run' },
   strategy_matrix: { 'zh-CN': '策略矩阵', en: 'strategy matrix' },
+  write_key: { 'zh-CN': '写入密钥', en: 'write key' },
 };
 
 export const objectLabel = (type: string, locale: Locale): string => OBJECTS[type]?.[locale] ?? type;

@@ -23,6 +23,11 @@ export const en = {
   'notFound.home': 'Back to the dashboard',
   'shell.menu': 'Menu',
   'audit.details': 'Details',
+  'act.campaign.copy': 'Campaign copied',
+  'act.provider.test_send': 'Channel test message sent',
+  'act.user.enabled': 'Member enabled',
+  'act.write_key.created': 'Write key created',
+  'act.write_key.revoked': 'Write key revoked',
   'strat.backToReview': 'This campaign goes back to review',
   'strat.backToReviewText':
     'It is approved: after this change it waits for a reviewer again and sends nothing until approved.',
@@ -52,6 +57,11 @@ export const zhCN: Record<keyof typeof en, string> = {
   'notFound.home': '返回首页',
   'shell.menu': '菜单',
   'audit.details': '详情',
+  'act.campaign.copy': '复制任务',
+  'act.provider.test_send': '发送通道测试',
+  'act.user.enabled': '启用成员',
+  'act.write_key.created': '创建写入密钥',
+  'act.write_key.revoked': '吊销写入密钥',
   'strat.backToReview': '修改后任务将退回待审核',
   'strat.backToReviewText': '该任务已通过审核：保存后需重新审核，审核通过前不会发送。',
 };
