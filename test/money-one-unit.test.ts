@@ -140,7 +140,7 @@ describe('one money unit: a push + SMS campaign', () => {
       'zh-CN',
     );
     const direct = words.find((w) => w.testId === 'calc-direct')?.lines ?? [];
-    expect(direct).toEqual(['App 推送：3 条 × ¥0.02 = ¥0.06', '短信：3 条 × ¥0.05 = ¥0.15']);
+    expect([...direct].sort()).toEqual(['App 推送：3 条 × ¥0.02 = ¥0.06', '短信：3 条 × ¥0.05 = ¥0.15']);
     const total = words.find((w) => w.testId === 'calc-total')?.lines[0] ?? '';
     expect(total.startsWith(formatCents('zh-CN', TOTAL_COST))).toBe(true);
     expect(words.find((w) => w.testId === 'calc-audience')?.lines).toContain(

@@ -37,16 +37,21 @@ export const costWords = (
   // Channels of the campaign that would send nothing now still get a line (no price to show).
   const planned = new Set(e.byChannel.map((c) => c.channel));
   const idle = (campaign?.definition.channels ?? []).filter((ch) => !planned.has(ch));
-  const direct = e.byChannel.map((c) =>
-    c.priceCents > 0
-      ? fill(t('calc.channelLine'), {
-          channel: channelName(t, c.channel),
-          n: n(c.messages),
-          price: yuan(c.priceCents),
-          total: yuan(c.messages * c.priceCents),
-        })
-      : fill(t('calc.noPrice'), { channel: channelName(t, c.channel), n: n(c.messages) }),
-  );
+  // In the campaign's own channel order (the plan lists them as it met them).
+  const order = campaign?.definition.channels ?? [];
+  const rank = (ch: string) => (order.indexOf(ch as never) + order.length + 1) % (order.length + 1);
+  const direct = [...e.byChannel]
+    .sort((a, b) => rank(a.channel) - rank(b.channel))
+    .map((c) =>
+      c.priceCents > 0
+        ? fill(t('calc.channelLine'), {
+            channel: channelName(t, c.channel),
+            n: n(c.messages),
+            price: yuan(c.priceCents),
+            total: yuan(c.messages * c.priceCents),
+          })
+        : fill(t('calc.noPrice'), { channel: channelName(t, c.channel), n: n(c.messages) }),
+    );
   for (const ch of idle) direct.push(fill(t('calc.channelNone'), { channel: channelName(t, ch) }));
   if (direct.length === 0) direct.push(fill(t('calc.channelNone'), { channel: t('rep.ch.other') }));
   const offers =
