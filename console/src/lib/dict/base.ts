@@ -680,7 +680,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'rep.cs.share': '占全部流失',
   'rep.cs.unknown': '未知',
   'rep.cs.note':
-    '仅统计注册已满流失判定天数的用户。获客活动取自用户属性 utm_campaign 或 acquisition_campaign。日期为 UTC。',
+    '仅统计注册已满流失判定天数的用户。获客活动取自用户的广告活动标记（来源活动属性）。日期按世界标准时间（UTC）计。',
   'rep.rl.title': '召回后再流失监控',
   'rep.rl.window': '判定为再流失：召回转化后连续 {n} 天无本人行为（可在“设置 → 评分配置”中修改天数）',
   'rep.rl.recalled': '召回用户',
