@@ -242,7 +242,7 @@ describe('team, write keys and channels in the console', () => {
     ] as const) {
       await go(path, id);
       await shoot(`${name}-390`);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.locator('html').evaluate((html) => html.scrollWidth);
       expect(width, `${path} is wider than the screen`).toBeLessThanOrEqual(390);
       // innerText: table cells apart, as a reader sees them.
       const text = await page.innerText('body');
