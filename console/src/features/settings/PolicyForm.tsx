@@ -108,7 +108,13 @@ export const PolicyForm = () => {
                           label={t('set.caps.max')}
                           rules={[required, range(0, 1000)]}
                         >
-                          <InputNumber min={0} max={1000} precision={0} suffix={unit(t('set.unit.msg'))} />
+                          <InputNumber
+                            style={{ width: 140 }}
+                            min={0}
+                            max={1000}
+                            precision={0}
+                            suffix={unit(t('set.unit.msg'))}
+                          />
                         </Form.Item>
                         <Form.Item name={[f.name, 'per']} label={t('set.caps.per')} rules={[required]}>
                           <Select
@@ -127,7 +133,13 @@ export const PolicyForm = () => {
                             label={t('set.caps.hours')}
                             rules={[required, range(1, 8784)]}
                           >
-                            <InputNumber min={1} max={8784} precision={0} suffix={unit(t('set.unit.hour'))} />
+                            <InputNumber
+                              style={{ width: 140 }}
+                              min={1}
+                              max={8784}
+                              precision={0}
+                              suffix={unit(t('set.unit.hour'))}
+                            />
                           </Form.Item>
                         )}
                         <Form.Item label=" ">
@@ -195,7 +207,13 @@ export const PolicyForm = () => {
                 extra={t('set.quiet.spreadHelp')}
                 rules={[required, range(0, 720)]}
               >
-                <InputNumber min={0} max={720} precision={0} suffix={unit(t('set.unit.minute'))} />
+                <InputNumber
+                  style={{ width: 140 }}
+                  min={0}
+                  max={720}
+                  precision={0}
+                  suffix={unit(t('set.unit.minute'))}
+                />
               </Form.Item>
             </Card>
 
@@ -280,7 +298,13 @@ export const PolicyForm = () => {
                 extra={t('set.gap.perSlotHelp')}
                 rules={[required, range(1, 10)]}
               >
-                <InputNumber min={1} max={10} precision={0} suffix={unit(t('set.unit.msg'))} />
+                <InputNumber
+                  style={{ width: 140 }}
+                  min={1}
+                  max={10}
+                  precision={0}
+                  suffix={unit(t('set.unit.msg'))}
+                />
               </Form.Item>
               <Form.Item
                 name="globalControlPercent"
@@ -296,7 +320,13 @@ export const PolicyForm = () => {
                   },
                 ]}
               >
-                <InputNumber min={0} max={15} step={1} suffix={unit(t('set.unit.percent'))} />
+                <InputNumber
+                  style={{ width: 140 }}
+                  min={0}
+                  max={15}
+                  step={1}
+                  suffix={unit(t('set.unit.percent'))}
+                />
               </Form.Item>
             </Card>
           </Form>

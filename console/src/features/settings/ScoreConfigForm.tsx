@@ -140,7 +140,14 @@ export const ScoreConfigForm = () => {
   ];
   const eventOptions = eventNames.map((e) => ({ value: e, label: L.event(e) }));
   const dayInput = (max: number, testId?: string, min = 1) => (
-    <InputNumber min={min} max={max} precision={0} suffix={days(t('set.unit.day'))} data-testid={testId} />
+    <InputNumber
+      style={{ width: 140 }}
+      min={min}
+      max={max}
+      precision={0}
+      suffix={days(t('set.unit.day'))}
+      data-testid={testId}
+    />
   );
   return (
     <PageState state={doc}>
@@ -218,7 +225,12 @@ export const ScoreConfigForm = () => {
                   extra={t('set.life.minOrdersHelp')}
                   rules={[required, range(0, 1_000_000)]}
                 >
-                  <InputNumber min={0} precision={0} suffix={days(t('set.unit.order'))} />
+                  <InputNumber
+                    style={{ width: 140 }}
+                    min={0}
+                    precision={0}
+                    suffix={days(t('set.unit.order'))}
+                  />
                 </Form.Item>
                 <Form.Item
                   name="minTenureDays"
@@ -262,7 +274,7 @@ export const ScoreConfigForm = () => {
                       },
                     ]}
                   >
-                    <InputNumber min={3} max={15} precision={0} />
+                    <InputNumber style={{ width: 140 }} min={3} max={15} precision={0} />
                   </Form.Item>
                 </Space>
               ))}
