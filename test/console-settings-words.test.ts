@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   policyToValues,
   valuesToPolicy,
+  windowIndexOf,
   type Policy,
 } from '../console/src/features/settings/policy-values.ts';
 import { policyField, refusalWords, scoreField } from '../console/src/features/settings/settings-words.ts';
