@@ -224,7 +224,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'set.life.minOrdersHelp': '下单至少这么多次……',
   'set.life.tenure': '……且注册至少',
 
-  'set.rfm.title': '价值分层（RFM）',
+  'set.rfm.title': '价值分层（消费近度、频次、金额）',
   'set.rfm.event': '购买事件',
   'set.rfm.window': '频次与金额统计周期',
   'set.rfm.windowHelp': '这么多天内的购买计入购买频次与金额。',
