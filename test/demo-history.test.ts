@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_CAMPAIGNS } from '../src/demo/demo-history.ts';
+import { DEMO_CAMPAIGNS } from '../src/cli/demo-history.ts';
 import { startChildServer } from './support/child-server.ts';
 import { tempDir } from './support/tmp.ts';
 

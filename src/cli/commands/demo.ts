@@ -16,7 +16,7 @@ import { addWriteKey, newWriteKey } from '../../storage/control/write-keys.ts';
 import { eventCount } from '../../storage/warehouse/event-count.ts';
 import { ensureDemoAudiences } from '../../demo/demo-audiences.ts';
 import { ensureDemoWarningRules } from '../../demo/demo-warning-rules.ts';
-import { seedDemoHistory } from '../../demo/demo-history.ts';
+import { seedDemoHistory } from '../demo-history.ts';
 import { serve } from '../serve.ts';
 import { ensureConsoleBuilt } from '../../server/console-build.ts';
 

@@ -2,7 +2,7 @@ import type { SqlClient } from '../control/sql-client.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
 /**
- * What the demo's history seeding reads to play the users' side (src/demo/demo-history.ts): the
+ * What the demo's history seeding reads to play the users' side (src/cli/demo-history.ts): the
  * campaigns it made before, the in-app messages a campaign delivered, the coupons it issued and
  * the users its planner held out.
  */

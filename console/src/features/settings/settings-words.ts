@@ -1,4 +1,4 @@
-import type { MessageKey } from '../../lib/i18n.tsx';
+import type { MessageKey } from '../../lib/i18n-dict.ts';
 
 /**
  * The server's refusals of a settings document in the operator's words: its English message
