@@ -15,12 +15,12 @@ import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
  * the same member list with a hand-written `CREATE TABLE … AS SELECT`.
  */
 const HAND_WRITTEN: Record<(typeof DEMO_AUDIENCES)[number]['name'], string> = {
-  'Drifting buyers': `SELECT user_id FROM events WHERE event = 'order' AND ts <= $now AND ts >= $now - INTERVAL 180 DAY
+  渐行渐远的老买家: `SELECT user_id FROM events WHERE event = 'order' AND ts <= $now AND ts >= $now - INTERVAL 180 DAY
       GROUP BY user_id HAVING count(*) >= 2 AND max(ts) < $now - INTERVAL 30 DAY
     EXCEPT SELECT user_id FROM events WHERE event = 'login' AND ts >= $now - INTERVAL 14 DAY AND ts <= $now`,
-  'Abandoned carts (7 days)': `SELECT user_id FROM events WHERE event = 'add_to_cart' AND ts >= $now - INTERVAL 7 DAY AND ts <= $now
+  '7 天内加购未下单': `SELECT user_id FROM events WHERE event = 'add_to_cart' AND ts >= $now - INTERVAL 7 DAY AND ts <= $now
     EXCEPT SELECT user_id FROM events WHERE event = 'order' AND ts >= $now - INTERVAL 7 DAY AND ts <= $now`,
-  'New distribution-channel users at risk': `SELECT user_id FROM profiles WHERE acquisition_channel = 'distribution'
+  分销渠道新用户流失风险: `SELECT user_id FROM profiles WHERE acquisition_channel = 'distribution'
       AND register_time >= $now - INTERVAL 30 DAY AND register_time <= $now
     EXCEPT SELECT user_id FROM events WHERE event = 'login' AND ts >= $now - INTERVAL 7 DAY AND ts <= $now`,
 };

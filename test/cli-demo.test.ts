@@ -48,9 +48,9 @@ describe('rekindle demo (the quick start)', () => {
     // The three starting points, and those the demo's past campaigns were sent to (demo-history.ts).
     expect(list.audiences.map((a) => a.name).sort()).toEqual(
       [
-        'Abandoned carts (7 days)',
-        'Drifting buyers',
-        'New distribution-channel users at risk',
+        '7 天内加购未下单',
+        '渐行渐远的老买家',
+        '分销渠道新用户流失风险',
         ...DEMO_CAMPAIGNS.map((c) => c.audience.name),
       ].sort(),
     );

@@ -5,9 +5,8 @@ import { listAudiences } from '../storage/control/audiences.ts';
 /** Audiences a growth operator would start from; saved once so the console and API show real examples. */
 export const DEMO_AUDIENCES = [
   {
-    name: 'Drifting buyers',
-    description:
-      'Ordered at least twice in the last 180 days, but not in the last 30, and no login for 14 days.',
+    name: '渐行渐远的老买家',
+    description: '近 180 天下单至少 2 次，但近 30 天未下单，且 14 天未登录。',
     definition: {
       kind: 'and',
       children: [
@@ -25,8 +24,8 @@ export const DEMO_AUDIENCES = [
     },
   },
   {
-    name: 'Abandoned carts (7 days)',
-    description: 'Added to cart in the last 7 days and placed no order in those 7 days.',
+    name: '7 天内加购未下单',
+    description: '近 7 天加入过购物车，且这 7 天内没有下单。',
     definition: {
       kind: 'and',
       children: [
@@ -36,8 +35,8 @@ export const DEMO_AUDIENCES = [
     },
   },
   {
-    name: 'New distribution-channel users at risk',
-    description: 'Registered via distribution channels in the last 30 days with no login in the last 7.',
+    name: '分销渠道新用户流失风险',
+    description: '近 30 天经分销渠道注册，近 7 天未登录。',
     definition: {
       kind: 'and',
       children: [

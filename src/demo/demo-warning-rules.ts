@@ -11,8 +11,8 @@ import { listWarningRules } from '../storage/control/warning-rules.ts';
  */
 export const DEMO_WARNING_RULES: readonly WarningRuleInput[] = [
   {
-    name: 'Quiet for 15 days, balance under 100',
-    description: 'No visit in 15 days and less than 100 in the wallet, not churned yet.',
+    name: '15 天未访问且余额不足 100',
+    description: '15 天未访问，钱包余额少于 100，尚未流失。',
     level: 'warning',
     definition: {
       kind: 'and',
@@ -24,8 +24,8 @@ export const DEMO_WARNING_RULES: readonly WarningRuleInput[] = [
     },
   },
   {
-    name: 'High-value buyer going quiet',
-    description: 'RFM tier high, no visit in 14 days, not churned yet.',
+    name: '高价值买家渐趋沉默',
+    description: 'RFM 高价值分层，14 天未访问，尚未流失。',
     level: 'critical',
     definition: {
       kind: 'and',
@@ -37,9 +37,8 @@ export const DEMO_WARNING_RULES: readonly WarningRuleInput[] = [
     },
   },
   {
-    name: 'New distribution user gone after a week',
-    description:
-      'Registered via a distribution channel in the last 30 days, no visit in 7 days, not churned yet.',
+    name: '分销新用户一周后流失',
+    description: '近 30 天经分销渠道注册，7 天未访问，尚未流失。',
     level: 'info',
     definition: {
       kind: 'and',
