@@ -32,8 +32,9 @@ import {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WS = 'default';
-const OPERATOR = 'demo-operator';
-const REVIEWER = 'demo-reviewer';
+// Login names as a Chinese team writes them (pinyin): the operator who ran the campaigns and the reviewer.
+const OPERATOR = 'wangfang';
+const REVIEWER = 'lijing';
 
 interface DemoCampaign {
   name: string;

@@ -40,7 +40,11 @@ export const AuditPage = () => {
                   isGeneratedId(e.objectId) ? (
                     <span title={e.objectId}>{objectLabel(e.objectType, locale)}</span>
                   ) : (
-                    `${objectLabel(e.objectType, locale)} ${e.objectId}`
+                    <>
+                      {objectLabel(e.objectType, locale)}{' '}
+                      {/* A coupon code, a member's or a key's name: data, shown as it is. */}
+                      <span data-verbatim>{e.objectId}</span>
+                    </>
                   ),
               },
               {

@@ -196,6 +196,7 @@ const VALUES: Record<string, Pair> = {
   flagged: { 'zh-CN': '已标记', en: 'flagged' },
   retired: { 'zh-CN': '已停用', en: 'retired' },
   other: { 'zh-CN': '其他', en: 'other' },
+  'every message has an outcome': { 'zh-CN': '所有消息均已有发送结果', en: 'every message has an outcome' },
 };
 
 const value = (v: unknown, locale: Locale): string =>
@@ -214,6 +215,8 @@ const value = (v: unknown, locale: Locale): string =>
           : Array.isArray(v)
             ? v.map((x) => value(x, locale)).join('、')
             : '…';
+
+const PURPOSES: Record<string, string> = { campaign: '任务发送', export: '导出', manual: '手动快照' };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
@@ -236,7 +239,17 @@ export const detailText = (details: unknown, locale: Locale): string => {
   for (const [k, v] of Object.entries(details as Record<string, unknown>)) {
     if (HIDDEN.has(k) || (typeof v === 'object' && v !== null && !Array.isArray(v))) continue;
     const label = DETAIL_KEYS[k]?.[locale] ?? (locale === 'zh-CN' ? null : k);
-    if (label !== null) parts.push(`${label}: ${detailValue(k, v, locale)}`);
+    if (label === null) continue;
+    if (locale === 'zh-CN' && typeof v === 'string') {
+      // A generated id (a campaign's, a run's) says nothing in words; a snapshot's purpose names one.
+      if (isGeneratedId(v) || /^[a-z]+_[0-9a-f]{6,}@\d+$/.test(v)) continue;
+      const purpose = /^(campaign|export|manual):/.exec(v);
+      if (purpose !== null) {
+        parts.push(`${label}: ${PURPOSES[purpose[1] ?? ''] ?? v}`);
+        continue;
+      }
+    }
+    parts.push(`${label}: ${detailValue(k, v, locale)}`);
   }
   return parts.join(locale === 'zh-CN' ? '；' : '; ');
 };
