@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import type {} from 'vitest';
+import { buildConsole } from './support/console-browser.ts';
 import { startEmbeddedPostgres } from './support/embedded-postgres.ts';
 
 /**
@@ -107,6 +108,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const url = new URL(server.adminUrl);
   url.pathname = `/${name}`;
   project.provide('postgresUrl', url.toString());
+  // The browser tests' console, once for the whole run (forked test files inherit the variable).
+  buildConsole();
+  process.env['REKINDLE_TEST_CONSOLE_BUILT'] = '1';
   return async () => {
     try {
       await dropDatabase();

@@ -12,10 +12,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = chromiumPath();
 
 /**
- * Builds the console into console/dist, the directory the server serves. Always rebuilt so a
- * stale build from an older checkout can never pass the browser tests (it takes seconds).
+ * Builds the console into console/dist, the directory the server serves. Always rebuilt at the
+ * start of a test run (test/global-setup.ts) so a stale build from an older checkout can never
+ * pass the browser tests (it takes seconds).
  */
 export const buildConsole = (): void => {
+  // Built once per test run by the global setup: a rebuild here would empty console/dist under
+  // another test file's server running in parallel.
+  if (process.env['REKINDLE_TEST_CONSOLE_BUILT'] === '1') return;
   execFileSync(
     process.execPath,
     ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
