@@ -1,6 +1,7 @@
 /**
  * Saves a screenshot of each main console page under docs/screenshots/ (the README shows them):
- * a fresh data directory with generated demo users, a server on a free port, Debian's chromium
+ * a fresh data directory with generated demo users and the demo's past campaigns, a server on a
+ * free port, Debian's chromium
  * through playwright-core. Run: `npm run screenshots` (builds the console first).
  *
  * Options (environment): REKINDLE_SCREENSHOT_USERS (default 5000), REKINDLE_CHROMIUM.
@@ -15,10 +16,12 @@ import { authContextOf } from '../src/auth/context.ts';
 import { setPassword } from '../src/auth/passwords.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Role } from '../src/core/auth/roles.ts';
+import { seedDemoHistory } from '../src/cli/demo-history.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
+import { addWriteKey, newWriteKey } from '../src/storage/control/write-keys.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'docs', 'screenshots');
@@ -60,7 +63,8 @@ const main = async () => {
   });
   try {
     process.stdout.write(`Loading ${USERS} demo users…\n`);
-    await loadDemo(rt.warehouse, { size: USERS, seed: 42, now: Math.floor(Date.now() / DAY) * DAY });
+    const now = Math.floor(Date.now() / DAY) * DAY;
+    await loadDemo(rt.warehouse, { size: USERS, seed: 42, now });
     await rt.warehouse.compactEvents();
     const admin = await consoleUser(rt, 'admin', 'admin');
     await consoleUser(rt, 'olivia', 'operator');
@@ -118,87 +122,77 @@ const main = async () => {
     ];
     for (const p of providers) await call('POST', '/v1/providers', p);
 
+    // Campaigns that already ran (sent, clicked, converted, with a holdout), as `rekindle demo` seeds them.
+    const writeKey = newWriteKey();
+    await addWriteKey(rt.control, writeKey, 'screenshots');
+    await seedDemoHistory(rt, { now, adminToken: admin, writeKey }).catch((e: unknown) =>
+      process.stdout.write(`  demo history not seeded: ${e instanceof Error ? e.message : String(e)}\n`),
+    );
+    const list = (await call('GET', '/v1/campaigns')) as { campaigns?: { id: string }[] } | null;
+    const campaignId = list?.campaigns?.[0]?.id;
+
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const shot = async (name: string, p: Page = page) => {
+      await p.waitForLoadState('networkidle');
       await p.waitForTimeout(1600); // charts animate in
       await p.mouse.wheel(0, -100_000); // back to the top of the page
       await p.waitForTimeout(200);
       await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
       process.stdout.write(`  docs/screenshots/${name}.png\n`);
     };
-    const login = async (name: string) => {
-      await page.goto(url);
-      await page.getByTestId('login-name').fill(name);
-      await page.getByTestId('login-password').fill(PASSWORD);
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('current-user').waitFor();
-    };
     await page.goto(url);
     await page.getByTestId('login-card').waitFor();
     await shot('login');
-
-    await login('olivia');
-    await page.getByTestId('chart-activity').locator('canvas').waitFor();
-    await shot('dashboard');
-
-    await page.getByTestId('nav-audiences').click();
-    await page.getByTestId('audience-name').fill('近 30 天登录但未下单');
-    await page.getByTestId('add-behavior-condition').click();
-    await page.getByTestId('behavior-event-0').fill('login');
-    await page.getByTestId('add-behavior-condition').click();
-    await page.getByTestId('behavior-event-1').fill('order');
-    await page.getByTestId('behavior-cond-1').locator('.ant-select').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').nth(1).click();
-    await page.waitForTimeout(1500);
-    await shot('audiences');
-    await page.getByTestId('audience-save').click();
-
-    await page.getByTestId('nav-campaigns').click();
-    await page.getByTestId('campaign-name').fill('沉睡用户召回');
-    await page.getByTestId('campaign-audience').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
-    await page.getByTestId('campaign-channels').getByText('sms').click();
-    await page.getByTestId('push-title').fill('好久不见');
-    await page.getByTestId('push-body').fill('{{ user.city }} 的新品上架了，回来看看');
-    await page.getByTestId('sms-text').fill('您有一张专属券待领取 https://example.com/a 回T退订');
-    await page.getByTestId('campaign-save').click();
-    await page.getByTestId('estimate-run').click();
-    await page.getByTestId('estimate-result').waitFor();
-    await shot('campaigns');
-    await page.getByTestId('campaign-submit').click();
-    await page.waitForTimeout(500);
-
-    await page.getByTestId('logout').click();
-    await login('admin');
-    await page.getByTestId('nav-approvals').click();
-    await page.getByTestId('approvals-inbox').waitFor();
-    await shot('approvals');
+    await page.getByTestId('login-name').fill('admin');
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('current-user').waitFor();
 
     const [someone] = await rt.warehouse.query<{ user_id: string }>(
       `SELECT user_id FROM user_scores WHERE churn_risk_score IS NOT NULL ORDER BY churn_risk_score DESC LIMIT 1`,
     );
-    await page.getByTestId('nav-users').click();
-    await page
-      .getByTestId('user-search')
-      .locator('input')
-      .fill(someone?.user_id ?? 'u1');
-    await page.getByTestId('user-search').locator('input').press('Enter');
-    await page.waitForTimeout(1500);
-    await shot('users');
-
-    for (const nav of ['reports', 'budgets', 'strategies', 'settings', 'audit']) {
-      await page.getByTestId(`nav-${nav}`).click();
-      await page.locator('.ant-card').first().waitFor();
-      if (nav === 'reports') {
-        await page.getByTestId('report-campaign').click();
-        await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
-        await page.waitForTimeout(1000);
+    const pages: [string, string][] = [
+      ['dashboard', '/'],
+      ['users', '/users'],
+      ['audiences', '/audiences'],
+      ['campaigns', '/campaigns'],
+      ...(campaignId === undefined
+        ? []
+        : ([
+            ['campaign-detail', `/campaigns/${campaignId}`],
+            ['campaign-editor', `/campaigns/${campaignId}/edit`],
+          ] as [string, string][])),
+      ['approvals', '/approvals'],
+      ['strategies', '/strategies'],
+      ['budgets', '/budgets'],
+      ['reports', '/reports'],
+      ['settings', '/settings'],
+      ['outbox', '/outbox'],
+      ['audit', '/audit'],
+      ['team', '/team'],
+      ['write-keys', '/write-keys'],
+      ['providers', '/providers'],
+    ];
+    for (const [name, path] of pages) {
+      await page.goto(`${url}${path}`);
+      if (name === 'users' && someone !== undefined) {
+        await page.getByTestId('user-search').locator('input').fill(someone.user_id);
+        await page.getByTestId('user-search').locator('input').press('Enter');
       }
-      await shot(nav);
+      await shot(name);
+    }
+    // A phone's width: the menu folds into a drawer, tables scroll inside their cards.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.context().addCookies(await page.context().cookies());
+    for (const [name, path] of [
+      ['dashboard-390', '/'],
+      ['campaign-detail-390', campaignId === undefined ? '/campaigns' : `/campaigns/${campaignId}`],
+    ] as const) {
+      await phone.goto(`${url}${path}`);
+      await shot(name, phone);
     }
     await page.getByTestId('lang-switch').click();
-    await page.getByTestId('nav-dashboard').click();
-    await page.getByTestId('chart-activity').locator('canvas').waitFor();
+    await page.goto(`${url}/`);
     await shot('dashboard-en');
   } finally {
     await browser.close();
