@@ -28,6 +28,9 @@ import { generatePassword, passwordOk } from './passwords.ts';
 import { SecretOnce } from './SecretOnce.tsx';
 import { ROLES, type MemberDetail, type Role } from './team-types.ts';
 
+/** The server's own member for the command line on its machine; disabling it makes the CLI ask to stop the server. */
+const LOCAL_CLI = 'local-cli';
+
 const ROLE_LABEL: Record<string, MessageKey> = {
   admin: 'role.admin',
   reviewer: 'role.reviewer',
@@ -251,6 +254,8 @@ const ManageTeam = () => {
                     {m.id === me?.user.id ? (
                       <Typography.Text type="secondary">{t('team.you')}</Typography.Text>
                     ) : null}
+                    {/* The member the server creates for `rekindle` commands run on its machine (src/cli/remote). */}
+                    {m.name === LOCAL_CLI ? <Tag style={{ marginLeft: 6 }}>{t('team.localCli')}</Tag> : null}
                   </span>
                 ),
               },

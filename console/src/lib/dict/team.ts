@@ -199,6 +199,7 @@ export const en = {
   'prov.channel.call': 'Outbound calls',
   'prov.channel.webhook': 'Webhook',
   'prov.unknown': 'Unknown',
+  'team.localCli': 'command line on the server (created automatically)',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -392,4 +393,5 @@ export const zhCN: Record<keyof typeof en, string> = {
   'prov.channel.call': '电话外呼',
   'prov.channel.webhook': 'Webhook 回调',
   'prov.unknown': '未知',
+  'team.localCli': '本机命令行（服务自动创建）',
 };
