@@ -26,7 +26,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 const SMS_FEN = 5;
 const BUDGET = 5 * SMS_FEN; // five messages at most
-const USERS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9', 'p10'];
+/**
+ * Twenty members, so that whatever the random 20 % holdout draws (it hashes the campaign's id),
+ * the budget for five messages always leaves someone out: the budget skip is never zero.
+ */
+const USERS = Array.from({ length: 20 }, (_, i) => `p${i + 1}`);
 const NO_PHONE = 'p10';
 const phoneOf = (u: string) => `+86138000100${u.slice(1).padStart(2, '0')}`;
 
@@ -184,7 +188,7 @@ describe('campaign progress', () => {
     const slot = await runSlot(server.rt, 'default', T);
     run = slot.campaigns.find((c) => c.campaignId === campaignId);
     if (!run) throw new Error('the campaign did not run');
-    // The hand facts: ten members; the one without a phone is never reachable; the budget pays five.
+    // The hand facts: twenty members; the one without a phone is never reachable; the budget pays five.
     expect(run.members).toBe(USERS.length);
     expect(run.messages).toBe(Math.min(5, USERS.length - 1 - run.holdout));
     // Whoever is neither held out nor phoneless but finds the budget spent is skipped for the budget.
