@@ -113,7 +113,10 @@ export const AppLayout = () => {
                 aria-label={t('shell.menu')}
                 data-testid="menu-open"
               />
-              <Typography.Text strong>{t('app.title')}</Typography.Text>
+              {/* On a phone the member's name takes the title's place (the drawer shows the title). */}
+              <Typography.Text strong data-testid="current-user" ellipsis style={{ maxWidth: 120 }}>
+                {me?.user.name}
+              </Typography.Text>
             </Space>
           )}
           <Space size={wide ? 'middle' : 4}>
@@ -141,7 +144,7 @@ export const AppLayout = () => {
           open={drawer}
           onClose={() => setDrawer(false)}
           size={240}
-          title={me?.user.name ?? t('app.title')}
+          title={t('app.title')}
           styles={{ body: { padding: 0 } }}
         >
           <NavMenu onGo={go} />
