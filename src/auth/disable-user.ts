@@ -3,6 +3,7 @@ import { err, ok } from '../core/result.ts';
 import { conflict, forbidden, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { revokeUserSessions } from '../storage/control/sessions.ts';
+import { apiTokensChanged } from '../storage/control/api-token-changes.ts';
 import { disableUserRow, type UserInfo } from '../storage/control/users.ts';
 import type { AuthContext } from './context.ts';
 
@@ -32,6 +33,7 @@ export const disableUser = async (
     });
     return revoked;
   });
+  apiTokensChanged();
   return outcome === null
     ? err(conflict(`user '${user.name}' is disabled already`))
     : ok({ revokedSessions: outcome });

@@ -3,6 +3,7 @@ import { err, ok } from '../core/result.ts';
 import { conflict, forbidden, type Outcome } from '../core/service-failure.ts';
 import { appendAudit } from '../storage/control/audit-log.ts';
 import { enableUserRow } from '../storage/control/team-members.ts';
+import { apiTokensChanged } from '../storage/control/api-token-changes.ts';
 import { createUser, revokeApiTokens, setUserRoleRow, type UserInfo } from '../storage/control/users.ts';
 import type { AuthContext } from './context.ts';
 
@@ -64,6 +65,7 @@ export const changeRole = async (
       details: { name: user.name, from: user.role, to: role, by: by === null ? 'cli' : by.name },
     });
   });
+  apiTokensChanged();
   return ok({ ...user, role });
 };
 
@@ -89,5 +91,6 @@ export const enableUser = async (ctx: AuthContext, by: Actor | null, user: UserI
     });
     return true;
   });
+  apiTokensChanged();
   return done ? ok({ ...user, disabledAt: null }) : err(conflict(`'${user.name}' is not disabled`));
 };

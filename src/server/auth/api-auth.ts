@@ -5,6 +5,7 @@ import type { Actor } from '../../core/auth/roles.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { RekindleConfig } from '../../config.ts';
 import { isSessionToken } from '../../storage/control/sessions.ts';
+import { apiTokenGeneration } from '../../storage/control/api-token-changes.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
 import { actorForApiToken } from '../../storage/control/users.ts';
 import { clearedSessionCookie, parseCookies, SESSION_COOKIE } from './cookies.ts';
@@ -23,9 +24,14 @@ declare module 'fastify' {
   }
 }
 
-/** Token → actor, cached briefly so each request is not a control-plane round trip. */
+/**
+ * Token → actor, cached briefly so each request is not a control-plane round trip. A member
+ * disabled, re-roled or with tokens revoked in this process empties it at once
+ * (`apiTokensChanged`); other processes see the change within the TTL.
+ */
 export class ApiTokenCache {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();
+  private generation = apiTokenGeneration();
 
   constructor(
     private readonly db: SqlClient,
@@ -34,9 +40,16 @@ export class ApiTokenCache {
   ) {}
 
   async actorFor(token: string): Promise<Actor | null> {
+    const generation = apiTokenGeneration();
+    if (generation !== this.generation) {
+      this.cache.clear();
+      this.generation = generation;
+    }
     const hit = this.cache.get(token);
     if (hit && hit.until > this.now()) return hit.actor;
     const actor = await actorForApiToken(this.db, token);
+    // A change while the lookup ran: answer what was read, but do not keep it.
+    if (apiTokenGeneration() !== generation) return actor;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(token, { actor, until: this.now() + this.ttlMs });
     return actor;

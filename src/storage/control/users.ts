@@ -1,3 +1,4 @@
+import { apiTokensChanged } from './api-token-changes.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor, Role } from '../../core/auth/roles.ts';
 import { err, ok, type Result } from '../../core/result.ts';
@@ -76,13 +77,14 @@ export const actorForApiToken = async (db: SqlClient, token: string): Promise<Ac
   return r ? { userId: Number(r.id), workspaceId: r.workspace_id, name: r.name, role: r.role } : null;
 };
 
-export const revokeApiTokens = async (db: SqlClient, userId: number): Promise<number> =>
-  (
-    await db.query(
-      'UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id',
-      [userId],
-    )
-  ).length;
+export const revokeApiTokens = async (db: SqlClient, userId: number): Promise<number> => {
+  const revoked = await db.query(
+    'UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id',
+    [userId],
+  );
+  apiTokensChanged();
+  return revoked.length;
+};
 
 export const findUserById = async (db: SqlClient, id: number): Promise<UserInfo | null> => {
   const rows = await db.query('SELECT * FROM users WHERE id = $1', [id]);
@@ -136,17 +138,19 @@ export const rehashPassword = async (
   ).length === 1;
 
 /** Disables a user (API tokens and sessions stop working); false if already disabled. */
-export const disableUserRow = async (db: SqlClient, userId: number, at: number): Promise<boolean> =>
-  (
-    await db.query('UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING id', [
-      userId,
-      new Date(at),
-    ])
-  ).length === 1;
+export const disableUserRow = async (db: SqlClient, userId: number, at: number): Promise<boolean> => {
+  const done = await db.query(
+    'UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING id',
+    [userId, new Date(at)],
+  );
+  apiTokensChanged();
+  return done.length === 1;
+};
 
 /** Sets a user's role (the caller audits it: auth/team.ts). */
 export const setUserRoleRow = async (db: SqlClient, userId: number, role: Role): Promise<void> => {
   await db.query('UPDATE users SET role = $2 WHERE id = $1', [userId, role]);
+  apiTokensChanged();
 };
 
 export const workspaceExists = async (db: SqlClient, workspaceId: string): Promise<boolean> =>
