@@ -106,7 +106,7 @@ export const AppLayout = () => {
           }}
         >
           {!wide && (
-            <Space>
+            <Space align="center">
               <Button
                 icon={<MenuOutlined />}
                 onClick={() => setDrawer(true)}
@@ -114,9 +114,21 @@ export const AppLayout = () => {
                 data-testid="menu-open"
               />
               {/* On a phone the member's name takes the title's place (the drawer shows the title). */}
-              <Typography.Text strong data-testid="current-user" ellipsis style={{ maxWidth: 120 }}>
+              <span
+                data-testid="current-user"
+                style={{
+                  fontWeight: 600,
+                  display: 'inline-block',
+                  maxWidth: 110,
+                  overflow: 'hidden',
+                  textOverflow: 'ellipsis',
+                  whiteSpace: 'nowrap',
+                  verticalAlign: 'middle',
+                  lineHeight: '32px',
+                }}
+              >
                 {me?.user.name}
-              </Typography.Text>
+              </span>
             </Space>
           )}
           <Space size={wide ? 'middle' : 4}>

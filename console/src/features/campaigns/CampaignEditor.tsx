@@ -27,7 +27,14 @@ import { useAsync } from '../../lib/use-async.ts';
 import type { AudienceListAnswer, Campaign, EditorChannel, EditorState } from './campaign-types.ts';
 import { ContentPreview } from './ContentPreview.tsx';
 import { CostCalculator } from './CostCalculator.tsx';
-import { fromCampaign, initialEditor, missingFields, toDefinition, variantContents } from './definition.ts';
+import {
+  channelsBeyondEditor,
+  fromCampaign,
+  initialEditor,
+  missingFields,
+  toDefinition,
+  variantContents,
+} from './definition.ts';
 import { useDraftPreview, type DraftPreviewRequest, type RenderedChannel } from '../../lib/draft-preview.ts';
 import { placeProblem, type PlacedProblem } from './field-errors.ts';
 import { QuietHoursNote } from './QuietHoursNote.tsx';
@@ -148,6 +155,8 @@ export const CampaignEditor = ({
   const help = (anchor: string) => fieldHelp(problems, anchor);
 
   const running = saved?.status === 'running';
+  // A campaign with channels the form cannot show is not saved from it: their content would be lost.
+  const beyond = campaign ? channelsBeyondEditor(campaign) : [];
   const saveAllowed = saved === null ? can('campaign.create') : can('campaign.update', saved.owner.id);
   const submitAllowed = saved === null ? can('campaign.submit') : can('campaign.submit', saved.owner.id);
 
@@ -490,11 +499,32 @@ export const CampaignEditor = ({
                   .join('；')}
               />
             )}
+            {beyond.length > 0 && (
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginBottom: 16 }}
+                title={t('ced.beyondEditor')}
+                data-testid="beyond-editor"
+              />
+            )}
             <Space wrap>
               <Tooltip
-                title={!saveAllowed.allowed ? saveAllowed.reason : running ? t('ced.runningNote') : undefined}
+                title={
+                  !saveAllowed.allowed
+                    ? saveAllowed.reason
+                    : running
+                      ? t('ced.runningNote')
+                      : beyond.length > 0
+                        ? t('ced.beyondEditor')
+                        : undefined
+                }
               >
-                <Button onClick={save} disabled={!saveAllowed.allowed || running} data-testid="campaign-save">
+                <Button
+                  onClick={save}
+                  disabled={!saveAllowed.allowed || running || beyond.length > 0}
+                  data-testid="campaign-save"
+                >
                   {saved === null || saved.status === 'draft' ? t('camp.saveDraft') : t('ced.saveChanges')}
                 </Button>
               </Tooltip>

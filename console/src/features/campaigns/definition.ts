@@ -120,6 +120,17 @@ const find = (list: unknown, ch: string): Loose | undefined =>
   Array.isArray(list) ? (list.find((c) => isObj(c) && c['channel'] === ch) as Loose | undefined) : undefined;
 
 /**
+ * The channels of a saved campaign the editor has no fields for (in-app, e-mail, WeCom, webhook,
+ * call list): saving from the form would drop their content, so such a campaign is shown read-only.
+ */
+export const channelsBeyondEditor = (c: Campaign): string[] => {
+  const d = c.definition as unknown as Loose;
+  return (Array.isArray(d['channels']) ? d['channels'] : []).filter(
+    (x): x is string => typeof x === 'string' && x !== 'push' && x !== 'sms',
+  );
+};
+
+/**
  * A saved campaign back into the editor's fields. Shares are the weights as percentages of their
  * sum (rounded), so a 1:1 test reads 50 / 50.
  */

@@ -173,6 +173,8 @@ export const en = {
   'appr.weekday.4': 'Thursday',
   'appr.weekday.5': 'Friday',
   'appr.weekday.6': 'Saturday',
+  'ced.beyondEditor':
+    'This campaign also sends on channels this form has no fields for (in-app, e-mail, WeCom, webhook or call list); saving here would drop their content, so it is read-only here: change it through the API.',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -343,4 +345,6 @@ export const zhCN: Record<keyof typeof en, string> = {
   'appr.weekday.4': '周四',
   'appr.weekday.5': '周五',
   'appr.weekday.6': '周六',
+  'ced.beyondEditor':
+    '此任务使用了本表单暂不支持编辑的渠道（站内信、邮件、企业微信、回调或外呼名单），在此保存会丢失这些渠道的内容，因此只读：请通过接口修改。',
 };
