@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { authContextOf } from '../../src/auth/context.ts';
@@ -20,9 +21,22 @@ export const buildConsole = (): void => {
   // Built once per test run by the global setup: a rebuild here would empty console/dist under
   // another test file's server running in parallel.
   if (process.env['REKINDLE_TEST_CONSOLE_BUILT'] === '1') return;
+  // Built beside it and moved in file by file, index.html last: a run started in another
+  // terminal on the same checkout keeps serving a whole console meanwhile (old hashed assets stay).
+  const staging = `${ROOT}console/.dist-${process.pid}`;
   execFileSync(
     process.execPath,
-    ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+    [
+      'node_modules/vite/bin/vite.js',
+      'build',
+      '--config',
+      'console/vite.config.ts',
+      '--logLevel',
+      'warn',
+      '--outDir',
+      staging,
+      '--emptyOutDir',
+    ],
     {
       cwd: ROOT,
       stdio: 'inherit',
@@ -30,6 +44,12 @@ export const buildConsole = (): void => {
       env: { ...process.env, NODE_ENV: 'production' },
     },
   );
+  const dist = `${ROOT}console/dist`;
+  mkdirSync(dist, { recursive: true });
+  for (const entry of readdirSync(staging))
+    if (entry !== 'index.html') cpSync(`${staging}/${entry}`, `${dist}/${entry}`, { recursive: true });
+  renameSync(`${staging}/index.html`, `${dist}/index.html`);
+  rmSync(staging, { recursive: true, force: true });
 };
 
 /** Fails with what to install when chromium is missing (`npm test` checks this up front). */
