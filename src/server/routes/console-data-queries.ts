@@ -6,7 +6,7 @@ import { centsOfYuan, roiOf, spentCost, sumSpent, type SpentCost } from '../../r
 import { teamMemberRows } from '../../storage/control/team-members.ts';
 import { textOrNull } from '../../storage/row-values.ts';
 import { activityByWeek } from '../../storage/warehouse/activity-over-time.ts';
-import { funnelSince } from '../../storage/warehouse/recall-funnel.ts';
+import { funnelBetween } from '../../storage/warehouse/recall-funnel.ts';
 import { usersPerRiskBin, usersPerRiskLevel } from '../../storage/warehouse/risk-distribution.ts';
 import {
   latestEvents,
@@ -67,6 +67,9 @@ export const riskDistribution = async (w: Warehouse): Promise<RiskDistribution> 
 
 export interface Funnel extends SpentCost {
   since: string;
+  until: string;
+  /** The days picked (both included, in `timeZone`); null when asked for the last `days` instead. */
+  range: { from: string; to: string; timeZone: string } | null;
   statuses: { status: string; messages: number }[];
   recipients: number;
   conversions: number;
@@ -74,22 +77,29 @@ export interface Funnel extends SpentCost {
   roi: number | null;
 }
 
+/** The last `days` up to now: what the dashboard asked before it had a date range. */
+export const lastDaysWindow = (now: number, days: number): { fromMs: number; toMs: number } => ({
+  fromMs: now - days * DAY,
+  toMs: now,
+});
+
 /**
- * Messages by status, conversions and the money over the last `days` (all campaigns). Cost is
- * what was spent in those days (src/reports/spent-cost.ts): messages sent, offers booked at issue
- * whose message went out, redemptions and bonuses — the same parts as the campaign stats.
+ * Messages by status, conversions and the money in [fromMs, toMs) (all campaigns). Cost is what
+ * was spent in that time (src/reports/spent-cost.ts): messages sent, offers booked at issue whose
+ * message went out, redemptions and bonuses — the same parts as the campaign stats.
  */
 export const recallFunnel = async (
   w: Warehouse,
   control: SqlClient,
-  p: { now: number; days: number; workspaceId: string },
+  p: { fromMs: number; toMs: number; workspaceId: string; range: Funnel['range'] },
 ): Promise<Funnel> => {
-  const since = p.now - p.days * DAY;
-  const f = await funnelSince(w, since);
-  const offers = await offerCostsBetween(control, p.workspaceId, since, null);
+  const f = await funnelBetween(w, p.fromMs, p.toMs);
+  const offers = await offerCostsBetween(control, p.workspaceId, p.fromMs, p.toMs);
   const cost = sumSpent([spentCost(centsOfYuan(f.cost), undefined), ...offers.map((o) => spentCost(0, o))]);
   return {
-    since: new Date(since).toISOString(),
+    since: new Date(p.fromMs).toISOString(),
+    until: new Date(p.toMs).toISOString(),
+    range: p.range,
     statuses: f.statuses,
     recipients: f.recipients,
     conversions: f.conversions,

@@ -17,8 +17,11 @@ import {
   RiskView,
   TeamView,
 } from '../schemas/console-data-api.ts';
+import { dayRange, problemText } from '../../reports/day-range.ts';
+import { sendFailure } from './send-outcome.ts';
 import {
   activityOverTime,
+  lastDaysWindow,
   auditPage,
   recallFunnel,
   riskDistribution,
@@ -89,12 +92,28 @@ export const registerConsoleDataRoutes = (api: Api, rt: ConsoleDataRuntime): voi
         response: { 200: FunnelView, ...errorResponses },
       },
     },
-    async (req) =>
-      recallFunnel(rt.warehouse, rt.control, {
-        now: rt.clock(),
-        days: req.query.days ?? 30,
-        workspaceId: actorOf(req).workspaceId,
-      }),
+    async (req, reply) => {
+      const q = req.query;
+      const now = rt.clock();
+      const workspaceId = actorOf(req).workspaceId;
+      const byDays = q.from === undefined && q.to === undefined && q.timeZone === undefined;
+      if (byDays)
+        return recallFunnel(rt.warehouse, rt.control, {
+          ...lastDaysWindow(now, q.days ?? 30),
+          workspaceId,
+          range: null,
+        });
+      if (q.days !== undefined)
+        return sendFailure(reply, {
+          type: 'invalid',
+          message: 'days cannot be combined with from/to: give either the last days or the dates',
+          errors: [{ path: 'days', message: 'cannot be combined with from/to' }],
+        });
+      const r = dayRange(q, now);
+      if (!r.ok) return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
+      const { fromMs, toMs, from, to, timeZone } = r.value;
+      return recallFunnel(rt.warehouse, rt.control, { fromMs, toMs, workspaceId, range: { from, to, timeZone } });
+    },
   );
 
   api.get(

@@ -32,12 +32,36 @@ export const RiskView = Type.Object({
 });
 
 export const FunnelQuery = Type.Object({
-  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
+  days: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 365,
+      description: 'the last days up to now (default 30); older callers — use from/to',
+    }),
+  ),
+  from: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 32, description: 'first day (YYYY-MM-DD), included' }),
+  ),
+  to: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      description: 'last day (YYYY-MM-DD), included (today: up to now); default today',
+    }),
+  ),
+  timeZone: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone of the days; default Asia/Shanghai' }),
+  ),
 });
 export type FunnelQuery = Static<typeof FunnelQuery>;
 
 export const FunnelView = Type.Object({
   since: Iso,
+  until: Iso,
+  range: Type.Union([
+    Type.Object({ from: Type.String(), to: Type.String(), timeZone: Type.String() }),
+    Type.Null(),
+  ]),
   statuses: Type.Array(Type.Object({ status: Type.String(), messages: Type.Integer() })),
   recipients: Type.Integer(),
   conversions: Type.Integer(),

@@ -9,22 +9,26 @@ export interface FunnelCounts {
   revenue: number;
 }
 
-/** Messages by status (most first), recipients, cost, conversions and revenue since `since` (all campaigns). */
-export const funnelSince = async (w: Warehouse, since: number): Promise<FunnelCounts> => {
+/**
+ * Messages by status (most first), recipients, cost, conversions and revenue in [from, to) (epoch
+ * ms, all campaigns).
+ */
+export const funnelBetween = async (w: Warehouse, from: number, to: number): Promise<FunnelCounts> => {
+  const within = `ts >= make_timestamp($1::BIGINT * 1000) AND ts < make_timestamp($2::BIGINT * 1000)`;
   const statuses = await w.query(
     `SELECT status, count(DISTINCT message_id) AS messages FROM message_facts
-     WHERE ts >= make_timestamp($1::BIGINT * 1000) GROUP BY status ORDER BY messages DESC`,
-    [since],
+     WHERE ${within} GROUP BY status ORDER BY messages DESC`,
+    [from, to],
   );
   const [totals] = await w.query(
     `SELECT count(DISTINCT user_id) AS recipients, coalesce(sum(cost), 0) AS cost FROM message_facts
-     WHERE ts >= make_timestamp($1::BIGINT * 1000)`,
-    [since],
+     WHERE ${within}`,
+    [from, to],
   );
   const [conv] = await w.query(
     `SELECT count(*) AS conversions, coalesce(sum(revenue), 0) AS revenue FROM conversions
-     WHERE ts >= make_timestamp($1::BIGINT * 1000)`,
-    [since],
+     WHERE ${within}`,
+    [from, to],
   );
   return {
     statuses: statuses.map((r) => ({ status: String(r['status']), messages: numberOrZero(r['messages']) })),
