@@ -27,6 +27,7 @@ const NOW = Date.UTC(2026, 10, 20, 4); // 12:00 in Shanghai
 const HOUR = 3_600_000;
 let s: TestServer;
 let browser: Browser;
+let campaignId = '';
 const shots = process.env['REKINDLE_SHOTS_DIR'];
 
 const shoot = async (page: Page, name: string) => {
@@ -56,7 +57,7 @@ beforeAll(async () => {
     definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
   });
   if (!aud.ok) throw new Error('audience');
-  await approvedCampaign(rt, { op, rev }, '双十一召回', {
+  const campaign = await approvedCampaign(rt, { op, rev }, '双十一召回', {
     audienceId: aud.value.id,
     holdoutShare: 0,
     timing: { kind: 'one_off', at: new Date(NOW).toISOString() },
@@ -64,6 +65,7 @@ beforeAll(async () => {
     content: [{ channel: 'push', title: '好久不见', body: '回来看看', landingUrl: 'https://example.com/a' }],
     priority: 50,
   });
+  campaignId = campaign.id;
   now = NOW;
   await runSlot(rt, 'default', NOW);
   // Two of the planned pushes died: one after its retries, one refused by the vendor.
@@ -152,4 +154,35 @@ describe('outbox page', () => {
       await context.close().catch(() => undefined);
     }
   });
+
+  for (const width of [1366, 390])
+    it(`answers at once for the campaign and user a link names, and a campaign's page links with its campaign (${width} px)`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 844 } });
+      const page = await context.newPage();
+      try {
+        await logIn(page, s.url, 'olga');
+        // Both named: no click needed, the answer is there and the form shows what was asked.
+        await page.goto(`${s.url}/outbox?campaign=${encodeURIComponent(campaignId)}&user=u4`);
+        await page.getByTestId('why-answer').waitFor();
+        expect(await page.getByTestId('why-answer').innerText()).toContain('用户已退订该渠道（或全部渠道）');
+        expect(await page.getByTestId('decision-lookup').innerText()).toContain('双十一召回');
+        expect(await page.getByTestId('why-user').inputValue()).toBe('u4');
+        await shoot(page, `why-linked-${width}`);
+
+        // From the campaign's page: the campaign is chosen, the user is asked for.
+        await page.goto(`${s.url}/campaigns/${encodeURIComponent(campaignId)}`);
+        await page.getByTestId('detail-lookup').click();
+        await page.waitForURL(/\/outbox\?campaign=/);
+        await page.getByTestId('decision-lookup').getByText('双十一召回').waitFor();
+        expect(await page.getByTestId('why-answer').count()).toBe(0);
+        await page.getByTestId('why-user').fill('u4');
+        await page.getByTestId('why-lookup').click();
+        await page.getByTestId('why-answer').waitFor();
+        expect(await page.getByTestId('why-answer').innerText()).toContain('已跳过');
+        const text = await page.locator('body').innerText();
+        for (const raw of RAW) expect(text).not.toContain(raw);
+      } finally {
+        await context.close();
+      }
+    });
 });

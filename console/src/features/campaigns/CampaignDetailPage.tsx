@@ -141,7 +141,7 @@ export const CampaignDetailPage = () => {
       {progress.error ? <Alert type="error" showIcon title={say(progress.error)} /> : null}
       {p === undefined ? <Spin /> : <ProgressBody p={p} c={c} n={n} pct={pct} />}
       <Space wrap>
-        <Link to="/outbox" data-testid="detail-lookup">
+        <Link to={`/outbox?campaign=${encodeURIComponent(c.id)}`} data-testid="detail-lookup">
           {t('ctask.lookup')}
         </Link>
         <Link to={`/reports?campaign=${encodeURIComponent(c.id)}`}>{t('ctask.reports')}</Link>

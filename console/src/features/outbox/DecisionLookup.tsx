@@ -1,5 +1,6 @@
 import { Alert, Button, Card, Descriptions, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../lib/api.ts';
 import type { CampaignListAnswer } from '../../lib/api-types.ts';
 import { formatTime } from '../../lib/format.ts';
@@ -7,14 +8,27 @@ import { useI18n } from '../../lib/i18n.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { channelKey, inLocale, OUTCOME_COLORS, OUTCOME_KEYS, type UserDecision } from './outbox-types.ts';
 
-/** "Why wasn't this user reached?": a campaign and a user id → the planner's decision in words. */
+interface Query {
+  campaignId: string;
+  userId: string;
+}
+
+/**
+ * "Why wasn't this user reached?": a campaign and a user id → the planner's decision in words.
+ * A link may name them (`/outbox?campaign=<id>&user=<id>`, e.g. from a campaign's page): they are
+ * filled in, the card scrolled to, and the lookup run at once when both are given.
+ */
 export const DecisionLookup = () => {
   const { t, locale } = useI18n();
+  const [params] = useSearchParams();
+  const fromUrl = { campaignId: params.get('campaign') ?? '', userId: params.get('user') ?? '' };
+  const [form] = Form.useForm<Query>();
+  const card = useRef<HTMLDivElement>(null);
   const campaigns = useAsync(() => api.get<CampaignListAnswer>('/v1/campaigns'), []);
   const [answer, setAnswer] = useState<UserDecision | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const lookUp = async (v: { campaignId: string; userId: string }) => {
+  const lookUp = async (v: Query) => {
     setBusy(true);
     setFailed(null);
     try {
@@ -30,13 +44,24 @@ export const DecisionLookup = () => {
       setBusy(false);
     }
   };
+  // Once per link: what the URL names goes into the form; both named → looked up straight away.
+  const linked = `${fromUrl.campaignId}\u0000${fromUrl.userId}`;
+  useEffect(() => {
+    if (fromUrl.campaignId === '' && fromUrl.userId === '') return;
+    form.setFieldsValue({
+      ...(fromUrl.campaignId === '' ? {} : { campaignId: fromUrl.campaignId }),
+      ...(fromUrl.userId === '' ? {} : { userId: fromUrl.userId }),
+    });
+    card.current?.scrollIntoView({ block: 'start' });
+    if (fromUrl.campaignId !== '' && fromUrl.userId.trim() !== '') void lookUp(fromUrl);
+  }, [linked]);
   const channel = (c: string) => {
     const key = channelKey(c);
     return key === null ? c : t(key);
   };
   return (
-    <Card title={t('ob.why.title')} data-testid="decision-lookup">
-      <Form layout="inline" onFinish={(v: { campaignId: string; userId: string }) => void lookUp(v)}>
+    <Card title={t('ob.why.title')} data-testid="decision-lookup" ref={card}>
+      <Form form={form} layout="inline" onFinish={(v: Query) => void lookUp(v)}>
         <Form.Item name="campaignId" rules={[{ required: true }]} style={{ minWidth: 220 }}>
           <Select
             showSearch
