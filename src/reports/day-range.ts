@@ -71,8 +71,10 @@ export const dayRange = (
   const problems: PeriodRangeProblem[] = [];
   const from = input.from;
   const to = input.to ?? dayInZone(now, timeZone);
-  if (from === undefined) problems.push({ path: 'from', message: 'is required with to (a date, YYYY-MM-DD)' });
-  else if (!realDate(from)) problems.push({ path: 'from', message: `must be a date (YYYY-MM-DD), got '${from}'` });
+  if (from === undefined)
+    problems.push({ path: 'from', message: 'is required with to (a date, YYYY-MM-DD)' });
+  else if (!realDate(from))
+    problems.push({ path: 'from', message: `must be a date (YYYY-MM-DD), got '${from}'` });
   if (!realDate(to)) problems.push({ path: 'to', message: `must be a date (YYYY-MM-DD), got '${to}'` });
   if (problems.length > 0 || from === undefined) return err(problems);
   if (from > to) return err([{ path: 'from', message: `(${from}) is after to (${to})` }]);

@@ -75,7 +75,13 @@ export const urgentFirst = (a: RelapseUser, b: RelapseUser): number => {
 export const relapseWatch = async (
   ctx: ReportsContext,
   actor: Actor,
-  q: { campaignId?: string | undefined; status?: 'watching' | 'relapsed' | undefined; limit: number },
+  q: {
+    campaignId?: string | undefined;
+    status?: 'watching' | 'relapsed' | undefined;
+    limit: number;
+    /** Only users who converted in [fromMs, toMs) — the counts as well as the list. */
+    converted?: { fromMs: number; toMs: number } | undefined;
+  },
 ): Outcome<RelapseWatch> => {
   const no = refused(actor, 'campaign.read');
   if (no) return err(no);
@@ -91,7 +97,12 @@ export const relapseWatch = async (
   const counts: RelapseCampaignCounts[] = [];
   const users: RelapseUser[] = [];
   for (const c of campaigns) {
-    const states = await relapseStates(ctx.warehouse, await scopeOf(ctx, c.id, goalOf(c)), { silentMs, now });
+    const states = await relapseStates(ctx.warehouse, await scopeOf(ctx, c.id, goalOf(c)), {
+      silentMs,
+      now,
+      convertedFrom: q.converted?.fromMs ?? null,
+      convertedTo: q.converted?.toMs ?? null,
+    });
     counts.push(countRelapses(c, states));
     for (const s of states)
       if (s.status !== 'retained' && (q.status === undefined || s.status === q.status))

@@ -16,6 +16,7 @@ import {
   stageRows,
   type CohortBy,
   type CohortGrain,
+  type CohortRange,
   type GroupRow,
   type HistogramBin,
   type StageRow,
@@ -69,12 +70,27 @@ export interface ChurnStructure {
   byChannel: ChannelRow[];
   /** Registration month (UTC). */
   byCohort: GroupRow[];
-  /** The cohorts asked for: registration day, week or month, acquisition campaign or channel. */
-  cohorts: { by: CohortBy; grain: CohortGrain; rows: GroupRow[] };
+  /**
+   * The cohorts asked for: registration day, week or month, acquisition campaign or channel; with
+   * a range, of the users registered in it only (shares of the churned users among them).
+   */
+  cohorts: { by: CohortBy; grain: CohortGrain; range: CohortDays | null; rows: GroupRow[] };
   profile: MetricProfile[];
   /** Latest call-back answer per user, with how many of them are churned. */
   reasons: { reason: string; users: number; churned: number }[];
   elapsedMs: number;
+}
+
+/** The registration days a cohort breakdown was asked for, and where they start and end. */
+export interface CohortDays extends CohortRange {
+  from: string;
+  to: string;
+}
+
+export interface CohortsAsked {
+  by: CohortBy;
+  grain: CohortGrain;
+  range?: CohortDays | null | undefined;
 }
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
@@ -109,7 +125,7 @@ export const churnStructure = async (
   warehouse: Warehouse,
   config: ScoreConfig,
   asOf: number,
-  cohortsBy: { by: CohortBy; grain: CohortGrain } = { by: 'registration', grain: 'month' },
+  cohortsBy: CohortsAsked = { by: 'registration', grain: 'month' },
 ): Promise<ChurnStructure> => {
   const started = performance.now();
   const conn = await warehouse.connect();
@@ -156,15 +172,20 @@ export const churnStructure = async (
       })),
       churned,
     );
+    const range = cohortsBy.range ?? null;
+    const cohortCounts = (await rows(cohortBreakdownSql(cohortsBy.by, cohortsBy.grain, range))).map((r) => ({
+      key: String(r['key']),
+      users: num(r['users']),
+      churned: num(r['churned']),
+    }));
     const cohorts = {
-      ...cohortsBy,
+      by: cohortsBy.by,
+      grain: cohortsBy.grain,
+      range,
+      // Within a range every registered user is in one row: the rows' churned users are its whole.
       rows: groupRows(
-        (await rows(cohortBreakdownSql(cohortsBy.by, cohortsBy.grain))).map((r) => ({
-          key: String(r['key']),
-          users: num(r['users']),
-          churned: num(r['churned']),
-        })),
-        churned,
+        cohortCounts,
+        range === null ? churned : cohortCounts.reduce((a, r) => a + r.churned, 0),
       ),
     };
     const profile: MetricProfile[] = [];
@@ -215,7 +236,12 @@ export const churnStructure = async (
 export const analyseChurnStructure = async (
   ctx: ScoresContext,
   actor: Actor,
-  options: { asOf?: number | undefined; by?: CohortBy | undefined; grain?: CohortGrain | undefined } = {},
+  options: {
+    asOf?: number | undefined;
+    by?: CohortBy | undefined;
+    grain?: CohortGrain | undefined;
+    range?: CohortDays | null | undefined;
+  } = {},
 ): Outcome<ChurnStructure> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
@@ -224,6 +250,7 @@ export const analyseChurnStructure = async (
     await churnStructure(ctx.warehouse, config, options.asOf ?? ctx.clock(), {
       by: options.by ?? 'registration',
       grain: options.grain ?? 'month',
+      range: options.range ?? null,
     }),
   );
 };

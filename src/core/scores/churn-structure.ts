@@ -142,23 +142,45 @@ const GRAIN_SQL: Record<CohortGrain, { unit: string; format: string }> = {
   month: { unit: `'month'`, format: `'%Y-%m'` },
 };
 
+/** Registration days picked on a report: [fromMs, toMs), cohort keys read in `timeZone`. */
+export interface CohortRange {
+  fromMs: number;
+  toMs: number;
+  timeZone: string;
+}
+
 /**
  * Eligible users and churned ones per cohort: by registration day (`2026-05-31`), week (the
  * Monday it starts, `2026-05-25`) or month (`2026-05`), in time order; or by campaign or
- * channel, largest first. No parameters: the grain picks from fixed SQL text.
+ * channel, largest first. With a range, only users registered within it, and registration days,
+ * weeks and months are those of the range's time zone (UTC without a range). The grain picks
+ * from fixed SQL text; the range and zone are parameters.
  */
-export const cohortBreakdownSql = (by: CohortBy, grain: CohortGrain): string => {
+export const cohortBreakdownSql = (
+  by: CohortBy,
+  grain: CohortGrain,
+  range: CohortRange | null = null,
+): CompiledQuery => {
+  const p = new Params();
   const counts = `count(*) AS users, count(*) FILTER (WHERE churned) AS churned`;
+  const within = range === null ? '' : ` AND reg >= ${p.time(range.fromMs)} AND reg < ${p.time(range.toMs)}`;
   if (by === 'registration') {
     const g = GRAIN_SQL[grain];
     if (g === undefined) throw new Error(`not a cohort grain: ${String(grain)}`);
-    return (
-      `SELECT strftime(date_trunc(${g.unit}, reg), ${g.format}) AS key, ${counts} ` +
-      `FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 1`
-    );
+    // reg is a UTC wall time: as an instant, then as the wall time in the operator's zone.
+    const local = range === null ? 'reg' : `timezone(${p.add(range.timeZone)}, timezone('UTC', reg))`;
+    return {
+      sql:
+        `SELECT strftime(date_trunc(${g.unit}, ${local}), ${g.format}) AS key, ${counts} ` +
+        `FROM ${CS_TABLE} WHERE eligible${within} GROUP BY 1 ORDER BY 1`,
+      params: p.values,
+    };
   }
   const column = by === 'campaign' ? 'campaign' : 'channel';
-  return `SELECT ${column} AS key, ${counts} FROM ${CS_TABLE} WHERE eligible GROUP BY 1 ORDER BY 2 DESC, 1`;
+  return {
+    sql: `SELECT ${column} AS key, ${counts} FROM ${CS_TABLE} WHERE eligible${within} GROUP BY 1 ORDER BY 2 DESC, 1`,
+    params: p.values,
+  };
 };
 
 /** Quantiles, mean and histogram of one profile metric for churned and retained users. */

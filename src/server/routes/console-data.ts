@@ -110,9 +110,15 @@ export const registerConsoleDataRoutes = (api: Api, rt: ConsoleDataRuntime): voi
           errors: [{ path: 'days', message: 'cannot be combined with from/to' }],
         });
       const r = dayRange(q, now);
-      if (!r.ok) return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
+      if (!r.ok)
+        return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
       const { fromMs, toMs, from, to, timeZone } = r.value;
-      return recallFunnel(rt.warehouse, rt.control, { fromMs, toMs, workspaceId, range: { from, to, timeZone } });
+      return recallFunnel(rt.warehouse, rt.control, {
+        fromMs,
+        toMs,
+        workspaceId,
+        range: { from, to, timeZone },
+      });
     },
   );
 

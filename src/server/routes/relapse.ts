@@ -4,7 +4,8 @@ import type { ReportsContext } from '../../reports/context.ts';
 import { relapseWatch, type RelapseWatch } from '../../reports/relapse-watch.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
-import { sendOutcome } from './send-outcome.ts';
+import { dayRange, problemText, type DayRange } from '../../reports/day-range.ts';
+import { sendFailure, sendOutcome } from './send-outcome.ts';
 
 /** The relapse view (features.md G7; docs/reports.md): every role may read. */
 
@@ -40,6 +41,10 @@ const RelapseView = Type.Object({
     }),
   ),
   usersTotal: Type.Integer(),
+  range: Type.Union(
+    [Type.Object({ from: Type.String(), to: Type.String(), timeZone: Type.String() }), Type.Null()],
+    { description: 'the conversion days asked for (from/to); null: every recalled user' },
+  ),
 });
 
 const dto = (r: RelapseWatch) => ({
@@ -71,21 +76,58 @@ export const registerRelapseRoutes = (app: Api, ctx: ReportsContext): void => {
             campaignId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             status: Type.Optional(Type.Union([Type.Literal('watching'), Type.Literal('relapsed')])),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })),
+            from: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 32,
+                description: 'users who converted from this day (YYYY-MM-DD, included)',
+              }),
+            ),
+            to: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 32,
+                description: 'to this day (YYYY-MM-DD, included; default today); needs from',
+              }),
+            ),
+            timeZone: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 64,
+                description: 'IANA zone of the days; default Asia/Shanghai',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: { 200: RelapseView, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(
+    async (req, reply) => {
+      const q = req.query;
+      let converted: DayRange | undefined;
+      if (q.from !== undefined || q.to !== undefined || q.timeZone !== undefined) {
+        const r = dayRange(q, ctx.clock());
+        if (!r.ok)
+          return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
+        converted = r.value;
+      }
+      return sendOutcome(
         reply,
         await relapseWatch(ctx, actorOf(req), {
-          campaignId: req.query.campaignId,
-          status: req.query.status,
-          limit: req.query.limit ?? 200,
+          campaignId: q.campaignId,
+          status: q.status,
+          limit: q.limit ?? 200,
+          converted,
         }),
-        dto,
-      ),
+        (r) => ({
+          ...dto(r),
+          range:
+            converted === undefined
+              ? null
+              : { from: converted.from, to: converted.to, timeZone: converted.timeZone },
+        }),
+      );
+    },
   );
 };

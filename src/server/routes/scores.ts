@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Api } from '../schemas/type-provider.ts';
 import { parseTimestamp } from '../../core/events/timestamp.ts';
-import { analyseChurnStructure, type ChurnStructure } from '../../scores/churn-structure.ts';
+import { analyseChurnStructure, type ChurnStructure, type CohortDays } from '../../scores/churn-structure.ts';
+import { dayRange, problemText } from '../../reports/day-range.ts';
 import { listReasons, recordReason } from '../../scores/churn-reasons.ts';
 import type { ScoresContext } from '../../scores/context.ts';
 import { computeScoresAs, scoreSummary, type ScoringRun } from '../../scores/run-scoring.ts';
@@ -41,7 +42,7 @@ import {
 } from '../schemas/scores-api.ts';
 import { ValueModelView } from '../schemas/value-model-api.ts';
 import { valueModelState, type ValueModelState } from '../../scores/value-model.ts';
-import { sendOutcome } from './send-outcome.ts';
+import { sendFailure, sendOutcome } from './send-outcome.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -220,9 +221,21 @@ export const registerScoreRoutes = (app: Api, ctx: ScoresContext): void => {
     },
     async (req, reply) => {
       const q = req.query;
+      let range: CohortDays | null = null;
+      if (q.from !== undefined || q.to !== undefined || q.timeZone !== undefined) {
+        const r = dayRange(q, ctx.clock());
+        if (!r.ok)
+          return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
+        range = r.value;
+      }
       return send(
         reply,
-        await analyseChurnStructure(ctx, actorOf(req), { asOf: parseTime(q.asOf), by: q.by, grain: q.grain }),
+        await analyseChurnStructure(ctx, actorOf(req), {
+          asOf: parseTime(q.asOf),
+          by: q.by,
+          grain: q.grain,
+          range,
+        }),
         structureDto,
       );
     },

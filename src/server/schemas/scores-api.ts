@@ -111,12 +111,30 @@ const CohortBy = Type.Union(
 );
 const CohortGrain = Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], {
   default: 'month',
-  description: 'width of a registration cohort (UTC; weeks start on Monday)',
+  description:
+    'width of a registration cohort (weeks start on Monday); in UTC, or in `timeZone` when a range is given',
 });
 export const ChurnStructureQuery = Type.Object({
   asOf: Type.Optional(AsOf),
   by: Type.Optional(CohortBy),
   grain: Type.Optional(CohortGrain),
+  from: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      description: 'cohorts of the users registered from this day (YYYY-MM-DD, included)',
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      description: 'to this day (YYYY-MM-DD, included; default today); needs from',
+    }),
+  ),
+  timeZone: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone of the days; default Asia/Shanghai' }),
+  ),
 });
 export type ChurnStructureQuery = Static<typeof ChurnStructureQuery>;
 export type AnalysisQuery = Static<typeof AnalysisQuery>;
@@ -162,7 +180,15 @@ export const ChurnStructureView = Type.Object({
   byChannel: Type.Array(Type.Intersect([GroupRow, Type.Object({ stages: Type.Array(StageRow) })])),
   byCohort: Type.Array(GroupRow, { description: 'registration month (UTC), `YYYY-MM`' }),
   cohorts: Type.Object(
-    { by: CohortBy, grain: CohortGrain, rows: Type.Array(GroupRow) },
+    {
+      by: CohortBy,
+      grain: CohortGrain,
+      range: Type.Union(
+        [Type.Object({ from: Type.String(), to: Type.String(), timeZone: Type.String() }), Type.Null()],
+        { description: 'the registration days asked for (from/to); null: every user' },
+      ),
+      rows: Type.Array(GroupRow),
+    },
     {
       description:
         'the cohorts asked for by `by` and `grain`: keys `YYYY-MM-DD` (day; week: its Monday), `YYYY-MM` (month), or the campaign / channel (`(unknown)` when none)',

@@ -143,11 +143,12 @@ const msOrNull = (v: unknown): number | null =>
 /**
  * Every recalled user of the campaign with their relapse status at `now` under a window of
  * `silentMs` — the rule of `insertRelapseEvents`, so `relapsed` here is who the sweep marks.
+ * With `convertedFrom`/`convertedTo` (epoch ms, [from, to)), only users who converted then.
  */
 export const relapseStates = async (
   w: Warehouse,
   scope: CohortScope,
-  r: { silentMs: number; now: number },
+  r: { silentMs: number; now: number; convertedFrom?: number | null; convertedTo?: number | null },
 ): Promise<RelapseState[]> => {
   const rows = await w.query<Record<string, unknown>>(
     `WITH c AS (${CONVERTED('treated')}),
@@ -157,12 +158,13 @@ export const relapseStates = async (
                 AND ${ownEventSql('e')}) AS back_at,
              (SELECT max(e.ts) FROM events e WHERE e.user_id = c.user_id AND e.ts > c.converted_at
                 AND e.ts <= epoch_ms($6::BIGINT) AND ${ownEventSql('e')}) AS last_at
-           FROM c)
+           FROM c WHERE ($7::BIGINT IS NULL OR c.converted_at >= epoch_ms($7::BIGINT))
+             AND ($8::BIGINT IS NULL OR c.converted_at < epoch_ms($8::BIGINT)))
      SELECT user_id, converted_at, back_at, last_at,
        CASE WHEN back_at IS NOT NULL THEN 'retained'
             WHEN epoch_ms(converted_at) + $5 <= $6 THEN 'relapsed' ELSE 'watching' END AS status
      FROM a ORDER BY converted_at, user_id`,
-    [...scopeParams(scope), r.silentMs, r.now],
+    [...scopeParams(scope), r.silentMs, r.now, r.convertedFrom ?? null, r.convertedTo ?? null],
   );
   return rows.map((x) => ({
     userId: String(x['user_id']),
