@@ -24,8 +24,18 @@ import type { MessageKey } from '../../lib/i18n-dict.ts';
 import { useCan } from '../../lib/permissions.ts';
 import { useSession } from '../../lib/session.tsx';
 import { useAsync } from '../../lib/use-async.ts';
-import type { AudienceListAnswer, Campaign, EditorChannel, EditorState } from './campaign-types.ts';
+import {
+  EDITOR_CHANNELS,
+  type AudienceListAnswer,
+  type Campaign,
+  type EditorChannel,
+  type EditorState,
+} from './campaign-types.ts';
+import { MORE_CHANNELS } from './channel-content.ts';
+import { MoreChannelFields } from './channel-fields/MoreChannelFields.tsx';
 import { ContentPreview } from './ContentPreview.tsx';
+import { DraftPreviewPanel } from './DraftPreviewPanel.tsx';
+import { GoalEventPicker } from './GoalEventPicker.tsx';
 import { CostCalculator } from './CostCalculator.tsx';
 import {
   channelsBeyondEditor,
@@ -97,7 +107,7 @@ export const CampaignEditor = ({
     const out: Tagged[] = s.channels.map((channel) => ({ variant: null, channel }));
     if (s.ab)
       for (const v of s.variants)
-        for (const channel of s.channels) if (v.own[channel]) out.push({ variant: v.id, channel });
+        for (const channel of s.channels) if (v.own[channel] === true) out.push({ variant: v.id, channel });
     return out;
   }, [s.channels, s.ab, s.variants]);
   const definition = toDefinition(s);
@@ -192,7 +202,7 @@ export const CampaignEditor = ({
               (i) => {
                 const v = variants[i];
                 if (v === undefined) return undefined;
-                const own = s.channels.filter((ch) => v.own[ch]);
+                const own = s.channels.filter((ch) => v.own[ch] === true);
                 return { id: v.id, channelOf: (j) => own[j] };
               },
             ),
@@ -242,7 +252,7 @@ export const CampaignEditor = ({
     }
   };
 
-  const channelOptions = (['push', 'sms'] as const).map((c) => ({ value: c, label: t(`ced.channel.${c}`) }));
+  const channelOptions = EDITOR_CHANNELS.map((c) => ({ value: c, label: t(`ced.channel.${c}`) }));
   const shareTotal = s.variants.reduce((a, v) => a + v.share, 0);
 
   return (
@@ -349,6 +359,23 @@ export const CampaignEditor = ({
                 <SmsChecks rendered={renderedOf(null, 'sms')} maxSegments={s.sms.maxSegments} />
               </Card>
             )}
+            {MORE_CHANNELS.filter((ch) => s.channels.includes(ch)).map((ch) => (
+              <Card
+                key={ch}
+                size="small"
+                title={`${t('camp.content')} · ${t(`ced.channel.${ch}`)}`}
+                style={{ marginBottom: 16 }}
+                data-testid={`content-${ch}`}
+              >
+                <MoreChannelFields
+                  channel={ch}
+                  more={s.more}
+                  onChange={(m) => set('more', m)}
+                  help={(field) => help(`${ch}.${field}`)}
+                  testId={ch}
+                />
+              </Card>
+            ))}
             <Space wrap size="large">
               <Form.Item label={t('camp.offer')} {...help('offer')}>
                 <InputNumber
@@ -363,12 +390,12 @@ export const CampaignEditor = ({
                   addonAfter={t('ced.offerCoupon')}
                 />
               </Form.Item>
-              <Form.Item label={t('camp.goal')} {...help('goal')}>
-                <Space>
-                  <Input
+              <Form.Item label={t('camp.goal')} extra={t('ced.goal.hint')} {...help('goal')}>
+                <Space wrap>
+                  <GoalEventPicker
                     value={s.goalEvent}
-                    onChange={(e) => set('goalEvent', e.target.value)}
-                    style={{ width: 120 }}
+                    onChange={(v) => set('goalEvent', v)}
+                    invalid={problems.some((p) => p.anchor === 'goal')}
                   />
                   <InputNumber
                     min={1}
@@ -552,6 +579,13 @@ export const CampaignEditor = ({
           </Form>
         </Col>
         <Col xs={24} xl={10}>
+          <div style={{ marginBottom: 16 }}>
+            <DraftPreviewPanel
+              items={s.channels.map((channel) => ({ channel, preview: renderedOf(null, channel) }))}
+              userId={draft.data?.userId}
+              failed={draft.failed}
+            />
+          </div>
           {saved !== null && (
             <Space orientation="vertical" style={{ width: '100%' }}>
               {s.channels.includes('sms') && (

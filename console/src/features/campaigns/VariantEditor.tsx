@@ -1,6 +1,8 @@
 import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Space, Switch, Typography } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
 import type { EditorChannel, EditorState, VariantState } from './campaign-types.ts';
+import { isMoreChannel } from './channel-content.ts';
+import { MoreChannelFields } from './channel-fields/MoreChannelFields.tsx';
 import type { RenderedChannel } from '../../lib/draft-preview.ts';
 import { newVariant } from './definition.ts';
 import type { PlacedProblem } from './field-errors.ts';
@@ -109,12 +111,21 @@ export const VariantEditor = ({
             <div key={ch}>
               <Form.Item label={fill(t('ced.ab.ownContent'), { channel: t(`ced.channel.${ch}`) })}>
                 <Switch
-                  checked={v.own[ch]}
+                  checked={v.own[ch] === true}
                   onChange={(x) => set(i, { own: { ...v.own, [ch]: x } })}
                   data-testid={`variant-${v.id}-own-${ch}`}
                 />
               </Form.Item>
-              {v.own[ch] && ch === 'push' && (
+              {v.own[ch] === true && isMoreChannel(ch) && (
+                <MoreChannelFields
+                  channel={ch}
+                  more={v.more}
+                  onChange={(more) => set(i, { more })}
+                  help={(field) => fieldHelp(problems, `variant:${v.id}:${ch}.${field}`)}
+                  testId={`variant-${v.id}-${ch}`}
+                />
+              )}
+              {v.own[ch] === true && ch === 'push' && (
                 <>
                   <Form.Item
                     label={t('ced.field.pushTitle')}
@@ -136,7 +147,7 @@ export const VariantEditor = ({
                   </Form.Item>
                 </>
               )}
-              {v.own[ch] && ch === 'sms' && (
+              {v.own[ch] === true && ch === 'sms' && (
                 <>
                   <Form.Item
                     label={t('ced.field.smsSignature')}

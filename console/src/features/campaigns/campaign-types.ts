@@ -7,7 +7,11 @@ export type {
   Estimate,
 } from '../../lib/api-types.ts';
 
-export type EditorChannel = 'push' | 'sms';
+import type { MoreContents } from './channel-content.ts';
+
+/** Every channel the API takes a content for (src/core/content/schema.ts), in the form's order. */
+export const EDITOR_CHANNELS = ['push', 'sms', 'in_app', 'email', 'wecom', 'call', 'webhook'] as const;
+export type EditorChannel = (typeof EDITOR_CHANNELS)[number];
 
 /**
  * One A/B variant as the editor holds it: its share of the treated users (percent; the shares add
@@ -18,18 +22,22 @@ export interface VariantState {
   id: string;
   share: number;
   channels: EditorChannel[];
-  own: { push: boolean; sms: boolean };
+  own: Partial<Record<EditorChannel, boolean>>;
   push: { title: string; body: string; landingUrl: string };
   sms: { text: string; signature: string };
+  /** Its own in-app, e-mail, WeCom, call-list and webhook contents (used where `own` says so). */
+  more: MoreContents;
 }
 
 export interface EditorState {
   name: string;
   audienceId: string;
-  channels: ('push' | 'sms')[];
+  channels: EditorChannel[];
   push: { title: string; body: string; landingUrl: string };
   /** `maxSegments`: the campaign's SMS part limit (the content gate refuses more). */
   sms: { text: string; signature: string; maxSegments: number };
+  /** The in-app, e-mail, WeCom, call-list and webhook contents. */
+  more: MoreContents;
   offerAmountCents: number | null;
   goalEvent: string;
   goalDays: number;

@@ -1,25 +1,46 @@
-import type { Campaign, EditorChannel, EditorState, VariantState } from './campaign-types.ts';
+import {
+  EDITOR_CHANNELS,
+  type Campaign,
+  type EditorChannel,
+  type EditorState,
+  type VariantState,
+} from './campaign-types.ts';
+import {
+  emptyMore,
+  isMoreChannel,
+  MORE_CHANNELS,
+  moreMissing,
+  readMore,
+  writeMore,
+  type MoreChannel,
+  type MoreContents,
+} from './channel-content.ts';
 
 type Push = EditorState['push'];
 type Sms = { text: string; signature: string };
 
-const contentOf = (ch: EditorChannel, push: Push, sms: Sms) =>
-  ch === 'push'
-    ? {
-        channel: 'push',
-        title: push.title,
-        body: push.body,
-        ...(push.landingUrl ? { landingUrl: push.landingUrl } : {}),
-      }
-    : { channel: 'sms', text: sms.text, signature: sms.signature };
+const contentOf = (ch: EditorChannel, push: Push, sms: Sms, more: MoreContents): Record<string, unknown> =>
+  isMoreChannel(ch)
+    ? writeMore(ch, more)
+    : ch === 'push'
+      ? {
+          channel: 'push',
+          title: push.title,
+          body: push.body,
+          ...(push.landingUrl ? { landingUrl: push.landingUrl } : {}),
+        }
+      : { channel: 'sms', text: sms.text, signature: sms.signature };
+
+const isEditorChannel = (x: unknown): x is EditorChannel =>
+  typeof x === 'string' && (EDITOR_CHANNELS as readonly string[]).includes(x);
 
 /** A variant's own contents, in the order sent (the server's `variants[i].content[j]`). */
 export const variantContents = (v: VariantState, channels: readonly EditorChannel[]) =>
-  channels.filter((ch) => v.own[ch]).map((ch) => contentOf(ch, v.push, v.sms));
+  channels.filter((ch) => v.own[ch] === true).map((ch) => contentOf(ch, v.push, v.sms, v.more));
 
 /** The editor's fields as the API's CampaignDefinition (money in cents). */
 export const toDefinition = (s: EditorState): Record<string, unknown> => {
-  const content = s.channels.map((ch) => contentOf(ch, s.push, s.sms));
+  const content = s.channels.map((ch) => contentOf(ch, s.push, s.sms, s.more));
   const timing =
     s.timing === 'one_off'
       ? { kind: 'one_off', at: Number.isFinite(Date.parse(s.at)) ? new Date(s.at).toISOString() : s.at }
@@ -76,30 +97,34 @@ const tomorrowNine = (): string => {
 export const newVariant = (
   id: string,
   share: number,
-  s: Pick<EditorState, 'push' | 'sms'>,
+  s: Pick<EditorState, 'push' | 'sms'> & { more?: MoreContents },
 ): VariantState => ({
   id,
   share,
   channels: [],
-  own: { push: false, sms: false },
+  own: {},
   push: { ...s.push },
   sms: { text: s.sms.text, signature: s.sms.signature },
+  // A variant's own content starts as a copy of the campaign's, to be changed where it differs.
+  more: structuredClone(s.more ?? emptyMore()),
 });
 
 export const initialEditor = (): EditorState => {
   const push = { title: '', body: '', landingUrl: 'https://example.com/' };
   const sms = { text: '', signature: '【Rekindle】', maxSegments: 3 };
+  const more = emptyMore();
   return {
     name: '',
     audienceId: '',
     channels: ['push'],
     push,
     sms,
+    more,
     offerAmountCents: null,
     goalEvent: 'order',
     goalDays: 3,
     ab: false,
-    variants: [newVariant('A', 50, { push, sms }), newVariant('B', 50, { push, sms })],
+    variants: [newVariant('A', 50, { push, sms, more }), newVariant('B', 50, { push, sms, more })],
     outsideWindow: 'hold',
     holdoutShare: 0.1,
     timing: 'one_off',
@@ -120,14 +145,30 @@ const find = (list: unknown, ch: string): Loose | undefined =>
   Array.isArray(list) ? (list.find((c) => isObj(c) && c['channel'] === ch) as Loose | undefined) : undefined;
 
 /**
- * The channels of a saved campaign the editor has no fields for (in-app, e-mail, WeCom, webhook,
- * call list): saving from the form would drop their content, so such a campaign is shown read-only.
+ * The channels of a saved campaign the editor has no fields for (none of the API's today; a
+ * channel a newer server adds): saving from the form would drop their content, so such a campaign
+ * is shown read-only.
  */
 export const channelsBeyondEditor = (c: Campaign): string[] => {
   const d = c.definition as unknown as Loose;
   return (Array.isArray(d['channels']) ? d['channels'] : []).filter(
-    (x): x is string => typeof x === 'string' && x !== 'push' && x !== 'sms',
+    (x): x is string => typeof x === 'string' && !isEditorChannel(x),
   );
+};
+
+/** The in-app, e-mail, WeCom, call-list and webhook contents of a content list; `base` where absent. */
+const moreOf = (list: unknown, base: MoreContents): MoreContents => {
+  const own = <C extends MoreChannel>(ch: C): MoreContents[C] => {
+    const c = find(list, ch);
+    return c === undefined ? structuredClone(base[ch]) : readMore(ch, c);
+  };
+  return {
+    in_app: own('in_app'),
+    email: own('email'),
+    wecom: own('wecom'),
+    call: own('call'),
+    webhook: own('webhook'),
+  };
 };
 
 /**
@@ -137,9 +178,8 @@ export const channelsBeyondEditor = (c: Campaign): string[] => {
 export const fromCampaign = (c: Campaign): EditorState => {
   const base = initialEditor();
   const d = c.definition as unknown as Loose;
-  const channels = (Array.isArray(d['channels']) ? d['channels'] : []).filter(
-    (x): x is EditorChannel => x === 'push' || x === 'sms',
-  );
+  const channels = (Array.isArray(d['channels']) ? d['channels'] : []).filter(isEditorChannel);
+  const more = moreOf(d['content'], base.more);
   const pushC = find(d['content'], 'push');
   const smsC = find(d['content'], 'sms');
   const push = pushC
@@ -163,10 +203,11 @@ export const fromCampaign = (c: Campaign): EditorState => {
     return {
       id: str(v['id']),
       share: Math.round((Number(v['weight'] ?? 0) / total) * 100),
-      channels: (Array.isArray(v['channels']) ? v['channels'] : []).filter(
-        (x): x is EditorChannel => x === 'push' || x === 'sms',
+      channels: (Array.isArray(v['channels']) ? v['channels'] : []).filter(isEditorChannel),
+      own: Object.fromEntries(
+        EDITOR_CHANNELS.filter((ch) => find(v['content'], ch) !== undefined).map((ch) => [ch, true]),
       ),
-      own: { push: vp !== undefined, sms: vs !== undefined },
+      more: moreOf(v['content'], more),
       push: vp
         ? { title: str(vp['title']), body: str(vp['body']), landingUrl: str(vp['landingUrl']) }
         : { ...push },
@@ -184,6 +225,7 @@ export const fromCampaign = (c: Campaign): EditorState => {
     channels: channels.length > 0 ? channels : base.channels,
     push,
     sms,
+    more,
     offerAmountCents: typeof amount === 'number' ? amount : null,
     goalEvent: goal ? str(goal['event']) : '',
     goalDays: goal ? Number(goal['withinDays'] ?? 3) : base.goalDays,
@@ -212,6 +254,8 @@ export const missingFields = (s: EditorState): string[] => {
   if (s.channels.includes('push') && (s.push.title.trim() === '' || s.push.body.trim() === ''))
     out.push('ced.missing.push');
   if (s.channels.includes('sms') && s.sms.text.trim() === '') out.push('ced.missing.sms');
+  for (const ch of MORE_CHANNELS)
+    if (s.channels.includes(ch) && moreMissing(ch, s.more)) out.push(`ced.missing.${ch}`);
   if (s.timing === 'one_off' && !Number.isFinite(Date.parse(s.at))) out.push('ced.missing.at');
   if (s.timing === 'periodic' && s.cron.trim() === '') out.push('ced.missing.cron');
   if (s.timing === 'triggered' && s.triggerEvent.trim() === '') out.push('ced.missing.trigger');
@@ -220,14 +264,17 @@ export const missingFields = (s: EditorState): string[] => {
     if (s.variants.reduce((a, v) => a + v.share, 0) !== 100) out.push('ced.missing.shares');
     if (s.variants.some((v) => v.share <= 0)) out.push('ced.missing.shareZero');
     for (const v of s.variants) {
-      if (v.own.sms && s.channels.includes('sms') && v.sms.text.trim() === '')
+      if (v.own.sms === true && s.channels.includes('sms') && v.sms.text.trim() === '')
         out.push('ced.missing.variantSms');
       if (
-        v.own.push &&
+        v.own.push === true &&
         s.channels.includes('push') &&
         (v.push.title.trim() === '' || v.push.body.trim() === '')
       )
         out.push('ced.missing.variantPush');
+      for (const ch of MORE_CHANNELS)
+        if (v.own[ch] === true && s.channels.includes(ch) && moreMissing(ch, v.more))
+          out.push('ced.missing.variantContent');
     }
   }
   return [...new Set(out)];

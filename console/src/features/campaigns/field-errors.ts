@@ -31,6 +31,33 @@ const FIELD_KEYS: Record<string, string> = {
   'push.title': 'ced.field.pushTitle',
   'push.body': 'ced.field.pushBody',
   'push.landingUrl': 'ced.field.pushLanding',
+  'in_app.title': 'ced.field.inAppTitle',
+  'in_app.body': 'ced.field.inAppBody',
+  'in_app.imageUrl': 'ced.field.inAppImage',
+  'in_app.landingUrl': 'ced.field.inAppLanding',
+  'email.subject': 'ced.field.emailSubject',
+  'email.html': 'ced.field.emailHtml',
+  'email.text': 'ced.field.emailText',
+  'email.fromName': 'ced.field.emailFrom',
+  'wecom.templateId': 'ced.field.wecomTemplate',
+  'wecom.fields': 'ced.field.wecomFields',
+  'wecom.landingUrl': 'ced.field.wecomLanding',
+  'wecom.title': 'ced.field.wecomTitle',
+  'wecom.description': 'ced.field.wecomDescription',
+  'call.script': 'ced.field.callScript',
+  'webhook.body': 'ced.field.webhookBody',
+  'webhook.url': 'ced.field.webhookUrl',
+};
+
+/** The content of a whole channel, in words (a problem of the content, not of one field). */
+const CONTENT_KEYS: Record<string, string> = {
+  sms: 'ced.field.smsContent',
+  push: 'ced.field.pushContent',
+  in_app: 'ced.field.inAppContent',
+  email: 'ced.field.emailContent',
+  wecom: 'ced.field.wecomContent',
+  call: 'ced.field.callContent',
+  webhook: 'ced.field.webhookContent',
 };
 
 const TOP_KEYS: Record<string, [anchor: string, key: string]> = {
@@ -50,7 +77,11 @@ const TOP_KEYS: Record<string, [anchor: string, key: string]> = {
 
 /** The message without its template position, and the position in words ('' when none). */
 const position = (message: string, t: T): { rest: string; where: string } => {
-  const m = /^line (\d+), column (\d+): ([\s\S]*)$/.exec(message);
+  // A webhook body that is not JSON: `is not valid JSON: line 2, column 5 (character 14): …`.
+  const json = /^(is not valid JSON): line (\d+), column (\d+)[^:]*: [\s\S]*$/.exec(message);
+  const m = json
+    ? ([message, json[2], json[3], json[1]] as const)
+    : /^line (\d+), column (\d+): ([\s\S]*)$/.exec(message);
   if (!m) return { rest: message, where: '' };
   const line = Number(m[1]);
   const column = Number(m[2]);
@@ -115,12 +146,7 @@ export const placeProblem = (
     const key = channel !== undefined && name !== undefined ? FIELD_KEYS[`${channel}.${name}`] : undefined;
     return {
       anchor: channel === undefined ? 'channels' : name === undefined ? channel : `${channel}.${name}`,
-      label:
-        key !== undefined
-          ? t(key)
-          : channel === 'sms'
-            ? t('ced.field.smsContent')
-            : t('ced.field.pushContent'),
+      label: t(key ?? CONTENT_KEYS[channel ?? ''] ?? 'ced.field.content'),
     };
   };
   let m = /^content\[(\d+)\](?:\.(\w+))?/.exec(path);

@@ -1,0 +1,24 @@
+import { Form, Input } from 'antd';
+import { useI18n } from '../../../lib/i18n.tsx';
+import type { CallState } from '../channel-content.ts';
+import type { ChannelFieldsProps } from './field-props.ts';
+
+/** The call list: the script the agent or the call robot reads. */
+export const CallFields = ({ value, onChange, help, testId }: ChannelFieldsProps<CallState>) => {
+  const { t } = useI18n();
+  return (
+    <Form.Item
+      label={t('ced.field.callScript')}
+      required
+      extra={`${t('ced.help.callScript')} ${t('ced.help.liquid')}`}
+      {...help('script')}
+    >
+      <Input.TextArea
+        value={value.script}
+        autoSize={{ minRows: 4, maxRows: 14 }}
+        onChange={(e) => onChange({ script: e.target.value })}
+        data-testid={`${testId}-script`}
+      />
+    </Form.Item>
+  );
+};
