@@ -41,6 +41,18 @@ const measure = async (ctx: ReportsContext, campaignIds: string[], goal: Goal, c
   };
 };
 
+/** The campaign's treated users against its holdout (the lift report's first comparison). */
+export const holdoutComparison = async (
+  ctx: ReportsContext,
+  campaignId: string,
+  goal: Goal,
+): Promise<{ treatedUsers: number; holdoutUsers: number; vsHoldout: Comparison | null }> => {
+  const scope = { campaignIds: [campaignId], runIds: await committedRuns(ctx, [campaignId]), channel: '' };
+  const treated = await groupOutcome(ctx.warehouse, 'treated', scope, goal);
+  const holdout = await groupOutcome(ctx.warehouse, 'holdout', scope, goal);
+  return { treatedUsers: treated.users, holdoutUsers: holdout.users, vsHoldout: compare(treated, holdout) };
+};
+
 export const campaignLift = async (
   ctx: ReportsContext,
   actor: Actor,

@@ -28,6 +28,7 @@ import { registerTrackingRoutes } from './routes/tracking.ts';
 import { registerConversionRoutes } from './routes/conversions.ts';
 import { registerOfferRoutes } from './routes/offers.ts';
 import { registerRelapseRoutes } from './routes/relapse.ts';
+import { registerCampaignRoiRoutes } from './routes/campaign-roi.ts';
 import { registerCallTaskRoutes, registerProviderRoutes } from './routes/providers.ts';
 import { registerInboxRoutes, registerInboxTokenRoute } from './routes/inbox.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
@@ -116,6 +117,7 @@ export const buildServer = (rt: Runtime, options: { logLevel?: string } = {}): F
     registerConversionRoutes(api, rt);
     registerOfferRoutes(api, rt);
     registerRelapseRoutes(api, rt);
+    registerCampaignRoiRoutes(api, rt);
     registerNotificationRoutes(api, rt);
     registerAlertRoutes(api, rt);
     registerCatalogRoutes(api, rt);
