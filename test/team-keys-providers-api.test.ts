@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
@@ -232,6 +233,125 @@ describe('providers: add, edit, enable/disable, test-send; secrets write-only', 
     } finally {
       await vendor.close();
     }
+  });
+
+  it('SMTP DKIM: domain and selector shown, the key write-only and kept through an edit; a bad key refused at its field', async () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const dkim = { domainName: 'shop.example.com', keySelector: 'rk2026', privateKey: pem };
+    const made = await as('ada', 'POST', '/v1/providers', {
+      kind: 'smtp',
+      name: '邮件 DKIM',
+      enabled: false,
+      config: { host: 'smtp.example.com', port: 465, secure: true, from: 'news@shop.example.com' },
+      secrets: { password: 'p4ss', dkim, receiptSecret: 'receipt-secret-0123456789' },
+    });
+    expect(made.status).toBe(201);
+    const id = String(made.json['id']);
+    expect(made.json).toMatchObject({
+      secretsSet: ['dkim', 'password', 'receiptSecret'],
+      dkim: { domainName: 'shop.example.com', keySelector: 'rk2026' },
+    });
+    const read = await as('ada', 'GET', `/v1/providers/${id}`);
+    expect(JSON.stringify(read.json)).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify((await as('ada', 'GET', '/v1/providers')).json)).not.toContain('PRIVATE KEY');
+
+    // A new selector without the key: the stored key is kept (else the key would be missing).
+    const reselected = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+      version: 1,
+      secrets: { dkim: { domainName: 'shop.example.com', keySelector: 'rk2027' } },
+    });
+    expect(reselected.status).toBe(200);
+    expect(reselected.json).toMatchObject({ dkim: { keySelector: 'rk2027' }, version: 2 });
+
+    // A key that is no PEM, or not RSA: refused, naming the field, nothing changed.
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    for (const privateKey of ['x'.repeat(120), ec]) {
+      const bad = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+        version: 2,
+        secrets: { dkim: { ...dkim, privateKey } },
+      });
+      expect(bad.status).toBe(400);
+      const errors = bad.json['errors'] as { path: string; message: string }[];
+      expect(errors.map((e) => e.path)).toEqual(['secrets.dkim.privateKey']);
+    }
+    const badSelector = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+      version: 2,
+      secrets: { dkim: { domainName: 'shop.example.com', keySelector: 'rk 2027' } },
+    });
+    expect(badSelector.status).toBe(400);
+    expect((badSelector.json['errors'] as { path: string }[])[0]?.path).toBe('secrets.dkim.keySelector');
+    expect((await as('ada', 'GET', `/v1/providers/${id}`)).json).toMatchObject({ version: 2 });
+  });
+
+  it('an optional secret is cleared with null (absent keeps it), a required one cannot be; both audited', async () => {
+    const made = await as('ada', 'POST', '/v1/providers', {
+      kind: 'webhook',
+      name: '回调清除测试',
+      config: { url: 'https://hooks.example.com/rk' },
+      secrets: { secret: 'signing-secret-0123456789', receiptSecret: 'receipt-secret-0123456789' },
+    });
+    expect(made.status).toBe(201);
+    const id = String(made.json['id']);
+
+    // Absent: kept.
+    const kept = await as('ada', 'PATCH', `/v1/providers/${id}`, { version: 1, priority: 3 });
+    expect(kept.json).toMatchObject({ secretsSet: ['receiptSecret', 'secret'], version: 2 });
+
+    // The required signing secret: refused in words, at its field; nothing changes.
+    const required = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+      version: 2,
+      secrets: { secret: null },
+    });
+    expect(required.status).toBe(400);
+    expect(required.json['errors']).toEqual([
+      { path: 'secrets.secret', message: 'required: it cannot be removed, only replaced by a new value' },
+    ]);
+
+    // The optional receipt secret: removed.
+    const cleared = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+      version: 2,
+      secrets: { receiptSecret: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json).toMatchObject({ secretsSet: ['secret'], version: 3 });
+    // Clearing what is not set is no change to the audit.
+    const again = await as('ada', 'PATCH', `/v1/providers/${id}`, {
+      version: 3,
+      secrets: { receiptSecret: null },
+    });
+    expect(again.status).toBe(200);
+
+    const updates = (await auditOf('provider.update')).filter((e) => e.objectId === id);
+    expect(updates.map((e) => e.details)).toEqual([
+      { changed: ['priority'], secretsChanged: [] },
+      { changed: [], secretsChanged: [], secretsCleared: ['receiptSecret'] },
+      { changed: [], secretsChanged: [] },
+    ]);
+    expect(updates.every((e) => e.actorId === ids['ada'])).toBe(true);
+  });
+
+  it('SMTP DKIM is removed as a whole with null, and the audit says so', async () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const made = await as('ada', 'POST', '/v1/providers', {
+      kind: 'smtp',
+      name: '邮件 DKIM 清除',
+      enabled: false,
+      config: { host: 'smtp.example.com', port: 587, secure: false, from: 'news@shop.example.com' },
+      secrets: { dkim: { domainName: 'shop.example.com', keySelector: 's1', privateKey: pem } },
+    });
+    const id = String(made.json['id']);
+    const cleared = await as('ada', 'PATCH', `/v1/providers/${id}`, { version: 1, secrets: { dkim: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json['secretsSet']).toEqual([]);
+    expect(cleared.json['dkim']).toBeUndefined();
+    const last = (await auditOf('provider.update')).filter((e) => e.objectId === id);
+    expect(last.map((e) => e.details['secretsCleared'])).toEqual([['dkim']]);
   });
 
   it('test-send is for admins, names what is missing, and says which kinds cannot be tested', async () => {

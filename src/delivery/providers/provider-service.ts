@@ -49,6 +49,11 @@ export interface ProviderContext {
 export type ProviderView = Omit<ProviderRecord, 'workspaceId' | 'secretsEnc'> & {
   /** Names of the secrets that are set (values are never returned). */
   secretsSet: string[];
+  /**
+   * SMTP with DKIM: its domain and selector, which are public (published in DNS) and which the
+   * form shows for editing; the private key stays write-only.
+   */
+  dkim?: { domainName: string; keySelector: string };
 };
 
 export interface CreateProvider {
@@ -69,9 +74,58 @@ export interface UpdateProvider {
   enabled?: boolean | undefined;
   /** Replaces the whole non-secret configuration. */
   config?: unknown;
-  /** Merged over the stored secrets: a given name is replaced, `null` removes it, others stay. */
+  /**
+   * Merged over the stored secrets: a given name is replaced, `null` removes it (optional secrets
+   * only), others stay. SMTP `dkim` given without `privateKey` keeps the stored key (the domain or
+   * selector changed, the key not re-entered).
+   */
   secrets?: Record<string, unknown> | undefined;
 }
+
+/** The secrets of a kind that must always be set: they can be replaced, never removed. */
+export const requiredSecrets = (kind: ProviderKind): readonly string[] =>
+  PROVIDER_KINDS[kind].secrets.required ?? [];
+
+/** The stored secrets after a patch, or the refusals (a required secret removed). */
+export const mergeSecrets = (
+  kind: ProviderKind,
+  stored: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): { secrets: Record<string, unknown>; errors: { path: string; message: string }[] } => {
+  const required = requiredSecrets(kind);
+  const errors = Object.entries(patch)
+    .filter(([k, v]) => v === null && required.includes(k))
+    .map(([k]) => ({
+      path: `secrets.${k}`,
+      message: 'required: it cannot be removed, only replaced by a new value',
+    }));
+  const secrets: Record<string, unknown> = { ...stored };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete secrets[k];
+    else if (k === 'dkim' && kind === 'smtp') secrets[k] = withStoredDkimKey(v, stored[k]);
+    else secrets[k] = v;
+  }
+  return { secrets, errors };
+};
+
+/** A DKIM object without a private key keeps the stored one; anything else is taken as given. */
+const withStoredDkimKey = (given: unknown, stored: unknown): unknown => {
+  if (typeof given !== 'object' || given === null || 'privateKey' in given) return given;
+  const key =
+    typeof stored === 'object' && stored !== null
+      ? (stored as { privateKey?: unknown }).privateKey
+      : undefined;
+  return key === undefined ? given : { ...given, privateKey: key };
+};
+
+const dkimShown = (kind: string, secrets: Record<string, unknown>): Pick<ProviderView, 'dkim'> => {
+  const d = secrets['dkim'];
+  if (kind !== 'smtp' || typeof d !== 'object' || d === null) return {};
+  const { domainName, keySelector } = d as { domainName?: unknown; keySelector?: unknown };
+  return typeof domainName === 'string' && typeof keySelector === 'string'
+    ? { dkim: { domainName, keySelector } }
+    : {};
+};
 
 const checks = new Map<TObject, TypeCheck<TObject>>();
 const checkerOf = (schema: TObject) => {
@@ -129,20 +183,24 @@ const adminOnly = (actor: Actor): ServiceFailure | null =>
     ? null
     : { type: 'forbidden', reason: 'only admins may view or change delivery providers' };
 
-export const providerView = (p: ProviderRecord, keys: MasterKeys): ProviderView => ({
-  id: p.id,
-  channel: p.channel,
-  kind: p.kind,
-  name: p.name,
-  priority: p.priority,
-  ratePerSecond: p.ratePerSecond,
-  enabled: p.enabled,
-  config: p.config,
-  secretsSet: Object.keys(openSecrets(keys, p.secretsEnc)).sort(),
-  version: p.version,
-  createdAt: p.createdAt,
-  updatedAt: p.updatedAt,
-});
+export const providerView = (p: ProviderRecord, keys: MasterKeys): ProviderView => {
+  const secrets = openSecrets(keys, p.secretsEnc);
+  return {
+    id: p.id,
+    channel: p.channel,
+    kind: p.kind,
+    name: p.name,
+    priority: p.priority,
+    ratePerSecond: p.ratePerSecond,
+    enabled: p.enabled,
+    config: p.config,
+    secretsSet: Object.keys(secrets).sort(),
+    ...dkimShown(p.kind, secrets),
+    version: p.version,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+};
 
 const ownProvider = async (ctx: ProviderContext, actor: Actor, id: string) => {
   const p = await getProvider(ctx.control, id);
@@ -249,15 +307,23 @@ export const updateProviderAs = async (
     });
   const spec = PROVIDER_KINDS[old.kind as ProviderKind];
   const config = patch.config === undefined ? old.config : patch.config;
-  let secrets = openSecrets(ctx.masterKeys, old.secretsEnc);
-  const changedSecrets = Object.keys(patch.secrets ?? {}).sort();
-  if (patch.secrets) {
-    secrets = { ...secrets, ...patch.secrets };
-    for (const [k, v] of Object.entries(patch.secrets)) if (v === null) delete secrets[k];
-  }
+  const stored = openSecrets(ctx.masterKeys, old.secretsEnc);
+  const merged = mergeSecrets(old.kind as ProviderKind, stored, patch.secrets ?? {});
+  const secrets = merged.secrets;
+  const given = Object.entries(patch.secrets ?? {});
+  // The audit tells a secret replaced from one removed (and a removal of nothing is no change).
+  const changedSecrets = given
+    .filter(([, v]) => v !== null)
+    .map(([k]) => k)
+    .sort();
+  const clearedSecrets = given
+    .filter(([k, v]) => v === null && k in stored)
+    .map(([k]) => k)
+    .sort();
   const errors = [
     ...validate(spec.config, config, 'config'),
-    ...validate(spec.secrets, secrets, 'secrets'),
+    // A required secret removed is said once, in those words, not again as "missing".
+    ...(merged.errors.length > 0 ? merged.errors : validate(spec.secrets, secrets, 'secrets')),
     ...privateTargets(config, ctx.allowPrivateTargets === true),
   ];
   if (errors.length === 0) errors.push(...dkimProblems(old.kind, secrets));
@@ -286,7 +352,11 @@ export const updateProviderAs = async (
       action: 'provider.update',
       objectType: 'provider',
       objectId: id,
-      details: { changed, secretsChanged: changedSecrets },
+      details: {
+        changed,
+        secretsChanged: changedSecrets,
+        ...(clearedSecrets.length > 0 ? { secretsCleared: clearedSecrets } : {}),
+      },
     });
     if (done === 'stale') return err({ type: 'conflict', reason: 'provider changed meanwhile; reload' });
   } catch (e) {

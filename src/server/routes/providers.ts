@@ -53,7 +53,8 @@ const UpdateBody = Type.Object(
     ),
     secrets: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: 'merged over the stored secrets; null removes one',
+        description:
+          'merged over the stored secrets: a value replaces one, null removes an optional one (a required one is refused), an absent one is kept; SMTP dkim without privateKey keeps the stored key',
       }),
     ),
   },
@@ -69,6 +70,15 @@ const View = Type.Object({
   enabled: Type.Boolean(),
   config: Type.Record(Type.String(), Type.Unknown()),
   secretsSet: Type.Array(Type.String(), { description: 'names of the secrets that are set' }),
+  dkim: Type.Optional(
+    Type.Object(
+      { domainName: Type.String(), keySelector: Type.String() },
+      {
+        description:
+          'SMTP with DKIM: the signing domain and selector (public, in DNS); the private key is never returned',
+      },
+    ),
+  ),
   version: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
