@@ -9,7 +9,8 @@ import {
   type PropertyFilterRow,
   type TwoGroupForm,
 } from '../console/src/features/audiences/two-group.ts';
-import { treeToForm } from '../console/src/features/audiences/tree-to-form.ts';
+import { groupFormToTree } from '../console/src/features/audiences/group-form.ts';
+import { fixedCount, treeToForm } from '../console/src/features/audiences/tree-to-form.ts';
 import { compileAudience } from '../src/core/audience/compiler.ts';
 import { checkSms } from '../console/src/features/campaigns/sms-checks.ts';
 import * as consoleMask from '../console/src/lib/mask.ts';
@@ -216,12 +217,13 @@ describe('audience builder form', () => {
       fc.property(form, (f) => {
         const tree = formToTree(f);
         const opened = treeToForm(tree);
-        expect(opened).not.toBeNull();
-        if (opened !== null) expect(formToTree(opened)).toEqual(tree);
+        // Every condition it wrote is a row again (none kept read-only), and the tree comes back.
+        expect(fixedCount(opened.root)).toBe(0);
+        expect(groupFormToTree(opened)).toEqual(tree);
       }),
       { numRuns: 400 },
     );
-    // A flat list of both families (as the demo's audiences are written) opens too; nested groups do not.
+    // A flat list of both families (as the demo's audiences are written) opens too, and nested groups.
     const flat = {
       kind: 'and' as const,
       children: [
@@ -246,12 +248,14 @@ describe('audience builder form', () => {
       ],
     };
     const opened = treeToForm(flat);
-    expect(opened?.profile.conditions).toHaveLength(1);
-    expect(opened?.behavior.conditions.map((c) => [c.kind, c.negate])).toEqual([
-      ['metric', false],
-      ['did', true],
+    expect(opened.root.items.map((i) => [i.type, i.type === 'behavior' ? i.c.negate : null])).toEqual([
+      ['behavior', false],
+      ['profile', null],
+      ['behavior', true],
     ]);
-    expect(treeToForm({ kind: 'or', children: [flat, flat] })).toBeNull();
+    const nested = treeToForm({ kind: 'or', children: [flat, flat] });
+    expect(nested.root.items.map((i) => i.type)).toEqual(['group', 'group']);
+    expect(groupFormToTree(nested)).toEqual({ kind: 'or', children: [flat, flat] });
   });
 
   it('builds AND NOT, typed numbers and an everyone tree', () => {

@@ -5,7 +5,6 @@ import {
   Card,
   Col,
   Input,
-  Radio,
   Row,
   Space,
   Statistic,
@@ -17,6 +16,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../lib/api.ts';
 import type {
   AttributesAnswer,
+  AudienceListAnswer,
   AudiencePreview as Preview,
   AudienceWarningView,
   EventNamesAnswer,
@@ -27,16 +27,17 @@ import { formatNumber } from '../../lib/format.ts';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
 import { useCan } from '../../lib/permissions.ts';
 import { useAsync } from '../../lib/use-async.ts';
-import { BehaviorRow, ProfileRow, type AttributeOption } from './ConditionRows.tsx';
+import type { AttributeOption } from './ConditionRows.tsx';
+import { emptyGroupForm, groupFormToTree, mapConditions, type GroupForm } from './group-form.ts';
+import { GroupEditor, numberRows, type BuilderContext } from './GroupEditor.tsx';
 import { useLabels, warningText, type Labels } from './labels.ts';
-import { treeToForm } from './tree-to-form.ts';
-import { emptyForm, formToTree, type Combinator, type Join, type TwoGroupForm } from './two-group.ts';
+import { fixedCount, treeToForm } from './tree-to-form.ts';
 
 type PreviewRow = Preview['sample'][number];
 
 /** Contacts and ids are never conditions to pick from a list. */
 const UNPICKABLE = new Set(['user_id', 'phone', 'email', 'push_token']);
-const PICKABLE_TYPES = new Set(['string', 'number', 'time', 'array']);
+const PICKABLE_TYPES = new Set(['string', 'number', 'time', 'array', 'boolean']);
 /** Always offered, even before the metadata answers (register time is a typed column). */
 const FIXED: AttributeOption[] = [
   { name: 'city', type: 'string', values: [] },
@@ -63,31 +64,32 @@ const attributeOptions = (a: AttributesAnswer | undefined): AttributeOption[] =>
   return [...list, ...FIXED.filter((f) => !names.has(f.name))];
 };
 
-/** The form with a misspelt trait replaced by the suggestion (events are picked from a list). */
-const applySuggestion = (form: TwoGroupForm, w: AudienceWarningView): TwoGroupForm => {
+/** The form with a misspelt name replaced by the suggestion (events are picked from a list). */
+const applySuggestion = (form: GroupForm, w: AudienceWarningView): GroupForm => {
   const to = w.suggestion;
   if (to === null) return form;
+  const fix = (e: string) => (e.trim() === w.name ? to : e);
   if (w.what === 'event')
     return {
       ...form,
-      behavior: {
-        ...form.behavior,
-        conditions: form.behavior.conditions.map((c) => ({
+      root: mapConditions(form.root, {
+        profile: (c) => c,
+        behavior: (c) => ({
           ...c,
-          ...(c.event.trim() === w.name ? { event: to } : {}),
-          ...(c.then?.trim() === w.name ? { then: to } : {}),
-        })),
-      },
+          event: fix(c.event),
+          ...(c.then === undefined ? {} : { then: fix(c.then) }),
+          ...(c.more === undefined ? {} : { more: c.more.map((s) => ({ ...s, event: fix(s.event) })) }),
+          ...(c.window?.type === 'since' ? { window: { ...c.window, event: fix(c.window.event) } } : {}),
+        }),
+      }),
     };
   if (w.what === 'trait')
     return {
       ...form,
-      profile: {
-        ...form.profile,
-        conditions: form.profile.conditions.map((c) =>
-          c.attribute === w.name ? { ...c, attribute: to } : c,
-        ),
-      },
+      root: mapConditions(form.root, {
+        profile: (c) => (c.attribute === w.name ? { ...c, attribute: to } : c),
+        behavior: (c) => c,
+      }),
     };
   return form;
 };
@@ -134,9 +136,14 @@ export const AudienceBuilder = ({
   const attributes = useAsync(() => api.get<AttributesAnswer>('/v1/metadata/attributes'), []);
   const attributeList = useMemo(() => attributeOptions(attributes.data), [attributes.data]);
   const eventList = events.data?.events ?? [];
-  const [form, setForm] = useState<TwoGroupForm>(emptyForm);
-  /** A saved tree the form cannot show: kept as it is, only the name and description change. */
-  const [fixedTree, setFixedTree] = useState<AudienceNode | null>(null);
+  const saved = useAsync(() => api.get<AudienceListAnswer>('/v1/audiences'), []);
+  const [form, setFormState] = useState<GroupForm>(emptyGroupForm);
+  /** The saved tree while the form is untouched: saved back as it is, byte for byte. */
+  const [untouched, setUntouched] = useState<AudienceNode | null>(null);
+  const setForm = (f: GroupForm | ((f: GroupForm) => GroupForm)) => {
+    setUntouched(null);
+    setFormState(f);
+  };
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -144,21 +151,21 @@ export const AudienceBuilder = ({
 
   useEffect(() => {
     if (editing === null) {
-      setForm(emptyForm());
-      setFixedTree(null);
+      setFormState(emptyGroupForm());
+      setUntouched(null);
       setName('');
       setDescription('');
       return;
     }
     const definition = editing.definition as AudienceNode;
-    const f = treeToForm(definition);
-    setForm(f ?? emptyForm());
-    setFixedTree(f === null ? definition : null);
+    setFormState(treeToForm(definition));
+    setUntouched(definition);
     setName(editing.name);
     setDescription(editing.description);
   }, [editing]);
 
-  const tree = useMemo(() => fixedTree ?? formToTree(form), [form, fixedTree]);
+  const tree = useMemo(() => untouched ?? groupFormToTree(form), [form, untouched]);
+  const kept = fixedCount(form.root);
   const treeJson = JSON.stringify(tree);
 
   // The live count: re-evaluated a moment after the last edit, the latest answer wins.
@@ -199,8 +206,19 @@ export const AudienceBuilder = ({
         ? t('aud.b.unknownRefused')
         : null;
 
-  const setGroup = <K extends 'profile' | 'behavior'>(key: K, g: TwoGroupForm[K]) =>
-    setForm((f) => ({ ...f, [key]: g }));
+  const ctx: BuilderContext = useMemo(
+    () => ({
+      attributes: attributeList,
+      events: eventList,
+      unknownEvents,
+      // An audience cannot contain itself: the one being edited is not offered.
+      audiences: (saved.data?.audiences ?? [])
+        .filter((a) => a.id !== editing?.id)
+        .map((a) => ({ id: a.id, name: a.name })),
+      numbers: numberRows(form.root),
+    }),
+    [attributeList, eventList, unknownEvents, saved.data, editing, form.root],
+  );
   const save = async () => {
     try {
       if (editing === null) {
@@ -208,7 +226,7 @@ export const AudienceBuilder = ({
         void message.success(t('aud.saved'));
         setName('');
         setDescription('');
-        setForm(emptyForm());
+        setFormState(emptyGroupForm());
       } else {
         await api.patch(`/v1/audiences/${encodeURIComponent(editing.id)}`, {
           version: editing.version,
@@ -223,18 +241,6 @@ export const AudienceBuilder = ({
       void message.error(refusalText(L, e));
     }
   };
-  const combinator = (value: Combinator, onChange: (c: Combinator) => void, testId: string) => (
-    <Radio.Group
-      value={value}
-      onChange={(e) => onChange(e.target.value as Combinator)}
-      size="small"
-      data-testid={testId}
-    >
-      <Radio.Button value="and">{t('aud.and')}</Radio.Button>
-      <Radio.Button value="or">{t('aud.or')}</Radio.Button>
-    </Radio.Group>
-  );
-
   const title = editing === null ? t('aud.b.newTitle') : L.f('aud.b.editing', { name: editing.name });
   return (
     <Card
@@ -265,118 +271,20 @@ export const AudienceBuilder = ({
               onChange={(e) => setDescription(e.target.value)}
               data-testid="audience-description"
             />
-            {fixedTree !== null ? (
-              <Alert type="info" showIcon message={t('aud.b.complex')} data-testid="audience-complex" />
-            ) : (
-              <>
-                <Card
-                  size="small"
-                  title={t('aud.profileGroup')}
-                  extra={combinator(
-                    form.profile.combinator,
-                    (c) => setGroup('profile', { ...form.profile, combinator: c }),
-                    'profile-combinator',
-                  )}
-                >
-                  <Space orientation="vertical" style={{ width: '100%' }}>
-                    {form.profile.conditions.map((c, i) => (
-                      <ProfileRow
-                        key={i}
-                        index={i}
-                        c={c}
-                        attributes={attributeList}
-                        onChange={(n) =>
-                          setGroup('profile', {
-                            ...form.profile,
-                            conditions: form.profile.conditions.map((o, j) => (j === i ? n : o)),
-                          })
-                        }
-                        onRemove={() =>
-                          setGroup('profile', {
-                            ...form.profile,
-                            conditions: form.profile.conditions.filter((_, j) => j !== i),
-                          })
-                        }
-                      />
-                    ))}
-                    <Button
-                      onClick={() =>
-                        setGroup('profile', {
-                          ...form.profile,
-                          conditions: [
-                            ...form.profile.conditions,
-                            { negate: false, attribute: '', op: 'eq', value: '' },
-                          ],
-                        })
-                      }
-                      data-testid="add-profile-condition"
-                    >
-                      + {t('aud.addCondition')}
-                    </Button>
-                  </Space>
-                </Card>
-                <Space wrap>
-                  <Typography.Text>{t('aud.join')}</Typography.Text>
-                  <Radio.Group
-                    value={form.join}
-                    onChange={(e) => setForm({ ...form, join: e.target.value as Join })}
-                  >
-                    <Radio.Button value="and">{t('aud.and')}</Radio.Button>
-                    <Radio.Button value="or">{t('aud.or')}</Radio.Button>
-                    <Radio.Button value="and_not" data-testid="join-and-not">
-                      {t('aud.andNot')}
-                    </Radio.Button>
-                  </Radio.Group>
-                </Space>
-                <Card
-                  size="small"
-                  title={t('aud.behaviorGroup')}
-                  extra={combinator(
-                    form.behavior.combinator,
-                    (c) => setGroup('behavior', { ...form.behavior, combinator: c }),
-                    'behavior-combinator',
-                  )}
-                >
-                  <Space orientation="vertical" style={{ width: '100%' }}>
-                    {form.behavior.conditions.map((c, i) => (
-                      <BehaviorRow
-                        key={i}
-                        index={i}
-                        c={c}
-                        events={eventList}
-                        unknownEvents={unknownEvents}
-                        onChange={(n) =>
-                          setGroup('behavior', {
-                            ...form.behavior,
-                            conditions: form.behavior.conditions.map((o, j) => (j === i ? n : o)),
-                          })
-                        }
-                        onRemove={() =>
-                          setGroup('behavior', {
-                            ...form.behavior,
-                            conditions: form.behavior.conditions.filter((_, j) => j !== i),
-                          })
-                        }
-                      />
-                    ))}
-                    <Button
-                      onClick={() =>
-                        setGroup('behavior', {
-                          ...form.behavior,
-                          conditions: [
-                            ...form.behavior.conditions,
-                            { negate: false, kind: 'did', event: '', days: 30 },
-                          ],
-                        })
-                      }
-                      data-testid="add-behavior-condition"
-                    >
-                      + {t('aud.addCondition')}
-                    </Button>
-                  </Space>
-                </Card>
-              </>
+            {kept > 0 && (
+              <Alert
+                type="info"
+                showIcon
+                message={L.f('aud.g.fixedNote', { n: kept })}
+                data-testid="audience-complex"
+              />
             )}
+            <GroupEditor
+              group={form.root}
+              depth={0}
+              ctx={ctx}
+              onChange={(root) => setForm((f) => ({ ...f, root }))}
+            />
             <Space wrap>
               <Tooltip title={blocked ?? undefined}>
                 <Button
@@ -423,7 +331,7 @@ export const AudienceBuilder = ({
                   {warnings.map((w) => (
                     <Space key={`${w.path}:${w.name}`} wrap size={4}>
                       <Typography.Text>{warningText(L, w)}</Typography.Text>
-                      {w.suggestion !== null && w.what !== 'property' && fixedTree === null && (
+                      {w.suggestion !== null && w.what !== 'property' && (
                         <Button
                           size="small"
                           onClick={() => setForm((f) => applySuggestion(f, w))}

@@ -1,7 +1,10 @@
 import { Button, Checkbox, Input, InputNumber, Select, Space, Tooltip } from 'antd';
 import type { MessageKey } from '../../lib/i18n.tsx';
 import { useLabels } from './labels.ts';
-import { EventPicker, PropertyPicker, usePropertyValues, ValuePicker, type EventOption } from './pickers.tsx';
+import { Filters } from './Filters.tsx';
+import { EventPicker, PropertyPicker, ValuePicker, type EventOption } from './pickers.tsx';
+import { SequenceSteps } from './SequenceSteps.tsx';
+import { WindowPicker } from './WindowPicker.tsx';
 import {
   CART_EVENT,
   CART_HOURS,
@@ -9,19 +12,17 @@ import {
   TIME_ATTRIBUTES,
   type BehaviorCondition,
   type BehaviorKind,
-  type FilterOp,
   type MetricCmp,
   type MetricFn,
   type ProfileCondition,
   type ProfileOp,
-  type PropertyFilterRow,
   type TimeCmp,
 } from './two-group.ts';
 
 /** An attribute the builder offers, with what the metadata API knows of it. */
 export interface AttributeOption {
   name: string;
-  type: 'string' | 'number' | 'time' | 'array';
+  type: 'string' | 'number' | 'time' | 'array' | 'boolean';
   values: readonly string[];
 }
 
@@ -56,11 +57,12 @@ const CHURN_REASONS = [
 ];
 
 const OPS_BY_TYPE: Record<string, ProfileOp[]> = {
-  string: ['eq', 'neq', 'in', 'contains', 'not_contains', 'exists', 'not_exists'],
+  string: ['eq', 'neq', 'in', 'not_in', 'contains', 'not_contains', 'exists', 'not_exists'],
+  boolean: ['eq', 'neq', 'exists', 'not_exists'],
   number: ['eq', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'],
   time: ['within_last', 'before', 'after', 'exists', 'not_exists'],
   array: ['contains', 'not_contains', 'exists', 'not_exists'],
-  category: ['eq', 'neq', 'in', 'exists', 'not_exists'],
+  category: ['eq', 'neq', 'in', 'not_in', 'exists', 'not_exists'],
   score: ['gte', 'lte', 'gt', 'lt', 'exists', 'not_exists'],
 };
 
@@ -74,6 +76,7 @@ const opLabel = (type: string, op: ProfileOp): MessageKey => {
 const typeOf = (c: ProfileCondition, attributes: readonly AttributeOption[]): string => {
   if (c.source === 'score') return NUMERIC_SCORES.has(c.attribute) ? 'score' : 'category';
   if (TIME_ATTRIBUTES.has(c.attribute)) return 'time';
+  if (c.boolean === true) return 'boolean';
   return attributes.find((a) => a.name === c.attribute)?.type ?? 'string';
 };
 
@@ -110,6 +113,8 @@ export const ProfileRow = ({
       ...next,
       op: first,
       numeric: !score && attributes.find((a) => a.name === attribute)?.type === 'number',
+      boolean: !score && attributes.find((a) => a.name === attribute)?.type === 'boolean',
+      ...(nextType === 'boolean' ? { value: 'true' } : {}),
     });
   };
   const valueInput = () => {
@@ -146,7 +151,20 @@ export const ProfileRow = ({
           data-testid={`profile-value-${index}`}
         />
       );
-    if (c.op === 'in')
+    if (type === 'boolean')
+      return (
+        <Select
+          style={{ width: 96 }}
+          value={c.value === '' ? undefined : c.value}
+          options={[
+            { value: 'true', label: L.t('aud.bool.yes') },
+            { value: 'false', label: L.t('aud.bool.no') },
+          ]}
+          onChange={(value: string) => onChange({ ...c, value })}
+          data-testid={`profile-value-${index}`}
+        />
+      );
+    if (c.op === 'in' || c.op === 'not_in')
       return (
         <ValuePicker
           field={c.attribute}
@@ -170,8 +188,12 @@ export const ProfileRow = ({
   };
   return (
     <Space wrap data-testid={`profile-cond-${index}`}>
-      <Checkbox checked={c.negate} onChange={(e) => onChange({ ...c, negate: e.target.checked })}>
-        {L.t('aud.not')}
+      <Checkbox
+        checked={c.negate}
+        onChange={(e) => onChange({ ...c, negate: e.target.checked })}
+        data-testid={`profile-not-${index}`}
+      >
+        {L.t('aud.g.exclude')}
       </Checkbox>
       <Select
         style={{ width: 112 }}
@@ -200,7 +222,9 @@ export const ProfileRow = ({
           style={{ width: 128 }}
           value={c.op}
           options={ops.map((o) => ({ value: o, label: L.t(opLabel(type, o)) }))}
-          onChange={(op: ProfileOp) => onChange({ ...c, op, value: '', values: [] })}
+          onChange={(op: ProfileOp) =>
+            onChange({ ...c, op, value: type === 'boolean' ? 'true' : '', values: [] })
+          }
           data-testid={`profile-op-${index}`}
         />
       )}
@@ -210,112 +234,6 @@ export const ProfileRow = ({
           −
         </Button>
       </Tooltip>
-    </Space>
-  );
-};
-
-const FILTER_OPS: Record<string, FilterOp[]> = {
-  string: ['eq', 'neq', 'contains', 'exists'],
-  number: ['eq', 'gte', 'lte', 'gt', 'lt', 'exists'],
-};
-
-/** One property filter of an event: property, operator, value (from the event's top values). */
-const FilterRow = ({
-  event,
-  f,
-  onChange,
-  onRemove,
-  testId,
-}: {
-  event: string;
-  f: PropertyFilterRow;
-  onChange: (f: PropertyFilterRow) => void;
-  onRemove: () => void;
-  testId: string;
-}) => {
-  const L = useLabels();
-  const numeric = f.numeric === true || f.property === 'amount';
-  const values = usePropertyValues(numeric ? '' : f.property, event);
-  const ops = FILTER_OPS[numeric ? 'number' : 'string'] ?? [];
-  return (
-    <Space wrap data-testid={testId}>
-      <span>{L.t('aud.b.where')}</span>
-      <PropertyPicker
-        event={event}
-        value={f.property}
-        onChange={(property, type) =>
-          onChange({ property, op: type === 'number' ? 'gte' : 'eq', value: '', numeric: type === 'number' })
-        }
-        testId={`${testId}-property`}
-      />
-      {f.property !== '' && (
-        <Select
-          style={{ width: 100 }}
-          value={f.op}
-          options={ops.map((o) => ({ value: o, label: L.t(`aud.op.${o}` as MessageKey) }))}
-          onChange={(op: FilterOp) => onChange({ ...f, op })}
-          data-testid={`${testId}-op`}
-        />
-      )}
-      {f.property !== '' &&
-        f.op !== 'exists' &&
-        (numeric ? (
-          <InputNumber
-            style={{ width: 120 }}
-            value={f.value === '' ? null : Number(f.value)}
-            onChange={(v) => onChange({ ...f, value: v === null ? '' : String(v) })}
-            data-testid={`${testId}-value`}
-          />
-        ) : (
-          <ValuePicker
-            field={f.property}
-            known={values}
-            value={f.value}
-            onChange={(value) => onChange({ ...f, value })}
-            testId={`${testId}-value`}
-          />
-        ))}
-      <Button size="small" onClick={onRemove} aria-label={L.t('aud.b.remove')}>
-        −
-      </Button>
-    </Space>
-  );
-};
-
-const Filters = ({
-  event,
-  rows,
-  onChange,
-  testId,
-}: {
-  event: string;
-  rows: readonly PropertyFilterRow[];
-  onChange: (rows: PropertyFilterRow[]) => void;
-  testId: string;
-}) => {
-  const L = useLabels();
-  return (
-    <Space orientation="vertical" size={4} style={{ paddingLeft: 24 }}>
-      {rows.map((f, i) => (
-        <FilterRow
-          key={i}
-          event={event}
-          f={f}
-          onChange={(n) => onChange(rows.map((o, j) => (j === i ? n : o)))}
-          onRemove={() => onChange(rows.filter((_, j) => j !== i))}
-          testId={`${testId}-${i}`}
-        />
-      ))}
-      {event !== '' && (
-        <Button
-          size="small"
-          type="dashed"
-          onClick={() => onChange([...rows, { property: '', op: 'eq', value: '' }])}
-          data-testid={`${testId}-add`}
-        >
-          + {L.t('aud.b.addFilter')}
-        </Button>
-      )}
     </Space>
   );
 };
@@ -352,18 +270,6 @@ export const BehaviorRow = ({
   const L = useLabels();
   const cart = c.kind === 'cart_abandoned';
   const timed = c.kind === 'first_time' || c.kind === 'last_time';
-  const days = (
-    <InputNumber
-      min={1}
-      max={3650}
-      value={c.days}
-      prefix={L.t('aud.b.inLastDays')}
-      suffix={L.t('aud.b.days')}
-      style={{ width: 140 }}
-      onChange={(v) => onChange({ ...c, days: typeof v === 'number' ? v : 0 })}
-      data-testid={`behavior-days-${index}`}
-    />
-  );
   const setKind = (kind: BehaviorKind) => {
     if (kind === 'cart_abandoned')
       onChange({
@@ -381,8 +287,12 @@ export const BehaviorRow = ({
   return (
     <Space orientation="vertical" size={4} data-testid={`behavior-cond-${index}`}>
       <Space wrap>
-        <Checkbox checked={c.negate} onChange={(e) => onChange({ ...c, negate: e.target.checked })}>
-          {L.t('aud.not')}
+        <Checkbox
+          checked={c.negate}
+          onChange={(e) => onChange({ ...c, negate: e.target.checked })}
+          data-testid={`behavior-not-${index}`}
+        >
+          {L.t('aud.g.exclude')}
         </Checkbox>
         <Select
           style={{ width: 150 }}
@@ -462,30 +372,6 @@ export const BehaviorRow = ({
             )}
           </>
         )}
-        {c.kind === 'sequence' && (
-          <>
-            <span>{L.t('aud.b.then')}</span>
-            <EventPicker
-              value={c.then ?? ''}
-              events={events}
-              invalid={unknownEvents.has((c.then ?? '').trim())}
-              onChange={(then) => onChange({ ...c, then, thenWhere: [] })}
-              testId={`behavior-then-${index}`}
-            />
-            <InputNumber
-              min={1}
-              max={3650}
-              style={{ width: 140 }}
-              suffix={L.t('aud.b.withinDays')}
-              value={c.withinDays ?? null}
-              onChange={(v) => {
-                const { withinDays: _, ...rest } = c;
-                onChange(typeof v === 'number' ? { ...rest, withinDays: v } : rest);
-              }}
-              data-testid={`behavior-within-${index}`}
-            />
-          </>
-        )}
         {cart && (
           <InputNumber
             min={1}
@@ -497,7 +383,15 @@ export const BehaviorRow = ({
             data-testid={`behavior-hours-${index}`}
           />
         )}
-        {!timed && days}
+        {!timed && (
+          <WindowPicker
+            c={c}
+            index={index}
+            events={events}
+            unknownEvents={unknownEvents}
+            onChange={onChange}
+          />
+        )}
         <Tooltip title={L.t('aud.b.remove')}>
           <Button onClick={onRemove} aria-label={L.t('aud.b.remove')}>
             −
@@ -510,6 +404,15 @@ export const BehaviorRow = ({
           rows={c.where ?? []}
           onChange={(where) => onChange({ ...c, where })}
           testId={`behavior-filter-${index}`}
+        />
+      )}
+      {c.kind === 'sequence' && (
+        <SequenceSteps
+          c={c}
+          index={index}
+          events={events}
+          unknownEvents={unknownEvents}
+          onChange={onChange}
         />
       )}
     </Space>

@@ -1,276 +1,96 @@
 import type { AudienceNode } from '../../lib/audience-tree.ts';
-import {
-  CART_EVENT,
-  CART_HOURS,
-  NUMERIC_ATTRIBUTES,
-  NUMERIC_SCORES,
-  type BehaviorCondition,
-  type Combinator,
-  type FilterOp,
-  type ProfileCondition,
-  type ProfileOp,
-  type PropertyFilterRow,
-  type TwoGroupForm,
-} from './two-group.ts';
+import { newKey, type FormItem, type GroupForm, type GroupItem } from './group-form.ts';
+import { behaviorOf, profileOf, type Node } from './leaf-parse.ts';
+import { behaviorNode, isBehaviorComplete, isComplete, profileNode } from './two-group.ts';
 
 /**
- * A saved tree back into the builder's form, so a saved audience can be opened and edited. Any
- * tree the builder wrote comes back (formToTree(treeToForm(t)) = t), and so do flat AND / OR
- * lists of conditions such as the demo's; a tree the form cannot show (nested groups, windows
- * since an event, saved-audience references…) gives null and is edited through the API.
+ * Any saved tree back into the builder's form, group by group as deep as it goes, so that
+ * groupFormToTree(treeToForm(t)) = t for every tree the API accepts. A condition becomes a row
+ * only when that row writes the very same node again; otherwise it is kept as saved (`fixed`,
+ * shown read-only with the reason), so opening and saving never loses or changes a condition.
  */
 
-type Node = Record<string, unknown>;
-const PROFILE_OPS = new Set<ProfileOp>([
-  'eq',
-  'neq',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'contains',
-  'not_contains',
-  'in',
-  'exists',
-  'not_exists',
-  'within_last',
-  'before',
-  'after',
-]);
-const FILTER_OPS = new Set<FilterOp>(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists']);
-
-const scalarText = (v: unknown): string | null =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
-
-const profileOf = (n: Node): ProfileCondition | null => {
-  const score = n['kind'] === 'score';
-  const field = score ? n['score'] : n['attribute'];
-  if (typeof field !== 'string' || n['at'] !== undefined) return null;
-  const op = n['op'] as ProfileOp;
-  if (!PROFILE_OPS.has(op)) return null;
-  const base = {
-    negate: false,
-    ...(score ? { source: 'score' as const } : {}),
-    attribute: field,
-    op,
-  };
-  const numericKnown = score ? NUMERIC_SCORES.has(field) : NUMERIC_ATTRIBUTES.has(field);
-  if (op === 'exists' || op === 'not_exists') return { ...base, value: '' };
-  if (op === 'within_last')
-    return typeof n['days'] === 'number' ? { ...base, value: String(n['days']) } : null;
-  if (op === 'before' || op === 'after') {
-    const t = n['time'];
-    return typeof t === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(t) ? { ...base, value: t } : null;
-  }
-  if (op === 'in') {
-    const values = n['values'];
-    if (!Array.isArray(values)) return null;
-    const texts = values.map(scalarText);
-    if (texts.some((t) => t === null)) return null;
-    const numeric = values.every((v) => typeof v === 'number');
-    return {
-      ...base,
-      value: '',
-      values: texts as string[],
-      ...(numeric && !numericKnown ? { numeric: true } : {}),
-    };
-  }
-  const v = n['value'];
-  const text = scalarText(v);
-  if (text === null) return null;
-  const numeric = typeof v === 'number' && op !== 'gt' && op !== 'gte' && op !== 'lt' && op !== 'lte';
-  // A number compared for (in)equality on a field the form does not know as numeric is a numeric trait.
-  if (typeof v === 'string' && numericKnown && op !== 'contains' && op !== 'not_contains') return null;
-  return { ...base, value: text, ...(numeric && !numericKnown ? { numeric: true } : {}) };
+/** The same JSON value (object keys in any order; a key set to undefined counts as absent). */
+export const sameNode = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => sameNode(x, b[i]));
+  const ka = Object.keys(a).filter((k) => (a as Node)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Node)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameNode((a as Node)[k], (b as Node)[k]));
 };
 
-const filtersOf = (where: unknown): PropertyFilterRow[] | null => {
-  if (where === undefined) return [];
-  if (!Array.isArray(where)) return null;
-  const rows: PropertyFilterRow[] = [];
-  for (const f of where as Node[]) {
-    const op = f['op'] as FilterOp;
-    if (typeof f['property'] !== 'string' || !FILTER_OPS.has(op)) return null;
-    if (op === 'exists') {
-      rows.push({ property: f['property'], op, value: '' });
-      continue;
+const fixed = (node: AudienceNode): FormItem => ({ type: 'fixed', key: newKey(), negate: false, node });
+
+/** A condition (not a group) as a row, when the row is complete and writes the same node back. */
+const leafItem = (node: AudienceNode): FormItem => {
+  const n = node as unknown as Node;
+  switch (node.kind) {
+    case 'audience':
+      return { type: 'audience', key: newKey(), negate: false, id: node.id };
+    case 'bucket':
+      return { type: 'bucket', key: newKey(), negate: false, salt: node.salt, min: node.min, max: node.max };
+    case 'attribute':
+    case 'score': {
+      const c = profileOf(n);
+      return c !== null && isComplete(c) && sameNode(profileNode(c), node)
+        ? { type: 'profile', key: newKey(), c }
+        : fixed(node);
     }
-    const text = scalarText(f['value']);
-    if (text === null) return null;
-    const numeric = typeof f['value'] === 'number' && ['eq', 'neq'].includes(op);
-    rows.push({ property: f['property'], op, value: text, ...(numeric ? { numeric: true } : {}) });
+    default: {
+      const c = behaviorOf(n);
+      return c !== null && isBehaviorComplete(c) && sameNode(behaviorNode(c), node)
+        ? { type: 'behavior', key: newKey(), c }
+        : fixed(node);
+    }
   }
-  return rows;
 };
 
-const lastDays = (w: unknown): number | null => {
-  if (typeof w !== 'object' || w === null) return null;
-  const o = w as Node;
-  return o['type'] === 'last_days' && typeof o['days'] === 'number' ? o['days'] : null;
+const groupOf = (kind: 'and' | 'or', children: readonly AudienceNode[], negate: boolean): GroupItem => ({
+  type: 'group',
+  key: newKey(),
+  negate,
+  combinator: kind,
+  items: children.map(itemOf),
+});
+
+/** An item excluded; one already excluded goes into an excluded group of its own (`not (not x)`). */
+const negated = (item: FormItem): FormItem => {
+  const twice: FormItem = {
+    type: 'group',
+    key: newKey(),
+    negate: true,
+    combinator: 'and',
+    items: [item],
+    single: true,
+  };
+  if (item.type === 'profile' || item.type === 'behavior')
+    return item.c.negate ? twice : ({ ...item, c: { ...item.c, negate: true } } as FormItem);
+  return item.negate ? twice : { ...item, negate: true };
 };
 
-const behaviorOf = (n: Node): BehaviorCondition | null => {
-  const kind = n['kind'];
-  if (kind === 'sequence') {
-    const steps = n['steps'] as Node[];
-    const within = n['within'] as Node | undefined;
-    const days = lastDays(n['window']);
-    if (steps.length !== 2 || n['without'] !== undefined || days === null) return null;
-    if (within !== undefined && within['unit'] !== 'days') return null;
-    const [a, b] = steps as [Node, Node];
-    const where = filtersOf(a['where']);
-    const thenWhere = filtersOf(b['where']);
-    if (where === null || thenWhere === null) return null;
+const itemOf = (node: AudienceNode): FormItem => {
+  if (node.kind === 'and' || node.kind === 'or') return groupOf(node.kind, node.children, false);
+  if (node.kind === 'not') return negated(itemOf(node.child));
+  return leafItem(node);
+};
+
+export const treeToForm = (tree: AudienceNode): GroupForm => {
+  const rootGroup =
+    tree.kind === 'not' && (tree.child.kind === 'and' || tree.child.kind === 'or') ? tree.child : tree;
+  if (rootGroup.kind === 'and' || rootGroup.kind === 'or') {
     return {
-      negate: false,
-      kind,
-      event: String(a['event']),
-      where,
-      then: String(b['event']),
-      thenWhere,
-      days,
-      ...(within === undefined ? {} : { withinDays: Number(within['value']) }),
+      root: groupOf(rootGroup.kind, rootGroup.children, rootGroup !== tree),
+      ...(rootGroup.children.length === 1 ? { keepSingle: true } : {}),
     };
   }
-  if (kind === 'cart_abandoned') {
-    const within = n['within'] as Node;
-    const days = lastDays(n['window']);
-    if (
-      days === null ||
-      within['unit'] !== 'hours' ||
-      n['order'] !== undefined ||
-      n['sameProduct'] !== undefined
-    )
-      return null;
-    const add = n['add'] as Node | undefined;
-    if (add !== undefined && add['where'] !== undefined) return null;
-    const event = add === undefined ? CART_EVENT : String(add['event']);
-    return { negate: false, kind, event, days, hours: Number(within['value'] ?? CART_HOURS) };
-  }
-  const where = filtersOf(n['where']);
-  if (where === null || typeof n['event'] !== 'string') return null;
-  const event = n['event'];
-  if (kind === 'first_time' || kind === 'last_time') {
-    const op = n['op'];
-    const time = n['time'];
-    const base = { negate: false, kind, event, where, days: 30 } as const;
-    if (op === 'within_last') return { ...base, timeCmp: 'within_last', when: String(n['days']) };
-    if (op === 'before' && typeof time === 'object' && time !== null && 'daysAgo' in time)
-      return { ...base, timeCmp: 'older_than', when: String((time as Node)['daysAgo']) };
-    if ((op === 'before' || op === 'after') && typeof time === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(time))
-      return { ...base, timeCmp: op, when: time };
-    return null;
-  }
-  const days = lastDays(n['window']);
-  if (days === null) return null;
-  if (kind === 'did' || kind === 'did_not') return { negate: false, kind, event, where, days };
-  if (kind === 'metric') {
-    const op = n['op'];
-    if (op !== 'gte' && op !== 'lte' && op !== 'eq' && op !== 'gt' && op !== 'lt') return null;
-    return {
-      negate: false,
-      kind,
-      event,
-      where,
-      days,
-      fn: n['fn'] as BehaviorCondition['fn'] & string,
-      ...(typeof n['property'] === 'string' ? { property: n['property'] } : {}),
-      cmp: op,
-      amount: String(n['value']),
-    };
-  }
-  return null;
-};
-
-type Leaf = { family: 'profile'; c: ProfileCondition } | { family: 'behavior'; c: BehaviorCondition };
-
-/** One condition, possibly negated. */
-const leafOf = (node: Node): Leaf | null => {
-  if (node['kind'] === 'not') {
-    const inner = leafOf(node['child'] as Node);
-    return inner === null ? null : ({ ...inner, c: { ...inner.c, negate: !inner.c.negate } } as Leaf);
-  }
-  if (node['kind'] === 'attribute' || node['kind'] === 'score') {
-    const c = profileOf(node);
-    return c === null ? null : { family: 'profile', c };
-  }
-  const c = behaviorOf(node);
-  return c === null ? null : { family: 'behavior', c };
-};
-
-/** A group of one family: a condition, or an AND / OR of conditions. */
-const groupOf = (node: Node): { combinator: Combinator; leaves: Leaf[] } | null => {
-  if (node['kind'] === 'and' || node['kind'] === 'or') {
-    const leaves = (node['children'] as Node[]).map(leafOf);
-    if (leaves.some((l) => l === null)) return null;
-    return { combinator: node['kind'], leaves: leaves as Leaf[] };
-  }
-  const leaf = leafOf(node);
-  return leaf === null ? null : { combinator: 'and', leaves: [leaf] };
-};
-
-const formOf = (
-  profile: { combinator: Combinator; leaves: Leaf[] },
-  behavior: { combinator: Combinator; leaves: Leaf[] },
-  join: TwoGroupForm['join'],
-): TwoGroupForm | null => {
-  if (
-    profile.leaves.some((l) => l.family !== 'profile') ||
-    behavior.leaves.some((l) => l.family !== 'behavior')
-  )
-    return null;
   return {
-    profile: {
-      combinator: profile.combinator,
-      conditions: profile.leaves.map((l) => l.c as ProfileCondition),
-    },
-    behavior: {
-      combinator: behavior.combinator,
-      conditions: behavior.leaves.map((l) => l.c as BehaviorCondition),
-    },
-    join,
+    root: { type: 'group', key: newKey(), negate: false, combinator: 'and', items: [itemOf(tree)] },
   };
 };
 
-const none = { combinator: 'and' as const, leaves: [] };
-
-export const treeToForm = (tree: AudienceNode): TwoGroupForm | null => {
-  const root = tree as unknown as Node;
-  const kind = root['kind'];
-  if (kind === 'and' || kind === 'or') {
-    const children = root['children'] as Node[];
-    // The builder's own shape: [profile group, behaviour group (negated for AND NOT)].
-    if (children.length === 2) {
-      const [p, b] = children as [Node, Node];
-      const pg = groupOf(p);
-      // `and [p, not b]` is AND NOT (the same tree as a negated row, and exact for a group or a double negation).
-      const negatedGroup = kind === 'and' && b['kind'] === 'not';
-      const bg = groupOf(negatedGroup ? (b['child'] as Node) : b);
-      if (pg !== null && bg !== null && pg.leaves.length > 0) {
-        const join = negatedGroup ? 'and_not' : kind;
-        const form = formOf(pg, bg, join);
-        if (form !== null) return form;
-      }
-    }
-    // A flat list: conditions of each family together, both groups and the join the root's.
-    const leaves = children.map(leafOf);
-    if (leaves.some((l) => l === null)) return null;
-    const all = leaves as Leaf[];
-    return formOf(
-      { combinator: kind, leaves: all.filter((l) => l.family === 'profile') },
-      { combinator: kind, leaves: all.filter((l) => l.family === 'behavior') },
-      kind,
-    );
-  }
-  if (kind === 'not') {
-    // AND NOT with an empty profile group: the behaviour group negated.
-    const bg = groupOf(root['child'] as Node);
-    const form = bg === null ? null : formOf(none, bg, 'and_not');
-    if (form !== null) return form;
-  }
-  const leaf = leafOf(root);
-  if (leaf === null) return null;
-  return leaf.family === 'profile'
-    ? formOf({ combinator: 'and', leaves: [leaf] }, none, 'and')
-    : formOf(none, { combinator: 'and', leaves: [leaf] }, 'and');
-};
+/** Conditions kept as saved (shown read-only): the form shows them but cannot change them. */
+export const fixedCount = (g: GroupItem): number =>
+  g.items.reduce((n, i) => n + (i.type === 'fixed' ? 1 : i.type === 'group' ? fixedCount(i) : 0), 0);

@@ -23,6 +23,7 @@ export type ProfileOp =
   | 'contains'
   | 'not_contains'
   | 'in'
+  | 'not_in'
   | 'exists'
   | 'not_exists'
   | 'within_last'
@@ -41,6 +42,8 @@ export interface ProfileCondition {
   values?: string[];
   /** A trait the metadata API says holds numbers (typed columns are in NUMERIC_ATTRIBUTES). */
   numeric?: boolean;
+  /** A trait that holds yes/no (`value` is 'true' or 'false'). */
+  boolean?: boolean;
 }
 
 export type FilterOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
@@ -82,6 +85,12 @@ export interface BehaviorCondition {
   then?: string;
   thenWhere?: PropertyFilterRow[];
   withinDays?: number;
+  /** The unit of `withinDays` when not days (the API also takes minutes and hours). */
+  withinUnit?: 'minutes' | 'hours';
+  /** For `sequence`: the steps after the second, in order. */
+  more?: StepRow[];
+  /** The window when it is not the last `days` days. */
+  window?: WindowForm;
 }
 
 export const CART_EVENT = 'add_to_cart';
@@ -134,11 +143,28 @@ export const isComplete = (c: ProfileCondition): boolean => {
     case 'after':
       return isDate(c.value);
     case 'in':
+    case 'not_in':
       return (c.values ?? []).length > 0 && (!isNumeric(c) || (c.values ?? []).every(isNumber));
     default:
+      if (c.boolean === true) return c.value === 'true' || c.value === 'false';
       return needsNumber(c) ? isNumber(c.value) : c.value !== '';
   }
 };
+
+/** A sequence step after the second: its event and filters. */
+export interface StepRow {
+  event: string;
+  where?: PropertyFilterRow[];
+}
+
+/**
+ * Which events count, when not the last N days (`days`): since the user's first or last event
+ * of a kind (with filters), between two dates, or all time (no window on the node).
+ */
+export type WindowForm =
+  | { type: 'since'; event: string; where?: PropertyFilterRow[]; occurrence?: 'first' | 'last' }
+  | { type: 'between'; from: string; to: string }
+  | { type: 'all' };
 
 /** The comparison fields of a profile row (flat on the node), each of the tree's own type. */
 const comparison = (c: ProfileCondition) => {
@@ -153,6 +179,7 @@ const comparison = (c: ProfileCondition) => {
     case 'after':
       return { op, time: value };
     case 'in':
+    case 'not_in':
       return { op, values: (c.values ?? []).map((v) => (isNumeric(c) ? Number(v) : v)) };
     case 'gt':
     case 'gte':
@@ -163,12 +190,13 @@ const comparison = (c: ProfileCondition) => {
     case 'not_contains':
       return { op, value };
     default:
-      // eq / neq follow the field's type (needsNumber).
+      // eq / neq follow the field's type (needsNumber); a yes/no trait compares with true or false.
+      if (c.boolean === true) return { op, value: c.value === 'true' };
       return { op, value: isNumeric(c) ? Number(value) : value };
   }
 };
 
-const profileNode = (c: ProfileCondition): AudienceNode =>
+export const profileNode = (c: ProfileCondition): AudienceNode =>
   (c.source === 'score'
     ? { kind: 'score', score: c.attribute, ...comparison(c) }
     : { kind: 'attribute', attribute: c.attribute, ...comparison(c) }) as AudienceNode;
@@ -201,11 +229,35 @@ const whereOf = (rows: readonly PropertyFilterRow[] | undefined): { where?: Filt
   return complete.length === 0 ? {} : { where: complete };
 };
 
+const isWindowComplete = (c: BehaviorCondition): boolean => {
+  const w = c.window;
+  if (w === undefined) return c.days > 0;
+  if (w.type === 'since') return w.event.trim() !== '';
+  if (w.type === 'between') return isDate(w.from) && isDate(w.to) && w.from <= w.to;
+  return true;
+};
+
+/** The window of a row as the tree writes it (absent for all time). */
+const windowOf = (c: BehaviorCondition) => {
+  const w = c.window;
+  if (w === undefined) return { window: { type: 'last_days' as const, days: c.days } };
+  if (w.type === 'all') return {};
+  if (w.type === 'between') return { window: { type: 'between' as const, from: w.from, to: w.to } };
+  return {
+    window: {
+      type: 'since' as const,
+      event: w.event.trim(),
+      ...whereOf(w.where),
+      ...(w.occurrence === undefined ? {} : { occurrence: w.occurrence }),
+    },
+  };
+};
+
 /** A behaviour row the API would accept; rows still being filled in are left out of the tree. */
 export const isBehaviorComplete = (c: BehaviorCondition): boolean => {
   if (c.event.trim() === '') return false;
   const windowed = c.kind !== 'first_time' && c.kind !== 'last_time';
-  if (windowed && !(c.days > 0)) return false;
+  if (windowed && !isWindowComplete(c)) return false;
   switch (c.kind) {
     case 'cart_abandoned':
       return c.hours === undefined || c.hours > 0;
@@ -217,7 +269,11 @@ export const isBehaviorComplete = (c: BehaviorCondition): boolean => {
         ? isDate(c.when ?? '')
         : isPositive(c.when ?? '');
     case 'sequence':
-      return (c.then ?? '').trim() !== '' && (c.withinDays === undefined || c.withinDays > 0);
+      return (
+        (c.then ?? '').trim() !== '' &&
+        (c.more ?? []).every((s) => s.event.trim() !== '') &&
+        (c.withinDays === undefined || c.withinDays > 0)
+      );
     default:
       return true;
   }
@@ -237,16 +293,16 @@ const timeComparison = (c: BehaviorCondition) => {
   }
 };
 
-const behaviorNode = (c: BehaviorCondition): AudienceNode => {
+export const behaviorNode = (c: BehaviorCondition): AudienceNode => {
   const event = c.event.trim();
-  const window = { type: 'last_days' as const, days: c.days };
+  const window = windowOf(c);
   switch (c.kind) {
     case 'cart_abandoned':
       return {
         kind: 'cart_abandoned',
         ...(event === CART_EVENT ? {} : { add: { event } }),
         within: { value: c.hours ?? CART_HOURS, unit: 'hours' },
-        window,
+        ...window,
       };
     case 'metric': {
       const fn = c.fn ?? 'count';
@@ -256,7 +312,7 @@ const behaviorNode = (c: BehaviorCondition): AudienceNode => {
         fn,
         ...(fn === 'count' ? {} : { property: (c.property ?? '').trim() }),
         ...whereOf(c.where),
-        window,
+        ...window,
         op: c.cmp ?? 'gte',
         value: Number(c.amount),
       } as AudienceNode;
@@ -270,12 +326,15 @@ const behaviorNode = (c: BehaviorCondition): AudienceNode => {
         steps: [
           { event, ...whereOf(c.where) },
           { event: (c.then ?? '').trim(), ...whereOf(c.thenWhere) },
+          ...(c.more ?? []).map((s) => ({ event: s.event.trim(), ...whereOf(s.where) })),
         ],
-        ...(c.withinDays === undefined ? {} : { within: { value: c.withinDays, unit: 'days' as const } }),
-        window,
+        ...(c.withinDays === undefined
+          ? {}
+          : { within: { value: c.withinDays, unit: c.withinUnit ?? ('days' as const) } }),
+        ...window,
       };
     default:
-      return { kind: c.kind, event, ...whereOf(c.where), window };
+      return { kind: c.kind, event, ...whereOf(c.where), ...window };
   }
 };
 
