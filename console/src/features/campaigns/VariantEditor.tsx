@@ -30,6 +30,14 @@ export const fieldHelp = (problems: readonly PlacedProblem[], anchor: string) =>
       };
 };
 
+/** A variant's own content of a channel starts as the campaign's, as it reads now, to be changed. */
+const startFrom = (v: VariantState, ch: EditorChannel, s: EditorState): Partial<VariantState> =>
+  isMoreChannel(ch)
+    ? { more: { ...v.more, [ch]: structuredClone(s.more[ch]) } }
+    : ch === 'push'
+      ? { push: { ...s.push } }
+      : { sms: { text: s.sms.text, signature: s.sms.signature } };
+
 /**
  * The A/B variants: each one's share of the treated users (the shares add up to 100 %), the
  * channels it is reached on, and its own content per channel (else the campaign's). One offer
@@ -112,7 +120,7 @@ export const VariantEditor = ({
               <Form.Item label={fill(t('ced.ab.ownContent'), { channel: t(`ced.channel.${ch}`) })}>
                 <Switch
                   checked={v.own[ch] === true}
-                  onChange={(x) => set(i, { own: { ...v.own, [ch]: x } })}
+                  onChange={(x) => set(i, { own: { ...v.own, [ch]: x }, ...(x ? startFrom(v, ch, s) : {}) })}
                   data-testid={`variant-${v.id}-own-${ch}`}
                 />
               </Form.Item>
