@@ -124,6 +124,7 @@ describe('churn structure by registration cohort and campaign', () => {
     expect(week.json['cohorts']).toEqual({
       by: 'registration',
       grain: 'week',
+      range: null,
       rows: [
         { key: '2026-09-28', users: 1, churned: 1, churnRate: 1, shareOfChurned: 1 / 3 },
         { key: '2026-10-05', users: 3, churned: 2, churnRate: 2 / 3, shareOfChurned: 2 / 3 },

@@ -35,8 +35,11 @@ export interface DayRange {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Whether the text is a date that exists (2026-02-30 does not). */
-const realDate = (d: string): boolean =>
-  DATE.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+const realDate = (d: string): boolean => {
+  if (!DATE.test(d)) return false;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+};
 
 const knownZone = (name: string): boolean => {
   try {

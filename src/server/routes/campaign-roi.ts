@@ -10,7 +10,6 @@ import { sendOutcome } from './send-outcome.ts';
 /** A campaign's attributed and incremental ROI (src/reports/campaign-roi.ts); every role may read. */
 
 const Interval = Type.Object({ low: Type.Number(), high: Type.Number() });
-const NumOrNull = Type.Union([Type.Number(), Type.Null()]);
 
 export const CampaignRoiView = Type.Object({
   campaignId: Type.String(),
