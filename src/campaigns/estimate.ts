@@ -3,11 +3,13 @@ import type { Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import { previewContent, type ChannelContent, type ContentPreview } from '../core/content/index.ts';
 import { estimateCost, type CostEstimate } from '../core/cost/index.ts';
-import { offerPlan } from '../core/cost/offer-plan.ts';
+import { blendedOfferPlan } from '../core/cost/offer-plan.ts';
+import { hasAnyOffer, offerForVariant } from '../core/campaigns/variant-offer.ts';
 import type { IssuedOffer, Offer } from '../core/offers/index.ts';
 import { err, ok } from '../core/result.ts';
 import { conflict, notFound, type Outcome } from '../core/service-failure.ts';
 import { computePlan } from '../planner/commit-plan.ts';
+import { reservedFor } from '../planner/offer-reserve.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { runIdOf } from '../planner/run-slot.ts';
 import { getCampaign } from '../storage/control/campaigns.ts';
@@ -83,7 +85,13 @@ export interface CampaignEstimate {
    * Offers of the planned messages, each user's own (the amounts they would be issued): how many,
    * their mean and their sum (what the budget holds for them until they are redeemed or expire).
    */
-  offer: { issued: number; averageValueCents: number; totalValueCents: number } | null;
+  offer: {
+    issued: number;
+    averageValueCents: number;
+    totalValueCents: number;
+    /** Per A/B variant (in the definition's order; [] without a test): its recipients' offers. */
+    byVariant: { variant: string; issued: number; totalValueCents: number }[];
+  } | null;
   /** What the plan would commit of the budgets: the messages' prices plus every recipient's own offer. */
   reservedCents: number;
   cost: CostEstimate;
@@ -139,18 +147,37 @@ export const estimateCampaignAs = async (
   for (const s of result.skipped) skipReasons[s.reason] = (skipReasons[s.reason] ?? 0) + 1;
 
   let offer: CampaignEstimate['offer'] = null;
-  if (c.definition.offer) {
-    // Each recipient's own offer, as the plan reserved it: exactly the amounts that would be issued.
-    const cents = decided.get(c.id)?.cents ?? 0;
-    const given = result.messages
-      .map((m) => (typeof cents === 'number' ? cents : (cents.get(m.userId) ?? 0)))
-      .filter((v) => v > 0);
-    const total = given.reduce((a, v) => a + v, 0);
+  const lines: { offer: Offer; issued: number; totalValueCents: number }[] = [];
+  if (hasAnyOffer(c.definition)) {
+    // Each recipient's own offer, as the plan reserved it (their variant's in an offer test):
+    // exactly the amounts that would be issued.
+    const decidedOffers = decided.get(c.id);
+    const byVariant = new Map<string | null, { issued: number; totalValueCents: number }>();
+    for (const m of result.messages) {
+      const v = reservedFor(decidedOffers, m.variant, m.userId);
+      const group = byVariant.get(m.variant) ?? { issued: 0, totalValueCents: 0 };
+      if (v > 0) {
+        group.issued += 1;
+        group.totalValueCents += v;
+      }
+      byVariant.set(m.variant, group);
+    }
+    const issued = [...byVariant.values()].reduce((n, g) => n + g.issued, 0);
+    const total = [...byVariant.values()].reduce((n, g) => n + g.totalValueCents, 0);
     offer = {
-      issued: given.length,
-      averageValueCents: given.length === 0 ? 0 : total / given.length,
+      issued,
+      averageValueCents: issued === 0 ? 0 : total / issued,
       totalValueCents: total,
+      byVariant: c.definition.variants.map((v) => ({
+        variant: v.id,
+        issued: byVariant.get(v.id)?.issued ?? 0,
+        totalValueCents: byVariant.get(v.id)?.totalValueCents ?? 0,
+      })),
     };
+    for (const [variant, g] of byVariant) {
+      const o = offerForVariant(c.definition, variant);
+      if (o) lines.push({ offer: o, ...g });
+    }
   }
   const channels =
     byChannel.length > 0
@@ -164,11 +191,7 @@ export const estimateCampaignAs = async (
       ...(input.unsubscribeRate === undefined ? {} : { unsubscribeRate: input.unsubscribeRate }),
     })),
     users: result.messages.length,
-    ...(offer && c.definition.offer
-      ? {
-          offer: { ...offerPlan(c.definition.offer as Offer, offer.averageValueCents), issued: offer.issued },
-        }
-      : {}),
+    ...(offer && lines.length > 0 ? { offer: blendedOfferPlan(lines) } : {}),
     conversionRate: input.conversionRate,
     baselineConversionRate: input.baselineConversionRate,
     averageOrderCents: input.averageOrderCents,

@@ -1,5 +1,6 @@
 import type { Channel } from '../core/channels/channels.ts';
-import { decideAmount, valueCents, type Offer } from '../core/offers/index.ts';
+import { decideAmount, valueCents } from '../core/offers/index.ts';
+import { hasAnyOffer, memberOffer } from '../core/campaigns/variant-offer.ts';
 import type { LadderFacts, LadderPricing } from '../core/planner/ladder-gate.ts';
 import { RESPONSE_WINDOW_DAYS, responseRate, type ResponseRate } from '../core/strategies/ladder-pricing.ts';
 import { readChannelReach } from '../planner/channel-reach.ts';
@@ -50,15 +51,20 @@ const offersOf = async (
   facts: readonly LadderFacts[],
   now: number,
 ): Promise<Map<string, number>> => {
-  const offer = c.definition.offer as Offer | undefined;
   const out = new Map<string, number>();
-  if (!offer || facts.length === 0) return out;
+  if (!hasAnyOffer(c.definition) || facts.length === 0) return out;
   const histories = await orderHistories(
     ctx.warehouse,
     facts.map((f) => f.userId),
     now,
   );
   for (const f of facts) {
+    // The user's own offer: their A/B variant's in an offer test, else the campaign's.
+    const offer = memberOffer(c.id, c.definition, f.userId);
+    if (!offer) {
+      out.set(f.userId, 0);
+      continue;
+    }
     const d = decideAmount(offer, histories.get(f.userId) ?? {}, now);
     out.set(f.userId, d.ok ? valueCents(offer, d.value.amount) : 0);
   }

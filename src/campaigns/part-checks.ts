@@ -5,7 +5,7 @@ import { validateOffer } from '../core/offers/index.ts';
 /**
  * The checks of a campaign's parts whose schemas live in their own modules: every content object
  * (its channel's fields, templates that parse, SMS / push / e-mail rules), each variant's content,
- * and the offer.
+ * and the offers (the campaign's, each variant's own).
  */
 const contentCheck: PartCheck = (def) => {
   const problems: FieldProblem[] = [];
@@ -20,9 +20,18 @@ const contentCheck: PartCheck = (def) => {
 };
 
 const offerCheck: PartCheck = (def) => {
-  if (def.offer === undefined) return [];
-  const r = validateOffer(def.offer, 'offer');
-  return r.ok ? [] : r.error;
+  const problems: FieldProblem[] = [];
+  if (def.offer !== undefined) {
+    const r = validateOffer(def.offer, 'offer');
+    if (!r.ok) problems.push(...r.error);
+  }
+  // A variant's own offer is checked like the campaign's; null (no offer) and absent (the campaign's) need none.
+  def.variants.forEach((v, i) => {
+    if (v.offer === undefined || v.offer === null) return;
+    const r = validateOffer(v.offer, `variants[${i}].offer`);
+    if (!r.ok) problems.push(...r.error);
+  });
+  return problems;
 };
 
 export const CAMPAIGN_PART_CHECKS: readonly PartCheck[] = [contentCheck, offerCheck];

@@ -3,7 +3,8 @@ import { composeExtensions } from '../automation/compose-extensions.ts';
 import { maskEmail, maskPhone } from '../core/audience/mask.ts';
 import type { Clock } from '../core/clock.ts';
 import type { RenderOptions, TemplateSample } from '../core/content/index.ts';
-import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
+import { issueOffer, type IssuedOffer } from '../core/offers/index.ts';
+import { memberOffer } from '../core/campaigns/variant-offer.ts';
 import { skipReasonOf } from '../delivery/compose-skip.ts';
 import { extensionScopes, messageRender, templateUser, type ComposeExtension } from '../delivery/compose.ts';
 import type { ClaimedRow } from '../outbox/claim.ts';
@@ -103,9 +104,11 @@ export const sampleMessage = async (
           email: maskEmail(row['email'] as string | null),
         };
   let offer: IssuedOffer | null = null;
-  if (c.definition.offer) {
+  // The sample user's own offer: their A/B variant's (an offer test), else the campaign's.
+  const own = memberOffer(c.id, c.definition, userId);
+  if (own) {
     const history = await orderHistories(ctx.warehouse, [userId], now);
-    const r = issueOffer(c.definition.offer as Offer, history.get(userId) ?? {}, {
+    const r = issueOffer(own, history.get(userId) ?? {}, {
       campaignId: c.id,
       userId,
       now,

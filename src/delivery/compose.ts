@@ -14,6 +14,7 @@ import {
   type TemplateUser,
 } from '../core/content/index.ts';
 import type { OutgoingMessage, Recipient } from '../core/delivery/message.ts';
+import { hasAnyOffer } from '../core/campaigns/variant-offer.ts';
 import { linkCode } from '../core/tracking/link-code.ts';
 import { signUnsubscribe } from '../core/tracking/unsubscribe-token.ts';
 import { shortLinkUrl, unsubscribeUrl } from '../core/tracking/urls.ts';
@@ -204,7 +205,7 @@ export class Composer {
     // Only campaigns that issue offers have any to look up.
     const offerRows = rows.filter((r) => {
       const d = entries.get(r.campaignId)?.record?.definition;
-      return d !== undefined && (d.offer !== undefined || d.variants.some((v) => v.offerId !== undefined));
+      return d !== undefined && hasAnyOffer(d);
     });
     const [profiles, offers, unsubscribed] = await Promise.all([
       this.profiles(rows),

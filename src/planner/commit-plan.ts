@@ -4,7 +4,8 @@ import type { PlanInput, PlanResult, Roster, SentBefore } from '../core/planner/
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas, listDepartmentBudgets } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import { issueOffer, type IssuedOffer, type Offer, type UserHistory } from '../core/offers/index.ts';
+import { issueOffer, type IssuedOffer, type UserHistory } from '../core/offers/index.ts';
+import { hasAnyOffer, offerForVariant } from '../core/campaigns/variant-offer.ts';
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
@@ -111,7 +112,7 @@ export const computePlan = async (
         spent.get(b.campaign.id) ?? 0,
         prices,
         b.ladderStep,
-        offers.get(b.campaign.id)?.cents,
+        offers.get(b.campaign.id),
       ),
     ),
     members: o.roster ?? new Map(o.batches.map((b) => [b.campaign.id, b.members])),
@@ -194,7 +195,7 @@ const issueOffers = async (
   decided: ReadonlyMap<string, CampaignOffers>,
 ): Promise<void> => {
   const withOffer = new Map(
-    o.batches.filter((b) => b.campaign.definition.offer).map((b) => [b.campaign.id, b.campaign]),
+    o.batches.filter((b) => hasAnyOffer(b.campaign.definition)).map((b) => [b.campaign.id, b.campaign]),
   );
   if (withOffer.size === 0) return;
   const messages = result.messages.filter((m) => withOffer.has(m.campaignId));
@@ -203,7 +204,9 @@ const issueOffers = async (
   const none = new Map<string, UserHistory>();
   const issued: { idempotencyKey: string; offer: IssuedOffer }[] = [];
   for (const m of messages) {
-    const offer = withOffer.get(m.campaignId)?.definition.offer as Offer | undefined;
+    // The member's variant's offer in an offer test (none for a variant without), else the campaign's.
+    const campaign = withOffer.get(m.campaignId);
+    const offer = campaign && offerForVariant(campaign.definition, m.variant);
     if (!offer) continue;
     const history = (decided.get(m.campaignId)?.histories ?? none).get(m.userId) ?? {};
     const r = issueOffer(offer, history, {

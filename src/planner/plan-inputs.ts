@@ -4,6 +4,7 @@ import {
   type PolicySettings,
 } from '../core/campaigns/policy-schema.ts';
 import type { CampaignDefinition } from '../core/campaigns/schema.ts';
+import { offerForVariant } from '../core/campaigns/variant-offer.ts';
 import type { Channel, MessageClass } from '../core/channels/channels.ts';
 import type { Offer } from '../core/offers/index.ts';
 import type { PlanCampaign, PlannerPolicy, SentBefore } from '../core/planner/types.ts';
@@ -12,6 +13,7 @@ import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { outboxHistoryRows } from '../storage/control/planner-inputs.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { DAY_MS } from '../core/time/units.ts';
+import type { CampaignOffers } from './offer-reserve.ts';
 
 /**
  * Shaping what the planner reads from the stores into the pure planner's inputs (src/core/planner).
@@ -26,8 +28,8 @@ export const planCampaignOf = (
   spentCents: number,
   prices: ReadonlyMap<Channel, number>,
   ladderStep?: { step: number; channel: Channel },
-  /** Each user's own offer value (offer-reserve.ts); absent: the campaign has no offer. */
-  offerCents?: number | ReadonlyMap<string, number>,
+  /** Each user's own offer value, the campaign's and each offer-test variant's (offer-reserve.ts); absent: no offer. */
+  offers?: CampaignOffers,
 ): PlanCampaign => {
   const d: CampaignDefinition = c.definition;
   const channels = ladderStep ? [ladderStep.channel] : [...d.channels];
@@ -41,10 +43,22 @@ export const planCampaignOf = (
     channels,
     reEligibilityDays: d.reEligibilityDays ?? null,
     holdoutShare: d.holdoutShare,
-    variants: d.variants.map((v) => ({ id: v.id, weight: v.weight, channels: v.channels })),
+    variants: d.variants.map((v) => {
+      // A variant with its own offer (or none: 0) reserves that instead of the campaign's.
+      const own = offers?.variants.get(v.id);
+      const kind = offerForVariant(d, v.id)?.kind;
+      return {
+        id: v.id,
+        weight: v.weight,
+        channels: v.channels,
+        ...(own === undefined ? {} : { offerCents: own, ...(kind ? { offerKind: kind } : {}) }),
+      };
+    }),
     costPerMessage: Object.fromEntries(channels.map((ch) => [ch, prices.get(ch) ?? 0])),
     // The user's own offer is reserved with each message: the budget holds even if all redeem.
-    ...(d.offer && offerCents !== undefined ? { offerCents, offerKind: (d.offer as Offer).kind } : {}),
+    ...(d.offer && offers?.cents !== undefined
+      ? { offerCents: offers.cents, offerKind: (d.offer as Offer).kind }
+      : {}),
     budgetRemaining: d.budgetCents === undefined ? null : Math.max(0, d.budgetCents - spentCents),
     department: d.department ?? null,
     outsideWindow: d.outsideWindow,

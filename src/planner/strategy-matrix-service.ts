@@ -5,7 +5,8 @@ import { canOnCampaign, type Actor } from '../core/auth/roles.ts';
 import type { Channel } from '../core/channels/channels.ts';
 import type { Clock } from '../core/clock.ts';
 import { estimateCost } from '../core/cost/index.ts';
-import { averageValueCents, offerPlan } from '../core/cost/offer-plan.ts';
+import { averageValueCents, blendedOfferPlan } from '../core/cost/offer-plan.ts';
+import { hasAnyOffer, memberOffer } from '../core/campaigns/variant-offer.ts';
 import { issueOffer, type IssuedOffer, type Offer } from '../core/offers/index.ts';
 import { err, ok } from '../core/result.ts';
 import { pointerToPath } from '../core/validation/pointer-path.ts';
@@ -235,6 +236,8 @@ const flowPreview = async (
     channels?: Channel[];
     ladder?: { steps: { channel: Channel }[] };
     offer?: Offer;
+    holdoutShare?: number;
+    variants?: { id: string; weight: number; offer?: unknown }[];
   };
   let audience = o.audiences.get(f.id);
   if (!audience) {
@@ -245,30 +248,37 @@ const flowPreview = async (
   const reached = cellIds.filter((id) => audience.has(id));
   const channel = (d.ladder?.steps[0]?.channel ?? d.channels?.[0] ?? 'push') as Channel;
   const priceCents = o.prices.get(channel) ?? 0;
-  let offer: { avg: number; share: number } | null = null;
-  if (d.offer) {
+  let offer: { lines: { offer: Offer; issued: number; totalValueCents: number }[] } | null = null;
+  if (hasAnyOffer(d)) {
+    // Each sampled user's own offer: their A/B variant's in an offer test, else the campaign's.
     const sample = reached.slice(0, OFFER_SAMPLE);
     const history = await orderHistories(ctx.warehouse, sample, o.now);
-    const issued = sample.flatMap((u): IssuedOffer[] => {
-      const r = issueOffer(d.offer as Offer, history.get(u) ?? {}, {
+    const byOffer = new Map<Offer, IssuedOffer[]>();
+    for (const u of sample) {
+      const own = memberOffer(f.id, d, u);
+      if (!own) continue;
+      const r = issueOffer(own, history.get(u) ?? {}, {
         campaignId: f.id,
         userId: u,
         now: o.now,
         secret: 'preview-not-a-real-code',
       });
-      return r.ok ? [r.value] : [];
-    });
+      if (r.ok) byOffer.set(own, [...(byOffer.get(own) ?? []), r.value]);
+    }
+    // The sample's offers scaled to the cell's reached users.
+    const scale = sample.length === 0 ? 0 : reached.length / sample.length;
     offer = {
-      avg: averageValueCents(issued),
-      share: sample.length === 0 ? 0 : issued.length / sample.length,
+      lines: [...byOffer].map(([own, list]) => ({
+        offer: own,
+        issued: Math.round(list.length * scale),
+        totalValueCents: averageValueCents(list) * Math.round(list.length * scale),
+      })),
     };
   }
   const cost = estimateCost({
     channels: [{ channel, recipients: reached.length, priceCents }],
     users: reached.length,
-    ...(offer && d.offer
-      ? { offer: { ...offerPlan(d.offer, offer.avg), issued: Math.round(offer.share * reached.length) } }
-      : {}),
+    ...(offer && offer.lines.length > 0 ? { offer: blendedOfferPlan(offer.lines) } : {}),
     conversionRate: 0,
     baselineConversionRate: 0,
     averageOrderCents: 0,

@@ -1,4 +1,6 @@
 import type { Actor } from '../core/auth/roles.ts';
+import { offerForVariant } from '../core/campaigns/variant-offer.ts';
+import type { CostRecognition, Offer } from '../core/offers/index.ts';
 import { ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
 import {
@@ -10,6 +12,7 @@ import {
   type Interval,
   type WinnerRule,
 } from '../core/stats/index.ts';
+import { plannedMessagesBy } from '../storage/control/planned-messages-by.ts';
 import { variantCounts } from '../storage/warehouse/variant-outcomes.ts';
 import { readableCampaign, type ReportsContext } from './context.ts';
 import { num, ratio } from './sql.ts';
@@ -30,6 +33,16 @@ export interface AbReport extends AbVerdict {
     ctr: number | null;
     ci: Interval;
     pValueVsControl: number | null;
+  }[];
+  /**
+   * Per variant, the offer its users get (their own in an offer test, else the campaign's; null:
+   * none) and what its offers cost as spent (cents: issued, redeemed, bonuses): an offer test
+   * weighs conversions against what each arm gave away.
+   */
+  offers: {
+    id: string;
+    offer: { kind: Offer['kind']; costRecognition: CostRecognition } | null;
+    offerCostCents: number;
   }[];
 }
 
@@ -72,5 +85,19 @@ export const campaignAb = async (
         i === 0 ? null : twoProportionTest(clicked, sent, num(control?.clicked), num(control?.sent)).pValue,
     };
   });
-  return ok({ campaignId, rule, ...verdict, ctr });
+  const spent = new Map(
+    (await plannedMessagesBy(ctx.control, actor.workspaceId, campaignId, 'variant')).map((g) => [
+      g.k,
+      num(g.issued_cents) + num(g.redeemed_cents) + num(g.bonus_cents),
+    ]),
+  );
+  const offers = order.map((id) => {
+    const own = offerForVariant(c.value.definition, id);
+    return {
+      id,
+      offer: own ? { kind: own.kind, costRecognition: own.costRecognition ?? 'redemption' } : null,
+      offerCostCents: spent.get(id) ?? 0,
+    };
+  });
+  return ok({ campaignId, rule, ...verdict, ctr, offers });
 };

@@ -75,7 +75,12 @@ export const Variant = Type.Object(
     weight: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }),
     /** Per-variant content replacing the campaign's for the channels it names. */
     content: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 7 })),
-    offerId: Type.Optional(Type.String({ maxLength: 100 })),
+    offer: Type.Optional(
+      Type.Unknown({
+        description:
+          "this variant's own offer (see Offer), or null: its users get no offer (an offer test); absent: the campaign's offer",
+      }),
+    ),
     channels: Type.Optional(
       Type.Array(ChannelName, {
         minItems: 1,

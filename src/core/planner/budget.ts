@@ -94,10 +94,18 @@ export class Ledger {
    * The limit `blocks` named, in words, for skip details: what the message would have reserved
    * (its price and the user's own offer) in yuan, and what the budget had left.
    */
-  describe(block: BudgetBlock, k: number, ch: number, price: Cents, offer: Cents): string {
+  describe(
+    block: BudgetBlock,
+    k: number,
+    ch: number,
+    price: Cents,
+    offer: Cents,
+    /** The member's offer kind (their variant's in an offer test); default the campaign's. */
+    offerKind: PlanCampaign['offerKind'] = this.campaigns[k]?.offerKind,
+  ): string {
     const channel = CHANNELS[ch] as Channel;
     const c = this.campaigns[k];
-    const parts = { channel, priceCents: price, offerKind: c?.offerKind, offerCents: offer };
+    const parts = { channel, priceCents: price, offerKind, offerCents: offer };
     switch (block) {
       case 'campaign_budget':
         return budgetShortDetail({ ...parts, leftCents: this.campaignLeft[k] as number });

@@ -68,6 +68,10 @@ interface Prepared {
   cost: number[];
   /** The offer reserved with each message: one amount, or per user id (absent: 0). */
   offer: number | ReadonlyMap<string, number>;
+  /** Per variant (in `assignment.variantIds` order): its own offer (an offer test), else null: the campaign's. */
+  variantOffers: (number | ReadonlyMap<string, number> | null)[];
+  /** Per variant, the kind of its own offer (skip details); undefined: none or the campaign's. */
+  variantOfferKinds: ('coupon' | 'red_packet' | 'points' | undefined)[];
   reEligibilityMs: number;
   assignment: Assignment;
   /** hashString('conflict:<id>'): the per-user tie-break between equal campaigns. */
@@ -128,6 +132,13 @@ const prepare = (c: PlanCampaign): Prepared => {
     }),
     cost: CHANNELS.map((ch) => c.costPerMessage[ch] ?? 0),
     offer: c.offerCents ?? 0,
+    variantOffers: assignmentOf(c.id, c.holdoutShare, c.variants).variantIds.map(
+      (id) => c.variants.find((v) => v.id === id)?.offerCents ?? null,
+    ),
+    variantOfferKinds: assignmentOf(c.id, c.holdoutShare, c.variants).variantIds.map((id) => {
+      const v = c.variants.find((x) => x.id === id);
+      return v?.offerCents === undefined ? c.offerKind : v.offerKind;
+    }),
     reEligibilityMs: days * DAY_MS,
     assignment: assignmentOf(c.id, c.holdoutShare, c.variants),
     conflictSalt: hashString(`conflict:${c.id}`),
@@ -578,8 +589,11 @@ class SlotPass {
     }
     let short = PASS;
     let shortDetail: string | null = null;
-    // The user's own offer is reserved with the message (what it may cost), not the most any user could get.
-    const offer = typeof p.offer === 'number' ? p.offer : (p.offer.get(this.users.ids[u] as string) ?? 0);
+    // The user's own offer is reserved with the message (what it may cost), not the most any user could get:
+    // their variant's in an offer test, else the campaign's.
+    const rule = p.variantOffers[variant] ?? p.offer;
+    const offer = typeof rule === 'number' ? rule : (rule.get(this.users.ids[u] as string) ?? 0);
+    const offerKind = variant < 0 ? p.c.offerKind : p.variantOfferKinds[variant];
     for (let i = 0; i < n; i++) {
       const ch = this.optChannel[i] as number;
       const price = p.cost[ch] as number;
@@ -590,7 +604,7 @@ class SlotPass {
       }
       if (code(block) > short) {
         short = code(block);
-        shortDetail = this.ledger.describe(block, k, ch, price, offer);
+        shortDetail = this.ledger.describe(block, k, ch, price, offer, offerKind);
       }
     }
     this.skip(p, u, short, shortDetail);

@@ -25,9 +25,17 @@ export interface PlanCampaign {
   holdoutShare: number;
   /**
    * A/B variants with positive weights; [] = no test. A variant with `channels` sends only on
-   * those (in that order): a channel test, e.g. SMS against push for the same audience.
+   * those (in that order): a channel test, e.g. SMS against push for the same audience. A
+   * variant with `offerCents` reserves its own offer instead of the campaign's (an offer test;
+   * 0: no offer), `offerKind` its kind; absent: the campaign's `offerCents`.
    */
-  variants: { id: string; weight: number; channels?: Channel[] | undefined }[];
+  variants: {
+    id: string;
+    weight: number;
+    channels?: Channel[] | undefined;
+    offerCents?: Cents | ReadonlyMap<string, Cents> | undefined;
+    offerKind?: 'coupon' | 'red_packet' | 'points' | undefined;
+  }[];
   /** Cost of one message per channel; a channel not listed costs nothing. */
   costPerMessage: Partial<Record<Channel, Cents>>;
   /**

@@ -133,6 +133,25 @@ export const AbView = Type.Object({
       pValueVsControl: NumOrNull,
     }),
   ),
+  // The A/B report's (absent from an audience test, whose arms are campaigns).
+  offers: Type.Optional(
+    Type.Array(
+      Type.Object({
+        id: Type.String(),
+        offer: Type.Union([
+          Type.Object({
+            kind: Type.String({ description: 'coupon · red_packet · points' }),
+            costRecognition: Type.String({ description: 'issue · redemption' }),
+          }),
+          Type.Null(),
+        ]),
+        offerCostCents: Type.Integer({
+          description: "this variant's offers as spent (issued, redeemed, bonuses)",
+        }),
+      }),
+      { description: "per variant: its users' offer (its own in an offer test) and what it cost" },
+    ),
+  ),
 });
 
 const Trend = Type.Array(

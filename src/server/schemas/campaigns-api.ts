@@ -166,6 +166,10 @@ export const EstimateView = Type.Object({
       totalValueCents: Type.Integer({
         description: "every recipient's own offer value together: what the budget holds for them",
       }),
+      byVariant: Type.Array(
+        Type.Object({ variant: Type.String(), issued: Type.Integer(), totalValueCents: Type.Integer() }),
+        { description: "per A/B variant: its recipients' offers (each variant's own in an offer test)" },
+      ),
     }),
     Type.Null(),
   ]),
