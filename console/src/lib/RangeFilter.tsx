@@ -2,7 +2,7 @@ import { Button, DatePicker } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
-import { useI18n } from '../../lib/i18n.tsx';
+import { useI18n, type MessageKey } from './i18n.tsx';
 
 /** Two calendar days, both included: [first, last]. */
 export type DayRange = [Dayjs, Dayjs];
@@ -11,6 +11,55 @@ export const dayText = (d: Dayjs): string => d.format('YYYY-MM-DD');
 
 const today = () => dayjs().startOf('day');
 export const lastDays = (n: number): DayRange => [today().subtract(n - 1, 'day'), today()];
+
+/** The quick choices a picker may offer: today, the last 7 / 30 / 90 days (today included), this month. */
+export type RangePreset = 'today' | '7d' | '30d' | '90d' | 'month';
+
+const PRESET_LABELS: Record<RangePreset, MessageKey> = {
+  today: 'rep.range.today',
+  '7d': 'rep.range.7d',
+  '30d': 'rep.range.30d',
+  '90d': 'rep.range.90d',
+  month: 'rep.range.month',
+};
+
+/** The days a preset stands for, as of now (the browser's today). */
+export const presetRange = (p: RangePreset): DayRange => {
+  switch (p) {
+    case 'today':
+      return lastDays(1);
+    case '7d':
+      return lastDays(7);
+    case '30d':
+      return lastDays(30);
+    case '90d':
+      return lastDays(90);
+    case 'month':
+      return [today().startOf('month'), today()];
+  }
+};
+
+/** The preset a range is, or null for days picked by hand (自定义). */
+export const presetOf = (r: DayRange, presets: readonly RangePreset[]): RangePreset | null =>
+  presets.find((p) => {
+    const v = presetRange(p);
+    return dayText(v[0]) === dayText(r[0]) && dayText(v[1]) === dayText(r[1]);
+  }) ?? null;
+
+/**
+ * The range in words for titles: the preset's name (近30天), or the days picked by hand
+ * (自定义 2026-11-01 至 2026-11-12).
+ */
+export const rangeLabel = (
+  t: (k: MessageKey) => string,
+  r: DayRange,
+  presets: readonly RangePreset[],
+): string => {
+  const p = presetOf(r, presets);
+  return p !== null
+    ? t(PRESET_LABELS[p])
+    : t('rep.range.customDays').replace('{from}', dayText(r[0])).replace('{to}', dayText(r[1]));
+};
 
 /** Whether a day (YYYY-MM-DD, or a longer text starting with one) is within the range. */
 export const inRange = (r: DayRange, day: string): boolean => {
@@ -41,29 +90,33 @@ const NARROW_POPUP_CSS = `.${QUICK_CLASS} { display: none; }
   .${QUICK_CLASS} { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
 }`;
 
+const REPORT_PRESETS: readonly RangePreset[] = ['today', '7d', '30d', 'month'];
+
 /**
- * The date-range picker of every report: presets 今天 / 近7天 / 近30天 / 本月, days after today
- * disabled, the calendar in the console's language.
+ * The date-range picker of every report and the dashboard: presets (by default 今天 / 近7天 /
+ * 近30天 / 本月; any days by hand — 自定义 — in the calendar), days after today disabled, the calendar
+ * in the console's language. The days are the browser's; the server reads them in its zone
+ * (`browserTimeZone`), so "today" is the operator's today.
  */
 export const RangeFilter = ({
   value,
   onChange,
   testId = 'report-range',
+  presets: presetIds = REPORT_PRESETS,
 }: {
   value: DayRange;
   onChange: (r: DayRange) => void;
   testId?: string;
+  presets?: readonly RangePreset[];
 }) => {
   const { t, locale } = useI18n();
   useEffect(() => {
     dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en');
   }, [locale]);
-  const presets: { label: string; value: DayRange }[] = [
-    { label: t('rep.range.today'), value: lastDays(1) },
-    { label: t('rep.range.7d'), value: lastDays(7) },
-    { label: t('rep.range.30d'), value: lastDays(30) },
-    { label: t('rep.range.month'), value: [today().startOf('month'), today()] },
-  ];
+  const presets: { label: string; value: DayRange }[] = presetIds.map((p) => ({
+    label: t(PRESET_LABELS[p]),
+    value: presetRange(p),
+  }));
   return (
     <span data-testid={testId} style={{ display: 'inline-block', maxWidth: '100%' }}>
       <style>{NARROW_POPUP_CSS}</style>

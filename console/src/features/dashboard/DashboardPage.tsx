@@ -1,10 +1,19 @@
-import { Card, Col, Row, Segmented, Statistic, Table, Typography } from 'antd';
+import { Card, Col, Row, Space, Statistic, Table, Typography } from 'antd';
 import { useState } from 'react';
-import { api, getOptional } from '../../lib/api.ts';
+import { api, getOptional, query } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
 import { formatCents, formatNumber, formatPercent, formatYuan } from '../../lib/format.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
+import {
+  browserTimeZone,
+  dayText,
+  lastDays,
+  RangeFilter,
+  rangeLabel,
+  type DayRange,
+  type RangePreset,
+} from '../../lib/RangeFilter.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { FunnelTable } from '../../lib/FunnelTable.tsx';
 import { channelName, fill, stageName } from '../../lib/report-words.ts';
@@ -18,20 +27,23 @@ const STATUS_LABELS: Record<string, MessageKey> = {
   clicked: 'rep.funnel.clicked',
 };
 
-const DAY_LABELS: Record<7 | 30 | 90, MessageKey> = {
-  7: 'rep.range.7d',
-  30: 'rep.range.30d',
-  90: 'dash2.90d',
-};
+/** The dashboard's quick periods: 今天 / 近7天 / 近30天 / 近90天, any other days picked by hand (自定义). */
+const PRESETS: readonly RangePreset[] = ['today', '7d', '30d', '90d'];
 
 export const DashboardPage = () => {
   const { t, locale } = useI18n();
   const activity = useAsync(() => getOptional<Activity>('/v1/console/activity?weeks=26'), []);
   const structure = useAsync(() => getOptional<ChurnStructure>('/v1/analysis/churn-structure'), []);
   const risk = useAsync(() => getOptional<Risk>('/v1/console/risk'), []);
-  const [days, setDays] = useState<7 | 30 | 90>(30);
-  const funnel = useAsync(() => getOptional<Funnel>(`/v1/console/funnel?days=${days}`), [days]);
-  const period = t(DAY_LABELS[days]);
+  const [range, setRange] = useState<DayRange>(() => lastDays(30));
+  const from = dayText(range[0]);
+  const to = dayText(range[1]);
+  // Whole days in the operator's zone (Beijing for a Chinese team), today up to now.
+  const funnel = useAsync(
+    () => getOptional<Funnel>(`/v1/console/funnel${query({ from, to, timeZone: browserTimeZone() })}`),
+    [from, to],
+  );
+  const period = rangeLabel(t, range, PRESETS);
   const running = useAsync(() => api.get<Running>('/v1/campaigns?status=running'), []);
   const last = activity.data?.points.at(-1);
   const churnLabels = { churned: t('dash2.churnedUsers'), rate: t('dash2.rate') };
@@ -45,6 +57,20 @@ export const DashboardPage = () => {
   );
   return (
     <Row gutter={[16, 16]} data-testid="dashboard">
+      <Col span={24}>
+        <Card size="small">
+          <Space wrap>
+            <Typography.Text strong>{t('rep.range')}</Typography.Text>
+            <RangeFilter value={range} onChange={setRange} presets={PRESETS} testId="dashboard-range" />
+            <Typography.Text type="secondary" data-testid="dashboard-range-text">
+              {fill(t('rep.range.shown'), { from, to })}
+            </Typography.Text>
+          </Space>
+          <Typography.Paragraph type="secondary" style={{ margin: '6px 0 0' }}>
+            {t('dash2.rangeNote')}
+          </Typography.Paragraph>
+        </Card>
+      </Col>
       {stat(t('dash.active'), last ? formatNumber(locale, last.active) : '—')}
       {stat(t('dash.silent'), last ? formatNumber(locale, last.silent) : '—')}
       {stat(t('dash.churned'), last ? formatNumber(locale, last.churned) : '—')}
@@ -55,7 +81,12 @@ export const DashboardPage = () => {
         'dashboard-spent',
       )}
       {stat(fill(t('dash2.revenueIn'), { period }), f ? formatYuan(locale, f.revenue) : '—')}
-      {stat(t('dash.roi'), f?.roi === null || f?.roi === undefined ? '—' : formatPercent(locale, f.roi))}
+      {/* Every conversion in the period over the spend: attributed, and said so (no holdout across campaigns). */}
+      {stat(
+        t('rep.roi.attributed'),
+        f?.roi === null || f?.roi === undefined ? '—' : formatPercent(locale, f.roi),
+        'dashboard-roi',
+      )}
       {stat(
         t('dash.churnRate'),
         // null (no one eligible yet) reads 0 %, as it always has (Intl formats null as 0).
@@ -116,18 +147,7 @@ export const DashboardPage = () => {
         </Card>
       </Col>
       <Col xs={24} xl={12}>
-        <Card
-          title={t('dash.funnel')}
-          extra={
-            <Segmented<7 | 30 | 90>
-              size="small"
-              value={days}
-              onChange={setDays}
-              data-testid="dashboard-days"
-              options={([7, 30, 90] as const).map((d) => ({ value: d, label: t(DAY_LABELS[d]) }))}
-            />
-          }
-        >
+        <Card title={t('dash.funnel')}>
           <PageState state={funnel}>
             {(fu) => (
               <>

@@ -22,8 +22,9 @@ import { useAsync } from '../../lib/use-async.ts';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
 import { FunnelTable } from '../../lib/FunnelTable.tsx';
-import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
-import type { Ab, Lift, Stats, StatsRow } from './report-types.ts';
+import { dayText, inRange, type DayRange } from '../../lib/RangeFilter.tsx';
+import { IncrementalRoi } from './IncrementalRoi.tsx';
+import type { Ab, CampaignRoi, Lift, Stats, StatsRow } from './report-types.ts';
 import { channelName, fill } from '../../lib/report-words.ts';
 
 type By = 'variant' | 'channel' | 'day';
@@ -71,6 +72,7 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
   const stats = useAsync(() => getOptional<Stats>(`/v1/campaigns/${id}/stats?by=${by}`), [id, by]);
   const lift = useAsync(() => getOptional<Lift>(`/v1/campaigns/${id}/lift`), [id]);
   const ab = useAsync(() => getOptional<Ab>(`/v1/campaigns/${id}/ab`), [id]);
+  const roi = useAsync(() => getOptional<CampaignRoi>(`/v1/campaigns/${id}/roi`), [id]);
   const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v, 2));
   const keyLabel = (r: StatsRow) =>
     by === 'channel' ? channelName(t, r.key) : by === 'variant' && r.key === '' ? t('rep.key.none') : r.key;
@@ -149,9 +151,14 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                       />
                     </Col>
                     <Col xs={12} sm={8} lg={4}>
-                      <Statistic title={t('rep.m.roi')} value={pct(s.total.roi)} />
+                      <Statistic
+                        title={t('rep.roi.attributed')}
+                        value={pct(s.total.roi)}
+                        data-testid="report-attributed-roi"
+                      />
                     </Col>
                   </Row>
+                  {roi.data !== undefined && roi.data !== null && <IncrementalRoi roi={roi.data} />}
                   <Descriptions
                     size="small"
                     column={{ xs: 1, sm: 2, lg: 5 }}

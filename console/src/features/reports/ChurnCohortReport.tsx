@@ -7,11 +7,10 @@ import { Chart } from '../../lib/Chart.tsx';
 import { formatNumber, formatPercent } from '../../lib/format.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
-import { fill } from '../../lib/report-words.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
-import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
+import { browserTimeZone, dayText, type DayRange } from '../../lib/RangeFilter.tsx';
 
 type By = ChurnStructure['cohorts']['by'];
 type Grain = ChurnStructure['cohorts']['grain'];
@@ -56,21 +55,26 @@ const cohortOption = (
 });
 
 /**
- * Churn by registration day / week / month or by acquisition campaign or channel (features.md B4);
- * registration periods are those starting within the page's period.
+ * Churn by registration day / week / month or by acquisition campaign or channel (features.md B4)
+ * of the users who registered within the page's period: the server counts them for those days
+ * (in the operator's time zone), so large workspaces do not ship every cohort to the browser.
  */
 export const ChurnCohortReport = ({ range }: { range: DayRange }) => {
   const { t, locale } = useI18n();
   const [by, setBy] = useState<By>('registration');
   const [grain, setGrain] = useState<Grain>('week');
+  const from = dayText(range[0]);
+  const to = dayText(range[1]);
   const structure = useAsync(
-    () => getOptional<ChurnStructure>(`/v1/analysis/churn-structure${query({ by, grain })}`),
-    [by, grain],
+    () =>
+      getOptional<ChurnStructure>(
+        `/v1/analysis/churn-structure${query({ by, grain, from, to, timeZone: browserTimeZone() })}`,
+      ),
+    [by, grain, from, to],
   );
   const keyLabel = (k: string) => (k === UNKNOWN ? t('rep.cs.unknown') : k);
   const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v));
-  const rowsOf = (s: ChurnStructure) =>
-    s.cohorts.by === 'registration' ? s.cohorts.rows.filter((r) => inRange(range, r.key)) : s.cohorts.rows;
+  const rowsOf = (s: ChurnStructure) => s.cohorts.rows;
   const csvColumns = useMemo<CsvColumn<Row>[]>(
     () => [
       { title: t(BY_LABELS[by]), value: (r) => (r.key === UNKNOWN ? t('rep.cs.unknown') : r.key) },
@@ -96,7 +100,7 @@ export const ChurnCohortReport = ({ range }: { range: DayRange }) => {
           <ExportCsv
             columns={csvColumns}
             rows={rowsOf(structure.data)}
-            fileName={csvFileName(t('rep.cohorts.file'), dayText(range[0]), dayText(range[1]))}
+            fileName={csvFileName(t('rep.cohorts.file'), from, to)}
             testId="cohorts-export"
           />
         ) : null
@@ -127,15 +131,13 @@ export const ChurnCohortReport = ({ range }: { range: DayRange }) => {
       <PageState state={structure}>
         {(s) => (
           <>
-            <Typography.Paragraph type="secondary">
-              {s.cohorts.by === 'registration' ? t('rep.cohorts.rangeNote') : t('rep.cohorts.noRange')}
-            </Typography.Paragraph>
-            {rowsOf(s).length === 0 && s.cohorts.rows.length > 0 && (
+            <Typography.Paragraph type="secondary">{t('rep.cohorts.rangeNote')}</Typography.Paragraph>
+            {rowsOf(s).length === 0 && (
               <Alert
                 type="info"
                 showIcon
                 data-testid="churn-cohorts-none-in-range"
-                title={fill(t('rep.cohorts.noneInRange'), { n: formatNumber(locale, s.cohorts.rows.length) })}
+                title={t('rep.cohorts.noneInRange')}
               />
             )}
             {rowsOf(s).length > 0 && (

@@ -1,6 +1,5 @@
-import dayjs from 'dayjs';
 import { Card, Space, Table, Tag, Typography } from 'antd';
-import { api } from '../../lib/api.ts';
+import { api, query } from '../../lib/api.ts';
 import { formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { maskEmail, maskPhone } from '../../lib/mask.ts';
@@ -8,7 +7,7 @@ import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
-import { dayText, inRange, type DayRange } from './RangeFilter.tsx';
+import { browserTimeZone, dayText, type DayRange } from '../../lib/RangeFilter.tsx';
 import type { RelapseView } from './report-types.ts';
 
 /** Ids shaped like a contact (apps often use the phone number or e-mail as the id) are masked. */
@@ -18,9 +17,6 @@ const shownId = (id: string): string => {
   return id;
 };
 
-/** The local day (YYYY-MM-DD) of an instant, as the range picker's days are. */
-const localDay = (iso: string): string => dayText(dayjs(iso));
-
 /**
  * Relapse monitor (features.md G7; GET /v1/reports/relapse): recalled users by campaign against the
  * workspace's relapse window — came back, still within the window, relapsed — and who is at risk
@@ -28,7 +24,16 @@ const localDay = (iso: string): string => dayText(dayjs(iso));
  */
 export const RelapseWatch = ({ range }: { range: DayRange }) => {
   const { t, locale } = useI18n();
-  const watch = useAsync(() => api.get<RelapseView>('/v1/reports/relapse?limit=100'), []);
+  const from = dayText(range[0]);
+  const to = dayText(range[1]);
+  // The server counts and lists only the users who converted in the range (in the operator's zone).
+  const watch = useAsync(
+    () =>
+      api.get<RelapseView>(
+        `/v1/reports/relapse${query({ limit: 100, from, to, timeZone: browserTimeZone() })}`,
+      ),
+    [from, to],
+  );
   const n = (v: number) => formatNumber(locale, v);
   const csvColumns: CsvColumn<RelapseView['campaigns'][number]>[] = [
     { title: t('rep.campaign'), value: (c) => c.name },
@@ -50,7 +55,7 @@ export const RelapseWatch = ({ range }: { range: DayRange }) => {
           <ExportCsv
             columns={csvColumns}
             rows={watch.data.campaigns}
-            fileName={csvFileName(t('rep.relapse.file'))}
+            fileName={csvFileName(t('rep.relapse.file'), from, to)}
             testId="relapse-export"
           />
         ) : null
@@ -88,7 +93,7 @@ export const RelapseWatch = ({ range }: { range: DayRange }) => {
                 rowKey={(u) => `${u.campaignId}:${u.userId}`}
                 pagination={{ pageSize: 10, showSizeChanger: false }}
                 scroll={{ x: 'max-content' }}
-                dataSource={r.users.filter((u) => inRange(range, localDay(u.convertedAt)))}
+                dataSource={r.users}
                 columns={[
                   { title: t('rep.rl.user'), dataIndex: 'userId', render: shownId },
                   {

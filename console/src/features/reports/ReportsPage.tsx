@@ -12,7 +12,7 @@ import { CampaignReport } from './CampaignReport.tsx';
 import { ChurnCohortReport } from './ChurnCohortReport.tsx';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
-import { browserTimeZone, dayText, lastDays, RangeFilter, type DayRange } from './RangeFilter.tsx';
+import { browserTimeZone, dayText, lastDays, RangeFilter, type DayRange } from '../../lib/RangeFilter.tsx';
 import { RelapseWatch } from './RelapseWatch.tsx';
 import type { Period } from './report-types.ts';
 import { fill } from '../../lib/report-words.ts';

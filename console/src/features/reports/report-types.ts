@@ -115,3 +115,19 @@ export interface RelapseView {
   }[];
   usersTotal: number;
 }
+
+/** GET /v1/campaigns/:id/roi (src/server/routes/campaign-roi.ts): money in fen. */
+export interface CampaignRoi {
+  attributed: { revenueCents: number; costCents: number; roi: number | null };
+  incremental: {
+    treatedUsers: number;
+    holdoutUsers: number;
+    /** Yuan per user. */
+    revenuePerUserLift: number;
+    incrementalRevenueCents: number;
+    incrementalRevenueCiCents: Interval;
+    costCents: number;
+    roi: number | null;
+    roiCi: Interval | null;
+  } | null;
+}
