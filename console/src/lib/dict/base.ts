@@ -248,7 +248,7 @@ export const en = {
   'rep.cs.share': 'Share of all churned',
   'rep.cs.unknown': 'Unknown',
   'rep.cs.note':
-    'Users registered long enough ago to have churned. Campaign: the trait utm_campaign or acquisition_campaign. Dates in UTC.',
+    'Users registered long enough ago to have churned. Campaign: the trait utm_campaign or acquisition_campaign.',
   'rep.rl.title': 'Relapse after recall',
   'rep.rl.window':
     'Relapsed: no activity of their own for {n} days after converting (change the days in Settings → scoring)',
@@ -679,8 +679,7 @@ export const zhCN: Record<keyof typeof en, string> = {
   'rep.cs.rate': '流失率',
   'rep.cs.share': '占全部流失',
   'rep.cs.unknown': '未知',
-  'rep.cs.note':
-    '仅统计注册已满流失判定天数的用户。获客活动取自用户的广告活动标记（来源活动属性）。日期按世界标准时间（UTC）计。',
+  'rep.cs.note': '仅统计注册已满流失判定天数的用户。获客活动取自用户的广告活动标记（来源活动属性）。',
   'rep.rl.title': '召回后再流失监控',
   'rep.rl.window': '判定为再流失：召回转化后连续 {n} 天无本人行为（可在“设置 → 评分配置”中修改天数）',
   'rep.rl.recalled': '召回用户',
