@@ -391,6 +391,182 @@ describe('audience builder in a browser (zh-CN)', () => {
     await expect(page.getByTestId('audience-save-blocked').textContent()).resolves.not.toBe('');
   });
 
+  /** Whether a checkbox (the test id on its input or its wrapper) is ticked. */
+  const isChecked = (testId: string) =>
+    page.getByTestId(testId).evaluate((e) => {
+      const input = e.tagName === 'INPUT' ? e : e.querySelector('input');
+      return (input as unknown as { checked?: boolean } | null)?.checked === true;
+    });
+  const textOf = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+
+  for (const width of [1366, 390]) {
+    it(`builds a nested audience (A and (B or not C)) with a since window and a 3-step sequence at ${width} px; saves, counts and reopens it`, async () => {
+      await freshPage(width, width === 390 ? 844 : 768);
+      await logIn(page, server.url, 'olivia');
+      await page.goto(`${server.url}/audiences`);
+      const name = `嵌套条件 ${width}`;
+      await page.getByTestId('audience-name').fill(name);
+      // A: churn risk level high.
+      await page.getByTestId('add-profile-condition').click();
+      await pick('profile-source-0', '', '模型评分');
+      await pick('profile-attr-0', '流失风险等级', '流失风险等级');
+      await pick('profile-value-0', '高', '高风险');
+      // (B or not C): a sub-group, "any of these".
+      await page.getByTestId('add-group').click();
+      await page.getByTestId('group-combinator-1').getByText('满足任一').click();
+      // B: ordered since the first time the app was opened.
+      await pick('behavior-event-0', '下单', '下单');
+      await pick('behavior-window-0', '', '自某事件以来');
+      await pick('behavior-since-occurrence-0', '', '第一次');
+      await pick('behavior-since-0', '打开应用', '打开应用');
+      // not C: viewed an item, then added to cart, then ordered, within 7 days (in the last 30).
+      await page.getByTestId('add-behavior-condition-g1').click();
+      await pick('behavior-kind-1', '', '先后做过');
+      await pick('behavior-event-1', '浏览商品', '浏览商品');
+      await pick('behavior-then-1', '加入购物车', '加入购物车');
+      await page.getByTestId('behavior-add-step-1').click();
+      await pick('behavior-step-1-2', '下单', '下单');
+      await fillNumber('behavior-within-1', '7');
+      await page.getByTestId('behavior-not-1').click();
+      const definition = {
+        kind: 'and',
+        children: [
+          { kind: 'score', score: 'churn_risk_level', op: 'eq', value: 'high' },
+          {
+            kind: 'or',
+            children: [
+              {
+                kind: 'did',
+                event: 'order',
+                window: { type: 'since', event: 'app_open', occurrence: 'first' },
+              },
+              {
+                kind: 'not',
+                child: {
+                  kind: 'sequence',
+                  steps: [{ event: 'view_item' }, { event: 'add_to_cart' }, { event: 'order' }],
+                  within: { value: 7, unit: 'days' },
+                  window: { type: 'last_days', days: 30 },
+                },
+              },
+            ],
+          },
+        ],
+      };
+      const count = await countOf(definition);
+      expect(count).toBeGreaterThan(0);
+      await expect.poll(shownCount, { timeout: 15_000 }).toBe(zh(count));
+      expect(await fitsScreen()).toBe(true);
+      expect(
+        findUnexplainedText(await page.getByTestId('audience-builder').innerText(), Object.keys(en)),
+      ).toEqual([]);
+      await shoot(`audiences-nested-build-${width}`);
+
+      await page.getByTestId('audience-save').click();
+      const row = page.getByTestId('audience-list').locator('tr', { hasText: name });
+      await row.waitFor();
+      const list = await call('GET', '/v1/audiences?search=' + encodeURIComponent(name));
+      const saved = (list.json['audiences'] as { id: string; definition: unknown }[])[0];
+      expect(saved?.definition).toEqual(definition);
+      // Its size in the list is the API's count for the same tree.
+      await expect
+        .poll(async () => (await row.getByText(/当前/).textContent()) ?? '', { timeout: 15_000 })
+        .toContain(zh(count));
+
+      // Reopen: the same groups and conditions, the same count.
+      await row.getByTestId('audience-edit').click();
+      await expect.poll(() => textOf('audience-builder'), { timeout: 15_000 }).toContain('编辑人群');
+      await expect.poll(() => textOf('behavior-since-0'), { timeout: 15_000 }).toContain('打开应用');
+      expect(await textOf('profile-attr-0')).toContain('流失风险等级');
+      expect(await textOf('profile-value-0')).toContain('高风险');
+      expect(await page.getByTestId('group-1').count()).toBe(1);
+      expect(
+        await page
+          .getByTestId('group-combinator-1')
+          .locator('.ant-radio-button-wrapper-checked')
+          .textContent(),
+      ).toBe('满足任一');
+      expect(await textOf('behavior-event-0')).toContain('下单');
+      expect(await textOf('behavior-window-0')).toContain('自某事件以来');
+      expect(await textOf('behavior-since-occurrence-0')).toContain('第一次');
+      expect(await textOf('behavior-kind-1')).toContain('先后做过');
+      expect(await textOf('behavior-event-1')).toContain('浏览商品');
+      expect(await textOf('behavior-then-1')).toContain('加入购物车');
+      expect(await textOf('behavior-step-1-2')).toContain('下单');
+      expect(await isChecked('behavior-not-1')).toBe(true);
+      expect(await isChecked('behavior-not-0')).toBe(false);
+      expect(await page.getByTestId('audience-complex').count()).toBe(0);
+      await expect.poll(shownCount, { timeout: 15_000 }).toBe(zh(count));
+      expect(await fitsScreen()).toBe(true);
+      await shoot(`audiences-nested-reopened-${width}`);
+      // Saved again untouched: the same tree, a new version.
+      await page.getByTestId('audience-save').click();
+      await expect
+        .poll(async () => (await call('GET', `/v1/audiences/${saved?.id ?? ''}`)).json['version'], {
+          timeout: 10_000,
+        })
+        .toBe(2);
+      expect((await call('GET', `/v1/audiences/${saved?.id ?? ''}`)).json['definition']).toEqual(definition);
+    });
+  }
+
+  it('opens a saved-audience reference and a condition no row holds (kept read-only, in words); adds a yes/no trait; saves without losing either', async () => {
+    // A yes/no trait on the profiles (the demo has none).
+    await server.rt.warehouse.write(
+      `UPDATE profiles SET traits = json_merge_patch(coalesce(traits, '{}'),
+         CASE WHEN hash(user_id) % 3 = 0 THEN '{"sms_opt_in": true}' ELSE '{"sms_opt_in": false}' END)`,
+    );
+    await freshPage();
+    await logIn(page, server.url, 'olivia');
+    const buyers = await asUser('POST', '/v1/audiences', {
+      name: '近 30 天下单的人',
+      definition: { kind: 'did', event: 'order', window: { type: 'last_days', days: 30 } },
+    });
+    const between = {
+      kind: 'metric',
+      event: 'login',
+      fn: 'count',
+      op: 'between',
+      min: 1,
+      max: 20,
+      window: { type: 'last_days', days: 90 },
+    };
+    const reference = { kind: 'audience', id: String(buyers.json['id']) };
+    const made = await asUser('POST', '/v1/audiences', {
+      name: '引用与保留',
+      definition: { kind: 'and', children: [reference, between] },
+    });
+    expect(made.status).toBe(201);
+    await page.goto(`${server.url}/audiences`);
+    const row = page.getByTestId('audience-list').locator('tr', { hasText: '引用与保留' });
+    await row.getByTestId('audience-edit').click();
+    await expect.poll(() => textOf('audience-ref-0'), { timeout: 15_000 }).toContain('近 30 天下单的人');
+    // The range of counts has no row: kept as saved, read-only, with the reason in words.
+    expect(await textOf('fixed-cond-0')).toContain('含有表单无法显示的设置');
+    expect(await textOf('audience-complex')).toContain('保存不会改变它们');
+    // And a yes/no trait: did not agree to SMS.
+    await page.getByTestId('add-profile-condition').click();
+    await pick('profile-attr-0', 'sms_opt_in');
+    await pick('profile-value-0', '', '否');
+    const definition = {
+      kind: 'and',
+      children: [reference, between, { kind: 'attribute', attribute: 'sms_opt_in', op: 'eq', value: false }],
+    };
+    const count = await countOf(definition);
+    expect(count).toBeGreaterThan(0);
+    await expect.poll(shownCount, { timeout: 15_000 }).toBe(zh(count));
+    await shoot('audiences-kept-reference-1366');
+    await page.getByTestId('audience-save').click();
+    await expect
+      .poll(async () => (await call('GET', `/v1/audiences/${String(made.json['id'])}`)).json['version'], {
+        timeout: 10_000,
+      })
+      .toBe(2);
+    expect((await call('GET', `/v1/audiences/${String(made.json['id'])}`)).json['definition']).toEqual(
+      definition,
+    );
+  });
+
   it('fits a phone (390 px) and reads in words; English once', async () => {
     await freshPage();
     await logIn(page, server.url, 'olivia');

@@ -270,6 +270,9 @@ export const BehaviorRow = ({
   const L = useLabels();
   const cart = c.kind === 'cart_abandoned';
   const timed = c.kind === 'first_time' || c.kind === 'last_time';
+  const period = (
+    <WindowPicker c={c} index={index} events={events} unknownEvents={unknownEvents} onChange={onChange} />
+  );
   const setKind = (kind: BehaviorKind) => {
     if (kind === 'cart_abandoned')
       onChange({
@@ -383,15 +386,7 @@ export const BehaviorRow = ({
             data-testid={`behavior-hours-${index}`}
           />
         )}
-        {!timed && (
-          <WindowPicker
-            c={c}
-            index={index}
-            events={events}
-            unknownEvents={unknownEvents}
-            onChange={onChange}
-          />
-        )}
+        {!timed && c.kind !== 'sequence' && period}
         <Tooltip title={L.t('aud.b.remove')}>
           <Button onClick={onRemove} aria-label={L.t('aud.b.remove')}>
             −
@@ -407,13 +402,17 @@ export const BehaviorRow = ({
         />
       )}
       {c.kind === 'sequence' && (
-        <SequenceSteps
-          c={c}
-          index={index}
-          events={events}
-          unknownEvents={unknownEvents}
-          onChange={onChange}
-        />
+        <>
+          <SequenceSteps
+            c={c}
+            index={index}
+            events={events}
+            unknownEvents={unknownEvents}
+            onChange={onChange}
+          />
+          {/* A sequence reads step by step, then the period its first step falls in. */}
+          <div style={{ paddingLeft: 24 }}>{period}</div>
+        </>
       )}
     </Space>
   );
