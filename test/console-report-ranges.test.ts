@@ -252,6 +252,12 @@ describe('date ranges and incremental ROI in the console', () => {
       await page.getByTestId('report-incremental').waitFor({ timeout: 20_000 });
       await page.waitForTimeout(300);
       await shoot('reports-incremental-390');
+      if (shots)
+        await page
+          .getByTestId('campaign-report')
+          .locator('.ant-card')
+          .first()
+          .screenshot({ path: join(shots, 'reports-incremental-390-card.png') });
       expect(await fitsScreen(), 'reports at 390 px').toBe(true);
     },
   );
