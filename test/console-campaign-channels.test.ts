@@ -268,6 +268,8 @@ describe('campaign editor channels', () => {
     await page.getByTestId('draft-phone-email').getByTestId('preview-email').waitFor({ timeout: 15_000 });
     await expect(page.getByTestId('variant-B-in_app-body').inputValue()).resolves.toBe('B 组：满 100 减 30');
     await shot('new-email-inapp-zh-390');
+    await page.getByTestId('draft-preview').screenshot({ path: `${SHOTS}/draft-preview-zh-390.png` });
+    await page.getByTestId('content-email').screenshot({ path: `${SHOTS}/email-fields-zh-390.png` });
   });
 
   it("shows a webhook body the server refuses at its field, with the server's place in words", async () => {
@@ -293,6 +295,8 @@ describe('campaign editor channels', () => {
       .poll(async () => page.getByTestId('draft-phone-wecom').textContent(), { timeout: 15_000 })
       .toContain(' 的券');
     await shot('webhook-error-zh-1366');
+    await page.getByTestId('content-wecom').screenshot({ path: `${SHOTS}/wecom-fields-zh-1366.png` });
+    await page.getByTestId('content-webhook').screenshot({ path: `${SHOTS}/webhook-fields-zh-1366.png` });
     await page.getByTestId('webhook-body').fill('{"user": "{{ user.user_id }}"}');
     await page.getByTestId('campaign-save').click();
     await expect
