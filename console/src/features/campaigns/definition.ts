@@ -38,6 +38,40 @@ const isEditorChannel = (x: unknown): x is EditorChannel =>
 export const variantContents = (v: VariantState, channels: readonly EditorChannel[]) =>
   channels.filter((ch) => v.own[ch] === true).map((ch) => contentOf(ch, v.push, v.sms, v.more));
 
+/** A fixed coupon of `cents` fen as the form writes it (the campaign's and a variant's own). */
+const couponOf = (cents: number): Record<string, unknown> => ({
+  kind: 'coupon',
+  amount: { type: 'fixed', amount: cents },
+  validityDays: 7,
+  expectedRedemptionRate: 0.2,
+  costRecognition: 'redemption',
+});
+
+/**
+ * A variant's `offer` key: absent (the campaign's), null (none) or its own coupon; an own offer
+ * loaded from the server keeps its other fields, and one the form cannot show (not a fixed
+ * amount) is kept as it was.
+ */
+export const variantOfferOf = (v: VariantState): { offer?: Record<string, unknown> | null } => {
+  if (v.offer === 'inherit') return {};
+  if (v.offer === 'none') return { offer: null };
+  const saved = v.offerSaved;
+  if (saved !== undefined && ownOfferKept(v)) return { offer: saved };
+  if (v.offerCents === null || v.offerCents <= 0) return {};
+  return {
+    offer:
+      saved !== undefined
+        ? { ...saved, amount: { type: 'fixed', amount: v.offerCents } }
+        : couponOf(v.offerCents),
+  };
+};
+
+/** A variant's own offer the form cannot show (a rule other than a fixed amount, set through the API): kept whole. */
+export const ownOfferKept = (v: VariantState): boolean => {
+  const amount = v.offerSaved?.['amount'];
+  return isObj(amount) && amount['type'] !== 'fixed';
+};
+
 /** The editor's fields as the API's CampaignDefinition (money in cents). */
 export const toDefinition = (s: EditorState): Record<string, unknown> => {
   const content = s.channels.map((ch) => contentOf(ch, s.push, s.sms, s.more));
@@ -55,13 +89,7 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
     ...(s.channels.includes('sms') ? { smsMaxSegments: s.sms.maxSegments } : {}),
     ...(s.offerAmountCents !== null && s.offerAmountCents > 0
       ? {
-          offer: {
-            kind: 'coupon',
-            amount: { type: 'fixed', amount: s.offerAmountCents },
-            validityDays: 7,
-            expectedRedemptionRate: 0.2,
-            costRecognition: 'redemption',
-          },
+          offer: couponOf(s.offerAmountCents),
         }
       : {}),
     ...(s.goalEvent.trim() !== '' ? { goal: { event: s.goalEvent.trim(), withinDays: s.goalDays } } : {}),
@@ -74,6 +102,7 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
             weight: v.share,
             ...(own.length > 0 ? { content: own } : {}),
             ...(channels.length > 0 ? { channels } : {}),
+            ...variantOfferOf(v),
           };
         })
       : [],
@@ -107,6 +136,8 @@ export const newVariant = (
   sms: { text: s.sms.text, signature: s.sms.signature },
   // A variant's own content starts as a copy of the campaign's, to be changed where it differs.
   more: structuredClone(s.more ?? emptyMore()),
+  offer: 'inherit',
+  offerCents: null,
 });
 
 export const initialEditor = (): EditorState => {
@@ -200,13 +231,19 @@ export const fromCampaign = (c: Campaign): EditorState => {
   const variants = rawVariants.map((v): VariantState => {
     const vp = find(v['content'], 'push');
     const vs = find(v['content'], 'sms');
+    const vo = v['offer'];
+    const voAmount = isObj(vo) && isObj(vo['amount']) ? vo['amount'] : undefined;
     return {
+      offer: vo === null ? 'none' : isObj(vo) ? 'custom' : 'inherit',
+      offerCents:
+        voAmount !== undefined && voAmount['type'] === 'fixed' && typeof voAmount['amount'] === 'number'
+          ? voAmount['amount']
+          : null,
+      offerSaved: isObj(vo) ? vo : undefined,
       id: str(v['id']),
       share: Math.round((Number(v['weight'] ?? 0) / total) * 100),
       channels: (Array.isArray(v['channels']) ? v['channels'] : []).filter(isEditorChannel),
-      own: Object.fromEntries(
-        EDITOR_CHANNELS.filter((ch) => find(v['content'], ch) !== undefined).map((ch) => [ch, true]),
-      ),
+      own: Object.fromEntries(EDITOR_CHANNELS.map((ch) => [ch, find(v['content'], ch) !== undefined])),
       more: moreOf(v['content'], more),
       push: vp
         ? { title: str(vp['title']), body: str(vp['body']), landingUrl: str(vp['landingUrl']) }
@@ -272,6 +309,7 @@ export const missingFields = (s: EditorState): string[] => {
         (v.push.title.trim() === '' || v.push.body.trim() === '')
       )
         out.push('ced.missing.variantPush');
+      if (v.offer === 'custom' && variantOfferOf(v).offer === undefined) out.push('ced.missing.variantOffer');
       for (const ch of MORE_CHANNELS)
         if (v.own[ch] === true && s.channels.includes(ch) && moreMissing(ch, v.more))
           out.push('ced.missing.variantContent');
