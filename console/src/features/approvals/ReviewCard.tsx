@@ -42,6 +42,8 @@ interface VariantLike {
   weight: number;
   content?: unknown[];
   channels?: string[];
+  /** Its own offer; null: none; absent: the campaign's. */
+  offer?: Loose | null;
 }
 
 /**
@@ -126,21 +128,35 @@ export const ReviewCard = ({
   const own = me !== null && (c.owner.id === me.user.id || c.submittedBy === me.user.id);
   const allowed = can('campaign.review', c.submittedBy === me?.user.id ? me.user.id : c.owner.id);
   const why = !allowed.allowed ? allowed.reason : own ? t('perm.notOwnCampaign') : undefined;
-  const offer = d['offer'] as Loose | undefined;
-  const amount = offer && typeof offer['amount'] === 'object' ? (offer['amount'] as Loose) : undefined;
-  const offerWords =
-    offer === undefined
-      ? t('camp.offerNone')
-      : amount && amount['type'] === 'fixed' && typeof amount['amount'] === 'number'
-        ? fill(t('appr.offerFixed'), {
-            kind: tk(`appr.offerKind.${String(offer['kind'])}`),
-            amount:
-              offer['kind'] === 'points'
-                ? fill(t('appr.points'), { n: formatNumber(locale, amount['amount']) })
-                : formatCents(locale, amount['amount']),
-            days: Number(offer['validityDays'] ?? 0),
-          })
-        : tk(`appr.offerKind.${String(offer['kind'])}`);
+  const wordsOf = (offer: Loose | null | undefined): string => {
+    if (offer === undefined || offer === null) return t('camp.offerNone');
+    const amount = typeof offer['amount'] === 'object' ? (offer['amount'] as Loose | null) : undefined;
+    return amount && amount['type'] === 'fixed' && typeof amount['amount'] === 'number'
+      ? fill(t('appr.offerFixed'), {
+          kind: tk(`appr.offerKind.${String(offer['kind'])}`),
+          amount:
+            offer['kind'] === 'points'
+              ? fill(t('appr.points'), { n: formatNumber(locale, amount['amount']) })
+              : formatCents(locale, amount['amount']),
+          days: Number(offer['validityDays'] ?? 0),
+        })
+      : tk(`appr.offerKind.${String(offer['kind'])}`);
+  };
+  const offerWords = wordsOf(d['offer'] as Loose | undefined);
+  // Each variant's offer (an offer test: its own, none, or the campaign's), with the estimate's count.
+  const variantOfferWords = (v: VariantLike): string => {
+    const words =
+      v.offer === undefined
+        ? fill(t('appr.variantOfferSame'), { offer: offerWords })
+        : fill(t('appr.variantOffer'), { offer: wordsOf(v.offer) });
+    const est = estimate.data?.offer?.byVariant.find((x) => x.variant === v.id);
+    return est === undefined || est.issued === 0
+      ? words
+      : `${words}${fill(t('appr.variantOfferEstimate'), {
+          n: formatNumber(locale, est.issued),
+          total: formatCents(locale, est.totalValueCents),
+        })}`;
+  };
   const e = estimate.data;
   // The estimate's `cost` is documented as open (Unknown); the calculator's fields, in cents.
   const cost = e?.cost as { total: number; direct: { messages: number; offers: number } } | undefined;
@@ -257,6 +273,8 @@ export const ReviewCard = ({
                     {(v.content ?? []).length > 0
                       ? t('appr.variantOwnContent')
                       : t('appr.variantSameContent')}
+                    {' · '}
+                    <span data-testid={`review-variant-${v.id}-offer`}>{variantOfferWords(v)}</span>
                   </Typography.Paragraph>
                   <Space wrap align="start">
                     {(v.content ?? []).map((_, j) => (

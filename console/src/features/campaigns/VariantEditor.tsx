@@ -1,10 +1,23 @@
-import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Space, Switch, Typography } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Form,
+  Input,
+  InputNumber,
+  Radio,
+  Space,
+  Switch,
+  Typography,
+} from 'antd';
+import { formatCents } from '../../lib/format.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import type { EditorChannel, EditorState, VariantState } from './campaign-types.ts';
 import { isMoreChannel } from './channel-content.ts';
-import { MoreChannelFields } from './channel-fields/MoreChannelFields.tsx';
+import { MoreChannelFields } from './MoreChannelFields.tsx';
 import type { RenderedChannel } from '../../lib/draft-preview.ts';
-import { newVariant } from './definition.ts';
+import { newVariant, ownOfferKept } from './definition.ts';
 import type { PlacedProblem } from './field-errors.ts';
 import { SmsChecks } from './SmsChecks.tsx';
 
@@ -40,8 +53,8 @@ const startFrom = (v: VariantState, ch: EditorChannel, s: EditorState): Partial<
 
 /**
  * The A/B variants: each one's share of the treated users (the shares add up to 100 %), the
- * channels it is reached on, and its own content per channel (else the campaign's). One offer
- * for every variant: the server issues the campaign's offer to each recipient, whatever the variant.
+ * channels it is reached on, its own content per channel (else the campaign's), and its offer:
+ * the campaign's, none, or its own coupon (an offer test, e.g. ¥5 vs ¥10 vs none).
  */
 export const VariantEditor = ({
   s,
@@ -55,8 +68,12 @@ export const VariantEditor = ({
   /** The draft preview of each variant's own SMS, by variant id. */
   rendered: Record<string, RenderedChannel | null | undefined>;
 }) => {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const total = s.variants.reduce((a, v) => a + v.share, 0);
+  const campaignOffer =
+    s.offerAmountCents !== null && s.offerAmountCents > 0
+      ? formatCents(locale, s.offerAmountCents)
+      : t('ced.ab.offerNone');
   const set = (i: number, v: Partial<VariantState>) =>
     onChange(s.variants.map((x, j) => (j === i ? { ...x, ...v } : x)));
   const add = () => {
@@ -107,6 +124,40 @@ export const VariantEditor = ({
               suffix="%"
               data-testid={`variant-${v.id}-share`}
             />
+          </Form.Item>
+          <Form.Item label={t('ced.ab.offer')} {...fieldHelp(problems, `variant:${v.id}:offer`)}>
+            <Space wrap>
+              <Radio.Group
+                optionType="button"
+                size="small"
+                value={v.offer}
+                onChange={(e) => set(i, { offer: e.target.value as VariantState['offer'] })}
+                options={[
+                  { value: 'inherit', label: fill(t('ced.ab.offerInherit'), { offer: campaignOffer }) },
+                  { value: 'none', label: t('ced.ab.offerNone') },
+                  { value: 'custom', label: t('ced.ab.offerCustom') },
+                ]}
+                data-testid={`variant-${v.id}-offer`}
+              />
+              {v.offer === 'custom' &&
+                (ownOfferKept(v) ? (
+                  // An own offer the form cannot show (not a fixed amount, set through the API): kept.
+                  <Typography.Text type="secondary">{t('ced.ab.offerKept')}</Typography.Text>
+                ) : (
+                  <InputNumber
+                    min={0.01}
+                    precision={2}
+                    prefix="¥"
+                    style={{ width: 180 }}
+                    value={v.offerCents === null ? null : v.offerCents / 100}
+                    onChange={(x) =>
+                      set(i, { offerCents: typeof x === 'number' ? Math.round(x * 100) : null })
+                    }
+                    addonAfter={t('ced.offerCoupon')}
+                    data-testid={`variant-${v.id}-offer-amount`}
+                  />
+                ))}
+            </Space>
           </Form.Item>
           <Form.Item label={t('ced.ab.channels')} extra={t('ced.ab.channelsHint')}>
             <Checkbox.Group

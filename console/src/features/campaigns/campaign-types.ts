@@ -27,6 +27,14 @@ export interface VariantState {
   sms: { text: string; signature: string };
   /** Its own in-app, e-mail, WeCom, call-list and webhook contents (used where `own` says so). */
   more: MoreContents;
+  /**
+   * Its offer (an offer test, e.g. ¥5 vs ¥10 vs none): the campaign's, none, or its own coupon of
+   * `offerCents` fen. `offerSaved`: the own offer as loaded, so saving keeps what the form does not
+   * show (validity, redemption rate; a rule other than a fixed amount is kept whole).
+   */
+  offer: 'inherit' | 'none' | 'custom';
+  offerCents: number | null;
+  offerSaved?: Record<string, unknown> | undefined;
 }
 
 export interface EditorState {

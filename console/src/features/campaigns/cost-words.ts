@@ -74,6 +74,18 @@ export const costWords = (
                 total: yuan(cost.direct.offers),
               }),
         ];
+  // An A/B test: each variant's own offers (an offer test gives them different ones, or none).
+  if (e.offer !== null)
+    for (const v of e.offer.byVariant)
+      offers.push(
+        v.issued === 0
+          ? fill(t('ced.calc.variantNoOffer'), { id: v.variant })
+          : fill(t('ced.calc.variantOffer'), {
+              id: v.variant,
+              n: n(v.issued),
+              total: yuan(v.totalValueCents),
+            }),
+      );
   const valueCents = centsOfYuan(inputs.userValueYuan);
   const hidden =
     cost.hidden > 0 || (cost.expectedUnsubscribes > 0 && valueCents > 0)

@@ -163,6 +163,9 @@ export const placeProblem = (
       const f = field(v?.channelOf(Number(m[3])), m[4]);
       return { anchor: `variant:${id}:${f.anchor}`, label: `${head} · ${f.label}`, text };
     }
+    // A variant's own offer (`variants[1].offer.amount.amount`): next to its offer choice.
+    if (m[2] === 'offer')
+      return { anchor: `variant:${id}:offer`, label: `${head} · ${t('ced.field.offer')}`, text };
     const sub = m[2] === 'weight' ? t('ced.field.share') : m[2] === 'channels' ? t('ced.field.channels') : '';
     return { anchor: `variant:${id}`, label: sub === '' ? head : `${head} · ${sub}`, text };
   }
