@@ -32,7 +32,7 @@ import {
   type EditorState,
 } from './campaign-types.ts';
 import { MORE_CHANNELS } from './channel-content.ts';
-import { MoreChannelFields } from './channel-fields/MoreChannelFields.tsx';
+import { MoreChannelFields } from './MoreChannelFields.tsx';
 import { ContentPreview } from './ContentPreview.tsx';
 import { DraftPreviewPanel } from './DraftPreviewPanel.tsx';
 import { GoalEventPicker } from './GoalEventPicker.tsx';

@@ -1,7 +1,7 @@
 import { Form, Input } from 'antd';
-import { useI18n } from '../../../lib/i18n.tsx';
-import type { InAppState } from '../channel-content.ts';
-import type { ChannelFieldsProps } from './field-props.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import type { InAppState } from './channel-content.ts';
+import type { ChannelFieldsProps } from './channel-field-props.ts';
 
 /** The in-app message: title, text, an optional banner image and the button's link. */
 export const InAppFields = ({ value, onChange, help, testId }: ChannelFieldsProps<InAppState>) => {

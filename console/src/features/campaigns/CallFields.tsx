@@ -1,7 +1,7 @@
 import { Form, Input } from 'antd';
-import { useI18n } from '../../../lib/i18n.tsx';
-import type { CallState } from '../channel-content.ts';
-import type { ChannelFieldsProps } from './field-props.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import type { CallState } from './channel-content.ts';
+import type { ChannelFieldsProps } from './channel-field-props.ts';
 
 /** The call list: the script the agent or the call robot reads. */
 export const CallFields = ({ value, onChange, help, testId }: ChannelFieldsProps<CallState>) => {

@@ -1,7 +1,7 @@
 import { Form, Input } from 'antd';
-import { useI18n } from '../../../lib/i18n.tsx';
-import type { WebhookState } from '../channel-content.ts';
-import { codeStyle, type ChannelFieldsProps } from './field-props.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import type { WebhookState } from './channel-content.ts';
+import { codeStyle, type ChannelFieldsProps } from './channel-field-props.ts';
 
 /**
  * The webhook's JSON body. The endpoint is the provider an admin configured; a content stored

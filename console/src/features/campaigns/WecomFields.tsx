@@ -1,7 +1,7 @@
 import { Button, Form, Input, Space } from 'antd';
-import { useI18n } from '../../../lib/i18n.tsx';
-import type { WecomField, WecomState } from '../channel-content.ts';
-import type { ChannelFieldsProps } from './field-props.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import type { WecomField, WecomState } from './channel-content.ts';
+import type { ChannelFieldsProps } from './channel-field-props.ts';
 
 /**
  * The WeChat Official Account template message (template ID and its fields) or the WeCom

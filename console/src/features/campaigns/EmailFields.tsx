@@ -1,7 +1,7 @@
 import { Form, Input } from 'antd';
-import { useI18n } from '../../../lib/i18n.tsx';
-import type { EmailState } from '../channel-content.ts';
-import { codeStyle, type ChannelFieldsProps } from './field-props.ts';
+import { useI18n } from '../../lib/i18n.tsx';
+import type { EmailState } from './channel-content.ts';
+import { codeStyle, type ChannelFieldsProps } from './channel-field-props.ts';
 
 /** The e-mail: subject, sender name, the HTML body and its optional plain-text version. */
 export const EmailFields = ({ value, onChange, help, testId }: ChannelFieldsProps<EmailState>) => {

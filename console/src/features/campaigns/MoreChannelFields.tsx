@@ -1,7 +1,7 @@
-import type { MoreChannel, MoreContents } from '../channel-content.ts';
+import type { MoreChannel, MoreContents } from './channel-content.ts';
 import { CallFields } from './CallFields.tsx';
 import { EmailFields } from './EmailFields.tsx';
-import type { ChannelFieldsProps } from './field-props.ts';
+import type { ChannelFieldsProps } from './channel-field-props.ts';
 import { InAppFields } from './InAppFields.tsx';
 import { WebhookFields } from './WebhookFields.tsx';
 import { WecomFields } from './WecomFields.tsx';
