@@ -100,8 +100,8 @@ export class Ledger {
     ch: number,
     price: Cents,
     offer: Cents,
-    /** The member's offer kind (their variant's in an offer test); default the campaign's. */
-    offerKind: PlanCampaign['offerKind'] = this.campaigns[k]?.offerKind,
+    /** The member's offer kind (their variant's in an offer test); undefined: no offer. */
+    offerKind: PlanCampaign['offerKind'],
   ): string {
     const channel = CHANNELS[ch] as Channel;
     const c = this.campaigns[k];
