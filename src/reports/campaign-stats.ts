@@ -1,4 +1,5 @@
 import type { Actor } from '../core/auth/roles.ts';
+import { offerChoices } from '../core/campaigns/variant-offer.ts';
 import type { CostRecognition, Offer } from '../core/offers/index.ts';
 import { ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
@@ -97,7 +98,9 @@ export const campaignStats = async (
   total.users = num(t?.users);
   total.convertedUsers = num(t?.converted);
   total.conversionRate = ratio(total.convertedUsers, total.users);
-  const offer = c.value.definition.offer as Offer | undefined;
+  // The campaign's offer; in an A/B offer test without one, the first variant's own (their rows,
+  // split by variant, carry each variant's own offer cost).
+  const offer: Offer | undefined = offerChoices(c.value.definition).find((o) => o.offer)?.offer;
   return ok({ campaignId, by, costRecognition: offer ? offer.costRecognition : null, rows, total });
 };
 
