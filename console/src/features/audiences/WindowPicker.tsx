@@ -49,7 +49,7 @@ export const WindowPicker = ({
   return (
     <Space wrap size={4}>
       <Select
-        style={{ width: 130 }}
+        style={{ width: 150 }}
         value={w?.type ?? 'last_days'}
         options={MODES.map((m) => ({ value: m, label: L.t(MODE_LABEL[m]) }))}
         onChange={pickMode}
