@@ -1,5 +1,6 @@
 import { Form, Input } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
+import { HelpText, LIQUID_EXAMPLES } from './HelpText.tsx';
 import type { CallState } from './channel-content.ts';
 import type { ChannelFieldsProps } from './channel-field-props.ts';
 
@@ -10,7 +11,11 @@ export const CallFields = ({ value, onChange, help, testId }: ChannelFieldsProps
     <Form.Item
       label={t('ced.field.callScript')}
       required
-      extra={`${t('ced.help.callScript')} ${t('ced.help.liquid')}`}
+      extra={
+        <>
+          {t('ced.help.callScript')} <HelpText text={t('ced.help.liquid')} codes={LIQUID_EXAMPLES} />
+        </>
+      }
       {...help('script')}
     >
       <Input.TextArea

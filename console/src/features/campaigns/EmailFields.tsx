@@ -1,5 +1,6 @@
 import { Form, Input } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
+import { HelpText, LIQUID_EXAMPLES } from './HelpText.tsx';
 import type { EmailState } from './channel-content.ts';
 import { codeStyle, type ChannelFieldsProps } from './channel-field-props.ts';
 
@@ -12,7 +13,7 @@ export const EmailFields = ({ value, onChange, help, testId }: ChannelFieldsProp
       <Form.Item
         label={t('ced.field.emailSubject')}
         required
-        extra={t('ced.help.liquid')}
+        extra={<HelpText text={t('ced.help.liquid')} codes={LIQUID_EXAMPLES} />}
         {...help('subject')}
       >
         <Input
@@ -29,7 +30,12 @@ export const EmailFields = ({ value, onChange, help, testId }: ChannelFieldsProp
           data-testid={`${testId}-from`}
         />
       </Form.Item>
-      <Form.Item label={t('ced.field.emailHtml')} required extra={t('ced.help.emailHtml')} {...help('html')}>
+      <Form.Item
+        label={t('ced.field.emailHtml')}
+        required
+        extra={<HelpText text={t('ced.help.emailHtml')} codes={['{{ unsubscribe_url }}', '| raw']} />}
+        {...help('html')}
+      >
         <Input.TextArea
           value={value.html}
           autoSize={{ minRows: 5, maxRows: 16 }}

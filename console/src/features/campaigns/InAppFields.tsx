@@ -1,5 +1,6 @@
 import { Form, Input } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
+import { APP_LINK_EXAMPLE, HelpText, LIQUID_EXAMPLES } from './HelpText.tsx';
 import type { InAppState } from './channel-content.ts';
 import type { ChannelFieldsProps } from './channel-field-props.ts';
 
@@ -16,7 +17,12 @@ export const InAppFields = ({ value, onChange, help, testId }: ChannelFieldsProp
           data-testid={`${testId}-title`}
         />
       </Form.Item>
-      <Form.Item label={t('ced.field.inAppBody')} required extra={t('ced.help.liquid')} {...help('body')}>
+      <Form.Item
+        label={t('ced.field.inAppBody')}
+        required
+        extra={<HelpText text={t('ced.help.liquid')} codes={LIQUID_EXAMPLES} />}
+        {...help('body')}
+      >
         <Input.TextArea
           value={value.body}
           autoSize={{ minRows: 2, maxRows: 8 }}
@@ -32,7 +38,11 @@ export const InAppFields = ({ value, onChange, help, testId }: ChannelFieldsProp
           data-testid={`${testId}-image`}
         />
       </Form.Item>
-      <Form.Item label={t('ced.field.inAppLanding')} extra={t('ced.help.landing')} {...help('landingUrl')}>
+      <Form.Item
+        label={t('ced.field.inAppLanding')}
+        extra={<HelpText text={t('ced.help.landing')} codes={APP_LINK_EXAMPLE} />}
+        {...help('landingUrl')}
+      >
         <Input
           value={value.landingUrl}
           onChange={(e) => set({ landingUrl: e.target.value })}

@@ -40,6 +40,9 @@ const phone: CSSProperties = {
 };
 const wrap: CSSProperties = { whiteSpace: 'pre-wrap', wordBreak: 'break-word', overflowWrap: 'anywhere' };
 
+/** The operator's own content as rendered for the member: shown as it is, not console words. */
+const V = ({ children }: { children: ReactNode }) => <span data-verbatim>{children}</span>;
+
 /** A phone frame with the channel's name on its status bar. */
 export const Phone = ({
   title,
@@ -90,8 +93,8 @@ export const RenderedMessage = ({
             data-testid="preview-sms-bubble"
             style={{ background: '#e9e9eb', borderRadius: 16, padding: '8px 12px', fontSize: 14, ...wrap }}
           >
-            {str(r, 'signature')}
-            {str(r, 'text')}
+            <V>{str(r, 'signature')}</V>
+            <V>{str(r, 'text')}</V>
           </div>
           {ch.sms !== undefined && (
             <div style={{ fontSize: 11, color: '#8c8c8c', marginTop: 6 }}>
@@ -128,8 +131,12 @@ export const RenderedMessage = ({
             </span>
             <span>{t('prev.now')}</span>
           </div>
-          <div style={{ fontWeight: 600, marginTop: 6, ...wrap }}>{str(r, 'title')}</div>
-          <div style={{ fontSize: 13, ...wrap }}>{str(r, 'body')}</div>
+          <div style={{ fontWeight: 600, marginTop: 6, ...wrap }}>
+            <V>{str(r, 'title')}</V>
+          </div>
+          <div style={{ fontSize: 13, ...wrap }}>
+            <V>{str(r, 'body')}</V>
+          </div>
           {linkLine}
         </div>
       );
@@ -152,8 +159,12 @@ export const RenderedMessage = ({
             />
           )}
           <div style={{ padding: 12 }}>
-            <div style={{ fontWeight: 600, ...wrap }}>{str(r, 'title')}</div>
-            <div style={{ fontSize: 13, marginTop: 4, ...wrap }}>{str(r, 'body')}</div>
+            <div style={{ fontWeight: 600, ...wrap }}>
+              <V>{str(r, 'title')}</V>
+            </div>
+            <div style={{ fontSize: 13, marginTop: 4, ...wrap }}>
+              <V>{str(r, 'body')}</V>
+            </div>
             <Button type="primary" size="small" block style={{ marginTop: 10 }} tabIndex={-1}>
               {t('prev.open')}
             </Button>
@@ -165,10 +176,10 @@ export const RenderedMessage = ({
       return (
         <div data-testid="preview-email" style={{ background: '#fff', borderRadius: 8, padding: 10 }}>
           <div style={{ fontSize: 11, color: '#8c8c8c' }}>
-            {t('prev.from')}：{str(r, 'fromName') || t('prev.app')}
+            {t('prev.from')}：{str(r, 'fromName') === '' ? t('prev.app') : <V>{str(r, 'fromName')}</V>}
           </div>
           <div style={{ fontWeight: 600, margin: '4px 0 8px', ...wrap }}>
-            {t('prev.subject')}：{str(r, 'subject')}
+            {t('prev.subject')}：<V>{str(r, 'subject')}</V>
           </div>
           {str(r, 'html') !== '' ? (
             // The operator's HTML as a mail client shows it; sandboxed: no scripts, no same-origin.
@@ -180,7 +191,9 @@ export const RenderedMessage = ({
               style={{ width: '100%', height: 260, border: 'none', background: '#fff' }}
             />
           ) : (
-            <div style={{ fontSize: 13, maxHeight: 260, overflow: 'auto', ...wrap }}>{str(r, 'text')}</div>
+            <div style={{ fontSize: 13, maxHeight: 260, overflow: 'auto', ...wrap }}>
+              <V>{str(r, 'text')}</V>
+            </div>
           )}
         </div>
       );
@@ -191,9 +204,11 @@ export const RenderedMessage = ({
           : {};
       return (
         <div data-testid="preview-wecom" style={{ background: '#fff', borderRadius: 8, padding: 10 }}>
-          <div style={{ fontWeight: 600, ...wrap }}>{str(r, 'title') || Object.values(fields)[0] || ''}</div>
+          <div style={{ fontWeight: 600, ...wrap }}>
+            <V>{str(r, 'title') || Object.values(fields)[0] || ''}</V>
+          </div>
           <div style={{ fontSize: 13, marginTop: 4, ...wrap }}>
-            {str(r, 'description') || Object.values(fields).slice(1).join('\n')}
+            <V>{str(r, 'description') || Object.values(fields).slice(1).join('\n')}</V>
           </div>
           {linkLine}
         </div>
@@ -202,7 +217,7 @@ export const RenderedMessage = ({
     case 'call':
       return (
         <div style={{ background: '#fff', borderRadius: 12, padding: 10, fontSize: 13, ...wrap }}>
-          {str(r, 'script')}
+          <V>{str(r, 'script')}</V>
         </div>
       );
     case 'webhook':
@@ -223,7 +238,7 @@ export const RenderedMessage = ({
               wordBreak: 'break-all',
             }}
           >
-            <code>{prettyJson(str(r, 'body'))}</code>
+            <code data-verbatim>{prettyJson(str(r, 'body'))}</code>
           </pre>
         </div>
       );

@@ -1,5 +1,6 @@
 import { Form, Input } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
+import { HelpText } from './HelpText.tsx';
 import type { WebhookState } from './channel-content.ts';
 import { codeStyle, type ChannelFieldsProps } from './channel-field-props.ts';
 
@@ -26,7 +27,7 @@ export const WebhookFields = ({ value, onChange, help, testId }: ChannelFieldsPr
       <Form.Item
         label={t('ced.field.webhookBody')}
         required
-        extra={t('ced.help.webhookBody')}
+        extra={<HelpText text={t('ced.help.webhookBody')} codes={['{"city": "{{ user.city }}"}']} />}
         {...help('body')}
       >
         <Input.TextArea

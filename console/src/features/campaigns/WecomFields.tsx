@@ -1,5 +1,6 @@
 import { Button, Form, Input, Space } from 'antd';
 import { useI18n } from '../../lib/i18n.tsx';
+import { APP_LINK_EXAMPLE, HelpText, LIQUID_EXAMPLES } from './HelpText.tsx';
 import type { WecomField, WecomState } from './channel-content.ts';
 import type { ChannelFieldsProps } from './channel-field-props.ts';
 
@@ -28,7 +29,12 @@ export const WecomFields = ({ value, onChange, help, testId }: ChannelFieldsProp
       </Form.Item>
       <Form.Item
         label={t('ced.field.wecomFields')}
-        extra={`${t('ced.help.wecomFields')} ${t('ced.help.liquid')}`}
+        extra={
+          <>
+            <HelpText text={t('ced.help.wecomFields')} codes={['thing1', 'time2']} />{' '}
+            <HelpText text={t('ced.help.liquid')} codes={LIQUID_EXAMPLES} />
+          </>
+        }
         {...help('fields')}
       >
         <Space orientation="vertical" style={{ width: '100%' }} data-testid={`${testId}-fields`}>
@@ -63,7 +69,11 @@ export const WecomFields = ({ value, onChange, help, testId }: ChannelFieldsProp
           </Button>
         </Space>
       </Form.Item>
-      <Form.Item label={t('ced.field.wecomLanding')} extra={t('ced.help.landing')} {...help('landingUrl')}>
+      <Form.Item
+        label={t('ced.field.wecomLanding')}
+        extra={<HelpText text={t('ced.help.landing')} codes={APP_LINK_EXAMPLE} />}
+        {...help('landingUrl')}
+      >
         <Input value={value.landingUrl} onChange={(e) => set({ landingUrl: e.target.value })} />
       </Form.Item>
       <Form.Item label={t('ced.field.wecomTitle')} extra={t('ced.help.wecomCard')} {...help('title')}>

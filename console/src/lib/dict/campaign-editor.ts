@@ -207,23 +207,21 @@ export const en = {
   'ced.field.webhookBody': 'Data sent (JSON)',
   'ced.field.webhookUrl': 'Old endpoint address',
   'ced.field.webhookContent': 'Webhook',
-  'ced.help.liquid':
-    'Filled in per user: e.g. {{ user.city }}, {{ offer.amount_yuan }}, {{ campaign.name }}.',
-  'ced.help.landing': 'Where a tap leads: an https address or an app link such as myapp://coupon/1.',
-  'ced.help.inAppImage': 'An https address of the image shown above the message; leave empty for none.',
+  'ced.help.liquid': 'Filled in per user: e.g. {0}, {1}, {2}.',
+  'ced.help.landing': 'Where a tap leads: an HTTPS address or an app link such as {0}.',
+  'ced.help.inAppImage': 'The HTTPS address of the image shown above the message; leave empty for none.',
   'ced.help.emailHtml':
-    'The mail as HTML. Marketing mail must link {{ unsubscribe_url }} (the unsubscribe page); values are escaped unless you add | raw.',
+    'The mail as HTML. Marketing mail must link {0} (the unsubscribe page); values are escaped unless you add {1}.',
   'ced.help.emailText': 'Leave empty and it is made from the HTML.',
   'ced.help.emailFrom': 'The name recipients see as the sender; empty: the e-mail provider’s default.',
   'ced.help.wecomTemplate':
     'The approved template of the WeChat Official Account; for a WeCom application message, any name you use for this message.',
-  'ced.help.wecomFields':
-    'The template’s fields by name (e.g. thing1, time2) and what each shows; values are filled in per user.',
+  'ced.help.wecomFields': 'The template’s fields by name (e.g. {0}, {1}) and what each shows.',
   'ced.help.wecomCard':
     'WeCom application messages only: the card’s title and text. Empty: the first field is the title and the others the text.',
   'ced.help.callScript': 'What the agent or the call robot says; filled in per user.',
   'ced.help.webhookBody':
-    'The JSON document posted to the endpoint an admin set up (Settings → Channels). Put variables inside string values: {"city": "{{ user.city }}"}.',
+    'The JSON document posted to the endpoint an admin set up (Settings → Channels). Put variables inside string values: {0}.',
   'ced.help.webhookUrl':
     'Webhook messages now go to the endpoint an admin sets up for the workspace: clear this address to save.',
   'ced.wecom.fieldName': 'Field name',
@@ -450,19 +448,18 @@ export const zhCN: Record<keyof typeof en, string> = {
   'ced.field.webhookBody': '回调数据（JSON）',
   'ced.field.webhookUrl': '旧的回调地址',
   'ced.field.webhookContent': '回调',
-  'ced.help.liquid': '按每位用户填充，例如 {{ user.city }}、{{ offer.amount_yuan }}、{{ campaign.name }}。',
-  'ced.help.landing': '点击后打开的页面：https 网址，或 App 内链接，如 myapp://coupon/1。',
-  'ced.help.inAppImage': '显示在消息上方的图片（https 网址）；不需要图片可留空。',
+  'ced.help.liquid': '按每位用户填充，例如 {0}、{1}、{2}。',
+  'ced.help.landing': '点击后打开的页面：HTTPS 网址，或 App 内链接，如 {0}。',
+  'ced.help.inAppImage': '显示在消息上方的图片（HTTPS 网址）；不需要图片可留空。',
   'ced.help.emailHtml':
-    '邮件的 HTML 正文。营销邮件必须包含退订链接 {{ unsubscribe_url }}；变量内容会被转义，需原样输出时加 | raw。',
+    '邮件的 HTML 正文。营销邮件必须包含退订链接 {0}；变量内容会被转义，需原样输出时加 {1}。',
   'ced.help.emailText': '留空时根据 HTML 正文自动生成。',
   'ced.help.emailFrom': '收件人看到的发件人；留空则使用邮件服务商的默认名称。',
   'ced.help.wecomTemplate': '公众号已审核通过的模板 ID；企业微信应用消息可填写任意便于识别的名称。',
-  'ced.help.wecomFields': '模板中的字段名（如 thing1、time2）及其显示内容，内容按每位用户填充。',
+  'ced.help.wecomFields': '模板中的字段名（如 {0}、{1}）及其显示内容。',
   'ced.help.wecomCard': '仅用于企业微信应用消息的卡片标题和描述；留空时第一个字段作标题，其余字段作描述。',
   'ced.help.callScript': '坐席或智能外呼机器人要说的话，按每位用户填充。',
-  'ced.help.webhookBody':
-    '发送到管理员配置的回调地址（设置 → 渠道）的 JSON 数据。变量写在字符串值里：{"city": "{{ user.city }}"}。',
+  'ced.help.webhookBody': '发送到管理员配置的回调地址（设置 → 渠道）的 JSON 数据。变量写在字符串值里：{0}。',
   'ced.help.webhookUrl': '回调消息现统一发到管理员为工作区配置的地址：清空此地址后才能保存。',
   'ced.wecom.fieldName': '字段名',
   'ced.wecom.fieldValue': '内容',
