@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -232,6 +233,96 @@ describe('team, write keys and channels in the console', () => {
     expect(findUnexplainedText(text, Object.keys(en), ['ada'])).toEqual([]);
   }, 120_000);
 
+  it('an SMTP channel signs with DKIM (key write-only, refusals at the field); optional secrets are cleared, required ones cannot be', async () => {
+    const pem = (type: 'rsa' | 'ec') =>
+      (type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      ).privateKey
+        .export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+    const providers = async () =>
+      (
+        await s.rt.control.query<{ id: string; name: string }>('SELECT id, name FROM providers ORDER BY name')
+      ).map((r) => r.name);
+    await freshPage();
+    await logIn(page, s.url, 'ada');
+    await go('/providers', 'providers-page');
+    await page.getByTestId('prov-add').click();
+    await pickOption(page, 'prov-kind', '邮件服务器');
+    await page.getByTestId('prov-name').fill('营销邮件');
+    await page.getByTestId('prov-enabled').click(); // off: this test server has no HTTPS address
+    await page.getByTestId('prov-config-host').fill('smtp.example.com');
+    await page.getByTestId('prov-config-from').fill('news@shop.example.com');
+    await page.getByTestId('prov-secrets-receiptSecret').fill('receipt-secret-0123456789');
+    // A selector alone: the domain and the key are asked for before anything is sent.
+    await page.getByTestId('prov-dkim-keySelector').fill('rk2026');
+    await page.getByTestId('prov-save').click();
+    await page.getByTestId('prov-dkim').getByText('必填').first().waitFor();
+    expect(await page.getByTestId('prov-dkim').getByText('必填').count()).toBe(2);
+    // An EC key: the server refuses it, said under the key field in words.
+    await page.getByTestId('prov-dkim-domainName').fill('shop.example.com');
+    await page.getByTestId('prov-dkim-privateKey').fill(pem('ec'));
+    await page.getByTestId('prov-save').click();
+    await page.getByTestId('prov-dkim').getByText('需要 RSA 私钥（当前私钥不是 RSA 类型）').waitFor();
+    expect(await providers()).not.toContain('营销邮件');
+    await page.getByTestId('prov-dkim-privateKey').fill(pem('rsa'));
+    await shoot('providers-dkim-1366');
+    await page.getByTestId('prov-save').click();
+    await page.getByTestId('prov-row-营销邮件').waitFor();
+    expect(await page.textContent('body')).not.toContain('PRIVATE KEY');
+
+    // Edit: domain and selector shown, the key not; the receipt secret is cleared.
+    await page.getByTestId('prov-edit-营销邮件').click();
+    expect(await page.getByTestId('prov-dkim-domainName').inputValue()).toBe('shop.example.com');
+    expect(await page.getByTestId('prov-dkim-keySelector').inputValue()).toBe('rk2026');
+    const key = page.getByTestId('prov-dkim-privateKey');
+    expect(await key.inputValue()).toBe('');
+    expect(await key.getAttribute('placeholder')).toBe('已设置，留空则保留原私钥');
+    await page.getByTestId('prov-clear-receiptSecret').click();
+    await page.getByText('保存后将清除').first().waitFor();
+    expect(await page.getByTestId('prov-secrets-receiptSecret').isDisabled()).toBe(true);
+    await page.getByTestId('prov-dkim-keySelector').fill('rk2027');
+    await shoot('providers-clear-1366');
+    await page.getByTestId('prov-save').click();
+    await page.getByText('已保存').first().waitFor();
+    const [view] = (
+      await s.rt.control.query<{ id: string }>(`SELECT id FROM providers WHERE name = '营销邮件'`)
+    ).map((r) => r.id);
+    const audit = await s.rt.control.query<{ details: unknown }>(
+      `SELECT details FROM audit_log WHERE action = 'provider.update' AND object_id = $1 ORDER BY id`,
+      [view],
+    );
+    const details = audit.map((r) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details));
+    // (`changed` may name the configuration too: the form sends it whole.)
+    expect(details).toHaveLength(1);
+    expect(details[0]).toMatchObject({ secretsChanged: ['dkim'], secretsCleared: ['receiptSecret'] });
+
+    // Edit again: the receipt secret is gone (no clear button), the key kept; turn DKIM off.
+    await page.getByTestId('prov-edit-营销邮件').click();
+    expect(await page.getByTestId('prov-dkim-keySelector').inputValue()).toBe('rk2027');
+    expect(await page.getByTestId('prov-clear-receiptSecret').count()).toBe(0);
+    expect(await page.getByTestId('prov-secrets-receiptSecret').getAttribute('placeholder')).toBe('未设置');
+    await page.getByTestId('prov-clear-dkim').click();
+    await page.getByText('保存后将关闭 DKIM 签名。').waitFor();
+    await page.getByTestId('prov-save').click();
+    await page.getByText('已保存').first().waitFor();
+    await page.getByTestId('prov-edit-营销邮件').click();
+    expect(await page.getByTestId('prov-dkim-domainName').inputValue()).toBe('');
+    expect(await page.getByTestId('prov-clear-dkim').count()).toBe(0);
+    await page.locator('.ant-modal:visible .ant-modal-close').click();
+
+    // The SMS gateway's key is required: its clear button is disabled, with the reason.
+    await page.getByTestId('prov-edit-主短信网关').click();
+    const clearRequired = page.getByTestId('prov-clear-authValue');
+    expect(await clearRequired.isDisabled()).toBe(true);
+    await page.getByTestId('prov-clear-authValue-why').hover();
+    await page.getByText('必填密钥不能清除，只能填写新值替换').waitFor();
+    await page.locator('.ant-modal:visible .ant-modal-close').click();
+    const text = await page.innerText('body');
+    expect(findUnexplainedText(text, Object.keys(en), ['ada'])).toEqual([]);
+  }, 120_000);
+
   it('fits a phone screen and has no English in zh-CN; a viewer sees no keys or channels', async () => {
     await freshPage(390, 844);
     await logIn(page, s.url, 'ada', 390);
@@ -248,6 +339,19 @@ describe('team, write keys and channels in the console', () => {
       const text = await page.innerText('body');
       expect(findUnexplainedText(text, Object.keys(en), ['ada', 'vic', 'olga']), path).toEqual([]);
     }
+    // The e-mail channel's form with its DKIM group and clear buttons, on the phone.
+    await page.getByTestId('prov-edit-营销邮件').click();
+    await page.getByTestId('prov-dkim').waitFor();
+    await page.waitForTimeout(600); // the modal's opening animation
+    await page.getByTestId('prov-dkim').scrollIntoViewIfNeeded();
+    await shoot('providers-smtp-form-390');
+    const modalWidth = await page
+      .locator('.ant-modal:visible')
+      .evaluate((m) => m.getBoundingClientRect().width);
+    expect(modalWidth).toBeLessThanOrEqual(390);
+    expect(
+      findUnexplainedText(await page.innerText('.ant-modal:visible'), Object.keys(en), ['domainkey']),
+    ).toEqual([]);
     await freshPage();
     await logIn(page, s.url, 'vic');
     await go('/write-keys', 'no-access');

@@ -1,11 +1,28 @@
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Divider, Form, Input, InputNumber, Modal, Select, Space, Switch } from 'antd';
-import { useState } from 'react';
+import {
+  Alert,
+  App,
+  Button,
+  Divider,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Select,
+  Space,
+  Switch,
+  Tooltip,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../lib/api.ts';
 import { useErrorText } from '../../lib/error-words.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import {
   configToForm,
+  dkimStarted,
+  dkimToSend,
+  fieldErrorKey,
   fieldLabel,
   kindKey,
   fieldOfPath,
@@ -13,6 +30,8 @@ import {
   formToSecrets,
   KIND_FIELDS,
   KINDS,
+  type DkimForm,
+  type DkimShown,
   type FieldSpec,
 } from './provider-fields.ts';
 import type { Provider } from './team-types.ts';
@@ -66,7 +85,134 @@ const ParamRows = ({ name, named }: { name: (string | number)[]; named: boolean 
   );
 };
 
-const Field = ({ f, setSecrets }: { f: FieldSpec; setSecrets: string[] }) => {
+/**
+ * Under a secret that is set: "清除" for an optional one (undone with "保留"), disabled with the
+ * reason for a required one (it can only be replaced).
+ */
+const ClearSecret = ({
+  f,
+  clearing,
+  onToggle,
+}: {
+  f: FieldSpec;
+  clearing: boolean;
+  onToggle: () => void;
+}) => {
+  const { t } = useI18n();
+  const testId = `prov-clear-${f.key}`;
+  if (f.required === true)
+    return (
+      <Tooltip title={t('prov.secret.requiredNoClear')}>
+        {/* A disabled button gets no mouse events: the span carries the tooltip. */}
+        <span data-testid={`${testId}-why`} style={{ display: 'inline-block', cursor: 'not-allowed' }}>
+          <Button size="small" type="link" disabled data-testid={testId} style={{ paddingInline: 0 }}>
+            {t('prov.secret.clear')}
+          </Button>
+        </span>
+      </Tooltip>
+    );
+  return (
+    <Space size="small">
+      {clearing ? <Typography.Text type="warning">{t('prov.secret.clearing')}</Typography.Text> : null}
+      <Button
+        size="small"
+        type="link"
+        danger={!clearing}
+        onClick={onToggle}
+        data-testid={testId}
+        style={{ paddingInline: 0 }}
+      >
+        {clearing ? t('prov.secret.undo') : t('prov.secret.clear')}
+      </Button>
+    </Space>
+  );
+};
+
+/** SMTP's DKIM signing: domain and selector shown, the key write-only; turned off as a whole. */
+const DkimFields = ({
+  stored,
+  clearing,
+  onToggle,
+}: {
+  stored: DkimShown | undefined;
+  clearing: boolean;
+  onToggle: () => void;
+}) => {
+  const { t } = useI18n();
+  const form = Form.useFormInstance<Record<string, unknown>>();
+  const v = Form.useWatch('dkim', form) as DkimForm | undefined;
+  // Once any part is entered (or DKIM is on), domain and selector are needed, and a key unless stored.
+  const needed = !clearing && dkimStarted(v, stored);
+  const rule = needed ? [{ required: true, whitespace: true, message: t('prov.form.required') }] : [];
+  return (
+    <div data-testid="prov-dkim">
+      <Divider titlePlacement="start">{t('prov.dkim.title')}</Divider>
+      <Typography.Paragraph type="secondary" style={{ fontSize: 13 }}>
+        {t('prov.dkim.intro')}
+      </Typography.Paragraph>
+      {clearing ? (
+        <Alert type="warning" showIcon title={t('prov.dkim.clearing')} style={{ marginBottom: 12 }} />
+      ) : null}
+      <Space wrap style={{ width: '100%' }} align="start">
+        <Form.Item name={['dkim', 'domainName']} label={t('prov.dkim.domainName')} rules={rule}>
+          <Input
+            autoComplete="off"
+            disabled={clearing}
+            placeholder="mail.example.com"
+            data-testid="prov-dkim-domainName"
+          />
+        </Form.Item>
+        <Form.Item name={['dkim', 'keySelector']} label={t('prov.dkim.keySelector')} rules={rule}>
+          <Input
+            autoComplete="off"
+            disabled={clearing}
+            placeholder="rk2026"
+            data-testid="prov-dkim-keySelector"
+          />
+        </Form.Item>
+      </Space>
+      <Form.Item
+        name={['dkim', 'privateKey']}
+        label={t('prov.dkim.privateKey')}
+        rules={needed && stored === undefined ? rule : []}
+        extra={
+          stored === undefined ? null : (
+            <Button
+              size="small"
+              type="link"
+              danger={!clearing}
+              onClick={onToggle}
+              data-testid="prov-clear-dkim"
+              style={{ paddingInline: 0 }}
+            >
+              {clearing ? t('prov.secret.undo') : t('prov.dkim.clear')}
+            </Button>
+          )
+        }
+      >
+        <Input.TextArea
+          rows={3}
+          autoComplete="off"
+          disabled={clearing}
+          placeholder={stored === undefined ? '-----BEGIN PRIVATE KEY-----' : t('prov.dkim.keyKept')}
+          data-testid="prov-dkim-privateKey"
+        />
+      </Form.Item>
+    </div>
+  );
+};
+
+const Field = ({
+  f,
+  setSecrets,
+  clearing = false,
+  onToggleClear,
+}: {
+  f: FieldSpec;
+  setSecrets: string[];
+  clearing?: boolean;
+  onToggleClear?: () => void;
+}) => {
   const { t } = useI18n();
   const label = t(fieldLabel(f.key));
   const name = [f.section, f.key];
@@ -96,13 +242,35 @@ const Field = ({ f, setSecrets }: { f: FieldSpec; setSecrets: string[] }) => {
       );
     case 'secret':
     case 'secretArea': {
-      const placeholder = isSet ? t('prov.form.secretKept') : t('prov.form.secretUnset');
+      const placeholder = clearing
+        ? t('prov.secret.clearing')
+        : isSet
+          ? t('prov.form.secretKept')
+          : t('prov.form.secretUnset');
       return (
-        <Form.Item name={name} label={label} rules={rules}>
+        <Form.Item
+          name={name}
+          label={label}
+          rules={clearing ? [] : rules}
+          extra={
+            isSet && onToggleClear ? <ClearSecret f={f} clearing={clearing} onToggle={onToggleClear} /> : null
+          }
+        >
           {f.type === 'secretArea' ? (
-            <Input.TextArea rows={3} placeholder={placeholder} autoComplete="off" data-testid={testId} />
+            <Input.TextArea
+              rows={3}
+              placeholder={placeholder}
+              autoComplete="off"
+              disabled={clearing}
+              data-testid={testId}
+            />
           ) : (
-            <Input.Password placeholder={placeholder} autoComplete="new-password" data-testid={testId} />
+            <Input.Password
+              placeholder={placeholder}
+              autoComplete="new-password"
+              disabled={clearing}
+              data-testid={testId}
+            />
           )}
         </Form.Item>
       );
@@ -134,6 +302,11 @@ export const ProviderForm = ({
   const say = useErrorText();
   const [form] = Form.useForm<Record<string, unknown>>();
   const [busy, setBusy] = useState(false);
+  // Secrets (and `dkim`) the operator chose to clear: sent as null on save.
+  const [clearing, setClearing] = useState<string[]>([]);
+  useEffect(() => setClearing([]), [open, editing]);
+  const toggleClear = (key: string) =>
+    setClearing((now) => (now.includes(key) ? now.filter((k) => k !== key) : [...now, key]));
   const watchedKind = Form.useWatch('kind', form) as string | undefined;
   const kind = editing?.kind ?? watchedKind ?? 'sms_aliyun';
   const fields = KIND_FIELDS[kind] ?? [];
@@ -153,11 +326,17 @@ export const ProviderForm = ({
           ratePerSecond: editing.ratePerSecond,
           enabled: editing.enabled,
           config: configToForm(editing.kind, editing.config),
+          ...(editing.dkim ? { dkim: { ...editing.dkim } } : {}),
         };
   const submit = async () => {
     const v = await form.validateFields();
     const cfg = formToConfig(kind, (v['config'] ?? {}) as Record<string, unknown>);
-    const secrets = formToSecrets(kind, (v['secrets'] ?? {}) as Record<string, unknown>);
+    const secrets = {
+      ...formToSecrets(kind, (v['secrets'] ?? {}) as Record<string, unknown>, clearing),
+      ...(kind === 'smtp'
+        ? dkimToSend(v['dkim'] as DkimForm | undefined, editing?.dkim, clearing.includes('dkim'))
+        : {}),
+    };
     const common = {
       name: String(v['name'] ?? '').trim(),
       priority: v['priority'],
@@ -188,10 +367,16 @@ export const ProviderForm = ({
           onSaved(true);
         }
       } else if (e instanceof ApiError && e.status === 400 && e.errors.length > 0) {
-        const named = e.errors.map((x) => fieldOfPath(kind, x.path));
-        const fieldsHit = named.filter((n): n is (string | number)[] => n !== null);
-        form.setFields(fieldsHit.map((n) => ({ name: n, errors: [t('prov.form.invalid')] })));
-        if (fieldsHit.length < named.length) void message.error(t('err.invalid'));
+        // Each refusal under its field, in words; one the form has no field for, as a message.
+        const named = e.errors.map((x) => ({
+          field: fieldOfPath(kind, x.path),
+          key: fieldErrorKey(x.path, x.message),
+        }));
+        const hit = named.filter(
+          (n): n is { field: (string | number)[]; key: typeof n.key } => n.field !== null,
+        );
+        form.setFields(hit.map((n) => ({ name: n.field, errors: [t(n.key)] })));
+        if (hit.length < named.length) void message.error(t('err.invalid'));
       } else void message.error(say(e));
     } finally {
       setBusy(false);
@@ -250,8 +435,21 @@ export const ProviderForm = ({
         {fields
           .filter((f) => f.section === 'secrets')
           .map((f) => (
-            <Field key={`${kind}-${f.key}`} f={f} setSecrets={editing?.secretsSet ?? []} />
+            <Field
+              key={`${kind}-${f.key}`}
+              f={f}
+              setSecrets={editing?.secretsSet ?? []}
+              clearing={clearing.includes(f.key)}
+              onToggleClear={() => toggleClear(f.key)}
+            />
           ))}
+        {kind === 'smtp' ? (
+          <DkimFields
+            stored={editing?.dkim}
+            clearing={clearing.includes('dkim')}
+            onToggle={() => toggleClear('dkim')}
+          />
+        ) : null}
       </Form>
     </Modal>
   );

@@ -2,8 +2,9 @@ import type { MessageKey } from '../../lib/i18n-dict.ts';
 
 /**
  * The form of each provider kind: the settings and secrets src/delivery/providers/provider-kinds.ts
- * validates, as fields. Secrets are password inputs, left empty on edit to keep the stored value.
- * (SMTP DKIM signing is configured through the API.)
+ * validates, as fields. Secrets are password inputs, left empty on edit to keep the stored value;
+ * an optional one that is set can be cleared (sent as `null`). SMTP's DKIM signing is a group of
+ * its own (`dkimToSend`): domain and selector shown, the key write-only.
  */
 export type FieldType = 'text' | 'number' | 'bool' | 'secret' | 'secretArea' | 'paramMap' | 'paramList';
 
@@ -164,15 +165,78 @@ export const formToConfig = (kind: string, values: Record<string, unknown>): Rec
   return out;
 };
 
-/** Form values → the secrets to send: only those typed (on edit, the others are kept). */
-export const formToSecrets = (kind: string, values: Record<string, unknown>): Record<string, string> => {
-  const out: Record<string, string> = {};
+/**
+ * Form values → the secrets to send: those typed, and `null` for each optional one the operator
+ * chose to clear (on edit, the others are kept). A required secret is never sent as `null`.
+ */
+export const formToSecrets = (
+  kind: string,
+  values: Record<string, unknown>,
+  clearing: readonly string[] = [],
+): Record<string, string | null> => {
+  const out: Record<string, string | null> = {};
   for (const f of KIND_FIELDS[kind] ?? []) {
     if (f.section !== 'secrets') continue;
     const v = values[f.key];
-    if (typeof v === 'string' && v !== '') out[f.key] = v;
+    if (clearing.includes(f.key) && f.required !== true) out[f.key] = null;
+    else if (typeof v === 'string' && v !== '') out[f.key] = v;
   }
   return out;
+};
+
+/** SMTP's DKIM group as the form edits it. */
+export interface DkimForm {
+  domainName?: string;
+  keySelector?: string;
+  privateKey?: string;
+}
+
+/** What the provider shows of its DKIM (the key is never shown). */
+export interface DkimShown {
+  domainName: string;
+  keySelector: string;
+}
+
+const trimmed = (v: string | undefined) => (v ?? '').trim();
+
+/** Whether the operator started filling in the DKIM group (then domain and selector are needed). */
+export const dkimStarted = (v: DkimForm | undefined, stored: DkimShown | undefined): boolean =>
+  stored !== undefined ||
+  trimmed(v?.domainName) !== '' ||
+  trimmed(v?.keySelector) !== '' ||
+  trimmed(v?.privateKey) !== '';
+
+/**
+ * The DKIM part of the secrets to send: `{dkim: null}` to turn it off, `{dkim: {…}}` when new or
+ * changed (without `privateKey` when not re-entered: the server keeps the stored key), `{}` when
+ * nothing changed or nothing was entered.
+ */
+export const dkimToSend = (
+  v: DkimForm | undefined,
+  stored: DkimShown | undefined,
+  clearing: boolean,
+): { dkim?: { domainName: string; keySelector: string; privateKey?: string } | null } => {
+  if (clearing) return stored === undefined ? {} : { dkim: null };
+  if (!dkimStarted(v, stored)) return {};
+  const domainName = trimmed(v?.domainName);
+  const keySelector = trimmed(v?.keySelector);
+  const privateKey = trimmed(v?.privateKey);
+  const same = stored !== undefined && stored.domainName === domainName && stored.keySelector === keySelector;
+  if (same && privateKey === '') return {};
+  return { dkim: { domainName, keySelector, ...(privateKey === '' ? {} : { privateKey }) } };
+};
+
+/**
+ * The server's refusal at a field, in words: a required secret's removal, a DKIM key that cannot
+ * sign or a selector DNS cannot hold; anything else "not valid".
+ */
+export const fieldErrorKey = (path: string, message: string): MessageKey => {
+  if (message.startsWith('required: it cannot be removed')) return 'prov.secret.refused';
+  if (path === 'secrets.dkim.privateKey')
+    return /RSA key is needed/.test(message) ? 'prov.dkim.notRsa' : 'prov.dkim.unreadable';
+  if (path === 'secrets.dkim.keySelector') return 'prov.dkim.selectorInvalid';
+  if (path === 'secrets.dkim.domainName') return 'prov.dkim.domainInvalid';
+  return 'prov.form.invalid';
 };
 
 /**
@@ -180,6 +244,10 @@ export const formToSecrets = (kind: string, values: Record<string, unknown>): Re
  * under that field in words instead of the server's path.
  */
 export const fieldOfPath = (kind: string, path: string): (string | number)[] | null => {
+  if (kind === 'smtp' && (path === 'secrets.dkim' || path.startsWith('secrets.dkim.'))) {
+    const part = path.split('.')[2];
+    return ['dkim', part === 'domainName' || part === 'keySelector' ? part : 'privateKey'];
+  }
   for (const top of ['name', 'priority', 'ratePerSecond', 'enabled'])
     if (path === top || path.startsWith(`${top}.`)) return [top];
   for (const f of KIND_FIELDS[kind] ?? []) {

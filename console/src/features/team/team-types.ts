@@ -41,6 +41,8 @@ export interface Provider {
   enabled: boolean;
   config: Record<string, unknown>;
   secretsSet: string[];
+  /** SMTP with DKIM: its domain and selector (the key is never returned). */
+  dkim?: { domainName: string; keySelector: string };
   version: number;
   createdAt: string;
   updatedAt: string;
