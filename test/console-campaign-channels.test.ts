@@ -272,6 +272,26 @@ describe('campaign editor channels', () => {
     await page.getByTestId('content-email').screenshot({ path: `${SHOTS}/email-fields-zh-390.png` });
   });
 
+  it('shows a cancelled campaign read-only, saying why', async () => {
+    const c = await call<Saved>('POST', '/v1/campaigns', {
+      name: '已取消的站内信',
+      definition: {
+        audienceId,
+        timing: { kind: 'one_off', at: new Date(Date.now() + 3 * DAY).toISOString() },
+        channels: ['in_app'],
+        content: [demoContent],
+      },
+    });
+    expect(c.status).toBe(201);
+    expect((await call('POST', `/v1/campaigns/${c.body.id}/cancel`)).status).toBe(200);
+    await freshPage();
+    await page.goto(`${server.url}/campaigns/${c.body.id}/edit`);
+    await page.getByTestId('final-note').waitFor();
+    await expect(page.getByTestId('final-note').textContent()).resolves.toContain('不能再修改');
+    await expect(page.getByTestId('campaign-save').isDisabled()).resolves.toBe(true);
+    await expect(page.getByTestId('in_app-body').inputValue()).resolves.toBe(demo.body);
+  });
+
   it("shows a webhook body the server refuses at its field, with the server's place in words", async () => {
     await freshPage();
     await page.goto(`${server.url}/campaigns/new`);

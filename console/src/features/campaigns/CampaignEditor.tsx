@@ -165,6 +165,8 @@ export const CampaignEditor = ({
   const help = (anchor: string) => fieldHelp(problems, anchor);
 
   const running = saved?.status === 'running';
+  // A finished or cancelled campaign is history (the demo's past campaigns): the server refuses edits.
+  const final = saved?.status === 'finished' || saved?.status === 'cancelled';
   // A campaign with channels the form cannot show is not saved from it: their content would be lost.
   const beyond = campaign ? channelsBeyondEditor(campaign) : [];
   const saveAllowed = saved === null ? can('campaign.create') : can('campaign.update', saved.owner.id);
@@ -274,6 +276,15 @@ export const CampaignEditor = ({
             )}
             {running && (
               <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('ced.runningNote')} />
+            )}
+            {final && (
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 16 }}
+                title={t('ced.finalNote')}
+                data-testid="final-note"
+              />
             )}
             <Form.Item label={t('common.name')} required {...help('name')}>
               <Input
@@ -542,14 +553,16 @@ export const CampaignEditor = ({
                     ? saveAllowed.reason
                     : running
                       ? t('ced.runningNote')
-                      : beyond.length > 0
-                        ? t('ced.beyondEditor')
-                        : undefined
+                      : final
+                        ? t('ced.finalNote')
+                        : beyond.length > 0
+                          ? t('ced.beyondEditor')
+                          : undefined
                 }
               >
                 <Button
                   onClick={save}
-                  disabled={!saveAllowed.allowed || running || beyond.length > 0}
+                  disabled={!saveAllowed.allowed || running || final || beyond.length > 0}
                   data-testid="campaign-save"
                 >
                   {saved === null || saved.status === 'draft' ? t('camp.saveDraft') : t('ced.saveChanges')}

@@ -243,6 +243,8 @@ export const en = {
   'ced.draft.rendering': 'Rendering…',
   'ced.draft.failed': 'The preview is not available right now',
   'ced.draft.fix': 'Fix the marked fields to see this message',
+  'ced.finalNote':
+    'This campaign has finished or was cancelled and can no longer be changed: copy it on its page to send it again with changes.',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -480,4 +482,5 @@ export const zhCN: Record<keyof typeof en, string> = {
   'ced.draft.rendering': '正在渲染…',
   'ced.draft.failed': '暂时无法预览',
   'ced.draft.fix': '请先修正标红的字段，再查看此消息',
+  'ced.finalNote': '此任务已结束或已取消，不能再修改：可在任务详情页「复制」一份，修改后再发送。',
 };
