@@ -14,7 +14,7 @@ export const HelpText = ({ text, codes }: { text: string; codes: readonly string
       code === undefined ? (
         part
       ) : (
-        <code key={i} data-verbatim style={{ fontSize: '0.95em' }}>
+        <code key={i} data-verbatim style={{ fontSize: '0.95em', whiteSpace: 'nowrap' }}>
           {code}
         </code>
       ),
