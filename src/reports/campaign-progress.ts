@@ -75,6 +75,11 @@ export interface CampaignProgress {
     deliveredRate: number | null;
     clickRate: number | null;
     conversionRate: number | null;
+    /**
+     * In-app has no delivery receipt: `delivered` counts the other channels only, and
+     * `deliveredRate` is over their sent messages; the inbox's own figures are here (null: none).
+     */
+    inApp: { stored: number; read: number; readRate: number | null } | null;
   };
   /** Messages waiting in the outbox or being sent now. */
   waiting: number;
@@ -138,6 +143,7 @@ export const campaignProgress = async (
   const stats = await campaignStats(ctx, actor, campaignId, 'variant');
   if (!stats.ok) return stats;
   const total = stats.value.total;
+  const inApp = stats.value.inApp;
   const outbox = await campaignOutboxByChannel(ctx.control, ws, campaignId);
   const anyReceiptFailed = outbox.some((r) => r.failed > 0);
   const failures = await campaignFailures(ctx.control, ws, campaignId, anyReceiptFailed);
@@ -191,9 +197,10 @@ export const campaignProgress = async (
       converted: total.convertedUsers,
       users: total.users,
       sentRate: ratio(total.sent, total.planned),
-      deliveredRate: ratio(total.delivered, total.sent),
+      deliveredRate: ratio(total.delivered, Math.max(0, total.sent - (inApp?.stored ?? 0))),
       clickRate: total.ctr,
       conversionRate: total.conversionRate,
+      inApp: inApp && { ...inApp, readRate: ratio(inApp.read, inApp.stored) },
     },
     waiting: outbox.reduce((s, r) => s + r.waiting, 0),
     channels: outbox.map((r) => ({

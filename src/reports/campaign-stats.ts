@@ -3,6 +3,7 @@ import { offerChoices } from '../core/campaigns/variant-offer.ts';
 import type { CostRecognition, Offer } from '../core/offers/index.ts';
 import { ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
+import { inboxCampaignCounts, type InboxCampaignCounts } from '../storage/control/inbox-campaign-counts.ts';
 import { plannedMessagesBy, type PlannedGroup } from '../storage/control/planned-messages-by.ts';
 import {
   messageFactsBy,
@@ -70,6 +71,12 @@ export interface StatsRow {
 /** How the campaign's offer books its cost: at issue, at redemption, or null without an offer. */
 export type CostRecognitionLabel = CostRecognition | null;
 
+/**
+ * In-app messages have no delivery receipt (`delivered` never counts them): what the inbox
+ * records instead — put in the inbox, and read. Null when the campaign has none.
+ */
+export type InAppFigures = InboxCampaignCounts | null;
+
 export const campaignStats = async (
   ctx: ReportsContext,
   actor: Actor,
@@ -81,6 +88,7 @@ export const campaignStats = async (
   costRecognition: CostRecognitionLabel;
   rows: StatsRow[];
   total: StatsRow;
+  inApp: InAppFigures;
 }> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
@@ -101,7 +109,9 @@ export const campaignStats = async (
   // The campaign's offer; in an A/B offer test without one, the first variant's own (their rows,
   // split by variant, carry each variant's own offer cost).
   const offer: Offer | undefined = offerChoices(c.value.definition).find((o) => o.offer)?.offer;
-  return ok({ campaignId, by, costRecognition: offer ? offer.costRecognition : null, rows, total });
+  const inbox = await inboxCampaignCounts(ctx.control, actor.workspaceId, campaignId);
+  const inApp = inbox.stored > 0 ? inbox : null;
+  return ok({ campaignId, by, costRecognition: offer ? offer.costRecognition : null, rows, total, inApp });
 };
 
 const rowOf = (key: string, f: FactGroup | undefined, p: PlannedGroup | undefined): StatsRow => {

@@ -63,6 +63,19 @@ export const CampaignStatsView = Type.Object({
   costRecognition: CostRecognitionLabel,
   rows: Type.Array(StatsRow),
   total: StatsRow,
+  inApp: Type.Union(
+    [
+      Type.Object({
+        stored: Type.Integer({ minimum: 0, description: 'in-app messages put in users’ inboxes' }),
+        read: Type.Integer({ minimum: 0, description: 'of them, marked read by the app' }),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'in-app has no delivery receipt (`delivered` never counts it): what the inbox records instead; null without in-app messages',
+    },
+  ),
 });
 
 const Outcome = Type.Object({

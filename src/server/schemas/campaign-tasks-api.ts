@@ -28,6 +28,21 @@ const Reason = Type.Object({
   words: Words,
 });
 
+const InAppFunnel = Type.Union(
+  [
+    Type.Object({
+      stored: Type.Integer({ minimum: 0, description: 'in-app messages put in users’ inboxes' }),
+      read: Type.Integer({ minimum: 0, description: 'of them, marked read by the app' }),
+      readRate: Type.Union([Type.Number(), Type.Null()], { description: 'read / stored' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'in-app has no delivery receipt: `delivered` and `deliveredRate` leave it out; the inbox’s own figures (null: no in-app messages)',
+  },
+);
+
 export const CampaignProgressView = Type.Object({
   campaignId: Type.String(),
   status: Type.String(),
@@ -44,6 +59,7 @@ export const CampaignProgressView = Type.Object({
       deliveredRate: Rate,
       clickRate: Type.Union([Type.Number(), Type.Null()], { description: 'clicked / sent' }),
       conversionRate: Type.Union([Type.Number(), Type.Null()], { description: 'converted / users' }),
+      inApp: InAppFunnel,
     },
     {
       description:

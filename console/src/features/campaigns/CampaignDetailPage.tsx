@@ -18,6 +18,7 @@ import { api, ApiError } from '../../lib/api.ts';
 import { useErrorText } from '../../lib/error-words.ts';
 import { formatCents, formatNumber, formatPercent } from '../../lib/format.ts';
 import { useI18n, type Locale } from '../../lib/i18n.tsx';
+import { deliveredShown } from '../../lib/in-app-figures.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import type { AudienceListAnswer, Campaign } from './campaign-types.ts';
 import type { CampaignProgress } from './campaign-task-types.ts';
@@ -163,6 +164,39 @@ const ProgressBody = ({
 }) => {
   const { t, locale } = useI18n();
   const f = p.funnel;
+  // In-app has no delivery receipt: read in its place, never "已送达 0" (lib/in-app-figures.ts).
+  const shownAs = deliveredShown(f.sent, f.inApp);
+  const deliveredSteps =
+    shownAs.kind === 'receipts'
+      ? [
+          {
+            key: 'delivered',
+            label: t('ctask.funnel.delivered'),
+            count: f.delivered,
+            rate: f.deliveredRate,
+            base: t('ctask.rate.delivered'),
+          },
+        ]
+      : [
+          ...(shownAs.kind === 'mixed'
+            ? [
+                {
+                  key: 'delivered',
+                  label: t('ctask.funnel.deliveredOther'),
+                  count: f.delivered,
+                  rate: f.deliveredRate,
+                  base: t('ctask.rate.deliveredOther'),
+                },
+              ]
+            : []),
+          {
+            key: 'inAppRead',
+            label: t('ctask.funnel.inAppRead'),
+            count: shownAs.read,
+            rate: f.inApp?.readRate ?? null,
+            base: fill(t('ctask.rate.inAppRead'), { n: n(shownAs.stored) }),
+          },
+        ];
   const steps = [
     { key: 'planned', label: t('ctask.funnel.planned'), count: f.planned, rate: null, base: '' },
     {
@@ -172,13 +206,7 @@ const ProgressBody = ({
       rate: f.sentRate,
       base: t('ctask.rate.sent'),
     },
-    {
-      key: 'delivered',
-      label: t('ctask.funnel.delivered'),
-      count: f.delivered,
-      rate: f.deliveredRate,
-      base: t('ctask.rate.delivered'),
-    },
+    ...deliveredSteps,
     {
       key: 'clicked',
       label: t('ctask.funnel.clicked'),
@@ -221,6 +249,11 @@ const ProgressBody = ({
               </Col>
             </Row>
           ))}
+          {shownAs.kind === 'receipts' ? null : (
+            <Typography.Text type="secondary" data-testid="detail-in-app-note">
+              {t('ctask.inApp.note')}
+            </Typography.Text>
+          )}
           {p.waiting > 0 ? (
             <Typography.Text data-testid="detail-waiting">
               {fill(t('ctask.waiting'), { n: n(p.waiting) })}
@@ -244,7 +277,18 @@ const ProgressBody = ({
                 { title: t('ctask.channels.planned'), align: 'right', render: (_, r) => n(r.planned) },
                 { title: t('ctask.channels.waiting'), align: 'right', render: (_, r) => n(r.waiting) },
                 { title: t('ctask.channels.sent'), align: 'right', render: (_, r) => n(r.sent) },
-                { title: t('ctask.channels.delivered'), align: 'right', render: (_, r) => n(r.delivered) },
+                {
+                  title: t('ctask.channels.delivered'),
+                  align: 'right',
+                  render: (_, r) =>
+                    r.channel === 'in_app' ? (
+                      <Typography.Text type="secondary" data-testid="channel-delivered-in_app">
+                        {t('ctask.inApp.noReceipt')}
+                      </Typography.Text>
+                    ) : (
+                      n(r.delivered)
+                    ),
+                },
                 {
                   title: t('ctask.channels.failed'),
                   align: 'right',

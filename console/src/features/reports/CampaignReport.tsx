@@ -16,6 +16,7 @@ import { useMemo, useState } from 'react';
 import { getOptional } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
 import { formatCents, formatNumber, formatPercent, formatYuan, plainYuan } from '../../lib/format.ts';
+import { deliveredShown } from '../../lib/in-app-figures.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
@@ -122,6 +123,10 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
           <PageState state={stats}>
             {(s) => {
               const rows = rowsOf(s);
+              // In-app has no delivery receipt: read in its place, never "已送达 0".
+              const shownAs = deliveredShown(s.total.sent, s.inApp);
+              const deliveredLabel =
+                shownAs.kind === 'mixed' ? t('rep.funnel.deliveredOther') : t('rep.m.delivered');
               return (
                 <Space orientation="vertical" style={{ width: '100%' }} size="middle">
                   <Row gutter={[16, 16]} data-testid="report-totals">
@@ -130,10 +135,25 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                     </Col>
                     <Col xs={12} sm={8} lg={4}>
                       <Statistic
-                        title={t('rep.m.delivered')}
-                        value={formatNumber(locale, s.total.delivered)}
+                        title={deliveredLabel}
+                        value={
+                          shownAs.kind === 'inAppOnly'
+                            ? t('rep.inApp.noReceipt')
+                            : formatNumber(locale, s.total.delivered)
+                        }
+                        styles={shownAs.kind === 'inAppOnly' ? { content: { fontSize: 16 } } : {}}
+                        data-testid="report-delivered"
                       />
                     </Col>
+                    {shownAs.kind === 'receipts' ? null : (
+                      <Col xs={12} sm={8} lg={4}>
+                        <Statistic
+                          title={t('rep.m.inAppRead')}
+                          value={formatNumber(locale, shownAs.read)}
+                          data-testid="report-in-app-read"
+                        />
+                      </Col>
+                    )}
                     <Col xs={12} sm={8} lg={4}>
                       <Statistic
                         title={t('rep.m.converted')}
@@ -190,7 +210,16 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                         steps={[
                           { key: 'planned', label: t('rep.funnel.planned'), count: s.total.planned },
                           { key: 'sent', label: t('rep.funnel.sent'), count: s.total.sent },
-                          { key: 'delivered', label: t('rep.funnel.delivered'), count: s.total.delivered },
+                          shownAs.kind === 'inAppOnly'
+                            ? { key: 'inAppRead', label: t('rep.funnel.inAppRead'), count: shownAs.read }
+                            : {
+                                key: 'delivered',
+                                label:
+                                  shownAs.kind === 'mixed'
+                                    ? t('rep.funnel.deliveredOther')
+                                    : t('rep.funnel.delivered'),
+                                count: s.total.delivered,
+                              },
                           { key: 'clicked', label: t('rep.funnel.clicked'), count: s.total.clicked },
                           {
                             key: 'converted',
@@ -199,6 +228,14 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                           },
                         ]}
                       />
+                      {shownAs.kind === 'receipts' ? null : (
+                        <Typography.Text type="secondary" data-testid="report-in-app-note">
+                          {fill(t(shownAs.kind === 'mixed' ? 'rep.inApp.mixed' : 'rep.inApp.only'), {
+                            stored: formatNumber(locale, shownAs.stored),
+                            read: formatNumber(locale, shownAs.read),
+                          })}
+                        </Typography.Text>
+                      )}
                     </Col>
                     <Col xs={24} xl={16}>
                       <Chart option={statsOption(rows, keyLabel, t)} testId="chart-stats" />
@@ -229,7 +266,15 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                     columns={[
                       { title: t(KEY_TITLES[by]), render: (_, r) => keyLabel(r) },
                       { title: t('rep.m.sent'), render: (_, r) => formatNumber(locale, r.sent) },
-                      { title: t('rep.m.delivered'), render: (_, r) => formatNumber(locale, r.delivered) },
+                      {
+                        title: t('rep.m.delivered'),
+                        render: (_, r) =>
+                          by === 'channel' && r.key === 'in_app' ? (
+                            <Typography.Text type="secondary">{t('rep.inApp.noReceipt')}</Typography.Text>
+                          ) : (
+                            formatNumber(locale, r.delivered)
+                          ),
+                      },
                       { title: t('rep.m.failed'), render: (_, r) => formatNumber(locale, r.failed) },
                       { title: t('rep.m.ctr'), render: (_, r) => pct(r.ctr) },
                       { title: t('rep.m.conversionRate'), render: (_, r) => pct(r.conversionRate) },

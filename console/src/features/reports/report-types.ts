@@ -25,6 +25,8 @@ export interface Stats {
   costRecognition: 'issue' | 'redemption' | null;
   rows: StatsRow[];
   total: StatsRow;
+  /** In-app has no delivery receipt: what its inbox records instead (null: no in-app messages). */
+  inApp: { stored: number; read: number } | null;
 }
 interface Interval {
   low: number;
