@@ -1,4 +1,5 @@
 import { Card, Space, Typography } from 'antd';
+import { useRef } from 'react';
 import type { RenderedChannel } from '../../lib/draft-preview.ts';
 import { useI18n } from '../../lib/i18n.tsx';
 import { CHANNEL_TITLES, Phone, RenderedMessage } from './RenderedMessage.tsx';
@@ -26,6 +27,13 @@ export const DraftPreviewPanel = ({
   failed: boolean;
 }) => {
   const { t } = useI18n();
+  // While a new answer is on its way (a channel or a variant just added), each channel keeps
+  // showing its last rendering instead of flashing "rendering".
+  const last = useRef(new Map<string, RenderedChannel | null>());
+  const shown = items.map((x) => {
+    if (x.preview !== undefined) last.current.set(x.channel, x.preview);
+    return { channel: x.channel, preview: x.preview ?? last.current.get(x.channel) };
+  });
   if (items.length === 0) return null;
   return (
     <Card size="small" title={t('ced.draft.title')} data-testid="draft-preview">
@@ -34,7 +42,7 @@ export const DraftPreviewPanel = ({
           {failed ? t('ced.draft.failed') : userId ? t('ced.draft.forMember') : t('ced.draft.noMember')}
         </Typography.Text>
         <Space wrap align="start" size="large">
-          {items.map((x) => (
+          {shown.map((x) => (
             <Phone
               key={x.channel}
               title={t(CHANNEL_TITLES[x.channel] ?? 'prev.title')}
