@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CAMPAIGNS } from '../src/cli/demo-history.ts';
 import { validateContents } from '../src/core/content/validate.ts';
 import {
+  campaignOfferKept,
   channelsBeyondEditor,
   fromCampaign,
   initialEditor,
+  keptBeyondForm,
   missingFields,
+  sharesOf,
   toDefinition,
 } from '../console/src/features/campaigns/definition.ts';
 import { placeProblem } from '../console/src/features/campaigns/field-errors.ts';
@@ -201,5 +204,105 @@ describe('campaign editor: every channel round-trips', () => {
       label: 'Call script',
       text: 'at most 20000 characters',
     });
+  });
+});
+
+describe('campaign editor: what the form does not show is kept', () => {
+  const ladder = { steps: [{ channel: 'push' }, { channel: 'sms', afterHours: 48 }] };
+  const full = (over: Record<string, unknown>) => ({
+    ...definitionWith(EVERY.slice(0, 2)),
+    class: 'transactional',
+    category: 'winback',
+    department: '会员运营部',
+    reEligibilityDays: 30,
+    ladder,
+    recommendation: { event: 'view_item', property: 'sku' },
+    budgetCents: 50_000,
+    ...over,
+  });
+
+  it('an untouched campaign saves back exactly as loaded, with a trigger’s conditions and the offer’s rules', () => {
+    const d = full({
+      timing: {
+        kind: 'triggered',
+        event: 'cart_add',
+        where: { source: 'app' },
+        delayMinutes: 30,
+        unlessEvent: 'order',
+      },
+      offer: {
+        kind: 'red_packet',
+        amount: { type: 'fixed', amount: 800 },
+        validityDays: 14,
+        expectedRedemptionRate: 0.35,
+        costRecognition: 'issue',
+      },
+    });
+    const s = fromCampaign(campaign(d));
+    expect(toDefinition(s)).toEqual(d);
+    expect(keptBeyondForm(s)).toEqual([
+      'ced.kept.class',
+      'ced.kept.category',
+      'ced.kept.department',
+      'ced.kept.reEligibilityDays',
+      'ced.kept.ladder',
+      'ced.kept.recommendation',
+      'ced.kept.timing.where',
+      'ced.kept.timing.unlessEvent',
+    ]);
+    for (const k of keptBeyondForm(s)) {
+      expect(zh(k)).not.toMatch(/^\?/);
+      expect(enT(k)).not.toMatch(/^\?/);
+    }
+    // Changing the amount keeps the red packet's kind, validity and redemption rate.
+    const more = toDefinition({ ...s, offerAmountCents: 1_200 });
+    expect(more['offer']).toEqual({ ...((d as Record<string, unknown>)['offer'] as object), amount: { type: 'fixed', amount: 1_200 } });
+    // Another trigger kind drops the old one's conditions; a schedule keeps its start and end.
+    expect(toDefinition({ ...s, timing: 'periodic' })['timing']).toEqual({
+      kind: 'periodic',
+      cron: '0 9 * * *',
+      timezone: 'Asia/Shanghai',
+    });
+    const periodic = full({
+      timing: {
+        kind: 'periodic',
+        cron: '0 10 * * 1',
+        timezone: 'Asia/Shanghai',
+        startAt: '2030-01-01T00:00:00.000Z',
+        endAt: '2030-03-01T00:00:00.000Z',
+      },
+    });
+    expect(toDefinition(fromCampaign(campaign(periodic)))).toEqual(periodic);
+  });
+
+  it('an offer whose amount follows a rule is kept whole and the amount field says so', () => {
+    const offer = {
+      kind: 'coupon',
+      amount: { type: 'by_days_lapsed', tiers: [{ minDays: 30, amount: 500 }] },
+      validityDays: 7,
+      expectedRedemptionRate: 0.2,
+      costRecognition: 'redemption',
+    };
+    const s = fromCampaign(campaign(full({ offer })));
+    expect(campaignOfferKept(s)).toBe(true);
+    expect(keptBeyondForm(s)).toContain('ced.kept.offerRule');
+    expect(toDefinition(s)['offer']).toEqual(offer);
+  });
+
+  it('three equal variants read 34 / 33 / 33 (Save takes them) and keep their weights when untouched', () => {
+    const d = full({ variants: [1, 1, 1].map((w, i) => ({ id: `V${i}`, weight: w })) });
+    const s = fromCampaign(campaign(d));
+    expect(s.variants.map((v) => v.share)).toEqual([34, 33, 33]);
+    expect(missingFields({ ...s, name: 'n' })).toEqual([]);
+    expect(toDefinition(s)['variants']).toEqual(d.variants);
+    const moved = {
+      ...s,
+      variants: s.variants.map((v, i) => (i === 0 ? { ...v, share: 50 } : { ...v, share: 25 })),
+    };
+    expect((toDefinition(moved)['variants'] as { weight: number }[]).map((v) => v.weight)).toEqual([
+      50, 25, 25,
+    ]);
+    expect(sharesOf([2, 1])).toEqual([67, 33]);
+    expect(sharesOf([0, 0])).toEqual([0, 0]);
   });
 });

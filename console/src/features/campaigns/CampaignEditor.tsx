@@ -39,10 +39,13 @@ import { GoalEventPicker } from './GoalEventPicker.tsx';
 import { CostCalculator } from './CostCalculator.tsx';
 import {
   channelsBeyondEditor,
+  campaignOfferKept,
   fromCampaign,
+  keptBeyondForm,
   initialEditor,
   missingFields,
   toDefinition,
+  variantOfferOf,
   variantContents,
 } from './definition.ts';
 import { useDraftPreview, type DraftPreviewRequest, type RenderedChannel } from '../../lib/draft-preview.ts';
@@ -51,6 +54,22 @@ import { QuietHoursNote } from './QuietHoursNote.tsx';
 import { SmsChecks } from './SmsChecks.tsx';
 import { fieldHelp, VariantEditor } from './VariantEditor.tsx';
 
+/** Rekindle's own events a triggered campaign can start on (src/core/events/system-events.ts). */
+const SYSTEM_EVENTS = [
+  'tier_changed',
+  'lifecycle_changed',
+  'warning_raised',
+  'churn_risk_changed',
+  'recall_relapsed',
+  'offer_bonus_granted',
+] as const;
+
+/** The browser's IANA zones (a saved one it lacks stays pickable), China's first. */
+const zoneOptions = (current: string) => {
+  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const zones = [...new Set(['Asia/Shanghai', current, ...all])].filter((z) => z !== '');
+  return zones.map((z) => ({ value: z, label: z }));
+};
 /** Statuses whose edit sends the campaign back to review (src/core/campaigns/lifecycle.ts). */
 const BACK_TO_REVIEW: readonly string[] = ['approved', 'scheduled', 'paused'];
 
@@ -111,6 +130,7 @@ export const CampaignEditor = ({
     return out;
   }, [s.channels, s.ab, s.variants]);
   const definition = toDefinition(s);
+  const kept = keptBeyondForm(s);
   const request: DraftPreviewRequest | null = useMemo(() => {
     const content = tagged.map((x) => {
       const v = x.variant === null ? undefined : s.variants.find((y) => y.id === x.variant);
@@ -122,10 +142,19 @@ export const CampaignEditor = ({
       >;
     });
     if (content.length === 0) return null;
+    // A variant's own offer (or none) renders in its own contents: a 不发券 variant shows no code.
+    const itemOffers = tagged.map((x) => {
+      const v = x.variant === null ? undefined : s.variants.find((y) => y.id === x.variant);
+      const own = v ? variantOfferOf(v) : {};
+      return 'offer' in own ? own.offer : undefined;
+    });
     return {
       name: s.name,
       ...(s.audienceId ? { audienceId: s.audienceId } : {}),
       ...(definition['offer'] === undefined ? {} : { offer: definition['offer'] }),
+      ...(itemOffers.some((o) => o !== undefined)
+        ? { itemOffers: itemOffers.map((o) => (o === undefined ? (definition['offer'] ?? null) : o)) }
+        : {}),
       content,
     };
     // `definition` is derived from `s`
@@ -391,7 +420,8 @@ export const CampaignEditor = ({
               <Form.Item label={t('camp.offer')} {...help('offer')}>
                 <InputNumber
                   min={0}
-                  placeholder={t('camp.offerNone')}
+                  disabled={campaignOfferKept(s)}
+                  placeholder={campaignOfferKept(s) ? t('ced.kept.offerRule') : t('camp.offerNone')}
                   value={s.offerAmountCents === null ? null : s.offerAmountCents / 100}
                   onChange={(v) =>
                     set('offerAmountCents', typeof v === 'number' ? Math.round(v * 100) : null)
@@ -491,14 +521,27 @@ export const CampaignEditor = ({
                   />
                 </Form.Item>
                 <Form.Item label={t('camp.timezone')}>
-                  <Input value={s.timezone} onChange={(e) => set('timezone', e.target.value)} />
+                  <Select
+                    showSearch
+                    style={{ width: 220, maxWidth: '100%' }}
+                    value={s.timezone}
+                    options={zoneOptions(s.timezone)}
+                    onChange={(v: string) => set('timezone', v)}
+                    data-testid="campaign-timezone"
+                  />
                 </Form.Item>
               </Space>
             )}
             {s.timing === 'triggered' && (
               <Space wrap>
                 <Form.Item label={t('camp.triggerEvent')}>
-                  <Input value={s.triggerEvent} onChange={(e) => set('triggerEvent', e.target.value)} />
+                  <GoalEventPicker
+                    value={s.triggerEvent}
+                    onChange={(v) => set('triggerEvent', v)}
+                    always={SYSTEM_EVENTS}
+                    placeholder="ced.trigger.placeholder"
+                    testId="campaign-trigger-event"
+                  />
                 </Form.Item>
                 <Form.Item label={t('camp.delay')}>
                   <InputNumber min={0} value={s.delayMinutes} onChange={(v) => set('delayMinutes', v ?? 0)} />
@@ -535,6 +578,15 @@ export const CampaignEditor = ({
                   .filter((p) => p.anchor === 'form')
                   .map((p) => p.text)
                   .join('；')}
+              />
+            )}
+            {kept.length > 0 && (
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 16 }}
+                title={fill(t('ced.kept'), { list: kept.map(tk).join(t('ced.listSep')) })}
+                data-testid="kept-beyond-form"
               />
             )}
             {beyond.length > 0 && (

@@ -18,10 +18,17 @@ export const GoalEventPicker = ({
   value,
   onChange,
   invalid,
+  always = [],
+  placeholder = 'ced.goal.placeholder',
+  testId = 'campaign-goal-event',
 }: {
   value: string;
   onChange: (event: string) => void;
   invalid?: boolean;
+  /** Events offered even before the app reported one (Rekindle's own, e.g. a tier change). */
+  always?: readonly string[];
+  placeholder?: MessageKey;
+  testId?: string;
 }) => {
   const { t } = useI18n();
   const events = useAsync(() => api.get<EventNamesAnswer>('/v1/metadata/events'), []);
@@ -29,7 +36,7 @@ export const GoalEventPicker = ({
     const key = `aud.e.${name}`;
     return Object.hasOwn(audienceWords, key) ? t(key as MessageKey) : name;
   };
-  const seen = (events.data?.events ?? []).map((e) => e.event);
+  const seen = [...new Set([...(events.data?.events ?? []).map((e) => e.event), ...always])];
   const options = seen.map((e) => ({ value: e, label: label(e) }));
   // A goal from before (or from the API) that the app never reported: shown as it is, marked.
   if (value !== '' && events.data !== undefined && !seen.includes(value))
@@ -38,7 +45,7 @@ export const GoalEventPicker = ({
     <Select
       style={{ width: 220, maxWidth: '100%' }}
       value={value === '' ? undefined : value}
-      placeholder={t('ced.goal.placeholder')}
+      placeholder={t(placeholder)}
       options={options}
       loading={events.loading}
       allowClear
@@ -57,7 +64,7 @@ export const GoalEventPicker = ({
       }
       status={invalid === true ? 'error' : undefined}
       onChange={(v: string | undefined) => onChange(v ?? '')}
-      data-testid="campaign-goal-event"
+      data-testid={testId}
     />
   );
 };

@@ -35,6 +35,8 @@ export interface VariantState {
   offer: 'inherit' | 'none' | 'custom';
   offerCents: number | null;
   offerSaved?: Record<string, unknown> | undefined;
+  /** Its weight as loaded and the share shown for it: an untouched share saves the exact weight. */
+  weightSaved?: { share: number; weight: number } | undefined;
 }
 
 export interface EditorState {
@@ -62,4 +64,9 @@ export interface EditorState {
   delayMinutes: number;
   budgetYuan: number | null;
   priority: number;
+  /**
+   * The definition as loaded: saving keeps what the form does not show (class, category, a recall
+   * ladder, a recommendation, a trigger's conditions, a schedule's start and end, an offer's rules).
+   */
+  saved?: Record<string, unknown> | undefined;
 }

@@ -72,26 +72,93 @@ export const ownOfferKept = (v: VariantState): boolean => {
   return isObj(amount) && amount['type'] !== 'fixed';
 };
 
+/** The keys of a definition the form writes; every other key is kept as loaded. */
+const FORM_KEYS: readonly string[] = [
+  'audienceId',
+  'timing',
+  'channels',
+  'content',
+  'smsMaxSegments',
+  'offer',
+  'goal',
+  'variants',
+  'holdoutShare',
+  'priority',
+  'outsideWindow',
+  'budgetCents',
+];
+
+const savedObj = (s: EditorState, key: string): Loose | undefined => {
+  const v = s.saved?.[key];
+  return isObj(v) ? v : undefined;
+};
+
+/** A saved offer whose amount is not a fixed sum (by days lapsed, a share of the order…): the form cannot show it. */
+const amountRuleBeyondForm = (offer: Loose | undefined): boolean =>
+  offer !== undefined && isObj(offer['amount']) && offer['amount']['type'] !== 'fixed';
+
+/** The campaign's offer as loaded when the form cannot show its amount rule (kept whole on save). */
+export const campaignOfferKept = (s: EditorState): boolean => amountRuleBeyondForm(savedObj(s, 'offer'));
+
+/** The campaign's `offer`: a loaded offer keeps its kind, validity and rules; only a fixed amount is the form's. */
+const campaignOfferOf = (s: EditorState): { offer?: Loose } => {
+  const saved = savedObj(s, 'offer');
+  if (saved !== undefined && amountRuleBeyondForm(saved)) return { offer: saved };
+  if (s.offerAmountCents === null || s.offerAmountCents <= 0) return {};
+  return {
+    offer:
+      saved !== undefined
+        ? { ...saved, amount: { type: 'fixed', amount: s.offerAmountCents } }
+        : couponOf(s.offerAmountCents),
+  };
+};
+
+/** Settings beyond the form worth telling the operator about (a default class or category is not). */
+const NOTED: Record<string, (v: unknown) => boolean> = {
+  class: (v) => v !== 'marketing',
+  category: (v) => v !== 'recall',
+  department: () => true,
+  reEligibilityDays: () => true,
+  ladder: () => true,
+  recommendation: () => true,
+};
+
+/** Dictionary keys of what a loaded campaign has beyond the form (kept unchanged on save). */
+export const keptBeyondForm = (s: EditorState): string[] => {
+  const d = s.saved ?? {};
+  const out: string[] = [];
+  for (const [k, worth] of Object.entries(NOTED))
+    if (d[k] !== undefined && worth(d[k])) out.push(`ced.kept.${k}`);
+  const timing = savedObj(s, 'timing');
+  if (timing !== undefined && timing['kind'] === s.timing)
+    for (const k of ['where', 'unlessEvent', 'startAt', 'endAt'])
+      if (timing[k] !== undefined) out.push(`ced.kept.timing.${k}`);
+  if (campaignOfferKept(s)) out.push('ced.kept.offerRule');
+  return out;
+};
+
 /** The editor's fields as the API's CampaignDefinition (money in cents). */
 export const toDefinition = (s: EditorState): Record<string, unknown> => {
   const content = s.channels.map((ch) => contentOf(ch, s.push, s.sms, s.more));
-  const timing =
+  const form =
     s.timing === 'one_off'
       ? { kind: 'one_off', at: Number.isFinite(Date.parse(s.at)) ? new Date(s.at).toISOString() : s.at }
       : s.timing === 'periodic'
         ? { kind: 'periodic', cron: s.cron, timezone: s.timezone }
         : { kind: 'triggered', event: s.triggerEvent, delayMinutes: s.delayMinutes };
+  // Same kind as loaded: a trigger's conditions and a schedule's start and end stay.
+  const savedTiming = savedObj(s, 'timing');
+  const timing =
+    savedTiming !== undefined && savedTiming['kind'] === form.kind ? { ...savedTiming, ...form } : form;
+  const kept = Object.fromEntries(Object.entries(s.saved ?? {}).filter(([k]) => !FORM_KEYS.includes(k)));
   return {
+    ...kept,
     audienceId: s.audienceId,
     timing,
     channels: s.channels,
     content,
     ...(s.channels.includes('sms') ? { smsMaxSegments: s.sms.maxSegments } : {}),
-    ...(s.offerAmountCents !== null && s.offerAmountCents > 0
-      ? {
-          offer: couponOf(s.offerAmountCents),
-        }
-      : {}),
+    ...campaignOfferOf(s),
     ...(s.goalEvent.trim() !== '' ? { goal: { event: s.goalEvent.trim(), withinDays: s.goalDays } } : {}),
     variants: s.ab
       ? s.variants.map((v) => {
@@ -99,7 +166,8 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
           const channels = v.channels.filter((c) => s.channels.includes(c));
           return {
             id: v.id,
-            weight: v.share,
+            weight:
+              v.weightSaved !== undefined && v.weightSaved.share === v.share ? v.weightSaved.weight : v.share,
             ...(own.length > 0 ? { content: own } : {}),
             ...(channels.length > 0 ? { channels } : {}),
             ...variantOfferOf(v),
@@ -111,6 +179,22 @@ export const toDefinition = (s: EditorState): Record<string, unknown> => {
     outsideWindow: s.outsideWindow,
     ...(s.budgetYuan !== null ? { budgetCents: Math.round(s.budgetYuan * 100) } : {}),
   };
+};
+
+/** Weights as whole percentages that add up to 100 (largest remainder), so 1:1:1 reads 34 / 33 / 33. */
+export const sharesOf = (weights: readonly number[]): number[] => {
+  const total = weights.reduce((a, w) => a + w, 0);
+  if (total <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (w / total) * 100);
+  const shares = exact.map(Math.floor);
+  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  let left = 100 - shares.reduce((a, x) => a + x, 0);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    shares[i] = (shares[i] ?? 0) + 1;
+    left -= 1;
+  }
+  return shares;
 };
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -204,7 +288,7 @@ const moreOf = (list: unknown, base: MoreContents): MoreContents => {
 
 /**
  * A saved campaign back into the editor's fields. Shares are the weights as percentages of their
- * sum (rounded), so a 1:1 test reads 50 / 50.
+ * sum, whole and adding up to 100, so a 1:1 test reads 50 / 50 and 1:1:1 reads 34 / 33 / 33.
  */
 export const fromCampaign = (c: Campaign): EditorState => {
   const base = initialEditor();
@@ -227,8 +311,9 @@ export const fromCampaign = (c: Campaign): EditorState => {
   const offer = isObj(d['offer']) ? d['offer'] : undefined;
   const amount = offer && isObj(offer['amount']) ? offer['amount']['amount'] : undefined;
   const rawVariants = Array.isArray(d['variants']) ? (d['variants'] as Loose[]) : [];
-  const total = rawVariants.reduce((a, v) => a + Number(v['weight'] ?? 0), 0) || 1;
-  const variants = rawVariants.map((v): VariantState => {
+  const shares = sharesOf(rawVariants.map((v) => Number(v['weight'] ?? 0)));
+  const variants = rawVariants.map((v, i): VariantState => {
+    const share = shares[i] ?? 0;
     const vp = find(v['content'], 'push');
     const vs = find(v['content'], 'sms');
     const vo = v['offer'];
@@ -241,7 +326,8 @@ export const fromCampaign = (c: Campaign): EditorState => {
           : null,
       offerSaved: isObj(vo) ? vo : undefined,
       id: str(v['id']),
-      share: Math.round((Number(v['weight'] ?? 0) / total) * 100),
+      share,
+      weightSaved: { share, weight: Number(v['weight'] ?? 0) },
       channels: (Array.isArray(v['channels']) ? v['channels'] : []).filter(isEditorChannel),
       own: Object.fromEntries(EDITOR_CHANNELS.map((ch) => [ch, find(v['content'], ch) !== undefined])),
       more: moreOf(v['content'], more),
@@ -279,6 +365,7 @@ export const fromCampaign = (c: Campaign): EditorState => {
     delayMinutes: Number(timing['delayMinutes'] ?? 0),
     budgetYuan: typeof d['budgetCents'] === 'number' ? d['budgetCents'] / 100 : null,
     priority: Number(d['priority'] ?? 50),
+    saved: structuredClone(d),
   };
 };
 
