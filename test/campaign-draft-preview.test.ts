@@ -97,4 +97,38 @@ describe('draft preview', () => {
     expect(a.items[0]?.preview?.rendered?.['text']).toBe('春季上新 回T退订');
     expect((await post('op', '/v1/campaigns/draft-preview', { content: [] })).status).toBe(400);
   });
+
+  it('renders an A/B variant’s content with its own offer, or with none', async () => {
+    const coupon = (fen: number) => ({
+      kind: 'coupon',
+      amount: { type: 'fixed', amount: fen },
+      validityDays: 7,
+      expectedRedemptionRate: 0.2,
+      costRecognition: 'redemption',
+    });
+    const text = {
+      channel: 'in_app',
+      title: '券',
+      body: '{% if offer %}{{ offer.amount_yuan }} 元券{% else %}无券{% endif %}',
+    };
+    const r = await post('op', '/v1/campaigns/draft-preview', {
+      audienceId,
+      offer: coupon(1_000),
+      itemOffers: [coupon(1_000), coupon(500), null],
+      content: [text, text, text],
+    });
+    expect(r.status).toBe(200);
+    const bodies = (r.body as unknown as Answer).items.map((x) => x.preview?.rendered?.['body']);
+    expect(bodies).toEqual(['10 元券', '5 元券', '无券']);
+    // Without itemOffers every content takes the campaign's offer.
+    const same = await post('op', '/v1/campaigns/draft-preview', {
+      audienceId,
+      offer: coupon(1_000),
+      content: [text, text],
+    });
+    expect((same.body as unknown as Answer).items.map((x) => x.preview?.rendered?.['body'])).toEqual([
+      '10 元券',
+      '10 元券',
+    ]);
+  });
 });

@@ -22,6 +22,8 @@ export interface DraftPreviewInput {
   audienceId?: string | undefined;
   userId?: string | undefined;
   offer?: unknown;
+  /** Per content object: an A/B variant's own offer (null: none); absent: `offer`. */
+  itemOffers?: readonly unknown[] | undefined;
   content: readonly unknown[];
 }
 
@@ -85,20 +87,36 @@ export const previewDraftAs = async (
       userId = null; // an audience that no longer compiles: render without a profile
     }
   }
-  // An offer that does not validate is left out of the sample (the save reports it).
-  let m = await sampleMessage(ctx, record, userId, now).catch(() => null);
-  if (m === null) {
-    record.definition = { ...definition, offer: undefined } as CampaignDefinition;
-    m = await sampleMessage(ctx, record, userId, now);
-  }
+  // One sample per distinct offer: a variant with its own offer (or none) renders with that one.
+  const samples = new Map<string, Awaited<ReturnType<typeof sampleMessage>>>();
+  const sampleWith = async (offer: unknown) => {
+    const key = JSON.stringify(offer ?? null);
+    const known = samples.get(key);
+    if (known) return known;
+    record.definition = { ...definition, offer: offer ?? undefined } as CampaignDefinition;
+    // An offer that does not validate is left out of the sample (the save reports it).
+    let m = await sampleMessage(ctx, record, userId, now).catch(() => null);
+    if (m === null) {
+      record.definition = { ...definition, offer: undefined } as CampaignDefinition;
+      m = await sampleMessage(ctx, record, userId, now);
+    }
+    samples.set(key, m);
+    return m;
+  };
+  const m = await sampleWith(input.offer);
   const sms = await smsRules(ctx.control, record);
-  const items = input.content.map((raw, i): DraftPreviewItem => {
+  const items: DraftPreviewItem[] = [];
+  for (const [i, raw] of input.content.entries()) {
     const v = validateContents([raw]);
     const at = (path: string) => path.replace(/^content\[0\]/, `content[${i}]`);
-    if (!v.ok)
-      return { preview: null, problems: v.error.map((p) => ({ path: at(p.path), message: p.message })) };
-    const p = previewContent(v.value, m.sample, { ...m.options, messageClass: 'marketing', sms });
-    return { preview: p.channels[0] ?? null, problems: [] };
-  });
+    if (!v.ok) {
+      items.push({ preview: null, problems: v.error.map((p) => ({ path: at(p.path), message: p.message })) });
+      continue;
+    }
+    const own = input.itemOffers?.[i];
+    const mi = own === undefined ? m : await sampleWith(own);
+    const p = previewContent(v.value, mi.sample, { ...mi.options, messageClass: 'marketing', sms });
+    items.push({ preview: p.channels[0] ?? null, problems: [] });
+  }
   return ok({ userId: m.found ? userId : null, items });
 };

@@ -24,6 +24,8 @@ export interface DraftPreviewRequest {
   name?: string;
   audienceId?: string;
   offer?: unknown;
+  /** Per content: an A/B variant's own offer (null: none); absent: `offer`. */
+  itemOffers?: unknown[];
   content: Record<string, unknown>[];
 }
 

@@ -15,6 +15,13 @@ const DraftPreviewBody = Type.Object(
       Type.String({ minLength: 1, maxLength: 200, description: 'a member to render for' }),
     ),
     offer: Type.Optional(Type.Unknown({ description: 'the offer as in a campaign (see Offer)' })),
+    itemOffers: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        maxItems: 80,
+        description:
+          'per content object, an A/B variant’s own offer: null for none, absent (or shorter list) for `offer`',
+      }),
+    ),
     content: Type.Array(Type.Unknown(), {
       minItems: 1,
       maxItems: 80,
