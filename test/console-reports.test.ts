@@ -233,9 +233,9 @@ describe('money and reports in the console', () => {
       // The webhook's body is the operator's JSON, pretty-printed under 回调内容.
       const webhook = await text('preview-webhook');
       expect(webhook).toContain('回调内容');
-      expect(await page.getByTestId('preview-webhook').locator('pre').textContent()).toContain(
-        '\n  "reason": "winback"',
-      );
+      expect(
+        await page.getByTestId('content-preview').getByTestId('preview-webhook').locator('pre').textContent(),
+      ).toContain('\n  "reason": "winback"');
       await shoot('editor-calculator-1366');
     },
   );
