@@ -54,6 +54,18 @@ import { QuietHoursNote } from './QuietHoursNote.tsx';
 import { SmsChecks } from './SmsChecks.tsx';
 import { fieldHelp, VariantEditor } from './VariantEditor.tsx';
 
+/** The word beside the amount: the loaded offer's kind (a red packet stays one), else a coupon. */
+const offerKindWord = (s: EditorState): MessageKey => {
+  const offer = s.saved?.['offer'];
+  const kind =
+    typeof offer === 'object' && offer !== null ? (offer as Record<string, unknown>)['kind'] : undefined;
+  return kind === 'red_packet'
+    ? 'ced.offerRedPacket'
+    : kind === 'points'
+      ? 'ced.offerPoints'
+      : 'ced.offerCoupon';
+};
+
 /** Rekindle's own events a triggered campaign can start on (src/core/events/system-events.ts). */
 const SYSTEM_EVENTS = [
   'tier_changed',
@@ -428,7 +440,7 @@ export const CampaignEditor = ({
                   }
                   prefix="¥"
                   style={{ width: 200 }}
-                  addonAfter={t('ced.offerCoupon')}
+                  addonAfter={t(offerKindWord(s))}
                 />
               </Form.Item>
               <Form.Item label={t('camp.goal')} extra={t('ced.goal.hint')} {...help('goal')}>
