@@ -6,3 +6,5 @@
  */
 export type { AudienceNode } from '../../../src/core/audience/schema.ts';
 export { joinTwoGroups, type TwoGroupItem } from '../../../src/core/audience/two-group-tree.ts';
+/** The server's reading of an ISO-8601 time (UTC without an offset); pure, no run-time imports but constants. */
+export { parseIsoUtc } from '../../../src/core/audience/time.ts';
