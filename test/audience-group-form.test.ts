@@ -19,9 +19,10 @@ import { validateAudience, type AudienceNode } from '../src/core/audience/index.
 type Tree = Record<string, unknown>;
 const roundTrip = (t: unknown) => groupFormToTree(treeToForm(t as AudienceNode));
 
-const did = (event: string, window?: Tree): Tree => ({
+const did = (event: string, window?: Tree, where?: Tree[]): Tree => ({
   kind: 'did',
   event,
+  ...(where === undefined ? {} : { where }),
   ...(window === undefined ? {} : { window }),
 });
 const since = { type: 'since', event: 'login', where: [{ property: 'platform', op: 'eq', value: 'ios' }] };
@@ -113,12 +114,6 @@ const EDITABLE: Record<string, Tree> = {
     ],
   },
   'not of not': { kind: 'not', child: { kind: 'not', child: did('login') } },
-  everyone: { kind: 'and', children: [] },
-  'no one': { kind: 'or', children: [] },
-};
-
-/** Trees with parts no row holds: kept as saved, read-only, never dropped. */
-const KEPT: Record<string, Tree> = {
   'a profile value at a past time': {
     kind: 'attribute',
     attribute: 'membership',
@@ -130,7 +125,7 @@ const KEPT: Record<string, Tree> = {
   'a sequence without an event in between': {
     kind: 'sequence',
     steps: [{ event: 'add_to_cart' }, { event: 'order' }],
-    without: { event: 'remove_from_cart' },
+    without: { event: 'remove_from_cart', where: [{ property: 'amount', op: 'gte', value: 10 }] },
   },
   'a cart of the same product': {
     kind: 'cart_abandoned',
@@ -144,6 +139,61 @@ const KEPT: Record<string, Tree> = {
     from: 1_700_000_000_000,
     to: 1_800_000_000_000,
   }),
+  'times as dates, date-times and epoch ms, ranges of numbers and times': {
+    kind: 'and',
+    children: [
+      { kind: 'attribute', attribute: 'balance', op: 'between', min: 10, max: 99.5 },
+      {
+        kind: 'attribute',
+        attribute: 'register_time',
+        op: 'between',
+        min: '2026-01-01',
+        max: 1_800_000_000_000,
+      },
+      {
+        kind: 'attribute',
+        attribute: 'register_time',
+        op: 'after',
+        time: '2026-01-15T08:00:00+08:00',
+        at: 1,
+      },
+      { kind: 'score', score: 'ltv', op: 'between', min: 0, max: 1000 },
+      {
+        kind: 'last_time',
+        event: 'order',
+        op: 'between',
+        min: 1_700_000_000_000,
+        max: '2026-02-01T00:00:00Z',
+      },
+      { kind: 'first_time', event: 'login', op: 'before', time: 1_700_000_000_000 },
+      {
+        kind: 'cart_abandoned',
+        order: { event: 'order' },
+        within: { value: 30, unit: 'minutes' },
+        sameProduct: false,
+      },
+    ],
+  },
+  everyone: { kind: 'and', children: [] },
+  'no one': { kind: 'or', children: [] },
+};
+
+/** Trees with parts no row holds: kept as saved, read-only, never dropped. */
+const KEPT: Record<string, Tree> = {
+  'a time some days ago on a profile value': {
+    kind: 'attribute',
+    attribute: 'register_time',
+    op: 'before',
+    time: { daysAgo: 30 },
+  },
+  'a filter on a list of values': did('order', undefined, [
+    { property: 'category', op: 'in', values: ['shoes', 'bags'] },
+  ]),
+  'a cart whose order event has filters': {
+    kind: 'cart_abandoned',
+    order: { event: 'pay', where: [{ property: 'amount', op: 'gt', value: 0 }] },
+    within: { value: 2, unit: 'days' },
+  },
 };
 
 const items = (g: GroupItem): FormItem[] =>
@@ -201,6 +251,17 @@ describe('audience builder: any tree opens and saves back unchanged', () => {
   it('random trees of every node kind, three levels deep, come back unchanged', () => {
     fc.assert(
       fc.property(anyTree, (tree) => {
+        expect(roundTrip(tree)).toEqual(tree);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('random trees of the conditions a row can hold (past values, ranges, without, carts, epoch ms) open as editable rows', () => {
+    fc.assert(
+      fc.property(editableTree, (tree) => {
+        expect(validateAudience(tree).ok).toBe(true);
+        expect(fixedCount(treeToForm(tree as AudienceNode).root)).toBe(0);
         expect(roundTrip(tree)).toEqual(tree);
       }),
       { numRuns: 1500 },
@@ -335,4 +396,131 @@ const { anyTree } = fc.letrec<{ anyTree: Tree; and: Tree; or: Tree; not: Tree }>
   and: fc.record({ kind: fc.constant('and'), children: fc.array(tie('anyTree'), { maxLength: 3 }) }),
   or: fc.record({ kind: fc.constant('or'), children: fc.array(tie('anyTree'), { maxLength: 3 }) }),
   not: fc.record({ kind: fc.constant('not'), child: tie('anyTree') }),
+}));
+
+// Random trees the rows hold: every time as a date, a date-time or epoch ms (never `daysAgo`, the
+// "N days ago" rows' own), filters the filter rows offer, windows, ranges, `at`, `without`, carts.
+const rowTime = fc.oneof(
+  fc.constantFrom('2026-01-15', '2026-01-15T08:00:00Z', '2025-12-31T23:59:59.5+08:00'),
+  fc.integer({ min: 0, max: 1_800_000_000_000 }),
+);
+const rowFilters = fc.option(
+  fc.array(
+    fc.oneof(
+      fc.record({
+        property: fc.constantFrom('category', 'platform'),
+        op: fc.constantFrom('eq', 'neq', 'contains'),
+        value: fc.constantFrom('shoes', 'ios'),
+      }),
+      fc.record({
+        property: fc.constant('amount'),
+        op: fc.constantFrom('eq', 'gt', 'gte', 'lt', 'lte'),
+        value: fc.constantFrom(0, 99.5),
+      }),
+      fc.record({ property: fc.constantFrom('amount', 'coupon'), op: fc.constant('exists') }),
+    ),
+    { minLength: 1, maxLength: 2 },
+  ),
+  { nil: undefined },
+);
+const rowStep = fc.record({ event, where: rowFilters }).map(clean);
+const rowWindow = fc.option(
+  fc.oneof(
+    fc.record({ type: fc.constant('last_days'), days: fc.constantFrom(7, 30) }),
+    fc.record({ type: fc.constant('between'), from: rowTime, to: rowTime }),
+    fc.record(
+      { type: fc.constant('since'), event, where: rowFilters, occurrence: fc.constantFrom('first', 'last') },
+      { requiredKeys: ['type', 'event'] },
+    ),
+  ),
+  { nil: undefined },
+);
+const rowLeaf: fc.Arbitrary<Tree> = fc.oneof(
+  fc
+    .tuple(
+      fc.oneof(
+        fc.record({
+          attribute: fc.constant('balance'),
+          op: fc.constant('between'),
+          min: fc.constantFrom(0, 10),
+          max: fc.constantFrom(99, 1e6),
+        }),
+        fc.record({
+          attribute: fc.constantFrom('register_time', 'last_login'),
+          op: fc.constant('between'),
+          min: rowTime,
+          max: rowTime,
+        }),
+        fc.record({
+          attribute: fc.constantFrom('register_time', 'last_login'),
+          op: fc.constantFrom('before', 'after'),
+          time: rowTime,
+        }),
+        fc.record({
+          attribute: fc.constantFrom('city', 'membership'),
+          op: fc.constantFrom('eq', 'neq'),
+          value: fc.constantFrom('gold', 'Shanghai'),
+        }),
+      ),
+      fc.option(rowTime, { nil: undefined }),
+    )
+    .map(([c, at]) => clean({ kind: 'attribute', ...c, at })),
+  fc.record({
+    kind: fc.constant('score'),
+    score: fc.constantFrom('ltv', 'rfm_r'),
+    op: fc.constant('between'),
+    min: fc.constant(1),
+    max: fc.constantFrom(5, 2.5),
+  }),
+  fc
+    .record({
+      kind: fc.constant('metric'),
+      event,
+      fn: fc.constant('count'),
+      where: rowFilters,
+      window: rowWindow,
+      op: fc.constant('between'),
+      min: fc.constantFrom(0, 1),
+      max: fc.constantFrom(3, 9.5),
+    })
+    .map(clean),
+  fc
+    .tuple(
+      fc.constantFrom('first_time', 'last_time'),
+      event,
+      fc.oneof(
+        fc.record({ op: fc.constant('between'), min: rowTime, max: rowTime }),
+        fc.record({ op: fc.constantFrom('before', 'after'), time: rowTime }),
+      ),
+    )
+    .map(([kind, e, c]) => ({ kind, event: e, ...c })),
+  fc
+    .record({ kind: fc.constantFrom('did', 'did_not'), event, where: rowFilters, window: rowWindow })
+    .map(clean),
+  fc
+    .record({
+      kind: fc.constant('sequence'),
+      steps: fc.array(rowStep, { minLength: 2, maxLength: 4 }),
+      within: fc.option(duration, { nil: undefined }),
+      without: fc.option(rowStep, { nil: undefined }),
+      window: rowWindow,
+    })
+    .map(clean),
+  fc
+    .record({
+      kind: fc.constant('cart_abandoned'),
+      add: fc.option(fc.record({ event: fc.constantFrom('add_item', 'add_to_basket') }), { nil: undefined }),
+      order: fc.option(fc.record({ event: fc.constantFrom('order', 'pay') }), { nil: undefined }),
+      within: duration,
+      window: rowWindow,
+      sameProduct: fc.option(fc.boolean(), { nil: undefined }),
+    })
+    .map(clean),
+);
+const { editableTree } = fc.letrec<{ editableTree: Tree; group: Tree }>((tie) => ({
+  editableTree: fc.oneof({ maxDepth: 3, depthIdentifier: 'rows' }, rowLeaf, tie('group')),
+  group: fc.record({
+    kind: fc.constantFrom('and', 'or'),
+    children: fc.array(tie('editableTree'), { minLength: 1, maxLength: 3 }),
+  }),
 }));

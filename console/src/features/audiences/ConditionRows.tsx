@@ -1,9 +1,11 @@
-import { Button, Checkbox, Input, InputNumber, Select, Space, Tooltip } from 'antd';
+import { Button, Checkbox, InputNumber, Select, Space, Tooltip } from 'antd';
 import type { MessageKey } from '../../lib/i18n.tsx';
 import { useLabels } from './labels.ts';
 import { Filters } from './Filters.tsx';
 import { EventPicker, PropertyPicker, ValuePicker, type EventOption } from './pickers.tsx';
 import { SequenceSteps } from './SequenceSteps.tsx';
+import { TimeInput } from './TimeInput.tsx';
+import { isTimeText } from './time-text.ts';
 import { WindowPicker } from './WindowPicker.tsx';
 import {
   CART_EVENT,
@@ -59,11 +61,11 @@ const CHURN_REASONS = [
 const OPS_BY_TYPE: Record<string, ProfileOp[]> = {
   string: ['eq', 'neq', 'in', 'not_in', 'contains', 'not_contains', 'exists', 'not_exists'],
   boolean: ['eq', 'neq', 'exists', 'not_exists'],
-  number: ['eq', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'],
-  time: ['within_last', 'before', 'after', 'exists', 'not_exists'],
+  number: ['eq', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists'],
+  time: ['within_last', 'before', 'after', 'between', 'exists', 'not_exists'],
   array: ['contains', 'not_contains', 'exists', 'not_exists'],
   category: ['eq', 'neq', 'in', 'not_in', 'exists', 'not_exists'],
-  score: ['gte', 'lte', 'gt', 'lt', 'exists', 'not_exists'],
+  score: ['gte', 'lte', 'gt', 'lt', 'between', 'exists', 'not_exists'],
 };
 
 const opLabel = (type: string, op: ProfileOp): MessageKey => {
@@ -96,7 +98,9 @@ export const ProfileRow = ({
   const L = useLabels();
   const score = c.source === 'score';
   const type = typeOf(c, attributes);
-  const ops = OPS_BY_TYPE[type] ?? OPS_BY_TYPE['string'] ?? [];
+  const typeOps = OPS_BY_TYPE[type] ?? OPS_BY_TYPE['string'] ?? [];
+  // A saved comparison the field's usual list lacks (a range on a trait) is still offered.
+  const ops = typeOps.includes(c.op) ? typeOps : [...typeOps, c.op];
   const known = score
     ? (SCORE_VALUES[c.attribute] ?? [])
     : c.attribute === 'churn_reason'
@@ -133,15 +137,34 @@ export const ProfileRow = ({
       );
     if (c.op === 'before' || c.op === 'after')
       return (
-        <Input
-          type="date"
-          style={{ width: 160 }}
-          aria-label={L.t('aud.b.date')}
+        <TimeInput
           value={c.value}
-          onChange={(e) => onChange({ ...c, value: e.target.value })}
-          data-testid={`profile-value-${index}`}
+          onChange={(value) => onChange({ ...c, value })}
+          testId={`profile-value-${index}`}
         />
       );
+    if (c.op === 'between') {
+      // Times on a time field (or a range saved as times), numbers on the others.
+      const times = type === 'time' || isTimeText(c.value) || isTimeText(c.max ?? '');
+      const end = (value: string, set: (v: string) => void, testId: string) =>
+        times ? (
+          <TimeInput value={value} onChange={set} testId={testId} />
+        ) : (
+          <InputNumber
+            style={{ width: 110 }}
+            value={value === '' ? null : Number(value)}
+            onChange={(v) => set(v === null ? '' : String(v))}
+            data-testid={testId}
+          />
+        );
+      return (
+        <>
+          {end(c.value, (value) => onChange({ ...c, value }), `profile-value-${index}`)}
+          <span>{L.t('aud.win.to')}</span>
+          {end(c.max ?? '', (max) => onChange({ ...c, max }), `profile-max-${index}`)}
+        </>
+      );
+    }
     if (type === 'number' || type === 'score')
       return (
         <InputNumber
@@ -217,13 +240,31 @@ export const ProfileRow = ({
         onChange={pickField}
         data-testid={`profile-attr-${index}`}
       />
+      {c.attribute !== '' && !score && (
+        <Select
+          style={{ width: 128 }}
+          value={c.at === undefined ? 'now' : 'at'}
+          options={[
+            { value: 'now', label: L.t('aud.at.now') },
+            { value: 'at', label: L.t('aud.at.past') },
+          ]}
+          onChange={(m: 'now' | 'at') => {
+            const { at: _, ...rest } = c;
+            onChange(m === 'now' ? rest : { ...rest, at: '' });
+          }}
+          data-testid={`profile-at-mode-${index}`}
+        />
+      )}
+      {c.at !== undefined && !score && (
+        <TimeInput value={c.at} onChange={(at) => onChange({ ...c, at })} testId={`profile-at-${index}`} />
+      )}
       {c.attribute !== '' && (
         <Select
           style={{ width: 128 }}
           value={c.op}
           options={ops.map((o) => ({ value: o, label: L.t(opLabel(type, o)) }))}
           onChange={(op: ProfileOp) =>
-            onChange({ ...c, op, value: type === 'boolean' ? 'true' : '', values: [] })
+            onChange({ ...c, op, value: type === 'boolean' ? 'true' : '', values: [], max: '' })
           }
           data-testid={`profile-op-${index}`}
         />
@@ -248,8 +289,14 @@ const KINDS: BehaviorKind[] = [
   'cart_abandoned',
 ];
 const FNS: MetricFn[] = ['count', 'sum', 'avg', 'max', 'min', 'count_distinct'];
-const CMPS: MetricCmp[] = ['gte', 'lte', 'eq', 'gt', 'lt'];
-const TIME_CMPS: TimeCmp[] = ['within_last', 'older_than', 'before', 'after'];
+const CMPS: MetricCmp[] = ['gte', 'lte', 'eq', 'gt', 'lt', 'between'];
+const TIME_CMPS: TimeCmp[] = ['within_last', 'older_than', 'before', 'after', 'between'];
+type CartUnit = 'hours' | 'minutes' | 'days';
+const CART_UNIT_LABEL = {
+  hours: 'aud.b.cartHours',
+  minutes: 'aud.cart.minutes',
+  days: 'aud.cart.days',
+} as const;
 
 export const BehaviorRow = ({
   c,
@@ -342,6 +389,18 @@ export const BehaviorRow = ({
               onChange={(v) => onChange({ ...c, amount: v === null ? '' : String(v) })}
               data-testid={`behavior-amount-${index}`}
             />
+            {c.cmp === 'between' && (
+              <>
+                <span>{L.t('aud.win.to')}</span>
+                <InputNumber
+                  style={{ width: 120 }}
+                  value={c.amountMax === undefined || c.amountMax === '' ? null : Number(c.amountMax)}
+                  suffix={(c.fn ?? 'count') === 'count' ? L.t('aud.b.times') : undefined}
+                  onChange={(v) => onChange({ ...c, amountMax: v === null ? '' : String(v) })}
+                  data-testid={`behavior-amount-max-${index}`}
+                />
+              </>
+            )}
           </>
         )}
         {timed && (
@@ -350,18 +409,27 @@ export const BehaviorRow = ({
               style={{ width: 150 }}
               value={c.timeCmp ?? 'within_last'}
               options={TIME_CMPS.map((o) => ({ value: o, label: L.t(`aud.t.${o}` as MessageKey) }))}
-              onChange={(timeCmp: TimeCmp) => onChange({ ...c, timeCmp, when: '' })}
+              onChange={(timeCmp: TimeCmp) => onChange({ ...c, timeCmp, when: '', whenMax: '' })}
               data-testid={`behavior-timecmp-${index}`}
             />
-            {c.timeCmp === 'before' || c.timeCmp === 'after' ? (
-              <Input
-                type="date"
-                style={{ width: 160 }}
-                aria-label={L.t('aud.b.date')}
-                value={c.when ?? ''}
-                onChange={(e) => onChange({ ...c, when: e.target.value })}
-                data-testid={`behavior-when-${index}`}
-              />
+            {c.timeCmp === 'before' || c.timeCmp === 'after' || c.timeCmp === 'between' ? (
+              <>
+                <TimeInput
+                  value={c.when ?? ''}
+                  onChange={(when) => onChange({ ...c, when })}
+                  testId={`behavior-when-${index}`}
+                />
+                {c.timeCmp === 'between' && (
+                  <>
+                    <span>{L.t('aud.win.to')}</span>
+                    <TimeInput
+                      value={c.whenMax ?? ''}
+                      onChange={(whenMax) => onChange({ ...c, whenMax })}
+                      testId={`behavior-when-max-${index}`}
+                    />
+                  </>
+                )}
+              </>
             ) : (
               <InputNumber
                 min={1}
@@ -376,15 +444,29 @@ export const BehaviorRow = ({
           </>
         )}
         {cart && (
-          <InputNumber
-            min={1}
-            max={24 * 90}
-            value={c.hours ?? CART_HOURS}
-            suffix={L.t('aud.b.cartHours')}
-            style={{ width: 150 }}
-            onChange={(v) => onChange({ ...c, hours: typeof v === 'number' ? v : 0 })}
-            data-testid={`behavior-hours-${index}`}
-          />
+          <>
+            <InputNumber
+              min={1}
+              max={52_704_000}
+              value={c.hours ?? CART_HOURS}
+              style={{ width: 90 }}
+              onChange={(v) => onChange({ ...c, hours: typeof v === 'number' ? v : 0 })}
+              data-testid={`behavior-hours-${index}`}
+            />
+            <Select
+              style={{ width: 140 }}
+              value={c.cartUnit ?? 'hours'}
+              options={(['hours', 'days', 'minutes'] as const).map((u) => ({
+                value: u,
+                label: L.t(CART_UNIT_LABEL[u]),
+              }))}
+              onChange={(u: CartUnit) => {
+                const { cartUnit: _, ...rest } = c;
+                onChange(u === 'hours' ? rest : { ...rest, cartUnit: u });
+              }}
+              data-testid={`behavior-cart-unit-${index}`}
+            />
+          </>
         )}
         {!timed && c.kind !== 'sequence' && period}
         <Tooltip title={L.t('aud.b.remove')}>
@@ -400,6 +482,25 @@ export const BehaviorRow = ({
           onChange={(where) => onChange({ ...c, where })}
           testId={`behavior-filter-${index}`}
         />
+      )}
+      {cart && (
+        <Space wrap size={4} style={{ paddingLeft: 24 }}>
+          <span>{L.t('aud.cart.orderIs')}</span>
+          <EventPicker
+            value={c.orderEvent ?? 'order'}
+            events={events}
+            invalid={unknownEvents.has((c.orderEvent ?? '').trim())}
+            onChange={(orderEvent) => onChange({ ...c, orderEvent })}
+            testId={`behavior-order-${index}`}
+          />
+          <Checkbox
+            checked={c.sameProduct === true}
+            onChange={(e) => onChange({ ...c, sameProduct: e.target.checked })}
+            data-testid={`behavior-same-product-${index}`}
+          >
+            {L.t('aud.cart.sameProduct')}
+          </Checkbox>
+        </Space>
       )}
       {c.kind === 'sequence' && (
         <>

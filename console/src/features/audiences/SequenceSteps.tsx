@@ -37,6 +37,10 @@ export const SequenceSteps = ({
     onChange(next.length === 0 ? rest : { ...rest, more: next });
   };
   const unit: Unit = c.withinUnit ?? 'days';
+  const setWithout = (without: StepRow | undefined) => {
+    const { without: _, ...rest } = c;
+    onChange(without === undefined ? rest : { ...rest, without });
+  };
   return (
     <Space orientation="vertical" size={4} style={{ paddingLeft: 24 }}>
       <Space wrap size={4}>
@@ -82,7 +86,40 @@ export const SequenceSteps = ({
           />
         </Space>
       ))}
+      {c.without !== undefined && (
+        <Space orientation="vertical" size={4} data-testid={`behavior-without-row-${index}`}>
+          <Space wrap size={4}>
+            <span>{L.t('aud.seq.without')}</span>
+            <EventPicker
+              value={c.without.event}
+              events={events}
+              invalid={unknownEvents.has(c.without.event.trim())}
+              onChange={(event) => setWithout({ event, where: [] })}
+              testId={`behavior-without-${index}`}
+            />
+            <Button size="small" onClick={() => setWithout(undefined)} aria-label={L.t('aud.b.remove')}>
+              −
+            </Button>
+          </Space>
+          <Filters
+            event={c.without.event}
+            rows={c.without.where ?? []}
+            onChange={(where) => setWithout({ event: c.without?.event ?? '', where })}
+            testId={`behavior-without-filter-${index}`}
+          />
+        </Space>
+      )}
       <Space wrap size={4}>
+        {c.without === undefined && (
+          <Button
+            size="small"
+            type="dashed"
+            onClick={() => setWithout({ event: '', where: [] })}
+            data-testid={`behavior-add-without-${index}`}
+          >
+            + {L.t('aud.seq.addWithout')}
+          </Button>
+        )}
         {more.length + 2 < MAX_STEPS && (
           <Button
             size="small"

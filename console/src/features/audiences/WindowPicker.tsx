@@ -1,7 +1,8 @@
-import { Input, InputNumber, Select, Space } from 'antd';
+import { InputNumber, Select, Space } from 'antd';
 import { Filters } from './Filters.tsx';
 import { useLabels } from './labels.ts';
 import { EventPicker, type EventOption } from './pickers.tsx';
+import { TimeInput } from './TimeInput.tsx';
 import type { BehaviorCondition, WindowForm } from './two-group.ts';
 
 type Mode = 'last_days' | WindowForm['type'];
@@ -99,22 +100,16 @@ export const WindowPicker = ({
       )}
       {w?.type === 'between' && (
         <>
-          <Input
-            type="date"
-            style={{ width: 150 }}
-            aria-label={L.t('aud.b.date')}
+          <TimeInput
             value={w.from}
-            onChange={(e) => setWindow({ ...w, from: e.target.value })}
-            data-testid={`behavior-from-${index}`}
+            onChange={(from) => setWindow({ ...w, from })}
+            testId={`behavior-from-${index}`}
           />
           <span>{L.t('aud.win.to')}</span>
-          <Input
-            type="date"
-            style={{ width: 150 }}
-            aria-label={L.t('aud.b.date')}
+          <TimeInput
             value={w.to}
-            onChange={(e) => setWindow({ ...w, to: e.target.value })}
-            data-testid={`behavior-to-${index}`}
+            onChange={(to) => setWindow({ ...w, to })}
+            testId={`behavior-to-${index}`}
           />
         </>
       )}

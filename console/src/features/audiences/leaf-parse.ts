@@ -11,6 +11,7 @@ import {
   type StepRow,
   type WindowForm,
 } from './two-group.ts';
+import { numOrTimeText, timeText } from './time-text.ts';
 
 /**
  * One condition of a saved tree back into a row of the builder (tree-to-form.ts checks that the
@@ -35,6 +36,7 @@ const PROFILE_OPS = new Set<ProfileOp>([
   'within_last',
   'before',
   'after',
+  'between',
 ]);
 const FILTER_OPS = new Set<FilterOp>(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists']);
 
@@ -44,22 +46,30 @@ const scalarText = (v: unknown): string | null =>
 export const profileOf = (n: Node): ProfileCondition | null => {
   const score = n['kind'] === 'score';
   const field = score ? n['score'] : n['attribute'];
-  if (typeof field !== 'string' || n['at'] !== undefined) return null;
+  if (typeof field !== 'string') return null;
   const op = n['op'] as ProfileOp;
   if (!PROFILE_OPS.has(op)) return null;
+  const at = n['at'] === undefined ? undefined : timeText(n['at']);
+  if (at === null) return null;
   const base = {
     negate: false,
     ...(score ? { source: 'score' as const } : {}),
     attribute: field,
     op,
+    ...(at === undefined ? {} : { at }),
   };
   const numericKnown = score ? NUMERIC_SCORES.has(field) : NUMERIC_ATTRIBUTES.has(field);
   if (op === 'exists' || op === 'not_exists') return { ...base, value: '' };
   if (op === 'within_last')
     return typeof n['days'] === 'number' ? { ...base, value: String(n['days']) } : null;
   if (op === 'before' || op === 'after') {
-    const t = n['time'];
-    return typeof t === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(t) ? { ...base, value: t } : null;
+    const t = timeText(n['time']);
+    return t === null ? null : { ...base, value: t };
+  }
+  if (op === 'between') {
+    const min = numOrTimeText(n['min']);
+    const max = numOrTimeText(n['max']);
+    return min === null || max === null ? null : { ...base, value: min, max };
   }
   if (op === 'in' || op === 'not_in') {
     const values = n['values'];
@@ -103,8 +113,6 @@ const filtersOf = (where: unknown): PropertyFilterRow[] | null => {
   return rows;
 };
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** The row's window: `days` for the last N days, or `window` for the others. */
 const windowOf = (w: unknown): { days: number; window?: WindowForm } | null => {
   if (w === undefined) return { days: 30, window: { type: 'all' } };
@@ -112,8 +120,9 @@ const windowOf = (w: unknown): { days: number; window?: WindowForm } | null => {
   const o = w as Node;
   if (o['type'] === 'last_days') return typeof o['days'] === 'number' ? { days: o['days'] } : null;
   if (o['type'] === 'between') {
-    const { from, to } = o;
-    if (typeof from !== 'string' || typeof to !== 'string' || !DATE.test(from) || !DATE.test(to)) return null;
+    const from = timeText(o['from']);
+    const to = timeText(o['to']);
+    if (from === null || to === null) return null;
     return { days: 30, window: { type: 'between', from, to } };
   }
   if (o['type'] === 'since' && typeof o['event'] === 'string') {
@@ -139,7 +148,10 @@ export const behaviorOf = (n: Node): BehaviorCondition | null => {
     const steps = n['steps'] as Node[];
     const within = n['within'] as Node | undefined;
     const w = windowOf(n['window']);
-    if (steps.length < 2 || n['without'] !== undefined || w === null) return null;
+    if (steps.length < 2 || w === null) return null;
+    const without = n['without'] as Node | undefined;
+    const withoutWhere = without === undefined ? [] : filtersOf(without['where']);
+    if (withoutWhere === null) return null;
     const unit = within?.['unit'];
     const [a, b, ...rest] = steps as [Node, Node, ...Node[]];
     const where = filtersOf(a['where']);
@@ -160,22 +172,29 @@ export const behaviorOf = (n: Node): BehaviorCondition | null => {
       ...w,
       ...(within === undefined ? {} : { withinDays: Number(within['value']) }),
       ...(unit === 'minutes' || unit === 'hours' ? { withinUnit: unit } : {}),
+      ...(without === undefined ? {} : { without: { event: String(without['event']), where: withoutWhere } }),
     };
   }
   if (kind === 'cart_abandoned') {
     const within = n['within'] as Node;
     const w = windowOf(n['window']);
-    if (
-      w === null ||
-      within['unit'] !== 'hours' ||
-      n['order'] !== undefined ||
-      n['sameProduct'] !== undefined
-    )
-      return null;
+    const order = n['order'] as Node | undefined;
+    if (w === null || (order !== undefined && order['where'] !== undefined)) return null;
     const add = n['add'] as Node | undefined;
     if (add !== undefined && add['where'] !== undefined) return null;
     const event = add === undefined ? CART_EVENT : String(add['event']);
-    return { negate: false, kind, event, ...w, hours: Number(within['value'] ?? CART_HOURS) };
+    const unit = within['unit'];
+    const same = n['sameProduct'];
+    return {
+      negate: false,
+      kind,
+      event,
+      ...w,
+      hours: Number(within['value'] ?? CART_HOURS),
+      ...(unit === 'minutes' || unit === 'days' ? { cartUnit: unit } : {}),
+      ...(order === undefined ? {} : { orderEvent: String(order['event']) }),
+      ...(typeof same === 'boolean' ? { sameProduct: same } : {}),
+    };
   }
   const where = filtersOf(n['where']);
   if (where === null || typeof n['event'] !== 'string') return null;
@@ -187,8 +206,15 @@ export const behaviorOf = (n: Node): BehaviorCondition | null => {
     if (op === 'within_last') return { ...base, timeCmp: 'within_last', when: String(n['days']) };
     if (op === 'before' && typeof time === 'object' && time !== null && 'daysAgo' in time)
       return { ...base, timeCmp: 'older_than', when: String((time as Node)['daysAgo']) };
-    if ((op === 'before' || op === 'after') && typeof time === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(time))
-      return { ...base, timeCmp: op, when: time };
+    if (op === 'before' || op === 'after') {
+      const when = timeText(time);
+      return when === null ? null : { ...base, timeCmp: op, when };
+    }
+    if (op === 'between') {
+      const when = timeText(n['min']);
+      const whenMax = timeText(n['max']);
+      return when === null || whenMax === null ? null : { ...base, timeCmp: 'between', when, whenMax };
+    }
     return null;
   }
   const w = windowOf(n['window']);
@@ -196,7 +222,8 @@ export const behaviorOf = (n: Node): BehaviorCondition | null => {
   if (kind === 'did' || kind === 'did_not') return { negate: false, kind, event, where, ...w };
   if (kind === 'metric') {
     const op = n['op'];
-    if (op !== 'gte' && op !== 'lte' && op !== 'eq' && op !== 'gt' && op !== 'lt') return null;
+    if (op !== 'gte' && op !== 'lte' && op !== 'eq' && op !== 'gt' && op !== 'lt' && op !== 'between')
+      return null;
     return {
       negate: false,
       kind,
@@ -206,7 +233,9 @@ export const behaviorOf = (n: Node): BehaviorCondition | null => {
       fn: n['fn'] as BehaviorCondition['fn'] & string,
       ...(typeof n['property'] === 'string' ? { property: n['property'] } : {}),
       cmp: op,
-      amount: String(n['value']),
+      ...(op === 'between'
+        ? { amount: String(n['min']), amountMax: String(n['max']) }
+        : { amount: String(n['value']) }),
     };
   }
   return null;

@@ -1,4 +1,5 @@
 import { joinTwoGroups, type AudienceNode, type TwoGroupItem } from '../../lib/audience-tree.ts';
+import { isNumOrTime, isTimeText, numOrTimeSpec, timeSpec } from './time-text.ts';
 
 /**
  * The builder's form (a profile group and a behaviour group, each condition a row of inputs)
@@ -28,7 +29,8 @@ export type ProfileOp =
   | 'not_exists'
   | 'within_last'
   | 'before'
-  | 'after';
+  | 'after'
+  | 'between';
 
 export interface ProfileCondition {
   negate: boolean;
@@ -36,8 +38,15 @@ export interface ProfileCondition {
   source?: 'attribute' | 'score';
   attribute: string;
   op: ProfileOp;
-  /** The value; for `within_last` a number of days, for `before`/`after` a date `YYYY-MM-DD`. */
+  /**
+   * The value; for `within_last` a number of days, for `before`/`after` a time (time-text.ts),
+   * for `between` the lower end (a number or a time).
+   */
   value: string;
+  /** For `between`: the upper end. */
+  max?: string;
+  /** The value the attribute had at this time (time-text.ts) instead of its current one. */
+  at?: string;
   /** For `in`: the values picked. */
   values?: string[];
   /** A trait the metadata API says holds numbers (typed columns are in NUMERIC_ATTRIBUTES). */
@@ -59,9 +68,9 @@ export interface PropertyFilterRow {
 export type BehaviorKind =
   'did' | 'did_not' | 'metric' | 'first_time' | 'last_time' | 'sequence' | 'cart_abandoned';
 export type MetricFn = 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
-export type MetricCmp = 'gte' | 'lte' | 'eq' | 'gt' | 'lt';
-/** First/last time: within the last N days, more than N days ago, before or after a date. */
-export type TimeCmp = 'within_last' | 'older_than' | 'before' | 'after';
+export type MetricCmp = 'gte' | 'lte' | 'eq' | 'gt' | 'lt' | 'between';
+/** First/last time: within the last N days, more than N days ago, before or after a time, between two. */
+export type TimeCmp = 'within_last' | 'older_than' | 'before' | 'after' | 'between';
 
 export interface BehaviorCondition {
   negate: boolean;
@@ -78,9 +87,13 @@ export interface BehaviorCondition {
   property?: string;
   cmp?: MetricCmp;
   amount?: string;
+  /** For `metric` between: the upper end (`amount` is the lower). */
+  amountMax?: string;
   /** For first/last time: the comparison and its days or date. */
   timeCmp?: TimeCmp;
   when?: string;
+  /** For first/last time between: the later time (`when` is the earlier). */
+  whenMax?: string;
   /** For `sequence`: the second step, its filters, and at most this many days after the first. */
   then?: string;
   thenWhere?: PropertyFilterRow[];
@@ -89,6 +102,14 @@ export interface BehaviorCondition {
   withinUnit?: 'minutes' | 'hours';
   /** For `sequence`: the steps after the second, in order. */
   more?: StepRow[];
+  /** For `sequence`: an event that must not happen between the first and the last step. */
+  without?: StepRow;
+  /** For `cart_abandoned`: the order event when not `order` (written as saved, even `order`). */
+  orderEvent?: string;
+  /** For `cart_abandoned`: only an order of the same product counts (absent: any order). */
+  sameProduct?: boolean;
+  /** For `cart_abandoned`: the unit of `hours` when not hours. */
+  cartUnit?: 'minutes' | 'days';
   /** The window when it is not the last `days` days. */
   window?: WindowForm;
 }
@@ -120,7 +141,6 @@ export const NUMERIC_PROPERTIES = new Set(['amount']);
 
 const isNumber = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
 const isPositive = (v: string) => isNumber(v) && Number(v) > 0;
-const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 
 const NUMBER_OPS = new Set<ProfileOp>(['gt', 'gte', 'lt', 'lte']);
 const isNumeric = (c: ProfileCondition) =>
@@ -133,6 +153,7 @@ const needsNumber = (c: ProfileCondition) =>
 /** A condition the API would accept: a field, and a value that fits the operator. */
 export const isComplete = (c: ProfileCondition): boolean => {
   if (c.attribute === '') return false;
+  if (c.at !== undefined && (c.source === 'score' || !isTimeText(c.at))) return false;
   switch (c.op) {
     case 'exists':
     case 'not_exists':
@@ -141,7 +162,9 @@ export const isComplete = (c: ProfileCondition): boolean => {
       return isPositive(c.value);
     case 'before':
     case 'after':
-      return isDate(c.value);
+      return isTimeText(c.value);
+    case 'between':
+      return isNumOrTime(c.value) && isNumOrTime(c.max ?? '');
     case 'in':
     case 'not_in':
       return (c.values ?? []).length > 0 && (!isNumeric(c) || (c.values ?? []).every(isNumber));
@@ -163,6 +186,7 @@ export interface StepRow {
  */
 export type WindowForm =
   | { type: 'since'; event: string; where?: PropertyFilterRow[]; occurrence?: 'first' | 'last' }
+  /** `from`, `to`: times (time-text.ts). */
   | { type: 'between'; from: string; to: string }
   | { type: 'all' };
 
@@ -177,7 +201,9 @@ const comparison = (c: ProfileCondition) => {
       return { op, days: Number(value) };
     case 'before':
     case 'after':
-      return { op, time: value };
+      return { op, time: timeSpec(value) };
+    case 'between':
+      return { op, min: numOrTimeSpec(value), max: numOrTimeSpec(c.max ?? '') };
     case 'in':
     case 'not_in':
       return { op, values: (c.values ?? []).map((v) => (isNumeric(c) ? Number(v) : v)) };
@@ -199,7 +225,12 @@ const comparison = (c: ProfileCondition) => {
 export const profileNode = (c: ProfileCondition): AudienceNode =>
   (c.source === 'score'
     ? { kind: 'score', score: c.attribute, ...comparison(c) }
-    : { kind: 'attribute', attribute: c.attribute, ...comparison(c) }) as AudienceNode;
+    : {
+        kind: 'attribute',
+        attribute: c.attribute,
+        ...comparison(c),
+        ...(c.at === undefined ? {} : { at: timeSpec(c.at) }),
+      }) as AudienceNode;
 
 const filterNumeric = (f: PropertyFilterRow) => f.numeric === true || NUMERIC_PROPERTIES.has(f.property);
 
@@ -233,7 +264,8 @@ const isWindowComplete = (c: BehaviorCondition): boolean => {
   const w = c.window;
   if (w === undefined) return c.days > 0;
   if (w.type === 'since') return w.event.trim() !== '';
-  if (w.type === 'between') return isDate(w.from) && isDate(w.to) && w.from <= w.to;
+  // A window ending before it starts is valid (no event counts); the row shows it as saved.
+  if (w.type === 'between') return isTimeText(w.from) && isTimeText(w.to);
   return true;
 };
 
@@ -242,7 +274,8 @@ const windowOf = (c: BehaviorCondition) => {
   const w = c.window;
   if (w === undefined) return { window: { type: 'last_days' as const, days: c.days } };
   if (w.type === 'all') return {};
-  if (w.type === 'between') return { window: { type: 'between' as const, from: w.from, to: w.to } };
+  if (w.type === 'between')
+    return { window: { type: 'between' as const, from: timeSpec(w.from), to: timeSpec(w.to) } };
   return {
     window: {
       type: 'since' as const,
@@ -260,18 +293,24 @@ export const isBehaviorComplete = (c: BehaviorCondition): boolean => {
   if (windowed && !isWindowComplete(c)) return false;
   switch (c.kind) {
     case 'cart_abandoned':
-      return c.hours === undefined || c.hours > 0;
+      return (c.hours === undefined || c.hours > 0) && (c.orderEvent ?? 'order').trim() !== '';
     case 'metric':
-      return isNumber(c.amount ?? '') && (c.fn === 'count' || (c.property ?? '').trim() !== '');
+      return (
+        isNumber(c.amount ?? '') &&
+        (c.cmp !== 'between' || isNumber(c.amountMax ?? '')) &&
+        (c.fn === 'count' || (c.property ?? '').trim() !== '')
+      );
     case 'first_time':
     case 'last_time':
+      if (c.timeCmp === 'between') return isTimeText(c.when ?? '') && isTimeText(c.whenMax ?? '');
       return c.timeCmp === 'before' || c.timeCmp === 'after'
-        ? isDate(c.when ?? '')
+        ? isTimeText(c.when ?? '')
         : isPositive(c.when ?? '');
     case 'sequence':
       return (
         (c.then ?? '').trim() !== '' &&
         (c.more ?? []).every((s) => s.event.trim() !== '') &&
+        (c.without === undefined || c.without.event.trim() !== '') &&
         (c.withinDays === undefined || c.withinDays > 0)
       );
     default:
@@ -287,9 +326,11 @@ const timeComparison = (c: BehaviorCondition) => {
     case 'older_than':
       return { op: 'before' as const, time: { daysAgo: Number(when) } };
     case 'before':
-      return { op: 'before' as const, time: when };
+      return { op: 'before' as const, time: timeSpec(when) };
     case 'after':
-      return { op: 'after' as const, time: when };
+      return { op: 'after' as const, time: timeSpec(when) };
+    case 'between':
+      return { op: 'between' as const, min: timeSpec(when), max: timeSpec(c.whenMax ?? '') };
   }
 };
 
@@ -301,8 +342,10 @@ export const behaviorNode = (c: BehaviorCondition): AudienceNode => {
       return {
         kind: 'cart_abandoned',
         ...(event === CART_EVENT ? {} : { add: { event } }),
-        within: { value: c.hours ?? CART_HOURS, unit: 'hours' },
+        ...(c.orderEvent === undefined ? {} : { order: { event: c.orderEvent.trim() } }),
+        within: { value: c.hours ?? CART_HOURS, unit: c.cartUnit ?? 'hours' },
         ...window,
+        ...(c.sameProduct === undefined ? {} : { sameProduct: c.sameProduct }),
       };
     case 'metric': {
       const fn = c.fn ?? 'count';
@@ -313,8 +356,9 @@ export const behaviorNode = (c: BehaviorCondition): AudienceNode => {
         ...(fn === 'count' ? {} : { property: (c.property ?? '').trim() }),
         ...whereOf(c.where),
         ...window,
-        op: c.cmp ?? 'gte',
-        value: Number(c.amount),
+        ...(c.cmp === 'between'
+          ? { op: 'between', min: Number(c.amount), max: Number(c.amountMax) }
+          : { op: c.cmp ?? 'gte', value: Number(c.amount) }),
       } as AudienceNode;
     }
     case 'first_time':
@@ -331,6 +375,9 @@ export const behaviorNode = (c: BehaviorCondition): AudienceNode => {
         ...(c.withinDays === undefined
           ? {}
           : { within: { value: c.withinDays, unit: c.withinUnit ?? ('days' as const) } }),
+        ...(c.without === undefined
+          ? {}
+          : { without: { event: c.without.event.trim(), ...whereOf(c.without.where) } }),
         ...window,
       };
     default:

@@ -272,6 +272,17 @@ export const en = {
   'aud.op.not_in': 'is none of',
   'aud.bool.yes': 'yes',
   'aud.bool.no': 'no',
+  'aud.op.between': 'between',
+  'aud.t.between': 'between two times',
+  'aud.b.dateTime': 'Date and time (UTC)',
+  'aud.at.now': 'current value',
+  'aud.at.past': 'value at a time',
+  'aud.seq.without': 'with no step in between of',
+  'aud.seq.addWithout': 'Nothing in between',
+  'aud.cart.minutes': 'minutes without an order',
+  'aud.cart.days': 'days without an order',
+  'aud.cart.orderIs': 'the order event',
+  'aud.cart.sameProduct': 'an order of the same product only',
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -535,4 +546,15 @@ export const zhCN: Record<keyof typeof en, string> = {
   'aud.op.not_in': '不属于其中任何一个',
   'aud.bool.yes': '是',
   'aud.bool.no': '否',
+  'aud.op.between': '介于',
+  'aud.t.between': '介于两个时间之间',
+  'aud.b.dateTime': '日期时间（UTC）',
+  'aud.at.now': '当前值',
+  'aud.at.past': '某一时刻的值',
+  'aud.seq.without': '且期间没有做过',
+  'aud.seq.addWithout': '期间没有做过',
+  'aud.cart.minutes': '分钟内未下单',
+  'aud.cart.days': '天内未下单',
+  'aud.cart.orderIs': '下单事件',
+  'aud.cart.sameProduct': '须下单同一商品',
 };
