@@ -182,6 +182,8 @@ describe('campaign reports', () => {
       costCents: 525,
       revenue: 100,
       roi: expect.closeTo((100 - 5.25) / 5.25, 9),
+      inAppStored: 0,
+      inAppRead: 0,
     });
     expect(b).toEqual({
       key: 'b',
@@ -206,6 +208,8 @@ describe('campaign reports', () => {
       costCents: 25,
       revenue: 50,
       roi: expect.closeTo(199, 9),
+      inAppStored: 0,
+      inAppRead: 0,
     });
     expect(r.json['total']).toMatchObject({
       planned: 11,

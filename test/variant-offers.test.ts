@@ -246,9 +246,17 @@ describe('per-variant offers: ¥5 vs none vs the campaign’s ¥10', () => {
     const ab = await call('olga', 'GET', `/v1/campaigns/${campaignId}/ab`);
     expect(ab.status, JSON.stringify(ab.json)).toBe(200);
     expect(ab.json['offers']).toEqual([
-      { id: 'A', offer: { kind: 'coupon', costRecognition: 'issue' }, offerCostCents: count('A') * 500 },
+      {
+        id: 'A',
+        offer: { kind: 'coupon', costRecognition: 'issue', amount: 500 },
+        offerCostCents: count('A') * 500,
+      },
       { id: 'B', offer: null, offerCostCents: 0 },
-      { id: 'C', offer: { kind: 'coupon', costRecognition: 'issue' }, offerCostCents: count('C') * 1000 },
+      {
+        id: 'C',
+        offer: { kind: 'coupon', costRecognition: 'issue', amount: 1000 },
+        offerCostCents: count('C') * 1000,
+      },
     ]);
   }, 120_000);
 

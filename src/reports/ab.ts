@@ -41,10 +41,19 @@ export interface AbReport extends AbVerdict {
    */
   offers: {
     id: string;
-    offer: { kind: Offer['kind']; costRecognition: CostRecognition } | null;
+    offer: {
+      kind: Offer['kind'];
+      costRecognition: CostRecognition;
+      /** The amount everyone gets (offer's unit: fen, or points); null when it depends on the user. */
+      amount: number | null;
+    } | null;
     offerCostCents: number;
   }[];
 }
+
+/** A rule that gives everyone the same amount names it; one that reads the user's history cannot. */
+const fixedAmount = (offer: Offer): number | null =>
+  offer.amount.type === 'fixed' || offer.amount.type === 'conditional_bonus' ? offer.amount.amount : null;
 
 export const campaignAb = async (
   ctx: ReportsContext,
@@ -95,7 +104,13 @@ export const campaignAb = async (
     const own = offerForVariant(c.value.definition, id);
     return {
       id,
-      offer: own ? { kind: own.kind, costRecognition: own.costRecognition ?? 'redemption' } : null,
+      offer: own
+        ? {
+            kind: own.kind,
+            costRecognition: own.costRecognition ?? 'redemption',
+            amount: fixedAmount(own),
+          }
+        : null,
       offerCostCents: spent.get(id) ?? 0,
     };
   });

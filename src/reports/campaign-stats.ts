@@ -11,11 +11,14 @@ import {
   type FactGroup,
   type StatsBy,
 } from '../storage/warehouse/message-outcomes.ts';
+import { zoneDays } from '../storage/zone-days.ts';
 import { readableCampaign, type ReportsContext } from './context.ts';
+import { DEFAULT_REPORT_TIME_ZONE, type DayRange } from './day-range.ts';
 import { num, ratio, yuan } from './sql.ts';
 
 /**
- * Campaign stats (features.md G1): per variant, channel or day (UTC, of the message's send), every
+ * Campaign stats (features.md G1): per variant, channel or day (of the message's send, a calendar
+ * day in the operator's zone, Beijing by default; given a range, only messages sent in it), every
  * figure of the campaign's messages. Message figures come from the warehouse's message_facts
  * (one row per thing that happened to a message; a message counts once per status), conversions
  * from `conversions`, planned messages and offer costs from the control plane's outbox and
@@ -66,6 +69,15 @@ export interface StatsRow {
   revenue: number;
   /** (revenue − cost) / cost; null without cost. */
   roi: number | null;
+  /** In-app messages put in the inbox and, of them, read: in-app's figures in place of `delivered`. */
+  inAppStored: number;
+  inAppRead: number;
+}
+
+/** Which days a day breakdown reads: a range of the operator's, or every day, in a zone. */
+export interface StatsDays {
+  timeZone: string;
+  range: DayRange | null;
 }
 
 /** How the campaign's offer books its cost: at issue, at redemption, or null without an offer. */
@@ -82,9 +94,12 @@ export const campaignStats = async (
   actor: Actor,
   campaignId: string,
   by: StatsBy,
+  statsDays: StatsDays = { timeZone: DEFAULT_REPORT_TIME_ZONE, range: null },
 ): Outcome<{
   campaignId: string;
   by: StatsBy;
+  /** The days counted, when a range was asked for (every figure then covers only them). */
+  range: { from: string; to: string; timeZone: string } | null;
   costRecognition: CostRecognitionLabel;
   rows: StatsRow[];
   total: StatsRow;
@@ -92,9 +107,15 @@ export const campaignStats = async (
 }> => {
   const c = await readableCampaign(ctx, actor, campaignId);
   if (!c.ok) return c;
-  const facts = await messageFactsBy(ctx.warehouse, campaignId, by);
-  const t = await messageTotals(ctx.warehouse, campaignId);
-  const planned = await plannedMessagesBy(ctx.control, actor.workspaceId, campaignId, by);
+  const { range } = statsDays;
+  const days = zoneDays(
+    statsDays.timeZone,
+    range ? { fromMs: range.fromMs, toMs: range.toMs } : null,
+    ctx.clock(),
+  );
+  const facts = await messageFactsBy(ctx.warehouse, campaignId, by, days);
+  const t = await messageTotals(ctx.warehouse, campaignId, days);
+  const planned = await plannedMessagesBy(ctx.control, actor.workspaceId, campaignId, by, days);
   const keys = [...new Set([...facts.map((f) => f.k), ...planned.map((p) => p.k)])].sort();
   const rows = keys.map((k) => {
     const f = facts.find((x) => x.k === k);
@@ -109,9 +130,20 @@ export const campaignStats = async (
   // The campaign's offer; in an A/B offer test without one, the first variant's own (their rows,
   // split by variant, carry each variant's own offer cost).
   const offer: Offer | undefined = offerChoices(c.value.definition).find((o) => o.offer)?.offer;
-  const inbox = await inboxCampaignCounts(ctx.control, actor.workspaceId, campaignId);
+  // A range counts the inbox's messages of its days (the rows' own); otherwise the whole inbox.
+  const inbox = range
+    ? { stored: total.inAppStored, read: total.inAppRead }
+    : await inboxCampaignCounts(ctx.control, actor.workspaceId, campaignId);
   const inApp = inbox.stored > 0 ? inbox : null;
-  return ok({ campaignId, by, costRecognition: offer ? offer.costRecognition : null, rows, total, inApp });
+  return ok({
+    campaignId,
+    by,
+    range: range ? { from: range.from, to: range.to, timeZone: range.timeZone } : null,
+    costRecognition: offer ? offer.costRecognition : null,
+    rows,
+    total,
+    inApp,
+  });
 };
 
 const rowOf = (key: string, f: FactGroup | undefined, p: PlannedGroup | undefined): StatsRow => {
@@ -151,6 +183,8 @@ const rowOf = (key: string, f: FactGroup | undefined, p: PlannedGroup | undefine
     costCents,
     revenue,
     roi: cost > 0 ? (revenue - cost) / cost : null,
+    inAppStored: num(p?.in_app_stored),
+    inAppRead: num(p?.in_app_read),
   };
 };
 
@@ -169,6 +203,8 @@ const sumRows = (rows: readonly StatsRow[]): StatsRow => {
     s.offersRedeemedCostCents += r.offersRedeemedCostCents;
     s.offersBonusCostCents += r.offersBonusCostCents;
     s.revenue += r.revenue;
+    s.inAppStored += r.inAppStored;
+    s.inAppRead += r.inAppRead;
   }
   const offerCents = s.offersIssuedCostCents + s.offersRedeemedCostCents + s.offersBonusCostCents;
   s.costCents = s.messagesCostCents + offerCents;

@@ -41,7 +41,7 @@ const realDate = (d: string): boolean => {
   return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
 };
 
-const knownZone = (name: string): boolean => {
+export const knownZone = (name: string): boolean => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

@@ -9,6 +9,13 @@ import { campaignLift, receiversReport } from '../../reports/lift.ts';
 import { northStar } from '../../reports/north-star.ts';
 import { periodReport } from '../../reports/period.ts';
 import { periodRange } from '../../reports/period-range.ts';
+import {
+  DEFAULT_REPORT_TIME_ZONE,
+  dayRange,
+  knownZone,
+  problemText,
+  type DayRange,
+} from '../../reports/day-range.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { CampaignIdParams } from '../schemas/campaigns-api.ts';
@@ -53,6 +60,8 @@ const StatsRow = Type.Object({
   costCents: Type.Integer({ description: 'what was spent: the four parts together (never a reservation)' }),
   revenue: Num,
   roi: NumOrNull,
+  inAppStored: Type.Integer({ minimum: 0, description: 'in-app messages put in users’ inboxes' }),
+  inAppRead: Type.Integer({ minimum: 0, description: 'of them, marked read (in place of delivered)' }),
 });
 const CostRecognitionLabel = Type.Union([Type.Literal('issue'), Type.Literal('redemption'), Type.Null()], {
   description: "when the campaign's offer books its cost: at issue, at redemption; null: no offer",
@@ -60,6 +69,13 @@ const CostRecognitionLabel = Type.Union([Type.Literal('issue'), Type.Literal('re
 export const CampaignStatsView = Type.Object({
   campaignId: Type.String(),
   by: Type.String(),
+  range: Type.Union(
+    [Type.Object({ from: Type.String(), to: Type.String(), timeZone: Type.String() }), Type.Null()],
+    {
+      description:
+        'the days counted when from/to were given (every figure covers only them); null: the whole campaign',
+    },
+  ),
   costRecognition: CostRecognitionLabel,
   rows: Type.Array(StatsRow),
   total: StatsRow,
@@ -155,6 +171,10 @@ export const AbView = Type.Object({
           Type.Object({
             kind: Type.String({ description: 'coupon · red_packet · points' }),
             costRecognition: Type.String({ description: 'issue · redemption' }),
+            amount: Type.Union([Type.Integer(), Type.Null()], {
+              description:
+                "the amount everyone gets, in the offer's unit (fen; points for points); null when it depends on the user",
+            }),
           }),
           Type.Null(),
         ]),
@@ -223,6 +243,18 @@ export const NorthStarView = Type.Object({
 
 const StatsQuery = Type.Object({
   by: Type.Optional(Type.Union([Type.Literal('variant'), Type.Literal('channel'), Type.Literal('day')])),
+  from: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'first day counted (YYYY-MM-DD, in timeZone); every figure then covers the range',
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({ minLength: 1, description: 'last day counted (YYYY-MM-DD), included; default today' }),
+  ),
+  timeZone: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone of the days; default Asia/Shanghai' }),
+  ),
 });
 const PeriodQuery = Type.Object({
   from: Type.String({
@@ -248,7 +280,10 @@ const ReceiversQuery = Type.Object({
 const same = <T>(v: T) => v;
 
 export const registerReportRoutes = (app: Api, ctx: ReportsContext): void => {
-  app.get<{ Params: { id: string }; Querystring: { by?: StatsBy } }>(
+  app.get<{
+    Params: { id: string };
+    Querystring: { by?: StatsBy; from?: string; to?: string; timeZone?: string };
+  }>(
     '/v1/campaigns/:id/stats',
     {
       schema: {
@@ -260,12 +295,25 @@ export const registerReportRoutes = (app: Api, ctx: ReportsContext): void => {
         response: { 200: CampaignStatsView, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      sendOutcome(
+    async (req, reply) => {
+      const q = req.query;
+      const timeZone = q.timeZone ?? DEFAULT_REPORT_TIME_ZONE;
+      let range: DayRange | null = null;
+      if (q.from !== undefined || q.to !== undefined) {
+        const r = dayRange(q, ctx.clock());
+        if (!r.ok)
+          return sendFailure(reply, { type: 'invalid', message: problemText(r.error), errors: r.error });
+        range = r.value;
+      } else if (!knownZone(timeZone)) {
+        const errors = [{ path: 'timeZone' as const, message: `unknown time zone '${timeZone}'` }];
+        return sendFailure(reply, { type: 'invalid', message: problemText(errors), errors });
+      }
+      return sendOutcome(
         reply,
-        await campaignStats(ctx, actorOf(req), req.params.id, req.query.by ?? 'variant'),
+        await campaignStats(ctx, actorOf(req), req.params.id, q.by ?? 'variant', { timeZone, range }),
         same,
-      ),
+      );
+    },
   );
   app.get<{ Params: { id: string } }>(
     '/v1/campaigns/:id/lift',
