@@ -1,12 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { findUserByName, issueApiToken } from '../src/storage/control/users.ts';
-import { createConsoleUser, launchBrowser, logIn, pickOption } from './support/console-browser.ts';
+import {
+  buildConsole,
+  createConsoleUser,
+  launchBrowser,
+  logIn,
+  pickOption,
+} from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
@@ -45,21 +48,6 @@ const call = async <T>(
   return { status: res.statusCode, body: res.json() as T };
 };
 
-/**
- * The console built into a folder of this test's own: other sessions rebuild console/dist while
- * this runs, so the browser gets the app's files from here (the API still from the server).
- */
-const DIST = mkdtempSync(join(tmpdir(), 'rekindle-ced-dist-'));
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
-
 const freshPage = async (width = 1366, height = 768) => {
   await context?.close();
   // An operator in China: the send time typed in the browser is Beijing time.
@@ -67,18 +55,6 @@ const freshPage = async (width = 1366, height = 768) => {
     viewport: { width, height },
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
-  });
-  await context.route(`${server.url}/**`, async (route) => {
-    const path = new URL(route.request().url()).pathname;
-    if (path.startsWith('/v1/') || path.startsWith('/healthz') || path.startsWith('/docs'))
-      return route.continue();
-    const file = join(DIST, path);
-    const hit = path !== '/' && existsSync(file) && statSync(file).isFile() ? file : join(DIST, 'index.html');
-    return route.fulfill({
-      status: 200,
-      contentType: TYPES[extname(hit)] ?? 'application/octet-stream',
-      body: readFileSync(hit),
-    });
   });
   page = await context.newPage();
 };
@@ -116,21 +92,7 @@ const definition = (sms: string) => ({
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  execFileSync(
-    process.execPath,
-    [
-      'node_modules/vite/bin/vite.js',
-      'build',
-      '--config',
-      'console/vite.config.ts',
-      '--logLevel',
-      'warn',
-      '--outDir',
-      DIST,
-      '--emptyOutDir',
-    ],
-    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
-  );
+  buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 400, seed: 11, now: Math.floor(Date.now() / DAY) * DAY });
   await server.rt.warehouse.compactEvents();
@@ -157,7 +119,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   server?.cleanup();
-  rmSync(DIST, { recursive: true, force: true });
 });
 
 /** The first member's rendering of a template, as the server's draft preview answers it. */
