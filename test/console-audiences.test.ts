@@ -510,6 +510,117 @@ describe('audience builder in a browser (zh-CN)', () => {
     });
   }
 
+  for (const width of [1366, 390]) {
+    it(`builds a range of counts, a range of register dates and a sequence with nothing in between at ${width} px; saves, counts and reopens them`, async () => {
+      await freshPage(width, width === 390 ? 844 : 768);
+      await logIn(page, server.url, 'olivia');
+      await page.goto(`${server.url}/audiences`);
+      const name = `范围与期间 ${width}`;
+      await page.getByTestId('audience-name').fill(name);
+      await page.getByTestId('group-combinator-0').getByText('满足任一').click();
+      // Ordered between 1 and 5 times (in the last 30 days).
+      await page.getByTestId('add-behavior-condition').click();
+      await pick('behavior-kind-0', '', '次数或金额');
+      await pick('behavior-event-0', '下单', '下单');
+      await pick('behavior-cmp-0', '', '介于');
+      await fillNumber('behavior-amount-0', '1');
+      await fillNumber('behavior-amount-max-0', '5');
+      // Added to cart, then ordered, with no item viewed in between.
+      await page.getByTestId('add-behavior-condition').click();
+      await pick('behavior-kind-1', '', '先后做过');
+      await pick('behavior-event-1', '加入购物车', '加入购物车');
+      await pick('behavior-then-1', '下单', '下单');
+      await page.getByTestId('behavior-add-without-1').click();
+      await pick('behavior-without-1', '浏览商品', '浏览商品');
+      // Registered between two dates.
+      await page.getByTestId('add-profile-condition').click();
+      await pick('profile-attr-0', '注册时间', '注册时间');
+      await pick('profile-op-0', '', '介于');
+      await page.getByTestId('profile-value-0').fill('2020-01-01');
+      await page.getByTestId('profile-max-0').fill('2026-06-30');
+      const definition = {
+        kind: 'or',
+        children: [
+          {
+            kind: 'metric',
+            event: 'order',
+            fn: 'count',
+            window: { type: 'last_days', days: 30 },
+            op: 'between',
+            min: 1,
+            max: 5,
+          },
+          {
+            kind: 'sequence',
+            steps: [{ event: 'add_to_cart' }, { event: 'order' }],
+            without: { event: 'view_item' },
+            window: { type: 'last_days', days: 30 },
+          },
+          {
+            kind: 'attribute',
+            attribute: 'register_time',
+            op: 'between',
+            min: '2020-01-01',
+            max: '2026-06-30',
+          },
+        ],
+      };
+      const count = await countOf(definition);
+      expect(count).toBeGreaterThan(0);
+      await expect.poll(shownCount, { timeout: 15_000 }).toBe(zh(count));
+      expect(await fitsScreen()).toBe(true);
+      expect(
+        findUnexplainedText(await page.getByTestId('audience-builder').innerText(), Object.keys(en)),
+      ).toEqual([]);
+      await shoot(`audiences-ranges-build-${width}`);
+
+      await page.getByTestId('audience-save').click();
+      const row = page.getByTestId('audience-list').locator('tr', { hasText: name });
+      await row.waitFor();
+      const list = await call('GET', '/v1/audiences?search=' + encodeURIComponent(name));
+      const saved = (list.json['audiences'] as { id: string; definition: unknown }[])[0];
+      expect(saved?.definition).toEqual(definition);
+      // Its size in the list is the API's count for the same tree.
+      await expect
+        .poll(async () => (await row.getByText(/当前/).textContent()) ?? '', { timeout: 15_000 })
+        .toContain(zh(count));
+
+      // Reopen: the ranges and the "nothing in between" are rows again, none kept read-only.
+      await row.getByTestId('audience-edit').click();
+      await expect.poll(() => textOf('audience-builder'), { timeout: 15_000 }).toContain('编辑人群');
+      await expect.poll(() => textOf('behavior-without-1'), { timeout: 15_000 }).toContain('浏览商品');
+      expect(await textOf('behavior-cmp-0')).toContain('介于');
+      const valueOf = async (testId: string) => {
+        const el = page.getByTestId(testId);
+        const input = (await el.evaluate((e) => e.tagName)) === 'INPUT' ? el : el.locator('input');
+        return input.inputValue();
+      };
+      expect([await valueOf('behavior-amount-0'), await valueOf('behavior-amount-max-0')]).toEqual([
+        '1',
+        '5',
+      ]);
+      expect(await textOf('behavior-kind-1')).toContain('先后做过');
+      expect(await textOf('behavior-then-1')).toContain('下单');
+      expect(await textOf('profile-op-0')).toContain('介于');
+      expect([await valueOf('profile-value-0'), await valueOf('profile-max-0')]).toEqual([
+        '2020-01-01',
+        '2026-06-30',
+      ]);
+      expect(await page.getByTestId('audience-complex').count()).toBe(0);
+      await expect.poll(shownCount, { timeout: 15_000 }).toBe(zh(count));
+      expect(await fitsScreen()).toBe(true);
+      await shoot(`audiences-ranges-reopened-${width}`);
+      // Saved again untouched: the same tree.
+      await page.getByTestId('audience-save').click();
+      await expect
+        .poll(async () => (await call('GET', `/v1/audiences/${saved?.id ?? ''}`)).json['version'], {
+          timeout: 10_000,
+        })
+        .toBe(2);
+      expect((await call('GET', `/v1/audiences/${saved?.id ?? ''}`)).json['definition']).toEqual(definition);
+    });
+  }
+
   it('opens a saved-audience reference and a condition no row holds (kept read-only, in words); adds a yes/no trait; saves without losing either', async () => {
     // A yes/no trait on the profiles (the demo has none).
     await server.rt.warehouse.write(
@@ -522,15 +633,8 @@ describe('audience builder in a browser (zh-CN)', () => {
       name: '近 30 天下单的人',
       definition: { kind: 'did', event: 'order', window: { type: 'last_days', days: 30 } },
     });
-    const between = {
-      kind: 'metric',
-      event: 'login',
-      fn: 'count',
-      op: 'between',
-      min: 1,
-      max: 20,
-      window: { type: 'last_days', days: 90 },
-    };
+    // "Registered before 1 day ago": no row writes a time as days ago on a profile value.
+    const between = { kind: 'attribute', attribute: 'register_time', op: 'before', time: { daysAgo: 1 } };
     const reference = { kind: 'audience', id: String(buyers.json['id']) };
     const made = await asUser('POST', '/v1/audiences', {
       name: '引用与保留',
@@ -541,7 +645,7 @@ describe('audience builder in a browser (zh-CN)', () => {
     const row = page.getByTestId('audience-list').locator('tr', { hasText: '引用与保留' });
     await row.getByTestId('audience-edit').click();
     await expect.poll(() => textOf('audience-ref-0'), { timeout: 15_000 }).toContain('近 30 天下单的人');
-    // The range of counts has no row: kept as saved, read-only, with the reason in words.
+    // The time in days ago has no row: kept as saved, read-only, with the reason in words.
     expect(await textOf('fixed-cond-0')).toContain('含有表单无法显示的设置');
     expect(await textOf('audience-complex')).toContain('保存不会改变它们');
     // And a yes/no trait: did not agree to SMS.
