@@ -151,8 +151,9 @@ const whatInWords = (L: Labels, node: AudienceNode): string => {
 };
 
 /**
- * A condition no row can show all of (a value at a past time, a range, an event that must not
- * happen in between…): kept exactly as saved, read-only, with the reason; it can be removed.
+ * A condition no row can show all of (a time written as days ago on a profile value, a filter on
+ * a list of values, an order event with filters…): kept exactly as saved, read-only, with the
+ * reason; it can be removed.
  */
 export const FixedRow = ({
   node,
