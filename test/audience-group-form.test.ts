@@ -5,6 +5,7 @@ import {
   type FormItem,
   type GroupItem,
 } from '../console/src/features/audiences/group-form.ts';
+import { shownTime } from '../console/src/features/audiences/time-text.ts';
 import { fixedCount, treeToForm } from '../console/src/features/audiences/tree-to-form.ts';
 import { validateAudience, type AudienceNode } from '../src/core/audience/index.ts';
 
@@ -255,6 +256,29 @@ describe('audience builder: any tree opens and saves back unchanged', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+
+  it('keeps a time as it was saved (epoch ms or ISO text) until the operator picks another', () => {
+    const tree = did('login', { type: 'between', from: 1_700_000_000_000, to: '2026-02-01T08:00:00+08:00' });
+    const form = treeToForm(tree as AudienceNode);
+    const [row] = form.root.items;
+    if (row?.type !== 'behavior' || row.c.window?.type !== 'between') throw new Error('no window row');
+    // Shown as UTC date-times; written back as saved.
+    expect(shownTime(row.c.window.from)).toEqual({ kind: 'datetime', value: '2023-11-14T22:13:20' });
+    expect(shownTime(row.c.window.to)).toEqual({ kind: 'datetime', value: '2026-02-01T00:00:00' });
+    expect(groupFormToTree(form)).toEqual(tree);
+    // The operator picks a new end: that one is written as picked, the start stays epoch ms.
+    const edited = {
+      ...form,
+      root: {
+        ...form.root,
+        items: [{ ...row, c: { ...row.c, window: { ...row.c.window, to: '2026-03-01' } } }],
+      },
+    };
+    expect(groupFormToTree(edited)).toEqual(
+      did('login', { type: 'between', from: 1_700_000_000_000, to: '2026-03-01' }),
+    );
+    expect(validateAudience(groupFormToTree(edited)).ok).toBe(true);
   });
 
   it('random trees of the conditions a row can hold (past values, ranges, without, carts, epoch ms) open as editable rows', () => {
