@@ -297,6 +297,13 @@ describe('team, write keys and channels in the console', () => {
     // (`changed` may name the configuration too: the form sends it whole.)
     expect(details).toHaveLength(1);
     expect(details[0]).toMatchObject({ secretsChanged: ['dkim'], secretsCleared: ['receiptSecret'] });
+    // The audit log says both in words: the secrets updated and the ones cleared, by their names.
+    await go('/audit', 'audit-table');
+    const entry = page.getByTestId('audit-table').getByText('已更新密钥: DKIM 私钥').first();
+    await entry.waitFor();
+    expect(await entry.textContent()).toContain('已清除密钥: 回执签名密钥');
+    await shoot('audit-secrets-1366');
+    await go('/providers', 'providers-page');
 
     // Edit again: the receipt secret is gone (no clear button), the key kept; turn DKIM off.
     await page.getByTestId('prov-edit-营销邮件').click();

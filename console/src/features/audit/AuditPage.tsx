@@ -49,11 +49,19 @@ export const AuditPage = () => {
               },
               {
                 title: t('audit.details'),
-                render: (_, e) => (
-                  <Typography.Text type="secondary" ellipsis style={{ maxWidth: 360 }}>
-                    {detailText(e.details, locale)}
-                  </Typography.Text>
-                ),
+                render: (_, e) => {
+                  // Two lines, the rest on hover: a provider change names every secret it touched.
+                  const text = detailText(e.details, locale);
+                  return (
+                    <Typography.Paragraph
+                      type="secondary"
+                      ellipsis={{ rows: 2, tooltip: text }}
+                      style={{ maxWidth: 360, marginBottom: 0 }}
+                    >
+                      {text}
+                    </Typography.Paragraph>
+                  );
+                },
               },
             ]}
           />

@@ -158,6 +158,37 @@ const DETAIL_KEYS: Record<string, Pair> = {
   trained: { 'zh-CN': '训练样本', en: 'trained on' },
   rows: { 'zh-CN': '行数', en: 'rows' },
   userId: { 'zh-CN': '用户', en: 'user' },
+  secretsChanged: { 'zh-CN': '已更新密钥', en: 'secrets updated' },
+  secretsCleared: { 'zh-CN': '已清除密钥', en: 'secrets cleared' },
+};
+
+/** A provider's secrets by the names the providers API records (provider-kinds.ts), in words. */
+const SECRET_NAMES: Record<string, Pair> = {
+  dkim: { 'zh-CN': 'DKIM 私钥', en: 'DKIM private key' },
+  password: { 'zh-CN': '密码', en: 'password' },
+  username: { 'zh-CN': '用户名', en: 'user name' },
+  accessKeyId: { 'zh-CN': '访问密钥 ID', en: 'AccessKey ID' },
+  accessKeySecret: { 'zh-CN': '访问密钥', en: 'AccessKey secret' },
+  secretId: { 'zh-CN': '密钥 ID', en: 'SecretId' },
+  secretKey: { 'zh-CN': '密钥', en: 'SecretKey' },
+  clientEmail: { 'zh-CN': '服务账号邮箱', en: 'service account e-mail' },
+  privateKey: { 'zh-CN': '服务账号私钥', en: 'service account private key' },
+  appSecret: { 'zh-CN': '公众号应用密钥', en: 'official account AppSecret' },
+  corpSecret: { 'zh-CN': '应用密钥', en: 'application secret' },
+  webhookSecret: { 'zh-CN': '签名密钥', en: 'signing secret' },
+  secret: { 'zh-CN': '签名密钥', en: 'signing secret' },
+  receiptSecret: { 'zh-CN': '回执签名密钥', en: 'receipt signing secret' },
+  authValue: { 'zh-CN': '认证头取值', en: 'auth header value' },
+};
+const SECRET_LISTS = new Set(['secretsChanged', 'secretsCleared']);
+
+/** The settings a provider change names (`changed`, provider-service.ts). */
+const PROVIDER_FIELDS: Record<string, Pair> = {
+  name: { 'zh-CN': '名称', en: 'name' },
+  priority: { 'zh-CN': '优先级', en: 'priority' },
+  ratePerSecond: { 'zh-CN': '每秒发送上限', en: 'rate per second' },
+  enabled: { 'zh-CN': '启用状态', en: 'enabled' },
+  config: { 'zh-CN': '配置', en: 'settings' },
 };
 
 /** Technical details people do not read (the browser string, ids of sessions, raw instants). */
@@ -240,6 +271,21 @@ export const detailText = (details: unknown, locale: Locale): string => {
     if (HIDDEN.has(k) || (typeof v === 'object' && v !== null && !Array.isArray(v))) continue;
     const label = DETAIL_KEYS[k]?.[locale] ?? (locale === 'zh-CN' ? null : k);
     if (label === null) continue;
+    if (SECRET_LISTS.has(k) && Array.isArray(v)) {
+      // Names of secrets (never their values); an empty list says nothing.
+      if (v.length > 0)
+        parts.push(`${label}: ${v.map((n) => SECRET_NAMES[String(n)]?.[locale] ?? String(n)).join('、')}`);
+      continue;
+    }
+    if (
+      k === 'changed' &&
+      Array.isArray(v) &&
+      v.every((f) => typeof f === 'string' && f in PROVIDER_FIELDS)
+    ) {
+      if (v.length > 0)
+        parts.push(`${label}: ${v.map((f) => PROVIDER_FIELDS[String(f)]?.[locale] ?? '').join('、')}`);
+      continue;
+    }
     if (locale === 'zh-CN' && typeof v === 'string') {
       // A generated id (a campaign's, a run's) says nothing in words; a snapshot's purpose names one.
       if (isGeneratedId(v) || /^[a-z]+_[0-9a-f]{6,}@\d+$/.test(v)) continue;
