@@ -186,7 +186,7 @@ describe('money and reports in the console', () => {
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.subarray(3).toString('utf8').split('\r\n');
       expect(lines[0]).toBe(
-        '触达任务,已发送,触达人数,转化人数,收入（元）,消息费用（元）,优惠券成本（元）,成本（元）,投入产出比',
+        '触达任务,已发送,触达人数,转化人数,收入（元）,消息费用（元）,优惠券成本（元）,成本（元）,归因 ROI（含自然下单）',
       );
       expect(lines).toContain(`${CAMPAIGN},6,6,0,0.00,0.21,0.00,0.21,-100.0%`);
 

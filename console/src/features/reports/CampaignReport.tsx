@@ -13,20 +13,22 @@ import {
 } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { useMemo, useState } from 'react';
-import { getOptional } from '../../lib/api.ts';
+import { getOptional, query } from '../../lib/api.ts';
 import { Chart } from '../../lib/Chart.tsx';
 import { formatCents, formatNumber, formatPercent, formatYuan, plainYuan } from '../../lib/format.ts';
-import { deliveredShown } from '../../lib/in-app-figures.ts';
+import { deliveredShown, type DeliveredShown } from '../../lib/in-app-figures.ts';
 import { useI18n, type MessageKey } from '../../lib/i18n.tsx';
 import { PageState } from '../../lib/PageState.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 import { csvFileName, type CsvColumn } from './csv.ts';
 import { ExportCsv } from './ExportCsv.tsx';
 import { FunnelTable } from '../../lib/FunnelTable.tsx';
-import { dayText, inRange, type DayRange } from '../../lib/RangeFilter.tsx';
+import { browserTimeZone, dayText, type DayRange } from '../../lib/RangeFilter.tsx';
 import { IncrementalRoi } from './IncrementalRoi.tsx';
 import type { Ab, CampaignRoi, Lift, Stats, StatsRow } from './report-types.ts';
 import { channelName, fill } from '../../lib/report-words.ts';
+import { abOfferLines } from './ab-offers.ts';
+import { chartMeasures, deliveryMeasures } from './stats-series.ts';
 
 type By = 'variant' | 'channel' | 'day';
 
@@ -36,25 +38,29 @@ const KEY_TITLES: Record<By, MessageKey> = {
   day: 'rep.key.day',
 };
 
-const SERIES = ['sent', 'delivered', 'clicked', 'convertedUsers'] as const;
-const SERIES_LABELS: Record<(typeof SERIES)[number], MessageKey> = {
-  sent: 'rep.m.sent',
-  delivered: 'rep.m.delivered',
-  clicked: 'rep.m.clicked',
-  convertedUsers: 'rep.m.converted',
-};
-
 const statsOption = (
   rows: StatsRow[],
   label: (r: StatsRow) => string,
   t: (k: MessageKey) => string,
+  shown: DeliveredShown['kind'],
 ): EChartsOption => ({
+  // Screen readers (and the browser test) read which measures the bars are.
+  aria: {
+    enabled: true,
+    label: {
+      description: fill(t('rep.chart.series'), {
+        series: chartMeasures(shown)
+          .map((m) => t(m.label))
+          .join(t('rep.chart.sep')),
+      }),
+    },
+  },
   tooltip: { trigger: 'axis' },
   legend: {},
   grid: { left: rows.length > 6 ? 36 : 8, right: 16, bottom: 8 },
   xAxis: { type: 'category', data: rows.map(label), axisLabel: { rotate: rows.length > 6 ? 30 : 0 } },
   yAxis: { type: 'value' },
-  series: SERIES.map((k) => ({ name: t(SERIES_LABELS[k]), type: 'bar', data: rows.map((r) => r[k]) })),
+  series: chartMeasures(shown).map((m) => ({ name: t(m.label), type: 'bar', data: rows.map(m.value) })),
 });
 
 /** Offers in all three of their booking parts. */
@@ -64,26 +70,47 @@ const offersCents = (r: StatsRow) =>
 /**
  * One campaign's report: totals (money as spent, in ¥), the funnel planned → sent → delivered →
  * clicked → converted with the rates between stages, a breakdown by variant / channel / day (the
- * days limited to the period picked on the page), the lift over the holdout and the A/B test.
+ * days computed by the server for the period picked on the page, in the operator's zone), the lift
+ * over the holdout and the A/B test with each variant's offer and what it cost. The totals always
+ * cover the whole campaign (the by-variant answer); only the day breakdown is limited to the range.
  */
 export const CampaignReport = ({ campaignId, range }: { campaignId: string; range: DayRange }) => {
   const { t, locale } = useI18n();
   const [by, setBy] = useState<By>('variant');
   const id = encodeURIComponent(campaignId);
-  const stats = useAsync(() => getOptional<Stats>(`/v1/campaigns/${id}/stats?by=${by}`), [id, by]);
+  const from = dayText(range[0]);
+  const to = dayText(range[1]);
+  const whole = useAsync(() => getOptional<Stats>(`/v1/campaigns/${id}/stats?by=variant`), [id]);
+  // By variant the whole campaign's answer is the breakdown too: no second request.
+  const other = useAsync(
+    () =>
+      by === 'variant'
+        ? Promise.resolve(null)
+        : getOptional<Stats>(
+            `/v1/campaigns/${id}/stats${query(
+              by === 'day' ? { by, from, to, timeZone: browserTimeZone() } : { by },
+            )}`,
+          ),
+    [id, by, ...(by === 'day' ? [from, to] : [])],
+  );
+  const breakdown = by === 'variant' ? whole : other;
   const lift = useAsync(() => getOptional<Lift>(`/v1/campaigns/${id}/lift`), [id]);
   const ab = useAsync(() => getOptional<Ab>(`/v1/campaigns/${id}/ab`), [id]);
   const roi = useAsync(() => getOptional<CampaignRoi>(`/v1/campaigns/${id}/roi`), [id]);
   const pct = (v: number | null) => (v === null ? '—' : formatPercent(locale, v, 2));
   const keyLabel = (r: StatsRow) =>
     by === 'channel' ? channelName(t, r.key) : by === 'variant' && r.key === '' ? t('rep.key.none') : r.key;
-  const rowsOf = (s: Stats) => (by === 'day' ? s.rows.filter((r) => inRange(range, r.key)) : s.rows);
+  // In-app has no delivery receipt: the whole campaign's channels say how delivery is shown.
+  const shownKind: DeliveredShown['kind'] =
+    whole.data === undefined || whole.data === null
+      ? 'receipts'
+      : deliveredShown(whole.data.total.sent, whole.data.inApp).kind;
   const csvColumns = useMemo<CsvColumn<StatsRow>[]>(
     () => [
       { title: t(KEY_TITLES[by]), value: keyLabel },
       { title: t('rep.m.planned'), value: (r) => r.planned },
       { title: t('rep.m.sent'), value: (r) => r.sent },
-      { title: t('rep.m.delivered'), value: (r) => r.delivered },
+      ...deliveryMeasures(shownKind).map((m) => ({ title: t(m.label), value: m.value })),
       { title: t('rep.m.failed'), value: (r) => r.failed },
       { title: t('rep.m.clicked'), value: (r) => r.clicked },
       { title: t('rep.m.converted'), value: (r) => r.convertedUsers },
@@ -101,7 +128,7 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
       { title: t('rep.m.roi'), value: (r) => (r.roi === null ? '' : `${(r.roi * 100).toFixed(1)}%`) },
     ],
     // keyLabel reads `by` and `t`, both listed.
-    [t, by],
+    [t, by, shownKind],
   );
   return (
     <Row gutter={[16, 16]} data-testid="campaign-report">
@@ -120,9 +147,8 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
             />
           }
         >
-          <PageState state={stats}>
+          <PageState state={whole}>
             {(s) => {
-              const rows = rowsOf(s);
               // In-app has no delivery receipt: read in its place, never "已送达 0".
               const shownAs = deliveredShown(s.total.sent, s.inApp);
               const deliveredLabel =
@@ -238,55 +264,70 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                       )}
                     </Col>
                     <Col xs={24} xl={16}>
-                      <Chart option={statsOption(rows, keyLabel, t)} testId="chart-stats" />
+                      <PageState state={breakdown}>
+                        {(b) => (
+                          <Chart
+                            option={statsOption(b.rows, keyLabel, t, shownAs.kind)}
+                            testId="chart-stats"
+                          />
+                        )}
+                      </PageState>
                     </Col>
                   </Row>
-                  <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
-                    <Typography.Text type="secondary">
-                      {by === 'day' ? `${t('rep.dayRangeNote')} ` : ''}
-                      {t('rep.wholeCampaign')}
-                    </Typography.Text>
-                    <ExportCsv
-                      columns={csvColumns}
-                      rows={rows}
-                      fileName={csvFileName(
-                        t('rep.stats.file'),
-                        ...(by === 'day' ? [dayText(range[0]), dayText(range[1])] : []),
-                      )}
-                      testId="stats-export"
-                    />
-                  </Space>
-                  <Table<StatsRow>
-                    size="small"
-                    rowKey="key"
-                    pagination={false}
-                    scroll={{ x: 'max-content' }}
-                    dataSource={rows}
-                    data-testid="stats-table"
-                    columns={[
-                      { title: t(KEY_TITLES[by]), render: (_, r) => keyLabel(r) },
-                      { title: t('rep.m.sent'), render: (_, r) => formatNumber(locale, r.sent) },
-                      {
-                        title: t('rep.m.delivered'),
-                        render: (_, r) =>
-                          by === 'channel' && r.key === 'in_app' ? (
-                            <Typography.Text type="secondary">{t('rep.inApp.noReceipt')}</Typography.Text>
-                          ) : (
-                            formatNumber(locale, r.delivered)
-                          ),
-                      },
-                      { title: t('rep.m.failed'), render: (_, r) => formatNumber(locale, r.failed) },
-                      { title: t('rep.m.ctr'), render: (_, r) => pct(r.ctr) },
-                      { title: t('rep.m.conversionRate'), render: (_, r) => pct(r.conversionRate) },
-                      {
-                        title: t('rep.m.unsubscribes'),
-                        render: (_, r) => formatNumber(locale, r.unsubscribes),
-                      },
-                      { title: t('rep.m.revenue'), render: (_, r) => formatYuan(locale, r.revenue) },
-                      { title: t('rep.m.cost'), render: (_, r) => formatCents(locale, r.costCents) },
-                      { title: t('rep.m.roi'), render: (_, r) => pct(r.roi) },
-                    ]}
-                  />
+                  <PageState state={breakdown}>
+                    {(b) => (
+                      <Space orientation="vertical" style={{ width: '100%' }} size="middle">
+                        <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
+                          <Typography.Text type="secondary">
+                            {by === 'day' ? `${t('rep.dayRangeNote')} ` : ''}
+                            {t('rep.wholeCampaign')}
+                          </Typography.Text>
+                          <ExportCsv
+                            columns={csvColumns}
+                            rows={b.rows}
+                            fileName={csvFileName(
+                              t('rep.stats.file'),
+                              ...(by === 'day' ? [dayText(range[0]), dayText(range[1])] : []),
+                            )}
+                            testId="stats-export"
+                          />
+                        </Space>
+                        <Table<StatsRow>
+                          size="small"
+                          rowKey="key"
+                          pagination={false}
+                          scroll={{ x: 'max-content' }}
+                          dataSource={b.rows}
+                          data-testid="stats-table"
+                          columns={[
+                            { title: t(KEY_TITLES[by]), render: (_, r) => keyLabel(r) },
+                            { title: t('rep.m.sent'), render: (_, r) => formatNumber(locale, r.sent) },
+                            ...deliveryMeasures(shownAs.kind).map((m) => ({
+                              title: t(m.label),
+                              render: (_: unknown, r: StatsRow) =>
+                                m.key === 'delivered' && by === 'channel' && r.key === 'in_app' ? (
+                                  <Typography.Text type="secondary">
+                                    {t('rep.inApp.noReceipt')}
+                                  </Typography.Text>
+                                ) : (
+                                  formatNumber(locale, m.value(r))
+                                ),
+                            })),
+                            { title: t('rep.m.failed'), render: (_, r) => formatNumber(locale, r.failed) },
+                            { title: t('rep.m.ctr'), render: (_, r) => pct(r.ctr) },
+                            { title: t('rep.m.conversionRate'), render: (_, r) => pct(r.conversionRate) },
+                            {
+                              title: t('rep.m.unsubscribes'),
+                              render: (_, r) => formatNumber(locale, r.unsubscribes),
+                            },
+                            { title: t('rep.m.revenue'), render: (_, r) => formatYuan(locale, r.revenue) },
+                            { title: t('rep.m.cost'), render: (_, r) => formatCents(locale, r.costCents) },
+                            { title: t('rep.m.roi'), render: (_, r) => pct(r.roi) },
+                          ]}
+                        />
+                      </Space>
+                    )}
+                  </PageState>
                 </Space>
               );
             }}
@@ -377,6 +418,16 @@ export const CampaignReport = ({ campaignId, range }: { campaignId: string; rang
                     },
                   ]}
                 />
+                {abOfferLines(t, locale, a.offers).length > 0 && (
+                  <div data-testid="report-ab-offers" style={{ marginTop: 12 }}>
+                    <Typography.Text strong>{t('rep.ab.offers')}</Typography.Text>
+                    {abOfferLines(t, locale, a.offers).map((l) => (
+                      <div key={l.id} data-testid={`report-ab-offer-${l.id}`}>
+                        {l.text}
+                      </div>
+                    ))}
+                  </div>
+                )}
               </>
             )}
           </PageState>

@@ -20,8 +20,13 @@ export interface StatsRow {
   costCents: number;
   revenue: number;
   roi: number | null;
+  /** In-app messages put in the inbox and, of them, read (in-app has no delivery receipt). */
+  inAppStored: number;
+  inAppRead: number;
 }
 export interface Stats {
+  /** The days counted when a range was asked for (every figure covers only them). */
+  range: { from: string; to: string; timeZone: string } | null;
   costRecognition: 'issue' | 'redemption' | null;
   rows: StatsRow[];
   total: StatsRow;
@@ -60,6 +65,18 @@ export interface Ab {
     ci: Interval;
     vsControl: { difference: number; pValue: number; significant: boolean } | null;
   }[];
+  /** Per variant, its users' offer (null: none) and what its offers cost as spent (fen). */
+  offers?: AbOffer[];
+}
+export interface AbOffer {
+  id: string;
+  offer: {
+    kind: 'coupon' | 'red_packet' | 'points';
+    costRecognition: 'issue' | 'redemption';
+    /** Fen, or points for points; null when the amount depends on the member. */
+    amount: number | null;
+  } | null;
+  offerCostCents: number;
 }
 /** Cost as spent, in fen (docs/reports.md "Cost"). */
 interface SpentCents {
