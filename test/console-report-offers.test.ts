@@ -191,6 +191,7 @@ describe('campaign report: offers per variant, attributed ROI, in-app in the cha
         await page.getByTestId('report-ab-offers').scrollIntoViewIfNeeded();
         expect(await fitsScreen()).toBe(true);
         await page.screenshot({ path: `${SHOTS}/offers-${width}.png`, fullPage: true });
+        await page.getByTestId('report-ab-offers').screenshot({ path: `${SHOTS}/offers-card-${width}.png` });
 
         await pick('站内信召回');
         await expect
@@ -204,6 +205,7 @@ describe('campaign report: offers per variant, attributed ROI, in-app in the cha
         await page.getByTestId('chart-stats').scrollIntoViewIfNeeded();
         expect(await fitsScreen()).toBe(true);
         await page.screenshot({ path: `${SHOTS}/in-app-${width}.png`, fullPage: true });
+        await page.getByTestId('chart-stats').screenshot({ path: `${SHOTS}/in-app-chart-${width}.png` });
 
         await pick('短信加站内信');
         await expect
