@@ -1,5 +1,6 @@
 import type { Locale, MessageKey } from '../../lib/i18n.tsx';
 import { formatCents } from '../../lib/format.ts';
+import { en as teamEn, zhCN as teamZh } from '../../lib/dict/team.ts';
 
 /**
  * Audit entries in words: each action's label (i18n-dict `act.*`), what kind of object it
@@ -247,6 +248,12 @@ const value = (v: unknown, locale: Locale): string =>
             ? v.map((x) => value(x, locale)).join('、')
             : '…';
 
+const providerKindWords = (kind: string, locale: Locale): string | null => {
+  const key = `prov.kind.${kind}`;
+  if (!Object.hasOwn(teamEn, key)) return null;
+  return (locale === 'zh-CN' ? teamZh : teamEn)[key as keyof typeof teamEn];
+};
+
 const PURPOSES: Record<string, string> = { campaign: '任务发送', export: '导出', manual: '手动快照' };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -292,6 +299,14 @@ export const detailText = (details: unknown, locale: Locale): string => {
       const purpose = /^(campaign|export|manual):/.exec(v);
       if (purpose !== null) {
         parts.push(`${label}: ${PURPOSES[purpose[1] ?? ''] ?? v}`);
+        continue;
+      }
+    }
+    if (k === 'kind' && typeof v === 'string') {
+      // A delivery provider's kind (smtp, sms_http…) by the name the channels page gives it.
+      const words = providerKindWords(v, locale);
+      if (words !== null) {
+        parts.push(`${label}: ${words}`);
         continue;
       }
     }
