@@ -1,5 +1,6 @@
 import { formatCents, formatNumber } from '../../lib/format.ts';
-import type { Locale, MessageKey } from '../../lib/i18n.tsx';
+import type { Locale } from '../../lib/i18n.tsx';
+import type { MessageKey } from '../../lib/i18n-dict.ts';
 import { fill } from '../../lib/report-words.ts';
 import type { AbOffer } from './report-types.ts';
 

@@ -1,5 +1,5 @@
 import type { DeliveredShown } from '../../lib/in-app-figures.ts';
-import type { MessageKey } from '../../lib/i18n.tsx';
+import type { MessageKey } from '../../lib/i18n-dict.ts';
 import type { StatsRow } from './report-types.ts';
 
 /**
