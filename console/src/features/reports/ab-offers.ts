@@ -1,8 +1,10 @@
 import { formatCents, formatNumber } from '../../lib/format.ts';
-import type { Locale } from '../../lib/i18n.tsx';
 import type { MessageKey } from '../../lib/i18n-dict.ts';
 import { fill } from '../../lib/report-words.ts';
 import type { AbOffer } from './report-types.ts';
+
+/** The console's languages, as format.ts takes them (no JSX module here: the server's tsc reads this too). */
+type Locale = Parameters<typeof formatNumber>[0];
 
 /**
  * An offer test in words (issue 18): each variant's offer and what its offers cost as spent, so an
