@@ -29,6 +29,7 @@ export const en = {
 };
 
 export type MessageKey = keyof typeof en;
+export type Locale = 'zh-CN' | 'en';
 
 export const zhCN: Record<MessageKey, string> = {
   ...base.zhCN,

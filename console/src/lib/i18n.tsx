@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { en, zhCN, type MessageKey } from './i18n-dict.ts';
+import { en, zhCN, type Locale, type MessageKey } from './i18n-dict.ts';
 
-export type Locale = 'zh-CN' | 'en';
+export type { Locale };
 const STORAGE_KEY = 'rekindle.locale';
 const DICTS: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
 

@@ -1,4 +1,4 @@
-import type { Locale, MessageKey } from '../../lib/i18n.tsx';
+import type { Locale, MessageKey } from '../../lib/i18n-dict.ts';
 import { formatCents } from '../../lib/format.ts';
 import { en as teamEn, zhCN as teamZh } from '../../lib/dict/team.ts';
 
