@@ -256,7 +256,10 @@ describe('campaign editor: what the form does not show is kept', () => {
     }
     // Changing the amount keeps the red packet's kind, validity and redemption rate.
     const more = toDefinition({ ...s, offerAmountCents: 1_200 });
-    expect(more['offer']).toEqual({ ...((d as Record<string, unknown>)['offer'] as object), amount: { type: 'fixed', amount: 1_200 } });
+    expect(more['offer']).toEqual({
+      ...((d as Record<string, unknown>)['offer'] as object),
+      amount: { type: 'fixed', amount: 1_200 },
+    });
     // Another trigger kind drops the old one's conditions; a schedule keeps its start and end.
     expect(toDefinition({ ...s, timing: 'periodic' })['timing']).toEqual({
       kind: 'periodic',
