@@ -435,7 +435,7 @@ describe('planner shell', () => {
       { channel: 'push', messages: 2, priceCents: 0 },
       { channel: 'sms', messages: 1, priceCents: 5 },
     ]);
-    expect(e.offer).toEqual({ issued: 3, averageValueCents: 500, totalValueCents: 1500 });
+    expect(e.offer).toEqual({ issued: 3, averageValueCents: 500, totalValueCents: 1500, byVariant: [] });
     // The budget would hold the SMS and the three recipients' own coupons.
     expect(e.reservedCents).toBe(5 + 1500);
     // Offers booked at redemption: 3 issued × 30 % × 500 cents = 450.
