@@ -53,6 +53,7 @@ import { placeProblem, type PlacedProblem } from './field-errors.ts';
 import { QuietHoursNote } from './QuietHoursNote.tsx';
 import { SmsChecks } from './SmsChecks.tsx';
 import { fieldHelp, VariantEditor } from './VariantEditor.tsx';
+import { SYSTEM_EVENT_NAMES } from '../../lib/system-events.ts';
 
 /** The word beside the amount: the loaded offer's kind (a red packet stays one), else a coupon. */
 const offerKindWord = (s: EditorState): MessageKey => {
@@ -66,20 +67,12 @@ const offerKindWord = (s: EditorState): MessageKey => {
       : 'ced.offerCoupon';
 };
 
-/** Rekindle's own events a triggered campaign can start on (src/core/events/system-events.ts). */
-const SYSTEM_EVENTS = [
-  'tier_changed',
-  'lifecycle_changed',
-  'warning_raised',
-  'churn_risk_changed',
-  'recall_relapsed',
-  'offer_bonus_granted',
-] as const;
+/** The browser's IANA zones, read once. */
+const ZONES = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
-/** The browser's IANA zones (a saved one it lacks stays pickable), China's first. */
+/** The zones to pick from (a saved one the browser lacks stays pickable), China's first. */
 const zoneOptions = (current: string) => {
-  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  const zones = [...new Set(['Asia/Shanghai', current, ...all])].filter((z) => z !== '');
+  const zones = [...new Set(['Asia/Shanghai', current, ...ZONES])].filter((z) => z !== '');
   return zones.map((z) => ({ value: z, label: z }));
 };
 /** Statuses whose edit sends the campaign back to review (src/core/campaigns/lifecycle.ts). */
@@ -550,7 +543,7 @@ export const CampaignEditor = ({
                   <GoalEventPicker
                     value={s.triggerEvent}
                     onChange={(v) => set('triggerEvent', v)}
-                    always={SYSTEM_EVENTS}
+                    always={SYSTEM_EVENT_NAMES}
                     placeholder="ced.trigger.placeholder"
                     testId="campaign-trigger-event"
                   />
