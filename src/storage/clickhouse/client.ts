@@ -1,0 +1,109 @@
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { loadChdb } from './engine-loader.ts';
+import type { ClickHouseTarget } from './target.ts';
+
+/** A value bound to a `{name:Type}` placeholder; never part of the SQL text. */
+export type ChParam = string | number | boolean | null | readonly string[] | readonly number[];
+
+/**
+ * Every read: 64-bit integers as JSON numbers (counts are UInt64), and FINAL applied to the
+ * Replacing/Aggregating tables a query reads (profiles, scores), so a row replaced by a later
+ * insert is never read twice before the background merge folds it.
+ */
+const READ_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 0,
+  final: 1,
+};
+
+/**
+ * One ClickHouse warehouse, on a server over HTTP or on chDB in this process: both through
+ * `@clickhouse/client`, so the statements, parameters and settings are the same on both.
+ */
+export class ClickHouseDb {
+  private constructor(
+    private readonly client: ClickHouseClient,
+    readonly target: ClickHouseTarget,
+  ) {}
+
+  get database(): string {
+    return this.target.database;
+  }
+
+  /** Connects and creates the database when missing (tables: `applyClickHouseDdl`). */
+  static async open(target: ClickHouseTarget): Promise<ClickHouseDb> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(target.database))
+      throw new Error(`ClickHouse database '${target.database}': expected letters, digits and _`);
+    const setup =
+      target.kind === 'chdb'
+        ? createClient({ connection: loadChdb().createChdbConnection({ path: target.path }) })
+        : createClient({ url: target.url, username: target.username, password: target.password });
+    await setup.command({ query: `CREATE DATABASE IF NOT EXISTS ${target.database}` });
+    if (target.kind === 'chdb') {
+      // chDB has one engine per process: the same client, told which database to use.
+      await setup.command({ query: `USE ${target.database}` });
+      return new ClickHouseDb(setup, target);
+    }
+    await setup.close();
+    return new ClickHouseDb(
+      createClient({
+        url: target.url,
+        username: target.username,
+        password: target.password,
+        database: target.database,
+        // Inserts are acknowledged only when written; nothing is buffered client-side.
+        clickhouse_settings: { async_insert: 0 },
+      }),
+      target,
+    );
+  }
+
+  /** Rows as plain objects (JSONEachRow). */
+  async query<T = Record<string, unknown>>(
+    sql: string,
+    params: Record<string, ChParam> = {},
+    settings: ClickHouseSettings = {},
+  ): Promise<T[]> {
+    const rs = await this.client.query({
+      query: sql,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...READ_SETTINGS, ...settings },
+    });
+    return rs.json<T>();
+  }
+
+  /** A statement without a result (DDL, INSERT … SELECT, mutations). */
+  async command(
+    sql: string,
+    params: Record<string, ChParam> = {},
+    settings: ClickHouseSettings = {},
+  ): Promise<void> {
+    await this.client.command({ query: sql, query_params: params, clickhouse_settings: settings });
+  }
+
+  /**
+   * Rows into a table, acknowledged once written. With `dedupToken`, a retry of the same rows
+   * with the same token is stored once (`insert_deduplication_token`; tables keep the last
+   * tokens through `non_replicated_deduplication_window`, replicated ones through the keeper).
+   */
+  async insert(
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    options: { dedupToken?: string; settings?: ClickHouseSettings } = {},
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table,
+      values: rows as Record<string, unknown>[],
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
+        ...options.settings,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The ClickHouse warehouse's tables: the relations the DuckDB warehouse has (src/storage/warehouse/
+ * ddl.ts), with the same names and columns, so that one compiler's SQL reads both. Times are
+ * DateTime64(3, 'UTC') (milliseconds, as the events carry them); JSON documents are String columns
+ * read with JSONExtract*.
+ *
+ * Engines, chosen for the queries:
+ * - events: MergeTree by month, ordered (event, user_id, ts): an audience condition names an event
+ *   and a window, so a scan reads one event's granules; users are contiguous within it.
+ * - profiles, user_scores, conversions: one current row per key, ReplacingMergeTree on a version
+ *   column; reads apply FINAL (client.ts) so a replaced row is never counted twice.
+ * - everything else appends.
+ * Raw input tables fsync each insert (DuckDB fsyncs its WAL on commit) and keep the last
+ * DEDUP_WINDOW insert tokens so a retried batch is stored once (ingest: message ids).
+ */
+export const DEDUP_WINDOW = 10_000;
+
+const TIME = "DateTime64(3, 'UTC')";
+const DURABLE = `non_replicated_deduplication_window = ${DEDUP_WINDOW}, fsync_after_insert = 1, fsync_part_directory = 1`;
+
+export const CLICKHOUSE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS events (
+     message_id   String,
+     user_id      String,
+     anonymous_id Nullable(String),
+     event        LowCardinality(String),
+     ts           ${TIME},
+     received_at  ${TIME},
+     amount       Nullable(Float64),
+     currency     Nullable(String),
+     product_id   Nullable(String),
+     category     Nullable(String),
+     order_id     Nullable(String),
+     platform     Nullable(String),
+     properties   String,
+     source       LowCardinality(String)
+   ) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (event, user_id, ts)
+   SETTINGS ${DURABLE}`,
+  `CREATE TABLE IF NOT EXISTS profiles (
+     user_id             String,
+     register_time       Nullable(${TIME}),
+     acquisition_channel Nullable(String),
+     city                Nullable(String),
+     timezone            Nullable(String),
+     balance             Nullable(Float64),
+     membership          Nullable(String),
+     phone               Nullable(String),
+     email               Nullable(String),
+     push_token          Nullable(String),
+     consent_push        Nullable(Bool),
+     consent_sms         Nullable(Bool),
+     consent_email       Nullable(Bool),
+     consent_wecom       Nullable(Bool),
+     consent_call        Nullable(Bool),
+     traits              String,
+     first_seen          ${TIME},
+     updated_at          ${TIME}
+   ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY user_id
+   SETTINGS ${DURABLE}`,
+  `CREATE TABLE IF NOT EXISTS profile_history (
+     user_id     String,
+     attribute   LowCardinality(String),
+     value       Nullable(String),
+     valid_from  ${TIME},
+     received_at ${TIME},
+     message_id  String,
+     source      LowCardinality(String)
+   ) ENGINE = MergeTree ORDER BY (attribute, user_id, valid_from)
+   SETTINGS ${DURABLE}`,
+  `CREATE TABLE IF NOT EXISTS ingest_rejections (
+     received_at  ${TIME},
+     source       LowCardinality(String),
+     record_index Int32,
+     field        String,
+     reason       String,
+     raw          Nullable(String)
+   ) ENGINE = MergeTree ORDER BY received_at
+   SETTINGS ${DURABLE}`,
+  `CREATE TABLE IF NOT EXISTS message_facts (
+     message_id  String,
+     campaign_id Nullable(String),
+     run_id      Nullable(String),
+     step        Nullable(String),
+     variant     Nullable(String),
+     user_id     String,
+     channel     LowCardinality(String),
+     status      LowCardinality(String),
+     ts          ${TIME},
+     cost        Nullable(Float64),
+     revenue     Nullable(Float64),
+     properties  String,
+     seq         Nullable(Int64)
+   ) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (user_id, ts)
+   SETTINGS ${DURABLE}`,
+  `CREATE TABLE IF NOT EXISTS user_scores (
+     user_id          String,
+     lifecycle_stage  Nullable(String),
+     rfm_tier         Nullable(String),
+     rfm_r            Nullable(Int32),
+     rfm_f            Nullable(Int32),
+     rfm_m            Nullable(Int32),
+     churn_risk_score Nullable(Float64),
+     churn_risk_level Nullable(String),
+     ltv              Nullable(Float64),
+     computed_at      Nullable(${TIME})
+   ) ENGINE = ReplacingMergeTree ORDER BY user_id`,
+  `CREATE TABLE IF NOT EXISTS audience_snapshot_members (
+     snapshot_id String,
+     user_id     String
+   ) ENGINE = MergeTree ORDER BY (snapshot_id, user_id)
+   SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+  `CREATE TABLE IF NOT EXISTS conversions (
+     event_message_id String,
+     user_id          String,
+     event            LowCardinality(String),
+     ts               ${TIME},
+     revenue          Nullable(Float64),
+     idempotency_key  String,
+     campaign_id      String,
+     run_id           String,
+     variant          Nullable(String),
+     channel          LowCardinality(String),
+     message_ts       ${TIME},
+     attributed_at    ${TIME}
+   ) ENGINE = ReplacingMergeTree(attributed_at) ORDER BY event_message_id`,
+];
+
+/** Creates the tables that are missing (every statement is idempotent). */
+export const applyClickHouseDdl = async (db: { command(sql: string): Promise<void> }): Promise<void> => {
+  for (const ddl of CLICKHOUSE_DDL) await db.command(ddl);
+};
