@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from '@clickhouse/client';
-import type { Readable } from 'node:stream';
+import type { NodeClickHouseClientConfigOptions } from '@clickhouse/client';
 
 /** The part of `chdb/connection` Rekindle uses: a `@clickhouse/client` connection to an in-process engine. */
 interface ChdbConnectionModule {
-  createChdbConnection(options: { path: string }): Connection<Readable>;
+  createChdbConnection(options: {
+    path: string;
+  }): NonNullable<NodeClickHouseClientConfigOptions['connection']>;
 }
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
