@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeClickHouseClientConfigOptions } from '@clickhouse/client';
+import type { ClickHouseClientConfigOptions } from '@clickhouse/client';
 
 /** The part of `chdb/connection` Rekindle uses: a `@clickhouse/client` connection to an in-process engine. */
 interface ChdbConnectionModule {
-  createChdbConnection(options: {
-    path: string;
-  }): NonNullable<NodeClickHouseClientConfigOptions['connection']>;
+  createChdbConnection(options: { path: string }): NonNullable<ClickHouseClientConfigOptions['connection']>;
 }
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
