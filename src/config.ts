@@ -47,6 +47,11 @@ export interface RekindleConfig {
   deliveryWorkers: number;
   /** Seconds a delivery batch holds its messages; after a crash they are sent again after this. */
   deliveryLeaseSeconds: number;
+  /**
+   * Milliseconds between a process's tries to become the leader of the processes sharing a
+   * PostgreSQL control plane, and between the leader's checks of its lock (docs/cluster.md).
+   */
+  leaderPollMs: number;
   /** Minutes between retention passes while serving (docs/retention.md); 0: never. */
   retentionEveryMinutes: number;
   /** Days each growing table keeps its rows (`REKINDLE_RETENTION_*_DAYS`; 0: for ever). */
@@ -141,6 +146,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
       60,
       'REKINDLE_DELIVERY_LEASE_SECONDS',
     ),
+    leaderPollMs: positive(env['REKINDLE_LEADER_POLL_MS'], 2000, 'REKINDLE_LEADER_POLL_MS'),
     retentionEveryMinutes: int(
       env['REKINDLE_RETENTION_EVERY_MINUTES'],
       60,

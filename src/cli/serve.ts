@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildServer } from '../server/app.ts';
 import type { Runtime } from '../runtime.ts';
 import { startCampaignScheduler } from '../campaigns/scheduler.ts';
@@ -17,6 +17,10 @@ import { providersOf } from '../delivery/providers/provider-runtime.ts';
 import { warnEmailOverHttp } from '../delivery/providers/email-https-warning.ts';
 import { composeExtensions } from '../automation/compose-extensions.ts';
 import { loopbackUrl } from './remote/discovery.ts';
+import { startLeaderElection } from '../cluster/leader.ts';
+import { ownerAliveCheck } from '../cluster/members.ts';
+import { installationOf } from '../storage/control/cluster.ts';
+import { jobsOf } from '../jobs/job-registry.ts';
 import { publishLocalAccess, type LocalAccess } from './remote/local-access.ts';
 import { registerLocalRoutes } from './remote/local-routes.ts';
 
@@ -57,39 +61,48 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   await warnEmailOverHttp(rt.control, rt.config.publicUrl).catch((e: unknown) =>
     app.log.error({ err: e }, 'checking e-mail providers against the public URL failed'),
   );
-  const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log: app.log });
-  const planner = startCampaignScheduler(rt, {
-    pollSeconds: rt.config.plannerPollSeconds,
-    triggerPollMs: rt.config.triggerPollMs,
-    log: app.log,
-  });
-  const facts = startFactShipper(rt, { everyMs: rt.config.factShipMs, log: app.log });
-  const attribution = startAttribution(rt, {
-    everyMinutes: rt.config.attributeEveryMinutes,
-    log: app.log,
-    after: () => sweepRelapses(rt),
-  });
-  // Conditional offer bonuses earned by the users' events, granted once (src/campaigns/offer-bonuses.ts).
-  const bonuses = startBonusGrants(rt, { everyMinutes: rt.config.attributeEveryMinutes, log: app.log });
-  const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log: app.log });
-  // Jobs a stopped process left running are resumed or failed (src/core/jobs/restart.ts).
-  const jobRecovery = startJobRecovery(rt, { everyMs: 10_000, log: app.log });
-  const retention = startRetention(rt, { everyMinutes: rt.config.retentionEveryMinutes, log: app.log });
-  // The API and the workers share one registry, so a provider change reaches the workers at once.
-  // Webhook messages go only to webhook providers an admin configured: a message never names its
-  // own endpoint (there is no built-in fallback that posted to the content's url).
+  // The API (above), ingestion and the delivery workers run in every process; the loops below
+  // run on the one leader only (src/cluster/leader.ts; always this process on PGlite).
   const providers = providersOf(rt).registry;
   const delivery =
     rt.config.deliveryWorkers > 0
-      ? startDeliveryWorker(rt, providers, {
+      ? // Everywhere: claims take rows with SKIP LOCKED under a lease, each wave is marked started
+        // before its calls, so workers in several processes never send one message twice
+        // (src/outbox/claim.ts); more processes, more sending.
+        startDeliveryWorker(rt, providers, {
           loops: rt.config.deliveryWorkers,
           leaseMs: rt.config.deliveryLeaseSeconds * 1000,
           extensions: composeExtensions(rt),
           log: (msg, e) => app.log.error({ err: e }, msg),
         })
       : undefined;
-  // Triggered campaigns look at new events as soon as a commit stores them, not only on the poll.
-  rt.ingest.onCommit(() => planner.afterCommit());
+  const jobOwner = jobsOf(rt).owner;
+  // On PostgreSQL a late heartbeat alone does not make a job orphaned: its process must be gone too.
+  const ownerAlive =
+    rt.control.kind === 'postgres'
+      ? ownerAliveCheck(rt.control, await installationOf(rt.control))
+      : undefined;
+  let leading: LeaderLoops | undefined;
+  const election = startLeaderElection({
+    control: rt.control,
+    databaseUrl: rt.config.databaseUrl,
+    pollMs: rt.config.leaderPollMs,
+    owner: jobOwner,
+    clock: rt.clock,
+    log: app.log,
+  });
+  election.onChange(async (leader) => {
+    if (leader) leading = startLeaderLoops(rt, app.log, ownerAlive);
+    else {
+      const loops = leading;
+      leading = undefined;
+      await loops?.stop();
+    }
+  });
+  // Triggered campaigns look at new events as soon as a commit stores them, not only on the poll
+  // (the leader's; another process's commits reach the leader's trigger poll).
+  rt.ingest.onCommit(() => leading?.afterCommit());
+  await election.start();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -98,16 +111,10 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
     // The directory stays locked through the drain; a process refused meanwhile is told why.
     rt.dataDirLock?.markStopping();
     await local?.withdraw();
-    await planner.stop();
+    // The leader's loops first (the planner before delivery, as ever), then the lock goes back.
+    await election.stop();
     await delivery?.stop();
     await providers.close();
-    await scoring.stop();
-    await facts.stop();
-    await attribution.stop();
-    await bonuses.stop();
-    await alerts.stop();
-    await jobRecovery.stop();
-    await retention?.stop();
     await app.close();
     await rt.close();
     process.exit(0);
@@ -115,4 +122,65 @@ export const serve = async (rt: Runtime): Promise<FastifyInstance> => {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   return app;
+};
+
+interface LeaderLoops {
+  afterCommit(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The loops of the leader only, started when this process takes the lead and stopped (each
+ * awaited) when it loses it. Why each is not run in every process:
+ */
+const startLeaderLoops = (
+  rt: Runtime,
+  log: FastifyBaseLogger,
+  ownerAlive: ((owner: string) => Promise<boolean>) | undefined,
+): LeaderLoops => {
+  // Scoring writes a new run of every user's scores: N processes would score N times an hour.
+  const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log });
+  // Planning is safe in several processes (the workspace's planner lock and the re-check of what
+  // is still due inside it, src/planner/run-slot.ts), but each would snapshot every due audience
+  // for nothing; triggers likewise move the trigger queue's cursor under that lock.
+  const planner = startCampaignScheduler(rt, {
+    pollSeconds: rt.config.plannerPollSeconds,
+    triggerPollMs: rt.config.triggerPollMs,
+    log,
+  });
+  // One shipper of message_log → message_facts, so facts are shipped once into a shared warehouse.
+  const facts = startFactShipper(rt, { everyMs: rt.config.factShipMs, log });
+  // Attribution, relapse sweeps and bonus grants read and write the warehouse's whole history: one
+  // pass at a time, not N racing passes.
+  const attribution = startAttribution(rt, {
+    everyMinutes: rt.config.attributeEveryMinutes,
+    log,
+    after: () => sweepRelapses(rt),
+  });
+  // Conditional offer bonuses earned by the users' events, granted once (src/campaigns/offer-bonuses.ts).
+  const bonuses = startBonusGrants(rt, { everyMinutes: rt.config.attributeEveryMinutes, log });
+  // Alerts notify people: N evaluators would send N notifications of one incident.
+  const alerts = startAlerts(rt, { everySeconds: rt.config.alertEverySeconds, log });
+  // Jobs a stopped process left running are resumed or failed (src/core/jobs/restart.ts): only a
+  // dead process's, never a live one's (ownerAlive), by one recoverer.
+  const jobRecovery = startJobRecovery(rt, {
+    everyMs: 10_000,
+    log,
+    ...(ownerAlive ? { ownerAlive } : {}),
+  });
+  // Deleting old rows is one pass over each table; N would only contend for the same rows.
+  const retention = startRetention(rt, { everyMinutes: rt.config.retentionEveryMinutes, log });
+  return {
+    afterCommit: () => planner.afterCommit(),
+    stop: async () => {
+      await planner.stop();
+      await scoring.stop();
+      await facts.stop();
+      await attribution.stop();
+      await bonuses.stop();
+      await alerts.stop();
+      await jobRecovery.stop();
+      await retention?.stop();
+    },
+  };
 };

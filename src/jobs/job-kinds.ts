@@ -132,20 +132,23 @@ const discard = async (job: JobRecord): Promise<void> => {
 };
 
 /** Resumes or fails the jobs of dead processes (see JobRegistry.recover). */
-export const recoverJobs = (rt: Runtime, o: { all?: boolean } = {}): Promise<RecoveryReport> =>
-  jobsOf(rt).recover({ resume: (j) => resume(rt, j), discard }, o);
+export const recoverJobs = (
+  rt: Runtime,
+  o: { all?: boolean; ownerAlive?: (owner: string) => Promise<boolean> } = {},
+): Promise<RecoveryReport> => jobsOf(rt).recover({ resume: (j) => resume(rt, j), discard }, o);
 
 /**
  * The recovery loop of `rekindle serve`: once at start and then every `everyMs`. At start on
  * embedded PGlite every running job is a dead process's (one process owns the data directory);
  * on PostgreSQL other processes may be alive, so a job is taken over only once its heartbeat is
- * stale.
+ * stale and (with `ownerAlive`, src/cluster/members.ts) its process is gone.
  */
 export const startJobRecovery = (
   rt: Runtime,
   o: {
     everyMs: number;
     log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+    ownerAlive?: (owner: string) => Promise<boolean>;
   },
 ): Loop => {
   let first = true;
@@ -154,7 +157,7 @@ export const startJobRecovery = (
     async () => {
       const all = first && rt.control.kind === 'pglite';
       first = false;
-      const r = await recoverJobs(rt, { all });
+      const r = await recoverJobs(rt, { all, ...(o.ownerAlive ? { ownerAlive: o.ownerAlive } : {}) });
       if (r.resumed.length + r.failed.length > 0) o.log.info(r, 'jobs of a stopped process recovered');
     },
     { firstAfterMs: 0, onError: (e) => o.log.error({ err: e }, 'job recovery failed') },

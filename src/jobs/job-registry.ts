@@ -7,6 +7,7 @@ import { afterRestart, RESTART_POLICY } from '../core/jobs/restart.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import {
   claimOrphanedJobs,
+  staleJobOwners,
   failRecoveredJob,
   finishJob,
   insertRunningJob,
@@ -172,11 +173,27 @@ export class JobRegistry {
    * job it does not run itself. Each is claimed by one conditional update, so of several
    * processes recovering at once exactly one gets it; then it is resumed or failed per its kind.
    */
-  async recover(handlers: JobRecoveryHandlers, o: { all?: boolean } = {}): Promise<RecoveryReport> {
+  async recover(
+    handlers: JobRecoveryHandlers,
+    o: {
+      all?: boolean;
+      /**
+       * Whether a job's owner process still lives, asked of the stale ones (several processes on
+       * PostgreSQL: src/cluster/members.ts): a live owner's job is never taken over, even when
+       * its heartbeat is late (an event loop blocked for a while).
+       */
+      ownerAlive?: (owner: string) => Promise<boolean>;
+    } = {},
+  ): Promise<RecoveryReport> {
     const now = this.clock();
-    const claimed = (
-      await claimOrphanedJobs(this.db, this.owner, now, o.all === true, now - this.staleMs)
-    ).map(toView);
+    const all = o.all === true;
+    const alive: string[] = [];
+    if (o.ownerAlive)
+      for (const owner of await staleJobOwners(this.db, this.owner, all, now - this.staleMs))
+        if (await o.ownerAlive(owner)) alive.push(owner);
+    const claimed = (await claimOrphanedJobs(this.db, this.owner, now, all, now - this.staleMs, alive)).map(
+      toView,
+    );
     const report: RecoveryReport = { resumed: [], failed: [] };
     for (const job of claimed) {
       const decision = afterRestart(RESTART_POLICY[job.kind], job.attempts);

@@ -67,13 +67,31 @@ export const claimOrphanedJobs = (
   at: number,
   all: boolean,
   staleBefore: number,
+  /** Owners known to be alive (src/cluster/members.ts): their jobs are left alone, stale or not. */
+  alive: readonly string[] = [],
 ): Promise<JobRow[]> =>
   db.query(
     `UPDATE jobs SET owner = $1, heartbeat_at = $2
          WHERE status = 'running' AND owner <> $1 AND ($3 OR heartbeat_at < $4)
+           AND NOT (owner = ANY($5::text[]))
          RETURNING ${COLUMNS}`,
-    [owner, new Date(at), all, new Date(staleBefore)],
+    [owner, new Date(at), all, new Date(staleBefore), alive],
   );
+
+/** The other owners of running jobs whose heartbeat is older than `staleBefore` (or of all, `all`). */
+export const staleJobOwners = async (
+  db: SqlClient,
+  owner: string,
+  all: boolean,
+  staleBefore: number,
+): Promise<string[]> =>
+  (
+    await db.query<{ owner: string }>(
+      `SELECT DISTINCT owner FROM jobs
+         WHERE status = 'running' AND owner <> $1 AND ($2 OR heartbeat_at < $3)`,
+      [owner, all, new Date(staleBefore)],
+    )
+  ).map((r) => r.owner);
 
 /** Counts a resume of the owner's running job and resets its progress. */
 export const markJobResuming = async (
