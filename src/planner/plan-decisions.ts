@@ -68,10 +68,14 @@ export const groupDecisions = (
   return out;
 };
 
-/** The groups into `plan_decision_groups`, in one warehouse transaction. */
+/**
+ * The groups into `plan_decision_groups`, in one warehouse transaction; `replaceRuns` for runs not
+ * yet committed (a scheduled slot): a dead attempt's rows under the same run ids go first.
+ */
 export const writeDecisions = (
   warehouse: Warehouse,
   groups: readonly DecisionGroup[],
   runIds: ReadonlyMap<string, string>,
   slotAt: number,
-): Promise<void> => insertDecisionGroups(warehouse, groups, runIds, slotAt);
+  o: { replaceRuns?: boolean } = {},
+): Promise<void> => insertDecisionGroups(warehouse, groups, runIds, slotAt, o);

@@ -273,7 +273,9 @@ const commitSlot = async (tx: SqlClient, ctx: SlotContext, o: SlotInputs): Promi
     ...(o.inlineLimit === undefined ? {} : { inlineLimit: o.inlineLimit }),
     beforeWrite: (r) => {
       decisions = groupDecisions(r, o.ladderSkips);
-      return writeDecisions(ctx.warehouse, decisions, runIds, o.slotAt);
+      // The run ids are deterministic and not committed (stillDue, under the lock): what a killed
+      // attempt of this slot left under them in the warehouse is replaced, not counted twice.
+      return writeDecisions(ctx.warehouse, decisions, runIds, o.slotAt, { replaceRuns: true });
     },
   });
   o.progress('writing', o.due.length + 2);

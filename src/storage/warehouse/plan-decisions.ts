@@ -21,8 +21,19 @@ export const insertDecisionGroups = async (
   groups: readonly DecisionGroupRow[],
   runIds: ReadonlyMap<string, string>,
   slotAt: number,
+  /**
+   * The runs are not committed yet (a scheduled slot's, under the planner lock): rows already
+   * under their ids are a dead attempt's (a process killed between this write and its control-plane
+   * commit) and are replaced, so the run that commits counts its decisions once.
+   */
+  o: { replaceRuns?: boolean } = {},
 ): Promise<void> => {
   await warehouse.transaction(async (tx) => {
+    if (o.replaceRuns === true && runIds.size > 0)
+      await tx.run(
+        `DELETE FROM plan_decision_groups WHERE run_id IN (${[...runIds.values()].map((_, i) => `$${i + 1}`).join(', ')})`,
+        [...runIds.values()],
+      );
     for (const g of groups)
       for (let i = 0; i < g.userIds.length; i += CHUNK) {
         const ids = g.userIds.slice(i, i + CHUNK);
