@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.ts';
 import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
 import type { Rejection, Warehouse } from '../storage/warehouse/warehouse.ts';
-import { recentHttpMessageIds } from '../storage/warehouse/recent-http-message-ids.ts';
-import { commitIsolating, type IsolatedOutcome } from '../storage/warehouse/isolating-commit.ts';
+import type { IsolatedOutcome } from '../storage/warehouse/isolating-commit.ts';
 import { DedupWindow } from './dedup-window.ts';
+import { warehouseSink, type IngestSink } from './ingest-sink.ts';
 
 export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600_000;
 
@@ -76,7 +76,8 @@ interface Claim {
 
 /**
  * Group commit: records submitted while a commit is running wait for the next one, so many
- * requests share one DuckDB transaction. A submit resolves only after its records are
+ * requests share one DuckDB transaction (a `group` sink; an `each` sink, ClickHouse shared by
+ * several processes, commits every submit alone: ingest-sink.ts). A submit resolves only after its records are
  * committed — an acknowledgement always means durable. Retried message ids within the dedup
  * window are answered as duplicates and stored once. A record the warehouse refuses is isolated
  * (`commitIsolating`): it alone is reported refused, the records sharing its commit are stored.
@@ -87,9 +88,11 @@ export class IngestQueue {
   private draining: Promise<void> = Promise.resolve();
   private readonly inFlight = new Map<string, Claim>();
   private readonly listeners: ((events: number) => void)[] = [];
+  /** Commits of `each` sinks under way (awaited by `drained`). */
+  private readonly committing = new Set<Promise<void>>();
 
   private constructor(
-    private readonly warehouse: Warehouse,
+    private readonly sink: IngestSink,
     private readonly dedup: DedupWindow,
     private readonly clock: Clock,
   ) {}
@@ -99,12 +102,17 @@ export class IngestQueue {
     warehouse: Warehouse,
     options: { clock: Clock; windowMs?: number },
   ): Promise<IngestQueue> {
+    return IngestQueue.openOn(warehouseSink(warehouse), options);
+  }
+
+  /** The same on any engine's sink (ingest-sink.ts). */
+  static async openOn(sink: IngestSink, options: { clock: Clock; windowMs?: number }): Promise<IngestQueue> {
     const windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     const dedup = new DedupWindow(windowMs);
     const since = new Date(options.clock() - windowMs).toISOString();
-    const rows = await recentHttpMessageIds(warehouse, since);
+    const rows = await sink.recentMessageIds(since);
     for (const r of rows) dedup.add(r.message_id, r.received_at.getTime());
-    return new IngestQueue(warehouse, dedup, options.clock);
+    return new IngestQueue(sink, dedup, options.clock);
   }
 
   /**
@@ -123,9 +131,13 @@ export class IngestQueue {
     const mine: Claim[] = [];
     const waiting: Claim[] = [];
     let duplicates = 0;
-    const group = this.current;
+    // Stored by another process sharing the warehouse (a retry sent elsewhere): duplicates too.
+    // (No await without such a sink: DuckDB's submits claim their ids at once, as they always did.)
+    const elsewhere = this.sink.storedAmong === undefined ? EMPTY : await this.storedElsewhere(batch);
+    const each = this.sink.grouping === 'each';
+    const group = each ? newGroup() : this.current;
     const claim = (id: string, kind: 'event' | 'identify', index: number, rows: unknown[]): boolean => {
-      if (this.dedup.has(id)) {
+      if (this.dedup.has(id) || elsewhere.has(id)) {
         duplicates++;
         return false;
       }
@@ -149,7 +161,10 @@ export class IngestQueue {
     });
     group.rejections.push(...batch.rejections);
     // Kick only if this call put something in the group: an empty group is never flushed.
-    if (mine.length > 0 || batch.rejections.length > 0) this.kick();
+    if (mine.length > 0 || batch.rejections.length > 0) {
+      if (each) this.commitAlone(group);
+      else this.kick();
+    }
     let accepted = 0;
     const refused: RefusedIndex[] = [];
     let unavailable: { error: unknown } | undefined;
@@ -176,6 +191,31 @@ export class IngestQueue {
     return { accepted, duplicates, refused };
   }
 
+  private async storedElsewhere(batch: {
+    events: readonly EventRow[];
+    identifies: readonly IdentifyRow[];
+  }): Promise<ReadonlySet<string>> {
+    if (this.sink.storedAmong === undefined) return EMPTY;
+    const unknown: string[] = [];
+    for (const r of [...batch.events, ...batch.identifies])
+      if (!this.dedup.has(r.messageId) && !this.inFlight.has(r.messageId)) unknown.push(r.messageId);
+    if (unknown.length === 0) return EMPTY;
+    let stored: ReadonlySet<string>;
+    try {
+      stored = await this.sink.storedAmong(unknown);
+    } catch (e) {
+      throw new StorageUnavailableError(e);
+    }
+    const now = this.clock();
+    for (const id of stored) this.dedup.add(id, now);
+    return stored;
+  }
+
+  private commitAlone(group: Group): void {
+    const p = this.flush(group).finally(() => this.committing.delete(p));
+    this.committing.add(p);
+  }
+
   private size(g: Group): number {
     return g.events.length + g.identifies.length + g.rejections.length;
   }
@@ -198,7 +238,7 @@ export class IngestQueue {
   private async flush(group: Group): Promise<void> {
     const now = this.clock();
     try {
-      const outcome = await commitIsolating(this.warehouse, {
+      const outcome = await this.sink.commit({
         events: group.events,
         identifies: group.identifies,
         rejections: group.rejections,
@@ -234,8 +274,11 @@ export class IngestQueue {
   /** Resolves when everything submitted so far is committed. */
   async drained(): Promise<void> {
     await this.draining;
+    await Promise.all([...this.committing]);
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 const resultOf = (outcome: IsolatedOutcome): GroupResult => {
   if (outcome.refused.length === 0 && outcome.unavailable === null) return ALL_STORED;
