@@ -1,12 +1,13 @@
 import type { ValueType } from './fields.ts';
 import type { Comparison, ComparisonOp, TimeSpecValue } from './schema.ts';
-import { safeJson, type Params } from '../sql/params.ts';
+import type { SqlDialect } from '../sql/dialect.ts';
+import type { Params } from '../sql/params.ts';
 import { durationMs, resolveTime } from './time.ts';
 
 /**
  * What a comparison is applied to. `typed` is a column (or an aggregate) of a known type;
- * `json` is a path into a JSON document, bound as a parameter, whose type comes from the
- * comparison unless `declared` (a typed column read back from the profile history).
+ * `json` is a path into a JSON document, bound as parameters (`SqlDialect.jsonPath`), whose type
+ * comes from the comparison unless `declared` (a typed column read back from the profile history).
  */
 export type Subject =
   | { kind: 'typed'; label: string; type: ValueType; sql: string }
@@ -23,15 +24,15 @@ const typeOfScalar = (v: Scalar): ValueType =>
   typeof v === 'string' ? 'string' : typeof v === 'number' ? 'number' : 'boolean';
 const a = (t: ValueType) => (t === 'time' ? 'a time' : t === 'number' ? 'a number' : `a ${t}`);
 
-const text = (s: Subject & { kind: 'json' }) => safeJson('json_extract_string', s.doc, s.path);
+const text = (s: Subject & { kind: 'json' }, d: SqlDialect) => d.jsonText(s.doc, s.path);
 
 /** The subject's value as SQL of the given type (JSON text is cast; a failed cast is NULL). */
-export const valueAs = (s: Subject, type: ValueType): string => {
+export const valueAs = (s: Subject, type: ValueType, d: SqlDialect): string => {
   if (s.kind === 'typed') return s.sql;
-  const t = text(s);
-  if (type === 'number') return `TRY_CAST(${t} AS DOUBLE)`;
-  if (type === 'boolean') return s.declared === 'boolean' ? `TRY_CAST(${t} AS BOOLEAN)` : t;
-  if (type === 'time') return `coalesce(TRY_CAST(${t} AS TIMESTAMP), epoch_ms(TRY_CAST(${t} AS BIGINT)))`;
+  const t = text(s, d);
+  if (type === 'number') return d.toDouble(t);
+  if (type === 'boolean') return s.declared === 'boolean' ? d.toBoolean(t) : t;
+  if (type === 'time') return d.toTime(t);
   return t;
 };
 
@@ -65,7 +66,7 @@ const scalarCompare =
     if (vt !== type) return fail('value', `expected ${a(type)} for ${s.label}`);
     const refused = ctx.checkValue?.(c.value);
     if (refused !== undefined) return fail('value', refused);
-    return done(`${valueAs(s, type)} ${sqlOp} ${bindScalar(c.value, s, ctx)}`);
+    return done(`${valueAs(s, type, ctx.params.dialect)} ${sqlOp} ${bindScalar(c.value, s, ctx)}`);
   };
 
 const listCompare =
@@ -81,7 +82,7 @@ const listCompare =
       if (refused !== undefined) return fail(`values[${i}]`, refused);
     }
     const list = c.values.map((v) => bindScalar(v, s, ctx)).join(', ');
-    return done(`${valueAs(s, type)} ${negate ? 'NOT IN' : 'IN'} (${list})`);
+    return done(`${valueAs(s, type, ctx.params.dialect)} ${negate ? 'NOT IN' : 'IN'} (${list})`);
   };
 
 const containsCompare =
@@ -91,13 +92,14 @@ const containsCompare =
     if (type !== 'string') return fail('op', `'${c.op}' applies to text, and ${s.label} is ${a(type)}`);
     const v = ctx.params.add(c.value);
     let sql: string;
+    const d = ctx.params.dialect;
     if (s.kind === 'json' && s.declared === undefined) {
       // A JSON array (tags) contains an element equal to the value; a text contains it as a substring.
       sql =
-        `CASE WHEN ${safeJson('json_type', s.doc, s.path)} = 'ARRAY' ` +
-        `THEN list_contains(TRY_CAST(${safeJson('json_extract', s.doc, s.path)} AS VARCHAR[]), ${v}) ` +
-        `ELSE contains(${text(s)}, ${v}) END`;
-    } else sql = `contains(${valueAs(s, 'string')}, ${v})`;
+        `CASE WHEN ${d.jsonIsArray(s.doc, s.path)} ` +
+        `THEN ${d.jsonArrayHas(s.doc, s.path, v)} ` +
+        `ELSE ${d.contains(text(s, d), v)} END`;
+    } else sql = d.contains(valueAs(s, 'string', d), v);
     return done(negate ? `NOT (${sql})` : sql);
   };
 
@@ -108,7 +110,7 @@ const orderCompare =
     if (type === 'time')
       return fail('op', `'${c.op}' does not apply to the time ${s.label}; use before or after`);
     if (type !== 'number') return fail('op', `'${c.op}' applies to numbers, and ${s.label} is ${a(type)}`);
-    return done(`${valueAs(s, 'number')} ${sqlOp} ${ctx.params.add(c.value)}`);
+    return done(`${valueAs(s, 'number', ctx.params.dialect)} ${sqlOp} ${ctx.params.add(c.value)}`);
   };
 
 const timeOf = (spec: TimeSpecValue, ctx: ComparisonContext): number | null => resolveTime(spec, ctx.now);
@@ -120,7 +122,7 @@ const timeCompare =
     if (type !== 'time') return fail('op', `'${c.op}' applies to times, and ${s.label} is ${a(type)}`);
     const t = timeOf(c.time, ctx);
     if (t === null) return fail('time', 'expected an ISO-8601 date-time');
-    return done(`${valueAs(s, 'time')} ${sqlOp} ${ctx.params.time(t)}`);
+    return done(`${valueAs(s, 'time', ctx.params.dialect)} ${sqlOp} ${ctx.params.time(t)}`);
   };
 
 const HANDLERS: { [K in ComparisonOp]: Fn<Op<K>> } = {
@@ -143,7 +145,7 @@ const HANDLERS: { [K in ComparisonOp]: Fn<Op<K>> } = {
       if (typeof c.min !== 'number') return fail('min', `expected a number for ${s.label}`);
       if (typeof c.max !== 'number') return fail('max', `expected a number for ${s.label}`);
       if (c.min > c.max) return fail('max', 'must not be less than min');
-      const e = valueAs(s, 'number');
+      const e = valueAs(s, 'number', ctx.params.dialect);
       return done(`${e} BETWEEN ${ctx.params.add(c.min)} AND ${ctx.params.add(c.max)}`);
     }
     if (type !== 'time')
@@ -153,16 +155,22 @@ const HANDLERS: { [K in ComparisonOp]: Fn<Op<K>> } = {
     if (min === null) return fail('min', 'expected a time');
     if (max === null) return fail('max', 'expected a time');
     if (min > max) return fail('max', 'must not be earlier than min');
-    return done(`${valueAs(s, 'time')} BETWEEN ${ctx.params.time(min)} AND ${ctx.params.time(max)}`);
+    return done(
+      `${valueAs(s, 'time', ctx.params.dialect)} BETWEEN ${ctx.params.time(min)} AND ${ctx.params.time(max)}`,
+    );
   },
   within_last: (c, s, ctx) => {
     const type = effectiveType(s, 'time');
     if (type !== 'time') return fail('op', `'within_last' applies to times, and ${s.label} is ${a(type)}`);
     const from = ctx.now - durationMs(c.days, 'days');
-    return done(`${valueAs(s, 'time')} BETWEEN ${ctx.params.time(from)} AND ${ctx.params.time(ctx.now)}`);
+    return done(
+      `${valueAs(s, 'time', ctx.params.dialect)} BETWEEN ${ctx.params.time(from)} AND ${ctx.params.time(ctx.now)}`,
+    );
   },
-  exists: (_c, s) => done(`${valueAs(s, s.kind === 'typed' ? s.type : 'string')} IS NOT NULL`),
-  not_exists: (_c, s) => done(`${valueAs(s, s.kind === 'typed' ? s.type : 'string')} IS NULL`),
+  exists: (_c, s, ctx) =>
+    done(`${valueAs(s, s.kind === 'typed' ? s.type : 'string', ctx.params.dialect)} IS NOT NULL`),
+  not_exists: (_c, s, ctx) =>
+    done(`${valueAs(s, s.kind === 'typed' ? s.type : 'string', ctx.params.dialect)} IS NULL`),
 };
 
 /**

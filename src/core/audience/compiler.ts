@@ -29,7 +29,8 @@ import type {
   SequenceStep,
   Window,
 } from './schema.ts';
-import { Params, safeJson, type CompiledQuery, type SqlValue } from '../sql/params.ts';
+import { Params, type CompiledQuery, type SqlValue } from '../sql/params.ts';
+import { duckdbDialect, type SqlDialect } from '../sql/dialect.ts';
 import { durationMs, resolveTime, SCORE_CLOCK_SKEW_MS } from './time.ts';
 import { CART_DEFAULTS } from './schema.ts';
 import { validateAudience } from './validate.ts';
@@ -53,6 +54,11 @@ export interface CompileOptions {
    * SCORE_CLOCK_SKEW_MS before it is refused (see time.ts).
    */
   present?: number;
+  /**
+   * The warehouse's SQL dialect (default DuckDB). For ClickHouse the text holds `{pN:Type}`
+   * placeholders and `params[N - 1]` is pN's value: run it with `namedParams(q)` (dialect.ts).
+   */
+  dialect?: SqlDialect;
 }
 
 /** Where a node sits while it is compiled. */
@@ -84,7 +90,8 @@ type Visitors = { [K in NodeKind]: (node: NodeOf<K>, scope: Scope) => string };
  * matching event belong (did_not, count = 0, sum < 10), an anti-join `p.user_id NOT IN (…)`.
  */
 export class AudienceCompiler {
-  private readonly params = new Params();
+  private readonly params: Params;
+  private readonly dialect: SqlDialect;
   private readonly errors: AudienceError[] = [];
   private usesScores = false;
   private subqueries = 0;
@@ -105,7 +112,10 @@ export class AudienceCompiler {
     bucket: (n, s) => this.visitBucket(n, s),
   };
 
-  private constructor(private readonly options: CompileOptions) {}
+  private constructor(private readonly options: CompileOptions) {
+    this.dialect = options.dialect ?? duckdbDialect;
+    this.params = new Params(0, this.dialect);
+  }
 
   /** Validates (shape, names, types) and compiles; every problem is returned with its path. */
   static compile(input: unknown, options: CompileOptions): Result<CompiledQuery, AudienceError[]> {
@@ -125,7 +135,11 @@ export class AudienceCompiler {
     // The universe is the users who existed at `now` (time.ts); `least` skips a NULL register_time.
     const existed = `least(p.first_seen, p.register_time) <= ${c.params.time(c.options.now)}`;
     return ok(
-      inTextOrder(`SELECT p.user_id FROM profiles p${scores} WHERE ${existed} AND ${where}`, c.params.values),
+      inTextOrder(
+        `SELECT p.user_id FROM profiles p${scores} WHERE ${existed} AND ${where}`,
+        c.params.values,
+        c.dialect,
+      ),
     );
   }
 
@@ -149,6 +163,11 @@ export class AudienceCompiler {
   private fail(path: string, message: string): string {
     this.errors.push({ path, message });
     return 'FALSE';
+  }
+
+  /** A JSON path's argument(s), bound as parameters in the dialect's form. */
+  private jsonPath(segments: readonly string[], duckPath: string): string {
+    return this.dialect.jsonPath(segments, duckPath, (v) => this.params.add(v));
   }
 
   private get comparisonContext(): ComparisonContext {
@@ -189,7 +208,7 @@ export class AudienceCompiler {
   ) {
     const r = compileComparison(c, subject, ctx);
     if (!r.ok) return this.fail(`${path}.${r.field}`, r.message);
-    return scope.negated && !isTotal(c.op) ? `((${r.sql}) IS TRUE)` : `(${r.sql})`;
+    return scope.negated && !isTotal(c.op) ? this.dialect.isTrue(`(${r.sql})`) : `(${r.sql})`;
   }
 
   private field(ref: ReturnType<typeof profileField>, path: string): FieldRef | undefined {
@@ -207,7 +226,7 @@ export class AudienceCompiler {
       const subject: Subject =
         ref.kind === 'column'
           ? { kind: 'typed', label, type: ref.type, sql: `p.${ref.column}` }
-          : { kind: 'json', label, doc: 'p.traits', path: this.params.add(ref.path) };
+          : { kind: 'json', label, doc: 'p.traits', path: this.jsonPath(ref.segments, ref.path) };
       return this.predicate(node, subject, scope.path, scope);
     }
     // Value at time T: the latest history row at or before T (see time.ts).
@@ -219,7 +238,7 @@ export class AudienceCompiler {
       kind: 'json',
       label,
       doc: 'h.v',
-      path: this.params.add(target.path),
+      path: this.jsonPath(target.segments, target.path),
       ...(ref.kind === 'column' ? { declared: ref.type } : {}),
     };
     const r = compileComparison(
@@ -230,7 +249,7 @@ export class AudienceCompiler {
     if (!r.ok) return this.fail(`${scope.path}.${r.field}`, r.message);
     this.countSubquery(scope.path);
     const history =
-      `SELECT h.user_id FROM (SELECT user_id, arg_max(value, (valid_from, received_at, message_id)) AS v ` +
+      `SELECT h.user_id FROM (SELECT user_id, ${this.dialect.argMax('value', ['valid_from', 'received_at', 'message_id'])} AS v ` +
       `FROM profile_history WHERE attribute = ${this.params.add(target.attribute)} ` +
       `AND valid_from <= ${this.params.time(at)} GROUP BY user_id) h WHERE ${r.sql}`;
     return `(p.user_id ${node.op === 'not_exists' ? 'NOT IN' : 'IN'} (${history}))`;
@@ -269,7 +288,7 @@ export class AudienceCompiler {
   private visitBucket(node: NodeOf<'bucket'>, scope: Scope): string {
     if (node.min > node.max) return this.fail(`${scope.path}.max`, 'must not be less than min');
     const salt = this.params.add(`${node.salt}:`);
-    const bucket = `(CAST('0x' || left(md5(${salt} || p.user_id), 8) AS BIGINT) % 100)`;
+    const bucket = this.dialect.md5Bucket(salt, 'p.user_id');
     return `(${bucket} BETWEEN ${this.params.add(node.min)} AND ${this.params.add(node.max)})`;
   }
 
@@ -285,7 +304,7 @@ export class AudienceCompiler {
       const subject: Subject =
         ref.kind === 'column'
           ? { kind: 'typed', label, type: ref.type, sql: `${alias}.${ref.column}` }
-          : { kind: 'json', label, doc: `${alias}.properties`, path: this.params.add(ref.path) };
+          : { kind: 'json', label, doc: `${alias}.properties`, path: this.jsonPath(ref.segments, ref.path) };
       // Inside a WHERE over events a NULL is already "not matched"; no wrapping needed.
       const sql = this.predicate(f, subject, at, { path: at, negated: false, audiences: [] });
       // DuckDB pushes a filter on one column into the table scan, where a JSON predicate would
@@ -349,7 +368,7 @@ export class AudienceCompiler {
         aggregate =
           ref.kind === 'column'
             ? `count(DISTINCT e.${ref.column})`
-            : `count(DISTINCT ${safeJson('json_extract_string', 'e.properties', this.params.add(ref.path))})`;
+            : `count(DISTINCT ${this.dialect.jsonText('e.properties', this.jsonPath(ref.segments, ref.path))})`;
       } else {
         if (ref.kind === 'column' && ref.type !== 'number') {
           return this.fail(
@@ -360,7 +379,9 @@ export class AudienceCompiler {
         const value =
           ref.kind === 'column'
             ? `e.${ref.column}`
-            : `TRY_CAST(${safeJson('json_extract_string', 'e.properties', this.params.add(ref.path))} AS DOUBLE)`;
+            : this.dialect.toDouble(
+                this.dialect.jsonText('e.properties', this.jsonPath(ref.segments, ref.path)),
+              );
         aggregate = node.fn === 'sum' ? `coalesce(sum(${value}), 0)` : `${node.fn}(${value})`;
       }
     }
@@ -415,23 +436,23 @@ export class AudienceCompiler {
       const i = j + 1;
       chain =
         `SELECT c${i}.user_id, c${i}.t0, q${i}.ts AS t FROM (${chain}) c${i} ` +
-        `ASOF JOIN (SELECT q${i}.user_id, q${i}.ts ${stepSource(step, i, `q${i}`)}) q${i} ` +
+        `${this.dialect.asofJoin(false)} (SELECT q${i}.user_id, q${i}.ts ${stepSource(step, i, `q${i}`)}) q${i} ` +
         `ON c${i}.user_id = q${i}.user_id AND c${i}.t < q${i}.ts`;
     });
     const within =
       node.within === undefined
         ? ''
-        : ` WHERE epoch_ms(m.t) - epoch_ms(m.t0) <= ${this.params.add(durationMs(node.within.value, node.within.unit))}`;
+        : ` WHERE ${this.dialect.msFromTime('m.t')} - ${this.dialect.msFromTime('m.t0')} <= ${this.params.add(durationMs(node.within.value, node.within.unit))}`;
     if (node.without === undefined) return `(p.user_id IN (SELECT m.user_id FROM (${chain}) m${within}))`;
     // The first `without` event after the start must not come before the end. Candidates are
     // materialised once so the `without` events are read only for users that have one (on 30 M
     // events this halves the time of a sequence with `without`).
     const source = this.eventSource(node.without, 'x', `${scope.path}.without`);
     return (
-      `(p.user_id IN (WITH m AS MATERIALIZED (SELECT m.* FROM (${chain}) m${within}) ` +
-      `SELECT m.user_id FROM m ASOF LEFT JOIN (SELECT x.user_id, x.ts ${source} ` +
+      `(p.user_id IN (WITH ${this.dialect.materializedCte('m', `SELECT m.* FROM (${chain}) m${within}`)} ` +
+      `SELECT m.user_id FROM m ${this.dialect.asofJoin(true)} (SELECT x.user_id, x.ts ${source} ` +
       `AND x.user_id IN (SELECT user_id FROM m)) x ON m.user_id = x.user_id AND m.t0 < x.ts ` +
-      `WHERE x.ts IS NULL OR x.ts >= m.t))`
+      `WHERE x.ts IS NULL OR x.ts >= m.t${this.dialect.asofLeftNullsTail}))`
     );
   }
 
@@ -457,9 +478,10 @@ export class AudienceCompiler {
     const known = same ? ' AND ca.product_id IS NOT NULL' : '';
     return (
       `(p.user_id IN (SELECT a.user_id FROM (SELECT ca.user_id, ca.ts${product} ${adds} AND ${deadline}${known}) a ` +
-      `ASOF LEFT JOIN (SELECT co.user_id, co.ts${same ? ', co.product_id' : ''} ${orders}) o ` +
+      `${this.dialect.asofJoin(true)} (SELECT co.user_id, co.ts${same ? ', co.product_id' : ''} ${orders}) o ` +
       `ON a.user_id = o.user_id${same ? ' AND a.product_id = o.product_id' : ''} AND a.ts <= o.ts ` +
-      `WHERE o.ts IS NULL OR epoch_ms(o.ts) - epoch_ms(a.ts) > ${this.params.add(within)}))`
+      `WHERE o.ts IS NULL OR ${this.dialect.msFromTime('o.ts')} - ${this.dialect.msFromTime('a.ts')} > ` +
+      `${this.params.add(within)}${this.dialect.asofLeftNullsTail}))`
     );
   }
 }
@@ -501,16 +523,16 @@ const balanced = (parts: readonly string[], op: 'AND' | 'OR'): string => {
  * values are bound in visiting order, which is not always the text order. The text holds no
  * `$` other than placeholders: every literal is a parameter.
  */
-const inTextOrder = (sql: string, values: readonly SqlValue[]): CompiledQuery => {
+const inTextOrder = (sql: string, values: readonly SqlValue[], dialect: SqlDialect): CompiledQuery => {
   const renumbered = new Map<string, string>();
   const params: SqlValue[] = [];
-  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+  const text = sql.replace(dialect.placeholderPattern, (_m, n: string) => {
     let next = renumbered.get(n);
     if (next === undefined) {
       const value = values[Number(n) - 1];
-      if (value === undefined) throw new Error(`placeholder $${n} has no value`);
+      if (value === undefined) throw new Error(`placeholder ${n} has no value`);
       params.push(value);
-      next = `$${params.length}`;
+      next = dialect.placeholder(params.length, value);
       renumbered.set(n, next);
     }
     return next;

@@ -109,10 +109,12 @@ export const hasHistory = (ref: FieldRef): boolean =>
   ref.kind === 'json' || own(PROFILE_EXTRA_COLUMNS, ref.column) === undefined;
 
 /** Where "value at time T" looks: the history attribute, and the path inside its JSON value. */
-export const historyTarget = (ref: FieldRef): { attribute: string; path: string } => {
-  if (ref.kind === 'column') return { attribute: ref.column, path: '$' };
+export const historyTarget = (
+  ref: FieldRef,
+): { attribute: string; path: string; segments: readonly string[] } => {
+  if (ref.kind === 'column') return { attribute: ref.column, path: '$', segments: [] };
   const [first, ...rest] = ref.segments;
-  return { attribute: first ?? '', path: jsonPath(rest) };
+  return { attribute: first ?? '', path: jsonPath(rest), segments: rest };
 };
 
 /** A name quoted in a message, cut short and stripped of control characters. */

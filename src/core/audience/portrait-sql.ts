@@ -1,4 +1,5 @@
 import type { CompiledQuery } from '../sql/params.ts';
+import { duckdbDialect, type SqlDialect } from '../sql/dialect.ts';
 
 /**
  * An audience's portrait: its members broken down by one dimension (acquisition channel, city,
@@ -35,14 +36,15 @@ export const portraitQuery = (
   members: CompiledQuery,
   dimension: PortraitDimension,
   top: number,
+  dialect: SqlDialect = duckdbDialect,
 ): CompiledQuery => {
   if (!Number.isInteger(top) || top < 1 || top > MAX_PORTRAIT_TOP)
     throw new Error(`portrait top must be an integer 1..${MAX_PORTRAIT_TOP}`);
   const { table, column } = SOURCES[dimension];
   const params = [...members.params, top];
-  const k = `$${params.length}`;
+  const k = dialect.placeholder(params.length, top);
   const sql =
-    `WITH g AS (SELECT NULLIF(trim(CAST(d.${column} AS VARCHAR)), '') AS value, count(*) AS users ` +
+    `WITH g AS (SELECT NULLIF(trim(${dialect.toText(`d.${column}`)}), '') AS value, count(*) AS users ` +
     `FROM (${members.sql}) AS m LEFT JOIN ${table} d ON d.user_id = m.user_id GROUP BY 1), ` +
     `r AS (SELECT value, users, row_number() OVER (ORDER BY users DESC, value) AS rk FROM g WHERE value IS NOT NULL) ` +
     `SELECT 'value' AS bucket, value, users, rk FROM r WHERE rk <= ${k} ` +

@@ -1,4 +1,5 @@
 import type { CompiledQuery } from '../sql/params.ts';
+import { duckdbDialect, type SqlDialect } from '../sql/dialect.ts';
 
 /** The members as a count: one row, column `n`. */
 export const countQuery = (q: CompiledQuery): CompiledQuery => ({
@@ -28,15 +29,21 @@ export const SAMPLE_COLUMNS = [
 
 /**
  * Up to `limit` members with their profile fields, in a stable pseudo-random order (DuckDB's
- * `hash(user_id)`), so a preview does not show only the oldest ids.
+ * `hash(user_id)`, ClickHouse's `cityHash64`: the two engines pick different samples), so a
+ * preview does not show only the oldest ids.
  */
-export const sampleQuery = (q: CompiledQuery, limit: number): CompiledQuery => {
+export const sampleQuery = (
+  q: CompiledQuery,
+  limit: number,
+  dialect: SqlDialect = duckdbDialect,
+): CompiledQuery => {
   if (!Number.isInteger(limit) || limit < 0) throw new Error(`sample limit must be a non-negative integer`);
   const params = [...q.params, limit];
   return {
     sql:
       `SELECT ${SAMPLE_COLUMNS.map((c) => `sp.${c}`).join(', ')} FROM profiles sp ` +
-      `WHERE sp.user_id IN (${q.sql}) ORDER BY hash(sp.user_id), sp.user_id LIMIT $${params.length}`,
+      `WHERE sp.user_id IN (${q.sql}) ORDER BY ${dialect.hashOrder('sp.user_id')}, sp.user_id ` +
+      `LIMIT ${dialect.placeholder(params.length, limit)}`,
     params,
   };
 };

@@ -1,10 +1,12 @@
+import { duckdbDialect, type SqlDialect, type SqlValue } from './dialect.ts';
+
 /**
- * Building parameterised DuckDB SQL, shared by every compiler in the core (audiences, scores)
- * and the statements in storage/: values only ever travel as `$n` parameters.
+ * Building parameterised SQL, shared by every compiler in the core (audiences, scores) and the
+ * statements in storage/: values only ever travel as parameters (`$n` in DuckDB, `{pN:Type}` in
+ * ClickHouse; dialect.ts).
  */
 
-/** A value bound to a `$n` placeholder; never part of the SQL text. */
-export type SqlValue = string | number | boolean | null;
+export type { SqlValue } from './dialect.ts';
 
 /**
  * JSON read from storage through `TRY`: a stored document DuckDB cannot parse (a lone UTF-16
@@ -18,7 +20,10 @@ export const safeJson = (
   path: string,
 ) => `TRY(${fn}(${doc}, ${path}))`;
 
-/** Parameterised SQL: the text holds only `$n` placeholders, `params[n - 1]` their values. */
+/**
+ * Parameterised SQL: the text holds only placeholders, `params[n - 1]` the value of `$n` (DuckDB)
+ * or `{pN:Type}` (ClickHouse: pass `namedParams(q)` from dialect.ts).
+ */
 export interface CompiledQuery {
   sql: string;
   params: SqlValue[];
@@ -32,20 +37,23 @@ export class Params {
   readonly values: SqlValue[] = [];
   private readonly seen = new Map<string, string>();
 
-  constructor(private readonly offset = 0) {}
+  constructor(
+    private readonly offset = 0,
+    readonly dialect: SqlDialect = duckdbDialect,
+  ) {}
 
   add(value: SqlValue): string {
     const key = `${typeof value}:${String(value)}`;
     const known = this.seen.get(key);
     if (known !== undefined) return known;
     this.values.push(value);
-    const placeholder = `$${this.offset + this.values.length}`;
+    const placeholder = this.dialect.placeholder(this.offset + this.values.length, value);
     this.seen.set(key, placeholder);
     return placeholder;
   }
 
-  /** An instant (epoch ms) as a DuckDB TIMESTAMP expression over a bound integer. */
+  /** An instant (epoch ms) as a TIMESTAMP expression over a bound integer. */
   time(ms: number): string {
-    return `epoch_ms(CAST(${this.add(ms)} AS BIGINT))`;
+    return this.dialect.timeFromMs(this.add(ms));
   }
 }

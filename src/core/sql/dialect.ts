@@ -1,0 +1,164 @@
+/**
+ * The SQL dialects the warehouse compilers write: DuckDB (the embedded default) and ClickHouse
+ * (a server, or chDB in-process). Modelled on Kysely's dialects: one compiler (one visitor per
+ * node kind) asks the dialect for every spelling that differs — placeholders, time conversions,
+ * JSON reads, casts, hashing, ASOF joins — and writes the shared SQL (SELECT, IN, GROUP BY,
+ * HAVING, BETWEEN, CASE) itself. Every function returns SQL text built from its SQL arguments and
+ * constant text only; values always travel as parameters.
+ *
+ * Semantics are DuckDB's: the ClickHouse spellings are chosen so that a predicate is true, false
+ * or NULL on exactly the rows where DuckDB's is (the property tests hold both engines to the same
+ * reference evaluator). Adding a function: add it to the interface, write both spellings, and say
+ * in its comment what the ClickHouse one does about NULL, bad input and rounding.
+ */
+
+/** A value bound to a placeholder; never part of the SQL text. */
+export type SqlValue = string | number | boolean | null;
+
+/** A JSON path as the dialect binds it (see `SqlDialect.jsonPath`). */
+export type JsonPathSql = string;
+
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'clickhouse';
+  /** The placeholder of the `n`-th bound value (1-based); ClickHouse types it from the value. */
+  placeholder(n: number, value: SqlValue): string;
+  /** Matches every placeholder this dialect writes; group 1 is its number. Global. */
+  readonly placeholderPattern: RegExp;
+  /** A timestamp from an epoch-milliseconds SQL expression (a bound integer). */
+  timeFromMs(ms: string): string;
+  /** Epoch milliseconds (an integer) of a timestamp expression. */
+  msFromTime(time: string): string;
+  /**
+   * The path argument(s) of the JSON functions for a path's segments, binding through `add`:
+   * DuckDB binds one JSONPath text (`$."a"."b"`, fields.ts `jsonPath`), ClickHouse one key per
+   * segment (`{p1:String}, {p2:String}`); the root is `$` in DuckDB and no key in ClickHouse.
+   */
+  jsonPath(segments: readonly string[], duckPath: string, add: (v: SqlValue) => string): JsonPathSql;
+  /**
+   * The text of the value at a path (json_extract_string): strings unquoted, other values as JSON
+   * text, NULL where absent, JSON null, or the document does not parse.
+   */
+  jsonText(doc: string, path: JsonPathSql): string;
+  /** Whether the value at a path is a JSON array (false or NULL otherwise). */
+  jsonIsArray(doc: string, path: JsonPathSql): string;
+  /** Whether the JSON array at a path has an element whose text (as `jsonText`) equals `value`. */
+  jsonArrayHas(doc: string, path: JsonPathSql, value: string): string;
+  /** Text to DOUBLE; NULL where it is not a number. */
+  toDouble(text: string): string;
+  /** Text to BOOLEAN; NULL where it is not one. */
+  toBoolean(text: string): string;
+  /** Text to a timestamp: a date-time text, else epoch milliseconds; NULL where neither. */
+  toTime(text: string): string;
+  /** Whether `text` contains `needle` as a substring (NULL for a NULL text). */
+  contains(text: string, needle: string): string;
+  /** A possibly NULL predicate made two-valued (NULL is false). */
+  isTrue(predicate: string): string;
+  /** The user's bucket 0..99: md5(salt || id), first 8 hex digits as an unsigned integer, mod 100. */
+  md5Bucket(salt: string, id: string): string;
+  /** `value` of the row with the greatest `order` tuple in a group (NULL values kept). */
+  argMax(value: string, order: readonly string[]): string;
+  /** The keyword of an ASOF join. */
+  asofJoin(left: boolean): string;
+  /**
+   * What ends a SELECT whose ASOF LEFT JOIN tests the right side for NULL: ClickHouse fills a
+   * missing right row with default values unless told to use NULLs.
+   */
+  readonly asofLeftNullsTail: string;
+  /** `name AS (body)` for a WITH clause, computed once where the engine can. */
+  materializedCte(name: string, body: string): string;
+  /** A stable pseudo-random ordering key of a text (a preview sample's order). */
+  hashOrder(text: string): string;
+  /** Any value as text. */
+  toText(value: string): string;
+}
+
+const duckPlaceholder = /\$(\d+)/g;
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  placeholder: (n) => `$${n}`,
+  placeholderPattern: duckPlaceholder,
+  timeFromMs: (ms) => `epoch_ms(CAST(${ms} AS BIGINT))`,
+  msFromTime: (t) => `epoch_ms(${t})`,
+  jsonPath: (_segments, duckPath, add) => add(duckPath),
+  // TRY: a stored document DuckDB cannot parse is "no value" for that row (params.ts safeJson).
+  jsonText: (doc, path) => `TRY(json_extract_string(${doc}, ${path}))`,
+  jsonIsArray: (doc, path) => `TRY(json_type(${doc}, ${path})) = 'ARRAY'`,
+  jsonArrayHas: (doc, path, value) =>
+    `list_contains(TRY_CAST(TRY(json_extract(${doc}, ${path})) AS VARCHAR[]), ${value})`,
+  toDouble: (t) => `TRY_CAST(${t} AS DOUBLE)`,
+  toBoolean: (t) => `TRY_CAST(${t} AS BOOLEAN)`,
+  toTime: (t) => `coalesce(TRY_CAST(${t} AS TIMESTAMP), epoch_ms(TRY_CAST(${t} AS BIGINT)))`,
+  contains: (t, needle) => `contains(${t}, ${needle})`,
+  isTrue: (p) => `(${p} IS TRUE)`,
+  md5Bucket: (salt, id) => `(CAST('0x' || left(md5(${salt} || ${id}), 8) AS BIGINT) % 100)`,
+  argMax: (value, order) => `arg_max(${value}, (${order.join(', ')}))`,
+  asofJoin: (left) => (left ? 'ASOF LEFT JOIN' : 'ASOF JOIN'),
+  asofLeftNullsTail: '',
+  materializedCte: (name, body) => `${name} AS MATERIALIZED (${body})`,
+  hashOrder: (t) => `hash(${t})`,
+  toText: (v) => `CAST(${v} AS VARCHAR)`,
+};
+
+/** ClickHouse's type of a bound value: integers are Int64, other numbers Float64. */
+export const clickHouseType = (value: SqlValue): string =>
+  value === null
+    ? 'Nullable(String)'
+    : typeof value === 'string'
+      ? 'String'
+      : typeof value === 'boolean'
+        ? 'Bool'
+        : Number.isSafeInteger(value)
+          ? 'Int64'
+          : 'Float64';
+
+const chKeys = (doc: string, path: JsonPathSql) => (path === '' ? doc : `${doc}, ${path}`);
+
+export const clickhouseDialect: SqlDialect = {
+  name: 'clickhouse',
+  placeholder: (n, value) => `{p${n}:${clickHouseType(value)}}`,
+  placeholderPattern: /\{p(\d+):[A-Za-z0-9()]+\}/g,
+  timeFromMs: (ms) => `fromUnixTimestamp64Milli(${ms}, 'UTC')`,
+  msFromTime: (t) => `toUnixTimestamp64Milli(${t})`,
+  jsonPath: (segments, _duckPath, add) => segments.map((s) => add(s)).join(', '),
+  // JSONExtract(…, 'Nullable(String)') is json_extract_string: strings unquoted, numbers, booleans,
+  // arrays and objects as their JSON text, NULL for absent and JSON null; a document that does
+  // not parse is absent (ClickHouse's JSON functions never throw on bad input).
+  jsonText: (doc, path) => `JSONExtract(${chKeys(doc, path)}, 'Nullable(String)')`,
+  jsonIsArray: (doc, path) => `JSONType(${chKeys(doc, path)}) = 'Array'`,
+  // `json_el` rather than a short name: a lambda parameter would shadow a table alias `x`. A
+  // NULL document (a history value) is no array: ClickHouse has no Nullable(Array).
+  jsonArrayHas: (doc, path, value) =>
+    `has(arrayMap(json_el -> JSONExtract(json_el, 'Nullable(String)'), JSONExtractArrayRaw(${chKeys(`ifNull(${doc}, '')`, path)})), ${value})`,
+  // DuckDB trims blanks before a cast; toFloat64OrNull does not.
+  toDouble: (t) => `toFloat64OrNull(trimBoth(${t}))`,
+  toBoolean: (t) => `accurateCastOrNull(trimBoth(${t}), 'Bool')`,
+  // DuckDB casts only texts that start as a date (YYYY-MM-DD…) to TIMESTAMP, where ClickHouse's
+  // best-effort parser would read '7' as a day of this month; and DuckDB's BIGINT cast rounds a
+  // decimal text half away from zero (ClickHouse's round() is half to even).
+  toTime: (t) =>
+    `coalesce(if(match(${t}, '^\\\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}'), parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC'), NULL), ` +
+    `fromUnixTimestamp64Milli(CAST(if(toFloat64OrNull(trimBoth(${t})) >= 0, floor(toFloat64OrNull(trimBoth(${t})) + 0.5), ` +
+    `ceil(toFloat64OrNull(trimBoth(${t})) - 0.5)) AS Nullable(Int64)), 'UTC'))`,
+  contains: (t, needle) => `(position(${t}, ${needle}) > 0)`,
+  // ClickHouse has no IS TRUE.
+  isTrue: (p) => `ifNull(${p}, false)`,
+  // MD5 is 16 bytes: the first 4 read big-endian are the first 8 hex digits.
+  md5Bucket: (salt, id) =>
+    `(reinterpretAsUInt32(reverse(substring(MD5(concat(${salt}, ${id})), 1, 4))) % 100)`,
+  // Aggregates skip NULL arguments in ClickHouse; a tuple is never NULL, so a NULL value is kept.
+  argMax: (value, order) => `argMax(tuple(${value}), (${order.join(', ')})).1`,
+  asofJoin: (left) => (left ? 'ASOF LEFT JOIN' : 'ASOF JOIN'),
+  asofLeftNullsTail: ' SETTINGS join_use_nulls = 1',
+  // A plain CTE (inlined where used): `AS MATERIALIZED` is recent in ClickHouse and servers vary.
+  materializedCte: (name, body) => `${name} AS (${body})`,
+  hashOrder: (t) => `cityHash64(${t})`,
+  toText: (v) => `toString(${v})`,
+};
+
+/**
+ * A ClickHouse query's parameters by name, for `ClickHouseDb.query(sql, namedParams(q))`: the
+ * compilers keep `CompiledQuery.params` positional in both dialects (`{p1:…}` is `params[0]`).
+ */
+export const namedParams = (q: { params: readonly SqlValue[] }): Record<string, SqlValue> =>
+  Object.fromEntries(q.params.map((v, i) => [`p${i + 1}`, v]));
