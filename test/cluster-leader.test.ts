@@ -16,8 +16,13 @@ import { currentLeader, installationOf } from '../src/storage/control/cluster.ts
 import { migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient } from '../src/storage/control/sql-client.ts';
 import { startChildServer, type ChildServer } from './support/child-server.ts';
-import { approvedCampaign, plannerActors } from './support/planner-scenario.ts';
-import { profile, seed } from './support/score-scenario.ts';
+import { approvedCampaign, distributionUsers, plannerActors } from './support/planner-scenario.ts';
+import { openScenario, profile, seed } from './support/score-scenario.ts';
+import { err } from '../src/core/result.ts';
+import { JobRegistry } from '../src/jobs/job-registry.ts';
+import { runIdOf, runSlot } from '../src/planner/run-slot.ts';
+import { insertRunningJob } from '../src/storage/control/jobs.ts';
+import { insertDecisionGroups } from '../src/storage/warehouse/plan-decisions.ts';
 import { tempDir } from './support/tmp.ts';
 
 /**
@@ -154,6 +159,108 @@ describe('leader election', () => {
       await c.stop();
       await control.close();
       await other.close();
+    }
+  });
+});
+
+describe('what a takeover must not do twice', () => {
+  it("job recovery never takes over a live process's job, however late its heartbeat", async () => {
+    const schema = freshSchema('jobs');
+    const url = inject('postgresUrl');
+    const control = await openSqlClient({ databaseUrl: url, pgliteDir: '', schema });
+    await migrate(control);
+    const tag = randomBytes(3).toString('hex');
+    const owner = `busy-${tag}`;
+    // The process that runs the job: alive (its member lock held), but its heartbeat is late.
+    const busy = startLeaderElection({
+      control,
+      databaseUrl: url,
+      schema,
+      pollMs: 200,
+      owner,
+      clock: Date.now,
+      log: silent,
+    });
+    try {
+      await busy.start();
+      const { admin } = await plannerActors(control);
+      const row = await insertRunningJob(control, {
+        id: `job_${tag}`,
+        workspaceId: 'default',
+        kind: 'score',
+        startedBy: admin.userId,
+        paramsJson: '{}',
+        at: Date.now() - 3_600_000,
+        owner,
+      });
+      expect(row).toBeDefined();
+      const recoverer = new JobRegistry(control, Date.now, { staleMs: 30_000 });
+      const ownerAlive = ownerAliveCheck(control, await installationOf(control));
+      const handlers = { resume: async () => err('not resumed in this test') };
+      expect(await recoverer.recover(handlers, { ownerAlive })).toEqual({ resumed: [], failed: [] });
+      const [still] = await control.query<{ status: string; owner: string }>(
+        'SELECT status, owner FROM jobs WHERE id = $1',
+        [`job_${tag}`],
+      );
+      expect(still).toEqual({ status: 'running', owner });
+      // Its process gone (the session ends with it), the job is recovered.
+      await busy.stop();
+      expect(await recoverer.recover(handlers, { ownerAlive })).toEqual({
+        resumed: [],
+        failed: [`job_${tag}`],
+      });
+    } finally {
+      await busy.stop();
+      await control.close();
+    }
+  });
+
+  it("a slot planned again after a killed attempt replaces that attempt's warehouse decisions", async () => {
+    const NOW = Date.UTC(2026, 10, 20, 12);
+    const s = await openScenario();
+    try {
+      s.setNow(NOW);
+      await seed(s.warehouse, distributionUsers(NOW));
+      const a = await plannerActors(s.control);
+      const aud = await createSavedAudience(s, a.op, {
+        name: 'Distribution users',
+        definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'distribution' },
+      });
+      if (!aud.ok) throw new Error('audience');
+      const c = await approvedCampaign(s, a, 'Replanned', {
+        audienceId: aud.value.id,
+        timing: { kind: 'one_off', at: new Date(NOW).toISOString() },
+        channels: ['push'],
+        content: [{ channel: 'push', title: 'Hi', body: 'Back?', landingUrl: 'https://example.com/a' }],
+        holdoutShare: 0,
+      });
+      const runId = runIdOf(c.id, NOW);
+      // What a leader killed between its warehouse write and its control-plane commit left behind.
+      await insertDecisionGroups(
+        s.warehouse,
+        [
+          {
+            campaignId: c.id,
+            decision: 'skipped',
+            reason: 'unreachable',
+            detail: null,
+            userIds: ['u1', 'u2'],
+          },
+        ],
+        new Map([[c.id, runId]]),
+        NOW,
+      );
+      const report = await runSlot(s, 'default', NOW);
+      expect(report.campaigns.map((r) => r.runId)).toEqual([runId]);
+      const decided = await s.warehouse.query<{ user_id: string }>(
+        `SELECT user_id FROM decided_members WHERE run_id = $1 ORDER BY user_id`,
+        [runId],
+      );
+      // u5 (reachable by nothing) is skipped once; the dead attempt's rows are gone.
+      expect(decided.map((d) => d.user_id)).toEqual(['u5']);
+      expect(report.campaigns[0]?.skipped).toBe(1);
+    } finally {
+      await s.close();
     }
   });
 });
