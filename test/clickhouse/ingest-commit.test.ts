@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
 import type { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
 import { chTime, dedupToken, eventRowOf } from '../../src/storage/clickhouse/ingest-rows.ts';
+import { forgetPushTokens } from '../../src/storage/warehouse/forgotten-push-tokens.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 import { chdbDir, event, identify, openClickHouse, readTables } from './ingest-support.ts';
 
@@ -226,6 +227,45 @@ describe('ClickHouseWarehouse.commit: concurrency', () => {
     const want = await readTables(d);
     expect(got.profiles).toHaveLength(7);
     expect(got).toEqual(want);
+  });
+});
+
+describe('forgotten push tokens', () => {
+  it('are cleared and never set again by a later commit, as on DuckDB', async () => {
+    const d = await duck();
+    const call = (id: string, user: string, ts: number, token: string) =>
+      identify({
+        messageId: id,
+        userId: user,
+        ts: T0 + ts,
+        receivedAt: T0 + 1000 + Number(id.slice(1)),
+        columns: { push_token: token, city: `c${ts}` },
+        traits: { pushToken: token, city: `c${ts}` },
+      });
+    const both = async (identifies: IdentifyRow[]) => {
+      await ch.commit({ events: [], identifies, rejections: [] });
+      await d.commit({ events: [], identifies, rejections: [] });
+      const got = (await readTables(ch.db)).profiles;
+      expect(got).toEqual((await readTables(d)).profiles);
+      return got;
+    };
+    await both([call('m1', 'p', 5, 'T1'), call('m2', 'p', 10, 'T'), call('m3', 'q', 10, 'T5')]);
+    const refused = [
+      { userId: 'p', pushToken: 'T' },
+      { userId: 'q', pushToken: 'T2' },
+      { userId: 'p', pushToken: 'T' },
+    ];
+    expect(await ch.forgetPushTokens(refused, T0 + 50)).toBe(1);
+    expect(await d.transaction((tx) => forgetPushTokens(tx, refused, T0 + 50))).toBe(1);
+    let got = await both([]);
+    expect(got.find((p) => p['user_id'] === 'p')).toMatchObject({ push_token: null, city: 'c10' });
+    expect(got.find((p) => p['user_id'] === 'q')).toMatchObject({ push_token: 'T5' });
+    // Older than the profile was when the token was refused; the refused token itself.
+    got = await both([call('m4', 'p', 7, 'T3'), call('m5', 'p', 20, 'T')]);
+    expect(got.find((p) => p['user_id'] === 'p')).toMatchObject({ push_token: null, city: 'c20' });
+    got = await both([call('m6', 'p', 30, 'T4')]);
+    expect(got.find((p) => p['user_id'] === 'p')).toMatchObject({ push_token: 'T4' });
+    expect(await count('forgotten_push_tokens')).toBe(2);
   });
 });
 

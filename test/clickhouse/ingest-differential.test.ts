@@ -23,7 +23,7 @@ const USERS = ['u1', 'u2', 'ü-用户', 'u "quoted"'];
 const EXTRA_KEYS = ['note', 'score', '标签', 'emoji😀', 'tags'];
 const BASE = Date.UTC(2025, 5, 1);
 
-const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => s.isWellFormed());
+const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !/\p{Cs}/u.test(s)); // no lone surrogate (ingestion refuses them)
 const extreme = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(1e308, -1e308, 5e-324, -0, 2 ** 53 - 1, -(2 ** 53)),

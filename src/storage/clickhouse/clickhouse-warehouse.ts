@@ -1,5 +1,10 @@
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import { groupTraitsOf, linkRequestsOf } from '../../core/events/identity-links.ts';
+import {
+  withoutForgottenPushTokens,
+  type ForgottenPushToken,
+} from '../../core/profile/forgotten-push-tokens.ts';
+import type { RefusedPushToken } from '../warehouse/forgotten-push-tokens.ts';
 import type { Rejection } from '../warehouse/warehouse.ts';
 import { ClickHouseDb } from './client.ts';
 import { applyClickHouseDdl } from './ddl.ts';
@@ -111,7 +116,12 @@ export class ClickHouseWarehouse {
     const identifyIds = identifies.map((r) => r.messageId);
     // Order: the profile state first (idempotent: a repeat changes nothing), then the append-only
     // tables, each with its token, so a crash between two inserts leaves what a retry completes.
-    await this.db.insert('profile_state', profileStateRowsOf(events, identifies), {
+    // A push token a provider refused is never set again by a call committed after (DuckDB's rule,
+    // core/profile/forgotten-push-tokens.ts); the history keeps the call as sent, as DuckDB's does.
+    const withTokens = identifies.filter((r) => r.columns.push_token !== undefined).map((r) => r.userId);
+    const forgotten = await this.forgottenPushTokensOf(withTokens);
+    const applied = withoutForgottenPushTokens(identifies, forgotten);
+    await this.db.insert('profile_state', profileStateRowsOf(events, applied), {
       dedupToken: dedupToken('profile_state', [...eventIds, ...identifyIds]),
     });
     await this.db.insert('profile_history', historyRowsOf(identifies), {
@@ -156,6 +166,62 @@ export class ClickHouseWarehouse {
       },
     );
     return { refused };
+  }
+
+  /** The forgotten push tokens of these users (one query; none when no user is given). */
+  private async forgottenPushTokensOf(userIds: readonly string[]): Promise<ForgottenPushToken[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.query<{ user_id: string; push_token: string; profile_ms: number | null }>(
+      `SELECT user_id, push_token, toUnixTimestamp64Milli(profile_ts) AS profile_ms
+       FROM forgotten_push_tokens WHERE user_id IN {users:Array(String)}`,
+      { users: [...new Set(userIds)] },
+    );
+    return rows.map((r) => ({ userId: r.user_id, pushToken: r.push_token, profileMs: r.profile_ms }));
+  }
+
+  /**
+   * Forgets push tokens a provider refused for good (DuckDB: warehouse/forgotten-push-tokens.ts):
+   * each is kept with the profile's updated_at of now, so that no identify committed later brings
+   * it back, and the profiles view no longer shows it where it is the user's latest token.
+   * Returns how many profiles lost their token.
+   */
+  async forgetPushTokens(tokens: readonly RefusedPushToken[], now: number): Promise<number> {
+    if (tokens.length === 0) return 0;
+    const users = [...new Set(tokens.map((t) => t.userId))];
+    const current = new Map(
+      (
+        await this.db.query<{ user_id: string; push_token: string | null; updated_ms: number }>(
+          `SELECT user_id, push_token, toUnixTimestamp64Milli(updated_at) AS updated_ms
+           FROM profiles WHERE user_id IN {users:Array(String)}`,
+          { users },
+        )
+      ).map((r) => [r.user_id, r] as const),
+    );
+    const pair = (userId: string, token: string) => JSON.stringify([userId, token]);
+    const known = new Set((await this.forgottenPushTokensOf(users)).map((f) => pair(f.userId, f.pushToken)));
+    const rows: Record<string, unknown>[] = [];
+    let cleared = 0;
+    for (const t of tokens) {
+      const key = pair(t.userId, t.pushToken);
+      if (known.has(key)) continue;
+      known.add(key);
+      const profile = current.get(t.userId);
+      if (profile?.push_token === t.pushToken) cleared++;
+      rows.push({
+        user_id: t.userId,
+        push_token: t.pushToken,
+        profile_ts: profile === undefined ? null : chTime(profile.updated_ms),
+        forgotten_at: chTime(now),
+      });
+    }
+    await this.db.insert('forgotten_push_tokens', rows, {
+      dedupToken: dedupToken(
+        'forgotten_push_tokens',
+        rows.map((r) => pair(String(r['user_id']), String(r['push_token']))),
+        [String(now)],
+      ),
+    });
+    return cleared;
   }
 
   async close(): Promise<void> {

@@ -83,19 +83,33 @@ export const PROFILE_DDL: readonly string[] = [
        arrayMap(kv -> (i_updated_at, i_updated_at, '', kv.2), JSONExtractKeysAndValuesRaw(i_traits))
      ) AS traits
    FROM (${IMPORT_INPUT})`,
+  // Push tokens a provider refused for good (as DuckDB's table): a commit leaves out the calls
+  // that may not set a token any more (withoutForgottenPushTokens), and the view hides a token
+  // that is the latest one but was refused, with its trait.
+  `CREATE TABLE IF NOT EXISTS forgotten_push_tokens (
+     user_id      String,
+     push_token   String,
+     profile_ts   Nullable(${TIME}),
+     forgotten_at ${TIME}
+   ) ENGINE = MergeTree ORDER BY user_id
+   SETTINGS ${DURABLE}`,
   `CREATE OR REPLACE VIEW profiles AS
    SELECT user_id,
-     ${PROFILE_COLUMNS.map((c) => `s_${c.name}.4 AS ${c.name}`).join(',\n     ')},
+     ${PROFILE_COLUMNS.map((c) => (c.name === 'push_token' ? `if(token_refused, NULL, s_push_token.4) AS push_token` : `s_${c.name}.4 AS ${c.name}`)).join(',\n     ')},
      concat('{', arrayStringConcat(arrayMap((k, v) -> concat(toJSONString(k), ':', v.4),
        mapKeys(s_traits), mapValues(s_traits)), ','), '}') AS traits,
      s_first_seen AS first_seen,
      coalesce(s_identified_at, s_first_seen) AS updated_at
    FROM (
-     SELECT user_id,
-       ${PROFILE_COLUMNS.map((c) => `max(${c.name}) AS s_${c.name}`).join(',\n       ')},
-       mapFilter((k, v) -> v.4 != 'null', maxMap(traits)) AS s_traits,
-       min(first_seen) AS s_first_seen,
-       max(identified_at) AS s_identified_at
-     FROM profile_state GROUP BY user_id
+     SELECT s.user_id AS user_id,
+       ${PROFILE_COLUMNS.map((c) => `max(s.${c.name}) AS s_${c.name}`).join(',\n       ')},
+       min(s.first_seen) AS s_first_seen,
+       max(s.identified_at) AS s_identified_at,
+       has(any(f.tokens), s_push_token.4) AS token_refused,
+       mapFilter((k, v) -> v.4 != 'null' AND NOT (k = 'push_token' AND token_refused), maxMap(s.traits)) AS s_traits
+     FROM profile_state AS s
+     LEFT JOIN (SELECT user_id, groupUniqArray(push_token) AS tokens FROM forgotten_push_tokens GROUP BY user_id) AS f
+       ON f.user_id = s.user_id
+     GROUP BY s.user_id
    )`,
 ];
