@@ -40,6 +40,7 @@ const shapeArb = fc.record({
   balance: fc.boolean(),
   consentPush: fc.boolean(),
   createdAt: fc.boolean(),
+  pushToken: fc.boolean(),
   extra: fc.subarray(EXTRA_KEYS),
 });
 interface Shape {
@@ -47,6 +48,7 @@ interface Shape {
   balance: boolean;
   consentPush: boolean;
   createdAt: boolean;
+  pushToken: boolean;
   extra: string[];
 }
 
@@ -80,6 +82,7 @@ const draftArb = (shapes: Shape[], nullable: boolean, groups: boolean): fc.Arbit
       if (s.balance) raw['balance'] = extreme;
       if (s.consentPush) raw['consentPush'] = fc.boolean();
       if (s.createdAt) raw['createdAt'] = timeArb;
+      if (s.pushToken) raw['pushToken'] = text;
       for (const k of s.extra) raw[k] = extraValue(nullable);
       return fc.record({
         kind: fc.constant('identify' as const),
