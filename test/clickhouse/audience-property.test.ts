@@ -22,7 +22,7 @@ import { tempDir } from '../support/tmp.ts';
  * costs chDB more (about 2 minutes in all).
  */
 
-const RUNS = 3000;
+const RUNS = 2000;
 
 const tmp = tempDir('rekindle-ch-audience-prop-');
 let wh: Warehouse;

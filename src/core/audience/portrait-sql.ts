@@ -47,9 +47,13 @@ export const portraitQuery = (
     `WITH g AS (SELECT NULLIF(trim(${dialect.toText(`d.${column}`)}), '') AS value, count(*) AS users ` +
     `FROM (${members.sql}) AS m LEFT JOIN ${table} d ON d.user_id = m.user_id GROUP BY 1), ` +
     `r AS (SELECT value, users, row_number() OVER (ORDER BY users DESC, value) AS rk FROM g WHERE value IS NOT NULL) ` +
-    `SELECT 'value' AS bucket, value, users, rk FROM r WHERE rk <= ${k} ` +
-    `UNION ALL SELECT 'other', NULL, sum(users), ${k} + 1 FROM r WHERE rk > ${k} HAVING count(*) > 0 ` +
-    `UNION ALL SELECT 'unknown', NULL, users, ${k} + 2 FROM g WHERE value IS NULL ` +
-    `ORDER BY rk`;
+    dialect.orderedUnionAll(
+      [
+        `SELECT 'value' AS bucket, value, users, ${dialect.unionInt('rk', 'rk')} FROM r WHERE rk <= ${k}`,
+        `SELECT 'other', NULL, sum(users), ${dialect.unionInt(`${k} + 1`)} FROM r WHERE rk > ${k} HAVING count(*) > 0`,
+        `SELECT 'unknown', NULL, users, ${dialect.unionInt(`${k} + 2`)} FROM g WHERE value IS NULL`,
+      ],
+      'rk',
+    );
   return { sql, params };
 };

@@ -70,6 +70,16 @@ export interface SqlDialect {
   hashOrder(text: string): string;
   /** Any value as text. */
   toText(value: string): string;
+  /**
+   * SELECTs joined by UNION ALL and ordered as a whole: ClickHouse applies a trailing ORDER BY to
+   * the last SELECT only, so it orders a subquery (whose columns the first SELECT names).
+   */
+  orderedUnionAll(selects: readonly string[], orderBy: string): string;
+  /**
+   * An integer column of a UNION ALL branch: ClickHouse has no common type of UInt64 (a count, a
+   * row number) and Int64 (a parameter) and would make a Variant; DuckDB widens by itself.
+   */
+  unionInt(value: string, as?: string): string;
 }
 
 const duckPlaceholder = /\$(\d+)/g;
@@ -98,6 +108,8 @@ export const duckdbDialect: SqlDialect = {
   materializedCte: (name, body) => `${name} AS MATERIALIZED (${body})`,
   hashOrder: (t) => `hash(${t})`,
   toText: (v) => `CAST(${v} AS VARCHAR)`,
+  orderedUnionAll: (selects, orderBy) => `${selects.join(' UNION ALL ')} ORDER BY ${orderBy}`,
+  unionInt: (v, as) => (as === undefined || as === v ? v : `${v} AS ${as}`),
 };
 
 /** ClickHouse's type of a bound value: integers are Int64, other numbers Float64. */
@@ -154,6 +166,8 @@ export const clickhouseDialect: SqlDialect = {
   materializedCte: (name, body) => `${name} AS (${body})`,
   hashOrder: (t) => `cityHash64(${t})`,
   toText: (v) => `toString(${v})`,
+  orderedUnionAll: (selects, orderBy) => `SELECT * FROM (${selects.join(' UNION ALL ')}) ORDER BY ${orderBy}`,
+  unionInt: (v, as) => `toInt64(${v})${as === undefined ? '' : ` AS ${as}`}`,
 };
 
 /**
