@@ -15,6 +15,7 @@ import { registerRetentionCommand } from './commands/retention.ts';
 import { registerProvidersCommand } from './commands/providers.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
+import { registerWarehouseCopyCommand } from './commands/warehouse-copy.ts';
 import { serve } from './serve.ts';
 import { shipFacts } from '../facts/ship.ts';
 import { AnsweredRemotely, routeThroughServer } from './remote/intercept.ts';
@@ -92,6 +93,7 @@ registerProvidersCommand(program, () => openRuntime(config()));
 registerRetentionCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
+registerWarehouseCopyCommand(program, config);
 
 // While a server holds the data directory, commands go through its API (src/cli/remote).
 routeThroughServer(program, () => config().dataDir);

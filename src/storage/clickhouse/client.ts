@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadChdb } from './engine-loader.ts';
 import type { ClickHouseTarget } from './target.ts';
@@ -100,6 +101,39 @@ export class ClickHouseDb {
         ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
         ...options.settings,
       },
+    });
+  }
+
+  /**
+   * A local Parquet file into a table, its columns named in `structure` (`name Type, …`, read by
+   * name). chDB reads the file in place (its `insert` passes the body on as text, which would
+   * break a binary format); a server gets the file streamed over HTTP.
+   */
+  async insertParquetFile(
+    table: string,
+    path: string,
+    structure: readonly { name: string; type: string }[],
+    settings: ClickHouseSettings = {},
+  ): Promise<void> {
+    const [first, ...rest] = structure.map((c) => c.name);
+    if (first === undefined) throw new Error(`insertParquetFile ${table}: no columns`);
+    if (this.target.kind === 'chdb') {
+      const names = structure.map((c) => `\`${c.name}\``).join(', ');
+      const types = structure.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
+      // Table-function arguments are literals (no placeholders there); both texts are ours.
+      const literal = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+      await this.client.command({
+        query: `INSERT INTO ${table} (${names}) SELECT ${names} FROM file(${literal(path)}, Parquet, ${literal(types)})`,
+        clickhouse_settings: settings,
+      });
+      return;
+    }
+    await this.client.insert({
+      table,
+      values: createReadStream(path),
+      format: 'Parquet',
+      columns: [first, ...rest],
+      clickhouse_settings: settings,
     });
   }
 
