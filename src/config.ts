@@ -5,12 +5,19 @@ import {
   retentionProblem,
   type RetentionDays,
 } from './core/retention/policy.ts';
+import { parseClickHouseTarget, type ClickHouseTarget } from './storage/clickhouse/target.ts';
 
 export interface RekindleConfig {
   dataDir: string;
   /** `postgres://…` selects a PostgreSQL control plane; unset means embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   warehousePath: string;
+  /**
+   * `REKINDLE_WAREHOUSE=clickhouse://…` (or `http(s)://…`, `chdb:///path`): the ClickHouse
+   * warehouse; unset or `duckdb`: the embedded DuckDB file at `warehousePath`. On ClickHouse,
+   * `rekindle serve` runs the ingestion role only for now (src/cli/ingest-role.ts).
+   */
+  clickhouseWarehouse: ClickHouseTarget | undefined;
   pgliteDir: string;
   host: string;
   port: number;
@@ -95,6 +102,13 @@ const publicUrl = (v: string | undefined, host: string, port: number): string =>
   return v.replace(/\/+$/, '');
 };
 
+const clickhouseWarehouse = (v: string | undefined): ClickHouseTarget | undefined => {
+  if (v === undefined || v === '' || v.toLowerCase() === 'duckdb') return undefined;
+  const t = parseClickHouseTarget(v);
+  if (!t.ok) throw new Error(`REKINDLE_WAREHOUSE: ${t.error}`);
+  return t.value;
+};
+
 const deliveryWorkers = (v: string | undefined): number => {
   if (v === undefined || v === '' || v.toLowerCase() === 'true') return 2;
   if (v.toLowerCase() === 'false') return 0;
@@ -118,6 +132,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     databaseUrl: env['DATABASE_URL'] || undefined,
     warehousePath: join(dataDir, 'warehouse.duckdb'),
+    clickhouseWarehouse: clickhouseWarehouse(env['REKINDLE_WAREHOUSE']),
     pgliteDir: join(dataDir, 'control'),
     host: env['HOST'] ?? '127.0.0.1',
     port: int(env['PORT'], 8080, 'PORT'),

@@ -17,6 +17,8 @@ import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { registerWarehouseCopyCommand } from './commands/warehouse-copy.ts';
 import { serve } from './serve.ts';
+import { roleFor, type ServeRole } from './serve-role.ts';
+import { registerClickHouseDevServerCommand } from './commands/clickhouse-dev-server.ts';
 import { shipFacts } from '../facts/ship.ts';
 import { AnsweredRemotely, routeThroughServer } from './remote/intercept.ts';
 
@@ -36,14 +38,26 @@ program
   .description('start the HTTP server (Segment-spec ingestion at /v1/track, /v1/identify, /v1/batch)')
   .addOption(new Option('--port <port>', 'port to listen on (env PORT)').argParser(Number))
   .addOption(new Option('--host <host>', 'address to bind (env HOST)'))
-  .action(async (opts: { port?: number; host?: string }) => {
-    const rt = await openRuntime(
-      config({
-        ...(opts.port === undefined ? {} : { port: opts.port }),
-        ...(opts.host === undefined ? {} : { host: opts.host }),
-      }),
-    );
-    await serve(rt);
+  .addOption(
+    new Option(
+      '--role <role>',
+      'all: the whole product (DuckDB); ingest: ingestion only, the role on a ClickHouse warehouse (REKINDLE_WAREHOUSE), taken there by default',
+    ).choices(['all', 'ingest']),
+  )
+  .action(async (opts: { port?: number; host?: string; role?: ServeRole }) => {
+    const c = config({
+      ...(opts.port === undefined ? {} : { port: opts.port }),
+      ...(opts.host === undefined ? {} : { host: opts.host }),
+    });
+    const role = roleFor(c.clickhouseWarehouse, opts.role);
+    if (!role.ok) throw new Error(role.error);
+    if (c.clickhouseWarehouse !== undefined) {
+      // Loaded only here: the embedded default's start never loads the ClickHouse client.
+      const { serveIngestRole } = await import('./ingest-role.ts');
+      await serveIngestRole(c, c.clickhouseWarehouse);
+      return;
+    }
+    await serve(await openRuntime(c));
   });
 
 program
@@ -79,6 +93,7 @@ program
   });
 
 registerBtydCommand(program);
+registerClickHouseDevServerCommand(program);
 registerChurnCommands(program, () => openRuntime(config()));
 registerDemoCommands(program, config);
 registerImportCommand(program, () => {

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { startDevServer } from '../../storage/clickhouse/http-front/server.ts';
 
 /**
  * `rekindle clickhouse-dev-server`: chDB behind the ClickHouse HTTP interface, so that several
@@ -25,6 +24,7 @@ export const registerClickHouseDevServerCommand = (program: Command): void => {
         .argParser(Number),
     )
     .action(async (opts: { path: string; port: number; host: string; sessions: number }) => {
+      const { startDevServer } = await import('../../storage/clickhouse/http-front/server.ts');
       const path = resolve(opts.path);
       mkdirSync(path, { recursive: true });
       const server = await startDevServer({

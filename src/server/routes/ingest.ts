@@ -32,7 +32,10 @@ const messagesOf = (shape: Shape, body: unknown, maxRecords: number): unknown[] 
       );
 };
 
-export const registerIngestRoutes = (app: Api, rt: Runtime): void => {
+/** What ingestion needs of a runtime: also served alone, on a ClickHouse warehouse (src/cli/ingest-role.ts). */
+export type IngestRuntime = Pick<Runtime, 'config' | 'control' | 'clock' | 'ingest'>;
+
+export const registerIngestRoutes = (app: Api, rt: IngestRuntime): void => {
   const keys = new WriteKeyCache(rt.control);
 
   const handle = (shape: Shape) => async (req: FastifyRequest, reply: FastifyReply) => {
