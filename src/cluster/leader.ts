@@ -5,7 +5,6 @@ import { leaderLockKey, memberLockKey } from '../core/cluster/lock-key.ts';
 import {
   clearLeader,
   installationOf,
-  lockSession,
   recordLeader,
   touchLeader,
   tryLock,
@@ -132,6 +131,8 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
   let stopped = false;
   let client: pg.Client | undefined;
   let keys: { leader: bigint; member: bigint } | undefined;
+  /** Whether this session holds the member lock (an old session of ours may still, for a while). */
+  let member = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
   const who = whoAmI(o.owner);
@@ -148,6 +149,7 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
     if (client !== c) return Promise.resolve();
     client = undefined;
     keys = undefined;
+    member = false;
     if (!stopped) o.log.error({ err: why, ...who }, 'leader election connection lost');
     // Ends the socket too, so the server frees the session's locks as soon as it notices.
     void c.end().catch(() => undefined);
@@ -177,8 +179,6 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
     await c.connect();
     const at = await installationOf(queryable(c));
     keys = { leader: leaderLockKey(at), member: memberLockKey(at, o.owner) };
-    // This process's liveness: held for as long as this session lives (see jobs' recovery).
-    await lockSession(queryable(c), keys.member);
     return c;
   };
 
@@ -188,6 +188,9 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
       if (c === undefined) c = await connect();
       const k = keys;
       if (k === undefined) return;
+      // This process's liveness, held for as long as this session lives (jobs' recovery). Tried,
+      // not awaited: after a network cut our old session may hold it until the server ends it.
+      if (!member) member = await tryLock(queryable(c), k.member);
       if (!leader) {
         if (!(await tryLock(queryable(c), k.leader)) || stopped) return;
         await setLeader(true);

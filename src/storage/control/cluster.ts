@@ -23,11 +23,6 @@ export const tryLock = async (db: Queryable, key: bigint): Promise<boolean> =>
   (await db.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [key.toString()]))[0]?.got ===
   true;
 
-/** Takes a session lock, waiting for it (a member lock nobody else ever takes for long). */
-export const lockSession = async (db: Queryable, key: bigint): Promise<void> => {
-  await db.query('SELECT pg_advisory_lock($1)', [key.toString()]);
-};
-
 /** Whether some session holds `key`: tried for the length of one transaction, then let go. */
 export const isLockHeld = (db: SqlClient, key: bigint): Promise<boolean> =>
   db.transaction(
