@@ -162,6 +162,30 @@ describe('ClickHouseWarehouse.commit: records it refuses', () => {
     expect(JSON.parse(kept[0]?.raw ?? '{}')).toMatchObject({ messageId: 'old' });
   });
 
+  it('refuses a lone UTF-16 surrogate on its own (ClickHouse would fail the whole insert)', async () => {
+    const r = await ch.commit({
+      events: [
+        event({ messageId: 's1', userId: 'u\ud800', ts: T0 }),
+        event({ messageId: 's2', userId: 'u', ts: T0, category: '😀 paired is fine' }),
+      ],
+      identifies: [
+        identify({ messageId: 's3', userId: 'u', ts: T0, traits: { 'k\udc00': 1 } }),
+        identify({ messageId: 's4', userId: 'u', ts: T0, traits: { ok: 'v\ud800' } }),
+      ],
+      rejections: [],
+      rejectedAt: T0,
+    });
+    expect(r.refused.map((x) => [x.kind, x.at, x.field])).toEqual([
+      ['event', 0, 'userId'],
+      ['identify', 0, 'traits.k\uFFFD'],
+    ]);
+    const t = await readTables(ch.db);
+    expect(t.events.map((e) => e['message_id'])).toEqual(['s2']);
+    // A trait value is stored as JSON text, where the surrogate is an escape: kept as sent.
+    expect(t.history.map((h) => h['message_id'])).toEqual(['s4']);
+    expect(await count('ingest_rejections')).toBe(2);
+  });
+
   it('refuses an alias (not supported yet) and keeps implicit links asked for', async () => {
     const events = [
       event({ messageId: 'a1', userId: 'u', ts: T0, event: 'alias', properties: '{"previousId":"anon-1"}' }),

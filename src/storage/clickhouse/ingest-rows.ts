@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
+import { hasLoneSurrogate } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 
 /**
@@ -36,8 +37,31 @@ export interface ClickHouseRefusal {
   reason: string;
 }
 
+const LONE_SURROGATE =
+  'must be valid Unicode (it contains a lone UTF-16 surrogate, which ClickHouse refuses for the whole insert)';
+
+/** The first text field holding a lone surrogate (validation replaces them; this is the safety net). */
+const unicodeProblem = (fields: Record<string, unknown>): { field: string; reason: string } | null => {
+  for (const [field, v] of Object.entries(fields))
+    if (typeof v === 'string' && hasLoneSurrogate(v)) return { field, reason: LONE_SURROGATE };
+  return null;
+};
+
 /** The first field of an event ClickHouse cannot store, with why; null when it can store it. */
 export const eventProblem = (e: EventRow): { field: string; reason: string } | null => {
+  const text = unicodeProblem({
+    messageId: e.messageId,
+    userId: e.userId,
+    anonymousId: e.anonymousId,
+    event: e.event,
+    currency: e.currency,
+    productId: e.productId,
+    category: e.category,
+    orderId: e.orderId,
+    platform: e.platform,
+    properties: e.properties,
+  });
+  if (text !== null) return text;
   const ts = timeProblem(e.ts);
   if (ts !== null) return { field: 'timestamp', reason: ts };
   const received = timeProblem(e.receivedAt);
@@ -46,6 +70,17 @@ export const eventProblem = (e: EventRow): { field: string; reason: string } | n
 };
 
 export const identifyProblem = (r: IdentifyRow): { field: string; reason: string } | null => {
+  const text = unicodeProblem({
+    messageId: r.messageId,
+    userId: r.userId,
+    anonymousId: r.anonymousId,
+    ...Object.fromEntries(Object.entries(r.columns).map(([k, v]) => [`traits.${k}`, v])),
+  });
+  if (text !== null) return text;
+  // Trait names are stored as text (values as JSON, which escapes a lone surrogate).
+  for (const key of Object.keys(r.traits))
+    if (hasLoneSurrogate(key))
+      return { field: `traits.${key.replace(/\p{Surrogate}/gu, '\uFFFD')}`, reason: LONE_SURROGATE };
   const ts = timeProblem(r.ts);
   if (ts !== null) return { field: 'timestamp', reason: ts };
   const received = timeProblem(r.receivedAt);
