@@ -13,6 +13,14 @@ import { benchHttpIngest } from './ingest-http.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
 import { benchLargeImport, removeWarehouse } from './import-large.ts';
 import { machineDescription } from './machine.ts';
+import {
+  benchClickHouseAudiences,
+  clickhouseAudiencesMarkdown,
+  clickhouseBenchRows,
+  withSection,
+  type ClickHouseAudienceBenchResult,
+} from './clickhouse-audiences.ts';
+import { ChdbMissingError, loadChdb } from '../src/storage/clickhouse/engine-loader.ts';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 
@@ -130,6 +138,40 @@ if (process.env['BENCH_ONLY'] === 'churn') {
   process.exit(0);
 }
 
+/** The ten audiences on ClickHouse (chDB) beside DuckDB, and the copy between them; undefined without chDB. */
+const clickhouseAudiences = async (warehousePath: string, now: number) => {
+  try {
+    loadChdb();
+  } catch (e) {
+    if (!(e instanceof ChdbMissingError)) throw e;
+    log(`    skipped: ${e.message}`);
+    return undefined;
+  }
+  return benchClickHouseAudiences({ warehousePath, chdbPath: join(work, 'chdb'), now, log });
+};
+
+if (process.env['BENCH_ONLY'] === 'clickhouse') {
+  const now = Date.UTC(2026, 10, 1);
+  const path = await generatedLarge(now);
+  log('audiences on ClickHouse (chDB) beside DuckDB, after copying the warehouse…');
+  const r = await clickhouseAudiences(path, now);
+  if (r === undefined) process.exit(1);
+  const size = quick ? 'small' : 'large';
+  patchReport(
+    '| ClickHouse warehouse:',
+    '| Saved-audience preview',
+    clickhouseBenchRows(r, size),
+    'ClickHouse warehouse',
+  );
+  const doc = readFileSync('docs/benchmarks.md', 'utf8');
+  writeFileSync(
+    'docs/benchmarks.md',
+    withSection(doc, 'Audiences on ClickHouse', clickhouseAudiencesMarkdown(r, size)),
+  );
+  log('updated the ClickHouse rows and section of docs/benchmarks.md');
+  process.exit(0);
+}
+
 log('1/9 DuckDB appender (baseline)…');
 const rawEvents = quick ? 100_000 : 1_000_000;
 const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
@@ -172,7 +214,7 @@ rows.push(
   `| Bulk import, \`rekindle import\` of a CSV from \`rekindle generate --size ${imp.size}\` (validate, dedup, commit) | ${fmt(imp.records)} records, ${(imp.bytes / 2 ** 20).toFixed(0)} MiB | **${fmt(imp.recordsPerSecond)} records/s** (${imp.seconds.toFixed(1)} s) | DuckDB \`read_csv\` of the same file into a table, no validation: ${fmt(imp.baselineRecordsPerSecond)} records/s (${imp.baselineSeconds.toFixed(1)} s) | ${(imp.recordsPerSecond / imp.baselineRecordsPerSecond).toFixed(2)}× | — |`,
 );
 
-const { aud, compaction, service, churn, slot } = await (async () => {
+const { aud, compaction, service, churn, slot, ch } = await (async () => {
   try {
     log('4/9 compaction (events sorted by event, time)…');
     const compaction = await benchCompaction(imp.warehousePath);
@@ -193,7 +235,12 @@ const { aud, compaction, service, churn, slot } = await (async () => {
       postgresUrl: pgUrl,
       log,
     });
-    return { aud, compaction, service, churn, slot };
+    log('5/9 … the same audiences on ClickHouse (chDB), after copying the warehouse…');
+    const ch: ClickHouseAudienceBenchResult | undefined = await clickhouseAudiences(
+      imp.warehousePath,
+      imp.now,
+    );
+    return { aud, compaction, service, churn, slot, ch };
   } finally {
     removeWarehouse(imp.warehousePath);
   }
@@ -215,6 +262,7 @@ rows.push(
   `| Snapshot (member list frozen in the warehouse + control-plane record): "${service.snapshot.name}" | ${fmt(service.snapshot.members)} members | **${fmt(service.snapshot.ms)} ms** | hand-written \`CREATE TABLE … AS SELECT\` of the same members: ${fmt(service.snapshot.handMs)} ms | ${(service.snapshot.ms / service.snapshot.handMs).toFixed(2)}× | — |`,
 );
 
+if (ch !== undefined) rows.push(...clickhouseBenchRows(ch, imp.size));
 rows.push(...churnBenchRows(churn, imp.size));
 rows.push(...plannerBenchRows(slot, imp.size));
 log('9/9 triggered campaign latency…');
@@ -233,7 +281,7 @@ ${rows.join('\n')}
 How each is measured: \`bench/\` (one file per benchmark). The HTTP server runs as its own
 process, as deployed; the load generator (undici, this process) shares the same 2 cores.
 
-${audiencesMarkdown(aud, imp.size)}`;
+${audiencesMarkdown(aud, imp.size)}${ch === undefined ? '' : `\n${clickhouseAudiencesMarkdown(ch, imp.size)}`}`;
 mkdirSync('docs', { recursive: true });
 writeFileSync('docs/benchmarks.md', doc);
 log('wrote docs/benchmarks.md');
