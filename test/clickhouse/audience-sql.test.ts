@@ -6,7 +6,7 @@ import { bucketOf } from '../../src/core/audience/bucket.ts';
 import { compileAudience } from '../../src/core/audience/compiler.ts';
 import { portraitQuery } from '../../src/core/audience/portrait-sql.ts';
 import { evaluateReference, type ReferenceData } from '../../src/core/audience/reference-evaluator.ts';
-import type { AudienceNode} from '../../src/core/audience/schema.ts';
+import type { AudienceNode } from '../../src/core/audience/schema.ts';
 import { formatAudienceError } from '../../src/core/audience/schema.ts';
 import { countQuery, sampleQuery } from '../../src/core/audience/sql.ts';
 import { HOUR_MS } from '../../src/core/audience/time.ts';
@@ -109,7 +109,7 @@ const members = async (node: unknown): Promise<string[]> => {
 };
 
 const UNIVERSE =
-  "SELECT p.user_id FROM profiles p WHERE least(p.first_seen, p.register_time) <= fromUnixTimestamp64Milli({p1:Int64}, 'UTC')";
+  "SELECT p.user_id FROM profiles p WHERE least(p.first_seen, coalesce(p.register_time, p.first_seen)) <= fromUnixTimestamp64Milli({p1:Int64}, 'UTC')";
 const NOW_TS = "fromUnixTimestamp64Milli({p1:Int64}, 'UTC')";
 
 describe('ClickHouse SQL of the audience compiler', () => {

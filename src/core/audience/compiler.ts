@@ -80,9 +80,10 @@ interface EventSpec {
 type Visitors = { [K in NodeKind]: (node: NodeOf<K>, scope: Scope) => string };
 
 /**
- * Compiles an audience tree to one DuckDB query returning the member `user_id`s, universe =
- * `profiles`. Modelled on Kysely's query compiler: one visitor method per node kind, the SQL text
- * holds only identifiers from whitelists and `$n` placeholders, every value is a parameter.
+ * Compiles an audience tree to one query returning the member `user_id`s, universe = `profiles`,
+ * in the warehouse's dialect (DuckDB by default, ClickHouse: src/core/sql/dialect.ts). Modelled on
+ * Kysely's query compiler: one visitor method per node kind, the dialect spells what differs, the
+ * SQL text holds only identifiers from whitelists and placeholders, every value is a parameter.
  *
  * Shape: `SELECT p.user_id FROM profiles p [LEFT JOIN user_scores s …] WHERE <predicate>`, where
  * attributes and scores are column predicates, and behaviour is a semi-join
@@ -133,7 +134,7 @@ export class AudienceCompiler {
     }
     const scores = c.usesScores ? ' LEFT JOIN user_scores s ON s.user_id = p.user_id' : '';
     // The universe is the users who existed at `now` (time.ts); `least` skips a NULL register_time.
-    const existed = `least(p.first_seen, p.register_time) <= ${c.params.time(c.options.now)}`;
+    const existed = `${c.dialect.leastSkippingNull('p.first_seen', 'p.register_time')} <= ${c.params.time(c.options.now)}`;
     return ok(
       inTextOrder(
         `SELECT p.user_id FROM profiles p${scores} WHERE ${existed} AND ${where}`,

@@ -70,6 +70,8 @@ export interface SqlDialect {
   hashOrder(text: string): string;
   /** Any value as text. */
   toText(value: string): string;
+  /** The lesser of a non-NULL value and a possibly NULL one, NULL skipped (DuckDB's `least`). */
+  leastSkippingNull(value: string, nullable: string): string;
   /**
    * SELECTs joined by UNION ALL and ordered as a whole: ClickHouse applies a trailing ORDER BY to
    * the last SELECT only, so it orders a subquery (whose columns the first SELECT names).
@@ -108,6 +110,7 @@ export const duckdbDialect: SqlDialect = {
   materializedCte: (name, body) => `${name} AS MATERIALIZED (${body})`,
   hashOrder: (t) => `hash(${t})`,
   toText: (v) => `CAST(${v} AS VARCHAR)`,
+  leastSkippingNull: (v, nullable) => `least(${v}, ${nullable})`,
   orderedUnionAll: (selects, orderBy) => `${selects.join(' UNION ALL ')} ORDER BY ${orderBy}`,
   unionInt: (v, as) => (as === undefined || as === v ? v : `${v} AS ${as}`),
 };
@@ -142,16 +145,17 @@ export const clickhouseDialect: SqlDialect = {
   // NULL document (a history value) is no array: ClickHouse has no Nullable(Array).
   jsonArrayHas: (doc, path, value) =>
     `has(arrayMap(json_el -> JSONExtract(json_el, 'Nullable(String)'), JSONExtractArrayRaw(${chKeys(`ifNull(${doc}, '')`, path)})), ${value})`,
-  // DuckDB trims blanks before a cast; toFloat64OrNull does not.
-  toDouble: (t) => `toFloat64OrNull(trimBoth(${t}))`,
+  // DuckDB trims blanks before a cast; toFloat64OrNull does not. 'inf' and 'nan' are no numbers
+  // (as in the reference evaluator; DuckDB's cast reads them).
+  toDouble: (t) => `if(isFinite(toFloat64OrNull(trimBoth(${t}))), toFloat64OrNull(trimBoth(${t})), NULL)`,
   toBoolean: (t) => `accurateCastOrNull(trimBoth(${t}), 'Bool')`,
-  // DuckDB casts only texts that start as a date (YYYY-MM-DD…) to TIMESTAMP, where ClickHouse's
-  // best-effort parser would read '7' as a day of this month; and DuckDB's BIGINT cast rounds a
-  // decimal text half away from zero (ClickHouse's round() is half to even).
+  // Only texts that start as a date (YYYY-MM-DD…) are date-times, as in DuckDB's TIMESTAMP cast
+  // and the reference evaluator (ClickHouse's best-effort parser would read '7' as a day of this
+  // month); else an integer text is epoch ms. A decimal text ('12.5') is no time here and in the
+  // reference evaluator, where DuckDB's BIGINT cast rounds it (see docs/architecture.md).
   toTime: (t) =>
     `coalesce(if(match(${t}, '^\\\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}'), parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC'), NULL), ` +
-    `fromUnixTimestamp64Milli(CAST(if(toFloat64OrNull(trimBoth(${t})) >= 0, floor(toFloat64OrNull(trimBoth(${t})) + 0.5), ` +
-    `ceil(toFloat64OrNull(trimBoth(${t})) - 0.5)) AS Nullable(Int64)), 'UTC'))`,
+    `fromUnixTimestamp64Milli(toInt64OrNull(trimBoth(${t})), 'UTC'))`,
   contains: (t, needle) => `(position(${t}, ${needle}) > 0)`,
   // ClickHouse has no IS TRUE.
   isTrue: (p) => `ifNull(${p}, false)`,
@@ -166,6 +170,8 @@ export const clickhouseDialect: SqlDialect = {
   materializedCte: (name, body) => `${name} AS (${body})`,
   hashOrder: (t) => `cityHash64(${t})`,
   toText: (v) => `toString(${v})`,
+  // Older ClickHouse servers answer NULL for least(NULL, x) (chDB's 26.7 skips the NULL): both do this.
+  leastSkippingNull: (v, nullable) => `least(${v}, coalesce(${nullable}, ${v}))`,
   orderedUnionAll: (selects, orderBy) => `SELECT * FROM (${selects.join(' UNION ALL ')}) ORDER BY ${orderBy}`,
   unionInt: (v, as) => `toInt64(${v})${as === undefined ? '' : ` AS ${as}`}`,
 };
