@@ -133,6 +133,11 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
   let keys: { leader: bigint; member: bigint } | undefined;
   /** Whether this session holds the member lock (an old session of ours may still, for a while). */
   let member = false;
+  /**
+   * After losing its connection a process lets the others try first for two polls: they are
+   * likelier to be healthy, and its own old session may still hold the lock for a moment.
+   */
+  let holdOffUntil = 0;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
   const who = whoAmI(o.owner);
@@ -150,6 +155,7 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
     client = undefined;
     keys = undefined;
     member = false;
+    holdOffUntil = performance.now() + 2 * o.pollMs;
     if (!stopped) o.log.error({ err: why, ...who }, 'leader election connection lost');
     // Ends the socket too, so the server frees the session's locks as soon as it notices.
     void c.end().catch(() => undefined);
@@ -192,6 +198,7 @@ const advisoryLeader = (o: LeaderElectionOptions): LeaderElection => {
       // not awaited: after a network cut our old session may hold it until the server ends it.
       if (!member) member = await tryLock(queryable(c), k.member);
       if (!leader) {
+        if (performance.now() < holdOffUntil) return;
         if (!(await tryLock(queryable(c), k.leader)) || stopped) return;
         await setLeader(true);
         await recordLeader(queryable(c), { ...who, at: o.clock() });
