@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
-import type { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
+import { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
 import { chTime, dedupToken, eventRowOf } from '../../src/storage/clickhouse/ingest-rows.ts';
 import { forgetPushTokens } from '../../src/storage/warehouse/forgotten-push-tokens.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
@@ -211,7 +211,7 @@ describe('ClickHouseWarehouse.commit: records it refuses', () => {
 });
 
 describe('ClickHouseWarehouse.commit: concurrency', () => {
-  it('stores 20 batches committed at once, profiles as DuckDB folds them in time order', async () => {
+  it('stores 20 batches committed at once by two writers, profiles as DuckDB folds them in time order', async () => {
     const batches = Array.from({ length: 20 }, (_, b) => ({
       events: Array.from({ length: 10 }, (_, i) =>
         event({
@@ -234,7 +234,12 @@ describe('ClickHouseWarehouse.commit: concurrency', () => {
       }),
       rejections: [],
     }));
-    const results = await Promise.all(batches.map((b) => ch.commit(b)));
+    // Two warehouses on the same data (two chDB sessions, as two processes have two clients)
+    // take turns, all at once: no commit reads what another writes.
+    const other = await ClickHouseWarehouse.open({ kind: 'chdb', path: dir, database: ch.db.database });
+    const results = await Promise.all(batches.map((b, i) => (i % 2 === 0 ? ch : other).commit(b))).finally(
+      () => other.close(),
+    );
     expect(results.every((r) => r.refused.length === 0)).toBe(true);
     expect(await count('events')).toBe(200);
     expect(await count('profile_history')).toBe(20 * 3 * 2 + 20);
