@@ -10,6 +10,7 @@ import { benchClicks, clickBenchRows } from './clicks.ts';
 import { benchCompaction } from './compaction.ts';
 import { benchDelivery, deliveryBenchRows } from './delivery.ts';
 import { benchHttpIngest } from './ingest-http.ts';
+import { benchClickHouseIngest, chdbMissing, clickhouseIngestRows } from './clickhouse-ingest.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
 import { benchLargeImport, removeWarehouse } from './import-large.ts';
 import { machineDescription } from './machine.ts';
@@ -172,6 +173,32 @@ if (process.env['BENCH_ONLY'] === 'clickhouse') {
   process.exit(0);
 }
 
+/** HTTP ingestion into ClickHouse, one and two processes (bench/clickhouse-ingest.ts); undefined without chDB. */
+const clickhouseIngest = async () => {
+  const missing = chdbMissing();
+  if (missing !== undefined) {
+    log(`    skipped: ${missing}`);
+    return undefined;
+  }
+  return benchClickHouseIngest({
+    work,
+    maxEvents: Number(process.env['BENCH_CH_INGEST_EVENTS'] ?? (quick ? 50_000 : 1_000_000)),
+    seconds: Number(process.env['BENCH_CH_INGEST_SECONDS'] ?? (quick ? 10 : 60)),
+    connections: Number(process.env['BENCH_HTTP_CONNECTIONS'] ?? 32),
+    postgresUrl: pgUrl,
+    log,
+  });
+};
+
+if (process.env['BENCH_ONLY'] === 'clickhouse-ingest') {
+  log('HTTP ingestion into ClickHouse (chDB behind the dev front), one and two processes…');
+  const r = await clickhouseIngest();
+  if (r === undefined) process.exit(1);
+  patchReport('| ClickHouse ingestion', '| Bulk import', clickhouseIngestRows(r), 'ClickHouse ingestion');
+  log('updated the ClickHouse ingestion rows of docs/benchmarks.md');
+  process.exit(0);
+}
+
 log('1/9 DuckDB appender (baseline)…');
 const rawEvents = quick ? 100_000 : 1_000_000;
 const raw = await benchAppender(join(work, 'appender.duckdb'), rawEvents);
@@ -206,6 +233,10 @@ if (process.env['BENCH_ONLY'] === 'ingest') {
   log('updated the ingestion row of docs/benchmarks.md');
   process.exit(0);
 }
+
+log('2/9 … HTTP ingestion into ClickHouse, one and two processes…');
+const chIngest = await clickhouseIngest();
+if (chIngest !== undefined) rows.push(...clickhouseIngestRows(chIngest));
 
 log('3/9 bulk import of the large data set…');
 const imp = await benchLargeImport(work, quick ? 'small' : 'large');
