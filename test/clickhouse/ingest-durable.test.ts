@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
-import { EVENTS_PER_BATCH } from './ingest-durable.batch.ts';
+import { durableBatch, EVENTS_PER_BATCH } from './ingest-durable.batch.ts';
 import { chdbDir } from './ingest-support.ts';
 
 const CHILD = fileURLToPath(new URL('./ingest-durable.child.ts', import.meta.url));
@@ -82,6 +82,26 @@ describe('ClickHouse ingestion: acknowledged = durable', () => {
       }
       // A batch cut by the kill may be partly stored, never twice.
       for (const n of events.values()) expect(n).toBeLessThanOrEqual(EVENTS_PER_BATCH);
+
+      // The clients retry: every batch again, the acknowledged ones and the one each kill cut.
+      // After the restart the tokens still hold: each batch is then stored whole, exactly once.
+      const cut = [Math.max(...acked.filter((n) => n < 1000)) + 1, Math.max(...acked) + 1];
+      for (const n of [...acked, ...cut]) await w.commit(durableBatch(n));
+      const again = await perBatch(
+        `SELECT extract(message_id, '^b(\\\\d+)-') AS b, count() AS n FROM events GROUP BY b`,
+      );
+      const historyAgain = await perBatch(
+        `SELECT extract(message_id, '^b(\\\\d+)-') AS b, count() AS n FROM profile_history GROUP BY b`,
+      );
+      const rejectionsAgain = await perBatch(
+        `SELECT extract(reason, 'bad in (\\\\d+)') AS b, count() AS n FROM ingest_rejections GROUP BY b`,
+      );
+      expect(again.size).toBe(acked.length + 2);
+      for (const n of [...acked, ...cut]) {
+        expect(again.get(n), `events of batch ${n} after the retry`).toBe(EVENTS_PER_BATCH);
+        expect(historyAgain.get(n), `history of batch ${n} after the retry`).toBe(2);
+        expect(rejectionsAgain.get(n), `rejection of batch ${n} after the retry`).toBe(1);
+      }
     } finally {
       await w.close();
     }
