@@ -142,7 +142,8 @@ const startLeaderLoops = (
   const scoring = startScoreSchedule(rt, { everyMinutes: rt.config.scoreEveryMinutes, log });
   // Planning is safe in several processes (the workspace's planner lock and the re-check of what
   // is still due inside it, src/planner/run-slot.ts), but each would snapshot every due audience
-  // for nothing; triggers likewise move the trigger queue's cursor under that lock.
+  // for nothing; triggers queue their matches idempotently (one row per campaign and event) and
+  // plan the queue under that lock, but N processes would each scan the new events.
   const planner = startCampaignScheduler(rt, {
     pollSeconds: rt.config.plannerPollSeconds,
     triggerPollMs: rt.config.triggerPollMs,
