@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@clickhouse/client';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ClickHouseDb } from '../../src/storage/clickhouse/client.ts';
 import { startDevServer, type DevServer } from '../../src/storage/clickhouse/http-front/server.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -127,6 +129,27 @@ describe('ClickHouse HTTP front over chDB', () => {
       ),
     );
     expect(await count()).toBe(before + 24 * 50);
+  });
+
+  it('takes a binary INSERT body (Parquet, as `insertParquetFile` streams it)', async () => {
+    // A Parquet file made by the engine itself, then inserted back under other ids.
+    const res = await fetch(`${front.url}/?database=front_test`, {
+      method: 'POST',
+      body: "SELECT 'pq-' || toString(number) AS id, toInt64(number) AS n, toDateTime64('2026-12-07 15:00:00', 3, 'UTC') AS at, ['q'] AS tags FROM numbers(500) FORMAT Parquet",
+    });
+    expect(res.status).toBe(200);
+    const file = join(tmp.dir, 'rows.parquet');
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    await db.insertParquetFile('t', file, [
+      { name: 'id', type: 'String' },
+      { name: 'n', type: 'Int64' },
+      { name: 'at', type: "DateTime64(3, 'UTC')" },
+      { name: 'tags', type: 'Array(String)' },
+    ]);
+    const [r] = await db.query<{ c: number; s: number }>(
+      "SELECT count() AS c, sum(n) AS s FROM t WHERE startsWith(id, 'pq-')",
+    );
+    expect(r).toEqual({ c: 500, s: (499 * 500) / 2 });
   });
 
   it('compresses a response when asked (gzip) and reads a gzipped request body', async () => {

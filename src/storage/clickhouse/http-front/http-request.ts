@@ -123,6 +123,23 @@ export const sessionPreamble = (
   return out;
 };
 
+/** Input formats that are not text: their INSERT data cannot follow the statement in a string. */
+const BINARY_FORMATS =
+  /^(Parquet|Arrow|ArrowStream|ORC|Native|RowBinary\w*|Avro|AvroConfluent|Protobuf\w*|CapnProto|MsgPack|BSONEachRow|Npy)$/i;
+
+/**
+ * `INSERT INTO t [(a, b)] FORMAT Parquet` (as `@clickhouse/client` writes it) with binary data:
+ * the same insert reading the data from a file (`file()`), which chDB reads in place.
+ */
+export const binaryInsertFromFile = (statement: string, path: string): string | null => {
+  const m = /^\s*INSERT\s+INTO\s+([A-Za-z0-9_.`"]+)\s*(\(([^()]*)\))?\s*FORMAT\s+(\w+)\s*$/i.exec(statement);
+  const format = m?.[4];
+  if (m === null || format === undefined || !BINARY_FORMATS.test(format)) return null;
+  const columns = m[3]?.trim();
+  const list = columns === undefined || columns === '' ? '' : ` (${columns})`;
+  return `INSERT INTO ${m[1] ?? ''}${list} SELECT ${columns === undefined || columns === '' ? '*' : columns} FROM file(${chString(path)}, ${chString(format)})`;
+};
+
 /** ClickHouse's error code in an exception text (`Code: 60. DB::Exception: …`), 1000 when none. */
 export const errorCodeOf = (message: string): number => {
   const m = /Code: (\d+)\./.exec(message);

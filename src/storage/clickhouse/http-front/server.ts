@@ -1,9 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ChdbSessionPool } from './chdb-sessions.ts';
 import {
+  binaryInsertFromFile,
   errorCodeOf,
   exceptionText,
   httpStatusOf,
@@ -35,12 +39,11 @@ export interface DevServerOptions {
 
 const DISPLAY_NAME = 'rekindle-chdb-dev';
 
-const readBody = async (req: IncomingMessage): Promise<string> => {
+const readBody = async (req: IncomingMessage): Promise<Buffer> => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks);
-  const encoding = req.headers['content-encoding'];
-  return (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+  return req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
 };
 
 const summaryOf = (rows: number, bytes: number, elapsed: number, write: boolean): string =>
@@ -57,6 +60,8 @@ const summaryOf = (rows: number, bytes: number, elapsed: number, write: boolean)
 
 export const startDevServer = async (options: DevServerOptions): Promise<DevServer> => {
   const pool = new ChdbSessionPool(options.path, options.sessions ?? 8);
+  // Binary INSERT data (Parquet…) goes through a file chDB reads in place.
+  const spool = mkdtempSync(join(tmpdir(), 'rekindle-chfront-'));
 
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://front');
@@ -79,13 +84,20 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
     if (url.pathname !== '/') return fail(1000, `There is no handle ${url.pathname}`);
     if (req.method !== 'GET' && req.method !== 'POST')
       return fail(1000, `HTTP method ${req.method ?? '?'} is not supported`);
-    let body: string;
+    let body: Buffer;
     try {
       body = await readBody(req);
     } catch (e) {
       return fail(1000, `cannot read the request body: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const parsed = readFrontRequest(url.searchParams, body);
+    const inUrl = url.searchParams.get('query');
+    const spooled = inUrl === null ? null : join(spool, `${randomUUID()}.bin`);
+    const fromFile = spooled === null || inUrl === null ? null : binaryInsertFromFile(inUrl, spooled);
+    if (fromFile !== null && spooled !== null) {
+      writeFileSync(spooled, body);
+      url.searchParams.set('query', fromFile);
+    }
+    const parsed = readFrontRequest(url.searchParams, fromFile === null ? body.toString('utf8') : '');
     if (!parsed.ok) return fail(parsed.error.code, parsed.error.message);
     const r = parsed.value;
     const isWrite = /^\s*INSERT\b/i.test(r.sql);
@@ -115,6 +127,8 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       fail(errorCodeOf(message), message);
+    } finally {
+      if (fromFile !== null && spooled !== null) rmSync(spooled, { force: true });
     }
   };
 
@@ -139,6 +153,7 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       pool.close();
+      rmSync(spool, { recursive: true, force: true });
     },
   };
 };
