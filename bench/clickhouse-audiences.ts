@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { countAudience } from '../src/audience/run-audience.ts';
 import { compileAudience } from '../src/core/audience/compiler.ts';
 import { formatAudienceError } from '../src/core/audience/schema.ts';
@@ -13,6 +14,7 @@ import {
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { audienceCases, type AudienceCase } from './audience-cases.ts';
 import { median } from './audiences.ts';
+import { machineDescription } from './machine.ts';
 
 /**
  * The ten audiences of `audience-cases.ts` on the ClickHouse engine beside DuckDB, on the same
@@ -55,6 +57,9 @@ export interface ClickHouseDisagreement {
 export interface ClickHouseAudienceBenchResult {
   engine: string;
   runs: number;
+  machine: string;
+  /** The 1-minute load average when the timed runs began and ended (the machine may be shared). */
+  load: [number, number];
   users: number;
   events: number;
   copy: {
@@ -129,6 +134,7 @@ export const benchClickHouseAudiences = async (
 
     const rows: ClickHouseAudienceRow[] = [];
     const disagreements: ClickHouseDisagreement[] = [];
+    const loadBefore = loadavg()[0] ?? 0;
     for (const c of cases) {
       // Warm-up runs, which also give the counts: both must agree before anything is timed.
       const duck = await onDuckDb(c);
@@ -170,6 +176,8 @@ export const benchClickHouseAudiences = async (
     return {
       engine,
       runs,
+      machine: machineDescription(),
+      load: [loadBefore, loadavg()[0] ?? 0],
       users,
       events,
       copy: {
@@ -209,7 +217,12 @@ export const clickhouseBenchRows = (r: ClickHouseAudienceBenchResult, size: stri
 };
 
 /** The "Audiences on ClickHouse" section: one row per audience, and any count that differed. */
-export const clickhouseAudiencesMarkdown = (r: ClickHouseAudienceBenchResult, size: string): string => {
+export const clickhouseAudiencesMarkdown = (
+  r: ClickHouseAudienceBenchResult,
+  size: string,
+  /** How the DuckDB file was made (it decides DuckDB's times: see the Audiences section). */
+  dataNote: string,
+): string => {
   const rows = r.rows.map(
     (a, i) =>
       `| ${i + 1} | ${a.name} | ${fmt(a.members)} | ${ms(a.duckdbMs)} | **${ms(a.clickhouseMs)}** | ${a.ratio.toFixed(2)}× |`,
@@ -229,7 +242,8 @@ DuckDB and on the ClickHouse engine (${r.engine}, in this process) holding the s
 \`copyDuckDbToClickHouse\` (the code behind \`rekindle warehouse copy\`): ${copyTables.join(', ')};
 ${fmt(r.copy.rowsPerSecond)} rows/s in all, then ${r.copy.mergeSeconds.toFixed(0)} s waiting for ClickHouse's background merges
 before timing. Counts agree before any time is taken; times are medians of ${r.runs} runs after a warm-up,
-the two engines interleaved, in ms.
+the two engines interleaved, in ms. The DuckDB file: ${dataNote}. Machine: ${r.machine}; 1-minute load
+average ${r.load[0].toFixed(1)} when the timed runs began, ${r.load[1].toFixed(1)} when they ended.
 
 | # | audience | members | DuckDB (ms) | ClickHouse (ms) | ratio |
 |---|---|---|---|---|---|
