@@ -20,7 +20,8 @@ import { basicAuth } from '../test/support/runtime.ts';
  * with ONE `rekindle serve` process and with TWO behind a round robin of connections, beside the
  * same-run baseline: the same rows inserted straight into `events` with `ClickHouseDb.insert`
  * (batches of 100, the same connections), no Rekindle in between. Every run has its own database
- * on the same front; every run's events are counted in ClickHouse before its figure is reported.
+ * on a fresh front (its own chDB directory: no background merges of an earlier run); every run's
+ * events are counted in ClickHouse before its figure is reported.
  */
 
 const KEY = 'rk_bench_ch_key';
@@ -157,7 +158,13 @@ export const benchClickHouseIngest = async (
   o.log(`    preparing ${batches} batches…`);
   const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ batch: messagesOf(b) }));
 
-  const front = await startFront(join(dir, 'chdb'));
+  // One front per run, started before and stopped after it.
+  let front = await startFront(join(dir, 'chdb-direct'));
+  const nextFront = async (name: string) => {
+    front.child.kill('SIGTERM');
+    await new Promise((r) => front.child.once('exit', r));
+    front = await startFront(join(dir, `chdb-${name}`));
+  };
   // The control plane: PostgreSQL (a schema of this run) where it answers, as deployed.
   const schema = `bench_chingest_${process.pid}`;
   let controlUrl: string | undefined;
@@ -236,6 +243,7 @@ export const benchClickHouseIngest = async (
     o.log(`    ${Math.round(baseline.eventsPerSecond)} events/s`);
 
     o.log('    one rekindle serve process…');
+    await nextFront('one');
     const wh1 = await prepare('bench_one');
     const one = await http([await serveOn('bench_one', 0)], o.seconds);
     if ((await countEvents(wh1.db)) !== one.events) throw new Error('one process: events missing or doubled');
@@ -247,6 +255,7 @@ export const benchClickHouseIngest = async (
     }
 
     o.log('    two rekindle serve processes, connections round robin…');
+    await nextFront('two');
     const wh2 = await prepare('bench_two');
     const pair = await Promise.all([serveOn('bench_two', 0), serveOn('bench_two', 1)]);
     const two = await http(pair, o.seconds);

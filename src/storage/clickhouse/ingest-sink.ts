@@ -57,7 +57,7 @@ export const openClickHouseIngestSink = async (warehouse: ClickHouseWarehouse): 
       );
       return rows.map((r) => ({ message_id: r.message_id, received_at: utc(r.received_at) }));
     },
-    storedAmong: async (ids) => {
+    storedAmong: coalesced(async (ids) => {
       const rows = await db.query<{ message_id: string }>(
         `SELECT message_id FROM events WHERE message_id IN {ids:Array(String)}
          UNION DISTINCT
@@ -65,6 +65,50 @@ export const openClickHouseIngestSink = async (warehouse: ClickHouseWarehouse): 
         { ids: [...ids] },
       );
       return new Set(rows.map((r) => r.message_id));
-    },
+    }),
   };
+};
+
+/** Ids asked about in one lookup at most (they travel as a URL parameter). */
+const MAX_LOOKUP = 2_000;
+
+/**
+ * Lookups asked for while one runs wait and share the next (as group commit does for inserts):
+ * under load one query answers many requests, so a request costs ClickHouse its inserts and a
+ * share of a lookup, not a lookup of its own.
+ */
+export const coalesced = (
+  lookup: (ids: readonly string[]) => Promise<ReadonlySet<string>>,
+): ((ids: readonly string[]) => Promise<ReadonlySet<string>>) => {
+  interface Ask {
+    ids: readonly string[];
+    resolve: (s: ReadonlySet<string>) => void;
+    reject: (e: unknown) => void;
+  }
+  let waiting: Ask[] = [];
+  let running = false;
+  const run = async (): Promise<void> => {
+    running = true;
+    while (waiting.length > 0) {
+      // Whole asks up to MAX_LOOKUP ids (an ask larger than that goes alone).
+      let n = 0;
+      let take = 0;
+      while (take < waiting.length && (take === 0 || n + (waiting[take]?.ids.length ?? 0) <= MAX_LOOKUP))
+        n += waiting[take++]?.ids.length ?? 0;
+      const asks = waiting.slice(0, take);
+      waiting = waiting.slice(take);
+      try {
+        const found = await lookup([...new Set(asks.flatMap((a) => a.ids))]);
+        for (const a of asks) a.resolve(new Set(a.ids.filter((id) => found.has(id))));
+      } catch (e) {
+        for (const a of asks) a.reject(e);
+      }
+    }
+    running = false;
+  };
+  return (ids) =>
+    new Promise<ReadonlySet<string>>((resolve, reject) => {
+      waiting.push({ ids, resolve, reject });
+      if (!running) void run();
+    });
 };

@@ -132,7 +132,8 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  // Parameters travel in the URL: allow what a ClickHouse server does (http_max_uri_size, 1 MiB).
+  const server: Server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
     answer(req, res).catch((e: unknown) => {
       // An invariant broke (not a statement's error): answer it as a server would, keep serving.
       if (!res.headersSent) res.writeHead(500).end(`Code: 1001. DB::Exception: ${String(e)}\n`);
