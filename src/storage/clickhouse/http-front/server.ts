@@ -98,7 +98,10 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
       url.searchParams.set('query', fromFile);
     }
     const parsed = readFrontRequest(url.searchParams, fromFile === null ? body.toString('utf8') : '');
-    if (!parsed.ok) return fail(parsed.error.code, parsed.error.message);
+    if (!parsed.ok) {
+      if (spooled !== null) rmSync(spooled, { force: true });
+      return fail(parsed.error.code, parsed.error.message);
+    }
     const r = parsed.value;
     const isWrite = /^\s*INSERT\b/i.test(r.sql);
     try {
