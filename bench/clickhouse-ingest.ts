@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -33,6 +33,9 @@ export interface ClickHouseIngestRun {
   eventsPerSecond: number;
   p50ms: number;
   p99ms: number;
+  /** Cores the chDB front and the Rekindle process(es) used while it ran (Linux; NaN elsewhere). */
+  frontCores: number;
+  serveCores: number;
 }
 
 export interface ClickHouseIngestBenchResult {
@@ -98,9 +101,15 @@ const load = async (
   seconds: number,
   connections: number,
   send: (b: number, worker: number) => Promise<void>,
+  pids: { front: number | undefined; serve: readonly (number | undefined)[] },
 ): Promise<ClickHouseIngestRun> => {
   const latencies: number[] = [];
   let next = 0;
+  const cpu = () => ({
+    front: cpuSeconds(pids.front),
+    serve: pids.serve.reduce<number>((sum, p) => sum + cpuSeconds(p), 0),
+  });
+  const cpuBefore = cpu();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async (w: number) => {
@@ -115,6 +124,7 @@ const load = async (
   };
   await Promise.all(Array.from({ length: connections }, (_, w) => worker(w)));
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = cpu();
   latencies.sort((a, b) => a - b);
   const events = latencies.length * 100;
   return {
@@ -123,7 +133,19 @@ const load = async (
     eventsPerSecond: events / elapsed,
     p50ms: percentile(latencies, 0.5),
     p99ms: percentile(latencies, 0.99),
+    frontCores: (cpuAfter.front - cpuBefore.front) / elapsed,
+    serveCores: (cpuAfter.serve - cpuBefore.serve) / elapsed,
   };
+};
+
+/** CPU seconds a process has used (utime + stime of /proc/<pid>/stat); NaN where unreadable. */
+const cpuSeconds = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 };
 
 const countEvents = async (db: ClickHouseDb): Promise<number> => {
@@ -204,17 +226,23 @@ export const benchClickHouseIngest = async (
     const per = Math.ceil(o.connections / servers.length);
     const agents = servers.map(() => new Agent({ connections: per, pipelining: 1 }));
     try {
-      return await load(batches, seconds, o.connections, async (b, w) => {
-        const at = w % servers.length;
-        const res = await request(`${(servers[at] as ChildServer).url}/v1/batch`, {
-          method: 'POST',
-          dispatcher: agents[at],
-          headers: { 'content-type': 'application/json', authorization: auth },
-          body: bodies[b],
-        });
-        await res.body.dump();
-        if (res.statusCode !== 200) throw new Error(`batch ${b}: HTTP ${res.statusCode}`);
-      });
+      return await load(
+        batches,
+        seconds,
+        o.connections,
+        async (b, w) => {
+          const at = w % servers.length;
+          const res = await request(`${(servers[at] as ChildServer).url}/v1/batch`, {
+            method: 'POST',
+            dispatcher: agents[at],
+            headers: { 'content-type': 'application/json', authorization: auth },
+            body: bodies[b],
+          });
+          await res.body.dump();
+          if (res.statusCode !== 200) throw new Error(`batch ${b}: HTTP ${res.statusCode}`);
+        },
+        { front: front.child.pid, serve: servers.map((x) => x.child.pid) },
+      );
     } finally {
       for (const a of agents) await a.close();
     }
@@ -227,15 +255,17 @@ export const benchClickHouseIngest = async (
     // The rows are made before the clock starts, as the bodies are.
     const rows = Array.from({ length: batches }, (_, b) => rowsOf(b));
     const direct = await ClickHouseDb.open(target('bench_direct'));
-    const baseline = await load(batches, o.seconds, o.connections, async (b) => {
-      const r = rows[b] ?? [];
-      await direct.insert('events', r, {
-        dedupToken: dedupToken(
-          'events',
-          r.map((x) => String(x['message_id'])),
-        ),
-      });
-    });
+    const baseline = await load(
+      batches,
+      o.seconds,
+      o.connections,
+      async (b) => {
+        const r = rows[b] ?? [];
+        const ids = r.map((x) => String(x['message_id']));
+        await direct.insert('events', r, { dedupToken: dedupToken('events', ids) });
+      },
+      { front: front.child.pid, serve: [] },
+    );
     if ((await countEvents(direct)) !== baseline.events) throw new Error('baseline: events missing');
     await direct.close();
     await base.close();
@@ -290,10 +320,14 @@ export const benchClickHouseIngest = async (
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const clickhouseIngestRows = (r: ClickHouseIngestBenchResult): string[] => {
-  const shared = `2 cores shared by the chDB front, the Rekindle process(es) and the load generator; control plane ${r.control}`;
+  const shared = `2 cores shared by the one chDB front, the Rekindle process(es) and the load generator (the front is the bottleneck when its CPU nears 2 cores); control plane ${r.control}`;
+  const cores = (x: ClickHouseIngestRun) =>
+    Number.isNaN(x.frontCores)
+      ? ''
+      : `; CPU: front ${x.frontCores.toFixed(2)} cores, Rekindle ${x.serveCores.toFixed(2)}`;
   const run = (x: ClickHouseIngestRun) =>
-    `**${fmt(x.eventsPerSecond)} events/s** (${fmt(x.events)} events in ${x.seconds.toFixed(0)} s; p50 ${x.p50ms.toFixed(0)} ms, p99 ${x.p99ms.toFixed(0)} ms per batch)`;
-  const base = `\`ClickHouseDb.insert\` of the same rows into \`events\`, batches of 100, ${r.connections} at once: ${fmt(r.baseline.eventsPerSecond)} events/s (${fmt(r.baseline.events)} events)`;
+    `**${fmt(x.eventsPerSecond)} events/s** (${fmt(x.events)} events in ${x.seconds.toFixed(0)} s; p50 ${x.p50ms.toFixed(0)} ms, p99 ${x.p99ms.toFixed(0)} ms per batch${cores(x)})`;
+  const base = `\`ClickHouseDb.insert\` of the same rows into \`events\`, batches of 100, ${r.connections} at once: ${fmt(r.baseline.eventsPerSecond)} events/s (${fmt(r.baseline.events)} events${cores(r.baseline)})`;
   return [
     `| ClickHouse ingestion over HTTP, ONE \`rekindle serve\` (ingest role) → chDB behind \`rekindle clickhouse-dev-server\` (batches of 100, ${r.connections} connections, 200 only after the inserts; ${shared}) | ${fmt(r.one.events)} events | ${run(r.one)} | ${base} | ${(r.one.eventsPerSecond / r.baseline.eventsPerSecond).toFixed(2)}× | — |`,
     `| ClickHouse ingestion over HTTP, TWO \`rekindle serve\` processes, connections round robin (same load; ${shared}) | ${fmt(r.two.events)} events | ${run(r.two)} | one process, same run: ${fmt(r.one.eventsPerSecond)} events/s | **${r.ratio.toFixed(2)}×** | two ≥ 1.6× one |`,
