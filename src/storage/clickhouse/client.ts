@@ -21,10 +21,35 @@ const READ_SETTINGS: ClickHouseSettings = {
  * `@clickhouse/client`, so the statements, parameters and settings are the same on both.
  */
 export class ClickHouseDb {
+  /**
+   * chDB only: settings a call has set, with their defaults. chDB applies a call's settings as
+   * `SET` on its one session, where they would stay for every later call (a dedup token would
+   * swallow the next, different insert); each call resets the ones it does not set itself.
+   */
+  private readonly touched = new Map<string, string>();
+
   private constructor(
     private readonly client: ClickHouseClient,
     readonly target: ClickHouseTarget,
   ) {}
+
+  /** The call's settings, plus (on chDB) every setting an earlier call changed, back at its default. */
+  private async scoped(settings: ClickHouseSettings): Promise<ClickHouseSettings> {
+    if (this.target.kind !== 'chdb') return settings;
+    const given = settings as Record<string, unknown>;
+    const fresh = Object.keys(given).filter((n) => given[n] !== undefined && !this.touched.has(n));
+    if (fresh.length > 0) {
+      const rs = await this.client.query({
+        query: 'SELECT name, default FROM system.settings WHERE name IN {names:Array(String)}',
+        query_params: { names: fresh },
+        format: 'JSONEachRow',
+      });
+      for (const r of await rs.json<{ name: string; default: string }>()) this.touched.set(r.name, r.default);
+    }
+    const resets: Record<string, string> = {};
+    for (const [name, value] of this.touched) if (given[name] === undefined) resets[name] = value;
+    return { ...resets, ...settings } as ClickHouseSettings;
+  }
 
   get database(): string {
     return this.target.database;
@@ -68,7 +93,7 @@ export class ClickHouseDb {
       query: sql,
       query_params: params,
       format: 'JSONEachRow',
-      clickhouse_settings: { ...READ_SETTINGS, ...settings },
+      clickhouse_settings: await this.scoped({ ...READ_SETTINGS, ...settings }),
     });
     return rs.json<T>();
   }
@@ -79,7 +104,11 @@ export class ClickHouseDb {
     params: Record<string, ChParam> = {},
     settings: ClickHouseSettings = {},
   ): Promise<void> {
-    await this.client.command({ query: sql, query_params: params, clickhouse_settings: settings });
+    await this.client.command({
+      query: sql,
+      query_params: params,
+      clickhouse_settings: await this.scoped(settings),
+    });
   }
 
   /**
@@ -97,10 +126,12 @@ export class ClickHouseDb {
       table,
       values: rows as Record<string, unknown>[],
       format: 'JSONEachRow',
-      clickhouse_settings: {
+      // Synchronous: acknowledged means written (chDB's default is async_insert = 1).
+      clickhouse_settings: await this.scoped({
+        async_insert: 0,
         ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
         ...options.settings,
-      },
+      }),
     });
   }
 
@@ -124,7 +155,7 @@ export class ClickHouseDb {
       const literal = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
       await this.client.command({
         query: `INSERT INTO ${table} (${names}) SELECT ${names} FROM file(${literal(path)}, Parquet, ${literal(types)})`,
-        clickhouse_settings: settings,
+        clickhouse_settings: await this.scoped(settings),
       });
       return;
     }
