@@ -76,14 +76,16 @@ interface Claim {
 
 /**
  * Group commit: records submitted while a commit is running wait for the next one, so many
- * requests share one DuckDB transaction (a `group` sink; an `each` sink, ClickHouse shared by
- * several processes, commits every submit alone: ingest-sink.ts). A submit resolves only after its records are
+ * requests share one DuckDB transaction or one ClickHouse insert per table (a `group` sink, up
+ * to its `maxGroupRecords`; an `each` sink commits every submit alone: ingest-sink.ts). A submit resolves only after its records are
  * committed — an acknowledgement always means durable. Retried message ids within the dedup
  * window are answered as duplicates and stored once. A record the warehouse refuses is isolated
  * (`commitIsolating`): it alone is reported refused, the records sharing its commit are stored.
  */
 export class IngestQueue {
   private current = newGroup();
+  /** Full groups waiting for their commit, oldest first (only with the sink's `maxGroupRecords`). */
+  private readonly sealed: Group[] = [];
   private flushing = false;
   private draining: Promise<void> = Promise.resolve();
   private readonly inFlight = new Map<string, Claim>();
@@ -135,6 +137,17 @@ export class IngestQueue {
     // (No await without such a sink: DuckDB's submits claim their ids at once, as they always did.)
     const elsewhere = this.sink.storedAmong === undefined ? EMPTY : await this.storedElsewhere(batch);
     const each = this.sink.grouping === 'each';
+    const cap = this.sink.maxGroupRecords;
+    const incoming = batch.events.length + batch.identifies.length + batch.rejections.length;
+    if (
+      !each &&
+      cap !== undefined &&
+      this.size(this.current) > 0 &&
+      this.size(this.current) + incoming > cap
+    ) {
+      this.sealed.push(this.current);
+      this.current = newGroup();
+    }
     const group = each ? newGroup() : this.current;
     const claim = (id: string, kind: 'event' | 'identify', index: number, rows: unknown[]): boolean => {
       if (this.dedup.has(id) || elsewhere.has(id)) {
@@ -196,13 +209,13 @@ export class IngestQueue {
     identifies: readonly IdentifyRow[];
   }): Promise<ReadonlySet<string>> {
     if (this.sink.storedAmong === undefined) return EMPTY;
-    const unknown: string[] = [];
-    for (const r of [...batch.events, ...batch.identifies])
-      if (!this.dedup.has(r.messageId) && !this.inFlight.has(r.messageId)) unknown.push(r.messageId);
-    if (unknown.length === 0) return EMPTY;
+    const unknown = (rows: readonly { messageId: string }[]): string[] =>
+      rows.map((r) => r.messageId).filter((id) => !this.dedup.has(id) && !this.inFlight.has(id));
+    const ids = { events: unknown(batch.events), identifies: unknown(batch.identifies) };
+    if (ids.events.length + ids.identifies.length === 0) return EMPTY;
     let stored: ReadonlySet<string>;
     try {
-      stored = await this.sink.storedAmong(unknown);
+      stored = await this.sink.storedAmong(ids);
     } catch (e) {
       throw new StorageUnavailableError(e);
     }
@@ -227,9 +240,13 @@ export class IngestQueue {
   }
 
   private async drain(): Promise<void> {
-    while (this.size(this.current) > 0) {
-      const group = this.current;
-      this.current = newGroup();
+    for (;;) {
+      let group = this.sealed.shift();
+      if (group === undefined) {
+        if (this.size(this.current) === 0) break;
+        group = this.current;
+        this.current = newGroup();
+      }
       await this.flush(group);
     }
     this.flushing = false;

@@ -20,17 +20,25 @@ export interface IngestSink {
   /** The ids of the events and identifies received over HTTP since then, with when (the dedup window's start). */
   recentMessageIds(sinceIso: string): Promise<{ message_id: string; received_at: Date }[]>;
   /**
-   * `group`: records submitted while a commit runs share the next one (one DuckDB transaction for
-   * many requests). `each`: every submit commits on its own, in parallel, so a request retried in
-   * any process carries the same records and meets the same insert deduplication tokens.
+   * `group`: records submitted while a commit runs share the next one (one DuckDB transaction, or
+   * one ClickHouse insert per table, for many requests). `each`: every submit commits on its own.
    */
   readonly grouping: 'group' | 'each';
   /**
-   * Of these ids, those already stored by any process sharing the warehouse: a retry sent to
-   * another process is answered as duplicates. Absent where one process owns the warehouse (its
-   * dedup window knows every id).
+   * The most records (events + identifies + rejections) one group commit holds (`group` only;
+   * unbounded when absent): a submit that would pass it starts the next group, so a commit's
+   * memory stays bounded. A single submit larger than this is committed alone.
    */
-  storedAmong?(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  readonly maxGroupRecords?: number;
+  /**
+   * Of these ids, those already stored by any process sharing the warehouse, by the kind the
+   * caller submits them as: a retry sent to another process is answered as duplicates. Absent
+   * where one process owns the warehouse (its dedup window knows every id).
+   */
+  storedAmong?(ids: {
+    events: readonly string[];
+    identifies: readonly string[];
+  }): Promise<ReadonlySet<string>>;
 }
 
 /** The embedded DuckDB warehouse: group commit, refused records isolated by bisection. */

@@ -195,6 +195,50 @@ describe('the ingest role: two processes on PostgreSQL and one ClickHouse', () =
   );
 
   it(
+    'commits concurrent requests to one process in fewer groups than requests, each stored once',
+    { timeout: 240_000 },
+    async () => {
+      const [a] = children.length >= 1 ? children : [await startIngestProcess(0)];
+      if (!a) throw new Error('no process');
+      // Each insert into a MergeTree table takes the next block number, and a merged part keeps
+      // the range it covers: the highest block number counts the inserts, whatever was merged.
+      const inserts = async (): Promise<number> => {
+        const [row] = await wh.db.query<{ n: number }>(
+          `SELECT toUInt64(max(max_block_number)) AS n FROM system.parts
+            WHERE database = {db:String} AND table = 'events'`,
+          { db: database },
+        );
+        return Number(row?.n ?? 0);
+      };
+      const before = await inserts();
+      const REQUESTS = 48;
+      const bodies = Array.from({ length: REQUESTS }, (_, k) => batchOf(ids('grp', k)));
+      const statuses = await Promise.all(bodies.map((body) => send(a, body)));
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      const groups = (await inserts()) - before;
+      expect(groups).toBeGreaterThan(0);
+      expect(groups).toBeLessThan(REQUESTS / 2);
+      const inClickHouse = await stored('grp-');
+      expect(inClickHouse.size).toBe(REQUESTS * 100);
+      expect([...inClickHouse].filter(([, n]) => n !== 1)).toEqual([]);
+      // The same requests again, at once: all duplicates, nothing inserted into events.
+      const again = await Promise.all(
+        bodies.slice(0, 8).map(async (body) => {
+          const res = await fetch(`${a.url}/v1/batch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: basicAuth(KEY) },
+            body: JSON.stringify(body),
+          });
+          return (await res.json()) as unknown;
+        }),
+      );
+      for (const r of again) expect(r).toMatchObject({ accepted: 0, duplicates: 100 });
+      expect((await stored('grp-')).size).toBe(REQUESTS * 100);
+      process.stdout.write(`${REQUESTS} concurrent requests committed in ${groups} inserts into events\n`);
+    },
+  );
+
+  it(
     'loses nothing acknowledged and stores nothing twice when one process is killed -9 under load',
     { timeout: 240_000 },
     async () => {

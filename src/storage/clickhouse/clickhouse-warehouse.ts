@@ -116,6 +116,11 @@ export class ClickHouseWarehouse {
     const identifyIds = identifies.map((r) => r.messageId);
     // Order: the profile state first (idempotent: a repeat changes nothing), then the append-only
     // tables, each with its token, so a crash between two inserts leaves what a retry completes.
+    // `profile_history` and `events` come last, in that order, because they are where the ingest
+    // role looks ids up (ingest-sink.ts `storedAmong`): an identify's id in profile_history means
+    // every row of its commit but the events is stored, an event's id in events means all of them
+    // are. A retry that lands in another group (other tokens) is then answered as duplicates only
+    // for what is complete, and stores the rest.
     // A push token a provider refused is never set again by a call committed after (DuckDB's rule,
     // core/profile/forgotten-push-tokens.ts); the history keeps the call as sent, as DuckDB's does.
     const withTokens = identifies.filter((r) => r.columns.push_token !== undefined).map((r) => r.userId);
@@ -123,9 +128,6 @@ export class ClickHouseWarehouse {
     const applied = withoutForgottenPushTokens(identifies, forgotten);
     await this.db.insert('profile_state', profileStateRowsOf(events, applied), {
       dedupToken: dedupToken('profile_state', [...eventIds, ...identifyIds]),
-    });
-    await this.db.insert('profile_history', historyRowsOf(identifies), {
-      dedupToken: dedupToken('profile_history', identifyIds),
     });
     await this.db.insert(
       'identity_link_requests',
@@ -144,7 +146,6 @@ export class ClickHouseWarehouse {
         ),
       },
     );
-    await this.db.insert('events', events.map(eventRowOf), { dedupToken: dedupToken('events', eventIds) });
     await this.db.insert(
       'ingest_rejections',
       rejections.map((r) => ({
@@ -165,6 +166,10 @@ export class ClickHouseWarehouse {
         ),
       },
     );
+    await this.db.insert('profile_history', historyRowsOf(identifies), {
+      dedupToken: dedupToken('profile_history', identifyIds),
+    });
+    await this.db.insert('events', events.map(eventRowOf), { dedupToken: dedupToken('events', eventIds) });
     return { refused };
   }
 

@@ -18,20 +18,34 @@ const ID_PROJECTIONS = [
 const utc = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
 
 /**
+ * The most records one group commit holds: the requests that arrived during a commit, up to this
+ * many, share the next one (one insert per table); more wait for the one after. Bounds a commit's
+ * memory and its inserts' size (well under a ClickHouse insert block, so each insert is one part,
+ * atomic).
+ */
+export const MAX_GROUP_RECORDS = 10_000;
+
+/**
  * Ingestion into a ClickHouse warehouse that several Rekindle processes share:
- * - every request commits on its own (`each`): a client's retry of a request, in any process,
- *   carries the same records and so the same insert deduplication tokens (clickhouse-warehouse.ts),
- *   and ClickHouse stores it once, even when both copies are inserted at the same moment;
+ * - group commit (`group`, as on DuckDB): requests arriving while a commit runs share the next
+ *   one, so ClickHouse gets one part per table for many requests instead of one per request; each
+ *   is answered once the commit holding it resolved, and a failed commit fails exactly its requests;
  * - before claiming ids, the queue asks which are already stored by any process (`storedAmong`):
- *   a retry whose first copy another process acknowledged is answered as duplicates;
+ *   a retry, in any process and whatever group it lands in (its tokens then differ from the first
+ *   copy's), is answered as duplicates for the records whose commit completed. Events are looked up
+ *   in `events`, identifies in `profile_history`: the last two inserts of a commit
+ *   (clickhouse-warehouse.ts), so "found" implies every row of that record is stored;
+ * - the insert deduplication tokens (derived from a group's ids) still make a commit retried with
+ *   the same group, or two identical groups, store once;
  * - a failed insert is the store's failure (ClickHouse refuses records by validation before any
  *   insert, clickhouse-warehouse.ts), never a record's: no bisection, the whole request is retried.
  */
 export const openClickHouseIngestSink = async (warehouse: ClickHouseWarehouse): Promise<IngestSink> => {
   const db: ClickHouseDb = warehouse.db;
   for (const ddl of ID_PROJECTIONS) await db.command(ddl);
-  return {
-    grouping: 'each',
+  const sink: IngestSink = {
+    grouping: 'group',
+    maxGroupRecords: MAX_GROUP_RECORDS,
     commit: async (batch: CommitBatch): Promise<IsolatedOutcome> => {
       try {
         const r = await warehouse.commit(batch);
@@ -57,16 +71,31 @@ export const openClickHouseIngestSink = async (warehouse: ClickHouseWarehouse): 
       );
       return rows.map((r) => ({ message_id: r.message_id, received_at: utc(r.received_at) }));
     },
-    storedAmong: coalesced(async (ids) => {
-      const rows = await db.query<{ message_id: string }>(
-        `SELECT message_id FROM events WHERE message_id IN {ids:Array(String)}
-         UNION DISTINCT
-         SELECT message_id FROM profile_history WHERE message_id IN {ids:Array(String)}`,
-        { ids: [...ids] },
-      );
-      return new Set(rows.map((r) => r.message_id));
-    }),
+    storedAmong: async ({ events, identifies }) => {
+      // Kinds travel through the shared lookup as a prefix (an id is any string: the prefix is
+      // cut at the first character only).
+      const asked = [...events.map((id) => `e${id}`), ...identifies.map((id) => `i${id}`)];
+      const found = await lookup(asked);
+      return new Set([...found].map((key) => key.slice(1)));
+    },
   };
+  const lookup = coalesced(async (keys) => {
+    const events = keys.filter((k) => k.startsWith('e')).map((k) => k.slice(1));
+    const identifies = keys.filter((k) => k.startsWith('i')).map((k) => k.slice(1));
+    // A group event also writes a history row under its id (its group_id trait), before its
+    // events row: an event counts as stored only once it is in `events`. An identify found in
+    // `events` is a retry under another kind, a duplicate as in the dedup window.
+    const rows = await db.query<{ message_id: string; kind: string }>(
+      `SELECT DISTINCT message_id, 'e' AS kind FROM events WHERE message_id IN {all:Array(String)}
+       UNION ALL
+       SELECT DISTINCT message_id, 'i' AS kind FROM profile_history WHERE message_id IN {identifies:Array(String)}`,
+      { all: [...new Set([...events, ...identifies])], identifies },
+    );
+    return new Set(
+      rows.flatMap((r) => (r.kind === 'e' ? [`e${r.message_id}`, `i${r.message_id}`] : [`i${r.message_id}`])),
+    );
+  });
+  return sink;
 };
 
 /** Ids asked about in one lookup at most (they travel as a URL parameter). */
