@@ -13,6 +13,7 @@ import {
   type RunQuery,
 } from '../support/audience-property-data.ts';
 import { copyWarehouseToClickHouse } from '../support/clickhouse-copy.ts';
+import { testClickHouseTarget } from '../support/clickhouse-target.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /**
@@ -35,7 +36,7 @@ beforeAll(async () => {
   wh = await Warehouse.open(`${tmp.dir}/warehouse.duckdb`);
   await loadPropertyData(wh);
   data = await loadReferenceData(wh);
-  ch = await ClickHouseDb.open({ kind: 'chdb', path: `${tmp.dir}/chdb`, database: 'audience_property' });
+  ch = await ClickHouseDb.open(testClickHouseTarget(`${tmp.dir}/chdb`, 'audience_property'));
   await applyClickHouseDdl(ch);
   const copied = await copyWarehouseToClickHouse(wh, ch);
   expect(copied['events']).toBe(300);

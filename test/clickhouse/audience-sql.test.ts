@@ -18,6 +18,7 @@ import { applyClickHouseDdl } from '../../src/storage/clickhouse/ddl.ts';
 import { loadReferenceData } from '../../src/storage/warehouse/reference-data.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 import { copyWarehouseToClickHouse } from '../support/clickhouse-copy.ts';
+import { testClickHouseTarget } from '../support/clickhouse-target.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /**
@@ -76,7 +77,7 @@ beforeAll(async () => {
   wh = await Warehouse.open(`${tmp.dir}/warehouse.duckdb`);
   await wh.commit({ events, identifies, rejections: [] });
   reference = await loadReferenceData(wh);
-  ch = await ClickHouseDb.open({ kind: 'chdb', path: `${tmp.dir}/chdb`, database: 'audience_sql' });
+  ch = await ClickHouseDb.open(testClickHouseTarget(`${tmp.dir}/chdb`, 'audience_sql'));
   await applyClickHouseDdl(ch);
   await copyWarehouseToClickHouse(wh, ch);
 });

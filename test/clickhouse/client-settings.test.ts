@@ -11,7 +11,7 @@ const tmp = tempDir('rekindle-ch-settings-');
 let db: ClickHouseDb;
 
 beforeAll(async () => {
-  db = await ClickHouseDb.open(testClickHouseTarget(tmp.dir, 'client_settings'));
+  db = await ClickHouseDb.open(testClickHouseTarget(`${tmp.dir}/chdb`, 'client_settings'));
   await db.command(
     `CREATE TABLE t (a String) ENGINE = MergeTree ORDER BY a SETTINGS non_replicated_deduplication_window = 100`,
   );

@@ -236,7 +236,7 @@ describe('ClickHouseWarehouse.commit: concurrency', () => {
     }));
     // Two warehouses on the same data (two chDB sessions, as two processes have two clients)
     // take turns, all at once: no commit reads what another writes.
-    const other = await ClickHouseWarehouse.open({ kind: 'chdb', path: dir, database: ch.db.database });
+    const other = await ClickHouseWarehouse.open(ch.db.target);
     const results = await Promise.all(batches.map((b, i) => (i % 2 === 0 ? ch : other).commit(b))).finally(
       () => other.close(),
     );

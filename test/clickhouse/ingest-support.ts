@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testClickHouseTarget } from '../support/clickhouse-target.ts';
 import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
 import { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
 
@@ -15,7 +16,7 @@ export const chdbDir = (): string => mkdtempSync(join(tmpdir(), 'rekindle-ch-ing
 let databases = 0;
 /** A fresh database at the file's chDB directory (tests never see each other's rows). */
 export const openClickHouse = (dir: string): Promise<ClickHouseWarehouse> =>
-  ClickHouseWarehouse.open({ kind: 'chdb', path: dir, database: `ingest_${process.pid}_${++databases}` });
+  ClickHouseWarehouse.open(testClickHouseTarget(dir, `ingest_${process.pid}_${++databases}`));
 
 export const event = (
   over: Partial<EventRow> & { messageId: string; userId: string; ts: number },

@@ -15,6 +15,7 @@ import { validateAudience } from '../../src/core/audience/validate.ts';
 import { audienceMembers, countAudience, sampleAudience } from '../../src/audience/run-audience.ts';
 import { loadReferenceData } from '../../src/storage/warehouse/reference-data.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
+import { testClickHouseTarget } from './clickhouse-target.ts';
 import { tempDir } from './tmp.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
 import { clickhouseDialect, duckdbDialect, namedParams } from '../../src/core/sql/dialect.ts';
@@ -159,7 +160,7 @@ export const audienceScenarios = (engine: ScenarioEngine): void => {
     conn.closeSync();
     reference = await loadReferenceData(wh);
     if (engine === 'clickhouse') {
-      ch = await ClickHouseDb.open({ kind: 'chdb', path: `${tmp.dir}/chdb`, database: 'audience_scenarios' });
+      ch = await ClickHouseDb.open(testClickHouseTarget(`${tmp.dir}/chdb`, 'audience_scenarios'));
       await applyClickHouseDdl(ch);
       await copyWarehouseToClickHouse(wh, ch);
     }
