@@ -7,7 +7,7 @@ import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
 import { compileAudience } from '../../src/core/audience/compiler.ts';
 import { evaluateReference, type ReferenceData } from '../../src/core/audience/reference-evaluator.ts';
 import { AudienceNode, formatAudienceError, type AudienceResolver } from '../../src/core/audience/schema.ts';
-import { HOUR_MS } from '../../src/core/audience/time.ts';
+import { HOUR_MS, resolveTime, type TimeSpec } from '../../src/core/audience/time.ts';
 import { validateAudience } from '../../src/core/audience/validate.ts';
 import type { CompiledQuery } from '../../src/core/sql/params.ts';
 import type { SqlDialect } from '../../src/core/sql/dialect.ts';
@@ -583,4 +583,109 @@ export const checkDataSet = (data: ReferenceData): void => {
   expect(data.events).toHaveLength(300);
   expect(data.history.length).toBeGreaterThan(100);
   expect(data.scores.length).toBeGreaterThan(10);
+};
+
+// ---- JSON text read as a time or a number -------------------------------------------------------
+
+/**
+ * Texts a JSON trait or event property may hold that DuckDB's casts and the reference evaluator
+ * once read differently (a decimal read as epoch ms, an offset dropped, 'inf' / 'nan' read as
+ * numbers, an epoch beyond DuckDB's timestamps throwing), beside ordinary ones. JSON numbers too.
+ */
+export const JSON_TEXTS: readonly unknown[] = [
+  '12.5',
+  '2024-05-01T10:00:00+08:00',
+  '2024-05-01T10:00:00-0530',
+  '2024-05-01T02:00:00Z',
+  '2024-05-01T02:00:00.0005Z',
+  '2024-05-01 10:00:00',
+  '2024-05-01',
+  ' 2024-05-01T10:00:00Z ',
+  '2024-05-01T24:00:00',
+  '2024-02-31',
+  'inf',
+  '-inf',
+  'nan',
+  'Infinity',
+  '1e400',
+  '-1e400',
+  '1_000',
+  '0x10',
+  '1e3',
+  '.5',
+  '99999999999999999',
+  '-99999999999999999',
+  '9999999999999999999999',
+  String(NOW - DAY_MS),
+  ` ${NOW - 2 * DAY_MS} `,
+  '0',
+  'free',
+  12.5,
+  NOW - 3 * DAY_MS,
+];
+
+/** One user per text: trait `jt` and a `view` event whose property `jt` is that text. */
+export const jsonTextData = (): { identifies: IdentifyRow[]; events: EventRow[] } => {
+  const identifies: IdentifyRow[] = [];
+  const events: EventRow[] = [];
+  const opts = { receivedAt: NOW, source: 'http' as const, newMessageId: randomUUID };
+  JSON_TEXTS.forEach((value, i) => {
+    const userId = `j${String(i).padStart(2, '0')}`;
+    const timestamp = new Date(NOW - 5 * DAY_MS).toISOString();
+    const idf = normaliseIdentify(
+      { type: 'identify', userId, timestamp, traits: { jt: value }, messageId: `ji${i}` },
+      0,
+      opts,
+    );
+    const ev = normaliseTrack(
+      { type: 'track', userId, event: 'view', timestamp, properties: { jt: value }, messageId: `je${i}` },
+      0,
+      opts,
+    );
+    if (!idf.ok || !ev.ok) throw new Error(`${userId}: does not normalise`);
+    identifies.push(idf.value);
+    events.push(ev.value);
+  });
+  return { identifies, events };
+};
+
+const JSON_TIMES: readonly unknown[] = [
+  '2024-05-01T02:00:00Z',
+  '2024-05-01T01:59:59Z',
+  '2024-05-01T02:00:01Z',
+  '2024-05-01T15:30:00Z',
+  '2024-05-01T10:00:00Z',
+  0,
+  1000,
+  NOW,
+  NOW - DAY_MS,
+  { daysAgo: 2 },
+];
+const JSON_NUMBERS = [-1, 0, 0.5, 12.5, 1000, 1e9, 1e15];
+
+/** Comparisons of a JSON value as a time (before/after/between, eq on its text) and as a number. */
+const jsonTextComparisons = (): Tree[] => {
+  const out: Tree[] = [];
+  for (const time of JSON_TIMES) out.push({ op: 'before', time }, { op: 'after', time });
+  for (const [i, min] of JSON_TIMES.entries())
+    for (const max of JSON_TIMES.slice(i + 1)) {
+      const [lo, hi] = [resolveTime(min as TimeSpec, NOW), resolveTime(max as TimeSpec, NOW)];
+      if (lo !== null && hi !== null && lo <= hi) out.push({ op: 'between', min, max });
+    }
+  out.push({ op: 'within_last', days: 3 });
+  for (const value of ['2024-05-01T02:00:00Z', '12.5', 'inf']) out.push({ op: 'eq', value });
+  for (const value of JSON_NUMBERS)
+    out.push({ op: 'gt', value }, { op: 'lt', value }, { op: 'eq', value }, { op: 'gte', value });
+  for (const [i, min] of JSON_NUMBERS.entries())
+    for (const max of JSON_NUMBERS.slice(i + 1)) out.push({ op: 'between', min, max });
+  return out;
+};
+
+/** Each comparison on trait `jt` and as a `view` filter on property `jt`, and `not` of each. */
+export const jsonTextTrees = (): Tree[] => {
+  const leaves = jsonTextComparisons().flatMap((c): Tree[] => [
+    { kind: 'attribute', attribute: 'jt', ...c },
+    { kind: 'did', event: 'view', where: [{ property: 'jt', ...c }] },
+  ]);
+  return [...leaves, ...leaves.map((child) => ({ kind: 'not', child }))];
 };

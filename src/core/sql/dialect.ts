@@ -86,6 +86,29 @@ export interface SqlDialect {
 
 const duckPlaceholder = /\$(\d+)/g;
 
+// The texts the reference evaluator reads (reference-evaluator.ts, time.ts parseIsoUtc), as RE2
+// patterns for regexp_full_match (blanks around allowed, as the reference trims).
+const DUCK_NUMBER = String.raw`\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*`;
+const DUCK_INTEGER = String.raw`\s*[+-]?\d+\s*`;
+const DUCK_ISO = String.raw`\s*\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?`;
+const DUCK_ZONE = String.raw`(Z|[+-]\d{2}(:?\d{2})?)\s*`;
+/**
+ * Text to a timestamp as the reference evaluator reads it: an ISO date-time with an offset
+ * through TIMESTAMPTZ (TIMESTAMP would drop the offset; an explicit offset makes the session's
+ * zone irrelevant), one without as UTC, both cut to whole milliseconds (the reference floors the
+ * fraction); else an integer text as epoch ms. A decimal text ('12.5') is no time (a BIGINT cast
+ * would round it). An integer beyond DuckDB's timestamps (±9e15 ms, past JavaScript's ±8.64e15)
+ * is ±infinity, before or after every time as in the reference, rather than epoch_ms's error.
+ */
+const duckToTime = (t: string): string =>
+  `CASE WHEN regexp_full_match(${t}, '${DUCK_ISO}${DUCK_ZONE}') ` +
+  `THEN epoch_ms(epoch_ms(TRY_CAST(${t} AS TIMESTAMPTZ))) ` +
+  `WHEN regexp_full_match(${t}, '${DUCK_ISO}\\s*') THEN epoch_ms(epoch_ms(TRY_CAST(${t} AS TIMESTAMP))) ` +
+  `WHEN regexp_full_match(${t}, '${DUCK_INTEGER}') THEN CASE ` +
+  `WHEN TRY_CAST(${t} AS DOUBLE) >= 9e15 THEN 'infinity'::TIMESTAMP ` +
+  `WHEN TRY_CAST(${t} AS DOUBLE) <= -9e15 THEN '-infinity'::TIMESTAMP ` +
+  `ELSE epoch_ms(CAST(${t} AS BIGINT)) END END`;
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   placeholder: (n) => `$${n}`,
@@ -98,9 +121,11 @@ export const duckdbDialect: SqlDialect = {
   jsonIsArray: (doc, path) => `TRY(json_type(${doc}, ${path})) = 'ARRAY'`,
   jsonArrayHas: (doc, path, value) =>
     `list_contains(TRY_CAST(TRY(json_extract(${doc}, ${path})) AS VARCHAR[]), ${value})`,
-  toDouble: (t) => `TRY_CAST(${t} AS DOUBLE)`,
+  // Only texts the reference evaluator reads as numbers: DuckDB's cast also reads 'inf', 'nan',
+  // 'Infinity' and '1_000'. A decimal text too large for a DOUBLE ('1e400') is infinite in both.
+  toDouble: (t) => `CASE WHEN regexp_full_match(${t}, '${DUCK_NUMBER}') THEN TRY_CAST(${t} AS DOUBLE) END`,
   toBoolean: (t) => `TRY_CAST(${t} AS BOOLEAN)`,
-  toTime: (t) => `coalesce(TRY_CAST(${t} AS TIMESTAMP), epoch_ms(TRY_CAST(${t} AS BIGINT)))`,
+  toTime: duckToTime,
   contains: (t, needle) => `contains(${t}, ${needle})`,
   isTrue: (p) => `(${p} IS TRUE)`,
   md5Bucket: (salt, id) => `(CAST('0x' || left(md5(${salt} || ${id}), 8) AS BIGINT) % 100)`,
