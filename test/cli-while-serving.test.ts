@@ -267,6 +267,11 @@ describe('the CLI while a server holds the data directory', () => {
     expect(r.stderr).toBe(
       `Rekindle is serving this data directory (pid ${server.child.pid}, ${server.url}); compacting rewrites the events table, which needs the warehouse to itself. Stop it first (kill ${server.child.pid} or Ctrl+C in its terminal), then run: rekindle --data-dir ${dir} compact\n`,
     );
+    const copy = await cli(dir, ['warehouse', 'copy', '--to', 'clickhouse://u:secret@127.0.0.1:9/rekindle']);
+    expect(copy.code).not.toBe(0);
+    expect(copy.stderr).toContain('the copy reads the DuckDB warehouse file, which the server holds');
+    expect(copy.stderr.trim().split('\n')).toHaveLength(1);
+    expect(copy.stderr).not.toContain('secret');
     const serve = await cli(dir, ['serve', '--port', '0']);
     expect(serve.code).toBe(1);
     expect(serve.stderr).toContain('already serving this data directory');

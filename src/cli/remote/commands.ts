@@ -603,6 +603,10 @@ export const REMOTE_COMMANDS: Readonly<Record<string, RemotePlan>> = {
     kind: 'stop',
     why: 'churn reasons are imported from a file with the stores opened here',
   },
+  'warehouse copy': {
+    kind: 'stop',
+    why: 'the copy reads the DuckDB warehouse file, which the server holds, and must see it unchanged',
+  },
 };
 
 /** The plan for a command (`undefined`: it does not open the data directory, e.g. `btyd`, `churn evaluate`). */

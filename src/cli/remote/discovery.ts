@@ -104,4 +104,8 @@ export const shellWord = (w: string): string =>
 export const stopFirstMessage = (server: ServerInfo, argv: readonly string[], why?: string): string =>
   `Rekindle is serving this data directory (pid ${server.pid}, ${server.url})` +
   (why ? `; ${why}` : '') +
-  `. Stop it first (kill ${server.pid} or Ctrl+C in its terminal), then run: rekindle ${argv.map(shellWord).join(' ')}`;
+  `. Stop it first (kill ${server.pid} or Ctrl+C in its terminal), then run: rekindle ${argv.map(withoutPassword).map(shellWord).join(' ')}`;
+
+/** A command line word with the password of an address in it (`scheme://user:password@host`) starred out. */
+const withoutPassword = (word: string): string =>
+  word.replace(/((?:^|=)[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@');
