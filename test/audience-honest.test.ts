@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseIdentify, normaliseTrack } from '../src/core/events/normalize.ts';
-import type { EventRow, IdentifyRow } from '../src/core/events/rows.ts';
+import type { EventRow } from '../src/core/events/rows.ts';
 import { compileAudience } from '../src/core/audience/compiler.ts';
 import { didYouMean, editDistance } from '../src/core/audience/did-you-mean.ts';
 import { evaluateReference, type ReferenceData } from '../src/core/audience/reference-evaluator.ts';
@@ -20,6 +18,7 @@ import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { DAY_MS } from '../src/core/time/units.ts';
 import { tempDir } from './support/tmp.ts';
 import { formToTree } from '../console/src/features/audiences/two-group.ts';
+import { recordBuilders } from './support/record-builders.ts';
 
 /**
  * "Audiences that tell you what you typed": did-you-mean warnings, the metadata the builder's
@@ -31,25 +30,7 @@ const NOW = Date.UTC(2026, 5, 1, 10); // 2026-06-01T10:00:00Z
 const ago = (days: number, hours = 0) => NOW - days * DAY_MS + hours * HOUR_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let seq = 0;
-const track = (userId: string, event: string, ts: number, properties: Record<string, unknown> = {}) => {
-  const r = normaliseTrack(
-    { type: 'track', userId, event, timestamp: iso(ts), properties, messageId: `m${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
-const identify = (userId: string, ts: number, traits: Record<string, unknown>): IdentifyRow => {
-  const r = normaliseIdentify(
-    { type: 'identify', userId, timestamp: iso(ts), traits, messageId: `i${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const { track, identify } = recordBuilders(NOW);
 
 // ann: registered 300 days ago; ben: first seen 20 days ago; cat: registered 5 days ago but an
 // identify dated 100 days ago (seen before she registered); dan: first seen 2 days ago.

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseIdentify, normaliseTrack } from '../../src/core/events/normalize.ts';
-import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
+import type { EventRow } from '../../src/core/events/rows.ts';
 import { bucketOf } from '../../src/core/audience/bucket.ts';
 import { compileAudience } from '../../src/core/audience/compiler.ts';
 import { portraitQuery } from '../../src/core/audience/portrait-sql.ts';
@@ -20,6 +18,7 @@ import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 import { copyWarehouseToClickHouse } from '../support/clickhouse-copy.ts';
 import { testClickHouseTarget } from '../support/clickhouse-target.ts';
 import { tempDir } from '../support/tmp.ts';
+import { recordBuilders } from '../support/record-builders.ts';
 
 /**
  * The ClickHouse text the one audience compiler writes for representative nodes (a window, a JSON
@@ -29,28 +28,9 @@ import { tempDir } from '../support/tmp.ts';
 
 const NOW = Date.UTC(2024, 5, 1);
 const ago = (days: number, hours = 0) => NOW - days * DAY_MS + hours * HOUR_MS;
-const iso = (ms: number) => new Date(ms).toISOString();
 const ALL = ['alice', 'bob', 'carol', 'dave'];
 
-let seq = 0;
-const track = (userId: string, event: string, ts: number, properties: Record<string, unknown> = {}) => {
-  const r = normaliseTrack(
-    { type: 'track', userId, event, timestamp: iso(ts), properties, messageId: `m${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
-const identify = (userId: string, ts: number, traits: Record<string, unknown>): IdentifyRow => {
-  const r = normaliseIdentify(
-    { type: 'identify', userId, timestamp: iso(ts), traits, messageId: `i${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const { track, identify } = recordBuilders(NOW);
 
 const identifies = [
   identify('alice', ago(100), { city: 'Shanghai', nickname: "O'Brien", tags: ['vip', 'new'] }),

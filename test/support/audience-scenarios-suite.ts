@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
-import { normaliseIdentify, normaliseTrack } from '../../src/core/events/normalize.ts';
-import type { EventRow, IdentifyRow } from '../../src/core/events/rows.ts';
 import { compileAudience } from '../../src/core/audience/compiler.ts';
 import { bucketOf } from '../../src/core/audience/bucket.ts';
 import { maskEmail, maskPhone } from '../../src/core/audience/mask.ts';
@@ -22,6 +19,7 @@ import { clickhouseDialect, duckdbDialect, namedParams } from '../../src/core/sq
 import { ClickHouseDb } from '../../src/storage/clickhouse/client.ts';
 import { applyClickHouseDdl } from '../../src/storage/clickhouse/ddl.ts';
 import { copyWarehouseToClickHouse } from './clickhouse-copy.ts';
+import { recordBuilders } from './record-builders.ts';
 
 /**
  * The audience scenarios (hand-written data, each node kind and its edge cases), run on one
@@ -39,30 +37,7 @@ const ago = (days: number, hours = 0) => NOW - days * DAY_MS + hours * HOUR_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 const ALL = ['alice', 'bob', 'carol', 'dave', 'erin'];
 
-let seq = 0;
-const track = (
-  userId: string,
-  event: string,
-  ts: number,
-  properties: Record<string, unknown> = {},
-): EventRow => {
-  const r = normaliseTrack(
-    { type: 'track', userId, event, timestamp: iso(ts), properties, messageId: `m${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
-const identify = (userId: string, ts: number, traits: Record<string, unknown>): IdentifyRow => {
-  const r = normaliseIdentify(
-    { type: 'identify', userId, timestamp: iso(ts), traits, messageId: `i${++seq}` },
-    0,
-    { receivedAt: NOW, source: 'http', newMessageId: randomUUID },
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const { track, identify } = recordBuilders(NOW);
 
 const identifies = [
   identify('alice', ago(400), {
