@@ -66,7 +66,21 @@ export const generateData = (seed: number) => {
       if (maybe(0.4)) traits['consentSms'] = maybe(0.5);
       if (maybe(0.4)) traits['email'] = `${userId}@${pick(['example.com', 'mail.cn'])}`;
       if (maybe(0.3)) traits['phone'] = `1380000${String(int(0, 9999)).padStart(4, '0')}`;
-      if (maybe(0.5)) traits['level'] = pick<unknown>([1, 3, 7, 10, '7', 'high', null]);
+      // Texts that casts read differently (JSON_TEXTS below): a decimal, an offset, words, a huge epoch.
+      if (maybe(0.5))
+        traits['level'] = pick<unknown>([
+          1,
+          3,
+          7,
+          10,
+          '7',
+          'high',
+          null,
+          '12.5',
+          'Infinity',
+          '2024-05-01T10:00:00+08:00',
+          '99999999999999999',
+        ]);
       if (maybe(0.5)) traits['tags'] = TAGS.filter(() => maybe(0.5));
       if (maybe(0.3)) traits['vip'] = pick<unknown>([true, false, 'yes']);
       if (maybe(0.3)) traits['nickname'] = pick(['Ann', "O'Brien", '李雷', 'ann']);
@@ -111,7 +125,16 @@ export const generateData = (seed: number) => {
     if (maybe(0.3)) props['coupon'] = pick(['C1', 'C2']);
     if (maybe(0.4)) props['qty'] = pick<unknown>([1, 2, 3, '2', 'many']);
     if (maybe(0.2)) props['flag'] = maybe(0.5);
-    if (maybe(0.2)) props['price'] = pick(['12.5', '3', 'free']);
+    if (maybe(0.2))
+      props['price'] = pick([
+        '12.5',
+        '3',
+        'free',
+        'inf',
+        'nan',
+        '2024-05-10T08:00:00-05:00',
+        '-99999999999999999',
+      ]);
     const r = normaliseTrack(
       {
         type: 'track',

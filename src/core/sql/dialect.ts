@@ -93,6 +93,12 @@ const DUCK_INTEGER = String.raw`\s*[+-]?\d+\s*`;
 const DUCK_ISO = String.raw`\s*\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?`;
 const DUCK_ZONE = String.raw`(Z|[+-]\d{2}(:?\d{2})?)\s*`;
 /**
+ * `body` of the text `t`, which it names `json_txt`: a one-element list's lambda, so that the JSON
+ * text (a json_extract_string, which parses the document) is computed once however often the
+ * body reads it. DuckDB does not share repeated subexpressions of a filter.
+ */
+const withText = (t: string, body: string): string => `list_transform([${t}], lambda json_txt: ${body})[1]`;
+/**
  * Text to a timestamp as the reference evaluator reads it: an ISO date-time with an offset
  * through TIMESTAMPTZ (TIMESTAMP would drop the offset; an explicit offset makes the session's
  * zone irrelevant), one without as UTC, both cut to whole milliseconds (the reference floors the
@@ -101,13 +107,16 @@ const DUCK_ZONE = String.raw`(Z|[+-]\d{2}(:?\d{2})?)\s*`;
  * is ±infinity, before or after every time as in the reference, rather than epoch_ms's error.
  */
 const duckToTime = (t: string): string =>
-  `CASE WHEN regexp_full_match(${t}, '${DUCK_ISO}${DUCK_ZONE}') ` +
-  `THEN epoch_ms(epoch_ms(TRY_CAST(${t} AS TIMESTAMPTZ))) ` +
-  `WHEN regexp_full_match(${t}, '${DUCK_ISO}\\s*') THEN epoch_ms(epoch_ms(TRY_CAST(${t} AS TIMESTAMP))) ` +
-  `WHEN regexp_full_match(${t}, '${DUCK_INTEGER}') THEN CASE ` +
-  `WHEN TRY_CAST(${t} AS DOUBLE) >= 9e15 THEN 'infinity'::TIMESTAMP ` +
-  `WHEN TRY_CAST(${t} AS DOUBLE) <= -9e15 THEN '-infinity'::TIMESTAMP ` +
-  `ELSE epoch_ms(CAST(${t} AS BIGINT)) END END`;
+  withText(
+    t,
+    `CASE WHEN regexp_full_match(json_txt, '${DUCK_ISO}${DUCK_ZONE}') ` +
+      `THEN epoch_ms(epoch_ms(TRY_CAST(json_txt AS TIMESTAMPTZ))) ` +
+      `WHEN regexp_full_match(json_txt, '${DUCK_ISO}\\s*') THEN epoch_ms(epoch_ms(TRY_CAST(json_txt AS TIMESTAMP))) ` +
+      `WHEN regexp_full_match(json_txt, '${DUCK_INTEGER}') THEN CASE ` +
+      `WHEN TRY_CAST(json_txt AS DOUBLE) >= 9e15 THEN 'infinity'::TIMESTAMP ` +
+      `WHEN TRY_CAST(json_txt AS DOUBLE) <= -9e15 THEN '-infinity'::TIMESTAMP ` +
+      `ELSE epoch_ms(CAST(json_txt AS BIGINT)) END END`,
+  );
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
@@ -123,7 +132,11 @@ export const duckdbDialect: SqlDialect = {
     `list_contains(TRY_CAST(TRY(json_extract(${doc}, ${path})) AS VARCHAR[]), ${value})`,
   // Only texts the reference evaluator reads as numbers: DuckDB's cast also reads 'inf', 'nan',
   // 'Infinity' and '1_000'. A decimal text too large for a DOUBLE ('1e400') is infinite in both.
-  toDouble: (t) => `CASE WHEN regexp_full_match(${t}, '${DUCK_NUMBER}') THEN TRY_CAST(${t} AS DOUBLE) END`,
+  toDouble: (t) =>
+    withText(
+      t,
+      `CASE WHEN regexp_full_match(json_txt, '${DUCK_NUMBER}') THEN TRY_CAST(json_txt AS DOUBLE) END`,
+    ),
   toBoolean: (t) => `TRY_CAST(${t} AS BOOLEAN)`,
   toTime: duckToTime,
   contains: (t, needle) => `contains(${t}, ${needle})`,
