@@ -7,6 +7,7 @@ import { registerAttributeCommand } from './commands/attribute.ts';
 import { registerBtydCommand } from './commands/btyd.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerChurnCommands } from './commands/churn.ts';
+import { registerControlCopyCommand } from './commands/control-copy.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerKeysCommand } from './commands/keys.ts';
@@ -95,6 +96,7 @@ program
 registerBtydCommand(program);
 registerClickHouseDevServerCommand(program);
 registerChurnCommands(program, () => openRuntime(config()));
+registerControlCopyCommand(program, config);
 registerDemoCommands(program, config);
 registerImportCommand(program, () => {
   const c = config();
