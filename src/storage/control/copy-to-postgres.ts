@@ -120,9 +120,10 @@ const seedCounts = async (migrations: readonly Migration[]): Promise<Map<string,
   }
 };
 
-class CountsDiffer extends Error {
+/** A refusal found inside the target transaction: thrown to roll it back, returned as a value. */
+class Refused extends Error {
   constructor(readonly refusal: ControlCopyRefusal) {
-    super('row counts differ after the copy');
+    super(refusal.kind);
   }
 }
 
@@ -161,14 +162,15 @@ export const copyControlPlane = async (
   if (!order.ok) return err({ kind: 'foreign_key_cycle', tables: order.error.cycle });
 
   const seeds = await seedCounts(migrations);
-  for (const table of order.value) {
-    const rows = await countOf(target, table);
-    if (rows > (seeds.get(table) ?? 0)) return err({ kind: 'target_not_empty', table, rows });
-  }
 
   try {
     const report = await target.transaction((tx) =>
       source.transaction(async (src) => {
+        // Checked inside the transaction, so nothing written meanwhile is overwritten.
+        for (const table of order.value) {
+          const rows = await countOf(tx, table);
+          if (rows > (seeds.get(table) ?? 0)) throw new Refused({ kind: 'target_not_empty', table, rows });
+        }
         // The seeded rows are in the source too (perhaps changed): children first, then copied back.
         for (const table of [...order.value].reverse())
           if ((seeds.get(table) ?? 0) > 0) await tx.exec(`DELETE FROM ${quote(table)}`);
@@ -197,7 +199,7 @@ export const copyControlPlane = async (
           const sourceRows = await countOf(src, table);
           const targetRows = await countOf(tx, table);
           if (sourceRows !== targetRows || rows !== sourceRows)
-            throw new CountsDiffer({ kind: 'counts_differ', table, source: sourceRows, target: targetRows });
+            throw new Refused({ kind: 'counts_differ', table, source: sourceRows, target: targetRows });
           log(`${table.padEnd(30)} ${rows} rows`);
           copied.push({ table, rows });
         }
@@ -231,7 +233,7 @@ export const copyControlPlane = async (
       ms: now() - started,
     });
   } catch (e) {
-    if (e instanceof CountsDiffer) return err(e.refusal);
+    if (e instanceof Refused) return err(e.refusal);
     throw e;
   }
 };
