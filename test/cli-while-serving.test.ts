@@ -272,6 +272,10 @@ describe('the CLI while a server holds the data directory', () => {
     expect(copy.stderr).toContain('the copy reads the DuckDB warehouse file, which the server holds');
     expect(copy.stderr.trim().split('\n')).toHaveLength(1);
     expect(copy.stderr).not.toContain('secret');
+    const control = await cli(dir, ['control', 'copy', '--to', 'postgres://u:secret@127.0.0.1:9/rekindle']);
+    expect(control.code).not.toBe(0);
+    expect(control.stderr).toContain('the copy reads the embedded control plane, which the server holds');
+    expect(control.stderr).not.toContain('secret');
     const serve = await cli(dir, ['serve', '--port', '0']);
     expect(serve.code).toBe(1);
     expect(serve.stderr).toContain('already serving this data directory');

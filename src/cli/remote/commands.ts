@@ -603,6 +603,10 @@ export const REMOTE_COMMANDS: Readonly<Record<string, RemotePlan>> = {
     kind: 'stop',
     why: 'churn reasons are imported from a file with the stores opened here',
   },
+  'control copy': {
+    kind: 'stop',
+    why: 'the copy reads the embedded control plane, which the server holds, and must see it unchanged',
+  },
   'warehouse copy': {
     kind: 'stop',
     why: 'the copy reads the DuckDB warehouse file, which the server holds, and must see it unchanged',
