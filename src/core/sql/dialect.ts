@@ -184,13 +184,15 @@ export const clickhouseDialect: SqlDialect = {
   jsonArrayHas: (doc, path, value) =>
     `has(arrayMap(json_el -> JSONExtract(json_el, 'Nullable(String)'), JSONExtractArrayRaw(${chKeys(`ifNull(${doc}, '')`, path)})), ${value})`,
   // DuckDB trims blanks before a cast; toFloat64OrNull does not. 'inf' and 'nan' are no numbers
-  // (as in the reference evaluator; DuckDB's cast reads them).
+  // (as in the reference evaluator). Unlike the reference, '1e400' is none either (a known gap,
+  // test/clickhouse/audience-json-text.test.ts).
   toDouble: (t) => `if(isFinite(toFloat64OrNull(trimBoth(${t}))), toFloat64OrNull(trimBoth(${t})), NULL)`,
   toBoolean: (t) => `accurateCastOrNull(trimBoth(${t}), 'Bool')`,
   // Only texts that start as a date (YYYY-MM-DD…) are date-times, as in DuckDB's TIMESTAMP cast
   // and the reference evaluator (ClickHouse's best-effort parser would read '7' as a day of this
-  // month); else an integer text is epoch ms. A decimal text ('12.5') is no time here and in the
-  // reference evaluator, where DuckDB's BIGINT cast rounds it (see docs/architecture.md).
+  // month); else an integer text is epoch ms. A decimal text ('12.5') is no time, as in the
+  // reference evaluator. Known gaps: '…T24:00:00' is read as the next midnight, and an integer
+  // text beyond Int64 is no time (test/clickhouse/audience-json-text.test.ts).
   toTime: (t) =>
     `coalesce(if(match(${t}, '^\\\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}'), parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC'), NULL), ` +
     `fromUnixTimestamp64Milli(toInt64OrNull(trimBoth(${t})), 'UTC'))`,
