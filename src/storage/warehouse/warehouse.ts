@@ -17,6 +17,7 @@ import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
 import { forgottenPushTokensOf } from './forgotten-push-tokens.ts';
 import type { SqlParam, WarehouseTx } from './warehouse-tx.ts';
 import { safeJsConverter } from './js-values.ts';
+import { boundTypes } from './bind-types.ts';
 import { anyLinks, applyLinkPlan, canonicalOf, knownUsersAmong, treesOf } from './identity-links.ts';
 
 export type { RowAppender, SqlParam, WarehouseTx } from './warehouse-tx.ts';
@@ -105,7 +106,7 @@ export class Warehouse {
   async query<T = Record<string, unknown>>(sql: string, params: SqlParam[] = []): Promise<T[]> {
     const conn = await this.instance.connect();
     try {
-      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
+      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[], boundTypes(params));
       return reader.convertRowObjects(safeJsConverter) as T[];
     } finally {
       conn.closeSync();
@@ -119,7 +120,7 @@ export class Warehouse {
   async columns(sql: string, params: SqlParam[] = []): Promise<Record<string, unknown[]>> {
     const conn = await this.instance.connect();
     try {
-      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
+      const reader = await conn.runAndReadAll(sql, params as DuckDBValue[], boundTypes(params));
       return reader.convertColumnsObject(safeJsConverter) as Record<string, unknown[]>;
     } finally {
       conn.closeSync();
@@ -130,7 +131,7 @@ export class Warehouse {
   async *stream(sql: string, params: SqlParam[] = []): AsyncGenerator<Record<string, unknown>[]> {
     const conn = await this.instance.connect();
     try {
-      const result = await conn.stream(sql, params as DuckDBValue[]);
+      const result = await conn.stream(sql, params as DuckDBValue[], boundTypes(params));
       for await (const rows of result.yieldConvertedRowObjects(safeJsConverter)) yield rows;
     } finally {
       conn.closeSync();
@@ -141,7 +142,7 @@ export class Warehouse {
   async write(sql: string, params: SqlParam[] = []): Promise<number> {
     return this.serialised(async () => {
       this.profiled.clear();
-      return Number((await this.writer.run(sql, params as DuckDBValue[])).rowsChanged);
+      return Number((await this.writer.run(sql, params as DuckDBValue[], boundTypes(params))).rowsChanged);
     });
   }
 
@@ -193,9 +194,12 @@ export class Warehouse {
   private writerTx(): WarehouseTx {
     const w = this.writer;
     return {
-      run: async (sql, params = []) => Number((await w.run(sql, params as DuckDBValue[])).rowsChanged),
+      run: async (sql, params = []) =>
+        Number((await w.run(sql, params as DuckDBValue[], boundTypes(params))).rowsChanged),
       query: async <R>(sql: string, params: SqlParam[] = []) =>
-        (await w.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(safeJsConverter) as R[],
+        (await w.runAndReadAll(sql, params as DuckDBValue[], boundTypes(params))).convertRowObjects(
+          safeJsConverter,
+        ) as R[],
       append: async (table, fill, options = {}) => {
         const a = options.temp
           ? await w.createAppender(table, 'main', 'temp')
@@ -446,7 +450,7 @@ export class Warehouse {
     const withTokens = rows.filter((r) => r.columns.push_token !== undefined).map((r) => r.userId);
     const forgotten = await forgottenPushTokensOf(
       async <T>(sql: string, params: SqlParam[] = []) =>
-        (await this.writer.runAndReadAll(sql, params as DuckDBValue[])).convertRowObjects(
+        (await this.writer.runAndReadAll(sql, params as DuckDBValue[], boundTypes(params))).convertRowObjects(
           safeJsConverter,
         ) as T[],
       withTokens,
