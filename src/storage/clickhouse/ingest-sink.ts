@@ -1,4 +1,4 @@
-import type { IngestSink } from '../../ingest/ingest-sink.ts';
+import type { IngestSink } from '../ingest-sink-contract.ts';
 import type { CommitBatch, IsolatedOutcome, RecordKind } from '../warehouse/isolating-commit.ts';
 import type { ClickHouseWarehouse } from './clickhouse-warehouse.ts';
 import type { ClickHouseDb } from './client.ts';
