@@ -13,6 +13,7 @@ import type { CompiledQuery } from '../../src/core/sql/params.ts';
 import type { SqlDialect } from '../../src/core/sql/dialect.ts';
 import type { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
+import { seededRandom } from '../../src/core/stats/rng.ts';
 
 /**
  * The audience property test's parts, shared by the engines (test/audience-property.test.ts on
@@ -26,24 +27,13 @@ export const SEED = 20240601;
 
 // ---- data ---------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so the data set is the same on every run. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const EVENTS = ['login', 'view', 'add_to_cart', 'order', 'pay'] as const;
 const CITIES = ['Shanghai', 'Beijing', 'Shenzhen'];
 const TAGS = ['vip', 'new', 'old'];
 
 export const generateData = (seed: number) => {
-  const rnd = prng(seed);
+  // The same data set on every run.
+  const rnd = seededRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const maybe = (p: number) => rnd() < p;
