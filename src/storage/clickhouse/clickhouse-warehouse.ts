@@ -6,7 +6,10 @@ import {
 } from '../../core/profile/forgotten-push-tokens.ts';
 import type { RefusedPushToken } from '../warehouse/forgotten-push-tokens.ts';
 import type { Rejection } from '../warehouse/warehouse.ts';
+import type { SqlDialect } from '../../core/sql/dialect.ts';
+import type { SqlParam, WarehouseSql, WarehouseTx } from '../warehouse-sql.ts';
 import { ClickHouseDb } from './client.ts';
+import { ClickHouseSql } from './clickhouse-sql.ts';
 import { applyClickHouseDdl } from './ddl.ts';
 import {
   chTime,
@@ -44,8 +47,32 @@ const ALIAS_REFUSED =
  * the batch's message ids: a commit that failed midway, retried with the same batch, completes
  * what is missing and stores nothing twice (the profile state is idempotent by construction).
  */
-export class ClickHouseWarehouse {
-  private constructor(readonly db: ClickHouseDb) {}
+export class ClickHouseWarehouse implements WarehouseSql {
+  private readonly statements: ClickHouseSql;
+
+  private constructor(readonly db: ClickHouseDb) {
+    this.statements = new ClickHouseSql(db);
+  }
+
+  get dialect(): SqlDialect {
+    return this.statements.dialect;
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    return this.statements.query<T>(sql, params);
+  }
+
+  scalar<T = unknown>(sql: string, params?: SqlParam[]): Promise<T> {
+    return this.statements.scalar<T>(sql, params);
+  }
+
+  write(sql: string, params?: SqlParam[]): Promise<number> {
+    return this.statements.write(sql, params);
+  }
+
+  transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
+    return this.statements.transaction(work);
+  }
 
   static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
     const db = await ClickHouseDb.open(target);

@@ -98,6 +98,44 @@ export class ClickHouseDb {
     return rs.json<T>();
   }
 
+  /**
+   * Rows as plain objects in the values DuckDB's reads give (warehouse-sql.ts): Date, DateTime
+   * and DateTime64 columns as `Date` (read in ISO form with their offset, so any column zone is
+   * right), everything else as JSONEachRow gives it.
+   */
+  async queryValues<T = Record<string, unknown>>(
+    sql: string,
+    params: Record<string, ChParam> = {},
+  ): Promise<T[]> {
+    const rs = await this.client.query({
+      query: sql,
+      query_params: params,
+      format: 'JSONCompactEachRowWithNamesAndTypes',
+      clickhouse_settings: await this.scoped({ ...READ_SETTINGS, date_time_output_format: 'iso' }),
+    });
+    const [names, types, ...rows] = await rs.json<unknown[]>();
+    if (names === undefined || types === undefined) return [];
+    const isTime = (types as string[]).map((t) => /^(Nullable\(|LowCardinality\()*(Date|DateTime)/.test(t));
+    return rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      (names as string[]).forEach((name, i) => {
+        const v = row[i];
+        out[name] = isTime[i] && typeof v === 'string' ? new Date(v) : v;
+      });
+      return out as T;
+    });
+  }
+
+  /** A statement without a result (DDL, INSERT … SELECT, mutations); the rows it wrote where known. */
+  async commandCounted(sql: string, params: Record<string, ChParam> = {}): Promise<number> {
+    const r = await this.client.command({
+      query: sql,
+      query_params: params,
+      clickhouse_settings: await this.scoped({}),
+    });
+    return Number(r.summary?.written_rows ?? 0);
+  }
+
   /** A statement without a result (DDL, INSERT … SELECT, mutations). */
   async command(
     sql: string,

@@ -1,5 +1,11 @@
 import { DEDUP_WINDOW, DURABLE, TIME } from './ddl-settings.ts';
 import { PROFILE_DDL } from './profile-ddl.ts';
+import { AUDIENCES_DDL } from './ddl-audiences.ts';
+import { CHURN_DDL } from './ddl-churn.ts';
+import { FACTS_DDL } from './ddl-facts.ts';
+import { PLANNER_DDL } from './ddl-planner.ts';
+import { REPORTS_DDL } from './ddl-reports.ts';
+import { SCORES_DDL } from './ddl-scores.ts';
 
 /**
  * The ClickHouse warehouse's tables: the relations the DuckDB warehouse has (src/storage/warehouse/
@@ -120,5 +126,6 @@ export const CLICKHOUSE_DDL: readonly string[] = [
 
 /** Creates the tables that are missing (every statement is idempotent). */
 export const applyClickHouseDdl = async (db: { command(sql: string): Promise<void> }): Promise<void> => {
-  for (const ddl of CLICKHOUSE_DDL) await db.command(ddl);
+  const areas = [AUDIENCES_DDL, PLANNER_DDL, SCORES_DDL, CHURN_DDL, FACTS_DDL, REPORTS_DDL];
+  for (const ddl of [...CLICKHOUSE_DDL, ...areas.flat()]) await db.command(ddl);
 };

@@ -1,0 +1,2 @@
+/** The ClickHouse tables of the audiences statements (src/storage/warehouse/); applied by ddl.ts. */
+export const AUDIENCES_DDL: readonly string[] = [];
