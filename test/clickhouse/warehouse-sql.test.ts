@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindForClickHouse } from '../../src/storage/clickhouse/clickhouse-sql.ts';
+import { inList, jsonList } from '../../src/storage/warehouse/id-list.ts';
 import { openEngineWarehouse, type EngineWarehouse } from '../support/warehouse-engines.ts';
 
 describe('bindForClickHouse', () => {
@@ -63,5 +64,13 @@ describe.each(['duckdb', 'clickhouse'] as const)('WarehouseSql on %s', (engine) 
       ['u2', Date.UTC(2026, 0, 3), 1],
     ]);
     expect(Number(await w.sql.scalar(`SELECT count(*) FROM ${table}`))).toBe(3);
+  });
+
+  it('unpacks a JSON id list', async () => {
+    const rows = await w.sql.query<{ v: string }>(
+      `SELECT v FROM (SELECT 'a' AS v UNION ALL SELECT 'b' UNION ALL SELECT 'c') AS t WHERE v IN (${inList('$1', w.sql.dialect)}) ORDER BY v`,
+      [jsonList(['c', 'a', "x'y"])],
+    );
+    expect(rows.map((r) => r.v)).toEqual(['a', 'c']);
   });
 });
