@@ -1,4 +1,6 @@
+import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
 import type { SqlDialect } from '../core/sql/dialect.ts';
+import type { Rejection } from './warehouse/warehouse.ts';
 import type { SqlParam, WarehouseTx } from './warehouse/warehouse-tx.ts';
 
 export type { RowAppender, SqlParam, WarehouseTx } from './warehouse/warehouse-tx.ts';
@@ -31,4 +33,31 @@ export interface WarehouseSql {
    * with a dedup token, deletes of exactly what is rewritten).
    */
   transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T>;
+}
+
+/** Records to store at once (ingestion's batch; both engines' `commit`). */
+export interface StoreBatch {
+  events: readonly EventRow[];
+  identifies: readonly IdentifyRow[];
+  rejections: readonly Rejection[];
+  rejectedAt?: number;
+  rejectionSource?: string;
+}
+
+/** A record a commit refused on its own (kept in `ingest_rejections`); the rest was stored. */
+export interface StoreRefusal {
+  kind: 'event' | 'identify';
+  /** Its position in the batch's events or identifies. */
+  at: number;
+  field: string;
+  reason: string;
+}
+
+/**
+ * The warehouse a running Rekindle holds, on either engine: the statements, and `commit`, which
+ * stores a batch of records durably (resolves once they survive a crash) — the demo loader, tests
+ * and tools store through it; HTTP ingestion goes through the ingest queue's sink.
+ */
+export interface WarehouseStore extends WarehouseSql {
+  commit(batch: StoreBatch): Promise<{ refused: readonly StoreRefusal[] }>;
 }

@@ -7,7 +7,7 @@ import {
 import type { RefusedPushToken } from '../warehouse/forgotten-push-tokens.ts';
 import type { Rejection } from '../warehouse/warehouse.ts';
 import type { SqlDialect } from '../../core/sql/dialect.ts';
-import type { SqlParam, WarehouseSql, WarehouseTx } from '../warehouse-sql.ts';
+import type { SqlParam, WarehouseStore, WarehouseTx } from '../warehouse-sql.ts';
 import { ClickHouseDb } from './client.ts';
 import { ClickHouseSql } from './clickhouse-sql.ts';
 import { applyClickHouseDdl } from './ddl.ts';
@@ -47,7 +47,7 @@ const ALIAS_REFUSED =
  * the batch's message ids: a commit that failed midway, retried with the same batch, completes
  * what is missing and stores nothing twice (the profile state is idempotent by construction).
  */
-export class ClickHouseWarehouse implements WarehouseSql {
+export class ClickHouseWarehouse implements WarehouseStore {
   private readonly statements: ClickHouseSql;
 
   private constructor(readonly db: ClickHouseDb) {

@@ -14,7 +14,7 @@ import { putOwn } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import { withoutForgottenPushTokens } from '../../core/profile/forgotten-push-tokens.ts';
 import { duckdbDialect, type SqlDialect } from '../../core/sql/dialect.ts';
-import type { WarehouseSql } from '../warehouse-sql.ts';
+import type { WarehouseStore } from '../warehouse-sql.ts';
 import { eventsTableDdl, WAREHOUSE_DDL } from './ddl.ts';
 import { forgottenPushTokensOf } from './forgotten-push-tokens.ts';
 import type { SqlParam, WarehouseTx } from './warehouse-tx.ts';
@@ -54,7 +54,7 @@ const MAX_PROFILED = 2_000_000;
  * The DuckDB warehouse file. One process owns it (DuckDB's lock); writes go through one
  * connection so a group of records commits together, reads use their own connections.
  */
-export class Warehouse implements WarehouseSql {
+export class Warehouse implements WarehouseStore {
   readonly dialect: SqlDialect = duckdbDialect;
   private writeChain: Promise<unknown> = Promise.resolve();
   /** Anonymous ids already linked, or never linkable: their pairs need no lookup (identity-links.ts). */
