@@ -1,11 +1,14 @@
 import { eventField } from '../audience/fields.ts';
 import { Params, safeJson, type CompiledQuery } from '../sql/params.ts';
+import { duckdbDialect, type SqlDialect } from '../sql/dialect.ts';
 
 import type { Bins, ScoreConfig, TierRule } from './config.ts';
 import { DAY_MS } from '../time/units.ts';
 
 /**
- * Scoring rules → one parameterised DuckDB query (pure; no I/O). Every value from the
+ * Scoring rules → one parameterised query in the warehouse's dialect (pure; no I/O). The DuckDB
+ * text is the reference; on ClickHouse the spellings that differ are chosen in this file (`p.dialect`)
+ * so that every row gets the same values (see the comments where they differ). Every value from the
  * configuration (event names, days, edges, tier names) is a bound parameter; the SQL text holds
  * only identifiers and constants of this file. The query returns one row per profile:
  * `user_id, lifecycle_stage, rfm_r, rfm_f, rfm_m, rfm_tier`, evaluated as of `now`
@@ -38,10 +41,34 @@ export const eventIn = (p: Params, column: string, events: readonly string[]): s
 export const eventNumber = (p: Params, alias: string, property: string): string => {
   const ref = eventField(property);
   if (!ref.ok) throw new Error(`invalid event property '${property}': ${ref.error}`);
-  return ref.value.kind === 'column'
-    ? `${alias}.${ref.value.column}`
-    : `TRY_CAST(${safeJson('json_extract_string', `${alias}.properties`, p.add(ref.value.path))} AS DOUBLE)`;
+  if (ref.value.kind === 'column') return `${alias}.${ref.value.column}`;
+  const d = p.dialect;
+  if (d.name === 'duckdb')
+    return `TRY_CAST(${safeJson('json_extract_string', `${alias}.properties`, p.add(ref.value.path))} AS DOUBLE)`;
+  // DuckDB's TRY_CAST of the JSON text: a number (or a numeric text) is read, anything else is NULL.
+  const path = d.jsonPath(ref.value.segments, ref.value.path, (v) => p.add(v));
+  return `toFloat64OrNull(${d.jsonText(`${alias}.properties`, path)})`;
 };
+
+/**
+ * `max(ts)` / `count(*)` of the rows where `cond` holds. ClickHouse's -If aggregates answer the
+ * type's default (1970-01-01) over no row; a Nullable argument makes that NULL as in DuckDB.
+ */
+const maxTsWhere = (d: SqlDialect, cond: string): string =>
+  d.name === 'duckdb' ? `max(ts) FILTER (WHERE ${cond})` : `maxIf(toNullable(ts), ${cond})`;
+const countWhere = (d: SqlDialect, cond: string): string =>
+  d.name === 'duckdb' ? `count(*) FILTER (WHERE ${cond})` : `countIf(${cond})`;
+
+/** A boolean as 0/1. */
+const asInt = (d: SqlDialect, predicate: string): string =>
+  d.name === 'duckdb' ? `(${predicate})::INTEGER` : `toInt32(${predicate})`;
+
+/**
+ * What ends a query whose LEFT JOINs test the right side for NULL: ClickHouse fills a missing
+ * right row with default values (0, '', 1970) unless told to use NULLs.
+ */
+export const leftJoinNullsTail = (d: SqlDialect): string =>
+  d.name === 'duckdb' ? '' : ' SETTINGS join_use_nulls = 1';
 
 /**
  * The per-user facts the lifecycle needs, as a subquery over `profiles` (alias-free columns
@@ -50,12 +77,13 @@ export const eventNumber = (p: Params, alias: string, property: string): string 
 export const lifecycleFactsSql = (p: Params, config: ScoreConfig, now: number): string => {
   const { churn, lifecycle } = config;
   const all = [...new Set([...churn.events, ...lifecycle.activityEvents, lifecycle.mature.orderEvent])];
+  const d = p.dialect;
   return (
     `SELECT p.user_id, coalesce(p.register_time, p.first_seen) AS reg, a.last_churn, a.last_active, ` +
     `coalesce(a.orders, 0) AS orders FROM profiles p LEFT JOIN (SELECT user_id, ` +
-    `max(ts) FILTER (WHERE ${eventIn(p, 'event', churn.events)}) AS last_churn, ` +
-    `max(ts) FILTER (WHERE ${eventIn(p, 'event', lifecycle.activityEvents)}) AS last_active, ` +
-    `count(*) FILTER (WHERE event = ${p.add(lifecycle.mature.orderEvent)}) AS orders ` +
+    `${maxTsWhere(d, eventIn(p, 'event', churn.events))} AS last_churn, ` +
+    `${maxTsWhere(d, eventIn(p, 'event', lifecycle.activityEvents))} AS last_active, ` +
+    `${countWhere(d, `event = ${p.add(lifecycle.mature.orderEvent)}`)} AS orders ` +
     `FROM events WHERE ts <= ${p.time(now)} AND ${eventIn(p, 'event', all)} GROUP BY user_id) a ` +
     `ON a.user_id = p.user_id`
   );
@@ -77,7 +105,7 @@ export const baseStageSql = (
   orders: string,
 ): string => {
   const { newDays, mature } = config.lifecycle;
-  const tenureMs = `(epoch_ms(${at}) - epoch_ms(${reg}))`;
+  const tenureMs = `(${p.dialect.msFromTime(at)} - ${p.dialect.msFromTime(reg)})`;
   return (
     `CASE WHEN ${tenureMs} < ${p.add(newDays * DAY_MS)} THEN 'new' ` +
     `WHEN ${orders} >= ${p.add(mature.minOrders)} AND ${tenureMs} >= ${p.add(mature.minTenureDays * DAY_MS)} ` +
@@ -105,9 +133,9 @@ const scoreSql = (
 ): string => {
   if (bins.type === 'quantile') {
     const v = lowerIsBetter ? `(-${value})` : value;
-    return `(1 + ${[1, 2, 3, 4].map((i) => `(${v} > ${quantiles}[${i}])::INTEGER`).join(' + ')})`;
+    return `(1 + ${[1, 2, 3, 4].map((i) => asInt(p.dialect, `${v} > ${quantiles}[${i}]`)).join(' + ')})`;
   }
-  const above = bins.edges.map((e) => `(${value} > ${p.add(e)})::INTEGER`).join(' + ');
+  const above = bins.edges.map((e) => asInt(p.dialect, `${value} > ${p.add(e)}`)).join(' + ');
   return lowerIsBetter ? `(5 - (${above}))` : `(1 + ${above})`;
 };
 
@@ -126,7 +154,7 @@ const tierCondition = (p: Params, t: TierRule): string => {
     ...rangeSql(p, 'b.m', t.m),
     ...rangeSql(p, '(b.r + b.f + b.m)', t.total),
   ];
-  return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
+  return parts.length === 0 ? (p.dialect.name === 'duckdb' ? 'TRUE' : 'true') : parts.join(' AND ');
 };
 
 /** The RFM scores of the buyers in the window: `user_id, r, f, m` (plus the raw values). */
@@ -134,13 +162,21 @@ export const rfmSql = (p: Params, config: ScoreConfig, now: number): string => {
   const { rfm } = config;
   const nowSql = p.time(now);
   const amount = eventNumber(p, 'e', rfm.amount);
+  const d = p.dialect;
+  // quantile_cont interpolates linearly between the closest ranks (type R7), as ClickHouse's
+  // quantilesExactInclusive does; both answer the four edges as an array indexed from 1.
+  const quintiles = (v: string) =>
+    d.name === 'duckdb'
+      ? `quantile_cont(${v}, ${QUINTILES})`
+      : `quantilesExactInclusive(${QUINTILES.slice(1, -1)})(${v})`;
   return (
-    `WITH buys AS (SELECT e.user_id, (epoch_ms(${nowSql}) - epoch_ms(max(e.ts))) / ${DAY_MS}.0 AS recency_days, ` +
+    `WITH buys AS (SELECT e.user_id${d.name === 'duckdb' ? '' : ' AS user_id'}, ` +
+    `(${d.msFromTime(nowSql)} - ${d.msFromTime('max(e.ts)')}) / ${DAY_MS}.0 AS recency_days, ` +
     `count(*) AS frequency, coalesce(sum(${amount}), 0) AS monetary FROM events e ` +
     `WHERE e.event = ${p.add(rfm.event)} AND e.ts <= ${nowSql} AND e.ts >= ${p.time(now - rfm.windowDays * DAY_MS)} ` +
     `GROUP BY e.user_id), ` +
-    `q AS (SELECT quantile_cont(-recency_days, ${QUINTILES}) AS r, quantile_cont(frequency, ${QUINTILES}) AS f, ` +
-    `quantile_cont(monetary, ${QUINTILES}) AS m FROM buys) ` +
+    `q AS (SELECT ${quintiles('-recency_days')} AS r, ${quintiles('frequency')} AS f, ` +
+    `${quintiles('monetary')} AS m FROM buys) ` +
     `SELECT buys.user_id, buys.recency_days, buys.frequency, buys.monetary, ` +
     `${scoreSql(p, rfm.bins.recency, 'buys.recency_days', 'q.r', true)} AS r, ` +
     `${scoreSql(p, rfm.bins.frequency, 'buys.frequency', 'q.f', false)} AS f, ` +
@@ -152,9 +188,13 @@ export const rfmSql = (p: Params, config: ScoreConfig, now: number): string => {
  * Stage, RFM scores and tier of every profile as of `now`:
  * `user_id, lifecycle_stage, rfm_r, rfm_f, rfm_m, rfm_tier`.
  */
-export const scoresQuery = (config: ScoreConfig, now: number): CompiledQuery => {
+export const scoresQuery = (
+  config: ScoreConfig,
+  now: number,
+  dialect: SqlDialect = duckdbDialect,
+): CompiledQuery => {
   if (!Number.isFinite(now)) throw new Error('scoresQuery: now must be epoch milliseconds');
-  const p = new Params();
+  const p = new Params(0, dialect);
   const facts = lifecycleFactsSql(p, config, now);
   const rfm = rfmSql(p, config, now);
   const stage = stageSql(p, config, now, 'f.');
@@ -165,7 +205,7 @@ export const scoresQuery = (config: ScoreConfig, now: number): CompiledQuery => 
   return {
     sql:
       `SELECT f.user_id, ${stage} AS lifecycle_stage, b.r AS rfm_r, b.f AS rfm_f, b.m AS rfm_m, ${tier} AS rfm_tier ` +
-      `FROM (${facts}) f LEFT JOIN (${rfm}) b ON b.user_id = f.user_id`,
+      `FROM (${facts}) f LEFT JOIN (${rfm}) b ON b.user_id = f.user_id${leftJoinNullsTail(dialect)}`,
     params: p.values,
   };
 };
