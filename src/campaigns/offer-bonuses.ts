@@ -15,7 +15,7 @@ import {
 } from '../storage/control/offer-bonuses.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { appendBonusFacts, candidateBonusEvents } from '../storage/warehouse/bonus-events.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refused } from './campaigns.ts';
 
 /**
@@ -27,7 +27,7 @@ import { refused } from './campaigns.ts';
 
 export interface BonusContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 

@@ -9,11 +9,11 @@ import {
 import { campaignsWithGoal } from '../storage/control/campaign-goals.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { rewriteConversions } from '../storage/warehouse/conversion-rewrite.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 export interface AttributionContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 
@@ -51,7 +51,9 @@ export const runAttribution = async (
   const since = options.since ?? defaultSince(now, goals);
   const counts = await rewriteConversions(
     ctx.warehouse,
-    goals.length === 0 ? null : attributionQuery(goals, { since, until: now, attributedAt: now }),
+    goals.length === 0
+      ? null
+      : attributionQuery(goals, { since, until: now, attributedAt: now }, ctx.warehouse.dialect),
     since,
     now,
   );

@@ -1,6 +1,6 @@
 import type { OutgoingMessage, SendOutcome } from '../core/delivery/message.ts';
 import { forgetPushTokens, type RefusedPushToken } from '../storage/warehouse/forgotten-push-tokens.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import type { Recorded } from '../outbox/record.ts';
 
 /**
@@ -37,8 +37,17 @@ export const refusedPushTokens = (results: readonly Recorded[]): RefusedPushToke
  * failure here is logged and leaves the outcomes as written (the token is refused again, and
  * cleared then, the next time a message goes to it). Returns how many profiles lost a token.
  */
+/**
+ * The warehouse as forgetting needs it: the DuckDB statements run in one transaction; the
+ * ClickHouse warehouse forgets through its own method (its profiles are a view over appended
+ * state, ClickHouseWarehouse.forgetPushTokens), which it must then have.
+ */
+export type ForgettingWarehouse = WarehouseSql & {
+  forgetPushTokens?(tokens: readonly RefusedPushToken[], now: number): Promise<number>;
+};
+
 export const forgetRefusedAddresses = async (
-  warehouse: Warehouse,
+  warehouse: ForgettingWarehouse,
   results: readonly Recorded[],
   now: number,
   log: (message: string, error: unknown) => void,
@@ -46,6 +55,11 @@ export const forgetRefusedAddresses = async (
   const tokens = refusedPushTokens(results);
   if (tokens.length === 0) return 0;
   try {
+    if (warehouse.dialect.name === 'clickhouse') {
+      if (warehouse.forgetPushTokens === undefined)
+        throw new Error('this ClickHouse warehouse cannot forget push tokens');
+      return await warehouse.forgetPushTokens(tokens, now);
+    }
     return await warehouse.transaction((tx) => forgetPushTokens(tx, tokens, now));
   } catch (e) {
     log(`clearing ${tokens.length} refused push token(s) failed; the outcomes are recorded`, e);

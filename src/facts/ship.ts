@@ -2,13 +2,15 @@ import type { Clock } from '../core/clock.ts';
 import { readMessageLog, type MessageLogRow } from '../storage/control/message-log.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { appendMessageFacts, shippedFactsCursor } from '../storage/warehouse/message-facts.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * The fact shipper (features.md G1): the control plane's `message_log` → the warehouse's
  * `message_facts`, in `seq` order. The cursor is the warehouse's own max(seq), read and advanced
  * in the same DuckDB transaction as the facts it covers, so a crash at any point leaves either
- * the whole batch with its cursor or neither: every log row arrives exactly once.
+ * the whole batch with its cursor or neither: every log row arrives exactly once. On ClickHouse
+ * (no transaction) the cursor is still max(seq) of the facts, and each batch's insert carries a
+ * dedup token of its seqs (message-facts.ts), so a cut pass or two shippers at once store it once.
  *
  * Money: the log counts integer cents; facts hold yuan (cents / 100) like `events.amount` and
  * `conversions.revenue`, so reports add them without converting.
@@ -75,7 +77,7 @@ export const shippablePrefix = (
 /** Ships until the log is drained (or a gap holds it back); returns what it did. */
 export const shipFacts = async (
   control: SqlClient,
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   options: ShipOptions,
 ): Promise<ShipReport> => {
   const batchSize = options.batchSize ?? 5000;
@@ -88,7 +90,7 @@ export const shipFacts = async (
       const cursor = await shippedFactsCursor(tx);
       const rows = await readMessageLog(control, cursor, batchSize);
       const ready = shippablePrefix(cursor, rows, state, options.clock(), gapWaitMs);
-      if (ready.rows.length > 0) await appendMessageFacts(tx, ready.rows);
+      if (ready.rows.length > 0) await appendMessageFacts(tx, ready.rows, warehouse.dialect);
       const last = ready.rows[ready.rows.length - 1];
       return {
         count: ready.rows.length,
@@ -125,7 +127,7 @@ export interface FactShipper {
  * warehouse cursor.
  */
 export const startFactShipper = (
-  rt: { control: SqlClient; warehouse: Warehouse; clock: Clock },
+  rt: { control: SqlClient; warehouse: WarehouseSql; clock: Clock },
   options: { everyMs: number; log: FactShipperLog; batchSize?: number; gapWaitMs?: number },
 ): FactShipper => {
   const state = newShipState();

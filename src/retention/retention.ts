@@ -16,7 +16,7 @@ import {
   deleteMembersOfSnapshots,
   deleteSkippedDecisionsBefore,
 } from '../storage/warehouse/retention-deletes.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * Retention (docs/retention.md): deletes what nothing reads any more from the tables that grow
@@ -40,7 +40,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 export interface RetentionStores {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
 }
 
 export interface RetentionReport {

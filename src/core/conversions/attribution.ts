@@ -1,3 +1,4 @@
+import type { SqlDialect } from '../sql/dialect.ts';
 import { DAY_MS } from '../time/units.ts';
 
 /**
@@ -44,14 +45,20 @@ export const defaultSince = (now: number, goals: readonly AttributionGoal[]): nu
 export type SqlValue = string | number;
 
 /**
- * The statement that fills `temp.attribution_new` with one row per goal event in (since, until]
+ * The statement of the attribution of the goal events in (since, until], one row per goal event
  * (columns in the order of the `conversions` table). Goals travel as bound parameters.
+ *
+ * DuckDB: it fills the temp table `attribution_new`. ClickHouse: it is the SELECT itself (no
+ * session temp tables there), which conversion-rewrite.ts reads as a subquery; see
+ * `clickhouseAttributionSelect`.
  */
 export const attributionQuery = (
   goals: readonly AttributionGoal[],
   range: { since: number; until: number; attributedAt: number },
+  dialect?: Pick<SqlDialect, 'name'>,
 ): { sql: string; params: SqlValue[] } => {
   if (goals.length === 0) throw new Error('attributionQuery needs at least one goal');
+  if (dialect?.name === 'clickhouse') return clickhouseAttributionSelect(goals, range);
   const params: SqlValue[] = [];
   const values = goals.map((g) => {
     params.push(g.campaignId, g.event, g.withinMs);
@@ -78,6 +85,62 @@ SELECT e.message_id AS event_message_id, e.user_id, e.event, e.ts, e.amount AS r
  WHERE e.ts > epoch_ms(?::BIGINT) AND e.ts <= epoch_ms(?::BIGINT)
    AND e.event IN (SELECT event FROM goals)
 QUALIFY row_number() OVER (PARTITION BY e.message_id ORDER BY t.ts DESC, t.idempotency_key DESC) = 1`;
+  return { sql, params };
+};
+
+/**
+ * The same rule as a ClickHouse SELECT: ClickHouse has no QUALIFY on older servers, no
+ * inequality in a JOIN's ON, and its argMin/argMax skip NULL values. So the touches' columns are
+ * taken as one tuple (NULLs kept), the window conditions are a WHERE after the equi-join, and the
+ * latest touch per goal event is argMax over (send time, idempotency key), the same order as
+ * DuckDB's row_number. Text columns that are NOT NULL in `conversions` but nullable in
+ * `message_facts` become '' rather than failing the insert.
+ */
+const clickhouseAttributionSelect = (
+  goals: readonly AttributionGoal[],
+  range: { since: number; until: number; attributedAt: number },
+): { sql: string; params: SqlValue[] } => {
+  const params: SqlValue[] = [];
+  const add = (v: SqlValue): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const values = goals
+    .map(
+      (g) =>
+        `SELECT ${add(g.campaignId)} AS campaign_id, ${add(g.event)} AS event, ${add(g.withinMs)} AS within_ms`,
+    )
+    .join(' UNION ALL ');
+  const at = add(range.attributedAt);
+  const since = add(range.since);
+  const until = add(range.until);
+  const sql = `WITH goals AS (${values}),
+touches AS (
+  SELECT f.message_id AS t_key, argMin(tuple(f.campaign_id, f.run_id, f.variant, f.channel, f.user_id), f.ts) AS first_touch,
+         min(f.ts) AS t_ts
+    FROM message_facts f
+   WHERE f.status = 'sent' AND f.campaign_id IN (SELECT campaign_id FROM goals)
+   GROUP BY f.message_id
+),
+goal_touches AS (
+  SELECT t.t_key, first_touch.1 AS t_campaign, first_touch.2 AS t_run, first_touch.3 AS t_variant,
+         first_touch.4 AS t_channel, first_touch.5 AS t_user, t.t_ts, g.event AS t_event, g.within_ms AS t_within
+    FROM touches t JOIN goals g ON g.campaign_id = first_touch.1
+),
+best AS (
+  SELECT e.message_id AS b_id, e.user_id AS b_user, e.event AS b_event, e.ts AS b_ts, e.amount AS b_amount,
+         argMax(tuple(gt.t_key, gt.t_campaign, gt.t_run, gt.t_variant, gt.t_channel, gt.t_ts), (gt.t_ts, gt.t_key)) AS b_touch
+    FROM events e JOIN goal_touches gt ON gt.t_user = e.user_id AND gt.t_event = e.event
+   WHERE gt.t_ts < e.ts AND toUnixTimestamp64Milli(e.ts) <= toUnixTimestamp64Milli(gt.t_ts) + gt.t_within
+     AND e.ts > fromUnixTimestamp64Milli(${since}, 'UTC') AND e.ts <= fromUnixTimestamp64Milli(${until}, 'UTC')
+     AND e.event IN (SELECT event FROM goals)
+   GROUP BY e.message_id, e.user_id, e.event, e.ts, e.amount
+)
+SELECT b_id AS event_message_id, b_user AS user_id, b_event AS event, b_ts AS ts, b_amount AS revenue,
+       b_touch.1 AS idempotency_key, ifNull(b_touch.2, '') AS campaign_id, ifNull(b_touch.3, '') AS run_id,
+       b_touch.4 AS variant, b_touch.5 AS channel, b_touch.6 AS message_ts,
+       fromUnixTimestamp64Milli(${at}, 'UTC') AS attributed_at
+  FROM best`;
   return { sql, params };
 };
 
