@@ -18,7 +18,7 @@ import { expandDueBatches } from '../outbox/batches.ts';
 import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from '../outbox/claim.ts';
 import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
 import { Composer, type ComposeExtension, type Composed } from './compose.ts';
-import { RateLimiters } from './rate-limiter.ts';
+import { rateLimitersFor } from './rate-limiter.ts';
 import { forgetRefusedAddresses, forgetting } from './forget-addresses.ts';
 import { localTimeHold, type LocalTimeRules } from '../core/delivery/local-time-hold.ts';
 import { DEFAULT_QUIET_SPREAD_MINUTES } from '../core/campaigns/policy-schema.ts';
@@ -159,7 +159,8 @@ export const startDeliveryWorker = (
     publicUrl: rt.config.publicUrl,
     extensions: options.extensions ?? [],
   });
-  const limiters = new RateLimiters(rt.clock);
+  // Shared by the processes on PostgreSQL (docs/cluster.md, "Provider rates"), in memory on PGlite.
+  const limiters = rateLimitersFor(rt.control, rt.clock, log);
   const stats = { claimed: 0, sent: 0, dead: 0, unknown: 0, retried: 0, batches: 0, released: 0 };
   let stopping = false;
   // Sends are never cancelled midway (a half-sent call is worse than a finished one); one signal serves all.
