@@ -17,7 +17,7 @@ import {
   type MetadataSample,
   type ValueCount,
 } from '../storage/warehouse/metadata.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { PROFILE_COLUMNS } from '../core/profile/columns.ts';
 
 /**
@@ -27,7 +27,7 @@ import { PROFILE_COLUMNS } from '../core/profile/columns.ts';
  */
 
 export interface MetadataContext {
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
 }
 
 /** Property keys and values come from the newest 10 000 events of the last 30 days of that event. */
@@ -137,7 +137,7 @@ interface Cached<T> {
 }
 /** Per warehouse: event names, trait keys, and property keys per event, each with when it was read. */
 const caches = new WeakMap<
-  Warehouse,
+  WarehouseSql,
   { events?: Cached<string[]>; traits?: Cached<string[]>; keys: Map<string, Cached<string[]>> }
 >();
 
@@ -157,7 +157,7 @@ const cached = <T>(slot: Cached<T> | undefined, read: () => Promise<T>, keep: (c
 };
 
 /** What the warnings of one definition need to know: all event names, and the keys of those it names. */
-export const knownNamesFor = async (wh: Warehouse, definition: AudienceNode): Promise<KnownNames> => {
+export const knownNamesFor = async (wh: WarehouseSql, definition: AudienceNode): Promise<KnownNames> => {
   const cache = caches.get(wh) ?? { keys: new Map<string, Cached<string[]>>() };
   caches.set(wh, cache);
   const [events, traits] = await Promise.all([
@@ -188,5 +188,5 @@ export const knownNamesFor = async (wh: Warehouse, definition: AudienceNode): Pr
 };
 
 /** Warnings (names never seen, with a did-you-mean) of a valid definition. */
-export const warningsFor = async (wh: Warehouse, definition: AudienceNode): Promise<NamedWarning[]> =>
+export const warningsFor = async (wh: WarehouseSql, definition: AudienceNode): Promise<NamedWarning[]> =>
   audienceWarnings(definition, await knownNamesFor(wh, definition));

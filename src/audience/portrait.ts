@@ -49,6 +49,7 @@ export const audiencePortrait = async (
     now,
     present: now,
     resolve: (id) => defs.get(id) as AudienceNode | undefined,
+    dialect: ctx.warehouse.dialect,
   });
   if (!compiled.ok)
     return err({
@@ -60,7 +61,7 @@ export const audiencePortrait = async (
   const [count, ...dimensions] = await Promise.all([
     ctx.warehouse.scalar(c.sql, c.params).then(Number),
     ...PORTRAIT_DIMENSIONS.map(async (dimension) => {
-      const q = portraitQuery(compiled.value, dimension, top);
+      const q = portraitQuery(compiled.value, dimension, top, ctx.warehouse.dialect);
       const rows = await ctx.warehouse.query(q.sql, q.params);
       const buckets = rows.map((r): PortraitBucket => {
         const bucket = String(r['bucket']);

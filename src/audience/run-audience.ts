@@ -5,11 +5,13 @@ import { countQuery, membersQuery, sampleQuery } from '../core/audience/sql.ts';
 import type { CompiledQuery } from '../core/sql/params.ts';
 import type { Result } from '../core/result.ts';
 import { ok } from '../core/result.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * Running audiences against the warehouse: compile (pure, validated), then one parameterised
- * query. Validation problems come back as values; database failures throw.
+ * query. Validation problems come back as values; database failures throw. The query is compiled
+ * in the warehouse's dialect (`warehouse.dialect` overrides any in the options): a ClickHouse
+ * query's `{pN:Type}` placeholders bind `params[N - 1]`, which is how WarehouseSql passes them.
  */
 
 export type AudienceOptions = CompileOptions;
@@ -29,37 +31,43 @@ export interface AudienceSampleRow {
 }
 
 const withQuery = async <T>(
+  warehouse: WarehouseSql,
   node: unknown,
   options: AudienceOptions,
   run: (q: CompiledQuery) => Promise<T>,
 ): Promise<Result<T, AudienceError[]>> => {
-  const compiled = compileAudience(node, options);
+  const compiled = compileAudience(node, { ...options, dialect: warehouse.dialect });
   if (!compiled.ok) return compiled;
   return ok(await run(compiled.value));
 };
 
-const ms = (v: unknown): number | null => (v instanceof Date ? v.getTime() : v === null ? null : Number(v));
+/**
+ * A time column as epoch ms. ClickHouse answers an ISO text where the column's type hides the
+ * time (the profiles view's `first_seen` is a SimpleAggregateFunction over DateTime64).
+ */
+const ms = (v: unknown): number | null =>
+  v instanceof Date ? v.getTime() : v === null ? null : typeof v === 'string' ? Date.parse(v) : Number(v);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** How many users the audience holds now. */
 export const countAudience = (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   node: unknown,
   options: AudienceOptions,
 ): Promise<Result<number, AudienceError[]>> =>
-  withQuery(node, options, async (q) => {
+  withQuery(warehouse, node, options, async (q) => {
     const c = countQuery(q);
     return Number(await warehouse.scalar(c.sql, c.params));
   });
 
 /** Up to `limit` members (stable pseudo-random order) with their profile fields, contacts masked. */
 export const sampleAudience = (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   node: unknown,
   options: AudienceOptions & { limit?: number },
 ): Promise<Result<AudienceSampleRow[], AudienceError[]>> =>
-  withQuery(node, options, async (q) => {
-    const s = sampleQuery(q, options.limit ?? 20);
+  withQuery(warehouse, node, options, async (q) => {
+    const s = sampleQuery(q, options.limit ?? 20, warehouse.dialect);
     const rows = await warehouse.query(s.sql, s.params);
     return rows.map((r) => ({
       userId: String(r['user_id']),
@@ -77,11 +85,11 @@ export const sampleAudience = (
 
 /** Every member id, sorted (for snapshots and exports). */
 export const audienceMembers = (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   node: unknown,
   options: AudienceOptions,
 ): Promise<Result<string[], AudienceError[]>> =>
-  withQuery(node, options, async (q) => {
+  withQuery(warehouse, node, options, async (q) => {
     const m = membersQuery(q);
     const rows = await warehouse.query<{ user_id: string }>(m.sql, m.params);
     return rows.map((r) => r.user_id);

@@ -36,7 +36,7 @@ import {
 import type { ExportColumn } from '../core/export/columns.ts';
 import { exportCells, exportedColumns, exportNeeds, type ContactMode } from '../core/export/export-rows.ts';
 import type { ReasonLocale } from '../core/models/churn/reason-words.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
 import { warningsFor } from './metadata.ts';
 import type { NamedWarning } from '../core/audience/warnings.ts';
@@ -48,7 +48,7 @@ import type { NamedWarning } from '../core/audience/warnings.ts';
 
 export interface AudienceContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 
@@ -80,6 +80,7 @@ const compileIn = async (
     now: at,
     present: ctx.clock(),
     resolve: (id) => defs.get(id) as AudienceNode | undefined,
+    dialect: ctx.warehouse.dialect,
   });
 };
 

@@ -2,7 +2,8 @@ import type { FieldRef } from '../../core/audience/fields.ts';
 import { PROFILE_COLUMNS, profileColumnForTrait } from '../../core/profile/columns.ts';
 import { Params } from '../../core/sql/params.ts';
 import { epochMsOrNull, numberOrZero, textOrNull } from '../row-values.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
+import * as ch from './metadata-clickhouse.ts';
 
 /**
  * What the warehouse has seen, for the audience builder's pickers and the audience warnings.
@@ -10,6 +11,8 @@ import type { Warehouse } from './warehouse.ts';
  * property keys and values are read from a sample — the newest `rows` events of that name
  * within `days` before its latest one — and traits from the `rows` most recently updated
  * profiles, so each answer reads a bounded number of JSON documents on any size of warehouse.
+ * On ClickHouse the statements that use DuckDB's JSON, list and QUALIFY spellings are written in
+ * ClickHouse's (metadata-clickhouse.ts); the answers are the same.
  */
 
 export interface MetadataSample {
@@ -62,7 +65,7 @@ const keyStats = (rows: { k: unknown; t: unknown; n: unknown }[]): KeyStats[] =>
 };
 
 /** Every event name with its count and latest time, most frequent first. */
-export const readEventNames = async (wh: Warehouse, limit: number): Promise<EventName[]> => {
+export const readEventNames = async (wh: WarehouseSql, limit: number): Promise<EventName[]> => {
   const rows = await wh.query(
     'SELECT event, count(*) AS n, max(ts) AS last FROM events GROUP BY event ORDER BY n DESC, event LIMIT $1',
     [limit],
@@ -75,7 +78,14 @@ export const readEventNames = async (wh: Warehouse, limit: number): Promise<Even
 };
 
 /** The sampled events of one name (or of all names): `SELECT … FROM (<this>) s`. */
-const sampleOf = (columns: string, event: string | undefined, sample: MetadataSample, p: Params): string => {
+const sampleOf = (
+  wh: WarehouseSql,
+  columns: string,
+  event: string | undefined,
+  sample: MetadataSample,
+  p: Params,
+): string => {
+  if (wh.dialect.name === 'clickhouse') return ch.sampleOf(columns, event, sample, p);
   const e = event === undefined ? undefined : p.add(event);
   const which = e === undefined ? '' : `event = ${e} AND `;
   const newest = `(SELECT epoch_ms(max(ts)) FROM events${e === undefined ? '' : ` WHERE event = ${e}`})`;
@@ -101,12 +111,12 @@ const EVENT_TYPED: readonly [string, InferredType][] = [
 
 /** Property keys of sampled events of one name: JSON keys and the typed columns that are set. */
 export const readEventProperties = async (
-  wh: Warehouse,
+  wh: WarehouseSql,
   event: string,
   sample: MetadataSample,
 ): Promise<{ sampled: number; properties: KeyStats[] }> => {
   const p = new Params();
-  const s = sampleOf(`properties, ${EVENT_TYPED.map(([c]) => c).join(', ')}`, event, sample, p);
+  const s = sampleOf(wh, `properties, ${EVENT_TYPED.map(([c]) => c).join(', ')}`, event, sample, p);
   const counts = await wh.query(
     `SELECT count(*) AS sampled, ${EVENT_TYPED.map(([c]) => `count(${c}) AS ${c}`).join(', ')} FROM (${s}) s`,
     p.values,
@@ -118,9 +128,11 @@ export const readEventProperties = async (
     types: { [t]: numberOrZero(head[c]) },
   }));
   const rows = await wh.query<{ k: unknown; t: unknown; n: unknown }>(
-    `WITH kv AS MATERIALIZED (SELECT u.k AS k, TRY(json_extract(s.properties, ${KEY_PATH('u.k')})) AS j ` +
-      `FROM (${s}) s, ${KEYS('s.properties')} AS u(k)) ` +
-      `SELECT k, ${TYPE_SQL('j', "'$'")} AS t, count(*) AS n FROM kv GROUP BY 1, 2`,
+    wh.dialect.name === 'clickhouse'
+      ? ch.keyTypes(s, 'properties')
+      : `WITH kv AS MATERIALIZED (SELECT u.k AS k, TRY(json_extract(s.properties, ${KEY_PATH('u.k')})) AS j ` +
+          `FROM (${s}) s, ${KEYS('s.properties')} AS u(k)) ` +
+          `SELECT k, ${TYPE_SQL('j', "'$'")} AS t, count(*) AS n FROM kv GROUP BY 1, 2`,
     p.values,
   );
   // The typed columns are kept in the JSON too: list each key once.
@@ -130,7 +142,7 @@ export const readEventProperties = async (
 
 /** The most frequent values of an event property in the sample (of one event name, or all). */
 export const readPropertyValues = async (
-  wh: Warehouse,
+  wh: WarehouseSql,
   field: FieldRef,
   event: string | undefined,
   sample: MetadataSample,
@@ -139,10 +151,12 @@ export const readPropertyValues = async (
   // A column name comes from the core's whitelist (EVENT_COLUMNS); a JSON path is a parameter.
   const p = new Params();
   const value =
-    field.kind === 'column'
-      ? `CAST(${field.column} AS VARCHAR)`
-      : `TRY(json_extract_string(properties, ${p.add(field.path)}))`;
-  const s = sampleOf(`${value} AS v`, event, sample, p);
+    wh.dialect.name === 'clickhouse'
+      ? ch.valueText(field, p)
+      : field.kind === 'column'
+        ? `CAST(${field.column} AS VARCHAR)`
+        : `TRY(json_extract_string(properties, ${p.add(field.path)}))`;
+  const s = sampleOf(wh, `${value} AS v`, event, sample, p);
   const rows = await wh.query(
     `SELECT v, count(*) AS n FROM (${s}) s WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.add(limit)}`,
     p.values,
@@ -173,7 +187,7 @@ const LISTED_KINDS = new Set(['boolean']);
  * two sampled profiles share it, so a free-text trait (a name, a note) does not leak one user's value.
  */
 export const readProfileAttributes = async (
-  wh: Warehouse,
+  wh: WarehouseSql,
   rows: number,
   topValues: number,
 ): Promise<{
@@ -181,6 +195,7 @@ export const readProfileAttributes = async (
   columns: ColumnStats[];
   traits: (KeyStats & { topValues: ValueCount[] })[];
 }> => {
+  const onCh = wh.dialect.name === 'clickhouse';
   // Each query reads its sample once (MATERIALIZED): a plain CTE is inlined into every branch.
   const names = ['user_id', 'first_seen', 'updated_at', ...PROFILE_COLUMNS.map((c) => c.name)];
   const listed = PROFILE_COLUMNS.filter((c) => LISTED_COLUMNS.has(c.name) || LISTED_KINDS.has(c.kind));
@@ -188,7 +203,9 @@ export const readProfileAttributes = async (
   const head =
     (
       await wh.query(
-        `${sample} SELECT count(*) AS sampled, ${names.map((c) => `count(${c}) AS ${c}`).join(', ')} FROM s`,
+        onCh
+          ? ch.profileHead(names)
+          : `${sample} SELECT count(*) AS sampled, ${names.map((c) => `count(${c}) AS ${c}`).join(', ')} FROM s`,
         [rows],
       )
     )[0] ?? {};
@@ -197,8 +214,10 @@ export const readProfileAttributes = async (
     (c) => `SELECT '${c.name}' AS c, CAST(${c.name} AS VARCHAR) AS v FROM s WHERE ${c.name} IS NOT NULL`,
   );
   const top = await wh.query(
-    `${sample} SELECT c, v, count(*) AS n FROM (${parts.join(' UNION ALL ')}) GROUP BY c, v ` +
-      `QUALIFY row_number() OVER (PARTITION BY c ORDER BY count(*) DESC, v) <= $2 ORDER BY c, n DESC, v`,
+    onCh
+      ? ch.profileTopValues(listed.map((c) => c.name))
+      : `${sample} SELECT c, v, count(*) AS n FROM (${parts.join(' UNION ALL ')}) GROUP BY c, v ` +
+          `QUALIFY row_number() OVER (PARTITION BY c ORDER BY count(*) DESC, v) <= $2 ORDER BY c, n DESC, v`,
     [rows, topValues],
   );
   for (const r of top) {
@@ -217,11 +236,13 @@ export const readProfileAttributes = async (
     `kv AS MATERIALIZED (SELECT u.k AS k, TRY(json_extract(s.traits, ${KEY_PATH('u.k')})) AS j ` +
     `FROM s, ${KEYS('s.traits')} AS u(k) WHERE NOT list_contains(string_split($3, ','), u.k))`;
   const traitRows = await wh.query(
-    `${keyed} SELECT 'type' AS part, k, ${TYPE_SQL('j', "'$'")} AS x, count(*) AS n FROM kv GROUP BY 1, 2, 3 ` +
-      `UNION ALL SELECT 'top' AS part, k, v AS x, n FROM (SELECT k, json_extract_string(j, '$') AS v, count(*) AS n ` +
-      `FROM kv WHERE json_type(j) NOT IN ('ARRAY', 'OBJECT', 'NULL') AND length(json_extract_string(j, '$')) <= 100 ` +
-      `GROUP BY k, v HAVING count(*) >= 2 QUALIFY row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, v) <= $2) ` +
-      `ORDER BY part, k, n DESC, x`,
+    onCh
+      ? ch.traitRows()
+      : `${keyed} SELECT 'type' AS part, k, ${TYPE_SQL('j', "'$'")} AS x, count(*) AS n FROM kv GROUP BY 1, 2, 3 ` +
+          `UNION ALL SELECT 'top' AS part, k, v AS x, n FROM (SELECT k, json_extract_string(j, '$') AS v, count(*) AS n ` +
+          `FROM kv WHERE json_type(j) NOT IN ('ARRAY', 'OBJECT', 'NULL') AND length(json_extract_string(j, '$')) <= 100 ` +
+          `GROUP BY k, v HAVING count(*) >= 2 QUALIFY row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, v) <= $2) ` +
+          `ORDER BY part, k, n DESC, x`,
     [rows, topValues, COLUMN_TRAITS],
   );
   const traitValues = new Map<string, ValueCount[]>();
@@ -246,10 +267,12 @@ export const readProfileAttributes = async (
 };
 
 /** Top-level trait keys of the sampled profiles (for warnings). */
-export const readTraitKeys = async (wh: Warehouse, rows: number): Promise<string[]> => {
+export const readTraitKeys = async (wh: WarehouseSql, rows: number): Promise<string[]> => {
   const r = await wh.query(
-    `SELECT DISTINCT u.k AS k FROM (SELECT traits FROM profiles ORDER BY updated_at DESC LIMIT $1) s, ` +
-      `${KEYS('s.traits')} AS u(k) ORDER BY 1`,
+    wh.dialect.name === 'clickhouse'
+      ? ch.traitKeys()
+      : `SELECT DISTINCT u.k AS k FROM (SELECT traits FROM profiles ORDER BY updated_at DESC LIMIT $1) s, ` +
+          `${KEYS('s.traits')} AS u(k) ORDER BY 1`,
     [rows],
   );
   return r.map((x) => String(x['k']));
@@ -257,16 +280,18 @@ export const readTraitKeys = async (wh: Warehouse, rows: number): Promise<string
 
 /** Top-level property keys of the sampled events of each of these names (for warnings). */
 export const readPropertyKeys = async (
-  wh: Warehouse,
+  wh: WarehouseSql,
   events: readonly string[],
   sample: MetadataSample,
 ): Promise<Map<string, string[]>> => {
   const out = new Map<string, string[]>();
   for (const event of new Set(events)) {
     const p = new Params();
-    const s = sampleOf('properties', event, sample, p);
+    const s = sampleOf(wh, 'properties', event, sample, p);
     const r = await wh.query(
-      `SELECT DISTINCT u.k AS k FROM (${s}) s, ${KEYS('s.properties')} AS u(k) ORDER BY 1`,
+      wh.dialect.name === 'clickhouse'
+        ? ch.distinctKeys(s, 'properties')
+        : `SELECT DISTINCT u.k AS k FROM (${s}) s, ${KEYS('s.properties')} AS u(k) ORDER BY 1`,
       p.values,
     );
     out.set(

@@ -1,11 +1,15 @@
-import type { Warehouse } from './warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
+import { inList, jsonList } from './id-list.ts';
 
 /**
  * Whole profile rows of some users, every column as the warehouse gives it: the composer renders
- * templates over all of them (one query per batch of claimed messages).
+ * templates over all of them (one query per batch of claimed messages). The ids travel as one
+ * JSON list, unpacked by each engine (DuckDB's text is kept as it was).
  */
-export const profilesByIds = (w: Warehouse, ids: readonly string[]): Promise<Record<string, unknown>[]> =>
+export const profilesByIds = (w: WarehouseSql, ids: readonly string[]): Promise<Record<string, unknown>[]> =>
   w.query<Record<string, unknown>>(
-    `SELECT * FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
-    [JSON.stringify(ids)],
+    w.dialect.name === 'duckdb'
+      ? `SELECT * FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`
+      : `SELECT * FROM profiles WHERE user_id IN (${inList('$1', w.dialect)})`,
+    [jsonList(ids)],
   );
