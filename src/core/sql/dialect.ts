@@ -92,6 +92,8 @@ const DUCK_NUMBER = String.raw`\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*`;
 const DUCK_INTEGER = String.raw`\s*[+-]?\d+\s*`;
 const DUCK_ISO = String.raw`\s*\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?`;
 const DUCK_ZONE = String.raw`(Z|[+-]\d{2}(:?\d{2})?)\s*`;
+/** One of the patterns above as a ClickHouse string literal for match(), anchored (match is partial). */
+const chPattern = (re: string): string => `'^${re.replaceAll('\\', '\\\\')}$'`;
 /**
  * `body` of the text `t`, which it names `json_txt`: a one-element list's lambda, so that the JSON
  * text (a json_extract_string, which parses the document) is computed once however often the
@@ -183,19 +185,24 @@ export const clickhouseDialect: SqlDialect = {
   // NULL document (a history value) is no array: ClickHouse has no Nullable(Array).
   jsonArrayHas: (doc, path, value) =>
     `has(arrayMap(json_el -> JSONExtract(json_el, 'Nullable(String)'), JSONExtractArrayRaw(${chKeys(`ifNull(${doc}, '')`, path)})), ${value})`,
-  // DuckDB trims blanks before a cast; toFloat64OrNull does not. 'inf' and 'nan' are no numbers
-  // (as in the reference evaluator). Unlike the reference, '1e400' is none either (a known gap,
-  // test/clickhouse/audience-json-text.test.ts).
-  toDouble: (t) => `if(isFinite(toFloat64OrNull(trimBoth(${t}))), toFloat64OrNull(trimBoth(${t})), NULL)`,
+  // Only texts the reference evaluator reads as numbers (the DuckDB pattern): 'inf' and 'nan' are
+  // none. toFloat64OrNull answers NULL for a decimal text too large for a Float64 ('1e400'), which
+  // the reference reads as ±Infinity: so does this.
+  toDouble: (t) =>
+    `if(match(${t}, ${chPattern(DUCK_NUMBER)}), coalesce(toFloat64OrNull(trimBoth(${t})), ` +
+    `if(startsWith(trimBoth(${t}), '-'), -inf, inf)), NULL)`,
   toBoolean: (t) => `accurateCastOrNull(trimBoth(${t}), 'Bool')`,
-  // Only texts that start as a date (YYYY-MM-DD…) are date-times, as in DuckDB's TIMESTAMP cast
-  // and the reference evaluator (ClickHouse's best-effort parser would read '7' as a day of this
-  // month); else an integer text is epoch ms. A decimal text ('12.5') is no time, as in the
-  // reference evaluator. Known gaps: '…T24:00:00' is read as the next midnight, and an integer
-  // text beyond Int64 is no time (test/clickhouse/audience-json-text.test.ts).
+  // The reference evaluator's texts (DuckDB's patterns): an ISO date-time, with an offset or as UTC
+  // ('T24:00:00' is none: parseDateTime64BestEffort would read the next midnight), else an integer
+  // text as epoch ms, one beyond ±9e15 (past every time DuckDB holds) ±infinity as in the reference:
+  // here the instants ±9e15 ms, after or before every time the warehouse stores (1900–2299). A
+  // decimal text ('12.5') is no time.
   toTime: (t) =>
-    `coalesce(if(match(${t}, '^\\\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}'), parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC'), NULL), ` +
-    `fromUnixTimestamp64Milli(toInt64OrNull(trimBoth(${t})), 'UTC'))`,
+    `multiIf(match(${t}, ${chPattern(`${DUCK_ISO}(${DUCK_ZONE}|\\s*)`)}), parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC'), ` +
+    `match(${t}, ${chPattern(DUCK_INTEGER)}), multiIf(` +
+    `toFloat64OrNull(trimBoth(${t})) >= 9e15, fromUnixTimestamp64Milli(toInt64(9000000000000000), 'UTC'), ` +
+    `toFloat64OrNull(trimBoth(${t})) <= -9e15, fromUnixTimestamp64Milli(toInt64(-9000000000000000), 'UTC'), ` +
+    `fromUnixTimestamp64Milli(toInt64OrNull(trimBoth(${t})), 'UTC')), NULL)`,
   contains: (t, needle) => `(position(${t}, ${needle}) > 0)`,
   // ClickHouse has no IS TRUE.
   isTrue: (p) => `ifNull(${p}, false)`,
