@@ -35,7 +35,7 @@ import {
   type ChurnRiskRow,
   type UserChurnRisk,
 } from '../storage/warehouse/churn-risk.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { DAY_MS } from '../core/time/units.ts';
@@ -128,9 +128,9 @@ const orderEventsOf = (config: ScoreConfig): string[] => [
 
 const newModelId = (): string => `cm_${randomBytes(8).toString('hex')}`;
 
-const trainings = new WeakMap<Warehouse, Promise<unknown>>();
+const trainings = new WeakMap<WarehouseSql, Promise<unknown>>();
 /** Trainings (CPU-heavy, and each takes the next version number) run one at a time per warehouse. */
-const oneTrainingAtATime = <T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> => {
+const oneTrainingAtATime = <T>(warehouse: WarehouseSql, work: () => Promise<T>): Promise<T> => {
   const before = trainings.get(warehouse) ?? Promise.resolve();
   const next = before.then(work, work);
   trainings.set(
@@ -243,7 +243,7 @@ export const loadChurnModel = async (
 
 /** Features at `at` of every eligible user (not churned then) and the model's churn probability. */
 export const predictChurnAt = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   loaded: LoadedChurnModel,
   at: number,
 ): Promise<{ userIds: string[]; x: FeatureMatrix; probability: Float64Array }> => {

@@ -41,7 +41,7 @@ import {
 import { predictMargin, predictProbability } from '../../core/models/churn/predict.ts';
 import { meanAbsContribution } from '../../core/models/churn/reasons.ts';
 import { shapContributions } from '../../core/models/churn/tree-shap.ts';
-import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../../storage/warehouse-sql.ts';
 import { ParallelHistograms } from './parallel-histograms.ts';
 import {
   extractFeatures,
@@ -644,7 +644,7 @@ const comparePeers = async (
  * logistic regression).
  */
 export const evaluateChurnModel = async (
-  wh: Warehouse,
+  wh: WarehouseSql,
   o: ChurnEvaluationOptions,
 ): Promise<{
   report: ChurnEvaluation;

@@ -2,8 +2,10 @@ import { ownEventSql } from '../../core/events/system-events.ts';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ChurnDefinition } from '../../core/models/churn/churn-definition.ts';
 import { featureMatrix, type FeatureMatrix } from '../../core/models/churn/matrix.ts';
-import { timestampValue, type Warehouse } from './warehouse.ts';
+import { timestampValue, Warehouse } from './warehouse.ts';
 import { DAY_MS } from '../../core/time/units.ts';
+import { duckdbDialect, type SqlDialect } from '../../core/sql/dialect.ts';
+import type { SqlParam, WarehouseSql } from '../warehouse-sql.ts';
 
 /**
  * The churn model's features (docs/churn-model.md): a DuckDB feature compiler (each feature an
@@ -27,11 +29,17 @@ export interface FeatureSql {
   value(v: string | number): string;
   /** Predicate: event `e` is an order (one of the plan's order events). */
   readonly isOrder: string;
+  /**
+   * The engine the SQL is written for. The helpers below spell the aggregates for it: ClickHouse
+   * answers an aggregate over no rows with the type's default (1970 for a time) where DuckDB
+   * answers NULL, so its filtered min/max/avg/sum are the `-IfOrNull` forms.
+   */
+  readonly engine: SqlDialect['name'];
 }
 
 /**
  * One feature: a name and an aggregate over one user's events `e` (columns `event`, `ts`,
- * `amount`) before the cutoff; the user's profile row is `pr` (use `any_value(pr.…)`; NULL when
+ * `amount`) before the cutoff; the user's profile row is `pr` (read it with `anyValue`; NULL when
  * there is none). NULL results become NaN (missing). Adding a feature is one line here.
  */
 export interface FeatureDef {
@@ -40,26 +48,39 @@ export interface FeatureDef {
   readonly sql: (q: FeatureSql) => string;
 }
 
-const daysBetween = (later: string, earlier: string): string =>
-  `(epoch_ms(${later}) - epoch_ms(${earlier})) / ${DAY_MS}.0`;
+/** Epoch milliseconds of a time. */
+const msOf = (engine: SqlDialect['name'], t: string): string =>
+  engine === 'duckdb' ? `epoch_ms(${t})` : `toUnixTimestamp64Milli(${t})`;
+const daysBetween = (q: Pick<FeatureSql, 'engine'>, later: string, earlier: string): string =>
+  `(${msOf(q.engine, later)} - ${msOf(q.engine, earlier)}) / ${DAY_MS}.0`;
+const countIf = (q: FeatureSql, where: string): string =>
+  q.engine === 'duckdb' ? `count(*) FILTER (WHERE ${where})` : `countIf(${where})`;
+/** `fn(x)` over the rows where `where` holds; NULL when there is none (as DuckDB answers). */
+const aggIf = (q: FeatureSql, fn: 'min' | 'max' | 'sum' | 'avg', x: string, where: string): string =>
+  q.engine === 'duckdb' ? `${fn}(${x}) FILTER (WHERE ${where})` : `${fn}IfOrNull(${x}, ${where})`;
+/** One value of a joined row (all the group's rows carry the same; NULL skipped on both engines). */
+const anyValue = (q: Pick<FeatureSql, 'engine'>, x: string): string =>
+  q.engine === 'duckdb' ? `any_value(${x})` : `any(${x})`;
 const countSince = (q: FeatureSql, days: number, where = 'true'): string =>
-  `count(*) FILTER (WHERE e.ts >= ${q.since(days)} AND ${where})`;
+  countIf(q, `e.ts >= ${q.since(days)} AND ${where}`);
 const countBetween = (q: FeatureSql, from: number, to: number, where = 'true'): string =>
-  `count(*) FILTER (WHERE e.ts >= ${q.since(from)} AND e.ts < ${q.since(to)} AND ${where})`;
+  countIf(q, `e.ts >= ${q.since(from)} AND e.ts < ${q.since(to)} AND ${where}`);
 /** log((recent + 1) / (previous + 1)): > 0 when activity grows, < 0 when it fades. */
 const trend = (q: FeatureSql, where = 'true'): string =>
   `ln((1 + ${countSince(q, 30, where)}) / (1 + ${countBetween(q, 60, 30, where)}))`;
 const activeDays = (q: FeatureSql, days: number): string =>
-  `count(DISTINCT CAST(e.ts AS DATE)) FILTER (WHERE e.ts >= ${q.since(days)})`;
+  q.engine === 'duckdb'
+    ? `count(DISTINCT CAST(e.ts AS DATE)) FILTER (WHERE e.ts >= ${q.since(days)})`
+    : `uniqExactIf(toDate(e.ts), e.ts >= ${q.since(days)})`;
 const amount = (q: FeatureSql, fn: 'sum' | 'avg' | 'max', days: number): string => {
-  const agg = `${fn}(e.amount) FILTER (WHERE ${q.isOrder} AND e.ts >= ${q.since(days)})`;
+  const agg = aggIf(q, fn, 'e.amount', `${q.isOrder} AND e.ts >= ${q.since(days)}`);
   return fn === 'sum' ? `coalesce(${agg}, 0)` : agg;
 };
-const lastOrder = (q: FeatureSql) => `max(e.ts) FILTER (WHERE ${q.isOrder})`;
-const firstOrder = (q: FeatureSql) => `min(e.ts) FILTER (WHERE ${q.isOrder})`;
-const orderCount = (q: FeatureSql) => `count(*) FILTER (WHERE ${q.isOrder})`;
+const lastOrder = (q: FeatureSql) => aggIf(q, 'max', 'e.ts', q.isOrder);
+const firstOrder = (q: FeatureSql) => aggIf(q, 'min', 'e.ts', q.isOrder);
+const orderCount = (q: FeatureSql) => countIf(q, q.isOrder);
 const orderInterval = (q: FeatureSql) =>
-  `${daysBetween(lastOrder(q), firstOrder(q))} / nullif(${orderCount(q)} - 1, 0)`;
+  `${daysBetween(q, lastOrder(q), firstOrder(q))} / nullif(${orderCount(q)} - 1, 0)`;
 
 /** Activity of any kind. */
 export const ACTIVITY_FEATURES: readonly FeatureDef[] = [
@@ -93,12 +114,12 @@ export const ACTIVITY_FEATURES: readonly FeatureDef[] = [
   {
     name: 'days_since_last_event',
     description: 'days from the last event to the cutoff (recency)',
-    sql: (q) => daysBetween(q.cutoff, 'max(e.ts)'),
+    sql: (q) => daysBetween(q, q.cutoff, 'max(e.ts)'),
   },
   {
     name: 'tenure_days',
     description: 'days from the first event to the cutoff',
-    sql: (q) => daysBetween(q.cutoff, 'min(e.ts)'),
+    sql: (q) => daysBetween(q, q.cutoff, 'min(e.ts)'),
   },
 ];
 
@@ -113,7 +134,7 @@ export const ORDER_FEATURES: readonly FeatureDef[] = [
   {
     name: 'days_since_last_order',
     description: 'days from the last order to the cutoff (missing: never ordered)',
-    sql: (q) => daysBetween(q.cutoff, lastOrder(q)),
+    sql: (q) => daysBetween(q, q.cutoff, lastOrder(q)),
   },
   {
     name: 'order_interval_days',
@@ -123,7 +144,7 @@ export const ORDER_FEATURES: readonly FeatureDef[] = [
   {
     name: 'order_recency_ratio',
     description: 'days since the last order divided by the mean interval between orders',
-    sql: (q) => `${daysBetween(q.cutoff, lastOrder(q))} / nullif(${orderInterval(q)}, 0)`,
+    sql: (q) => `${daysBetween(q, q.cutoff, lastOrder(q))} / nullif(${orderInterval(q)}, 0)`,
   },
   { name: 'amount_sum_90d', description: 'order amount in 90 days', sql: (q) => amount(q, 'sum', 90) },
   { name: 'amount_avg_90d', description: 'mean order amount in 90 days', sql: (q) => amount(q, 'avg', 90) },
@@ -150,10 +171,16 @@ export const ORDER_FEATURES: readonly FeatureDef[] = [
  * order events are grouped into orders by `order_id`, or by user and UTC day when there is none,
  * so a line-item log counts one order per basket, not one per line.
  */
-const os = (column: string) => `any_value(os.${column})`;
+const os = (q: FeatureSql, column: string) => anyValue(q, `os.${column}`);
 const signedLog = (x: string) => `sign(${x}) * ln(1 + abs(${x}))`;
+/**
+ * `greatest(x, 0)` of a possibly NULL x: DuckDB skips the NULL (0); older ClickHouse servers
+ * answer NULL, so ClickHouse replaces it first.
+ */
+const atLeastZero = (q: FeatureSql, x: string) =>
+  q.engine === 'duckdb' ? `greatest(${x}, 0)` : `greatest(coalesce(${x}, 0), 0)`;
 /** Days from the last order to the cutoff. */
-const orderRecency = (q: FeatureSql) => daysBetween(q.cutoff, os('last_ts'));
+const orderRecency = (q: FeatureSql) => daysBetween(q, q.cutoff, os(q, 'last_ts'));
 
 /**
  * Features relative to each customer's own buying cadence (docs/churn-model.md): how overdue the
@@ -164,15 +191,19 @@ export const CADENCE_FEATURES: readonly FeatureDef[] = [
   {
     name: 'order_count',
     description: 'orders (grouped by order id, else by day) before the cutoff',
-    sql: () => `coalesce(${os('n')}, 0)`,
+    sql: (q) => `coalesce(${os(q, 'n')}, 0)`,
   },
-  { name: 'order_count_log', description: 'ln(1 + orders)', sql: () => `ln(1 + coalesce(${os('n')}, 0))` },
+  {
+    name: 'order_count_log',
+    description: 'ln(1 + orders)',
+    sql: (q) => `ln(1 + coalesce(${os(q, 'n')}, 0))`,
+  },
   {
     // The interval features are missing for one-order customers; the regression reads a missing
     // value as the mean, so it needs this to tell "no interval yet" apart.
     name: 'repeat_buyer',
     description: '1 when the customer has two orders or more',
-    sql: () => `CAST(coalesce(${os('n')}, 0) >= 2 AS DOUBLE)`,
+    sql: (q) => `CAST(coalesce(${os(q, 'n')}, 0) >= 2 AS DOUBLE)`,
   },
   {
     name: 'order_recency_log',
@@ -182,77 +213,78 @@ export const CADENCE_FEATURES: readonly FeatureDef[] = [
   {
     name: 'order_age_log',
     description: 'ln(1 + days from the first order to the cutoff)',
-    sql: (q) => `ln(1 + ${daysBetween(q.cutoff, os('first_ts'))})`,
+    sql: (q) => `ln(1 + ${daysBetween(q, q.cutoff, os(q, 'first_ts'))})`,
   },
   {
     name: 'orders_per_30d',
     description: 'orders per 30 days since the first order',
-    sql: (q) => `${os('n')} * 30.0 / (30.0 + ${daysBetween(q.cutoff, os('first_ts'))})`,
+    sql: (q) => `${os(q, 'n')} * 30.0 / (30.0 + ${daysBetween(q, q.cutoff, os(q, 'first_ts'))})`,
   },
   // Intervals and values in logs: heavy-tailed in days and money, and the regression is linear in
   // what it is given (the trees do not care).
   ...(['mean', 'median', 'last', 'max'] as const).map((stat): FeatureDef => ({
     name: `order_gap_${stat}_log`,
     description: `ln(1 + ${stat} days between consecutive orders) (missing: one order)`,
-    sql: () => `ln(1 + ${os(`gap_${stat}`)})`,
+    sql: (q) => `ln(1 + ${os(q, `gap_${stat}`)})`,
   })),
   {
     name: 'order_gap_cv',
     description:
       'standard deviation ÷ mean of the intervals: how regular the customer is (missing: < 3 orders)',
-    sql: () => `${os('gap_std')} / nullif(${os('gap_mean')}, 0)`,
+    sql: (q) => `${os(q, 'gap_std')} / nullif(${os(q, 'gap_mean')}, 0)`,
   },
   {
     name: 'order_gap_trend',
     description: 'ln((1 + last interval) / (1 + mean interval)): > 0 when the customer slows down',
-    sql: () => `ln((1 + ${os('gap_last')}) / (1 + ${os('gap_mean')}))`,
+    sql: (q) => `ln((1 + ${os(q, 'gap_last')}) / (1 + ${os(q, 'gap_mean')}))`,
   },
   {
     name: 'order_gap_slope',
     description: 'slope of the intervals over the order number (days per order), as sign · ln(1 + |slope|)',
-    sql: () => signedLog(os('gap_slope')),
+    sql: (q) => signedLog(os(q, 'gap_slope')),
   },
   {
     name: 'overdue_vs_median_log',
     description: 'ln((1 + days since the last order) / (1 + median interval)): > 0 when later than usual',
-    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_median')}))`,
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_median')}))`,
   },
   {
     name: 'overdue_vs_mean_log',
     description: 'ln((1 + days since the last order) / (1 + mean interval))',
-    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_mean')}))`,
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_mean')}))`,
   },
   {
     name: 'overdue_vs_longest_log',
     description: 'ln((1 + days since the last order) / (1 + longest interval)): > 0 when longer than ever',
-    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os('gap_max')}))`,
+    sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_max')}))`,
   },
   {
     name: 'overdue_share',
     description:
       "share of the customer's own intervals shorter than the current wait, (k + ½) / (n + 1): an empirical probability of being overdue",
-    sql: () => `(${os('gap_below')} + 0.5) / (1.0 + ${os('gap_n')})`,
+    sql: (q) => `(${os(q, 'gap_below')} + 0.5) / (1.0 + ${os(q, 'gap_n')})`,
   },
   {
     name: 'overdue_poisson',
     description:
       '1 − exp(−days since the last order ÷ mean interval): chance of an order by now at the usual rate',
-    sql: (q) => `1 - exp(-${orderRecency(q)} / nullif(${os('gap_mean')}, 0))`,
+    sql: (q) => `1 - exp(-${orderRecency(q)} / nullif(${os(q, 'gap_mean')}, 0))`,
   },
   {
     name: 'order_value_mean_log',
     description: 'ln(1 + mean order value)',
-    sql: () => `ln(1 + greatest(${os('value_mean')}, 0))`,
+    sql: (q) => `ln(1 + ${atLeastZero(q, os(q, 'value_mean'))})`,
   },
   {
     name: 'order_value_trend',
     description: 'ln((1 + last order value) / (1 + mean order value))',
-    sql: () => `ln((1 + greatest(${os('value_last')}, 0)) / (1 + greatest(${os('value_mean')}, 0)))`,
+    sql: (q) =>
+      `ln((1 + ${atLeastZero(q, os(q, 'value_last'))}) / (1 + ${atLeastZero(q, os(q, 'value_mean'))}))`,
   },
   {
     name: 'order_value_slope',
     description: 'slope of order value over the order number, as sign · ln(1 + |slope|)',
-    sql: () => signedLog(os('value_slope')),
+    sql: (q) => signedLog(os(q, 'value_slope')),
   },
 ];
 
@@ -285,13 +317,13 @@ export const eventTypeFeatures = (event: string, slug: string): FeatureDef[] => 
 export const channelFeature = (channel: string, slug: string): FeatureDef => ({
   name: `channel_${slug}`,
   description: `1 when the acquisition channel is '${channel}'`,
-  sql: (q) => `coalesce(any_value(pr.acquisition_channel) = ${q.value(channel)}, false)`,
+  sql: (q) => `coalesce(${anyValue(q, 'pr.acquisition_channel')} = ${q.value(channel)}, false)`,
 });
 
 export const REGISTER_FEATURE: FeatureDef = {
   name: 'days_since_register',
   description: 'days from register_time to the cutoff (missing: unknown)',
-  sql: (q) => daysBetween(q.cutoff, 'any_value(pr.register_time)'),
+  sql: (q) => daysBetween(q, q.cutoff, anyValue(q, 'pr.register_time')),
 };
 
 /** The features of one model: fixed before training so training and scoring see the same columns. */
@@ -342,6 +374,7 @@ const probeSql: FeatureSql = {
   since: () => '$0',
   value: () => '$0',
   isOrder: 'true',
+  engine: 'duckdb',
 };
 
 export interface PlanOptions {
@@ -402,12 +435,17 @@ export const planFromSpec = (spec: FeaturePlanSpec): FeaturePlan => {
  * for its most frequent event types (when there is more than one type), and acquisition
  * channel one-hots and time since registration when profiles carry them.
  */
-export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlanSpec> => {
+export const planFeatureSpec = async (wh: WarehouseSql, options: PlanOptions): Promise<FeaturePlanSpec> => {
   const orderEvents = [...(options.orderEvents ?? ['order'])];
   const taken = new Set([...ACTIVITY_FEATURES, ...ORDER_FEATURES, ...CADENCE_FEATURES].map((f) => f.name));
+  const duck = wh.dialect.name === 'duckdb';
+  // DuckDB reads the ISO text as a TIMESTAMP; ClickHouse compares times with times.
   const types = await wh.query<{ event: string }>(
-    `SELECT event FROM events ev WHERE ts < $1 AND ${ownEventSql('ev')} GROUP BY event ORDER BY count(*) DESC, event LIMIT $2`,
-    [new Date(options.cutoff).toISOString(), Math.max(0, Math.floor(options.maxEventTypes ?? 12))],
+    `SELECT event FROM events ev WHERE ts < ${duck ? '$1' : wh.dialect.timeFromMs('$1')} AND ${ownEventSql('ev')} GROUP BY event ORDER BY count(*) DESC, event LIMIT $2`,
+    [
+      duck ? new Date(options.cutoff).toISOString() : options.cutoff,
+      Math.max(0, Math.floor(options.maxEventTypes ?? 12)),
+    ],
   );
   const eventTypes: FeaturePlanSpec['eventTypes'] = [];
   if (types.length > 1) {
@@ -431,15 +469,15 @@ export const planFeatureSpec = async (wh: Warehouse, options: PlanOptions): Prom
   return { orderEvents, eventTypes, channels, register: registered > 0, cadence: true };
 };
 
-export const planFeatures = async (wh: Warehouse, options: PlanOptions): Promise<FeaturePlan> =>
+export const planFeatures = async (wh: WarehouseSql, options: PlanOptions): Promise<FeaturePlan> =>
   planFromSpec(await planFeatureSpec(wh, options));
 
 /** Bound parameters in order; `$n` refers to the n-th. */
-class Binder {
-  readonly values: DuckDBValue[] = [];
+class Binder<V> {
+  readonly values: V[] = [];
   private readonly memo = new Map<string, string>();
 
-  bind(key: string, v: DuckDBValue): string {
+  bind(key: string, v: V): string {
     const known = this.memo.get(key);
     if (known) return known;
     this.values.push(v);
@@ -449,26 +487,78 @@ class Binder {
   }
 }
 
-const inList = (b: Binder, column: string, events: readonly string[]): string =>
+const inList = <V>(b: Binder<V | string>, column: string, events: readonly string[]): string =>
   `${column} IN (${events.map((e) => b.bind(`s:${e}`, e)).join(', ')})`;
 
-/** The SQL of a feature snapshot at `cutoff` and its parameters (exported for inspection and tests). */
-export const featureQuery = (
+/**
+ * The CTEs of the order-level statistics on ClickHouse, with DuckDB's meaning: ClickHouse has no
+ * `lag` (lagInFrame of a Nullable gives NULL before the first row), no exact `median`
+ * (quantileExactInclusive interpolates as DuckDB's does) and no `regr_slope` (cov_pop / var_pop
+ * over the pairs with a value, NULL when x does not vary, as DuckDB's). Its aggregates answer
+ * NaN where DuckDB's answer NULL (a sample deviation of one value): written out as NULL. Its
+ * aliases shadow columns inside the same SELECT, so `ord` names its aggregates apart first.
+ */
+const clickHouseOrderStats = (orderIn: string, cut: string): string[] => {
+  const day = `${DAY_MS}.0`;
+  const ms = (t: string) => `toUnixTimestamp64Milli(${t})`;
+  const slope = (y: string) =>
+    `if(varPopStableIf(k, ${y} IS NOT NULL) = 0, NULL, covarPopStable(k, ${y}) / varPopStableIf(k, ${y} IS NOT NULL))`;
+  return [
+    `ord AS (SELECT user_id, ord_ts AS ts, ord_amount AS amount FROM (
+              SELECT user_id, min(ts) AS ord_ts, sum(coalesce(amount, 0)) AS ord_amount FROM hist
+              WHERE ${orderIn}
+              GROUP BY user_id, coalesce(order_id, formatDateTime(ts, '%Y-%m-%d'))))`,
+    `ordseq AS (SELECT user_id, ts, amount,
+              (${ms('ts')} - ${ms('lagInFrame(toNullable(ts)) OVER (PARTITION BY user_id ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)')}) / ${day} AS gap,
+              row_number() OVER (PARTITION BY user_id ORDER BY ts) AS k,
+              row_number() OVER (PARTITION BY user_id ORDER BY ts DESC) AS back,
+              (${ms(cut)} - ${ms('max(ts) OVER (PARTITION BY user_id)')}) / ${day} AS wait
+              FROM ord)`,
+    `os AS (SELECT user_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
+              avg(gap) AS gap_mean, quantileExactInclusive(0.5)(gap) AS gap_median,
+              if(count(gap) < 2, NULL, stddevSampStable(gap)) AS gap_std,
+              max(gap) AS gap_max, count(gap) AS gap_n,
+              countIf(gap IS NOT NULL AND gap < wait) AS gap_below,
+              maxIf(gap, back = 1) AS gap_last,
+              ${slope('gap')} AS gap_slope,
+              avg(amount) AS value_mean,
+              maxIf(amount, back = 1) AS value_last,
+              ${slope('amount')} AS value_slope
+              FROM ordseq GROUP BY user_id)`,
+  ];
+};
+
+/**
+ * The feature snapshot's SQL for either engine. DuckDB binds times as TIMESTAMP values (its text
+ * is unchanged by the ClickHouse port); ClickHouse binds epoch milliseconds and converts them.
+ */
+const buildFeatureQuery = <V>(
+  dialect: SqlDialect,
+  time: (ms: number) => V,
   plan: FeaturePlan,
   cutoff: number,
   population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>,
   label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>,
-): { sql: string; values: DuckDBValue[] } => {
-  const b = new Binder();
-  const cut = b.bind('cutoff', timestampValue(cutoff));
-  const since = (days: number) => b.bind(`since:${days}`, timestampValue(cutoff - days * DAY_MS));
+): { sql: string; values: (V | string | number)[] } => {
+  const engine = dialect.name;
+  const b = new Binder<V | string | number>();
+  const bindTime = (key: string, ms: number) =>
+    engine === 'duckdb' ? b.bind(key, time(ms)) : dialect.timeFromMs(b.bind(key, ms));
+  const cut = bindTime('cutoff', cutoff);
+  const since = (days: number) => bindTime(`since:${days}`, cutoff - days * DAY_MS);
   const q: FeatureSql = {
     cutoff: cut,
     since,
     value: (v) => b.bind(`${typeof v}:${v}`, v),
     isOrder: `(${inList(b, 'e.event', plan.orderEvents)})`,
+    engine,
   };
-  const columns = plan.features.map((f) => `CAST((${f.sql(q)}) AS DOUBLE) AS "${f.name}"`);
+  // ClickHouse's CAST to a non-Nullable type fails on NULL; toFloat64 keeps it.
+  const columns = plan.features.map((f) =>
+    engine === 'duckdb'
+      ? `CAST((${f.sql(q)}) AS DOUBLE) AS "${f.name}"`
+      : `toFloat64(${f.sql(q)}) AS "${f.name}"`,
+  );
   const active = [
     `ts < ${cut}`,
     ...(population.activeDays > 0 ? [`ts >= ${since(population.activeDays)}`] : []),
@@ -479,7 +569,9 @@ export const featureQuery = (
     `hist AS (SELECT user_id, event, ts, amount, order_id FROM events ev
               WHERE ts < ${cut} AND ${ownEventSql('ev')} AND user_id IN (SELECT user_id FROM pop))`,
   ];
-  if (plan.usesOrderStats) {
+  if (plan.usesOrderStats && engine === 'clickhouse') {
+    ctes.push(...clickHouseOrderStats(inList(b, 'event', plan.orderEvents), cut));
+  } else if (plan.usesOrderStats) {
     const day = `${DAY_MS}.0`;
     ctes.push(
       // One row per order: the order id when the event has one, else the user's UTC day.
@@ -505,7 +597,7 @@ export const featureQuery = (
     );
   }
   if (label) {
-    const end = b.bind('labels-until', timestampValue(cutoff + label.horizonDays * DAY_MS));
+    const end = bindTime('labels-until', cutoff + label.horizonDays * DAY_MS);
     const kept = [
       `ts >= ${cut}`,
       `ts < ${end}`,
@@ -519,17 +611,41 @@ export const featureQuery = (
     plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '',
     plan.usesOrderStats ? 'LEFT JOIN os ON os.user_id = e.user_id' : '',
   ].join(' ');
-  const inner = `SELECT e.user_id, ${columns.join(',\n       ')}
+  // ClickHouse names an unaliased `e.user_id` column so, not `user_id`.
+  const userColumn = engine === 'duckdb' ? 'e.user_id' : 'e.user_id AS user_id';
+  const inner = `SELECT ${userColumn}, ${columns.join(',\n       ')}
   FROM hist e ${profileJoin}
   GROUP BY e.user_id`;
+  // ClickHouse fills a missing right row of a LEFT JOIN with defaults ('' and 0) unless told to
+  // use NULLs: no profile, no orders and no future event must read as NULL, as in DuckDB.
+  const tail = engine === 'duckdb' ? '' : '\nSETTINGS join_use_nulls = 1';
   const sql = label
     ? `WITH ${ctes.join(',\n')}
 SELECT f.*, fut.user_id IS NULL AS churned FROM (${inner}) f LEFT JOIN fut ON fut.user_id = f.user_id
-ORDER BY f.user_id`
+ORDER BY f.user_id${tail}`
     : `WITH ${ctes.join(',\n')}
-SELECT f.* FROM (${inner}) f ORDER BY f.user_id`;
+SELECT f.* FROM (${inner}) f ORDER BY f.user_id${tail}`;
   return { sql, values: b.values };
 };
+
+/** The SQL of a feature snapshot at `cutoff` and its parameters (exported for inspection and tests). */
+export const featureQuery = (
+  plan: FeaturePlan,
+  cutoff: number,
+  population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>,
+  label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>,
+): { sql: string; values: DuckDBValue[] } =>
+  buildFeatureQuery<DuckDBValue>(duckdbDialect, timestampValue, plan, cutoff, population, label);
+
+/** `featureQuery` in a dialect's SQL, with plain values (times as epoch ms on ClickHouse). */
+export const featureQueryFor = (
+  dialect: SqlDialect,
+  plan: FeaturePlan,
+  cutoff: number,
+  population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>,
+  label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>,
+): { sql: string; values: SqlParam[] } =>
+  buildFeatureQuery<SqlParam>(dialect, (ms) => new Date(ms).toISOString(), plan, cutoff, population, label);
 
 /** Features (and labels, when asked) of the eligible users at one cutoff, ordered by user id. */
 export interface FeatureSnapshot {
@@ -541,18 +657,59 @@ export interface FeatureSnapshot {
   y?: Uint8Array;
 }
 
+interface SnapshotOptions {
+  cutoff: number;
+  population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>;
+  label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>;
+}
+
 /**
- * Runs the feature query at `cutoff` and reads it chunk by chunk straight into a row-major
- * Float64Array (NULL → NaN): no object per row.
+ * Runs the feature query at `cutoff` into a row-major Float64Array (NULL → NaN). On DuckDB it
+ * reads chunk by chunk through the driver (no object per row: `churn train` reads every user at
+ * every cutoff); on ClickHouse it reads the rows the seam answers.
  */
 export const extractFeatures = async (
+  wh: WarehouseSql,
+  plan: FeaturePlan,
+  options: SnapshotOptions,
+): Promise<FeatureSnapshot> => {
+  if (wh instanceof Warehouse) return extractDuckDbFeatures(wh, plan, options);
+  const { sql, values } = featureQueryFor(
+    wh.dialect,
+    plan,
+    options.cutoff,
+    options.population,
+    options.label,
+  );
+  const names = plan.features.map((f) => f.name);
+  const d = names.length;
+  const rows = await wh.query(sql, values);
+  const userIds: string[] = [];
+  const values64 = new Float64Array(rows.length * d);
+  const labels = new Uint8Array(rows.length);
+  rows.forEach((row, r) => {
+    userIds.push(String(row['user_id']));
+    for (let j = 0; j < d; j++) {
+      const item = row[names[j] as string];
+      values64[r * d + j] = typeof item === 'number' ? item : NaN;
+    }
+    // ClickHouse answers a predicate as 1/0.
+    const churned = row['churned'];
+    labels[r] = churned === true || churned === 1 ? 1 : 0;
+  });
+  return {
+    cutoff: options.cutoff,
+    userIds,
+    names,
+    x: featureMatrix(userIds.length, d, values64),
+    ...(options.label ? { y: labels } : {}),
+  };
+};
+
+const extractDuckDbFeatures = async (
   wh: Warehouse,
   plan: FeaturePlan,
-  options: {
-    cutoff: number;
-    population: Pick<ChurnDefinition, 'activeDays' | 'activityEvents'>;
-    label?: Pick<ChurnDefinition, 'horizonDays' | 'retentionEvents'>;
-  },
+  options: SnapshotOptions,
 ): Promise<FeatureSnapshot> => {
   const { sql, values } = featureQuery(plan, options.cutoff, options.population, options.label);
   const d = plan.features.length;

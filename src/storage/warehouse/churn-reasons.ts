@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { REASON_TIME_TRAIT, REASON_TRAIT, type ReasonRecord } from '../../core/scores/churn-reasons.ts';
-import type { SqlParam, Warehouse } from './warehouse.ts';
+import type { SqlParam, WarehouseSql } from '../warehouse-sql.ts';
 
 /**
  * Churn reasons in the warehouse: every answer in `churn_reasons`; the latest answer per user
@@ -33,7 +33,7 @@ const placeholders = (rows: number, width: number, offset = 0): string =>
   ).join(', ');
 
 /** Which of these user ids have a profile. */
-export const knownUsers = async (warehouse: Warehouse, ids: readonly string[]): Promise<Set<string>> => {
+export const knownUsers = async (warehouse: WarehouseSql, ids: readonly string[]): Promise<Set<string>> => {
   const known = new Set<string>();
   for (const part of chunks([...new Set(ids)])) {
     const rows = await warehouse.query<{ user_id: string }>(
@@ -45,14 +45,18 @@ export const knownUsers = async (warehouse: Warehouse, ids: readonly string[]): 
   return known;
 };
 
-/** Stores the answers and refreshes the affected users' traits, all in one transaction. */
+/**
+ * Stores the answers and refreshes the affected users' traits: on DuckDB all in one transaction;
+ * on ClickHouse (no transaction) in an order a cut leaves harmless (`insertClickHouseReasons`).
+ */
 export const insertReasons = (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   records: readonly ReasonRecord[],
   by: { recordedAt: number; recordedBy: string; source: string },
 ): Promise<StoredReason[]> => {
   const stored = records.map((r) => ({ ...r, id: newReasonId(), ...by }));
   if (stored.length === 0) return Promise.resolve([]);
+  if (warehouse.dialect.name === 'clickhouse') return insertClickHouseReasons(warehouse, stored);
   return warehouse.transaction(async (tx) => {
     for (const part of chunks(stored)) {
       const params: SqlParam[] = part.flatMap((r) => [
@@ -101,8 +105,80 @@ export const insertReasons = (
   });
 };
 
+/**
+ * ClickHouse: the traits first, then the history, then the answers themselves, so that an answer
+ * in `churn_reasons` has its trait and history row. A cut leaves at most traits and history rows
+ * of answers not stored; the caller's retry writes them again (the same trait values, history rows
+ * twice: an "as of" read sees the same value either way) and then the answers.
+ *
+ * The traits go into `profile_state` (profile-ddl.ts) keyed (answered_at, recorded_at, 'reason:' id),
+ * so its maxMap keeps, per user, the answer DuckDB's arg_max over (answered_at, recorded_at, id)
+ * chooses. Unlike DuckDB's UPDATE, which overwrites the traits whenever answers are stored, a
+ * `churn_reason` trait sent by an identify later than the answer stays (the newer call wins).
+ * Only users with a profile get traits, as on DuckDB; the row carries the profile's first_seen
+ * (folded with min, so it changes nothing).
+ */
+const insertClickHouseReasons = async (
+  warehouse: WarehouseSql,
+  stored: StoredReason[],
+): Promise<StoredReason[]> => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  for (const part of chunks(stored)) {
+    const list = JSON.stringify(
+      part.map((r) => [
+        r.userId,
+        r.answeredAt,
+        r.recordedAt,
+        `reason:${r.id}`,
+        JSON.stringify(r.reason),
+        JSON.stringify(iso(r.answeredAt)),
+      ]),
+    );
+    await warehouse.write(
+      `INSERT INTO profile_state (user_id, first_seen, traits)
+       SELECT p.user_id, p.first_seen,
+         map($2, (r.answered, r.recorded, r.mid, r.reason_json), $3, (r.answered, r.recorded, r.mid, r.at_json))
+       FROM profiles p
+       INNER JOIN (
+         SELECT t.1 AS uid, fromUnixTimestamp64Milli(t.2, 'UTC') AS answered,
+           fromUnixTimestamp64Milli(t.3, 'UTC') AS recorded, t.4 AS mid, t.5 AS reason_json, t.6 AS at_json
+         FROM (SELECT arrayJoin(JSONExtract($1, 'Array(Tuple(String, Int64, Int64, String, String, String))')) AS t)
+       ) r ON r.uid = p.user_id`,
+      [list, REASON_TRAIT, REASON_TIME_TRAIT],
+    );
+  }
+  await warehouse.transaction(async (tx) => {
+    await tx.append('profile_history', (row) => {
+      for (const r of stored) {
+        row.varchar(r.userId);
+        row.varchar(REASON_TRAIT);
+        row.varchar(JSON.stringify(r.reason));
+        row.timestamp(r.answeredAt);
+        row.timestamp(r.recordedAt);
+        row.varchar(`reason:${r.id}`);
+        row.varchar(r.source);
+        row.end();
+      }
+    });
+    await tx.append('churn_reasons', (row) => {
+      for (const r of stored) {
+        row.varchar(r.id);
+        row.varchar(r.userId);
+        row.varchar(r.reason);
+        row.varchar(r.note);
+        row.timestamp(r.answeredAt);
+        row.timestamp(r.recordedAt);
+        row.varchar(r.recordedBy);
+        row.varchar(r.source);
+        row.end();
+      }
+    });
+  });
+  return stored;
+};
+
 /** A user's answers, newest first. */
-export const reasonsOfUser = async (warehouse: Warehouse, userId: string): Promise<StoredReason[]> => {
+export const reasonsOfUser = async (warehouse: WarehouseSql, userId: string): Promise<StoredReason[]> => {
   const rows = await warehouse.query<{
     id: string;
     user_id: string;

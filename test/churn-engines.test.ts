@@ -1,0 +1,3 @@
+import { churnSuite } from './support/churn-engine-suite.ts';
+
+churnSuite('duckdb');
