@@ -5,7 +5,9 @@ import {
   type AttributionGoal,
 } from '../../src/core/conversions/attribution.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
+import { forgetRefusedAddresses } from '../../src/delivery/forget-addresses.ts';
 import { shipFacts } from '../../src/facts/ship.ts';
+import type { Recorded } from '../../src/outbox/record.ts';
 import { migrate } from '../../src/storage/control/migrate.ts';
 import {
   appendMessageLog,
@@ -430,6 +432,68 @@ export const factsSuite = (engine: WarehouseEngine): void => {
         );
         expect(left.map((r) => r.user_id)).toEqual(['p2', 'p3', 'p4']);
         expect(num(await w.sql.scalar('SELECT count(*) FROM plan_decision_groups'))).toBe(0);
+      });
+    });
+
+    describe('refused push tokens', () => {
+      /** A wave's outcome: the provider refused the token the message went to, for good. */
+      const refused = (userId: string, token: string): Recorded => ({
+        row: {
+          idempotencyKey: `k-${userId}`,
+          workspaceId: 'default',
+          campaignId: 'cp',
+          runId: 'rp',
+          step: '0',
+          userId,
+          channel: 'push',
+          class: 'marketing',
+          variant: null,
+          sendAt: T0,
+          costCents: 0,
+          attempts: 1,
+          providerId: 'fcm',
+          pinned: false,
+          payload: null,
+          claimToken: 't',
+          startedAt: null,
+        },
+        decision: { kind: 'dead', reason: 'unregistered', error: 'UNREGISTERED', attempts: 1 },
+        forgetAddress: 'push_token',
+        refusedAddress: token,
+      });
+
+      it('clears the refused token where the profile still holds it, and keeps it forgotten', async () => {
+        const b = recordBuilders(T0 + 30 * DAY_MS);
+        await w.commit({
+          events: [],
+          identifies: [
+            b.identify('pt1', T0 + 30 * DAY_MS - HOUR, { push_token: 'tokA' }),
+            b.identify('pt2', T0 + 30 * DAY_MS - HOUR, { push_token: 'tokB' }),
+          ],
+        });
+        const failures: unknown[] = [];
+        const n = await forgetRefusedAddresses(
+          w.sql,
+          [refused('pt1', 'tokA'), refused('pt2', 'tokOld'), refused('pt1', 'tokA')],
+          T0 + 30 * DAY_MS,
+          (_m, e) => failures.push(e),
+        );
+        expect(failures).toEqual([]);
+        expect(n).toBe(1);
+        const tokens = await w.sql.query<{ user_id: string; push_token: string | null }>(
+          `SELECT user_id, push_token FROM profiles WHERE user_id IN ('pt1', 'pt2') ORDER BY user_id`,
+        );
+        expect(tokens).toEqual([
+          { user_id: 'pt1', push_token: null },
+          { user_id: 'pt2', push_token: 'tokB' },
+        ]);
+        const kept = await w.sql.query<{ user_id: string; push_token: string }>(
+          'SELECT user_id, push_token FROM forgotten_push_tokens ORDER BY user_id',
+        );
+        expect(kept).toEqual([
+          { user_id: 'pt1', push_token: 'tokA' },
+          { user_id: 'pt2', push_token: 'tokOld' },
+        ]);
       });
     });
   });
