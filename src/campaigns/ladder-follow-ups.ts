@@ -11,7 +11,7 @@ import type { Ladder } from '../core/strategies/ladder.ts';
 import { lockPlanner, planAndWrite } from '../planner/commit-plan.ts';
 import { planUsersByIds } from '../planner/plan-profiles.ts';
 import { groupDecisions, writeDecisions } from '../planner/plan-decisions.ts';
-import type { SlotContext } from '../planner/run-slot.ts';
+import type { PlannerContext } from '../planner/run-slot.ts';
 import { listCampaigns, updateCampaignRow, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { latestStepsByUser } from '../storage/control/planner-inputs.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
@@ -42,7 +42,7 @@ export interface FollowUpReport {
 }
 
 export const planLadderFollowUps = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId = 'default',
 ): Promise<FollowUpReport[]> => {
   const now = ctx.clock();
@@ -55,7 +55,7 @@ export const planLadderFollowUps = async (
 };
 
 const followUp = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   c: CampaignRecord,
   now: number,
@@ -92,7 +92,7 @@ const followUp = async (
  * their first response since (from the warehouse), what they are worth, whether they left.
  */
 const ladderFacts = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   c: CampaignRecord,
   ladder: Ladder,
@@ -125,7 +125,7 @@ const ladderFacts = async (
  * leaves the ladder (`decided_members`, detail `ladder step N`).
  */
 const planSteps = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   c: CampaignRecord,
   groups: readonly LadderStepGroup[],
@@ -192,7 +192,7 @@ const planSteps = async (
  * next one, and ends it too when nothing was left to send.
  */
 const writeStepSkips = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   c: CampaignRecord,
   skips: readonly LadderStepSkip[],
   groups: readonly LadderStepGroup[],

@@ -4,7 +4,7 @@ import { hasAnyOffer, memberOffer } from '../core/campaigns/variant-offer.ts';
 import type { LadderFacts, LadderPricing } from '../core/planner/ladder-gate.ts';
 import { RESPONSE_WINDOW_DAYS, responseRate, type ResponseRate } from '../core/strategies/ladder-pricing.ts';
 import { readChannelReach } from '../planner/channel-reach.ts';
-import type { SlotContext } from '../planner/run-slot.ts';
+import type { PlannerContext } from '../planner/run-slot.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { getPolicy, listChannelQuotas } from '../storage/control/planner-settings.ts';
 import { channelResponseHistory } from '../storage/warehouse/channel-reach-inputs.ts';
@@ -18,7 +18,7 @@ import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
  * cannot be reached on (unreachable regions, no healthy caller number).
  */
 export const ladderPricing = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   c: CampaignRecord,
   facts: readonly LadderFacts[],
@@ -46,7 +46,7 @@ export const ladderPricing = async (
 
 /** Each user's own offer with the campaign: the amount its rule gives them now (0: none). */
 const offersOf = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   c: CampaignRecord,
   facts: readonly LadderFacts[],
   now: number,

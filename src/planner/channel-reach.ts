@@ -9,7 +9,7 @@ import type { ChannelBlocks } from '../core/planner/types.ts';
 import { listCallerNumbers } from '../storage/control/caller-numbers.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { usersInRegions } from '../storage/warehouse/channel-reach-inputs.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * What the planner is told about channels that cannot reach users (issue 17): the users in the
@@ -24,7 +24,7 @@ export interface ChannelReach {
 
 export const readChannelReach = async (
   tx: SqlClient,
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   workspaceId: string,
   settings: Pick<PolicySettings, 'unreachableRegions'>,
 ): Promise<ChannelReach> => {

@@ -8,7 +8,7 @@ import { issueOffer, type IssuedOffer, type UserHistory } from '../core/offers/i
 import { hasAnyOffer, offerForVariant } from '../core/campaigns/variant-offer.ts';
 import { insertIssuedOffers } from '../storage/control/offers-issued.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import {
   lockPlannerSql,
   plannedSpendByCampaign,
@@ -63,7 +63,7 @@ export interface PlanRequest {
   /** Members and profiles of every batch in one (a scheduled slot); the batches' `members` are then unused. */
   roster?: Roster;
   /** Where user histories are read for offers whose amount depends on them. */
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   /** When offers are issued and decided (their amounts, what is spent); default `slotAt`. */
   at?: number;
 }

@@ -3,7 +3,7 @@ import { hasAnyOffer, offerChoices } from '../core/campaigns/variant-offer.ts';
 import { ROSTER_WORD_BITS, type Roster } from '../core/planner/types.ts';
 import type { CampaignRecord } from '../storage/control/campaigns.ts';
 import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * Each member's own offer, decided before the planner runs (features.md D4, E5): the budgets
@@ -51,7 +51,7 @@ const rosterMembers = (roster: Roster, campaignId: string): string[] => {
  * campaign: the planner, not this, draws each member's variant.
  */
 export const offersOfMembers = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   batches: readonly { campaign: CampaignRecord; members: readonly string[] }[],
   roster: Roster | undefined,
   at: number,

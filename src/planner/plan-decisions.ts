@@ -1,7 +1,7 @@
 import { skipGroupsOf } from '../core/planner/skip-log.ts';
 import type { PlanResult } from '../core/planner/types.ts';
 import { insertDecisionGroups } from '../storage/warehouse/plan-decisions.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * The holdout and skip decisions of a slot into the warehouse (`plan_decision_groups`; reports
@@ -73,7 +73,7 @@ export const groupDecisions = (
  * yet committed (a scheduled slot): a dead attempt's rows under the same run ids go first.
  */
 export const writeDecisions = (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   groups: readonly DecisionGroup[],
   runIds: ReadonlyMap<string, string>,
   slotAt: number,

@@ -11,7 +11,7 @@ import {
   TZ_OTHER,
   type Dictionaries,
 } from '../storage/warehouse/planner-profiles.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * Profiles as the planner's columns (ProfileColumns), read from the warehouse: which channels can
@@ -22,7 +22,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 type OptOuts = ReadonlyMap<string, ReadonlySet<Channel> | 'all'>;
 
 const dictionaries = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   campaignCategories: readonly string[],
 ): Promise<Dictionaries> => ({
   timezones: await profileTimezones(warehouse),
@@ -31,7 +31,7 @@ const dictionaries = async (
 
 /** Packed profiles (NO_PROFILE: none) decoded into columns; zones the dictionary lacked read by id. */
 const decodeProfiles = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   ids: string[],
   packed: ArrayLike<number>,
   d: Dictionaries,
@@ -71,7 +71,7 @@ const decodeProfiles = async (
 };
 
 /** Time zones the dictionary lacked, read by user id and added to it. */
-const readOtherZones = async (warehouse: Warehouse, cols: ProfileColumns, at: readonly number[]) => {
+const readOtherZones = async (warehouse: WarehouseSql, cols: ProfileColumns, at: readonly number[]) => {
   const zoneOf = await timezonesByIds(
     warehouse,
     at.map((i) => cols.ids[i] as string),
@@ -96,7 +96,7 @@ const readOtherZones = async (warehouse: Warehouse, cols: ProfileColumns, at: re
 
 /** The given users' profiles (a trigger batch, a notification); ids travel as one JSON parameter. */
 export const planUsersByIds = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   userIds: readonly string[],
   unsubscribed: OptOuts,
   categories: readonly string[],
@@ -116,7 +116,7 @@ export const planUsersByIds = async (
  * so; then the rows come back as columns.
  */
 export const readRoster = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   snapshots: readonly { campaignId: string; snapshotId: string }[],
   unsubscribed: OptOuts,
   categories: readonly string[],

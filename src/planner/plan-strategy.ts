@@ -6,7 +6,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import { getMatrix, matrixCampaignFacts } from '../storage/control/strategy-matrix.ts';
 import { idsWho } from '../storage/warehouse/planner-inputs.ts';
 import { segmentGroups } from '../storage/warehouse/user-segments.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * The strategy matrix for one planner pass (features.md D6): the workspace's matrix as it is in
@@ -24,7 +24,7 @@ export const planStrategy = async (
     workspaceId: string;
     batches: readonly { campaign: CampaignRecord; members: readonly string[] }[];
     roster?: Roster | undefined;
-    warehouse?: Warehouse | undefined;
+    warehouse?: WarehouseSql | undefined;
   },
 ): Promise<PlanStrategy | undefined> => {
   // Transactional messages (notifications) never meet the matrix: not even a read for them.
@@ -44,7 +44,7 @@ export const planStrategy = async (
   const cellOf = new Map<string, number>();
   // Many members travel faster as "every user" than as a list of ids (measured: 1 M members
   // 1.3–1.7 s against 2.8–3.7 s); the extra users' cells are simply never looked up.
-  const who = ids.length > ALL_USERS_ABOVE ? null : idsWho(ids);
+  const who = ids.length > ALL_USERS_ABOVE ? null : idsWho(ids, o.warehouse.dialect);
   for (const g of await segmentGroups(o.warehouse, who)) {
     const cell = cellIndexOf(matrix.cells, g);
     if (cell >= 0) for (const id of g.ids) cellOf.set(id, cell);

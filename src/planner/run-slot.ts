@@ -13,6 +13,7 @@ import {
 } from '../storage/control/campaigns.ts';
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { firstStepGate, type LadderSkip } from '../core/planner/ladder-gate.ts';
 import { ROSTER_WORD_BITS, type PlanResult, type Roster } from '../core/planner/types.ts';
@@ -37,11 +38,19 @@ import { readRoster } from './plan-profiles.ts';
  *    warehouse (`plan_decision_groups`) before that commit, keyed by run id.
  */
 
-export interface SlotContext {
+/**
+ * The stores and clock of a planner run. The planner's own statements take either engine
+ * (`PlannerContext`); the default is the DuckDB `Warehouse` because the scheduler
+ * (campaigns/scheduler.ts) also checkpoints it after a slot.
+ */
+export interface SlotContext<W extends WarehouseSql = Warehouse> {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: W;
   clock: Clock;
 }
+
+/** A planner run's context on either warehouse engine. */
+export type PlannerContext = SlotContext<WarehouseSql>;
 
 export interface CampaignRunReport {
   campaignId: string;
@@ -86,7 +95,7 @@ const systemActor = (c: CampaignRecord): Actor => ({
 type Progress = (phase: string, done: number) => void;
 
 export const runSlot = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   slotAt: number,
   options: {
@@ -149,7 +158,7 @@ const emptyReport = (slotAt: number): SlotReport => ({
 
 /** The campaigns due at the slot (or those given), triggered ones aside: they plan per event. */
 const dueCampaignsOf = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   slotAt: number,
   given: readonly CampaignRecord[] | undefined,
@@ -160,7 +169,7 @@ const dueCampaignsOf = async (
 
 /** Step 1: each campaign's audience frozen in the warehouse as of the slot. */
 const snapshotAudiences = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   due: readonly CampaignRecord[],
   slotAt: number,
   progress: Progress,
@@ -183,7 +192,7 @@ const snapshotAudiences = async (
 
 /** Step 2: the snapshots' members with their profiles and opt-outs, one roster for the slot. */
 const readSlotRoster = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   workspaceId: string,
   due: readonly CampaignRecord[],
   snapshots: Snapshots,
@@ -203,7 +212,7 @@ const readSlotRoster = async (
  * bit) and are recorded as skipped.
  */
 const gateLadders = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   due: readonly CampaignRecord[],
   snapshots: Snapshots,
   roster: Roster,
@@ -245,7 +254,7 @@ interface CommittedSlot {
  * Step 4, the critical section, in one control-plane transaction under the planner lock: what is
  * still due is planned, its outbox and decisions written, each campaign's run recorded.
  */
-const commitSlot = async (tx: SqlClient, ctx: SlotContext, o: SlotInputs): Promise<CommittedSlot> => {
+const commitSlot = async (tx: SqlClient, ctx: PlannerContext, o: SlotInputs): Promise<CommittedSlot> => {
   await lockPlanner(tx, o.workspaceId);
   const still = await stillDue(tx, o.workspaceId, o.due, o.slotAt);
   if (still.length === 0) return { reports: [], ms: { plan: 0, write: 0, decisions: 0, outbox: 0 } };

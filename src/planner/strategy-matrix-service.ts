@@ -30,7 +30,7 @@ import {
 } from '../storage/control/strategy-matrix.ts';
 import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { segmentGroups } from '../storage/warehouse/user-segments.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * The strategy matrix as people change it (features.md D6): everyone reads it, admins replace it
@@ -40,7 +40,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 export interface MatrixContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 

@@ -8,7 +8,7 @@ import type { Words } from '../core/words.ts';
 import { getCampaign } from '../storage/control/campaigns.ts';
 import { campaignRunRows, userMessageRows, userTriggerRows } from '../storage/control/user-campaign-trace.ts';
 import { snapshotsHolding, userDecisionRows, userKnown } from '../storage/warehouse/user-decisions.ts';
-import type { SlotContext } from './run-slot.ts';
+import type { PlannerContext } from './run-slot.ts';
 
 /**
  * "Why wasn't this user reached?" (issue 17): the planner's decisions about one user in one
@@ -48,7 +48,7 @@ export interface UserDecision extends Explanation {
 }
 
 export const userDecisionAs = async (
-  ctx: SlotContext,
+  ctx: PlannerContext,
   actor: Actor,
   campaignId: string,
   userId: string,

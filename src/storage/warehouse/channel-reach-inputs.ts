@@ -1,7 +1,9 @@
 import type { Channel } from '../../core/channels/channels.ts';
 import type { ChannelHistory } from '../../core/strategies/ladder-pricing.ts';
 import { DAY_MS } from '../../core/time/units.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
+import { inList } from './id-list.ts';
+import { chTrait, readColumns } from './planner-sql.ts';
 
 /**
  * Warehouse reads behind a ladder's own pricing and the region reachability of channels (issue
@@ -14,14 +16,18 @@ import type { Warehouse } from './warehouse.ts';
  * of them that got a response (a click, or a conversion attributed to the message).
  */
 export const channelResponseHistory = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   at: number,
   days: number,
 ): Promise<Map<Channel, ChannelHistory>> => {
+  const d = warehouse.dialect;
   const from = new Date(at - days * DAY_MS).toISOString();
   const to = new Date(at).toISOString();
-  const c = await warehouse.columns(
-    `WITH m AS (
+  const c =
+    d.name === 'duckdb'
+      ? await readColumns(
+          warehouse,
+          `WITH m AS (
        SELECT message_id, any_value(channel) AS channel,
          bool_or(status IN ('sent', 'delivered')) AS out, bool_or(status IN ('failed', 'dead')) AS failed,
          bool_or(status = 'clicked') AS clicked
@@ -31,8 +37,26 @@ export const channelResponseHistory = async (
        count(*) FILTER (WHERE m.clicked OR cv.idempotency_key IS NOT NULL) AS responses
      FROM m LEFT JOIN cv ON cv.idempotency_key = m.message_id
      WHERE m.out AND NOT m.failed GROUP BY m.channel`,
-    [from, to],
-  );
+          [from, to],
+        )
+      : // ClickHouse: max of a condition for bool_or; a message without a conversion has a NULL
+        // key only with join_use_nulls (else '', which the IS NOT NULL would count).
+        await readColumns(
+          warehouse,
+          `WITH m AS (
+             SELECT message_id, any(channel) AS channel,
+               max(status IN ('sent', 'delivered')) AS was_out, max(status IN ('failed', 'dead')) AS was_failed,
+               max(status = 'clicked') AS was_clicked
+             FROM message_facts WHERE ts >= ${d.timeFromMs('$1')} AND ts < ${d.timeFromMs('$2')} GROUP BY message_id),
+           cv AS (SELECT DISTINCT idempotency_key FROM conversions
+                  WHERE message_ts >= ${d.timeFromMs('$1')} AND message_ts < ${d.timeFromMs('$2')})
+           SELECT m.channel AS channel, count() AS delivered,
+             countIf(m.was_clicked OR cv.idempotency_key IS NOT NULL) AS responses
+           FROM m LEFT JOIN cv ON cv.idempotency_key = m.message_id
+           WHERE m.was_out AND NOT m.was_failed GROUP BY m.channel
+           SETTINGS join_use_nulls = 1`,
+          [at - days * DAY_MS, at],
+        );
   const channels = (c['channel'] ?? []) as string[];
   const delivered = (c['delivered'] ?? []) as (bigint | number)[];
   const responses = (c['responses'] ?? []) as (bigint | number)[];
@@ -49,12 +73,19 @@ export const channelResponseHistory = async (
  * the values they carry. Only those users come back: a region list names a few places.
  */
 export const usersInRegions = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   regions: readonly string[],
 ): Promise<Map<string, string[]>> => {
   if (regions.length === 0) return new Map();
-  const c = await warehouse.columns(
-    `WITH r AS (SELECT unnest(from_json($1, '["VARCHAR"]')) AS region),
+  const d = warehouse.dialect;
+  const c = await readColumns(
+    warehouse,
+    d.name !== 'duckdb'
+      ? `SELECT user_id, city, province, region FROM (
+           SELECT user_id, city, ${chTrait('traits', 'province')} AS province, ${chTrait('traits', 'region')} AS region
+           FROM profiles) AS p
+         WHERE p.city IN (${inList('$1', d)}) OR p.province IN (${inList('$1', d)}) OR p.region IN (${inList('$1', d)})`
+      : `WITH r AS (SELECT unnest(from_json($1, '["VARCHAR"]')) AS region),
           p AS (SELECT user_id, city, json_extract_string(traits, '$.province') AS province,
                        json_extract_string(traits, '$.region') AS region FROM profiles)
      SELECT p.user_id, p.city, p.province, p.region FROM p

@@ -1,6 +1,8 @@
 import { CHANNELS } from '../../core/channels/channels.ts';
 import { ROSTER_WORD_BITS } from '../../core/planner/types.ts';
-import type { SqlParam, Warehouse } from './warehouse.ts';
+import type { SqlParam, WarehouseSql } from '../warehouse-sql.ts';
+import { inList } from './id-list.ts';
+import { chTextArray, chTrait, readColumns } from './planner-sql.ts';
 
 /**
  * The warehouse reads behind the planner's profile columns and roster (planner/plan-profiles.ts
@@ -42,6 +44,36 @@ const packedProfileSql = (first: number): string => {
      END`;
 };
 
+/**
+ * The same packed profile on ClickHouse, which has no `|` or `<<` on integers: the fields occupy
+ * disjoint bits, so their sum times powers of two is their OR. `indexOf` is 0 where DuckDB's
+ * `list_position` is NULL. The profile `p` must come from a join with join_use_nulls (a missing
+ * profile's user_id NULL, not '').
+ */
+const chPackedProfileSql = (first: number): string => {
+  const trait = (key: string) =>
+    `if(position(p.traits, 'preferred_') > 0, ${chTrait('p.traits', key)}, NULL)`;
+  const dict = (k: number) => chTextArray(`$${first + k}`);
+  const pos = (k: number, v: string) => `if(${v} IS NULL, 0, indexOf(${dict(k)}, assumeNotNull(${v})))`;
+  const bit = (cond: string, shift: number) => `toInt32(ifNull(${cond}, false)) * ${1 << shift}`;
+  return `if(p.user_id IS NULL, ${NO_PROFILE}, toInt32(
+       ${bit('p.push_token IS NOT NULL AND ifNull(p.consent_push, true)', 0)}
+       + 2
+       + ${bit('p.email IS NOT NULL AND ifNull(p.consent_email, false)', 2)}
+       + ${bit('p.phone IS NOT NULL AND ifNull(p.consent_sms, false)', 3)}
+       + ${bit(
+         `ifNull(p.consent_wecom, false) AND position(p.traits, 'wecom_') > 0
+           AND (${chTrait('p.traits', 'wecom_openid')} IS NOT NULL OR ${chTrait('p.traits', 'wecom_userid')} IS NOT NULL)`,
+         4,
+       )}
+       + ${bit('p.phone IS NOT NULL AND ifNull(p.consent_call, false)', 5)}
+       + 64
+       + ${pos(0, trait('preferred_channel'))} * 128
+       + if(p.timezone IS NULL, 0,
+            if(${pos(1, 'p.timezone')} = 0, ${TZ_OTHER}, least(${pos(1, 'p.timezone')}, ${TZ_OTHER}))) * 1024
+       + ${pos(2, trait('preferred_category'))} * 2097152))`;
+};
+
 /** The dictionaries the packed profiles index. */
 export interface Dictionaries {
   timezones: string[];
@@ -49,8 +81,9 @@ export interface Dictionaries {
 }
 
 /** The time zones profiles name, sorted: the time-zone dictionary. */
-export const profileTimezones = async (warehouse: Warehouse): Promise<string[]> => {
-  const tzRows = await warehouse.columns(
+export const profileTimezones = async (warehouse: WarehouseSql): Promise<string[]> => {
+  const tzRows = await readColumns(
+    warehouse,
     'SELECT DISTINCT timezone FROM profiles WHERE timezone IS NOT NULL ORDER BY timezone',
   );
   return [...((tzRows['timezone'] ?? []) as string[])];
@@ -65,11 +98,15 @@ const dictionaryParams = (d: Dictionaries): SqlParam[] => [
 
 /** The given users' time zones (null: none), by id. */
 export const timezonesByIds = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   userIds: readonly string[],
 ): Promise<Map<string, string | null>> => {
-  const r = await warehouse.columns(
-    `SELECT user_id, timezone FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
+  const d = warehouse.dialect;
+  const r = await readColumns(
+    warehouse,
+    d.name === 'duckdb'
+      ? `SELECT user_id, timezone FROM profiles WHERE user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`
+      : `SELECT user_id, timezone FROM profiles WHERE user_id IN (${inList('$1', d)})`,
     [JSON.stringify(userIds)],
   );
   const zoneOf = new Map<string, string | null>();
@@ -81,13 +118,19 @@ export const timezonesByIds = async (
 
 /** The given users' packed profiles (those who have one); ids travel as one JSON parameter. */
 export const packedProfilesByIds = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   userIds: readonly string[],
   d: Dictionaries,
 ): Promise<{ ids: string[]; packed: number[] }> => {
-  const c = await warehouse.columns(
-    `SELECT p.user_id, ${packedProfileSql(2)} AS packed FROM profiles p
-     WHERE p.user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
+  const dialect = warehouse.dialect;
+  const c = await readColumns(
+    warehouse,
+    dialect.name === 'duckdb'
+      ? `SELECT p.user_id, ${packedProfileSql(2)} AS packed FROM profiles p
+     WHERE p.user_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`
+      : // Every row here is a profile: its user_id is never NULL, so the packing's NULL test holds.
+        `SELECT p.user_id AS user_id, ${chPackedProfileSql(2)} AS packed FROM profiles AS p
+     WHERE p.user_id IN (${inList('$1', dialect)})`,
     [JSON.stringify(userIds), ...dictionaryParams(d)],
   );
   return { ids: (c['user_id'] ?? []) as string[], packed: (c['packed'] ?? []) as number[] };
@@ -103,13 +146,14 @@ const ROSTER_CHUNKS = 16;
  * then as columns.
  */
 export const rosterRows = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   snapshotIds: readonly string[],
   d: Dictionaries,
 ): Promise<
   | { kind: 'lines'; lines: (string | null)[]; wordNames: string[] }
   | { kind: 'columns'; columns: Record<string, unknown[]>; wordNames: string[] }
 > => {
+  if (warehouse.dialect.name !== 'duckdb') return chRosterRows(warehouse, snapshotIds, d);
   const nWords = Math.ceil(snapshotIds.length / ROSTER_WORD_BITS);
   const wordNames = Array.from({ length: nWords }, (_, w) => `w${w}`);
   const wordSql = wordNames.map((name, w) => {
@@ -126,7 +170,8 @@ export const rosterRows = async (
     r AS (SELECT m.*, ${packedProfileSql(snapshotIds.length + 1)} AS packed
           FROM m LEFT JOIN profiles p ON p.user_id = m.user_id)`;
   const params = [...snapshotIds, ...dictionaryParams(d)];
-  const text = await warehouse.columns(
+  const text = await readColumns(
+    warehouse,
     `${rows}
      SELECT string_agg(concat_ws(',', ${[...wordNames, 'packed'].join(', ')}, user_id), chr(10)) AS lines,
             bool_or(contains(user_id, chr(10))) AS unsafe
@@ -136,7 +181,56 @@ export const rosterRows = async (
   if (((text['unsafe'] ?? []) as boolean[]).some((u) => u))
     return {
       kind: 'columns',
-      columns: await warehouse.columns(`${rows} SELECT * FROM r`, params),
+      columns: await readColumns(warehouse, `${rows} SELECT * FROM r`, params),
+      wordNames,
+    };
+  return { kind: 'lines', lines: (text['lines'] ?? []) as (string | null)[], wordNames };
+};
+
+/**
+ * rosterRows on ClickHouse: the same words, packing and lines. groupBitOr for bit_or, a text of
+ * each line joined by arrayStringConcat for string_agg, cityHash64 for the chunks; the profile
+ * join fills a missing profile with NULLs (join_use_nulls) so that it packs as NO_PROFILE.
+ */
+const chRosterRows = async (
+  warehouse: WarehouseSql,
+  snapshotIds: readonly string[],
+  d: Dictionaries,
+): Promise<
+  | { kind: 'lines'; lines: (string | null)[]; wordNames: string[] }
+  | { kind: 'columns'; columns: Record<string, unknown[]>; wordNames: string[] }
+> => {
+  const nWords = Math.ceil(snapshotIds.length / ROSTER_WORD_BITS);
+  const wordNames = Array.from({ length: nWords }, (_, w) => `w${w}`);
+  const wordSql = wordNames.map((name, w) => {
+    const cases = snapshotIds
+      .slice(w * ROSTER_WORD_BITS, (w + 1) * ROSTER_WORD_BITS)
+      .map((_, b) => `WHEN $${w * ROSTER_WORD_BITS + b + 1} THEN toUInt32(${1 << b})`)
+      .join(' ');
+    return `toInt32(groupBitOr(CASE snapshot_id ${cases} ELSE toUInt32(0) END)) AS ${name}`;
+  });
+  const rows = `WITH m AS (
+      SELECT user_id, ${wordSql.join(', ')} FROM audience_snapshot_members
+      WHERE snapshot_id IN (${snapshotIds.map((_, i) => `$${i + 1}`).join(', ')})
+      GROUP BY user_id),
+    r AS (SELECT m.user_id AS user_id, ${wordNames.map((w) => `m.${w} AS ${w}`).join(', ')},
+                 ${chPackedProfileSql(snapshotIds.length + 1)} AS packed
+          FROM m LEFT JOIN profiles AS p ON p.user_id = m.user_id)`;
+  const nulls = 'SETTINGS join_use_nulls = 1';
+  const params = [...snapshotIds, ...dictionaryParams(d)];
+  const fields = [...wordNames, 'packed'].map((f) => `toString(${f})`).join(', ');
+  const text = await readColumns(
+    warehouse,
+    `${rows}
+     SELECT arrayStringConcat(groupArray(concatWithSeparator(',', ${fields}, user_id)), '\n') AS lines,
+            max(position(user_id, '\n') > 0) AS unsafe
+     FROM r GROUP BY cityHash64(user_id) % ${ROSTER_CHUNKS} ${nulls}`,
+    params,
+  );
+  if (((text['unsafe'] ?? []) as (boolean | number)[]).some((u) => Boolean(u)))
+    return {
+      kind: 'columns',
+      columns: await readColumns(warehouse, `${rows} SELECT * FROM r ${nulls}`, params),
       wordNames,
     };
   return { kind: 'lines', lines: (text['lines'] ?? []) as (string | null)[], wordNames };
