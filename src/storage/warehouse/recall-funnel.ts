@@ -1,5 +1,5 @@
 import { numberOrZero } from '../row-values.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
 
 export interface FunnelCounts {
   statuses: { status: string; messages: number }[];
@@ -13,8 +13,12 @@ export interface FunnelCounts {
  * Messages by status (most first), recipients, cost, conversions and revenue in [from, to) (epoch
  * ms, all campaigns).
  */
-export const funnelBetween = async (w: Warehouse, from: number, to: number): Promise<FunnelCounts> => {
-  const within = `ts >= make_timestamp($1::BIGINT * 1000) AND ts < make_timestamp($2::BIGINT * 1000)`;
+export const funnelBetween = async (w: WarehouseSql, from: number, to: number): Promise<FunnelCounts> => {
+  const d = w.dialect;
+  const within =
+    d.name === 'duckdb'
+      ? `ts >= make_timestamp($1::BIGINT * 1000) AND ts < make_timestamp($2::BIGINT * 1000)`
+      : `ts >= ${d.timeFromMs('$1')} AND ts < ${d.timeFromMs('$2')}`;
   const statuses = await w.query(
     `SELECT status, count(DISTINCT message_id) AS messages FROM message_facts
      WHERE ${within} GROUP BY status ORDER BY messages DESC`,

@@ -1,17 +1,26 @@
 import { dateOrNull, numberOrNull, textOrNull } from '../row-values.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
 
-/** What the console shows of one user, read straight from the warehouse (contacts unmasked: the caller masks). */
+/**
+ * What the console shows of one user, read straight from the warehouse (contacts unmasked: the
+ * caller masks). The statements read the same on both engines (ClickHouse binds LIMIT too).
+ */
 
 /** The profile's columns as stored, without the push token; undefined when there is no profile. */
 export const profileColumns = async (
-  w: Warehouse,
+  w: WarehouseSql,
   userId: string,
 ): Promise<Record<string, unknown> | undefined> =>
   (
     await w.query(
       `SELECT user_id, register_time, acquisition_channel, city, timezone, balance, membership, phone, email,
-            consent_push, consent_sms, consent_email, consent_wecom, consent_call, first_seen, updated_at
+            consent_push, consent_sms, consent_email, consent_wecom, consent_call, ${
+              // ClickHouse's profiles view types first_seen SimpleAggregateFunction(min, DateTime64),
+              // which the client does not read as a time: cast, so that it comes back a Date.
+              w.dialect.name === 'duckdb'
+                ? 'first_seen'
+                : "CAST(first_seen AS DateTime64(3, 'UTC')) AS first_seen"
+            }, updated_at
      FROM profiles WHERE user_id = $1`,
       [userId],
     )
@@ -26,7 +35,11 @@ export interface TimelineEvent {
 }
 
 /** The user's latest `limit` events, newest first. */
-export const latestEvents = async (w: Warehouse, userId: string, limit: number): Promise<TimelineEvent[]> =>
+export const latestEvents = async (
+  w: WarehouseSql,
+  userId: string,
+  limit: number,
+): Promise<TimelineEvent[]> =>
   (
     await w.query(
       `SELECT event, ts, amount, category, platform FROM events WHERE user_id = $1 ORDER BY ts DESC LIMIT $2`,
@@ -57,7 +70,7 @@ export interface TimelineScores {
 }
 
 /** The user's scores from the last scoring run; null when they were never scored. */
-export const scoresOf = async (w: Warehouse, userId: string): Promise<TimelineScores | null> => {
+export const scoresOf = async (w: WarehouseSql, userId: string): Promise<TimelineScores | null> => {
   const [s] = await w.query(
     `SELECT lifecycle_stage, rfm_tier, rfm_r, rfm_f, rfm_m, churn_risk_score, churn_risk_level, ltv,
             p_alive, expected_purchases, expected_spend, computed_at
@@ -93,7 +106,7 @@ export interface TimelineMessage {
 
 /** The user's latest `limit` message facts, newest first. */
 export const latestMessages = async (
-  w: Warehouse,
+  w: WarehouseSql,
   userId: string,
   limit: number,
 ): Promise<TimelineMessage[]> =>
