@@ -6,7 +6,9 @@ import {
 } from '../../src/core/conversions/attribution.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
 import { forgetRefusedAddresses } from '../../src/delivery/forget-addresses.ts';
+import { runAttribution } from '../../src/conversions/attribute.ts';
 import { shipFacts } from '../../src/facts/ship.ts';
+import { createUser } from '../../src/storage/control/users.ts';
 import type { Recorded } from '../../src/outbox/record.ts';
 import { migrate } from '../../src/storage/control/migrate.ts';
 import {
@@ -248,6 +250,42 @@ export const factsSuite = (engine: WarehouseEngine): void => {
         expect(r).toEqual({ removed: 2, added: 0, inRange: 0 });
         await run(T0 + 9 * DAY_MS);
         expect((await conversions()).length).toBe(2);
+      });
+
+      it('the attribution service reads the goals from the control plane and writes the same conversions', async () => {
+        const owner = await createUser(control, { name: 'olga', role: 'operator' });
+        if (!owner.ok) throw new Error('owner');
+        for (const [id, days] of [
+          ['ca', 3],
+          ['cb', 1],
+        ] as const)
+          await control.query(
+            `INSERT INTO campaigns (id, workspace_id, name, status, definition, owner_id, created_at, updated_at)
+             VALUES ($1, 'default', $1, 'running', $2, $3, $4, $4)`,
+            [
+              id,
+              JSON.stringify({ goal: { event: 'purchase', withinDays: days } }),
+              owner.value.id,
+              new Date(T0),
+            ],
+          );
+        await w.sql.write('DELETE FROM conversions WHERE event_message_id = $1', [events[0]!.messageId]);
+        const r = await runAttribution(
+          { control, warehouse: w.sql, clock: () => range.until },
+          { since: range.since },
+        );
+        expect({ goals: r.goals, removed: r.removed, added: r.added, inRange: r.inRange }).toEqual({
+          goals: 2,
+          removed: 0,
+          added: 1,
+          inRange: 2,
+        });
+        expect((await conversions()).map((c) => [c[0], c[1]])).toEqual(
+          [
+            [events[0]!.messageId, 'kc-u1'],
+            [events[2]!.messageId, 'k2-u3'],
+          ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+        );
       });
 
       it('lift: the treated members of a campaign and their goal events within the window', async () => {
