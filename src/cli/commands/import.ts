@@ -8,7 +8,7 @@ import {
   type ImportProgress,
   type ImportReport,
 } from '../../ingest/import/import-file.ts';
-import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
+import type { WarehouseStore } from '../../storage/warehouse-sql.ts';
 
 /** Errors listed in the human summary (all are in `ingest_rejections`). */
 const ERRORS_SHOWN = 20;
@@ -23,6 +23,9 @@ export interface ImportCliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean };
 }
+
+/** The warehouse the command imports into, on either engine; closed when the import ends. */
+export type ImportWarehouse = WarehouseStore & { close(): void | Promise<void> };
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -86,7 +89,7 @@ export const formatImportSummary = (file: string, r: ImportReport): string => {
 export const runImport = async (
   file: string,
   opts: ImportCliOptions,
-  openWarehouse: () => Promise<Warehouse>,
+  openWarehouse: () => Promise<ImportWarehouse>,
   io: ImportCliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> => {
   const fail = (message: string, partial?: ImportReport): number => {
@@ -122,11 +125,14 @@ export const runImport = async (
     if (e instanceof ImportFileError) return fail(e.message, e.partial);
     throw e;
   } finally {
-    warehouse.close();
+    await warehouse.close();
   }
 };
 
-export const registerImportCommand = (program: Command, openWarehouse: () => Promise<Warehouse>): void => {
+export const registerImportCommand = (
+  program: Command,
+  openWarehouse: () => Promise<ImportWarehouse>,
+): void => {
   program
     .command('import <file>')
     .description(

@@ -1,9 +1,18 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
-import { MessageIdLookup, type MessageTable } from '../../storage/warehouse/existing-message-ids.ts';
-import { commitIsolating } from '../../storage/warehouse/isolating-commit.ts';
-import type { Rejection, Warehouse } from '../../storage/warehouse/warehouse.ts';
+import type { WarehouseStore } from '../../storage/warehouse-sql.ts';
+import {
+  openMessageIdLookup,
+  type MessageIdLookup,
+  type MessageTable,
+} from '../../storage/warehouse/existing-message-ids.ts';
+import {
+  commitIsolating,
+  type CommitBatch,
+  type IsolatedOutcome,
+} from '../../storage/warehouse/isolating-commit.ts';
+import { Warehouse, type Rejection } from '../../storage/warehouse/warehouse.ts';
 import { FingerprintSet } from './fingerprint-set.ts';
 import { normaliseFile, type StageItem } from './normalise-stage.ts';
 import { ImportFileError, type ImportFormat, type ImportReport } from './import-report.ts';
@@ -118,6 +127,25 @@ const dropDuplicates = async <R extends { messageId: string }>(
 };
 
 /**
+ * How a chunk is committed on this warehouse. DuckDB commits it in one transaction and, when a
+ * record's data makes the transaction fail, bisects to find that record (isolating-commit.ts).
+ * ClickHouse's commit validates every record before inserting and refuses bad ones on their
+ * own, so one commit says all; a failure there is the store's, never a record's, and fails the
+ * import (a rerun completes it: its ids are looked up first and the inserts carry dedup tokens).
+ */
+const chunkCommitter = (warehouse: WarehouseStore): ((batch: CommitBatch) => Promise<IsolatedOutcome>) =>
+  warehouse instanceof Warehouse
+    ? (batch) => commitIsolating(warehouse, batch)
+    : async (batch) => {
+        const r = await warehouse.commit(batch);
+        return {
+          refused: r.refused.map((x) => ({ kind: x.kind, at: x.at, reason: x.reason, field: x.field })),
+          unavailable: null,
+          commits: 1,
+        };
+      };
+
+/**
  * Imports a CSV, NDJSON or Parquet file (format in `docs/import.md`). Every record is validated
  * exactly as over HTTP (`normaliseMessage`); valid ones are committed in transactions of about
  * `chunkSize` records together with the rejections of that stretch (`ingest_rejections`, source
@@ -132,8 +160,15 @@ const dropDuplicates = async <R extends { messageId: string }>(
  *
  * A file that cannot be read or has no usable header throws `ImportFileError`; when reading
  * fails part way through, its `partial` report says what was stored before.
+ *
+ * Either engine: on ClickHouse the stored ids are looked up with bound id lists and each chunk
+ * is one commit (`chunkCommitter`); the report, the validation and the rows stored are the same,
+ * but for what ClickHouse cannot store yet (an alias), refused by its line like a bad record.
  */
-export const importFile = async (warehouse: Warehouse, options: ImportOptions): Promise<ImportReport> => {
+export const importFile = async (
+  warehouse: WarehouseStore,
+  options: ImportOptions,
+): Promise<ImportReport> => {
   const started = performance.now();
   const now = options.now ?? Date.now;
   const useWorker =
@@ -155,7 +190,7 @@ export const importFile = async (warehouse: Warehouse, options: ImportOptions): 
 };
 
 const consume = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseStore,
   stage: AsyncGenerator<StageItem, void, undefined>,
   options: ImportOptions,
   started: number,
@@ -177,7 +212,8 @@ const consume = async (
     errors: [],
     ms: 0,
   };
-  const lookup = await MessageIdLookup.open(warehouse);
+  const commitChunk = chunkCommitter(warehouse);
+  const lookup = await openMessageIdLookup(warehouse);
   // The chunk being checked and committed while the next one is read.
   let tail: Promise<void> = Promise.resolve();
   try {
@@ -196,7 +232,7 @@ const consume = async (
         checkHistory,
       );
       // One record the warehouse refuses is isolated and reported with its line; the rest is stored.
-      const outcome = await commitIsolating(warehouse, {
+      const outcome = await commitChunk({
         events,
         identifies,
         rejections: c.rejections,
