@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src/core/channels/channels.ts';
 import type { Roster } from '../../src/core/planner/types.ts';
-import { writeDecisions, type DecisionGroup } from '../../src/planner/plan-decisions.ts';
+import { planSlot } from '../../src/core/planner/plan-slot.ts';
+import type { SentBefore } from '../../src/core/planner/types.ts';
+import { groupDecisions, writeDecisions, type DecisionGroup } from '../../src/planner/plan-decisions.ts';
 import { planUsersByIds, readRoster } from '../../src/planner/plan-profiles.ts';
 import type { WarehouseSql } from '../../src/storage/warehouse-sql.ts';
 import { channelResponseHistory, usersInRegions } from '../../src/storage/warehouse/channel-reach-inputs.ts';
@@ -23,6 +25,7 @@ import {
 import { snapshotsHolding, userDecisionRows, userKnown } from '../../src/storage/warehouse/user-decisions.ts';
 import { segmentGroups } from '../../src/storage/warehouse/user-segments.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
+import { campaign, outcomeOf, policy } from './planner-input.ts';
 import { recordBuilders } from './record-builders.ts';
 import { openEngineWarehouse, type EngineWarehouse, type WarehouseEngine } from './warehouse-engines.ts';
 
@@ -338,6 +341,75 @@ export const plannerSuite = (engine: WarehouseEngine): void => {
       // Without replaceRuns (a run already committed writes more), rows are added.
       await writeDecisions(w, first.slice(1), new Map([['c1', 'r2']]), SLOT + DAY_MS);
       expect((await userDecisionRows(w, 'c1', 'u3')).map((s) => s.runId)).toEqual(['r1', 'r2']);
+    });
+
+    it('plans a slot from the roster it reads and stores the decisions once, however often re-planned', async () => {
+      const roster = await readRoster(
+        w,
+        [
+          { campaignId: 'p1', snapshotId: 's1' },
+          { campaignId: 'p2', snapshotId: 's2' },
+        ],
+        new Map(),
+        ['recall'],
+      );
+      // u2 had a push an hour ago: one message a day caps them out of p1 (p2 mails, and u2 has no
+      // address).
+      const history = new Map<string, SentBefore[]>([
+        [
+          'u2',
+          [{ userId: 'u2', campaignId: 'p0', channel: 'push', class: 'marketing', at: SLOT - 3_600_000 }],
+        ],
+      ]);
+      const result = planSlot({
+        slotAt: SLOT,
+        campaigns: [
+          campaign('p1', { runId: 'rp1', channels: ['push'] }),
+          campaign('p2', { runId: 'rp2', channels: ['email'] }),
+        ],
+        members: roster,
+        users: null,
+        history,
+        policy: policy({
+          caps: [{ scope: 'total', max: 1, window: { kind: 'rolling', hours: 24 } }],
+          sendWindows: {},
+        }),
+      });
+      const outcomes = Object.fromEntries(
+        [
+          ['p1', 'u1'],
+          ['p1', 'u2'],
+          ['p1', 'u4'],
+          ['p1', 'u6'],
+          ['p2', 'u2'],
+          ['p2', 'u3'],
+        ].map(([c, u]) => [`${c} ${u}`, outcomeOf(result, c as string, u as string).replace(/@.*/, '')]),
+      );
+      expect(outcomes).toEqual({
+        'p1 u1': 'push',
+        'p1 u2': 'cap_total',
+        'p1 u4': 'unreachable',
+        'p1 u6': 'no_profile',
+        'p2 u2': 'unreachable',
+        'p2 u3': 'email',
+      });
+      const groups = groupDecisions(result);
+      const runs = new Map([
+        ['p1', 'rp1'],
+        ['p2', 'rp2'],
+      ]);
+      for (let attempt = 0; attempt < 2; attempt++)
+        await writeDecisions(w, groups, runs, SLOT, { replaceRuns: true });
+      const counts = await w.query<{ campaign_id: string; reason: string; n: unknown }>(
+        `SELECT campaign_id, reason, count(*) AS n FROM decided_members WHERE run_id IN ('rp1', 'rp2')
+         GROUP BY campaign_id, reason ORDER BY campaign_id, reason`,
+      );
+      expect(counts.map((r) => `${r.campaign_id} ${r.reason} ${Number(r.n)}`)).toEqual([
+        'p1 cap_total 1',
+        'p1 no_profile 1',
+        'p1 unreachable 1',
+        'p2 unreachable 1',
+      ]);
     });
 
     it('reads per-member decisions too, and who the warehouse knows', async () => {
