@@ -6,13 +6,13 @@ import {
 } from '../storage/control/alert-facts.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { latestChurnRiskRuns, recallRelapsesBetween } from '../storage/warehouse/alert-facts.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { DAY_MS } from '../core/time/units.ts';
 
 /** Reads what the enabled rules look at, and nothing the rules do not need. */
 
 export const readAlertFacts = async (
-  s: { control: SqlClient; warehouse: Warehouse },
+  s: { control: SqlClient; warehouse: WarehouseSql },
   ws: string,
   rules: readonly AlertRule[],
   now: number,

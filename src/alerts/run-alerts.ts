@@ -2,7 +2,7 @@ import { dueAlerts, firedKey, longestCooldownMs, type AlertCondition } from '../
 import { every, type Loop } from '../scheduling/every.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { readAlertFacts } from './facts.ts';
 import { sendAlert } from './send-alert.ts';
 import { providersOf } from '../delivery/providers/provider-runtime.ts';
@@ -13,7 +13,7 @@ import { listRules } from '../storage/control/alert-rules.ts';
 
 export interface AlertsContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
   /**
    * Where the master key lives when it is not in the environment (see secret-box.ts); whether

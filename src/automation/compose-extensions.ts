@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { ComposeExtension } from '../delivery/compose.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { bestItemExtension } from './recommend-extension.ts';
 
 /**
@@ -10,6 +10,6 @@ import { bestItemExtension } from './recommend-extension.ts';
  */
 export const composeExtensions = (ctx: {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }): ComposeExtension[] => [bestItemExtension(ctx)];

@@ -3,7 +3,7 @@ import { itemView, pickBestItem } from '../core/recommend/pick-best-item.ts';
 import type { ComposeExtension } from '../delivery/compose.ts';
 import { SKIP_SCOPE_KEY } from '../delivery/compose-skip.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { listItems } from '../storage/control/catalog-items.ts';
 import { readInteractions } from './user-history.ts';
 import { DAY_MS } from '../core/time/units.ts';
@@ -15,7 +15,7 @@ import { DAY_MS } from '../core/time/units.ts';
  * message naming an empty item is worse than none).
  */
 export const bestItemExtension =
-  (ctx: { control: SqlClient; warehouse: Warehouse; clock: Clock }): ComposeExtension =>
+  (ctx: { control: SqlClient; warehouse: WarehouseSql; clock: Clock }): ComposeExtension =>
   async (campaign, rows) => {
     const out = new Map<string, Record<string, unknown>>();
     const rec = campaign.definition.recommendation;

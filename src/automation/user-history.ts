@@ -4,11 +4,11 @@ import {
   type Interaction,
 } from '../core/recommend/pick-best-item.ts';
 import { interactionsOfUsers } from '../storage/warehouse/user-interactions.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /** The picker's events (purchases, carts, favourites, views) of the given users in [from, to]. */
 export const readInteractions = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   userIds: readonly string[],
   from: number,
   to: number,

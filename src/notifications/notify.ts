@@ -15,7 +15,7 @@ import {
 } from '../storage/control/notifications.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { unsubscribedChannels } from '../storage/control/unsubscribes.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { notificationRunId, requestHash } from './request-hash.ts';
 
 /**
@@ -29,7 +29,7 @@ import { notificationRunId, requestHash } from './request-hash.ts';
 
 export interface NotificationContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 

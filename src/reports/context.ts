@@ -6,11 +6,11 @@ import { notFound, type Outcome } from '../core/service-failure.ts';
 import { getCampaign, type CampaignRecord } from '../storage/control/campaigns.ts';
 import { committedRunIds } from '../storage/control/campaign-runs.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 export interface ReportsContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../core/stats/index.ts';
 import type { Interval } from '../core/stats/index.ts';
 import { goalConversions, type LiftGroup, type LiftScope } from '../storage/warehouse/goal-conversions.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import type { Goal } from './context.ts';
 import { num, ratio, yuan } from './sql.ts';
 
@@ -31,7 +31,7 @@ export interface GroupOutcome {
 
 /** The outcome of one group of a lift report (see `goalConversions`). */
 export const groupOutcome = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   group: LiftGroup,
   scope: LiftScope,
   goal: Goal,

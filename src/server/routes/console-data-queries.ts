@@ -14,7 +14,7 @@ import {
   profileColumns,
   scoresOf,
 } from '../../storage/warehouse/user-timeline.ts';
-import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../../storage/warehouse-sql.ts';
 import { storedTimeIso } from '../schemas/common.ts';
 
 /**
@@ -38,7 +38,7 @@ export interface ActivityPoint {
  * active, silent or churned (see `activityByWeek`).
  */
 export const activityOverTime = async (
-  w: Warehouse,
+  w: WarehouseSql,
   p: { now: number; weeks: number; activeDays: number; churnDays: number },
 ): Promise<ActivityPoint[]> => {
   const end = Math.floor(p.now / DAY) * DAY;
@@ -54,7 +54,7 @@ export interface RiskDistribution {
 }
 
 /** Churn risk scores (0–100) in ten bins of ten points, and users per risk level, from the last scoring run. */
-export const riskDistribution = async (w: Warehouse): Promise<RiskDistribution> => {
+export const riskDistribution = async (w: WarehouseSql): Promise<RiskDistribution> => {
   const byBin = await usersPerRiskBin(w);
   const levels = await usersPerRiskLevel(w);
   const out = Array.from({ length: 10 }, (_, i) => ({
@@ -89,7 +89,7 @@ export const lastDaysWindow = (now: number, days: number): { fromMs: number; toM
  * message went out, redemptions and bonuses — the same parts as the campaign stats.
  */
 export const recallFunnel = async (
-  w: Warehouse,
+  w: WarehouseSql,
   control: SqlClient,
   p: { fromMs: number; toMs: number; workspaceId: string; range: Funnel['range'] },
 ): Promise<Funnel> => {
@@ -131,7 +131,11 @@ export interface UserDetail {
 }
 
 /** One user's profile (contacts masked, no push token), scores, latest events and messages. */
-export const userDetail = async (w: Warehouse, userId: string, limit: number): Promise<UserDetail | null> => {
+export const userDetail = async (
+  w: WarehouseSql,
+  userId: string,
+  limit: number,
+): Promise<UserDetail | null> => {
   const p = await profileColumns(w, userId);
   const events = await latestEvents(w, userId, limit);
   if (p === undefined && events.length === 0) return null;

@@ -1,7 +1,7 @@
 import type { Api } from '../schemas/type-provider.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
-import type { Warehouse } from '../../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../../storage/warehouse-sql.ts';
 import { actorOf } from '../auth/api-auth.ts';
 import { errorResponses } from '../schemas/common.ts';
 import {
@@ -29,7 +29,7 @@ import {
   userDetail,
 } from './console-data-queries.ts';
 
-type ConsoleDataRuntime = { control: SqlClient; warehouse: Warehouse; clock: Clock };
+type ConsoleDataRuntime = { control: SqlClient; warehouse: WarehouseSql; clock: Clock };
 
 const tags = ['console'];
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { session: [] }];
