@@ -107,7 +107,10 @@ const ladderFacts = async (
     now,
   );
   const left = await ladderLeavers(ctx.warehouse, c.id);
-  const { who, params } = idsWho(latest.map((l) => l.user_id));
+  const { who, params } = idsWho(
+    latest.map((l) => l.user_id),
+    ctx.warehouse.dialect,
+  );
   const values = await userValuesCents(ctx.warehouse, who, params, now);
   return latest.map((l) => ({
     userId: l.user_id,

@@ -130,6 +130,8 @@ export const plannerSuite = (engine: WarehouseEngine): void => {
         ['s1', 'u6'],
         ['s2', 'u2'],
         ['s2', 'u3'],
+        ['s3', 'u1'],
+        ['s3', 'odd\nid'],
       ] as const)
         await w.write('INSERT INTO audience_snapshot_members (snapshot_id, user_id) SELECT $1, $2', [s, u]);
       await insertFact(w, 'm1', 'u1', 'push', 'sent', NOW - 3 * DAY_MS);
@@ -220,6 +222,28 @@ export const plannerSuite = (engine: WarehouseEngine): void => {
             `1,${75 + (4 << 7) + (TZ_OTHER << 10)},u1`,
           ].sort(),
         );
+    });
+
+    it('reads the roster as columns when a member id holds a newline', async () => {
+      const rows = await rosterRows(w, ['s3'], { timezones: ['Asia/Shanghai'], categories: [] });
+      expect(rows.kind).toBe('columns');
+      if (rows.kind !== 'columns') return;
+      const c = rows.columns;
+      const ids = (c['user_id'] ?? []) as string[];
+      expect(
+        Object.fromEntries(
+          ids.map((id, i) => [id, [Number((c['w0'] ?? [])[i]), Number((c['packed'] ?? [])[i])]]),
+        ),
+      ).toEqual({ u1: [1, 75 + (4 << 7) + (1 << 10)], 'odd\nid': [1, NO_PROFILE] });
+      const roster = await readRoster(w, [{ campaignId: 'c3', snapshotId: 's3' }], new Map(), []);
+      expect(rosterByUser(roster)['odd\nid']).toEqual({
+        words: [1],
+        has: 0,
+        reach: null,
+        preferred: null,
+        zone: null,
+        category: null,
+      });
     });
 
     it('values users: LTV, else expected spend, else the 365 days’ spend, rounded half away from zero', async () => {

@@ -23,6 +23,7 @@ export const snapshotWho = (snapshotId: string): Who => ({
   params: [snapshotId],
 });
 
+/** The given users; pass the warehouse's dialect (the DuckDB default is for older callers' tests). */
 export const idsWho = (userIds: readonly string[], dialect: SqlDialect = duckdbDialect): Who => ({
   who:
     dialect.name === 'duckdb'
