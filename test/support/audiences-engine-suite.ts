@@ -109,6 +109,17 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
     beforeAll(async () => {
       w = await openEngineWarehouse(engine, 'audiences');
       await w.commit({ events, identifies });
+      // Scores as the scoring job leaves them (the same statement on both engines).
+      for (const [u, stage, level] of [
+        ['u00', 'mature', 'low'],
+        ['u04', 'mature', 'high'],
+        ['u08', 'silent', 'medium'],
+        ['u01', 'new', 'low'],
+      ] as const)
+        await w.sql.write(
+          'INSERT INTO user_scores (user_id, lifecycle_stage, churn_risk_level) VALUES ($1, $2, $3)',
+          [u, stage, level],
+        );
       control = await openSqlClient({ pgliteDir: 'memory://' });
       await migrate(control);
       bindMasterKeys(control, { current: randomBytes(32), previous: [] });
@@ -144,6 +155,8 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
         ok: true,
         value: range((i) => views(i) >= 3),
       });
+      const mature = { kind: 'score', score: 'lifecycle_stage', op: 'eq', value: 'mature' } as AudienceNode;
+      expect(await audienceMembers(w.sql, mature, opts)).toEqual({ ok: true, value: ['u00', 'u04'] });
       // Invalid definitions are values, not failures, on both engines.
       const bad = await countAudience(
         w.sql,
@@ -212,8 +225,18 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
         { bucket: 'value', value: 'organic', users: 3 },
         { bucket: 'other', value: null, users: 2 },
       ]);
-      // No scores were computed: every member is unknown.
-      expect(dim('lifecycle_stage')).toEqual([{ bucket: 'unknown', value: null, users: 8 }]);
+      // Scores: u00 and u04 mature, u08 silent, the other five buyers unscored.
+      expect(dim('lifecycle_stage')).toEqual([
+        { bucket: 'value', value: 'mature', users: 2 },
+        { bucket: 'value', value: 'silent', users: 1 },
+        { bucket: 'unknown', value: null, users: 5 },
+      ]);
+      expect(dim('churn_risk_level')).toEqual([
+        { bucket: 'value', value: 'high', users: 1 },
+        { bucket: 'value', value: 'low', users: 1 },
+        { bucket: 'other', value: null, users: 1 },
+        { bucket: 'unknown', value: null, users: 5 },
+      ]);
     });
 
     it('snapshots a saved audience, pages and exports its members, and deletes them', async () => {
@@ -245,6 +268,9 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
           'lifecycle_stage',
           'churn_reason',
           'traits.level',
+          'p_alive',
+          'top_risk_reason',
+          'traits.note',
         ],
         contacts: 'masked',
       });
@@ -253,11 +279,13 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
       for await (const chunk of csv.value.lines) text += chunk;
       const lines = text.trimEnd().split(/\r?\n/);
       expect(lines[0]).toBe(
-        'user_id,city,balance,email,consent_sms,lifecycle_stage,churn_reason,traits.level',
+        'user_id,city,balance,email,consent_sms,lifecycle_stage,churn_reason,traits.level,p_alive,top_risk_reason,traits.note',
       );
       expect(lines).toHaveLength(14);
-      expect(lines[1]).toBe('u00,Beijing,0,u***@example.com,true,,,0');
-      expect(lines[2]).toBe('u04,Beijing,40,u***@example.com,true,,price,0');
+      expect(lines[3]).toBe('u08,Beijing,80,u***@example.com,true,silent,,0,,,n8');
+      expect(lines[13]).toBe('u48,Beijing,480,u***@example.com,true,,,0,,,n48');
+      expect(lines[1]).toBe('u00,Beijing,0,u***@example.com,true,mature,,0,,,vip');
+      expect(lines[2]).toBe('u04,Beijing,40,u***@example.com,true,mature,price,0,,,n4');
 
       // A second snapshot of the same members is its own list; deleting one leaves the other.
       const again = await takeSnapshot(ctx, admin, saved.value.id);
