@@ -300,7 +300,26 @@ export const scoreChurnRisk = async (
   const t0 = performance.now();
   const asOf = Math.round(o.now ?? ctx.clock());
   const loaded = await loadChurnModel(ctx, o.workspaceId ?? 'default', o.modelId);
-  const { userIds, x } = await extractFeatures(ctx.warehouse, loaded.plan, {
+  return scoreChurnRiskOn(ctx.warehouse, loaded, { asOf, levels, scoredAt: () => ctx.clock(), started: t0 });
+};
+
+/**
+ * The scoring itself, on either warehouse engine: features at `asOf`, probabilities, reasons,
+ * and the write of the run (churn-risk.ts). `scoredAt` is read after the prediction, as the
+ * clock of the run's row.
+ */
+export const scoreChurnRiskOn = async (
+  warehouse: WarehouseSql,
+  loaded: Pick<LoadedChurnModel, 'model' | 'plan'> & {
+    record: Pick<ChurnModelRecord, 'id' | 'version'> & {
+      params: Pick<ChurnModelRecord['params'], 'definition'>;
+    };
+  },
+  o: { asOf: number; levels: RiskLevels; scoredAt: () => number; started?: number },
+): Promise<ChurnScoringRun> => {
+  const { asOf, levels } = o;
+  const t0 = o.started ?? performance.now();
+  const { userIds, x } = await extractFeatures(warehouse, loaded.plan, {
     cutoff: asOf,
     population: loaded.record.params.definition,
   });
@@ -333,11 +352,11 @@ export const scoreChurnRisk = async (
     }
   });
   const t3 = performance.now();
-  const written = await writeChurnRisk(ctx.warehouse, scores, reasons, {
+  const written = await writeChurnRisk(warehouse, scores, reasons, {
     modelId: loaded.record.id,
     modelVersion: loaded.record.version,
     asOf,
-    scoredAt: ctx.clock(),
+    scoredAt: o.scoredAt(),
     levels: counts,
   });
   const t4 = performance.now();

@@ -6,6 +6,8 @@ import { churnProbability } from '../../src/core/models/churn/churn-model.ts';
 import { serializeChurnModel } from '../../src/core/models/churn/model-json.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
 import { evaluateChurnModel } from '../../src/models/churn/evaluate.ts';
+import { scoreChurnRiskOn } from '../../src/scores/churn-model.ts';
+import { readUserChurnRisk } from '../../src/storage/warehouse/churn-risk.ts';
 import {
   extractFeatures,
   planFeatureSpec,
@@ -291,6 +293,49 @@ export const churnSuite = (engine: WarehouseEngine): void => {
         expect(theirs.model.kind).toBe(model.kind);
         const q = churnProbability(theirs.model, theirs.data.test.x);
         expect(Array.from(p).filter((v, i) => !close(v, q[i] as number, 1e-7))).toEqual([]);
+      }
+    });
+
+    it('scores the users with a trained model and reads each risk and reasons back (as on DuckDB)', async () => {
+      const { model } = await evaluateChurnModel(ref?.sql ?? w.sql, {
+        cutoff: day(30),
+        definition: DEFINITION,
+        plan,
+        trainSnapshots: 2,
+        gbdt: { maxRounds: 20 },
+        candidates: ['gbdt'],
+        peers: false,
+      });
+      const loaded = {
+        model,
+        plan,
+        record: { id: 'cm_test', version: 1, params: { definition: DEFINITION } },
+      };
+      const levels = { high: 70, medium: 40 };
+      const score = (on: EngineWarehouse) =>
+        scoreChurnRiskOn(on.sql, loaded, { asOf: CUTOFF, levels, scoredAt: () => day(1) });
+      const run = await score(w);
+      expect(run.users).toBe(snap.userIds.length);
+      expect(run.levels.high + run.levels.medium + run.levels.low).toBe(run.users);
+      const risks = async (on: EngineWarehouse) => {
+        const out = [];
+        for (const id of ['hand_a', 'hand_b', 'hand_c', ...snap.userIds.slice(0, 20)])
+          out.push(await readUserChurnRisk(on.sql, id));
+        return out;
+      };
+      const mine = await risks(w);
+      for (const r of mine) {
+        expect(r?.score).toBeGreaterThanOrEqual(0);
+        expect(r?.model).toEqual({ id: 'cm_test', version: 1, asOf: CUTOFF });
+        expect(r?.reasons.length).toBeLessThanOrEqual(3);
+      }
+      if (ref) {
+        const theirRun = await score(ref);
+        expect(theirRun.levels).toEqual(run.levels);
+        const theirs = await risks(ref);
+        expect(mine.map((r) => [r?.score, r?.level, r?.reasons.map((x) => [x.rank, x.feature])])).toEqual(
+          theirs.map((r) => [r?.score, r?.level, r?.reasons.map((x) => [x.rank, x.feature])]),
+        );
       }
     });
 
