@@ -539,6 +539,29 @@ export const reportsSuite = (engine: WarehouseEngine): void => {
       );
     });
 
+    it('answers empty figures where nothing happened', async () => {
+      expect(await answer((s) => funnelBetween(s, T0 + 100 * D, T0 + 101 * D))).toEqual({
+        statuses: [],
+        recipients: 0,
+        cost: 0,
+        conversions: 0,
+        revenue: 0,
+      });
+      const none = { campaignIds: ['c9'], fromMs: T0, toMs: T0 + 14 * D };
+      expect(await answer((s) => periodPerCampaign(s, none))).toEqual([]);
+      expect(await answer((s) => periodTotals(s, none))).toEqual({ reached: 0, converted: 0 });
+      expect(await answer((s) => unsubscribesBy(s, none, 'week'))).toEqual([]);
+      expect(await answer((s) => variantCounts(s, 'c9'))).toEqual([]);
+      expect(await answer((s) => messageFactsBy(s, 'c9', 'day', zoneDays('UTC', null, now)))).toEqual([]);
+      expect(
+        await answer((s) => activityByWeek(s, { start: T0, end: T0, weeks: 0, activeDays: 3, churnDays: 7 })),
+      ).toEqual([]);
+      expect(await answer((s) => relapseStates(s, { ...SCOPE, runIds: [] }, { silentMs: D, now }))).toEqual(
+        [],
+      );
+      expect(await answer((s) => latestEvents(s, 'nobody', 5))).toEqual([]);
+    });
+
     it('reads the two latest churn-risk runs', async (ctx) => {
       if (!(await hasRelation(w.sql, 'churn_risk_runs'))) ctx.skip();
       expect(await answer((s) => latestChurnRiskRuns(s))).toEqual([
