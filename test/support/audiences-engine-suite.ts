@@ -30,7 +30,12 @@ import { bindMasterKeys } from '../../src/storage/control/workspace-secrets.ts';
 import { eventCount } from '../../src/storage/warehouse/event-count.ts';
 import { profileRow } from '../../src/storage/warehouse/profile-row.ts';
 import { profilesByIds } from '../../src/storage/warehouse/profiles-by-id.ts';
-import { deleteSnapshotMembers, snapshotMemberPage } from '../../src/storage/warehouse/snapshot-members.ts';
+import {
+  deleteSnapshotMembers,
+  snapshotMemberPage,
+  streamSnapshotRows,
+} from '../../src/storage/warehouse/snapshot-members.ts';
+import { exportNeeds } from '../../src/core/export/export-rows.ts';
 import { recordBuilders } from './record-builders.ts';
 import { openEngineWarehouse, type EngineWarehouse, type WarehouseEngine } from './warehouse-engines.ts';
 
@@ -286,6 +291,20 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
       expect(lines[13]).toBe('u48,Beijing,480,u***@example.com,true,,,0,,,n48');
       expect(lines[1]).toBe('u00,Beijing,0,u***@example.com,true,mature,,0,,,vip');
       expect(lines[2]).toBe('u04,Beijing,40,u***@example.com,true,mature,price,0,,,n4');
+
+      // Paged (ClickHouse: pages of 5 after the last id; DuckDB streams): the same rows in id order.
+      const chunks: Record<string, unknown>[][] = [];
+      for await (const rows of streamSnapshotRows(
+        w.sql,
+        snap.value.id,
+        exportNeeds(['city', 'traits.note']),
+        5,
+      ))
+        chunks.push(rows);
+      if (engine === 'clickhouse') expect(chunks.map((c) => c.length)).toEqual([5, 5, 3]);
+      expect(chunks.flat().map((r) => [r['user_id'], r['city'], r['traits.note']])).toEqual(
+        expected.map((u) => [u, 'Beijing', Number(u.slice(1)) < 3 ? 'vip' : `n${Number(u.slice(1))}`]),
+      );
 
       // A second snapshot of the same members is its own list; deleting one leaves the other.
       const again = await takeSnapshot(ctx, admin, saved.value.id);

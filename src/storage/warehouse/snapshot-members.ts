@@ -90,6 +90,8 @@ export async function* streamSnapshotRows(
   warehouse: WarehouseSql,
   snapshotId: string,
   needs: ExportNeeds,
+  /** Members per page where the rows are paged (ClickHouse); DuckDB streams. */
+  pageRows = EXPORT_PAGE_ROWS,
 ): AsyncGenerator<StoredExportRow[]> {
   // Column names come from the fixed lists in core, never from the request text; trait keys
   // are bound as JSON paths.
@@ -99,7 +101,7 @@ export async function* streamSnapshotRows(
   for (const c of needs.scores)
     if (!(SCORE_EXPORT_COLUMNS as readonly string[]).includes(c)) throw new Error(`not a score column: ${c}`);
   if (!hasStream(warehouse)) {
-    yield* pagedSnapshotRows(warehouse, snapshotId, needs);
+    yield* pagedSnapshotRows(warehouse, snapshotId, needs, pageRows);
     return;
   }
   const p = new Params(1);
@@ -156,7 +158,10 @@ async function* pagedSnapshotRows(
   warehouse: WarehouseSql,
   snapshotId: string,
   needs: ExportNeeds,
+  pageRows: number,
 ): AsyncGenerator<StoredExportRow[]> {
+  if (!Number.isSafeInteger(pageRows) || pageRows < 1)
+    throw new Error(`export page rows must be a positive integer`);
   const d = warehouse.dialect;
   const present = needs.scores.length > 0 ? await presentScoreColumns(warehouse) : new Set<string>();
   // The churn area's reasons table may not exist on this warehouse yet: then no member has one.
@@ -212,7 +217,7 @@ async function* pagedSnapshotRows(
     const bound = after === undefined ? '' : ` AND user_id > ${p.add(after)}`;
     const page =
       `SELECT user_id FROM audience_snapshot_members WHERE snapshot_id = ${p.add(snapshotId)}${bound} ` +
-      `ORDER BY user_id LIMIT ${p.add(EXPORT_PAGE_ROWS)}`;
+      `ORDER BY user_id LIMIT ${p.add(pageRows)}`;
     const rows = await warehouse.query(
       `WITH page AS (${page}) SELECT ${select.join(', ')} FROM page m ${joins.join(' ')} ` +
         `ORDER BY m.user_id SETTINGS join_use_nulls = 1`,
@@ -226,7 +231,7 @@ async function* pagedSnapshotRows(
       });
       return out;
     });
-    if (rows.length < EXPORT_PAGE_ROWS) return;
+    if (rows.length < pageRows) return;
     after = String(rows[rows.length - 1]?.['user_id']);
   }
 }
