@@ -73,4 +73,26 @@ describe.each(['duckdb', 'clickhouse'] as const)('WarehouseSql on %s', (engine) 
     );
     expect(rows.map((r) => r.v)).toEqual(['a', 'c']);
   });
+
+  it('answers a profile time kept as an aggregate state as a Date', async () => {
+    await w.commit({
+      events: [],
+      identifies: [
+        {
+          messageId: 'seam-i1',
+          userId: 'seam-u1',
+          ts: Date.UTC(2026, 0, 5),
+          receivedAt: Date.UTC(2026, 0, 5),
+          columns: {},
+          traits: {},
+          source: 'http',
+        },
+      ],
+    });
+    const [p] = await w.sql.query<{ first_seen: unknown }>(
+      `SELECT first_seen FROM profiles WHERE user_id = $1`,
+      ['seam-u1'],
+    );
+    expect(p?.first_seen).toBeInstanceOf(Date);
+  });
 });

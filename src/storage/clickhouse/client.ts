@@ -115,7 +115,9 @@ export class ClickHouseDb {
     });
     const [names, types, ...rows] = await rs.json<unknown[]>();
     if (names === undefined || types === undefined) return [];
-    const isTime = (types as string[]).map((t) => /^(Nullable\(|LowCardinality\()*(Date|DateTime)/.test(t));
+    const isTime = (types as string[]).map((t) =>
+      /^(Nullable\(|LowCardinality\(|SimpleAggregateFunction\(\w+, )*(Date|DateTime)/.test(t),
+    );
     return rows.map((row) => {
       const out: Record<string, unknown> = {};
       (names as string[]).forEach((name, i) => {
