@@ -12,7 +12,7 @@ import {
   type ScoreSummary,
   type ScoreWriteResult,
 } from '../storage/warehouse/user-scores.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { runValueModel, type ValueModelRun } from './value-model.ts';
@@ -35,9 +35,9 @@ export interface ScoringRun {
   ms: { scores: number; valueModel: number; warnings: number; total: number };
 }
 
-const running = new WeakMap<Warehouse, Promise<unknown>>();
+const running = new WeakMap<WarehouseSql, Promise<unknown>>();
 
-const oneAtATime = <T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> => {
+const oneAtATime = <T>(warehouse: WarehouseSql, work: () => Promise<T>): Promise<T> => {
   const before = running.get(warehouse) ?? Promise.resolve();
   const next = before.then(work, work);
   running.set(
@@ -58,7 +58,7 @@ export const newRunId = (now: number): string =>
 
 /** Scores every profile and evaluates the warning rules of `workspaceId` as of `now` (default: the clock). */
 export const runScoring = (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   workspaceId = 'default',
   options: { now?: number | undefined; onProgress?: ProgressFn | undefined } = {},
 ): Promise<ScoringRun> =>
@@ -73,7 +73,10 @@ export const runScoring = (
     const runId = newRunId(now);
     const { config, version } = await loadScoreConfig(ctx.control, workspaceId);
     options.onProgress?.({ phase: 'scores', done: 0, total: 3 });
-    const scores = await writeScores(ctx.warehouse, scoresQuery(config, now), { id: runId, now });
+    const scores = await writeScores(ctx.warehouse, scoresQuery(config, now, ctx.warehouse.dialect), {
+      id: runId,
+      now,
+    });
     const afterScores = performance.now();
     // After the stages and tiers (writeScores touches only its own columns, so the value
     // figures it does not write survive it) and before the rules, which may read LTV.
@@ -101,7 +104,7 @@ export const runScoring = (
 
 /** A run asked for by a user (operators and admins), audited. */
 export const computeScoresAs = async (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   actor: Actor,
   options: { asOf?: number | undefined; onProgress?: ProgressFn } = {},
 ): Outcome<ScoringRun> => {
@@ -132,7 +135,7 @@ export const computeScoresAs = async (
   return ok(run);
 };
 
-export const scoreSummary = async (ctx: ScoresContext, actor: Actor): Outcome<ScoreSummary> => {
+export const scoreSummary = async (ctx: ScoresContext<WarehouseSql>, actor: Actor): Outcome<ScoreSummary> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   return ok(await readScoreSummary(ctx.warehouse));

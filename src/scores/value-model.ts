@@ -10,7 +10,7 @@ import {
   writeValueModelRun,
   type ValueModelRunRow,
 } from '../storage/warehouse/value-model.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refusal, type ScoresContext } from './context.ts';
 
 /**
@@ -32,7 +32,7 @@ export interface ValueModelRun {
 }
 
 export const runValueModel = async (
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   config: ScoreConfig,
   run: { id: string; now: number },
 ): Promise<ValueModelRun> => {
@@ -79,7 +79,10 @@ export interface ValueModelState {
 }
 
 /** What `GET /v1/scores/value-model` answers. */
-export const valueModelState = async (ctx: ScoresContext, actor: Actor): Outcome<ValueModelState> => {
+export const valueModelState = async (
+  ctx: ScoresContext<WarehouseSql>,
+  actor: Actor,
+): Outcome<ValueModelState> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   return ok({

@@ -24,6 +24,7 @@ import {
   type RuleOutcome,
   type RuleToApply,
 } from '../storage/warehouse/warning-state.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refusal, type ScoresContext } from './context.ts';
 
 /**
@@ -111,7 +112,12 @@ const invalid = (errors: AudienceError[]): ServiceFailure => ({
   errors: errors.map((e) => ({ ...e, path: e.path.replace(/^root/, 'definition') })),
 });
 
-const compileRule = async (ctx: ScoresContext, workspaceId: string, definition: unknown, now: number) => {
+const compileRule = async (
+  ctx: ScoresContext<WarehouseSql>,
+  workspaceId: string,
+  definition: unknown,
+  now: number,
+) => {
   const defs = await audienceDefinitions(ctx.control, workspaceId);
   return compileAudience(definition, { now, resolve: (id) => defs.get(id) as AudienceNode | undefined });
 };
@@ -129,7 +135,10 @@ export interface WarningRuleView extends WarningRule {
   warnedNow: number;
 }
 
-export const listRules = async (ctx: ScoresContext, actor: Actor): Outcome<WarningRuleView[]> => {
+export const listRules = async (
+  ctx: ScoresContext<WarehouseSql>,
+  actor: Actor,
+): Outcome<WarningRuleView[]> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   const counts = await warnedCounts(ctx.warehouse);
@@ -141,7 +150,11 @@ export const listRules = async (ctx: ScoresContext, actor: Actor): Outcome<Warni
   );
 };
 
-export const getRule = async (ctx: ScoresContext, actor: Actor, id: string): Outcome<WarningRuleView> => {
+export const getRule = async (
+  ctx: ScoresContext<WarehouseSql>,
+  actor: Actor,
+  id: string,
+): Outcome<WarningRuleView> => {
   const no = refusal(actor, 'scores.read');
   if (no) return err(no);
   const r = await getWarningRule(ctx.control, actor.workspaceId, id);
@@ -150,7 +163,7 @@ export const getRule = async (ctx: ScoresContext, actor: Actor, id: string): Out
 };
 
 export const createRule = async (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   actor: Actor,
   input: WarningRuleInput,
 ): Outcome<WarningRuleView> => {
@@ -188,7 +201,7 @@ export const createRule = async (
 };
 
 export const updateRule = async (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   actor: Actor,
   id: string,
   input: Partial<WarningRuleInput> & { version: number },
@@ -236,7 +249,11 @@ export const updateRule = async (
   return getRule(ctx, actor, id);
 };
 
-export const deleteRule = async (ctx: ScoresContext, actor: Actor, id: string): Outcome<{ id: string }> => {
+export const deleteRule = async (
+  ctx: ScoresContext<WarehouseSql>,
+  actor: Actor,
+  id: string,
+): Outcome<{ id: string }> => {
   const current = await getWarningRule(ctx.control, actor.workspaceId, id);
   if (!current) return err(notFound(id));
   const no = refusal(actor, 'warning_rule.delete', current.ownerId);
@@ -258,7 +275,7 @@ export const deleteRule = async (ctx: ScoresContext, actor: Actor, id: string): 
 };
 
 export const warnedUsers = async (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   actor: Actor,
   id: string,
   page: { after?: string | undefined; limit: number },
@@ -282,7 +299,7 @@ export interface WarningRunResult {
  * `lifecycle_stage` or `rfm_tier`). Disabled and deleted rules warn no one any more.
  */
 export const evaluateWarningRules = async (
-  ctx: ScoresContext,
+  ctx: ScoresContext<WarehouseSql>,
   workspaceId: string,
   run: { id: string; now: number },
 ): Promise<WarningRunResult> => {
@@ -292,7 +309,8 @@ export const evaluateWarningRules = async (
   const toApply: RuleToApply[] = [];
   const failed: WarningRunResult['failed'] = [];
   for (const r of rules) {
-    const compiled = compileAudience(r.definition, { now: run.now, resolve });
+    // In the warehouse's dialect: applyWarningRules runs the members query as it is.
+    const compiled = compileAudience(r.definition, { now: run.now, resolve, dialect: ctx.warehouse.dialect });
     if (compiled.ok) toApply.push({ id: r.id, name: r.name, level: r.level, members: compiled.value });
     else failed.push({ ruleId: r.id, name: r.name, errors: compiled.error });
   }

@@ -1,6 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { valueModelSettings } from '../../src/core/scores/config.ts';
 import { scoresQuery } from '../../src/core/scores/scoring-sql.ts';
+import { Params, type CompiledQuery } from '../../src/core/sql/params.ts';
+import type { SqlDialect } from '../../src/core/sql/dialect.ts';
+import {
+  readUserChurnRisk,
+  writeChurnRisk,
+  latestChurnRiskRunModel,
+  type ChurnRiskRunInfo,
+} from '../../src/storage/warehouse/churn-risk.ts';
+import { usersPerRiskBin, usersPerRiskLevel } from '../../src/storage/warehouse/risk-distribution.ts';
 import { readScoreSummary, writeScores, lastComputedAt } from '../../src/storage/warehouse/user-scores.ts';
+import {
+  lastWrittenValueRunAt,
+  readLatestValueModelRun,
+  readPurchaseLines,
+  writeValueModelRun,
+} from '../../src/storage/warehouse/value-model.ts';
+import { applyWarningRules, warnedByRule, warnedCounts } from '../../src/storage/warehouse/warning-state.ts';
 import { openEngineWarehouse, type EngineWarehouse, type WarehouseEngine } from './warehouse-engines.ts';
 import { DAY, NOW, TEST_CONFIG, daysAgo, event, profile } from './score-scenario.ts';
 
@@ -83,6 +100,32 @@ export const SEVEN_AT_NOW = {
   s1: { stage: 'silent', tier: 'medium', rfm: [4, 3, 2] },
 };
 
+/** The profiles among `ids`, as a rule's members query in the dialect (no audience compiler needed). */
+const membersOf = (d: SqlDialect, ids: readonly string[]): CompiledQuery => {
+  const p = new Params(0, d);
+  return {
+    sql: `SELECT user_id FROM profiles WHERE user_id IN (${ids.map((id) => p.add(id)).join(', ')})`,
+    params: p.values,
+  };
+};
+
+const churnRun = (asOf: number, levels: ChurnRiskRunInfo['levels']): ChurnRiskRunInfo => ({
+  modelId: 'model-a',
+  modelVersion: 2,
+  asOf,
+  scoredAt: asOf + 1000,
+  levels,
+});
+
+/** Every stored column of the users, to see what one writer leaves of another's. */
+const allScores = async (w: EngineWarehouse) =>
+  (
+    await w.sql.query<Record<string, unknown>>(
+      `SELECT user_id, lifecycle_stage, rfm_tier, churn_risk_score, churn_risk_level, p_alive, ltv
+       FROM user_scores ORDER BY user_id`,
+    )
+  ).map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+
 export const scoresSuite = (engine: WarehouseEngine) => {
   let w: EngineWarehouse | undefined;
   const open = async () => {
@@ -154,6 +197,236 @@ export const scoresSuite = (engine: WarehouseEngine) => {
         stages: { churned: 4, growing: 2, new: 1, silent: 1 },
         tiers: { high: 2, low: 1, medium: 1, none: 4 },
       });
+    });
+
+    it('bins by quintiles of the buyers, giving equal values equal scores', async () => {
+      const w = await open();
+      // Ten buyers 1..10 days ago, buyer k with k orders of 100 (b10 ties b09 on money).
+      const identifies = Array.from({ length: 10 }, (_, i) =>
+        profile(`b${String(i + 1).padStart(2, '0')}`, daysAgo(400)),
+      );
+      const events = identifies.flatMap((u, i) =>
+        Array.from({ length: i + 1 }, (_, k) =>
+          event(u.userId, 'order', daysAgo(i + 1 + k * 0), i === 9 ? 90 : 100),
+        ),
+      );
+      await w.commit({ identifies, events });
+      const quintiles = { type: 'quantile' } as const;
+      const config = {
+        ...TEST_CONFIG,
+        rfm: { ...TEST_CONFIG.rfm, bins: { recency: quintiles, frequency: quintiles, monetary: quintiles } },
+      };
+      await writeScores(w.sql, scoresQuery(config, NOW, w.sql.dialect), { id: 'q1', now: NOW });
+      const got = await storedScores(w);
+      // Recency days 1..10, frequency 1..10, money 100..900 then 900 (b10: 10 × 90): quintile edges
+      // fall between every second buyer, so pairs share a score; b09 and b10 tie on money.
+      expect(Object.values(got).map((v) => v.rfm)).toEqual([
+        [5, 1, 1],
+        [5, 1, 1],
+        [4, 2, 2],
+        [4, 2, 2],
+        [3, 3, 3],
+        [3, 3, 3],
+        [2, 4, 4],
+        [2, 4, 4],
+        [1, 5, 5],
+        [1, 5, 5],
+      ]);
+    });
+
+    it("replaces churn risk and keeps the other writers' columns, and reads the distribution", async () => {
+      const w = await open();
+      await w.commit(sevenUsers());
+      await writeScores(w.sql, scoresQuery(TEST_CONFIG, NOW, w.sql.dialect), { id: 'run1', now: NOW });
+      const first = await writeChurnRisk(
+        w.sql,
+        [
+          { userId: 'c1', score: 91.5, level: 'high' },
+          { userId: 's1', score: 45, level: 'medium' },
+          { userId: 'g1', score: 5, level: 'low' },
+        ],
+        [
+          { userId: 'c1', rank: 1, feature: 'days_since_login', contribution: 1.25, value: 45 },
+          { userId: 'c1', rank: 2, feature: 'orders', contribution: 0.5, value: null },
+        ],
+        churnRun(NOW, { high: 1, medium: 1, low: 1 }),
+      );
+      expect(first).toEqual({ users: 3, cleared: 0, reasons: 2 });
+      expect(await readUserChurnRisk(w.sql, 'c1')).toEqual({
+        userId: 'c1',
+        score: 91.5,
+        level: 'high',
+        model: { id: 'model-a', version: 2, asOf: NOW },
+        reasons: [
+          { rank: 1, feature: 'days_since_login', contribution: 1.25, value: 45 },
+          { rank: 2, feature: 'orders', contribution: 0.5, value: null },
+        ],
+      });
+      expect(await readUserChurnRisk(w.sql, 'n1')).toEqual({
+        userId: 'n1',
+        score: null,
+        level: null,
+        model: null,
+        reasons: [],
+      });
+      expect(await readUserChurnRisk(w.sql, 'nobody')).toBeNull();
+
+      // Next run: g1 is no longer scored, s1 rises, m1 is new.
+      const second = await writeChurnRisk(
+        w.sql,
+        [
+          { userId: 'c1', score: 95, level: 'high' },
+          { userId: 's1', score: 80, level: 'high' },
+          { userId: 'm1', score: 12, level: 'low' },
+        ],
+        [{ userId: 's1', rank: 1, feature: 'orders', contribution: 2, value: 4 }],
+        churnRun(NOW + DAY, { high: 2, medium: 0, low: 1 }),
+      );
+      expect(second).toEqual({ users: 3, cleared: 1, reasons: 1 });
+      expect(await latestChurnRiskRunModel(w.sql)).toBe('model-a');
+      expect((await readUserChurnRisk(w.sql, 'c1'))?.reasons).toEqual([]);
+      const changes = (
+        await w.sql.query<{ user_id: string; ts: Date; properties: string }>(
+          `SELECT user_id, ts, properties FROM events WHERE event = 'churn_risk_changed' ORDER BY user_id`,
+        )
+      ).map((e) => ({ user: e.user_id, ts: e.ts.getTime(), ...(JSON.parse(e.properties) as object) }));
+      expect(changes).toEqual([
+        {
+          user: 's1',
+          ts: NOW + DAY + 1000,
+          from: 'medium',
+          to: 'high',
+          score: 80,
+          previousScore: 45,
+          rise: true,
+          modelVersion: 2,
+        },
+      ]);
+      expect([...(await usersPerRiskBin(w.sql))]).toEqual([
+        [1, 1],
+        [8, 1],
+        [9, 1],
+      ]);
+      expect(await usersPerRiskLevel(w.sql)).toEqual([
+        { level: 'high', users: 2 },
+        { level: 'low', users: 1 },
+      ]);
+      // A scoring run afterwards keeps the risk; the risk runs kept the stages.
+      await writeScores(w.sql, scoresQuery(TEST_CONFIG, NOW, w.sql.dialect), { id: 'run2', now: NOW });
+      expect(await allScores(w)).toEqual([
+        ['c1', 'churned', 'low', 95, 'high', null, null],
+        ['c2', 'growing', 'none', null, null, null, null],
+        ['g1', 'growing', 'low', null, null, null, null],
+        ['m1', 'mature', 'high', 12, 'low', null, null],
+        ['n1', 'new', 'none', null, null, null, null],
+        ['n2', 'silent', 'none', null, null, null, null],
+        ['s1', 'silent', 'medium', 80, 'high', null, null],
+      ]);
+    });
+
+    it('raises a warning once per spell and clears it when the user stops matching', async () => {
+      const w = await open();
+      await w.commit(sevenUsers());
+      const d = w.sql.dialect;
+      const rule = (ids: string[]) => ({
+        id: 'r1',
+        name: 'Quiet',
+        level: 'critical',
+        members: membersOf(d, ids),
+      });
+      const first = await applyWarningRules(w.sql, [rule(['s1', 'c1'])], { id: 'w1', now: NOW });
+      expect(first).toEqual({
+        rules: [{ ruleId: 'r1', matching: 2, raised: 2, cleared: 0 }],
+        clearedByRemovedRules: 0,
+      });
+      const second = await applyWarningRules(w.sql, [rule(['s1', 'm1'])], { id: 'w2', now: NOW + DAY });
+      expect(second.rules).toEqual([{ ruleId: 'r1', matching: 2, raised: 1, cleared: 1 }]);
+      expect(await warnedByRule(w.sql, 'r1', { limit: 10 })).toEqual([
+        { userId: 'm1', level: 'critical', raisedAt: NOW + DAY },
+        { userId: 's1', level: 'critical', raisedAt: NOW },
+      ]);
+      expect(await warnedByRule(w.sql, 'r1', { after: 'm1', limit: 10 })).toEqual([
+        { userId: 's1', level: 'critical', raisedAt: NOW },
+      ]);
+      expect([...(await warnedCounts(w.sql))]).toEqual([['r1', 2]]);
+      const raised = (
+        await w.sql.query<{ user_id: string; properties: string }>(
+          `SELECT user_id, properties FROM events WHERE event = 'warning_raised' ORDER BY user_id`,
+        )
+      ).map((e) => [e.user_id, JSON.parse(e.properties) as unknown]);
+      expect(raised).toEqual([
+        ['c1', { ruleId: 'r1', rule: 'Quiet', level: 'critical', runId: 'w1' }],
+        ['m1', { ruleId: 'r1', rule: 'Quiet', level: 'critical', runId: 'w2' }],
+        ['s1', { ruleId: 'r1', rule: 'Quiet', level: 'critical', runId: 'w1' }],
+      ]);
+      // The rule is gone: nobody is warned by it.
+      const third = await applyWarningRules(w.sql, [], { id: 'w3', now: NOW + 2 * DAY });
+      expect(third).toEqual({ rules: [], clearedByRemovedRules: 2 });
+      expect([...(await warnedCounts(w.sql))]).toEqual([]);
+    });
+
+    it('reads the purchase lines and writes and reads value-model runs', async () => {
+      const w = await open();
+      await w.commit(sevenUsers());
+      const settings = valueModelSettings(TEST_CONFIG);
+      const lines = await readPurchaseLines(w.sql, settings, NOW);
+      expect(lines.filter((l) => l.userId === 'g1' || l.userId === 'c1')).toEqual([
+        { userId: 'c1', ts: daysAgo(200), amount: 6000, orderId: '', refund: false },
+        { userId: 'g1', ts: daysAgo(10), amount: 50, orderId: '', refund: false },
+      ]);
+      expect(lines).toHaveLength(11);
+      expect(await lastWrittenValueRunAt(w.sql)).toBeNull();
+      expect(await readLatestValueModelRun(w.sql)).toBeNull();
+      const run = {
+        runId: 'v1',
+        asOf: NOW,
+        settings,
+        customers: 4,
+        repeatCustomers: 2,
+        bgnbd: null,
+        gammaGamma: null,
+        converged: true,
+        logLikelihood: -12.5,
+        warnings: [],
+        summary: { meanPAlive: 0.5, likelyGone: 1, expectedPurchases: 2, meanLtv: 10, totalLtv: 20 },
+      };
+      const score = (userId: string, ltv: number) => ({
+        userId,
+        pAlive: 0.5,
+        expectedPurchases: 1,
+        expectedSpend: 2,
+        ltv,
+      });
+      expect(await writeValueModelRun(w.sql, run, [score('g1', 10), score('m1', 30)])).toEqual({
+        users: 2,
+        cleared: 0,
+      });
+      await writeScores(w.sql, scoresQuery(TEST_CONFIG, NOW, w.sql.dialect), { id: 's1', now: NOW });
+      expect(
+        await writeValueModelRun(w.sql, { ...run, runId: 'v2', asOf: NOW + DAY }, [score('m1', 40)]),
+      ).toEqual({ users: 1, cleared: 1 });
+      // An untrusted fit records its run and leaves the figures as they are.
+      expect(
+        await writeValueModelRun(
+          w.sql,
+          { ...run, runId: 'v3', asOf: NOW + 2 * DAY, logLikelihood: null },
+          null,
+        ),
+      ).toEqual({ users: 0, cleared: 0 });
+      expect(await lastWrittenValueRunAt(w.sql)).toBe(NOW + DAY);
+      expect(await readLatestValueModelRun(w.sql)).toEqual({
+        ...run,
+        runId: 'v3',
+        asOf: NOW + 2 * DAY,
+        logLikelihood: null,
+        written: false,
+        users: 0,
+      });
+      const rows = await allScores(w);
+      expect(rows.filter((r) => r[0] === 'g1' || r[0] === 'm1')).toEqual([
+        ['g1', 'growing', 'low', null, null, null, null],
+        ['m1', 'mature', 'high', null, null, 0.5, 40],
+      ]);
     });
   });
 };

@@ -85,11 +85,12 @@ export const replaceUserScoresSql = (
 /** ClickHouse's `UPDATE user_scores SET <columns> = NULL WHERE …`: the stored rows rewritten. */
 export const clearUserScoresSql = (columns: readonly UserScoreColumn[], where: string): string =>
   `SELECT ` +
-  `${USER_SCORE_COLUMNS.map((c) => (columns.includes(c) ? `NULL` : c)).join(', ')} FROM user_scores WHERE ${where}`;
+  `${USER_SCORE_COLUMNS.map((c) => (columns.includes(c) ? `NULL` : c)).join(', ')} FROM ${STORED_USER_SCORES} WHERE ${where}`;
 
 /**
- * `user_scores` as stored now, to join on ClickHouse: the `final` read setting (client.ts) does
- * not reach a joined table (the test saw each replaced row twice), so it is written out.
+ * `user_scores` as stored now, to read inside a ClickHouse write: the `final` setting (client.ts)
+ * is set on queries only, not on `INSERT … SELECT`, which would otherwise see a replaced row
+ * next to its replacement.
  */
 export const STORED_USER_SCORES = '(SELECT * FROM user_scores FINAL)';
 
