@@ -64,6 +64,15 @@ const views = (i: number): number => (i % 3) + 1;
 /** Orders: every fourth user, `i` days ago, amount 100 + i. */
 const orders = (i: number): boolean => i % 4 === 0;
 
+/** Texts that are times to DuckDB's TIMESTAMP cast (users 1 and 6) and that are not (2, 3, 5). */
+const WHEN: Record<number, string> = {
+  1: '2026-01-05 10:00',
+  2: ' 2026-01-05 ',
+  3: '7',
+  5: '2026-02-30',
+  6: '2026-01-05T10:00:00+08:00',
+};
+
 const { track, identify } = recordBuilders(NOW);
 const identifies: IdentifyRow[] = [];
 const events: EventRow[] = [];
@@ -84,6 +93,7 @@ for (let i = 0; i < N; i++) {
       note: i < 3 ? 'vip' : `n${i}`,
       ...(i % 7 === 0 ? { signup: '2026-01-05T10:00:00Z' } : {}),
       ...(i === 4 ? { churn_reason: 'price' } : {}),
+      ...(WHEN[i] === undefined ? {} : { when: WHEN[i] }),
     }),
   );
   for (let k = 0; k < views(i); k++)
@@ -416,6 +426,7 @@ export const audiencesSuite = (engine: WarehouseEngine): void => {
         type: 'time',
         topValues: [{ value: '2026-01-05T10:00:00Z', count: 8 }],
       });
+      expect(trait('when')).toMatchObject({ count: 5, types: { time: 2, string: 3 }, type: 'string' });
       expect(trait('city')).toBeUndefined();
 
       const warnings = await warningsFor(w.sql, {

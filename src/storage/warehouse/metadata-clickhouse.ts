@@ -32,12 +32,13 @@ export const sampleOf = (
 };
 
 /**
- * A text that DuckDB's TIMESTAMP cast reads: a date, optionally with a time (and an offset,
- * which DuckDB also takes). ClickHouse's best-effort parser alone would also read '7' or 'May 3'.
+ * A text that DuckDB's TIMESTAMP cast reads: a valid date, optionally with a time (hours and
+ * minutes at least) and an offset, and no blanks around (DuckDB refuses ' 2026-01-05 ').
+ * ClickHouse's best-effort parser alone would also read '7', 'May 3' or '20260105'.
  */
 const isTimeText = (t: string): string =>
-  `(match(${t}, '^\\\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]+)?)?)?\\\\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\\\\s*$') ` +
-  `AND parseDateTime64BestEffortOrNull(trimBoth(${t}), 3, 'UTC') IS NOT NULL)`;
+  `(match(${t}, '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$') ` +
+  `AND parseDateTime64BestEffortOrNull(${t}, 3, 'UTC') IS NOT NULL)`;
 
 /** The builder's type (metadata.ts InferredType) of the value of key `k` in `doc`. */
 const typeOf = (doc: string, k: string): string =>
