@@ -79,14 +79,16 @@ const profileSample = (columns: string): string =>
 export const profileHead = (names: readonly string[]): string =>
   `SELECT count() AS sampled, ${names.map((c) => `count(${c}) AS ${c}`).join(', ')} FROM ${profileSample(names.join(', '))}`;
 
-/** Rows (c, v, n): the $2 most frequent values of each listed column in the sample, ties by value. */
+/**
+ * Rows (c, v, n): the $2 most frequent values of each listed column in the sample, ties by value.
+ * The sample is read once: each profile gives one (column, text) pair per column by ARRAY JOIN.
+ */
 export const profileTopValues = (columns: readonly string[]): string => {
-  const parts = columns.map(
-    (c) => `SELECT '${c}' AS c, toString(${c}) AS v FROM ${profileSample(c)} WHERE ${c} IS NOT NULL`,
-  );
+  const pairs = columns.map((c) => `tuple('${c}', toString(${c}))`).join(', ');
   return (
     `SELECT c, v, n FROM (SELECT c, v, count() AS n, row_number() OVER (PARTITION BY c ORDER BY count() DESC, v) AS rk ` +
-    `FROM (${parts.join(' UNION ALL ')}) GROUP BY c, v) WHERE rk <= $2 ORDER BY c, n DESC, v`
+    `FROM (SELECT cv.1 AS c, cv.2 AS v FROM ${profileSample(columns.join(', '))} ARRAY JOIN [${pairs}] AS cv ` +
+    `WHERE cv.2 IS NOT NULL) GROUP BY c, v) WHERE rk <= $2 ORDER BY c, n DESC, v`
   );
 };
 
