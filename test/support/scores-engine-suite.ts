@@ -1,4 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EventRow } from '../../src/core/events/rows.ts';
+import { analyseCohort } from '../../src/core/models/btyd/analysis.ts';
+import { ratePerUnit } from '../../src/core/models/btyd/ltv.ts';
+import { summariseTransactions } from '../../src/core/models/btyd/summary.ts';
+import { parseCdnowText, parseIsoDate } from '../../src/core/models/btyd/transactions.ts';
+import { runScoring } from '../../src/scores/run-scoring.ts';
+import { putScoreConfigRow } from '../../src/storage/control/score-configs.ts';
+import { migrate } from '../../src/storage/control/migrate.ts';
+import { openSqlClient } from '../../src/storage/control/sql-client.ts';
+import { bindMasterKeys } from '../../src/storage/control/workspace-secrets.ts';
+import { cdnowDir } from './shared-data.ts';
 import { valueModelSettings } from '../../src/core/scores/config.ts';
 import { scoresQuery } from '../../src/core/scores/scoring-sql.ts';
 import { Params, type CompiledQuery } from '../../src/core/sql/params.ts';
@@ -427,6 +441,73 @@ export const scoresSuite = (engine: WarehouseEngine) => {
         ['g1', 'growing', 'low', null, null, null, null],
         ['m1', 'mature', 'high', null, null, 0.5, 40],
       ]);
+    });
+
+    it('runs a whole scoring run on the CDNOW sample with the known value-model fit', async () => {
+      const w = await open();
+      const sample = join(cdnowDir(), 'CDNOW_sample.txt');
+      expect(existsSync(sample), `${sample} (shared/ beside the repository)`).toBe(true);
+      const parsed = parseCdnowText('cdnow-sample', readFileSync(sample, 'utf8'));
+      if (!parsed.ok) throw new Error(parsed.error.reason);
+      const transactions = parsed.value;
+      // As test/value-model.test.ts: the calibration end at noon, each line an order at 10:00.
+      const calEnd = parseIsoDate('1997-09-30')!;
+      const asOf = calEnd * DAY + 12 * 3_600_000;
+      const events = transactions.map((t, i): EventRow => ({
+        ...event(t.customerId, 'order', t.day * DAY + 10 * 3_600_000, t.amount),
+        messageId: `cdnow-${i}`,
+      }));
+      await w.commit({
+        identifies: [profile('1', asOf - 400 * DAY), profile('4', asOf - 400 * DAY)],
+        events,
+      });
+      const control = await openSqlClient({ pgliteDir: 'memory://' });
+      try {
+        await migrate(control);
+        bindMasterKeys(control, { current: randomBytes(32), previous: [] });
+        const ctx = { control, warehouse: w.sql, clock: () => asOf };
+        // The row itself: putScoreConfig's context still names the DuckDB warehouse.
+        expect(
+          await putScoreConfigRow(control, {
+            workspaceId: 'default',
+            config: TEST_CONFIG,
+            expectedVersion: 0,
+            at: asOf,
+            by: null,
+          }),
+        ).toBe(true);
+        const run = await runScoring(ctx, 'default', { now: asOf });
+        expect(run.valueModel.warnings).toEqual([]);
+        expect([run.valueModel.customers, run.valueModel.users]).toEqual([2357, 2357]);
+        // Every buyer has a profile (first seen at the first order): all are scored.
+        expect(run.scores.users).toBe(2357);
+        // The btyd CLI's fit on the same transactions in user-id order (test/value-model.test.ts).
+        const byId = [...transactions].sort((p, q) =>
+          p.customerId < q.customerId ? -1 : p.customerId > q.customerId ? 1 : 0,
+        );
+        const cli = analyseCohort(summariseTransactions(byId, { calibrationEnd: calEnd, timeUnit: 'day' }), {
+          ltv: { horizon: 365, steps: 13, discountRate: ratePerUnit(0.1, 'day'), margin: 1 },
+        });
+        if (!cli.ok) throw new Error(cli.error.reason);
+        const latest = await readLatestValueModelRun(w.sql);
+        expect(latest).toMatchObject({ written: true, customers: 2357, converged: true, users: 2357 });
+        const bg = latest!.bgnbd!;
+        for (const k of ['r', 'alpha', 'a', 'b'] as const)
+          expect(Math.abs(bg.params[k] - cli.value.bgnbd[k])).toBeLessThan(1e-6);
+        expect(bg.params.alpha / 7).toBeCloseTo(4.41, 1);
+        expect(bg.params.r).toBeCloseTo(0.243, 2);
+        expect(Number(await w.sql.scalar('SELECT count(*) FROM user_scores WHERE ltv IS NOT NULL'))).toBe(
+          2357,
+        );
+        const one = await w.sql.query<{ lifecycle_stage: string | null; ltv: number | null }>(
+          `SELECT lifecycle_stage, ltv FROM user_scores WHERE user_id = '1'`,
+        );
+        expect(one).toHaveLength(1);
+        expect(one[0]!.lifecycle_stage).not.toBeNull();
+        expect(one[0]!.ltv).not.toBeNull();
+      } finally {
+        await control.close();
+      }
     });
   });
 };
