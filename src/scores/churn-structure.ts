@@ -10,6 +10,7 @@ import {
   groupRows,
   histogramBins,
   metricProfileQuery,
+  onClickHouse,
   QUANTILES,
   reasonsQuery,
   shareOf,
@@ -23,14 +24,17 @@ import {
 } from '../core/scores/churn-structure.ts';
 import { err, ok } from '../core/result.ts';
 import type { Outcome } from '../core/service-failure.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
+import { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { refusal, type ScoresContext } from './context.ts';
 import { loadScoreConfig } from './score-config.ts';
 import { safeJsConverter } from '../storage/warehouse/js-values.ts';
 
 /**
- * Churn structure analysis (features.md B4) computed in DuckDB: one temporary table of per-user facts
- * (see `churnStructureBaseQuery`), then one small query per breakdown. Every number is
+ * Churn structure analysis (features.md B4) computed in the warehouse: on DuckDB one temporary
+ * table of per-user facts (see `churnStructureBaseQuery`) on a connection of its own, then one
+ * small query per breakdown; on ClickHouse (no session temp table) each breakdown computes the
+ * per-user rows as a CTE. Every number is
  * reproducible with the SQL of `src/core/scores/churn-structure.ts` as of `asOf`.
  */
 
@@ -121,21 +125,63 @@ const side = (row: Record<string, unknown> | undefined, edges: readonly number[]
 };
 
 /** Runs the analysis as of `asOf` with the given configuration (no permission check). */
-export const churnStructure = async (
-  warehouse: Warehouse,
-  config: ScoreConfig,
-  asOf: number,
-  cohortsBy: CohortsAsked = { by: 'registration', grain: 'month' },
-): Promise<ChurnStructure> => {
-  const started = performance.now();
+/** How the breakdowns read: DuckDB's temp table on one connection, or ClickHouse's CTE. */
+interface BreakdownReader {
+  rows(q: CompiledQuery | string): Promise<Record<string, unknown>[]>;
+  /** The parameter number the breakdowns' own parameters start after. */
+  offset: number;
+  close(): Promise<void>;
+}
+
+/**
+ * DuckDB: the temp table lives on this connection only (the `Warehouse` class, not the seam: a
+ * session of its own is what the seam does not offer).
+ */
+const duckDbReader = async (warehouse: Warehouse, base: CompiledQuery): Promise<BreakdownReader> => {
   const conn = await warehouse.connect();
   const rows = async (q: CompiledQuery | string) => {
     const c = typeof q === 'string' ? { sql: q, params: [] } : q;
     return (await conn.runAndReadAll(c.sql, c.params as DuckDBValue[])).convertRowObjects(safeJsConverter);
   };
+  const close = async () => {
+    await conn.run(`DROP TABLE IF EXISTS ${CS_TABLE}`).catch(() => undefined);
+    conn.closeSync();
+  };
   try {
-    const base = churnStructureBaseQuery(config, asOf);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${CS_TABLE} AS ${base.sql}`, base.params as DuckDBValue[]);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { rows, offset: 0, close };
+};
+
+const clickHouseReader = (warehouse: WarehouseSql, base: CompiledQuery): BreakdownReader => ({
+  rows: async (q) => {
+    const c = onClickHouse(base, q);
+    return warehouse.query(c.sql, c.params);
+  },
+  offset: base.params.length,
+  close: () => Promise.resolve(),
+});
+
+/** A predicate's value as either engine answers it (ClickHouse: 1/0); NULL is neither. */
+const isTrue = (v: unknown): boolean => v === true || v === 1;
+const isFalse = (v: unknown): boolean => v === false || v === 0;
+
+export const churnStructure = async (
+  warehouse: WarehouseSql,
+  config: ScoreConfig,
+  asOf: number,
+  cohortsBy: CohortsAsked = { by: 'registration', grain: 'month' },
+): Promise<ChurnStructure> => {
+  const started = performance.now();
+  const d = warehouse.dialect;
+  const base = churnStructureBaseQuery(config, asOf, d);
+  const reader =
+    warehouse instanceof Warehouse ? await duckDbReader(warehouse, base) : clickHouseReader(warehouse, base);
+  const { rows, offset } = reader;
+  try {
     const totals = (await rows(BREAKDOWN_SQL.totals))[0] ?? {};
     const users = num(totals['users']);
     const eligible = num(totals['eligible']);
@@ -173,7 +219,9 @@ export const churnStructure = async (
       churned,
     );
     const range = cohortsBy.range ?? null;
-    const cohortCounts = (await rows(cohortBreakdownSql(cohortsBy.by, cohortsBy.grain, range))).map((r) => ({
+    const cohortCounts = (
+      await rows(cohortBreakdownSql(cohortsBy.by, cohortsBy.grain, range, d, offset))
+    ).map((r) => ({
       key: String(r['key']),
       users: num(r['users']),
       churned: num(r['churned']),
@@ -190,21 +238,21 @@ export const churnStructure = async (
     };
     const profile: MetricProfile[] = [];
     for (const [i, m] of config.analysis.profile.entries()) {
-      const sides = await rows(metricProfileQuery(config, i));
+      const sides = await rows(metricProfileQuery(config, i, d, offset));
       const edges = m.edges ?? [];
       profile.push({
         name: m.name,
         churned: side(
-          sides.find((r) => r['churned'] === true),
+          sides.find((r) => isTrue(r['churned'])),
           edges,
         ),
         retained: side(
-          sides.find((r) => r['churned'] === false),
+          sides.find((r) => isFalse(r['churned'])),
           edges,
         ),
       });
     }
-    const reasons = (await rows(reasonsQuery(asOf))).map((r) => ({
+    const reasons = (await rows(reasonsQuery(asOf, d, offset))).map((r) => ({
       reason: String(r['reason']),
       users: num(r['users']),
       churned: num(r['churned']),
@@ -227,8 +275,7 @@ export const churnStructure = async (
       elapsedMs: performance.now() - started,
     };
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${CS_TABLE}`).catch(() => undefined);
-    conn.closeSync();
+    await reader.close();
   }
 };
 

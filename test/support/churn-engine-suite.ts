@@ -7,6 +7,8 @@ import { serializeChurnModel } from '../../src/core/models/churn/model-json.ts';
 import { DAY_MS } from '../../src/core/time/units.ts';
 import { evaluateChurnModel } from '../../src/models/churn/evaluate.ts';
 import { scoreChurnRiskOn } from '../../src/scores/churn-model.ts';
+import { churnStructure, type ChurnStructure } from '../../src/scores/churn-structure.ts';
+import { DEFAULT_SCORE_CONFIG, type ScoreConfig } from '../../src/core/scores/config.ts';
 import { readUserChurnRisk } from '../../src/storage/warehouse/churn-risk.ts';
 import {
   extractFeatures,
@@ -88,7 +90,11 @@ export const churnRecords = (): { events: EventRow[]; identifies: IdentifyRow[] 
       } else events.push(track(id, roll < 0.7 ? 'view' : 'click', ts));
     }
     if (rng.chance(0.7)) {
-      const traits: Record<string, unknown> = { acquisition_channel: channels[rng.int(3)] };
+      const traits: Record<string, unknown> = {
+        acquisition_channel: channels[rng.int(3)],
+        loyalty_points: rng.int(2000),
+      };
+      if (rng.chance(0.5)) traits['utm_campaign'] = rng.chance(0.5) ? 'spring' : ' autumn ';
       if (rng.chance(0.7)) traits['register_time'] = new Date(start - rng.int(50) * DAY_MS).toISOString();
       identifies.push(identify(id, start, traits));
     }
@@ -341,26 +347,81 @@ export const churnSuite = (engine: WarehouseEngine): void => {
 
     it('stores call-back reasons and reads them back', async () => {
       expect([...(await knownUsers(w.sql, ['hand_a', 'nobody']))]).toEqual(['hand_a']);
-      const stored = await insertReasons(
-        w.sql,
-        [
-          { userId: 'hand_a', reason: 'price', note: null, answeredAt: day(1) },
-          { userId: 'hand_a', reason: 'service', note: 'slow', answeredAt: day(2) },
-        ],
-        { recordedAt: day(3), recordedBy: 'tester', source: 'test' },
-      );
+      const answer = (on: EngineWarehouse) =>
+        insertReasons(
+          on.sql,
+          [
+            { userId: 'hand_a', reason: 'price', note: null, answeredAt: day(-3) },
+            { userId: 'hand_a', reason: 'service', note: 'slow', answeredAt: day(-2) },
+          ],
+          { recordedAt: day(-1), recordedBy: 'tester', source: 'test' },
+        );
+      const stored = await answer(w);
+      if (ref) await answer(ref);
       expect(stored).toHaveLength(2);
       const back = await reasonsOfUser(w.sql, 'hand_a');
       expect(back.map((r) => [r.reason, r.note, r.answeredAt, r.recordedAt])).toEqual([
-        ['service', 'slow', day(2), day(3)],
-        ['price', null, day(1), day(3)],
+        ['service', 'slow', day(-2), day(-1)],
+        ['price', null, day(-3), day(-1)],
       ]);
       const traits = await w.sql.query<{ t: string }>(`SELECT traits AS t FROM profiles WHERE user_id = $1`, [
         'hand_a',
       ]);
       const t = JSON.parse(traits[0]?.t ?? '{}') as Record<string, unknown>;
       expect(t['churn_reason']).toBe('service');
-      expect(t['churn_reason_at']).toBe(new Date(day(2)).toISOString());
+      expect(t['churn_reason_at']).toBe(new Date(day(-2)).toISOString());
+    });
+    it('analyses the churn structure (stages, channels, cohorts, metric profiles, reasons) as DuckDB does', async () => {
+      const config: ScoreConfig = {
+        ...DEFAULT_SCORE_CONFIG,
+        analysis: {
+          ...DEFAULT_SCORE_CONFIG.analysis,
+          profile: [
+            ...DEFAULT_SCORE_CONFIG.analysis.profile,
+            { kind: 'attribute', name: 'points', attribute: 'loyalty_points', edges: [100, 500, 1000] },
+            { kind: 'event', name: 'views', event: 'view', fn: 'count' },
+          ],
+        },
+      };
+      const asks = [
+        { by: 'registration', grain: 'month' },
+        {
+          by: 'registration',
+          grain: 'week',
+          range: { fromMs: day(-300), toMs: day(0), timeZone: 'Asia/Tokyo', from: 'a', to: 'b' },
+        },
+        {
+          by: 'registration',
+          grain: 'day',
+          range: { fromMs: day(-200), toMs: day(-100), timeZone: 'America/New_York', from: 'a', to: 'b' },
+        },
+        { by: 'campaign', grain: 'month' },
+        {
+          by: 'channel',
+          grain: 'month',
+          range: { fromMs: day(-250), toMs: day(-20), timeZone: 'UTC', from: 'a', to: 'b' },
+        },
+      ] as const;
+      const analyse = async (on: EngineWarehouse) => {
+        const out: Omit<ChurnStructure, 'elapsedMs'>[] = [];
+        for (const a of asks) {
+          const { elapsedMs: _, ...r } = await churnStructure(on.sql, config, CUTOFF, a);
+          out.push(r);
+        }
+        return out;
+      };
+      const mine = await analyse(w);
+      const first = mine[0] as Omit<ChurnStructure, 'elapsedMs'>;
+      expect(first.users).toBeGreaterThan(150);
+      expect(first.currentStages.reduce((a, s) => a + s.users, 0)).toBe(first.users);
+      expect(first.eligible + first.tooNew).toBe(first.users);
+      expect(first.profile.map((m) => m.name)).toContain('points');
+      expect(first.cohorts.rows.length).toBeGreaterThan(3);
+      // hand_a's latest answer, stored by the test before; churned by the default definition
+      // (none of its churn events: app_open, login, invest).
+      expect(first.reasons).toEqual([{ reason: 'service', users: 1, churned: 1 }]);
+      expect(mine[3]?.cohorts.rows.map((r) => r.key).sort()).toEqual(['(unknown)', 'autumn', 'spring']);
+      if (ref) expect(modelDifferences(await analyse(ref), mine, 1e-9)).toEqual([]);
     });
   });
 };

@@ -1,5 +1,6 @@
 import { profileField } from '../audience/fields.ts';
 import { Params, safeJson, type CompiledQuery } from '../sql/params.ts';
+import { duckdbDialect, type SqlDialect } from '../sql/dialect.ts';
 
 import { BASE_STAGES, type BaseStage, type ProfileMetric, type ScoreConfig } from './config.ts';
 import {
@@ -55,6 +56,22 @@ const metricSql = (p: Params, m: ProfileMetric): { select: string; fromEvents: b
   if (m.kind === 'attribute') {
     const ref = profileField(m.attribute);
     if (!ref.ok) throw new Error(`invalid attribute '${m.attribute}': ${ref.error}`);
+    const d = p.dialect;
+    if (d.name === 'clickhouse') {
+      // toFloat64 keeps a NULL (a CAST to Float64 fails on it).
+      return {
+        select:
+          ref.value.kind === 'column'
+            ? `toFloat64(p.${ref.value.column})`
+            : d.toDouble(
+                d.jsonText(
+                  'p.traits',
+                  d.jsonPath(ref.value.segments, ref.value.path, (v) => p.add(v)),
+                ),
+              ),
+        fromEvents: false,
+      };
+    }
     return {
       select:
         ref.value.kind === 'column'
@@ -72,10 +89,17 @@ const metricSql = (p: Params, m: ProfileMetric): { select: string; fromEvents: b
 
 /**
  * One row per profile: `user_id, channel, campaign, reg, cohort, current_stage, churned,
- * eligible, stage, m0 … mN` (the profile metrics in config order). Run as `CREATE TEMP TABLE … AS`.
+ * eligible, stage, m0 … mN` (the profile metrics in config order). Run as `CREATE TEMP TABLE … AS`
+ * on DuckDB; on ClickHouse (no session temp tables) it is the CTE `churn_structure_users` of each
+ * breakdown (`onClickHouse`), and its LEFT JOINs need `join_use_nulls`.
  */
-export const churnStructureBaseQuery = (config: ScoreConfig, now: number): CompiledQuery => {
-  const p = new Params();
+export const churnStructureBaseQuery = (
+  config: ScoreConfig,
+  now: number,
+  dialect: SqlDialect = duckdbDialect,
+): CompiledQuery => {
+  const p = new Params(0, dialect);
+  const ch = dialect.name === 'clickhouse';
   const nowSql = p.time(now);
   const facts = lifecycleFactsSql(p, config, now);
   const churned = churnedSql(p, config, now, 'f.');
@@ -100,20 +124,30 @@ export const churnStructureBaseQuery = (config: ScoreConfig, now: number): Compi
   });
   // Orders up to the moment a churned user was last active: the stage they churned from.
   const churnAt = 'greatest(f.reg, coalesce(f.last_churn, f.reg))';
-  const ordersThen =
-    `SELECT f.user_id, count(e.user_id) AS orders_then FROM f LEFT JOIN events e ON e.user_id = f.user_id ` +
-    `AND e.event = ${p.add(order)} AND e.ts <= ${churnAt} WHERE ${churned} GROUP BY f.user_id`;
+  // ClickHouse joins on equalities only: the time condition is counted instead.
+  const ordersThen = ch
+    ? `SELECT f.user_id, countIf(e.ts <= ${churnAt}) AS orders_then FROM f LEFT JOIN ` +
+      `(SELECT user_id, ts FROM events WHERE event = ${p.add(order)}) e ON e.user_id = f.user_id ` +
+      `WHERE ${churned} GROUP BY f.user_id`
+    : `SELECT f.user_id, count(e.user_id) AS orders_then FROM f LEFT JOIN events e ON e.user_id = f.user_id ` +
+      `AND e.event = ${p.add(order)} AND e.ts <= ${churnAt} WHERE ${churned} GROUP BY f.user_id`;
   const stageThen = baseStageSql(p, config, churnAt, 'f.reg', 'coalesce(oc.orders_then, 0)');
   const stageNow = baseStageSql(p, config, nowSql, 'f.reg', 'f.orders');
-  const campaign = CAMPAIGN_TRAITS.map(
-    (k) => `nullif(trim(${safeJson('json_extract_string', 'p.traits', p.add(`$.${k}`))}), '')`,
+  const campaign = CAMPAIGN_TRAITS.map((k) =>
+    ch
+      ? `nullIf(trimBoth(${dialect.jsonText(
+          'p.traits',
+          dialect.jsonPath([k], `$.${k}`, (v) => p.add(v)),
+        )}), '')`
+      : `nullif(trim(${safeJson('json_extract_string', 'p.traits', p.add(`$.${k}`))}), '')`,
   );
+  const cohort = ch ? `formatDateTime(f.reg, '%Y-%m')` : `strftime(f.reg, '%Y-%m')`;
   return {
     sql:
-      `WITH f AS MATERIALIZED (${facts}), oc AS (${ordersThen}) ` +
-      `SELECT f.user_id, coalesce(p.acquisition_channel, ${p.add(UNKNOWN)}) AS channel, ` +
+      `WITH ${dialect.materializedCte('f', facts)}, oc AS (${ordersThen}) ` +
+      `SELECT ${ch ? 'f.user_id AS user_id' : 'f.user_id'}, coalesce(p.acquisition_channel, ${p.add(UNKNOWN)}) AS channel, ` +
       `coalesce(${campaign.join(', ')}, ${p.add(UNKNOWN)}) AS campaign, f.reg AS reg, ` +
-      `strftime(f.reg, '%Y-%m') AS cohort, ${current} AS current_stage, ${churned} AS churned, ` +
+      `${cohort} AS cohort, ${current} AS current_stage, ${churned} AS churned, ` +
       `${eligible} AS eligible, CASE WHEN ${churned} THEN ${stageThen} ELSE ${stageNow} END AS stage` +
       `${metricSelects.map((s) => `, ${s}`).join('')} ` +
       `FROM f JOIN profiles p ON p.user_id = f.user_id LEFT JOIN oc ON oc.user_id = f.user_id` +
@@ -160,13 +194,32 @@ export const cohortBreakdownSql = (
   by: CohortBy,
   grain: CohortGrain,
   range: CohortRange | null = null,
+  dialect: SqlDialect = duckdbDialect,
+  offset = 0,
 ): CompiledQuery => {
-  const p = new Params();
+  const p = new Params(offset, dialect);
   const counts = `count(*) AS users, count(*) FILTER (WHERE churned) AS churned`;
   const within = range === null ? '' : ` AND reg >= ${p.time(range.fromMs)} AND reg < ${p.time(range.toMs)}`;
   if (by === 'registration') {
     const g = GRAIN_SQL[grain];
     if (g === undefined) throw new Error(`not a cohort grain: ${String(grain)}`);
+    if (dialect.name === 'clickhouse') {
+      // reg is a UTC DateTime64: toTimeZone shows it in the operator's zone, which the day, the
+      // week (toMonday: ISO weeks start on Monday, as date_trunc's) and the month follow.
+      const local = range === null ? 'reg' : `toTimeZone(reg, ${p.add(range.timeZone)})`;
+      const start =
+        grain === 'day'
+          ? `toDate(${local})`
+          : grain === 'week'
+            ? `toMonday(${local})`
+            : `toStartOfMonth(${local})`;
+      return {
+        sql:
+          `SELECT formatDateTime(${start}, ${g.format}) AS key, ${counts} ` +
+          `FROM ${CS_TABLE} WHERE eligible${within} GROUP BY 1 ORDER BY 1`,
+        params: p.values,
+      };
+    }
     // reg is a UTC wall time: as an instant, then as the wall time in the operator's zone.
     const local = range === null ? 'reg' : `timezone(${p.add(range.timeZone)}, timezone('UTC', reg))`;
     return {
@@ -184,10 +237,15 @@ export const cohortBreakdownSql = (
 };
 
 /** Quantiles, mean and histogram of one profile metric for churned and retained users. */
-export const metricProfileQuery = (config: ScoreConfig, index: number): CompiledQuery => {
+export const metricProfileQuery = (
+  config: ScoreConfig,
+  index: number,
+  dialect: SqlDialect = duckdbDialect,
+  offset = 0,
+): CompiledQuery => {
   const m = config.analysis.profile[index];
   if (m === undefined) throw new Error(`no profile metric ${index}`);
-  const p = new Params();
+  const p = new Params(offset, dialect);
   const col = metricColumn(index);
   const edges = m.edges ?? [];
   const bins = edges.length === 0 ? [] : [`count(*) FILTER (WHERE ${col} < ${p.add(edges[0] ?? 0)})`];
@@ -199,6 +257,18 @@ export const metricProfileQuery = (config: ScoreConfig, index: number): Compiled
         : `count(*) FILTER (WHERE ${col} >= ${p.add(e)} AND ${col} < ${p.add(next)})`,
     );
   });
+  if (dialect.name === 'clickhouse') {
+    // quantilesExactInclusive interpolates as quantile_cont does; over no values it answers
+    // NaN (read as no value), DuckDB NULL.
+    const q = `if(count(${col}) = 0, NULL, quantilesExactInclusive(${QUANTILES.join(', ')})(${col}))`;
+    const hist = bins.length === 0 ? 'CAST([] AS Array(UInt64))' : `[${bins.join(', ')}]`;
+    return {
+      sql:
+        `SELECT churned, count(*) AS users, count(${col}) AS n, avg(${col}) AS mean, ` +
+        `${q} AS q, ${hist} AS histogram FROM ${CS_TABLE} WHERE eligible GROUP BY churned`,
+      params: p.values,
+    };
+  }
   const histogram = bins.length === 0 ? '[]::BIGINT[]' : `[${bins.join(', ')}]`;
   return {
     sql:
@@ -210,8 +280,21 @@ export const metricProfileQuery = (config: ScoreConfig, index: number): Compiled
 };
 
 /** The latest reason per user as of `now`, counted per reason and split by churned or not. */
-export const reasonsQuery = (now: number): CompiledQuery => {
-  const p = new Params();
+export const reasonsQuery = (now: number, dialect: SqlDialect = duckdbDialect, offset = 0): CompiledQuery => {
+  const p = new Params(offset, dialect);
+  if (dialect.name === 'clickhouse') {
+    // A LEFT JOIN onto the base CTE (itself joins) fails in ClickHouse's analyzer ("Left and
+    // right columns have same names"); membership in its churned users counts the same.
+    return {
+      sql:
+        `SELECT r.reason AS reason, count(*) AS users, ` +
+        `countIf(r.user_id IN (SELECT user_id FROM ${CS_TABLE} WHERE churned)) AS churned FROM ` +
+        `(SELECT user_id, ${dialect.argMax('reason', ['answered_at', 'recorded_at', 'id'])} AS reason ` +
+        `FROM churn_reasons WHERE answered_at <= ${p.time(now)} GROUP BY user_id) r ` +
+        `GROUP BY 1 ORDER BY 2 DESC, 1`,
+      params: p.values,
+    };
+  }
   return {
     sql:
       `SELECT r.reason, count(*) AS users, count(*) FILTER (WHERE cs.churned) AS churned FROM ` +
@@ -219,6 +302,20 @@ export const reasonsQuery = (now: number): CompiledQuery => {
       `WHERE answered_at <= ${p.time(now)} GROUP BY user_id) r LEFT JOIN ${CS_TABLE} cs ON cs.user_id = r.user_id ` +
       `GROUP BY 1 ORDER BY 2 DESC, 1`,
     params: p.values,
+  };
+};
+
+/**
+ * A breakdown on ClickHouse: the base rows as the CTE `churn_structure_users` (computed by each
+ * breakdown; ClickHouse has no session temp table), the breakdown's parameters numbered after
+ * the base's (build it with `offset` = the base's parameter count), and NULLs for the rows a
+ * LEFT JOIN does not find, as DuckDB has them.
+ */
+export const onClickHouse = (base: CompiledQuery, breakdown: CompiledQuery | string): CompiledQuery => {
+  const b = typeof breakdown === 'string' ? { sql: breakdown, params: [] } : breakdown;
+  return {
+    sql: `WITH ${CS_TABLE} AS (${base.sql}) ${b.sql} SETTINGS join_use_nulls = 1`,
+    params: [...base.params, ...b.params],
   };
 };
 
