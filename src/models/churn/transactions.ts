@@ -110,6 +110,10 @@ export const readOrderBook = async (path: string, columns: OrderColumnOptions = 
  * Loads a transactions CSV into a fresh in-memory warehouse as one `order` event per order,
  * carrying its order id and its amount net of refunds. Refunds are not events: they are not
  * activity (docs/churn-model.md).
+ *
+ * DuckDB on purpose, whatever the deployment's warehouse: the file is a benchmark's or an
+ * evaluation's own data set, loaded into a scratch in-memory DuckDB (`commit` is DuckDB's). The
+ * returned warehouse is a `WarehouseSql` too, so evaluating it goes through the same statements.
  */
 export const loadTransactions = async (
   path: string,
