@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compileAudience } from '../../src/core/audience/compiler.ts';
 import type { EventRow } from '../../src/core/events/rows.ts';
 import { analyseCohort } from '../../src/core/models/btyd/analysis.ts';
 import { ratePerUnit } from '../../src/core/models/btyd/ltv.ts';
@@ -508,6 +509,59 @@ export const scoresSuite = (engine: WarehouseEngine) => {
       } finally {
         await control.close();
       }
+    });
+
+    it('applies a rule compiled by the audience compiler in the warehouse dialect', async () => {
+      const w = await open();
+      await w.commit(sevenUsers());
+      const members = compileAudience(
+        {
+          kind: 'and',
+          children: [
+            { kind: 'did_not', event: 'login', window: { type: 'last_days', days: 15 } },
+            { kind: 'attribute', attribute: 'balance', op: 'lt', value: 100 },
+          ],
+        },
+        { now: NOW, resolve: () => undefined, dialect: w.sql.dialect },
+      );
+      if (!members.ok) throw new Error(JSON.stringify(members.error));
+      const rule = { id: 'r1', name: 'Quiet and poor', level: 'warning', members: members.value };
+      const out = await applyWarningRules(w.sql, [rule], { id: 'w1', now: NOW });
+      // No login in 15 days: n2, s1, c1, c2; balance under 100: n1, n2, g1, s1, c1.
+      expect(out.rules).toEqual([{ ruleId: 'r1', matching: 3, raised: 3, cleared: 0 }]);
+      expect((await warnedByRule(w.sql, 'r1', { limit: 10 })).map((x) => x.userId)).toEqual([
+        'c1',
+        'n2',
+        's1',
+      ]);
+    });
+
+    it('reads the RFM amount from an event property as DuckDB casts it', async () => {
+      const w = await open();
+      const at = (u: string, d: number, price: unknown) => ({
+        ...event(u, 'order', daysAgo(d)),
+        properties: JSON.stringify({ price }),
+      });
+      await w.commit({
+        identifies: ['p1', 'p2', 'p3', 'p4'].map((u) => profile(u, daysAgo(100))),
+        // p1: numbers; p2: a numeric text; p3: no number (text, boolean, missing); p4: none at all.
+        events: [
+          at('p1', 5, 300),
+          at('p1', 6, 250.5),
+          at('p2', 5, '1200'),
+          at('p3', 5, 'lots'),
+          at('p3', 6, true),
+        ],
+      });
+      const config = { ...TEST_CONFIG, rfm: { ...TEST_CONFIG.rfm, amount: 'price' } };
+      await writeScores(w.sql, scoresQuery(config, NOW, w.sql.dialect), { id: 'p', now: NOW });
+      // Monetary edges 100/500/1000/5000: 550.5 → 3, 1200 → 4, 0 → 1 (nobody logged in: churned).
+      expect(await storedScores(w)).toEqual({
+        p1: { stage: 'churned', tier: 'medium', rfm: [5, 2, 3] },
+        p2: { stage: 'churned', tier: 'medium', rfm: [5, 1, 4] },
+        p3: { stage: 'churned', tier: 'medium', rfm: [5, 2, 1] },
+        p4: { stage: 'churned', tier: 'none', rfm: null },
+      });
     });
   });
 };
