@@ -205,6 +205,9 @@ export const scoresSuite = (engine: WarehouseEngine) => {
           runId: 'run3',
         },
       ]);
+      if (engine === 'clickhouse')
+        // The runs' staged rows are gone (ddl-scores.ts).
+        expect(Number(await w.sql.scalar('SELECT count() FROM score_staging'))).toBe(0);
       const summary = await readScoreSummary(w.sql);
       expect(summary).toEqual({
         users: 8,
@@ -378,6 +381,8 @@ export const scoresSuite = (engine: WarehouseEngine) => {
       const third = await applyWarningRules(w.sql, [], { id: 'w3', now: NOW + 2 * DAY });
       expect(third).toEqual({ rules: [], clearedByRemovedRules: 2 });
       expect([...(await warnedCounts(w.sql))]).toEqual([]);
+      if (engine === 'clickhouse')
+        expect(Number(await w.sql.scalar('SELECT count() FROM warning_staging'))).toBe(0);
     });
 
     it('reads the purchase lines and writes and reads value-model runs', async () => {

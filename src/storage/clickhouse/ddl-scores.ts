@@ -8,7 +8,8 @@ import { TIME } from './ddl-settings.ts';
  * ClickHouse has no session temp tables here and no transaction: what DuckDB stages in a temp
  * table (the scores of a run, the members of a rule) goes into a `*_staging` table under the
  * run's key and is deleted by the run at its end. A run cut short leaves its rows there; they are
- * never read by another run (every read names the key).
+ * never read by another run (every read names the key), and a later run deletes them after a
+ * day (`staged_at`, filled by the table; user-scores.ts `dropStaged`).
  */
 export const SCORES_DDL: readonly string[] = [
   // The value model's per-user figures (ddl-value-model.ts); `ltv` is user_scores' own column.
@@ -64,13 +65,15 @@ export const SCORES_DDL: readonly string[] = [
      rfm_r           Nullable(Int32),
      rfm_f           Nullable(Int32),
      rfm_m           Nullable(Int32),
-     rfm_tier        Nullable(String)
+     rfm_tier        Nullable(String),
+     staged_at DateTime DEFAULT now()
    ) ENGINE = MergeTree ORDER BY (run_key, user_id)`,
   `CREATE TABLE IF NOT EXISTS churn_risk_staging (
      run_key String,
      user_id String,
      score   Float64,
-     level   String
+     level   String,
+     staged_at DateTime DEFAULT now()
    ) ENGINE = MergeTree ORDER BY (run_key, user_id)`,
   `CREATE TABLE IF NOT EXISTS value_staging (
      run_key            String,
@@ -78,10 +81,12 @@ export const SCORES_DDL: readonly string[] = [
      p_alive            Nullable(Float64),
      expected_purchases Nullable(Float64),
      expected_spend     Nullable(Float64),
-     ltv                Nullable(Float64)
+     ltv                Nullable(Float64),
+     staged_at DateTime DEFAULT now()
    ) ENGINE = MergeTree ORDER BY (run_key, user_id)`,
   `CREATE TABLE IF NOT EXISTS warning_staging (
      run_key String,
-     user_id String
+     user_id String,
+     staged_at DateTime DEFAULT now()
    ) ENGINE = MergeTree ORDER BY (run_key, user_id)`,
 ];

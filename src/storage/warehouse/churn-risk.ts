@@ -6,6 +6,7 @@ import {
   STORED_USER_SCORES,
   USER_SCORES_INSERT,
   clearUserScoresSql,
+  dropStaged,
   insertCounted,
   jsonObjectSql,
   replaceUserScoresSql,
@@ -217,7 +218,7 @@ const writeChurnRiskClickHouse = async (
     }),
     [key],
   );
-  await w.write('DELETE FROM churn_risk_staging WHERE run_key = $1', [key]);
+  await dropStaged(w, 'churn_risk_staging', key);
   await w.write('TRUNCATE TABLE churn_risk_reasons');
   await w.transaction((tx) =>
     tx.append('churn_risk_reasons', (row) => {

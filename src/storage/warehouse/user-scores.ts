@@ -113,6 +113,20 @@ export const insertCounted = async (
   return n;
 };
 
+/**
+ * The end of a ClickHouse run's staging: its own rows, and any a run cut short left a day ago or
+ * earlier (no run lasts that long). Deletes are mutations: only issued when there are rows.
+ */
+export const dropStaged = async (
+  w: WarehouseSql,
+  table: 'score_staging' | 'churn_risk_staging' | 'value_staging' | 'warning_staging',
+  key: string,
+): Promise<void> => {
+  const which = `run_key = $1 OR staged_at < now() - toIntervalDay(1)`;
+  if (Number(await w.scalar(`SELECT count() FROM ${table} WHERE ${which}`, [key])) > 0)
+    await w.write(`DELETE FROM ${table} WHERE ${which}`, [key]);
+};
+
 /** The first placeholder after a compiled query's own (`{pN:Type}` on ClickHouse). */
 export const nextPlaceholder = (d: SqlDialect, q: CompiledQuery, value: SqlParam): string =>
   d.placeholder(q.params.length + 1, typeof value === 'bigint' ? Number(value) : value);
@@ -263,7 +277,7 @@ const writeScoresClickHouse = async (
     tierChanged,
     lifecycleChanged,
   };
-  await w.write('DELETE FROM score_staging WHERE run_key = $1', [run.id]);
+  await dropStaged(w, 'score_staging', run.id);
   return result;
 };
 

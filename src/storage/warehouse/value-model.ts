@@ -14,6 +14,7 @@ import type { WarehouseSql } from '../warehouse-sql.ts';
 import {
   USER_SCORES_INSERT,
   clearUserScoresSql,
+  dropStaged,
   insertCounted,
   replaceUserScoresSql,
 } from './user-scores.ts';
@@ -213,7 +214,7 @@ const writeValueModelRunClickHouse = async (
       }),
       [key, run.asOf],
     );
-    await w.write('DELETE FROM value_staging WHERE run_key = $1', [key]);
+    await dropStaged(w, 'value_staging', key);
   }
   // A NULL travels as Nullable(String): the nullable non-text column casts it.
   await w.write(

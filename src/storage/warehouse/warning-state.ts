@@ -4,6 +4,7 @@ import type { SqlParam, WarehouseSql } from '../warehouse-sql.ts';
 import {
   EVENT_INSERT_COLUMNS,
   SCORES_SOURCE,
+  dropStaged,
   insertCounted,
   jsonObjectSql,
   nextPlaceholder,
@@ -152,7 +153,7 @@ const applyWarningRulesClickHouse = async (
       'warning_state WHERE rule_id = $1 AND user_id NOT IN (SELECT user_id FROM warning_staging WHERE run_key = $2)';
     const cleared = Number(await w.scalar(`SELECT count() FROM ${gone}`, [rule.id, key]));
     if (cleared > 0) await w.write(`DELETE FROM ${gone}`, [rule.id, key]);
-    await w.write('DELETE FROM warning_staging WHERE run_key = $1', [key]);
+    await dropStaged(w, 'warning_staging', key);
     outcomes.push({ ruleId: rule.id, matching, raised, cleared });
   }
   const ids: SqlParam[] = [...rules.map((r) => r.id), ...untouched];
