@@ -34,8 +34,6 @@ export const PLANNER_DDL: readonly string[] = [
      UNION ALL
      SELECT run_id, campaign_id, slot_at, arrayJoin(user_ids) AS user_id, decision, reason, detail
      FROM plan_decision_groups`,
-  // The value model's expected spend, which the planner's user values fall back to
-  // (planner-inputs.ts userValuesCents) before the scoring statements write it: the column of
-  // DuckDB's ddl-value-model.ts, so that the read works on a warehouse the value model never ran on.
-  'ALTER TABLE user_scores ADD COLUMN IF NOT EXISTS expected_spend Nullable(Float64)',
+  // user_scores.expected_spend, which the planner's user values read, is added in DuckDB's column
+  // order with the value model's other columns (ddl-scores.ts).
 ];
