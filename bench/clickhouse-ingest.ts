@@ -211,12 +211,15 @@ export const benchClickHouseIngest = async (
   const children: ChildServer[] = [];
   const serveOn = async (database: string, i: number) => {
     const dataDir = join(dir, `p-${database}-${i}`);
-    const child = await startChildServer({
-      REKINDLE_DATA_DIR: dataDir,
-      REKINDLE_WAREHOUSE: `${front.url}/?database=${database}`,
-      REKINDLE_WRITE_KEY: KEY,
-      ...(controlUrl === undefined ? {} : { DATABASE_URL: controlUrl }),
-    });
+    const child = await startChildServer(
+      {
+        REKINDLE_DATA_DIR: dataDir,
+        REKINDLE_WAREHOUSE: `${front.url}/?database=${database}`,
+        REKINDLE_WRITE_KEY: KEY,
+        ...(controlUrl === undefined ? {} : { DATABASE_URL: controlUrl }),
+      },
+      ['--port', '0', '--role', 'ingest'],
+    );
     children.push(child);
     return child;
   };

@@ -65,7 +65,7 @@ const main = async () => {
     process.stdout.write(`Loading ${USERS} demo users…\n`);
     const now = Math.floor(Date.now() / DAY) * DAY;
     await loadDemo(rt.warehouse, { size: USERS, seed: 42, now });
-    await rt.warehouse.compactEvents();
+    if (rt.engine.kind === 'duckdb') await rt.engine.warehouse.compactEvents();
     const admin = await consoleUser(rt, 'admin', 'admin');
     await consoleUser(rt, 'olivia', 'operator');
     const call = async (method: string, path: string, body?: unknown) => {

@@ -11,12 +11,24 @@ import { addWriteKey } from './storage/control/write-keys.ts';
 import { bindMasterKeys, sealPlaintextWorkspaceSecrets } from './storage/control/workspace-secrets.ts';
 import { loadMasterKeys } from './lib/secret-box.ts';
 import { Warehouse } from './storage/warehouse/warehouse.ts';
+import type { WarehouseStore } from './storage/warehouse-sql.ts';
+import type { ClickHouseWarehouse } from './storage/clickhouse/clickhouse-warehouse.ts';
+
+/**
+ * The warehouse engine a runtime holds: the statements (`Runtime.warehouse`) run on either; what
+ * only one engine does (DuckDB's CSV import path, compaction and identity stitching; ClickHouse's
+ * group-committed ingestion) is reached through this.
+ */
+export type WarehouseEngine =
+  { kind: 'duckdb'; warehouse: Warehouse } | { kind: 'clickhouse'; warehouse: ClickHouseWarehouse };
 
 /** Everything a running Rekindle holds open: the two stores and the ingest queue. */
 export interface Runtime {
   config: RekindleConfig;
   control: SqlClient;
-  warehouse: Warehouse;
+  /** The warehouse's statements, on DuckDB or ClickHouse (REKINDLE_WAREHOUSE). */
+  warehouse: WarehouseStore;
+  engine: WarehouseEngine;
   ingest: IngestQueue;
   clock: Clock;
   /** This process's hold on `config.dataDir`; undefined when both stores are in memory. */
@@ -25,6 +37,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded DuckDB warehouse of a runtime, for what only DuckDB has (compaction, the demo's
+ * sort order); throws on a ClickHouse warehouse, where the caller has nothing to do.
+ */
+export const duckdbWarehouseOf = (rt: Pick<Runtime, 'engine'>): Warehouse => {
+  if (rt.engine.kind !== 'duckdb')
+    throw new Error('this needs the embedded DuckDB warehouse (REKINDLE_WAREHOUSE is ClickHouse)');
+  return rt.engine.warehouse;
+};
+
 export const openRuntime = async (
   config: RekindleConfig,
   options: { clock?: Clock; controlSchema?: string } = {},
@@ -32,12 +54,16 @@ export const openRuntime = async (
   const clock = options.clock ?? systemClock;
   // Before any store: a second process opening PGlite's files destroys the control plane
   // (throws DataDirLockedError, naming the holder). PostgreSQL still leaves the DuckDB file here.
+  const onClickHouse = config.clickhouseWarehouse !== undefined;
+  // PostgreSQL with ClickHouse keeps nothing in the data directory but master.key: any number of
+  // processes may share it (the cluster shape, docs/cluster.md).
   const inMemory =
-    config.warehousePath === ':memory:' &&
+    (config.warehousePath === ':memory:' || onClickHouse) &&
     (config.databaseUrl !== undefined || config.pgliteDir.startsWith('memory://'));
   const dataDirLock = inMemory ? undefined : lockDataDir(config.dataDir);
   let control: SqlClient | undefined;
   let warehouse: Warehouse | undefined;
+  let clickhouse: ClickHouseWarehouse | undefined;
   try {
     control = await openSqlClient({
       databaseUrl: config.databaseUrl,
@@ -56,11 +82,44 @@ export const openRuntime = async (
     );
     await sealPlaintextWorkspaceSecrets(control);
     if (config.writeKey) await addWriteKey(control, config.writeKey, 'from REKINDLE_WRITE_KEY');
-    warehouse = await Warehouse.open(config.warehousePath);
+    if (config.clickhouseWarehouse !== undefined) {
+      // Loaded only here: the embedded default never loads the ClickHouse client.
+      const { ClickHouseWarehouse } = await import('./storage/clickhouse/clickhouse-warehouse.ts');
+      const { openClickHouseIngestSink } = await import('./storage/clickhouse/ingest-sink.ts');
+      const ch = await ClickHouseWarehouse.open(config.clickhouseWarehouse);
+      clickhouse = ch;
+      const parts = {
+        ingest: await IngestQueue.openOn(await openClickHouseIngestSink(ch), {
+          clock,
+          windowMs: config.dedupWindowHours * 3600_000,
+        }),
+      };
+      const opened = { control };
+      return {
+        config,
+        control,
+        warehouse: ch,
+        engine: { kind: 'clickhouse', warehouse: ch },
+        ingest: parts.ingest,
+        clock,
+        dataDirLock,
+        close: async () => {
+          try {
+            await parts.ingest.drained();
+            await ch.close();
+            await opened.control.close();
+          } finally {
+            dataDirLock?.release();
+          }
+        },
+      };
+    }
+    const duck = await Warehouse.open(config.warehousePath);
+    warehouse = duck;
     // Opt-outs of ids merged by identity stitching hold for the merged user (ingestion.md).
-    await carryOptOutsToCanonical(control, warehouse);
-    const carrying = { warehouse, control, chain: Promise.resolve() };
-    warehouse.onLinked(() => {
+    await carryOptOutsToCanonical(control, duck);
+    const carrying = { warehouse: duck, control, chain: Promise.resolve() };
+    duck.onLinked(() => {
       carrying.chain = carrying.chain
         .then(() => carryOptOutsToCanonical(carrying.control, carrying.warehouse))
         .then(
@@ -69,15 +128,16 @@ export const openRuntime = async (
           () => undefined,
         );
     });
-    const ingest = await IngestQueue.open(warehouse, {
+    const ingest = await IngestQueue.open(duck, {
       clock,
       windowMs: config.dedupWindowHours * 3600_000,
     });
-    const opened = { control, warehouse };
+    const opened = { control, warehouse: duck };
     return {
       config,
       control,
-      warehouse,
+      warehouse: duck,
+      engine: { kind: 'duckdb', warehouse: duck },
       ingest,
       clock,
       dataDirLock,
@@ -94,6 +154,7 @@ export const openRuntime = async (
     };
   } catch (e) {
     warehouse?.close();
+    await clickhouse?.close().catch(() => undefined);
     await control?.close().catch(() => undefined);
     dataDirLock?.release();
     throw e;

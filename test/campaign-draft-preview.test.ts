@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * POST /v1/campaigns/draft-preview (issue 18): the editor's unsaved contents rendered for the first
@@ -26,7 +27,7 @@ const post = async (who: string, url: string, payload: Record<string, unknown>) 
 beforeAll(async () => {
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 200, seed: 3, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   for (const [name, role] of [
     ['op', 'operator'],
     ['viewer', 'viewer'],

@@ -4,7 +4,7 @@ import { churnStructure } from '../src/scores/churn-structure.ts';
 import { NOT_CHURNED } from '../src/scores/warning-rules.ts';
 import { putScoreConfig } from '../src/scores/score-config.ts';
 import { createUser, issueApiToken } from '../src/storage/control/users.ts';
-import type { Warehouse } from '../src/storage/warehouse/warehouse.ts';
+import type { WarehouseStore } from '../src/storage/warehouse-sql.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 import {
   NOW,
@@ -24,7 +24,7 @@ import {
  */
 const at = (iso: string) => Date.parse(iso);
 
-const seedCohorts = (w: Warehouse) =>
+const seedCohorts = (w: Pick<WarehouseStore, 'commit'>) =>
   seed(
     w,
     [

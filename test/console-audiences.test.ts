@@ -12,6 +12,7 @@ import { findUnexplainedText } from './support/raw-text.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 import { en } from '../console/src/lib/i18n-dict.ts';
 import { tempDir } from './support/tmp.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * The audience builder in a real browser against a real server with demo data: an event and a
@@ -139,7 +140,7 @@ beforeAll(async () => {
   buildOwnConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 1500, seed: 7, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   // Scores as the scoring job would leave them (a spread of levels, stages and tiers; some unscored).
   await server.rt.warehouse.write(
     `INSERT INTO user_scores (user_id, lifecycle_stage, rfm_tier, churn_risk_score, churn_risk_level, computed_at)

@@ -12,6 +12,7 @@ import {
   pickOption,
 } from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * The campaign editor's channels beyond push and SMS in real Chromium (issue 18): a demo in-app
@@ -76,7 +77,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 400, seed: 11, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   await createConsoleUser(server.rt, 'olivia', 'operator');
   const u = await findUserByName(server.rt.control, 'olivia');
   if (u === null) throw new Error('olivia');

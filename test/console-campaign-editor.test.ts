@@ -11,6 +11,7 @@ import {
   pickOption,
 } from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * The campaign editor and the reviewer's view in real Chromium (issue 18, "Campaigns as tasks"):
@@ -95,7 +96,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 400, seed: 11, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   for (const [name, role] of [
     ['olivia', 'operator'],
     ['rita', 'reviewer'],

@@ -5,6 +5,7 @@ import { loadDemo } from '../src/demo/load-demo.ts';
 import { findUserByName, issueApiToken } from '../src/storage/control/users.ts';
 import { buildConsole, createConsoleUser, launchBrowser, logIn } from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * Editing a campaign keeps what the form does not show (issue 18, no silent loss): a triggered
@@ -72,7 +73,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 300, seed: 5, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   await createConsoleUser(server.rt, 'olivia', 'operator');
   const u = await findUserByName(server.rt.control, 'olivia');
   if (u === null) throw new Error('olivia');

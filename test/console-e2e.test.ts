@@ -17,6 +17,7 @@ import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { shipFacts } from '../src/facts/ship.ts';
 import { runSlot } from '../src/planner/run-slot.ts';
 import { json, startFakeVendor } from './support/fake-vendor.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * The operators' console in a real browser (Debian's chromium through playwright-core) against a
@@ -47,7 +48,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 1500, seed: 7, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   await createConsoleUser(server.rt, 'olivia', 'operator');
   await createConsoleUser(server.rt, 'rita', 'reviewer');
   await createConsoleUser(server.rt, 'ada', 'admin');

@@ -12,6 +12,7 @@ import {
   PASSWORD,
 } from './support/console-browser.ts';
 import { startTestServer, TEST_WRITE_KEY, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * Date ranges and honest ROI in a real browser (issue 18), zh-CN in Beijing time, on the demo with
@@ -102,7 +103,7 @@ beforeAll(async () => {
   // Enough users that each demo campaign keeps a holdout (15 %): at 400 users the cart campaign
   // reached a handful, and a run whose draw held out none had no incremental ROI to show.
   await loadDemo(server.rt.warehouse, { size: 2000, seed: 7, now });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   await createConsoleUser(server.rt, 'ada', 'admin');
   const login = (await fetch(`${server.url}/v1/auth/login`, {
     method: 'POST',

@@ -7,6 +7,7 @@ import { issueApiToken } from '../src/storage/control/users.ts';
 import { buildConsole, createConsoleUser, launchBrowser, logIn } from './support/console-browser.ts';
 import { runMoneyCampaign } from './support/money-campaign.ts';
 import { apiCall, startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * Money and reports in a real browser (issue 18), zh-CN first: one push + SMS campaign sent for
@@ -63,7 +64,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 400, seed: 7, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   await userWithToken('ada', 'admin');
   await userWithToken('olga', 'operator');
   await userWithToken('rita', 'reviewer');

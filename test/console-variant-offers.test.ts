@@ -5,6 +5,7 @@ import { loadDemo } from '../src/demo/load-demo.ts';
 import { findUserByName, issueApiToken } from '../src/storage/control/users.ts';
 import { buildConsole, createConsoleUser, launchBrowser, logIn } from './support/console-browser.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
+import { duckdbWarehouseOf } from '../src/runtime.ts';
 
 /**
  * Per-variant offers in the console (issue 18, "A/B: edit each variant's … offer"), in real
@@ -71,7 +72,7 @@ beforeAll(async () => {
   buildConsole();
   server = await startTestServer();
   await loadDemo(server.rt.warehouse, { size: 400, seed: 11, now: Math.floor(Date.now() / DAY) * DAY });
-  await server.rt.warehouse.compactEvents();
+  await duckdbWarehouseOf(server.rt).compactEvents();
   for (const [name, role] of [
     ['olivia', 'operator'],
     ['rita', 'reviewer'],

@@ -6,7 +6,7 @@ import { createProviderAs } from '../src/delivery/providers/provider-service.ts'
 import { providersOf } from '../src/delivery/providers/provider-runtime.ts';
 import { startDeliveryWorker } from '../src/delivery/worker.ts';
 import { planUsersByIds } from '../src/planner/plan-profiles.ts';
-import type { Warehouse } from '../src/storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../src/storage/warehouse-sql.ts';
 import { createUser } from '../src/storage/control/users.ts';
 import { approvedCampaign, fillOutbox } from './support/delivery-fixtures.ts';
 import { json, startFakeVendor, type Recorded } from './support/fake-vendor.ts';
@@ -108,7 +108,7 @@ describe.each(Object.entries(backends))('dead push tokens on %s', (_name, backen
   };
 
   /** One push campaign to these users, delivered by a real worker until nothing is due. */
-  const deliver = async (users: string[], warehouse: Warehouse = srv.rt.warehouse) => {
+  const deliver = async (users: string[], warehouse: WarehouseSql = srv.rt.warehouse) => {
     const id = `cmp_push${++campaignSeq}`;
     await approvedCampaign(srv.rt.control, id, [{ channel: 'push', title: 'Hi', body: 'Come back' }]);
     await fillOutbox(
@@ -200,7 +200,7 @@ describe.each(Object.entries(backends))('dead push tokens on %s', (_name, backen
     await identify('u4', '2026-11-01T00:00:00Z', { pushToken: 'tok-dead-u4' });
     dead.add('tok-dead-u4');
     // The warehouse refuses the clearing write; reads (the composer's) still work.
-    const failing = Object.create(srv.rt.warehouse) as Warehouse;
+    const failing = Object.create(srv.rt.warehouse) as WarehouseSql;
     failing.transaction = () => Promise.reject(new Error('warehouse is read-only'));
     const calls = vendor.requests.filter((r) => tokenOf(r) === 'tok-dead-u4').length;
     const run = await deliver(['u4'], failing);

@@ -26,7 +26,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import { CAMPAIGN_PART_CHECKS } from './part-checks.ts';
 import { campaignGateIssues, decideGate, type OverrideInput } from './content-gate.ts';
 import { getContentOverride, insertContentOverride } from '../storage/control/content-gating.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * Campaigns (features.md D1, D2, D7): who may do what (src/core/auth/roles.ts), which lifecycle step is
@@ -43,7 +43,7 @@ export interface CampaignContext {
    * Where the content gate finds its sample recipient (submit and approval render the SMS for
    * the audience's first member); absent, the templates render without a profile.
    */
-  warehouse?: Warehouse | undefined;
+  warehouse?: WarehouseSql | undefined;
 }
 
 const notFound = (id: string): ServiceFailure => ({ type: 'not_found', what: `campaign '${id}'` });

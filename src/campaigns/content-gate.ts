@@ -22,7 +22,7 @@ import {
   type ContentOverrideRecord,
 } from '../storage/control/content-gating.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { firstMember, sampleMessage } from './sample-message.ts';
 
 /**
@@ -161,7 +161,7 @@ export interface GateContext {
   control: SqlClient;
   clock: Clock;
   /** Absent (tests of the lifecycle alone): the templates render without a profile. */
-  warehouse?: Warehouse | undefined;
+  warehouse?: WarehouseSql | undefined;
   extensions?: readonly ComposeExtension[];
 }
 

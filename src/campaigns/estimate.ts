@@ -15,7 +15,7 @@ import { runIdOf } from '../planner/run-slot.ts';
 import { getCampaign } from '../storage/control/campaigns.ts';
 import { listChannelQuotas, unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { refused, type CampaignContext } from './campaigns.ts';
 import { smsRules } from './content-gate.ts';
 import { firstMember, sampleMessage } from './sample-message.ts';
@@ -28,7 +28,7 @@ import { firstMember, sampleMessage } from './sample-message.ts';
  */
 
 export interface EstimateContext extends CampaignContext {
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
 }
 
 /**

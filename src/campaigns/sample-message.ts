@@ -13,7 +13,7 @@ import { getPolicy } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { orderHistories } from '../storage/warehouse/planner-inputs.ts';
 import { profilesByIds } from '../storage/warehouse/profiles-by-id.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 
 /**
  * One sample recipient's message input, built on delivery's path (`messageRender`): the profile
@@ -25,7 +25,7 @@ import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 
 export interface SampleContext {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
   /** Default: delivery's (`composeExtensions`). */
   extensions?: readonly ComposeExtension[];

@@ -1,5 +1,6 @@
 import { runSlot, type SlotContext, type SlotReport } from '../planner/run-slot.ts';
 import { dueCampaigns } from '../storage/control/campaigns.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { planLadderFollowUps } from './ladder-follow-ups.ts';
 import { hasRunningTriggers, triggerTick, type TriggerTick } from './triggers.ts';
 
@@ -31,7 +32,8 @@ export interface CampaignScheduler {
 }
 
 export const startCampaignScheduler = (
-  ctx: SlotContext,
+  // `checkpoint`: the DuckDB warehouse's; ClickHouse has no write-ahead log to fold.
+  ctx: SlotContext<WarehouseSql & { checkpoint?(): Promise<void> }>,
   options: { pollSeconds: number; triggerPollMs?: number; workspaceId?: string; log: SchedulerLog },
 ): CampaignScheduler => {
   const workspaceId = options.workspaceId ?? 'default';
@@ -45,7 +47,7 @@ export const startCampaignScheduler = (
     // The slot is committed; fold its snapshots and decisions from the warehouse's WAL into the
     // file now, rather than in the middle of the next writer's commit (warehouse.ts). A running
     // query makes DuckDB refuse; then its own threshold does it later.
-    if (report && report.campaigns.length > 0) await ctx.warehouse.checkpoint().catch(() => undefined);
+    if (report && report.campaigns.length > 0) await ctx.warehouse.checkpoint?.().catch(() => undefined);
     // Recall ladders: escalate the non-responders whose wait is over.
     for (const f of await planLadderFollowUps(ctx, workspaceId))
       if (f.sent + f.skipped > 0) options.log.info({ ...f }, 'ladder follow-ups planned');

@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime.ts';
 import { buildServer } from '../server/app.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { createUser, findUserByName, issueApiToken, revokeApiTokens } from '../storage/control/users.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import {
   countCampaignsNamed,
   deliveredInbox,
@@ -317,7 +317,7 @@ type Call = (
  */
 const simulateUsers = async (
   control: SqlClient,
-  warehouse: Warehouse,
+  warehouse: WarehouseSql,
   call: Call,
   setClock: (ms: number) => void,
   o: { campaign: DemoCampaign; id: string; slot: number; writeKey: string; inject: FastifyInstance },

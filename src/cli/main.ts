@@ -42,7 +42,7 @@ program
   .addOption(
     new Option(
       '--role <role>',
-      'all: the whole product (DuckDB); ingest: ingestion only, the role on a ClickHouse warehouse (REKINDLE_WAREHOUSE), taken there by default',
+      'all (default): the whole product; ingest: the ingestion routes only, a process added for ingestion on a ClickHouse warehouse (REKINDLE_WAREHOUSE)',
     ).choices(['all', 'ingest']),
   )
   .action(async (opts: { port?: number; host?: string; role?: ServeRole }) => {
@@ -52,7 +52,7 @@ program
     });
     const role = roleFor(c.clickhouseWarehouse, opts.role);
     if (!role.ok) throw new Error(role.error);
-    if (c.clickhouseWarehouse !== undefined) {
+    if (role.value === 'ingest' && c.clickhouseWarehouse !== undefined) {
       // Loaded only here: the embedded default's start never loads the ClickHouse client.
       const { serveIngestRole } = await import('./ingest-role.ts');
       await serveIngestRole(c, c.clickhouseWarehouse);

@@ -4,24 +4,18 @@ import type { ClickHouseTarget } from '../storage/clickhouse/target.ts';
 export type ServeRole = 'all' | 'ingest';
 
 /**
- * Which parts of Rekindle `serve` runs. On ClickHouse only ingestion, for now: audiences, the
- * planner, scores, attribution, reports and the console still read the warehouse in DuckDB's SQL,
- * and would fail there (or write a DuckDB file no other process reads).
+ * Which parts of Rekindle `serve` runs. `all` (the default) is the whole product, on either
+ * warehouse. `ingest` is a process that serves the ingestion routes only, on a ClickHouse
+ * warehouse: added beside `all` processes when ingestion needs more processes than the rest
+ * (docs/deploy.md). On DuckDB one process holds the warehouse file, so there is nothing to add.
  */
 export const roleFor = (
   warehouse: ClickHouseTarget | undefined,
   asked: ServeRole | undefined,
 ): Result<ServeRole, string> => {
-  if (warehouse === undefined)
-    return asked === 'ingest'
-      ? err(
-          '--role ingest serves a ClickHouse warehouse (REKINDLE_WAREHOUSE=clickhouse://…); DuckDB runs the whole product in one process',
-        )
-      : ok('all');
-  if (asked === 'all')
+  if (warehouse === undefined && asked === 'ingest')
     return err(
-      'on a ClickHouse warehouse `rekindle serve` runs the ingestion role only for now (--role ingest): ' +
-        'audiences, campaigns, the planner, delivery, reports and the console need the DuckDB warehouse',
+      '--role ingest serves a ClickHouse warehouse (REKINDLE_WAREHOUSE=clickhouse://…); DuckDB runs the whole product in one process',
     );
-  return ok('ingest');
+  return ok(asked ?? 'all');
 };

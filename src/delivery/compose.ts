@@ -26,7 +26,7 @@ import type { SqlClient } from '../storage/control/sql-client.ts';
 import { unsubscribesOf } from '../storage/control/unsubscribes.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
 import { profilesByIds } from '../storage/warehouse/profiles-by-id.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import type { ClaimedRow } from '../outbox/claim.ts';
 
 /**
@@ -88,7 +88,7 @@ export type Composed =
 
 export interface ComposerOptions {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   /** `config.publicUrl`: where short links and unsubscribe links point. */
   publicUrl: string;
   extensions?: readonly ComposeExtension[];

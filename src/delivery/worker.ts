@@ -13,7 +13,7 @@ import {
 import type { ProviderHandle, ProviderRegistry, SendOutcome } from '../core/delivery/message.ts';
 import { saveShortLinks } from '../storage/control/short-links.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
+import type { WarehouseSql } from '../storage/warehouse-sql.ts';
 import { expandDueBatches } from '../outbox/batches.ts';
 import { claimDue, releaseClaim, renewClaim, startWave, type ClaimedRow } from '../outbox/claim.ts';
 import { finishDeliveredCampaigns } from '../campaigns/finish-delivered.ts';
@@ -46,7 +46,7 @@ export interface DeliveryWorkerOptions {
 
 export interface DeliveryRuntime {
   control: SqlClient;
-  warehouse: Warehouse;
+  warehouse: WarehouseSql;
   clock: Clock;
   config: { publicUrl: string };
 }

@@ -14,7 +14,6 @@ import {
 import { unsubscribesByUser } from '../storage/control/planner-settings.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import type { WarehouseSql } from '../storage/warehouse-sql.ts';
-import type { Warehouse } from '../storage/warehouse/warehouse.ts';
 import { firstStepGate, type LadderSkip } from '../core/planner/ladder-gate.ts';
 import { ROSTER_WORD_BITS, type PlanResult, type Roster } from '../core/planner/types.ts';
 import { insertCampaignRun } from '../storage/control/planner-inputs.ts';
@@ -38,12 +37,8 @@ import { readRoster } from './plan-profiles.ts';
  *    warehouse (`plan_decision_groups`) before that commit, keyed by run id.
  */
 
-/**
- * The stores and clock of a planner run. The planner's own statements take either engine
- * (`PlannerContext`); the default is the DuckDB `Warehouse` because the scheduler
- * (campaigns/scheduler.ts) also checkpoints it after a slot.
- */
-export interface SlotContext<W extends WarehouseSql = Warehouse> {
+/** The stores and clock of a planner run, on either warehouse engine. */
+export interface SlotContext<W extends WarehouseSql = WarehouseSql> {
   control: SqlClient;
   warehouse: W;
   clock: Clock;

@@ -83,11 +83,14 @@ const startIngestProcess = async (i: number): Promise<ChildServer> => {
   mkdirSync(dir, { recursive: true });
   const url = new URL(pgUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  const child = await startChildServer({
-    REKINDLE_DATA_DIR: dir,
-    DATABASE_URL: url.toString(),
-    REKINDLE_WAREHOUSE: `${front.url}/?database=${database}`,
-  });
+  const child = await startChildServer(
+    {
+      REKINDLE_DATA_DIR: dir,
+      DATABASE_URL: url.toString(),
+      REKINDLE_WAREHOUSE: `${front.url}/?database=${database}`,
+    },
+    ['--port', '0', '--role', 'ingest'],
+  );
   children.push(child);
   return child;
 };

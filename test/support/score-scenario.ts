@@ -6,6 +6,7 @@ import { migrate } from '../../src/storage/control/migrate.ts';
 import { openSqlClient } from '../../src/storage/control/sql-client.ts';
 import { bindMasterKeys } from '../../src/storage/control/workspace-secrets.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
+import type { WarehouseStore } from '../../src/storage/warehouse-sql.ts';
 
 /**
  * Hand-made users for the score tests: a real DuckDB warehouse (in memory) and a PGlite control
@@ -15,7 +16,8 @@ export const NOW = Date.UTC(2026, 10, 20, 12);
 export const DAY = 86_400_000;
 export const daysAgo = (d: number, from = NOW) => from - d * DAY;
 
-export interface ScenarioStore extends ScoresContext {
+/** A scenario's stores: the embedded DuckDB warehouse (its own methods too) and an in-memory PGlite. */
+export interface ScenarioStore extends ScoresContext<Warehouse> {
   setNow(ms: number): void;
   close(): Promise<void>;
 }
@@ -75,7 +77,7 @@ export const event = (userId: string, name: string, ts: number, amount: number |
   source: 'import',
 });
 
-export const seed = (w: Warehouse, identifies: IdentifyRow[], events: EventRow[] = []) =>
+export const seed = (w: Pick<WarehouseStore, 'commit'>, identifies: IdentifyRow[], events: EventRow[] = []) =>
   w.commit({ events, identifies, rejections: [] });
 
 /**
@@ -121,7 +123,7 @@ export const TEST_CONFIG: ScoreConfig = {
  * Seven users whose stages and tiers at NOW follow from TEST_CONFIG (worked out in the tests):
  * n1 new, n2 silent (young, inactive), g1 growing, m1 mature, s1 silent, c1 churned, c2 growing.
  */
-export const seedSevenUsers = async (w: Warehouse): Promise<void> => {
+export const seedSevenUsers = async (w: Pick<WarehouseStore, 'commit'>): Promise<void> => {
   await seed(
     w,
     [

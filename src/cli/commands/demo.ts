@@ -129,7 +129,7 @@ export const registerDemoCommands = (
         });
         bar?.stop();
         // Generated data arrives user by user; sorted by (event, time) audiences read far less.
-        await rt.warehouse.compactEvents();
+        if (rt.engine.kind === 'duckdb') await rt.engine.warehouse.compactEvents();
         process.stdout.write(
           `Loaded ${r.users} users and ${r.events} events in ${(r.ms / 1000).toFixed(1)} s.\n`,
         );

@@ -1,5 +1,5 @@
 import type { SqlClient } from '../control/sql-client.ts';
-import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { WarehouseSql } from '../warehouse-sql.ts';
 
 /**
  * What the demo's history seeding reads to play the users' side (src/cli/demo-history.ts): the
@@ -45,7 +45,7 @@ export const issuedCodes = async (
   );
 
 /** The campaign's holdout (not the global control group), in id order. */
-export const heldOutUsers = async (warehouse: Warehouse, campaignId: string): Promise<string[]> =>
+export const heldOutUsers = async (warehouse: WarehouseSql, campaignId: string): Promise<string[]> =>
   (
     await warehouse.query<{ user_id: string }>(
       `SELECT DISTINCT user_id FROM decided_members
