@@ -1,6 +1,6 @@
 import type { EventRow, IdentifyRow } from '../core/events/rows.ts';
 import type { SqlDialect } from '../core/sql/dialect.ts';
-import type { Rejection } from './warehouse/warehouse.ts';
+import type { Rejection } from './warehouse/rejection.ts';
 import type { SqlParam, WarehouseTx } from './warehouse/warehouse-tx.ts';
 
 export type { RowAppender, SqlParam, WarehouseTx } from './warehouse/warehouse-tx.ts';

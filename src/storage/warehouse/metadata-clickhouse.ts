@@ -1,7 +1,7 @@
 import type { FieldRef } from '../../core/audience/fields.ts';
 import { clickhouseDialect } from '../../core/sql/dialect.ts';
 import type { Params } from '../../core/sql/params.ts';
-import type { MetadataSample } from './metadata.ts';
+import type { MetadataSample } from './metadata-sample.ts';
 
 /**
  * The ClickHouse spellings of metadata.ts's statements where DuckDB's differ (JSON keys and

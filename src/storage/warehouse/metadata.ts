@@ -15,12 +15,9 @@ import * as ch from './metadata-clickhouse.ts';
  * ClickHouse's (metadata-clickhouse.ts); the answers are the same.
  */
 
-export interface MetadataSample {
-  /** Days back from the newest matching event. */
-  days: number;
-  /** At most this many rows (newest first). */
-  rows: number;
-}
+import type { MetadataSample } from './metadata-sample.ts';
+
+export type { MetadataSample };
 
 export type InferredType = 'string' | 'number' | 'boolean' | 'time' | 'array' | 'object' | 'null';
 

@@ -9,7 +9,6 @@ import {
 } from '@duckdb/node-api';
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
 import { groupTraitsOf, linkRequestsOf, planLinks } from '../../core/events/identity-links.ts';
-import type { FieldError } from '../../core/events/field-error.ts';
 import { putOwn } from '../../core/events/storable.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
 import { withoutForgottenPushTokens } from '../../core/profile/forgotten-push-tokens.ts';
@@ -32,9 +31,9 @@ const appendNullable = <T>(a: DuckDBAppender, v: T | null | undefined, put: (v: 
   else put(v);
 };
 
-export interface Rejection extends FieldError {
-  raw: string | null;
-}
+import type { Rejection } from './rejection.ts';
+
+export type { Rejection };
 
 /** A record a commit refused on its own (kept in `ingest_rejections`); the rest was stored. */
 export interface CommitRefusal {
