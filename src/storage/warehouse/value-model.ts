@@ -93,6 +93,23 @@ const json = (v: unknown): string =>
     typeof x === 'number' && !Number.isFinite(x) ? String(x) : x,
   );
 
+/** The values of a `value_model_runs` row, in the column order both engines' INSERTs name. */
+const runRowParams = (run: Parameters<typeof writeValueModelRun>[1], written: boolean, users: number) => [
+  run.runId,
+  run.asOf,
+  json(run.settings),
+  run.customers,
+  run.repeatCustomers,
+  json(run.bgnbd),
+  json(run.gammaGamma),
+  run.converged,
+  run.logLikelihood,
+  json(run.warnings),
+  written,
+  users,
+  json(run.summary),
+];
+
 /**
  * Records the run and, when `scores` is given, replaces the per-user figures: buyers get theirs,
  * users who had figures but are not buyers now (their purchases refunded, say) lose them. With
@@ -144,21 +161,7 @@ export const writeValueModelRun = (
           `INSERT INTO value_model_runs (run_id, as_of, settings, customers, repeat_customers, bgnbd, gamma_gamma,
          converged, log_likelihood, warnings, written, users, summary)
        VALUES ($1, epoch_ms(CAST($2 AS BIGINT)), $3::JSON, $4, $5, $6::JSON, $7::JSON, $8, $9, $10::JSON, $11, $12, $13::JSON)`,
-          [
-            run.runId,
-            run.asOf,
-            json(run.settings),
-            run.customers,
-            run.repeatCustomers,
-            json(run.bgnbd),
-            json(run.gammaGamma),
-            run.converged,
-            run.logLikelihood,
-            json(run.warnings),
-            scores !== null,
-            users,
-            json(run.summary),
-          ],
+          runRowParams(run, scores !== null, users),
         );
         return { users, cleared };
       });
@@ -221,21 +224,7 @@ const writeValueModelRunClickHouse = async (
     `INSERT INTO value_model_runs (run_id, as_of, settings, customers, repeat_customers, bgnbd, gamma_gamma,
        converged, log_likelihood, warnings, written, users, summary)
      VALUES ($1, ${d.timeFromMs('$2')}, $3, $4, $5, $6, $7, $8, CAST($9 AS Nullable(Float64)), $10, $11, $12, $13)`,
-    [
-      run.runId,
-      run.asOf,
-      json(run.settings),
-      run.customers,
-      run.repeatCustomers,
-      json(run.bgnbd),
-      json(run.gammaGamma),
-      run.converged,
-      run.logLikelihood,
-      json(run.warnings),
-      scores !== null,
-      users,
-      json(run.summary),
-    ],
+    runRowParams(run, scores !== null, users),
   );
   return { users, cleared };
 };
