@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../../src/storage/clickhouse/http-front/server.ts';
 import { parseClickHouseTarget } from '../../src/storage/clickhouse/target.ts';
 import { openSqlClient } from '../../src/storage/control/sql-client.ts';
 import { clusterKillScenario } from '../support/cluster-kill-scenario.ts';
-import { startEmbeddedPostgres } from '../support/embedded-postgres.ts';
+import { postgresForTest } from '../support/postgres-for-clickhouse.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /**
@@ -15,35 +14,19 @@ import { tempDir } from '../support/tmp.ts';
  * or the server at CLICKHOUSE_URL. The leader is killed -9 mid-slot and again mid-delivery at the
  * default settings; the slot is planned once and every message delivered once.
  */
-const LOCAL_PG = 'postgres://postgres@127.0.0.1:5432/test';
 const tmp = tempDir('rekindle-chcluster-');
 const schema = `chcluster_${randomBytes(4).toString('hex')}`;
 const database = `chcluster_${randomBytes(4).toString('hex')}`;
 
-let pgUrl = LOCAL_PG;
+let pgUrl = '';
 let stopPg: (() => Promise<void>) | undefined;
 let front: DevServer | undefined;
 let address = '';
 
-const reachable = async (url: string): Promise<boolean> => {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-};
-
 beforeAll(async () => {
-  if (!(await reachable(LOCAL_PG))) {
-    const embedded = await startEmbeddedPostgres();
-    pgUrl = embedded.adminUrl;
-    stopPg = embedded.stop;
-  }
+  const postgres = await postgresForTest();
+  pgUrl = postgres.url;
+  stopPg = postgres.stop;
   const server = process.env['CLICKHOUSE_URL'];
   if (server !== undefined && server !== '') {
     const t = parseClickHouseTarget(server);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { migrate } from '../../src/storage/control/migrate.ts';
 import { openSqlClient } from '../../src/storage/control/sql-client.ts';
 import { addWriteKey } from '../../src/storage/control/write-keys.ts';
 import { startChildServer, type ChildServer } from '../support/child-server.ts';
-import { startEmbeddedPostgres } from '../support/embedded-postgres.ts';
+import { postgresForTest } from '../support/postgres-for-clickhouse.ts';
 import { basicAuth } from '../support/runtime.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -21,39 +20,21 @@ import { tempDir } from '../support/tmp.ts';
  * it, when requests are retried on both, and when one process is killed -9 under load.
  */
 const KEY = 'rk_chserve_test_key';
-const LOCAL_PG = 'postgres://postgres@127.0.0.1:5432/test';
 const tmp = tempDir('rekindle-chserve-');
 const schema = `chserve_${randomBytes(4).toString('hex')}`;
 const database = `chserve_${randomBytes(4).toString('hex')}`;
 
-let pgUrl = LOCAL_PG;
+let pgUrl = '';
 let stopPg: (() => Promise<void>) | undefined;
 let front: DevServer;
 let target: ClickHouseTarget;
 let wh: ClickHouseWarehouse;
 const children: ChildServer[] = [];
 
-const reachable = async (url: string): Promise<boolean> => {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-};
-
 beforeAll(async () => {
-  // The local server (127.0.0.1:5432, trust) where there is one, else a throwaway embedded one.
-  if (!(await reachable(LOCAL_PG))) {
-    const embedded = await startEmbeddedPostgres();
-    const u = new URL(embedded.adminUrl);
-    pgUrl = u.toString();
-    stopPg = embedded.stop;
-  }
+  const postgres = await postgresForTest();
+  pgUrl = postgres.url;
+  stopPg = postgres.stop;
   const control = await openSqlClient({ databaseUrl: pgUrl, pgliteDir: '', schema });
   await migrate(control);
   await addWriteKey(control, KEY, 'chserve test');
