@@ -1,0 +1,313 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, issueApiToken } from '../../src/storage/control/users.ts';
+import { testClickHouseTarget } from '../support/clickhouse-target.ts';
+import { runMoneyCampaign, type MoneyCampaign, PUSH_USERS, SMS_USERS } from '../support/money-campaign.ts';
+import { apiCall, startTestServer, type TestServer } from '../support/runtime.ts';
+import { TEST_CONFIG, event, profile, seed } from '../support/score-scenario.ts';
+import { tempDir } from '../support/tmp.ts';
+
+/**
+ * The console and management API end to end on a ClickHouse runtime (issue 19): one runtime whose
+ * warehouse is chDB (or CLICKHOUSE_URL) and whose control plane is PGlite in memory, served by the
+ * real Fastify app. 200 seeded users plus the six of the money campaign
+ * (test/support/money-campaign.ts: planned, sent through faked FCM and SMS vendors, shipped);
+ * then audiences, scores, warning rules, attribution and every console/report GET route, each
+ * with figures that follow from the seed.
+ */
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const BULK = 200;
+// Whole days plus six hours, so seconds of clock drift never move a user across a day boundary.
+const NOW = Date.now();
+const ago = (days: number) => NOW - days * DAY - 6 * HOUR;
+// User b<i>: registered 300 days ago, an older login (61 + 7i mod 200 days ago), city by parity, last login i % 60 days ago, orders when i % 4 = 0.
+const bulkIds = Array.from({ length: BULK }, (_, i) => `b${String(i).padStart(3, '0')}`);
+const ordersOf = (i: number) => (i % 4 === 0 ? 1 : 0);
+// Churned by TEST_CONFIG (no login for 30 days): bulk users whose i % 60 ≥ 30 (three blocks of
+// 30 among 0…179), and the six money users, who never logged in.
+const CHURNED = 90 + 6;
+const ORDERING = bulkIds.filter((_, i) => ordersOf(i) > 0).length; // 50
+
+/** The whole walk on one engine; run on both, so a figure that differs shows which engine is wrong. */
+const apiSuite = (engine: 'duckdb' | 'clickhouse'): void =>
+  describe(`a runtime on ${engine}`, () => {
+    let server: TestServer;
+    let dir: ReturnType<typeof tempDir>;
+    const tokens: Record<string, string> = {};
+    const call = (who: string, method: string, path: string, body?: unknown) =>
+      apiCall(server.url, tokens[who] ?? '', method, path, body);
+    const raw = async (who: string, path: string) => {
+      const res = await fetch(`${server.url}${path}`, {
+        headers: { authorization: `Bearer ${tokens[who]}` },
+      });
+      return { status: res.status, text: await res.text(), type: res.headers.get('content-type') ?? '' };
+    };
+
+    let money: MoneyCampaign;
+    let bulkAudience = '';
+    let shanghaiAudience = '';
+
+    beforeAll(async () => {
+      dir = tempDir('rekindle-api-ch-');
+      server = await startTestServer({
+        dataDir: dir.dir,
+        config: {
+          pgliteDir: 'memory://',
+          ...(engine === 'clickhouse'
+            ? { clickhouseWarehouse: testClickHouseTarget(join(dir.dir, 'chdb'), 'api_on_ch') }
+            : { warehousePath: ':memory:' }),
+        },
+      });
+      expect(server.rt.warehouse.dialect.name).toBe(engine);
+      for (const [name, role] of [
+        ['ada', 'admin'],
+        ['olga', 'operator'],
+        ['rita', 'reviewer'],
+        ['vera', 'viewer'],
+      ] as const) {
+        const u = await createUser(server.rt.control, { name, role });
+        if (!u.ok) throw new Error(`user ${name} exists`);
+        tokens[name] = await issueApiToken(server.rt.control, u.value.id);
+      }
+      await seed(
+        server.rt.warehouse,
+        bulkIds.map((id, i) =>
+          profile(id, ago(300), { acquisition_channel: 'bulk', city: i % 2 === 0 ? 'shanghai' : 'beijing' }),
+        ),
+        bulkIds.flatMap((id, i) => [
+          event(id, 'login', ago(i % 60)),
+          // An older visit, spread out, so a churn model has history to learn from before its cutoff.
+          event(id, 'login', ago(61 + ((i * 7) % 200))),
+          // Every third user also 40 days ago: some stay active across the model's evaluation cutoff.
+          ...(i % 3 === 0 ? [event(id, 'login', ago(40))] : []),
+          ...(ordersOf(i) > 0
+            ? [
+                {
+                  ...event(id, 'order', ago((i % 60) + 1), 100),
+                  properties: JSON.stringify({ sku: `sku-${i % 3}` }),
+                },
+              ]
+            : []),
+        ]),
+      );
+      money = await runMoneyCampaign(server, tokens);
+    }, 300_000);
+
+    afterAll(async () => {
+      await server?.stop();
+      dir?.cleanup();
+    });
+
+    describe(`the API on ${engine}`, () => {
+      it('audiences: create, preview, count, portrait, metadata and a snapshot exported as CSV', async () => {
+        const a = await call('olga', 'POST', '/v1/audiences', {
+          name: 'Bulk',
+          definition: { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'bulk' },
+        });
+        expect(a.status, JSON.stringify(a.json)).toBe(201);
+        bulkAudience = String(a.json['id']);
+        const s = await call('olga', 'POST', '/v1/audiences', {
+          name: 'Bulk in Shanghai',
+          definition: {
+            kind: 'and',
+            children: [
+              { kind: 'attribute', attribute: 'acquisition_channel', op: 'eq', value: 'bulk' },
+              { kind: 'attribute', attribute: 'city', op: 'eq', value: 'shanghai' },
+            ],
+          },
+        });
+        expect(s.status, JSON.stringify(s.json)).toBe(201);
+        shanghaiAudience = String(s.json['id']);
+
+        const preview = await call('vera', 'GET', `/v1/audiences/${bulkAudience}/preview?sample=10`);
+        expect(preview.status, JSON.stringify(preview.json)).toBe(200);
+        expect(preview.json['count']).toBe(BULK);
+        expect((preview.json['sample'] as unknown[]).length).toBe(10);
+        const sh = await call('vera', 'GET', `/v1/audiences/${shanghaiAudience}/preview`);
+        expect(sh.status, JSON.stringify(sh.json)).toBe(200);
+        expect(sh.json['count']).toBe(BULK / 2);
+        const adHoc = await call('vera', 'POST', '/v1/audiences/preview', {
+          definition: { kind: 'did', event: 'order', window: { type: 'last_days', days: 90 } },
+        });
+        expect(adHoc.status, JSON.stringify(adHoc.json)).toBe(200);
+        expect(adHoc.json['count']).toBe(ORDERING);
+
+        const portrait = await call('vera', 'GET', `/v1/audiences/${bulkAudience}/portrait`);
+        expect(portrait.status, JSON.stringify(portrait.json)).toBe(200);
+        expect(JSON.stringify(portrait.json)).toContain('shanghai');
+
+        const events = await call('vera', 'GET', '/v1/metadata/events');
+        expect(events.status, JSON.stringify(events.json)).toBe(200);
+        expect(JSON.stringify(events.json)).toContain('"login"');
+        expect(JSON.stringify(events.json)).toContain('"order"');
+        const attrs = await call('vera', 'GET', '/v1/metadata/attributes');
+        expect(attrs.status, JSON.stringify(attrs.json)).toBe(200);
+        const cities = await call('vera', 'GET', '/v1/metadata/properties/sku/values?event=order');
+        expect(cities.status, JSON.stringify(cities.json)).toBe(200);
+        expect(JSON.stringify(cities.json)).toContain('sku-2');
+        const props = await call('vera', 'GET', '/v1/metadata/events/order/properties');
+        expect(props.status, JSON.stringify(props.json)).toBe(200);
+
+        const snap = await call('olga', 'POST', `/v1/audiences/${shanghaiAudience}/snapshots`, {});
+        expect(snap.status, JSON.stringify(snap.json)).toBe(201);
+        const snapId = String(snap.json['id']);
+        const got = await call('vera', 'GET', `/v1/snapshots/${snapId}`);
+        expect(got.json['memberCount']).toBe(BULK / 2);
+        const members = await call('vera', 'GET', `/v1/snapshots/${snapId}/members?limit=5`);
+        expect(members.status, JSON.stringify(members.json)).toBe(200);
+        const list = await call('vera', 'GET', `/v1/audiences/${shanghaiAudience}/snapshots`);
+        expect(list.status).toBe(200);
+        const csv = await raw('olga', `/v1/snapshots/${snapId}/export.csv`);
+        expect(csv.status, csv.text).toBe(200);
+        const lines = csv.text
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .split(/\r?\n/);
+        expect(lines.length).toBe(1 + BULK / 2);
+        const live = await raw('olga', `/v1/audiences/${bulkAudience}/export.csv`);
+        expect(live.status, live.text).toBe(200);
+        expect(
+          live.text
+            .replace(/^\uFEFF/, '')
+            .trim()
+            .split(/\r?\n/).length,
+        ).toBe(1 + BULK);
+      });
+
+      it('scores: compute, summary, risk distribution, warning rules and the warned users', async () => {
+        const put = await call('ada', 'PUT', '/v1/scores/config', { version: 0, config: TEST_CONFIG });
+        expect(put.status, JSON.stringify(put.json)).toBe(200);
+        const rule = await call('olga', 'POST', '/v1/warning-rules', {
+          name: 'Churned',
+          level: 'warning',
+          definition: { kind: 'score', score: 'lifecycle_stage', op: 'in', values: ['churned'] },
+        });
+        expect(rule.status, JSON.stringify(rule.json)).toBe(201);
+        const ruleId = String(rule.json['id']);
+        const run = await call('olga', 'POST', '/v1/scores/compute', {});
+        expect(run.status, JSON.stringify(run.json)).toBe(200);
+        const summary = await call('vera', 'GET', '/v1/scores/summary');
+        expect(summary.status, JSON.stringify(summary.json)).toBe(200);
+        const users = BULK + PUSH_USERS.length + SMS_USERS.length;
+        expect(summary.json['users']).toBe(users);
+        const trained = await call('olga', 'POST', '/v1/models/churn/train', {});
+        expect(trained.status, JSON.stringify(trained.json)).toBe(201);
+        const scored = await call('olga', 'POST', '/v1/models/churn/score', {});
+        expect(scored.status, JSON.stringify(scored.json)).toBe(200);
+        const risk = await call('olga', 'GET', '/v1/console/risk');
+        expect(risk.status, JSON.stringify(risk.json)).toBe(200);
+        // The model scores the users not yet churned: all but the 96 counted below.
+        expect(risk.json['scored']).toBe(users - CHURNED);
+        expect((risk.json['bins'] as { users: number }[]).reduce((n, b) => n + b.users, 0)).toBe(
+          users - CHURNED,
+        );
+        const rules = await call('vera', 'GET', '/v1/warning-rules');
+        expect(rules.status, JSON.stringify(rules.json)).toBe(200);
+        const warned = await call('vera', 'GET', `/v1/warning-rules/${ruleId}/warned?limit=500`);
+        expect(warned.status, JSON.stringify(warned.json)).toBe(200);
+        const warnedNow = (rules.json['rules'] as { id: string; warnedNow: number }[]).find(
+          (r) => String(r.id) === ruleId,
+        )?.warnedNow;
+        expect(warnedNow).toBe(CHURNED);
+        expect((warned.json['users'] as unknown[]).length).toBe(CHURNED);
+        for (const path of [
+          '/v1/warning-rules/templates',
+          `/v1/warning-rules/${ruleId}`,
+          '/v1/scores/config',
+          '/v1/scores/value-model',
+          '/v1/analysis/churn-structure',
+          `/v1/users/${bulkIds[0]}/churn-reasons`,
+        ]) {
+          const r = await call('vera', 'GET', path);
+          expect(r.status, `${path}: ${JSON.stringify(r.json)}`).toBe(200);
+        }
+      });
+
+      it('the money campaign: stats, attribution and the reports agree with what was sent', async () => {
+        const id = money.campaignId;
+        const sent = PUSH_USERS.length + SMS_USERS.length;
+        const stats = await call('olga', 'GET', `/v1/campaigns/${id}/stats?by=channel`);
+        expect(stats.status, JSON.stringify(stats.json)).toBe(200);
+        expect(stats.json['total']).toMatchObject({ planned: sent, sent });
+        const attributed = await call('olga', 'POST', '/v1/conversions/attribute', {});
+        expect(attributed.status, JSON.stringify(attributed.json)).toBe(200);
+        const from = new Date(NOW - 2 * DAY).toISOString();
+        const to = new Date(NOW + 2 * DAY).toISOString();
+        const period = await call('olga', 'GET', `/v1/reports/period?from=${from}&to=${to}`);
+        expect(period.status, JSON.stringify(period.json)).toBe(200);
+        const row = (period.json['campaigns'] as Record<string, unknown>[]).find(
+          (c) => c['campaignId'] === id,
+        );
+        expect(row).toMatchObject({ sent });
+        const funnel = await call('olga', 'GET', '/v1/console/funnel?days=30');
+        expect(funnel.status, JSON.stringify(funnel.json)).toBe(200);
+        const decision = await call('olga', 'GET', `/v1/campaigns/${id}/users/${PUSH_USERS[0]}/decision`);
+        expect(decision.status, JSON.stringify(decision.json)).toBe(200);
+        const timeline = await call('olga', 'GET', `/v1/console/users/${PUSH_USERS[0]}`);
+        expect(timeline.status, JSON.stringify(timeline.json)).toBe(200);
+        const bulkUser = await call('olga', 'GET', `/v1/console/users/${bulkIds[0]}`);
+        expect(bulkUser.status, JSON.stringify(bulkUser.json)).toBe(200);
+      });
+
+      it('every other console and report route answers 200', async () => {
+        const id = money.campaignId;
+        const from = new Date(NOW - 7 * DAY).toISOString();
+        const to = new Date(NOW + DAY).toISOString();
+        const failures: string[] = [];
+        for (const path of [
+          '/v1/audiences',
+          `/v1/audiences/${bulkAudience}`,
+          '/v1/campaigns',
+          `/v1/campaigns/${id}`,
+          `/v1/campaigns/${id}/stats`,
+          `/v1/campaigns/${id}/progress`,
+          `/v1/campaigns/${id}/roi`,
+          `/v1/campaigns/${id}/lift`,
+          `/v1/campaigns/${id}/ab`,
+          `/v1/campaigns/${id}/content-gate`,
+          '/v1/campaign-totals',
+          `/v1/reports/north-star?campaignId=${id}`,
+          `/v1/reports/period?from=${from}&to=${to}`,
+          '/v1/reports/receivers',
+          '/v1/reports/relapse',
+          '/v1/console/activity?weeks=3',
+          '/v1/console/risk',
+          '/v1/console/funnel?days=7',
+          '/v1/console/audit',
+          '/v1/console/team',
+          '/v1/strategies/matrix',
+          '/v1/strategies/matrix/versions',
+          '/v1/jobs',
+          '/v1/alerts',
+          '/v1/alerts/rules',
+          '/v1/alerts/destinations',
+          '/v1/outbox/summary',
+          '/v1/outbox/dead-letters',
+          '/v1/planner/policy',
+          '/v1/planner/resources',
+          '/v1/planner/caller-numbers',
+          '/v1/providers',
+          '/v1/call-tasks',
+          '/v1/catalog/items',
+          '/v1/models/churn',
+          '/v1/offers/bonuses',
+          `/v1/users/${bulkIds[0]}/offers`,
+          `/v1/users/${bulkIds[0]}/churn-risk`,
+          '/v1/content/blocked-words',
+          '/v1/team/members',
+          '/v1/write-keys',
+          '/v1/auth/me',
+        ]) {
+          const r = await call('ada', 'GET', path);
+          if (r.status !== 200)
+            failures.push(`${path} → ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+        }
+        expect(failures).toEqual([]);
+      });
+    });
+  });
+
+apiSuite('duckdb');
+apiSuite('clickhouse');
