@@ -70,6 +70,16 @@ const COMPARED = [
   '/v1/analysis/churn-structure',
   '/v1/metadata/events',
   '/v1/metadata/attributes',
+  '/v1/reports/period?from=:from&to=:to',
+  // The count only: the sample's order is a hash of the user id, cityHash64 on ClickHouse, hash on DuckDB.
+  '/v1/audiences/:aud/preview?sample=0',
+  '/v1/audiences/:aud/portrait',
+  '/v1/console/users/b000',
+  '/v1/console/users/p1',
+  '/v1/campaigns/:id/users/p1/decision',
+  '/v1/users/b000/churn-risk',
+  '/v1/users/b001/churn-risk',
+  '/v1/warning-rules',
 ];
 
 const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
@@ -344,9 +354,20 @@ const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
           '/v1/analysis/churn-structure',
           '/v1/metadata/events',
           '/v1/metadata/attributes',
+          `/v1/audiences/${bulkAudience}/preview?sample=0`,
+          `/v1/audiences/${bulkAudience}/portrait`,
+          '/v1/console/users/b000',
+          '/v1/console/users/p1',
+          `/v1/campaigns/${id}/users/p1/decision`,
+          '/v1/users/b001/churn-risk',
+          '/v1/warning-rules',
         ]) {
           const r = await call('ada', 'GET', path);
-          const route = path.replaceAll(id, ':id');
+          const route = path
+            .replaceAll(id, ':id')
+            .replaceAll(bulkAudience, ':aud')
+            .replaceAll(from, ':from')
+            .replaceAll(to, ':to');
           if (COMPARED.includes(route)) (figures[engine] ?? {})[route] = stable(r.json);
           if (r.status !== 200)
             failures.push(`${path} → ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
