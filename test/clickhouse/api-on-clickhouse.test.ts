@@ -375,6 +375,44 @@ const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
         expect(failures).toEqual([]);
       });
 
+      it('the computing POST routes: previews, portrait, validation, alerts and a scoring job', async () => {
+        const id = money.campaignId;
+        const preview = await call('olga', 'POST', `/v1/campaigns/${id}/preview`, { userId: PUSH_USERS[0] });
+        expect(preview.status, JSON.stringify(preview.json)).toBe(200);
+        const draft = await call('olga', 'POST', '/v1/campaigns/draft-preview', {
+          audienceId: shanghaiAudience,
+          content: [{ channel: 'push', title: '{{ user.user_id }}', body: 'hi' }],
+        });
+        expect(draft.status, JSON.stringify(draft.json)).toBe(200);
+        // The audience's first member, by user id: b000 is in Shanghai (even).
+        expect(draft.json['userId']).toBe('b000');
+        const portrait = await call('vera', 'POST', '/v1/audiences/portrait', {
+          definition: { kind: 'attribute', attribute: 'city', op: 'eq', value: 'beijing' },
+          top: 3,
+        });
+        expect(portrait.status, JSON.stringify(portrait.json)).toBe(200);
+        const valid = await call('vera', 'POST', '/v1/audiences/validate', {
+          definition: { kind: 'attribute', attribute: 'city', op: 'eq', value: 'beijing' },
+        });
+        expect(valid.status, JSON.stringify(valid.json)).toBe(200);
+        const alerts = await call('ada', 'POST', '/v1/alerts/evaluate');
+        expect(alerts.status, JSON.stringify(alerts.json)).toBe(200);
+        const job = await call('olga', 'POST', '/v1/jobs/score', {});
+        expect(job.status, JSON.stringify(job.json)).toBe(202);
+        let status = 'running';
+        let result: unknown = null;
+        for (let i = 0; i < 600 && status === 'running'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          const j = await call('olga', 'GET', `/v1/jobs/${String(job.json['id'])}`);
+          expect(j.status, JSON.stringify(j.json)).toBe(200);
+          const body = (j.json['job'] ?? j.json) as { status: string; result: unknown };
+          status = body.status;
+          result = body.result;
+        }
+        expect(status, JSON.stringify(result)).toBe('done');
+        expect(result).toMatchObject({ users: BULK + PUSH_USERS.length + SMS_USERS.length });
+      });
+
       it('a webhook campaign: planned by POST /v1/planner/run, delivered to a local receiver, shipped, attributed', async () => {
         const HOOK = 20;
         const now = Date.now();
