@@ -422,6 +422,7 @@ const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
 
       it('a webhook campaign: planned by POST /v1/planner/run, delivered to a local receiver, shipped, attributed', async () => {
         const HOOK = 20;
+        const BUYERS = 5;
         const now = Date.now();
         // Noon where these users live, so no quiet hours hold their messages back.
         const offset = 12 - new Date(now).getUTCHours();
@@ -479,7 +480,7 @@ const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
             'SELECT max(send_at) AS at FROM outbox WHERE campaign_id = $1',
             [id],
           );
-          const shift = Math.max(0, (last?.at?.getTime() ?? 0) + 60_000 - Date.now());
+          const shift = Math.max(0, (last?.at?.getTime() ?? 0) + 1_000 - Date.now());
           const sendCtx = { ...server.rt, clock: () => Date.now() + shift };
           const errors: string[] = [];
           const worker = startDeliveryWorker(sendCtx, providersOf(server.rt).registry, {
@@ -492,11 +493,26 @@ const apiSuite = (engine: 'duckdb' | 'clickhouse'): void => {
           expect(worker.stats.sent).toBe(HOOK);
           expect(receiver.requests.length).toBe(HOOK);
           await shipFacts(server.rt.control, server.rt.warehouse, { clock: sendCtx.clock });
-          expect((await call('olga', 'POST', '/v1/conversions/attribute', {})).status).toBe(200);
+          // Five of them order ¥200 just after the send (within the goal's three days, not after now).
+          // The sends were stamped on the moved clock: the orders come after them and not after now.
+          await new Promise((r) => setTimeout(r, shift + 20));
+          const orderedAt = Date.now();
+          await seed(
+            server.rt.warehouse,
+            [],
+            Array.from({ length: BUYERS }, (_, i) => event(`h${i}`, 'order', orderedAt, 200)),
+          );
+          const attributed = await call('olga', 'POST', '/v1/conversions/attribute', {});
+          expect(attributed.status, JSON.stringify(attributed.json)).toBe(200);
 
           const stats = await call('olga', 'GET', `/v1/campaigns/${id}/stats`);
           expect(stats.status, JSON.stringify(stats.json)).toBe(200);
-          expect(stats.json['total']).toMatchObject({ planned: HOOK, sent: HOOK });
+          expect(stats.json['total']).toMatchObject({
+            planned: HOOK,
+            sent: HOOK,
+            convertedUsers: BUYERS,
+            revenue: BUYERS * 200,
+          });
           const progress = await call('olga', 'GET', `/v1/campaigns/${id}/progress`);
           expect(progress.status, JSON.stringify(progress.json)).toBe(200);
           const user = await call('olga', 'GET', '/v1/console/users/h0');
