@@ -16,8 +16,10 @@ import { tempDir } from '../support/tmp.ts';
  * warehouse is chDB (or CLICKHOUSE_URL) and whose control plane is PGlite in memory, served by the
  * real Fastify app. 200 seeded users plus the six of the money campaign
  * (test/support/money-campaign.ts: planned, sent through faked FCM and SMS vendors, shipped);
- * then audiences, scores, warning rules, attribution and every console/report GET route, each
- * with figures that follow from the seed.
+ * then audiences, scores and the churn model, warning rules, attribution, every console/report
+ * GET route and a webhook campaign planned by POST /v1/planner/run, each with figures that follow
+ * from the seed. The same walk runs on a DuckDB runtime first, and the data routes' answers of
+ * the two must agree (ids and instants aside).
  */
 
 const DAY = 86_400_000;
@@ -26,7 +28,8 @@ const BULK = 200;
 // Whole days plus six hours, so seconds of clock drift never move a user across a day boundary.
 const NOW = Date.now();
 const ago = (days: number) => NOW - days * DAY - 6 * HOUR;
-// User b<i>: registered 300 days ago, an older login (61 + 7i mod 200 days ago), city by parity, last login i % 60 days ago, orders when i % 4 = 0.
+// User b<i>: registered 300 days ago, city by parity, last login i % 60 days ago, an older one
+// 61 + 7i mod 200 days ago, one order (¥100) a day before the last login when i % 4 = 0.
 const bulkIds = Array.from({ length: BULK }, (_, i) => `b${String(i).padStart(3, '0')}`);
 const ordersOf = (i: number) => (i % 4 === 0 ? 1 : 0);
 // Churned by TEST_CONFIG (no login for 30 days): bulk users whose i % 60 ≥ 30 (three blocks of
