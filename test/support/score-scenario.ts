@@ -122,31 +122,34 @@ export const TEST_CONFIG: ScoreConfig = {
 /**
  * Seven users whose stages and tiers at NOW follow from TEST_CONFIG (worked out in the tests):
  * n1 new, n2 silent (young, inactive), g1 growing, m1 mature, s1 silent, c1 churned, c2 growing.
+ * Their records; `seedSevenUsers` commits them (the scores engine suite, on both engines).
  */
+export const sevenUsers = (): { identifies: IdentifyRow[]; events: EventRow[] } => ({
+  identifies: [
+    profile('n1', daysAgo(10), { acquisition_channel: 'distribution', balance: 0 }),
+    profile('n2', daysAgo(20), { acquisition_channel: 'social', balance: 0 }),
+    profile('g1', daysAgo(60), { acquisition_channel: 'distribution', balance: 50 }),
+    profile('m1', daysAgo(200), { acquisition_channel: 'organic', balance: 1000 }),
+    profile('s1', daysAgo(200), { acquisition_channel: 'organic', balance: 20 }),
+    profile('c1', daysAgo(300), { acquisition_channel: 'distribution', balance: 0 }),
+    profile('c2', daysAgo(100), { acquisition_channel: 'social', balance: 300 }),
+  ],
+  events: [
+    event('n1', 'login', daysAgo(2)),
+    event('g1', 'login', daysAgo(3)),
+    event('g1', 'order', daysAgo(10), 50),
+    event('m1', 'login', daysAgo(1)),
+    ...[2, 20, 40, 60, 100].map((d) => event('m1', 'order', daysAgo(d), 300)),
+    event('s1', 'login', daysAgo(20)),
+    ...[20, 25, 50, 150].map((d) => event('s1', 'order', daysAgo(d), 100)),
+    event('c1', 'login', daysAgo(45)),
+    event('c1', 'view_item', daysAgo(5)),
+    event('c1', 'order', daysAgo(200), 6000),
+    event('c2', 'invest', daysAgo(12), 1000),
+  ],
+});
+
 export const seedSevenUsers = async (w: Pick<WarehouseStore, 'commit'>): Promise<void> => {
-  await seed(
-    w,
-    [
-      profile('n1', daysAgo(10), { acquisition_channel: 'distribution', balance: 0 }),
-      profile('n2', daysAgo(20), { acquisition_channel: 'social', balance: 0 }),
-      profile('g1', daysAgo(60), { acquisition_channel: 'distribution', balance: 50 }),
-      profile('m1', daysAgo(200), { acquisition_channel: 'organic', balance: 1000 }),
-      profile('s1', daysAgo(200), { acquisition_channel: 'organic', balance: 20 }),
-      profile('c1', daysAgo(300), { acquisition_channel: 'distribution', balance: 0 }),
-      profile('c2', daysAgo(100), { acquisition_channel: 'social', balance: 300 }),
-    ],
-    [
-      event('n1', 'login', daysAgo(2)),
-      event('g1', 'login', daysAgo(3)),
-      event('g1', 'order', daysAgo(10), 50),
-      event('m1', 'login', daysAgo(1)),
-      ...[2, 20, 40, 60, 100].map((d) => event('m1', 'order', daysAgo(d), 300)),
-      event('s1', 'login', daysAgo(20)),
-      ...[20, 25, 50, 150].map((d) => event('s1', 'order', daysAgo(d), 100)),
-      event('c1', 'login', daysAgo(45)),
-      event('c1', 'view_item', daysAgo(5)),
-      event('c1', 'order', daysAgo(200), 6000),
-      event('c2', 'invest', daysAgo(12), 1000),
-    ],
-  );
+  const { identifies, events } = sevenUsers();
+  await seed(w, identifies, events);
 };

@@ -34,38 +34,13 @@ import {
 } from '../../src/storage/warehouse/value-model.ts';
 import { applyWarningRules, warnedByRule, warnedCounts } from '../../src/storage/warehouse/warning-state.ts';
 import { openEngineWarehouse, type EngineWarehouse, type WarehouseEngine } from './warehouse-engines.ts';
-import { DAY, NOW, TEST_CONFIG, daysAgo, event, profile } from './score-scenario.ts';
+import { DAY, NOW, TEST_CONFIG, daysAgo, event, profile, sevenUsers } from './score-scenario.ts';
 
 /**
  * The scores statements on either engine (test/scores-engines.test.ts: DuckDB,
  * test/clickhouse/scores-engines.test.ts: ClickHouse), on the seven hand-made users of
  * score-scenario.ts whose stages and tiers are worked out in test/scores-lifecycle-rfm.test.ts.
  */
-
-const sevenUsers = () => ({
-  identifies: [
-    profile('n1', daysAgo(10), { acquisition_channel: 'distribution', balance: 0 }),
-    profile('n2', daysAgo(20), { acquisition_channel: 'social', balance: 0 }),
-    profile('g1', daysAgo(60), { acquisition_channel: 'distribution', balance: 50 }),
-    profile('m1', daysAgo(200), { acquisition_channel: 'organic', balance: 1000 }),
-    profile('s1', daysAgo(200), { acquisition_channel: 'organic', balance: 20 }),
-    profile('c1', daysAgo(300), { acquisition_channel: 'distribution', balance: 0 }),
-    profile('c2', daysAgo(100), { acquisition_channel: 'social', balance: 300 }),
-  ],
-  events: [
-    event('n1', 'login', daysAgo(2)),
-    event('g1', 'login', daysAgo(3)),
-    event('g1', 'order', daysAgo(10), 50),
-    event('m1', 'login', daysAgo(1)),
-    ...[2, 20, 40, 60, 100].map((d) => event('m1', 'order', daysAgo(d), 300)),
-    event('s1', 'login', daysAgo(20)),
-    ...[20, 25, 50, 150].map((d) => event('s1', 'order', daysAgo(d), 100)),
-    event('c1', 'login', daysAgo(45)),
-    event('c1', 'view_item', daysAgo(5)),
-    event('c1', 'order', daysAgo(200), 6000),
-    event('c2', 'invest', daysAgo(12), 1000),
-  ],
-});
 
 type ScoreRow = {
   user_id: string;
