@@ -2,11 +2,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newShipState, shipFacts, shippablePrefix } from '../src/facts/ship.ts';
 import { migrate } from '../src/storage/control/migrate.ts';
-import {
-  appendMessageLog,
-  type MessageLogEntry,
-  type MessageLogRow,
-} from '../src/storage/control/message-log.ts';
+import { appendMessageLog, type MessageLogRow } from '../src/storage/control/message-log.ts';
+import { SHIP_T0, sentLogEntry } from './support/sent-log-entry.ts';
 import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { Warehouse } from '../src/storage/warehouse/warehouse.ts';
 import { tempDir } from './support/tmp.ts';
@@ -16,21 +13,7 @@ import { tempDir } from './support/tmp.ts';
  * (the warehouse file reopened), with gaps in seq waited for.
  */
 
-const T0 = Date.UTC(2026, 10, 20, 12);
-const entry = (i: number): MessageLogEntry => ({
-  workspaceId: 'default',
-  idempotencyKey: `c1:r1:0:u${i}`,
-  campaignId: 'c1',
-  runId: 'r1',
-  step: '0',
-  variant: i % 2 === 0 ? 'a' : 'b',
-  userId: `u${i}`,
-  channel: 'sms',
-  kind: 'sent',
-  at: T0 + i * 1000,
-  costCents: 5,
-  properties: { n: i },
-});
+const T0 = SHIP_T0;
 
 let cleanup: (() => void) | undefined;
 let control: SqlClient | undefined;
@@ -49,7 +32,7 @@ describe('fact shipper', () => {
     await migrate(control);
     await appendMessageLog(
       control,
-      Array.from({ length: 250 }, (_, i) => entry(i)),
+      Array.from({ length: 250 }, (_, i) => sentLogEntry(i)),
     );
     const path = join(tmp.dir, 'w.duckdb');
     let w = await Warehouse.open(path);
@@ -67,7 +50,7 @@ describe('fact shipper', () => {
     w.close();
     w = await Warehouse.open(path);
     expect(Number(await w.scalar('SELECT count(*) FROM message_facts'))).toBe(200);
-    await appendMessageLog(control, [{ ...entry(1), kind: 'clicked', at: T0 + 999_000 }]);
+    await appendMessageLog(control, [{ ...sentLogEntry(1), kind: 'clicked', at: T0 + 999_000 }]);
     const r = await shipFacts(control, w, { clock: () => T0, batchSize: 100 });
     expect(r).toEqual({ shipped: 51, batches: 1, cursor: 251, waiting: false });
     expect(await shipFacts(control, w, { clock: () => T0 })).toMatchObject({ shipped: 0, cursor: 251 });

@@ -11,11 +11,8 @@ import { shipFacts } from '../../src/facts/ship.ts';
 import { createUser } from '../../src/storage/control/users.ts';
 import type { Recorded } from '../../src/outbox/record.ts';
 import { migrate } from '../../src/storage/control/migrate.ts';
-import {
-  appendMessageLog,
-  type MessageLogEntry,
-  type MessageLogRow,
-} from '../../src/storage/control/message-log.ts';
+import { appendMessageLog, type MessageLogRow } from '../../src/storage/control/message-log.ts';
+import { SHIP_T0, sentLogEntry } from './sent-log-entry.ts';
 import { openSqlClient, type SqlClient } from '../../src/storage/control/sql-client.ts';
 import {
   appendBonusFacts,
@@ -42,23 +39,8 @@ import { openEngineWarehouse, type EngineWarehouse, type WarehouseEngine } from 
  * events, trigger reads and retention deletes.
  */
 
-const T0 = Date.UTC(2026, 10, 20, 12);
+const T0 = SHIP_T0;
 const HOUR = 3_600_000;
-
-const logEntry = (i: number): MessageLogEntry => ({
-  workspaceId: 'default',
-  idempotencyKey: `c1:r1:0:u${i}`,
-  campaignId: 'c1',
-  runId: 'r1',
-  step: '0',
-  variant: i % 2 === 0 ? 'a' : 'b',
-  userId: `u${i}`,
-  channel: 'sms',
-  kind: 'sent',
-  at: T0 + i * 1000,
-  costCents: 5,
-  properties: { n: i },
-});
 
 /** A `sent` fact as the shipper writes it. */
 const sent = (seq: number, key: string, campaignId: string, userId: string, at: number): MessageLogRow => ({
@@ -97,7 +79,7 @@ export const factsSuite = (engine: WarehouseEngine): void => {
     it('ships every log row once across a pass cut after its first batch', async () => {
       await appendMessageLog(
         control,
-        Array.from({ length: 250 }, (_, i) => logEntry(i)),
+        Array.from({ length: 250 }, (_, i) => sentLogEntry(i)),
       );
       const cut = new Error('cut after the first batch');
       await expect(
