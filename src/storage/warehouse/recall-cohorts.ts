@@ -130,6 +130,16 @@ export const convertedCohort = async (
   };
 };
 
+/** What a relapse sweep writes, and when. */
+export interface RelapseSweep {
+  silentMs: number;
+  now: number;
+  silentDays: number;
+  messagePrefix: string;
+  event: string;
+  source: string;
+}
+
 /**
  * Writes one system event per treated converted user with no event of their own (events Rekindle
  * wrote, e.g. `tier_changed`, do not break the silence) in the `silentMs`
@@ -139,14 +149,7 @@ export const convertedCohort = async (
 export const insertRelapseEvents = async (
   w: WarehouseSql,
   scope: CohortScope,
-  r: {
-    silentMs: number;
-    now: number;
-    silentDays: number;
-    messagePrefix: string;
-    event: string;
-    source: string;
-  },
+  r: RelapseSweep,
 ): Promise<number> =>
   w.dialect.name === 'duckdb'
     ? w.transaction((tx) =>
@@ -177,14 +180,7 @@ export const insertRelapseEvents = async (
 const chInsertRelapseEvents = async (
   w: WarehouseSql,
   scope: CohortScope,
-  r: {
-    silentMs: number;
-    now: number;
-    silentDays: number;
-    messagePrefix: string;
-    event: string;
-    source: string;
-  },
+  r: RelapseSweep,
 ): Promise<number> => {
   const written = async () =>
     Number(
