@@ -32,7 +32,7 @@ export const bindForClickHouse = (
 };
 
 /** Column names of a table in order, for an appender that fills rows positionally. */
-const columnsOf = async (db: ClickHouseDb, table: string): Promise<string[]> => {
+const readColumns = async (db: ClickHouseDb, table: string): Promise<string[]> => {
   const rows = await db.query<{ name: string }>(
     'SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position',
     { t: table },
@@ -42,7 +42,12 @@ const columnsOf = async (db: ClickHouseDb, table: string): Promise<string[]> => 
 };
 
 /** DuckDB's appender over ClickHouse: the rows are collected, then inserted in one JSONEachRow insert. */
-const append = async (db: ClickHouseDb, table: string, fill: (row: RowAppender) => void): Promise<void> => {
+const append = async (
+  db: ClickHouseDb,
+  columnsOf: (table: string) => Promise<string[]>,
+  table: string,
+  fill: (row: RowAppender) => void,
+): Promise<void> => {
   const rows: unknown[][] = [];
   let row: unknown[] = [];
   const put = (v: unknown) => row.push(v);
@@ -58,7 +63,7 @@ const append = async (db: ClickHouseDb, table: string, fill: (row: RowAppender) 
     },
   });
   if (rows.length === 0) return;
-  const names = await columnsOf(db, table);
+  const names = await columnsOf(table);
   await db.insert(
     table,
     rows.map((r) => Object.fromEntries(r.map((v, i) => [names[i] ?? `c${i}`, v]))),
@@ -68,6 +73,8 @@ const append = async (db: ClickHouseDb, table: string, fill: (row: RowAppender) 
 /** The statements of the ClickHouse warehouse (WarehouseSql); the engine's specifics are in client.ts. */
 export class ClickHouseSql implements WarehouseSql {
   readonly dialect: SqlDialect = clickhouseDialect;
+  // Tables change only when the warehouse opens (its DDL): each table's columns are read once.
+  private readonly columns = new Map<string, Promise<string[]>>();
 
   constructor(readonly db: ClickHouseDb) {}
 
@@ -88,6 +95,17 @@ export class ClickHouseSql implements WarehouseSql {
     return this.db.commandCounted(b.sql, b.params);
   }
 
+  private columnsOf(table: string): Promise<string[]> {
+    let known = this.columns.get(table);
+    if (known === undefined) {
+      known = readColumns(this.db, table);
+      // A failed read (no such table yet) is not remembered.
+      known.catch(() => this.columns.delete(table));
+      this.columns.set(table, known);
+    }
+    return known;
+  }
+
   /** Not atomic (WarehouseSql.transaction): the statements run in order on the engine. */
   async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
     return work({
@@ -98,7 +116,7 @@ export class ClickHouseSql implements WarehouseSql {
           throw new Error(
             `append(${table}, temp): ClickHouse has no session temp tables here; bind an array`,
           );
-        await append(this.db, table, fill);
+        await append(this.db, (t) => this.columnsOf(t), table, fill);
       },
     });
   }

@@ -164,14 +164,6 @@ async function* pagedSnapshotRows(
     throw new Error(`export page rows must be a positive integer`);
   const d = warehouse.dialect;
   const present = needs.scores.length > 0 ? await presentScoreColumns(warehouse) : new Set<string>();
-  // The churn area's reasons table may not exist on this warehouse yet: then no member has one.
-  const reasons =
-    needs.topReason &&
-    Number(
-      await warehouse.scalar(
-        `SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'churn_risk_reasons'`,
-      ),
-    ) > 0;
   let after: string | undefined;
   for (;;) {
     const p = new Params(0, d);
@@ -197,21 +189,14 @@ async function* pagedSnapshotRows(
       );
     if (needs.churnReason) select.push(`${traitText(REASON_TRAIT)} AS churn_reason`);
     if (needs.topReason) {
-      if (reasons) {
-        select.push(
-          'r.feature AS reason_feature',
-          'r.value AS reason_value',
-          'r.contribution AS reason_contribution',
-        );
-        joins.push(
-          `LEFT JOIN (SELECT * FROM churn_risk_reasons WHERE rank = 1 AND user_id IN (${inPage})) r ON r.user_id = m.user_id`,
-        );
-      } else
-        select.push(
-          'CAST(NULL AS Nullable(String)) AS reason_feature',
-          'CAST(NULL AS Nullable(Float64)) AS reason_value',
-          'CAST(NULL AS Nullable(Float64)) AS reason_contribution',
-        );
+      select.push(
+        'r.feature AS reason_feature',
+        'r.value AS reason_value',
+        'r.contribution AS reason_contribution',
+      );
+      joins.push(
+        `LEFT JOIN (SELECT * FROM churn_risk_reasons WHERE rank = 1 AND user_id IN (${inPage})) r ON r.user_id = m.user_id`,
+      );
     }
     needs.traits.forEach((key, i) => select.push(`${traitText(key)} AS t${i}`));
     const bound = after === undefined ? '' : ` AND user_id > ${p.add(after)}`;
