@@ -16,6 +16,7 @@ import { registerRetentionCommand } from './commands/retention.ts';
 import { registerProvidersCommand } from './commands/providers.ts';
 import { registerScoresCommands } from './commands/scores.ts';
 import { registerUsersCommand } from './commands/users.ts';
+import { registerUpliftCommands } from './commands/uplift.ts';
 import { registerWarehouseCopyCommand } from './commands/warehouse-copy.ts';
 import { serve } from './serve.ts';
 import { roleFor, type ServeRole } from './serve-role.ts';
@@ -110,6 +111,7 @@ registerProvidersCommand(program, () => openRuntime(config()));
 registerRetentionCommand(program, () => openRuntime(config()));
 registerScoresCommands(program, () => openRuntime(config()));
 registerUsersCommand(program, () => openRuntime(config()));
+registerUpliftCommands(program);
 registerWarehouseCopyCommand(program, config);
 
 // While a server holds the data directory, commands go through its API (src/cli/remote).
