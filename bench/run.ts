@@ -4,6 +4,7 @@ import { benchAppender } from './appender.ts';
 import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
 import { benchChurnPeers, churnPeerRows, churnPeersMarkdown } from './churn-peers.ts';
+import { benchHillstromLift, hillstromLiftRows } from './hillstrom-lift.ts';
 import { benchPlannerSlotMedian, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchClicks, clickBenchRows } from './clicks.ts';
@@ -121,6 +122,23 @@ const churnPeers = async () => {
   writeFileSync('docs/benchmarks.md', `${kept}\n\n${churnPeersMarkdown(r)}`);
   log('updated the churn-vs-peers rows and section of docs/benchmarks.md');
 };
+
+/** The holdout-lift report on the Hillstrom e-mail test against the README's figures (issue 21). */
+const hillstromLift = async () => {
+  log('holdout lift on the Hillstrom e-mail test (64,000 customers as 4 campaigns)…');
+  patchReport(
+    '| Holdout lift on the Hillstrom',
+    '| Audience counts',
+    hillstromLiftRows(await benchHillstromLift(log)),
+    'Hillstrom lift',
+  );
+  log('updated the Hillstrom lift rows of docs/benchmarks.md');
+};
+
+if (process.env['BENCH_ONLY'] === 'hillstrom-lift') {
+  await hillstromLift();
+  process.exit(0);
+}
 
 if (process.env['BENCH_ONLY'] === 'churn-peers') {
   await churnPeers();
@@ -325,3 +343,4 @@ mkdirSync('docs', { recursive: true });
 writeFileSync('docs/benchmarks.md', doc);
 log('wrote docs/benchmarks.md');
 await churnPeers();
+await hillstromLift();

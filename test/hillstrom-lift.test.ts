@@ -3,6 +3,7 @@ import { createUser, issueApiToken } from '../src/storage/control/users.ts';
 import {
   fileSha256,
   HILLSTROM_GOAL_EVENTS,
+  HILLSTROM_README,
   HILLSTROM_SHA256,
   HILLSTROM_WINDOW_DAYS,
   hillstromCampaignId,
@@ -29,12 +30,7 @@ const DAY = 86_400_000;
 const SENT_AT = Date.UTC(2008, 2, 3, 9); // a Monday morning in March 2008, the test's season
 const NOW = SENT_AT + 30 * DAY;
 
-// The README's table, as printed.
-const README = {
-  mens: { n: 21_307, visit: '18.2757', conversion: '1.2531', spend: '1.4226' },
-  womens: { n: 21_387, visit: '15.1400', conversion: '0.8837', spend: '1.0772' },
-  control: { n: 21_306, visit: '10.6167', conversion: '0.5726', spend: '0.6528' },
-} as const;
+const README = HILLSTROM_README;
 
 interface Interval {
   low: number;

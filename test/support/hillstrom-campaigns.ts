@@ -28,6 +28,13 @@ import { sharedDataDir } from './shared-data.ts';
 
 export const HILLSTROM_SHA256 = 'ff9e59285e9dc3f5fa3e0975419e6631ea5bdccd65d818991473d2367e02979c';
 
+/** The README's table, as printed: n, visit and conversion in %, spend per customer in dollars. */
+export const HILLSTROM_README = {
+  mens: { n: 21_307, visit: '18.2757', conversion: '1.2531', spend: '1.4226' },
+  womens: { n: 21_387, visit: '15.1400', conversion: '0.8837', spend: '1.0772' },
+  control: { n: 21_306, visit: '10.6167', conversion: '0.5726', spend: '0.6528' },
+} as const;
+
 export type HillstromSegment = 'Mens E-Mail' | 'Womens E-Mail' | 'No E-Mail';
 const SEGMENTS: readonly HillstromSegment[] = ['Mens E-Mail', 'Womens E-Mail', 'No E-Mail'];
 
