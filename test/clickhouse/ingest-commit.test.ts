@@ -186,27 +186,25 @@ describe('ClickHouseWarehouse.commit: records it refuses', () => {
     expect(await count('ingest_rejections')).toBe(2);
   });
 
-  it('refuses an alias (not supported yet) and keeps implicit links asked for', async () => {
+  it('stores an alias and records every link asked for, for the stitching pass to decide', async () => {
     const events = [
       event({ messageId: 'a1', userId: 'u', ts: T0, event: 'alias', properties: '{"previousId":"anon-1"}' }),
       event({ messageId: 'a2', userId: 'u', ts: T0, anonymousId: 'anon-2' }),
+      // One request per anonymous id and batch: its first (the pass settles an id at its first).
+      event({ messageId: 'a3', userId: 'v', ts: T0 + 1, anonymousId: 'anon-2' }),
     ];
     const r = await ch.commit({ events, identifies: [], rejections: [], rejectedAt: T0 });
-    expect(r.refused).toEqual([
-      {
-        kind: 'event',
-        at: 0,
-        field: 'previousId',
-        reason: expect.stringMatching(/not supported on the ClickHouse/),
-      },
-    ]);
-    expect(await count('events')).toBe(1);
+    expect(r.refused).toEqual([]);
+    expect(await count('events')).toBe(3);
     expect(
-      await ch.db.query('SELECT alias_id, user_id, via, message_id FROM identity_link_requests'),
-    ).toEqual([{ alias_id: 'anon-2', user_id: 'u', via: 'track', message_id: 'a2' }]);
-    expect(await ch.db.query('SELECT field, record_index FROM ingest_rejections')).toEqual([
-      { field: 'previousId', record_index: 0 },
+      await ch.db.query(
+        'SELECT alias_id, user_id, via, message_id FROM identity_link_requests ORDER BY message_id',
+      ),
+    ).toEqual([
+      { alias_id: 'anon-1', user_id: 'u', via: 'alias', message_id: 'a1' },
+      { alias_id: 'anon-2', user_id: 'u', via: 'track', message_id: 'a2' },
     ]);
+    expect(await count('ingest_rejections')).toBe(0);
   });
 });
 

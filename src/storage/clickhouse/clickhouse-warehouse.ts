@@ -1,5 +1,5 @@
 import type { EventRow, IdentifyRow } from '../../core/events/rows.ts';
-import { groupTraitsOf, linkRequestsOf } from '../../core/events/identity-links.ts';
+import { groupTraitsOf, linkRequestsOf, planLinks } from '../../core/events/identity-links.ts';
 import {
   withoutForgottenPushTokens,
   type ForgottenPushToken,
@@ -11,6 +11,8 @@ import type { SqlParam, WarehouseStore, WarehouseTx } from '../warehouse-sql.ts'
 import { ClickHouseDb } from './client.ts';
 import { ClickHouseSql } from './clickhouse-sql.ts';
 import { applyClickHouseDdl } from './ddl.ts';
+import { anyLinksIn, canonicalIdsOf, storedTreesOf } from './identity-reads.ts';
+import { stitchIdentities, type StitchOptions, type StitchReport } from './identity-stitching.ts';
 import {
   chTime,
   dedupToken,
@@ -33,8 +35,11 @@ export interface ClickHouseCommitBatch {
   rejectionSource?: string;
 }
 
-const ALIAS_REFUSED =
-  'alias (merging two users) is not supported on the ClickHouse warehouse yet; the record was not stored';
+/**
+ * How often a process that knows of no stored link asks again. A record committed under an alias
+ * before its process learnt of the link is moved by the stitching pass's sweep.
+ */
+const LINK_CHECK_MS = 1_000;
 
 /**
  * The ClickHouse warehouse's ingestion: `commit` has the meaning of `Warehouse.commit` (DuckDB)
@@ -49,6 +54,9 @@ const ALIAS_REFUSED =
  */
 export class ClickHouseWarehouse implements WarehouseStore {
   private readonly statements: ClickHouseSql;
+  /** Whether a link is stored (checked at most every LINK_CHECK_MS until one is; links are never removed). */
+  private linksSeen = false;
+  private linksCheckedAt = Number.NEGATIVE_INFINITY;
 
   private constructor(readonly db: ClickHouseDb) {
     this.statements = new ClickHouseSql(db);
@@ -82,7 +90,7 @@ export class ClickHouseWarehouse implements WarehouseStore {
 
   /**
    * Stores the batch; resolves once ClickHouse acknowledged every insert. Records ClickHouse
-   * cannot store (a time outside DateTime64's range; an alias, not supported yet) are refused on
+   * cannot store (a time outside DateTime64's range; an alias that would close a cycle) are refused on
    * their own: returned and kept in `ingest_rejections`, the rest is stored.
    */
   async commit(batch: ClickHouseCommitBatch): Promise<{ refused: ClickHouseRefusal[] }> {
@@ -105,25 +113,54 @@ export class ClickHouseWarehouse implements WarehouseStore {
         outIdentifies.add(at);
       }
     });
-    const requests = linkRequestsOf(
-      batch.events.filter((_, at) => !outEvents.has(at)),
-      batch.identifies.filter((_, at) => !outIdentifies.has(at)),
-    );
+    const kept = {
+      events: batch.events.filter((_, at) => !outEvents.has(at)),
+      identifies: batch.identifies.filter((_, at) => !outIdentifies.has(at)),
+    };
+    const requests = linkRequestsOf(kept.events, kept.identifies);
     // linkRequestsOf numbers explicit requests by position in the list it was given: map back.
     const keptEventAt = batch.events.map((_, at) => at).filter((at) => !outEvents.has(at));
-    for (const q of requests) {
-      if (!q.explicit) continue;
-      const at = keptEventAt[q.at];
-      if (at === undefined) throw new Error(`alias request at ${q.at} has no event`);
-      refused.push({ kind: 'event', at, field: 'previousId', reason: ALIAS_REFUSED });
-      outEvents.add(at);
+    const explicit = requests.filter((q) => q.explicit);
+    if (explicit.length > 0) {
+      // An alias that would close a cycle with the links stored now is refused at once, as DuckDB
+      // refuses it; one racing another process's alias is refused by the stitching pass.
+      const known = await storedTreesOf(
+        this.db,
+        explicit.flatMap((q) => [q.from, q.to]),
+      );
+      for (const r of planLinks(explicit, known, new Set()).refused) {
+        const at = keptEventAt[r.at];
+        if (at === undefined) throw new Error(`alias request at ${r.at} has no event`);
+        refused.push({ kind: 'event', at, field: 'previousId', reason: r.reason });
+        outEvents.add(at);
+      }
     }
-    const events = batch.events.filter((_, at) => !outEvents.has(at));
-    const identifies = [
-      ...batch.identifies.filter((_, at) => !outIdentifies.has(at)),
-      ...groupTraitsOf(events),
-    ];
-    const implicit = requests.filter((q) => !q.explicit);
+    const refusedEvents = new Set(explicit.filter((q) => outEvents.has(keptEventAt[q.at] ?? -1)));
+    // Every record is stored under the canonical id of the links stored now; a record a pass links
+    // later is moved by that pass's sweep (identity-stitching.ts).
+    const canonical = await this.canonicalOf([
+      ...kept.events.map((e) => e.userId),
+      ...kept.identifies.map((r) => r.userId),
+      ...requests.map((q) => q.from),
+    ]);
+    const toCanonical = <R extends { userId: string }>(r: R): R => {
+      const c = canonical.get(r.userId);
+      return c === undefined ? r : { ...r, userId: c };
+    };
+    const events = batch.events.filter((_, at) => !outEvents.has(at)).map(toCanonical);
+    const identifies = [...kept.identifies.map(toCanonical), ...groupTraitsOf(events)];
+    const receivedAt = new Map<string, number>();
+    for (const e of kept.events) receivedAt.set(`e:${e.messageId}`, e.receivedAt);
+    for (const r of kept.identifies) receivedAt.set(`i:${r.messageId}`, r.receivedAt);
+    // An anonymous id already merged is settled (planLinks would do nothing); one request per id
+    // and batch is enough, the earliest (planLinks settles an id at its first request).
+    const asked = new Set<string>();
+    const recorded = requests.filter((q) => {
+      if (q.explicit) return !refusedEvents.has(q);
+      if (canonical.has(q.from) || asked.has(q.from)) return false;
+      asked.add(q.from);
+      return true;
+    });
 
     const rejections: Rejection[] = [...batch.rejections];
     // An import keeps its refusals itself, by line (ingest/import/import-file.ts).
@@ -158,18 +195,20 @@ export class ClickHouseWarehouse implements WarehouseStore {
     });
     await this.db.insert(
       'identity_link_requests',
-      implicit.map((q) => ({
+      recorded.map((q) => ({
         alias_id: q.from,
         user_id: q.to,
         via: q.via,
         message_id: q.messageId,
         ts: chTime(q.ts),
-        received_at: chTime(rejectedAt),
+        received_at: chTime(
+          receivedAt.get(`${q.via === 'identify' ? 'i' : 'e'}:${q.messageId}`) ?? rejectedAt,
+        ),
       })),
       {
         dedupToken: dedupToken(
           'identity_link_requests',
-          implicit.map((q) => `${q.via}:${q.messageId}`),
+          recorded.map((q) => `${q.via}:${q.messageId}`),
         ),
       },
     );
@@ -198,6 +237,28 @@ export class ClickHouseWarehouse implements WarehouseStore {
     });
     await this.db.insert('events', events.map(eventRowOf), { dedupToken: dedupToken('events', eventIds) });
     return { refused };
+  }
+
+  /**
+   * The leader's stitching pass (identity-stitching.ts); this process maps ids through the links
+   * at once after it (others learn of the first link within LINK_CHECK_MS).
+   */
+  async stitch(options: StitchOptions): Promise<StitchReport> {
+    const report = await stitchIdentities(this.db, options);
+    if (report.moved.length > 0) this.linksSeen = true;
+    return report;
+  }
+
+  /** The canonical id of each of these ids that is an alias (no query while no link is stored). */
+  private async canonicalOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!this.linksSeen) {
+      const now = Date.now();
+      if (now - this.linksCheckedAt < LINK_CHECK_MS) return new Map();
+      this.linksCheckedAt = now;
+      this.linksSeen = await anyLinksIn(this.db);
+      if (!this.linksSeen) return new Map();
+    }
+    return canonicalIdsOf(this.db, ids);
   }
 
   /** The forgotten push tokens of these users (one query; none when no user is given). */

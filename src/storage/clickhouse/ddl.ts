@@ -3,6 +3,7 @@ import { PROFILE_DDL } from './profile-ddl.ts';
 import { AUDIENCES_DDL } from './ddl-audiences.ts';
 import { CHURN_DDL } from './ddl-churn.ts';
 import { FACTS_DDL } from './ddl-facts.ts';
+import { IDENTITY_DDL } from './ddl-identity.ts';
 import { PLANNER_DDL } from './ddl-planner.ts';
 import { REPORTS_DDL } from './ddl-reports.ts';
 import { SCORES_DDL } from './ddl-scores.ts';
@@ -64,8 +65,8 @@ export const CLICKHOUSE_DDL: readonly string[] = [
      raw          Nullable(String)
    ) ENGINE = MergeTree ORDER BY received_at
    SETTINGS ${DURABLE}`,
-  // Implicit identity links a commit asked for (anonymousId sent with a userId) and did not apply:
-  // stitching is not done on ClickHouse yet (docs/architecture.md); kept so that it can be replayed.
+  // The identity links a commit asked for (an alias; an anonymousId sent with a userId): the
+  // leader's stitching pass decides them (ddl-identity.ts, identity-stitching.ts).
   `CREATE TABLE IF NOT EXISTS identity_link_requests (
      alias_id    String,
      user_id     String,
@@ -126,6 +127,6 @@ export const CLICKHOUSE_DDL: readonly string[] = [
 
 /** Creates the tables that are missing (every statement is idempotent). */
 export const applyClickHouseDdl = async (db: { command(sql: string): Promise<void> }): Promise<void> => {
-  const areas = [AUDIENCES_DDL, PLANNER_DDL, SCORES_DDL, CHURN_DDL, FACTS_DDL, REPORTS_DDL];
+  const areas = [IDENTITY_DDL, AUDIENCES_DDL, PLANNER_DDL, SCORES_DDL, CHURN_DDL, FACTS_DDL, REPORTS_DDL];
   for (const ddl of [...CLICKHOUSE_DDL, ...areas.flat()]) await db.command(ddl);
 };
