@@ -5,6 +5,7 @@ import { benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
 import { benchChurnPeers, churnPeerRows, churnPeersMarkdown } from './churn-peers.ts';
 import { benchHillstromLift, hillstromLiftRows } from './hillstrom-lift.ts';
+import { benchUplift, upliftBenchRows, upliftMarkdown } from './uplift.ts';
 import { benchPlannerSlotMedian, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchClicks, clickBenchRows } from './clicks.ts';
@@ -137,6 +138,25 @@ const hillstromLift = async () => {
 
 if (process.env['BENCH_ONLY'] === 'hillstrom-lift') {
   await hillstromLift();
+  process.exit(0);
+}
+
+/** Uplift learners on the Hillstrom e-mail test (bench/uplift.ts, issue 21): rows and a section of their own. */
+const uplift = async () => {
+  log('uplift learners on the Hillstrom e-mail test (5 stratified half splits)…');
+  const r = await benchUplift(log);
+  patchReport('| Uplift,', '| Audience counts', upliftBenchRows(r), 'uplift');
+  const old = readFileSync('docs/benchmarks.md', 'utf8');
+  const at = old.indexOf('## Uplift on Hillstrom');
+  const rest = at < 0 ? '' : old.slice(at);
+  const next = rest.indexOf('\n## ', 3);
+  const kept = at < 0 ? old.trimEnd() : (old.slice(0, at) + (next < 0 ? '' : rest.slice(next + 1))).trimEnd();
+  writeFileSync('docs/benchmarks.md', `${kept}\n\n${upliftMarkdown(r)}`);
+  log('updated the uplift rows and section of docs/benchmarks.md');
+};
+
+if (process.env['BENCH_ONLY'] === 'uplift') {
+  await uplift();
   process.exit(0);
 }
 
@@ -344,3 +364,4 @@ writeFileSync('docs/benchmarks.md', doc);
 log('wrote docs/benchmarks.md');
 await churnPeers();
 await hillstromLift();
+await uplift();

@@ -194,7 +194,7 @@ export const transformedOutcome: UpliftLearner = {
 /** Baseline: P(outcome | treated, x) alone — targeting who is likely to act, not who is moved. */
 export const responseModel: UpliftLearner = {
   id: 'response-model',
-  label: 'response model (P(outcome | treated))',
+  label: 'response model, P(outcome) if treated',
   baseline: true,
   fit: (rows) => {
     const t = arm(rows, 1);
