@@ -33,6 +33,8 @@ export interface RekindleConfig {
   plannerPollSeconds: number;
   /** Milliseconds between fact-shipper passes (message_log → warehouse message_facts); 0: never. */
   factShipMs: number;
+  /** How often the leader decides identity links on a ClickHouse warehouse (DuckDB links at commit). */
+  identityStitchMs: number;
   /** Milliseconds between looks for events that trigger campaigns (besides a look after each commit). */
   triggerPollMs: number;
   /** Seconds between evaluations of the operator alert rules while serving; 0: never. */
@@ -149,6 +151,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Part
     triggerPollMs: int(env['REKINDLE_TRIGGER_POLL_MS'], 500, 'REKINDLE_TRIGGER_POLL_MS'),
     alertEverySeconds: int(env['REKINDLE_ALERT_EVERY_SECONDS'], 60, 'REKINDLE_ALERT_EVERY_SECONDS'),
     factShipMs: int(env['REKINDLE_FACT_SHIP_MS'], 2000, 'REKINDLE_FACT_SHIP_MS'),
+    identityStitchMs: int(env['REKINDLE_IDENTITY_STITCH_MS'], 2000, 'REKINDLE_IDENTITY_STITCH_MS'),
     attributeEveryMinutes: int(
       env['REKINDLE_ATTRIBUTE_EVERY_MINUTES'],
       10,

@@ -9,6 +9,7 @@ import { startAlerts } from '../alerts/run-alerts.ts';
 import { startJobRecovery } from '../jobs/job-kinds.ts';
 import { startRetention } from '../retention/retention.ts';
 import { startFactShipper } from '../facts/ship.ts';
+import { startIdentityStitching } from '../ingest/identity-stitch-loop.ts';
 import { startAttribution } from '../conversions/attribute.ts';
 import { sweepRelapses } from '../reports/relapse-sweep.ts';
 import { startBonusGrants } from '../campaigns/offer-bonuses.ts';
@@ -151,6 +152,12 @@ const startLeaderLoops = (
   });
   // One shipper of message_log → message_facts, so facts are shipped once into a shared warehouse.
   const facts = startFactShipper(rt, { everyMs: rt.config.factShipMs, log });
+  // On ClickHouse ids are linked after commit (DuckDB links inside its one writer): one pass decides
+  // each request once, in time order, and moves the merged ids' rows.
+  const stitching =
+    rt.engine.kind === 'clickhouse'
+      ? startIdentityStitching(rt, rt.engine.warehouse, { everyMs: rt.config.identityStitchMs, log })
+      : null;
   // Attribution, relapse sweeps and bonus grants read and write the warehouse's whole history: one
   // pass at a time, not N racing passes.
   const attribution = startAttribution(rt, {
@@ -177,6 +184,7 @@ const startLeaderLoops = (
       await planner.stop();
       await scoring.stop();
       await facts.stop();
+      await stitching?.stop();
       await attribution.stop();
       await bonuses.stop();
       await alerts.stop();

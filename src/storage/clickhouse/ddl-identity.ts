@@ -43,6 +43,10 @@ export const IDENTITY_DDL: readonly string[] = [
   `ALTER TABLE profile_state ADD COLUMN IF NOT EXISTS written_at SimpleAggregateFunction(max, ${TIME}) DEFAULT now64(3, 'UTC')`,
   // "Which rows does this alias still have?": events are ordered by event first, so a user's rows
   // are found through these indexes rather than by reading the whole user_id column.
+  // The ingest role's lookups add projections to these two (ingest-sink.ts); a lightweight DELETE
+  // (stitching's sweep, retention) rebuilds them in the parts it touches instead of failing.
+  `ALTER TABLE events MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
+  `ALTER TABLE profile_history MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
   `ALTER TABLE events ADD INDEX IF NOT EXISTS user_bloom user_id TYPE bloom_filter(0.01) GRANULARITY 4`,
   `ALTER TABLE events ADD INDEX IF NOT EXISTS anonymous_bloom anonymous_id TYPE bloom_filter(0.01) GRANULARITY 4`,
 ];

@@ -1,5 +1,7 @@
 import type { LinkPlan, StoredLink } from '../../core/events/identity-links.ts';
 import { PROFILE_COLUMNS } from '../../core/profile/columns.ts';
+import type { SqlDialect } from '../../core/sql/dialect.ts';
+import { inList, jsonList } from './id-list.ts';
 import type { WarehouseTx } from './warehouse-tx.ts';
 
 const idList = (ids: Iterable<string>): string => JSON.stringify([...new Set(ids)]);
@@ -121,15 +123,15 @@ export const applyLinkPlan = async (tx: WarehouseTx, plan: LinkPlan): Promise<vo
   await tx.run(`DROP TABLE ${merge}`);
 };
 
-/** The canonical id of each of these ids that is an alias, read outside any transaction. */
+/** The canonical id of each of these ids that is an alias, read outside any transaction (either engine). */
 export const canonicalIdsIn = async (
-  warehouse: { query: WarehouseTx['query'] },
+  warehouse: { query: WarehouseTx['query']; dialect?: SqlDialect },
   ids: readonly string[],
 ): Promise<Map<string, string>> => {
   if (ids.length === 0) return new Map();
   const rows = await warehouse.query<{ alias_id: string; canonical_id: string }>(
-    `SELECT alias_id, canonical_id FROM identity_links WHERE alias_id IN ${IN_LIST}`,
-    [idList(ids)],
+    `SELECT alias_id, canonical_id FROM identity_links WHERE alias_id IN (${inList('$1', warehouse.dialect)})`,
+    [jsonList([...new Set(ids)])],
   );
   return new Map(rows.map((r) => [r.alias_id, r.canonical_id]));
 };
