@@ -38,6 +38,9 @@ const ATTACH_TIMEOUT_MS = 30_000;
 
 const workerBootstrap = (): string | undefined => {
   try {
+    // Compiled (dist/, scripts/build-cli.mjs): the worker's entry is compiled too, no loader needed.
+    if (import.meta.url.endsWith('.js'))
+      return `import(${JSON.stringify(new URL('./histogram-worker.js', import.meta.url).href)})`;
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./histogram-worker.ts', import.meta.url).href;
     return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
