@@ -9,6 +9,7 @@ import { benchUplift, upliftBenchRows, upliftMarkdown } from './uplift.ts';
 import { benchPlannerSlotMedian, plannerBenchRows } from './planner-slot.ts';
 import { benchTriggerLatency, triggerBenchRows } from './trigger-latency.ts';
 import { benchClicks, clickBenchRows } from './clicks.ts';
+import { benchCliStartup, cliStartupRows } from './cli-startup.ts';
 import { benchCompaction } from './compaction.ts';
 import { benchDelivery, deliveryBenchRows } from './delivery.ts';
 import { benchHttpIngest } from './ingest-http.ts';
@@ -107,6 +108,17 @@ if (process.env['BENCH_ONLY'] === 'clicks') {
   );
   patchReport('| Short-link click', '| Churn', clickBenchRows(r), 'click');
   log('updated the click rows of docs/benchmarks.md');
+  process.exit(0);
+}
+
+if (process.env['BENCH_ONLY'] === 'cli-startup') {
+  log('CLI start-up: rekindle --help, compiled, beside node -e 0 and tsx…');
+  const r = benchCliStartup(quick ? 5 : 21);
+  log(
+    `    ${Math.round(r.helpMs)} ms (node -e 0: ${Math.round(r.nodeMs)} ms, tsx: ${Math.round(r.tsxMs)} ms)`,
+  );
+  patchReport('| CLI start-up', '| Churn', cliStartupRows(r), 'CLI start-up');
+  log('updated the CLI start-up row of docs/benchmarks.md');
   process.exit(0);
 }
 
@@ -344,6 +356,8 @@ rows.push(...churnBenchRows(churn, imp.size));
 rows.push(...plannerBenchRows(slot, imp.size));
 log('9/9 triggered campaign latency…');
 rows.push(...triggerBenchRows(await benchTriggerLatency(join(work, 'trigger'), quick ? 200 : 1000)));
+log('… CLI start-up (rekindle --help)…');
+rows.push(...cliStartupRows(benchCliStartup(quick ? 5 : 21)));
 
 const doc = `# Benchmarks
 
