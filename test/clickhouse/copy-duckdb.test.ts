@@ -89,6 +89,10 @@ const handMadeRows = async (w: Warehouse) => {
     `INSERT INTO audience_snapshot_members VALUES ('s-1', 'ü-用户-🙂'), ('s-1', 'x'), ('s-2', 'x')`,
   );
   await w.write(
+    `INSERT INTO identity_links VALUES ('anon-ü', 'ü-用户-🙂', 'ü-用户-🙂', 'identify', 'm-l1', epoch_ms(5::BIGINT)),
+       ('old "id"', 'anon-ü', 'ü-用户-🙂', 'alias', 'm-l2', epoch_ms(${T_MAX}::BIGINT))`,
+  );
+  await w.write(
     `INSERT INTO conversions VALUES ('m-edge-3', 'u "quoted" \\ back', 'pay', epoch_ms(1767225600123::BIGINT),
        -123.456, 'k-1', 'c-1', 'r-1', NULL, 'sms', epoch_ms(1767225600000::BIGINT), epoch_ms(${T_MAX}::BIGINT))`,
   );
@@ -116,16 +120,19 @@ const traitsOf = (text: unknown): string => {
 
 /** Every row of a table on both sides, times as epoch ms, sorted: equal when the copy is exact. */
 const bothSides = async (table: string) => {
-  const target: Column[] = await db.query<Column>(
-    'SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position',
+  const columns = await db.query<{ name: string; type: string; default_kind: string }>(
+    'SELECT name, type, default_kind FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position',
     { t: table },
   );
+  const all: Column[] = columns.map((c) => ({ ...c, hasDefault: c.default_kind === 'DEFAULT' }));
   const source = await wh.query<Column>(
     `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = $1`,
     [table],
   );
-  const plan = planTableCopy(table, target, source);
+  const plan = planTableCopy(table, all, source);
   if (!plan.ok) throw new Error(plan.error);
+  // The columns copied (a ClickHouse column DuckDB lacks keeps its default: identity_links.version).
+  const target: Column[] = plan.value.structure;
   const isTime = (c: Column) => baseType(c.type).startsWith('DateTime64');
   const duck = await wh.query(
     `SELECT ${target.map((c) => (isTime(c) ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`)).join(', ')}

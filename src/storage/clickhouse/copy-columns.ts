@@ -18,6 +18,8 @@ export const COPY_TABLES = [
   'ingest_rejections',
   'audience_snapshot_members',
   'conversions',
+  // The links, so that calls still sent with a merged id land on its user after the move.
+  'identity_links',
 ] as const;
 
 export type CopyTable = (typeof COPY_TABLES)[number];
@@ -25,6 +27,8 @@ export type CopyTable = (typeof COPY_TABLES)[number];
 export interface Column {
   name: string;
   type: string;
+  /** ClickHouse only: the column has a DEFAULT, so a row may leave it out. */
+  hasDefault?: boolean;
 }
 
 export interface TablePlan {
@@ -70,8 +74,9 @@ const CASTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The plan for one table, from both sides' columns. A ClickHouse column DuckDB lacks is NULL when
- * nullable, else the table cannot be copied (a value would have to be invented).
+ * The plan for one table, from both sides' columns. A ClickHouse column DuckDB lacks takes its
+ * DEFAULT when it has one, is NULL when nullable, else the table cannot be copied (a value would
+ * have to be invented).
  */
 export const planTableCopy = (
   table: string,
@@ -82,7 +87,8 @@ export const planTableCopy = (
   const sourceType = new Map(source.map((c) => [c.name, c.type.toUpperCase()]));
   const exprs: string[] = [];
   const outOfRange: TablePlan['outOfRange'] = [];
-  for (const col of target) {
+  const written = target.filter((c) => !(c.hasDefault === true && !sourceType.has(c.name)));
+  for (const col of written) {
     const from = sourceType.get(col.name);
     const base = baseType(col.type);
     const nullable = isNullable(col.type);
@@ -114,7 +120,7 @@ export const planTableCopy = (
   return ok({
     table,
     select: `SELECT ${exprs.join(', ')} FROM ${quote(table)}`,
-    structure: target.map((c) => ({ name: c.name, type: c.type })),
+    structure: written.map((c) => ({ name: c.name, type: c.type })),
     outOfRange,
   });
 };

@@ -69,14 +69,16 @@ export const formatCopyRefusal = (r: CopyRefusal): string => {
 
 const count = (v: unknown): number => Number(v);
 
-const targetColumns = (db: ClickHouseDb, table: string): Promise<Column[]> =>
-  db.query<Column>(
-    `SELECT name, type FROM system.columns
+const targetColumns = async (db: ClickHouseDb, table: string): Promise<Column[]> =>
+  (
+    await db.query<{ name: string; type: string; default_kind: string }>(
+      `SELECT name, type, default_kind FROM system.columns
      WHERE database = currentDatabase() AND table = {table:String}
        AND default_kind NOT IN ('MATERIALIZED', 'ALIAS', 'EPHEMERAL')
      ORDER BY position`,
-    { table },
-  );
+      { table },
+    )
+  ).map((c) => ({ name: c.name, type: c.type, hasDefault: c.default_kind === 'DEFAULT' }));
 
 const sourceColumns = async (wh: Warehouse, table: string): Promise<Column[]> =>
   (

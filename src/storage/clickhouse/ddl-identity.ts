@@ -24,7 +24,7 @@ export const IDENTITY_DDL: readonly string[] = [
      via          LowCardinality(String),
      message_id   String,
      linked_at    ${TIME},
-     version      UInt64
+     version      UInt64 DEFAULT 0
    ) ENGINE = ReplacingMergeTree(version) ORDER BY alias_id
    SETTINGS ${DURABLE}`,
   `CREATE TABLE IF NOT EXISTS identity_link_outcomes (
