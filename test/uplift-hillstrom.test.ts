@@ -6,6 +6,8 @@
  * stratified by treatment and outcome), a response model about 0.0041, random about 0.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -92,7 +94,9 @@ describe('uplift on Hillstrom (women’s e-mail vs no e-mail, outcome visit)', (
     }
   });
 
-  it('`rekindle uplift evaluate --json` as a child process gives the same figures as the core', async () => {
+  it('`rekindle uplift evaluate --json` as a child process gives the same figures as the core, and opens no data directory', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'rekindle-uplift-'));
+    const dataDir = join(tmp, 'data');
     const { stdout } = await run(
       process.execPath,
       [
@@ -115,8 +119,11 @@ describe('uplift on Hillstrom (women’s e-mail vs no e-mail, outcome visit)', (
         '1',
         '--json',
       ],
-      { maxBuffer: 1 << 24 },
+      { maxBuffer: 1 << 24, env: { ...process.env, REKINDLE_DATA_DIR: dataDir } },
     );
+    // Pure CSV in, JSON out: the data directory (and so the warehouse in it) is never created.
+    expect(existsSync(dataDir)).toBe(false);
+    rmSync(tmp, { recursive: true, force: true });
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0] as string) as {
