@@ -60,7 +60,8 @@ const COMMANDS: readonly CommandModule[] = [
             return;
           }
           const { serve } = await import('./serve.ts');
-          await serve(await runtime());
+          // The runtime of `c`: --port and --host are in it (a bare config() would drop them).
+          await serve(await (await import('../runtime.ts')).openRuntime(c));
         }),
   },
   {
