@@ -5,6 +5,7 @@ import { readMessageLog } from '../src/storage/control/message-log.ts';
 import { saveShortLinks } from '../src/storage/control/short-links.ts';
 import type { SqlClient } from '../src/storage/control/sql-client.ts';
 import { workspaceSecret } from '../src/storage/control/workspace-secrets.ts';
+import { settleClickJournals } from '../src/tracking/click-journal.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 /**
@@ -62,11 +63,14 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, { redirect: 'manual', headers });
 
-const clicks = (key: string) =>
-  server.rt.control.query<{ code: string; ua_family: string; ip_hash: string | null; at: Date }>(
+// Acknowledged clicks are journaled; the control plane has them a moment later (settled here).
+const clicks = async (key: string) => {
+  await settleClickJournals();
+  return server.rt.control.query<{ code: string; ua_family: string; ip_hash: string | null; at: Date }>(
     'SELECT code, ua_family, ip_hash, at FROM link_clicks WHERE idempotency_key = $1 ORDER BY id',
     [key],
   );
+};
 
 describe('GET /l/:code', () => {
   it('redirects to the stored URL, records the click and logs the first click of the message once', async () => {

@@ -4,10 +4,10 @@ import { err, ok, type Result } from '../core/result.ts';
 import { isRedirectable } from '../core/tracking/click-page.ts';
 import { LINK_CODE } from '../core/tracking/link-code.ts';
 import { userAgentFamily } from '../core/tracking/user-agent.ts';
-import { findLinkTarget, type LinkTarget } from '../storage/control/link-clicks.ts';
+import { findLinkTargets, type LinkTarget } from '../storage/control/link-clicks.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
 import { workspaceSecret } from '../storage/control/workspace-secrets.ts';
-import { ClickRecorder } from './click-recorder.ts';
+import type { ClickSink } from './click-recorder.ts';
 
 export interface ClickContext {
   control: SqlClient;
@@ -18,20 +18,28 @@ export interface ClickContext {
 const IP_SECRET = 'click-ip';
 const TARGET_CACHE = 50_000;
 
+interface Lookup {
+  resolve: (t: LinkTarget | undefined) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * Short-link clicks (features.md F3): resolve the code to the URL stored when the message was composed,
  * record the click, answer with that URL. Nothing in the request but the code is used to choose
- * where to send the browser.
+ * where to send the browser. The answer waits until the sink has made the click durable.
  */
 export class ClickTracker {
-  private readonly recorder: ClickRecorder;
   private readonly secrets = new Map<string, Promise<string>>();
   /** Links and their outbox rows never change once written: repeat clicks skip the lookup. */
   private readonly targets = new Map<string, LinkTarget>();
+  /** Codes to look up in the next round trip: the clicks that arrive together share one query. */
+  private waiting = new Map<string, Lookup[]>();
+  private lookupScheduled = false;
 
-  constructor(private readonly ctx: ClickContext) {
-    this.recorder = new ClickRecorder(ctx.control);
-  }
+  constructor(
+    private readonly ctx: ClickContext,
+    private readonly sink: ClickSink,
+  ) {}
 
   async click(
     code: string,
@@ -41,7 +49,7 @@ export class ClickTracker {
     const target = this.targets.get(code) ?? (await this.lookup(code));
     if (!target || !isRedirectable(target.url)) return err('not_found');
     const ipHash = client.ip ? await this.hashIp(target.workspaceId, client.ip) : null;
-    await this.recorder.record(
+    await this.sink.record(
       {
         code,
         workspaceId: target.workspaceId,
@@ -55,18 +63,54 @@ export class ClickTracker {
     return ok(target.url);
   }
 
-  private async lookup(code: string): Promise<LinkTarget | undefined> {
-    const target = await findLinkTarget(this.ctx.control, code);
-    // Only complete answers are kept: a link whose outbox row is not there yet is looked up again.
-    if (target?.message) {
-      if (this.targets.size >= TARGET_CACHE) this.targets.clear();
-      this.targets.set(code, target);
+  /**
+   * One query per turn of the event loop for every code not cached: a lookup per click cost
+   * ~340 µs of PGlite's time, the same codes together ~3 µs each.
+   */
+  private lookup(code: string): Promise<LinkTarget | undefined> {
+    return new Promise((resolve, reject) => {
+      const same = this.waiting.get(code);
+      if (same) same.push({ resolve, reject });
+      else this.waiting.set(code, [{ resolve, reject }]);
+      this.scheduleLookups();
+    });
+  }
+
+  /** One round trip at a time: the codes that arrive while one runs go together in the next. */
+  private scheduleLookups(): void {
+    if (this.lookupScheduled || this.waiting.size === 0) return;
+    this.lookupScheduled = true;
+    setImmediate(() => {
+      void this.runLookups().finally(() => {
+        this.lookupScheduled = false;
+        this.scheduleLookups();
+      });
+    });
+  }
+
+  private async runLookups(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    let found: Map<string, LinkTarget>;
+    try {
+      found = await findLinkTargets(this.ctx.control, [...batch.keys()]);
+    } catch (e) {
+      for (const list of batch.values()) for (const l of list) l.reject(e);
+      return;
     }
-    return target;
+    for (const [code, list] of batch) {
+      const target = found.get(code);
+      // Only complete answers are kept: a link whose outbox row is not there yet is looked up again.
+      if (target?.message) {
+        if (this.targets.size >= TARGET_CACHE) this.targets.clear();
+        this.targets.set(code, target);
+      }
+      for (const l of list) l.resolve(target);
+    }
   }
 
   idle(): Promise<void> {
-    return this.recorder.idle();
+    return this.sink.idle();
   }
 
   private async hashIp(workspaceId: string, ip: string): Promise<string> {

@@ -9,7 +9,10 @@ import {
   isOneClickBody,
   pageLanguage,
 } from '../../core/tracking/unsubscribe-page.ts';
+import type { RekindleConfig } from '../../config.ts';
+import type { DataDirLock } from '../../storage/data-dir-lock.ts';
 import type { SqlClient } from '../../storage/control/sql-client.ts';
+import { openClickSink } from '../../tracking/click-sink.ts';
 import { ClickTracker } from '../../tracking/clicks.ts';
 import { checkUnsubscribeToken, unsubscribeByToken } from '../../tracking/unsubscribe.ts';
 
@@ -30,14 +33,28 @@ const TOKEN_MAX = 2048;
  * one-click unsubscribe. Registered in their own scope: the form-body parsers they need
  * (RFC 8058 posts `application/x-www-form-urlencoded` or `multipart/form-data`) stay here.
  */
-export const registerTrackingRoutes = (app: Api, rt: { control: SqlClient; clock: Clock }): ClickTracker => {
-  const tracker = new ClickTracker(rt);
+export const registerTrackingRoutes = (
+  app: Api,
+  rt: {
+    control: SqlClient;
+    clock: Clock;
+    config: Pick<RekindleConfig, 'dataDir' | 'databaseUrl' | 'pgliteDir'>;
+    dataDirLock: DataDirLock | undefined;
+  },
+): ClickTracker => {
+  // Clicks are durable (journaled or committed) before their 302; see src/tracking/click-sink.ts.
+  const sink = openClickSink(rt, (e) =>
+    app.log.error({ err: e }, 'storing clicks failed; they stay journaled'),
+  );
+  const tracker = new ClickTracker(rt, sink.sink);
   void app.register(async (scope) => {
     for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
       scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) =>
         done(null, body),
       );
-    scope.addHook('onClose', () => tracker.idle());
+    // The clicks a killed process journaled are stored before this one answers any.
+    scope.addHook('onReady', () => sink.opened);
+    scope.addHook('onClose', () => sink.release());
 
     // Typed, not validated: a schema here would answer a NUL in the code with 400, not the page.
     scope.get<{ Params: { code: string } }>('/l/:code', { schema: { hide: true } }, async (req, reply) => {

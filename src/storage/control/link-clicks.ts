@@ -57,6 +57,33 @@ const messageOf = (r: Omit<TargetRow, 'url' | 'workspace_id' | 'idempotency_key'
       }
     : null;
 
+/**
+ * Many links at once (the click path batches the codes that arrive together): one round trip
+ * for all of them, keyed by code; a code with no link is absent from the map.
+ */
+export const findLinkTargets = async (
+  db: SqlClient,
+  codes: readonly string[],
+): Promise<Map<string, LinkTarget>> => {
+  const out = new Map<string, LinkTarget>();
+  for (let i = 0; i < codes.length; i += 1000) {
+    const rows = await db.query<TargetRow & { code: string }>(
+      `SELECT s.code, s.url, s.workspace_id, s.idempotency_key, o.campaign_id, o.run_id, o.step, o.variant, o.user_id, o.channel
+         FROM short_links s LEFT JOIN outbox o ON o.idempotency_key = s.idempotency_key
+        WHERE s.code = ANY($1::text[])`,
+      [codes.slice(i, i + 1000)],
+    );
+    for (const r of rows)
+      out.set(r.code, {
+        url: r.url,
+        workspaceId: r.workspace_id,
+        idempotencyKey: r.idempotency_key,
+        message: messageOf(r),
+      });
+  }
+  return out;
+};
+
 /** The outbox row of a message (what the unsubscribe link's log entry is about). */
 export const findOutboxMessage = async (
   db: SqlClient,
@@ -106,6 +133,55 @@ export const insertLinkClicks = async (tx: SqlClient, clicks: readonly LinkClick
 };
 
 /**
+ * Clicks that carry their own `link_clicks.id` (reserved with `reserveClickIds` before the click
+ * was journaled): inserting the same click again is a no-op, so a journal replayed after a crash
+ * that came between the insert's commit and the journal's truncation counts each click once.
+ */
+export const insertLinkClicksOnce = async (
+  tx: SqlClient,
+  clicks: readonly (LinkClick & { id: number })[],
+): Promise<void> => {
+  for (let i = 0; i < clicks.length; i += 5000) {
+    const chunk = clicks.slice(i, i + 5000);
+    await tx.query(
+      `INSERT INTO link_clicks (id, code, workspace_id, idempotency_key, at, ua_family, ip_hash)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        chunk.map((c) => c.id),
+        chunk.map((c) => c.code),
+        chunk.map((c) => c.workspaceId),
+        chunk.map((c) => c.idempotencyKey),
+        chunk.map((c) => new Date(c.at).toISOString()),
+        chunk.map((c) => c.uaFamily),
+        chunk.map((c) => c.ipHash),
+      ],
+    );
+  }
+};
+
+/** `n` fresh `link_clicks` ids, ascending, from the table's own sequence (shared with plain inserts). */
+export const reserveClickIds = async (db: SqlClient, n: number): Promise<number[]> => {
+  const rows = await db.query<{ id: string | number }>(
+    "SELECT nextval('link_clicks_id_seq') AS id FROM generate_series(1, $1::int)",
+    [n],
+  );
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+};
+
+/**
+ * Moves the id sequence past every stored click. A sequence's advance is written ahead lazily
+ * (PostgreSQL logs it only with a later commit), so after a crash it may hand out ids that
+ * journaled clicks already hold; called once the journal is replayed, before new ids are taken.
+ */
+export const raiseClickIdSequence = async (db: SqlClient): Promise<void> => {
+  await db.query(
+    `SELECT setval('link_clicks_id_seq',
+       GREATEST((SELECT COALESCE(max(id), 0) FROM link_clicks), (SELECT last_value FROM link_clicks_id_seq), 1))`,
+  );
+};
+
+/**
  * Marks messages as clicked; returns the keys clicked for the first time (the ones whose
  * `clicked` log entry is still to be written). Each key appears at most once in `first`.
  */
@@ -114,17 +190,18 @@ export const markFirstClicks = async (
   first: readonly { workspaceId: string; idempotencyKey: string; at: number }[],
 ): Promise<Set<string>> => {
   const out = new Set<string>();
-  for (let i = 0; i < first.length; i += 1000) {
-    const chunk = first.slice(i, i + 1000);
-    const params: unknown[] = [];
-    const rows = chunk.map((c, r) => {
-      params.push(c.idempotencyKey, c.workspaceId, new Date(c.at).toISOString());
-      return `($${r * 3 + 1}, $${r * 3 + 2}, $${r * 3 + 3})`;
-    });
+  // Array parameters, not a VALUES list: one statement text whatever the count, and cheaper to run.
+  for (let i = 0; i < first.length; i += 5000) {
+    const chunk = first.slice(i, i + 5000);
     const inserted = await tx.query<{ idempotency_key: string }>(
-      `INSERT INTO message_first_clicks (idempotency_key, workspace_id, at) VALUES ${rows.join(', ')}
+      `INSERT INTO message_first_clicks (idempotency_key, workspace_id, at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
-      params,
+      [
+        chunk.map((c) => c.idempotencyKey),
+        chunk.map((c) => c.workspaceId),
+        chunk.map((c) => new Date(c.at).toISOString()),
+      ],
     );
     for (const r of inserted) out.add(r.idempotency_key);
   }
