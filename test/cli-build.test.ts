@@ -17,7 +17,7 @@ const MAIN_TS = join(ROOT, 'src/cli/main.ts');
 /** stdout, stderr and exit code of `node args…`, whatever the code. */
 const node = async (args: string[]): Promise<string> => {
   try {
-    const r = await run(process.execPath, args, { cwd: ROOT, env: { ...process.env, COLUMNS: '100' } });
+    const r = await run(process.execPath, args, { cwd: ROOT });
     return `${r.stdout}${r.stderr}exit 0`;
   } catch (e) {
     const f = e as { stdout: string; stderr: string; code: number };
@@ -48,7 +48,7 @@ describe('the compiled CLI (dist/)', () => {
     expect(await node([BIN, 'keys', 'list', '--bogus'])).toBe(
       await node(['--import', 'tsx', MAIN_TS, 'keys', 'list', '--bogus']),
     );
-  });
+  }, 180_000); // a build and a dozen CLI starts, six of them through tsx (seconds each on busy cores)
 });
 
 describe('bin/rekindle.js', () => {
