@@ -128,6 +128,145 @@ const objective = (m: Float64Array, y: Uint8Array, beta: Float64Array, lambda: n
   return logLossFromMargins(m, y) * m.length + 0.5 * lambda * pen;
 };
 
+/**
+ * Rows per block of the Newton pass. A block's standardised rows are laid out column by column
+ * (k × BLOCK doubles, about 40 KB at 75 features) so each Hessian cell is a dot product over
+ * consecutive memory.
+ */
+const BLOCK = 64;
+
+interface NewtonBlocks {
+  k: number;
+  /** z[a · BLOCK + t]: standardised feature a − 1 of the block's row t (a = 0: the intercept's 1). */
+  z: Float64Array;
+  /** w_t · z[a · BLOCK + t]. */
+  wz: Float64Array;
+  /** The residual p − y of each row of the block. */
+  r: Float64Array;
+}
+
+const newtonBlocks = (k: number): NewtonBlocks => ({
+  k,
+  z: new Float64Array(k * BLOCK),
+  wz: new Float64Array(k * BLOCK),
+  r: new Float64Array(BLOCK),
+});
+
+/**
+ * Adds every row's gradient r·z and lower-triangle Hessian w·z·zᵀ into `grad` and `hess`, a block
+ * of rows at a time. Each cell still sums its rows one after the other, in row order, from the
+ * value it had, so the result is bit-identical to a row-at-a-time pass (rows whose z[a] is 0 add
+ * 0, which leaves a sum unchanged); the block layout only keeps eight cells' sums in registers
+ * while one pass reads the block (about 2.5 times as fast at 75 features, measured on 30,000
+ * dense rows).
+ */
+const accumulateNewton = (
+  x: FeatureMatrix,
+  y: Uint8Array,
+  m: Float64Array,
+  mean: Float64Array,
+  scale: Float64Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  blocks: NewtonBlocks,
+): void => {
+  const { k, z, wz, r } = blocks;
+  const d = x.cols;
+  const v = x.values;
+  for (let start = 0; start < x.rows; start += BLOCK) {
+    const len = Math.min(BLOCK, x.rows - start);
+    for (let t = 0; t < len; t++) {
+      const i = start + t;
+      const pr = sigmoid(m[i] as number);
+      const w = Math.max(pr * (1 - pr), 1e-12);
+      r[t] = pr - (y[i] as number);
+      z[t] = 1;
+      wz[t] = w;
+      for (let j = 0, p = i * d, o = BLOCK + t; j < d; j++, p++, o += BLOCK) {
+        const a = v[p] as number;
+        const s = scale[j] as number;
+        const zj = s > 0 && !Number.isNaN(a) ? (a - (mean[j] as number)) / s : 0;
+        z[o] = zj;
+        wz[o] = w * zj;
+      }
+    }
+    for (let a = 0; a < k; a++) {
+      const o = a * BLOCK;
+      let g = grad[a] as number;
+      for (let t = 0; t < len; t++) g += (r[t] as number) * (z[o + t] as number);
+      grad[a] = g;
+    }
+    // Two Hessian rows by four columns at a time: six loads feed eight products.
+    let a = 0;
+    for (; a + 1 < k; a += 2) {
+      const oa = a * BLOCK;
+      const oa2 = oa + BLOCK;
+      const row = a * k;
+      const row2 = row + k;
+      let b = 0;
+      for (; b + 3 <= a; b += 4) {
+        const o0 = b * BLOCK;
+        const o1 = o0 + BLOCK;
+        const o2 = o1 + BLOCK;
+        const o3 = o2 + BLOCK;
+        let h0 = hess[row + b] as number;
+        let h1 = hess[row + b + 1] as number;
+        let h2 = hess[row + b + 2] as number;
+        let h3 = hess[row + b + 3] as number;
+        let g0 = hess[row2 + b] as number;
+        let g1 = hess[row2 + b + 1] as number;
+        let g2 = hess[row2 + b + 2] as number;
+        let g3 = hess[row2 + b + 3] as number;
+        for (let t = 0; t < len; t++) {
+          const q = wz[oa + t] as number;
+          const q2 = wz[oa2 + t] as number;
+          const z0 = z[o0 + t] as number;
+          const z1 = z[o1 + t] as number;
+          const z2 = z[o2 + t] as number;
+          const z3 = z[o3 + t] as number;
+          h0 += q * z0;
+          h1 += q * z1;
+          h2 += q * z2;
+          h3 += q * z3;
+          g0 += q2 * z0;
+          g1 += q2 * z1;
+          g2 += q2 * z2;
+          g3 += q2 * z3;
+        }
+        hess[row + b] = h0;
+        hess[row + b + 1] = h1;
+        hess[row + b + 2] = h2;
+        hess[row + b + 3] = h3;
+        hess[row2 + b] = g0;
+        hess[row2 + b + 1] = g1;
+        hess[row2 + b + 2] = g2;
+        hess[row2 + b + 3] = g3;
+      }
+      for (; b <= a + 1; b++) {
+        if (b <= a) dotInto(hess, row + b, wz, oa, z, b * BLOCK, len);
+        dotInto(hess, row2 + b, wz, oa2, z, b * BLOCK, len);
+      }
+    }
+    for (; a < k; a++)
+      for (let b = 0; b <= a; b++) dotInto(hess, a * k + b, wz, a * BLOCK, z, b * BLOCK, len);
+  }
+};
+
+/** `out[at] += Σ_t p[op + t] · q[oq + t]`, summed in t order. */
+const dotInto = (
+  out: Float64Array,
+  at: number,
+  p: Float64Array,
+  op: number,
+  q: Float64Array,
+  oq: number,
+  len: number,
+): void => {
+  let h = out[at] as number;
+  for (let t = 0; t < len; t++) h += (p[op + t] as number) * (q[oq + t] as number);
+  out[at] = h;
+};
+
 export const trainLogistic = (
   x: FeatureMatrix,
   y: Uint8Array,
@@ -144,28 +283,15 @@ export const trainLogistic = (
   for (let i = 0; i < y.length; i++) positives += y[i] as number;
   const rate = Math.min(1 - 1e-6, Math.max(1e-6, positives / Math.max(1, y.length)));
   beta[0] = Math.log(rate / (1 - rate));
-  const z = new Float64Array(k);
   const grad = new Float64Array(k);
   const hess = new Float64Array(k * k);
   let m = margins(x, beta, mean, scale);
   let obj = objective(m, y, beta, p.lambda);
+  const blocks = newtonBlocks(k);
   for (let iter = 0; iter < p.maxIterations; iter++) {
     grad.fill(0);
     hess.fill(0);
-    for (let i = 0; i < x.rows; i++) {
-      standardRow(x, i, mean, scale, z);
-      const pr = sigmoid(m[i] as number);
-      const r = pr - (y[i] as number);
-      const w = Math.max(pr * (1 - pr), 1e-12);
-      for (let a = 0; a < k; a++) {
-        const za = z[a] as number;
-        if (za === 0) continue;
-        grad[a] = (grad[a] as number) + r * za;
-        const wz = w * za;
-        const row = a * k;
-        for (let b = 0; b <= a; b++) hess[row + b] = (hess[row + b] as number) + wz * (z[b] as number);
-      }
-    }
+    accumulateNewton(x, y, m, mean, scale, grad, hess, blocks);
     for (let a = 1; a < k; a++) {
       grad[a] = (grad[a] as number) + p.lambda * (beta[a] as number);
       hess[a * k + a] = (hess[a * k + a] as number) + p.lambda;
