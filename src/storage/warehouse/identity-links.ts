@@ -108,14 +108,32 @@ export const applyLinkPlan = async (tx: WarehouseTx, plan: LinkPlan): Promise<vo
   }
   const list = cols.join(', ');
   const keepCanonical = cols.map((c) => `${c} = coalesce(profiles.${c}, excluded.${c})`).join(', ');
-  for (const m of plan.merges) {
+  const fold = `ON CONFLICT (user_id) DO UPDATE SET ${keepCanonical},
+         traits = json_merge_patch(coalesce(excluded.traits, '{}'), coalesce(profiles.traits, '{}')),
+         first_seen = least(profiles.first_seen, excluded.first_seen),
+         updated_at = greatest(profiles.updated_at, excluded.updated_at)`;
+  // A canonical id that absorbs one id in this plan (nearly always) is folded for the whole plan in
+  // one statement (one per merge cost ~8 ms each); one that absorbs several folds them one at a
+  // time, in the plan's order, so the earlier merged profile keeps precedence as before.
+  const absorbed = new Map<string, number>();
+  for (const m of plan.merges) absorbed.set(m.to, (absorbed.get(m.to) ?? 0) + 1);
+  const single = plan.merges.filter((m) => absorbed.get(m.to) === 1);
+  if (single.length > 0) {
+    await tx.run(
+      `INSERT INTO profiles (user_id, ${list}, traits, first_seen, updated_at)
+       SELECT m.to_id, ${cols.map((c) => `p.${c}`).join(', ')}, p.traits, p.first_seen, p.updated_at
+       FROM profiles p JOIN (SELECT unnest(from_json($1, '["VARCHAR"]')) AS from_id,
+                                    unnest(from_json($2, '["VARCHAR"]')) AS to_id) m ON p.user_id = m.from_id
+       ${fold}`,
+      [JSON.stringify(single.map((m) => m.from)), JSON.stringify(single.map((m) => m.to))],
+    );
+    await tx.run(`DELETE FROM profiles WHERE user_id IN ${IN_LIST}`, [idList(single.map((m) => m.from))]);
+  }
+  for (const m of plan.merges.filter((x) => absorbed.get(x.to) !== 1)) {
     await tx.run(
       `INSERT INTO profiles (user_id, ${list}, traits, first_seen, updated_at)
        SELECT $2, ${list}, traits, first_seen, updated_at FROM profiles WHERE user_id = $1
-       ON CONFLICT (user_id) DO UPDATE SET ${keepCanonical},
-         traits = json_merge_patch(coalesce(excluded.traits, '{}'), coalesce(profiles.traits, '{}')),
-         first_seen = least(profiles.first_seen, excluded.first_seen),
-         updated_at = greatest(profiles.updated_at, excluded.updated_at)`,
+       ${fold}`,
       [m.from, m.to],
     );
     await tx.run('DELETE FROM profiles WHERE user_id = $1', [m.from]);
