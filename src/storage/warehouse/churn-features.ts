@@ -553,10 +553,13 @@ const buildFeatureQuery = <V>(
     isOrder: `(${inList(b, 'e.event', plan.orderEvents)})`,
     engine,
   };
-  // ClickHouse's CAST to a non-Nullable type fails on NULL; toFloat64 keeps it.
+  // ClickHouse's CAST to a non-Nullable type fails on NULL; toFloat64 keeps it. DuckDB answers
+  // a missing value as NaN, which is what the matrix holds for it anyway: a column without NULLs
+  // has no validity mask, so the driver reads each cell without a BigInt bit test (about 4 times
+  // as fast, and `churn train` reads tens of millions of cells; issue 20).
   const columns = plan.features.map((f) =>
     engine === 'duckdb'
-      ? `CAST((${f.sql(q)}) AS DOUBLE) AS "${f.name}"`
+      ? `coalesce(CAST((${f.sql(q)}) AS DOUBLE), 'NaN'::DOUBLE) AS "${f.name}"`
       : `toFloat64(${f.sql(q)}) AS "${f.name}"`,
   );
   const active = [
