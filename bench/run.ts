@@ -14,6 +14,7 @@ import { benchCompaction } from './compaction.ts';
 import { benchDelivery, deliveryBenchRows } from './delivery.ts';
 import { benchHttpIngest } from './ingest-http.ts';
 import { benchClickHouseIngest, chdbMissing, clickhouseIngestRows } from './clickhouse-ingest.ts';
+import { benchIdentityStitch, identityStitchRows } from './identity-stitch.ts';
 import { audiencesMarkdown, benchAudiences, DEFAULT_POSTGRES_URL } from './audiences.ts';
 import { benchLargeImport, removeWarehouse } from './import-large.ts';
 import { machineDescription } from './machine.ts';
@@ -248,6 +249,35 @@ const clickhouseIngest = async () => {
   });
 };
 
+/** Identity stitching: the ClickHouse pass beside DuckDB's in-commit linking (bench/identity-stitch.ts). */
+const identityStitch = async () => {
+  const missing = chdbMissing();
+  if (missing !== undefined) {
+    log(`    skipped: ${missing}`);
+    return undefined;
+  }
+  return benchIdentityStitch({
+    work,
+    users: Number(process.env['BENCH_STITCH_USERS'] ?? (quick ? 1_000 : 5_000)),
+    eventsPerVisitor: 5,
+    log,
+  });
+};
+
+if (process.env['BENCH_ONLY'] === 'identity-stitch') {
+  log('identity stitching: the ClickHouse pass beside DuckDB…');
+  const r = await identityStitch();
+  if (r === undefined) process.exit(1);
+  patchReport(
+    '| Identity stitching on ClickHouse',
+    '| Bulk import',
+    identityStitchRows(r),
+    'identity stitching',
+  );
+  log('updated the identity stitching row of docs/benchmarks.md');
+  process.exit(0);
+}
+
 if (process.env['BENCH_ONLY'] === 'clickhouse-ingest') {
   log('HTTP ingestion into ClickHouse (chDB behind the dev front), one and two processes…');
   const r = await clickhouseIngest();
@@ -295,6 +325,8 @@ if (process.env['BENCH_ONLY'] === 'ingest') {
 log('2/9 … HTTP ingestion into ClickHouse, one and two processes…');
 const chIngest = await clickhouseIngest();
 if (chIngest !== undefined) rows.push(...clickhouseIngestRows(chIngest));
+const stitch = await identityStitch();
+if (stitch !== undefined) rows.push(...identityStitchRows(stitch));
 
 log('3/9 bulk import of the large data set…');
 const imp = await benchLargeImport(work, quick ? 'small' : 'large');
