@@ -66,7 +66,7 @@ const member = (event: string, where: Tree[] | undefined): fc.Arbitrary<Tree> =>
         window,
         numberCmp,
       )
-      .filter(([m]) => m.fn === 'count_distinct' || m['property'] !== 'category')
+      .filter(([m]) => m.fn === 'count_distinct' || !('property' in m) || m.property !== 'category')
       .map(([m, w, cmp]) => clean({ kind: 'metric', event, where, ...m, window: w, ...cmp })),
     fc
       .tuple(fc.constantFrom('first_time', 'last_time'), timeCmp)
