@@ -8,11 +8,12 @@ import {
 import {
   raiseClickIdSequence,
   reserveClickIds,
+  storeClicksOnce,
   type LinkClick,
   type LinkTarget,
 } from '../storage/control/link-clicks.ts';
 import type { SqlClient } from '../storage/control/sql-client.ts';
-import { storeClicks, type ClickSink } from './click-recorder.ts';
+import type { ClickSink } from './click-recorder.ts';
 
 export interface ClickJournalOptions {
   /** How long durable clicks wait to be stored together in the control plane. */
@@ -86,7 +87,7 @@ export class ClickJournal implements ClickSink {
     private readonly path: string,
     private readonly options: ClickJournalOptions = {},
   ) {
-    this.applyMs = options.applyMs ?? 50;
+    this.applyMs = options.applyMs ?? 200;
     this.maxBatch = options.maxBatch ?? 5000;
     this.truncateBytes = options.truncateBytes ?? 4 * 1024 * 1024;
     this.idBlock = options.idBlock ?? 4096;
@@ -242,23 +243,7 @@ export class ClickJournal implements ClickSink {
   }
 
   private store(clicks: readonly JournaledClick[]): Promise<void> {
-    return this.db.transaction((tx) =>
-      storeClicks(
-        tx,
-        clicks.map((c) => ({
-          click: {
-            code: c.code,
-            workspaceId: c.workspaceId,
-            idempotencyKey: c.idempotencyKey,
-            at: c.at,
-            uaFamily: c.uaFamily,
-            ipHash: c.ipHash,
-          },
-          message: c.message,
-        })),
-        clicks.map((c) => c.id),
-      ),
-    );
+    return storeClicksOnce(this.db, clicks);
   }
 
   private async openAndReplay(): Promise<void> {

@@ -1,7 +1,6 @@
 import { appendMessageLog, type MessageLogEntry } from '../storage/control/message-log.ts';
 import {
   insertLinkClicks,
-  insertLinkClicksOnce,
   markFirstClicks,
   type LinkClick,
   type LinkTarget,
@@ -25,25 +24,14 @@ export interface ClickSink {
 
 /**
  * Writes clicks in the caller's transaction: every click to `link_clicks` and, for a message
- * clicked for the first time, its `clicked` entry in the message log. With `ids` (one per click,
- * reserved beforehand) the same clicks written again are no-ops, so a journal may be replayed.
+ * clicked for the first time, its `clicked` entry in the message log.
  */
-export const storeClicks = async (
-  tx: SqlClient,
-  batch: readonly ClickToStore[],
-  ids?: readonly number[],
-): Promise<void> => {
+export const storeClicks = async (tx: SqlClient, batch: readonly ClickToStore[]): Promise<void> => {
   if (batch.length === 0) return;
-  if (ids)
-    await insertLinkClicksOnce(
-      tx,
-      batch.map((p, i) => ({ ...p.click, id: ids[i] ?? Number.NaN })),
-    );
-  else
-    await insertLinkClicks(
-      tx,
-      batch.map((p) => p.click),
-    );
+  await insertLinkClicks(
+    tx,
+    batch.map((p) => p.click),
+  );
   const firsts = new Map<string, ClickToStore>();
   for (const p of batch)
     if (p.message && !firsts.has(p.click.idempotencyKey)) firsts.set(p.click.idempotencyKey, p);

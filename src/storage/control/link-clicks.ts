@@ -132,34 +132,6 @@ export const insertLinkClicks = async (tx: SqlClient, clicks: readonly LinkClick
   }
 };
 
-/**
- * Clicks that carry their own `link_clicks.id` (reserved with `reserveClickIds` before the click
- * was journaled): inserting the same click again is a no-op, so a journal replayed after a crash
- * that came between the insert's commit and the journal's truncation counts each click once.
- */
-export const insertLinkClicksOnce = async (
-  tx: SqlClient,
-  clicks: readonly (LinkClick & { id: number })[],
-): Promise<void> => {
-  for (let i = 0; i < clicks.length; i += 5000) {
-    const chunk = clicks.slice(i, i + 5000);
-    await tx.query(
-      `INSERT INTO link_clicks (id, code, workspace_id, idempotency_key, at, ua_family, ip_hash)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        chunk.map((c) => c.id),
-        chunk.map((c) => c.code),
-        chunk.map((c) => c.workspaceId),
-        chunk.map((c) => c.idempotencyKey),
-        chunk.map((c) => new Date(c.at).toISOString()),
-        chunk.map((c) => c.uaFamily),
-        chunk.map((c) => c.ipHash),
-      ],
-    );
-  }
-};
-
 /** `n` fresh `link_clicks` ids, ascending, from the table's own sequence (shared with plain inserts). */
 export const reserveClickIds = async (db: SqlClient, n: number): Promise<number[]> => {
   const rows = await db.query<{ id: string | number }>(
@@ -210,3 +182,64 @@ export const markFirstClicks = async (
 
 /** A workspace's secret if it exists; never creates one (it is kept, sealed, with the others). */
 export { existingWorkspaceSecret } from './workspace-secrets.ts';
+
+/**
+ * Journaled clicks in ONE statement (atomic without a transaction): every click into
+ * `link_clicks` under its reserved id, the first click of each message not yet marked into
+ * `message_first_clicks`, and a `clicked` message-log entry for each mark that is new. Storing
+ * the same clicks again changes nothing. One round trip instead of five (BEGIN, three inserts,
+ * COMMIT): on PGlite each costs about a millisecond of the event loop whatever its size.
+ */
+export const storeClicksOnce = async (
+  db: SqlClient,
+  clicks: readonly (LinkClick & { id: number; message: LinkTarget['message'] })[],
+): Promise<void> => {
+  for (let i = 0; i < clicks.length; i += 5000) {
+    const chunk = clicks.slice(i, i + 5000);
+    const firsts = new Map<string, LinkClick & { message: NonNullable<LinkTarget['message']> }>();
+    for (const c of chunk)
+      if (c.message && !firsts.has(c.idempotencyKey))
+        firsts.set(c.idempotencyKey, { ...c, message: c.message });
+    const f = [...firsts.values()];
+    await db.query(
+      `WITH ins AS (
+         INSERT INTO link_clicks (id, code, workspace_id, idempotency_key, at, ua_family, ip_hash)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+         ON CONFLICT (id) DO NOTHING
+       ), firsts AS (
+         SELECT * FROM unnest($8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[],
+                              $14::text[], $15::text[], $16::text[], $17::jsonb[])
+           AS f(idempotency_key, workspace_id, at, campaign_id, run_id, step, variant, user_id, channel, properties)
+       ), fresh AS (
+         INSERT INTO message_first_clicks (idempotency_key, workspace_id, at)
+         SELECT idempotency_key, workspace_id, at FROM firsts
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING idempotency_key
+       )
+       INSERT INTO message_log (workspace_id, idempotency_key, campaign_id, run_id, step, variant, user_id, channel,
+                                kind, at, properties)
+       SELECT f.workspace_id, f.idempotency_key, f.campaign_id, f.run_id, f.step, f.variant, f.user_id, f.channel,
+              'clicked', f.at, f.properties
+         FROM firsts f JOIN fresh USING (idempotency_key)`,
+      [
+        chunk.map((c) => c.id),
+        chunk.map((c) => c.code),
+        chunk.map((c) => c.workspaceId),
+        chunk.map((c) => c.idempotencyKey),
+        chunk.map((c) => new Date(c.at).toISOString()),
+        chunk.map((c) => c.uaFamily),
+        chunk.map((c) => c.ipHash),
+        f.map((c) => c.idempotencyKey),
+        f.map((c) => c.workspaceId),
+        f.map((c) => new Date(c.at).toISOString()),
+        f.map((c) => c.message.campaignId),
+        f.map((c) => c.message.runId),
+        f.map((c) => c.message.step),
+        f.map((c) => c.message.variant),
+        f.map((c) => c.message.userId),
+        f.map((c) => c.message.channel),
+        f.map((c) => JSON.stringify({ code: c.code, uaFamily: c.uaFamily })),
+      ],
+    );
+  }
+};
