@@ -6,7 +6,7 @@ const SQL_STATEMENT =
   '/(^|[\\s(])(SELECT\\s[\\s\\S]*\\bFROM\\b|INSERT\\s+INTO\\b|UPDATE\\s+[a-z_]+\\s+SET\\b|DELETE\\s+FROM\\b)/';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'dist', 'coverage', 'console/dist'] },
+  { ignores: ['node_modules', 'data', 'dist', 'dist.tmp-*', 'dist.old-*', 'coverage', 'console/dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,9 @@ export interface IdentityStitcher {
   stop(): Promise<void>;
 }
 
+/** How often a pass also deletes requests decided long ago (identity-stitching.ts `prune`). */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /**
  * The leader's identity stitching on a ClickHouse warehouse (storage/clickhouse/identity-
  * stitching.ts): one pass every `everyMs`; after a pass that linked or moved ids, the opt-outs of
@@ -28,9 +31,13 @@ export const startIdentityStitching = (
 ): IdentityStitcher => {
   let current: Promise<StitchReport | null> = Promise.resolve(null);
   let stopped = false;
+  let prunedAt = Number.NEGATIVE_INFINITY;
   const pass = async (): Promise<StitchReport | null> => {
     try {
-      const report = await warehouse.stitch({ now: rt.clock() });
+      const now = rt.clock();
+      const prune = now - prunedAt >= PRUNE_EVERY_MS;
+      const report = await warehouse.stitch({ now, prune });
+      if (prune) prunedAt = now;
       if (report.moved.length > 0) await carryOptOutsToCanonical(rt.control, warehouse);
       if (report.decided > 0 || report.sweep.aliasesWithRows > 0) {
         options.log.info(

@@ -337,6 +337,33 @@ describe('identity stitching on ClickHouse: many processes, no transaction', () 
     expect(await eventsBy(w)).toEqual({ b: 2 });
   });
 
+  it('prunes requests and outcomes decided a week before the latest, by data time, and keeps the links', async () => {
+    const w = await warehouse();
+    await send(w, [{ type: 'identify', userId: 'u1', anonymousId: 'old-anon', timestamp: iso(NOW - DAY) }]);
+    await stitch(w, { now: NOW + DAY, marginMs: 0 });
+    // A call received eight days later: the first request is now more than 7 days older than it.
+    const later = NOW + 8 * DAY;
+    const p = processBatch(
+      [{ messageId: 'late-1', type: 'identify', userId: 'u2', anonymousId: 'new-anon' }],
+      {
+        receivedAt: later,
+        source: 'http',
+      },
+    );
+    await w.commit({
+      events: p.events,
+      identifies: p.identifies,
+      rejections: p.rejections,
+      rejectedAt: later,
+    });
+    await stitch(w, { now: later + 1000, marginMs: 0, prune: true });
+    expect(await w.query('SELECT alias_id FROM identity_link_requests')).toEqual([{ alias_id: 'new-anon' }]);
+    expect(await w.query('SELECT alias_id, outcome FROM identity_link_outcomes')).toEqual([
+      { alias_id: 'new-anon', outcome: 'linked' },
+    ]);
+    expect((await links(w)).map((l) => l.alias_id)).toEqual(['new-anon', 'old-anon']);
+  });
+
   it('parallel commits racing passes lose no event and store none twice', async () => {
     const w = await warehouse();
     const batches = Array.from({ length: 12 }, (_, k) =>

@@ -34,6 +34,12 @@ export interface StitchOptions {
   marginMs?: number;
   /** The most requests decided in one chunk. */
   chunk?: number;
+  /**
+   * Deletes requests and outcomes received `keepMs` (default 7 days) before the latest decided one:
+   * decided long ago, they only grow the tables the pass reads. The loop asks for it hourly.
+   */
+  prune?: boolean;
+  keepMs?: number;
   /** Tests: throws after a step, as a killed leader would stop there. */
   cut?: (step: 'links' | 'outcomes') => void;
 }
@@ -56,7 +62,13 @@ interface RequestRow {
   received_ms: number;
 }
 
-const DEFAULTS = { lagMs: 15 * 60_000, sweepMs: 15 * 60_000, marginMs: 30_000, chunk: 20_000 };
+const DEFAULTS = {
+  lagMs: 15 * 60_000,
+  sweepMs: 15 * 60_000,
+  marginMs: 30_000,
+  chunk: 20_000,
+  keepMs: 7 * 86_400_000,
+};
 
 export const stitchIdentities = async (db: ClickHouseDb, options: StitchOptions): Promise<StitchReport> => {
   const o = { ...DEFAULTS, ...options };
@@ -86,18 +98,44 @@ export const stitchIdentities = async (db: ClickHouseDb, options: StitchOptions)
     recent.map((r) => ({ from: r.alias_id, to: r.canonical_id })),
     { marginMs: o.marginMs },
   );
+  if (o.prune === true) await pruneDecided(db, o.keepMs);
   return report;
 };
 
-/** The oldest requests without an outcome, from `lagMs` before the latest decided one on. */
-const undecidedRequests = async (db: ClickHouseDb, lagMs: number, chunk: number): Promise<RequestRow[]> => {
-  const latest = Number(
+/** The latest received_at of a decided request (ms), 0 when none is. */
+const latestDecided = async (db: ClickHouseDb): Promise<number> =>
+  Number(
     (
       await db.query<{ ms: number }>(
         'SELECT toUnixTimestamp64Milli(max(received_at)) AS ms FROM identity_link_outcomes',
       )
     )[0]?.ms ?? 0,
   );
+
+/** Requests and outcomes received `keepMs` before the latest decided request (by data time, not the wall clock). */
+const pruneDecided = async (db: ClickHouseDb, keepMs: number): Promise<void> => {
+  const latest = await latestDecided(db);
+  if (latest <= keepMs) return;
+  const before = chTime(latest - keepMs);
+  for (const table of ['identity_link_requests', 'identity_link_outcomes']) {
+    const n = Number(
+      (
+        await db.query<{ n: number }>(
+          `SELECT count() AS n FROM ${table} WHERE received_at < toDateTime64({before:String}, 3, 'UTC')`,
+          { before },
+        )
+      )[0]?.n ?? 0,
+    );
+    if (n > 0)
+      await db.command(`DELETE FROM ${table} WHERE received_at < toDateTime64({before:String}, 3, 'UTC')`, {
+        before,
+      });
+  }
+};
+
+/** The oldest requests without an outcome, from `lagMs` before the latest decided one on. */
+const undecidedRequests = async (db: ClickHouseDb, lagMs: number, chunk: number): Promise<RequestRow[]> => {
+  const latest = await latestDecided(db);
   const from = chTime(Math.max(0, latest - lagMs));
   return db.query<RequestRow>(
     `SELECT alias_id, user_id, via, message_id,
