@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseFile } from './normalise-stage.ts';
 import { ImportFileError, type ImportFormat } from './import-report.ts';
+import { packBatch } from './packed-batch.ts';
 import type { FromWorker, ToWorker } from './worker-stage.ts';
 
 /**
@@ -21,13 +22,17 @@ port.on('message', (m: ToWorker) => {
   wake = undefined;
 });
 
-const send = (m: FromWorker): void => port.postMessage(m);
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 try {
   for await (const item of normaliseFile({ path: data.path, format: data.format, clock: () => now })) {
     while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
     credit--;
-    send({ item });
+    if (item.kind === 'batch') {
+      // Events go as columns: one string and one transferred buffer each (packed-batch.ts).
+      const { packed, transfer } = packBatch(item);
+      send({ packed }, transfer);
+    } else send({ item });
   }
   send({ done: true });
 } catch (e) {

@@ -26,6 +26,19 @@ export type { RowAppender, SqlParam, WarehouseTx } from './warehouse-tx.ts';
 export const timestampValue = (ms: number): DuckDBTimestampValue =>
   new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 
+/** `timestampValue` that reuses the last value when asked for the same time again (a batch's received_at). */
+const sameTimestamps = (): ((ms: number) => DuckDBTimestampValue) => {
+  let last = NaN;
+  let value = timestampValue(0);
+  return (ms) => {
+    if (ms !== last) {
+      last = ms;
+      value = timestampValue(ms);
+    }
+    return value;
+  };
+};
+
 const appendNullable = <T>(a: DuckDBAppender, v: T | null | undefined, put: (v: T) => void) => {
   if (v === null || v === undefined) a.appendNull();
   else put(v);
@@ -393,19 +406,25 @@ export class Warehouse implements WarehouseStore {
 
   private async appendEvents(rows: readonly EventRow[]): Promise<void> {
     const a = await this.writer.createAppender('events');
+    // One call per value: this loop is most of a bulk import's commit, so no closure or
+    // timestamp object is made that a plain test or a reused value avoids (received_at is the
+    // same for a whole batch).
+    const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+    const received = sameTimestamps();
     for (const r of rows) {
       a.appendVarchar(r.messageId);
       a.appendVarchar(r.userId);
-      appendNullable(a, r.anonymousId, (v) => a.appendVarchar(v));
+      text(r.anonymousId);
       a.appendVarchar(r.event);
       a.appendTimestamp(timestampValue(r.ts));
-      a.appendTimestamp(timestampValue(r.receivedAt));
-      appendNullable(a, r.amount, (v) => a.appendDouble(v));
-      appendNullable(a, r.currency, (v) => a.appendVarchar(v));
-      appendNullable(a, r.productId, (v) => a.appendVarchar(v));
-      appendNullable(a, r.category, (v) => a.appendVarchar(v));
-      appendNullable(a, r.orderId, (v) => a.appendVarchar(v));
-      appendNullable(a, r.platform, (v) => a.appendVarchar(v));
+      a.appendTimestamp(received(r.receivedAt));
+      if (r.amount === null) a.appendNull();
+      else a.appendDouble(r.amount);
+      text(r.currency);
+      text(r.productId);
+      text(r.category);
+      text(r.orderId);
+      text(r.platform);
       a.appendVarchar(r.properties);
       a.appendVarchar(r.source);
       a.endRow();
@@ -434,13 +453,17 @@ export class Warehouse implements WarehouseStore {
    */
   private async applyIdentifies(rows: readonly IdentifyRow[]): Promise<void> {
     const h = await this.writer.createAppender('profile_history');
+    const received = sameTimestamps();
     for (const r of rows) {
+      // One row per trait, all with the call's times: made once per call, not per trait.
+      const ts = timestampValue(r.ts);
+      const receivedAt = received(r.receivedAt);
       for (const [attribute, value] of Object.entries(r.traits)) {
         h.appendVarchar(r.userId);
         h.appendVarchar(attribute);
         h.appendVarchar(JSON.stringify(value ?? null));
-        h.appendTimestamp(timestampValue(r.ts));
-        h.appendTimestamp(timestampValue(r.receivedAt));
+        h.appendTimestamp(ts);
+        h.appendTimestamp(receivedAt);
         h.appendVarchar(r.messageId);
         h.appendVarchar(r.source);
         h.endRow();
