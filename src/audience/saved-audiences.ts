@@ -37,7 +37,7 @@ import type { ExportColumn } from '../core/export/columns.ts';
 import { exportCells, exportedColumns, exportNeeds, type ContactMode } from '../core/export/export-rows.ts';
 import type { ReasonLocale } from '../core/models/churn/reason-words.ts';
 import type { WarehouseSql } from '../storage/warehouse-sql.ts';
-import { countAudience, sampleAudience, type AudienceSampleRow } from './run-audience.ts';
+import { previewAudienceRows, type AudienceSampleRow } from './run-audience.ts';
 import { warningsFor } from './metadata.ts';
 import type { NamedWarning } from '../core/audience/warnings.ts';
 
@@ -296,15 +296,12 @@ export const previewAudience = async (
   const started = performance.now();
   const defs = await audienceDefinitions(ctx.control, actor.workspaceId);
   const opts = { now: asOf, present, resolve: (id: string) => defs.get(id) as AudienceNode | undefined };
-  const [count, sample] = await Promise.all([
-    countAudience(ctx.warehouse, definition, opts),
-    sampleAudience(ctx.warehouse, definition, { ...opts, limit: options.sampleSize }),
-  ]);
-  if (!count.ok) return err(asDefinitionErrors(count.error));
-  if (!sample.ok) return err(asDefinitionErrors(sample.error));
+  // One query for the count and the sample: the audience is evaluated once.
+  const rows = await previewAudienceRows(ctx.warehouse, definition, { ...opts, limit: options.sampleSize });
+  if (!rows.ok) return err(asDefinitionErrors(rows.error));
   const elapsedMs = performance.now() - started;
   const warnings = await definitionWarnings(ctx, definition);
-  return ok({ count: count.value, sample: sample.value, asOf, elapsedMs, warnings });
+  return ok({ count: rows.value.count, sample: rows.value.sample, asOf, elapsedMs, warnings });
 };
 
 /**

@@ -47,3 +47,26 @@ export const sampleQuery = (
     params,
   };
 };
+
+/**
+ * A preview's count and sample in one query (one evaluation of the audience instead of two): the
+ * sample's members are picked as `sampleQuery` picks them, each row carries the count `n`, and the
+ * profile columns are read for the picked ids only. No row means no member (count 0); the caller
+ * runs `countQuery` instead when it wants no sample row at all (limit 0).
+ */
+export const previewQuery = (
+  q: CompiledQuery,
+  limit: number,
+  dialect: SqlDialect = duckdbDialect,
+): CompiledQuery => {
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`preview limit must be a positive integer`);
+  const params = [...q.params, limit];
+  return {
+    sql:
+      `SELECT ${SAMPLE_COLUMNS.map((c) => `sp.${c}`).join(', ')}, pick.n FROM ` +
+      `(SELECT m.user_id, count(*) OVER () AS n FROM (${q.sql}) AS m ` +
+      `ORDER BY ${dialect.hashOrder('m.user_id')}, m.user_id LIMIT ${dialect.placeholder(params.length, limit)}) AS pick ` +
+      `JOIN profiles sp ON sp.user_id = pick.user_id ORDER BY ${dialect.hashOrder('sp.user_id')}, sp.user_id`,
+    params,
+  };
+};
