@@ -63,7 +63,8 @@ export const previewQuery = (
   const params = [...q.params, limit];
   return {
     sql:
-      `SELECT ${SAMPLE_COLUMNS.map((c) => `sp.${c}`).join(', ')}, pick.n FROM ` +
+      // Aliased: ClickHouse names a joined column `sp.user_id` where both sides have one.
+      `SELECT ${SAMPLE_COLUMNS.map((c) => `sp.${c} AS ${c}`).join(', ')}, pick.n AS n FROM ` +
       `(SELECT m.user_id, count(*) OVER () AS n FROM (${q.sql}) AS m ` +
       `ORDER BY ${dialect.hashOrder('m.user_id')}, m.user_id LIMIT ${dialect.placeholder(params.length, limit)}) AS pick ` +
       `JOIN profiles sp ON sp.user_id = pick.user_id ORDER BY ${dialect.hashOrder('sp.user_id')}, sp.user_id`,
