@@ -94,6 +94,55 @@ describe('uplift on Hillstrom (women’s e-mail vs no e-mail, outcome visit)', (
     }
   });
 
+  it('uplift by decile: the top decile is moved more than the bottom one, with intervals as wide as the counts allow', () => {
+    for (const r of runs) {
+      const g = r.deciles.groups;
+      expect(r.deciles.learner).toBe(r.chosen);
+      expect(g.map((d) => d.decile)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(g.reduce((s, d) => s + d.treated, 0)).toBe(r.split.test.treated);
+      expect(g.reduce((s, d) => s + d.control, 0)).toBe(r.split.test.control);
+      // Scores are nearly all distinct: equal-count tenths of the 21,347 test users.
+      for (const d of g) expect(Math.abs(d.users - 2135)).toBeLessThanOrEqual(5);
+      const observed = g.map((d) => d.observed as number);
+      expect(observed[0]).toBeGreaterThan(observed[9] as number);
+      // The top three deciles against the bottom three, a steadier view of the same ranking.
+      expect(mean(observed.slice(0, 3))).toBeGreaterThan(mean(observed.slice(7)) + 0.02);
+      for (const d of g) {
+        // About 1,070 users per arm at rates of 10–20 %: ±1.96 · √(0.15·0.85/1070 + 0.1·0.9/1070)
+        // ≈ ±0.028, a width near 0.056; Newcombe's score interval is within 1 % of that normal one.
+        const i = d.interval as { low: number; high: number };
+        const width = i.high - i.low;
+        expect(width).toBeGreaterThan(0.04);
+        expect(width).toBeLessThan(0.075);
+        const pT = d.treatedRate as number;
+        const pC = d.controlRate as number;
+        const wald = 2 * 1.959964 * Math.sqrt((pT * (1 - pT)) / d.treated + (pC * (1 - pC)) / d.control);
+        expect(Math.abs(width / wald - 1)).toBeLessThan(0.01);
+        expect(i.low).toBeLessThan(d.observed as number);
+        expect(i.high).toBeGreaterThan(d.observed as number);
+      }
+    }
+  });
+
+  it('segments: ranked on every split (each is significant), mostly persuadable at a 4.5-point average uplift', () => {
+    for (const r of runs) {
+      const s = r.segments;
+      expect(s.ranked).toBe(true);
+      expect(
+        s.model === r.chosen || (r.chosen === 'transformed-outcome' && s.model === 'two-model-logistic'),
+      ).toBe(true);
+      // τ = ½ · 4.5 points (well above the standard error, 0.46 points); high = (15.1 % + 10.6 %) / 2.
+      expect(s.thresholds.tau).toBeCloseTo(0.0226, 3);
+      expect(s.thresholds.high).toBeCloseTo(0.1288, 3);
+      const users = r.split.test.treated + r.split.test.control;
+      expect(Object.values(s.counts).reduce((a, b) => a + b, 0)).toBe(users);
+      expect(s.counts['not-ranked']).toBe(0);
+      expect(s.counts.persuadable).toBeGreaterThan(users / 2);
+      for (const k of ['sure-thing', 'lost-cause', 'do-not-disturb'] as const)
+        expect(s.counts[k]).toBeGreaterThan(0);
+    }
+  });
+
   it('`rekindle uplift evaluate --json` as a child process gives the same figures as the core, and opens no data directory', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'rekindle-uplift-'));
     const dataDir = join(tmp, 'data');
@@ -134,6 +183,9 @@ describe('uplift on Hillstrom (women’s e-mail vs no e-mail, outcome visit)', (
       random: { qini: number };
       significant: boolean;
       learners: { id: string; qini: number }[];
+      deciles: { learner: string; groups: { decile: number; observed: number; predicted: number }[] };
+      qiniCurves: { learners: { id: string; points: { x: number; q: number }[] }[] };
+      segments: { ranked: boolean; counts: Record<string, number> };
     };
     const core = runs[0] as UpliftEvaluation;
     expect(out.status).toBe('evaluated');
@@ -144,6 +196,14 @@ describe('uplift on Hillstrom (women’s e-mail vs no e-mail, outcome visit)', (
     expect(out.responseModel.qini).toBeCloseTo(qini('response-model')[0] as number, 6);
     expect(out.random.qini).toBeCloseTo(qini('random')[0] as number, 6);
     expect(out.significant).toBe(core.significant);
+    expect(out.deciles.learner).toBe(core.chosen);
+    expect(out.deciles.groups.map((g) => g.observed)).toEqual(
+      core.deciles.groups.map((g) => Number((g.observed as number).toFixed(6))),
+    );
+    expect(out.qiniCurves.learners.map((c) => [c.id, c.points.length])).toEqual(
+      core.learners.map((l) => [l.id, 101]),
+    );
+    expect(out.segments.counts).toEqual(core.segments.counts);
   }, 60_000);
 
   it('refuses a missing column or a non-binary outcome with the line and field, exit code 2', async () => {

@@ -136,6 +136,7 @@ export const readUpliftTable = async (
 
 const round = (v: number, digits = 6): number => Number(v.toFixed(digits));
 const interval = (i: { low: number; high: number }) => ({ low: round(i.low), high: round(i.high) });
+const nullable = (v: number | null): number | null => (v === null ? null : round(v));
 
 /** The JSON answer; `status` says whether the data was enough to evaluate. */
 export const upliftJson = (
@@ -194,11 +195,88 @@ export const upliftJson = (
       curve: l.curve.map((p) => ({ x: p.x, q: round(p.q) })),
     })),
     bootstrap: e.bootstrap,
+    deciles: {
+      learner: e.deciles.learner,
+      level: e.deciles.level,
+      tieRule: e.deciles.tieRule,
+      intervalMethod: e.deciles.intervalMethod,
+      groups: e.deciles.groups.map((g) => ({
+        decile: g.decile,
+        from: round(g.from),
+        to: round(g.to),
+        users: g.users,
+        treated: g.treated,
+        control: g.control,
+        treatedOutcomes: g.treatedOutcomes,
+        controlOutcomes: g.controlOutcomes,
+        treatedRate: nullable(g.treatedRate),
+        controlRate: nullable(g.controlRate),
+        observed: nullable(g.observed),
+        interval: g.interval ? interval(g.interval) : null,
+        predicted: round(g.predicted),
+      })),
+    },
+    qiniCurves: {
+      learners: e.qiniCurves.learners.map((c) => ({
+        id: c.id,
+        points: c.points.map((p) => ({ x: round(p.x), q: round(p.q) })),
+      })),
+      randomLine: e.qiniCurves.randomLine.map((p) => ({ x: p.x, q: round(p.q) })),
+    },
+    segments: {
+      ...e.segments,
+      thresholds: { tau: round(e.segments.thresholds.tau), high: round(e.segments.thresholds.high) },
+    },
   };
 };
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
 const q4 = (v: number): string => (v >= 0 ? ' ' : '') + v.toFixed(4);
+/** Percentage points with a sign, e.g. "+4.01", for uplifts. */
+const pp = (v: number | null): string => (v === null ? '—' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}`);
+const count = (v: number): string => v.toLocaleString('en-US');
+
+const SEGMENT_WORDS: Record<keyof UpliftEvaluation['segments']['counts'], string> = {
+  persuadable: 'persuadable',
+  'sure-thing': 'sure thing',
+  'lost-cause': 'lost cause',
+  'do-not-disturb': 'do-not-disturb',
+  'not-ranked': 'not ranked',
+};
+
+/** The chosen model's decile table and the segment counts, as lines of the readable output. */
+const decileAndSegmentLines = (e: UpliftEvaluation): string[] => {
+  const label = e.learners.find((l) => l.id === e.deciles.learner)?.label ?? e.deciles.learner;
+  const level = Math.round(e.deciles.level * 100);
+  const lines = [
+    '',
+    `  Uplift by decile of the chosen model's score (${label}), test half; uplifts in percentage points:`,
+    `  ${'decile'.padEnd(7)}${'treated'.padStart(8)}${'control'.padStart(8)}${'rate T'.padStart(9)}${'rate C'.padStart(9)}${'observed'.padStart(10)}   ${`${level} % interval`.padEnd(20)}${'predicted'.padStart(10)}`,
+  ];
+  for (const g of e.deciles.groups) {
+    const ci = g.interval ? `[${pp(g.interval.low)}, ${pp(g.interval.high)}]` : '—';
+    lines.push(
+      `  ${String(g.decile).padEnd(7)}${count(g.treated).padStart(8)}${count(g.control).padStart(8)}${(g.treatedRate === null ? '—' : pct(g.treatedRate)).padStart(9)}${(g.controlRate === null ? '—' : pct(g.controlRate)).padStart(9)}${pp(g.observed).padStart(10)}   ${ci.padEnd(20)}${pp(g.predicted).padStart(10)}`,
+    );
+  }
+  lines.push(`  Decile 1 holds the highest scores; ${e.deciles.tieRule}.`);
+  const s = e.segments;
+  const modelLabel = s.model
+    ? (e.learners.find((l) => l.id === s.model)?.label ?? s.model)
+    : 'no two-model learner';
+  lines.push(
+    '',
+    `  Segments of the test half (${modelLabel}; τ = ${(s.thresholds.tau * 100).toFixed(2)} points, high = ${pct(s.thresholds.high)}):`,
+    `    ${(Object.keys(SEGMENT_WORDS) as (keyof typeof SEGMENT_WORDS)[])
+      .filter((k) => s.counts[k] > 0 || (s.ranked && k !== 'not-ranked'))
+      .map((k) => `${SEGMENT_WORDS[k]} ${count(s.counts[k])}`)
+      .join(', ')}`,
+    s.ranked
+      ? `    ranked: ${s.reason}.`
+      : `    Not ranked: ${s.reason}; no user is given a segment by noise.`,
+  );
+  return lines;
+};
 
 /** The readable table. */
 export const formatUpliftSummary = (
@@ -234,6 +312,7 @@ export const formatUpliftSummary = (
     '',
     `  * chosen by its Qini on a held-out third of the training half ("choice"); Qini and intervals are on the test half.`,
     `  chosen − response model ${q4(v.responseModel.difference)} [${q4(v.responseModel.interval.low)}, ${q4(v.responseModel.interval.high)}]; chosen − random ${q4(v.random.difference)} [${q4(v.random.interval.low)}, ${q4(v.random.interval.high)}]`,
+    ...decileAndSegmentLines(e),
     '',
     e.significant
       ? 'Significant: targeting by this model beats random targeting beyond noise.'

@@ -2,8 +2,24 @@ import type { Clock } from '../clock.ts';
 import { gather, selectRows } from '../models/churn/matrix.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { Interval } from '../stats/proportions.ts';
-import { defaultLearners, type LearnerId, type UpliftLearner, type UpliftRows } from './learners.ts';
+import { qiniCurvePoints, randomLine, type CurvePoint } from './curves.ts';
+import { DECILE_INTERVAL_METHOD, DECILE_TIE_RULE, upliftByDecile, type DecileRow } from './deciles.ts';
+import {
+  armDifference,
+  defaultLearners,
+  type ArmProbabilities,
+  type LearnerId,
+  type UpliftLearner,
+  type UpliftRows,
+} from './learners.ts';
 import { bootstrapQini, differenceInterval, qiniCoefficient, qiniCurve, rankByScore } from './qini.ts';
+import {
+  assignSegments,
+  defaultSegmentThresholds,
+  SEGMENT_RULE,
+  type SegmentCounts,
+  type SegmentThresholds,
+} from './segments.ts';
 import { stratifiedSplit } from './split.ts';
 
 /**
@@ -83,6 +99,32 @@ export interface UpliftEvaluation {
   /** Whether the chosen model's Qini interval on the test half lies wholly above 0 (see SIGNIFICANCE_RULE). */
   readonly significant: boolean;
   readonly bootstrap: { readonly resamples: number; readonly level: number; readonly seed: number };
+  /** The chosen model's uplift by decile of its score on the test half (deciles.ts). */
+  readonly deciles: {
+    readonly learner: LearnerId;
+    readonly level: number;
+    readonly tieRule: string;
+    readonly intervalMethod: string;
+    readonly groups: readonly DecileRow[];
+  };
+  /** Every learner's Qini curve on the test half, at most 101 points (curves.ts), and random's expected line. */
+  readonly qiniCurves: {
+    readonly learners: readonly { readonly id: LearnerId; readonly points: readonly CurvePoint[] }[];
+    readonly randomLine: readonly CurvePoint[];
+  };
+  /** The test half's users by segment (segments.ts). */
+  readonly segments: UpliftSegments;
+}
+
+export interface UpliftSegments {
+  /** The two-model learner the probabilities come from: the chosen one when it is two-model; null when none was fitted. */
+  readonly model: LearnerId | null;
+  readonly thresholds: SegmentThresholds;
+  /** False: every user is "not-ranked" (`reason` says why). */
+  readonly ranked: boolean;
+  readonly reason: string;
+  readonly counts: SegmentCounts;
+  readonly rule: string;
 }
 
 export const SIGNIFICANCE_RULE =
@@ -189,8 +231,10 @@ export const evaluateUplift = (
 
   const fitted = learners.map((l) => {
     const t0 = stopwatch();
-    const score = l.fit(train, seed)(test.x);
-    return { learner: l, ranking: rankByScore(score), ms: stopwatch() - t0 };
+    // A two-model learner keeps both arms' probabilities for the segments; its score is their difference either way.
+    const arms: ArmProbabilities | undefined = l.fitArms ? l.fitArms(train, seed)(test.x) : undefined;
+    const score = arms ? armDifference(arms) : l.fit(train, seed)(test.x);
+    return { learner: l, score, arms, ranking: rankByScore(score), ms: stopwatch() - t0 };
   });
   const boot = bootstrapQini(
     fitted.map((f) => f.ranking),
@@ -223,6 +267,42 @@ export const evaluateUplift = (
   const testCounts = armCounts(test);
   const trainCounts = armCounts(train);
   const rate = (c: ArmCounts): number => c.outcomes / c.rows;
+  const chosenResult = results[at(chosen)] as LearnerResult;
+  const significant = chosenResult.interval.low > 0;
+  const chosenFit = fitted[at(chosen)] as (typeof fitted)[number];
+  const level = options.level ?? 0.95;
+
+  // Segments come from a two-model prediction: the chosen learner's when it is one, else the
+  // first two-model learner fitted. They are ranked only when the chosen model beats random
+  // beyond noise and so does the model they come from.
+  const segmentFit = chosenFit.arms
+    ? chosenFit
+    : fitted.find((f) => f.arms !== undefined && !f.learner.baseline);
+  const thresholds = defaultSegmentThresholds(trainCounts.treated, trainCounts.control);
+  const segmentResult = segmentFit ? (results[fitted.indexOf(segmentFit)] as LearnerResult) : undefined;
+  const ranked = significant && segmentResult !== undefined && segmentResult.interval.low > 0;
+  const reason = !significant
+    ? 'the test shows no uplift the chosen model can rank beyond noise'
+    : !segmentResult
+      ? 'no two-model learner was fitted, so there are no per-arm probabilities'
+      : !ranked
+        ? `${segmentResult.label} does not beat random targeting beyond noise`
+        : segmentFit === chosenFit
+          ? 'the chosen model beats random targeting beyond noise (its Qini interval is above 0)'
+          : `the chosen model and ${segmentResult.label}, which gives the probabilities, both beat random targeting beyond noise`;
+  const arms = segmentFit?.arms;
+  const segmentCounts = arms
+    ? assignSegments(arms.treated, arms.control, thresholds, ranked).counts
+    : assignSegments(
+        new Float64Array(test.treatment.length),
+        new Float64Array(test.treatment.length),
+        thresholds,
+        false,
+      ).counts;
+  const curves = fitted.map((f) => ({
+    id: f.learner.id,
+    points: qiniCurvePoints(f.ranking, test.treatment, test.outcome),
+  }));
   return ok({
     kind: 'evaluated',
     seed,
@@ -239,7 +319,23 @@ export const evaluateUplift = (
     learners: results,
     chosen: chosen.id,
     versus: { responseModel: versus(response), random: versus(random) },
-    significant: (results[at(chosen)] as LearnerResult).interval.low > 0,
+    significant,
     bootstrap: { resamples: boot.resamples, level: boot.level, seed: boot.seed },
+    deciles: {
+      learner: chosen.id,
+      level,
+      tieRule: DECILE_TIE_RULE,
+      intervalMethod: DECILE_INTERVAL_METHOD,
+      groups: upliftByDecile(chosenFit.ranking, test.treatment, test.outcome, chosenFit.score, { level }),
+    },
+    qiniCurves: { learners: curves, randomLine: randomLine((curves[0] as (typeof curves)[number]).points) },
+    segments: {
+      model: segmentFit ? segmentFit.learner.id : null,
+      thresholds,
+      ranked,
+      reason,
+      counts: segmentCounts,
+      rule: SEGMENT_RULE,
+    },
   });
 };

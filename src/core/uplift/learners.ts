@@ -31,6 +31,17 @@ export interface UpliftLearner {
   /** A baseline is reported beside ours but never chosen. */
   readonly baseline: boolean;
   readonly fit: (rows: UpliftRows, seed: number) => UpliftScorer;
+  /**
+   * Learners that model each arm (the two-model ones) also give both probabilities, which the
+   * segments need (segments.ts); `fit` is their difference, so either path gives one ranking.
+   */
+  readonly fitArms?: (rows: UpliftRows, seed: number) => (x: FeatureMatrix) => ArmProbabilities;
+}
+
+/** P(outcome | treated, x) and P(outcome | control, x) per row. */
+export interface ArmProbabilities {
+  readonly treated: Float64Array;
+  readonly control: Float64Array;
 }
 
 const arm = (rows: UpliftRows, treated: 0 | 1): { x: FeatureMatrix; y: Uint8Array } => {
@@ -42,37 +53,54 @@ const arm = (rows: UpliftRows, treated: 0 | 1): { x: FeatureMatrix; y: Uint8Arra
 
 const difference = (a: Float64Array, b: Float64Array): Float64Array => a.map((v, i) => v - (b[i] as number));
 
+/** The predicted uplift of a two-model prediction: treated minus control, per row. */
+export const armDifference = (p: ArmProbabilities): Float64Array => difference(p.treated, p.control);
+
+const fromArms =
+  (fitArms: NonNullable<UpliftLearner['fitArms']>): UpliftLearner['fit'] =>
+  (rows, seed) => {
+    const arms = fitArms(rows, seed);
+    return (x) => armDifference(arms(x));
+  };
+
 /** Two-model (T-learner): P(outcome | treated, x) − P(outcome | control, x), one logistic regression per arm. */
+const twoModelLogisticArms: NonNullable<UpliftLearner['fitArms']> = (rows) => {
+  const t = arm(rows, 1);
+  const c = arm(rows, 0);
+  const mt = trainLogistic(t.x, t.y, { featureNames: rows.featureNames });
+  const mc = trainLogistic(c.x, c.y, { featureNames: rows.featureNames });
+  return (x) => ({ treated: logisticProbability(mt, x), control: logisticProbability(mc, x) });
+};
+
 export const twoModelLogistic: UpliftLearner = {
   id: 'two-model-logistic',
   label: 'two-model, logistic regression',
   baseline: false,
-  fit: (rows) => {
-    const t = arm(rows, 1);
-    const c = arm(rows, 0);
-    const mt = trainLogistic(t.x, t.y, { featureNames: rows.featureNames });
-    const mc = trainLogistic(c.x, c.y, { featureNames: rows.featureNames });
-    return (x) => difference(logisticProbability(mt, x), logisticProbability(mc, x));
-  },
+  fit: fromArms(twoModelLogisticArms),
+  fitArms: twoModelLogisticArms,
 };
 
 /**
  * Two-model on our gradient-boosted trees (src/core/models/churn/gbdt.ts), one per arm, each
  * stopping early on a seeded fifth of its arm. `params` lets a caller shrink the trees.
  */
-export const twoModelGbdt = (params: Partial<GbdtParams> = {}): UpliftLearner => ({
-  id: 'two-model-gbdt',
-  label: 'two-model, gradient-boosted trees',
-  baseline: false,
-  fit: (rows, seed) => {
+export const twoModelGbdt = (params: Partial<GbdtParams> = {}): UpliftLearner => {
+  const fitArms: NonNullable<UpliftLearner['fitArms']> = (rows, seed) => {
     const t = arm(rows, 1);
     const c = arm(rows, 0);
     const opts = { featureNames: rows.featureNames, params: { seed, ...params } };
     const mt = trainGbdt(t.x, t.y, opts).model;
     const mc = trainGbdt(c.x, c.y, opts).model;
-    return (x) => difference(predictProbability(mt, x), predictProbability(mc, x));
-  },
-});
+    return (x) => ({ treated: predictProbability(mt, x), control: predictProbability(mc, x) });
+  };
+  return {
+    id: 'two-model-gbdt',
+    label: 'two-model, gradient-boosted trees',
+    baseline: false,
+    fit: fromArms(fitArms),
+    fitArms,
+  };
+};
 
 /**
  * Ridge least squares on standardised features (missing values at the column mean), intercept
