@@ -9,6 +9,7 @@ import {
 import { migrate } from '../src/storage/control/migrate.ts';
 import { openSqlClient, type SqlClient } from '../src/storage/control/sql-client.ts';
 import { ClickJournal } from '../src/tracking/click-journal.ts';
+import { ClickRecorder } from '../src/tracking/click-recorder.ts';
 import { tempDir } from './support/tmp.ts';
 
 const tmp = tempDir('rekindle-click-journal-');
@@ -74,6 +75,21 @@ describe('ClickJournal', () => {
     await again.record(click(100, 'c1:r1:0:new'), MESSAGE);
     await again.close();
     expect(await counts(db)).toEqual({ clicks: 101, distinct_ids: 101, firsts: 8, logged: 8 });
+    await db.close();
+  });
+});
+
+describe('ClickRecorder (no data directory of its own: straight into the control plane)', () => {
+  it('commits each click before it resolves, and logs the first click of a message once', async () => {
+    const db = await openSqlClient({ pgliteDir: 'memory://' });
+    await migrate(db);
+    const recorder = new ClickRecorder(db);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => recorder.record(click(i), MESSAGE)));
+    // Resolved means committed: no settling needed before reading.
+    expect(await counts(db)).toEqual({ clicks: 50, distinct_ids: 50, firsts: 7, logged: 7 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => recorder.record(click(i), MESSAGE)));
+    expect(await counts(db)).toEqual({ clicks: 60, distinct_ids: 60, firsts: 7, logged: 7 });
+    await recorder.close();
     await db.close();
   });
 });
