@@ -94,3 +94,17 @@ export const benchAudienceService = async (warehousePath: string, now: number, r
     await control.close();
   }
 };
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The preview and snapshot rows of the table in docs/benchmarks.md (as the full run writes them). */
+export const audienceServiceRows = (
+  service: Awaited<ReturnType<typeof benchAudienceService>>,
+  size: string,
+): string[] => [
+  ...service.rows.map(
+    (r) =>
+      `| Saved-audience preview (count + 20 masked sample rows, via the API's service): "${r.name}" | \`${size}\`: ${fmt(service.users)} users, ${fmt(r.members)} members | **${fmt(r.previewMs)} ms** | hand-written DuckDB count of the same question: ${fmt(r.handCountMs)} ms | ${(r.previewMs / r.handCountMs).toFixed(2)}× | ≤ 1.5× |`,
+  ),
+  `| Snapshot (member list frozen in the warehouse + control-plane record): "${service.snapshot.name}" | ${fmt(service.snapshot.members)} members | **${fmt(service.snapshot.ms)} ms** | hand-written \`CREATE TABLE … AS SELECT\` of the same members: ${fmt(service.snapshot.handMs)} ms | ${(service.snapshot.ms / service.snapshot.handMs).toFixed(2)}× | — |`,
+];

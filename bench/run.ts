@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAppender } from './appender.ts';
-import { benchAudienceService } from './audience-service.ts';
+import { audienceServiceRows, benchAudienceService } from './audience-service.ts';
 import { benchChurnOnWarehouse, churnBenchRows } from './churn-warehouse.ts';
 import { benchChurnPeers, churnPeerRows, churnPeersMarkdown } from './churn-peers.ts';
 import { benchHillstromLift, hillstromLiftRows } from './hillstrom-lift.ts';
@@ -132,6 +132,59 @@ if (process.env['BENCH_ONLY'] === 'cli-startup') {
   );
   patchReport('| CLI start-up', '| Churn', cliStartupRows(r), 'CLI start-up');
   log('updated the CLI start-up row of docs/benchmarks.md');
+  process.exit(0);
+}
+
+if (process.env['BENCH_ONLY'] === 'audiences') {
+  // The audience rows and section alone (issue 20): the generated `large` data (seed 7, as the
+  // import writes it) compacted as the full run compacts the imported file, kept in
+  // data/bench/audiences-large.duckdb between runs; PostgreSQL is skipped (minutes of loading,
+  // and no ratio's baseline). BENCH_AUDIENCE_RUNS sets the DuckDB runs per audience (default 5).
+  const now = Date.UTC(2026, 10, 1);
+  const size = quick ? 'small' : 'large';
+  const path = join(work, `audiences-${size}.duckdb`);
+  if (!existsSync(path)) {
+    log(`generating, loading and compacting the ${size} data set…`);
+    const wh = await Warehouse.open(path);
+    await loadDemo(wh, { size, seed: 7, now });
+    await wh.compactEvents();
+    await wh.checkpoint();
+    wh.close();
+  }
+  log('audiences: compiled vs hand-written DuckDB SQL (PostgreSQL skipped)…');
+  const aud = await benchAudiences({
+    warehousePath: path,
+    postgresUrl: undefined,
+    now,
+    duckdbRuns: Number(process.env['BENCH_AUDIENCE_RUNS'] ?? 5),
+    log,
+  });
+  log(`    median ratio ${aud.medianRatio.toFixed(2)}×, slowest ${fmt(aud.maxOursMs)} ms`);
+  log('saved-audience preview and snapshot…');
+  const service = await benchAudienceService(path, now);
+  for (const r of service.rows)
+    log(`    ${r.name}: preview ${fmt(r.previewMs)} ms, hand count ${fmt(r.handCountMs)} ms`);
+  patchReport(
+    '| Audience counts',
+    '| Churn',
+    [
+      `| Audience counts: ${aud.rows.length} win-back audiences (see below), compiled and run on the warehouse | \`${size}\`: ${fmt(aud.users)} users, ${fmt(aud.events)} events | **slowest ${fmt(aud.maxOursMs)} ms** | hand-written DuckDB SQL for the same questions, same file | ${aud.medianRatio.toFixed(2)}× (median), ${Math.max(...aud.rows.map((r) => r.ratio)).toFixed(2)}× (highest) | ≤ 1.1× (median), ≤ 1.5× each, < 1 s each |`,
+    ],
+    'audience counts',
+  );
+  patchReport(
+    '| Saved-audience preview',
+    '| Churn',
+    audienceServiceRows(service, size).slice(0, -1),
+    'preview',
+  );
+  patchReport('| Snapshot (member list', '| Churn', audienceServiceRows(service, size).slice(-1), 'snapshot');
+  const doc = readFileSync('docs/benchmarks.md', 'utf8');
+  writeFileSync(
+    'docs/benchmarks.md',
+    withSection(doc, 'Audiences', audiencesMarkdown(aud, size, 'generated and compacted')),
+  );
+  log('updated the audience rows and section of docs/benchmarks.md');
   process.exit(0);
 }
 
