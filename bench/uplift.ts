@@ -57,6 +57,10 @@ export interface UpliftBench {
   /** The chosen model's Qini per seed (the model chosen may differ between seeds). */
   chosen: { qini: number[]; low: number[]; high: number[]; ids: LearnerId[] };
   significant: boolean[];
+  /** The first seed's uplift by decile of its chosen model (docs/uplift.md). */
+  deciles: UpliftEvaluation['deciles'];
+  /** Each seed's segment counts on its test half. */
+  segments: UpliftEvaluation['segments'][];
 }
 
 export const benchUplift = async (
@@ -107,12 +111,16 @@ export const benchUplift = async (
       ids: runs.map((r) => r.chosen),
     },
     significant: runs.map((r) => r.significant),
+    deciles: first.deciles,
+    segments: runs.map((r) => r.segments),
   };
 };
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const f4 = (v: number): string => v.toFixed(4);
 const f5 = (v: number): string => v.toFixed(5);
+const pp = (v: number | null): string => (v === null ? '—' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}`);
+const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 const users = (b: UpliftBench): string =>
   `Hillstrom: ${b.treated.toLocaleString('en-US')} women's e-mail + ${b.control.toLocaleString('en-US')} no e-mail, outcome visit`;
 
@@ -148,6 +156,22 @@ export const upliftMarkdown = (b: UpliftBench): string => {
     `| chosen model (per split) | ${b.chosen.qini.map(f4).join(', ')} | **${f5(mean(b.chosen.qini))}** | [${f4(mean(b.chosen.low))}, ${f4(mean(b.chosen.high))}] | — | — |`,
     '',
     "The issue's reference (another implementation on other splits): two-model logistic regression about 0.0073, response model about 0.0041, random about 0.",
+    '',
+    `Uplift by decile of the chosen model's score (seed ${b.seeds[0]}, ${b.deciles.learner}), test half; uplifts in percentage points, 95 % Newcombe interval:`,
+    '',
+    '| decile | treated | control | visit rate, treated | visit rate, control | observed uplift | 95 % interval | mean predicted uplift |',
+    '|---|---|---|---|---|---|---|---|',
+    ...b.deciles.groups.map(
+      (g) =>
+        `| ${g.decile} | ${g.treated.toLocaleString('en-US')} | ${g.control.toLocaleString('en-US')} | ${pct(g.treatedRate)} | ${pct(g.controlRate)} | ${pp(g.observed)} | ${g.interval ? `[${pp(g.interval.low)}, ${pp(g.interval.high)}]` : '—'} | ${pp(g.predicted)} |`,
+    ),
+    '',
+    `Segments of each test half (τ = ${((b.segments[0]?.thresholds.tau ?? 0) * 100).toFixed(2)} points, high = ${pct(b.segments[0]?.thresholds.high ?? null)}; persuadable / sure thing / lost cause / do-not-disturb / not ranked): ${b.segments
+      .map(
+        (s, k) =>
+          `seed ${b.seeds[k]} (${s.model ?? 'none'}) ${[s.counts.persuadable, s.counts['sure-thing'], s.counts['lost-cause'], s.counts['do-not-disturb'], s.counts['not-ranked']].map((c) => c.toLocaleString('en-US')).join(' / ')}`,
+      )
+      .join('; ')}.`,
   ];
   return `${lines.join('\n')}\n`;
 };
