@@ -389,12 +389,30 @@ const classCheck = (y: Uint8Array, what: string): void => {
     throw new ChurnDataError(`the ${what} has ${y.length} users, ${pos} churned: both classes are needed`);
 };
 
+/**
+ * One histogram thread for every fit of a selection (two folds and the refit), started when the
+ * first large fit needs it: a thread's start (a few hundred ms, loading its module) is paid once.
+ */
+class HistogramThread {
+  private started: Promise<ParallelHistograms | undefined> | undefined;
+
+  get(): Promise<ParallelHistograms | undefined> {
+    this.started ??= ParallelHistograms.start();
+    return this.started;
+  }
+
+  async close(): Promise<void> {
+    if (this.started) await (await this.started)?.close();
+  }
+}
+
 /** GBDT with early stopping on a fifth of the users (by a hash of the id), threaded when large. */
 const fitTrees = async (
   s: FeatureSnapshot,
   o: SelectionOptions,
   seed: number,
   params: Partial<GbdtParams>,
+  thread?: HistogramThread,
 ): Promise<GbdtTraining> => {
   const y = s.y as Uint8Array;
   const folds = holdOutUsers(s.userIds, o.validationFraction ?? 0.2, seed);
@@ -402,7 +420,9 @@ const fitTrees = async (
     throw new ChurnDataError(`too few training users (${s.x.rows}) to hold some out for early stopping`);
   }
   // A second thread pays off once nodes are big enough to be cut in halves.
-  const engine = folds.train.length >= 2 * SPLIT_MIN_ROWS ? await ParallelHistograms.start() : undefined;
+  const large = folds.train.length >= 2 * SPLIT_MIN_ROWS;
+  const own = large && thread === undefined;
+  const engine = !large ? undefined : thread ? await thread.get() : await ParallelHistograms.start();
   try {
     return trainGbdt(selectRows(s.x, folds.train), gather(y, folds.train), {
       featureNames: s.names,
@@ -412,7 +432,7 @@ const fitTrees = async (
       stopwatch: () => performance.now(),
     });
   } finally {
-    await engine?.close();
+    if (own) await engine?.close();
   }
 };
 
@@ -449,6 +469,20 @@ export const fitAndSelect = async (
   snapshots: readonly FeatureSnapshot[],
   o: SelectionOptions,
   seed: number,
+): ReturnType<typeof fitAndSelectOn> => {
+  const thread = new HistogramThread();
+  try {
+    return await fitAndSelectOn(snapshots, o, seed, thread);
+  } finally {
+    await thread.close();
+  }
+};
+
+const fitAndSelectOn = async (
+  snapshots: readonly FeatureSnapshot[],
+  o: SelectionOptions,
+  seed: number,
+  thread: HistogramThread,
 ): Promise<{
   model: ChurnModel;
   gbdt: GbdtModel;
@@ -512,7 +546,7 @@ export const fitAndSelect = async (
     classCheck(fit.y as Uint8Array, 'fitting set');
     classCheck(sel.y as Uint8Array, 'selection fold');
     const t0 = performance.now();
-    const trees = await fitTrees(fit, o, seed, o.gbdt ?? {});
+    const trees = await fitTrees(fit, o, seed, o.gbdt ?? {}, thread);
     const t1 = performance.now();
     const lr = trainLogistic(fit.x, fit.y as Uint8Array, {
       featureNames: fit.names,
@@ -554,7 +588,7 @@ export const fitAndSelect = async (
     // The latest labelled rows are the closest to the future being predicted: the chosen kind is
     // fitted again with them. Its calibration stays the one found on the selection fold.
     const all = stackSnapshots(snapshots);
-    if (c.kind !== 'logistic') finalTrees = await fitTrees(all, o, seed, o.gbdt ?? {});
+    if (c.kind !== 'logistic') finalTrees = await fitTrees(all, o, seed, o.gbdt ?? {}, thread);
     if (c.kind !== 'gbdt')
       finalLr = trainLogistic(all.x, all.y as Uint8Array, {
         featureNames: all.names,
