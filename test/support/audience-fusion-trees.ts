@@ -11,7 +11,7 @@ import { NOW, resolve, type RunQuery, type Tree } from './audience-property-data
 
 /**
  * Trees built to hit the compiler's one-pass grouping (`fuseSiblings`): an `and` of 2–4 event
- * conditions on the same event and filters (did, did_not, every metric, first/last time; windows
+ * conditions on the same event and filters (did, did_not, every metric, first/last time, a two-step sequence; windows
  * last_days, between, none), beside an unrelated sibling, sometimes under a `not`. The random
  * trees of the main property test seldom put two such siblings together, so these make sure the
  * grouped SQL is held to the reference evaluator on both engines.
@@ -71,6 +71,27 @@ const member = (event: string, where: Tree[] | undefined): fc.Arbitrary<Tree> =>
     fc
       .tuple(fc.constantFrom('first_time', 'last_time'), timeCmp)
       .map(([kind, cmp]) => clean({ kind, event, where, ...cmp })),
+    // A two-step sequence starting with the group's events, maybe under a `not`.
+    fc
+      .tuple(
+        fc.constantFrom(...EVENTS),
+        fc.constantFrom(...FILTERS),
+        fc.option(
+          fc.record({ value: fc.constantFrom(1, 2, 24, 72), unit: fc.constantFrom('hours', 'days') }),
+          { nil: undefined },
+        ),
+        window,
+        fc.boolean(),
+      )
+      .map(([next, nextWhere, within, w, negate]) => {
+        const seq = clean({
+          kind: 'sequence',
+          steps: [clean({ event, where }), clean({ event: next, where: nextWhere })],
+          within,
+          window: w,
+        });
+        return negate ? { kind: 'not', child: seq } : seq;
+      }),
   );
 
 const other = fc.constantFrom<Tree>(
@@ -106,6 +127,7 @@ const fuses = (t: Tree): boolean => {
     (c) =>
       !JSON.stringify(c).includes('platform') &&
       (c['kind'] === 'did' ||
+        c['kind'] === 'sequence' ||
         c['kind'] === 'first_time' ||
         c['kind'] === 'last_time' ||
         (c['kind'] === 'metric' &&
@@ -129,7 +151,7 @@ export const fusedTreesAgree = async (options: {
       if (!compiled.ok) throw new Error(compiled.error.map(formatAudienceError).join('\n'));
       // Grouped: one pass over the events for the members (plus one for a `did login` sibling).
       const and = (t['kind'] === 'not' ? t['child'] : t) as { children: Tree[] };
-      const passes = compiled.value.sql.match(/FROM events e /g)?.length ?? 0;
+      const passes = compiled.value.sql.match(/FROM events (e|q0) /g)?.length ?? 0;
       const others = and.children.filter((c) => JSON.stringify(c).includes('platform')).length;
       if (passes === 1 + others) grouped += 1;
       else if (fuses(t)) throw new Error(`not grouped: ${JSON.stringify(t)}\n${compiled.value.sql}`);

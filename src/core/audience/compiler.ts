@@ -200,15 +200,19 @@ export class AudienceCompiler {
    * null at the others; children not fused are absent.
    */
   private fuseSiblings(children: readonly AudienceNode[], scope: Scope): Map<number, string | null> {
-    const groups = new Map<string, { node: FusableNode; index: number }[]>();
+    const groups = new Map<string, Member[]>();
+    const join = (key: string, m: Member) => groups.set(key, [...(groups.get(key) ?? []), m]);
     children.forEach((c, index) => {
-      if (!isFusable(c)) return;
-      const key = JSON.stringify([c.event, c.where ?? []]);
-      groups.set(key, [...(groups.get(key) ?? []), { node: c, index }]);
+      if (isFusable(c)) join(JSON.stringify([c.event, c.where ?? []]), { node: c, index });
+      const seq = c.kind === 'not' ? c.child : c;
+      if (seq.kind === 'sequence' && fusableSequence(seq)) {
+        const [step] = seq.steps;
+        join(JSON.stringify([step?.event, step?.where ?? []]), { seq, negated: c.kind === 'not', index });
+      }
     });
     const out = new Map<number, string | null>();
     for (const members of groups.values()) {
-      if (members.length < 2 || !members.some((m) => this.requiresEvent(m.node))) continue;
+      if (members.length < 2 || !members.some((m) => this.requiresEvent(m))) continue;
       // Compiled on the side: any problem (reported with the same paths and messages either way)
       // falls back to compiling the members one by one, so errors come out as before.
       const errors = this.errors.length;
@@ -225,7 +229,9 @@ export class AudienceCompiler {
   }
 
   /** Whether a fusable condition holds only for users with at least one matching event. */
-  private requiresEvent(node: FusableNode): boolean {
+  private requiresEvent(m: Member): boolean {
+    if ('seq' in m) return !m.negated;
+    const node = m.node;
     if (node.kind === 'did_not') return false;
     if (node.kind !== 'metric') return true;
     return !this.zeroPasses(node);
@@ -235,33 +241,69 @@ export class AudienceCompiler {
     return (node.fn === 'count' || node.fn === 'count_distinct' || node.fn === 'sum') && numberHolds(node, 0);
   }
 
-  /** One semi-join answering every member (see fuseSiblings). */
-  private fused(members: readonly { node: FusableNode; index: number }[], scope: Scope): string {
+  /**
+   * One semi-join answering every member (see fuseSiblings). A two-step sequence whose first
+   * step reads the group's events joins each of them (ASOF LEFT) to the first second-step event
+   * after it, as its own compilation does for its starts; a left join keeps one row per event,
+   * so the other members' aggregates are unchanged.
+   */
+  private fused(members: readonly Member[], scope: Scope): string {
     const at = (i: number) => `${scope.path}.children[${i}]`;
     const first = members[0]!;
+    const step = 'seq' in first ? first.seq.steps[0]! : first.node;
     const source = this.eventSource(
-      { event: first.node.event, where: first.node.where },
+      { event: step.event, where: step.where },
       'e',
-      at(first.index),
+      this.memberPath(first, at),
     );
-    for (const m of members.slice(1)) this.countSubquery(at(m.index));
-    const windows = members.map((m) => this.windowCondition(windowOf(m.node), 'e', `${at(m.index)}.window`));
+    for (const m of members.slice(1)) this.countSubquery(this.memberPath(m, at));
+    const windowPath = (m: Member) => `${at(m.index)}${'seq' in m && m.negated ? '.child' : ''}.window`;
+    const windows = members.map((m) =>
+      this.windowCondition('seq' in m ? m.seq.window : windowOf(m.node), 'e', windowPath(m)),
+    );
     // Only the union of the windows is read; without a window a member reads every event.
     let union = '';
     if (windows.every((w) => w !== undefined)) {
       const starts = members.map((m) => {
-        const w = windowOf(m.node);
+        const w = 'seq' in m ? m.seq.window : windowOf(m.node);
         return w?.type === 'last_days' ? w.days : undefined;
       });
       union = starts.every((d) => d !== undefined)
         ? ` AND e.ts >= ${this.params.time(this.options.now - durationMs(Math.max(...starts), 'days'))}`
         : ` AND (${[...new Set(windows)].join(' OR ')})`;
     }
-    const having = members.map((m, i) => this.fusedHaving(m.node, windows[i], at(m.index)));
+    let joins = '';
+    const having = members.map((m, i) => {
+      if (!('seq' in m)) return this.fusedHaving(m.node, windows[i], at(m.index));
+      const alias = `s${i}`;
+      const path = `${at(m.index)}${m.negated ? '.child' : ''}`;
+      const next = this.eventSource(
+        { ...m.seq.steps[1]!, window: m.seq.window },
+        alias,
+        `${path}.steps[1]`,
+        `${path}.window`,
+      );
+      joins +=
+        ` ${this.dialect.asofJoin(true)} (SELECT ${alias}.user_id, ${alias}.ts ${next}) ${alias}` +
+        ` ON e.user_id = ${alias}.user_id AND e.ts < ${alias}.ts`;
+      const within =
+        m.seq.within === undefined
+          ? ''
+          : ` AND ${this.dialect.msFromTime(`${alias}.ts`)} - ${this.dialect.msFromTime('e.ts')} <= ` +
+            this.params.add(durationMs(m.seq.within.value, m.seq.within.unit));
+      const matched = `${windows[i] === undefined ? '' : `${windows[i]} AND `}${alias}.ts IS NOT NULL${within}`;
+      return `count(*) FILTER (WHERE ${matched}) ${m.negated ? '= 0' : '> 0'}`;
+    });
+    const from = joins === '' ? source : `FROM (SELECT e.* ${source}${union}) e${joins}`;
     return (
-      `(p.user_id IN (SELECT e.user_id ${source}${union} GROUP BY e.user_id ` +
-      `HAVING ${having.length === 1 ? having[0] : balanced(having, 'AND')}))`
+      `(p.user_id IN (SELECT e.user_id ${from}${joins === '' ? union : ''} GROUP BY e.user_id ` +
+      `HAVING ${having.length === 1 ? having[0] : balanced(having, 'AND')}${joins === '' ? '' : this.dialect.asofLeftNullsTail}))`
     );
+  }
+
+  /** Where a member's first event condition sits (a sequence: its first step). */
+  private memberPath(m: Member, at: (i: number) => string): string {
+    return 'seq' in m ? `${at(m.index)}${m.negated ? '.child' : ''}.steps[0]` : at(m.index);
   }
 
   /** A member's condition on its user's group of events, `window` its FILTER (none: every event). */
@@ -612,6 +654,14 @@ const isFusable = (node: AudienceNode): node is FusableNode =>
     node.kind === 'first_time' ||
     node.kind === 'last_time') &&
   windowOf(node)?.type !== 'since';
+
+/** A member of a one-pass group: an event condition, or a two-step sequence (maybe under a `not`). */
+type Member =
+  { node: FusableNode; index: number } | { seq: NodeOf<'sequence'>; negated: boolean; index: number };
+
+/** A sequence a group can answer: two steps, no `without`, no `since` window. */
+const fusableSequence = (node: NodeOf<'sequence'>): boolean =>
+  node.steps.length === 2 && node.without === undefined && node.window?.type !== 'since';
 
 /** first_time and last_time read every event up to now. */
 const windowOf = (node: FusableNode): Window | undefined => ('window' in node ? node.window : undefined);
