@@ -39,13 +39,19 @@ export interface FeatureSql {
 
 /**
  * One feature: a name and an aggregate over one user's events `e` (columns `event`, `ts`,
- * `amount`) before the cutoff; the user's profile row is `pr` (read it with `anyValue`; NULL when
- * there is none). NULL results become NaN (missing). Adding a feature is one line here.
+ * `amount`) before the cutoff, or, when `perUser`, an expression over the user's profile row
+ * `pr` and order statistics row `os` (NULL columns when there is none). NULL results become NaN
+ * (missing). Adding a feature is one line here.
  */
 export interface FeatureDef {
   readonly name: string;
   readonly description: string;
   readonly sql: (q: FeatureSql) => string;
+  /**
+   * Read from `pr` and `os` after the events are aggregated: joining them to every event row
+   * and picking one value per user cost a hash probe and an aggregate per event (issue 20).
+   */
+  readonly perUser?: true;
 }
 
 /** Epoch milliseconds of a time. */
@@ -58,9 +64,6 @@ const countIf = (q: FeatureSql, where: string): string =>
 /** `fn(x)` over the rows where `where` holds; NULL when there is none (as DuckDB answers). */
 const aggIf = (q: FeatureSql, fn: 'min' | 'max' | 'sum' | 'avg', x: string, where: string): string =>
   q.engine === 'duckdb' ? `${fn}(${x}) FILTER (WHERE ${where})` : `${fn}IfOrNull(${x}, ${where})`;
-/** One value of a joined row (all the group's rows carry the same; NULL skipped on both engines). */
-const anyValue = (q: Pick<FeatureSql, 'engine'>, x: string): string =>
-  q.engine === 'duckdb' ? `any_value(${x})` : `any(${x})`;
 const countSince = (q: FeatureSql, days: number, where = 'true'): string =>
   countIf(q, `e.ts >= ${q.since(days)} AND ${where}`);
 const countBetween = (q: FeatureSql, from: number, to: number, where = 'true'): string =>
@@ -171,7 +174,7 @@ export const ORDER_FEATURES: readonly FeatureDef[] = [
  * order events are grouped into orders by `order_id`, or by user and UTC day when there is none,
  * so a line-item log counts one order per basket, not one per line.
  */
-const os = (q: FeatureSql, column: string) => anyValue(q, `os.${column}`);
+const os = (_q: FeatureSql, column: string) => `os.${column}`;
 const signedLog = (x: string) => `sign(${x}) * ln(1 + abs(${x}))`;
 /**
  * `greatest(x, 0)` of a possibly NULL x: DuckDB skips the NULL (0); older ClickHouse servers
@@ -189,11 +192,13 @@ const orderRecency = (q: FeatureSql) => daysBetween(q, q.cutoff, os(q, 'last_ts'
  */
 export const CADENCE_FEATURES: readonly FeatureDef[] = [
   {
+    perUser: true,
     name: 'order_count',
     description: 'orders (grouped by order id, else by day) before the cutoff',
     sql: (q) => `coalesce(${os(q, 'n')}, 0)`,
   },
   {
+    perUser: true,
     name: 'order_count_log',
     description: 'ln(1 + orders)',
     sql: (q) => `ln(1 + coalesce(${os(q, 'n')}, 0))`,
@@ -201,21 +206,25 @@ export const CADENCE_FEATURES: readonly FeatureDef[] = [
   {
     // The interval features are missing for one-order customers; the regression reads a missing
     // value as the mean, so it needs this to tell "no interval yet" apart.
+    perUser: true,
     name: 'repeat_buyer',
     description: '1 when the customer has two orders or more',
     sql: (q) => `CAST(coalesce(${os(q, 'n')}, 0) >= 2 AS DOUBLE)`,
   },
   {
+    perUser: true,
     name: 'order_recency_log',
     description: 'ln(1 + days since the last order)',
     sql: (q) => `ln(1 + ${orderRecency(q)})`,
   },
   {
+    perUser: true,
     name: 'order_age_log',
     description: 'ln(1 + days from the first order to the cutoff)',
     sql: (q) => `ln(1 + ${daysBetween(q, q.cutoff, os(q, 'first_ts'))})`,
   },
   {
+    perUser: true,
     name: 'orders_per_30d',
     description: 'orders per 30 days since the first order',
     sql: (q) => `${os(q, 'n')} * 30.0 / (30.0 + ${daysBetween(q, q.cutoff, os(q, 'first_ts'))})`,
@@ -223,65 +232,77 @@ export const CADENCE_FEATURES: readonly FeatureDef[] = [
   // Intervals and values in logs: heavy-tailed in days and money, and the regression is linear in
   // what it is given (the trees do not care).
   ...(['mean', 'median', 'last', 'max'] as const).map((stat): FeatureDef => ({
+    perUser: true,
     name: `order_gap_${stat}_log`,
     description: `ln(1 + ${stat} days between consecutive orders) (missing: one order)`,
     sql: (q) => `ln(1 + ${os(q, `gap_${stat}`)})`,
   })),
   {
+    perUser: true,
     name: 'order_gap_cv',
     description:
       'standard deviation ÷ mean of the intervals: how regular the customer is (missing: < 3 orders)',
     sql: (q) => `${os(q, 'gap_std')} / nullif(${os(q, 'gap_mean')}, 0)`,
   },
   {
+    perUser: true,
     name: 'order_gap_trend',
     description: 'ln((1 + last interval) / (1 + mean interval)): > 0 when the customer slows down',
     sql: (q) => `ln((1 + ${os(q, 'gap_last')}) / (1 + ${os(q, 'gap_mean')}))`,
   },
   {
+    perUser: true,
     name: 'order_gap_slope',
     description: 'slope of the intervals over the order number (days per order), as sign · ln(1 + |slope|)',
     sql: (q) => signedLog(os(q, 'gap_slope')),
   },
   {
+    perUser: true,
     name: 'overdue_vs_median_log',
     description: 'ln((1 + days since the last order) / (1 + median interval)): > 0 when later than usual',
     sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_median')}))`,
   },
   {
+    perUser: true,
     name: 'overdue_vs_mean_log',
     description: 'ln((1 + days since the last order) / (1 + mean interval))',
     sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_mean')}))`,
   },
   {
+    perUser: true,
     name: 'overdue_vs_longest_log',
     description: 'ln((1 + days since the last order) / (1 + longest interval)): > 0 when longer than ever',
     sql: (q) => `ln((1 + ${orderRecency(q)}) / (1 + ${os(q, 'gap_max')}))`,
   },
   {
+    perUser: true,
     name: 'overdue_share',
     description:
       "share of the customer's own intervals shorter than the current wait, (k + ½) / (n + 1): an empirical probability of being overdue",
     sql: (q) => `(${os(q, 'gap_below')} + 0.5) / (1.0 + ${os(q, 'gap_n')})`,
   },
   {
+    perUser: true,
     name: 'overdue_poisson',
     description:
       '1 − exp(−days since the last order ÷ mean interval): chance of an order by now at the usual rate',
     sql: (q) => `1 - exp(-${orderRecency(q)} / nullif(${os(q, 'gap_mean')}, 0))`,
   },
   {
+    perUser: true,
     name: 'order_value_mean_log',
     description: 'ln(1 + mean order value)',
     sql: (q) => `ln(1 + ${atLeastZero(q, os(q, 'value_mean'))})`,
   },
   {
+    perUser: true,
     name: 'order_value_trend',
     description: 'ln((1 + last order value) / (1 + mean order value))',
     sql: (q) =>
       `ln((1 + ${atLeastZero(q, os(q, 'value_last'))}) / (1 + ${atLeastZero(q, os(q, 'value_mean'))}))`,
   },
   {
+    perUser: true,
     name: 'order_value_slope',
     description: 'slope of order value over the order number, as sign · ln(1 + |slope|)',
     sql: (q) => signedLog(os(q, 'value_slope')),
@@ -317,13 +338,15 @@ export const eventTypeFeatures = (event: string, slug: string): FeatureDef[] => 
 export const channelFeature = (channel: string, slug: string): FeatureDef => ({
   name: `channel_${slug}`,
   description: `1 when the acquisition channel is '${channel}'`,
-  sql: (q) => `coalesce(${anyValue(q, 'pr.acquisition_channel')} = ${q.value(channel)}, false)`,
+  sql: (q) => `coalesce(pr.acquisition_channel = ${q.value(channel)}, false)`,
+  perUser: true,
 });
 
 export const REGISTER_FEATURE: FeatureDef = {
   name: 'days_since_register',
   description: 'days from register_time to the cutoff (missing: unknown)',
-  sql: (q) => daysBetween(q, q.cutoff, anyValue(q, 'pr.register_time')),
+  sql: (q) => daysBetween(q, q.cutoff, 'pr.register_time'),
+  perUser: true,
 };
 
 /** The features of one model: fixed before training so training and scoring see the same columns. */
@@ -557,11 +580,13 @@ const buildFeatureQuery = <V>(
   // a missing value as NaN, which is what the matrix holds for it anyway: a column without NULLs
   // has no validity mask, so the driver reads each cell without a BigInt bit test (about 4 times
   // as fast, and `churn train` reads tens of millions of cells; issue 20).
-  const columns = plan.features.map((f) =>
+  const column = (f: FeatureDef) =>
     engine === 'duckdb'
       ? `coalesce(CAST((${f.sql(q)}) AS DOUBLE), 'NaN'::DOUBLE) AS "${f.name}"`
-      : `toFloat64(${f.sql(q)}) AS "${f.name}"`,
-  );
+      : `toFloat64(${f.sql(q)}) AS "${f.name}"`;
+  const perEvent = plan.features.filter((f) => f.perUser !== true);
+  // The plan's order: event aggregates from `a`, the rest over the user's joined rows.
+  const columns = plan.features.map((f) => (f.perUser === true ? column(f) : `a."${f.name}" AS "${f.name}"`));
   const active = [
     `ts < ${cut}`,
     ...(population.activeDays > 0 ? [`ts >= ${since(population.activeDays)}`] : []),
@@ -611,14 +636,15 @@ const buildFeatureQuery = <V>(
     );
   }
   const profileJoin = [
-    plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = e.user_id' : '',
-    plan.usesOrderStats ? 'LEFT JOIN os ON os.user_id = e.user_id' : '',
+    plan.usesProfiles ? 'LEFT JOIN profiles pr ON pr.user_id = a.user_id' : '',
+    plan.usesOrderStats ? 'LEFT JOIN os ON os.user_id = a.user_id' : '',
   ].join(' ');
   // ClickHouse names an unaliased `e.user_id` column so, not `user_id`.
-  const userColumn = engine === 'duckdb' ? 'e.user_id' : 'e.user_id AS user_id';
-  const inner = `SELECT ${userColumn}, ${columns.join(',\n       ')}
-  FROM hist e ${profileJoin}
+  const aggregated = `SELECT e.user_id AS user_id${perEvent.map((f) => `, ${column(f)}`).join('')}
+  FROM hist e
   GROUP BY e.user_id`;
+  const inner = `SELECT a.user_id AS user_id, ${columns.join(',\n       ')}
+  FROM (${aggregated}) a ${profileJoin}`;
   // ClickHouse fills a missing right row of a LEFT JOIN with defaults ('' and 0) unless told to
   // use NULLs: no profile, no orders and no future event must read as NULL, as in DuckDB.
   const tail = engine === 'duckdb' ? '' : '\nSETTINGS join_use_nulls = 1';
