@@ -5,11 +5,10 @@ import { eventRowOf } from '../../src/storage/clickhouse/ingest-rows.ts';
 import { chdbDir, openClickHouse } from './ingest-support.ts';
 
 /**
- * Identity stitching on the ClickHouse warehouse (features.md A1): the same calls as the DuckDB
- * scenarios (test/ingest/identity-stitching.test.ts), committed as HTTP commits them, then the
- * leader's stitching pass; the outcome is DuckDB's. Then what only ClickHouse has: a process that
- * wrote under an alias before it learnt of the link, a pass cut midway, an alias cycle that two
- * commits accepted before any pass, and commits racing passes.
+ * Identity stitching on the ClickHouse warehouse (features.md A1), what only ClickHouse has (the
+ * scenarios both engines share are test/support/identity-engine-suite.ts): links decided as of
+ * the call's arrival, a process that wrote under an alias before it learnt of the link, a pass cut
+ * midway, an alias cycle that two commits accepted before any pass, commits racing passes, pruning.
  */
 
 const NOW = Date.UTC(2026, 5, 1, 10, 0, 0);
@@ -66,93 +65,7 @@ const links = (w: ClickHouseWarehouse) =>
     'SELECT alias_id, linked_to, canonical_id, via FROM identity_links ORDER BY alias_id',
   );
 
-describe('identity stitching on ClickHouse: the DuckDB scenarios', () => {
-  it('anonymous events then an identify with both ids: one user, all events, the anonymous profile folded in', async () => {
-    const w = await warehouse();
-    await send(w, [
-      { type: 'page', anonymousId: 'anon-1', name: 'Home', timestamp: iso(NOW - 40 * DAY) },
-      { type: 'track', anonymousId: 'anon-1', event: 'view', timestamp: iso(NOW - 39 * DAY) },
-      {
-        type: 'identify',
-        anonymousId: 'anon-1',
-        traits: { city: 'Hangzhou', coupon: 'A' },
-        timestamp: iso(NOW - 39 * DAY),
-      },
-    ]);
-    await send(w, [
-      { type: 'identify', userId: 'u1', traits: { coupon: 'B' }, timestamp: iso(NOW - 2 * DAY) },
-    ]);
-    await stitch(w);
-    expect((await profiles(w)).map((p) => p.user_id)).toEqual(['anon-1', 'u1']);
-    await send(w, [
-      { type: 'identify', userId: 'u1', anonymousId: 'anon-1', timestamp: iso(NOW - DAY) },
-      { type: 'track', anonymousId: 'anon-1', event: 'view', timestamp: iso(NOW - DAY) },
-    ]);
-    const report = await stitch(w, { now: NOW + DAY, marginMs: 0 });
-    expect(report).toMatchObject({ linked: 1, refused: 0, moved: [{ from: 'anon-1', to: 'u1' }] });
-    // Later calls with only the anonymous id land on the user at commit.
-    await send(w, [{ type: 'screen', anonymousId: 'anon-1', name: 'Cart', timestamp: iso(NOW) }]);
-    expect(await eventsBy(w)).toEqual({ u1: 4 });
-    const ps = await profiles(w);
-    expect(ps.map((p) => p.user_id)).toEqual(['u1']);
-    expect(ps[0]?.first_seen).toEqual(new Date(NOW - 40 * DAY));
-    expect(ps[0]?.city).toBe('Hangzhou');
-    expect(JSON.parse(ps[0]?.traits ?? '')).toMatchObject({ coupon: 'B', city: 'Hangzhou' });
-    expect(await w.query('SELECT DISTINCT user_id FROM profile_history ORDER BY user_id')).toEqual([
-      { user_id: 'u1' },
-    ]);
-    expect(await links(w)).toEqual([
-      { alias_id: 'anon-1', linked_to: 'u1', canonical_id: 'u1', via: 'identify' },
-    ]);
-    // Decided once: another pass finds nothing to decide and nothing to move.
-    expect(await stitch(w, { now: NOW + DAY + 1, marginMs: 0 })).toMatchObject({
-      decided: 0,
-      sweep: { aliasesWithRows: 0 },
-    });
-  });
-
-  it('in one batch, anonymous events before the identify join the user', async () => {
-    const w = await warehouse();
-    await send(w, [
-      { type: 'track', anonymousId: 'a', event: 'view', timestamp: iso(NOW - 3 * DAY) },
-      { type: 'track', userId: 'u', anonymousId: 'a', event: 'order', timestamp: iso(NOW - 2 * DAY) },
-      { type: 'track', anonymousId: 'a', event: 'view', timestamp: iso(NOW - DAY) },
-    ]);
-    await stitch(w, { now: NOW + DAY, marginMs: 0 });
-    expect(await eventsBy(w)).toEqual({ u: 3 });
-    expect((await profiles(w)).map((p) => [p.user_id, p.first_seen])).toEqual([
-      ['u', new Date(NOW - 3 * DAY)],
-    ]);
-  });
-
-  it('a shared device: an anonymousId stays with its first user; a known user is never merged implicitly', async () => {
-    const w = await warehouse();
-    await send(w, [{ type: 'identify', userId: 'u1', anonymousId: 'dev', timestamp: iso(NOW - 2 * DAY) }]);
-    await send(w, [
-      {
-        type: 'identify',
-        userId: 'u2',
-        anonymousId: 'dev',
-        traits: { city: 'X' },
-        timestamp: iso(NOW - DAY),
-      },
-    ]);
-    await send(w, [{ type: 'identify', userId: 'u3', anonymousId: 'u2', timestamp: iso(NOW) }]);
-    const report = await stitch(w);
-    expect(report).toMatchObject({ decided: 3, linked: 1 });
-    expect(await links(w)).toEqual([
-      { alias_id: 'dev', linked_to: 'u1', canonical_id: 'u1', via: 'identify' },
-    ]);
-    expect((await profiles(w)).map((p) => p.user_id)).toEqual(['u1', 'u2', 'u3']);
-    expect(
-      await w.query('SELECT message_id, outcome FROM identity_link_outcomes ORDER BY received_at'),
-    ).toEqual([
-      { message_id: expect.any(String), outcome: 'linked' },
-      { message_id: expect.any(String), outcome: 'none' },
-      { message_id: expect.any(String), outcome: 'none' },
-    ]);
-  });
-
+describe('identity stitching on ClickHouse: many processes, no transaction', () => {
   it('an id sent as a userId only after the call that links it is still linked (the call decides as of its arrival)', async () => {
     const w = await warehouse();
     await send(w, [{ type: 'track', anonymousId: 'a', event: 'view', timestamp: iso(NOW - 2 * DAY) }]);
@@ -164,74 +77,6 @@ describe('identity stitching on ClickHouse: the DuckDB scenarios', () => {
     expect(await eventsBy(w)).toEqual({ u: 2 });
   });
 
-  it('alias chain a→b then b→c leaves everything on c; scores dropped, reasons and warnings moved', async () => {
-    const w = await warehouse();
-    await send(w, [
-      { type: 'track', userId: 'a', event: 'login', timestamp: iso(NOW - 5 * DAY) },
-      { type: 'track', userId: 'b', event: 'login', timestamp: iso(NOW - 4 * DAY) },
-      { type: 'track', userId: 'c', event: 'login', timestamp: iso(NOW - 3 * DAY) },
-      {
-        type: 'identify',
-        userId: 'a',
-        traits: { city: 'A-city', membership: 'gold' },
-        timestamp: iso(NOW - 5 * DAY),
-      },
-      { type: 'identify', userId: 'c', traits: { city: 'C-city' }, timestamp: iso(NOW - 3 * DAY) },
-    ]);
-    await w.write(`INSERT INTO user_scores (user_id, lifecycle_stage) VALUES ('a', 'new'), ('b', 'new')`);
-    await w.write(
-      `INSERT INTO churn_reasons VALUES ('r1', 'a', 'economic', NULL, now64(), now64(), 'op', 'api')`,
-    );
-    await w.write(
-      `INSERT INTO warning_state VALUES ('rule', 'a', 'warning', now64()), ('rule', 'c', 'warning', now64())`,
-    );
-    await send(w, [{ type: 'alias', previousId: 'a', userId: 'b', timestamp: iso(NOW - 2 * DAY) }]);
-    await stitch(w, { now: NOW + DAY, marginMs: 0 });
-    await send(w, [{ type: 'alias', previousId: 'b', userId: 'c', timestamp: iso(NOW - DAY) }]);
-    await stitch(w, { now: NOW + DAY + 1, marginMs: 0 });
-    // Replies from SDKs that still know only `a`.
-    await send(w, [{ type: 'track', userId: 'a', event: 'login', timestamp: iso(NOW) }]);
-    expect(await eventsBy(w)).toEqual({ c: 6 });
-    const ps = await profiles(w);
-    expect(ps.map((p) => p.user_id)).toEqual(['c']);
-    expect(ps[0]).toMatchObject({ city: 'C-city', first_seen: new Date(NOW - 5 * DAY) });
-    expect(await w.query('SELECT membership FROM profiles')).toEqual([{ membership: 'gold' }]);
-    expect(await links(w)).toEqual([
-      { alias_id: 'a', linked_to: 'b', canonical_id: 'c', via: 'alias' },
-      { alias_id: 'b', linked_to: 'c', canonical_id: 'c', via: 'alias' },
-    ]);
-    expect(await w.query('SELECT user_id FROM user_scores')).toEqual([]);
-    expect(await w.query('SELECT user_id FROM churn_reasons')).toEqual([{ user_id: 'c' }]);
-    expect(await w.query('SELECT rule_id, user_id FROM warning_state')).toEqual([
-      { rule_id: 'rule', user_id: 'c' },
-    ]);
-  });
-
-  it('an alias that would make a cycle is refused at commit with a precise reason and recorded; nothing moves', async () => {
-    const w = await warehouse();
-    await send(w, [{ type: 'alias', previousId: 'a', userId: 'b', timestamp: iso(NOW - 2 * DAY) }]);
-    await stitch(w, { now: NOW + DAY, marginMs: 0 });
-    await send(w, [{ type: 'alias', previousId: 'b', userId: 'c', timestamp: iso(NOW - DAY) }]);
-    await stitch(w, { now: NOW + DAY + 1, marginMs: 0 });
-    const r = await send(w, [{ type: 'alias', previousId: 'c', userId: 'a', timestamp: iso(NOW) }]);
-    const reason = "would make a cycle: userId 'a' is already merged into 'c'";
-    expect(r.refused).toEqual([{ kind: 'event', at: 0, field: 'previousId', reason }]);
-    expect(await w.query('SELECT field, reason FROM ingest_rejections')).toEqual([
-      { field: 'previousId', reason },
-    ]);
-    await stitch(w, { now: NOW + DAY + 2, marginMs: 0 });
-    expect((await links(w)).map((l) => [l.alias_id, l.canonical_id])).toEqual([
-      ['a', 'c'],
-      ['b', 'c'],
-    ]);
-    expect(await eventsBy(w)).toEqual({ c: 2 });
-    expect((await send(w, [{ type: 'alias', previousId: 'a', userId: 'c' }])).refused).toEqual([]);
-    await stitch(w, { now: NOW + DAY + 3, marginMs: 0 });
-    expect((await links(w)).length).toBe(2);
-  });
-});
-
-describe('identity stitching on ClickHouse: many processes, no transaction', () => {
   it('rows a process wrote under an alias before it learnt of the link are swept to the canonical id, once', async () => {
     const w = await warehouse();
     await send(w, [{ type: 'identify', userId: 'u', anonymousId: 'anon', timestamp: iso(NOW - DAY) }]);
