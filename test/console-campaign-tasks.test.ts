@@ -259,10 +259,13 @@ describe('campaign list', () => {
     );
     await expect(page.locator('.ant-modal-confirm-title').textContent()).resolves.toBe('修改后需重新审核');
     await page.locator('.ant-modal-confirm .ant-btn').first().click();
+    // Backing out closes the dialog and stays on the list (its fade-out may still cover the page).
+    await page.locator('.ant-modal-confirm').waitFor({ state: 'detached' });
     expect(page.url()).toBe(`${s.url}/campaigns`);
   });
 
   it('copies a campaign into a draft, and stops one after saying what stops', async () => {
+    await go('/campaigns', 'campaign-list');
     await page.getByTestId('act-copy-回流短信').getByRole('button').click();
     await expect.poll(() => statusOf('回流短信 副本')).toBe(zh('draft'));
     expect(await apiStatus('回流短信 副本')).toBe('draft');
