@@ -3,6 +3,7 @@ import { processBatch } from '../../src/ingest/process-batch.ts';
 import type { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
 import { eventRowOf } from '../../src/storage/clickhouse/ingest-rows.ts';
 import { chdbDir, openClickHouse } from './ingest-support.ts';
+import { httpRequests } from '../support/http-requests.ts';
 
 /**
  * Identity stitching on the ClickHouse warehouse (features.md A1), what only ClickHouse has (the
@@ -27,22 +28,9 @@ const warehouse = async (): Promise<ClickHouseWarehouse> => {
   return w;
 };
 
-let seq = 0;
 /** One HTTP request: its records share one received time, later than every earlier request's. */
-const send = async (w: ClickHouseWarehouse, messages: Record<string, unknown>[]) => {
-  const receivedAt = NOW + ++seq;
-  const p = processBatch(
-    messages.map((m) => ({ messageId: `m${++seq}`, ...m })),
-    { receivedAt, source: 'http' },
-  );
-  expect(p.errors).toEqual([]);
-  return w.commit({
-    events: p.events,
-    identifies: p.identifies,
-    rejections: p.rejections,
-    rejectedAt: receivedAt,
-  });
-};
+const request = httpRequests(NOW);
+const send = (w: ClickHouseWarehouse, messages: Record<string, unknown>[]) => w.commit(request(messages));
 const stitch = (
   w: ClickHouseWarehouse,
   over: Parameters<ClickHouseWarehouse['stitch']>[0] = { now: NOW + DAY },

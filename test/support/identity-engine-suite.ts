@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processBatch } from '../../src/ingest/process-batch.ts';
 import { ClickHouseWarehouse } from '../../src/storage/clickhouse/clickhouse-warehouse.ts';
 import type { WarehouseSql } from '../../src/storage/warehouse-sql.ts';
 import { Warehouse } from '../../src/storage/warehouse/warehouse.ts';
 import { testClickHouseTarget } from './clickhouse-target.ts';
+import { httpRequests } from './http-requests.ts';
 import type { WarehouseEngine } from './warehouse-engines.ts';
 
 /**
@@ -67,21 +67,11 @@ export const identitySuite = (engine: WarehouseEngine): void => {
     return w;
   };
   let seq = 0;
+  const request = httpRequests(NOW);
   /** One HTTP request (its records share one received time), then what the leader does next. */
   const send = async (w: IdentityStore, messages: Record<string, unknown>[]) => {
-    const receivedAt = NOW + ++seq;
-    const p = processBatch(
-      messages.map((m) => ({ messageId: `m${++seq}`, ...m })),
-      { receivedAt, source: 'http' },
-    );
-    expect(p.errors).toEqual([]);
-    const r = await w.commit({
-      events: p.events,
-      identifies: p.identifies,
-      rejections: p.rejections,
-      rejectedAt: receivedAt,
-    });
-    await w.settle(NOW + DAY + seq);
+    const r = await w.commit(request(messages));
+    await w.settle(NOW + DAY + ++seq);
     return r;
   };
   const profiles = (w: IdentityStore) =>
